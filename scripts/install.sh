@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what netlab needs on a Debian 12 machine, once: Debian packages (only the missing
+# ones) and a virtualenv at .venv with netlab, its test tools and the real Kafka clients.
+# Safe to run again: it does nothing when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(iproute2 kcat tshark tcpdump iperf3 python3-venv python3-pip procps)
+[[ "${NETLAB_WITH_BENCH:-0}" == 1 ]] && APT_PACKAGES+=(mininet)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    if [[ $EUID -ne 0 ]]; then
+        echo "netlab: installing ${missing[*]} needs root; run this with sudo" >&2
+        exit 2
+    fi
+    echo "netlab: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's python3 is the reference interpreter; fall back to whatever python3 is on PATH.
+PYTHON=/usr/bin/python3
+[[ -x $PYTHON ]] || PYTHON=$(command -v python3)
+stamp=$(sha256sum pyproject.toml | cut -c1-16)
+if [[ ! -x .venv/bin/python || "$(cat .venv/.netlab-stamp 2>/dev/null)" != "$stamp" ]]; then
+    echo "netlab: preparing .venv (Python packages)"
+    [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+    .venv/bin/pip install -q --upgrade pip >/dev/null
+    .venv/bin/pip install -q -e '.[test]'
+    echo "$stamp" > .venv/.netlab-stamp
+fi

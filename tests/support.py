@@ -1,0 +1,16 @@
+"""Helpers shared by test modules (importable as `support`; tests/ is on pythonpath)."""
+
+from __future__ import annotations
+
+import pytest
+
+NOT_RUN_PREFIX = "NOT RUN ON THIS MACHINE: "
+
+
+def not_on_this_kernel(feature: str, why: str = "") -> None:
+    """Skip loudly: the check could not run here, which is not the same as passing."""
+    pytest.skip(f"{NOT_RUN_PREFIX}{feature} is missing from this kernel{': ' + why if why else ''}")
+
+
+def not_runnable_here(what: str) -> None:
+    pytest.skip(f"{NOT_RUN_PREFIX}{what}")
