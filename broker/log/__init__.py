@@ -1,0 +1,19 @@
+"""The broker's storage, in Kafka's on-disk format (see docs/storage.md)."""
+
+from broker.log.batch import BatchHeader, CorruptRecordError, InvalidRecordError, RecordTooLargeError, iter_batches
+from broker.log.manager import LogDirError, LogManager
+from broker.log.partition_log import AppendInfo, LogConfig, OffsetOutOfRangeError, PartitionLog
+
+__all__ = [
+    "AppendInfo",
+    "BatchHeader",
+    "CorruptRecordError",
+    "InvalidRecordError",
+    "LogConfig",
+    "LogDirError",
+    "LogManager",
+    "OffsetOutOfRangeError",
+    "PartitionLog",
+    "RecordTooLargeError",
+    "iter_batches",
+]

@@ -1,0 +1,611 @@
+"""A partition's log: an ordered list of segments in `<log.dir>/<topic>-<partition>/`.
+
+Hot path (append): one copy of the producer's blob into a bytearray, a 61-byte header parse and a
+CRC-32C per batch, BaseOffset/PartitionLeaderEpoch rewritten in place, one pwrite. Read: one or
+two preads of whole stored batches. No per-record work anywhere except ListOffsets by timestamp.
+
+Durability (see docs/storage.md): with flush_messages/flush_ms unset (Kafka's default) an
+append returns once the bytes are in the page cache: they survive a SIGKILL of the broker, not a
+power loss. Rolled segments are fsynced in the background and the recovery point moves forward,
+so after an unclean shutdown only the tail since the recovery point is scanned.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from bisect import bisect_right
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from broker.log import checkpoints as ckpt
+from broker.log.batch import (
+    BatchHeader,
+    InvalidRecordError,
+    RecordTooLargeError,
+    iter_batches,
+    set_base_offset,
+    set_leader_epoch,
+    set_log_append_time,
+)
+from broker.log.index import IndexCorruptError
+from broker.log.segment import LOG_SUFFIX, LogSegment
+
+NO_TIMESTAMP = -1
+_MAX_RELATIVE_OFFSET = (1 << 31) - 1
+
+
+class OffsetOutOfRangeError(Exception):
+    """Fetch/ListOffsets offset outside [log_start_offset, log_end_offset] (Kafka error 1)."""
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# Kafka's topic-level config names → LogConfig fields (CreateTopics / per-topic overrides).
+TOPIC_CONFIG_KEYS = {
+    "segment.bytes": "segment_bytes",
+    "segment.ms": "roll_ms",
+    "retention.bytes": "retention_bytes",
+    "retention.ms": "retention_ms",
+    "index.interval.bytes": "index_interval_bytes",
+    "max.message.bytes": "max_message_bytes",
+    "flush.messages": "flush_messages",
+    "flush.ms": "flush_ms",
+    "message.timestamp.type": "message_timestamp_type",
+}
+
+
+@dataclass
+class LogConfig:
+    segment_bytes: int = 1 << 30
+    roll_ms: int = 7 * 24 * 3600 * 1000
+    retention_bytes: int = -1
+    retention_ms: int = 7 * 24 * 3600 * 1000
+    index_interval_bytes: int = 4096
+    max_message_bytes: int = 1048588
+    flush_messages: int | None = None  # None: leave it to the OS (Kafka's default)
+    flush_ms: int | None = None
+    message_timestamp_type: str = "CreateTime"  # or "LogAppendTime"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        def bad(name: str, value: Any, valid: str) -> ValueError:
+            key = next((k for k, v in TOPIC_CONFIG_KEYS.items() if v == name), name)
+            return ValueError(f"Invalid value {value} for configuration {key}: {valid}")
+
+        if self.segment_bytes < 14:  # Kafka: LegacyRecord.RECORD_OVERHEAD_V0
+            raise bad("segment_bytes", self.segment_bytes, "Value must be at least 14")
+        if self.roll_ms < 1:
+            raise bad("roll_ms", self.roll_ms, "Value must be at least 1")
+        if self.index_interval_bytes < 0:
+            raise bad("index_interval_bytes", self.index_interval_bytes, "Value must be at least 0")
+        if self.max_message_bytes < 0:
+            raise bad("max_message_bytes", self.max_message_bytes, "Value must be at least 0")
+        for name in ("flush_messages", "flush_ms"):
+            v = getattr(self, name)
+            if v is not None and v < (1 if name == "flush_messages" else 0):
+                raise bad(name, v, "Value must be at least 1" if name == "flush_messages" else "Value must be at least 0")
+        if self.message_timestamp_type not in ("CreateTime", "LogAppendTime"):
+            raise bad("message_timestamp_type", self.message_timestamp_type, "String must be one of: CreateTime, LogAppendTime")
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> "LogConfig":
+        """Apply Kafka topic config names (`retention.ms`) or field names (`retention_ms`)."""
+        if not overrides:
+            return replace(self)
+        known = {f.name for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for key, value in overrides.items():
+            name = TOPIC_CONFIG_KEYS.get(key, key)
+            if name not in known:
+                raise ValueError(f"Unknown topic config {key!r}; known: {', '.join(sorted(TOPIC_CONFIG_KEYS))}")
+            if name != "message_timestamp_type" and value is not None:
+                try:
+                    value = int(value)
+                except (TypeError, ValueError):
+                    raise ValueError(f"Invalid value {value} for configuration {key}: Not a number of type LONG") from None
+            changes[name] = value
+        return replace(self, **changes)
+
+
+@dataclass
+class AppendInfo:
+    base_offset: int
+    last_offset: int
+    max_timestamp: int
+    offset_of_max_timestamp: int
+    log_append_time: int = -1  # -1 unless the topic uses LogAppendTime
+    records_count: int = 0
+    batch_count: int = 0
+
+
+class PartitionLog:
+    topic: str
+    partition: int
+    dir: Path
+    topic_id: uuid.UUID
+
+    def __init__(
+        self,
+        directory: Path,
+        topic: str,
+        partition: int,
+        topic_id: uuid.UUID,
+        config: LogConfig,
+        *,
+        recovery_point: int = 0,
+        log_start_offset: int = 0,
+        high_watermark: int = 0,
+        clean_shutdown: bool = True,
+        clock: Callable[[], int] = now_ms,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        """Open (and recover) the log in `directory`, creating it if missing. Use
+        LogManager.create/get rather than calling this directly."""
+        self.dir = Path(directory)
+        self.topic = topic
+        self.partition = partition
+        self.config = config
+        self.clock = clock
+        self._log = log or (lambda msg: None)
+        self._lock = threading.RLock()
+        self._segments: list[LogSegment] = []
+        self._bases: list[int] = []
+        self._unflushed_messages = 0
+        self._last_flush_ms = clock()
+        self._closed = False
+        self.recovery_notes: list[str] = []  # what recovery did, for the broker's log and tests
+        self.dir.mkdir(parents=True, exist_ok=True)
+        stored_id = ckpt.read_partition_metadata(self.dir)
+        if stored_id is not None and stored_id != topic_id:
+            raise ValueError(
+                f"{self.dir / ckpt.PARTITION_METADATA}: stores topic id {ckpt.kafka_uuid_str(stored_id)}, "
+                f"but topic {topic} has id {ckpt.kafka_uuid_str(topic_id)}"
+            )
+        self.topic_id = topic_id
+        if stored_id is None:
+            ckpt.write_partition_metadata(self.dir, topic_id)
+        self._leader_epochs = ckpt.read_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT)
+        self._load_segments(recovery_point, clean_shutdown)
+        self.log_start_offset = max(log_start_offset, self._segments[0].base_offset)
+        if self.log_start_offset > self.log_end_offset:
+            self.log_start_offset = self._segments[0].base_offset
+        self.recovery_point = min(max(recovery_point, self.log_start_offset), self.log_end_offset)
+        # The broker owns the high watermark; we only persist it and keep it within the log.
+        self.high_watermark = min(max(high_watermark, self.log_start_offset), self.log_end_offset)
+        self._truncate_epochs_after(self.log_end_offset)
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _load_segments(self, recovery_point: int, clean_shutdown: bool) -> None:
+        for leftover in list(self.dir.glob("*.tmp")) + list(self.dir.glob("*.deleted")) + list(self.dir.glob("*.cleaned")):
+            leftover.unlink(missing_ok=True)
+        bases = []
+        for p in self.dir.glob("*" + LOG_SUFFIX):
+            try:
+                bases.append(int(p.stem))
+            except ValueError:
+                self._note(f"ignoring {p.name}: not named <base offset>.log")
+        for p in list(self.dir.glob("*.index")) + list(self.dir.glob("*.timeindex")):
+            if not (self.dir / (p.stem + LOG_SUFFIX)).exists():
+                p.unlink()  # index without its log: Kafka deletes these too
+        bases.sort()
+        truncated_at: int | None = None
+        for i, base in enumerate(bases):
+            seg = LogSegment(self.dir, base, self.config.index_interval_bytes)
+            if truncated_at is not None:
+                self._note(f"deleting segment {seg.log_path.name}: it follows a corrupt segment that was truncated")
+                seg.delete()
+                continue
+            next_base = bases[i + 1] if i + 1 < len(bases) else None
+            needs_recovery = not clean_shutdown and (next_base is None or next_base > recovery_point)
+            if not needs_recovery:
+                try:
+                    cut = seg.load()
+                    if cut:
+                        self._note(f"{seg.log_path.name}: truncated {cut} bytes of a torn tail at position {seg.size}")
+                except IndexCorruptError as e:
+                    self._note(f"{e}; rebuilding the indexes of {seg.log_path.name}")
+                    needs_recovery = True
+            if needs_recovery:
+                cut, why = seg.recover()
+                if cut:
+                    # Kafka's behaviour: truncate at the first bad batch, drop all later segments.
+                    self._note(
+                        f"Found invalid messages in {seg.log_path.name}: {why}; truncating to offset "
+                        f"{seg.next_offset} (removed {cut} bytes)"
+                    )
+                    truncated_at = seg.next_offset
+            self._segments.append(seg)
+        if not self._segments:
+            self._segments.append(LogSegment(self.dir, 0, self.config.index_interval_bytes))
+        for prev, seg in zip(self._segments, self._segments[1:]):
+            if prev.next_offset < seg.base_offset and prev.size == 0:
+                prev.next_offset = seg.base_offset
+        self._bases = [s.base_offset for s in self._segments]
+
+    def _note(self, msg: str) -> None:
+        self.recovery_notes.append(msg)
+        self._log(f"[Log partition={self.topic}-{self.partition}, dir={self.dir.parent}] {msg}")
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def log_end_offset(self) -> int:
+        """Offset the next appended record gets."""
+        return self._segments[-1].next_offset
+
+    @property
+    def active_segment(self) -> LogSegment:
+        return self._segments[-1]
+
+    @property
+    def segments(self) -> list[LogSegment]:
+        return list(self._segments)
+
+    @property
+    def size_in_bytes(self) -> int:
+        return sum(s.size for s in self._segments)
+
+    @property
+    def leader_epochs(self) -> list[tuple[int, int]]:
+        return list(self._leader_epochs)
+
+    # -- appending -----------------------------------------------------------------------
+
+    def append(self, records: bytes | bytearray | memoryview, *, leader_epoch: int = 0) -> AppendInfo:
+        """Validate a producer's blob, assign offsets, write it. All or nothing."""
+        buf = bytearray(records)
+        batches = self._validate(buf, from_client=True)
+        log_append = self.config.message_timestamp_type == "LogAppendTime"
+        with self._lock:
+            self._check_open()
+            now = self.clock()
+            offset = self.log_end_offset
+            first = offset
+            entries = []
+            max_ts, offset_of_max = NO_TIMESTAMP, -1
+            for pos, h in batches:
+                set_base_offset(buf, pos, offset)
+                set_leader_epoch(buf, pos, leader_epoch)
+                ts = h.max_timestamp
+                if log_append:
+                    set_log_append_time(buf, pos, h.size, now)
+                    ts = now
+                last = offset + h.last_offset_delta
+                entries.append((pos, last, ts, h.size))
+                if ts > max_ts:
+                    max_ts, offset_of_max = ts, last
+                offset = last + 1
+            self._write(buf, entries, first, offset - 1, max_ts, leader_epoch)
+            count = offset - first
+            self._after_append(count, now)
+            return AppendInfo(first, offset - 1, max_ts, offset_of_max, now if log_append else -1, count, len(batches))
+
+    def append_as_follower(self, records: bytes | bytearray | memoryview) -> AppendInfo:
+        """Append batches that already carry offsets (replication): keep them as they are."""
+        buf = bytes(records)
+        batches = self._validate(buf, from_client=False)
+        with self._lock:
+            self._check_open()
+            leo = self.log_end_offset
+            if batches[0][1].base_offset < leo:
+                raise InvalidRecordError(f"Out of order offsets: first offset {batches[0][1].base_offset} is below the log end offset {leo}")
+            entries = []
+            max_ts, offset_of_max, prev_next = NO_TIMESTAMP, -1, leo
+            for pos, h in batches:
+                if h.base_offset < prev_next:
+                    raise InvalidRecordError(f"Out of order offsets in the appended batches at offset {h.base_offset}")
+                entries.append((pos, h.last_offset, h.max_timestamp, h.size))
+                if h.max_timestamp > max_ts:
+                    max_ts, offset_of_max = h.max_timestamp, h.last_offset
+                prev_next = h.next_offset
+            first = batches[0][1].base_offset
+            self._write(buf, entries, first, prev_next - 1, max_ts, batches[-1][1].partition_leader_epoch)
+            self._after_append(prev_next - first, self.clock())
+            return AppendInfo(first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches))
+
+    def _validate(self, buf: bytes | bytearray, *, from_client: bool) -> list[tuple[int, BatchHeader]]:
+        out = []
+        pos = 0
+        max_bytes = self.config.max_message_bytes
+        for h, _ in iter_batches(buf, verify_crc=True):
+            if h.size > max_bytes:
+                raise RecordTooLargeError(
+                    f"The record batch at position {pos} is {h.size} bytes, larger than max.message.bytes ({max_bytes})"
+                )
+            if h.records_count <= 0:
+                raise InvalidRecordError(f"Invalid reported count for record batch: {h.records_count}")
+            if from_client:
+                if h.records_count != h.last_offset_delta + 1:
+                    raise InvalidRecordError(
+                        f"Inconsistent batch offset range [0, {h.last_offset_delta}] and count of records {h.records_count}"
+                    )
+                if h.is_control:
+                    raise InvalidRecordError("Clients are not allowed to write control records")
+            out.append((pos, h))
+            pos += h.size
+        return out
+
+    def _write(self, buf: bytes | bytearray, entries: list, first: int, last: int, max_ts: int, epoch: int) -> None:
+        seg = self._maybe_roll(len(buf), max_ts, first, last)
+        seg.append(buf, entries)
+        if epoch >= 0 and (not self._leader_epochs or epoch > self._leader_epochs[-1][0]):
+            self._leader_epochs.append((epoch, first))
+            ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, self._leader_epochs)
+
+    def _after_append(self, count: int, now: int) -> None:
+        self._unflushed_messages += count
+        cfg = self.config
+        if (cfg.flush_messages is not None and self._unflushed_messages >= cfg.flush_messages) or (
+            cfg.flush_ms is not None and now - self._last_flush_ms >= cfg.flush_ms
+        ):
+            self.flush()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"log {self.topic}-{self.partition} is closed")
+
+    # -- rolling -------------------------------------------------------------------------
+
+    def _maybe_roll(self, incoming: int, max_ts: int, first_offset: int, last_offset: int) -> LogSegment:
+        seg = self._segments[-1]
+        cfg = self.config
+        if seg.size == 0:
+            if last_offset - seg.base_offset > _MAX_RELATIVE_OFFSET or first_offset < seg.base_offset:
+                seg = self.roll(first_offset)
+            return seg
+        first_ts = seg.first_batch_timestamp()
+        if first_ts is not None and first_ts >= 0 and max_ts >= 0:
+            waited = max_ts - first_ts
+        else:
+            waited = self.clock() - seg.created_ms
+        if (
+            seg.size > cfg.segment_bytes - incoming
+            or waited > cfg.roll_ms
+            or last_offset - seg.base_offset > _MAX_RELATIVE_OFFSET
+        ):
+            return self.roll(first_offset)
+        return seg
+
+    def roll(self, base_offset: int | None = None) -> LogSegment:
+        """Start a new active segment at the log end offset. The old one is fsynced in the
+        background (Kafka: flush-log task), then the recovery point moves up to the new base."""
+        with self._lock:
+            old = self._segments[-1]
+            new_base = self.log_end_offset if base_offset is None else base_offset
+            if old.size == 0 and old.base_offset == new_base:
+                return old
+            old.on_become_inactive()
+            seg = LogSegment(self.dir, new_base, self.config.index_interval_bytes)
+            if old.size == 0:
+                self._segments.pop().delete()
+                self._bases.pop()
+            self._segments.append(seg)
+            self._bases.append(new_base)
+            if old.size:
+                fds = old.dup_fds()
+                threading.Thread(
+                    target=self._flush_fds, args=(fds, new_base), daemon=True, name=f"flush-{self.topic}-{self.partition}"
+                ).start()
+            return seg
+
+    def _flush_fds(self, fds: list[int], upto: int) -> None:
+        try:
+            for fd in fds:
+                os.fsync(fd)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        with self._lock:
+            if upto > self.recovery_point:
+                self.recovery_point = min(upto, self.log_end_offset)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _segment_index(self, offset: int) -> int:
+        return max(bisect_right(self._bases, offset) - 1, 0)
+
+    def read(self, offset: int, max_bytes: int, *, max_offset: int | None = None, min_one: bool = True) -> bytes | memoryview:
+        """Whole stored batches from the one containing `offset`, up to `max_bytes` (at least
+        one batch when `min_one`), stopping before a batch whose base offset >= `max_offset`."""
+        with self._lock:
+            leo = self.log_end_offset
+            if offset < self.log_start_offset or offset > leo:
+                raise OffsetOutOfRangeError(
+                    f"Received request for offset {offset} for partition {self.topic}-{self.partition}, "
+                    f"but we only have log segments in the range {self.log_start_offset} to {leo}."
+                )
+            if offset == leo or (max_offset is not None and offset >= max_offset):
+                return b""
+            i = self._segment_index(offset)
+            while i < len(self._segments):
+                data = self._segments[i].read(offset, max_bytes, max_offset, min_one)
+                if data is not None:
+                    return data
+                i += 1
+            return b""
+
+    def iter_batch_headers(self, start_offset: int = 0) -> Iterator[BatchHeader]:
+        """Headers of stored batches whose last offset >= start_offset (producer-state rebuild)."""
+        with self._lock:
+            segments = list(self._segments)
+            i = self._segment_index(start_offset)
+        for seg in segments[i:]:
+            with self._lock:
+                pos = seg.translate_offset(start_offset) if seg is segments[i] else 0
+                end = seg.size
+            if pos is None:
+                continue
+            for _, h in seg.walk(pos, verify_crc=False, end=end):
+                yield h
+
+    def offset_for_timestamp(self, ts: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record with timestamp >= ts, or None."""
+        from broker.log.records import UnsupportedCompression, iter_records
+
+        with self._lock:
+            for seg in self._segments:
+                if seg.max_timestamp < ts or seg.size == 0:
+                    continue
+                start = max(seg.time_index.lookup_before(ts), self.log_start_offset)
+                pos = seg.translate_offset(start)
+                if pos is None:
+                    continue
+                for bpos, h in seg.walk(pos, verify_crc=False):
+                    if h.max_timestamp < ts or h.last_offset < self.log_start_offset:
+                        continue
+                    if h.is_log_append_time:
+                        return max(h.base_offset, self.log_start_offset), h.max_timestamp
+                    try:
+                        for rec in iter_records(seg.read_at(bpos, h.size)):
+                            if rec.timestamp >= ts and rec.offset >= self.log_start_offset:
+                                return rec.offset, rec.timestamp
+                    except UnsupportedCompression:
+                        return max(h.base_offset, self.log_start_offset), h.max_timestamp
+            return None
+
+    # -- truncation and retention --------------------------------------------------------
+
+    def truncate_to(self, offset: int) -> None:
+        """Remove every batch at or after `offset` (a batch that straddles it goes entirely)."""
+        with self._lock:
+            self._check_open()
+            if offset >= self.log_end_offset:
+                return
+            if offset <= self._segments[0].base_offset:
+                self._truncate_fully_and_start_at(offset)
+                return
+            while len(self._segments) > 1 and self._segments[-1].base_offset >= offset:
+                self._segments.pop().delete()
+                self._bases.pop()
+            self._segments[-1].truncate_to(offset)
+            self._after_truncation()
+
+    def _truncate_fully_and_start_at(self, offset: int) -> None:
+        for seg in self._segments:
+            seg.delete()
+        self._segments = [LogSegment(self.dir, offset, self.config.index_interval_bytes)]
+        self._bases = [offset]
+        self.log_start_offset = offset
+        self._after_truncation()
+
+    def _after_truncation(self) -> None:
+        leo = self.log_end_offset
+        self.recovery_point = min(self.recovery_point, leo)
+        self.high_watermark = min(self.high_watermark, leo)
+        self.log_start_offset = min(self.log_start_offset, leo)
+        self._truncate_epochs_after(leo)
+
+    def _truncate_epochs_after(self, leo: int) -> None:
+        kept = [(e, s) for e, s in self._leader_epochs if s < leo]
+        if kept != self._leader_epochs:
+            self._leader_epochs = kept
+            ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
+
+    def enforce_retention(self, now_ms: int | None = None) -> int:
+        """Delete whole segments past retention.ms / retention.bytes, or wholly below the log
+        start offset; never the active segment. Returns how many were deleted."""
+        now = self.clock() if now_ms is None else now_ms
+        cfg = self.config
+        with self._lock:
+            self._check_open()
+            deletable = self._segments[:-1]
+            doomed = 0
+            size_excess = self.size_in_bytes - cfg.retention_bytes if cfg.retention_bytes >= 0 else -1
+            for i, seg in enumerate(deletable):
+                next_base = self._segments[i + 1].base_offset
+                expired = cfg.retention_ms >= 0 and seg.max_timestamp >= 0 and now - seg.max_timestamp > cfg.retention_ms
+                too_big = size_excess >= 0 and size_excess - seg.size >= 0
+                below_start = next_base <= self.log_start_offset
+                if not (expired or too_big or below_start):
+                    break  # only a prefix of the log is ever deleted
+                if too_big:
+                    size_excess -= seg.size
+                doomed += 1
+            if doomed:
+                self._delete_prefix(doomed)
+            return doomed
+
+    def _delete_prefix(self, count: int) -> None:
+        gone, self._segments = self._segments[:count], self._segments[count:]
+        self._bases = self._bases[count:]
+        self.log_start_offset = max(self.log_start_offset, self._segments[0].base_offset)
+        self.recovery_point = max(self.recovery_point, self.log_start_offset)
+        self.high_watermark = max(self.high_watermark, self.log_start_offset)
+        for seg in gone:
+            self._note(f"Deleting segment {seg.log_path.name} (offsets {seg.base_offset}..{seg.next_offset - 1})")
+            seg.delete()
+        self._truncate_epochs_before(self.log_start_offset)
+
+    def _truncate_epochs_before(self, start: int) -> None:
+        # Kafka's LeaderEpochFileCache.truncateFromStart: the last epoch starting before `start`
+        # is kept and moved to `start`.
+        before = [(e, s) for e, s in self._leader_epochs if s <= start]
+        after = [(e, s) for e, s in self._leader_epochs if s > start]
+        kept = ([(before[-1][0], start)] if before else []) + after
+        if kept != self._leader_epochs:
+            self._leader_epochs = kept
+            ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
+
+    def delete_records_before(self, offset: int) -> int:
+        """DeleteRecords: move the log start offset up to `offset` (≤ high watermark is the
+        broker's check), delete segments wholly below it. Returns the new log start offset."""
+        with self._lock:
+            self._check_open()
+            if offset > self.log_end_offset:
+                raise OffsetOutOfRangeError(
+                    f"Cannot increment the log start offset to {offset} of partition {self.topic}-{self.partition} "
+                    f"since it is larger than the log end offset {self.log_end_offset}"
+                )
+            if offset > self.log_start_offset:
+                self.log_start_offset = offset
+                doomed = sum(1 for i in range(len(self._segments) - 1) if self._segments[i + 1].base_offset <= offset)
+                if doomed:
+                    self._delete_prefix(doomed)
+                else:
+                    self._truncate_epochs_before(offset)
+            return self.log_start_offset
+
+    # -- durability and lifecycle --------------------------------------------------------
+
+    def flush(self) -> None:
+        """fsync every segment above the recovery point; the recovery point becomes the LEO."""
+        with self._lock:
+            self._check_open()
+            leo = self.log_end_offset
+            for seg in self._segments:
+                if seg.next_offset > self.recovery_point or seg is self._segments[-1]:
+                    seg.flush()
+            self.recovery_point = leo
+            self._unflushed_messages = 0
+            self._last_flush_ms = self.clock()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._segments[-1].on_become_inactive()
+            self.flush()
+            for seg in self._segments:
+                seg.close()
+            self._closed = True
+
+    def delete(self) -> None:
+        """Remove every file of this log (topic deletion)."""
+        with self._lock:
+            for seg in self._segments:
+                seg.close()
+            self._closed = True
+
+    def __repr__(self) -> str:
+        return (
+            f"PartitionLog({self.topic}-{self.partition}, start={self.log_start_offset}, "
+            f"end={self.log_end_offset}, segments={len(self._segments)})"
+        )
