@@ -1,0 +1,122 @@
+"""Read a YAML file into plain Python data plus a map from data path to source line.
+
+pydantic validates plain data and reports errors by path (``nodes.broker.networks``); this
+module keeps, for every mapping key and sequence item, the line it came from, so errors can
+say ``topology.yaml:12: nodes.broker.networks.kafka-net.ipv4_address``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netlab.errors import InputError
+
+PathKey = tuple[str | int, ...]
+
+
+class Source:
+    """Parsed YAML data with the line of each path (1-based)."""
+
+    def __init__(self, data: Any, lines: dict[PathKey, int], filename: str):
+        self.data = data
+        self.lines = lines
+        self.filename = filename
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+    def where(self, path: PathKey) -> str:
+        line = self.line_of(path)
+        dotted = dotted_path(path)
+        location = f"{self.filename}:{line}" if line else self.filename
+        return f"{location}: {dotted}" if dotted else location
+
+
+def dotted_path(path: PathKey) -> str:
+    """('links', 0, 'endpoints', 1) -> 'links[0].endpoints[1]'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filename: str) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise InputError("YAML merge keys (<<) are not supported; write the fields out",
+                                 where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path)}")
+            key = _scalar(key_node)
+            if not isinstance(key, (str, int)):
+                raise InputError(f"mapping keys must be strings, got {key!r}",
+                                 where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path)}")
+            key = str(key)
+            if key in result:
+                raise InputError(f"duplicate key {key!r} (a YAML mapping may name each key once)",
+                                 where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path + (key,))}")
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, path + (key,), lines, filename)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            items.append(_construct(item, path + (index,), lines, filename))
+        return items
+    return _scalar(node)
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _scalar(node: yaml.Node) -> Any:
+    # Resolve the scalar with the safe loader's rules (ints, bools, null, strings).
+    return _CONSTRUCTOR.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, filename: str) -> Source:
+    """Parse one YAML document; syntax errors become InputError with file and line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise InputError(f"YAML syntax error: {problem}",
+                         where=f"{filename}:{line}" if line else filename) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML syntax error: {exc}", where=filename) from None
+    lines: dict[PathKey, int] = {}
+    if root is None:
+        return Source({}, lines, filename)
+    data = _construct(root, (), lines, filename)
+    return Source(data, lines, filename)
+
+
+def read_source(path: str | Path) -> Source:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file; give the path of a topology YAML file", where=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory; give the path of a topology YAML file", where=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", where=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    return parse_yaml(text, str(path))
