@@ -1,0 +1,125 @@
+"""Links: bridges, veth pairs, TUN/TAP, VXLAN, enslaving and bringing up.
+
+Each function takes the `Rtnl` socket of the namespace the device lives in. Veths are made from
+the A side with the B end placed straight into its namespace (IFLA_NET_NS_FD), and enslaved to
+its bridge in the same request (IFLA_MASTER), so a container link costs one request.
+TUN/TAP devices are made the only way the kernel offers (TUNSETIFF + TUNSETPERSIST on
+/dev/net/tun, the ioctls pyroute2 uses), so the calling thread must be inside the namespace.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+
+from pyroute2.netlink.rtnl import RTM_NEWLINK
+from pyroute2.netlink.rtnl.ifinfmsg import IFF_UP, IFT_NO_PI, IFT_TAP, IFT_TUN, ifinfmsg
+from pyroute2.netlink.rtnl.ifinfmsg.tuntap import TUNSETIFF, TUNSETPERSIST
+
+from netlab.kernel.rtnl import CHANGE, CREATE, Rtnl
+
+
+def _linkmsg(attrs: list, index: int = 0, up: bool = False) -> ifinfmsg:
+    msg = ifinfmsg()
+    msg["index"] = index
+    if up:
+        msg["flags"] = IFF_UP
+        msg["change"] = IFF_UP
+    msg["attrs"] = attrs
+    return msg
+
+
+def bridge_request(ifname: str) -> tuple:
+    info = {"attrs": [("IFLA_INFO_KIND", "bridge")]}
+    return _linkmsg([("IFLA_IFNAME", ifname), ("IFLA_LINKINFO", info)]), RTM_NEWLINK, CREATE
+
+
+def make_bridge(r: Rtnl, ifname: str) -> None:
+    r.request(*bridge_request(ifname))
+
+
+def veth_request(
+    a_ifname: str,
+    b_ifname: str,
+    b_netns_fd: int | None,
+    a_master_index: int | None = None,
+    mtu: int | None = None,
+) -> tuple:
+    peer = [("IFLA_IFNAME", b_ifname)]
+    if b_netns_fd is not None:
+        peer.append(("IFLA_NET_NS_FD", b_netns_fd))
+    attrs: list = [("IFLA_IFNAME", a_ifname)]
+    if mtu:
+        attrs.append(("IFLA_MTU", mtu))
+        peer.append(("IFLA_MTU", mtu))
+    if a_master_index:
+        attrs.append(("IFLA_MASTER", a_master_index))
+    info = {"attrs": [("IFLA_INFO_KIND", "veth"), ("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"attrs": peer})]})]}
+    attrs.append(("IFLA_LINKINFO", info))
+    return _linkmsg(attrs), RTM_NEWLINK, CREATE
+
+
+def make_veth(r: Rtnl, a_ifname: str, b_ifname: str, b_netns_fd: int | None, a_master_index: int | None = None, mtu: int | None = None) -> None:
+    r.request(*veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu))
+
+
+def master_request(index: int, master_index: int) -> tuple:
+    return _linkmsg([("IFLA_MASTER", master_index)], index=index), RTM_NEWLINK, CHANGE
+
+
+def set_master(r: Rtnl, ifname: str, master: str) -> None:
+    r.request(*master_request(r.link_index(ifname), r.link_index(master)))
+
+
+def up_request(index: int) -> tuple:
+    return _linkmsg([], index=index, up=True), RTM_NEWLINK, CHANGE
+
+
+def set_up(r: Rtnl, ifname: str) -> None:
+    r.request(*up_request(r.link_index(ifname)))
+
+
+def make_vxlan(
+    r: Rtnl,
+    ifname: str,
+    vni: int,
+    local: str,
+    remote: str,
+    dstport: int = 4789,
+    underlay_index: int | None = None,
+) -> None:
+    data = [
+        ("IFLA_VXLAN_ID", vni),
+        ("IFLA_VXLAN_LOCAL", local),
+        ("IFLA_VXLAN_GROUP", remote),  # a unicast "group" is the single remote end
+        ("IFLA_VXLAN_PORT", dstport),
+    ]
+    if underlay_index:
+        data.append(("IFLA_VXLAN_LINK", underlay_index))
+    info = {"attrs": [("IFLA_INFO_KIND", "vxlan"), ("IFLA_INFO_DATA", {"attrs": data})]}
+    r.request(_linkmsg([("IFLA_IFNAME", ifname), ("IFLA_LINKINFO", info)]), RTM_NEWLINK, CREATE)
+
+
+def make_tuntap(ifname: str, mode: str) -> None:
+    """Create a persistent TUN or TAP device in the *calling thread's* namespace (no packet info)."""
+    flags = (IFT_TUN if mode == "tun" else IFT_TAP) | IFT_NO_PI
+    ifr = struct.pack("16sH", ifname.encode(), flags)
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, ifr)
+        fcntl.ioctl(fd, TUNSETPERSIST, 1)
+    finally:
+        os.close(fd)
+
+
+def open_tuntap(ifname: str, mode: str) -> int:
+    """Attach to an existing persistent TUN/TAP device; returns the fd frames/packets flow on."""
+    flags = (IFT_TUN if mode == "tun" else IFT_TAP) | IFT_NO_PI
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", ifname.encode(), flags))
+    except OSError:
+        os.close(fd)
+        raise
+    return fd

@@ -1,0 +1,323 @@
+"""Apply a Plan to the kernel: journal first, then the object; any failure rolls back.
+
+Speed: namespace creation (≈1.2 ms of kernel work each) runs in a producer thread while the
+main kernel thread makes links and addresses in the namespaces already made, so both cores
+work. Each namespace gets one plain netlink socket, opened right after the namespace is made
+and valid wherever the thread goes later; veths are created from the bridge's namespace with
+the peer placed straight into the container's namespace and enslaved in the same request.
+
+Failure injection for tests: `apply(plan, fail_at="veth:3")` or env NETLAB_FAIL_AT=veth:3
+raises just before creating the 3rd veth (after journaling it, the hardest case for recovery).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from netlab.errors import InputError, NetlabError, NotRootError
+from netlab.kernel import addresses, hostsfiles, links, nsfs, processes, sysctls
+from netlab.kernel.probes import missing_features
+from netlab.kernel.rtnl import Rtnl
+from netlab.kernel.worker import in_netns_fd, run_in_thread
+from netlab.lab.journal import Journal
+from netlab.lab.paths import LabPaths, lab_paths
+from netlab.lab.planfile import write_plan
+from netlab.resources import (
+    Address,
+    Bridge,
+    HostsFile,
+    LinkUp,
+    Namespace,
+    Plan,
+    Process,
+    Route,
+    Step,
+    Sysctl,
+    Tuntap,
+    Veth,
+    Vxlan,
+)
+
+RELAY_ROLES = ("port-proxy", "tap-relay", "tun-relay")
+READY_MARK = b"netlab-relay ready"
+READY_TIMEOUT = 10.0
+
+ProgressFn = Callable[[Step, int, int], None]
+
+
+class InjectedFailure(NetlabError):
+    """Raised by the test hook NETLAB_FAIL_AT / fail_at."""
+
+
+class StepFailed(NetlabError):
+    def __init__(self, step: Step, cause: BaseException):
+        self.step = step
+        self.cause = cause
+        super().__init__(f"step '{step.key}' failed: {cause}")
+
+
+def require_root() -> None:
+    """Not root → exit 2 before anything. NETLAB_PRETEND_NOT_ROOT=1 simulates it (tests)."""
+    if os.geteuid() != 0 or os.environ.get("NETLAB_PRETEND_NOT_ROOT") == "1":
+        raise NotRootError("this command changes the kernel and must run as root; run it with sudo", where="netlab")
+
+
+def check_can_apply(plan: Plan) -> None:
+    """Everything `up` checks before it creates anything (exit 2 / 1 with nothing made)."""
+    require_root()
+    paths = lab_paths(plan.lab)
+    if paths.root.exists():
+        raise InputError(
+            f"a lab named {plan.lab!r} is already up (state in {paths.root}); remove it with: sudo netlab down {plan.lab}",
+            where=plan.source or "lab",
+        )
+    for step in plan.of_kind(Namespace):
+        if nsfs.exists(step.netns):
+            raise InputError(
+                f"network namespace {step.netns!r} already exists but no lab {plan.lab!r} is recorded; "
+                f"it is not netlab's to remove: delete it with `ip netns del {step.netns}` if it is a leftover",
+                where=plan.source or "lab",
+            )
+    requires = list(plan.meta.get("requires") or [])
+    if requires:
+        missing = missing_features(requires)
+        if missing:
+            feature, why = sorted(missing.items())[0]
+            others = ", ".join(sorted(missing)[1:])
+            raise NetlabError(
+                f"this kernel lacks {feature!r}, which the topology {plan.source or plan.lab} needs ({why})"
+                + (f"; also missing: {others}" if others else "")
+                + "; nothing was created"
+            )
+
+
+def parse_fail_at(spec: str | None) -> tuple[str, int] | None:
+    if not spec:
+        return None
+    kind, _, nth = spec.partition(":")
+    return kind, int(nth or 1)
+
+
+@dataclass
+class _Ns:
+    fd: int
+    rtnl: Rtnl
+
+
+class _Applier:
+    def __init__(self, plan: Plan, paths: LabPaths, journal: Journal, fail_at: tuple[str, int] | None, progress: ProgressFn | None):
+        self.plan = plan
+        self.paths = paths
+        self.journal = journal
+        self.fail_at = fail_at
+        self.progress = progress
+        self.total = len(plan.steps)
+        self.done = 0
+        self.counts: dict[str, int] = {}
+        self.lock = threading.Condition()
+        self.ns: dict[str, _Ns] = {}
+        self.ns_error: BaseException | None = None
+        self.abort = False
+        self.producing = True
+        self.started: list[Process] = []
+
+    # -- bookkeeping shared by both threads ------------------------------------------------
+    def _record(self, step: Step) -> None:
+        self.journal.record(step)
+        with self.lock:
+            n = self.counts.get(step.kind, 0) + 1
+            self.counts[step.kind] = n
+        if self.fail_at and self.fail_at == (step.kind, n):
+            raise InjectedFailure(f"injected failure before creating {step.kind} #{n} ({step.key})")
+
+    def _advance(self, step: Step) -> None:
+        with self.lock:
+            self.done += 1
+            done = self.done
+        if self.progress:
+            self.progress(step, done, self.total)
+
+    def _ns(self, name: str) -> _Ns:
+        with self.lock:
+            while name not in self.ns:
+                if self.ns_error is not None:
+                    raise NetlabError(f"namespace {name} was not created")
+                if not self.producing:
+                    raise NetlabError(f"no namespace {name!r} in this plan")
+                self.lock.wait()
+            return self.ns[name]
+
+    # -- namespaces (producer thread) -----------------------------------------------------
+    def _make_namespaces(self, steps: list[Namespace]) -> None:
+        home = nsfs.current_fd()
+        try:
+            for step in steps:
+                if self.abort:
+                    return
+                self._record(step)
+                try:
+                    fd = nsfs.create(step.netns)
+                    r = Rtnl()
+                    links.set_up(r, "lo")
+                except OSError as exc:
+                    raise StepFailed(step, exc) from exc
+                finally:
+                    nsfs.enter_fd(home)
+                with self.lock:
+                    self.ns[step.netns] = _Ns(fd, r)
+                    self.lock.notify_all()
+                self._advance(step)
+        except BaseException as exc:
+            with self.lock:
+                self.ns_error = exc
+                self.lock.notify_all()
+        finally:
+            os.close(home)
+            with self.lock:
+                self.producing = False
+                self.lock.notify_all()
+
+    # -- everything else (kernel thread) -----------------------------------------------------
+    def run(self) -> None:
+        ns_steps = [s for s in self.plan.steps if isinstance(s, Namespace)]
+        rest = [s for s in self.plan.steps if not isinstance(s, Namespace)]
+        self.producing = True
+        producer = threading.Thread(target=self._make_namespaces, args=(ns_steps,), name="netlab-netns", daemon=True)
+        producer.start()
+        try:
+            for step in rest:
+                if self.ns_error is not None:
+                    break
+                self._record(step)
+                try:
+                    self._make(step)
+                except (OSError, ValueError) as exc:
+                    raise StepFailed(step, exc) from exc
+                self._advance(step)
+        except BaseException:
+            if self.ns_error is None:
+                raise
+        finally:
+            self.abort = True
+            producer.join()
+        if self.ns_error is not None:
+            raise self.ns_error
+        self._wait_relays_ready()
+
+    def _make(self, step: Step) -> None:
+        if isinstance(step, Sysctl):
+            with in_netns_fd(self._ns(step.netns).fd):
+                sysctls.write_sysctl(step.name, step.value)
+        elif isinstance(step, Bridge):
+            links.make_bridge(self._ns(step.netns).rtnl, step.ifname)
+        elif isinstance(step, Veth):
+            a = self._ns(step.a_netns).rtnl
+            b_fd = None if step.b_netns == step.a_netns else self._ns(step.b_netns).fd
+            master = a.link_index(step.a_master) if step.a_master else None
+            links.make_veth(a, step.a_ifname, step.b_ifname, b_fd, master, step.mtu)
+            if step.b_master:
+                links.set_master(self._ns(step.b_netns).rtnl, step.b_ifname, step.b_master)
+        elif isinstance(step, Tuntap):
+            ns = self._ns(step.netns)
+            with in_netns_fd(ns.fd):
+                links.make_tuntap(step.ifname, step.mode)
+            if step.master:
+                links.set_master(ns.rtnl, step.ifname, step.master)
+        elif isinstance(step, Vxlan):
+            r = self._ns(step.netns).rtnl
+            underlay = r.link_index(step.underlay) if step.underlay else None
+            links.make_vxlan(r, step.ifname, step.vni, step.local, step.remote, step.dstport, underlay)
+            if step.master:
+                links.set_master(r, step.ifname, step.master)
+        elif isinstance(step, Address):
+            addresses.add_address(self._ns(step.netns).rtnl, step.ifname, step.cidr)
+        elif isinstance(step, LinkUp):
+            links.set_up(self._ns(step.netns).rtnl, step.ifname)
+        elif isinstance(step, Route):
+            r = self._ns(step.netns).rtnl
+            dev = r.link_index(step.dev) if step.dev else None
+            addresses.add_route(r, step.dst, step.gateway, dev)
+        elif isinstance(step, HostsFile):
+            self._ns(step.netns)  # the node must exist first
+            hostsfiles.write_netns_etc(step.netns, step.entries)
+        elif isinstance(step, Process):
+            self._ns(step.netns)
+            processes.start(self.paths.process(step.node, step.name), step.netns, step.node, step.argv, dict(step.env), step.cwd)
+            self.started.append(step)
+        else:
+            raise NetlabError(f"the applier does not know step kind {step.kind!r} ({step.key})")
+
+    def _wait_relays_ready(self) -> None:
+        """Relays print READY_MARK once their devices/sockets are open; wait for it (bounded)."""
+        waiting = [s for s in self.started if s.role in RELAY_ROLES]
+        deadline = time.monotonic() + READY_TIMEOUT
+        delay = 0.005
+        while waiting:
+            still = []
+            for step in waiting:
+                files = self.paths.process(step.node, step.name)
+                log = files.logfile.read_bytes() if files.logfile.exists() else b""
+                if READY_MARK in log:
+                    continue
+                st = processes.state(files)
+                if st.state != "running":
+                    tail = log.decode(errors="replace").strip().splitlines()[-5:]
+                    raise NetlabError(f"process '{step.key}' ended during start ({st.state}, code {st.exit_code}): " + " | ".join(tail))
+                still.append(step)
+            waiting = still
+            if waiting:
+                if time.monotonic() > deadline:
+                    raise NetlabError("processes not ready after %.0f s: %s" % (READY_TIMEOUT, ", ".join(s.key for s in waiting)))
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+
+    def close(self) -> None:
+        for ns in self.ns.values():
+            ns.rtnl.close()
+            os.close(ns.fd)
+        self.ns.clear()
+
+
+def apply(
+    plan: Plan,
+    *,
+    topology_text: str | None = None,
+    progress: ProgressFn | None = None,
+    fail_at: str | None = None,
+) -> LabPaths:
+    """Create everything in `plan`. On any failure destroy what was made (from the journal)
+    and raise NetlabError naming the failing step and the kernel's error."""
+    require_root()
+    paths = lab_paths(plan.lab)
+    paths.root.mkdir(parents=True, exist_ok=False)
+    for sub in (paths.logs, paths.pids, paths.etc):
+        sub.mkdir()
+    write_plan(paths.plan, plan)
+    if topology_text is not None:
+        paths.topology.write_text(topology_text)
+    elif plan.source and os.path.isfile(plan.source):
+        shutil.copyfile(plan.source, paths.topology)
+    journal = Journal(paths.journal)
+    applier = _Applier(plan, paths, journal, parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT")), progress)
+    try:
+        run_in_thread(applier.run)
+    except BaseException as exc:
+        applier.close()
+        journal.close()
+        from netlab.lab.destroy import destroy
+
+        destroy(plan.lab)
+        if isinstance(exc, StepFailed):
+            raise NetlabError(f"{exc}; everything made so far was removed") from exc
+        if isinstance(exc, NetlabError):
+            raise NetlabError(f"{exc}; everything made so far was removed") from exc
+        raise
+    applier.close()
+    journal.close()
+    return paths

@@ -1,0 +1,71 @@
+"""Where a lab's state lives: /run/netlab/<lab>/ (tmpfs-like, gone after a reboot like the
+namespaces themselves).
+
+    journal.jsonl   one Step.to_dict() per line, written and flushed before the object exists
+    plan.json       the whole compiled plan (lab, source, steps, meta) for other verbs
+    topology.yaml   a copy of the source file
+    logs/<node>.<name>.log   pids/<node>.<name>.pid (+ .exit)   etc/ (shell rc)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from netlab.errors import InputError
+from netlab.kernel.processes import ProcFiles
+
+RUN_DIR = Path(os.environ.get("NETLAB_RUN_DIR", "/run/netlab"))
+LAB_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+def check_lab_name(name: str, where: str = "lab") -> str:
+    if not LAB_NAME.match(name or "") or ".." in name:
+        raise InputError(
+            f"{name!r} is not a lab name: use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+            where=where,
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class LabPaths:
+    lab: str
+
+    @property
+    def root(self) -> Path:
+        return RUN_DIR / self.lab
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "journal.jsonl"
+
+    @property
+    def plan(self) -> Path:
+        return self.root / "plan.json"
+
+    @property
+    def topology(self) -> Path:
+        return self.root / "topology.yaml"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def pids(self) -> Path:
+        return self.root / "pids"
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc"
+
+    def process(self, node: str, name: str) -> ProcFiles:
+        base = f"{node}.{name}"
+        return ProcFiles(self.pids / f"{base}.pid", self.pids / f"{base}.exit", self.logs / f"{base}.log")
+
+
+def lab_paths(lab: str) -> LabPaths:
+    return LabPaths(check_lab_name(lab))

@@ -1,0 +1,140 @@
+"""What a lab is now: its stored plan plus what the kernel and /proc say.
+
+- `list_labs()` → names of labs with state under /run/netlab.
+- `load_lab(name)` → LabState(plan, node→netns, processes with their live state).
+- `lab_status(name)` → a JSON-ready dict for `netlab status`: nodes, interfaces with
+  addresses and the network each is on, bridges with their ports, processes and their state.
+- `start_process(lab, step)` / `stop_process(lab, step)` → (re)start or stop one Process step
+  of a running lab (issue 7 restarts brokers with these).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netlab.errors import InputError
+from netlab.kernel import inspect, nsfs, processes
+from netlab.lab.paths import RUN_DIR, LabPaths, lab_paths
+from netlab.lab.planfile import read_plan
+from netlab.resources import Bridge, Namespace, Plan, Process
+
+
+@dataclass
+class LabState:
+    name: str
+    paths: LabPaths
+    plan: Plan
+
+    @property
+    def nodes(self) -> dict[str, str]:
+        """node → netns, in plan order."""
+        return {s.node: s.netns for s in self.plan.of_kind(Namespace)}
+
+    def netns(self, node: str) -> str:
+        try:
+            return self.nodes[node]
+        except KeyError:
+            raise InputError(
+                f"lab {self.name!r} has no node {node!r}; its nodes are: {', '.join(self.nodes)}", where="node"
+            ) from None
+
+    @property
+    def process_steps(self) -> list[Process]:
+        return self.plan.of_kind(Process)
+
+    def process_state(self, step: Process) -> processes.ProcState:
+        return processes.state(self.paths.process(step.node, step.name))
+
+
+def list_labs() -> list[str]:
+    if not RUN_DIR.is_dir():
+        return []
+    return sorted(p.name for p in RUN_DIR.iterdir() if p.is_dir() and ((p / "plan.json").exists() or (p / "journal.jsonl").exists()))
+
+
+def load_lab(name: str) -> LabState:
+    paths = lab_paths(name)
+    if not paths.plan.exists():
+        known = list_labs()
+        raise InputError(
+            f"no lab named {name!r} is up" + (f"; labs up: {', '.join(known)}" if known else "; no lab is up"), where="lab"
+        )
+    return LabState(name, paths, read_plan(paths.plan))
+
+
+def _find_process(state: LabState, step_or_key: Process | str) -> Process:
+    if isinstance(step_or_key, Process):
+        return step_or_key
+    for step in state.process_steps:
+        if step_or_key in (step.key, f"{step.node}/{step.name}"):
+            return step
+    raise InputError(f"lab {state.name!r} has no process {step_or_key!r}", where="process")
+
+
+def start_process(lab: str, step_or_key: Process | str) -> int:
+    """Start (or restart after stop) one process of a running lab; returns its pid."""
+    state = load_lab(lab)
+    step = _find_process(state, step_or_key)
+    files = state.paths.process(step.node, step.name)
+    if state.process_state(step).state == "running":
+        raise InputError(f"process {step.key} of lab {lab!r} is already running", where="process")
+    return processes.start(files, step.netns, step.node, step.argv, dict(step.env), step.cwd)
+
+
+def stop_process(lab: str, step_or_key: Process | str, timeout: float = 3.0) -> processes.ProcState:
+    state = load_lab(lab)
+    step = _find_process(state, step_or_key)
+    files = state.paths.process(step.node, step.name)
+    processes.stop_many([files.pidfile], timeout)
+    return processes.state(files)
+
+
+def _iface_networks(plan: Plan) -> dict[tuple[str, str], str]:
+    """(node, ifname) → network name, from plan.meta (container side) and Bridge steps."""
+    result: dict[tuple[str, str], str] = {}
+    for node, info in (plan.meta.get("nodes") or {}).items():
+        for net, att in (info.get("networks") or {}).items():
+            if att.get("ifname"):
+                result[(node, att["ifname"])] = net
+    node_of = {s.netns: s.node for s in plan.of_kind(Namespace)}
+    for br in plan.of_kind(Bridge):
+        result[(node_of.get(br.netns, br.netns), br.ifname)] = br.network
+    return result
+
+
+def lab_status(name: str) -> dict:
+    state = load_lab(name)
+    nets = _iface_networks(state.plan)
+    bridge_net = {(b.netns, b.ifname): b.network for b in state.plan.of_kind(Bridge)}
+    nodes, bridges = [], []
+    for node, netns in state.nodes.items():
+        ifaces = inspect.interfaces(netns)
+        for iface in ifaces:
+            iface["network"] = nets.get((node, iface["name"]))
+            if iface["network"] is None and iface["master"]:
+                iface["network"] = bridge_net.get((netns, iface["master"]))
+        nodes.append({"node": node, "netns": netns, "exists": nsfs.exists(netns), "interfaces": ifaces})
+        for iface in ifaces:
+            if iface["kind"] == "bridge":
+                bridges.append(
+                    {
+                        "node": node,
+                        "bridge": iface["name"],
+                        "network": bridge_net.get((netns, iface["name"])),
+                        "addresses": iface["addresses"],
+                        "ports": [i["name"] for i in ifaces if i["master"] == iface["name"]],
+                    }
+                )
+    procs = []
+    for step in state.process_steps:
+        files = state.paths.process(step.node, step.name)
+        procs.append({"node": step.node, "name": step.name, "role": step.role, **state.process_state(step).to_dict(), "log": str(files.logfile)})
+    return {
+        "lab": name,
+        "source": state.plan.source,
+        "state_dir": str(state.paths.root),
+        "nodes": nodes,
+        "bridges": bridges,
+        "networks": state.plan.meta.get("networks") or {},
+        "processes": procs,
+    }
