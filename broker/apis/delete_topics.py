@@ -1,0 +1,29 @@
+"""DeleteTopics (key 20), v1–5."""
+
+from __future__ import annotations
+
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+
+KEY = 20
+
+REQUEST = Message(Struct(F("topic_names", Array(STRING)), F("timeout_ms", INT32)), first_flexible=4)
+RESPONSE = Message(Struct(
+    F("throttle_time_ms", INT32, 1),
+    F("responses", Array(Struct(F("name", STRING), F("error_code", INT16),
+                                F("error_message", STRING, 5, null=5)))),
+), first_flexible=4)
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    out = []
+    for name in req["topic_names"]:
+        code = ctx.node.delete_topic(name)
+        msg = {ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this topic-partition.",
+               ErrorCode.TOPIC_DELETION_DISABLED: "Topic deletion is disabled."}.get(code)
+        out.append({"name": name, "error_code": code, "error_message": msg})
+    return {"throttle_time_ms": 0, "responses": out}
+
+
+API = Api(KEY, "DeleteTopics", 1, 5, REQUEST, RESPONSE, handle)

@@ -1,0 +1,105 @@
+"""Fetch (key 1), v4–12: serves stored batches as they are, long-polls for MaxWaitMs until
+MinBytes are available (woken by appends). No fetch sessions: every answer is a full one with
+session id 0, which clients treat as "no session" (KIP-227)."""
+
+from __future__ import annotations
+
+import time
+
+from ..log.partition_log import OffsetOutOfRangeError
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+
+KEY = 1
+FETCH_SESSION_ID_NOT_FOUND = 70
+
+REQUEST = Message(Struct(
+    F("cluster_id", STRING, 12, null=12, tag=0),
+    F("replica_id", INT32, default=-1),
+    F("max_wait_ms", INT32),
+    F("min_bytes", INT32),
+    F("max_bytes", INT32, 3, default=0x7FFFFFFF),
+    F("isolation_level", INT8, 4),
+    F("session_id", INT32, 7),
+    F("session_epoch", INT32, 7, default=-1),
+    F("topics", Array(Struct(
+        F("topic", STRING),
+        F("partitions", Array(Struct(
+            F("partition", INT32), F("current_leader_epoch", INT32, 9, default=-1),
+            F("fetch_offset", INT64), F("last_fetched_epoch", INT32, 12, default=-1),
+            F("log_start_offset", INT64, 5, default=-1), F("partition_max_bytes", INT32),
+        ))),
+    ))),
+    F("forgotten_topics_data", Array(Struct(F("topic", STRING, 7), F("partitions", Array(INT32), 7))), 7),
+    F("rack_id", STRING, 11),
+), first_flexible=12)
+
+_ABORTED = Struct(F("producer_id", INT64, 4), F("first_offset", INT64, 4))
+RESPONSE = Message(Struct(
+    F("throttle_time_ms", INT32, 1),
+    F("error_code", INT16, 7),
+    F("session_id", INT32, 7),
+    F("responses", Array(Struct(
+        F("topic", STRING),
+        F("partitions", Array(Struct(
+            F("partition_index", INT32), F("error_code", INT16), F("high_watermark", INT64),
+            F("last_stable_offset", INT64, 4, default=-1), F("log_start_offset", INT64, 5, default=-1),
+            F("aborted_transactions", Array(_ABORTED), 4, null=4),
+            F("preferred_read_replica", INT32, 11, default=-1),
+            F("records", RECORDS, null=0),
+        ))),
+    ))),
+), first_flexible=12)
+
+
+def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
+    """One pass over the requested partitions: (responses, bytes, any_error)."""
+    node = ctx.node
+    budget = req["max_bytes"] if req["max_bytes"] > 0 else 0x7FFFFFFF
+    total, any_error, out = 0, False, []
+    for t in req["topics"]:
+        parts = []
+        for p in t["partitions"]:
+            idx = p["partition"]
+            plog = node.partition_log(t["topic"], idx)
+            if plog is None:
+                any_error = True
+                parts.append({"partition_index": idx, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                              "high_watermark": -1, "records": None})
+                continue
+            hw = plog.log_end_offset  # single node: the ISR is this node, HW = LEO
+            entry = {"partition_index": idx, "error_code": ErrorCode.NONE, "high_watermark": hw,
+                     "last_stable_offset": hw, "log_start_offset": plog.log_start_offset,
+                     "aborted_transactions": None, "records": b""}
+            limit = min(p["partition_max_bytes"], budget - total)
+            if limit > 0 or total == 0:
+                try:
+                    data = plog.read(p["fetch_offset"], max(limit, 0), max_offset=hw, min_one=(total == 0))
+                except OffsetOutOfRangeError:
+                    any_error = True
+                    entry.update(error_code=ErrorCode.OFFSET_OUT_OF_RANGE, records=None)
+                    data = b""
+                if data:
+                    entry["records"] = data
+                    total += len(data)
+            parts.append(entry)
+        out.append({"topic": t["topic"], "partitions": parts})
+    return out, total, any_error
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    if req["session_id"] != 0 or req["session_epoch"] > 0:
+        # We never hand out sessions, so an incremental fetch names one we do not know.
+        return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
+    deadline = time.monotonic() + max(req["max_wait_ms"], 0) / 1000
+    min_bytes = max(req["min_bytes"], 0)
+    while True:
+        responses, total, any_error = _collect(ctx, req)
+        left = deadline - time.monotonic()
+        if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
+            return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": responses}
+        await ctx.node.wait_for_append(left)
+
+
+API = Api(KEY, "Fetch", 4, 12, REQUEST, RESPONSE, handle)

@@ -1,0 +1,63 @@
+"""ListOffsets (key 2), v1–6: earliest (-2), latest (-1), or the first offset whose timestamp is at
+least the given one (through the time index)."""
+
+from __future__ import annotations
+
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+
+KEY = 2
+LATEST, EARLIEST = -1, -2
+
+REQUEST = Message(Struct(
+    F("replica_id", INT32),
+    F("isolation_level", INT8, 2),
+    F("topics", Array(Struct(
+        F("name", STRING),
+        F("partitions", Array(Struct(
+            F("partition_index", INT32), F("current_leader_epoch", INT32, 4, default=-1), F("timestamp", INT64),
+        ))),
+    ))),
+), first_flexible=6)
+
+RESPONSE = Message(Struct(
+    F("throttle_time_ms", INT32, 2),
+    F("topics", Array(Struct(
+        F("name", STRING),
+        F("partitions", Array(Struct(
+            F("partition_index", INT32), F("error_code", INT16), F("timestamp", INT64, 1, default=-1),
+            F("offset", INT64, 1, default=-1), F("leader_epoch", INT32, 4, default=-1),
+        ))),
+    ))),
+), first_flexible=6)
+
+
+def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
+    idx, ts = p["partition_index"], p["timestamp"]
+    plog = ctx.node.partition_log(topic, idx)
+    if plog is None:
+        return {"partition_index": idx, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
+    out = {"partition_index": idx, "error_code": ErrorCode.NONE, "timestamp": -1, "leader_epoch": 0}
+    if ts == LATEST:
+        out["offset"] = plog.log_end_offset
+    elif ts == EARLIEST:
+        out["offset"] = plog.log_start_offset
+    elif ts < 0:
+        out.update(error_code=ErrorCode.UNSUPPORTED_VERSION, offset=-1)  # -3/-4/-5 need newer versions
+    else:
+        found = plog.offset_for_timestamp(ts)
+        if found is None:
+            out["offset"] = -1
+        else:
+            out["offset"], out["timestamp"] = found
+    return out
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    topics = [{"name": t["name"], "partitions": [_answer(ctx, t["name"], p) for p in t["partitions"]]}
+              for t in req["topics"]]
+    return {"throttle_time_ms": 0, "topics": topics}
+
+
+API = Api(KEY, "ListOffsets", 1, 6, REQUEST, RESPONSE, handle)

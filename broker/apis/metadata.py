@@ -1,0 +1,91 @@
+"""Metadata (key 3), v0–12: brokers and partition leaders as seen from the request's listener."""
+
+from __future__ import annotations
+
+import uuid
+
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import BOOL, INT16, INT32, STRING, UUID, Array, F, Message, Struct
+from ..topics import topic_name_error
+
+KEY = 3
+NO_AUTHORIZED_OPS = -2147483648
+
+REQUEST = Message(Struct(
+    F("topics", Array(Struct(F("topic_id", UUID, 10), F("name", STRING, null=10))), null=1),
+    F("allow_auto_topic_creation", BOOL, 4, default=True),
+    F("include_cluster_authorized_operations", BOOL, 8, 10),
+    F("include_topic_authorized_operations", BOOL, 8),
+), first_flexible=9)
+
+_BROKER = Struct(F("node_id", INT32), F("host", STRING), F("port", INT32), F("rack", STRING, 1, null=1))
+_PARTITION = Struct(
+    F("error_code", INT16), F("partition_index", INT32), F("leader_id", INT32),
+    F("leader_epoch", INT32, 7, default=-1), F("replica_nodes", Array(INT32)), F("isr_nodes", Array(INT32)),
+    F("offline_replicas", Array(INT32), 5))
+_TOPIC = Struct(
+    F("error_code", INT16), F("name", STRING, null=12), F("topic_id", UUID, 10), F("is_internal", BOOL, 1),
+    F("partitions", Array(_PARTITION)), F("topic_authorized_operations", INT32, 8, default=NO_AUTHORIZED_OPS))
+RESPONSE = Message(Struct(
+    F("throttle_time_ms", INT32, 3),
+    F("brokers", Array(_BROKER)),
+    F("cluster_id", STRING, 2, null=2),
+    F("controller_id", INT32, 1, default=-1),
+    F("topics", Array(_TOPIC)),
+    F("cluster_authorized_operations", INT32, 8, 10, default=NO_AUTHORIZED_OPS),
+), first_flexible=9)
+
+
+def _topic_answer(ctx: RequestContext, info, version: int) -> dict:
+    listener_brokers = {nid for nid, _, _ in ctx.node.metadata.brokers_for_listener(ctx.listener)}
+    missing = ErrorCode.LISTENER_NOT_FOUND if version >= 6 else ErrorCode.LEADER_NOT_AVAILABLE
+    parts = []
+    for p in sorted(info.partitions.values(), key=lambda p: p.index):
+        has = p.leader in listener_brokers
+        parts.append({
+            "error_code": ErrorCode.NONE if has else missing, "partition_index": p.index,
+            "leader_id": p.leader if has else -1, "leader_epoch": p.leader_epoch,
+            "replica_nodes": p.replicas, "isr_nodes": p.isr, "offline_replicas": p.offline})
+    return {"error_code": ErrorCode.NONE, "name": info.name, "topic_id": info.topic_id,
+            "is_internal": info.internal, "partitions": parts}
+
+
+def _error_topic(name, code: ErrorCode, topic_id=None) -> dict:
+    return {"error_code": code, "name": name, "topic_id": topic_id or uuid.UUID(int=0), "partitions": []}
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    node, version = ctx.node, ctx.api_version
+    md = node.metadata
+    requested = req["topics"]
+    if requested is None or (version == 0 and not requested):
+        topics = [_topic_answer(ctx, t, version) for t in sorted(md.topics.values(), key=lambda t: t.name)]
+    else:
+        topics = []
+        auto = req["allow_auto_topic_creation"] and node.config["auto.create.topics.enable"]
+        for t in requested:
+            name = t["name"]
+            if name is None:  # v10+: by topic id
+                info = md.topic_by_id(t["topic_id"])
+                topics.append(_topic_answer(ctx, info, version) if info
+                              else _error_topic(None, ErrorCode.UNKNOWN_TOPIC_ID, t["topic_id"]))
+                continue
+            info = md.topics.get(name)
+            if info is None and topic_name_error(name):
+                topics.append(_error_topic(name, ErrorCode.INVALID_TOPIC_EXCEPTION))
+                continue
+            if info is None and auto:
+                err, _, info = node.create_topic(name, -1, -1)
+                if info is None:
+                    topics.append(_error_topic(name, err))
+                    continue
+            topics.append(_topic_answer(ctx, info, version) if info
+                          else _error_topic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
+    brokers = [{"node_id": nid, "host": ep.host, "port": ep.port, "rack": rack}
+               for nid, ep, rack in md.brokers_for_listener(ctx.listener)]
+    return {"throttle_time_ms": 0, "brokers": brokers, "cluster_id": md.cluster_id,
+            "controller_id": md.controller_id, "topics": topics}
+
+
+API = Api(KEY, "Metadata", 0, 12, REQUEST, RESPONSE, handle)

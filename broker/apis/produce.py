@@ -1,0 +1,71 @@
+"""Produce (key 0), v3–9: record batches are validated (CRC, size, producer sequence) and stored
+byte-for-byte; acks=0 gets no response, acks=1 and acks=-1 (all: the ISR is this node) after the
+append."""
+
+from __future__ import annotations
+
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+
+KEY = 0
+
+REQUEST = Message(Struct(
+    F("transactional_id", STRING, 3, null=3),
+    F("acks", INT16),
+    F("timeout_ms", INT32),
+    F("topic_data", Array(Struct(
+        F("name", STRING),
+        F("partition_data", Array(Struct(F("index", INT32), F("records", RECORDS, null=0)))),
+    ))),
+), first_flexible=9)
+
+_RECORD_ERROR = Struct(F("batch_index", INT32, 8), F("batch_index_error_message", STRING, 8, null=8))
+RESPONSE = Message(Struct(
+    F("responses", Array(Struct(
+        F("name", STRING),
+        F("partition_responses", Array(Struct(
+            F("index", INT32), F("error_code", INT16), F("base_offset", INT64),
+            F("log_append_time_ms", INT64, 2, default=-1), F("log_start_offset", INT64, 5, default=-1),
+            F("record_errors", Array(_RECORD_ERROR), 8), F("error_message", STRING, 8, null=8),
+        ))),
+    ))),
+    F("throttle_time_ms", INT32, 1),
+), first_flexible=9)
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict | None:
+    node, acks = ctx.node, req["acks"]
+    if req["transactional_id"] is not None:
+        code, message = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported by this broker"
+    elif acks not in (0, 1, -1):
+        code, message = ErrorCode.INVALID_REQUIRED_ACKS, f"acks must be 0, 1 or -1, not {acks}"
+    else:
+        code, message = ErrorCode.NONE, None
+    responses = []
+    for topic in req["topic_data"]:
+        parts = []
+        for p in topic["partition_data"]:
+            if code != ErrorCode.NONE:
+                parts.append({"index": p["index"], "error_code": code, "base_offset": -1, "error_message": message})
+                continue
+            records = p["records"]
+            if records is None or len(records) == 0:
+                res_code, res = ErrorCode.CORRUPT_MESSAGE, None
+                parts.append({"index": p["index"], "error_code": res_code, "base_offset": -1,
+                              "error_message": "no records"})
+                continue
+            res = node.append(topic["name"], p["index"], records, acks)
+            parts.append({"index": p["index"], "error_code": res.error, "base_offset": res.base_offset,
+                          "log_append_time_ms": res.log_append_time, "log_start_offset": res.log_start_offset,
+                          "error_message": res.message})
+            if res.error != ErrorCode.NONE:
+                node.log.debug(f"Produce to {topic['name']}-{p['index']} from {ctx.client_id} failed: "
+                               f"{res.error.name} {res.message or ''}")
+        responses.append({"name": topic["name"], "partition_responses": parts})
+    if acks == 0:
+        return None  # acks=0: the client expects no response at all
+    return {"responses": responses, "throttle_time_ms": 0}
+
+
+API = Api(KEY, "Produce", 3, 9, REQUEST, RESPONSE, handle)

@@ -1,0 +1,134 @@
+"""`python -m broker [server.properties] [--override key=value ...]`: start one broker node.
+
+Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 on a configuration or start-up error
+(logged the way Kafka logs it)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from . import kafka_log
+from .cluster.metadata import BrokerEndpoint
+from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
+from .kafka_log import logger
+from .listeners import EndPoint
+from .server import BindError, SocketServer
+
+CHECKPOINT_INTERVAL_S = 60.0
+
+
+def canonical_host_name() -> str:
+    """What Kafka substitutes for an empty advertised host (InetAddress.getLocalHost()
+    .getCanonicalHostName()): inside a netlab node or a container, its hostname."""
+    name = socket.gethostname()
+    try:
+        infos = socket.getaddrinfo(name, None, flags=socket.AI_CANONNAME)
+        return infos[0][3] or name
+    except OSError:
+        return name
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m broker", description="A Kafka-wire-compatible broker (one node).")
+    p.add_argument("properties", nargs="?", help="server.properties file (optional: settings may come only "
+                   "from --override and KAFKA_* environment variables)")
+    p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting, as kafka-server-start.sh does")
+    p.add_argument("--no-env", action="store_true", help="ignore KAFKA_* / KAFKA_CFG_* environment variables")
+    return p.parse_args(argv)
+
+
+def _fatal(message: str, exc: BaseException | None, klass: str = "kafka.Kafka$") -> int:
+    logger(klass).error(message, exc_info=exc)
+    return 1
+
+
+def load_config(args: argparse.Namespace) -> KafkaConfig:
+    text = None
+    if args.properties:
+        try:
+            text = Path(args.properties).read_text()
+        except OSError as exc:
+            raise ConfigException(f"Cannot read properties file {args.properties}: {exc.strerror}") from None
+    props = collect_props(text, {} if args.no_env else os.environ, args.override)
+    return KafkaConfig(props, warn=logger("org.apache.kafka.clients.admin.AdminClientConfig").warning)
+
+
+def advertised_endpoints(config: KafkaConfig) -> dict[str, BrokerEndpoint]:
+    out: dict[str, BrokerEndpoint] = {}
+    for ep in config.advertised:
+        host = ep.host
+        if not host:
+            host = canonical_host_name()
+            logger("kafka.server.KafkaConfig").info(f"{ep.listener}: resolved wildcard host to {host}")
+        out[ep.listener] = BrokerEndpoint(host, ep.port)
+    return out
+
+
+async def run(config: KafkaConfig) -> int:
+    from .node import BrokerNode
+
+    server_class = "kafka.server.KafkaRaftServer" if config.kraft else "kafka.server.KafkaServer"
+    prefix = f"[KafkaRaftServer nodeId={config.node_id}]" if config.kraft else f"[KafkaServer id={config.node_id}]"
+    log = logger(server_class, prefix)
+    log.info("starting")
+    try:
+        node = BrokerNode(config, advertised_endpoints(config))
+    except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
+        return _fatal("Fatal error during broker startup. Prepare to shutdown", exc, server_class)
+    server = SocketServer(node, config.controller_listener_names if config.kraft else [])
+    try:
+        await server.bind(config.listeners)
+    except BindError as exc:
+        node.shutdown()
+        return _fatal("Fatal error during broker startup. Prepare to shutdown", exc, server_class)
+    log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    housekeeping = asyncio.create_task(_housekeeping(node, config))
+    await stop.wait()
+    log.info("shutting down")
+    housekeeping.cancel()
+    await server.close()
+    node.shutdown()
+    log.info("shut down completed")
+    return 0
+
+
+async def _housekeeping(node, config: KafkaConfig) -> None:
+    """Retention every log.retention.check.interval.ms; recovery-point checkpoints every minute."""
+    retention_every = config["log.retention.check.interval.ms"] / 1000
+    loop = asyncio.get_running_loop()
+    next_retention = loop.time() + retention_every
+    while True:
+        await asyncio.sleep(min(CHECKPOINT_INTERVAL_S, max(next_retention - loop.time(), 0.1)))
+        if loop.time() >= next_retention:
+            node.enforce_retention()
+            next_retention = loop.time() + retention_every
+        node.logs.checkpoint()
+
+
+def main(argv: list[str] | None = None) -> int:
+    kafka_log.setup()
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        config = load_config(args)
+    except (ConfigException, RequirementFailed) as exc:
+        return _fatal("Exiting Kafka due to fatal exception", exc)
+    reasons = config.unsupported_reasons()
+    if reasons:
+        return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
+    return asyncio.run(run(config))
+
+
+class UnsupportedConfig(Exception):
+    java_class = "netlab.broker.UnsupportedConfigurationException"
