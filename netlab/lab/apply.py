@@ -217,12 +217,16 @@ class _Applier:
         elif isinstance(step, Bridge):
             links.make_bridge(self._ns(step.netns).rtnl, step.ifname)
         elif isinstance(step, Veth):
-            a = self._ns(step.a_netns).rtnl
-            b_fd = None if step.b_netns == step.a_netns else self._ns(step.b_netns).fd
-            master = a.link_index(step.a_master) if step.a_master else None
-            links.make_veth(a, step.a_ifname, step.b_ifname, b_fd, master, step.mtu)
-            if step.b_master:
-                links.set_master(self._ns(step.b_netns).rtnl, step.b_ifname, step.b_master)
+            # Create from the side that has a bridge, so enslaving rides on the same request.
+            a_ns, a_if, a_master, b_ns, b_if, b_master = step.a_netns, step.a_ifname, step.a_master, step.b_netns, step.b_ifname, step.b_master
+            if b_master and not a_master:
+                a_ns, a_if, a_master, b_ns, b_if, b_master = b_ns, b_if, b_master, a_ns, a_if, a_master
+            a = self._ns(a_ns).rtnl
+            b_fd = None if b_ns == a_ns else self._ns(b_ns).fd
+            master = a.link_index(a_master) if a_master else None
+            links.make_veth(a, a_if, b_if, b_fd, master, step.mtu)
+            if b_master:
+                links.set_master(self._ns(b_ns).rtnl, b_if, b_master)
         elif isinstance(step, Tuntap):
             ns = self._ns(step.netns)
             with in_netns_fd(ns.fd):

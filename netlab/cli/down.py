@@ -1,0 +1,42 @@
+"""`netlab down <lab>` / `netlab down --all`: remove a lab from its journal alone."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from netlab.cli._render import console, err_console
+from netlab.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def down(
+        lab: Optional[str] = typer.Argument(None, help="the lab to remove"),
+        all_labs: bool = typer.Option(False, "--all", help="remove every lab that is up"),
+        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    ) -> None:
+        """Stop a lab's processes and delete its namespaces and files (idempotent)."""
+        from netlab.lab import destroy, lab_paths, list_labs, require_root
+
+        if bool(lab) == all_labs:
+            raise InputError("name one lab or pass --all (not both)", where="netlab down")
+        require_root()
+        names = list_labs() if all_labs else [lab_paths(lab).lab]
+        results = [destroy(name) for name in names]
+        if as_json:
+            typer.echo(json.dumps([r.to_dict() for r in results]))
+            return
+        if not results:
+            err_console.print("no lab is up; nothing to remove")
+        for r in results:
+            if not r.existed:
+                err_console.print(f"lab {r.lab} is not up; nothing to remove", highlight=False)
+                continue
+            extra = f", {len(r.processes_killed)} needed SIGKILL" if r.processes_killed else ""
+            console.print(
+                f"[bold]lab {r.lab} removed[/]: {len(r.namespaces)} namespaces, {r.processes_stopped} processes stopped{extra}",
+                highlight=False,
+            )
