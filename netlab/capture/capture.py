@@ -117,8 +117,10 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) ->
     """A packet socket in netns on iface (None: all interfaces) and the pcap link type to use."""
 
     def make() -> tuple[socket.socket, int]:
-        # Protocol 0: receives nothing until bound, so no packet from another interface slips in.
-        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        # One interface: protocol 0 receives nothing until bound, so nothing from another
+        # interface slips in. All interfaces: ETH_P_ALL at once (no bind needed).
+        proto = socket.htons(ETH_P_ALL) if iface is None else 0
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, proto)
         try:
             try:
                 sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF)
@@ -129,7 +131,7 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) ->
                 linktype = LINKTYPE_LINUX_SLL2
                 if bpf:
                     _attach_bpf(sock, bpf, LINKTYPE_ETHERNET)
-                sock.bind(("", ETH_P_ALL))
+                    _drain(sock)  # packets queued before the filter was attached
             else:
                 try:
                     index = _ifindex(sock, iface)
@@ -153,6 +155,15 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) ->
         return in_netns(netns, make)  # type: ignore[return-value]
     except PermissionError as exc:
         raise NetlabError(f"capturing needs root (CAP_NET_RAW): {exc}") from exc
+
+
+def _drain(sock: socket.socket) -> None:
+    sock.setblocking(False)
+    for _ in range(1_000_000):
+        try:
+            sock.recv(1)
+        except BlockingIOError:
+            return
 
 
 _SLL2 = struct.Struct("!HHIHBB8s")

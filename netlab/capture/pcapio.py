@@ -32,7 +32,7 @@ class PcapWriter:
 
     def __init__(self, sink: str | Path | BinaryIO, linktype: int, snaplen: int = 262144):
         self._own = not hasattr(sink, "write")
-        self._f: BinaryIO = open(sink, "wb") if self._own else sink  # type: ignore[arg-type]
+        self._f: BinaryIO = open(sink, "wb", buffering=1 << 20) if self._own else sink  # type: ignore[arg-type]
         self._f.write(struct.pack("<IHHiIII", MAGIC_NS, 2, 4, 0, 0, snaplen, linktype))
         self.count = 0
 

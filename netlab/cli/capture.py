@@ -1,0 +1,84 @@
+"""`netlab capture`: capture packets inside a lab node (or on a network's bridge)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from netlab.errors import InputError, NotRootError
+
+
+def _ports(values: list[int] | None) -> set[int]:
+    ports = set()
+    for p in values or []:
+        if not 1 <= p <= 65535:
+            raise InputError(f"port {p} is not a TCP port (1-65535)", where="--port")
+        ports.add(p)
+    return ports
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def capture(
+        lab: str = typer.Argument(None, help="Lab name (as given to netlab up)."),
+        target: str = typer.Argument(None, help="NODE or NODE:IFACE; all of the node's interfaces without :IFACE."),
+        network: str = typer.Option(None, "--network", "-n", help="Capture on this network's bridge (every node on it)."),
+        write: str = typer.Option(None, "--write", "-w", help="Write a pcap file (Wireshark/tshark open it)."),
+        count: int = typer.Option(None, "--count", "-c", min=1, help="Stop after this many packets."),
+        duration: float = typer.Option(None, "--duration", "-d", min=0.0, help="Stop after this many seconds."),
+        kafka: bool = typer.Option(False, "--kafka", "-k", help="Print the Kafka story (decoded live)."),
+        port: list[int] = typer.Option(None, "--port", "-p", help="Kafka port (repeatable); default: the lab's listener ports."),
+        bpf: str = typer.Option(None, "--filter", "-f", help="BPF filter, tcpdump syntax."),
+        netns: str = typer.Option(None, "--netns", help="Capture in this namespace directly (no lab)."),
+        as_json: bool = typer.Option(False, "--json", help="With --kafka: one JSON object per Kafka message."),
+    ) -> None:
+        """Capture raw packets in a node's namespace; print, save (-w) or tell the Kafka story (--kafka)."""
+        from netlab.capture.capture import Capture
+        from netlab.capture.labinfo import lab_info
+        from netlab.capture.live import LiveOptions, run_live
+        from netlab.capture.story import Story
+
+        if os.geteuid() != 0:
+            raise NotRootError("capturing packets needs root: run it with sudo", where="capture")
+        story = Story()
+        ports = _ports(port)
+        if netns:
+            ns, iface = netns, target
+        else:
+            if not lab:
+                raise InputError("name a lab (or use --netns NAMESPACE)", where="capture")
+            info = lab_info(lab)
+            story = Story(names=info.names, hosts=info.hosts)
+            ports = ports or info.kafka_ports
+            if network:
+                node, iface = info.bridge_of(network)
+                if target and target.split(":")[0] != node:
+                    raise InputError(f"network {network!r} is bridged in node {node!r}, not {target!r}",
+                                     where="--network")
+            else:
+                if not target:
+                    raise InputError("name a node (NODE or NODE:IFACE) or a --network", where="capture")
+                node, _, iface = target.partition(":")
+                iface = iface or None
+                if iface is not None and not 1 <= len(iface) <= 15:
+                    raise InputError(f"{iface!r} is not an interface name (1-15 characters)", where=target)
+            ns = info.node_netns(node)
+        opts = LiveOptions(
+            write=write,
+            kafka=kafka,
+            summary=not write and not kafka,
+            as_json=as_json,
+            ports=frozenset(ports or {9092}),
+            detect=not port,
+        )
+        cap = Capture(ns, iface, bpf)
+        where = f"{ns}:{iface or 'any'}"
+        print(f"capturing on {where}" + (f", writing {write}" if write else "") + " (Ctrl-C stops)", file=sys.stderr)
+        try:
+            stats = run_live(cap, opts, lambda line: print(line, flush=True), story, count=count, duration=duration)
+        finally:
+            cap.close()
+        dropped = f", {stats.kernel_dropped} dropped by the kernel" if stats.kernel_dropped else ""
+        print(f"{stats.captured} packets captured in {stats.seconds:.1f} s{dropped}", file=sys.stderr)
