@@ -229,13 +229,11 @@ def describe_step(step: Step) -> str:
         return f"write /etc/netns/{step.netns}/hosts: {body}"
     if isinstance(step, Process):
         env = " ".join(f"{k}={q(v)}" for k, v in step.env)
-        cmd = shlex.join(step.argv)
-        prefix = f"ip netns exec {step.netns} "
-        if env:
-            prefix += f"env {env} "
+        text = f"ip netns exec {step.netns} " + (f"env {env} " if env else "") + shlex.join(step.argv)
         if step.cwd:
-            cmd = f"(cd {q(step.cwd)} && {cmd})"
-        return f"{prefix}{cmd} &    # {step.role} {step.name}"
+            text = f"(cd {q(step.cwd)} && {text})"
+        label = step.role if step.name == step.role else f"{step.role} {step.name}"
+        return f"{text} &    # {label}"
     return step.key
 
 

@@ -294,6 +294,7 @@ class _Resolver:
                 default_route = self.t.networks[netname].default_route if att.default_route is None else att.default_route
                 out.append(Attach(node, netname, ifname, peer, att.ipv4_address, net.subnet.prefixlen,
                                   list(att.aliases), att.mode, default_route, path))
+        self._reserve_device_addresses()
         # Dynamic addresses after every static one is reserved (statics win, as in Docker).
         for a in out:
             if a.address is None:
@@ -315,6 +316,27 @@ class _Resolver:
         if nets:
             self.requires.add("bridge")
         return out
+
+    def _reserve_device_addresses(self) -> None:
+        """Addresses written on links and devices that fall in a network's subnet are taken
+        out of that network's pool, so IPAM never hands them out again."""
+        explicit: list[tuple[IPv4Address, PathKey]] = []
+        for node, spec in self.t.nodes.items():
+            for kind in ("tuntap", "vlans", "bonds"):
+                for i, dev in enumerate(getattr(spec, kind)):
+                    if dev.address is not None:
+                        explicit.append((dev.address.ip, ("nodes", node, kind, i, "address")))
+        for i, link in enumerate(self.t.links):
+            for j, ep in enumerate(link.endpoints):
+                if ep.address is not None:
+                    explicit.append((ep.address.ip, ("links", i, "endpoints", j, "address")))
+        for address, path in explicit:
+            for name, pool in self.pools.items():
+                if address in pool.subnet:
+                    try:
+                        pool.reserve(address, dotted_path(path))
+                    except IpamError as exc:
+                        raise TopologyError(path, str(exc)) from None
 
     def _bridge_of(self, node: str, netname: str, path: PathKey) -> str:
         self._network(netname, path)
@@ -461,7 +483,7 @@ class _Resolver:
                         raise TopologyError(path, f"{listen} is not an address of the publishing node {net.node!r}; "
                                                   f"valid: 0.0.0.0, 127.0.0.1, {', '.join(valid)}")
                 conflict = next(
-                    (v for (pub, proto, num), v in bound.items()
+                    (v for (pub, proto, num, _), v in bound.items()
                      if pub == net.node and proto == port.protocol and num == port.published
                      and (v[0] == listen or "0.0.0.0" in (v[0], listen))), None)
                 if conflict is not None:

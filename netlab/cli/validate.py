@@ -1,0 +1,83 @@
+"""`netlab validate [FILE] [--json]`: check a topology file and summarise it (exit 2 if invalid)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from netlab.errors import InputError
+
+
+def summary(plan) -> dict:
+    """What `validate --json` prints for a valid file (from the compiled plan's meta)."""
+    meta = plan.meta
+    return {
+        "valid": True,
+        "lab": plan.lab,
+        "source": plan.source,
+        "nodes": {n: {"netns": m["netns"], "networks": m["networks"]} for n, m in meta["nodes"].items()},
+        "networks": meta["networks"],
+        "links": meta["links"],
+        "ports": meta["ports"],
+        "requires": meta["requires"],
+        "notes": meta["notes"],
+        "steps": len(plan.steps),
+    }
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def validate(
+        file: Optional[Path] = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
+        as_json: bool = typer.Option(False, "--json", help="print the summary (or the error) as JSON"),
+    ) -> None:
+        """Check a topology file; print lab, nodes, networks and links, or the located error."""
+        from netlab.plan import compile_plan
+        from netlab.topology import DEFAULT_TOPOLOGY, load_topology
+
+        path = file or DEFAULT_TOPOLOGY
+        try:
+            plan = compile_plan(load_topology(path))
+        except InputError as exc:
+            if as_json:
+                typer.echo(json.dumps({"valid": False, "error": exc.message, "where": exc.where}))
+                raise typer.Exit(exc.exit_code)
+            raise
+        info = summary(plan)
+        if as_json:
+            typer.echo(json.dumps(info, indent=2))
+            return
+        _print_summary(info)
+
+
+def _print_summary(info: dict) -> None:
+    from netlab.cli._render import console
+    from rich.markup import escape
+
+    out = console.print
+    out(f"[bold green]valid[/]: lab [bold]{escape(info['lab'])}[/] from {escape(str(info['source']))}", highlight=False)
+    out(f"nodes ({len(info['nodes'])}):", highlight=False)
+    for name, node in info["nodes"].items():
+        where = ", ".join(f"{net} {n['ifname']} {n['address'] or '-'}" + (" (bridge)" if n["mode"] == "bridge" else "")
+                          for net, n in node["networks"].items())
+        out(f"  {escape(name)}" + (f": {escape(where)}" if where else ""), highlight=False)
+    out(f"networks ({len(info['networks'])}):", highlight=False)
+    for name, net in info["networks"].items():
+        gw = f" gateway {net['gateway']}" if net["gateway"] else " no gateway"
+        out(f"  {escape(name)}: {net['subnet']} bridge {escape(net['bridge'])} in {escape(net['node'])}{gw}, "
+            f"{len(net['members'])} member(s)", highlight=False)
+    out(f"links ({len(info['links'])}):", highlight=False)
+    for link in info["links"]:
+        ends = " -- ".join(f"{e['node']}:{e['interface']}" + (f" {e['address']}" if e["address"] else "")
+                           for e in link["endpoints"])
+        out(f"  {link['type']}: {escape(ends)}", highlight=False)
+    if info["ports"]:
+        out(f"published ports ({len(info['ports'])}):", highlight=False)
+        for p in info["ports"]:
+            out(f"  {escape(p['publisher'])} {escape(p['spec'])} ({escape(p['node'])})", highlight=False)
+    out(f"kernel features needed: {', '.join(info['requires'])}", highlight=False)
+    for note in info["notes"]:
+        out(f"[yellow]note[/]: {escape(note)}", highlight=False)
