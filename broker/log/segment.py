@@ -38,6 +38,8 @@ class LogSegment:
         st = os.fstat(self._fd)
         self.size = st.st_size
         self.created_ms = int(st.st_mtime * 1000) if self.size else int(time.time() * 1000)
+        missing = [p.name for p in (directory / (name + INDEX_SUFFIX), directory / (name + TIMEINDEX_SUFFIX)) if not p.exists()]
+        self.missing_indexes = missing if self.size else []
         self.index = OffsetIndex(directory / (name + INDEX_SUFFIX), base_offset)
         self.time_index = TimeIndex(directory / (name + TIMEINDEX_SUFFIX), base_offset)
         self.next_offset = base_offset  # one past the last offset stored here
@@ -52,7 +54,9 @@ class LogSegment:
     def load(self) -> int:
         """Trust the indexes (after a sanity check) and scan only the tail after the last index
         entry. Returns bytes truncated from a torn tail. Raises IndexCorruptError if an index
-        is inconsistent, so the caller rebuilds it with recover()."""
+        is missing or inconsistent, so the caller rebuilds it with recover()."""
+        if self.missing_indexes:
+            raise IndexCorruptError(f"{', '.join(self.missing_indexes)} missing in {self.dir}")
         self.index.load(self.size)
         _, pos = self.index.last()
         self.time_index.load()
