@@ -61,7 +61,8 @@ def _clean(msg: str) -> str:
 def _message(err: dict, path: PathKey, key_error: bool, data: Any) -> str:
     kind = err["type"]
     if key_error:
-        return _clean(err["msg"])
+        what = {"nodes": "node", "networks": "network"}.get(str(path[-2]) if len(path) > 1 else "", "")
+        return _clean(err["msg"]).replace("a valid name", f"a valid {what} name" if what else "a valid name")
     if kind == "extra_forbidden":
         field = str(path[-1])
         owner = _model_at(path[:-1], data)

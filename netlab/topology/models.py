@@ -113,6 +113,8 @@ def parse_port_string(text: str) -> dict:
     proto = proto or "tcp"
     if proto not in ("tcp", "udp"):
         raise ValueError(f"{text!r}: protocol {proto!r} is not supported; use /tcp or /udp")
+    if spec.startswith("["):
+        raise ValueError(f"{text!r}: IPv6 listen addresses are not supported (IPv4 only); {valid}")
     parts = spec.split(":")
     if any("-" in p for p in parts):
         raise ValueError(f"{text!r}: port ranges are not supported; publish each port on its own line")
