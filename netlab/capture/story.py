@@ -28,8 +28,9 @@ def _split(endpoint: str) -> tuple[str, int]:
 class Story:
     names: dict[str, str] = field(default_factory=dict)  # address -> node
     hosts: dict[str, set[str]] = field(default_factory=dict)  # name -> addresses
-    _advertised: dict[str, dict[tuple[str, int], int]] = field(default_factory=dict)  # client -> endpoints
-    _attempts: set[tuple[str, str, int]] = field(default_factory=set)  # (client addr, server addr, port)
+    # client addr -> {(host, port): (node id, ts of the first response naming it)}
+    _advertised: dict[str, dict[tuple[str, int], tuple[int, int]]] = field(default_factory=dict)
+    _attempts: list[tuple[int, str, str, int]] = field(default_factory=list)  # (ts, client, server, port)
 
     def who(self, endpoint: str, client: bool) -> str:
         host, port = _split(endpoint)
@@ -49,24 +50,27 @@ class Story:
 
     def finish(self) -> list[str]:
         out = []
-        for client, endpoints in self._advertised.items():
-            client_addr = _split(client)[0]
-            for (host, port), node_id in sorted(endpoints.items()):
+        for client_addr, endpoints in self._advertised.items():
+            for (host, port), (node_id, since) in sorted(endpoints.items()):
                 addrs = self.hosts.get(host, set()) | ({host} if _is_ip(host) else set())
-                if any((client_addr, a, port) in self._attempts for a in addrs):
-                    continue
-                why = "" if addrs or _is_ip(host) else f" ({host} is not a name this lab knows)"
-                out.append(f"{self.who(client, True)}: no connection attempt to the advertised endpoint "
-                           f"{host}:{port} (broker {node_id}) followed{why}")
+                tried = [a for ts, c, a, p in self._attempts if c == client_addr and p == port and ts >= since]
+                if (addrs and addrs & set(tried)) or (not addrs and tried):
+                    continue  # (a name the lab does not know: any attempt on that port counts)
+                out.append(f"{self.names.get(client_addr, client_addr)}: no connection attempt to the advertised "
+                           f"endpoint {host}:{port} (broker {node_id}) followed")
         return out
+
+    def _advertise(self, m: KafkaMessage, endpoints: dict[tuple[str, int], int]) -> None:
+        known = self._advertised.setdefault(_split(m.dst)[0], {})
+        for ep, node_id in endpoints.items():
+            known.setdefault(ep, (node_id, m.ts_ns))
 
     # -- connections ------------------------------------------------------------------------
     def _conn(self, ev: ConnEvent) -> list[str]:
         client, server = self.who(ev.src, True), self.who(ev.dst, False)
         if ev.kind == "syn":
-            caddr = _split(ev.src)[0]
             saddr, sport = _split(ev.dst)
-            self._attempts.add((caddr, saddr, sport))
+            self._attempts.append((ev.ts_ns, _split(ev.src)[0], saddr, sport))
             return []
         if ev.kind == "accepted":
             return [f"{client} → {server}  connected"]
@@ -112,7 +116,7 @@ class Story:
             return f"{head}: {error_name(err)}"
         if m.api_key == 3:
             brokers = d.get("brokers") or []
-            self._advertised.setdefault(m.dst, {}).update({(b["host"], b["port"]): b["node_id"] for b in brokers})
+            self._advertise(m, {(b["host"], b["port"]): b["node_id"] for b in brokers})
             parts = [", ".join(f"broker {b['node_id']} at {b['host']}:{b['port']}" for b in brokers) or "no brokers"]
             for t in d.get("topics") or []:
                 if t.get("error_code"):
@@ -130,7 +134,7 @@ class Story:
                 for c in coords)
             for c in coords:
                 if not c.get("error_code"):
-                    self._advertised.setdefault(m.dst, {}).update({(c["host"], c["port"]): c["node_id"]})
+                    self._advertise(m, {(c["host"], c["port"]): c["node_id"]})
             return f"{head}: {text}"
         if m.api_key == 11:
             me = d.get("member_id")
