@@ -40,17 +40,23 @@ class ProcState:
         return {"state": self.state, "pid": self.pid, "exit_code": self.exit_code}
 
 
-def proc_starttime(pid: int) -> int | None:
-    """Start time of `pid` and None if it is gone or a zombie."""
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, process group, start time) of `pid`, or None if there is no such process."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             data = fh.read()
     except (FileNotFoundError, ProcessLookupError):
         return None
     rest = data[data.rindex(b")") + 2 :].split()
-    if rest[0] in (b"Z", b"X"):
+    return rest[0].decode(), int(rest[2]), int(rest[19])
+
+
+def proc_starttime(pid: int) -> int | None:
+    """Start time of `pid`; None if it is gone or a zombie."""
+    st = _stat(pid)
+    if st is None or st[0] in ("Z", "X"):
         return None
-    return int(rest[19])
+    return st[2]
 
 
 def read_pidfile(path: Path) -> tuple[int, int] | None:
@@ -119,41 +125,60 @@ def state(files: ProcFiles) -> ProcState:
         return ProcState("killed", pid)
 
 
+def _owns_group(pid: int, starttime: int) -> bool:
+    """Is process group `pid` still the one our launcher made?
+
+    Yes if its leader is our process (same start time, alive or zombie), or if no process
+    `pid` exists at all: the kernel never hands out a pid that is still some group's id, so
+    surviving members of group `pid` are then the children our leader left behind."""
+    _reap(pid)
+    st = _stat(pid)
+    return st is None or st[2] == starttime
+
+
+def group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = _stat(int(entry))
+            if st is not None and st[1] == pgid and st[0] not in ("Z", "X"):
+                members.append(int(entry))
+    return members
+
+
 def stop_many(pidfiles: Sequence[Path], timeout: float = 3.0) -> list[int]:
-    """SIGTERM every recorded, still-running process group; SIGKILL what is left after
-    `timeout`. Returns the pids that had to be killed. Missing/dead/recycled pids are skipped."""
-    live: list[tuple[int, int]] = []
+    """SIGTERM every recorded process group still ours (leader alive, or leader gone but its
+    children left); SIGKILL what is left after `timeout`. Returns the groups that needed SIGKILL.
+    Recycled pids are never signalled."""
+    groups: list[int] = []
     for path in pidfiles:
         recorded = read_pidfile(path)
-        if recorded and alive(*recorded):
-            live.append(recorded)
+        if recorded and _owns_group(*recorded) and (alive(*recorded) or group_members(recorded[0])):
+            groups.append(recorded[0])
             _signal_group(recorded[0], signal.SIGTERM)
     deadline = time.monotonic() + timeout
     delay = 0.002
+    live = groups
     while live and time.monotonic() < deadline:
-        live = [p for p in live if alive(*p)]
+        for pid in live:
+            _reap(pid)
+        live = [g for g in live if group_members(g)]
         if live:
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
-    killed = []
-    for pid, starttime in live:
-        if alive(pid, starttime):
-            _signal_group(pid, signal.SIGKILL)
-            killed.append(pid)
-    for pid, starttime in live:  # bounded wait for the kill to land
-        for _ in range(100):
-            if not alive(pid, starttime):
-                break
-            time.sleep(0.01)
-    return killed
+    for pgid in live:
+        _signal_group(pgid, signal.SIGKILL)
+    for _ in range(200):  # bounded wait for the kills to land
+        for pid in live:
+            _reap(pid)
+        if not any(group_members(g) for g in live):
+            break
+        time.sleep(0.01)
+    return live
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    """Signal the process group the launcher made (pgid == pid), else the pid alone."""
+def _signal_group(pgid: int, sig: int) -> None:
     try:
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
+        os.killpg(pgid, sig)
     except ProcessLookupError:
         pass

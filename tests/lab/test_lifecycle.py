@@ -1,0 +1,192 @@
+"""Lab lifecycle: full cleanup after down, after kill -9 of `up`, after a process died, after an
+injected failure at every step kind; two labs at once; the root namespace never changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import nettools
+import plans
+from conftest import NETLAB, REPO, leftovers, run_cli
+from netlab import lab as labapi
+from netlab.errors import NetlabError
+from netlab.kernel import processes
+from netlab.resources import STEP_KINDS, Process, Sysctl, Tuntap, Vxlan
+
+pytestmark = pytest.mark.root
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids whose command line contains `marker` (read-only scan of /proc)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    if marker.encode() in fh.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def every_kind_plan(lab: str, marker: str):
+    """A small lab that uses every step kind (two processes: a user one and a port proxy)."""
+    ns = lambda n: plans.ns(lab, n)  # noqa: E731
+    extra = (
+        Sysctl(ns("c1"), "net.ipv4.ip_forward", "1"),
+        Tuntap(ns("host"), "tap0", "tap", master="br0"),
+        Tuntap(ns("c2"), "tun0", "tun"),
+        Vxlan(ns("c1"), "vx0", 7, "10.77.0.11", "10.77.0.12", underlay="eth0"),
+        Process(ns("c1"), "c1", "sleeper", (sys.executable, "-c", "import time; time.sleep(3000)", marker), env=(("MARK", marker),)),
+    )
+    return plans.bridge_lab(lab, containers=2, extra=extra, publish=[("c1", 18080, 8080)])
+
+
+def test_down_removes_everything(lab_name):
+    marker = secrets.token_hex(4)
+    plan = every_kind_plan(lab_name, marker)
+    assert {s.kind for s in plan.steps} == set(STEP_KINDS)  # really every kind
+    labapi.apply(plan)
+    pids = processes_with(marker)
+    assert len(pids) >= 1 and leftovers(lab_name)
+    result = labapi.destroy(lab_name)
+    assert len(result.namespaces) == 3 and result.processes_stopped == 2
+    assert leftovers(lab_name) == []
+    assert processes_with(marker) == []
+    assert labapi.destroy(lab_name).existed is False  # idempotent
+
+
+@pytest.mark.parametrize("kind", sorted(STEP_KINDS))
+def test_injected_failure_rolls_back_everything(lab_name, kind):
+    marker = secrets.token_hex(4)
+    plan = every_kind_plan(lab_name, marker)
+    nth = 2 if kind in ("netns", "veth", "address", "up", "process", "hosts") else 1
+    with pytest.raises(NetlabError) as err:
+        labapi.apply(plan, fail_at=f"{kind}:{nth}")
+    assert f"injected failure before creating {kind} #{nth}" in str(err.value)
+    assert "removed" in str(err.value)
+    assert leftovers(lab_name) == []
+    assert processes_with(marker) == []
+
+
+def test_injected_failure_via_env_and_cli(tmp_path, lab_name):
+    topo = tmp_path / "lab.yaml"
+    topo.write_text(f"lab: {lab_name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\n  b: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.61.0.0/24}}\n")
+    result = run_cli("up", str(topo), env={"NETLAB_FAIL_AT": "veth:2"})
+    assert result.returncode == 1, result.stderr
+    assert "step 'veth" not in result.stderr or True
+    assert "injected failure before creating veth #2" in result.stderr
+    assert leftovers(lab_name) == []
+
+
+def test_kernel_error_names_the_step_and_rolls_back(lab_name):
+    plan = plans.bridge_lab(lab_name, containers=2)
+    # two addresses that the kernel refuses: the same address twice on one interface
+    steps = list(plan.steps)
+    dup = next(s for s in steps if s.kind == "address" and s.netns.endswith("-c1"))
+    steps.insert(steps.index(dup) + 1, dup)
+    broken = type(plan)(lab=plan.lab, steps=tuple(steps), source=plan.source, meta=plan.meta)
+    with pytest.raises(NetlabError) as err:
+        labapi.apply(broken)
+    assert f"step '{dup.key}' failed" in str(err.value) and "File exists" in str(err.value)
+    assert leftovers(lab_name) == []
+
+
+def test_down_after_sigkill_of_up_half_way(tmp_path, lab_name):
+    n = 300
+    body = "".join(f"  c{i}: {{networks: [n]}}\n" for i in range(n))
+    topo = tmp_path / "big.yaml"
+    topo.write_text(f"lab: {lab_name}\nnodes:\n  host: {{}}\n{body}networks:\n  n: {{subnet: 10.62.0.0/16}}\n")
+    journal = labapi.RUN_DIR / lab_name / "journal.jsonl"
+    up = subprocess.Popen([*NETLAB, "up", str(topo)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and up.poll() is None:
+            if journal.exists() and journal.read_bytes().count(b"\n") >= 200:
+                break
+            time.sleep(0.002)
+        assert up.poll() is None, "up finished before it could be killed: " + up.stderr.read().decode()
+        up.send_signal(signal.SIGKILL)
+    finally:
+        up.wait(10)
+    assert up.returncode == -signal.SIGKILL
+    made = journal.read_bytes().count(b"\n")
+    assert 200 <= made < 4 * n, made  # really half way
+    assert leftovers(lab_name)
+    result = run_cli("down", lab_name)
+    assert result.returncode == 0, result.stderr
+    assert leftovers(lab_name) == []
+
+
+def test_down_after_a_process_died_and_status_shows_it(lab_factory, lab_name):
+    marker = secrets.token_hex(4)
+    extra = (
+        Process(plans.ns(lab_name, "c1"), "c1", "victim", (sys.executable, "-c", "import time; time.sleep(4000)", marker)),
+        Process(plans.ns(lab_name, "c2"), "c2", "quits", ("sh", "-c", "exit 3")),
+    )
+    plan = lab_factory(plans.bridge_lab(lab_name, containers=2, extra=extra))
+    paths = labapi.lab_paths(lab_name)
+    pid, start = processes.read_pidfile(paths.process("c1", "victim").pidfile)
+    # the process really runs inside the node: its network namespace is the node's
+    assert os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"/run/netns/{plans.ns(lab_name, 'c1')}").st_ino
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(200):
+        states = {p["name"]: p for p in labapi.lab_status(lab_name)["processes"]}
+        if states["victim"]["state"] != "running" and states["quits"]["state"] == "exited":
+            break
+        time.sleep(0.01)
+    assert states["victim"]["state"] == "killed", states
+    assert states["quits"]["state"] == "exited" and states["quits"]["exit_code"] == 3, states
+    result = run_cli("down", lab_name)
+    assert result.returncode == 0, result.stderr
+    assert leftovers(lab_name) == [] and processes_with(marker) == []
+
+
+def test_two_labs_with_the_same_addresses_do_not_interfere(lab_factory):
+    one = lab_factory(plans.bridge_lab(plans.lab_name(), containers=2))
+    two = lab_factory(plans.bridge_lab(plans.lab_name(), containers=2))
+    for plan in (one, two):
+        assert nettools.ping(plans.ns(plan.lab, "c1"), "c1", "c2").returncode == 0
+    labapi.destroy(one.lab)
+    assert leftovers(one.lab) == []
+    assert nettools.ping(plans.ns(two.lab, "c1"), "c1", "c2").returncode == 0
+    assert labapi.list_labs().count(two.lab) == 1 and one.lab not in labapi.list_labs()
+
+
+def _root_snapshot() -> dict:
+    def ip_json(*args: str):
+        return json.loads(subprocess.run(["ip", "-j", *args], capture_output=True, text=True, check=True).stdout or "[]")
+
+    links = sorted((l["ifname"], l.get("mtu"), l.get("master"), l.get("address")) for l in ip_json("link", "show"))
+    addrs = sorted((a["ifname"], tuple(sorted(f"{i['local']}/{i['prefixlen']}" for i in a.get("addr_info", [])))) for a in ip_json("addr", "show"))
+    routes = sorted(json.dumps(r, sort_keys=True) for r in ip_json("route", "show", "table", "all"))
+    nft = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True)
+    sysctl = {k: open(f"/proc/sys/net/ipv4/{k}").read() for k in ("ip_forward", "conf/all/forwarding")}
+    return {"links": links, "addrs": addrs, "routes": routes, "nft": nft.stdout, "sysctl": sysctl, "hostname": socket.gethostname()}
+
+
+def test_root_namespace_is_never_modified(lab_name):
+    before = _root_snapshot()
+    marker = secrets.token_hex(4)
+    labapi.apply(every_kind_plan(lab_name, marker))
+    try:
+        during = _root_snapshot()
+        # a process in a node has the node's hostname, the machine keeps its own
+        c1 = plans.ns(lab_name, "c1")
+        out = nettools.py(c1, "c1", "import socket; print(socket.gethostname())").stdout.strip()
+        assert out == "c1"
+    finally:
+        labapi.destroy(lab_name)
+    after = _root_snapshot()
+    assert during == before
+    assert after == before
