@@ -1,7 +1,8 @@
 """Sockets: one asyncio server per configured listener; every connection knows its listener.
 
 Requests on one connection are handled one at a time, in order (Kafka mutes a channel while its
-request is in flight), so responses leave in request order even when a Fetch long-polls.
+request is in flight), so responses leave in request order even when a Fetch long-polls
+(broker/connection.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 import socket
 from dataclasses import dataclass
 
+from .connection import FrameTooLarge, KafkaConnection
 from .listeners import EndPoint
 from .kafka_log import logger
 from .node import BrokerNode
@@ -20,7 +22,6 @@ from .protocol.frames import InvalidRequest, handle_frame
 
 _REASONS = {errno.EADDRNOTAVAIL: "Cannot assign requested address", errno.EADDRINUSE: "Address already in use",
             errno.EACCES: "Permission denied"}
-READ_LIMIT = 1 << 20  # stream buffer high-water mark; large produce requests arrive in big reads
 
 
 class BindError(Exception):
@@ -57,7 +58,7 @@ class SocketServer:
         self.max_request = node.config["socket.request.max.bytes"]
         self.log = logger("kafka.network.SocketServer", f"[SocketServer listenerType=BROKER, nodeId={node.node_id}]")
         self.bound: list[BoundListener] = []
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._conns: set[KafkaConnection] = set()
         self._ids = itertools.count()
 
     async def bind(self, endpoints: list[EndPoint]) -> None:
@@ -70,9 +71,9 @@ class SocketServer:
                 raise BindError(f"Socket server failed to bind to {ep.host}:{ep.port}: Unresolved address.")
             controller = ep.listener in self.controller_listeners
             try:
-                server = await asyncio.start_server(
-                    lambda r, w, ep=ep, c=controller: self._connection(r, w, ep, c),
-                    host, ep.port, reuse_address=True, limit=READ_LIMIT, backlog=128)
+                server = await asyncio.get_running_loop().create_server(
+                    lambda ep=ep, c=controller: self._protocol(ep, c), host, ep.port,
+                    reuse_address=True, backlog=128)
             except OSError as exc:
                 await self.close()
                 reason = _REASONS.get(exc.errno, exc.strerror or str(exc))
@@ -83,60 +84,53 @@ class SocketServer:
             self.log.info(f"Created {kind} acceptor and processors for endpoint : ListenerName({ep.listener})")
             logger("kafka.network.DataPlaneAcceptor").info(f"Awaiting socket connections on {shown}:{port}.")
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                          ep: EndPoint, controller: bool) -> None:
-        peer = writer.get_extra_info("peername") or ("?", 0)
-        local = writer.get_extra_info("sockname") or ("?", 0)
-        peer_s = f"{peer[0]}:{peer[1]}"
-        channel = f"{local[0]}:{local[1]}-{peer_s}-{next(self._ids)}"
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._writers.add(writer)
+    def _protocol(self, ep: EndPoint, controller: bool) -> KafkaConnection:
+        conn_id = next(self._ids)
 
-        def make_ctx(hdr, version):
-            return RequestContext(self.node, ep.listener, hdr.client_id, hdr.correlation_id, version, peer_s,
-                                  controller_listener=controller)
+        def make_ctx(conn: KafkaConnection, hdr, version):
+            return RequestContext(self.node, ep.listener, hdr.client_id, hdr.correlation_id, version,
+                                  f"{conn.peer[0]}:{conn.peer[1]}", controller_listener=controller)
 
-        try:
-            while True:
-                size_b = await reader.readexactly(4)
-                size = int.from_bytes(size_b, "big", signed=True)
-                if size < 0 or size > self.max_request:
-                    self.log.warning(
-                        f"Unexpected error from /{peer[0]} (channelId={channel}); closing connection",
-                        exc_info=InvalidReceive(f"Invalid receive (size = {size} larger than {self.max_request})"
-                                                if size >= 0 else f"Invalid receive (size = {size})"))
-                    return
-                frame = memoryview(await reader.readexactly(size))
-                if controller and frame[:2] != b"\x00\x12":
-                    self.log.info(f"Closing socket connection to /{peer[0]}: listener {ep.listener} is a KRaft "
-                                  f"controller listener and serves only ApiVersions here")
-                    return
-                try:
-                    chunks = await handle_frame(self.registry, frame, make_ctx)
-                except InvalidRequest as exc:
-                    self.log.info(f"Closing socket connection to /{peer[0]} due to invalid request: {exc}")
-                    return
-                if chunks is not None:
-                    writer.writelines(chunks)
-                    await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the client went away; nothing to answer
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            self.log.error(f"Unexpected error from /{peer[0]} (channelId={channel}); closing connection",
-                           exc_info=True)
-        finally:
-            self._writers.discard(writer)
-            writer.close()
+        def channel(conn: KafkaConnection) -> str:
+            return f"{conn.local[0]}:{conn.local[1]}-{conn.peer[0]}:{conn.peer[1]}-{conn_id}"
+
+        async def handle(conn: KafkaConnection, frame: memoryview) -> None:
+            if controller and bytes(frame[:2]) != b"\x00\x12":
+                self.log.info(f"Closing socket connection to /{conn.peer[0]}: listener {ep.listener} is a KRaft "
+                              f"controller listener and serves only ApiVersions here")
+                conn.close()
+                return
+            try:
+                chunks = await handle_frame(self.registry, frame, lambda h, v: make_ctx(conn, h, v))
+            except InvalidRequest as exc:
+                self.log.info(f"Closing socket connection to /{conn.peer[0]} due to invalid request: {exc}")
+                conn.close()
+                return
+            except Exception:
+                self.log.error(f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); closing connection",
+                               exc_info=True)
+                conn.close()
+                return
+            if chunks is not None:
+                conn.send(chunks)
+                await conn.drain()
+
+        def bad_size(conn: KafkaConnection, size: int) -> None:
+            msg = (f"Invalid receive (size = {size} larger than {self.max_request})" if size >= 0
+                   else f"Invalid receive (size = {size})")
+            self.log.warning(f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); closing connection",
+                             exc_info=FrameTooLarge(msg))
+
+        conn = KafkaConnection(self.max_request, handle, self._conns.discard, bad_size)
+        self._conns.add(conn)
+        return conn
 
     async def close(self) -> None:
         for b in self.bound:
             b.server.close()
-        for w in list(self._writers):
-            w.close()
+        for c in list(self._conns):
+            c.close()
+            c.abort_worker()
         for b in self.bound:
             try:
                 await asyncio.wait_for(b.server.wait_closed(), 2)
@@ -144,6 +138,3 @@ class SocketServer:
                 pass
         self.bound.clear()
 
-
-class InvalidReceive(Exception):
-    java_class = "org.apache.kafka.common.network.InvalidReceiveException"

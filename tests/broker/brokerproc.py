@@ -1,0 +1,83 @@
+"""Start a real `python -m broker` process for tests and stop it by its pid."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class BrokerProc:
+    proc: subprocess.Popen
+    log_path: Path
+    log_dir: Path
+    port: int
+    overrides: list[str] = field(default_factory=list)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+def start_broker(tmp: Path, overrides: list[str] | None = None, *, port: int | None = None,
+                 wait_for: str = "started", prefix: list[str] | None = None, timeout: float = 15,
+                 env: dict | None = None, log_dir: Path | None = None) -> BrokerProc:
+    """Start a broker with `--no-env`, node.id=1, one PLAINTEXT listener on 127.0.0.1:<port>
+    (unless overridden) and wait until its log says `wait_for` (or it exits)."""
+    port = port or free_port()
+    log_dir = log_dir or tmp / "kafka-logs"
+    args = [f"node.id=1", f"listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={log_dir}"] + list(overrides or [])
+    cmd = list(prefix or []) + [PYTHON, "-m", "broker", "--no-env"]
+    for a in args:
+        cmd += ["--override", a]
+    log_path = tmp / f"broker-{port}-{time.monotonic_ns()}.log"
+    out = open(log_path, "w")
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or dict(os.environ),
+                            cwd=str(Path(__file__).resolve().parents[2]))
+    out.close()
+    bp = BrokerProc(proc, log_path, log_dir, port, args)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = bp.output()
+        if wait_for in text or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    return bp
+
+
+def run_broker_to_exit(tmp: Path, overrides: list[str], timeout: float = 20) -> tuple[int, str]:
+    """Run a broker that is expected to exit on its own (bad config, bind failure)."""
+    bp = start_broker(tmp, overrides, wait_for="\0never\0", timeout=0)
+    try:
+        bp.proc.wait(timeout)
+    finally:
+        if bp.proc.poll() is None:
+            bp.stop()
+    return bp.proc.returncode, bp.output()
