@@ -212,7 +212,7 @@ class _Resolver:
                 if a.overlaps(b):
                     raise TopologyError(("networks", name, "subnet"),
                                         f"{a} overlaps {b} of network {other!r}; networks need disjoint subnets")
-        taken = [s for _, s in declared]
+        taken = [s for _, s in declared] + self._written_address_networks()
         for name, spec in self.t.networks.items():
             path = ("networks", name)
             holder = spec.node
@@ -245,6 +245,17 @@ class _Resolver:
             if net.gateway is not None:
                 self._claim_address(net.gateway, ("networks", name, "gateway"))
         return nets
+
+    def _written_address_networks(self) -> list[IPv4Network]:
+        """Subnets of addresses written on links and devices: auto subnets stay clear of them."""
+        out = []
+        for spec in self.t.nodes.values():
+            for dev in (*spec.tuntap, *spec.vlans, *spec.bonds):
+                if dev.address is not None:
+                    out.append(dev.address.network)
+        for link in self.t.links:
+            out += [ep.address.network for ep in link.endpoints if ep.address is not None]
+        return out
 
     def _explicit_names(self) -> None:
         """Every interface name the user wrote, so defaults (eth0, ...) can avoid them."""
@@ -513,6 +524,9 @@ class _Resolver:
                     raise TopologyError(path + ("to",), f"node {node!r} already has a route to {r.to} "
                                                         f"({dotted_path(seen[r.to])})")
                 seen[r.to] = path
+                if r.to in {str(net) for net in subnets}:
+                    raise TopologyError(path + ("to",), f"{r.to} is directly connected in node {node!r} (the kernel "
+                                                        f"adds that route with the address); remove this route")
                 if r.dev is not None and r.dev not in names:
                     raise TopologyError(path + ("dev",), f"node {node!r} has no interface {r.dev!r}; "
                                                          f"its interfaces: {', '.join(names) or 'none'}")
