@@ -8,8 +8,7 @@ the hot path, plus one CRC-32C per batch. BaseOffset (bytes 0..8) and PartitionL
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 try:  # the C extension: GB/s; the fallback only keeps the broker importable
     from crc32c import crc32c
@@ -55,8 +54,9 @@ NO_PRODUCER_ID = -1
 NO_SEQUENCE = -1
 
 
-@dataclass(frozen=True, slots=True)
-class BatchHeader:
+class BatchHeader(NamedTuple):
+    """The 61-byte header (a NamedTuple: built straight from struct.unpack, ~0.3 µs)."""
+
     base_offset: int
     length: int
     partition_leader_epoch: int
@@ -73,7 +73,7 @@ class BatchHeader:
 
     @classmethod
     def parse(cls, buf: bytes | bytearray | memoryview, pos: int = 0) -> "BatchHeader":
-        return cls(*HEADER.unpack_from(buf, pos))
+        return _new_header(cls, HEADER.unpack_from(buf, pos))
 
     @property
     def size(self) -> int:
@@ -122,6 +122,9 @@ class BatchHeader:
         if self.base_sequence == NO_SEQUENCE:
             return NO_SEQUENCE
         return (self.base_sequence + self.last_offset_delta) % (1 << 31)
+
+
+_new_header = tuple.__new__
 
 
 def batch_crc(buf: bytes | bytearray | memoryview, pos: int, size: int) -> int:

@@ -13,6 +13,7 @@ so after an unclean shutdown only the tail since the recovery point is scanned.
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import time
 import uuid
@@ -27,14 +28,14 @@ from broker.log.batch import (
     InvalidRecordError,
     RecordTooLargeError,
     iter_batches,
-    set_base_offset,
-    set_leader_epoch,
     set_log_append_time,
 )
 from broker.log.index import IndexCorruptError
 from broker.log.segment import LOG_SUFFIX, LogSegment
 
 NO_TIMESTAMP = -1
+pack_offset = struct.Struct(">q").pack_into
+pack_epoch = struct.Struct(">i").pack_into
 _MAX_RELATIVE_OFFSET = (1 << 31) - 1
 
 
@@ -114,7 +115,7 @@ class LogConfig:
         return replace(self, **changes)
 
 
-@dataclass
+@dataclass(slots=True)
 class AppendInfo:
     base_offset: int
     last_offset: int
@@ -272,8 +273,8 @@ class PartitionLog:
             entries = []
             max_ts, offset_of_max = NO_TIMESTAMP, -1
             for pos, h in batches:
-                set_base_offset(buf, pos, offset)
-                set_leader_epoch(buf, pos, leader_epoch)
+                pack_offset(buf, pos, offset)  # BaseOffset and PartitionLeaderEpoch: outside the CRC
+                pack_epoch(buf, pos + 12, leader_epoch)
                 ts = h.max_timestamp
                 if log_append:
                     set_log_append_time(buf, pos, h.size, now)
