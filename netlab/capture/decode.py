@@ -14,7 +14,7 @@ from pathlib import Path
 from scapy.config import conf
 
 from netlab.capture.kafka.fields import KafkaDecodeError
-from netlab.capture.kafka.layers import body_class
+from netlab.capture.kafka.layers import body_class, response_body_class
 from netlab.capture.kafka.schema import api_name
 from netlab.capture.kafka.summary import enrich, to_data
 from netlab.capture.packets import Unsupported
@@ -27,7 +27,10 @@ def decode_body(msg: KafkaMessage) -> KafkaMessage:
     """Dissect msg.body with the scapy layer; a body that does not fit becomes 'malformed'."""
     if msg.kind not in ("request", "response") or msg.api_key is None:
         return msg
-    cls = body_class(msg.api_key, msg.api_version, msg.kind)
+    if msg.kind == "response":
+        cls = response_body_class(msg.api_key, msg.api_version, msg.body)
+    else:
+        cls = body_class(msg.api_key, msg.api_version, msg.kind)
     if cls is None:
         return msg  # an api/version netlab does not decode: headers only
     try:

@@ -17,6 +17,7 @@ from netlab.capture.kafka.layers import (
     bind_kafka_port,
     body_class,
     forget_requests,
+    response_body_class,
     response_layer,
 )
 from netlab.capture.kafka.records import RecordCount, count_records
@@ -35,5 +36,6 @@ __all__ = [
     "body_class",
     "count_records",
     "forget_requests",
+    "response_body_class",
     "response_layer",
 ]

@@ -135,6 +135,14 @@ def body_class(api_key: int, api_version: int, kind: str) -> type[KafkaBody] | N
     return cls
 
 
+def response_body_class(api_key: int, api_version: int, body: bytes) -> type[KafkaBody] | None:
+    """Like body_class for a response, with Kafka's one exception: an ApiVersions response
+    carrying an error (UNSUPPORTED_VERSION) always has a v0 body, whatever was asked."""
+    if api_key == 18 and len(body) >= 2 and body[:2] != b"\x00\x00":
+        return body_class(18, 0, "response")
+    return body_class(api_key, api_version, "response")
+
+
 # Requests seen on top of TCP, per connection, for responses dissected later (bounded).
 _PENDING: OrderedDict[tuple, tuple[int, int]] = OrderedDict()
 _PENDING_MAX = 65536
@@ -235,7 +243,7 @@ class KafkaResponse(_FramedHeader):
         req = self._request()
         if req is None:
             return Raw
-        return body_class(req[0], req[1], "response") or Raw
+        return response_body_class(req[0], req[1], bytes(payload)) or Raw
 
     def mysummary(self):
         req = self._request()
@@ -274,6 +282,7 @@ __all__ = [
     "KafkaBody",
     "KafkaStruct",
     "body_class",
+    "response_body_class",
     "response_layer",
     "bind_kafka_port",
     "forget_requests",
