@@ -146,7 +146,7 @@ def test_p2p_links_routes_and_sysctls():
 def test_user_processes_keep_argv_env_and_cwd():
     plan = plan_of(EXAMPLES / "multihomed.yaml")
     user = [p for p in plan.of_kind(Process) if p.role == "user"]
-    assert user == [Process(netns="netlab-multihomed-db", node="db", name="http",
+    assert user == [Process(netns="netlab-multihomed-app", node="app", name="http",
                             argv=("python3", "-m", "http.server", "8080", "--bind", "0.0.0.0"),
                             env=(("PYTHONUNBUFFERED", "1"),), cwd="/tmp")]
 
