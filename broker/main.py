@@ -81,13 +81,15 @@ async def run(config: KafkaConfig) -> int:
     try:
         node = BrokerNode(config, advertised_endpoints(config))
     except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
-        return _fatal("Fatal error during broker startup. Prepare to shutdown", exc, server_class)
+        log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
+        return 1
     server = SocketServer(node, config.controller_listener_names if config.kraft else [])
     try:
         await server.bind(config.listeners)
     except BindError as exc:
         node.shutdown()
-        return _fatal("Fatal error during broker startup. Prepare to shutdown", exc, server_class)
+        log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
+        return 1
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
     stop = asyncio.Event()

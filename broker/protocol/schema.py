@@ -193,10 +193,11 @@ class Struct(Type):
         plain, tagged = self._layout(v, flex)
         value = value or {}
         for f in plain:
+            nullable = f.nullable_from is not None and v >= f.nullable_from
             val = value.get(f.name)
-            if val is None and f.name not in value:
-                val = f.default_value()
-            f.type.write(w, val, flex, f.nullable_from is not None and v >= f.nullable_from)
+            if val is None and f.name not in value and (f.default is not None or not nullable):
+                val = f.default_value()  # a missing nullable field without a default is null
+            f.type.write(w, val, flex, nullable)
         if flex:
             present = [(t, f) for t, f in sorted(tagged.items())
                        if value.get(f.name) is not None and value.get(f.name) != f.default_value()]

@@ -53,7 +53,9 @@ def start_broker(tmp: Path, overrides: list[str] | None = None, *, port: int | N
     (unless overridden) and wait until its log says `wait_for` (or it exits)."""
     port = port or free_port()
     log_dir = log_dir or tmp / "kafka-logs"
-    args = [f"node.id=1", f"listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={log_dir}"] + list(overrides or [])
+    given = {o.split("=", 1)[0] for o in overrides or []}
+    args = [] if given & {"node.id", "broker.id"} else ["node.id=1"]
+    args += [f"listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={log_dir}"] + list(overrides or [])
     cmd = list(prefix or []) + [PYTHON, "-m", "broker", "--no-env"]
     for a in args:
         cmd += ["--override", a]

@@ -1,0 +1,140 @@
+"""The broker process: start, refuse bad configs the way Kafka does, bind rules, clean shutdown."""
+
+from __future__ import annotations
+
+import signal
+import socket
+
+import pytest
+
+from brokerproc import free_port, run_broker_to_exit, start_broker
+
+FATAL = "ERROR Exiting Kafka due to fatal exception (kafka.Kafka$)"
+
+
+def test_starts_serves_and_stops_cleanly_on_sigterm(tmp_path):
+    bp = start_broker(tmp_path)
+    out = bp.output()
+    assert f"INFO Awaiting socket connections on 127.0.0.1:{bp.port}. (kafka.network.DataPlaneAcceptor)" in out
+    assert "INFO [KafkaServer id=1] started (kafka.server.KafkaServer)" in out
+    with socket.create_connection(("127.0.0.1", bp.port), timeout=5):
+        pass
+    assert bp.stop(signal.SIGTERM) == 0
+    assert "shut down completed" in bp.output()
+    assert (bp.log_dir / "meta.properties").exists()
+
+
+def test_invalid_config_exits_1_with_kafkas_message(tmp_path):
+    rc, out = run_broker_to_exit(tmp_path, ["advertised.listeners=PLAINTEXT://0.0.0.0:9092"])
+    assert rc == 1, out
+    assert FATAL in out
+    assert ("java.lang.IllegalArgumentException: requirement failed: advertised.listeners cannot use the "
+            "nonroutable meta-address 0.0.0.0. Use a routable IP address.") in out
+
+
+def test_malformed_value_exits_1(tmp_path):
+    rc, out = run_broker_to_exit(tmp_path, ["num.partitions=lots"])
+    assert rc == 1 and FATAL in out
+    assert ("org.apache.kafka.common.config.ConfigException: Invalid value lots for configuration num.partitions: "
+            "Not a number of type INT") in out
+
+
+def test_ssl_listener_refused_at_start(tmp_path):
+    port = free_port()
+    rc, out = run_broker_to_exit(tmp_path, [f"listeners=PLAINTEXT://127.0.0.1:{free_port()},SSL://127.0.0.1:{port}"])
+    assert rc == 1 and FATAL in out
+    assert "Listener SSL uses security protocol SSL, which this broker does not support" in out
+
+
+def test_several_voters_refused(tmp_path):
+    p = free_port()
+    rc, out = run_broker_to_exit(tmp_path, [
+        "process.roles=broker,controller", f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{free_port()}",
+        "controller.listener.names=CONTROLLER", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.2:9093"])
+    assert rc == 1 and "single-node KRaft quorum only" in out
+
+
+def test_kraft_single_node_starts_and_controller_listener_serves_only_api_versions(tmp_path):
+    p, c = free_port(), free_port()
+    bp = start_broker(tmp_path, [
+        "process.roles=broker,controller", f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
+        "controller.listener.names=CONTROLLER", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        f"controller.quorum.voters=1@127.0.0.1:{c}"], port=p)
+    try:
+        out = bp.output()
+        assert "Kafka Server started" in out, out
+        assert f"Awaiting socket connections on 127.0.0.1:{c}." in out
+        from kafka.protocol.metadata import ApiVersionsRequest, MetadataRequest
+        from rawclient import RawClient
+
+        rc = RawClient("127.0.0.1", c)
+        resp = rc.request(ApiVersionsRequest(version=0), 0)
+        assert resp.error_code == 0 and [k.api_key for k in resp.api_keys] == [18]
+        rc.request(MetadataRequest(topics=None, version=1), 1, expect_response=False)
+        assert rc.closed_by_peer()
+        rc = RawClient("127.0.0.1", p)
+        md = rc.request(MetadataRequest(topics=None, version=1), 1)
+        assert [(b.host, b.port) for b in md.brokers] == [("127.0.0.1", p)]  # controller listener not advertised
+    finally:
+        assert bp.stop() == 0
+
+
+def test_zookeeper_style_config_starts_as_single_node(tmp_path):
+    p = free_port()
+    bp = start_broker(tmp_path, ["broker.id=7", "zookeeper.connect=zk:2181"], port=p)
+    try:
+        assert "INFO [KafkaServer id=7] started (kafka.server.KafkaServer)" in bp.output(), bp.output()
+        assert "node.id=7" in (bp.log_dir / "meta.properties").read_text()
+    finally:
+        assert bp.stop() == 0
+
+
+def test_bind_failures_are_fatal_with_kafkas_reason(tmp_path):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        rc, out = run_broker_to_exit(tmp_path, [f"listeners=PLAINTEXT://127.0.0.1:{port}"])
+    finally:
+        busy.close()
+    assert rc == 1
+    assert f"Socket server failed to bind to 127.0.0.1:{port}: Address already in use." in out
+    assert "ERROR [KafkaServer id=1] Fatal error during broker startup. Prepare to shutdown" in out
+    # 198.51.100.7 is on no interface here: binding fails locally, no packet is sent
+    rc, out = run_broker_to_exit(tmp_path, ["listeners=PLAINTEXT://198.51.100.7:9092",
+                                            "advertised.listeners=PLAINTEXT://localhost:9092"])
+    assert rc == 1
+    assert "Socket server failed to bind to 198.51.100.7:9092: Cannot assign requested address." in out
+
+
+def test_restart_keeps_topics_ids_and_offsets(tmp_path):
+    from kafka.protocol.metadata import MetadataRequest
+    from kafka.protocol.consumer import ListOffsetsRequest
+    from rawclient import RawClient
+
+    port = free_port()
+    bp = start_broker(tmp_path, ["num.partitions=3"], port=port)
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": bp.bootstrap})
+    for i in range(30):
+        p.produce("kept", value=b"%d" % i, partition=i % 3)
+    assert p.flush(15) == 0
+    md1 = RawClient("127.0.0.1", port).request(MetadataRequest(topics=None, version=10), 10)
+    assert bp.stop() == 0
+    bp = start_broker(tmp_path, ["num.partitions=3"], port=port)
+    try:
+        md2 = RawClient("127.0.0.1", port).request(MetadataRequest(topics=None, version=10), 10)
+        t1 = {t.name: (t.topic_id, len(t.partitions)) for t in md1.topics}
+        t2 = {t.name: (t.topic_id, len(t.partitions)) for t in md2.topics}
+        assert t1 == t2 and t2["kept"][1] == 3
+        assert md1.cluster_id == md2.cluster_id
+        lp = [ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=i, timestamp=-1, version=1)
+              for i in range(3)]
+        req = ListOffsetsRequest(replica_id=-1, topics=[ListOffsetsRequest.ListOffsetsTopic(name="kept", partitions=lp, version=1)], version=1)
+        lo = RawClient("127.0.0.1", port).request(req, 1)
+        assert sorted(p.offset for p in lo.topics[0].partitions) == [10, 10, 10]
+    finally:
+        assert bp.stop() == 0
