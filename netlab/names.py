@@ -34,27 +34,43 @@ class _Entries:
         return tuple((a, tuple(self.names[a])) for a in self.order)
 
 
-def hosts_entries(resolved: Resolved, node: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    entries = _Entries()
-    entries.add("127.0.0.1", "localhost")
-    entries.add("::1", "localhost", "ip6-localhost", "ip6-loopback")
+class HostsIndex:
+    """Per network, each member's (address, names) once, so N hosts files cost O(N) each."""
+
+    def __init__(self, resolved: Resolved):
+        self.by_network: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+        for att in resolved.attachments:
+            names = tuple(dict.fromkeys((att.node, *att.aliases)))
+            self.by_network.setdefault(att.network, []).append((str(att.address), names, att.node))
+
+
+def hosts_entries(resolved: Resolved, node: str,
+                  index: HostsIndex | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    index = index or HostsIndex(resolved)
+    head = _Entries()
+    head.add("127.0.0.1", "localhost")
+    head.add("::1", "localhost", "ip6-localhost", "ip6-loopback")
     for address, name in resolved.extra_hosts.get(node, []):
-        entries.add(address, name)
+        head.add(address, name)
     mine = resolved.attachments_of(node)
     if mine:
         for att in mine:
-            entries.add(str(att.address), node, *att.aliases)
+            head.add(str(att.address), node, *att.aliases)
     else:
         own = next((i.address.ip for i in resolved.ifaces.get(node, []) if i.address is not None), None)
-        entries.add(str(own) if own else OWN_NAME_FALLBACK, node)
-    by_network: dict[str, list] = {}
-    for att in resolved.attachments:
-        by_network.setdefault(att.network, []).append(att)
+        head.add(str(own) if own else OWN_NAME_FALLBACK, node)
+    # Other members of each shared network. Their addresses are unique in the lab, so only an
+    # extra_hosts line can share an address with them: merge into that line then.
+    tail: list[tuple[str, tuple[str, ...]]] = []
     for att in mine:
-        for other in by_network[att.network]:
-            if other.node != node:
-                entries.add(str(other.address), other.node, *other.aliases)
-    return entries.freeze()
+        for address, names, owner in index.by_network[att.network]:
+            if owner == node:
+                continue
+            if address in head.names:
+                head.add(address, *names)
+            else:
+                tail.append((address, names))
+    return head.freeze() + tuple(tail)
 
 
 def render_hosts(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 import sys
 
-from netlab.names import hosts_entries
+from netlab.names import HostsIndex, hosts_entries
 from netlab.resources import (
     Address,
     Bridge,
@@ -55,7 +55,8 @@ def compile_plan(topology: Topology) -> Plan:
             steps.append(LinkUp(netns=ns[node], ifname=i.name))
     for node in topology.nodes:
         steps += [Route(netns=ns[node], dst=rt.dst, gateway=rt.gateway, dev=rt.dev) for rt in r.routes[node]]
-    steps += [HostsFile(netns=ns[node], entries=hosts_entries(r, node)) for node in topology.nodes]
+    index = HostsIndex(r)
+    steps += [HostsFile(netns=ns[node], entries=hosts_entries(r, node, index)) for node in topology.nodes]
     steps += _processes(topology, r, ns)
     return Plan(lab=topology.lab, steps=tuple(steps), source=topology.source, meta=_meta(topology, r, ns))
 

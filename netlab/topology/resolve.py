@@ -119,8 +119,13 @@ class Resolved:
     requires: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._by_node: dict[str, list[Attach]] = {}
+        for a in self.attachments:
+            self._by_node.setdefault(a.node, []).append(a)
+
     def attachments_of(self, node: str) -> list[Attach]:
-        return [a for a in self.attachments if a.node == node]
+        return self._by_node.get(node, [])
 
 
 def short_name(prefix: str, *parts: str) -> str:
@@ -193,6 +198,9 @@ class _Resolver:
         self._explicit_names()
         attachments = self._attachments(networks)
         self.attachments = attachments
+        self.by_node: dict[str, list[Attach]] = {n: [] for n in self.t.nodes}
+        for a in attachments:
+            self.by_node[a.node].append(a)
         self._devices()
         self._links()
         vxlans, tunnels = self._tunnels()
@@ -431,8 +439,8 @@ class _Resolver:
                 raise TopologyError(lpath, f"node {ep.node!r} holds the bridge of {link.underlay!r}, which has no "
                                            f"gateway address to use as underlay; set `local:` on the endpoint")
             return net.gateway, net.bridge
-        for a in self.attachments:
-            if a.node == ep.node and a.network == link.underlay:
+        for a in self.by_node[ep.node]:
+            if a.network == link.underlay:
                 return a.address, a.ifname
         raise TopologyError(lpath, f"node {ep.node!r} is not on underlay network {link.underlay!r}; attach it "
                                    f"or set `local:` on its endpoint")
@@ -470,7 +478,7 @@ class _Resolver:
         out: list[Publish] = []
         bound: dict[tuple[str, str, int], tuple[str, PathKey]] = {}
         for node, spec in self.t.nodes.items():
-            mine = [a for a in self.attachments if a.node == node]
+            mine = self.by_node[node]
             for i, port in enumerate(spec.ports):
                 path = ("nodes", node, "ports", i)
                 if port.network is not None:
@@ -542,8 +550,8 @@ class _Resolver:
                                               f"set net.ipv4.ip_forward=1, so it will not forward")
                 out.append(RouteOut(r.to, str(r.via) if r.via else None, r.dev, False))
             if "default" not in seen:
-                for a in self.attachments:
-                    if a.node == node and a.default_route and self.nets[a.network].gateway is not None:
+                for a in self.by_node[node]:
+                    if a.default_route and self.nets[a.network].gateway is not None:
                         out.insert(0, RouteOut("default", str(self.nets[a.network].gateway), a.ifname, True))
                         break
             routes[node] = out
@@ -556,8 +564,8 @@ class _Resolver:
             for i, eh in enumerate(spec.extra_hosts):
                 address = eh.address
                 if address == "host-gateway":
-                    gw = next((self.nets[a.network].gateway for a in self.attachments
-                               if a.node == node and self.nets[a.network].gateway is not None), None)
+                    gw = next((self.nets[a.network].gateway for a in self.by_node[node]
+                               if self.nets[a.network].gateway is not None), None)
                     if gw is None:
                         raise TopologyError(("nodes", node, "extra_hosts", i),
                                             f"host-gateway means the gateway of the node's network, but node "

@@ -81,6 +81,8 @@ def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filena
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+# libyaml's parser (same marks, same tags) when PyYAML was built with it: ~5x faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _scalar(node: yaml.Node) -> Any:
@@ -91,7 +93,7 @@ def _scalar(node: yaml.Node) -> Any:
 def parse_yaml(text: str, filename: str) -> Source:
     """Parse one YAML document; syntax errors become InputError with file and line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
