@@ -36,6 +36,8 @@ from netlab.topology.resolve import Resolved, resolve
 _BUILT_KINDS = ("bridge", "veth", "tap", "tun", "vxlan")
 # Bring bridges up first and tunnels last, so underlays are up before what rides on them.
 _UP_ORDER = {"bridge": 0, "veth": 1, "tap": 1, "tun": 2, "vxlan": 2}
+# Hosts-file entries shown per node in the listing (a 200-node lab has 200 per node).
+_HOSTS_SHOWN = 8
 
 
 def compile_plan(topology: Topology) -> Plan:
@@ -226,8 +228,10 @@ def describe_step(step: Step) -> str:
             text += f" dev {step.dev}"
         return text
     if isinstance(step, HostsFile):
-        body = "; ".join(f"{addr} {' '.join(names)}" for addr, names in step.entries)
-        return f"write /etc/netns/{step.netns}/hosts: {body}"
+        shown = step.entries[:_HOSTS_SHOWN]
+        body = "; ".join(f"{addr} {' '.join(names)}" for addr, names in shown)
+        more = len(step.entries) - len(shown)
+        return f"write /etc/netns/{step.netns}/hosts: {body}" + (f"; ... (+{more} more)" if more else "")
     if isinstance(step, Process):
         env = " ".join(f"{k}={q(v)}" for k, v in step.env)
         text = f"ip netns exec {step.netns} " + (f"env {env} " if env else "") + shlex.join(step.argv)

@@ -172,6 +172,9 @@ def test_bridge_side_names_are_unique_and_short_for_many_nodes():
     assert len(plan.of_kind(Namespace)) == 201
     hosts = {s.netns: s.entries for s in plan.of_kind(HostsFile)}
     assert len(hosts["netlab-big-c0"]) == 2 + 200  # localhost lines + every member
+    listing = format_plan(plan)
+    assert "write /etc/netns/netlab-big-c0/hosts: 127.0.0.1 localhost; " in listing
+    assert "; ... (+194 more)\n" in listing  # 8 shown of 202
 
 
 def test_format_plan_reads_like_a_script_grouped_by_node():
