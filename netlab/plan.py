@@ -30,7 +30,7 @@ from netlab.resources import (
 )
 from netlab.topology import netns_name
 from netlab.topology.models import Topology, VethLink
-from netlab.topology.resolve import Resolved, resolve
+from netlab.topology.resolve import Resolved, resolve, sysctl_interface
 
 # Interfaces that a step creates (vlan/bond are only checked for, see resolve.py).
 _BUILT_KINDS = ("bridge", "veth", "tap", "tun", "vxlan")
@@ -46,8 +46,12 @@ def compile_plan(topology: Topology) -> Plan:
     ns = {node: netns_name(topology.lab, node) for node in topology.nodes}
     steps: list[Step] = []
     steps += [Namespace(node=node, netns=ns[node]) for node in topology.nodes]
+    # Namespace-wide sysctls first; per-interface ones (net.ipv4.conf.eth0.*) once the device exists.
+    late: list[Step] = []
     for node, spec in topology.nodes.items():
-        steps += [Sysctl(netns=ns[node], name=k, value=v) for k, v in spec.sysctls.items()]
+        for k, v in spec.sysctls.items():
+            dev = sysctl_interface(k)
+            (late if dev not in (None, "all", "default", "lo") else steps).append(Sysctl(netns=ns[node], name=k, value=v))
     steps += [Bridge(netns=ns[n.node], ifname=n.bridge, network=n.name) for n in r.networks.values()]
     steps += _devices(topology, r, ns)
     steps += _addresses(r, ns)
@@ -55,6 +59,7 @@ def compile_plan(topology: Topology) -> Plan:
         ifs = [i for i in r.ifaces[node] if i.kind in _BUILT_KINDS]
         for i in sorted(ifs, key=lambda i: _UP_ORDER[i.kind]):
             steps.append(LinkUp(netns=ns[node], ifname=i.name))
+    steps += late
     for node in topology.nodes:
         steps += [Route(netns=ns[node], dst=rt.dst, gateway=rt.gateway, dev=rt.dev) for rt in r.routes[node]]
     index = HostsIndex(r)

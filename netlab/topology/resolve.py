@@ -128,6 +128,14 @@ class Resolved:
         return self._by_node.get(node, [])
 
 
+def sysctl_interface(name: str) -> str | None:
+    """The interface a per-interface sysctl names (net.ipv4.conf.eth0.rp_filter -> eth0), else None."""
+    parts = name.split(".")
+    if len(parts) >= 5 and parts[0] == "net" and parts[2] in ("conf", "neigh"):
+        return ".".join(parts[3:-1])  # interface names may contain dots (flannel.1)
+    return None
+
+
 def short_name(prefix: str, *parts: str) -> str:
     """A deterministic interface name ≤ 15 chars: prefix + 10 hex digits of a hash."""
     digest = hashlib.sha1("\0".join(parts).encode()).hexdigest()
@@ -593,6 +601,12 @@ class _Resolver:
     def _features(self) -> None:
         for node, spec in self.t.nodes.items():
             names = {i.name for i in self.ifaces[node]}
+            for key in spec.sysctls:
+                dev = sysctl_interface(key)
+                if dev is not None and dev not in names and dev not in ("all", "default", "lo"):
+                    raise TopologyError(("nodes", node, "sysctls", key),
+                                        f"node {node!r} has no interface {dev!r} for this sysctl; use all, default, "
+                                        f"lo or one of: {', '.join(sorted(names)) or 'none'}")
             for kind, items in (("vlans", spec.vlans), ("bonds", spec.bonds)):
                 for i, dev in enumerate(items):
                     parents = [dev.parent] if kind == "vlans" else dev.members

@@ -22,10 +22,18 @@ def plan_of(path) -> Plan:
     return compile_plan(load_topology(path))
 
 
+def phase(step) -> int:
+    # per-interface sysctls run after the links are up (their interface must exist)
+    if isinstance(step, Sysctl) and ".conf." in step.name and not any(
+            f".conf.{d}." in step.name for d in ("all", "default", "lo")):
+        return PHASES.index(LinkUp) + 0.5
+    return PHASES.index(type(step))
+
+
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
 def test_steps_come_in_phase_order_with_unique_keys(path):
     plan = plan_of(path)
-    phases = [PHASES.index(type(s)) for s in plan.steps]
+    phases = [phase(s) for s in plan.steps]
     assert phases == sorted(phases)
     keys = [s.key for s in plan.steps]
     assert len(keys) == len(set(keys))
@@ -141,6 +149,18 @@ def test_p2p_links_routes_and_sysctls():
     assert Route(netns="netlab-p2p-r2", dst="10.0.1.0/24", gateway="10.0.12.1", dev="eth1") in plan.steps
     assert plan.of_kind(Bridge) == []
     assert plan.meta["requires"] == ["netns", "veth"]
+
+
+def test_per_interface_sysctls_come_after_their_interface():
+    text = ("lab: t\nnodes:\n  a:\n    sysctls: {net.ipv4.conf.p0.rp_filter: 0, net.ipv4.ip_forward: 1}\n"
+            "  b: {}\nlinks:\n  - endpoints: ['a:p0', 'b:p0']\n")
+    steps = compile_plan(loads_topology(text)).steps
+    kinds = [(type(s).__name__, getattr(s, "name", None)) for s in steps]
+    late = kinds.index(("Sysctl", "net.ipv4.conf.p0.rp_filter"))
+    assert kinds.index(("Sysctl", "net.ipv4.ip_forward")) < kinds.index(("Veth", None)) < late
+    assert all(k != "Veth" and k != "LinkUp" for k, _ in kinds[late + 1:])
+    with pytest.raises(Exception, match="no interface 'p9'"):
+        loads_topology(text.replace("conf.p0", "conf.p9"), "t.yaml")
 
 
 def test_user_processes_keep_argv_env_and_cwd():
