@@ -20,6 +20,8 @@ from netlab.topology.source import PathKey
 
 def translate_validation_error(exc: ValidationError, data: Any) -> tuple[str, PathKey]:
     errors = exc.errors(include_url=False)
+    # A typo'd field also makes the real field "missing": report the typo first.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     path, key_error = _data_path(first["loc"], data)
     message = _message(first, path, key_error, data)
@@ -116,7 +118,7 @@ def _model_at(path: PathKey, data: Any) -> type[BaseModel] | None:
         if origin in (Union, types.UnionType):
             members = [a for a in typing.get_args(tp) if a is not type(None)]
             models = [m for m in members if _is_model(m)]
-            if len(models) > 1 and i < len(parts):
+            if len(models) > 1:
                 # a discriminated union of links: pick by the data's `type`, default veth
                 tp = _pick_by_type(models, current)
                 continue

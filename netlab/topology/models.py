@@ -12,10 +12,20 @@ new optional fields of `Node` / `Topology` (see RESERVED_FIELDS for the message 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from netlab.topology.types import (
     CIDR,
@@ -383,12 +393,28 @@ class VxlanEndpoint(TunnelEndpoint):
     network: Name | None = Field(None, description="enslave the VXLAN device to this network's bridge (held by this node)")
 
 
+def _matching(pattern: str, example: str):
+    regex = re.compile(pattern)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not regex.match(value):
+            raise ValueError(f"{value!r} is not valid here: expected e.g. {example}")
+        return value
+
+    return Annotated[str, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
+
+
+Duration = _matching(r"^\d+(\.\d+)?(us|ms|s)$", "50ms, 200us or 1s")
+Percent = _matching(r"^\d+(\.\d+)?%$", "1% or 0.5%")
+Rate = _matching(r"^\d+(\.\d+)?([kmg]?bit)$", "10mbit, 512kbit or 1gbit")
+
+
 class Netem(Strict):
     """Delay/loss emulation (needs the kernel's sch_netem)."""
 
-    delay: str | None = Field(None, pattern=r"^\d+(\.\d+)?(us|ms|s)$")
-    jitter: str | None = Field(None, pattern=r"^\d+(\.\d+)?(us|ms|s)$")
-    loss: str | None = Field(None, pattern=r"^\d+(\.\d+)?%$")
+    delay: Duration | None = None
+    jitter: Duration | None = None
+    loss: Percent | None = None
 
 
 class VethLink(Strict):
@@ -398,7 +424,7 @@ class VethLink(Strict):
     endpoints: Annotated[list[Endpoint], Field(min_length=2, max_length=2)]
     mtu: int | None = Field(None, ge=68, le=65535)
     netem: Netem | None = Field(None, description="delay/loss on both ends (needs sch_netem)")
-    rate: str | None = Field(None, pattern=r"^\d+(\.\d+)?([kmg]?bit)$", description="rate limit (tbf), e.g. 10mbit")
+    rate: Rate | None = Field(None, description="rate limit (tbf), e.g. 10mbit")
 
 
 class VxlanLink(Strict):

@@ -150,6 +150,15 @@ CASES = [
      "t.yaml:9: nodes.broker.processes[0].working_dir", ["absolute path"]),
     ("vlan-parent-unknown", BASE.replace("  host: {}", "  host:\n    vlans: [{name: eth9.5, parent: eth9, id: 5}]"),
      "t.yaml:4: nodes.host.vlans[0].parent", ["no interface 'eth9'"]),
+    ("typo-in-union-member", BASE + "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', 'broker:v']\n",
+     "t.yaml:15: links[0].undrlay", ["did you mean 'underlay'", "Valid fields here: type, vni, port, underlay, endpoints"]),
+    ("typo-reported-before-missing", BASE + "links:\n  - endpoints: [{node: host, iface: v}, 'broker:v']\n",
+     "t.yaml:13: links[0].endpoints[0].iface", ["did you mean 'interface'", "1 more problem"]),
+    ("netem-bad-duration", BASE + "links:\n  - endpoints: ['host:v', 'broker:v']\n    netem: {delay: 5 parsecs}\n",
+     "t.yaml:14: links[0].netem.delay", ["expected e.g. 50ms"]),
+    ("bad-network-key", BASE.replace("networks:\n  kafka-net:\n    subnet", "networks:\n  Kafka_Net: {}\n  kafka-net:\n    subnet"),
+     "t.yaml:9: networks.Kafka_Net", ["not a valid network name"]),
+    ("multiple-documents", BASE + "---\nlab: u\n", "t.yaml:12", ["expected a single document"]),
     ("wrong-type", BASE.replace("  host: {}", "  host: 5"), "t.yaml:3: nodes.host", ["valid dictionary"]),
 ]
 
