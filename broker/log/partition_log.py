@@ -24,10 +24,13 @@ from typing import Any, Callable, Iterator
 
 from broker.log import checkpoints as ckpt
 from broker.log.batch import (
+    CRC_START,
     BatchHeader,
+    CorruptRecordError,
     InvalidRecordError,
     RecordTooLargeError,
-    iter_batches,
+    check_batch,
+    crc32c,
     set_log_append_time,
 )
 from broker.log.index import IndexCorruptError
@@ -313,13 +316,30 @@ class PartitionLog:
             return AppendInfo(first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches))
 
     def _validate(self, buf: bytes | bytearray, *, from_client: bool) -> list[tuple[int, BatchHeader]]:
+        """Kafka's UnifiedLog.analyzeAndValidateRecords order: structure, base offset 0 (from
+        clients), size vs max.message.bytes, CRC, then count consistency."""
         out = []
-        pos = 0
+        pos, end = 0, len(buf)
+        if end == 0:
+            raise CorruptRecordError("empty records: no batch to append")
         max_bytes = self.config.max_message_bytes
-        for h, _ in iter_batches(buf, verify_crc=True):
-            if h.size > max_bytes:
+        where = f"{self.topic}-{self.partition}"
+        while pos < end:
+            h = check_batch(buf, pos, end, verify_crc=False)
+            size = h.size
+            if from_client and h.base_offset != 0:
+                raise InvalidRecordError(
+                    f"The baseOffset of the record batch in the append to {where} should be 0, but it is {h.base_offset}"
+                )
+            if size > max_bytes:
                 raise RecordTooLargeError(
-                    f"The record batch at position {pos} is {h.size} bytes, larger than max.message.bytes ({max_bytes})"
+                    f"The record batch size in the append to {where} is {size} bytes which exceeds the maximum "
+                    f"configured value of {max_bytes}."
+                )
+            crc = crc32c(memoryview(buf)[pos + CRC_START : pos + size])
+            if crc != h.crc:
+                raise CorruptRecordError(
+                    f"Record is corrupt (stored crc = {h.crc}, computed crc = {crc}) in the batch at byte {pos} of the append to {where}"
                 )
             if h.records_count <= 0:
                 raise InvalidRecordError(f"Invalid reported count for record batch: {h.records_count}")
@@ -331,7 +351,7 @@ class PartitionLog:
                 if h.is_control:
                     raise InvalidRecordError("Clients are not allowed to write control records")
             out.append((pos, h))
-            pos += h.size
+            pos += size
         return out
 
     def _write(self, buf: bytes | bytearray, entries: list, first: int, last: int, max_ts: int, epoch: int) -> None:
@@ -444,7 +464,7 @@ class PartitionLog:
                 end = seg.size
             if pos is None:
                 continue
-            for _, h in seg.walk(pos, verify_crc=False, end=end):
+            for _, h in seg.walk_headers(pos, end):
                 yield h
 
     def offset_for_timestamp(self, ts: int) -> tuple[int, int] | None:
@@ -459,7 +479,7 @@ class PartitionLog:
                 pos = seg.translate_offset(start)
                 if pos is None:
                     continue
-                for bpos, h in seg.walk(pos, verify_crc=False):
+                for bpos, h in seg.walk_headers(pos):
                     if h.max_timestamp < ts or h.last_offset < self.log_start_offset:
                         continue
                     if h.is_log_append_time:

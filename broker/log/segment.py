@@ -19,6 +19,7 @@ LOG_SUFFIX = ".log"
 INDEX_SUFFIX = ".index"
 TIMEINDEX_SUFFIX = ".timeindex"
 _SCAN_CHUNK = 4 << 20  # recovery reads the log 4 MiB at a time
+_HEADER_CHUNK = 4096  # header-only scans read a page at a time
 _BASE_LEN = struct.Struct(">qi")
 _BASE_LEN_LOD = struct.Struct(">qi11xi")  # base offset, length, ..., last offset delta (bytes 23..27)
 
@@ -76,7 +77,21 @@ class LogSegment:
                     f"{self.index.path}: last entry says offset {indexed_offset} at position {pos}, the batch there ends at {h.last_offset}"
                 )
         truncated = self._scan_tail(pos, first_is_indexed=bool(len(self.index)))
-        self.time_index.truncate_to(self.next_offset)
+        if truncated and len(self.index) and self.size == pos:
+            # the torn batch is the indexed one: what precedes it is only known from a full scan
+            raise IndexCorruptError(
+                f"{self.index.path}: truncated {truncated} bytes of a torn tail at position {pos}, the batch the last entry names"
+            )
+        if last_ts is not None and last_ts[1] >= self.next_offset:
+            if not truncated:
+                raise IndexCorruptError(f"{self.time_index.path}: names offset {last_ts[1]}, beyond the segment's end {self.next_offset}")
+            # the torn batch was the one the closing time-index entry named: drop that entry and
+            # take the max timestamp again from what is left
+            self.time_index.truncate_to(self.next_offset)
+            last_ts = self.time_index.last()
+            self.max_timestamp, self.offset_of_max_timestamp = last_ts if last_ts else (-1, -1)
+            for _, h in self.walk_headers(pos):
+                self._note_timestamp(h.max_timestamp, h.last_offset)
         return truncated
 
     def _scan_tail(self, pos: int, *, first_is_indexed: bool) -> int:
@@ -139,6 +154,28 @@ class LogSegment:
                 h = check_batch(chunk, rel, len(chunk), verify_crc=verify_crc)
             except CorruptRecordError as e:
                 self.walk_error = (pos, str(e))
+                return
+            yield pos, h
+            pos += h.size
+
+    def walk_headers(self, pos: int, end: int | None = None) -> Iterator[tuple[int, BatchHeader]]:
+        """Like walk() without CRC checks, reading only headers (4 KiB preads): for scans that
+        need offsets and timestamps (producer-state rebuild, timestamp lookup), not the data."""
+        end = self.size if end is None else end
+        self.walk_error = None
+        chunk = b""
+        cstart = pos
+        while pos < end:
+            rel = pos - cstart
+            if len(chunk) - rel < HEADER_SIZE:
+                chunk = os.pread(self._fd, min(_HEADER_CHUNK, end - pos), pos)
+                cstart, rel = pos, 0
+            if len(chunk) - rel < HEADER_SIZE or chunk[rel + 16] != 2:
+                self.walk_error = (pos, f"no batch header at byte {pos}")
+                return
+            h = BatchHeader.parse(chunk, rel)
+            if h.size < HEADER_SIZE or pos + h.size > end:
+                self.walk_error = (pos, f"batch at byte {pos} declares {h.size} bytes, {end - pos} left")
                 return
             yield pos, h
             pos += h.size

@@ -58,6 +58,8 @@ def test_append_assigns_offsets_and_stores_batches_byte_for_byte(tmp_path):
     hdrs = list(log.iter_batch_headers())
     assert [(h.base_offset, h.partition_leader_epoch) for h in hdrs] == [(0, 0), (3, 5), (5, 5)]
     assert log.leader_epochs == [(0, 0), (5, 3)]
+    assert [h.base_offset for h in log.iter_batch_headers(4)] == [3, 5]
+    assert [h.base_offset for h in log.iter_batch_headers(5)] == [5]
     assert (log.dir / "leader-epoch-checkpoint").read_text() == "0\n2\n0 0\n5 3\n"
 
 
@@ -66,10 +68,12 @@ def test_append_is_all_or_nothing(tmp_path):
     log.append(batch())
     bad = bytearray(batch(2))
     bad[-1] ^= 0xFF
-    with pytest.raises(CorruptRecordError, match="CRC"):
+    with pytest.raises(CorruptRecordError, match=r"Record is corrupt \(stored crc = \d+, computed crc = \d+\)"):
         log.append(batch(3) + bytes(bad))
+    with pytest.raises(InvalidRecordError, match="should be 0, but it is 7"):
+        log.append(build_batch([(None, b"x")], base_offset=7))
     assert log.log_end_offset == 1 and log.active_segment.size == len(batch())
-    with pytest.raises(RecordTooLargeError, match="max.message.bytes"):
+    with pytest.raises(RecordTooLargeError, match="exceeds the maximum configured value of 100"):
         open_log(tmp_path / "x", max_message_bytes=100).append(batch(size=200))
     control = bytearray(build_batch([(b"\x00\x00\x00\x01", b"\x00\x00\x00\x00\x00\x00")], attributes=0x30))
     with pytest.raises(InvalidRecordError, match="control records"):
@@ -114,6 +118,7 @@ def test_roll_by_size_names_segments_by_base_offset(tmp_path):
     names = sorted(p.name for p in log.dir.glob("*.log"))
     assert names == [f"{b:020d}.log" for b in (0, 6, 12, 18)]
     assert all(s.size <= 3 * one for s in log.segments)
+    assert [h.base_offset for h in log.iter_batch_headers(7)] == list(range(6, 20, 2))
     for off in range(20):  # every offset readable across segment boundaries
         got = client_read_all(log.read(off, one))
         assert got[0][0] <= off <= got[-1][0]

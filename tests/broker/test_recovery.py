@@ -88,19 +88,24 @@ def test_index_pointing_past_the_log_is_rebuilt(tmp_path):
     m.close()
 
 
-@pytest.mark.parametrize("clean", [True, False])
-def test_torn_last_batch_is_truncated(tmp_path, clean):
-    stored = fill(tmp_path, 20)
+@pytest.mark.parametrize("clean, interval", [(True, 4096), (False, 4096), (True, 0), (False, 0)])
+def test_torn_last_batch_is_truncated(tmp_path, clean, interval):
+    """interval 0 indexes every batch, so the torn batch is also the last index entry."""
+    stored = fill(tmp_path, 20, index_interval_bytes=interval)
     logf = tmp_path / "t-0" / "00000000000000000000.log"
     with open(logf, "r+b") as f:
         f.truncate(logf.stat().st_size - 40)  # the last batch loses its tail, as a torn write would
     if not clean:
         crash(tmp_path)
-    m, log = reopen(tmp_path)
+    m, log = reopen(tmp_path, index_interval_bytes=interval)
     assert log.log_end_offset == 57
     assert bytes(log.read(0, 1 << 20)) == b"".join(stored[:19])
     assert log.recovery_notes and "truncat" in log.recovery_notes[0]
     assert log.append(batch(99)).base_offset == 57
+    assert [o for o, _ in client_values(log.read(50, 1 << 20))] == list(range(48, 60))
+    m.close()
+    m, log = reopen(tmp_path, index_interval_bytes=interval)  # and the rebuilt state persists
+    assert log.log_end_offset == 60 and log.recovery_notes == []
     m.close()
 
 
