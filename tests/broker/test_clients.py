@@ -1,0 +1,183 @@
+"""Real Kafka clients against a real broker on loopback: kcat (librdkafka 2.0.2), confluent-kafka
+(librdkafka 2.16), kafka-python 3 (idempotent producer), aiokafka 0.14. Records written by one
+client are read back byte-for-byte by the others."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.clients]
+
+KCAT = shutil.which("kcat")
+
+
+def need_kcat():
+    if not KCAT:
+        from support import not_runnable_here
+        not_runnable_here("kcat is not installed")
+
+
+def kcat(*args: str, input: bytes | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([KCAT, *args], input=input, capture_output=True, timeout=timeout)
+
+
+# values that stress byte-exactness: empty, binary, non-UTF-8, a NUL, large
+PAYLOADS = [b"", b"\x00\x01\x02\xff", "Grüße ✓".encode(), bytes(range(256)) * 4, os.urandom(50_000)]
+
+
+def ck_produce(bs: str, topic: str, values: list[bytes], **conf) -> None:
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": bs, **conf})
+    errors = []
+    for v in values:
+        p.produce(topic, value=v, key=b"k", on_delivery=lambda e, m: errors.append(e) if e else None)
+    assert p.flush(20) == 0 and not errors, errors
+
+
+def ck_consume(bs: str, topic: str, n: int, offset: int = 0) -> list[bytes]:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bs, "group.id": "unused", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, offset)])
+    out, deadline = [], time.monotonic() + 20
+    while len(out) < n and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error():
+            out.append(m.value() or b"")
+    c.close()
+    return out
+
+
+def kp_produce(bs: str, topic: str, values: list[bytes]) -> list[int]:
+    from kafka import KafkaProducer
+
+    p = KafkaProducer(bootstrap_servers=bs, enable_idempotence=True, acks="all", max_request_size=2_000_000)
+    futs = [p.send(topic, value=v, key=b"k") for v in values]
+    p.flush(20)
+    offsets = [f.get(10).offset for f in futs]
+    p.close(5)
+    return offsets
+
+
+def kp_consume(bs: str, topic: str, n: int) -> list[bytes]:
+    from kafka import KafkaConsumer, TopicPartition
+
+    c = KafkaConsumer(bootstrap_servers=bs, enable_auto_commit=False, consumer_timeout_ms=5000,
+                      fetch_max_bytes=10_000_000, max_partition_fetch_bytes=10_000_000)
+    c.assign([TopicPartition(topic, 0)])
+    c.seek_to_beginning()
+    out = []
+    for m in c:
+        out.append(m.value or b"")
+        if len(out) == n:
+            break
+    c.close()
+    return out
+
+
+def ak_produce(bs: str, topic: str, values: list[bytes]) -> list[int]:
+    from aiokafka import AIOKafkaProducer
+
+    async def run():
+        p = AIOKafkaProducer(bootstrap_servers=bs, max_request_size=2_000_000)
+        await p.start()
+        try:
+            return [(await p.send_and_wait(topic, v, key=b"k")).offset for v in values]
+        finally:
+            await p.stop()
+
+    return asyncio.run(run())
+
+
+def ak_consume(bs: str, topic: str, n: int) -> list[bytes]:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    async def run():
+        c = AIOKafkaConsumer(bootstrap_servers=bs, enable_auto_commit=False, max_partition_fetch_bytes=10_000_000)
+        await c.start()
+        try:
+            tp = TopicPartition(topic, 0)
+            c.assign([tp])
+            await c.seek_to_beginning(tp)
+            out = []
+            deadline = time.monotonic() + 20
+            while len(out) < n and time.monotonic() < deadline:
+                for msgs in (await c.getmany(timeout_ms=500)).values():
+                    out += [m.value or b"" for m in msgs]
+            return out
+        finally:
+            await c.stop()
+
+    return asyncio.run(run())
+
+
+def test_kcat_metadata_produce_consume_offsets(broker):
+    need_kcat()
+    bs = broker.bootstrap
+    md = kcat("-b", bs, "-L")
+    assert md.returncode == 0, md.stderr
+    assert f"broker 1 at 127.0.0.1:{broker.port} (controller)" in md.stdout.decode()
+    lines = b"".join(b"line-%d\n" % i for i in range(20))
+    pr = kcat("-b", bs, "-P", "-t", "kc", input=lines)
+    assert pr.returncode == 0, pr.stderr
+    assert "partition 0, leader 1" in kcat("-b", bs, "-L", "-t", "kc").stdout.decode()
+    all_ = kcat("-b", bs, "-C", "-t", "kc", "-o", "beginning", "-e", "-q")
+    assert all_.returncode == 0 and all_.stdout == lines
+    from_15 = kcat("-b", bs, "-C", "-t", "kc", "-o", "15", "-e", "-q")
+    assert from_15.stdout.decode().split() == [f"line-{i}" for i in range(15, 20)]
+    last_3 = kcat("-b", bs, "-C", "-t", "kc", "-o", "-3", "-e", "-q")
+    assert last_3.stdout.decode().split() == ["line-17", "line-18", "line-19"]
+    fmt = kcat("-b", bs, "-C", "-t", "kc", "-o", "2", "-c", "1", "-e", "-q", "-f", "%t %p %o %s\n")
+    assert fmt.stdout.decode() == "kc 0 2 line-2\n"
+    end = kcat("-b", bs, "-C", "-t", "kc", "-o", "end", "-e")
+    assert end.returncode == 0 and "Reached end of topic kc [0] at offset 20" in end.stderr.decode()
+
+
+def test_confluent_kafka_roundtrip_and_other_clients_read_it(broker):
+    bs = broker.bootstrap
+    ck_produce(bs, "from-ck", PAYLOADS, acks="all")
+    assert ck_consume(bs, "from-ck", len(PAYLOADS)) == PAYLOADS
+    assert kp_consume(bs, "from-ck", len(PAYLOADS)) == PAYLOADS
+    assert ak_consume(bs, "from-ck", len(PAYLOADS)) == PAYLOADS
+
+
+def test_kafka_python_idempotent_producer_and_other_clients_read_it(broker):
+    bs = broker.bootstrap
+    assert kp_produce(bs, "from-kp", PAYLOADS) == list(range(len(PAYLOADS)))
+    assert kp_consume(bs, "from-kp", len(PAYLOADS)) == PAYLOADS
+    assert ck_consume(bs, "from-kp", len(PAYLOADS)) == PAYLOADS
+    assert ak_consume(bs, "from-kp", len(PAYLOADS)) == PAYLOADS
+    assert "InitProducerId" not in broker.output()  # no errors logged about it
+
+
+def test_aiokafka_producer_and_other_clients_read_it(broker):
+    bs = broker.bootstrap
+    assert ak_produce(bs, "from-ak", PAYLOADS) == list(range(len(PAYLOADS)))
+    assert ak_consume(bs, "from-ak", len(PAYLOADS)) == PAYLOADS
+    assert ck_consume(bs, "from-ak", len(PAYLOADS)) == PAYLOADS
+    assert kp_consume(bs, "from-ak", len(PAYLOADS)) == PAYLOADS
+
+
+def test_kcat_reads_what_python_clients_wrote_and_vice_versa(broker):
+    need_kcat()
+    bs = broker.bootstrap
+    text = [b"alpha", b"beta", "gamma-\u00e9".encode()]
+    kp_produce(bs, "mixed", text)
+    out = kcat("-b", bs, "-C", "-t", "mixed", "-o", "beginning", "-e", "-q", "-D", "\x1e")
+    assert out.stdout.split(b"\x1e")[:-1] == text
+    kcat("-b", bs, "-P", "-t", "mixed2", "-D", "\x1e", input=b"\x1e".join(text))
+    assert ak_consume(bs, "mixed2", 3) == text
+
+
+def test_confluent_idempotent_producer(broker):
+    bs = broker.bootstrap
+    values = [b"i%d" % i for i in range(200)]
+    ck_produce(bs, "ck-idem", values, **{"enable.idempotence": True, "linger.ms": 1})
+    assert ck_consume(bs, "ck-idem", 200) == values
