@@ -10,122 +10,24 @@ file decides every choice.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from netlab.errors import InputError
 from netlab.ipam import IpamError, SubnetPool, first_host, pick_subnet
-from netlab.topology.models import Topology, TunLink, VethLink, VxlanLink
+from netlab.topology.models import Topology, VethLink, VxlanLink
 from netlab.topology.source import PathKey, dotted_path
+from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part of this API)
+    Attach,
+    Iface,
+    Net,
+    Publish,
+    Resolved,
+    RouteOut,
+    TopologyError,
+    TunnelEnd,
+)
 
 RESERVED_PROCESS_NAMES = ("port-proxy",)
 RESERVED_PROCESS_PREFIXES = ("tap-relay", "tun-relay")
-
-
-class TopologyError(InputError):
-    """A rule of the file is broken at `path` (a data path such as ('nodes', 'b', 'ports', 0))."""
-
-    def __init__(self, path: PathKey, message: str):
-        super().__init__(message, where=dotted_path(path) or None)
-        self.path = tuple(path)
-
-
-@dataclass
-class Net:
-    name: str
-    node: str  # holder of the bridge
-    bridge: str
-    subnet: IPv4Network
-    gateway: IPv4Address | None
-    default_route: bool
-
-
-@dataclass
-class Attach:
-    node: str
-    network: str
-    ifname: str
-    peer_ifname: str  # bridge-side veth end or TAP, in the network's node
-    address: IPv4Address
-    prefixlen: int
-    aliases: list[str]
-    mode: str  # veth | tap
-    default_route: bool
-    path: PathKey
-
-    @property
-    def cidr(self) -> str:
-        return f"{self.address}/{self.prefixlen}"
-
-
-@dataclass
-class Publish:
-    node: str  # the container
-    publisher: str  # the node holding the network's bridge
-    network: str
-    protocol: str
-    listen_host: str
-    listen_port: int
-    target_host: str
-    target_port: int
-    path: PathKey
-
-    @property
-    def spec(self) -> str:
-        return f"{self.protocol}:{self.listen_host}:{self.listen_port}={self.target_host}:{self.target_port}"
-
-
-@dataclass
-class Iface:
-    node: str
-    name: str
-    kind: str  # veth | bridge | tap | tun | vxlan | vlan | bond
-    address: IPv4Interface | None
-    network: str | None
-    path: PathKey
-
-
-@dataclass
-class TunnelEnd:
-    node: str
-    ifname: str
-    address: IPv4Interface | None
-    local: IPv4Address
-    peer: IPv4Address
-    port: int
-    underlay_dev: str | None
-    master: str | None  # vxlan only: bridge to enslave to
-
-
-@dataclass
-class RouteOut:
-    dst: str
-    gateway: str | None
-    dev: str | None
-    auto: bool
-
-
-@dataclass
-class Resolved:
-    topology: Topology
-    networks: dict[str, Net]
-    attachments: list[Attach]
-    ports: list[Publish]
-    ifaces: dict[str, list[Iface]]
-    vxlans: list[tuple[VxlanLink, TunnelEnd, TunnelEnd]]
-    tunnels: list[tuple[TunLink, TunnelEnd, TunnelEnd]]
-    routes: dict[str, list[RouteOut]]
-    extra_hosts: dict[str, list[tuple[str, str]]]  # node -> [(address, name)]
-    requires: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._by_node: dict[str, list[Attach]] = {}
-        for a in self.attachments:
-            self._by_node.setdefault(a.node, []).append(a)
-
-    def attachments_of(self, node: str) -> list[Attach]:
-        return self._by_node.get(node, [])
 
 
 def sysctl_interface(name: str) -> str | None:
