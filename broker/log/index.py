@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+from array import array
 from bisect import bisect_left, bisect_right
 from pathlib import Path
 
@@ -33,8 +34,9 @@ class _IndexFile:
         self.path = path
         self.base_offset = base_offset
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        self._keys: list[int] = []  # offsets (offset index) or timestamps (time index)
-        self._vals: list[int] = []  # positions (offset index) or offsets (time index)
+        # int64 arrays, not lists: 16 bytes an entry (a 1 GiB segment has ~260k entries)
+        self._keys = array("q")  # offsets (offset index) or timestamps (time index)
+        self._vals = array("q")  # positions (offset index) or offsets (time index)
         # Entries not yet written: batched into one pwrite per ~4 KiB (Kafka's mmap defers the
         # same way). Losing them in a crash is harmless: an unclean start rebuilds the index of
         # every segment above the recovery point, and segments below it were synced.
@@ -118,7 +120,7 @@ class OffsetIndex(_IndexFile):
                 raise IndexCorruptError(f"{self.path}: entry {i} points at position {pos}, log is {log_size} bytes")
             keys.append(off)
             vals.append(pos)
-        self._keys, self._vals = keys, vals
+        self._keys, self._vals = array("q", keys), array("q", vals)
         self._pending.clear()
         self._written = len(keys)
         if os.fstat(self._fd).st_size != len(keys) * self.entry.size:
@@ -168,7 +170,7 @@ class TimeIndex(_IndexFile):
                 raise IndexCorruptError(f"{self.path}: entry {i} names offset {off}, beyond the segment's end {next_offset_bound}")
             keys.append(ts)
             vals.append(off)
-        self._keys, self._vals = keys, vals
+        self._keys, self._vals = array("q", keys), array("q", vals)
         self._pending.clear()
         self._written = len(keys)
         if os.fstat(self._fd).st_size != len(keys) * self.entry.size:

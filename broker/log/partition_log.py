@@ -542,7 +542,9 @@ class PartitionLog:
             size_excess = self.size_in_bytes - cfg.retention_bytes if cfg.retention_bytes >= 0 else -1
             for i, seg in enumerate(deletable):
                 next_base = self._segments[i + 1].base_offset
-                expired = cfg.retention_ms >= 0 and seg.max_timestamp >= 0 and now - seg.max_timestamp > cfg.retention_ms
+                # Kafka: the segment's largest timestamp, or the file's mtime if it has none
+                newest = seg.max_timestamp if seg.max_timestamp >= 0 else seg.last_modified_ms()
+                expired = cfg.retention_ms >= 0 and now - newest > cfg.retention_ms
                 too_big = size_excess >= 0 and size_excess - seg.size >= 0
                 below_start = next_base <= self.log_start_offset
                 if not (expired or too_big or below_start):

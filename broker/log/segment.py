@@ -296,6 +296,9 @@ class LogSegment:
     def largest_timestamp(self) -> int:
         return self.max_timestamp
 
+    def last_modified_ms(self) -> int:
+        return int(os.fstat(self._fd).st_mtime * 1000)
+
     def flush(self) -> None:
         os.fsync(self._fd)
         self.index.flush()

@@ -248,3 +248,14 @@ def test_bad_config_is_refused_with_kafka_names():
     with pytest.raises(ValueError, match="Unknown topic config 'retention.mss'"):
         LogConfig().with_overrides({"retention.mss": 1})
     assert LogConfig().with_overrides({"retention.ms": "5"}).retention_ms == 5
+
+
+def test_time_retention_without_timestamps_uses_file_mtime(tmp_path):
+    log = open_log(tmp_path, retention_ms=60_000)
+    log.append(build_batch([(None, b"no time", -1)]))
+    log.roll()
+    log.append(build_batch([(None, b"no time", -1)]))
+    mtime = int(os.stat(log.segments[0].log_path).st_mtime * 1000)
+    assert log.enforce_retention(mtime + 60_000) == 0
+    assert log.enforce_retention(mtime + 60_001) == 1
+    assert log.log_start_offset == 1
