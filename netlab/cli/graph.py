@@ -1,4 +1,4 @@
-"""`netlab graph [FILE] --format mermaid|dot|json`: draw a topology."""
+"""`netlab graph [FILE | --lab NAME] --format mermaid|dot|json`: draw a topology or a running lab."""
 
 from __future__ import annotations
 
@@ -14,16 +14,25 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def graph(
         file: Optional[Path] = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
+        lab: Optional[str] = typer.Option(None, "--lab", help="draw a running lab from its stored plan instead"),
         fmt: str = typer.Option("mermaid", "--format", "-f", help="mermaid (GitHub renders it), dot, or json"),
         as_json: bool = typer.Option(False, "--json", help="same as --format json"),
     ) -> None:
         """Draw nodes, networks, links, addresses and published ports."""
         from netlab.graph import FORMATS, render_graph
-        from netlab.plan import compile_plan
-        from netlab.topology import DEFAULT_TOPOLOGY, load_topology
 
         fmt = "json" if as_json else fmt
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}", where="--format")
-        plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
+        if lab is not None and file is not None:
+            raise InputError("give a topology FILE or --lab NAME, not both", where="--lab")
+        if lab is not None:
+            from netlab.lab import load_lab
+
+            plan = load_lab(lab).plan
+        else:
+            from netlab.plan import compile_plan
+            from netlab.topology import DEFAULT_TOPOLOGY, load_topology
+
+            plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
         typer.echo(render_graph(plan.lab, plan.meta, fmt), nl=False)

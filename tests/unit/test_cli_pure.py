@@ -100,3 +100,10 @@ def test_graph_formats_and_bad_format(netlab):
     assert json.loads(as_json.stdout)["lab"] == "default"
     bad = netlab("graph", "--format", "png")
     assert bad.returncode == 2 and "valid: mermaid, dot, json" in bad.stderr
+
+
+def test_graph_of_a_lab_that_is_not_up_exits_2(netlab):
+    result = netlab("graph", "--lab", "nolabcalledthis")
+    assert result.returncode == 2 and "no lab named 'nolabcalledthis' is up" in result.stderr
+    both = netlab("graph", str(DEFAULT_TOPOLOGY), "--lab", "x")
+    assert both.returncode == 2 and "not both" in both.stderr
