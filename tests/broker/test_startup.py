@@ -138,3 +138,30 @@ def test_restart_keeps_topics_ids_and_offsets(tmp_path):
         assert sorted(p.offset for p in lo.topics[0].partitions) == [10, 10, 10]
     finally:
         assert bp.stop() == 0
+
+
+def test_idempotent_producer_state_rebuilt_from_the_log(tmp_path):
+    from kafka.protocol.producer import InitProducerIdRequest
+    from rawclient import RawClient, batch
+    from test_protocol_edges import create, list_offset, produce
+
+    port = free_port()
+    bp = start_broker(tmp_path, port=port)
+    rc = RawClient("127.0.0.1", port)
+    pid = rc.request(InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=1000, version=1), 1).producer_id
+    create(rc, "pstate")
+    b = batch([b"x", b"y"], producer_id=pid, epoch=0, base_sequence=0)
+    assert produce(rc, "pstate", b).base_offset == 0
+    rc.close()
+    assert bp.stop() == 0
+    bp = start_broker(tmp_path, port=port)
+    try:
+        rc = RawClient("127.0.0.1", port)
+        dup = produce(rc, "pstate", b)  # the retry of an acknowledged batch after a restart
+        assert (dup.error_code, dup.base_offset) == (0, 0)
+        assert list_offset(rc, "pstate", -1).offset == 2
+        assert produce(rc, "pstate", batch([b"z"], producer_id=pid, epoch=0, base_sequence=9)).error_code == 45
+        new = rc.request(InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=1000, version=1), 1)
+        assert new.producer_id > pid  # never hands out an id the log already knows
+    finally:
+        assert bp.stop() == 0
