@@ -75,3 +75,9 @@ def test_json_and_unknown_format():
     assert {(e["from"], e["to"]) for e in model["edges"]} == {("a", "r1"), ("r1", "r2"), ("r2", "b")}
     with pytest.raises(ValueError, match="valid: mermaid, dot, json"):
         render_graph(lab, meta, "png")
+
+
+def test_the_picture_in_the_format_reference_is_current():
+    doc = (DEFAULT_TOPOLOGY.parents[1] / "docs" / "topology.md").read_text()
+    block = doc.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block == to_mermaid(graph_model(*meta_of(DEFAULT_TOPOLOGY)))
