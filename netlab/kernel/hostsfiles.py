@@ -41,15 +41,30 @@ def render_hosts(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_netns_etc(netns: str, entries: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+def write_netns_etc(netns: str, entries: tuple[tuple[str, tuple[str, ...]], ...], share_from: str | None = None) -> str:
+    """Write the node's three files. `share_from`: another node's dir whose nsswitch.conf and
+    resolv.conf (identical for every node) are hard-linked instead of written again: on a
+    disk-backed /etc each new file costs ~0.5 ms, and a lab of 200 nodes writes 600."""
     path = netns_etc(netns)
     os.makedirs(path, exist_ok=True)
-    for name, text in (("hosts", render_hosts(entries)), ("nsswitch.conf", NSSWITCH), ("resolv.conf", RESOLV)):
-        tmp = os.path.join(path, f".{name}.tmp")
-        with open(tmp, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, os.path.join(path, name))
+    _write(os.path.join(path, "hosts"), render_hosts(entries))
+    for name, text in (("nsswitch.conf", NSSWITCH), ("resolv.conf", RESOLV)):
+        target = os.path.join(path, name)
+        if share_from:
+            try:
+                os.link(os.path.join(share_from, name), target)
+                continue
+            except OSError:
+                pass  # other filesystem, or a stale file: write it
+        _write(target, text)
     return path
+
+
+def _write(target: str, text: str) -> None:
+    tmp = f"{target}.netlab-tmp"
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, target)  # never a half-written file under `ip netns exec`
 
 
 def remove_netns_etc(netns: str) -> bool:

@@ -55,6 +55,10 @@ class InjectedFailure(NetlabError):
     """Raised by the test hook NETLAB_FAIL_AT / fail_at."""
 
 
+class _LaneStopped(Exception):
+    """Another lane failed; this one stops quietly (the first error is the one reported)."""
+
+
 class StepFailed(NetlabError):
     def __init__(self, step: Step, cause: BaseException):
         self.step = step
@@ -122,9 +126,9 @@ class _Applier:
         self.counts: dict[str, int] = {}
         self.lock = threading.Condition()
         self.ns: dict[str, _Ns] = {}
-        self.ns_error: BaseException | None = None
-        self.abort = False
+        self.error: BaseException | None = None
         self.producing = True
+        self.etc_template: str | None = None  # first node's /etc/netns dir (files lane only)
         self.started: list[Process] = []
 
     # -- bookkeeping shared by both threads ------------------------------------------------
@@ -143,11 +147,17 @@ class _Applier:
         if self.progress:
             self.progress(step, done, self.total)
 
+    def _fail(self, exc: BaseException) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = exc
+            self.lock.notify_all()
+
     def _ns(self, name: str) -> _Ns:
         with self.lock:
             while name not in self.ns:
-                if self.ns_error is not None:
-                    raise NetlabError(f"namespace {name} was not created")
+                if self.error is not None:
+                    raise _LaneStopped()
                 if not self.producing:
                     raise NetlabError(f"no namespace {name!r} in this plan")
                 self.lock.wait()
@@ -158,7 +168,7 @@ class _Applier:
         home = nsfs.current_fd()
         try:
             for step in steps:
-                if self.abort:
+                if self.error is not None:
                     return
                 self._record(step)
                 try:
@@ -174,40 +184,51 @@ class _Applier:
                     self.lock.notify_all()
                 self._advance(step)
         except BaseException as exc:
-            with self.lock:
-                self.ns_error = exc
-                self.lock.notify_all()
+            self._fail(exc)
         finally:
             os.close(home)
             with self.lock:
                 self.producing = False
                 self.lock.notify_all()
 
-    # -- everything else (kernel thread) -----------------------------------------------------
-    def run(self) -> None:
-        ns_steps = [s for s in self.plan.steps if isinstance(s, Namespace)]
-        rest = [s for s in self.plan.steps if not isinstance(s, Namespace)]
-        self.producing = True
-        producer = threading.Thread(target=self._make_namespaces, args=(ns_steps,), name="netlab-netns", daemon=True)
-        producer.start()
+    # -- the other lanes ---------------------------------------------------------------------
+    def _lane(self, steps: list[Step]) -> None:
+        """Make `steps` in order; stop at the first failure of any lane."""
         try:
-            for step in rest:
-                if self.ns_error is not None:
-                    break
+            for step in steps:
+                if self.error is not None:
+                    return
                 self._record(step)
                 try:
                     self._make(step)
                 except (OSError, ValueError) as exc:
                     raise StepFailed(step, exc) from exc
                 self._advance(step)
-        except BaseException:
-            if self.ns_error is None:
-                raise
-        finally:
-            self.abort = True
-            producer.join()
-        if self.ns_error is not None:
-            raise self.ns_error
+        except _LaneStopped:
+            pass
+        except BaseException as exc:
+            self._fail(exc)
+
+    def run(self) -> None:
+        """Namespaces in one thread, files (/etc/netns, slow on a disk-backed /etc) in another,
+        kernel objects in this one; processes last, once every object and file exists."""
+        lanes: dict[str, list[Step]] = {"netns": [], "files": [], "kernel": [], "process": []}
+        for step in self.plan.steps:
+            lane = {Namespace: "netns", HostsFile: "files", Process: "process"}.get(type(step), "kernel")
+            lanes[lane].append(step)
+        threads = [
+            threading.Thread(target=self._make_namespaces, args=(lanes["netns"],), name="netlab-netns", daemon=True),
+            threading.Thread(target=self._lane, args=(lanes["files"],), name="netlab-files", daemon=True),
+        ]
+        for t in threads:
+            t.start()
+        self._lane(lanes["kernel"])
+        for t in threads:
+            t.join()
+        if self.error is None:
+            self._lane(lanes["process"])
+        if self.error is not None:
+            raise self.error
         self._wait_relays_ready()
 
     def _make(self, step: Step) -> None:
@@ -249,7 +270,8 @@ class _Applier:
             addresses.add_route(r, step.dst, step.gateway, dev)
         elif isinstance(step, HostsFile):
             self._ns(step.netns)  # the node must exist first
-            hostsfiles.write_netns_etc(step.netns, step.entries)
+            written = hostsfiles.write_netns_etc(step.netns, step.entries, self.etc_template)
+            self.etc_template = self.etc_template or written
         elif isinstance(step, Process):
             self._ns(step.netns)
             processes.start(self.paths.process(step.node, step.name), step.netns, step.node, step.argv, dict(step.env), step.cwd)

@@ -9,9 +9,22 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import fields
+from functools import cache
 from pathlib import Path
 
 from netlab.resources import Step, step_from_dict
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def step_record(step: Step) -> dict:
+    """Same content as Step.to_dict(), without dataclasses.asdict's deep copy (which costs
+    ~0.7 ms for a hosts step of a 200-node lab; json writes tuples as lists anyway)."""
+    return {"kind": step.kind, **{name: getattr(step, name) for name in _field_names(type(step))}}
 
 
 class Journal:
@@ -21,7 +34,7 @@ class Journal:
         self._lock = threading.Lock()
 
     def record(self, step: Step) -> None:
-        line = json.dumps(step.to_dict(), separators=(",", ":")) + "\n"
+        line = json.dumps(step_record(step), separators=(",", ":")) + "\n"
         with self._lock:
             self._fh.write(line)
             self._fh.flush()  # one write(2) per step: on tmpfs this is a few microseconds

@@ -18,13 +18,13 @@ from netlab.errors import InputError
 from netlab.kernel.processes import ProcFiles
 
 RUN_DIR = Path(os.environ.get("NETLAB_RUN_DIR", "/run/netlab"))
-LAB_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+LAB_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")  # as the topology model: no "-" (netns names)
 
 
 def check_lab_name(name: str, where: str = "lab") -> str:
-    if not LAB_NAME.match(name or "") or ".." in name:
+    if not LAB_NAME.match(name or ""):
         raise InputError(
-            f"{name!r} is not a lab name: use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+            f"{name!r} is not a lab name: use 1-32 of a-z, 0-9 and _, starting with a letter or digit",
             where=where,
         )
     return name

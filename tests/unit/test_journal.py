@@ -28,6 +28,13 @@ def test_journal_round_trip_is_exact(tmp_path):
     assert read_journal(tmp_path / "journal.jsonl") == list(STEPS)
 
 
+def test_fast_record_equals_to_dict():
+    from netlab.lab.journal import step_record
+
+    for step in STEPS:
+        assert json.loads(json.dumps(step_record(step))) == json.loads(json.dumps(step.to_dict()))
+
+
 def test_torn_last_line_is_ignored(tmp_path):
     path = tmp_path / "journal.jsonl"
     j = Journal(path)
