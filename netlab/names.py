@@ -39,9 +39,11 @@ class HostsIndex:
 
     def __init__(self, resolved: Resolved):
         self.by_network: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+        self.addresses: dict[str, set[str]] = {}
         for att in resolved.attachments:
             names = tuple(dict.fromkeys((att.node, *att.aliases)))
             self.by_network.setdefault(att.network, []).append((str(att.address), names, att.node))
+            self.addresses.setdefault(att.network, set()).add(str(att.address))
 
 
 def hosts_entries(resolved: Resolved, node: str,
@@ -62,14 +64,14 @@ def hosts_entries(resolved: Resolved, node: str,
     # Other members of each shared network. Their addresses are unique in the lab, so only an
     # extra_hosts line can share an address with them: merge into that line then.
     tail: list[tuple[str, tuple[str, ...]]] = []
+    own = {str(att.address) for att in mine}
     for att in mine:
-        for address, names, owner in index.by_network[att.network]:
-            if owner == node:
-                continue
-            if address in head.names:
+        members = index.by_network[att.network]
+        clash = (head.names.keys() & index.addresses[att.network]) - own
+        for address, names, owner in members if clash else ():
+            if address in clash:
                 head.add(address, *names)
-            else:
-                tail.append((address, names))
+        tail.extend((a, n) for a, n, o in members if o != node and a not in clash)
     return head.freeze() + tuple(tail)
 
 

@@ -42,7 +42,7 @@ _HOSTS_SHOWN = 8
 
 def compile_plan(topology: Topology) -> Plan:
     """The ordered steps that build this lab (raises InputError if the topology is invalid)."""
-    r = resolve(topology)
+    r = topology._resolved or resolve(topology)
     ns = {node: netns_name(topology.lab, node) for node in topology.nodes}
     steps: list[Step] = []
     steps += [Namespace(node=node, netns=ns[node]) for node in topology.nodes]

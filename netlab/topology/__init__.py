@@ -59,7 +59,7 @@ def _from_source(src: Source) -> Topology:
         raise InputError(message, where=src.where(path)) from None
     topology._source = src.filename
     try:
-        resolve(topology)
+        topology._resolved = resolve(topology)  # compile_plan reuses it
     except TopologyError as exc:
         raise InputError(exc.message, where=src.where(exc.path)) from None
     return topology

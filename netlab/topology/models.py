@@ -468,6 +468,8 @@ class Topology(Strict):
     links: list[Link] = Field(default_factory=list)
 
     _source: str | None = PrivateAttr(None)
+    # The resolved view made by the loader (a loaded topology is not meant to be mutated).
+    _resolved: Any = PrivateAttr(None)
 
     @field_validator("nodes", mode="before")
     @classmethod
