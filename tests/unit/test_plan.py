@@ -208,3 +208,17 @@ def test_format_plan_reads_like_a_script_grouped_by_node():
     assert "ip -n netlab-default-broker addr add 10.5.0.3/16 dev eth0" in broker
     assert "ip -n netlab-default-broker route add default via 10.5.0.1 dev eth0" in broker
     assert "netlab.relays.portproxy tcp:0.0.0.0:9092=10.5.0.3:9092 &" in text.split("## node broker")[0]
+
+
+def test_a_topology_built_in_code_compiles_and_its_errors_name_the_path():
+    from netlab.errors import InputError
+    from netlab.topology import Topology
+
+    topo = Topology.model_validate({"lab": "code", "nodes": {"host": {}, "a": {"networks": ["n"]}},
+                                    "networks": {"n": {"subnet": "10.9.0.0/24"}}})
+    plan = compile_plan(topo)
+    assert Address(netns="netlab-code-a", ifname="eth0", cidr="10.9.0.2/24") in plan.steps
+    bad = Topology.model_validate({"lab": "code", "nodes": {"a": {"networks": ["n"]}}, "networks": {"n": {}}})
+    with pytest.raises(InputError) as info:
+        compile_plan(bad)
+    assert info.value.where == "networks.n" and "held by node 'host'" in info.value.message
