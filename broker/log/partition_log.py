@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import struct
 import threading
-import time
 import uuid
 from bisect import bisect_right
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from broker.log import checkpoints as ckpt
 from broker.log.batch import (
@@ -33,8 +32,9 @@ from broker.log.batch import (
     crc32c,
     set_log_append_time,
 )
-from broker.log.index import IndexCorruptError
-from broker.log.segment import LOG_SUFFIX, LogSegment
+from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms  # noqa: F401 (B1 imports them from here)
+from broker.log.recovery import load_segments
+from broker.log.segment import LogSegment
 
 NO_TIMESTAMP = -1
 pack_offset = struct.Struct(">q").pack_into
@@ -44,78 +44,6 @@ _MAX_RELATIVE_OFFSET = (1 << 31) - 1
 
 class OffsetOutOfRangeError(Exception):
     """Fetch/ListOffsets offset outside [log_start_offset, log_end_offset] (Kafka error 1)."""
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-# Kafka's topic-level config names → LogConfig fields (CreateTopics / per-topic overrides).
-TOPIC_CONFIG_KEYS = {
-    "segment.bytes": "segment_bytes",
-    "segment.ms": "roll_ms",
-    "retention.bytes": "retention_bytes",
-    "retention.ms": "retention_ms",
-    "index.interval.bytes": "index_interval_bytes",
-    "max.message.bytes": "max_message_bytes",
-    "flush.messages": "flush_messages",
-    "flush.ms": "flush_ms",
-    "message.timestamp.type": "message_timestamp_type",
-}
-
-
-@dataclass
-class LogConfig:
-    segment_bytes: int = 1 << 30
-    roll_ms: int = 7 * 24 * 3600 * 1000
-    retention_bytes: int = -1
-    retention_ms: int = 7 * 24 * 3600 * 1000
-    index_interval_bytes: int = 4096
-    max_message_bytes: int = 1048588
-    flush_messages: int | None = None  # None: leave it to the OS (Kafka's default)
-    flush_ms: int | None = None
-    message_timestamp_type: str = "CreateTime"  # or "LogAppendTime"
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        def bad(name: str, value: Any, valid: str) -> ValueError:
-            key = next((k for k, v in TOPIC_CONFIG_KEYS.items() if v == name), name)
-            return ValueError(f"Invalid value {value} for configuration {key}: {valid}")
-
-        if self.segment_bytes < 14:  # Kafka: LegacyRecord.RECORD_OVERHEAD_V0
-            raise bad("segment_bytes", self.segment_bytes, "Value must be at least 14")
-        if self.roll_ms < 1:
-            raise bad("roll_ms", self.roll_ms, "Value must be at least 1")
-        if self.index_interval_bytes < 0:
-            raise bad("index_interval_bytes", self.index_interval_bytes, "Value must be at least 0")
-        if self.max_message_bytes < 0:
-            raise bad("max_message_bytes", self.max_message_bytes, "Value must be at least 0")
-        for name in ("flush_messages", "flush_ms"):
-            v = getattr(self, name)
-            if v is not None and v < (1 if name == "flush_messages" else 0):
-                raise bad(name, v, "Value must be at least 1" if name == "flush_messages" else "Value must be at least 0")
-        if self.message_timestamp_type not in ("CreateTime", "LogAppendTime"):
-            raise bad("message_timestamp_type", self.message_timestamp_type, "String must be one of: CreateTime, LogAppendTime")
-
-    def with_overrides(self, overrides: dict[str, Any] | None) -> "LogConfig":
-        """Apply Kafka topic config names (`retention.ms`) or field names (`retention_ms`)."""
-        if not overrides:
-            return replace(self)
-        known = {f.name for f in fields(self)}
-        changes: dict[str, Any] = {}
-        for key, value in overrides.items():
-            name = TOPIC_CONFIG_KEYS.get(key, key)
-            if name not in known:
-                raise ValueError(f"Unknown topic config {key!r}; known: {', '.join(sorted(TOPIC_CONFIG_KEYS))}")
-            if name != "message_timestamp_type" and value is not None:
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    raise ValueError(f"Invalid value {value} for configuration {key}: Not a number of type LONG") from None
-            changes[name] = value
-        return replace(self, **changes)
 
 
 @dataclass(slots=True)
@@ -188,51 +116,8 @@ class PartitionLog:
     # -- opening -------------------------------------------------------------------------
 
     def _load_segments(self, recovery_point: int, clean_shutdown: bool) -> None:
-        for leftover in list(self.dir.glob("*.tmp")) + list(self.dir.glob("*.deleted")) + list(self.dir.glob("*.cleaned")):
-            leftover.unlink(missing_ok=True)
-        bases = []
-        for p in self.dir.glob("*" + LOG_SUFFIX):
-            try:
-                bases.append(int(p.stem))
-            except ValueError:
-                self._note(f"ignoring {p.name}: not named <base offset>.log")
-        for p in list(self.dir.glob("*.index")) + list(self.dir.glob("*.timeindex")):
-            if not (self.dir / (p.stem + LOG_SUFFIX)).exists():
-                p.unlink()  # index without its log: Kafka deletes these too
-        bases.sort()
-        truncated_at: int | None = None
-        for i, base in enumerate(bases):
-            seg = LogSegment(self.dir, base, self.config.index_interval_bytes)
-            if truncated_at is not None:
-                self._note(f"deleting segment {seg.log_path.name}: it follows a corrupt segment that was truncated")
-                seg.delete()
-                continue
-            next_base = bases[i + 1] if i + 1 < len(bases) else None
-            needs_recovery = not clean_shutdown and (next_base is None or next_base > recovery_point)
-            if not needs_recovery:
-                try:
-                    cut = seg.load()
-                    if cut:
-                        self._note(f"{seg.log_path.name}: truncated {cut} bytes of a torn tail at position {seg.size}")
-                except IndexCorruptError as e:
-                    self._note(f"{e}; rebuilding the indexes of {seg.log_path.name}")
-                    needs_recovery = True
-            if needs_recovery:
-                cut, why = seg.recover()
-                if cut:
-                    # Kafka's behaviour: truncate at the first bad batch, drop all later segments.
-                    self._note(
-                        f"Found invalid messages in {seg.log_path.name}: {why}; truncating to offset "
-                        f"{seg.next_offset} (removed {cut} bytes)"
-                    )
-                    truncated_at = seg.next_offset
-            self._segments.append(seg)
-        if not self._segments:
-            self._segments.append(LogSegment(self.dir, 0, self.config.index_interval_bytes))
-        for prev, seg in zip(self._segments, self._segments[1:]):
-            if prev.next_offset < seg.base_offset and prev.size == 0:
-                prev.next_offset = seg.base_offset
-        self._bases = [s.base_offset for s in self._segments]
+        self._segments = load_segments(self.dir, self.config.index_interval_bytes, recovery_point, clean_shutdown, self._note)
+        self._bases = [seg.base_offset for seg in self._segments]
 
     def _note(self, msg: str) -> None:
         self.recovery_notes.append(msg)

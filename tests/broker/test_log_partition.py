@@ -11,7 +11,7 @@ from kafka.record.default_records import DefaultRecordBatch
 from kafka.record.memory_records import MemoryRecords
 
 from broker.log import LogConfig, OffsetOutOfRangeError, PartitionLog, RecordTooLargeError
-from broker.log.batch import BatchHeader, CorruptRecordError, InvalidRecordError, iter_batches
+from broker.log.batch import BatchHeader, CorruptRecordError, InvalidRecordError
 from broker.log.builder import build_batch
 
 T0 = 1_700_000_000_000
