@@ -171,7 +171,17 @@ def test_user_processes_keep_argv_env_and_cwd():
                             env=(("PYTHONUNBUFFERED", "1"),), cwd="/tmp")]
 
 
-@pytest.mark.parametrize("name,feature", [("needs-vlan.yaml", "vlan"), ("needs-netem.yaml", "netem")])
+def test_standalone_devices():
+    plan = plan_of(EXAMPLES / "devices.yaml")
+    box = "netlab-devices-box"
+    assert Tuntap(netns=box, ifname="tap0", mode="tap", master="br0") in plan.steps
+    assert Tuntap(netns=box, ifname="utun0", mode="tun") in plan.steps
+    assert Address(netns=box, ifname="utun0", cidr="10.99.0.1/24") in plan.steps
+    assert plan.meta["requires"] == ["bridge", "netns", "tap", "tun", "veth"]
+
+
+@pytest.mark.parametrize("name,feature", [("needs-vlan.yaml", "vlan"), ("needs-netem.yaml", "netem"),
+                                          ("needs-bond.yaml", "bond")])
 def test_missing_kernel_features_are_required_up_front(name, feature):
     plan = plan_of(EXAMPLES / name)
     assert feature in plan.meta["requires"]
