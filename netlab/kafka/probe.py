@@ -1,0 +1,212 @@
+"""The step-by-step probe behind `netlab check`: what a Kafka client does, one stage at a time.
+
+    python -m netlab.kafka.probe --bootstrap HOST:PORT [--json] [--timeout S]
+
+Stages: resolve the bootstrap host (glibc's own error text) → TCP connect (errno text) →
+ApiVersions → Metadata (the advertised endpoints and the controller id) → for every advertised
+endpoint: resolve, connect, ApiVersions (so a port that answers but is not Kafka is caught).
+netlab starts it inside a node the way `ip netns exec` does, so names resolve with that node's
+/etc/hosts. Exit status: 0 every stage ok, 1 a stage failed, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass
+
+from netlab.errors import InputError
+
+from .results import (ADVERTISED_API_VERSIONS, ADVERTISED_CONNECT, ADVERTISED_RESOLVE, API_VERSIONS, CONNECT,
+                      METADATA, RESOLVE, AdvertisedBroker, ProbeResult, Stage)
+from .wire import KafkaWire, WireError
+
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_host_port(text: str, where: str = "--bootstrap") -> HostPort:
+    """`host:port` or `[v6addr]:port`; a clear InputError otherwise."""
+    host, sep, port = text.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError(f"expected HOST:PORT with a port 1-65535, e.g. localhost:9092; got {text!r}", where=where)
+    return HostPort(host, int(port))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+
+    def ms(self) -> float:
+        return round((time.monotonic() - self.t0) * 1000, 3)
+
+
+def resolve(hp: HostPort, stage: str) -> tuple[Stage, list[tuple]]:
+    """getaddrinfo as clients call it; on failure the error is glibc's text (gai_strerror)."""
+    clock = _Clock()
+    try:
+        infos = socket.getaddrinfo(hp.host, hp.port, socket.AF_UNSPEC, socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return Stage(stage, str(hp), False, exc.strerror or str(exc), clock.ms()), []
+    except UnicodeError as exc:  # e.g. a label longer than 63 characters
+        return Stage(stage, str(hp), False, f"invalid host name: {exc}", clock.ms()), []
+    seen: list[tuple] = []
+    for family, _type, _proto, _canon, sockaddr in infos:
+        if (family, sockaddr) not in seen:
+            seen.append((family, sockaddr))
+    addrs = [sa[0] for _, sa in seen]
+    return Stage(stage, str(hp), True, None, clock.ms(), {"addresses": addrs}), seen
+
+
+def _errno_text(exc: OSError) -> str:
+    if isinstance(exc, TimeoutError) or exc.errno is None:
+        return os.strerror(errno.ETIMEDOUT)  # "Connection timed out", as the kernel would say
+    return os.strerror(exc.errno)
+
+
+def connect(hp: HostPort, addrs: list[tuple], stage: str, timeout: float) -> tuple[Stage, socket.socket | None]:
+    """Try the resolved addresses in order (as clients do) until one accepts."""
+    clock = _Clock()
+    tried: list[dict] = []
+    for family, sockaddr in addrs:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(sockaddr)
+        except OSError as exc:
+            sock.close()
+            tried.append({"address": sockaddr[0], "error": _errno_text(exc)})
+            continue
+        local = sock.getsockname()
+        return Stage(stage, str(hp), True, None, clock.ms(),
+                     {"address": sockaddr[0], "local": f"{local[0]}:{local[1]}", "tried": tried}), sock
+    last = tried[-1]["error"] if tried else "no address to connect to"
+    return Stage(stage, str(hp), False, last, clock.ms(), {"tried": tried}), None
+
+
+def api_versions(hp: HostPort, sock: socket.socket, stage: str, timeout: float) -> tuple[Stage, KafkaWire, dict]:
+    clock = _Clock()
+    wire = KafkaWire(sock, timeout)
+    try:
+        ans = wire.api_versions()
+    except WireError as exc:
+        return Stage(stage, str(hp), False, f"not a Kafka answer: {exc}", clock.ms()), wire, {}
+    md = ans.ranges.get(3)
+    return Stage(stage, str(hp), True, None, clock.ms(),
+                 {"version": ans.version, "apis": len(ans.ranges),
+                  "metadata_versions": list(md) if md else None}), wire, ans.ranges
+
+
+def metadata(hp: HostPort, wire: KafkaWire, ranges: dict, result: ProbeResult) -> Stage:
+    clock = _Clock()
+    try:
+        version, md = wire.metadata(ranges)
+    except WireError as exc:
+        return Stage(METADATA, str(hp), False, str(exc), clock.ms())
+    result.metadata_version = version
+    result.brokers = [AdvertisedBroker(b["node_id"], b["host"], b["port"], b["rack"]) for b in md["brokers"]]
+    result.controller_id = md["controller_id"]
+    result.cluster_id = md["cluster_id"]
+    stage = Stage(METADATA, str(hp), True, None, clock.ms(),
+                  {"version": version, "controller_id": md["controller_id"],
+                   "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers]})
+    if not result.brokers:
+        stage.ok = False
+        stage.error = "Metadata listed no brokers for this listener"
+    return stage
+
+
+def _check_endpoint(hp: HostPort, timeout: float) -> list[Stage]:
+    st, addrs = resolve(hp, ADVERTISED_RESOLVE)
+    if not st.ok:
+        return [st]
+    cst, sock = connect(hp, addrs, ADVERTISED_CONNECT, timeout)
+    if sock is None:
+        return [st, cst]
+    try:
+        ast, _wire, _ = api_versions(hp, sock, ADVERTISED_API_VERSIONS, timeout)
+    finally:
+        sock.close()
+    return [st, cst, ast]
+
+
+def probe(bootstrap: str | HostPort, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
+    """Run every stage; stop early only when the next stage cannot run (no address, no socket)."""
+    hp = bootstrap if isinstance(bootstrap, HostPort) else parse_host_port(bootstrap)
+    result = ProbeResult(str(hp))
+    st, addrs = resolve(hp, RESOLVE)
+    result.stages.append(st)
+    if not st.ok:
+        return result
+    st, sock = connect(hp, addrs, CONNECT, timeout)
+    result.stages.append(st)
+    if sock is None:
+        return result
+    try:
+        st, wire, ranges = api_versions(hp, sock, API_VERSIONS, timeout)
+        result.stages.append(st)
+        if not st.ok:
+            return result
+        st = metadata(hp, wire, ranges, result)
+        result.stages.append(st)
+    finally:
+        sock.close()
+    checked: set[tuple[str, int]] = set()
+    for b in result.brokers:
+        if (b.host, b.port) in checked:
+            continue
+        checked.add((b.host, b.port))
+        stages = _check_endpoint(HostPort(b.host, b.port), timeout)
+        for s in stages:
+            s.detail["node_id"] = b.node_id
+        result.stages.extend(stages)
+    return result
+
+
+def render_text(result: ProbeResult) -> str:
+    lines = [f"probe {result.bootstrap}"]
+    for s in result.stages:
+        mark = "ok  " if s.ok else "FAIL"
+        extra = s.error if not s.ok else ", ".join(f"{k}={v}" for k, v in s.detail.items() if k != "tried")
+        lines.append(f"  {mark} {s.name:<24} {s.target:<28} {s.elapsed_ms:8.1f} ms  {extra}")
+    failed = result.failed
+    lines.append("result: ok" if result.ok else f"result: failed at {failed.name} ({failed.target}): {failed.error}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m netlab.kafka.probe",
+                                description="Probe a Kafka bootstrap address stage by stage, as a client would.")
+    p.add_argument("--bootstrap", required=True, metavar="HOST:PORT")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"per-step timeout in seconds (default {DEFAULT_TIMEOUT:g})")
+    args = p.parse_args(argv)
+    if not 0 < args.timeout <= 600:
+        print(f"--timeout: expected seconds in (0, 600], got {args.timeout}", file=sys.stderr)
+        return 2
+    try:
+        result = probe(args.bootstrap, args.timeout)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.to_dict(), indent=2) if args.json else render_text(result))
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
