@@ -32,9 +32,11 @@ from broker.log.batch import (
     crc32c,
     set_log_append_time,
 )
-from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms  # noqa: F401 (B1 imports them from here)
+from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms
 from broker.log.recovery import load_segments
 from broker.log.segment import LogSegment
+
+__all__ = ["TOPIC_CONFIG_KEYS", "AppendInfo", "LogConfig", "OffsetOutOfRangeError", "PartitionLog", "now_ms"]
 
 NO_TIMESTAMP = -1
 pack_offset = struct.Struct(">q").pack_into
