@@ -75,7 +75,8 @@ def _dot_text(text: str) -> str:
 
 def to_dot(model: dict) -> str:
     ids = _Ids()
-    lines = [f'graph "{_dot_text(model["lab"])}" {{', "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    lines = [f'graph "{_dot_text(model["lab"])}" {{', "  rankdir=LR;", '  node [fontname="Helvetica"];',
+             '  edge [fontname="Helvetica", fontsize=10];']
     for net in model["networks"]:
         label = f"{net['id']}\\n{net['subnet']}\\nbridge {net['bridge']}"
         lines.append(f'  {ids("net", net["id"])} [shape=hexagon, style=filled, fillcolor="#e8f0fe", label="{label}"];')

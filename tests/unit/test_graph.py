@@ -81,3 +81,20 @@ def test_the_picture_in_the_format_reference_is_current():
     doc = (DEFAULT_TOPOLOGY.parents[1] / "docs" / "topology.md").read_text()
     block = doc.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert block == to_mermaid(graph_model(*meta_of(DEFAULT_TOPOLOGY)))
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
+def test_graphviz_renders_the_dot_output(path):
+    import shutil
+    import subprocess
+
+    import support
+
+    if shutil.which("dot") is None:
+        support.not_runnable_here("graphviz `dot` is not installed (apt-get install graphviz)")
+    text = to_dot(graph_model(*meta_of(path)))
+    result = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and "<svg" in result.stdout, result.stderr
+    broken = subprocess.run(["dot", "-Tsvg"], input=text.replace(" -- ", " -> ", 1), capture_output=True, text=True,
+                            timeout=30)
+    assert broken.returncode != 0  # the check can fail: a digraph edge in a graph is an error
