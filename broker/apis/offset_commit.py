@@ -1,0 +1,58 @@
+"""OffsetCommit (key 8), v0–8: committed offsets become records in `__consumer_offsets`; partitions
+that do not exist get UNKNOWN_TOPIC_OR_PARTITION each. v0 (ZooKeeper storage in old Kafka) is
+stored like the others, as Kafka 3.x does."""
+
+from __future__ import annotations
+
+import time
+
+from ..group import coordinator_of
+from ..group.offsets import CommittedOffset
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+
+KEY = 8
+
+REQUEST = Message(Struct(
+    F("group_id", STRING),
+    F("generation_id", INT32, 1, default=-1),
+    F("member_id", STRING, 1),
+    F("group_instance_id", STRING, 7, null=7),
+    F("retention_time_ms", INT64, 2, 4, default=-1),
+    F("topics", Array(Struct(
+        F("name", STRING),
+        F("partitions", Array(Struct(
+            F("partition_index", INT32), F("committed_offset", INT64),
+            F("committed_leader_epoch", INT32, 6, default=-1),
+            F("commit_timestamp", INT64, 1, 1, default=-1),
+            F("committed_metadata", STRING, null=0),
+        ))),
+    ))),
+), first_flexible=8)
+
+RESPONSE = Message(Struct(
+    F("throttle_time_ms", INT32, 3),
+    F("topics", Array(Struct(
+        F("name", STRING),
+        F("partitions", Array(Struct(F("partition_index", INT32), F("error_code", INT16)))),
+    ))),
+), first_flexible=8)
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    now = int(time.time() * 1000)
+    offsets: dict[tuple[str, int], CommittedOffset] = {}
+    order: list[tuple[str, list[int]]] = []
+    for t in req["topics"]:
+        order.append((t["name"], [p["partition_index"] for p in t["partitions"]]))
+        for p in t["partitions"]:
+            offsets[(t["name"], p["partition_index"])] = CommittedOffset(
+                p["committed_offset"], p["committed_leader_epoch"], p["committed_metadata"] or "", now)
+    errors = coordinator_of(ctx.node).commit(req["group_id"], req["generation_id"], req["member_id"],
+                                             req["group_instance_id"] if ctx.api_version >= 7 else None, offsets)
+    topics = [{"name": name, "partitions": [{"partition_index": p, "error_code": errors[(name, p)]} for p in parts]}
+              for name, parts in order]
+    return {"throttle_time_ms": 0, "topics": topics}
+
+
+API = Api(KEY, "OffsetCommit", 0, 8, REQUEST, RESPONSE, handle)
