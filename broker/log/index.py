@@ -140,6 +140,11 @@ class OffsetIndex(_IndexFile):
             return self.base_offset, 0
         return self._keys[i], self._vals[i]
 
+    def floor_position(self, position: int) -> int:
+        """The largest indexed batch position <= `position` (0 when none): a batch boundary."""
+        i = bisect_right(self._vals, position) - 1
+        return self._vals[i] if i >= 0 else 0
+
     def last(self) -> tuple[int, int]:
         if not self._keys:
             return self.base_offset, 0

@@ -252,6 +252,11 @@ class LogSegment:
         chunk = os.pread(self._fd, want, pos)
         n = len(chunk)
         cut = 0
+        if max_offset is None or max_offset >= self.next_offset:  # no high watermark inside
+            if n == avail and n <= max_bytes:
+                return chunk  # the rest of the segment: whole batches by construction
+            # Walk headers only from the last indexed batch start inside the chunk, not from pos.
+            cut = max(self.index.floor_position(pos + n) - pos, 0)
         while cut + LOG_OVERHEAD <= n:
             base, length = _BASE_LEN.unpack_from(chunk, cut)
             if max_offset is not None and base >= max_offset:

