@@ -75,7 +75,7 @@ def _devices(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step]:
         net = r.networks[a.network]
         if a.mode == "veth":
             veths.append(Veth(a_netns=ns[a.node], a_ifname=a.ifname, b_netns=ns[net.node],
-                              b_ifname=a.peer_ifname, b_master=net.bridge))
+                              b_ifname=a.peer_ifname, b_master=net.bridge, mtu=net.mtu))
         else:  # a VM's NIC: a TAP on the bridge and a TAP in the vm node, joined by a relay
             taps.append(Tuntap(netns=ns[net.node], ifname=a.peer_ifname, mode="tap", master=net.bridge))
             taps.append(Tuntap(netns=ns[a.node], ifname=a.ifname, mode="tap"))

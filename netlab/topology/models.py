@@ -352,6 +352,10 @@ class Network(Strict):
         "auto", description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; null = none"
     )
     default_route: bool = Field(True, description="attached nodes get a default route via the gateway (Docker does)")
+    mtu: int | None = Field(
+        None, ge=68, le=65535,
+        description="MTU of the veths on this network (Docker's driver.mtu); e.g. 1450 when a VXLAN is a bridge port",
+    )
 
     @field_validator("gateway", mode="before")
     @classmethod

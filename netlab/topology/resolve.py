@@ -153,7 +153,8 @@ class _Resolver:
                 gateway = first_host(subnet)
             else:
                 gateway = spec.gateway
-            nets[name] = Net(name, holder, spec.bridge or default_bridge_name(name), subnet, gateway, spec.default_route)
+            nets[name] = Net(name, holder, spec.bridge or default_bridge_name(name), subnet, gateway,
+                             spec.default_route, spec.mtu)
         self.pools: dict[str, SubnetPool] = {}
         for name, net in nets.items():
             try:
@@ -240,6 +241,9 @@ class _Resolver:
             self._iface(net.node, a.peer_ifname, a.mode, ppath, None, a.network)
             if a.mode == "tap":
                 self.requires.add("tap")
+                if net.mtu is not None:
+                    self.notes.append(f"networks.{net.name}.mtu applies to veths only; the TAPs of "
+                                      f"{a.node!r} keep the default MTU")
             else:
                 self.requires.add("veth")
         if nets:
@@ -370,6 +374,12 @@ class _Resolver:
                 if isinstance(link, VxlanLink):
                     if ep.network is not None:
                         master = self._bridge_of(ep.node, ep.network, path + ("network",))
+                        mtu = self.nets[ep.network].mtu
+                        if mtu is None or mtu > 1450:
+                            self.notes.append(
+                                f"VXLAN {ep.node}:{ep.interface} is a port of {master!r}; its 50 bytes of "
+                                f"encapsulation make frames over 1450 bytes from a 1500-byte underlay vanish: "
+                                f"set networks.{ep.network}.mtu: 1450 (as Docker's overlay networks do)")
                     key = (ep.node, f"vxlan vni {link.vni}", link.port)
                 else:
                     key = (ep.node, f"udp {local}", link.port)

@@ -30,6 +30,7 @@ class Net:
     subnet: IPv4Network
     gateway: IPv4Address | None
     default_route: bool
+    mtu: int | None = None
 
 
 @dataclass

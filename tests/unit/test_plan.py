@@ -137,6 +137,11 @@ def test_vxlan_steps_use_underlay_addresses_and_bridge():
         Vxlan(netns="netlab-vxl2-site-b", ifname="vx100", vni=100, local="198.51.100.2", remote="198.51.100.1",
               dstport=4789, underlay="eth0", master=None),
     ]
+    assert {v.mtu for v in plan.of_kind(Veth) if v.b_master == "br-lan"} == {1450}  # networks.lan-a.mtu
+    assert plan.meta["notes"] == []
+    unset = (EXAMPLES / "vxlan-l2.yaml").read_text().replace("    mtu: 1450", "")
+    notes = compile_plan(loads_topology(unset)).meta["notes"]
+    assert len(notes) == 1 and "networks.lan-a.mtu: 1450" in notes[0]
     k8s = plan_of(EXAMPLES / "vxlan-k8s.yaml")
     assert {v.dstport for v in k8s.of_kind(Vxlan)} == {8472}
     assert Route(netns="netlab-k8s-k8s-1", dst="10.244.2.0/24", gateway="10.244.255.2") in k8s.steps
