@@ -332,9 +332,11 @@ class _Resolver:
     def _node_addresses(self, node: str) -> dict[IPv4Address, str]:
         return {i.address.ip: i.name for i in self.ifaces[node] if i.address is not None}
 
-    def _local(self, link, j: int) -> tuple[IPv4Address, str | None]:
+    def _local(self, i: int, j: int) -> tuple[IPv4Address, str | None]:
+        """Underlay address (and its interface) of endpoint j of links[i]."""
+        link = self.t.links[i]
         ep = link.endpoints[j]
-        path = ("links", self.t.links.index(link), "endpoints", j)
+        path = ("links", i, "endpoints", j)
         addrs = self._node_addresses(ep.node)
         if ep.local is not None:
             if ep.local not in addrs:
@@ -345,7 +347,7 @@ class _Resolver:
         if link.underlay is None:
             raise TopologyError(path, f"the underlay address of {ep.node!r} is unknown: set `underlay: <network>` "
                                       f"on the link or `local: <address>` on this endpoint")
-        lpath = ("links", self.t.links.index(link), "underlay")
+        lpath = ("links", i, "underlay")
         self._network(link.underlay, lpath)
         net = self.nets[link.underlay]
         if net.node == ep.node:
@@ -365,7 +367,7 @@ class _Resolver:
         for i, link in enumerate(self.t.links):
             if isinstance(link, VethLink):
                 continue
-            locals_ = [self._local(link, 0), self._local(link, 1)]
+            locals_ = [self._local(i, 0), self._local(i, 1)]
             ends = []
             for j, ep in enumerate(link.endpoints):
                 path = ("links", i, "endpoints", j)
