@@ -466,8 +466,9 @@ class _Resolver:
                                                              f"attached to ({', '.join(map(str, subnets)) or 'none'})")
                     hop = owner_of.get(r.via)
                     if hop is not None and hop != node:
-                        fwd = self.t.nodes[hop].sysctls.get("net.ipv4.ip_forward")
-                        if fwd != "1":
+                        hop_sysctls = self.t.nodes[hop].sysctls
+                        if "1" not in (hop_sysctls.get("net.ipv4.ip_forward"),
+                                       hop_sysctls.get("net.ipv4.conf.all.forwarding")):
                             self.notes.append(f"node {hop!r} is the next hop of a route in {node!r} but does not "
                                               f"set net.ipv4.ip_forward=1, so it will not forward")
                 out.append(RouteOut(r.to, str(r.via) if r.via else None, r.dev, False))
