@@ -74,7 +74,12 @@ def test_validate_missing_file_exits_2(netlab, tmp_path):
 
 
 def test_schema_is_valid_json_schema_that_accepts_every_example(netlab):
-    jsonschema = pytest.importorskip("jsonschema")
+    try:
+        import jsonschema
+    except ImportError:
+        import support
+
+        support.not_runnable_here("jsonschema is not installed (test dependency: pip install jsonschema)")
     import yaml
 
     result = netlab("schema")
