@@ -222,6 +222,11 @@ class LogManager:
         for log in self.partitions():
             log.flush()
 
+    def flush_due(self, now: int | None = None) -> int:
+        """fsync the logs whose flush.ms has elapsed (call every few seconds when flush.ms is
+        set); returns how many were flushed."""
+        return sum(log.maybe_flush(now) for log in self.partitions())
+
     def checkpoint(self) -> None:
         """Write the three offset checkpoints of every log dir (Kafka does this periodically)."""
         with self._lock:

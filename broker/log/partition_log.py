@@ -256,6 +256,19 @@ class PartitionLog:
         ):
             self.flush()
 
+    def maybe_flush(self, now: int | None = None) -> bool:
+        """Kafka's periodic flush check (log.flush.scheduler.interval.ms): fsync if flush.ms has
+        passed with unflushed messages. The broker calls it from a timer; appends check too."""
+        cfg = self.config
+        now = self.clock() if now is None else now
+        with self._lock:
+            if self._closed or cfg.flush_ms is None or not self._unflushed_messages:
+                return False
+            if now - self._last_flush_ms < cfg.flush_ms:
+                return False
+            self.flush()
+            return True
+
     def _check_open(self) -> None:
         if self._closed:
             raise ValueError(f"log {self.topic}-{self.partition} is closed")

@@ -94,3 +94,28 @@ def test_delete_topic_removes_its_directories(tmp_path):
     m2 = LogManager([tmp_path], LogConfig(), node_id=1)
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["kept-0"]
     m2.close()
+
+
+def test_partitions_spread_over_log_dirs_and_reload(tmp_path):
+    dirs = [tmp_path / "d1", tmp_path / "d2"]
+    m = LogManager(dirs, LogConfig(), node_id=1)
+    tid = uuid.uuid4()
+    for p in range(4):
+        m.create("spread", p, tid).append(batch(p + 1))
+    m.close()
+    assert sorted(p.name for p in dirs[0].iterdir() if p.is_dir()) == ["spread-0", "spread-2"]
+    assert sorted(p.name for p in dirs[1].iterdir() if p.is_dir()) == ["spread-1", "spread-3"]
+    assert (dirs[1] / "recovery-point-offset-checkpoint").read_text() == "0\n2\nspread 1 2\nspread 3 4\n"
+    m2 = LogManager(dirs, LogConfig(), node_id=1)
+    assert sorted((lg.partition, lg.log_end_offset) for lg in m2.partitions()) == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    m2.close()
+
+
+def test_malformed_checkpoint_names_file_and_line(tmp_path):
+    LogManager([tmp_path], LogConfig(), node_id=1).close()
+    (tmp_path / "recovery-point-offset-checkpoint").write_text("0\n1\nt zero 5\n")
+    with pytest.raises(LogDirError, match=r"recovery-point-offset-checkpoint:3: expected 'topic partition offset', found 't zero 5'"):
+        LogManager([tmp_path], LogConfig(), node_id=1)
+    (tmp_path / "recovery-point-offset-checkpoint").write_text("1\n0\n")
+    with pytest.raises(LogDirError, match=r"checkpoint:1: unrecognized version '1', expected 0"):
+        LogManager([tmp_path], LogConfig(), node_id=1)

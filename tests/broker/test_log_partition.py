@@ -242,6 +242,16 @@ def test_flush_messages_moves_the_recovery_point(tmp_path):
     assert log.recovery_point == 3
 
 
+def test_flush_ms_flushes_from_the_timer_too(tmp_path):
+    clock = Clock()
+    log = open_log(tmp_path, clock, flush_ms=1000)
+    log.append(batch(2))
+    assert log.recovery_point == 0 and not log.maybe_flush()
+    clock.now += 1000
+    assert log.maybe_flush() and log.recovery_point == 2
+    assert not log.maybe_flush(clock.now + 5000)  # nothing new to flush
+
+
 def test_bad_config_is_refused_with_kafka_names():
     with pytest.raises(ValueError, match="segment.bytes"):
         LogConfig(segment_bytes=1)
