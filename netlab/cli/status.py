@@ -50,6 +50,9 @@ def _show(lab: str, as_json: bool) -> None:
         if not n["exists"]:
             nodes.add_row(n["node"], "-", "-", "[red]namespace missing[/]", "", "")
             continue
+        if n.get("note"):
+            nodes.add_row(n["node"], "?", "", "", n["note"], "")
+            continue
         for i, iface in enumerate(x for x in n["interfaces"] if x["name"] != "lo"):
             where = iface["network"] or ""
             if iface["master"]:

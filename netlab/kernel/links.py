@@ -19,6 +19,28 @@ from pyroute2.netlink.rtnl.ifinfmsg.tuntap import TUNSETIFF, TUNSETPERSIST
 
 from netlab.kernel.rtnl import CHANGE, CREATE, Rtnl
 
+NLM_F_ECHO = 0x08
+IFLA_LINK = 5
+
+
+def _echoed_link(replies: list[bytes]) -> tuple[int, int | None] | None:
+    """(ifindex, IFLA_LINK) from the RTM_NEWLINK the kernel echoed back (NLM_F_ECHO): for a
+    veth, IFLA_LINK is the peer's ifindex, so neither end needs a lookup afterwards."""
+    for raw in replies:
+        if struct.unpack_from("=H", raw, 4)[0] != RTM_NEWLINK:
+            continue
+        (index,) = struct.unpack_from("=i", raw, 20)
+        link, offset = None, 32
+        while offset + 4 <= len(raw):
+            nla_len, nla_type = struct.unpack_from("=HH", raw, offset)
+            if nla_len < 4:
+                break
+            if nla_type == IFLA_LINK:
+                (link,) = struct.unpack_from("=I", raw, offset + 4)
+            offset += (nla_len + 3) & ~3
+        return index, link
+    return None
+
 
 def _linkmsg(attrs: list, index: int = 0, up: bool = False) -> ifinfmsg:
     msg = ifinfmsg()
@@ -36,7 +58,10 @@ def bridge_request(ifname: str) -> tuple:
 
 
 def make_bridge(r: Rtnl, ifname: str) -> None:
-    r.request(*bridge_request(ifname))
+    msg, mtype, flags = bridge_request(ifname)
+    echoed = _echoed_link(r.request(msg, mtype, flags | NLM_F_ECHO))
+    if echoed:
+        r.remember(ifname, echoed[0])
 
 
 def veth_request(
@@ -60,8 +85,23 @@ def veth_request(
     return _linkmsg(attrs), RTM_NEWLINK, CREATE
 
 
-def make_veth(r: Rtnl, a_ifname: str, b_ifname: str, b_netns_fd: int | None, a_master_index: int | None = None, mtu: int | None = None) -> None:
-    r.request(*veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu))
+def make_veth(
+    r: Rtnl,
+    a_ifname: str,
+    b_ifname: str,
+    b_netns_fd: int | None,
+    a_master_index: int | None = None,
+    mtu: int | None = None,
+    b_rtnl: Rtnl | None = None,
+) -> None:
+    """Create the pair from `r`'s namespace; `b_rtnl` (the peer namespace's socket) learns
+    the peer's ifindex from the echo, saving a lookup per container."""
+    msg, mtype, flags = veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu)
+    echoed = _echoed_link(r.request(msg, mtype, flags | NLM_F_ECHO))
+    if echoed:
+        r.remember(a_ifname, echoed[0])
+        if echoed[1]:
+            (b_rtnl or r).remember(b_ifname, echoed[1])
 
 
 def master_request(index: int, master_index: int) -> tuple:

@@ -24,7 +24,7 @@ from netlab.errors import InputError, NetlabError, NotRootError
 from netlab.kernel import addresses, hostsfiles, links, nsfs, processes, sysctls
 from netlab.kernel.probes import missing_features
 from netlab.kernel.rtnl import Rtnl
-from netlab.kernel.worker import in_netns_fd, run_in_thread
+from netlab.kernel.worker import in_netns_fd
 from netlab.lab.journal import Journal
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
@@ -245,7 +245,7 @@ class _Applier:
             a = self._ns(a_ns).rtnl
             b_fd = None if b_ns == a_ns else self._ns(b_ns).fd
             master = a.link_index(a_master) if a_master else None
-            links.make_veth(a, a_if, b_if, b_fd, master, step.mtu)
+            links.make_veth(a, a_if, b_if, b_fd, master, step.mtu, b_rtnl=self._ns(b_ns).rtnl)
             if b_master:
                 links.set_master(self._ns(b_ns).rtnl, b_if, b_master)
         elif isinstance(step, Tuntap):
@@ -310,6 +310,28 @@ class _Applier:
         self.ns.clear()
 
 
+def _run_interruptibly(applier: _Applier) -> None:
+    """Run the applier in its own thread; Ctrl-C stops every lane at its next step, waits for
+    them (so nothing is being made while we roll back), then raises."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            applier.run()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="netlab-kernel", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        try:
+            thread.join()
+        except KeyboardInterrupt:
+            applier._fail(NetlabError("interrupted (Ctrl-C)"))
+    if "error" in box:
+        raise box["error"]
+
+
 def apply(
     plan: Plan,
     *,
@@ -321,7 +343,10 @@ def apply(
     and raise NetlabError naming the failing step and the kernel's error."""
     require_root()
     paths = lab_paths(plan.lab)
-    paths.root.mkdir(parents=True, exist_ok=False)
+    try:
+        paths.root.mkdir(parents=True, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
+    except FileExistsError:
+        raise InputError(f"a lab named {plan.lab!r} is already up; remove it with: sudo netlab down {plan.lab}", where=plan.source or "lab") from None
     for sub in (paths.logs, paths.pids, paths.etc):
         sub.mkdir()
     write_plan(paths.plan, plan)
@@ -332,7 +357,7 @@ def apply(
     journal = Journal(paths.journal)
     applier = _Applier(plan, paths, journal, parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT")), progress)
     try:
-        run_in_thread(applier.run)
+        _run_interruptibly(applier)
     except BaseException as exc:
         applier.close()
         journal.close()

@@ -108,12 +108,18 @@ def lab_status(name: str) -> dict:
     bridge_net = {(b.netns, b.ifname): b.network for b in state.plan.of_kind(Bridge)}
     nodes, bridges = [], []
     for node, netns in state.nodes.items():
-        ifaces = inspect.interfaces(netns)
+        try:
+            ifaces = inspect.interfaces(netns)
+        except OSError as exc:  # not root: namespaces cannot be entered
+            ifaces = []
+            nodes_note = f"interfaces not readable: {exc.strerror or exc} (run as root)"
+        else:
+            nodes_note = None
         for iface in ifaces:
             iface["network"] = nets.get((node, iface["name"]))
             if iface["network"] is None and iface["master"]:
                 iface["network"] = bridge_net.get((netns, iface["master"]))
-        nodes.append({"node": node, "netns": netns, "exists": nsfs.exists(netns), "interfaces": ifaces})
+        nodes.append({"node": node, "netns": netns, "exists": nsfs.exists(netns), "interfaces": ifaces, "note": nodes_note})
         for iface in ifaces:
             if iface["kind"] == "bridge":
                 bridges.append(

@@ -56,3 +56,19 @@ def test_plan_file_round_trip(tmp_path):
     write_plan(tmp_path / "plan.json", plan)
     back = read_plan(tmp_path / "plan.json")
     assert back == plan and back.meta == plan.meta and back.source == "/t.yaml"
+
+
+def test_light_records_name_what_destroy_needs(tmp_path):
+    from netlab.lab.journal import read_journal_records
+
+    path = tmp_path / "journal.jsonl"
+    j = Journal(path)
+    for step in STEPS:
+        j.record(step)
+    j.close()
+    with open(path, "a") as fh:
+        fh.write('{"kind":"hosts","netns":"netlab-x-torn","entries":[["1.2.3.4",["a"')  # torn
+    records = read_journal_records(path)
+    assert [r["kind"] for r in records] == [s.kind for s in STEPS]
+    assert records[3] == {"kind": "hosts", "netns": "netlab-x-a"}
+    assert records[4]["node"] == "a" and records[4]["name"] == "p"
