@@ -1,0 +1,181 @@
+"""From a probe result (live or predicted) and what netlab knows about the lab (views.World) to
+one Verdict with a plain sentence naming the cause and the setting to change.
+
+Causes (Verdict.cause) are short and stable so `check` and `predict` compare on them, never on
+wording: bootstrap_unresolved, bootstrap_refused, bootstrap_unreachable, bootstrap_not_kafka,
+metadata_failed, advertised_unresolved, advertised_refused, advertised_unreachable,
+advertised_not_kafka, client_failed.
+"""
+
+from __future__ import annotations
+
+from .clients import ClientResult
+from .results import (ADVERTISED_API_VERSIONS, ADVERTISED_CONNECT, ADVERTISED_RESOLVE, API_VERSIONS, CONNECT,
+                      METADATA, RESOLVE, ProbeResult, Stage, Verdict)
+from .views import DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, ListenerView, Vantage, World, land
+
+CAUSES = ("bootstrap_unresolved", "bootstrap_refused", "bootstrap_unreachable", "bootstrap_not_kafka",
+          "metadata_failed", "advertised_unresolved", "advertised_refused", "advertised_unreachable",
+          "advertised_not_kafka", "client_failed")
+_REFUSED_WORDS = ("refused",)
+
+
+def cause_of(stage: Stage) -> str:
+    side = "advertised" if stage.name.startswith("advertised_") else "bootstrap"
+    kind = stage.name.removeprefix("advertised_")
+    if kind == RESOLVE:
+        return f"{side}_unresolved"
+    if kind == CONNECT:
+        refused = any(w in (stage.error or "").lower() for w in _REFUSED_WORDS)
+        return f"{side}_refused" if refused else f"{side}_unreachable"
+    if kind == API_VERSIONS:
+        return f"{side}_not_kafka"
+    if kind == METADATA:
+        return "metadata_failed"
+    return "client_failed"
+
+
+def _split(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _scope(world: World, name: str, v: Vantage) -> str:
+    nets = world.name_scopes.get(name)
+    if nets:
+        return f"it resolves only on network{'s' if len(nets) > 1 else ''} {', '.join(nets)}"
+    return "no node of this lab resolves it"
+
+
+def _bootstrap_listener(world: World, node: str, bootstrap: str) -> ListenerView | None:
+    v = world.vantage(node)
+    host, port = _split(bootstrap)
+    for addr in v.resolve(host) or []:
+        landing = land(world, node, addr, port)
+        if landing.kind == LISTENER:
+            return landing.listener
+    return None
+
+
+def suggest(world: World, node: str, broker: str, prefer_port: int | None = None) -> str | None:
+    """An endpoint `node` can reach that lands on a listener of `broker`, said the way a user
+    would write it: a published port on the node itself first, then names, then addresses."""
+    v = world.vantage(node)
+    found: list[tuple[int, str]] = []
+    for fwd in world.published:
+        if fwd.node == node:
+            l = land(world, node, "127.0.0.1", fwd.listen_port)
+            if l.kind == LISTENER and l.listener.broker == broker:
+                found.append((0, f"localhost:{fwd.listen_port} through the published port"))
+    ports = sorted({lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
+                   key=lambda p: p != prefer_port)
+    for name, addrs in sorted(v.names.items()):
+        for port in ports:
+            l = land(world, node, addrs[0], port)
+            if l.kind == LISTENER and l.listener.broker == broker and name != "localhost":
+                found.append((1, f"{name}:{port}"))
+    for addr, owner in sorted(v.reach.items()):
+        for port in ports:
+            l = land(world, node, addr, port)
+            if owner == broker and l.kind == LISTENER and l.listener.broker == broker:
+                found.append((2, f"{addr}:{port}"))
+    if broker == node:
+        found.append((3, f"localhost:{ports[0]}" if ports else ""))
+    found = [f for f in found if f[1]]
+    return min(found, key=lambda f: f[0])[1] if found else None  # stable: first of the best rank
+
+
+def _any_suggestion(world: World, node: str, port: int) -> str:
+    for b in world.brokers:
+        if b.running:
+            alt = suggest(world, node, b.node, port)
+            if alt:
+                return f", e.g. {alt}"
+    return ""
+
+
+def _why_refused(world: World, landing: Landing, node: str) -> str:
+    """Why a connection to a node ends in a refusal (or a proxy that closes)."""
+    where = landing.node or "?"
+    down = [b for b in world.brokers if b.node == where and not b.running]
+    if down:
+        return f"the broker in {where} did not start: {down[0].start_error}"
+    for lst in landing.bound_elsewhere:
+        if lst.bind_host not in WILDCARDS:
+            inside = " (loopback: only reachable from inside that node)" if lst.bind_host.startswith("127.") or \
+                lst.bind_host == "localhost" else ""
+            return (f"listener {lst.name} on {lst.broker} is bound to {lst.bind_host}:{lst.bind_port}{inside} — "
+                    f"bind it to 0.0.0.0 or to the address clients use (listeners={lst.name}://0.0.0.0:{lst.bind_port})")
+    if where == node and landing.address.startswith("127."):
+        return (f"nothing listens on port {landing.port} inside {node} itself (localhost is {node}'s own loopback, "
+                f"not the broker's)")
+    return f"nothing listens on {landing.address}:{landing.port} in {where} (no listener bound there, no published port)"
+
+
+def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
+    v = world.vantage(node)
+    host, port = _split(failed.target)
+    advertised = failed.name.startswith("advertised_")
+    prefix = ""
+    owner = None
+    if advertised:
+        lst = _bootstrap_listener(world, node, probe.bootstrap)
+        nid = failed.detail.get("node_id")
+        owner_view = world.broker(nid) if nid is not None else None
+        owner = owner_view.node if owner_view else f"broker {nid}"
+        if lst is not None:
+            whose = "which advertises" if lst.node_id == nid else f"whose Metadata gives {owner} as"
+            prefix = f"bootstrap reached listener {lst.name} on {lst.broker}, {whose} {failed.target}; "
+            fix_listener = lst.name
+        else:
+            prefix = f"Metadata gives {owner} as {failed.target}; "
+            fix_listener = "the listener"
+        alt = suggest(world, node, owner_view.node, port) if owner_view else None
+        fix = (f"advertise an address {node} can reach (advertised.listeners={fix_listener}://... on {owner})"
+               + (f", e.g. {alt}" if alt else ""))
+    cause = cause_of(failed)
+    kind = cause.split("_", 1)[1]
+    if kind == "unresolved":
+        what = f"the name {host} does not resolve on {node} ({_scope(world, host, v)})"
+        if not advertised:
+            return f"{what} — use a bootstrap address {node} can resolve{_any_suggestion(world, node, port)}"
+        return f"{prefix}{what} — {fix}"
+    if kind in ("refused", "unreachable", "not_kafka"):
+        addrs = v.resolve(host) or [host]
+        landing = land(world, node, addrs[0], port)
+        if landing.kind == UNREACHABLE:
+            what = f"{addrs[0]} is not reachable from {node} (no network or route of {node} leads there)"
+        elif landing.kind == DEAD_FORWARD:
+            what = (f"port {port} published on {landing.via[0].node} accepted the connection but its target "
+                    f"{landing.address}:{landing.port} refused it: {_why_refused(world, landing, node)}")
+        elif kind == "not_kafka":
+            what = f"{failed.target} answered, but not as a Kafka broker ({failed.error})"
+        else:
+            what = f"{failed.target} refused the connection from {node}: {_why_refused(world, landing, node)}"
+        if advertised:
+            return f"{prefix}{what} — {fix}"
+        alt = _any_suggestion(world, node, port)
+        return f"{what}" + (f"; {node} can bootstrap from{alt.removeprefix(', e.g.')}" if alt else "")
+    if kind == "failed" and cause == "metadata_failed":
+        return f"Metadata from {failed.target} failed: {failed.error}"
+    return f"{failed.name} failed at {failed.target}: {failed.error}"
+
+
+def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | None = None) -> Verdict:
+    """One row of `netlab check` for a client in `node` that bootstraps from probe.bootstrap."""
+    failed = probe.failed
+    name = client.client if client else None
+    if failed is None and (client is None or client.ok):
+        return Verdict(node, probe.bootstrap, True, client=name)
+    if failed is None:
+        return Verdict(node, probe.bootstrap, False, client.stage, probe.bootstrap, "client_failed",
+                       f"every probe stage passed but {client.client} failed to {client.stage}: "
+                       f"{client.client_error or client.error}", client.client_error or client.error, name)
+    return Verdict(node, probe.bootstrap, False, failed.name, failed.target, cause_of(failed),
+                   _reason(world, node, probe, failed), client.client_error if client else failed.error, name)
+
+
+def java_link_error(node_id: int, host: str, address: str | None, port: int) -> str:
+    """The Java NetworkClient text for a failed broker-to-broker connection (Kafka 3.7+)."""
+    return (f"Connection to node {node_id} ({host}/{address or host}:{port}) could not be established. "
+            f"Node may not be available.")

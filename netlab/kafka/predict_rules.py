@@ -1,0 +1,178 @@
+"""The static side of `netlab check`: the same verdicts computed from what the topology says,
+with no root and no kernel.
+
+- `broker_view()` applies Kafka's config validation (config_rules) and binding rules to one
+  broker in its node: a listener host that does not resolve there → `Unresolved address`; one
+  that is not an address of the node → `Cannot assign requested address`; a port taken on the
+  same address → `Address already in use`.
+- `predict_probe()` walks the stages of the live probe (probe.py) through a `World` (views.py)
+  and returns the same `ProbeResult` shape, so explain() turns either into a Verdict and the two
+  can be compared.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from .config_rules import BIND_EXCEPTION, Finding, listener_config
+from .probe import HostPort, parse_host_port
+from .results import (ADVERTISED_API_VERSIONS, ADVERTISED_CONNECT, ADVERTISED_RESOLVE, API_VERSIONS, CONNECT,
+                      METADATA, RESOLVE, AdvertisedBroker, ProbeResult, Stage)
+from .views import (DEAD_FORWARD, LISTENER, REFUSED, UNREACHABLE, WILDCARDS, BrokerView, Landing,
+                    ListenerView, PublishedPort, Vantage, World, land)
+
+NOT_KNOWN = "Name or service not known"  # glibc, hosts: files, no such name
+REFUSED_TEXT = "Connection refused"
+UNREACHABLE_TEXT = "Network is unreachable"
+CLOSED_TEXT = "not a Kafka answer: connection closed by the peer"
+
+
+def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]]) -> Finding | None:
+    """Kafka's SocketServer bind outcome for one listener inside its node (None = it binds)."""
+    host, port = listener.bind_host, listener.bind_port
+    if host in WILDCARDS:
+        addr = "0.0.0.0"
+    else:
+        addrs = node.resolve(host)
+        if not addrs:
+            return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {host}:{port}: Unresolved address.")
+        addr = addrs[0]
+        if not node.owns(addr):
+            return Finding(BIND_EXCEPTION,
+                           f"Socket server failed to bind to {addr}:{port}: Cannot assign requested address.")
+    clash = port != 0 and ((addr, port) in taken or ("0.0.0.0", port) in taken or
+                           (addr == "0.0.0.0" and any(p == port for _, p in taken)))
+    if clash:
+        return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {addr}:{port}: Address already in use.")
+    taken.add((addr, port))
+    return None
+
+
+def broker_view(node: str, props: Mapping[str, str], world_node: Vantage, *, hostname: str | None = None,
+                taken: set[tuple[str, int]] | None = None) -> BrokerView:
+    """A broker as it would come up in `node`: its listeners, or the message it exits with.
+    `taken` holds (address, port) pairs already bound in that node (other brokers, port proxies)."""
+    cfg, finding = listener_config(props)
+    if cfg is None:
+        return BrokerView(node, -1, [], start_error=finding.text)
+    adv = {e.name: e for e in cfg.advertised}
+    views = []
+    for e in cfg.listeners:
+        a = adv.get(e.name)
+        a_host = None if a is None else (a.host or hostname or node)  # empty host: the node's hostname
+        views.append(ListenerView(node, cfg.node_id, e.name, e.host, e.port, a_host, None if a is None else a.port,
+                                  cfg.protocol_map[e.name]))
+    view = BrokerView(node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners)
+    taken = set() if taken is None else taken
+    for lst in views:
+        err = bind_error(lst, world_node, taken)
+        if err is not None:
+            view.start_error = err.text
+            break
+    return view
+
+
+# --- the client's path, stage by stage ---
+
+def _resolve(v: Vantage, hp: HostPort, stage: str) -> tuple[Stage, list[str]]:
+    addrs = v.resolve(hp.host)
+    if not addrs:
+        return Stage(stage, str(hp), False, NOT_KNOWN), []
+    return Stage(stage, str(hp), True, None, 0.0, {"addresses": addrs}), addrs
+
+
+def _connect(world: World, v: Vantage, hp: HostPort, addrs: list[str], stage: str) -> tuple[Stage, Landing]:
+    landing = None
+    for addr in addrs:  # clients try the addresses in order
+        landing = land(world, v.node, addr, hp.port)
+        if landing.kind in (LISTENER, DEAD_FORWARD):
+            return Stage(stage, str(hp), True, None, 0.0, {"address": addr, "landing": _where(landing)}), landing
+    text = UNREACHABLE_TEXT if landing.kind == UNREACHABLE else REFUSED_TEXT
+    return Stage(stage, str(hp), False, text, 0.0, {"landing": _where(landing)}), landing
+
+
+def _where(landing: Landing) -> str:
+    if landing.listener is not None:
+        return f"{landing.listener.name}@{landing.listener.broker}"
+    return f"{landing.kind}@{landing.node or '-'}"
+
+
+def _api_versions(hp: HostPort, landing: Landing, stage: str) -> Stage:
+    if landing.kind == DEAD_FORWARD:
+        return Stage(stage, str(hp), False, CLOSED_TEXT, 0.0, {"via": [p.describe() for p in landing.via]})
+    return Stage(stage, str(hp), True)
+
+
+def advertised_brokers(world: World, listener: ListenerView) -> list[AdvertisedBroker]:
+    """Metadata from a listener: every running broker's advertised endpoint for the same
+    listener name; brokers without it are left out."""
+    out = []
+    for b in sorted(world.brokers, key=lambda b: b.node_id):
+        if not b.running:
+            continue
+        for lst in b.listeners:
+            if lst.name == listener.name and lst.advertised_host is not None:
+                out.append(AdvertisedBroker(b.node_id, lst.advertised_host, lst.advertised_port))
+    return out
+
+
+def predict_probe(world: World, node: str, bootstrap: str | HostPort) -> ProbeResult:
+    """What `python -m netlab.kafka.probe --bootstrap ...` run in `node` will report."""
+    hp = bootstrap if isinstance(bootstrap, HostPort) else parse_host_port(bootstrap)
+    v = world.vantage(node)
+    result = ProbeResult(str(hp))
+    st, addrs = _resolve(v, hp, RESOLVE)
+    result.stages.append(st)
+    if not st.ok:
+        return result
+    st, landing = _connect(world, v, hp, addrs, CONNECT)
+    result.stages.append(st)
+    if not st.ok:
+        return result
+    st = _api_versions(hp, landing, API_VERSIONS)
+    result.stages.append(st)
+    if not st.ok:
+        return result
+    lst = landing.listener
+    if lst.advertised_host is None:  # a KRaft controller listener serves ApiVersions only
+        result.stages.append(Stage(METADATA, str(hp), False, "connection closed by the peer"))
+        return result
+    result.brokers = advertised_brokers(world, lst)
+    broker = next(b for b in world.brokers if b.node == lst.broker and b.node_id == lst.node_id)
+    result.stages.append(Stage(METADATA, str(hp), True, None, 0.0,
+                               {"listener": lst.name, "broker": broker.node,
+                                "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers]}))
+    seen: set[tuple[str, int]] = set()
+    for b in result.brokers:
+        if (b.host, b.port) in seen:
+            continue
+        seen.add((b.host, b.port))
+        ep = HostPort(b.host, b.port)
+        st, addrs = _resolve(v, ep, ADVERTISED_RESOLVE)
+        stages = [st]
+        if st.ok:
+            cst, landing = _connect(world, v, ep, addrs, ADVERTISED_CONNECT)
+            stages.append(cst)
+            if cst.ok:
+                stages.append(_api_versions(ep, landing, ADVERTISED_API_VERSIONS))
+        for s in stages:
+            s.detail["node_id"] = b.node_id
+        result.stages.extend(stages)
+    return result
+
+
+def inter_broker_targets(world: World, broker: BrokerView) -> list[tuple[BrokerView, str]]:
+    """The endpoints `broker` connects to for replication: every other running broker's
+    advertised endpoint of the inter-broker listener (as the brokers themselves use it)."""
+    out = []
+    for other in world.brokers:
+        if other is broker or not other.running:
+            continue
+        lst = next((l for l in other.listeners if l.name == broker.inter_broker_listener), None)
+        if lst is not None and lst.advertised_host is not None:
+            out.append((other, f"{lst.advertised_host}:{lst.advertised_port}"))
+    return out
+
+
+__all__ = ["broker_view", "bind_error", "predict_probe", "advertised_brokers", "inter_broker_targets",
+           "PublishedPort", "REFUSED", "UNREACHABLE"]

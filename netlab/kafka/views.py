@@ -1,0 +1,175 @@
+"""What netlab knows about a lab, as small dataclasses the predictor and explain() read.
+
+The next session fills these from the topology (and from the running lab for `check`):
+
+- a `Vantage` per node: the names its hosts file resolves, its own addresses, and which foreign
+  addresses it can reach (and on which node each lands);
+- a `ListenerView` per broker listener: bind host/port, advertised host/port, protocol;
+- a `PublishedPort` per published port (a port proxy on the publishing node, as docker-proxy);
+- `name_scopes`: on which networks each name resolves (for sentences such as "it resolves only on
+  network kafka-net").
+
+`land()` follows a TCP connection from a vantage to where it ends: a listener, a refusal, a
+published port whose target refuses, or no route.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def is_loopback(addr: str) -> bool:
+    try:
+        return ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ListenerView:
+    broker: str  # the node the broker runs in
+    node_id: int
+    name: str  # listener name, upper case (INTERNAL)
+    bind_host: str  # as configured: "" and 0.0.0.0 mean every address of the node
+    bind_port: int
+    advertised_host: str | None = None  # None: not advertised (a KRaft controller listener)
+    advertised_port: int | None = None
+    protocol: str = "PLAINTEXT"
+
+    @property
+    def advertised(self) -> str | None:
+        return None if self.advertised_host is None else f"{self.advertised_host}:{self.advertised_port}"
+
+    @property
+    def bind(self) -> str:
+        return f"{self.bind_host}:{self.bind_port}"
+
+    def describe(self) -> str:
+        return f"listener {self.name} on {self.broker}"
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    node: str  # the publishing node (the one holding the bridge, normally host)
+    listen_host: str  # "0.0.0.0" = every address of that node, loopback included
+    listen_port: int
+    target_host: str  # the container's address
+    target_port: int
+
+    def describe(self) -> str:
+        return f"{self.listen_port}->{self.target_host}:{self.target_port} published on {self.node}"
+
+
+@dataclass
+class Vantage:
+    node: str
+    names: dict[str, list[str]] = field(default_factory=dict)  # the node's hosts file: name -> addresses
+    addresses: list[str] = field(default_factory=list)  # its own addresses (loopback is implied)
+    reach: dict[str, str] = field(default_factory=dict)  # foreign address -> node it lands on
+    networks: list[str] = field(default_factory=list)  # networks the node is attached to
+
+    def resolve(self, host: str) -> list[str] | None:
+        """As glibc with `hosts: files`: literals as they are, names from the hosts file only."""
+        if is_ip(host):
+            return [host]
+        if host == "localhost" and "localhost" not in self.names:
+            return ["127.0.0.1"]
+        return self.names.get(host) or None
+
+    def owns(self, addr: str) -> bool:
+        return is_loopback(addr) or addr in self.addresses
+
+
+@dataclass
+class BrokerView:
+    node: str
+    node_id: int
+    listeners: list[ListenerView]
+    inter_broker_listener: str | None = None
+    controller_listeners: list[str] = field(default_factory=list)
+    start_error: str | None = None  # Kafka's message when the broker does not start
+
+    @property
+    def running(self) -> bool:
+        return self.start_error is None
+
+
+@dataclass
+class World:
+    vantages: dict[str, Vantage]
+    brokers: list[BrokerView] = field(default_factory=list)
+    published: list[PublishedPort] = field(default_factory=list)
+    name_scopes: dict[str, list[str]] = field(default_factory=dict)  # name -> networks it resolves on
+
+    def vantage(self, node: str) -> Vantage:
+        try:
+            return self.vantages[node]
+        except KeyError:
+            raise KeyError(f"no vantage for node {node!r}; known: {', '.join(sorted(self.vantages))}") from None
+
+    def broker(self, node_id: int) -> BrokerView | None:
+        return next((b for b in self.brokers if b.node_id == node_id), None)
+
+
+# --- where a TCP connection ends ---
+
+LISTENER, REFUSED, DEAD_FORWARD, UNREACHABLE = "listener", "refused", "dead_forward", "unreachable"
+
+
+@dataclass
+class Landing:
+    kind: str  # LISTENER, REFUSED, DEAD_FORWARD (accepted by a port proxy whose target refuses), UNREACHABLE
+    node: str | None  # the node the connection reached
+    address: str
+    port: int
+    listener: ListenerView | None = None
+    via: list[PublishedPort] = field(default_factory=list)  # published ports passed through
+    bound_elsewhere: list[ListenerView] = field(default_factory=list)  # same port, other address
+
+
+def _binds(listener: ListenerView, addr: str, own_addrs: list[str], bind_addrs: dict[str, list[str]]) -> bool:
+    """Does a listener bound as configured accept connections to `addr` on its node?"""
+    host = listener.bind_host
+    if host in WILDCARDS:
+        return True
+    return addr in bind_addrs.get(host, [host])
+
+
+def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Landing:
+    """Follow a connection from `node` to addr:port (addr already resolved)."""
+    here = world.vantage(node)
+    target = node if here.owns(addr) else here.reach.get(addr)
+    if target is None:
+        return Landing(UNREACHABLE, None, addr, port)
+    there = world.vantage(target)
+    same_port: list[ListenerView] = []
+    for b in world.brokers:
+        if b.node != target or not b.running:
+            continue
+        for lst in b.listeners:
+            if lst.bind_port != port:
+                continue
+            bind_addrs = {lst.bind_host: there.resolve(lst.bind_host) or []} if lst.bind_host not in WILDCARDS else {}
+            if _binds(lst, addr, there.addresses, bind_addrs):
+                return Landing(LISTENER, target, addr, port, lst)
+            same_port.append(lst)
+    if _depth < 4:
+        for fwd in world.published:
+            if fwd.node == target and fwd.listen_port == port and fwd.listen_host in (*WILDCARDS, addr):
+                inner = land(world, target, fwd.target_host, fwd.target_port, _depth + 1)
+                inner.via.insert(0, fwd)
+                if inner.kind != LISTENER:
+                    inner.kind = DEAD_FORWARD  # the proxy accepted, then closed: its target refused
+                return inner
+    return Landing(REFUSED, target, addr, port, bound_elsewhere=same_port)
