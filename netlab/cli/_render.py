@@ -13,4 +13,4 @@ err_console = Console(stderr=True)
 
 def print_error(exc: NetlabError) -> None:
     label = "invalid input" if isinstance(exc, InputError) else "error"
-    err_console.print(f"[bold red]netlab: {label}:[/] {escape(str(exc))}", highlight=False)
+    err_console.print(f"[bold red]netlab: {label}:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
