@@ -1,6 +1,13 @@
 """The broker's storage, in Kafka's on-disk format (see docs/storage.md)."""
 
-from broker.log.batch import BatchHeader, CorruptRecordError, InvalidRecordError, RecordTooLargeError, iter_batches
+from broker.log.batch import (
+    BatchHeader,
+    CorruptRecordError,
+    InvalidRecordError,
+    RecordBatchTooLargeError,
+    RecordTooLargeError,
+    iter_batches,
+)
 from broker.log.manager import LogDirError, LogManager
 from broker.log.partition_log import AppendInfo, LogConfig, OffsetOutOfRangeError, PartitionLog
 
@@ -14,6 +21,7 @@ __all__ = [
     "LogManager",
     "OffsetOutOfRangeError",
     "PartitionLog",
+    "RecordBatchTooLargeError",
     "RecordTooLargeError",
     "iter_batches",
 ]

@@ -31,6 +31,10 @@ class RecordTooLargeError(Exception):
     """A batch is larger than max.message.bytes (Kafka MESSAGE_TOO_LARGE, error code 10)."""
 
 
+class RecordBatchTooLargeError(RecordTooLargeError):
+    """The whole append is larger than segment.bytes (Kafka RECORD_LIST_TOO_LARGE, 18)."""
+
+
 # BaseOffset q, Length i, PartitionLeaderEpoch i, Magic b, CRC I, Attributes h, LastOffsetDelta i,
 # BaseTimestamp q, MaxTimestamp q, ProducerId q, ProducerEpoch h, BaseSequence i, RecordsCount i
 HEADER = struct.Struct(">qiibIhiqqqhii")

@@ -27,6 +27,7 @@ from broker.log.batch import (
     BatchHeader,
     CorruptRecordError,
     InvalidRecordError,
+    RecordBatchTooLargeError,
     RecordTooLargeError,
     check_batch,
     crc32c,
@@ -154,6 +155,11 @@ class PartitionLog:
         """Validate a producer's blob, assign offsets, write it. All or nothing."""
         buf = bytearray(records)
         batches = self._validate(buf, from_client=True)
+        if len(buf) > self.config.segment_bytes:
+            raise RecordBatchTooLargeError(
+                f"Message batch size is {len(buf)} bytes in append to partition {self.topic}-{self.partition}, "
+                f"which exceeds the maximum configured segment size of {self.config.segment_bytes}."
+            )
         log_append = self.config.message_timestamp_type == "LogAppendTime"
         with self._lock:
             self._check_open()

@@ -75,6 +75,8 @@ def test_append_is_all_or_nothing(tmp_path):
     assert log.log_end_offset == 1 and log.active_segment.size == len(batch())
     with pytest.raises(RecordTooLargeError, match="exceeds the maximum configured value of 100"):
         open_log(tmp_path / "x", max_message_bytes=100).append(batch(size=200))
+    with pytest.raises(RecordTooLargeError, match="exceeds the maximum configured segment size of 300"):
+        open_log(tmp_path / "y", segment_bytes=300).append(batch(3) + batch(3) + batch(3))
     control = bytearray(build_batch([(b"\x00\x00\x00\x01", b"\x00\x00\x00\x00\x00\x00")], attributes=0x30))
     with pytest.raises(InvalidRecordError, match="control records"):
         log.append(_fix_crc(control))
