@@ -135,4 +135,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class UnsupportedConfig(Exception):
-    java_class = "netlab.broker.UnsupportedConfigurationException"
+    java_class = "broker.UnsupportedConfigurationException"
