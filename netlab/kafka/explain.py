@@ -60,6 +60,11 @@ def _bootstrap_listener(world: World, node: str, bootstrap: str) -> ListenerView
 def suggest(world: World, node: str, broker: str, prefer_port: int | None = None) -> str | None:
     """An endpoint `node` can reach that lands on a listener of `broker`, said the way a user
     would write it: a published port on the node itself first, then names, then addresses."""
+    found = candidates(world, node, broker, prefer_port)
+    return found[0] if found else None
+
+
+def candidates(world: World, node: str, broker: str, prefer_port: int | None = None) -> list[str]:
     v = world.vantage(node)
     found: list[tuple[int, str]] = []
     for fwd in world.published:
@@ -81,16 +86,18 @@ def suggest(world: World, node: str, broker: str, prefer_port: int | None = None
                 found.append((2, f"{addr}:{port}"))
     if broker == node:
         found.append((3, f"localhost:{ports[0]}" if ports else ""))
-    found = [f for f in found if f[1]]
-    return min(found, key=lambda f: f[0])[1] if found else None  # stable: first of the best rank
+    return [text for _, text in sorted((f for f in found if f[1]), key=lambda f: f[0])]  # stable sort
 
 
 def _any_suggestion(world: World, node: str, port: int) -> str:
+    """A bootstrap address from which the whole path works for `node` (checked by prediction)."""
+    from .predict_rules import predict_probe  # predict_rules does not import explain: no cycle
+
     for b in world.brokers:
         if b.running:
-            alt = suggest(world, node, b.node, port)
-            if alt:
-                return f", e.g. {alt}"
+            for alt in candidates(world, node, b.node, port):
+                if predict_probe(world, node, alt.split(" ", 1)[0]).ok:
+                    return f", e.g. {alt}"
     return ""
 
 

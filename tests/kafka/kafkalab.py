@@ -1,0 +1,115 @@
+"""Fixtures for netlab.kafka tests: throwaway namespaces and real `python -m broker` processes.
+
+Namespaces are named ``nltest-kafka-<pid>-<tag>``, get /etc/netns/<ns>/{hosts,nsswitch.conf
+("hosts: files"),resolv.conf} so no lookup inside can reach a DNS server, have only loopback,
+and are deleted by the exact name recorded when they were made. Processes are stopped by the pid
+recorded when they were started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyroute2 import NetNS, netns
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+class Netns:
+    def __init__(self, tag: str, hosts: dict[str, str] | None = None):
+        self.name = f"nltest-kafka-{os.getpid()}-{tag}"
+        netns.create(self.name)
+        self.etc = Path("/etc/netns") / self.name
+        try:
+            self.etc.mkdir(parents=True, exist_ok=True)
+            (self.etc / "nsswitch.conf").write_text("hosts: files\n")
+            (self.etc / "resolv.conf").write_text("")
+            lines = ["127.0.0.1 localhost"] + [f"{ip} {n}" for n, ip in (hosts or {}).items()]
+            (self.etc / "hosts").write_text("\n".join(lines) + "\n")
+            with NetNS(self.name) as ipr:
+                ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+        except BaseException:
+            self.destroy()
+            raise
+
+    @property
+    def prefix(self) -> list[str]:
+        return ["ip", "netns", "exec", self.name]
+
+    def run(self, *argv: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+        return subprocess.run(self.prefix + list(argv), timeout=timeout, capture_output=True, text=True,
+                              cwd=REPO, **kw)
+
+    def destroy(self) -> None:
+        try:
+            netns.remove(self.name)
+        except OSError:
+            pass
+        shutil.rmtree(self.etc, ignore_errors=True)
+
+
+@dataclass
+class Broker:
+    proc: subprocess.Popen
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+def start_broker(props: dict[str, str], tmp: Path, prefix: list[str] | None = None,
+                 wait_for: str = "started", timeout: float = 15) -> Broker:
+    """`python -m broker --no-env` with the given settings; waits for `wait_for` or the exit."""
+    props = {"log.dirs": str(tmp / f"logs-{time.monotonic_ns()}"), **props}
+    cmd = list(prefix or []) + [PYTHON, "-m", "broker", "--no-env"]
+    for k, v in props.items():
+        cmd += ["--override", f"{k}={v}"]
+    log_path = tmp / f"broker-{time.monotonic_ns()}.log"
+    with open(log_path, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    broker = Broker(proc, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and wait_for not in broker.output():
+        time.sleep(0.05)
+    return broker
+
+
+def run_broker_to_exit(props: dict[str, str], tmp: Path, prefix: list[str] | None = None,
+                       timeout: float = 20) -> tuple[int | None, str]:
+    """A broker expected to refuse its config or fail to bind: its exit status and log."""
+    b = start_broker(props, tmp, prefix, wait_for="\0never\0", timeout=0)
+    try:
+        b.proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        b.stop()
+    return b.proc.returncode, b.output()
+
+
+def fatal_line(log: str) -> str | None:
+    """The `<java class>: <message>` line under Kafka's fatal error line."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if ("Exiting Kafka due to fatal exception" in line or "Fatal error during broker startup" in line) \
+                and i + 1 < len(lines):
+            return lines[i + 1]
+    return None
