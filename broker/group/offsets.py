@@ -153,7 +153,7 @@ def decode(key: bytes, value: bytes | None) -> OffsetRecord | GroupRecord:
         if not 0 <= vv <= 4:
             raise OffsetsRecordError(f"group metadata value version {vv} is unknown")
         v = _GROUP_VALUE.from_bytes(value[2:], vv)
-        members = [StoredMember(m["member_id"], m["group_instance_id"], m["client_id"], m["client_host"],
+        members = [StoredMember(m["member_id"], m["group_instance_id"] if vv >= 3 else None, m["client_id"], m["client_host"],
                                 m["rebalance_timeout"] if vv >= 1 else m["session_timeout"], m["session_timeout"],
                                 bytes(m["subscription"]), bytes(m["assignment"])) for m in v["members"]]
         return GroupRecord(g, StoredGroup(v["protocol_type"], v["generation"], v["protocol"], v["leader"],
