@@ -8,7 +8,9 @@ Prints segments, offset indexes and time indexes in the shape of Kafka's `kafka-
     baseOffset: 0 lastOffset: 0 count: 1 baseSequence: -1 lastSequence: -1 producerId: -1 ...
     | offset: 0 CreateTime: 1672041637310 keySize: -1 valueSize: 5 sequence: -1 headerKeys: [] payload: world
 
-The batch line is the one Kafka 3.0-3.x printed before `deleteHorizonMs` was added to it.
+By default the output is that of Kafka up to 3.1 (the shape of the project's seed example);
+`--kafka-version 3.9` prints what Kafka 3.3 and later print (`Log starting offset:`, and
+`deleteHorizonMs: OptionalLong.empty` in batch lines).
 Exit status: 0 dumped, 1 a file could not be read, 2 bad arguments.
 """
 
@@ -49,9 +51,20 @@ def iter_file_batches(path: Path) -> tuple[list[tuple[int, BatchHeader, bytes]],
     return out, pos, len(data)
 
 
-def dump_log(path: Path, *, deep: bool, print_data: bool, out: TextIO) -> None:
+def parse_kafka_version(text: str) -> tuple[int, int]:
+    try:
+        major, minor = (int(p) for p in text.split(".")[:2])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Kafka version like 3.1 or 3.9") from None
+    return major, minor
+
+
+def dump_log(path: Path, *, deep: bool, print_data: bool, out: TextIO, kafka_version: tuple[int, int] = (3, 1)) -> None:
     start = int(path.name.split(".")[0])
-    print(f"Starting offset: {start}", file=out)
+    # the header line changed in Kafka 3.3; the batch line gained deleteHorizonMs in 3.2
+    label = "Log starting offset" if kafka_version >= (3, 3) else "Starting offset"
+    horizon = kafka_version >= (3, 2)
+    print(f"{label}: {start}", file=out)
     batches, valid, size = iter_file_batches(path)
     for pos, h, raw in batches:
         is_valid = batch_crc(raw, 0, h.size) == h.crc
@@ -59,7 +72,9 @@ def dump_log(path: Path, *, deep: bool, print_data: bool, out: TextIO) -> None:
             f"baseOffset: {h.base_offset} lastOffset: {h.last_offset} count: {h.records_count} "
             f"baseSequence: {h.base_sequence} lastSequence: {h.last_sequence} producerId: {h.producer_id} "
             f"producerEpoch: {h.producer_epoch} partitionLeaderEpoch: {h.partition_leader_epoch} "
-            f"isTransactional: {_bool(h.is_transactional)} isControl: {_bool(h.is_control)} position: {pos} "
+            f"isTransactional: {_bool(h.is_transactional)} isControl: {_bool(h.is_control)} "
+            + (f"deleteHorizonMs: {_optional_long(h.base_timestamp if h.has_delete_horizon else None)} " if horizon else "")
+            + f"position: {pos} "
             f"{h.timestamp_type}: {h.max_timestamp} size: {h.size} magic: {h.magic} "
             f"compresscodec: {h.compression_name} crc: {h.crc} isvalid: {_bool(is_valid)}",
             file=out,
@@ -68,6 +83,10 @@ def dump_log(path: Path, *, deep: bool, print_data: bool, out: TextIO) -> None:
             _dump_records(raw, h, print_data, out)
     if valid < size:
         print(f"Found {size - valid} invalid bytes at the end of {path.name}", file=out)
+
+
+def _optional_long(value: int | None) -> str:
+    return "OptionalLong.empty" if value is None else f"OptionalLong[{value}]"  # Java's toString
 
 
 def _dump_records(raw: bytes, h: BatchHeader, print_data: bool, out: TextIO) -> None:
@@ -208,6 +227,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     parser.add_argument("--print-data-log", action="store_true", help="print each record's key and payload")
     parser.add_argument("--deep-iteration", action="store_true", help="print every record, not only batches")
     parser.add_argument("--verify-index-only", action="store_true", help="check index entries against the log, print only mismatches")
+    parser.add_argument(
+        "--kafka-version", type=parse_kafka_version, default=(3, 1), metavar="X.Y",
+        help="print like this Kafka release's tool: up to 3.1 'Starting offset:' (the default), 3.2 adds "
+        "deleteHorizonMs to batch lines, 3.3 and later print 'Log starting offset:'",
+    )
     args = parser.parse_args(argv)
     status = 0
     for name in [f for f in args.files.split(",") if f]:
@@ -215,7 +239,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         print(f"Dumping {name}", file=out)
         try:
             if path.name.endswith(".log"):
-                dump_log(path, deep=args.print_data_log or args.deep_iteration, print_data=args.print_data_log, out=out)
+                dump_log(path, deep=args.print_data_log or args.deep_iteration, print_data=args.print_data_log, out=out,
+                         kafka_version=args.kafka_version)
             elif path.name.endswith(".timeindex"):
                 dump_time_index(path, verify_only=args.verify_index_only, out=out, err=err)
             elif path.name.endswith(".index"):

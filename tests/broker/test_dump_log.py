@@ -26,8 +26,8 @@ def kp_batch(values, ts=TS, key=None, codec=0, headers=()):
     return bytes(b.build())
 
 
-def dump(*files: Path, data: bool = True) -> subprocess.CompletedProcess:
-    args = [sys.executable, "-m", "broker.dump_log", "--files", ",".join(map(str, files))]
+def dump(*files: Path, data: bool = True, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    args = [sys.executable, "-m", "broker.dump_log", "--files", ",".join(map(str, files)), *extra]
     if data:
         args.append("--print-data-log")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -69,6 +69,15 @@ def test_log_dump_matches_kafka_output(segment):
     without = dump(Path(f"{segment}.log"), data=False).stdout.splitlines()
     assert [line for line in without if line.startswith("|")] == []
     assert len(without) == 2 + 5
+
+
+def test_newer_kafka_output_shape(segment):
+    lines = dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.9")).stdout.splitlines()
+    assert lines[1] == "Log starting offset: 0"
+    assert " isControl: false deleteHorizonMs: OptionalLong.empty position: 0 CreateTime: 1672041637310 size: 73 " in lines[2]
+    assert dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.2")).stdout.splitlines()[1] == "Starting offset: 0"
+    bad = dump(Path(f"{segment}.log"), extra=("--kafka-version", "three"))
+    assert bad.returncode == 2 and "is not a Kafka version like 3.1 or 3.9" in bad.stderr
 
 
 def test_index_and_timeindex_dump(segment):
