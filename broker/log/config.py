@@ -18,6 +18,7 @@ TOPIC_CONFIG_KEYS = {
     "retention.bytes": "retention_bytes",
     "retention.ms": "retention_ms",
     "index.interval.bytes": "index_interval_bytes",
+    "segment.index.bytes": "segment_index_bytes",
     "max.message.bytes": "max_message_bytes",
     "flush.messages": "flush_messages",
     "flush.ms": "flush_ms",
@@ -32,6 +33,7 @@ class LogConfig:
     retention_bytes: int = -1
     retention_ms: int = 7 * 24 * 3600 * 1000
     index_interval_bytes: int = 4096
+    segment_index_bytes: int = 10 * 1024 * 1024  # an index this big is full: roll (Kafka's limit)
     max_message_bytes: int = 1048588
     flush_messages: int | None = None  # None: leave it to the OS (Kafka's default)
     flush_ms: int | None = None
@@ -49,6 +51,8 @@ class LogConfig:
             raise bad("segment_bytes", self.segment_bytes, "Value must be at least 14")
         if self.roll_ms < 1:
             raise bad("roll_ms", self.roll_ms, "Value must be at least 1")
+        if self.segment_index_bytes < 4:
+            raise bad("segment_index_bytes", self.segment_index_bytes, "Value must be at least 4")
         if self.index_interval_bytes < 0:
             raise bad("index_interval_bytes", self.index_interval_bytes, "Value must be at least 0")
         if self.max_message_bytes < 0:

@@ -288,14 +288,17 @@ class PartitionLog:
             if last_offset - seg.base_offset > _MAX_RELATIVE_OFFSET or first_offset < seg.base_offset:
                 seg = self.roll(first_offset)
             return seg
+        # Kafka's LogSegment.shouldRoll / timeWaitedForRoll
         first_ts = seg.first_batch_timestamp()
-        if first_ts is not None and first_ts >= 0 and max_ts >= 0:
+        if first_ts is not None and first_ts >= 0:
             waited = max_ts - first_ts
         else:
             waited = self.clock() - seg.created_ms
         if (
             seg.size > cfg.segment_bytes - incoming
             or waited > cfg.roll_ms
+            or len(seg.index) >= cfg.segment_index_bytes // 8  # offset index full
+            or len(seg.time_index) >= cfg.segment_index_bytes // 12  # time index full
             or last_offset - seg.base_offset > _MAX_RELATIVE_OFFSET
         ):
             return self.roll(first_offset)

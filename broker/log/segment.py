@@ -123,7 +123,9 @@ class LogSegment:
         if stop is not None:
             self.walk_error = stop
         why = self.walk_error[1] if self.walk_error else None
-        return self._cut_at_walk_error(), why
+        cut = self._cut_at_walk_error()
+        self.on_become_inactive()  # Kafka's recover() also ends with the final time-index entry
+        return cut, why
 
     def _cut_at_walk_error(self) -> int:
         if self.walk_error is None:

@@ -136,6 +136,14 @@ def test_roll_by_time(tmp_path):
     assert [s.base_offset for s in log.segments] == [0, 2]
 
 
+def test_full_index_rolls(tmp_path):
+    log = open_log(tmp_path, index_interval_bytes=0, segment_index_bytes=8 * 3)
+    for _ in range(10):
+        log.append(batch())
+    # every batch but a segment's first is indexed; three entries fill the index
+    assert [s.base_offset for s in log.segments] == [0, 4, 8]
+
+
 def test_offset_index_is_sparse_and_points_at_batches(tmp_path):
     log = open_log(tmp_path, index_interval_bytes=4096)
     one = len(batch(4, size=250))
