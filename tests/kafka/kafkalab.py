@@ -48,6 +48,31 @@ class Netns:
         return subprocess.run(self.prefix + list(argv), timeout=timeout, capture_output=True, text=True,
                               cwd=REPO, **kw)
 
+    def bridge(self, name: str, cidr: str) -> None:
+        """A bridge inside this namespace (where Docker keeps br-xxxx), with an address."""
+        with NetNS(self.name) as ipr:
+            ipr.link("add", ifname=name, kind="bridge")
+            idx = ipr.link_lookup(ifname=name)[0]
+            addr, plen = cidr.split("/")
+            ipr.addr("add", index=idx, address=addr, prefixlen=int(plen))
+            ipr.link("set", index=idx, state="up")
+
+    def attach(self, other: "Netns", bridge: str, port_if: str, cidr: str) -> None:
+        """A veth from this namespace's bridge to eth0 of `other` (made here, never in the root
+        namespace), with `cidr` on the far end."""
+        with NetNS(self.name) as ipr:
+            ipr.link("add", ifname=port_if, kind="veth", peer={"ifname": "eth0", "net_ns_fd": other.name})
+            idx = ipr.link_lookup(ifname=port_if)[0]
+            ipr.link("set", index=idx, master=ipr.link_lookup(ifname=bridge)[0], state="up")
+        with NetNS(other.name) as ipr:
+            idx = ipr.link_lookup(ifname="eth0")[0]
+            addr, plen = cidr.split("/")
+            ipr.addr("add", index=idx, address=addr, prefixlen=int(plen))
+            ipr.link("set", index=idx, state="up")
+
+    def popen(self, *argv: str, **kw) -> subprocess.Popen:
+        return subprocess.Popen(self.prefix + list(argv), cwd=REPO, **kw)
+
     def destroy(self) -> None:
         try:
             netns.remove(self.name)
