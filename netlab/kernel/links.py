@@ -70,6 +70,7 @@ def veth_request(
     b_netns_fd: int | None,
     a_master_index: int | None = None,
     mtu: int | None = None,
+    a_up: bool = False,
 ) -> tuple:
     peer = [("IFLA_IFNAME", b_ifname)]
     if b_netns_fd is not None:
@@ -82,7 +83,7 @@ def veth_request(
         attrs.append(("IFLA_MASTER", a_master_index))
     info = {"attrs": [("IFLA_INFO_KIND", "veth"), ("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"attrs": peer})]})]}
     attrs.append(("IFLA_LINKINFO", info))
-    return _linkmsg(attrs), RTM_NEWLINK, CREATE
+    return _linkmsg(attrs, up=a_up), RTM_NEWLINK, CREATE
 
 
 def make_veth(
@@ -93,10 +94,12 @@ def make_veth(
     a_master_index: int | None = None,
     mtu: int | None = None,
     b_rtnl: Rtnl | None = None,
+    a_up: bool = False,
 ) -> None:
     """Create the pair from `r`'s namespace; `b_rtnl` (the peer namespace's socket) learns
-    the peer's ifindex from the echo, saving a lookup per container."""
-    msg, mtype, flags = veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu)
+    the peer's ifindex from the echo, saving a lookup per container. `a_up`: the A end comes
+    up in the same request (used for bridge ports, which carry no address)."""
+    msg, mtype, flags = veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up)
     echoed = _echoed_link(r.request(msg, mtype, flags | NLM_F_ECHO))
     if echoed:
         r.remember(a_ifname, echoed[0])

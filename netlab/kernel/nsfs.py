@@ -55,11 +55,18 @@ def exists(name: str) -> bool:
     return os.path.exists(netns_path(name))
 
 
-def create(name: str) -> int:
-    """Create namespace `name`; the calling thread is left inside it. Returns an fd of it."""
+def claim(name: str) -> None:
+    """Create the empty mount point /run/netns/<name>, failing if the name is taken (so a
+    caller can journal the namespace only once it is surely its own)."""
     _prepare_dir()
+    os.close(os.open(netns_path(name), os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
+
+
+def create(name: str, claimed: bool = False) -> int:
+    """Create namespace `name`; the calling thread is left inside it. Returns an fd of it."""
+    if not claimed:
+        claim(name)
     path = netns_path(name)
-    os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
     try:
         _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)", path)
         _check(_libc.mount(b"/proc/thread-self/ns/net", path.encode(), b"none", MS_BIND, None), "bind mount", path)

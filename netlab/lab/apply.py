@@ -108,6 +108,31 @@ def parse_fail_at(spec: str | None) -> tuple[str, int] | None:
     return kind, int(nth or 1)
 
 
+def step_namespaces(step: Step) -> tuple[str, ...]:
+    if isinstance(step, Veth):
+        return (step.a_netns, step.b_netns)
+    return (step.netns,)
+
+
+def kernel_order(steps: list[Step], netns_order: list[str]) -> list[Step]:
+    """Reorder kernel steps so each runs as soon as the namespaces it touches exist, keeping
+    the plan's order among steps that share a namespace (objects of different namespaces
+    never depend on each other; a veth touches both of its namespaces). So a container's
+    address, up and routes follow its veth while later namespaces are still being made,
+    instead of all waiting for the last one."""
+    ready_at = {ns: i for i, ns in enumerate(netns_order)}
+    last: dict[str, int] = {}
+    keyed = []
+    for pos, step in enumerate(steps):
+        spaces = step_namespaces(step)
+        key = max([ready_at.get(ns, len(netns_order)) for ns in spaces] + [last.get(ns, -1) for ns in spaces])
+        for ns in spaces:
+            last[ns] = key
+        keyed.append((key, pos, step))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [step for _key, _pos, step in keyed]
+
+
 @dataclass
 class _Ns:
     fd: int
@@ -129,6 +154,9 @@ class _Applier:
         self.error: BaseException | None = None
         self.producing = True
         self.etc_template: str | None = None  # first node's /etc/netns dir (files lane only)
+        self.addressed = {(s.netns, s.ifname) for s in plan.steps if isinstance(s, Address)}
+        self.brought_up = {(s.netns, s.ifname) for s in plan.steps if isinstance(s, LinkUp)}
+        self.already_up: set[tuple[str, str]] = set()
         self.started: list[Process] = []
 
     # -- bookkeeping shared by both threads ------------------------------------------------
@@ -170,9 +198,13 @@ class _Applier:
             for step in steps:
                 if self.error is not None:
                     return
+                try:
+                    nsfs.claim(step.netns)  # before journaling: never record someone else's namespace
+                except OSError as exc:
+                    raise StepFailed(step, exc) from exc
                 self._record(step)
                 try:
-                    fd = nsfs.create(step.netns)
+                    fd = nsfs.create(step.netns, claimed=True)
                     r = Rtnl()
                     links.set_up(r, "lo")
                 except OSError as exc:
@@ -216,6 +248,7 @@ class _Applier:
         for step in self.plan.steps:
             lane = {Namespace: "netns", HostsFile: "files", Process: "process"}.get(type(step), "kernel")
             lanes[lane].append(step)
+        lanes["kernel"] = kernel_order(lanes["kernel"], [s.netns for s in lanes["netns"]])
         threads = [
             threading.Thread(target=self._make_namespaces, args=(lanes["netns"],), name="netlab-netns", daemon=True),
             threading.Thread(target=self._lane, args=(lanes["files"],), name="netlab-files", daemon=True),
@@ -245,7 +278,12 @@ class _Applier:
             a = self._ns(a_ns).rtnl
             b_fd = None if b_ns == a_ns else self._ns(b_ns).fd
             master = a.link_index(a_master) if a_master else None
-            links.make_veth(a, a_if, b_if, b_fd, master, step.mtu, b_rtnl=self._ns(b_ns).rtnl)
+            # A bridge port with no address that the plan brings up anyway comes up right
+            # here; its LinkUp step is then satisfied without a request (same end state).
+            a_up = bool(a_master) and (a_ns, a_if) in self.brought_up and (a_ns, a_if) not in self.addressed
+            links.make_veth(a, a_if, b_if, b_fd, master, step.mtu, b_rtnl=self._ns(b_ns).rtnl, a_up=a_up)
+            if a_up:
+                self.already_up.add((a_ns, a_if))
             if b_master:
                 links.set_master(self._ns(b_ns).rtnl, b_if, b_master)
         elif isinstance(step, Tuntap):
@@ -263,7 +301,8 @@ class _Applier:
         elif isinstance(step, Address):
             addresses.add_address(self._ns(step.netns).rtnl, step.ifname, step.cidr)
         elif isinstance(step, LinkUp):
-            links.set_up(self._ns(step.netns).rtnl, step.ifname)
+            if (step.netns, step.ifname) not in self.already_up:
+                links.set_up(self._ns(step.netns).rtnl, step.ifname)
         elif isinstance(step, Route):
             r = self._ns(step.netns).rtnl
             dev = r.link_index(step.dev) if step.dev else None

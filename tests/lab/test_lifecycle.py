@@ -190,3 +190,44 @@ def test_root_namespace_is_never_modified(lab_name):
     after = _root_snapshot()
     assert during == before
     assert after == before
+
+
+def test_someone_elses_namespace_is_never_touched(lab_name):
+    from netlab.errors import InputError
+    from netlab.kernel import nsfs
+    from netlab.kernel.worker import run_in_thread
+
+    plan = plans.bridge_lab(lab_name, containers=2)
+    foreign = plans.ns(lab_name, "c2")
+    run_in_thread(lambda: os.close(nsfs.create(foreign)))  # a throwaway thread: it may stay inside
+    try:
+        with pytest.raises(InputError) as err:
+            labapi.check_can_apply(plan)
+        assert foreign in str(err.value)
+        with pytest.raises(NetlabError) as err:  # the API without the up-front check
+            labapi.apply(plan)
+        assert f"step 'netns {foreign}' failed" in str(err.value) and "File exists" in str(err.value)
+        assert nsfs.exists(foreign)  # the rollback left it alone
+        assert leftovers(lab_name) == [f"/run/netns/{foreign}"]
+    finally:
+        nsfs.remove(foreign)
+
+
+def test_down_all_removes_every_lab_of_its_state_dir(tmp_path):
+    names = [plans.lab_name(), plans.lab_name()]
+    env = {"NETLAB_RUN_DIR": str(tmp_path / "run")}  # a private state dir: --all sees only these
+    try:
+        for i, name in enumerate(names):
+            topo = tmp_path / f"{name}.yaml"
+            topo.write_text(f"lab: {name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.64.{i}.0/24}}\n")
+            assert run_cli("up", str(topo), env=env).returncode == 0
+        listing = json.loads(run_cli("status", "--json", env=env).stdout)
+        assert sorted(r["lab"] for r in listing["labs"]) == sorted(names)
+        result = run_cli("down", "--all", "--json", env=env)
+        assert result.returncode == 0 and len(json.loads(result.stdout)) == 2
+        assert list((tmp_path / "run").iterdir()) == []
+        for name in names:
+            assert not [n for n in os.listdir("/run/netns") if n.startswith(f"netlab-{name}-")]
+            assert not os.path.exists(f"/etc/netns/netlab-{name}-a")
+    finally:
+        run_cli("down", "--all", env=env)
