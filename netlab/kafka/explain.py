@@ -74,15 +74,23 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
                 found.append((0, f"localhost:{fwd.listen_port} through the published port"))
     ports = sorted({lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
                    key=lambda p: p != prefer_port)
+
+    def ports_at(owner: str) -> list[int]:  # the broker's own ports, then ports published on `owner`
+        return ports + sorted({f.listen_port for f in world.published if f.node == owner} - set(ports),
+                              key=lambda p: p != prefer_port)
+
+    def lands_on_broker(addr: str, port: int) -> bool:
+        l = land(world, node, addr, port)
+        return l.kind == LISTENER and l.listener.broker == broker
+
     for name, addrs in sorted(v.names.items()):
-        for port in ports:
-            l = land(world, node, addrs[0], port)
-            if l.kind == LISTENER and l.listener.broker == broker and name != "localhost":
+        owner = node if v.owns(addrs[0]) else v.reach.get(addrs[0])
+        for port in ports_at(owner) if owner else []:
+            if name != "localhost" and lands_on_broker(addrs[0], port):
                 found.append((1, f"{name}:{port}"))
     for addr, owner in sorted(v.reach.items()):
-        for port in ports:
-            l = land(world, node, addr, port)
-            if owner == broker and l.kind == LISTENER and l.listener.broker == broker:
+        for port in ports_at(owner):
+            if lands_on_broker(addr, port):
                 found.append((2, f"{addr}:{port}"))
     if broker == node:
         found.append((3, f"localhost:{ports[0]}" if ports else ""))

@@ -116,8 +116,8 @@ def advertised_brokers(world: World, listener: ListenerView) -> list[AdvertisedB
     return out
 
 
-def predict_probe(world: World, node: str, bootstrap: str | HostPort) -> ProbeResult:
-    """What `python -m netlab.kafka.probe --bootstrap ...` run in `node` will report."""
+def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: bool = False) -> ProbeResult:
+    """What `python -m netlab.kafka.probe --bootstrap ... [--link]` run in `node` will report."""
     hp = bootstrap if isinstance(bootstrap, HostPort) else parse_host_port(bootstrap)
     v = world.vantage(node)
     result = ProbeResult(str(hp))
@@ -131,7 +131,7 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort) -> ProbeRe
         return result
     st = _api_versions(hp, landing, API_VERSIONS)
     result.stages.append(st)
-    if not st.ok:
+    if not st.ok or link:
         return result
     lst = landing.listener
     if lst.advertised_host is None:  # a KRaft controller listener serves ApiVersions only

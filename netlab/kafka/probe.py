@@ -144,8 +144,10 @@ def _check_endpoint(hp: HostPort, timeout: float) -> list[Stage]:
     return [st, cst, ast]
 
 
-def probe(bootstrap: str | HostPort, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
-    """Run every stage; stop early only when the next stage cannot run (no address, no socket)."""
+def probe(bootstrap: str | HostPort, timeout: float = DEFAULT_TIMEOUT, *, link: bool = False) -> ProbeResult:
+    """Run every stage; stop early only when the next stage cannot run (no address, no socket).
+    `link`: only resolve, connect and ApiVersions, as a broker reaching another broker's
+    inter-broker or controller endpoint (it does not follow Metadata from there)."""
     hp = bootstrap if isinstance(bootstrap, HostPort) else parse_host_port(bootstrap)
     result = ProbeResult(str(hp))
     st, addrs = resolve(hp, RESOLVE)
@@ -159,7 +161,7 @@ def probe(bootstrap: str | HostPort, timeout: float = DEFAULT_TIMEOUT) -> ProbeR
     try:
         st, wire, ranges = api_versions(hp, sock, API_VERSIONS, timeout)
         result.stages.append(st)
-        if not st.ok:
+        if not st.ok or link:
             return result
         st = metadata(hp, wire, ranges, result)
         result.stages.append(st)
@@ -193,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                                 description="Probe a Kafka bootstrap address stage by stage, as a client would.")
     p.add_argument("--bootstrap", required=True, metavar="HOST:PORT")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--link", action="store_true",
+                   help="check only this endpoint (resolve, connect, ApiVersions), as a broker does for an "
+                        "inter-broker or controller link")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"per-step timeout in seconds (default {DEFAULT_TIMEOUT:g})")
     args = p.parse_args(argv)
@@ -200,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--timeout: expected seconds in (0, 600], got {args.timeout}", file=sys.stderr)
         return 2
     try:
-        result = probe(args.bootstrap, args.timeout)
+        result = probe(args.bootstrap, args.timeout, link=args.link)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

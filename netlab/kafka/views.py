@@ -173,3 +173,33 @@ def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Land
                     inner.kind = DEAD_FORWARD  # the proxy accepted, then closed: its target refused
                 return inner
     return Landing(REFUSED, target, addr, port, bound_elsewhere=same_port)
+
+
+def world_from_networks(networks: dict[str, dict[str, str]], *, dns: set[str] | None = None,
+                        published: list[PublishedPort] | None = None,
+                        extra_names: dict[str, dict[str, str]] | None = None) -> World:
+    """A World for flat pictures: `networks` maps network -> {node: address}; nodes on a common
+    network reach each other's addresses there (no routing between networks). On networks in
+    `dns` (Docker's user-defined networks) node names resolve to their address on that network
+    for the nodes attached to it. `extra_names` adds hosts-file lines per node (extra_hosts).
+    Brokers are added afterwards (predict_rules.broker_view)."""
+    dns = set(networks) if dns is None else dns
+    nodes = sorted({n for members in networks.values() for n in members} | set(extra_names or {}))
+    vs = {n: Vantage(n) for n in nodes}
+    scopes: dict[str, list[str]] = {}
+    for net, members in networks.items():
+        for node, addr in members.items():
+            v = vs[node]
+            v.addresses.append(addr)
+            v.networks.append(net)
+            for other, other_addr in members.items():
+                if other != node:
+                    v.reach[other_addr] = other
+                if net in dns:
+                    v.names.setdefault(other, []).append(other_addr)
+            if net in dns:
+                scopes.setdefault(node, []).append(net)
+    for node, names in (extra_names or {}).items():
+        for name, addr in names.items():
+            vs[node].names[name] = [addr]
+    return World(vs, published=list(published or []), name_scopes=scopes)

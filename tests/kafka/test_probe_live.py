@@ -125,3 +125,12 @@ def test_prediction_equals_the_live_probe(kafka_ns, bootstrap):
     live_result = ProbeResult(live["bootstrap"], [Stage(**s) for s in live["stages"]],
                               [AdvertisedBroker(**b) for b in live["brokers"]])
     assert verdict(world, "node", live_result).comparable() == verdict(world, "node", predicted).comparable()
+
+
+def test_link_mode_checks_only_the_endpoint(kafka_ns):
+    """A broker reaching another broker's inter-broker endpoint does not follow Metadata."""
+    ns, _ = kafka_ns
+    rc, res = probe(ns, "127.0.0.1:29092", "--link")
+    assert rc == 0 and [s["name"] for s in res["stages"]] == ["resolve", "connect", "api_versions"]
+    predicted = predict_probe(the_world(), "node", "127.0.0.1:29092", link=True)
+    assert [(s.name, s.ok) for s in predicted.stages] == [(s["name"], s["ok"]) for s in res["stages"]]
