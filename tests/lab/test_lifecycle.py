@@ -231,3 +231,21 @@ def test_down_all_removes_every_lab_of_its_state_dir(tmp_path):
             assert not os.path.exists(f"/etc/netns/netlab-{name}-a")
     finally:
         run_cli("down", "--all", env=env)
+
+
+def test_stop_and_restart_a_process_of_a_running_lab(lab_factory, lab_name):
+    plan = lab_factory(plans.bridge_lab(lab_name, containers=1, publish=[("c1", 18081, 7002)]))
+    host, c1 = plans.ns(lab_name, "host"), plans.ns(lab_name, "c1")
+    server = nettools.start_echo_server(c1, "c1", "0.0.0.0", 7002)
+    try:
+        assert nettools.tcp_request(host, "host", "127.0.0.1", 18081, "before").stdout.startswith("echo:before")
+        assert labapi.stop_process(lab_name, "host/port-proxy").state == "killed"
+        assert nettools.tcp_request(host, "host", "127.0.0.1", 18081, "x").returncode == 1
+        pid = labapi.start_process(lab_name, "host/port-proxy")
+        state = labapi.load_lab(lab_name)
+        step = next(s for s in state.process_steps if s.name == "port-proxy")
+        assert state.process_state(step).state == "running" and state.process_state(step).pid == pid
+        assert nettools.tcp_request(host, "host", "127.0.0.1", 18081, "after").stdout.startswith("echo:after")
+    finally:
+        server.kill()
+        server.wait()

@@ -76,3 +76,27 @@ def test_recycled_pid_is_never_signalled(tmp_path):
 def test_own_start_time_is_readable():
     assert processes.proc_starttime(os.getpid()) > 0
     assert processes.proc_starttime(2**22 + 12345) is None
+
+
+def test_kernel_order_keeps_per_namespace_order_and_starts_early():
+    from netlab.lab.apply import kernel_order, step_namespaces
+    from netlab.resources import Address, Bridge, LinkUp, Route, Veth
+
+    h, a, b = "netlab-x-host", "netlab-x-a", "netlab-x-b"
+    plan_steps = [
+        Bridge(h, "br0", "n"),
+        Veth(a, "eth0", h, "va", b_master="br0"),
+        Veth(b, "eth0", h, "vb", b_master="br0"),
+        Address(a, "eth0", "10.0.0.2/24"),
+        Address(b, "eth0", "10.0.0.3/24"),
+        LinkUp(h, "va"),
+        LinkUp(a, "eth0"),
+        LinkUp(b, "eth0"),
+        Route(a, "default", gateway="10.0.0.1"),
+    ]
+    ordered = kernel_order(plan_steps, [h, a, b])
+    assert sorted(map(repr, ordered)) == sorted(map(repr, plan_steps))  # same steps
+    for ns in (h, a, b):  # per namespace, exactly the plan's order
+        assert [s for s in ordered if ns in step_namespaces(s)] == [s for s in plan_steps if ns in step_namespaces(s)]
+    # a's address, up and route no longer wait for b's namespace and veth
+    assert ordered.index(plan_steps[8]) < ordered.index(plan_steps[2])
