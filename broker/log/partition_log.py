@@ -440,30 +440,44 @@ class PartitionLog:
             ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
 
     def enforce_retention(self, now_ms: int | None = None) -> int:
-        """Delete whole segments past retention.ms / retention.bytes, or wholly below the log
-        start offset; never the active segment. Returns how many were deleted."""
+        """Kafka's deleteOldSegments, three passes in Kafka's order: segments wholly below the
+        log start offset, then retention.bytes, then retention.ms. Only a prefix of the log goes,
+        never the active segment, never a segment reaching past the high watermark. Returns how
+        many segments were deleted."""
         now = self.clock() if now_ms is None else now_ms
         cfg = self.config
         with self._lock:
             self._check_open()
-            deletable = self._segments[:-1]
-            doomed = 0
-            size_excess = self.size_in_bytes - cfg.retention_bytes if cfg.retention_bytes >= 0 else -1
-            for i, seg in enumerate(deletable):
-                next_base = self._segments[i + 1].base_offset
-                # Kafka: the segment's largest timestamp, or the file's mtime if it has none
-                newest = seg.max_timestamp if seg.max_timestamp >= 0 else seg.last_modified_ms()
-                expired = cfg.retention_ms >= 0 and now - newest > cfg.retention_ms
-                too_big = size_excess >= 0 and size_excess - seg.size >= 0
-                below_start = next_base <= self.log_start_offset
-                if not (expired or too_big or below_start):
-                    break  # only a prefix of the log is ever deleted
-                if too_big:
-                    size_excess -= seg.size
-                doomed += 1
-            if doomed:
-                self._delete_prefix(doomed)
-            return doomed
+            deleted = self._delete_while(lambda seg, nxt: nxt.base_offset <= self.log_start_offset)
+            if cfg.retention_bytes >= 0 and self.size_in_bytes >= cfg.retention_bytes:
+                diff = self.size_in_bytes - cfg.retention_bytes
+
+                def too_big(seg: LogSegment, nxt: LogSegment) -> bool:
+                    nonlocal diff
+                    if diff - seg.size >= 0:
+                        diff -= seg.size
+                        return True
+                    return False
+
+                deleted += self._delete_while(too_big)
+            if cfg.retention_ms >= 0:
+                # the segment's largest timestamp, or the file's mtime if it has none (Kafka too)
+                deleted += self._delete_while(
+                    lambda seg, nxt: now - (seg.max_timestamp if seg.max_timestamp >= 0 else seg.last_modified_ms()) > cfg.retention_ms
+                )
+            return deleted
+
+    def _delete_while(self, predicate: Callable[[LogSegment, LogSegment], bool]) -> int:
+        count = 0
+        segs = self._segments
+        while count < len(segs) - 1:  # the active segment is never deleted
+            seg, nxt = segs[count], segs[count + 1]
+            if self.high_watermark < nxt.base_offset or not predicate(seg, nxt):
+                break
+            count += 1
+        if count:
+            self._delete_prefix(count)
+        return count
 
     def _delete_prefix(self, count: int) -> None:
         gone, self._segments = self._segments[:count], self._segments[count:]

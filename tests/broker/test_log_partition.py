@@ -198,6 +198,8 @@ def test_retention_by_size_and_time_keeps_the_active_segment(tmp_path):
     for i in range(10):
         log.append(batch(2, size=100, ts=T0 + i * 1000))
     assert len(log.segments) == 5
+    assert log.enforce_retention(T0) == 0  # nothing past the high watermark is ever deleted
+    log.high_watermark = log.log_end_offset  # what the broker does after each append
     assert log.enforce_retention(T0) == 2  # size: 10 batches stored, 5 allowed → 2 whole segments go
     assert (log.log_start_offset, log.size_in_bytes) == (8, 6 * one)
     with pytest.raises(OffsetOutOfRangeError):
@@ -275,6 +277,7 @@ def test_time_retention_without_timestamps_uses_file_mtime(tmp_path):
     log.append(build_batch([(None, b"no time", -1)]))
     log.roll()
     log.append(build_batch([(None, b"no time", -1)]))
+    log.high_watermark = log.log_end_offset
     mtime = int(os.stat(log.segments[0].log_path).st_mtime * 1000)
     assert log.enforce_retention(mtime + 60_000) == 0
     assert log.enforce_retention(mtime + 60_001) == 1
