@@ -175,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     except ClientError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT if "bootstrap must be" in str(exc) else EXIT_FAIL
-    print(json.dumps({"groups": groups}, indent=2) if args.json else render(groups))
+    try:
+        print(json.dumps({"groups": groups}, indent=2) if args.json else render(groups))
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        sys.stderr.close()
     return EXIT_OK
 
 
