@@ -134,7 +134,8 @@ def read_leader_epochs(path: Path) -> list[tuple[int, int]]:
 # -- partition.metadata --------------------------------------------------------------------
 
 def write_partition_metadata(directory: Path, topic_id: uuid.UUID) -> None:
-    write_atomically(directory / PARTITION_METADATA, f"version: 0\ntopic_id: {kafka_uuid_str(topic_id)}\n")
+    # exactly Kafka's PartitionMetadata.encode(): no trailing newline
+    write_atomically(directory / PARTITION_METADATA, f"version: 0\ntopic_id: {kafka_uuid_str(topic_id)}")
 
 
 def read_partition_metadata(directory: Path) -> uuid.UUID | None:

@@ -53,8 +53,8 @@ def test_restart_keeps_topic_ids_offsets_and_writes_checkpoints(tmp_path):
     with pytest.raises(ValueError, match="already exists here with id"):
         m.create("orders", 0, uuid.uuid4())
     m.close()
-    assert (tmp_path / ".kafka_cleanshutdown").exists()
-    assert (tmp_path / "orders-0" / "partition.metadata").read_text() == f"version: 0\ntopic_id: {kafka_uuid_str(tid)}\n"
+    assert (tmp_path / ".kafka_cleanshutdown").read_text() == '{"version":0,"brokerEpoch":-1}'
+    assert (tmp_path / "orders-0" / "partition.metadata").read_text() == f"version: 0\ntopic_id: {kafka_uuid_str(tid)}"
     assert (tmp_path / "replication-offset-checkpoint").read_text() == "0\n2\norders 0 10\norders 1 12\n"
     assert (tmp_path / "recovery-point-offset-checkpoint").read_text() == "0\n2\norders 0 10\norders 1 12\n"
     assert read_offsets(tmp_path / "log-start-offset-checkpoint") == {("orders", 1): 3}
