@@ -17,7 +17,6 @@ from .views import DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, List
 CAUSES = ("bootstrap_unresolved", "bootstrap_refused", "bootstrap_unreachable", "bootstrap_not_kafka",
           "metadata_failed", "advertised_unresolved", "advertised_refused", "advertised_unreachable",
           "advertised_not_kafka", "client_failed")
-_REFUSED_WORDS = ("refused",)
 
 
 def cause_of(stage: Stage) -> str:
@@ -26,7 +25,7 @@ def cause_of(stage: Stage) -> str:
     if kind == RESOLVE:
         return f"{side}_unresolved"
     if kind == CONNECT:
-        refused = any(w in (stage.error or "").lower() for w in _REFUSED_WORDS)
+        refused = "refused" in (stage.error or "").lower()  # ECONNREFUSED; the rest is "no way there"
         return f"{side}_refused" if refused else f"{side}_unreachable"
     if kind == API_VERSIONS:
         return f"{side}_not_kafka"

@@ -45,6 +45,18 @@ class KafkaWire:
 
     def request(self, key: int, version: int, req: Message, resp: Message, body: dict,
                 flexible_response_header: bool) -> dict:
+        r = self._roundtrip(key, version, req, body, flexible_response_header)
+        return self._decode(resp, r, version)
+
+    @staticmethod
+    def _decode(resp: Message, r: Reader, version: int) -> dict:
+        try:
+            return resp.decode(r, version)
+        except DecodeError as exc:
+            raise WireError(f"undecodable response ({len(r.buf)} bytes): {exc}") from None
+
+    def _roundtrip(self, key: int, version: int, req: Message, body: dict, flexible_response_header: bool) -> Reader:
+        """Send one request; return a reader positioned at the response body."""
         self._corr += 1
         w = Writer()
         w.put(b"\0\0\0\0")
@@ -68,9 +80,9 @@ class KafkaWire:
                 for _ in range(r.uvarint()):
                     r.uvarint()
                     r.raw(r.uvarint())
-            return resp.decode(r, version)
         except DecodeError as exc:
-            raise WireError(f"undecodable response ({len(frame)} bytes): {exc}") from None
+            raise WireError(f"undecodable response header ({len(frame)} bytes): {exc}") from None
+        return r
 
     def _send(self, data: bytes) -> None:
         try:
@@ -101,13 +113,18 @@ class KafkaWire:
         return bytes(buf)
 
     # --- the two APIs the probe uses ---
-    def api_versions(self) -> ApiVersionsAnswer:
+    def api_versions(self, first_version: int = 3) -> ApiVersionsAnswer:
         """Ask v3 (as librdkafka does); on UNSUPPORTED_VERSION retry with the highest version the
         broker lists for ApiVersions itself (KIP-511: that error body is always v0)."""
-        version = 3
+        version = first_version
         for _ in range(3):  # bounded: v3, then at most two downgrades
             body = {"client_software_name": "netlab-probe", "client_software_version": "1"}
-            ans = self.request(API_VERSIONS_KEY, version, _av.REQUEST, _av.RESPONSE, body, False)
+            r = self._roundtrip(API_VERSIONS_KEY, version, _av.REQUEST, body, False)
+            if r.remaining() < 2:
+                raise WireError("ApiVersions answer without an error code")
+            code = struct.unpack_from(">h", r.buf, r.pos)[0]
+            # KIP-511: an UNSUPPORTED_VERSION answer is a v0 body whatever version was asked
+            ans = self._decode(_av.RESPONSE, r, 0 if code == UNSUPPORTED_VERSION else version)
             code = ans["error_code"]
             ranges = {k["api_key"]: (k["min_version"], k["max_version"]) for k in ans["api_keys"] or []}
             if code == 0:
@@ -120,13 +137,13 @@ class KafkaWire:
             version = min(hi, version - 1)
         raise WireError("ApiVersions version negotiation did not converge")
 
-    def metadata(self, ranges: dict[int, tuple[int, int]]) -> tuple[int, dict]:
+    def metadata(self, ranges: dict[int, tuple[int, int]], max_version: int = METADATA_VERSIONS[1]) -> tuple[int, dict]:
         """Metadata for no topics (brokers and controller only), at the highest version in v1-v9
         that the broker offers."""
         if METADATA_KEY not in ranges:
             raise WireError("broker does not offer Metadata in its ApiVersions answer")
         lo, hi = ranges[METADATA_KEY]
-        version = min(hi, METADATA_VERSIONS[1])
+        version = min(hi, max_version, METADATA_VERSIONS[1])
         if version < max(lo, METADATA_VERSIONS[0]):
             raise WireError(f"broker offers Metadata v{lo}-{hi}; the probe needs one of v1-v9")
         body = {"topics": [], "allow_auto_topic_creation": False}
