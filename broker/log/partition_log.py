@@ -106,8 +106,12 @@ class PartitionLog:
         self.topic_id = topic_id
         if stored_id is None:
             ckpt.write_partition_metadata(self.dir, topic_id)
-        self._leader_epochs = ckpt.read_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT)
+        epoch_file = self.dir / ckpt.LEADER_EPOCH_CHECKPOINT
+        had_epochs = epoch_file.exists()
+        self._leader_epochs = ckpt.read_leader_epochs(epoch_file)
         self._load_segments(recovery_point, clean_shutdown)
+        if not had_epochs and self._segments[-1].next_offset > self._segments[0].base_offset:
+            self._rebuild_leader_epochs()
         self.log_start_offset = max(log_start_offset, self._segments[0].base_offset)
         if self.log_start_offset > self.log_end_offset:
             self.log_start_offset = self._segments[0].base_offset
@@ -121,6 +125,17 @@ class PartitionLog:
     def _load_segments(self, recovery_point: int, clean_shutdown: bool) -> None:
         self._segments = load_segments(self.dir, self.config.index_interval_bytes, recovery_point, clean_shutdown, self._note)
         self._bases = [seg.base_offset for seg in self._segments]
+
+    def _rebuild_leader_epochs(self) -> None:
+        """Kafka rebuilds the leader-epoch cache from batch headers when the file is missing."""
+        epochs: list[tuple[int, int]] = []
+        for seg in self._segments:
+            for _, h in seg.walk_headers(0):
+                if h.partition_leader_epoch >= 0 and (not epochs or h.partition_leader_epoch > epochs[-1][0]):
+                    epochs.append((h.partition_leader_epoch, h.base_offset))
+        self._leader_epochs = epochs
+        ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, epochs)
+        self._note(f"rebuilt leader-epoch-checkpoint from the log: {epochs}")
 
     def _note(self, msg: str) -> None:
         self.recovery_notes.append(msg)

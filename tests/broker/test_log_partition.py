@@ -61,6 +61,11 @@ def test_append_assigns_offsets_and_stores_batches_byte_for_byte(tmp_path):
     assert [h.base_offset for h in log.iter_batch_headers(4)] == [3, 5]
     assert [h.base_offset for h in log.iter_batch_headers(5)] == [5]
     assert (log.dir / "leader-epoch-checkpoint").read_text() == "0\n2\n0 0\n5 3\n"
+    log.close()
+    (log.dir / "leader-epoch-checkpoint").unlink()
+    again = PartitionLog(log.dir, "t", 0, log.topic_id, LogConfig())
+    assert again.leader_epochs == [(0, 0), (5, 3)] and "rebuilt leader-epoch-checkpoint" in again.recovery_notes[0]
+    again.close()
 
 
 def test_append_is_all_or_nothing(tmp_path):
