@@ -35,7 +35,9 @@ RESPONSE = Message(Struct(
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     host = ctx.peer.rsplit(":", 1)[0]
-    rebalance = req["rebalance_timeout_ms"] if ctx.api_version >= 1 else req["session_timeout_ms"]
+    rebalance = req["rebalance_timeout_ms"]
+    if ctx.api_version < 1 or rebalance <= 0:  # v0 has none: Kafka uses the session timeout
+        rebalance = req["session_timeout_ms"]
     instance_id = req["group_instance_id"] if ctx.api_version >= 5 else None  # absent → not static
     r = JoinRequest(req["group_id"], req["member_id"], instance_id, ctx.client_id or "",
                     f"/{host}", req["session_timeout_ms"], rebalance, req["protocol_type"],

@@ -419,7 +419,8 @@ class GroupCoordinator:
             self._sync_answered(g)
             return self._sync_ok(g, m)
         # CompletingRebalance: the leader's assignment completes everyone's SyncGroup
-        m.sync_future = asyncio.get_running_loop().create_future()
+        if not m.awaiting_sync:  # a repeated SyncGroup shares the pending answer
+            m.sync_future = asyncio.get_running_loop().create_future()
         fut = m.sync_future
         if member_id == g.leader_id:
             statics = sum(1 for x in g.members.values() if x.group_instance_id is not None)
