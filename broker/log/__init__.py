@@ -9,13 +9,14 @@ from broker.log.batch import (
     iter_batches,
 )
 from broker.log.manager import LogDirError, LogManager
-from broker.log.partition_log import AppendInfo, LogConfig, OffsetOutOfRangeError, PartitionLog
+from broker.log.partition_log import AppendInfo, LogClosedError, LogConfig, OffsetOutOfRangeError, PartitionLog
 
 __all__ = [
     "AppendInfo",
     "BatchHeader",
     "CorruptRecordError",
     "InvalidRecordError",
+    "LogClosedError",
     "LogConfig",
     "LogDirError",
     "LogManager",

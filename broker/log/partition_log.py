@@ -37,7 +37,7 @@ from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms
 from broker.log.recovery import load_segments
 from broker.log.segment import LogSegment
 
-__all__ = ["TOPIC_CONFIG_KEYS", "AppendInfo", "LogConfig", "OffsetOutOfRangeError", "PartitionLog", "now_ms"]
+__all__ = ["TOPIC_CONFIG_KEYS", "AppendInfo", "LogClosedError", "LogConfig", "OffsetOutOfRangeError", "PartitionLog", "now_ms"]
 
 NO_TIMESTAMP = -1
 pack_offset = struct.Struct(">q").pack_into
@@ -47,6 +47,10 @@ _MAX_RELATIVE_OFFSET = (1 << 31) - 1
 
 class OffsetOutOfRangeError(Exception):
     """Fetch/ListOffsets offset outside [log_start_offset, log_end_offset] (Kafka error 1)."""
+
+
+class LogClosedError(RuntimeError):
+    """The log was closed or deleted under the caller (map to UNKNOWN_TOPIC_OR_PARTITION)."""
 
 
 @dataclass(slots=True)
@@ -292,7 +296,7 @@ class PartitionLog:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise ValueError(f"log {self.topic}-{self.partition} is closed")
+            raise LogClosedError(f"the log of {self.topic}-{self.partition} is closed (topic deleted or broker stopping)")
 
     # -- rolling -------------------------------------------------------------------------
 
@@ -361,6 +365,7 @@ class PartitionLog:
         """Whole stored batches from the one containing `offset`, up to `max_bytes` (at least
         one batch when `min_one`), stopping before a batch whose base offset >= `max_offset`."""
         with self._lock:
+            self._check_open()
             leo = self.log_end_offset
             if offset < self.log_start_offset or offset > leo:
                 raise OffsetOutOfRangeError(
@@ -380,6 +385,7 @@ class PartitionLog:
     def iter_batch_headers(self, start_offset: int = 0) -> Iterator[BatchHeader]:
         """Headers of stored batches whose last offset >= start_offset (producer-state rebuild)."""
         with self._lock:
+            self._check_open()
             segments = list(self._segments)
             i = self._segment_index(start_offset)
         for seg in segments[i:]:
@@ -396,6 +402,7 @@ class PartitionLog:
         from broker.log.records import UnsupportedCompression, iter_records
 
         with self._lock:
+            self._check_open()
             for seg in self._segments:
                 if seg.max_timestamp < ts or seg.size == 0:
                     continue

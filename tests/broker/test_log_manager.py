@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from broker.log import LogConfig, LogDirError, LogManager
+from broker.log import LogClosedError, LogConfig, LogDirError, LogManager
 from broker.log.builder import build_batch
 from broker.log.checkpoints import kafka_uuid_str, read_offsets
 
@@ -86,7 +86,10 @@ def test_delete_topic_removes_its_directories(tmp_path):
     for p in range(3):
         m.create("gone", p, uuid.uuid4() if p == 0 else m.topics()["gone"]).append(batch())
     m.create("kept", 0, uuid.uuid4()).append(batch())
+    held = m.get("gone", 1)
     m.delete_topic("gone")
+    with pytest.raises(LogClosedError, match="gone-1 is closed"):
+        held.read(0, 100)  # a fetch that still held the log when the topic went
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["kept-0"]
     assert list(m.topics()) == ["kept"] and m.get("gone", 0) is None
     m.close()
