@@ -367,10 +367,15 @@ class PartitionLog:
         with self._lock:
             self._check_open()
             leo = self.log_end_offset
-            if offset < self.log_start_offset or offset > leo:
+            if offset < self.log_start_offset:  # Kafka's two texts (Partition.scala, LocalLog.scala)
                 raise OffsetOutOfRangeError(
                     f"Received request for offset {offset} for partition {self.topic}-{self.partition}, "
                     f"but we only have log segments in the range {self.log_start_offset} to {leo}."
+                )
+            if offset > leo:
+                raise OffsetOutOfRangeError(
+                    f"Received request for offset {offset} for partition {self.topic}-{self.partition}, "
+                    f"but we only have log segments upto {leo}."
                 )
             if offset == leo or (max_offset is not None and offset >= max_offset):
                 return b""
