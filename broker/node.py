@@ -17,7 +17,7 @@ from .config import KafkaConfig
 from .kafka_log import logger
 from .log.batch import CorruptRecordError, RecordTooLargeError, iter_batches
 from .log.manager import LogManager
-from .log.partition_log import LogConfig, PartitionLog
+from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
 from .topics import topic_name_error
@@ -129,6 +129,7 @@ class BrokerNode:
         self.logs.delete_topic(name)
         for p in info.partitions if info else ():
             self.producers.pop((name, p), None)
+        self._wake_fetchers()  # a fetch long-polling on it answers now (UNKNOWN_TOPIC_OR_PARTITION)
         self.log.info(f"Deleted topic {name}")
         return ErrorCode.NONE
 
@@ -163,6 +164,11 @@ class BrokerNode:
             return ProduceResult(ErrorCode.CORRUPT_MESSAGE, log_start_offset=plog.log_start_offset, message=str(exc))
         except RecordTooLargeError as exc:
             return ProduceResult(ErrorCode.MESSAGE_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc))
+        except LogClosedError as exc:  # deleted while the request was in flight
+            return ProduceResult(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message=str(exc))
+        except OSError as exc:  # disk full, I/O error: Kafka's KAFKA_STORAGE_ERROR, the broker stays up
+            self.log.error(f"Error while appending to {topic}-{partition}: {exc}")
+            return ProduceResult(ErrorCode.KAFKA_STORAGE_ERROR, message=str(exc))
         if h0.producer_id >= 0:
             state.record(h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence,
                          info.base_offset, info.last_offset, info.max_timestamp)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from ..log.partition_log import OffsetOutOfRangeError
+from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
@@ -79,6 +79,15 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 except OffsetOutOfRangeError:
                     any_error = True
                     entry.update(error_code=ErrorCode.OFFSET_OUT_OF_RANGE, records=None)
+                    data = b""
+                except LogClosedError:  # deleted while this fetch waited
+                    any_error = True
+                    entry.update(error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records=None)
+                    data = b""
+                except OSError as exc:
+                    node.log.error(f"Error while reading {t['topic']}-{idx}: {exc}")
+                    any_error = True
+                    entry.update(error_code=ErrorCode.KAFKA_STORAGE_ERROR, records=None)
                     data = b""
                 if data:
                     entry["records"] = data

@@ -158,16 +158,17 @@ def latency_p99(bs: str, topic: str, rate: int, seconds: float, size: int, linge
     p.produce(topic, value)  # warm-up, as above
     p.flush(30)
 
-    n = int(rate * seconds)
+    # 1 ms ticks, rate/1000 records per tick: paced without a busy loop stealing a core
+    per_tick = max(rate // 1000, 1)
+    ticks = int(seconds * rate / per_tick)
     t0 = time.perf_counter()
-    for i in range(n):
-        target = t0 + i / rate
-        while (now := time.perf_counter()) < target:
-            p.poll(0)
-            if target - now > 0.0005:
-                time.sleep(0.0002)
+    for i in range(ticks):
+        delay = t0 + i / 1000 * (1000 * per_tick / rate) - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
         sent = time.perf_counter()
-        p.produce(topic, value, on_delivery=lambda err, msg, s=sent: lat.append(time.perf_counter() - s) if err is None else None)
+        for _ in range(per_tick):
+            p.produce(topic, value, on_delivery=lambda err, msg, s=sent: lat.append(time.perf_counter() - s) if err is None else None)
         p.poll(0)
     p.flush(30)
     lat.sort()

@@ -181,3 +181,51 @@ def test_confluent_idempotent_producer(broker):
     values = [b"i%d" % i for i in range(200)]
     ck_produce(bs, "ck-idem", values, **{"enable.idempotence": True, "linger.ms": 1})
     assert ck_consume(bs, "ck-idem", 200) == values
+
+
+@pytest.mark.parametrize("codec,cid", [("gzip", 1), ("snappy", 2), ("lz4", 3), ("zstd", 4)])
+def test_compressed_batches_pass_through_untouched(broker, codec, cid):
+    from kafka.protocol.consumer import FetchRequest
+    from rawclient import RawClient
+
+    bs = broker.bootstrap
+    values = [b"compress me %d " % i * 20 for i in range(300)]
+    topic = f"z-{codec}"
+    ck_produce(bs, topic, values, **{"compression.type": codec, "linger.ms": 50})
+    assert ck_consume(bs, topic, len(values)) == values
+    if codec == "gzip":  # the pure-Python clients here decompress gzip only
+        assert kp_consume(bs, topic, len(values)) == values
+        assert ak_consume(bs, topic, len(values)) == values
+    fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=0, partition_max_bytes=1 << 20, version=11)
+    req = FetchRequest(replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, isolation_level=0,
+                       topics=[FetchRequest.FetchTopic(topic=topic, partitions=[fp], version=11)], version=11)
+    raw = bytes(RawClient("127.0.0.1", broker.port).request(req, 11).responses[0].partitions[0].records)
+    attributes = int.from_bytes(raw[21:23], "big")
+    assert attributes & 0x7 == cid  # stored and served as the producer compressed it
+    assert len(raw) < sum(map(len, values))
+
+
+def test_fetch_waiting_on_a_deleted_topic_answers_at_once(broker):
+    import threading
+
+    from kafka.protocol.admin import DeleteTopicsRequest
+    from rawclient import RawClient
+    from test_protocol_edges import create, fetch
+
+    rc = RawClient("127.0.0.1", broker.port)
+    create(rc, "doomed")
+    box = {}
+
+    def wait():
+        c = RawClient("127.0.0.1", broker.port)
+        t0 = time.monotonic()
+        box["p"] = fetch(c, "doomed", 0, max_wait=20_000, min_bytes=1)
+        box["s"] = time.monotonic() - t0
+
+    t = threading.Thread(target=wait)
+    t.start()
+    time.sleep(0.3)
+    assert t.is_alive()
+    assert rc.request(DeleteTopicsRequest(topic_names=["doomed"], timeout_ms=1000, version=4), 4).responses[0].error_code == 0
+    t.join(25)
+    assert box["p"].error_code == 3 and box["s"] < 20
