@@ -28,6 +28,7 @@ def load_plan(lab: str) -> dict:
         loader = None
     if loader is not None:
         plan = loader(lab)
+        plan = getattr(plan, "plan", plan)  # LabState -> Plan
         if hasattr(plan, "steps"):
             return {"lab": plan.lab, "source": getattr(plan, "source", None),
                     "steps": [s.to_dict() for s in plan.steps], "meta": dict(getattr(plan, "meta", {}) or {})}

@@ -22,7 +22,7 @@ def _ports(values: list[int] | None) -> set[int]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def capture(
-        lab: str = typer.Argument(None, help="Lab name (as given to netlab up)."),
+        lab: str = typer.Argument(None, help="Lab name (as given to netlab up); with --netns: the interface."),
         target: str = typer.Argument(None, help="NODE or NODE:IFACE; all of the node's interfaces without :IFACE."),
         network: str = typer.Option(None, "--network", "-n", help="Capture on this network's bridge (every node on it)."),
         write: str = typer.Option(None, "--write", "-w", help="Write a pcap file (Wireshark/tshark open it)."),
@@ -45,7 +45,9 @@ def register(app: typer.Typer) -> None:
         story = Story()
         ports = _ports(port)
         if netns:
-            ns, iface = netns, target
+            if lab and target:
+                raise InputError("with --netns give only the interface (or nothing for all)", where="capture")
+            ns, iface = netns, target or lab
         else:
             if not lab:
                 raise InputError("name a lab (or use --netns NAMESPACE)", where="capture")
