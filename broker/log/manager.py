@@ -19,6 +19,7 @@ from broker.log.partition_log import LogConfig, PartitionLog, now_ms
 
 _LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]+$")
 _PARTITION_DIR = re.compile(r"^(?P<topic>.+)-(?P<partition>\d+)$")
+METADATA_LOG_DIR = "__cluster_metadata-0"
 
 
 class LogDirError(Exception):
@@ -129,8 +130,8 @@ class LogManager:
                 shutil.rmtree(sub, ignore_errors=True)  # a topic deletion interrupted by a crash
                 continue
             m = _PARTITION_DIR.match(sub.name)
-            if m is None:
-                continue
+            if m is None or sub.name == METADATA_LOG_DIR:
+                continue  # not a partition, or KRaft's metadata log (never a data topic)
             topic, partition = m["topic"], int(m["partition"])
             has_logs = True
             tp = (topic, partition)

@@ -122,3 +122,33 @@ def test_malformed_checkpoint_names_file_and_line(tmp_path):
     (tmp_path / "recovery-point-offset-checkpoint").write_text("1\n0\n")
     with pytest.raises(LogDirError, match=r"checkpoint:1: unrecognized version '1', expected 0"):
         LogManager([tmp_path], LogConfig(), node_id=1)
+
+
+def test_loads_a_directory_shaped_like_a_real_kafka_broker(tmp_path):
+    """What a Kafka broker leaves behind: preallocated (zero-padded) active indexes, producer
+    snapshots, a KRaft metadata log, a ZooKeeper-era meta.properties."""
+    tid = uuid.uuid4()
+    m = LogManager([tmp_path], LogConfig(index_interval_bytes=100), node_id=1)
+    log = m.create("real", 0, tid)
+    for _ in range(20):
+        log.append(batch(3))
+    m.close()
+    d = tmp_path / "real-0"
+    entries = (d / "00000000000000000000.index").stat().st_size // 8
+    assert entries > 2
+    for name, size in (("00000000000000000000.index", 1 << 20), ("00000000000000000000.timeindex", 12 * 87381)):  # Kafka rounds to whole entries
+        with open(d / name, "r+b") as f:
+            f.truncate(size)  # Kafka preallocates, then trims only on clean roll/close
+    (d / "00000000000000000060.snapshot").write_bytes(b"\x00" * 16)
+    (tmp_path / "__cluster_metadata-0").mkdir()
+    (tmp_path / "meta.properties").write_text("#\n#Thu Jan 01 00:00:00 UTC 2024\nbroker.id=1\nversion=0\ncluster.id=abc\n")
+    m2 = LogManager([tmp_path], LogConfig(index_interval_bytes=100), node_id=1)
+    log = m2.get("real", 0)
+    assert list(m2.topics()) == ["real"] and log.log_end_offset == 60
+    assert len(log.active_segment.index) == entries and log.recovery_notes == []
+    assert (d / "00000000000000000000.index").stat().st_size == entries * 8  # trimmed
+    assert (d / "00000000000000000060.snapshot").exists()  # other brokers' files are left alone
+    assert m2.cluster_id == "abc"
+    m2.close()
+    props = dict(line.split("=", 1) for line in (tmp_path / "meta.properties").read_text().splitlines()[2:])
+    assert props["node.id"] == "1" and props["version"] == "1" and "broker.id" not in props
