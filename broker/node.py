@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,6 +32,11 @@ class ProduceResult:
     log_append_time: int = -1
     log_start_offset: int = -1
     message: str | None = None
+
+
+# Topic-level overrides given at creation. Kafka keeps them in its metadata log; a single node
+# keeps them in this file of the first log dir (the log loader ignores plain files).
+TOPIC_CONFIGS_FILE = "topic-configs.json"
 
 
 def _random_cluster_id() -> str:
@@ -56,6 +63,7 @@ class BrokerNode:
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
         self._appended: asyncio.Future | None = None
         self._load_topics()
+        self._load_topic_configs()
 
     # --- start-up ---
     def _load_topics(self) -> None:
@@ -67,6 +75,28 @@ class BrokerNode:
         for t in topics.values():
             t.internal = t.name.startswith("__")
             self.metadata.put_topic(t)
+
+    def _topic_configs_path(self):
+        return self.config.log_dirs[0] / TOPIC_CONFIGS_FILE
+
+    def _load_topic_configs(self) -> None:
+        path = self._topic_configs_path()
+        if not path.exists():
+            return
+        try:
+            stored = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"{path}: unreadable topic configs ({exc}); fix or remove the file") from None
+        for topic, overrides in stored.items():
+            if topic in self.metadata.topics and overrides:
+                self.logs.set_topic_config(topic, overrides)
+                self.topic_configs[topic] = dict(overrides)
+
+    def _save_topic_configs(self) -> None:
+        path = self._topic_configs_path()
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps({t: c for t, c in sorted(self.topic_configs.items()) if c}, indent=1))
+        os.replace(tmp, path)
 
     def _rebuild_producers(self, plog: PartitionLog) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
@@ -115,6 +145,8 @@ class BrokerNode:
             self.producers[(name, p)] = PartitionProducers()
         self.metadata.put_topic(info)
         self.topic_configs[name] = dict(configs or {})
+        if configs:
+            self._save_topic_configs()
         self.log.info(f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
                       f"and {partitions} partition(s)")
         return ErrorCode.NONE, None, info
@@ -125,7 +157,8 @@ class BrokerNode:
         if not self.config["delete.topic.enable"]:
             return ErrorCode.TOPIC_DELETION_DISABLED
         info = self.metadata.remove_topic(name)
-        self.topic_configs.pop(name, None)
+        if self.topic_configs.pop(name, None):
+            self._save_topic_configs()
         self.logs.delete_topic(name)
         for p in info.partitions if info else ():
             self.producers.pop((name, p), None)

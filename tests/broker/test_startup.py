@@ -165,3 +165,23 @@ def test_idempotent_producer_state_rebuilt_from_the_log(tmp_path):
         assert new.producer_id > pid  # never hands out an id the log already knows
     finally:
         assert bp.stop() == 0
+
+
+def test_topic_config_overrides_survive_a_restart(tmp_path):
+    from kafka.protocol.admin import DescribeConfigsRequest
+    from rawclient import RawClient
+    from test_protocol_edges import create
+
+    port = free_port()
+    bp = start_broker(tmp_path, port=port)
+    assert create(RawClient("127.0.0.1", port), "tuned", 2, {"retention.ms": "123456", "segment.bytes": "1048576"}).error_code == 0
+    assert bp.stop() == 0
+    bp = start_broker(tmp_path, port=port)
+    try:
+        res = DescribeConfigsRequest.DescribeConfigsResource(resource_type=2, resource_name="tuned",
+                                                             configuration_keys=["retention.ms", "segment.bytes"], version=1)
+        dc = RawClient("127.0.0.1", port).request(DescribeConfigsRequest(resources=[res], version=1), 1)
+        assert {(c.name, c.value, c.config_source) for c in dc.results[0].configs} == {
+            ("retention.ms", "123456", 1), ("segment.bytes", "1048576", 1)}
+    finally:
+        assert bp.stop() == 0
