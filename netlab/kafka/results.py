@@ -63,6 +63,13 @@ class ProbeResult:
     def failed(self) -> Stage | None:
         return next((s for s in self.stages if not s.ok), None)
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ProbeResult":
+        """Read back what `to_dict` (and `python -m netlab.kafka.probe --json`) wrote."""
+        return cls(d["bootstrap"], [Stage(**s) for s in d.get("stages", [])],
+                   [AdvertisedBroker(**b) for b in d.get("brokers", [])], d.get("controller_id"),
+                   d.get("cluster_id"), d.get("metadata_version"))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         failed = self.failed

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from kafkalab import PYTHON, Netns, start_broker
+from netlab.kafka.check import CheckPlan, ClientCheck, Expectation, check, disagreements, expectation_mismatch, predict
 from netlab.kafka.clients import run_client
 from netlab.kafka.explain import verdict
 from netlab.kafka.predict_rules import broker_view, predict_probe
@@ -127,3 +128,19 @@ def test_real_client_through_the_published_port(lab):
     w = world()
     v = verdict(w, "client", predict_probe(w, "client", "broker:9092"), r)
     assert v.client_error == r.client_error and v.cause == "advertised_refused"
+
+
+@pytest.mark.clients
+@pytest.mark.slow
+def test_check_with_kcat_agrees_with_predict_and_expectations(lab):
+    """The core of `netlab check`: probe + real client per row, in parallel, against predict."""
+    w = world()
+    plan = CheckPlan(clients=[ClientCheck(node, bootstrap, "kcat") for node, bootstrap, _, _ in EXPECTED])
+    prefixes = {name: ns.prefix for name, ns in lab.items()}
+    live_verdicts = check(w, plan, prefixes, timeout=4, python=PYTHON)
+    assert disagreements(live_verdicts, predict(w, plan)) == []
+    for v, (_, _, ok, cause) in zip(live_verdicts, EXPECTED):
+        assert expectation_mismatch(v, Expectation(ok, cause)) is None, v
+        assert v.client == "kcat" and (v.ok or v.client_error)
+    by_to = {(v.from_node, v.to): v for v in live_verdicts}
+    assert by_to[("host", "10.77.0.2:29092")].client_error.startswith("Failed to resolve 'broker:29092'")

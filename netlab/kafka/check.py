@@ -1,0 +1,167 @@
+"""The core of `netlab check` and `netlab predict`: run (or predict) every client and every
+broker-to-broker link of a lab and turn each into a Verdict.
+
+The verbs give a `World` (views.py, built from the topology) and the list of what to check; here
+the live side starts `python -m netlab.kafka.probe` and the real client inside each node (through
+the node's `ip netns exec` prefix), all in parallel, each bounded by its timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from netlab.errors import InputError
+
+from .clients import DEFAULT_CLIENT, GRACE_S, ClientResult, run_client
+from .explain import java_link_error, verdict
+from .predict_rules import inter_broker_targets, predict_probe
+from .probe import parse_host_port
+from .results import CONNECT, ProbeResult, Stage, Verdict
+from .views import World
+
+DEFAULT_TIMEOUT = 6.0
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class ClientCheck:
+    node: str  # where the client runs
+    bootstrap: str  # host:port as the client is given it
+    client: str | None = DEFAULT_CLIENT  # None: probe only, no real client
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """A broker reaching another broker's inter-broker (or controller) endpoint."""
+
+    node: str  # the broker's node
+    endpoint: str  # host:port it connects to
+    to_node_id: int
+    to_node: str
+
+
+@dataclass
+class CheckPlan:
+    clients: list[ClientCheck] = field(default_factory=list)
+    links: list[LinkCheck] = field(default_factory=list)
+
+
+def links_of(world: World) -> list[LinkCheck]:
+    """Every running broker to every other running broker's inter-broker endpoint."""
+    out = []
+    for b in world.brokers:
+        if b.running:
+            for other, endpoint in inter_broker_targets(world, b):
+                out.append(LinkCheck(b.node, endpoint, other.node_id, other.node))
+    return out
+
+
+def run_probe(bootstrap: str, prefix: Sequence[str] = (), *, timeout: float = DEFAULT_TIMEOUT, link: bool = False,
+              python: str | None = None) -> ProbeResult:
+    """The probe as its own process inside the node (so it resolves with the node's hosts file)."""
+    parse_host_port(bootstrap)  # bad input fails here, before anything starts
+    argv = list(prefix) + [python or sys.executable, "-m", "netlab.kafka.probe", "--bootstrap", bootstrap,
+                           "--json", "--timeout", f"{timeout:g}"] + (["--link"] if link else [])
+    # every stage is bounded by `timeout`; a probe follows at most a few dozen stages
+    try:
+        cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
+    except subprocess.TimeoutExpired:
+        return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, "the probe did not finish in time")])
+    if cp.returncode not in (0, 1):
+        why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
+        return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, f"the probe could not run: {why}")])
+    return ProbeResult.from_dict(json.loads(cp.stdout))
+
+
+def _link_verdict(world: World, link: LinkCheck, probe: ProbeResult) -> Verdict:
+    v = verdict(world, link.node, probe)
+    v.client = "broker"
+    failed = probe.failed
+    if failed is not None and failed.name == CONNECT:
+        host, _, port = link.endpoint.rpartition(":")
+        addr = (failed.detail.get("tried") or [{}])[-1].get("address")
+        v.reason = f"{v.reason} (Kafka logs: {java_link_error(link.to_node_id, host, addr, int(port))})"
+    return v
+
+
+def check(world: World, plan: CheckPlan, prefixes: dict[str, Sequence[str]], *,
+          timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> list[Verdict]:
+    """Live verdicts, clients first then links, in plan order. `prefixes` maps a node to the
+    argv prefix that runs a program inside it (e.g. ["ip", "netns", "exec", "netlab-lab-host"])."""
+
+    def one_client(c: ClientCheck) -> Verdict:
+        pre = prefixes[c.node]
+        probe = run_probe(c.bootstrap, pre, timeout=timeout, python=python)
+        result: ClientResult | None = None
+        if c.client is not None:
+            result = run_client(c.client, c.bootstrap, prefix=pre, timeout=timeout, python=python)
+        return verdict(world, c.node, probe, result)
+
+    def one_link(l: LinkCheck) -> Verdict:
+        return _link_verdict(world, l, run_probe(l.endpoint, prefixes[l.node], timeout=timeout, link=True,
+                                                 python=python))
+
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        futures = [pool.submit(one_client, c) for c in plan.clients] + [pool.submit(one_link, l) for l in plan.links]
+        return [f.result() for f in futures]
+
+
+def predict(world: World, plan: CheckPlan) -> list[Verdict]:
+    """The same verdicts from the world alone (no root, no kernel)."""
+    out = []
+    for c in plan.clients:
+        v = verdict(world, c.node, predict_probe(world, c.node, c.bootstrap))
+        v.client = c.client
+        out.append(v)
+    for l in plan.links:
+        out.append(_link_verdict(world, l, predict_probe(world, l.node, l.endpoint, link=True)))
+    return out
+
+
+def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list[str]:
+    """One line per verdict where prediction and live result differ (compared on
+    from/to/ok/stage/target/cause, never on wording)."""
+    out = []
+    keys = ("ok", "stage", "target", "cause")
+    for a, b in zip(live, predicted):
+        if a.comparable() != b.comparable():
+            diffs = ", ".join(f"{k}: live {getattr(a, k)!r}, predicted {getattr(b, k)!r}"
+                              for k in keys if getattr(a, k) != getattr(b, k))
+            out.append(f"{a.from_node} -> {a.to}: {diffs}")
+    if len(live) != len(predicted):
+        out.append(f"{len(live)} live verdicts but {len(predicted)} predicted ones")
+    return out
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """An `expect:` entry: ok, or fails with a cause (explain.CAUSES)."""
+
+    ok: bool
+    cause: str | None = None
+
+    def __post_init__(self) -> None:
+        from .explain import CAUSES
+
+        if self.ok and self.cause is not None:
+            raise InputError(f"an expectation that works has no cause (got {self.cause!r})", where="expect")
+        if self.cause is not None and self.cause not in CAUSES:
+            raise InputError(f"unknown cause {self.cause!r}; valid: {', '.join(CAUSES)}", where="expect")
+
+
+def expectation_mismatch(v: Verdict, expect: Expectation) -> str | None:
+    """How a verdict differs from what the topology expects, or None."""
+    if v.ok and expect.ok:
+        return None
+    if v.ok:
+        return f"{v.from_node} -> {v.to}: expected to fail with {expect.cause or 'an error'}, but it works"
+    if expect.ok:
+        return f"{v.from_node} -> {v.to}: expected to work, but it fails at {v.stage} ({v.cause}): {v.reason}"
+    if expect.cause is not None and expect.cause != v.cause:
+        return f"{v.from_node} -> {v.to}: expected cause {expect.cause}, got {v.cause}: {v.reason}"
+    return None

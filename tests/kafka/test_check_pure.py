@@ -1,0 +1,69 @@
+"""check.py's pure parts (predict, disagreements, expectations) and the rendering."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from netlab.errors import InputError
+from netlab.kafka.check import (CheckPlan, ClientCheck, Expectation, disagreements, expectation_mismatch, links_of,
+                                predict)
+from netlab.kafka.render import verdict_report, verdicts_json
+from netlab.kafka.results import Verdict
+from test_predict_pure import five_brokers
+
+
+def test_predict_covers_clients_and_links_in_plan_order():
+    w = five_brokers("127.0.0.1")
+    plan = CheckPlan([ClientCheck("host", "localhost:9091"), ClientCheck("host", "broker-1:29092", "kafka-python")],
+                     links_of(w))
+    vs = predict(w, plan)
+    assert len(vs) == 2 + 20
+    assert vs[0].ok and vs[0].client == "kcat"
+    assert (vs[1].ok, vs[1].cause, vs[1].client) == (False, "bootstrap_unresolved", "kafka-python")
+    bad_links = [v for v in vs[2:] if not v.ok]
+    assert len(bad_links) == 4 and all(v.client == "broker" and "(Kafka logs: Connection to node 1 (broker-1/"
+                                       "10.5.0.11:29092) could not be established." in v.reason for v in bad_links)
+
+
+def test_disagreements_name_what_differs():
+    a = Verdict("host", "localhost:9092", False, "connect", "localhost:9092", "bootstrap_refused", "r")
+    b = Verdict("host", "localhost:9092", True)
+    assert disagreements([a], [a]) == []
+    assert disagreements([a], [b]) == [
+        "host -> localhost:9092: ok: live False, predicted True, stage: live 'connect', predicted None, "
+        "target: live 'localhost:9092', predicted None, cause: live 'bootstrap_refused', predicted None"]
+    assert disagreements([a, a], [a]) == ["2 live verdicts but 1 predicted ones"]
+
+
+def test_expectations():
+    fail = Verdict("host", "b:1", False, "resolve", "b:1", "bootstrap_unresolved", "why")
+    ok = Verdict("host", "b:1", True)
+    assert expectation_mismatch(ok, Expectation(True)) is None
+    assert expectation_mismatch(fail, Expectation(False, "bootstrap_unresolved")) is None
+    assert expectation_mismatch(fail, Expectation(False)) is None
+    assert expectation_mismatch(fail, Expectation(True)) == \
+        "host -> b:1: expected to work, but it fails at resolve (bootstrap_unresolved): why"
+    assert expectation_mismatch(ok, Expectation(False, "advertised_refused")) == \
+        "host -> b:1: expected to fail with advertised_refused, but it works"
+    assert "expected cause advertised_refused, got bootstrap_unresolved" in \
+        expectation_mismatch(fail, Expectation(False, "advertised_refused"))
+    with pytest.raises(InputError, match="unknown cause 'dns'; valid: bootstrap_unresolved"):
+        Expectation(False, "dns")
+    with pytest.raises(InputError, match="has no cause"):
+        Expectation(True, "bootstrap_unresolved")
+
+
+def test_report_and_json():
+    vs = [Verdict("host", "localhost:9092", True, client="kcat"),
+          Verdict("host", "broker:29092", False, "resolve", "broker:29092", "bootstrap_unresolved",
+                  "the name broker does not resolve on host", "Failed to resolve 'broker:29092': x", "kcat")]
+    console = Console(width=200, record=True, color_system=None)
+    console.print(verdict_report(vs))
+    text = console.export_text()
+    assert "✓" in text and "✗" in text and "resolve broker:29092" in text
+    assert "2. host → broker:29092: the name broker does not resolve on host" in text
+    assert "kcat said: Failed to resolve 'broker:29092': x" in text
+    js = verdicts_json(vs)
+    assert js[1]["from"] == "host" and js[1]["to"] == "broker:29092" and js[1]["ok"] is False
+    assert js[1]["stage"] == "resolve" and js[1]["client_error"].startswith("Failed to resolve")
