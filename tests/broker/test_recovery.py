@@ -178,7 +178,6 @@ while True:
 """
 
 
-@pytest.mark.slow
 def test_sigkill_during_appends_loses_no_acknowledged_batch(tmp_path):
     """A real writer process is killed with SIGKILL mid-append, three times. Every append that
     returned (and was printed) must be there after the unclean restart, CRC-valid, nothing else
