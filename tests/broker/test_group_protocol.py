@@ -243,3 +243,43 @@ def test_silent_member_expires_after_session_timeout(gb):
         assert d["members"] == []
         assert heartbeat(c, "g", 1, j["member_id"]) == UNKNOWN_MEMBER_ID
     assert f"Member {j['member_id']} in group g has failed, removing it from the group" in gb.output()
+
+
+def test_initial_rebalance_delay_gathers_members_into_one_generation(tmp_path):
+    bp = start_group_broker(tmp_path, ["group.initial.rebalance.delay.ms=800"])
+    try:
+        create_topic(bp, "t1", 2)
+        ready_coordinator(bp)
+        with client(bp) as a, client(bp) as b:
+            import time
+            t0 = time.monotonic()
+            ja = in_thread(join_new, a, "g", rebalance=5000)
+            time.sleep(0.2)
+            jb = in_thread(join_new, b, "g", rebalance=5000)
+            ra, rb = ja.result(), jb.result()
+            waited = time.monotonic() - t0
+        assert ra["generation_id"] == rb["generation_id"] == 1  # one generation for both
+        assert len(ra["members"]) == 2 and rb["members"] == [] and ra["leader"] == ra["member_id"]
+        assert waited >= 0.8, waited  # held for the initial delay (extended once by B's arrival)
+    finally:
+        assert bp.stop() == 0, bp.output()
+    assert stabilized_generations(bp.output(), "g") == [1]
+
+
+def test_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout(gb):
+    with client(gb) as a, client(gb) as b, client(gb) as c:
+        ja = join_new(a, "g", rebalance=1500)
+        jb = in_thread(join_new, b, "g", rebalance=1500)
+        wait_until(lambda: heartbeat(a, "g", 1, ja["member_id"]) == REBALANCE_IN_PROGRESS, what="rebalance")
+        join(a, "g", ja["member_id"], rebalance=1500)
+        jb = jb.result()
+        assert jb["generation_id"] == 2
+        # C arrives; A rejoins, B stays silent (no heartbeat, no JoinGroup)
+        jc = in_thread(join_new, c, "g", rebalance=1500)
+        wait_until(lambda: heartbeat(a, "g", 2, ja["member_id"]) == REBALANCE_IN_PROGRESS, what="rebalance")
+        ra = join(a, "g", ja["member_id"], rebalance=1500)
+        rc = jc.result()
+        assert ra["generation_id"] == rc["generation_id"] == 3
+        assert sorted(m["member_id"] for m in ra["members"]) == sorted([ja["member_id"], rc["member_id"]])
+        assert heartbeat(b, "g", 2, jb["member_id"]) == UNKNOWN_MEMBER_ID
+    assert f"Group g removed dynamic members who haven't joined: ['{jb['member_id']}']" in gb.output()
