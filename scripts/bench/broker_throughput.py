@@ -57,6 +57,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_pressure() -> float | None:
+    """Linux PSI: share of the last 10 s in which runnable tasks waited for a CPU (other load)."""
+    try:
+        line = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+        return float(line.split("avg10=")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def produce(bs: str, topic: str, n: int, size: int) -> float:
     from confluent_kafka import Producer
 
@@ -210,6 +219,7 @@ def main() -> int:
                     "(default: a temporary directory under $TMPDIR, i.e. the disk)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    psi_start = cpu_pressure()  # load from elsewhere, before we start anything
     tmp = Path(tempfile.mkdtemp(prefix="broker-bench-", dir=args.log_dir))
     port = free_port()
     broker = start_broker(tmp, port)
@@ -230,6 +240,7 @@ def main() -> int:
         cpu2 = cpu_seconds(broker.pid)
         k_s = consume_kcat(bs, "bench", args.records + 1) if have_kcat else float("nan")
         cpu3 = cpu_seconds(broker.pid)
+        psi_before_latency = cpu_pressure()
         p99, p50 = latency_p99(bs, "latency", args.rate, args.latency_seconds, args.record_bytes, args.linger_ms)
     finally:
         broker.send_signal(signal.SIGTERM)
@@ -249,7 +260,7 @@ def main() -> int:
            "iperf3_MBps": round(ip, 1), "p99_ms": round(p99, 2), "p50_ms": round(p50, 2),
            "broker_cpu_produce": round((cpu1 - cpu0) / p_s, 2), "broker_cpu_consume": round((cpu3 - cpu2) / k_s, 2),
            "broker_cpu_consume_python": round((cpu2 - cpu1) / c_s, 2),
-           "latency_rate": args.rate, "linger_ms": args.linger_ms, "log_dir": str(tmp), "produce_s": round(p_s, 2), "consume_s": round(c_s, 2)}
+           "latency_rate": args.rate, "cpu_pressure_at_start": psi_start, "cpu_pressure_before_latency": psi_before_latency, "linger_ms": args.linger_ms, "log_dir": str(tmp), "produce_s": round(p_s, 2), "consume_s": round(c_s, 2)}
     res["produce_vs_iperf3"] = round(res["produce_MBps"] / ip, 3) if ip == ip else None
     res["consume_vs_iperf3"] = round(res["consume_MBps"] / ip, 3) if ip == ip else None
     print(f"produce  {res['produce_MBps']:8.1f} MB/s  ({res['produce_vs_iperf3']} of iperf3)   goal >= 200  (best of the two:)")
@@ -261,6 +272,9 @@ def main() -> int:
     print(f"broker CPU (cores busy): produce {res['broker_cpu_produce']}, consume {res['broker_cpu_consume']} "
           f"(kcat), {res['broker_cpu_consume_python']} (Python consumer)")
     print(f"latency  p99 {res['p99_ms']} ms, p50 {res['p50_ms']} ms at {args.rate} records/s acks=1   goal p99 < 10")
+    if psi_start is not None:
+        print(f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), {psi_before_latency}% before "
+              f"the latency run — the share of time runnable tasks waited for a CPU")
     if args.json:
         print(json.dumps(res))
     return 0
