@@ -9,7 +9,8 @@ from pyroute2.netlink.rtnl import RTM_NEWADDR, RTM_NEWROUTE
 from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
-from netlab.kernel.rtnl import CREATE, Rtnl
+from netlab.kernel import templates
+from netlab.kernel.rtnl import CREATE, Rtnl, encode_request
 
 RT_TABLE_MAIN = 254
 RTPROT_STATIC = 4
@@ -31,11 +32,73 @@ def address_request(index: int, cidr: str) -> tuple:
     return msg, RTM_NEWADDR, CREATE
 
 
+_templates = templates.TemplateCache()
+S = templates.IP4_SENTINELS
+N = templates.INT_SENTINELS
+
+
+def address_bytes(index: int, cidr: str) -> bytearray:
+    iface = ipaddress.ip_interface(cidr)
+    if iface.version != 4:
+        return bytearray(encode_request(*address_request(index, cidr)))
+    prefix = iface.network.prefixlen
+    broadcast = prefix < 31
+
+    def make() -> templates.Template:
+        sentinels = {"index": ("u32", N[0]), "local": ("ip4", S[0]), "address": ("ip4", S[1])}
+        if broadcast:
+            sentinels["brd"] = ("ip4", S[2])
+
+        def encode(v: dict) -> bytes:
+            msg, mtype, flags = address_request(v["index"], f"{S[0]}/{prefix}")
+            attrs = [("IFA_LOCAL", v["local"]), ("IFA_ADDRESS", v["address"])]
+            if broadcast:
+                attrs.append(("IFA_BROADCAST", v["brd"]))
+            msg["attrs"] = attrs
+            return encode_request(msg, mtype, flags)
+
+        return templates.build(encode, sentinels)
+
+    template = _templates.get(("addr4", prefix), make)
+    if template is None:
+        return bytearray(encode_request(*address_request(index, cidr)))
+    ip = str(iface.ip)
+    return template.render({"index": index, "local": ip, "address": ip, "brd": str(iface.network.broadcast_address)})
+
+
 def add_address(r: Rtnl, ifname: str, cidr: str) -> None:
-    r.request(*address_request(r.link_index(ifname), cidr))
+    r.request_raw(address_bytes(r.link_index(ifname), cidr))
 
 
 def add_route(r: Rtnl, dst: str, gateway: str | None = None, dev_index: int | None = None) -> None:
+    r.request_raw(route_bytes(dst, gateway, dev_index))
+
+
+def route_bytes(dst: str, gateway: str | None = None, dev_index: int | None = None) -> bytearray:
+    v4 = (gateway is None or ":" not in gateway) and (dst == "default" or ipaddress.ip_network(dst, strict=False).version == 4)
+    if not v4:
+        return bytearray(encode_request(*route_request(dst, gateway, dev_index)))
+    net = None if dst == "default" else ipaddress.ip_network(dst, strict=False)
+    shape = ("route4", None if net is None else net.prefixlen, gateway is not None, bool(dev_index))
+
+    def make() -> templates.Template:
+        sentinels: dict = {}
+        if net is not None:  # the sentinel must survive being masked to its network address
+            sentinels["dst"] = ("ip4", str(ipaddress.ip_network(f"{S[0]}/{net.prefixlen}", strict=False).network_address))
+        if gateway:
+            sentinels["gw"] = ("ip4", S[1])
+        if dev_index:
+            sentinels["oif"] = ("u32", N[0])
+        sentinel_dst = "default" if net is None else f"{sentinels['dst'][1]}/{net.prefixlen}"
+        return templates.build(lambda v: encode_request(*route_request(sentinel_dst, v.get("gw"), v.get("oif"))), sentinels)
+
+    template = _templates.get(shape, make)
+    if template is None:
+        return bytearray(encode_request(*route_request(dst, gateway, dev_index)))
+    return template.render({"dst": None if net is None else str(net.network_address), "gw": gateway, "oif": dev_index})
+
+
+def route_request(dst: str, gateway: str | None = None, dev_index: int | None = None) -> tuple:
     if dst == "default":
         family = socket.AF_INET6 if gateway and ":" in gateway else socket.AF_INET
         prefix, net = 0, None
@@ -58,4 +121,4 @@ def add_route(r: Rtnl, dst: str, gateway: str | None = None, dev_index: int | No
     if dev_index:
         attrs.append(("RTA_OIF", dev_index))
     msg["attrs"] = attrs
-    r.request(msg, RTM_NEWROUTE, CREATE)
+    return msg, RTM_NEWROUTE, CREATE

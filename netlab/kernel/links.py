@@ -17,7 +17,8 @@ from pyroute2.netlink.rtnl import RTM_NEWLINK
 from pyroute2.netlink.rtnl.ifinfmsg import IFF_UP, IFT_NO_PI, IFT_TAP, IFT_TUN, ifinfmsg
 from pyroute2.netlink.rtnl.ifinfmsg.tuntap import TUNSETIFF, TUNSETPERSIST
 
-from netlab.kernel.rtnl import CHANGE, CREATE, Rtnl
+from netlab.kernel import templates
+from netlab.kernel.rtnl import CHANGE, CREATE, Rtnl, encode_request
 
 NLM_F_ECHO = 0x08
 IFLA_LINK = 5
@@ -86,6 +87,46 @@ def veth_request(
     return _linkmsg(attrs, up=a_up), RTM_NEWLINK, CREATE
 
 
+_veth_templates = templates.TemplateCache()
+
+
+def veth_bytes(
+    a_ifname: str,
+    b_ifname: str,
+    b_netns_fd: int | None,
+    a_master_index: int | None = None,
+    mtu: int | None = None,
+    a_up: bool = False,
+) -> bytearray:
+    """The encoded veth request (NLM_F_ECHO), from a per-shape template when possible."""
+    shape = (len(a_ifname.encode()), len(b_ifname.encode()), b_netns_fd is not None, bool(a_master_index), bool(mtu), a_up)
+    sentinels: dict = {"a": ("name", "Q" * shape[0]), "b": ("name", "Z" * shape[1])}
+    if b_netns_fd is not None:
+        sentinels["fd"] = ("u32", templates.INT_SENTINELS[0])
+    if a_master_index:
+        sentinels["master"] = ("u32", templates.INT_SENTINELS[1])
+    if mtu:
+        sentinels["mtu"] = ("mtu", None)  # MTU appears twice (both ends): no template
+
+    def make() -> templates.Template:
+        if mtu:
+            raise templates.TemplateError("mtu")
+        return templates.build(
+            lambda v: encode_request(*_with_echo(veth_request(v["a"], v["b"], v.get("fd"), v.get("master"), None, a_up))),
+            sentinels,
+        )
+
+    template = _veth_templates.get(shape, make)
+    if template is None:
+        return bytearray(encode_request(*_with_echo(veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up))))
+    return template.render({"a": a_ifname, "b": b_ifname, "fd": b_netns_fd, "master": a_master_index})
+
+
+def _with_echo(request: tuple) -> tuple:
+    msg, mtype, flags = request
+    return msg, mtype, flags | NLM_F_ECHO
+
+
 def make_veth(
     r: Rtnl,
     a_ifname: str,
@@ -99,8 +140,7 @@ def make_veth(
     """Create the pair from `r`'s namespace; `b_rtnl` (the peer namespace's socket) learns
     the peer's ifindex from the echo, saving a lookup per container. `a_up`: the A end comes
     up in the same request (used for bridge ports, which carry no address)."""
-    msg, mtype, flags = veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up)
-    echoed = _echoed_link(r.request(msg, mtype, flags | NLM_F_ECHO))
+    echoed = _echoed_link(r.request_raw(veth_bytes(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up)))
     if echoed:
         r.remember(a_ifname, echoed[0])
         if echoed[1]:

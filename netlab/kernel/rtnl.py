@@ -67,13 +67,18 @@ class Rtnl:
         msg.encode()
         return self._seq, bytes(msg.data)
 
-    def send_many(self, requests: list[tuple[object, int, int]]) -> list[list[bytes]]:
-        """Send (msg, type, flags) requests in one write; return each one's reply payloads.
-
-        Raises KernelError for the first request the kernel refused (with `.index` set)."""
+    def send_many(self, requests: list) -> list[list[bytes]]:
+        """Send requests in one write; return each one's reply payloads. A request is
+        (msg, type, flags) or an already encoded message (bytearray; its sequence number
+        is set here). Raises KernelError for the first request the kernel refused."""
         seqs, chunks = [], []
-        for msg, msg_type, flags in requests:
-            seq, data = self._encode(msg, msg_type, flags)
+        for request in requests:
+            if isinstance(request, bytearray):
+                self._seq += 1
+                struct.pack_into("=I", request, 8, self._seq)
+                seq, data = self._seq, request
+            else:
+                seq, data = self._encode(*request)
             seqs.append(seq)
             chunks.append(data)
         self.sock.sendall(b"".join(chunks))
@@ -106,6 +111,9 @@ class Rtnl:
 
     def request(self, msg, msg_type: int, flags: int = CHANGE) -> list[bytes]:
         return self.send_many([(msg, msg_type, flags)])[0]
+
+    def request_raw(self, data: bytearray) -> list[bytes]:
+        return self.send_many([data])[0]
 
     # -- lookups -------------------------------------------------------------------------
     def link_index(self, ifname: str) -> int:
@@ -149,3 +157,13 @@ def _ext_ack_text(body: bytes, flags: int) -> str:
             return body[offset + 4 : offset + nla_len].split(b"\0", 1)[0].decode(errors="replace")
         offset += (nla_len + 3) & ~3
     return ""
+
+
+def encode_request(msg, msg_type: int, flags: int) -> bytes:
+    """pyroute2's encoding of a request (sequence number 0), for templates."""
+    msg["header"]["type"] = msg_type
+    msg["header"]["flags"] = flags
+    msg["header"]["sequence_number"] = 0
+    msg["header"]["pid"] = 0
+    msg.encode()
+    return bytes(msg.data)
