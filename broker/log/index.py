@@ -46,6 +46,9 @@ class _IndexFile:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def entry_count(self) -> int:
+        return len(self._keys)
+
     def _read_entries(self) -> list[tuple[int, int]]:
         size = os.fstat(self._fd).st_size
         esize = self.entry.size

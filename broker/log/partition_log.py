@@ -201,7 +201,8 @@ class PartitionLog:
                 offset = last + 1
             self._write(buf, entries, first, offset - 1, max_ts, leader_epoch)
             count = offset - first
-            self._after_append(count, now)
+            if self._flush_policy:
+                self._after_append(count, now)
             return AppendInfo(first, offset - 1, max_ts, offset_of_max, now if log_append else -1, count, len(batches))
 
     def append_as_follower(self, records: bytes | bytearray | memoryview) -> AppendInfo:
@@ -224,7 +225,8 @@ class PartitionLog:
                 prev_next = h.next_offset
             first = batches[0][1].base_offset
             self._write(buf, entries, first, prev_next - 1, max_ts, batches[-1][1].partition_leader_epoch)
-            self._after_append(prev_next - first, self.clock())
+            if self._flush_policy:
+                self._after_append(prev_next - first, self.clock())
             return AppendInfo(first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches))
 
     def _validate(self, buf: bytes | bytearray, *, from_client: bool) -> list[tuple[int, BatchHeader]]:
@@ -273,6 +275,10 @@ class PartitionLog:
             self._leader_epochs.append((epoch, first))
             ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, self._leader_epochs)
 
+    @property
+    def _flush_policy(self) -> bool:
+        return self.config.flush_messages is not None or self.config.flush_ms is not None
+
     def _after_append(self, count: int, now: int) -> None:
         self._unflushed_messages += count
         cfg = self.config
@@ -316,8 +322,8 @@ class PartitionLog:
         if (
             seg.size > cfg.segment_bytes - incoming
             or waited > cfg.roll_ms
-            or len(seg.index) >= cfg.segment_index_bytes // 8  # offset index full
-            or len(seg.time_index) >= cfg.segment_index_bytes // 12  # time index full
+            or seg.index.entry_count() >= cfg.segment_index_bytes // 8  # offset index full
+            or seg.time_index.entry_count() >= cfg.segment_index_bytes // 12  # time index full
             or last_offset - seg.base_offset > _MAX_RELATIVE_OFFSET
         ):
             return self.roll(first_offset)

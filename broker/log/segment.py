@@ -211,7 +211,9 @@ class LogSegment:
     def _index_batch(self, pos: int, last_offset: int, max_ts: int, size: int) -> None:
         # Kafka's LogSegment.append: index a batch once more than index.interval.bytes were
         # written since the previous entry; the time index records the max timestamp so far.
-        self._note_timestamp(max_ts, last_offset)
+        if max_ts > self.max_timestamp:
+            self.max_timestamp = max_ts
+            self.offset_of_max_timestamp = last_offset
         if self.bytes_since_last_index_entry > self.index_interval_bytes:
             self.index.append(last_offset, pos)
             self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
