@@ -83,12 +83,14 @@ def _resolve(v: Vantage, hp: HostPort, stage: str) -> tuple[Stage, list[str]]:
 
 def _connect(world: World, v: Vantage, hp: HostPort, addrs: list[str], stage: str) -> tuple[Stage, Landing]:
     landing = None
+    tried: list[dict] = []
     for addr in addrs:  # clients try the addresses in order
         landing = land(world, v.node, addr, hp.port)
         if landing.kind in (LISTENER, DEAD_FORWARD):
-            return Stage(stage, str(hp), True, None, 0.0, {"address": addr, "landing": _where(landing)}), landing
-    text = UNREACHABLE_TEXT if landing.kind == UNREACHABLE else REFUSED_TEXT
-    return Stage(stage, str(hp), False, text, 0.0, {"landing": _where(landing)}), landing
+            return Stage(stage, str(hp), True, None, 0.0,
+                         {"address": addr, "tried": tried, "landing": _where(landing)}), landing
+        tried.append({"address": addr, "error": UNREACHABLE_TEXT if landing.kind == UNREACHABLE else REFUSED_TEXT})
+    return Stage(stage, str(hp), False, tried[-1]["error"], 0.0, {"tried": tried, "landing": _where(landing)}), landing
 
 
 def _where(landing: Landing) -> str:
