@@ -335,3 +335,55 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
         assert re.search(r"durable\s+0\s+4\s+10\s+6", tool.stdout), tool.stdout
     finally:
         assert bp.stop() == 0, bp.output()
+
+
+@pytest.mark.parametrize("strategy", ["cooperative-sticky", "roundrobin"])
+def test_confluent_assignors_are_relayed_opaquely(gb, strategy):
+    """The broker never reads assignments: librdkafka's incremental cooperative protocol (two
+    rebalances, only moved partitions revoked) works as well as an eager assignor."""
+    from confluent_kafka import Consumer
+    create_topic(gb, "six", 6)
+    group = f"assignor-{strategy}"
+    owned: dict[int, set[int]] = {}
+    revoked: dict[int, set[int]] = {}
+    cooperative = strategy == "cooperative-sticky"
+
+    def member(i: int) -> Consumer:
+        c = Consumer({"bootstrap.servers": gb.bootstrap, "group.id": group, "session.timeout.ms": SESSION_MS,
+                      "heartbeat.interval.ms": 300, "partition.assignment.strategy": strategy})
+        owned[i], revoked[i] = set(), set()
+
+        def on_assign(cons, parts):
+            owned[i] |= {p.partition for p in parts}
+            if cooperative:
+                cons.incremental_assign(parts)
+
+        def on_revoke(cons, parts):
+            owned[i] -= {p.partition for p in parts}
+            revoked[i] |= {p.partition for p in parts}
+            if cooperative:
+                cons.incremental_unassign(parts)
+        c.subscribe(["six"], on_assign=on_assign, on_revoke=on_revoke)
+        return c
+
+    cs = [member(0)]
+    try:
+        deadline = time.monotonic() + 20
+        while len(owned[0]) != 6 and time.monotonic() < deadline:
+            cs[0].poll(0.05)
+        assert owned[0] == set(range(6))
+        cs.append(member(1))
+        deadline = time.monotonic() + 30
+        while not (len(owned[0]) == len(owned[1]) == 3) and time.monotonic() < deadline:
+            for c in cs:
+                c.poll(0.05)
+        assert owned[0] | owned[1] == set(range(6)) and len(owned[0]) == len(owned[1]) == 3
+        gens = stabilized_generations(gb.output(), group)
+        if cooperative:
+            assert revoked[0] == owned[1]  # only the partitions that moved were revoked
+            assert gens == [1, 2, 3]  # revoke round, then assign round
+        else:
+            assert revoked[0] == set(range(6)) and gens == [1, 2]  # eager: everything revoked once
+    finally:
+        for c in cs:
+            c.close()
