@@ -47,7 +47,10 @@ def resolve_bind_host(host: str) -> str:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
         return ""
-    return infos[0][4][0]
+    # Java's InetAddress.getByName prefers IPv4 (java.net.preferIPv6Addresses=false), so
+    # `localhost` binds 127.0.0.1 even where getaddrinfo lists ::1 first.
+    v4 = [i for i in infos if i[0] == socket.AF_INET]
+    return (v4 or infos)[0][4][0]
 
 
 class SocketServer:
@@ -65,7 +68,7 @@ class SocketServer:
         """Bind every listener or raise BindError with Kafka's message (nothing stays bound then)."""
         for ep in endpoints:
             host = resolve_bind_host(ep.host)
-            shown = host or ep.host
+            shown = ep.host or "0.0.0.0"  # Kafka prints InetSocketAddress.getHostString: the name as given
             if not host:
                 await self.close()
                 raise BindError(f"Socket server failed to bind to {ep.host}:{ep.port}: Unresolved address.")

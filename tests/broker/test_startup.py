@@ -185,3 +185,16 @@ def test_topic_config_overrides_survive_a_restart(tmp_path):
             ("retention.ms", "123456", 1), ("segment.bytes", "1048576", 1)}
     finally:
         assert bp.stop() == 0
+
+
+def test_a_name_binds_the_one_ipv4_address_it_resolves_to(tmp_path):
+    port = free_port()
+    bp = start_broker(tmp_path, [f"listeners=PLAINTEXT://localhost:{port}"], port=port)
+    try:
+        assert f"Awaiting socket connections on localhost:{port}." in bp.output(), bp.output()
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+        with pytest.raises(OSError):  # bound to 127.0.0.1 only, not the wildcard: 127.0.0.2 is refused
+            socket.create_connection(("127.0.0.2", port), timeout=5).close()
+    finally:
+        assert bp.stop() == 0
