@@ -182,3 +182,55 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
     except ProcessLookupError:
         pass
+
+
+def pids_in_netns(netns_paths: Sequence[str]) -> list[tuple[int, int]]:
+    """(pid, start time) of every live process whose network namespace is one of these
+    (compared by device and inode, exactly — no name patterns)."""
+    wanted = set()
+    for path in netns_paths:
+        try:
+            st = os.stat(path)
+            wanted.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+    found = []
+    if not wanted:
+        return found
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            st = os.stat(f"/proc/{entry}/ns/net")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in wanted:
+            start = proc_starttime(int(entry))
+            if start is not None:
+                found.append((int(entry), start))
+    return found
+
+
+def stop_pids(pids: Sequence[tuple[int, int]], timeout: float = 2.0) -> list[int]:
+    """SIGTERM each (pid, start time) still alive, SIGKILL after `timeout`; returns the killed."""
+    live = [p for p in pids if alive(*p)]
+    for pid, _start in live:
+        _kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while live and time.monotonic() < deadline:
+        live = [p for p in live if alive(*p)]
+        if live:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+    for pid, start in live:
+        if alive(pid, start):
+            _kill(pid, signal.SIGKILL)
+    return [pid for pid, _ in live]
+
+
+def _kill(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass

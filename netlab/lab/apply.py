@@ -206,6 +206,7 @@ class _Applier:
                 try:
                     fd = nsfs.create(step.netns, claimed=True)
                     r = Rtnl()
+                    r.remember("lo", 1)  # loopback is ifindex 1 in every new namespace
                     links.set_up(r, "lo")
                 except OSError as exc:
                     raise StepFailed(step, exc) from exc

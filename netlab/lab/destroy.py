@@ -1,7 +1,8 @@
 """Destroy a lab from its journal alone (no topology file needed).
 
 Order: stop the lab's processes (SIGTERM, bounded wait, SIGKILL; only pids whose recorded
-start time still matches), delete its namespaces by exact name (their veths, bridges, taps,
+start time still matches), then any other process still inside one of its namespaces
+(matched by namespace inode), delete its namespaces by exact name (their veths, bridges, taps,
 vxlans die with them), remove the /etc/netns/<netns>/ directories it wrote, then the lab
 directory. Everything the journal names is treated as "may exist", so this works after a
 kill -9 of `up` half way, after a process died, and when run twice.
@@ -56,6 +57,12 @@ def destroy(lab: str) -> Destroyed:
         pidfiles |= set(paths.pids.glob("*.pid"))
     result.processes_stopped = sum(1 for p in pidfiles if (rec := processes.read_pidfile(p)) and processes.alive(*rec))
     result.processes_killed = processes.stop_many(sorted(pidfiles))
+    # Anything else still running inside the lab's nodes (a process `up` started but was
+    # killed before recording, a `netlab exec` left behind) goes too, as with `docker rm -f`.
+    residents = processes.pids_in_netns([nsfs.netns_path(ns) for ns in netns])
+    if residents:
+        result.processes_stopped += len(residents)
+        result.processes_killed += processes.stop_pids(residents)
 
     # /etc/netns removal is slow on a disk-backed /etc; overlap it with the namespaces'.
     with ThreadPoolExecutor(max_workers=4) as pool:

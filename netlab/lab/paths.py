@@ -5,6 +5,10 @@ namespaces themselves).
     plan.json       the whole compiled plan (lab, source, steps, meta) for other verbs
     topology.yaml   a copy of the source file
     logs/<node>.<name>.log   pids/<node>.<name>.pid (+ .exit)   etc/ (shell rc)
+
+Environment (tests, unusual machines): NETLAB_RUN_DIR moves the state directory;
+NETLAB_PRETEND_NOT_ROOT=1 makes root-only verbs refuse as if not root; NETLAB_FAIL_AT=kind[:n]
+injects a failure just before the n-th step of that kind is created (see lab.apply).
 """
 
 from __future__ import annotations

@@ -249,3 +249,31 @@ def test_stop_and_restart_a_process_of_a_running_lab(lab_factory, lab_name):
     finally:
         server.kill()
         server.wait()
+
+
+def test_down_stops_unrecorded_processes_inside_the_nodes(lab_factory, lab_name):
+    """A process `up` started but could not record (killed in between), or one left by
+    `netlab exec`, is found by its network namespace and stopped; nothing outside is touched."""
+    from netlab.kernel.launcher import popen_in_node
+
+    marker = secrets.token_hex(4)
+    extra = (Process(plans.ns(lab_name, "c1"), "c1", "recorded", (sys.executable, "-c", "import time; time.sleep(4000)", marker)),)
+    lab_factory(plans.bridge_lab(lab_name, containers=1, extra=extra))
+    labapi.lab_paths(lab_name).process("c1", "recorded").pidfile.unlink()  # as if killed before writing it
+    stray = popen_in_node(plans.ns(lab_name, "c1"), "c1", [sys.executable, "-c", "import time; time.sleep(4000)", marker], start_new_session=True)
+    outsider = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(4000)", marker])  # root namespace
+    try:
+        for _ in range(200):
+            if len(processes_with(marker)) >= 3:
+                break
+            time.sleep(0.01)
+        result = labapi.destroy(lab_name)
+        assert result.processes_stopped >= 2
+        stray.wait(5)
+        assert processes_with(marker) == [outsider.pid]  # only the process outside the lab survives
+        assert leftovers(lab_name) == []
+    finally:
+        outsider.kill()
+        outsider.wait()
+        if stray.poll() is None:
+            stray.kill()
