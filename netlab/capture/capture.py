@@ -198,41 +198,57 @@ class Capture:
         cooked = self.iface is None
         snaplen = self.snaplen
         captured = 0
+        limit = count if count is not None else -1
+
+        def take(data: bytes, anc: list, addr: tuple) -> bool:
+            if anc:
+                sec, nsec = _TS.unpack_from(anc[0][2])
+                ts = sec * 1_000_000_000 + nsec
+            else:
+                ts = time.time_ns()
+            wirelen = len(data)
+            if cooked:
+                data = self._cook(data, addr)
+                if data is None:
+                    return False
+                wirelen = len(data)
+            if len(data) > snaplen:
+                data = data[:snaplen]
+            sink(ts, data, wirelen)
+            return True
+
         try:
-            while not self._stop.is_set():
-                if count is not None and captured >= count:
+            try:
+                while not self._stop.is_set() and captured != limit:
+                    try:
+                        data, anc, _flags, addr = recvmsg(bufsize, cmsg_space)
+                    except BlockingIOError:
+                        timeout = 0.2
+                        if deadline is not None:
+                            timeout = min(timeout, deadline - time.monotonic())
+                            if timeout <= 0:
+                                break
+                        select.select([sock], [], [], timeout)
+                        continue
+                    except InterruptedError:
+                        continue
+                    if take(data, anc, addr):
+                        captured += 1
+                        if deadline is not None and not captured & 1023 and time.monotonic() >= deadline:
+                            break
+            except KeyboardInterrupt:
+                pass
+            # Stopped (Ctrl-C, stop(), duration): keep what the kernel already queued for us.
+            drain_until = time.monotonic() + 0.5  # under a blast, do not drain forever
+            for i in range(1_000_000):
+                if captured == limit or (not i & 255 and time.monotonic() > drain_until):
                     break
                 try:
                     data, anc, _flags, addr = recvmsg(bufsize, cmsg_space)
-                except BlockingIOError:
-                    timeout = 0.2
-                    if deadline is not None:
-                        timeout = min(timeout, deadline - time.monotonic())
-                        if timeout <= 0:
-                            break
-                    select.select([sock], [], [], timeout)
-                    continue
-                except InterruptedError:
-                    continue
-                if anc:
-                    sec, nsec = _TS.unpack_from(anc[0][2])
-                    ts = sec * 1_000_000_000 + nsec
-                else:
-                    ts = time.time_ns()
-                wirelen = len(data)
-                if cooked:
-                    data = self._cook(data, addr)
-                    if data is None:
-                        continue
-                    wirelen = len(data)
-                if len(data) > snaplen:
-                    data = data[:snaplen]
-                sink(ts, data, wirelen)
-                captured += 1
-                if deadline is not None and not captured & 1023 and time.monotonic() >= deadline:
+                except (BlockingIOError, InterruptedError):
                     break
-        except KeyboardInterrupt:
-            pass
+                if take(data, anc, addr):
+                    captured += 1
         finally:
             stats.captured = captured
             stats.seconds = time.monotonic() - start
