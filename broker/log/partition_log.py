@@ -400,13 +400,14 @@ class PartitionLog:
             segments = list(self._segments)
             i = self._segment_index(start_offset)
         for seg in segments[i:]:
+            # one segment at a time under the lock (retention may close a segment's files
+            # between yields); the caller gets them after the lock is released
             with self._lock:
+                if self._closed or seg not in self._segments:
+                    continue
                 pos = seg.translate_offset(start_offset) if seg is segments[i] else 0
-                end = seg.size
-            if pos is None:
-                continue
-            for _, h in seg.walk_headers(pos, end):
-                yield h
+                headers = [] if pos is None else [h for _, h in seg.walk_headers(pos)]
+            yield from headers
 
     def offset_for_timestamp(self, ts: int) -> tuple[int, int] | None:
         """(offset, timestamp) of the first record with timestamp >= ts, or None."""
