@@ -139,10 +139,16 @@ class BrokerNode:
             return ErrorCode.NONE, None, None
         topic_id = uuid.uuid4()
         info = TopicInfo(name, topic_id, {}, internal=name.startswith("__"))
-        for p in range(partitions):
-            self.logs.create(name, p, topic_id, configs or None)
-            info.partitions[p] = self._partition_info(p)
-            self.producers[(name, p)] = PartitionProducers()
+        try:
+            for p in range(partitions):
+                self.logs.create(name, p, topic_id, configs or None)
+                info.partitions[p] = self._partition_info(p)
+                self.producers[(name, p)] = PartitionProducers()
+        except (OSError, ValueError) as exc:  # disk trouble or a name the storage refuses
+            self.log.error(f"Error while creating log for topic {name}: {exc}")
+            if info.partitions:
+                self.logs.delete_topic(name)
+            return ErrorCode.KAFKA_STORAGE_ERROR if isinstance(exc, OSError) else ErrorCode.INVALID_TOPIC_EXCEPTION, str(exc), None
         self.metadata.put_topic(info)
         self.topic_configs[name] = dict(configs or {})
         if configs:

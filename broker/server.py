@@ -17,7 +17,7 @@ from .connection import FrameTooLarge, KafkaConnection
 from .listeners import EndPoint
 from .kafka_log import logger
 from .node import BrokerNode
-from .protocol.dispatch import RequestContext, discover
+from .protocol.dispatch import CloseConnection, RequestContext, discover
 from .protocol.frames import InvalidRequest, handle_frame
 
 _REASONS = {errno.EADDRNOTAVAIL: "Cannot assign requested address", errno.EADDRINUSE: "Address already in use",
@@ -107,6 +107,10 @@ class SocketServer:
                 chunks = await handle_frame(self.registry, frame, lambda h, v: make_ctx(conn, h, v))
             except InvalidRequest as exc:
                 self.log.info(f"Closing socket connection to /{conn.peer[0]} due to invalid request: {exc}")
+                conn.close()
+                return
+            except CloseConnection as exc:
+                self.log.info(f"Closing socket connection to /{conn.peer[0]}: {exc}")
                 conn.close()
                 return
             except Exception:

@@ -4,7 +4,7 @@ append."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.dispatch import Api, CloseConnection, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
 
@@ -63,8 +63,12 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                 node.log.debug(f"Produce to {topic['name']}-{p['index']} from {ctx.client_id} failed: "
                                f"{res.error.name} {res.message or ''}")
         responses.append({"name": topic["name"], "partition_responses": parts})
-    if acks == 0:
-        return None  # acks=0: the client expects no response at all
+    if acks == 0:  # the client expects no response at all; on an error Kafka closes the connection
+        failed = [(t["name"], p["index"], p["error_code"]) for t in responses for p in t["partition_responses"]
+                  if p["error_code"] != ErrorCode.NONE]
+        if failed:
+            raise CloseConnection(f"acks=0 produce failed for {', '.join(f'{t}-{i}: {ErrorCode(c).name}' for t, i, c in failed)}")
+        return None
     return {"responses": responses, "throttle_time_ms": 0}
 
 

@@ -28,6 +28,11 @@ class RequestContext:
     controller_listener: bool = False
 
 
+class CloseConnection(Exception):
+    """Raised by a handler to close the connection without a response (Kafka does this when an
+    acks=0 produce fails, so the producer notices and refreshes its metadata)."""
+
+
 Handler = Callable[[RequestContext, dict], Awaitable["dict | None"]]
 
 

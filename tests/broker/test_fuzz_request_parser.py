@@ -2,8 +2,8 @@
 
 - every API/version decoder on arbitrary bytes and on mutated valid requests: it either decodes or
   raises DecodeError, nothing else;
-- whole frames through `handle_frame` against a real BrokerNode (real log dir): an answer or
-  InvalidRequest (the connection is closed), never another exception;
+- whole frames through `handle_frame` against a real BrokerNode (real log dir): an answer,
+  InvalidRequest or CloseConnection (the connection is closed), never another exception;
 - the connection's framing: any split of a byte stream into reads yields the same frames.
 """
 
@@ -18,7 +18,7 @@ from kafka.protocol.metadata import MetadataRequest
 from kafka.protocol.producer import ProduceRequest
 
 from broker.connection import KafkaConnection
-from broker.protocol.dispatch import discover
+from broker.protocol.dispatch import CloseConnection, discover
 from broker.protocol.frames import InvalidRequest, handle_frame
 from broker.protocol.types import DecodeError, Reader
 
@@ -104,7 +104,7 @@ def test_handle_frame_answers_or_rejects(node, frame):
 
     try:
         asyncio.run(handle_frame(REG, memoryview(frame), make_ctx))
-    except InvalidRequest:
+    except (InvalidRequest, CloseConnection):  # both close just this connection
         pass
 
 

@@ -153,6 +153,15 @@ def test_acks_zero_gets_no_response_and_order_is_kept(rc):
     assert (r.error_code, r.base_offset) == (0, 2)
 
 
+def test_failed_acks_zero_produce_closes_the_connection(edge_broker, rc):
+    bad = bytearray(batch([b"x"]))
+    bad[-1] ^= 1
+    create(rc, "acks0-bad")
+    assert produce(rc, "acks0-bad", bytes(bad), acks=0) is None
+    assert rc.closed_by_peer()  # Kafka's way of telling an acks=0 producer that something failed
+    assert "acks=0 produce failed for acks0-bad-0: CORRUPT_MESSAGE" in edge_broker.output()
+
+
 def test_idempotent_producer_sequences(rc):
     ip = rc.request(InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60000, version=1), 1)
     assert ip.error_code == 0 and ip.producer_id >= 0
