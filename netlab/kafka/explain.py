@@ -10,8 +10,7 @@ advertised_not_kafka, client_failed.
 from __future__ import annotations
 
 from .clients import ClientResult
-from .results import (ADVERTISED_API_VERSIONS, ADVERTISED_CONNECT, ADVERTISED_RESOLVE, API_VERSIONS, CONNECT,
-                      METADATA, RESOLVE, ProbeResult, Stage, Verdict)
+from .results import API_VERSIONS, CONNECT, METADATA, RESOLVE, ProbeResult, Stage, Verdict
 from .views import DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, ListenerView, Vantage, World, land
 
 CAUSES = ("bootstrap_unresolved", "bootstrap_refused", "bootstrap_unreachable", "bootstrap_not_kafka",

@@ -28,8 +28,10 @@ CLOSED_TEXT = "not a Kafka answer: connection closed by the peer"
 
 
 def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]]) -> Finding | None:
-    """Kafka's SocketServer bind outcome for one listener inside its node (None = it binds)."""
+    """Kafka's SocketServer bind outcome for one listener inside its node (None = it binds).
+    Messages show the host as configured (Java's InetSocketAddress.getHostString)."""
     host, port = listener.bind_host, listener.bind_port
+    shown = host or "0.0.0.0"
     if host in WILDCARDS:
         addr = "0.0.0.0"
     else:
@@ -39,11 +41,11 @@ def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]
         addr = addrs[0]
         if not node.owns(addr):
             return Finding(BIND_EXCEPTION,
-                           f"Socket server failed to bind to {addr}:{port}: Cannot assign requested address.")
+                           f"Socket server failed to bind to {shown}:{port}: Cannot assign requested address.")
     clash = port != 0 and ((addr, port) in taken or ("0.0.0.0", port) in taken or
                            (addr == "0.0.0.0" and any(p == port for _, p in taken)))
     if clash:
-        return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {addr}:{port}: Address already in use.")
+        return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {shown}:{port}: Address already in use.")
     taken.add((addr, port))
     return None
 

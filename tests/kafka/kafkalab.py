@@ -19,6 +19,16 @@ from pathlib import Path
 
 from pyroute2 import NetNS, netns
 
+# The broker of the brief: INTERNAL on 127.0.0.1:29092 advertised as broker-1:29092 (a name that
+# resolves nowhere in the namespace), EXTERNAL on 127.0.0.1:9092 advertised as localhost:9092.
+TWO_LISTENERS = {
+    "node.id": "1",
+    "listeners": "INTERNAL://127.0.0.1:29092,EXTERNAL://127.0.0.1:9092",
+    "advertised.listeners": "INTERNAL://broker-1:29092,EXTERNAL://localhost:9092",
+    "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT",
+    "inter.broker.listener.name": "INTERNAL",
+}
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TWO_LISTENERS
-from kafkalab import Netns, fatal_line, run_broker_to_exit, start_broker
+from kafkalab import PYTHON, Netns, fatal_line, run_broker_to_exit, start_broker
 from netlab.kafka.predict_rules import broker_view
 from netlab.kafka.views import Vantage
 
@@ -38,18 +37,29 @@ def test_bind_failure_predicted_and_real(kafka_ns, tmp_path, case_id, props, exp
     assert fatal_line(log) == expected, log
 
 
-def test_name_of_the_node_binds_its_address(tmp_path):
-    """INTERNAL://broker-1:29092 binds broker-1's address when the node's hosts file has it."""
-    ns = Netns("named", hosts={"broker-1": "127.0.0.7"})
+@pytest.mark.parametrize("address,error", [
+    ("127.0.0.7", None),  # the name is the node's own (loopback) address: it binds there
+    ("192.168.8.133", "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
+                      "Cannot assign requested address."),
+])
+def test_a_listener_name_binds_the_address_it_resolves_to(tmp_path, address, error):
+    """INTERNAL://broker-1:29092 binds broker-1's address as the node's hosts file gives it."""
+    ns = Netns("named", hosts={"broker-1": address})
     try:
         props = {"node.id": "1", "listeners": "INTERNAL://broker-1:29092",
                  "listener.security.protocol.map": "INTERNAL:PLAINTEXT", "inter.broker.listener.name": "INTERNAL"}
-        node = Vantage("broker-1", names={"broker-1": ["127.0.0.7"]})
+        node = Vantage("broker-1", names={"broker-1": [address]})
         view = broker_view("broker-1", props, node)
-        assert view.running and view.listeners[0].advertised == "broker-1:29092"
+        assert view.start_error == error and view.listeners[0].advertised == "broker-1:29092"
+        if error is not None:
+            rc, log = run_broker_to_exit(props, tmp_path, ns.prefix)
+            assert rc == 1 and fatal_line(log) == error, log
+            return
         b = start_broker(props, tmp_path, ns.prefix)
         try:
-            assert "Awaiting socket connections on 127.0.0.7:29092." in b.output(), b.output()
+            assert "Awaiting socket connections on broker-1:29092." in b.output(), b.output()
+            cp = ns.run(PYTHON, "-m", "netlab.kafka.probe", "--bootstrap", f"{address}:29092", "--link")
+            assert cp.returncode == 0, cp.stdout + cp.stderr
         finally:
             assert b.stop() == 0
     finally:

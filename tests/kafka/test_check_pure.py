@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
+from kafkaworlds import five_brokers
 from netlab.errors import InputError
 from netlab.kafka.check import (CheckPlan, ClientCheck, Expectation, disagreements, expectation_mismatch, links_of,
                                 predict)
 from netlab.kafka.render import verdict_report, verdicts_json
 from netlab.kafka.results import Verdict
-from test_predict_pure import five_brokers
 
 
 def test_predict_covers_clients_and_links_in_plan_order():

@@ -7,8 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import TWO_LISTENERS
-from kafkalab import PYTHON
+from kafkalab import PYTHON, TWO_LISTENERS
 from netlab.kafka.explain import verdict
 from netlab.kafka.predict_rules import broker_view, predict_probe
 from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
