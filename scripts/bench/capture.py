@@ -12,7 +12,10 @@
 2. A broker in B, kcat -L/-P/-C from A, captured by netlab: real Kafka packets. They are
    replicated (new client ports per copy, so each copy is its own connection) and interleaved
    with the captured UDP packets into a --decode-packets pcap (default 1,000,000; about half
-   Kafka), which `netlab decode` reads headers-only: decode_pps (goal ≥ 50,000).
+   Kafka), which `netlab decode` reads headers-only: decode_pps (goal ≥ 50,000), next to scapy's
+   RawPcapReader merely iterating the same file (decode_vs_rawreader).
+CPU pressure (PSI some avg10) before and after is printed: other work on the machine slows the
+sender and the decoder, which the ratios absorb and the absolute numbers do not.
 
 With --json the last line is one JSON object. Everything started here is stopped by pid and the
 namespaces are deleted by the exact names made; no packet leaves the two namespaces.
@@ -242,7 +245,23 @@ def _report(linktype: int, frame: bytes, new_port: int) -> bytes:
     return bytes(b)
 
 
+def cpu_pressure() -> float | None:
+    """PSI 'some' avg10 for CPU: how contended the machine was (other work slows every number)."""
+    try:
+        first = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+        return float(first.split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def decode_speed(path: Path) -> dict:
+    # Peer, side by side: scapy's RawPcapReader only iterating the same file (no parsing at all).
+    from scapy.utils import RawPcapReader
+
+    t0 = time.perf_counter()
+    with RawPcapReader(str(path)) as reader:
+        raw_n = sum(1 for _ in reader)
+    raw_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     messages = malformed = 0
     for ev in iter_events(path, None, bodies=False):
@@ -251,7 +270,8 @@ def decode_speed(path: Path) -> dict:
     headers = time.perf_counter() - t0
     packets = sum(1 for _ in read_packets(path)[1])
     return {"decode_packets": packets, "decode_seconds": round(headers, 3), "decode_pps": round(packets / headers),
-            "decode_messages": messages, "decode_malformed": malformed}
+            "decode_messages": messages, "decode_malformed": malformed,
+            "scapy_rawreader_pps": round(raw_n / raw_seconds), "decode_vs_rawreader": round(raw_seconds / headers, 3)}
 
 
 def main() -> int:
@@ -269,6 +289,7 @@ def main() -> int:
             print(f"{tool} is not installed", file=sys.stderr)
             return 2
     tmp = Path(tempfile.mkdtemp(prefix="netlab-bench-capture-"))
+    psi_before = cpu_pressure()
     try:
         with Namespaces() as ns:
             log(f"capture: iperf3 UDP {args.pps or 'max'} pps x {args.seconds} s, netlab capture and tcpdump side by side")
@@ -280,7 +301,8 @@ def main() -> int:
         big = tmp / "decode.pcap"
         written, kafka_written = build_decode_pcap(kpcap, Path(result.pop("udp_pcap")), big, args.decode_packets)
         speed = decode_speed(big)
-        result.update(speed, decode_kafka_packets=kafka_written)
+        result.update(speed, decode_kafka_packets=kafka_written, cpu_pressure_before=psi_before,
+                      cpu_pressure_after=cpu_pressure())
         log(f"  {speed['decode_packets']} packets ({kafka_written} Kafka) decoded headers-only in "
             f"{speed['decode_seconds']} s: {speed['decode_pps']} pkt/s, {speed['decode_messages']} messages")
     finally:
