@@ -3,6 +3,7 @@
 Modules by kind of object:
 - `nsfs`      — network namespaces: create (unshare in the calling thread + bind mount at
                 /run/netns/<name>, like iproute2 but without a fork), enter, remove by exact name.
+- `templates` — per-shape byte templates of pyroute2-encoded requests (hot path of big labs).
 - `rtnl`      — a plain rtnetlink socket bound to the namespace of the thread that opened it;
                 messages are pyroute2's (ifinfmsg, ifaddrmsg, rtmsg), sent without pyroute2's
                 event loop because a lab of 200 nodes makes thousands of requests.

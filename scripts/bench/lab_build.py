@@ -45,6 +45,17 @@ def settle() -> None:
     time.sleep(SETTLE_S)
 
 
+def machine_load() -> dict:
+    """Load average and CPU pressure (PSI): other work on the machine shows up here."""
+    out: dict = {"loadavg_1m": float(Path("/proc/loadavg").read_text().split()[0])}
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0].split()
+        out["cpu_pressure_some_avg10"] = float(some[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return out
+
+
 def topology_text(lab: str, n: int) -> str:
     nodes = "".join(f"  c{i}: {{networks: [net]}}\n" for i in range(n))
     return f"lab: {lab}\nnodes:\n  host: {{}}\n{nodes}networks:\n  net: {{node: host, bridge: br0, subnet: 10.128.0.0/16, gateway: 10.128.0.1}}\n"
@@ -184,6 +195,7 @@ def main() -> int:
     n = args.nodes
     notes: list[str] = []
     nl_up, nl_down, ip_up, ip_down, mn_up, mn_down = [], [], [], [], [], []
+    load_before = machine_load()
     with tempfile.TemporaryDirectory(prefix="netlab-bench-") as tmp:
         work = Path(tmp)
         for rep in range(args.repeat):
@@ -221,6 +233,8 @@ def main() -> int:
         "mininet_up_s": med(mn_up),
         "mininet_down_s": med(mn_down),
         "notes": "; ".join(notes) or None,
+        "load_before": load_before,
+        "load_after": machine_load(),
     }
     r = result
     ratios = {
@@ -241,6 +255,7 @@ def main() -> int:
     print(f"  netlab CLI process (interpreter start + imports + up): {cli_up:.3f} s")
     print(f"  netlab/ip-batch up {ratios['netlab_vs_ipbatch_up']} (goal <= 1.0), down {ratios['netlab_vs_ipbatch_down']}")
     print(f"  mininet/netlab up {ratios['mininet_over_netlab_up']}x (goal >= 7), down {ratios['mininet_over_netlab_down']}x (goal >= 20)")
+    print(f"  machine load before/after: {load_before} / {result['load_after']}")
     if notes:
         print("  notes: " + "; ".join(notes))
     if args.json:
