@@ -22,7 +22,7 @@ from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
-from .topics import topic_name_error
+from .topics import INTERNAL_TOPICS, topic_name_error
 
 
 @dataclass
@@ -73,7 +73,7 @@ class BrokerNode:
             t.partitions[plog.partition] = self._partition_info(plog.partition)
             self._rebuild_producers(plog)
         for t in topics.values():
-            t.internal = t.name.startswith("__")
+            t.internal = t.name in INTERNAL_TOPICS
             self.metadata.put_topic(t)
 
     def _topic_configs_path(self):
@@ -138,7 +138,7 @@ class BrokerNode:
         if validate_only:
             return ErrorCode.NONE, None, None
         topic_id = uuid.uuid4()
-        info = TopicInfo(name, topic_id, {}, internal=name.startswith("__"))
+        info = TopicInfo(name, topic_id, {}, internal=name in INTERNAL_TOPICS)
         try:
             for p in range(partitions):
                 self.logs.create(name, p, topic_id, configs or None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 MAX_NAME_LENGTH = 249
+INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})  # Kafka's Topic.isInternal
 _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..protocol.dispatch import Api, CloseConnection, RequestContext
 from ..protocol.errors import ErrorCode
+from ..topics import INTERNAL_TOPICS
 from ..protocol.schema import INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
 
 KEY = 0
@@ -54,6 +55,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                 res_code, res = ErrorCode.CORRUPT_MESSAGE, None
                 parts.append({"index": p["index"], "error_code": res_code, "base_offset": -1,
                               "error_message": "no records"})
+                continue
+            if topic["name"] in INTERNAL_TOPICS:  # clients never write there; the coordinators do
+                parts.append({"index": p["index"], "error_code": ErrorCode.INVALID_TOPIC_EXCEPTION, "base_offset": -1,
+                              "error_message": f"Cannot append to internal topic {topic['name']}"})
                 continue
             res = node.append(topic["name"], p["index"], records, acks)
             parts.append({"index": p["index"], "error_code": res.error, "base_offset": res.base_offset,

@@ -268,3 +268,11 @@ def test_create_delete_describe_topics(rc):
     assert [(r.name, r.error_code) for r in resp.responses] == [("made", 0), ("never-was", 3)]
     md = rc.request(MetadataRequest(topics=None, version=1), 1)
     assert "made" not in [t.name for t in md.topics]
+
+
+def test_clients_cannot_write_internal_topics(rc):
+    assert create(rc, "__consumer_offsets", 1).error_code == 0
+    r = produce(rc, "__consumer_offsets", batch([b"forged"]))
+    assert (r.error_code, r.error_message) == (17, "Cannot append to internal topic __consumer_offsets")
+    assert create(rc, "__user_topic", 1).error_code == 0  # a leading "__" alone does not make it internal
+    assert produce(rc, "__user_topic", batch([b"fine"])).error_code == 0
