@@ -52,12 +52,19 @@ class CheckPlan:
 
 
 def links_of(world: World) -> list[LinkCheck]:
-    """Every running broker to every other running broker's inter-broker endpoint."""
+    """Every running broker to every other running broker's inter-broker endpoint, then to every
+    other KRaft voter's controller endpoint (controller.quorum.voters), as the brokers connect."""
     out = []
     for b in world.brokers:
         if b.running:
             for other, endpoint in inter_broker_targets(world, b):
                 out.append(LinkCheck(b.node, endpoint, other.node_id, other.node))
+    for b in world.brokers:
+        if b.running:
+            for vid, (host, port) in sorted(b.voters.items()):
+                if vid != b.node_id:
+                    owner = world.broker(vid)
+                    out.append(LinkCheck(b.node, f"{host}:{port}", vid, owner.node if owner else f"controller {vid}"))
     return out
 
 

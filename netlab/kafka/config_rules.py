@@ -64,6 +64,7 @@ class ListenerConfig:
     controller_listeners: list[str]
     node_id: int
     kraft: bool
+    voters: dict[int, tuple[str, int]]  # controller.quorum.voters: id -> (host, port)
 
 
 def _protocol_map(raw: str) -> dict[str, str]:
@@ -120,15 +121,15 @@ def _int(props: Mapping[str, str], key: str, default: int) -> int:
         raise AssertionError  # unreachable
 
 
-def _voters(raw: str) -> list[int]:
-    ids = []
+def _voters(raw: str) -> dict[int, tuple[str, int]]:
+    ids: dict[int, tuple[str, int]] = {}
     for entry in (x.strip() for x in raw.split(",") if x.strip()):
         ident, at, addr = entry.partition("@")
         host, colon, port = addr.rpartition(":")
         if not (at and colon and host and ident.strip().lstrip("-").isdigit() and port.isdigit()):
             _config("Invalid configuration value for controller.quorum.voters. Each entry should be in the form "
                     "`{id}@{host}:{port}`.")
-        ids.append(int(ident))
+        ids[int(ident)] = (host.strip("[]"), int(port))
     return ids
 
 
@@ -201,7 +202,7 @@ def _check(props: Mapping[str, str]) -> ListenerConfig:
                                                  f"{','.join(l_names)}")
     _require(all(e.host != "0.0.0.0" for e in advertised), "advertised.listeners cannot use the nonroutable "
                                                             "meta-address 0.0.0.0. Use a routable IP address.")
-    return ListenerConfig(listeners, advertised, pmap, inter, cln, node_id, bool(roles))
+    return ListenerConfig(listeners, advertised, pmap, inter, cln, node_id, bool(roles), voters)
 
 
 def first_config_error(props: Mapping[str, str]) -> Finding | None:

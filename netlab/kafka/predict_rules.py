@@ -64,7 +64,7 @@ def broker_view(node: str, props: Mapping[str, str], world_node: Vantage, *, hos
         a_host = None if a is None else (a.host or hostname or node)  # empty host: the node's hostname
         views.append(ListenerView(node, cfg.node_id, e.name, e.host, e.port, a_host, None if a is None else a.port,
                                   cfg.protocol_map[e.name]))
-    view = BrokerView(node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners)
+    view = BrokerView(node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners, cfg.voters)
     taken = set() if taken is None else taken
     for lst in views:
         err = bind_error(lst, world_node, taken)

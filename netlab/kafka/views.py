@@ -98,6 +98,7 @@ class BrokerView:
     listeners: list[ListenerView]
     inter_broker_listener: str | None = None
     controller_listeners: list[str] = field(default_factory=list)
+    voters: dict[int, tuple[str, int]] = field(default_factory=dict)  # KRaft controller.quorum.voters
     start_error: str | None = None  # Kafka's message when the broker does not start
 
     @property

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from kafkaworlds import five_brokers
+from kafkaworlds import add_broker, five_brokers
 from netlab.errors import InputError
 from netlab.kafka.check import (CheckPlan, ClientCheck, Expectation, disagreements, expectation_mismatch, links_of,
                                 predict)
 from netlab.kafka.render import verdict_report, verdicts_json
 from netlab.kafka.results import Verdict
+from netlab.kafka.views import world_from_networks
 
 
 def test_predict_covers_clients_and_links_in_plan_order():
@@ -67,3 +68,25 @@ def test_report_and_json():
     js = verdicts_json(vs)
     assert js[1]["from"] == "host" and js[1]["to"] == "broker:29092" and js[1]["ok"] is False
     assert js[1]["stage"] == "resolve" and js[1]["client_error"].startswith("Failed to resolve")
+
+
+def test_controller_voter_links_are_checked_too():
+    """Three KRaft nodes (broker,controller) with CONTROLLER on 9093: each reaches the other
+    voters; node 3 binds CONTROLLER to loopback, so the others cannot reach it."""
+    w = world_from_networks({"kafka-net": {f"kafka-{n}": f"10.6.0.{n + 1}" for n in (1, 2, 3)}})
+    voters = ",".join(f"{n}@kafka-{n}:9093" for n in (1, 2, 3))
+    for n in (1, 2, 3):
+        ctrl = "127.0.0.1" if n == 3 else f"kafka-{n}"
+        add_broker(w, f"kafka-{n}", {
+            "node.id": str(n), "process.roles": "broker,controller", "controller.listener.names": "CONTROLLER",
+            "controller.quorum.voters": voters, "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listeners": f"PLAINTEXT://kafka-{n}:9092,CONTROLLER://{ctrl}:9093",
+            "advertised.listeners": f"PLAINTEXT://kafka-{n}:9092"})
+    assert all(b.running for b in w.brokers) and w.brokers[0].voters[3] == ("kafka-3", 9093)
+    links = links_of(w)
+    assert len(links) == 6 + 6  # inter-broker pairs, then voter pairs
+    vs = predict(w, CheckPlan(links=links))
+    bad = [(v.from_node, v.to) for v in vs if not v.ok]
+    assert bad == [("kafka-1", "kafka-3:9093"), ("kafka-2", "kafka-3:9093")]
+    assert all(v.ok for v in vs[:6])
