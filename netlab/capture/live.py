@@ -73,7 +73,11 @@ def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story:
                 if decoder is not None:
                     emit(decoder.feed(ts, cap.linktype, data, wirelen))
                 elif opts.summary and writer is None:
-                    out(packet_summary(cap.linktype, ts, data))
+                    if opts.as_json:
+                        out(_dumps({"ts": round(ts / 1e9, 6), "len": wirelen,
+                                    "summary": packet_summary(cap.linktype, ts, data).split(" ", 1)[1]}))
+                    else:
+                        out(packet_summary(cap.linktype, ts, data))
             if done.is_set() and not queue:
                 break
             more.wait(0.1)

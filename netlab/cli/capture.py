@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         port: list[int] = typer.Option(None, "--port", "-p", help="Kafka port (repeatable); default: the lab's listener ports."),
         bpf: str = typer.Option(None, "--filter", "-f", help="BPF filter, tcpdump syntax."),
         netns: str = typer.Option(None, "--netns", help="Capture in this namespace directly (no lab)."),
-        as_json: bool = typer.Option(False, "--json", help="With --kafka: one JSON object per Kafka message."),
+        as_json: bool = typer.Option(False, "--json", help="One JSON object per packet, or per Kafka message with --kafka."),
     ) -> None:
         """Capture raw packets in a node's namespace; print, save (-w) or tell the Kafka story (--kafka)."""
         from netlab.capture.capture import Capture
@@ -75,6 +75,10 @@ def register(app: typer.Typer) -> None:
             ports=frozenset(ports or {9092}),
             detect=not port,
         )
+        from netlab.capture.kafka import bind_kafka_port
+
+        for p in opts.ports:
+            bind_kafka_port(p)  # summary lines then show Kafka headers on these ports
         cap = Capture(ns, iface, bpf)
         where = f"{ns}:{iface or 'any'}"
         print(f"capturing on {where}" + (f", writing {write}" if write else "") + " (Ctrl-C stops)", file=sys.stderr)

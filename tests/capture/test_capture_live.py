@@ -200,6 +200,14 @@ def test_cli_summary_lines_and_errors(lab, tmp_path):
     lines = stdout.splitlines()
     assert len(lines) == 3 and all("10.77.0.1:" in line and "10.77.0.2:" in line and "UDP" in line
                                    for line in lines), lines
+    proc = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "--count", "2",
+                             "--filter", "udp", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline().startswith("capturing on")
+    send(lab, a, "10.77.0.2", 2)
+    stdout, _ = proc.communicate(timeout=10)
+    objs = [json.loads(line) for line in stdout.splitlines()]
+    assert [o["len"] for o in objs] == [50, 50]  # Ethernet 14 + IP 20 + UDP 8 + "netlab-0"
+    assert all("10.77.0.2:5000" in o["summary"] for o in objs)
     bad = subprocess.run([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth9", "--count", "1"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "no interface 'eth9'" in bad.stderr
