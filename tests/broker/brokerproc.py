@@ -48,15 +48,18 @@ class BrokerProc:
 
 def start_broker(tmp: Path, overrides: list[str] | None = None, *, port: int | None = None,
                  wait_for: str = "started", prefix: list[str] | None = None, timeout: float = 15,
-                 env: dict | None = None, log_dir: Path | None = None) -> BrokerProc:
-    """Start a broker with `--no-env`, node.id=1, one PLAINTEXT listener on 127.0.0.1:<port>
+                 env: dict | None = None, log_dir: Path | None = None,
+                 properties: Path | None = None, use_env: bool = False) -> BrokerProc:
+    """Start a broker (with `--no-env` unless use_env), node.id=1, one PLAINTEXT listener on 127.0.0.1:<port>
     (unless overridden) and wait until its log says `wait_for` (or it exits)."""
     port = port or free_port()
     log_dir = log_dir or tmp / "kafka-logs"
     given = {o.split("=", 1)[0] for o in overrides or []}
     args = [] if given & {"node.id", "broker.id"} else ["node.id=1"]
     args += [f"listeners=PLAINTEXT://127.0.0.1:{port}", f"log.dirs={log_dir}"] + list(overrides or [])
-    cmd = list(prefix or []) + [PYTHON, "-m", "broker", "--no-env"]
+    cmd = list(prefix or []) + [PYTHON, "-m", "broker"] + ([str(properties)] if properties else [])
+    if not use_env:
+        cmd.append("--no-env")
     for a in args:
         cmd += ["--override", a]
     log_path = tmp / f"broker-{port}-{time.monotonic_ns()}.log"

@@ -198,3 +198,29 @@ def test_a_name_binds_the_one_ipv4_address_it_resolves_to(tmp_path):
             socket.create_connection(("127.0.0.2", port), timeout=5).close()
     finally:
         assert bp.stop() == 0
+
+
+def test_properties_file_environment_and_overrides_together(tmp_path):
+    import os
+
+    from kafka.protocol.metadata import MetadataRequest
+    from rawclient import RawClient
+
+    port = free_port()
+    props = tmp_path / "server.properties"
+    props.write_text(f"# like config/kraft/server.properties\nnode.id=1\nnum.partitions=2\n"
+                     f"listeners=PLAINTEXT://127.0.0.1:{port}\nlog.dirs={tmp_path / 'from-file'}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
+    env.update(KAFKA_NUM_PARTITIONS="3", KAFKA_CFG_DEFAULT_REPLICATION_FACTOR="1",
+               KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://localhost:{port}")
+    bp = start_broker(tmp_path, [f"log.dirs={tmp_path / 'from-override'}"], port=port, properties=props,
+                      use_env=True, env=env, log_dir=tmp_path / "from-override")
+    try:
+        md = RawClient("127.0.0.1", port).request(
+            MetadataRequest(topics=[MetadataRequest.MetadataRequestTopic(name="auto", version=4)],
+                            allow_auto_topic_creation=True, version=4), 4)
+        assert [(b.host, b.port) for b in md.brokers] == [("localhost", port)]  # from the environment
+        assert len(md.topics[0].partitions) == 3  # environment beats the file
+        assert (tmp_path / "from-override" / "auto-0").is_dir() and not (tmp_path / "from-file").exists()
+    finally:
+        assert bp.stop() == 0
