@@ -283,3 +283,14 @@ def test_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout(gb):
         assert sorted(m["member_id"] for m in ra["members"]) == sorted([ja["member_id"], rc["member_id"]])
         assert heartbeat(b, "g", 2, jb["member_id"]) == UNKNOWN_MEMBER_ID
     assert f"Group g removed dynamic members who haven't joined: ['{jb['member_id']}']" in gb.output()
+
+
+def test_member_that_never_syncs_is_removed_after_the_rebalance_timeout(gb):
+    with client(gb) as c:
+        j = join_new(c, "g", rebalance=1000)
+        assert j["generation_id"] == 1 and describe(c, "g")["group_state"] == "CompletingRebalance"
+        d = wait_until(lambda: (lambda d: d if d["group_state"] == "Empty" else None)(describe(c, "g")),
+                       timeout=5, what="pending-sync expiry")
+        assert d["members"] == []
+        assert sync(c, "g", 1, j["member_id"])["error_code"] == UNKNOWN_MEMBER_ID
+    assert f"Group g removed members who haven't sent their sync requests: ['{j['member_id']}']" in gb.output()
