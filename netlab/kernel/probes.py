@@ -1,5 +1,10 @@
 """Which kernel features can this machine make? Probed for real in a scratch namespace.
 
+Features found present are remembered for the rest of the boot (/run/netlab/.features.json,
+keyed by /proc/sys/kernel/random/boot_id): a feature cannot disappear without a reboot
+(modules here are built in or loaded; they are not unloaded under us), while a missing one
+is probed again every time (a module may have been loaded since).
+
 `missing_features(features)` creates one scratch namespace (`netlab-probe-<pid>-<n>`, removed by
 that exact name afterwards), tries to make one object of each requested kind in it and returns
 {feature: kernel's reason} for those it could not make. Nothing outside the scratch namespace
@@ -9,7 +14,9 @@ is touched. Known features: netns veth bridge tun tap vxlan vlan bond macvlan du
 from __future__ import annotations
 
 import itertools
+import json
 import os
+from pathlib import Path
 from typing import Callable, Iterable
 
 from pyroute2.netlink.rtnl import RTM_NEWLINK
@@ -65,8 +72,50 @@ PROBES: dict[str, Callable[[Rtnl], None]] = {
 }
 
 
-def missing_features(features: Iterable[str]) -> dict[str, str]:
-    wanted = sorted(set(features))
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _cache_path() -> Path:
+    return Path(os.environ.get("NETLAB_RUN_DIR", "/run/netlab")) / ".features.json"
+
+
+def _known_present() -> set[str]:
+    try:
+        data = json.loads(_cache_path().read_text())
+    except (OSError, ValueError):
+        return set()
+    if data.get("boot_id") != _boot_id() or data.get("kernel") != os.uname().release:
+        return set()
+    return set(data.get("present") or [])
+
+
+def _remember_present(present: set[str]) -> None:
+    path = _cache_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".features.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"boot_id": _boot_id(), "kernel": os.uname().release, "present": sorted(present)}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache only
+
+
+def missing_features(features: Iterable[str], use_cache: bool = True) -> dict[str, str]:
+    known = _known_present() if use_cache else set()
+    wanted = sorted(set(features) - known)
+    if not wanted:
+        return {}
+    missing = _probe(wanted)
+    if use_cache:
+        _remember_present(known | {f for f in wanted if f not in missing and f in PROBES or f == "netns"} - set(missing))
+    return missing
+
+
+def _probe(wanted: list[str]) -> dict[str, str]:
 
     def work() -> dict[str, str]:
         missing: dict[str, str] = {}

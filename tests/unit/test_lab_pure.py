@@ -100,3 +100,17 @@ def test_kernel_order_keeps_per_namespace_order_and_starts_early():
         assert [s for s in ordered if ns in step_namespaces(s)] == [s for s in plan_steps if ns in step_namespaces(s)]
     # a's address, up and route no longer wait for b's namespace and veth
     assert ordered.index(plan_steps[8]) < ordered.index(plan_steps[2])
+
+
+def test_feature_cache_keeps_only_present_features_of_this_boot(tmp_path, monkeypatch):
+    import json as _json
+
+    from netlab.kernel import probes
+
+    monkeypatch.setenv("NETLAB_RUN_DIR", str(tmp_path))
+    probes._remember_present({"veth", "bridge"})
+    assert probes._known_present() == {"veth", "bridge"}
+    data = _json.loads((tmp_path / ".features.json").read_text())
+    data["boot_id"] = "another-boot"
+    (tmp_path / ".features.json").write_text(_json.dumps(data))
+    assert probes._known_present() == set()  # a reboot forgets everything
