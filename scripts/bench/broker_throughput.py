@@ -217,6 +217,7 @@ def main() -> int:
                     "(5 = librdkafka's default)")
     ap.add_argument("--log-dir", type=Path, default=None, help="parent of the broker's log.dirs "
                     "(default: a temporary directory under $TMPDIR, i.e. the disk)")
+    ap.add_argument("--iperf-seconds", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     psi_start = cpu_pressure()  # load from elsewhere, before we start anything
@@ -250,7 +251,7 @@ def main() -> int:
             broker.kill()
             broker.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    ip = iperf3()
+    ip = iperf3(args.iperf_seconds)
     total = args.records * args.record_bytes
     res = {"records": args.records, "record_bytes": args.record_bytes,
            "produce_MBps": round(max(total / p_s, total / pk_s) / MB, 1) if have_kcat else round(total / p_s / MB, 1),
