@@ -229,3 +229,29 @@ def test_fetch_waiting_on_a_deleted_topic_answers_at_once(broker):
     assert rc.request(DeleteTopicsRequest(topic_names=["doomed"], timeout_ms=1000, version=4), 4).responses[0].error_code == 0
     t.join(25)
     assert box["p"].error_code == 3 and box["s"] < 20
+
+
+def test_admin_clients_create_describe_delete(broker):
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+    from kafka.admin import KafkaAdminClient, NewTopic as KNewTopic
+
+    bs = broker.bootstrap
+    a = AdminClient({"bootstrap.servers": bs})
+    for f in a.create_topics([NewTopic("adm", 3, 1, config={"retention.ms": "5000"})]).values():
+        assert f.result(15) is None
+    assert len(a.list_topics(timeout=10).topics["adm"].partitions) == 3
+    (cfg,) = [f.result(10) for f in a.describe_configs([ConfigResource("topic", "adm")]).values()]
+    assert cfg["retention.ms"].value == "5000" and cfg["cleanup.policy"].value == "delete"
+    k = KafkaAdminClient(bootstrap_servers=bs)
+    try:
+        from kafka.errors import TopicAlreadyExistsError
+
+        with pytest.raises(TopicAlreadyExistsError, match="Topic 'adm' already exists."):
+            k.create_topics([KNewTopic("adm", 1, 1)])
+        assert "adm" in k.list_topics()
+        assert k.describe_cluster()["brokers"][0]["port"] == broker.port
+    finally:
+        k.close()
+    for f in a.delete_topics(["adm"]).values():
+        assert f.result(15) is None
+    assert "adm" not in a.list_topics(timeout=10).topics
