@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .listeners import (DEFAULT_PROTOCOL_MAP, ConfigException, EndPoint, RequirementFailed,
+from .listeners import (ConfigException, EndPoint, RequirementFailed,
                         parse_endpoints, parse_protocol_map, require, validate_listener_list)
 
 __all__ = ["KafkaConfig", "ConfigException", "RequirementFailed", "SETTINGS"]

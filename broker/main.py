@@ -17,7 +17,6 @@ from . import kafka_log
 from .cluster.metadata import BrokerEndpoint
 from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
 from .kafka_log import logger
-from .listeners import EndPoint
 from .server import BindError, SocketServer
 
 CHECKPOINT_INTERVAL_S = 60.0
