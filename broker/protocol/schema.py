@@ -11,6 +11,7 @@ opaque here and never re-encoded.
 
 from __future__ import annotations
 
+import threading
 import uuid as _uuid
 from dataclasses import dataclass, field as _dc_field
 from typing import Any, Callable
@@ -162,8 +163,8 @@ class Struct(Type):
             lay = self._by_version[key] = (plain, tagged)
         return lay
 
-    # Structs nested in a message share the message's version through a context variable-free
-    # trick: Message.decode sets `_ctx_version` on the module-level holder below.
+    # Structs nested in a message share the message's version: Message.decode/encode set
+    # `_ctx.version` (thread-local, below) before coding.
     def read(self, r: Reader, flex: bool, nullable: bool = False) -> dict:
         v = _ctx.version
         plain, tagged = self._layout(v, flex)
@@ -211,11 +212,13 @@ class Struct(Type):
                     w.put(c)
 
 
-class _Ctx:
+class _Ctx(threading.local):
     version = 0
 
 
-_ctx = _Ctx()  # the version being coded; the broker codes one message at a time per thread
+# The version being coded. Nested structs read it instead of threading it through every call;
+# thread-local so netlab's probes may code messages from several threads at once.
+_ctx = _Ctx()
 
 
 @dataclass
