@@ -521,3 +521,21 @@ class GroupCoordinator(OffsetsAndInspection):
             self._remove_member(g, m, f"removing member {member_id} on LeaveGroup")
             out.append(E.NONE)
         return E.NONE, out
+
+    # --- shutdown ---
+    def shutdown(self) -> None:
+        """Stop every timer and answer waiting JoinGroup/SyncGroup requests with NOT_COORDINATOR
+        (what Kafka answers when it unloads a group), so their connections can close cleanly."""
+        for g in self.groups.values():
+            for timer in [g.join_timer, g.sync_timer, *g.pending_members.values()]:
+                if timer is not None:
+                    timer.cancel()
+            g.join_timer = g.sync_timer = None
+            for m in g.members.values():
+                if m.heartbeat_timer is not None:
+                    m.heartbeat_timer.cancel()
+                    m.heartbeat_timer = None
+                if m.awaiting_join:
+                    m.join_future.set_result(_join_error(E.NOT_COORDINATOR, m.member_id))
+                if m.awaiting_sync:
+                    m.sync_future.set_result({"error_code": E.NOT_COORDINATOR, "assignment": b""})
