@@ -44,6 +44,7 @@ def kcat_in(ns: str, *args: str, input: bytes | None = None) -> subprocess.Compl
     return subprocess.run(["ip", "netns", "exec", ns, "kcat", *args], input=input, capture_output=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_two_listeners_per_listener_metadata_and_unresolvable_advertised_host(tmp_path, netns):
     bp = start_broker(tmp_path, [
         "listeners=INTERNAL://127.0.0.1:29092,EXTERNAL://127.0.0.1:9092",

@@ -109,6 +109,7 @@ def test_bind_failures_are_fatal_with_kafkas_reason(tmp_path):
     assert "Socket server failed to bind to 198.51.100.7:9092: Cannot assign requested address." in out
 
 
+@pytest.mark.clients
 def test_restart_keeps_topics_ids_and_offsets(tmp_path):
     from kafka.protocol.metadata import MetadataRequest
     from kafka.protocol.consumer import ListOffsetsRequest
