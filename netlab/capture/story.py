@@ -28,16 +28,30 @@ def _split(endpoint: str) -> tuple[str, int]:
 class Story:
     names: dict[str, str] = field(default_factory=dict)  # address -> node
     hosts: dict[str, set[str]] = field(default_factory=dict)  # name -> addresses
+    local_node: str | None = None  # the node captured in: its loopback traffic is its own
     # client addr -> {(host, port): (node id, ts of the first response naming it)}
     _advertised: dict[str, dict[tuple[str, int], tuple[int, int]]] = field(default_factory=dict)
     _attempts: list[tuple[int, str, str, int]] = field(default_factory=list)  # (ts, client, server, port)
 
+    def node_of(self, address: str) -> str:
+        """The node an address belongs to (the address itself when unknown)."""
+        name = self.names.get(address)
+        if name is None and self.local_node and _is_loopback(address):
+            return self.local_node
+        return name or address
+
     def who(self, endpoint: str, client: bool) -> str:
         host, port = _split(endpoint)
-        name = self.names.get(host)
         if client:
-            return name or host
-        return f"{host}:{port}"
+            return self.node_of(host)
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    def _addresses(self, host: str) -> set[str]:
+        if _is_ip(host):
+            return {host}
+        if host == "localhost" and host not in self.hosts:
+            return {"127.0.0.1", "::1"}
+        return set(self.hosts.get(host, set()))
 
     def lines(self, ev: KafkaMessage | ConnEvent) -> list[str]:
         if isinstance(ev, ConnEvent):
@@ -50,18 +64,21 @@ class Story:
 
     def finish(self) -> list[str]:
         out = []
-        for client_addr, endpoints in self._advertised.items():
+        for client, endpoints in self._advertised.items():
             for (host, port), (node_id, since) in sorted(endpoints.items()):
-                addrs = self.hosts.get(host, set()) | ({host} if _is_ip(host) else set())
-                tried = [a for ts, c, a, p in self._attempts if c == client_addr and p == port and ts >= since]
-                if (addrs and addrs & set(tried)) or (not addrs and tried):
+                addrs = self._addresses(host)
+                tried = {a for ts, c, a, p in self._attempts if c == client and p == port and ts >= since}
+                if (addrs and addrs & tried) or (not addrs and tried):
                     continue  # (a name the lab does not know: any attempt on that port counts)
-                out.append(f"{self.names.get(client_addr, client_addr)}: no connection attempt to the advertised "
-                           f"endpoint {host}:{port} (broker {node_id}) followed")
+                hidden = ""
+                if addrs and all(_is_loopback(a) for a in addrs) and client != self.local_node:
+                    hidden = f" here (a connection to {client}'s own loopback is not visible from this capture)"
+                out.append(f"{client}: no connection attempt to the advertised endpoint {host}:{port} "
+                           f"(broker {node_id}) followed{hidden}")
         return out
 
     def _advertise(self, m: KafkaMessage, endpoints: dict[tuple[str, int], int]) -> None:
-        known = self._advertised.setdefault(_split(m.dst)[0], {})
+        known = self._advertised.setdefault(self.node_of(_split(m.dst)[0]), {})
         for ep, node_id in endpoints.items():
             known.setdefault(ep, (node_id, m.ts_ns))
 
@@ -70,7 +87,7 @@ class Story:
         client, server = self.who(ev.src, True), self.who(ev.dst, False)
         if ev.kind == "syn":
             saddr, sport = _split(ev.dst)
-            self._attempts.append((ev.ts_ns, _split(ev.src)[0], saddr, sport))
+            self._attempts.append((ev.ts_ns, self.node_of(_split(ev.src)[0]), saddr, sport))
             return []
         if ev.kind == "accepted":
             return [f"{client} → {server}  connected"]
@@ -160,6 +177,15 @@ def _topic_parts(topics, parts_key: str, index_key: str, name: str = "topic") ->
         idx = ",".join(str(p.get(index_key)) for p in t.get(parts_key) or [])
         out.append(f"{t.get(name)}[{idx}]")
     return " ".join(out) or "nothing"
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_ip(host: str) -> bool:

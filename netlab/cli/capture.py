@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
                 if iface is not None and not 1 <= len(iface) <= 15:
                     raise InputError(f"{iface!r} is not an interface name (1-15 characters)", where=target)
             ns = info.node_netns(node)
+            story.local_node = node
         opts = LiveOptions(
             write=write,
             kafka=kafka,

@@ -20,6 +20,8 @@ def register(app: typer.Typer) -> None:
                  "ApiVersions request."),
         headers_only: bool = typer.Option(False, "--headers-only", help="Do not decode bodies (fast)."),
         connections: bool = typer.Option(False, "--connections", help="With --json: also TCP connection events."),
+        lab: str = typer.Option(None, "--lab", help="Name clients by this running lab's node addresses."),
+        node: str = typer.Option(None, "--node", help="The node the capture was taken in (names its loopback)."),
     ) -> None:
         """Decode Kafka requests and responses in a capture (tshark-compatible framing, our own layers)."""
         from netlab.capture.decode import event_json, iter_events, message_json
@@ -36,7 +38,12 @@ def register(app: typer.Typer) -> None:
                 obj = event_json(ev) if isinstance(ev, ConnEvent) else message_json(ev)
                 typer.echo(json.dumps(obj, separators=(",", ":")))
             return
-        story = Story()
+        story = Story(local_node=node)
+        if lab:
+            from netlab.capture.labinfo import lab_info
+
+            info = lab_info(lab)
+            story.names, story.hosts = info.names, info.hosts
         for ev in events:
             for line in story.lines(ev):
                 typer.echo(line)
