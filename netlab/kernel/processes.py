@@ -1,6 +1,7 @@
 """Long-running processes inside nodes: start, state, stop — safe against recycled pids.
 
-A process is started through `launcher` wrapped in `/bin/sh -c '"$@"; echo $? > EXITFILE'`, in
+A process is started with `launcher.node_prefix` (own UTS namespace, `ip netns exec`) in a
+shell that sets the node's hostname, runs it and writes its exit code to EXITFILE, in
 its own session (so its process group is its pid), with stdout+stderr appended to its log.
 The pid file holds "<pid> <starttime>" (starttime = field 22 of /proc/<pid>/stat, clock ticks
 since boot), so a pid reused by an unrelated process is never signalled. When the command ends
@@ -19,7 +20,8 @@ from typing import Mapping, Sequence
 
 from netlab.kernel import launcher
 
-_WRAPPER = '"$@"; echo $? > "$0"'
+# $0 = exit file, $1 = hostname, then the command (not exec'd: the shell records its exit code)
+_WRAPPER = 'hostname "$1" || exit 125; shift; "$@"; echo $? > "$0"'
 _children: dict[int, subprocess.Popen] = {}  # processes this Python process started (to reap)
 
 
@@ -89,11 +91,9 @@ def start(
     for path in (files.pidfile, files.exitfile, files.logfile):
         path.parent.mkdir(parents=True, exist_ok=True)
     files.exitfile.unlink(missing_ok=True)
-    wrapped = ["/bin/sh", "-c", _WRAPPER, str(files.exitfile), *argv]
+    wrapped = [*launcher.node_prefix(netns), "/bin/sh", "-c", _WRAPPER, str(files.exitfile), node, *argv]
     with open(files.logfile, "ab") as log:
-        proc = launcher.popen_in_node(
-            netns,
-            node,
+        proc = subprocess.Popen(
             wrapped,
             env=launcher.node_env(node, env),
             cwd=cwd or "/",
