@@ -54,7 +54,9 @@ class BrokerNode:
             index_interval_bytes=config["log.index.interval.bytes"], max_message_bytes=config["message.max.bytes"],
             flush_messages=config["log.flush.interval.messages"], flush_ms=config["log.flush.interval.ms"])
         self.logs = LogManager(config.log_dirs, self.log_config, node_id=self.node_id,
-                               cluster_id=config["cluster.id"] or None)
+                               cluster_id=config["cluster.id"] or None,
+                               log=logger("kafka.log.LogManager").info)
+        self.log.info(f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}")
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
         self.metadata = ClusterMetadata(cluster_id, controller_id=self.node_id)
         self.metadata.register_broker(BrokerInfo(self.node_id, advertised, config["broker.rack"]))
