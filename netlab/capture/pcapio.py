@@ -7,6 +7,7 @@ either byte order and precision, natively; pcapng through scapy's raw reader (sl
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,22 +116,27 @@ def _iter_pcap(f: BinaryIO, endian: str, scale: int) -> Iterator[tuple[int, byte
 
 
 def _read_pcapng(path: Path) -> tuple[int, Iterator[tuple[int, bytes, int]]]:
+    """pcapng through scapy's raw reader (the link type of the first packet's interface)."""
+    from scapy.error import Scapy_Exception
     from scapy.utils import RawPcapNgReader
 
-    reader = RawPcapNgReader(str(path))
-    first = reader.read_packet()
-    linktype = reader.interfaces[0][0] if reader.interfaces else LINKTYPE_ETHERNET
+    try:
+        reader = RawPcapNgReader(str(path))
+    except Scapy_Exception as exc:
+        raise InputError(f"not a readable pcapng file: {exc}", where=str(path)) from exc
+    packets = iter(reader)
+    try:
+        first = next(packets)
+    except StopIteration:
+        reader.close()
+        return LINKTYPE_ETHERNET, iter(())
+    linktype = first[1].linktype
 
     def it() -> Iterator[tuple[int, bytes, int]]:
         try:
-            item = first
-            while True:
-                data, meta = item
-                yield int(meta.tshigh << 32 | meta.tslow) * (1_000_000_000 // meta.tsresol), data, meta.wirelen
-                try:
-                    item = reader.read_packet()
-                except EOFError:
-                    return
+            for data, meta in itertools.chain([first], packets):
+                ticks = meta.tshigh << 32 | meta.tslow
+                yield ticks * 1_000_000_000 // meta.tsresol, data, meta.wirelen or len(data)
         finally:
             reader.close()
 
