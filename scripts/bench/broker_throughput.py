@@ -262,6 +262,10 @@ def main() -> int:
            "broker_cpu_produce": round((cpu1 - cpu0) / p_s, 2), "broker_cpu_consume": round((cpu3 - cpu2) / k_s, 2),
            "broker_cpu_consume_python": round((cpu2 - cpu1) / c_s, 2),
            "latency_rate": args.rate, "cpu_pressure_at_start": psi_start, "cpu_pressure_before_latency": psi_before_latency, "linger_ms": args.linger_ms, "log_dir": str(tmp), "produce_s": round(p_s, 2), "consume_s": round(c_s, 2)}
+    # CPU the broker spent per GB moved: steadier than MB/s on a shared machine (a busy neighbour
+    # slows the clients and the broker alike, but not the broker's work per byte)
+    res["broker_cpu_s_per_GB_produce"] = round((cpu1 - cpu0) / (total / 1e9), 2)
+    res["broker_cpu_s_per_GB_consume"] = round((cpu3 - cpu2) / (c_bytes / 1e9), 2) if have_kcat else None
     res["produce_vs_iperf3"] = round(res["produce_MBps"] / ip, 3) if ip == ip else None
     res["consume_vs_iperf3"] = round(res["consume_MBps"] / ip, 3) if ip == ip else None
     print(f"produce  {res['produce_MBps']:8.1f} MB/s  ({res['produce_vs_iperf3']} of iperf3)   goal >= 200  (best of the two:)")
@@ -270,6 +274,8 @@ def main() -> int:
     print(f"consume  {res['consume_MBps']:8.1f} MB/s  ({res['consume_vs_iperf3']} of iperf3)   goal >= 400  (kcat)")
     print(f"consume  {res['consume_python_MBps']:8.1f} MB/s  (confluent-kafka assign() consumer in Python)")
     print(f"iperf3   {res['iperf3_MBps']:8.1f} MB/s  (TCP, loopback, one stream)")
+    print(f"broker CPU per GB: produce {res['broker_cpu_s_per_GB_produce']} s, consume "
+          f"{res['broker_cpu_s_per_GB_consume']} s (one core's worth of broker = 1/that GB/s)")
     print(f"broker CPU (cores busy): produce {res['broker_cpu_produce']}, consume {res['broker_cpu_consume']} "
           f"(kcat), {res['broker_cpu_consume_python']} (Python consumer)")
     print(f"latency  p99 {res['p99_ms']} ms, p50 {res['p50_ms']} ms at {args.rate} records/s acks=1   goal p99 < 10")
