@@ -136,6 +136,8 @@ def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list
     out = []
     keys = ("ok", "stage", "target", "cause")
     for a, b in zip(live, predicted):
+        if a.cause == "client_failed" and b.ok and b.warning and a.warning:
+            continue  # predicted: works only on some addresses, which a one-address client may hit
         if a.comparable() != b.comparable():
             diffs = ", ".join(f"{k}: live {getattr(a, k)!r}, predicted {getattr(b, k)!r}"
                               for k in keys if getattr(a, k) != getattr(b, k))

@@ -174,18 +174,36 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
     return f"{failed.name} failed at {failed.target}: {failed.error}"
 
 
+def partial_refusals(node: str, probe: ProbeResult) -> str | None:
+    """A sentence when some address of an endpoint refused and a later one accepted."""
+    for s in probe.stages:
+        tried = s.detail.get("tried") or []
+        if s.ok and tried:
+            bad = ", ".join(t["address"] for t in tried)
+            host, port = _split(s.target)
+            return (f"{host} resolves on {node} to more than one address and {bad} port {port} "
+                    f"refuses ({tried[0]['error']}) while {s.detail.get('address')} accepts; clients that "
+                    f"try only one address per attempt (librdkafka: kcat, confluent-kafka) can fail here — "
+                    f"listen on that address family too (a published port or listener on [::]), or use "
+                    f"{s.detail.get('address')} in the address")
+    return None
+
+
 def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | None = None) -> Verdict:
     """One row of `netlab check` for a client in `node` that bootstraps from probe.bootstrap."""
     failed = probe.failed
     name = client.client if client else None
+    warning = partial_refusals(node, probe)
     if failed is None and (client is None or client.ok):
-        return Verdict(node, probe.bootstrap, True, client=name)
+        return Verdict(node, probe.bootstrap, True, client=name, warning=warning)
     if failed is None:
+        said = client.client_error or client.error
+        why = f"{warning}; " if warning else "every probe stage passed but "
         return Verdict(node, probe.bootstrap, False, client.stage, probe.bootstrap, "client_failed",
-                       f"every probe stage passed but {client.client} failed to {client.stage}: "
-                       f"{client.client_error or client.error}", client.client_error or client.error, name)
+                       f"{why}{client.client} failed to {client.stage}: {said}", said, name, warning)
     return Verdict(node, probe.bootstrap, False, failed.name, failed.target, cause_of(failed),
-                   _reason(world, node, probe, failed), client.client_error if client else failed.error, name)
+                   _reason(world, node, probe, failed), client.client_error if client else failed.error, name,
+                   warning)
 
 
 def java_link_error(node_id: int, host: str, address: str | None, port: int) -> str:

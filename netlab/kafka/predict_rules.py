@@ -35,7 +35,7 @@ def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]
     if host in WILDCARDS:
         addr = "0.0.0.0"
     else:
-        addrs = node.resolve(host)
+        addrs = node.resolve_ipv4(host)
         if not addrs:
             return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {host}:{port}: Unresolved address.")
         addr = addrs[0]

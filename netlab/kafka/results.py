@@ -95,6 +95,9 @@ class Verdict:
     reason: str | None = None
     client_error: str | None = None
     client: str | None = None
+    # set when the path works only on some of a name's addresses (e.g. ::1 refused, 127.0.0.1
+    # accepted): clients that try one address (librdkafka) may fail where others work
+    warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -29,6 +29,26 @@ def is_ip(host: str) -> bool:
         return False
 
 
+def is_ipv6(addr: str) -> bool:
+    return ":" in addr
+
+
+def accepts(bind_host: str, addr: str) -> bool:
+    """Does a socket bound to `bind_host` (a wildcard) take connections to `addr`? 0.0.0.0 is
+    IPv4 only (as our broker and netlab's port proxy bind it); "::" is dual-stack."""
+    if bind_host == "::":
+        return True
+    return not is_ipv6(addr)
+
+
+def gai_order(addrs: list[str]) -> list[str]:
+    """getaddrinfo's order for what a hosts file gives (RFC 6724 as glibc applies it): ::1 is
+    preferred over 127.0.0.1; otherwise the file's order."""
+    if "::1" in addrs and any(a.startswith("127.") for a in addrs):
+        return ["::1"] + [a for a in addrs if a != "::1"]
+    return list(addrs)
+
+
 def is_loopback(addr: str) -> bool:
     try:
         return ipaddress.ip_address(addr).is_loopback
@@ -85,7 +105,11 @@ class Vantage:
             return [host]
         if host == "localhost" and "localhost" not in self.names:
             return ["127.0.0.1"]
-        return self.names.get(host) or None
+        return gai_order(self.names.get(host) or []) or None
+
+    def resolve_ipv4(self, host: str) -> list[str] | None:
+        """What a Kafka listener host binds: the IPv4 addresses of the name (as Java and our broker)."""
+        return [a for a in self.resolve(host) or [] if not is_ipv6(a)] or None
 
     def owns(self, addr: str) -> bool:
         return is_loopback(addr) or addr in self.addresses
@@ -143,7 +167,7 @@ def _binds(listener: ListenerView, addr: str, own_addrs: list[str], bind_addrs: 
     """Does a listener bound as configured accept connections to `addr` on its node?"""
     host = listener.bind_host
     if host in WILDCARDS:
-        return True
+        return accepts(host, addr)
     return addr in bind_addrs.get(host, [host])
 
 
@@ -161,13 +185,15 @@ def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Land
         for lst in b.listeners:
             if lst.bind_port != port:
                 continue
-            bind_addrs = {lst.bind_host: there.resolve(lst.bind_host) or []} if lst.bind_host not in WILDCARDS else {}
+            bind_addrs = {lst.bind_host: (there.resolve_ipv4(lst.bind_host) or [])[:1]} \
+                if lst.bind_host not in WILDCARDS else {}
             if _binds(lst, addr, there.addresses, bind_addrs):
                 return Landing(LISTENER, target, addr, port, lst)
             same_port.append(lst)
     if _depth < 4:
         for fwd in world.published:
-            if fwd.node == target and fwd.listen_port == port and fwd.listen_host in (*WILDCARDS, addr):
+            wild = fwd.listen_host in WILDCARDS and accepts(fwd.listen_host, addr)
+            if fwd.node == target and fwd.listen_port == port and (wild or fwd.listen_host == addr):
                 inner = land(world, target, fwd.target_host, fwd.target_port, _depth + 1)
                 inner.via.insert(0, fwd)
                 if inner.kind != LISTENER:

@@ -1,0 +1,94 @@
+"""End to end on the default lab, built by the lab engine: a broker in node `broker` with the
+quickstart listeners (INTERNAL://0.0.0.0:29092 advertised broker:29092, EXTERNAL_SAME_HOST://
+0.0.0.0:9092 advertised localhost:9092, 9092 published on host). `check` (live probe + kcat in
+each node) must equal `predict` (World from the resolved topology) and the expected causes."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from kafkalab import PYTHON, start_broker
+from netlab import lab as labapi
+from netlab.kafka.check import (CheckPlan, ClientCheck, Expectation, check, disagreements, expectation_mismatch,
+                                predict)
+from netlab.kafka.lab_world import world_from_resolved
+from netlab.kafka.predict_rules import broker_view
+from netlab.plan import compile_plan
+from netlab.topology import DEFAULT_TOPOLOGY, loads_topology, netns_name, resolve
+
+pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
+
+PROPS = {"node.id": "1",
+         "listeners": "INTERNAL://0.0.0.0:29092,EXTERNAL_SAME_HOST://0.0.0.0:9092",
+         "advertised.listeners": "INTERNAL://broker:29092,EXTERNAL_SAME_HOST://localhost:9092",
+         "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL_SAME_HOST:PLAINTEXT",
+         "inter.broker.listener.name": "INTERNAL"}
+ROWS = [
+    ("host", "localhost:9092", "kafka-python", None),  # tries every address of localhost
+    ("host", "broker:29092", "kcat", "bootstrap_unresolved"),
+    ("host", "10.5.0.3:29092", "kcat", "advertised_unresolved"),
+    ("client-1", "broker:29092", "kcat", None),
+    ("client-1", "broker:9092", "kcat", "advertised_refused"),
+    ("client-1", "localhost:9092", "kcat", "bootstrap_refused"),
+    ("client-1", "host.docker.internal:9092", "kcat", "advertised_refused"),  # via the published port
+    ("client-2", "broker:29092", "kafka-python", None),
+]
+
+
+@pytest.fixture(scope="module")
+def default_lab(tmp_path_factory):
+    name = "kd" + secrets.token_hex(3)
+    text = "\n".join(f"lab: {name}" if l.startswith("lab:") else l
+                     for l in DEFAULT_TOPOLOGY.read_text().splitlines()) + "\n"
+    topology = loads_topology(text, str(DEFAULT_TOPOLOGY))
+    labapi.apply(compile_plan(topology))
+    broker = None
+    try:
+        prefixes = {n: ["ip", "netns", "exec", netns_name(name, n)] for n in topology.nodes}
+        broker = start_broker(PROPS, tmp_path_factory.mktemp("default-lab"), prefixes["broker"])
+        assert broker.proc.poll() is None, broker.output()
+        yield topology, prefixes
+    finally:
+        if broker is not None:
+            broker.stop()
+        labapi.destroy(name)
+
+
+def test_check_equals_predict_and_expectations(default_lab):
+    topology, prefixes = default_lab
+    world = world_from_resolved(resolve(topology))
+    world.brokers.append(broker_view("broker", PROPS, world.vantage("broker")))
+    plan = CheckPlan(clients=[ClientCheck(node, bootstrap, client) for node, bootstrap, client, _ in ROWS])
+    live = check(world, plan, prefixes, timeout=4, python=PYTHON)
+    assert disagreements(live, predict(world, plan)) == []
+    for v, (_, _, _, cause) in zip(live, ROWS):
+        assert expectation_mismatch(v, Expectation(cause is None, cause)) is None, v
+        if not v.ok:
+            assert v.client_error and v.reason
+    host_internal = live[2]
+    assert host_internal.reason == (
+        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
+        "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
+        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port")
+    assert host_internal.client_error.startswith("Failed to resolve 'broker:29092': Name or service not known")
+
+
+def test_localhost_on_the_host_warns_about_ipv6(default_lab):
+    """localhost is ::1 first; the published port listens on IPv4 only, so ::1 is refused and a
+    client that tries one address per attempt (librdkafka) may fail: predicted as a warning, and
+    the live probe sees the same refusal."""
+    topology, prefixes = default_lab
+    world = world_from_resolved(resolve(topology))
+    world.brokers.append(broker_view("broker", PROPS, world.vantage("broker")))
+    plan = CheckPlan(clients=[ClientCheck("host", "localhost:9092", "kcat")])
+    predicted = predict(world, plan)[0]
+    assert predicted.ok and predicted.warning.startswith(
+        "localhost resolves on host to more than one address and ::1 port 9092 refuses (Connection refused) "
+        "while 127.0.0.1 accepts")
+    live = check(world, plan, prefixes, timeout=4, python=PYTHON)[0]
+    assert live.warning == predicted.warning
+    assert disagreements([live], [predicted]) == []
+    if not live.ok:  # librdkafka picked ::1 first this time
+        assert live.cause == "client_failed" and "::1" in live.reason, live
