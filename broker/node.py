@@ -184,7 +184,7 @@ class BrokerNode:
             return ProduceResult(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
         if acks == -1 and self.config["min.insync.replicas"] > 1:
             return ProduceResult(ErrorCode.NOT_ENOUGH_REPLICAS, log_start_offset=plog.log_start_offset,
-                                 message=f"The size of the current ISR Set(1) is insufficient to satisfy the min.isr "
+                                 message=f"The size of the current ISR Set({self.node_id}) is insufficient to satisfy the min.isr "
                                          f"requirement of {self.config['min.insync.replicas']} for partition {topic}-{partition}")
         state = self.producers.setdefault((topic, partition), PartitionProducers())
         try:
