@@ -225,3 +225,20 @@ def test_properties_file_environment_and_overrides_together(tmp_path):
         assert (tmp_path / "from-override" / "auto-0").is_dir() and not (tmp_path / "from-file").exists()
     finally:
         assert bp.stop() == 0
+
+
+def test_acks_all_with_min_insync_above_the_isr(tmp_path):
+    from rawclient import RawClient, batch
+    from test_protocol_edges import create, produce
+
+    port = free_port()
+    bp = start_broker(tmp_path, ["min.insync.replicas=2"], port=port)
+    try:
+        rc = RawClient("127.0.0.1", port)
+        create(rc, "isr")
+        r = produce(rc, "isr", batch([b"x"]), acks=-1)
+        assert r.error_code == 19  # NOT_ENOUGH_REPLICAS: one node cannot make an ISR of 2
+        assert "The size of the current ISR Set(1) is insufficient to satisfy the min.isr requirement of 2" in r.error_message
+        assert produce(rc, "isr", batch([b"x"]), acks=1).error_code == 0
+    finally:
+        assert bp.stop() == 0
