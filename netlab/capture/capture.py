@@ -38,6 +38,8 @@ SO_TIMESTAMPNS = 35
 SO_ATTACH_FILTER = 26
 SIOCGIFINDEX = 0x8933
 SIOCGIFHWADDR = 0x8927
+SIOCGIFFLAGS = 0x8913
+IFF_UP = 0x1
 PACKET_OUTGOING = 4
 ARPHRD_ETHER = 1
 ARPHRD_LOOPBACK = 772
@@ -55,6 +57,7 @@ class CaptureStats:
     kernel_seen: int = 0  # PACKET_STATISTICS tp_packets
     kernel_dropped: int = 0  # PACKET_STATISTICS tp_drops (receive buffer full)
     seconds: float = 0.0
+    ended: str | None = None  # why the capture stopped by itself (interface gone), if it did
 
 
 def _setns(path: str) -> None:
@@ -101,6 +104,11 @@ def _hatype(sock: socket.socket, ifname: str) -> int:
     return struct.unpack("16sH14s", fcntl.ioctl(sock.fileno(), SIOCGIFHWADDR, req))[1]
 
 
+def _is_up(sock: socket.socket, ifname: str) -> bool:
+    req = struct.pack("16sH14s", ifname.encode(), 0, b"")
+    return bool(struct.unpack("16sH14s", fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, req))[1] & IFF_UP)
+
+
 def _attach_bpf(sock: socket.socket, expr: str, linktype: int) -> None:
     from scapy.arch.common import compile_filter
     from scapy.error import Scapy_Exception
@@ -139,6 +147,10 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) ->
                 except OSError as exc:
                     where = f"namespace {netns}" if netns else "this namespace"
                     raise InputError(f"no interface {iface!r} in {where}", where="capture") from exc
+                if not _is_up(sock, iface):
+                    where = f"namespace {netns}" if netns else "this namespace"
+                    raise InputError(f"interface {iface!r} in {where} is down (bring it up to capture on it)",
+                                     where="capture")
                 linktype = LINKTYPE_RAW if hatype == ARPHRD_NONE else LINKTYPE_ETHERNET
                 if bpf:
                     _attach_bpf(sock, bpf, linktype)
@@ -232,6 +244,9 @@ class Capture:
                         continue
                     except InterruptedError:
                         continue
+                    except OSError as exc:  # ENETDOWN / ENXIO: the interface went down or away
+                        stats.ended = f"interface {self.iface} went away: {exc.strerror}"
+                        break
                     if take(data, anc, addr):
                         captured += 1
                         if deadline is not None and not captured & 1023 and time.monotonic() >= deadline:
@@ -245,7 +260,7 @@ class Capture:
                     break
                 try:
                     data, anc, _flags, addr = recvmsg(bufsize, cmsg_space)
-                except (BlockingIOError, InterruptedError):
+                except OSError:  # EAGAIN (drained), EINTR, ENETDOWN
                     break
                 if take(data, anc, addr):
                     captured += 1

@@ -42,6 +42,10 @@ def packet_summary(linktype: int, ts_ns: int, data: bytes) -> str:
 
 def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story: Story,
              count: int | None = None, duration: float | None = None) -> CaptureStats:
+    if opts.write and not opts.kafka:
+        # Only writing: straight from the capture loop to a buffered file, no second thread.
+        with PcapWriter(opts.write, cap.linktype) as writer:
+            return cap.run(writer.write, count=count, duration=duration)
     queue: deque = deque()
     more = threading.Event()
     done = threading.Event()

@@ -38,10 +38,9 @@ class PcapWriter:
         self.count = 0
 
     def write(self, ts_ns: int, data: bytes, wirelen: int | None = None) -> None:
-        sec, nsec = divmod(ts_ns, 1_000_000_000)
         n = len(data)
-        self._f.write(_REC.pack(sec, nsec, n, wirelen if wirelen is not None else n))
-        self._f.write(data)
+        self._f.write(_REC.pack(ts_ns // 1_000_000_000, ts_ns % 1_000_000_000, n, n if wirelen is None else wirelen)
+                      + data)
         self.count += 1
 
     def flush(self) -> None:

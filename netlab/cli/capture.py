@@ -88,4 +88,5 @@ def register(app: typer.Typer) -> None:
         finally:
             cap.close()
         dropped = f", {stats.kernel_dropped} dropped by the kernel" if stats.kernel_dropped else ""
-        print(f"{stats.captured} packets captured in {stats.seconds:.1f} s{dropped}", file=sys.stderr)
+        ended = f"; stopped: {stats.ended}" if stats.ended else ""
+        print(f"{stats.captured} packets captured in {stats.seconds:.1f} s{dropped}{ended}", file=sys.stderr)

@@ -107,6 +107,15 @@ def wait_for(path: Path, text: str, proc: subprocess.Popen, timeout: float = 15)
     raise SystemExit(f"timed out waiting for {text!r} in {path}")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """user+system CPU time a live process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> None:
     if proc.poll() is None:
         proc.send_signal(sig)
@@ -146,6 +155,7 @@ def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int) -> dict:
         client = ns.run(ns.a, "iperf3", "-c", B_ADDR, "-u", "-l", "64", "-b", str(rate_bits), "-t", str(seconds),
                         "--json", capture_output=True, text=True, timeout=seconds + 30)
         time.sleep(1.0)  # let both capturers drain their buffers
+        cpu = {"netlab_cpu_s": cpu_seconds(nl.pid), "tcpdump_cpu_s": cpu_seconds(td.pid)}
     finally:
         stop(nl)
         stop(td)
@@ -166,6 +176,7 @@ def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int) -> dict:
         "ratio": round(netlab_n / tcpdump_n, 4) if tcpdump_n else None,
         "netlab_vs_sent": round(netlab_n / sent, 4) if sent else None,
         "tcpdump_vs_sent": round(tcpdump_n / sent, 4) if sent else None,
+        **cpu,
         "netlab_stderr": nl_err.read_text().strip().splitlines()[-1:],
         "udp_pcap": str(nl_pcap),
     }

@@ -256,3 +256,27 @@ def test_cli_with_a_lab_plan(lab, tmp_path, monkeypatch):
         result = runner.invoke(app, args)  # in-process: the InputError reaches us (main() maps it to exit 2)
         assert isinstance(result.exception, InputError) and result.exception.exit_code == 2, (args, result)
         assert message in str(result.exception)
+
+
+def test_capture_ends_cleanly_when_the_interface_goes_away(lab, tmp_path):
+    a, b = two_nodes(lab)
+    run = Running(Capture(b, "eth0"), tmp_path / "gone.pcap")
+    send(lab, a, "10.77.0.2", 3)
+    run.wait_count(5)
+    with NetNS(a) as ipr:  # deleting one end of the veth pair deletes both
+        ipr.link("del", index=ipr.link_lookup(ifname="eth0")[0])
+    run.thread.join(10)
+    assert not run.thread.is_alive(), "capture did not notice its interface disappeared"
+    stats = run.stop()
+    assert stats.ended and "went away" in stats.ended
+    assert len(tshark(run.path, "udp.dstport", display="udp.dstport==5000 and not icmp")) == 3
+
+
+def test_down_interface_is_refused_up_front(lab):
+    from netlab.errors import InputError
+
+    _a, b = two_nodes(lab)
+    with NetNS(b) as ipr:
+        ipr.link("set", index=ipr.link_lookup(ifname="eth0")[0], state="down")
+    with pytest.raises(InputError, match="is down"):
+        Capture(b, "eth0")
