@@ -101,21 +101,25 @@ def check(world: World, plan: CheckPlan, prefixes: dict[str, Sequence[str]], *,
     """Live verdicts, clients first then links, in plan order. `prefixes` maps a node to the
     argv prefix that runs a program inside it (e.g. ["ip", "netns", "exec", "netlab-lab-host"])."""
 
-    def one_client(c: ClientCheck) -> Verdict:
-        pre = prefixes[c.node]
-        probe = run_probe(c.bootstrap, pre, timeout=timeout, python=python)
-        result: ClientResult | None = None
-        if c.client is not None:
-            result = run_client(c.client, c.bootstrap, prefix=pre, timeout=timeout, python=python)
-        return verdict(world, c.node, probe, result)
+    def probe_of(c: ClientCheck) -> ProbeResult:
+        return run_probe(c.bootstrap, prefixes[c.node], timeout=timeout, python=python)
+
+    def client_of(c: ClientCheck) -> ClientResult | None:
+        if c.client is None:
+            return None
+        return run_client(c.client, c.bootstrap, prefix=prefixes[c.node], timeout=timeout, python=python)
 
     def one_link(l: LinkCheck) -> Verdict:
         return _link_verdict(world, l, run_probe(l.endpoint, prefixes[l.node], timeout=timeout, link=True,
                                                  python=python))
 
+    # probes and real clients run side by side: they are independent processes
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        futures = [pool.submit(one_client, c) for c in plan.clients] + [pool.submit(one_link, l) for l in plan.links]
-        return [f.result() for f in futures]
+        probes = [pool.submit(probe_of, c) for c in plan.clients]
+        clients = [pool.submit(client_of, c) for c in plan.clients]
+        links = [pool.submit(one_link, l) for l in plan.links]
+        out = [verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)]
+        return out + [f.result() for f in links]
 
 
 def predict(world: World, plan: CheckPlan) -> list[Verdict]:
