@@ -116,7 +116,8 @@ def parse_fail_at(spec: str | None) -> tuple[str, int] | None:
 def step_namespaces(step: Step) -> tuple[str, ...]:
     if isinstance(step, Veth):
         return (step.a_netns, step.b_netns)
-    return (step.netns,)
+    netns = getattr(step, "netns", None)
+    return (netns,) if netns else ()
 
 
 def kernel_order(steps: list[Step], netns_order: list[str]) -> list[Step]:
@@ -203,11 +204,14 @@ class _Applier:
             for step in steps:
                 if self.error is not None:
                     return
-                try:
-                    nsfs.claim(step.netns)  # before journaling: never record someone else's namespace
-                except OSError as exc:
-                    raise StepFailed(step, exc) from exc
                 self._record(step)
+                try:
+                    nsfs.claim(step.netns)
+                except OSError as exc:
+                    # Taken by someone else since the up-front check: say so in the journal,
+                    # so that neither the rollback nor a later `down` ever removes it.
+                    self.journal.record_not_ours(step.netns)
+                    raise StepFailed(step, exc) from exc
                 try:
                     fd = nsfs.create(step.netns, claimed=True)
                     r = Rtnl()
@@ -236,6 +240,8 @@ class _Applier:
             for step in steps:
                 if self.error is not None:
                     return
+                for ns in step_namespaces(step):
+                    self._ns(ns)  # journal nothing for a namespace that is not (yet) ours
                 self._record(step)
                 try:
                     self._make(step)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from netlab.kernel import hostsfiles, nsfs, processes
-from netlab.lab.journal import read_journal_records
+from netlab.lab.journal import NOT_OURS, read_journal_records
 from netlab.lab.paths import LabPaths, lab_paths
 
 
@@ -49,8 +49,9 @@ def destroy(lab: str) -> Destroyed:
     if not result.existed:
         return result
     records = _recorded(paths)
-    netns = [r["netns"] for r in records if r["kind"] == "netns" and r.get("netns")]
-    etc_dirs = [r["netns"] for r in records if r["kind"] == "hosts" and r.get("netns")]
+    foreign = {r.get("netns") for r in records if r["kind"] == NOT_OURS}
+    netns = [r["netns"] for r in records if r["kind"] == "netns" and r.get("netns") and r["netns"] not in foreign]
+    etc_dirs = [r["netns"] for r in records if r["kind"] == "hosts" and r.get("netns") and r["netns"] not in foreign]
 
     pidfiles = {paths.process(r["node"], r["name"]).pidfile for r in records if r["kind"] == "process" and r.get("node") and r.get("name")}
     if paths.pids.is_dir():

@@ -3,6 +3,8 @@
 One JSON object per line (`Step.to_dict()`), appended and flushed *before* the object is
 created, so after a crash or a kill -9 the journal names a superset of what exists; `destroy`
 tolerates what was never made. A torn last line (killed mid-write) is ignored.
+One line is not a step: {"kind": "not-ours", "netns": X} says that namespace X, journaled
+just before, already existed (someone else's); destroy never touches it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from functools import cache
 from pathlib import Path
 
 from netlab.resources import Step, step_from_dict
+
+
+NOT_OURS = "not-ours"
 
 
 @cache
@@ -39,6 +44,12 @@ class Journal:
         with self._lock:
             self._fh.write(line)
             self._fh.flush()  # one write(2) per step: on tmpfs this is a few microseconds
+
+    def record_not_ours(self, netns: str) -> None:
+        """A namespace journaled as ours turned out to exist already (someone else's)."""
+        with self._lock:
+            self._fh.write(json.dumps({"kind": NOT_OURS, "netns": netns}) + "\n")
+            self._fh.flush()
 
     def close(self) -> None:
         self._fh.close()
