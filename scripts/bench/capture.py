@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Capture rate of `netlab capture` side by side with tcpdump, and offline decode speed.
 
-    sudo scripts/bench/capture.py [--seconds S] [--pps N] [--decode-packets N] [--json]
+    sudo scripts/bench/capture.py [--seconds S] [--pps N] [--decode-packets N] [--solo] [--json]
 
 1. Two throwaway namespaces joined by a veth; iperf3 blasts small UDP packets (64-byte payload,
    ``-u -b 0 -l 64``: as fast as it can, ~140k/s here; --pps N sets a rate instead) for S
@@ -14,6 +14,7 @@
    with the captured UDP packets into a --decode-packets pcap (default 1,000,000; about half
    Kafka), which `netlab decode` reads headers-only: decode_pps (goal ≥ 50,000), next to scapy's
    RawPcapReader merely iterating the same file (decode_vs_rawreader).
+--solo adds a round with netlab capturing alone (iperf3 then gets more CPU and sends faster).
 CPU pressure (PSI some avg10) before and after is printed: other work on the machine slows the
 sender and the decoder, which the ratios absorb and the absolute numbers do not.
 
@@ -138,34 +139,45 @@ def count_udp(path: Path, port: int) -> int:
     return n
 
 
-def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int) -> dict:
+def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int, with_tcpdump: bool = True) -> dict:
     server = ns.popen(ns.b, "iperf3", "-s", "-1", "-B", B_ADDR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    nl_pcap, td_pcap = tmp / "netlab.pcap", tmp / "tcpdump.pcap"
-    nl_err, td_err = tmp / "netlab.err", tmp / "tcpdump.err"
+    tag = "" if with_tcpdump else "solo-"
+    nl_pcap, td_pcap = tmp / f"{tag}netlab.pcap", tmp / "tcpdump.pcap"
+    nl_err, td_err = tmp / f"{tag}netlab.err", tmp / "tcpdump.err"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     nl = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", ns.b, "eth0", "-w", str(nl_pcap)],
                           stdout=subprocess.DEVNULL, stderr=open(nl_err, "w"), env=env)
-    td = ns.popen(ns.b, "tcpdump", "-i", "eth0", "-n", "-s", "262144", "-B", str(RCVBUF_KIB), "-w", str(td_pcap),
-                  stdout=subprocess.DEVNULL, stderr=open(td_err, "w"))
+    td = None
+    if with_tcpdump:
+        td = ns.popen(ns.b, "tcpdump", "-i", "eth0", "-n", "-s", "262144", "-B", str(RCVBUF_KIB), "-w", str(td_pcap),
+                      stdout=subprocess.DEVNULL, stderr=open(td_err, "w"))
     try:
         wait_for(nl_err, "capturing on", nl)
-        wait_for(td_err, "listening on", td)
+        if td is not None:
+            wait_for(td_err, "listening on", td)
         time.sleep(0.5)  # iperf3 server listening
         rate_bits = pps * 64 * 8  # 0 = unlimited
         client = ns.run(ns.a, "iperf3", "-c", B_ADDR, "-u", "-l", "64", "-b", str(rate_bits), "-t", str(seconds),
                         "--json", capture_output=True, text=True, timeout=seconds + 30)
         time.sleep(1.0)  # let both capturers drain their buffers
-        cpu = {"netlab_cpu_s": cpu_seconds(nl.pid), "tcpdump_cpu_s": cpu_seconds(td.pid)}
+        cpu = {"netlab_cpu_s": cpu_seconds(nl.pid), "tcpdump_cpu_s": cpu_seconds(td.pid) if td else None}
     finally:
         stop(nl)
-        stop(td)
+        if td is not None:
+            stop(td)
         stop(server, signal.SIGTERM)
     try:
         report = json.loads(client.stdout)
         sent = int(report["end"]["sum"]["packets"])
     except (ValueError, KeyError) as exc:
         raise SystemExit(f"iperf3 gave no count ({exc}): {client.stdout[-500:]} {client.stderr[-500:]}")
-    netlab_n, tcpdump_n = count_udp(nl_pcap, IPERF_PORT), count_udp(td_pcap, IPERF_PORT)
+    netlab_n = count_udp(nl_pcap, IPERF_PORT)
+    if not with_tcpdump:
+        return {"solo_sent": sent, "solo_sent_pps": round(sent / seconds), "solo_netlab_captured": netlab_n,
+                "solo_netlab_vs_sent": round(netlab_n / sent, 4) if sent else None,
+                "solo_netlab_cpu_s": cpu["netlab_cpu_s"],
+                "solo_netlab_stderr": nl_err.read_text().strip().splitlines()[-1:]}
+    tcpdump_n = count_udp(td_pcap, IPERF_PORT)
     return {
         "seconds": seconds,
         "target_pps": pps,
@@ -290,6 +302,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--pps", type=int, default=0, help="iperf3 UDP packet rate (default 0: blast, -b 0)")
     p.add_argument("--decode-packets", type=int, default=1_000_000)
+    p.add_argument("--solo", action="store_true", help="also a round with netlab capturing alone")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     if os.geteuid() != 0:
@@ -307,6 +320,11 @@ def main() -> int:
             result = capture_rate(ns, tmp, args.seconds, args.pps)
             log(f"  sent {result['sent']}  netlab {result['netlab_captured']}  tcpdump {result['tcpdump_captured']}"
                 f"  ratio {result['ratio']}")
+            if args.solo:
+                log("capture alone (no tcpdump), so iperf3 gets more CPU: how fast can netlab keep up")
+                solo = capture_rate(ns, tmp, args.seconds, args.pps, with_tcpdump=False)
+                log(f"  sent {solo['solo_sent']} ({solo['solo_sent_pps']} pps)  netlab {solo['solo_netlab_captured']}")
+                result.update(solo)
             log("decode: real Kafka traffic (broker + kcat), replicated with UDP packets")
             kpcap = kafka_sample(ns, tmp)
         big = tmp / "decode.pcap"
