@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from netlab.errors import InputError
 from netlab.kernel import inspect, nsfs, processes
-from netlab.lab.paths import RUN_DIR, LabPaths, lab_paths
+from netlab.lab.paths import LAB_NAME, RUN_DIR, LabPaths, lab_paths
 from netlab.lab.planfile import read_plan
 from netlab.resources import Bridge, Namespace, Plan, Process
 
@@ -49,7 +49,8 @@ class LabState:
 def list_labs() -> list[str]:
     if not RUN_DIR.is_dir():
         return []
-    return sorted(p.name for p in RUN_DIR.iterdir() if p.is_dir() and ((p / "plan.json").exists() or (p / "journal.jsonl").exists()))
+    # every lab directory counts, even one whose `up` was killed before it wrote plan.json
+    return sorted(p.name for p in RUN_DIR.iterdir() if p.is_dir() and LAB_NAME.match(p.name))
 
 
 def load_lab(name: str) -> LabState:
