@@ -269,6 +269,10 @@ class KafkaConfig:
             if e.protocol != "PLAINTEXT":
                 out.append(f"Listener {e.listener} uses security protocol {e.protocol}, which this broker does "
                            f"not support (PLAINTEXT listeners only; no silent fallback)")
+        bootstrap = self.values["controller.quorum.bootstrap.servers"]
+        if not self.voters and len(bootstrap) > 1:
+            out.append(f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers; this broker runs a "
+                       f"single-node KRaft quorum only (a multi-voter quorum is not supported yet)")
         if len(self.voters) > 1:
             out.append(f"controller.quorum.voters names {len(self.voters)} voters; this broker runs a single-node "
                        f"KRaft quorum only (a multi-voter quorum is not supported yet)")
