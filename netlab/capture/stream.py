@@ -72,6 +72,7 @@ class _Conn:
     checked: bool = False  # port detection looked at the first client bytes
     syn_ts: int | None = None
     answered: bool = False
+    accepted_ts: int | None = None  # SYN-ACK seen; reported once the connection is known to be Kafka
     flows: dict[bool, _Flow] = field(default_factory=lambda: {True: _Flow(), False: _Flow()})
     requests: dict[int, tuple[int, int, str | None, int]] = field(default_factory=dict)
 
@@ -130,20 +131,27 @@ class StreamDecoder:
                 conn.flows[False] = _Flow(next_seq=(seg.seq + 1) & 0xFFFFFFFF)
                 if not conn.answered:
                     conn.answered = True
-                    events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "accepted"))
+                    conn.accepted_ts = ts_ns
+                    if conn.kafka:
+                        events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "accepted"))
         if seg.payload:
             if not conn.kafka:
                 if not self._detect(conn, from_client, seg.payload):
                     self._skip.add(key)
                     self._conns.pop(key, None)
                     return events
+                if conn.accepted_ts is not None:  # now known to be Kafka: report its handshake
+                    events.append(ConnEvent(conn.accepted_ts, _ep(conn.client), _ep(conn.server), "accepted"))
             short = wirelen is not None and wirelen > len(frame)
             events.extend(self._data(conn, from_client, seg.seq, seg.payload, ts_ns, short))
+        # Failed connection attempts are reported on any port (a refused advertised endpoint is
+        # the point of the story); the life of a working connection only for Kafka ones.
         if flags & RST:
-            kind = "refused" if not conn.answered and not from_client else "reset"
+            refused = not conn.answered and not from_client
             conn.answered = True
-            events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), kind))
-        elif flags & FIN:
+            if refused or conn.kafka:
+                events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "refused" if refused else "reset"))
+        elif flags & FIN and conn.kafka:
             events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "fin"))
         return events
 

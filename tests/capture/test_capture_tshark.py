@@ -106,3 +106,20 @@ def test_refused_connection_and_story(tmp_path):
     # broker-2's endpoint was advertised and never tried
     assert "host: no connection attempt to the advertised endpoint broker-2:29093 (broker 2) followed" in lines
     assert not any("broker-1:29092 (broker 1) followed" in line for line in lines)
+
+
+def test_non_kafka_connections_stay_quiet(tmp_path):
+    """Detection mode: an HTTP connection yields nothing; a Kafka one on an odd port is found and
+    its handshake reported; a refused attempt is reported whatever the port."""
+    path = tmp_path / "mixed.pcap"
+    web = Conversation(("10.5.0.2", 40001), ("10.5.0.9", 8080)).handshake()
+    web.send(True, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").send(False, b"HTTP/1.1 200 OK\r\n\r\n")
+    kafka = Conversation(("10.5.0.2", 40002), ("10.5.0.3", 19092), ts=1_700_000_010.0).handshake()
+    bootstrap(kafka, metadata_versions=[4])
+    refused = Conversation(("10.5.0.2", 40003), ("10.5.0.4", 8443), ts=1_700_000_020.0).refused()
+    write(path, web, kafka, refused)
+    events = [(e.kind, e.dst) for e in iter_events(path, connections=True) if not hasattr(e, "api_key")]
+    assert ("accepted", "10.5.0.3:19092") in events and ("refused", "10.5.0.4:8443") in events
+    assert not [e for e in events if e[1].endswith(":8080") and e[0] != "syn"]
+    messages = [m for m in iter_events(path) if m.kind != "malformed"]
+    assert {m.dst if m.kind == "request" else m.src for m in messages} == {"10.5.0.3:19092"}
