@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .clients import ClientResult
 from .results import API_VERSIONS, CONNECT, METADATA, RESOLVE, ProbeResult, Stage, Verdict
-from .views import DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, ListenerView, Vantage, World, land
+from .views import (DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, ListenerView, World, is_ipv6,
+                    is_loopback, land)
 
 CAUSES = ("bootstrap_unresolved", "bootstrap_refused", "bootstrap_unreachable", "bootstrap_not_kafka",
           "metadata_failed", "advertised_unresolved", "advertised_refused", "advertised_unreachable",
@@ -38,7 +39,7 @@ def _split(target: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _scope(world: World, name: str, v: Vantage) -> str:
+def _scope(world: World, name: str) -> str:
     nets = world.name_scopes.get(name)
     if nets:
         return f"it resolves only on network{'s' if len(nets) > 1 else ''} {', '.join(nets)}"
@@ -115,11 +116,11 @@ def _why_refused(world: World, landing: Landing, node: str) -> str:
         return f"the broker in {where} did not start: {down[0].start_error}"
     for lst in landing.bound_elsewhere:
         if lst.bind_host not in WILDCARDS:
-            inside = " (loopback: only reachable from inside that node)" if lst.bind_host.startswith("127.") or \
-                lst.bind_host == "localhost" else ""
+            loop = is_loopback(lst.bind_host) or lst.bind_host == "localhost"
+            inside = " (loopback: only reachable from inside that node)" if loop else ""
             return (f"listener {lst.name} on {lst.broker} is bound to {lst.bind_host}:{lst.bind_port}{inside} — "
                     f"bind it to 0.0.0.0 or to the address clients use (listeners={lst.name}://0.0.0.0:{lst.bind_port})")
-    if where == node and landing.address.startswith("127."):
+    if where == node and is_loopback(landing.address):
         return (f"nothing listens on port {landing.port} inside {node} itself (localhost is {node}'s own loopback, "
                 f"not the broker's)")
     return f"nothing listens on {landing.address}:{landing.port} in {where} (no listener bound there, no published port)"
@@ -129,8 +130,7 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
     v = world.vantage(node)
     host, port = _split(failed.target)
     advertised = failed.name.startswith("advertised_")
-    prefix = ""
-    owner = None
+    prefix = fix = ""
     if advertised:
         lst = _bootstrap_listener(world, node, probe.bootstrap)
         nid = failed.detail.get("node_id")
@@ -149,15 +149,16 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
     cause = cause_of(failed)
     kind = cause.split("_", 1)[1]
     if kind == "unresolved":
-        what = f"the name {host} does not resolve on {node} ({_scope(world, host, v)})"
+        what = f"the name {host} does not resolve on {node} ({_scope(world, host)})"
         if not advertised:
             return f"{what} — use a bootstrap address {node} can resolve{_any_suggestion(world, node, port)}"
         return f"{prefix}{what} — {fix}"
     if kind in ("refused", "unreachable", "not_kafka"):
         addrs = v.resolve(host) or [host]
-        landing = land(world, node, addrs[0], port)
+        addr = next((a for a in addrs if not is_ipv6(a)), addrs[0])  # explain the IPv4 path when there is one
+        landing = land(world, node, addr, port)
         if landing.kind == UNREACHABLE:
-            what = f"{addrs[0]} is not reachable from {node} (no network or route of {node} leads there)"
+            what = f"{addr} is not reachable from {node} (no network or route of {node} leads there)"
         elif landing.kind == DEAD_FORWARD:
             what = (f"port {port} published on {landing.via[0].node} accepted the connection but its target "
                     f"{landing.address}:{landing.port} refused it: {_why_refused(world, landing, node)}")
@@ -169,7 +170,7 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
             return f"{prefix}{what} — {fix}"
         alt = _any_suggestion(world, node, port)
         return f"{what}" + (f"; {node} can bootstrap from{alt.removeprefix(', e.g.')}" if alt else "")
-    if kind == "failed" and cause == "metadata_failed":
+    if cause == "metadata_failed":
         return f"Metadata from {failed.target} failed: {failed.error}"
     return f"{failed.name} failed at {failed.target}: {failed.error}"
 

@@ -113,3 +113,24 @@ def test_invalid_config_broker_is_not_running():
     w = world_from_networks({"n": {"b": "10.1.0.2"}})
     add_broker(w, "b", {"listeners": "PLAINTEXT://0.0.0.0:9092"})
     assert not w.brokers[0].running and "nonroutable meta-address 0.0.0.0" in w.brokers[0].start_error
+
+
+@pytest.mark.parametrize("listen,warns", [("0.0.0.0", True), ("::", False)])
+def test_localhost_is_ipv6_first_and_ipv4_only_sockets_refuse_it(listen, warns):
+    w = world_from_networks({"kafka-net": {"host": "172.18.0.1", "broker": "172.18.0.2"}},
+                            published=[PublishedPort("host", listen, 9092, "172.18.0.2", 9092)])
+    w.vantage("host").names["localhost"] = ["127.0.0.1", "::1"]  # as netlab's hosts files say it
+    assert w.vantage("host").resolve("localhost") == ["::1", "127.0.0.1"]  # getaddrinfo's order
+    add_broker(w, "broker", {"node.id": "1", "listeners": "PLAINTEXT://0.0.0.0:9092",
+                             "advertised.listeners": "PLAINTEXT://localhost:9092"})
+    p = predict_probe(w, "host", "localhost:9092")
+    assert p.ok
+    v = verdict(w, "host", p)
+    assert v.ok and (v.warning is not None) == warns
+    if warns:
+        assert p.stages[1].detail["tried"] == [{"address": "::1", "error": "Connection refused"}]
+        assert "librdkafka: kcat, confluent-kafka" in v.warning
+    failing = verdict(w, "host", p, ClientResult("kcat", "localhost:9092", "t", False, "produce",
+                                                 "Connect to ipv6#[::1]:9092 failed: Connection refused", "rc 1"))
+    assert failing.cause == "client_failed" and failing.reason.endswith(
+        "kcat failed to produce: Connect to ipv6#[::1]:9092 failed: Connection refused")
