@@ -106,7 +106,8 @@ class Story:
         detail = ""
         if m.api_key == 3 and d:
             topics = d.get("topics")
-            detail = "all topics" if topics is None else ", ".join(str(t.get("topic")) for t in topics) or "no topics"
+            every = topics is None or (m.api_version == 0 and not topics)  # v0: an empty list meant all
+            detail = "all topics" if every else ", ".join(str(t.get("topic")) for t in topics) or "no topics"
         elif m.api_key == 10 and d:
             detail = f"coordinator for {d.get('key') or ', '.join(d.get('coordinator_keys') or [])}"
         elif m.api_key in (11, 12, 13, 14) and d:
