@@ -112,3 +112,17 @@ def test_static_routes_through_router_nodes(lab_factory, lab_name):
 
     run_in_netns(_ns(plan, "r1"), lambda: sysctls.write_sysctl("net.ipv4.ip_forward", "0"))
     assert nettools.ping(a, "a", "10.0.2.2", attempts=2).returncode == 1
+
+
+def test_pods_on_two_kubernetes_nodes_talk_over_the_vxlan_overlay(lab_factory, lab_name):
+    plan = lab_factory(topology_plan("vxlan-k8s.yaml", lab_name))
+    pod_a, pod_b = _ns(plan, "pod-a"), _ns(plan, "pod-b")
+    # pod-a -> cbr0 (k8s-1) -> flannel.1 -> VXLAN over the node network -> k8s-2 -> cbr0 -> pod-b
+    assert nettools.ping(pod_a, "pod-a", "10.244.2.2").returncode == 0
+    server = nettools.start_echo_server(pod_b, "pod-b", "0.0.0.0", 7003)
+    try:
+        reply = nettools.tcp_request(pod_a, "pod-a", "10.244.2.2", 7003, "overlay")
+        assert reply.stdout.startswith("echo:overlay from:10.244.1.2"), reply.stdout  # no NAT on the way
+    finally:
+        server.kill()
+        server.wait()
