@@ -126,3 +126,13 @@ def test_pods_on_two_kubernetes_nodes_talk_over_the_vxlan_overlay(lab_factory, l
     finally:
         server.kill()
         server.wait()
+
+
+def test_tun_and_tap_devices_as_the_kernel_reports_them(lab_factory, lab_name):
+    lab_factory(topology_plan("devices.yaml", lab_name))
+    st = labapi.lab_status(lab_name)
+    box = {i["name"]: i for i in next(n for n in st["nodes"] if n["node"] == "box")["interfaces"]}
+    assert box["tap0"]["kind"] == "tun" and box["tap0"]["master"] == "br0" and box["tap0"]["network"] == "lan"
+    assert box["utun0"]["kind"] == "tun" and "10.99.0.1/24" in box["utun0"]["addresses"]
+    bridge = next(b for b in st["bridges"] if b["bridge"] == "br0")
+    assert "tap0" in bridge["ports"] and len(bridge["ports"]) == 2  # the tap and peer's veth
