@@ -136,8 +136,16 @@ def test_kcat_metadata_produce_consume_offsets(broker):
     assert last_3.stdout.decode().split() == ["line-17", "line-18", "line-19"]
     fmt = kcat("-b", bs, "-C", "-t", "kc", "-o", "2", "-c", "1", "-e", "-q", "-f", "%t %p %o %s\n")
     assert fmt.stdout.decode() == "kc 0 2 line-2\n"
+    stamps = [int(t) for t in kcat("-b", bs, "-C", "-t", "kc", "-e", "-q", "-f", "%T\n").stdout.split()]
+    for ts in sorted(set(stamps)):  # -Q: the first offset whose timestamp is at least ts (ListOffsets by time)
+        first = stamps.index(ts)
+        assert kcat("-b", bs, "-Q", "-t", f"kc:0:{ts}").stdout.decode().strip() == f"kc [0] offset {first}"
+    kcat("-b", bs, "-P", "-t", "kc", input=b"later\n")
+    later = max(stamps) + 1
+    assert kcat("-b", bs, "-Q", "-t", f"kc:0:{later}").stdout.decode().strip() == "kc [0] offset 20"
+    assert kcat("-b", bs, "-Q", "-t", "kc:0:99999999999999").stdout.decode().strip() == "kc [0] offset -1"
     end = kcat("-b", bs, "-C", "-t", "kc", "-o", "end", "-e")
-    assert end.returncode == 0 and "Reached end of topic kc [0] at offset 20" in end.stderr.decode()
+    assert end.returncode == 0 and "Reached end of topic kc [0] at offset 21" in end.stderr.decode()
 
 
 def test_confluent_kafka_roundtrip_and_other_clients_read_it(broker):
