@@ -1,5 +1,6 @@
-"""ListOffsets (key 2), v1–6: earliest (-2), latest (-1), or the first offset whose timestamp is at
-least the given one (through the time index)."""
+"""ListOffsets (key 2), v1–8: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local
+(-4, v8+: the log start, no tiered storage here), or the first offset whose timestamp is at least
+the given one (through the time index)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
 
 KEY = 2
-LATEST, EARLIEST = -1, -2
+LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4
 
 REQUEST = Message(Struct(
     F("replica_id", INT32),
@@ -43,8 +44,19 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
         out["offset"] = plog.log_end_offset
     elif ts == EARLIEST:
         out["offset"] = plog.log_start_offset
+    elif ts == MAX_TIMESTAMP and ctx.api_version >= 7:
+        best = None  # the first batch holding the largest timestamp (batch headers only)
+        for h in plog.iter_batch_headers(plog.log_start_offset):
+            if best is None or h.max_timestamp > best.max_timestamp:
+                best = h
+        if best is not None:
+            out["timestamp"], out["offset"] = best.max_timestamp, _offset_of_max(plog, best)
+        else:
+            out["offset"] = -1
+    elif ts == EARLIEST_LOCAL and ctx.api_version >= 8:
+        out["offset"] = plog.log_start_offset
     elif ts < 0:
-        out.update(error_code=ErrorCode.UNSUPPORTED_VERSION, offset=-1)  # -3/-4/-5 need newer versions
+        out.update(error_code=ErrorCode.UNSUPPORTED_VERSION, offset=-1)  # a spec this version does not know
     else:
         found = plog.offset_for_timestamp(ts)
         if found is None:
@@ -54,10 +66,17 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
     return out
 
 
+def _offset_of_max(plog, h) -> int:
+    """Offset of the first record carrying the log's largest timestamp (in batch `h`): the
+    first record at or after that timestamp, found through the time index."""
+    found = plog.offset_for_timestamp(h.max_timestamp)
+    return found[0] if found is not None and found[1] == h.max_timestamp else h.last_offset
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
     topics = [{"name": t["name"], "partitions": [_answer(ctx, t["name"], p) for p in t["partitions"]]}
               for t in req["topics"]]
     return {"throttle_time_ms": 0, "topics": topics}
 
 
-API = Api(KEY, "ListOffsets", 1, 6, REQUEST, RESPONSE, handle)
+API = Api(KEY, "ListOffsets", 1, 8, REQUEST, RESPONSE, handle)

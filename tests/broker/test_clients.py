@@ -260,6 +260,17 @@ def test_admin_clients_create_describe_delete(broker):
         assert k.describe_cluster()["brokers"][0]["port"] == broker.port
     finally:
         k.close()
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+
+    ck_produce(bs, "adm", [b"a", b"b", b"c"])  # partitions chosen by the client; all land somewhere
+    specs = {TopicPartition("adm", p): OffsetSpec.latest() for p in range(3)}
+    latest = {tp.partition: f.result(10).offset for tp, f in a.list_offsets(specs).items()}
+    assert sum(latest.values()) == 3
+    busiest = max(latest, key=latest.get)
+    got = a.list_offsets({TopicPartition("adm", busiest): OffsetSpec.max_timestamp()})
+    (res,) = [f.result(10) for f in got.values()]
+    assert 0 <= res.offset < latest[busiest] and res.timestamp > 0
     for f in a.delete_topics(["adm"]).values():
         assert f.result(15) is None
     assert "adm" not in a.list_topics(timeout=10).topics

@@ -36,11 +36,12 @@ def fetch(rc: RawClient, topic: str, offset: int, *, max_wait: int = 0, min_byte
     return rc.request(req, FV).responses[0].partitions[0]
 
 
-def list_offset(rc: RawClient, topic: str, ts: int):
-    lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=0, timestamp=ts, version=5)
+def list_offset(rc: RawClient, topic: str, ts: int, version: int = 5):
+    lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=0, timestamp=ts, version=version)
     req = ListOffsetsRequest(replica_id=-1, isolation_level=0,
-                             topics=[ListOffsetsRequest.ListOffsetsTopic(name=topic, partitions=[lp], version=5)], version=5)
-    return rc.request(req, 5).topics[0].partitions[0]
+                             topics=[ListOffsetsRequest.ListOffsetsTopic(name=topic, partitions=[lp], version=version)],
+                             version=version)
+    return rc.request(req, version).topics[0].partitions[0]
 
 
 def create(rc: RawClient, name: str, partitions: int = 1, configs: dict | None = None):
@@ -239,6 +240,11 @@ def test_list_offsets_by_timestamp(rc):
     assert (hit.offset, hit.timestamp) == (1, 1001)
     assert list_offset(rc, "ts", 3000).offset == 3
     assert list_offset(rc, "ts", 9999).offset == -1
+    produce(rc, "ts", batch([b"e", b"f"], timestamp=4000))  # not the largest any more
+    mx = list_offset(rc, "ts", -3, version=7)  # MAX_TIMESTAMP (v7+)
+    assert (mx.error_code, mx.offset, mx.timestamp) == (0, 3, 5000)
+    assert list_offset(rc, "ts", -3, version=6).error_code == 35  # unknown spec at v6
+    assert list_offset(rc, "ts", -4, version=8).offset == 0  # EARLIEST_LOCAL: the log start here
 
 
 def test_metadata_auto_create_and_errors(rc):
