@@ -134,6 +134,34 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
     return out
 
 
+FATAL_MARKERS = ("Exiting Kafka due to fatal exception", "Fatal error during broker startup")
+
+
+def start_error_from_log(log: str) -> str | None:
+    """Kafka's reason for not starting, from a broker log: the `<java class>: <message>` line
+    under its fatal error line (None when the log has none)."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if any(m in line for m in FATAL_MARKERS):
+            return lines[i + 1].strip()
+    return None
+
+
+def start_verdicts(world: World, logs: dict[str, str] | None = None) -> list[Verdict]:
+    """One row per broker: did it start? Live from each broker's log (`logs`: node -> text),
+    predicted from the world (predict_rules.broker_view) when `logs` is None."""
+    out = []
+    for b in world.brokers:
+        error = b.start_error if logs is None else start_error_from_log(logs.get(b.node, ""))
+        listeners = ",".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)"
+        if error is None:
+            out.append(Verdict(b.node, listeners, True, client="broker"))
+        else:
+            out.append(Verdict(b.node, listeners, False, "start", listeners, "broker_not_started",
+                               f"the broker in {b.node} did not start: {error}", error, "broker"))
+    return out
+
+
 def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list[str]:
     """One line per verdict where prediction and live result differ (compared on
     from/to/ok/stage/target/cause, never on wording)."""

@@ -4,7 +4,7 @@ one Verdict with a plain sentence naming the cause and the setting to change.
 Causes (Verdict.cause) are short and stable so `check` and `predict` compare on them, never on
 wording: bootstrap_unresolved, bootstrap_refused, bootstrap_unreachable, bootstrap_not_kafka,
 metadata_failed, advertised_unresolved, advertised_refused, advertised_unreachable,
-advertised_not_kafka, client_failed.
+advertised_not_kafka, client_failed, broker_not_started (a row of its own per broker).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .views import (DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, Lis
 
 CAUSES = ("bootstrap_unresolved", "bootstrap_refused", "bootstrap_unreachable", "bootstrap_not_kafka",
           "metadata_failed", "advertised_unresolved", "advertised_refused", "advertised_unreachable",
-          "advertised_not_kafka", "client_failed")
+          "advertised_not_kafka", "client_failed", "broker_not_started")
 
 
 def cause_of(stage: Stage) -> str:

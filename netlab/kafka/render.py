@@ -26,6 +26,8 @@ def verdict_report(verdicts: Sequence[Verdict], title: str | None = None) -> Gro
         mark = Text("✓", style="green") if v.ok else Text("✗", style="bold red")
         table.add_row(str(i), v.from_node, v.to, v.client or "probe", mark,
                       "" if v.ok else f"{v.stage} {v.target or ''}".strip())
+        if v.ok and v.warning:
+            notes.append(Text(f"{i}. ⚠ {v.from_node} → {v.to}: {v.warning}", style="yellow"))
         if not v.ok:
             note = Text(f"{i}. ", style="bold red")
             note.append(f"{v.from_node} → {v.to}: ", style="bold")

@@ -7,7 +7,8 @@ import pytest
 
 from kafkalab import PYTHON, Netns, fatal_line, run_broker_to_exit, start_broker
 from netlab.kafka.predict_rules import broker_view
-from netlab.kafka.views import Vantage
+from netlab.kafka.check import disagreements, start_verdicts
+from netlab.kafka.views import Vantage, World
 
 pytestmark = pytest.mark.root
 
@@ -64,3 +65,16 @@ def test_a_listener_name_binds_the_address_it_resolves_to(tmp_path, address, err
             assert b.stop() == 0
     finally:
         ns.destroy()
+
+
+def test_start_verdicts_live_equal_predicted(kafka_ns, tmp_path):
+    """A broker that cannot bind is a result (a row), live from its log and predicted alike."""
+    ns, _ = kafka_ns
+    props = {"node.id": "3", **CASES[0][1]}  # EXTERNAL://192.168.8.133:9091 in the namespace
+    world = World({"node": Vantage("node")})
+    world.brokers.append(broker_view("node", props, world.vantage("node")))
+    _, log = run_broker_to_exit(props, tmp_path, ns.prefix)
+    live, predicted = start_verdicts(world, {"node": log}), start_verdicts(world)
+    assert disagreements(live, predicted) == []
+    assert (live[0].ok, live[0].stage, live[0].cause) == (False, "start", "broker_not_started")
+    assert live[0].client_error == CASES[0][2] and live[0].to == "EXTERNAL://192.168.8.133:9091"

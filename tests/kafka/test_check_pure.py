@@ -90,3 +90,10 @@ def test_controller_voter_links_are_checked_too():
     bad = [(v.from_node, v.to) for v in vs if not v.ok]
     assert bad == [("kafka-1", "kafka-3:9093"), ("kafka-2", "kafka-3:9093")]
     assert all(v.ok for v in vs[:6])
+
+
+def test_report_shows_warnings_on_working_rows():
+    v = Verdict("host", "localhost:9092", True, client="kcat", warning="localhost resolves on host to more ...")
+    console = Console(width=200, record=True, color_system=None)
+    console.print(verdict_report([v]))
+    assert "1. ⚠ host → localhost:9092: localhost resolves on host to more ..." in console.export_text()
