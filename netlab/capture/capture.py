@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from netlab.capture.pcapio import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW
+from netlab.capture.ring import RETIRE_MS, Ring
 from netlab.errors import InputError, NetlabError
 
 ETH_P_ALL = 0x0003
@@ -121,10 +122,12 @@ def _attach_bpf(sock: socket.socket, expr: str, linktype: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, bytes(sock_fprog(prog.bf_len, prog.bf_insns)))
 
 
-def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) -> tuple[socket.socket, int]:
-    """A packet socket in netns on iface (None: all interfaces) and the pcap link type to use."""
+def open_socket(netns: str | None, iface: str | None, bpf: str | None = None,
+                ring: bool = True) -> tuple[socket.socket, int, Ring | None]:
+    """A packet socket in netns on iface (None: all interfaces), the pcap link type to use, and
+    its TPACKET_V3 ring (None if ring=False or the kernel refuses one: then recvmsg is used)."""
 
-    def make() -> tuple[socket.socket, int]:
+    def make() -> tuple[socket.socket, int, Ring | None]:
         # One interface: protocol 0 receives nothing until bound, so nothing from another
         # interface slips in. All interfaces: ETH_P_ALL at once (no bind needed).
         proto = socket.htons(ETH_P_ALL) if iface is None else 0
@@ -135,11 +138,21 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) ->
             except PermissionError:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+
+            def make_ring() -> Ring | None:
+                if not ring:
+                    return None
+                try:
+                    return Ring(sock)
+                except OSError:
+                    return None  # no TPACKET_V3: recvmsg it is
+
             if iface is None:
                 linktype = LINKTYPE_LINUX_SLL2
                 if bpf:
                     _attach_bpf(sock, bpf, LINKTYPE_ETHERNET)
                     _drain(sock)  # packets queued before the filter was attached
+                rx_ring = make_ring()  # from here on packets land in the ring, filtered
             else:
                 try:
                     index = _ifindex(sock, iface)
@@ -156,9 +169,10 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None) ->
                     _attach_bpf(sock, bpf, linktype)
                 mreq = struct.pack("iHH8s", index, PACKET_MR_PROMISC, 0, b"")
                 sock.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq)
+                rx_ring = make_ring()  # before bind: nothing has been received yet
                 sock.bind((iface, ETH_P_ALL))
             sock.setblocking(False)
-            return sock, linktype
+            return sock, linktype, rx_ring
         except BaseException:
             sock.close()
             raise
@@ -179,17 +193,25 @@ def _drain(sock: socket.socket) -> None:
 
 
 _SLL2 = struct.Struct("!HHIHBB8s")
+
+
+def _cook(data: bytes, ifindex: int, proto: int, hatype: int, pkttype: int, hwaddr: bytes) -> bytes:
+    """A frame from an unbound socket (Ethernet-framed, or bare IP for TUN) → SLL2 record."""
+    if hatype in (ARPHRD_ETHER, ARPHRD_LOOPBACK) and len(data) >= 14:
+        return _SLL2.pack(data[12] << 8 | data[13], 0, ifindex, hatype, pkttype, 6, data[6:12]) + data[14:]
+    return _SLL2.pack(proto, 0, ifindex, hatype, pkttype, len(hwaddr[:8]), hwaddr[:8]) + data
 _TS = struct.Struct("=qq")
 
 
 class Capture:
     """Read packets from a packet socket and hand them to ``sink(ts_ns, data, wirelen)``."""
 
-    def __init__(self, netns: str | None, iface: str | None, bpf: str | None = None, snaplen: int = SNAPLEN):
+    def __init__(self, netns: str | None, iface: str | None, bpf: str | None = None, snaplen: int = SNAPLEN,
+                 ring: bool = True):
         self.netns = netns
         self.iface = iface
         self.snaplen = snaplen
-        self.sock, self.linktype = open_socket(netns, iface, bpf)
+        self.sock, self.linktype, self.ring = open_socket(netns, iface, bpf, ring)
         self._index: dict[str, int] = {}
         self._stop = threading.Event()
 
@@ -203,6 +225,8 @@ class Capture:
         stats = CaptureStats()
         start = time.monotonic()
         deadline = start + duration if duration else None
+        if self.ring is not None:
+            return self._run_ring(sink, count, deadline, stats, start)
         sock = self.sock
         recvmsg = sock.recvmsg
         bufsize = 65536 + 64
@@ -292,7 +316,70 @@ class Capture:
             return _SLL2.pack(proto, 0, index, hatype, pkttype, 6, src_mac) + payload
         return _SLL2.pack(proto, 0, index, hatype, pkttype, len(hwaddr[:8]), hwaddr[:8]) + data
 
+    def _run_ring(self, sink: Callable[[int, bytes, int], None], count: int | None, deadline: float | None,
+                  stats: CaptureStats, start: float) -> CaptureStats:
+        ring, mm, cooked, snaplen = self.ring, self.ring.map, self.iface is None, self.snaplen
+        limit = count if count is not None else -1
+        captured = 0
+
+        def emit(ts: int, at: int, caplen: int, wirelen: int, addr: tuple | None) -> bool:
+            nonlocal captured
+            data = mm[at : at + min(caplen, snaplen)]
+            if cooked:
+                _family, proto, ifindex, hatype, pkttype, halen, hwaddr = addr
+                if pkttype == PACKET_OUTGOING and hatype == ARPHRD_LOOPBACK:
+                    return True  # loopback shows every packet twice; keep the incoming copy
+                raw_len = len(data)
+                data = _cook(data, ifindex, socket.ntohs(proto), hatype, pkttype, hwaddr[:halen])
+                wirelen += len(data) - raw_len
+            sink(ts, data, wirelen)
+            captured += 1
+            return captured != limit
+
+        def drain(until: float) -> None:
+            while captured != limit and time.monotonic() < until:
+                if not ring.ready():
+                    ring.wait(min(0.05, max(0.0, until - time.monotonic())))
+                    if not ring.ready():
+                        return
+                ring.read_block(emit, cooked)
+
+        try:
+            try:
+                while not self._stop.is_set() and captured != limit:
+                    now = time.monotonic()
+                    if deadline is not None and now >= deadline:
+                        break
+                    if not ring.ready():
+                        events = ring.wait(0.2 if deadline is None else min(0.2, deadline - now))
+                        if any(ev & select.POLLERR for _fd, ev in events):
+                            err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                            if err:
+                                stats.ended = f"interface {self.iface} went away: {os.strerror(err)}"
+                                break
+                        if not ring.ready():
+                            continue
+                    ring.read_block(emit, cooked)
+            except KeyboardInterrupt:
+                pass
+            # Stopped: blocks the kernel retires within RETIRE_MS still hold packets we were sent.
+            if stats.ended is None:
+                drain(time.monotonic() + max(0.5, 3 * RETIRE_MS / 1000))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stats.captured = captured
+            stats.seconds = time.monotonic() - start
+            try:
+                raw = self.sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12)
+                stats.kernel_seen, stats.kernel_dropped = struct.unpack("III", raw)[:2]
+            except OSError:
+                pass
+        return stats
+
     def close(self) -> None:
+        if self.ring is not None:
+            self.ring.close()
         self.sock.close()
 
     def __enter__(self) -> Capture:

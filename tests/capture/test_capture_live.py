@@ -78,14 +78,16 @@ def two_nodes(lab):
     return a, b
 
 
-def test_one_interface_matches_tcpdump(lab, tmp_path):
+@pytest.mark.parametrize("ring", [True, False], ids=["ring", "recvmsg"])
+def test_one_interface_matches_tcpdump(lab, tmp_path, ring):
     a, b = two_nodes(lab)
     td_pcap = tmp_path / "tcpdump.pcap"
     td = lab.popen(b, "tcpdump", "-Z", "root", "-U", "-i", "eth0", "-n", "-w", str(td_pcap), "udp or tcp",
                    stderr=subprocess.PIPE, text=True)
     assert "listening on" in td.stderr.readline()
-    run = Running(Capture(b, "eth0"), tmp_path / "netlab.pcap")
+    run = Running(Capture(b, "eth0", ring=ring), tmp_path / "netlab.pcap")
     assert run.cap.linktype == LINKTYPE_ETHERNET
+    assert (run.cap.ring is not None) == ring
     send(lab, a, "10.77.0.2", 50)
     run.wait_count(52)
     stats = run.stop()
@@ -104,9 +106,10 @@ def test_one_interface_matches_tcpdump(lab, tmp_path):
     assert stats.kernel_dropped == 0
 
 
-def test_all_interfaces_is_cooked_and_shows_loopback_once(lab, tmp_path):
+@pytest.mark.parametrize("ring", [True, False], ids=["ring", "recvmsg"])
+def test_all_interfaces_is_cooked_and_shows_loopback_once(lab, tmp_path, ring):
     a, b = two_nodes(lab)
-    run = Running(Capture(b, None), tmp_path / "any.pcap")
+    run = Running(Capture(b, None, ring=ring), tmp_path / "any.pcap")
     assert run.cap.linktype == LINKTYPE_LINUX_SLL2
     send(lab, a, "10.77.0.2", 10)
     send(lab, b, "127.0.0.1", 10)
@@ -258,9 +261,10 @@ def test_cli_with_a_lab_plan(lab, tmp_path, monkeypatch):
         assert message in str(result.exception)
 
 
-def test_capture_ends_cleanly_when_the_interface_goes_away(lab, tmp_path):
+@pytest.mark.parametrize("ring", [True, False], ids=["ring", "recvmsg"])
+def test_capture_ends_cleanly_when_the_interface_goes_away(lab, tmp_path, ring):
     a, b = two_nodes(lab)
-    run = Running(Capture(b, "eth0"), tmp_path / "gone.pcap")
+    run = Running(Capture(b, "eth0", ring=ring), tmp_path / "gone.pcap")
     send(lab, a, "10.77.0.2", 3)
     run.wait_count(5)
     with NetNS(a) as ipr:  # deleting one end of the veth pair deletes both
