@@ -113,7 +113,7 @@ def run_kcat(bootstrap: str, topic: str, value: str, timeout: float, prefix: Seq
     t0 = time.monotonic()
     result = ClientResult("kcat", bootstrap, topic, False)
     steps = [(PRODUCE, common + ["-P", "-X", f"message.timeout.ms={half_ms}"], value + "\n"),
-             (CONSUME, common + ["-C", "-o", "beginning", "-c", "1", "-e", "-q", "-m", str(max(1, int(timeout / 2)))],
+             (CONSUME, common + ["-C", "-o", "beginning", "-c", "1", "-e", "-m", str(max(1, int(timeout / 2)))],
               None)]
     for stage, argv, stdin in steps:
         rc, out, err, timed_out = _run(list(prefix) + argv, stdin, timeout / 2 + GRACE_S)
