@@ -190,6 +190,8 @@ def _check(props: Mapping[str, str]) -> ListenerConfig:
         _require(bool(set(cln) & set(l_names)), "controller.listener.names must contain at least one value "
                                                 "appearing in the 'listeners' configuration when running the "
                                                 "KRaft controller role")
+        _require(set(cln) <= set(l_names), "controller.listener.names must only contain values appearing in the "
+                                           "'listeners' configuration when running the KRaft controller role")
     if not roles or "broker" in roles:
         _require(bool(adv_names), "There must be at least one broker advertised listener."
                  + (" Perhaps all listeners appear in controller.listener.names?" if roles else ""))

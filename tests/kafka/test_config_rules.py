@@ -76,6 +76,11 @@ CASES = [
                                              "listeners": "PLAINTEXT://:9092"}, ILLEGAL_ARGUMENT,
      RF + "controller.listener.names must contain at least one value appearing in the 'listeners' configuration "
           "when running the KRaft controller role"),
+    ("controller-names-not-in-listeners", {**KRAFT, "controller.listener.names": "CONTROLLER,OTHER",
+                                           MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,OTHER:PLAINTEXT"},
+     ILLEGAL_ARGUMENT,
+     RF + "controller.listener.names must only contain values appearing in the 'listeners' configuration when "
+          "running the KRaft controller role"),
     ("controller-only-with-broker-listener", {**KRAFT, "process.roles": "controller"}, ILLEGAL_ARGUMENT,
      RF + "The listeners config must only contain KRaft controller listeners from controller.listener.names when "
           "process.roles=controller"),
