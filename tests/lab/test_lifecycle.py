@@ -137,8 +137,14 @@ def test_down_after_a_process_died_and_status_shows_it(lab_factory, lab_name):
     plan = lab_factory(plans.bridge_lab(lab_name, containers=2, extra=extra))
     paths = labapi.lab_paths(lab_name)
     pid, start = processes.read_pidfile(paths.process("c1", "victim").pidfile)
-    # the process really runs inside the node: its network namespace is the node's
-    assert os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"/run/netns/{plans.ns(lab_name, 'c1')}").st_ino
+    # the process really runs inside the node: its network namespace is the node's (once
+    # `ip netns exec` has entered it: the start is asynchronous, so wait for it, bounded)
+    node_ino = os.stat(f"/run/netns/{plans.ns(lab_name, 'c1')}").st_ino
+    for _ in range(500):
+        if os.stat(f"/proc/{pid}/ns/net").st_ino == node_ino:
+            break
+        time.sleep(0.01)
+    assert os.stat(f"/proc/{pid}/ns/net").st_ino == node_ino
     os.kill(pid, signal.SIGKILL)
     for _ in range(200):
         states = {p["name"]: p for p in labapi.lab_status(lab_name)["processes"]}
