@@ -269,8 +269,9 @@ def test_down_stops_unrecorded_processes_inside_the_nodes(lab_factory, lab_name)
     stray = popen_in_node(plans.ns(lab_name, "c1"), "c1", [sys.executable, "-c", "import time; time.sleep(4000)", marker], start_new_session=True)
     outsider = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(4000)", marker])  # root namespace
     try:
-        for _ in range(200):
-            if len(processes_with(marker)) >= 3:
+        node_ino = os.stat(f"/run/netns/{plans.ns(lab_name, 'c1')}").st_ino
+        for _ in range(500):  # the stray's start is asynchronous: wait until it is inside c1
+            if len(processes_with(marker)) >= 4 and os.stat(f"/proc/{stray.pid}/ns/net").st_ino == node_ino:
                 break
             time.sleep(0.01)
         result = labapi.destroy(lab_name)
