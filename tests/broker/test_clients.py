@@ -274,3 +274,13 @@ def test_admin_clients_create_describe_delete(broker):
     for f in a.delete_topics(["adm"]).values():
         assert f.result(15) is None
     assert "adm" not in a.list_topics(timeout=10).topics
+
+
+def test_sasl_client_against_plaintext_listener_fails_like_kafka(broker):
+    need_kcat()
+    out = kcat("-b", broker.bootstrap, "-L", "-m", "2", "-X", "security.protocol=SASL_PLAINTEXT",
+               "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=u", "-X", "sasl.password=p")
+    assert out.returncode != 0
+    err = out.stderr.decode()
+    # what librdkafka reports against a real Kafka PLAINTEXT listener (ILLEGAL_SASL_STATE)
+    assert "SASL PLAIN mechanism handshake failed: Broker: Request not valid in current SASL state" in err, err

@@ -217,3 +217,28 @@ def test_truncated_and_absurd_lengths_raise_decode_error():
     with pytest.raises(DecodeError):
         Reader(b"\xff" * 11).uvarint()
     assert Reader(encode_uvarint(300)).uvarint() == 300
+
+
+@pytest.mark.parametrize("version", _versions(17))
+def test_sasl_handshake_both_ways(version):
+    from kafka.protocol.sasl import SaslHandshakeRequest, SaslHandshakeResponse
+
+    req = SaslHandshakeRequest(mechanism="PLAIN", version=version)
+    req.with_header(correlation_id=3)
+    _, body = _decode_ours(17, req.encode(header=True), version)
+    assert body["mechanism"] == "PLAIN"
+    got = _ours_to_theirs(17, {"error_code": 34, "mechanisms": []}, version, SaslHandshakeResponse)
+    assert (got["error_code"], got["mechanisms"]) == (34, [])
+
+
+@pytest.mark.parametrize("version", _versions(36))
+def test_sasl_authenticate_both_ways(version):
+    from kafka.protocol.sasl import SaslAuthenticateRequest, SaslAuthenticateResponse
+
+    req = SaslAuthenticateRequest(auth_bytes=b"\x00u\x00p", version=version)
+    req.with_header(correlation_id=3)
+    _, body = _decode_ours(36, req.encode(header=True), version)
+    assert bytes(body["auth_bytes"]) == b"\x00u\x00p"
+    got = _ours_to_theirs(36, {"error_code": 34, "error_message": "no", "auth_bytes": b""}, version,
+                          SaslAuthenticateResponse)
+    assert (got["error_code"], got["error_message"]) == (34, "no")
