@@ -271,6 +271,9 @@ def test_admin_clients_create_describe_delete(broker):
     got = a.list_offsets({TopicPartition("adm", busiest): OffsetSpec.max_timestamp()})
     (res,) = [f.result(10) for f in got.values()]
     assert 0 <= res.offset < latest[busiest] and res.timestamp > 0
+    cluster = a.describe_cluster().result(10)  # DescribeCluster (key 60)
+    assert [(n.id, n.host, n.port) for n in cluster.nodes] == [(1, "127.0.0.1", broker.port)]
+    assert cluster.controller.id == 1 and cluster.cluster_id
     for f in a.delete_topics(["adm"]).values():
         assert f.result(15) is None
     assert "adm" not in a.list_topics(timeout=10).topics

@@ -242,3 +242,17 @@ def test_sasl_authenticate_both_ways(version):
     got = _ours_to_theirs(36, {"error_code": 34, "error_message": "no", "auth_bytes": b""}, version,
                           SaslAuthenticateResponse)
     assert (got["error_code"], got["error_message"]) == (34, "no")
+
+
+@pytest.mark.parametrize("version", _versions(60))
+def test_describe_cluster_both_ways(version):
+    from kafka.protocol.admin import DescribeClusterRequest, DescribeClusterResponse
+
+    req = DescribeClusterRequest(include_cluster_authorized_operations=False, version=version)
+    req.with_header(correlation_id=3)
+    _, body = _decode_ours(60, req.encode(header=True), version)
+    assert body["endpoint_type"] == 1
+    resp = {"cluster_id": "c1", "controller_id": 1,
+            "brokers": [{"broker_id": 1, "host": "broker-1", "port": 29092, "rack": None}]}
+    got = _ours_to_theirs(60, resp, version, DescribeClusterResponse)
+    assert got["cluster_id"] == "c1" and got["brokers"][0]["host"] == "broker-1" and got["brokers"][0]["rack"] is None
