@@ -59,7 +59,11 @@ class SocketServer:
         self.registry = discover()
         self.controller_listeners = set(controller_listeners)
         self.max_request = node.config["socket.request.max.bytes"]
-        self.log = logger("kafka.network.SocketServer", f"[SocketServer listenerType=BROKER, nodeId={node.node_id}]")
+        prefix = f"[SocketServer listenerType=BROKER, nodeId={node.node_id}]"
+        self.log = logger("kafka.network.SocketServer", prefix)
+        # Kafka logs receive errors from the network Selector (a TLS client on a plaintext port:
+        # "Invalid receive (size = 369295617 larger than 104857600)")
+        self.selector_log = logger("org.apache.kafka.common.network.Selector", prefix)
         self.bound: list[BoundListener] = []
         self._conns: set[KafkaConnection] = set()
         self._ids = itertools.count()
@@ -125,8 +129,8 @@ class SocketServer:
         def bad_size(conn: KafkaConnection, size: int) -> None:
             msg = (f"Invalid receive (size = {size} larger than {self.max_request})" if size >= 0
                    else f"Invalid receive (size = {size})")
-            self.log.warning(f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); closing connection",
-                             exc_info=FrameTooLarge(msg))
+            self.selector_log.warning(f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); "
+                                      f"closing connection", exc_info=FrameTooLarge(msg))
 
         conn = KafkaConnection(self.max_request, handle, self._conns.discard, bad_size)
         self._conns.add(conn)

@@ -287,3 +287,14 @@ def test_sasl_client_against_plaintext_listener_fails_like_kafka(broker):
     err = out.stderr.decode()
     # what librdkafka reports against a real Kafka PLAINTEXT listener (ILLEGAL_SASL_STATE)
     assert "SASL PLAIN mechanism handshake failed: Broker: Request not valid in current SASL state" in err, err
+
+
+def test_tls_client_against_plaintext_listener_logged_like_kafka(broker):
+    need_kcat()
+    out = kcat("-b", broker.bootstrap, "-L", "-m", "2", "-X", "security.protocol=SSL")
+    assert out.returncode != 0 and "SSL handshake failed" in out.stderr.decode()
+    log = broker.output()
+    # the TLS ClientHello read as a Kafka size field: the line users search for
+    assert ("closing connection (org.apache.kafka.common.network.Selector)\n"
+            "org.apache.kafka.common.network.InvalidReceiveException: Invalid receive (size = 369295617 larger "
+            "than 104857600)") in log
