@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(iproute2 iputils-ping kcat tshark tcpdump iperf3 graphviz python3-venv python3-pip procps)
-[[ "${NETLAB_WITH_BENCH:-0}" == 1 ]] && APT_PACKAGES+=(mininet)
+[[ "${NETLAB_WITH_BENCH:-0}" == 1 ]] && APT_PACKAGES+=(mininet bridge-utils)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
