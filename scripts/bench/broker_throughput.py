@@ -236,7 +236,7 @@ def main() -> int:
             pk_s = produce_kcat(bs, "bench-kcat", args.records, args.record_bytes)
             cpu_k1 = cpu_seconds(broker.pid)
         else:
-            pk_s, cpu_k0, cpu_k1 = float("nan"), 0.0, 0.0
+            pk_s, cpu_k0, cpu_k1 = float("nan"), cpu1, cpu1
         c_s, c_bytes = consume(bs, "bench", args.records + 1)
         cpu2 = cpu_seconds(broker.pid)
         k_s = consume_kcat(bs, "bench", args.records + 1) if have_kcat else float("nan")
@@ -260,7 +260,7 @@ def main() -> int:
            "consume_python_MBps": round(c_bytes / c_s / MB, 1),
            "iperf3_MBps": round(ip, 1), "p99_ms": round(p99, 2), "p50_ms": round(p50, 2),
            "broker_cpu_produce": round((cpu1 - cpu0) / p_s, 2), "broker_cpu_consume": round((cpu3 - cpu2) / k_s, 2),
-           "broker_cpu_consume_python": round((cpu2 - cpu1) / c_s, 2),
+           "broker_cpu_consume_python": round((cpu2 - cpu_k1) / c_s, 2),
            "latency_rate": args.rate, "cpu_pressure_at_start": psi_start, "cpu_pressure_before_latency": psi_before_latency, "linger_ms": args.linger_ms, "log_dir": str(tmp), "produce_s": round(p_s, 2), "consume_s": round(c_s, 2)}
     # CPU the broker spent per GB moved: steadier than MB/s on a shared machine (a busy neighbour
     # slows the clients and the broker alike, but not the broker's work per byte)
