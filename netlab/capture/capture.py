@@ -338,8 +338,8 @@ class Capture:
 
         def drain(until: float) -> None:
             while captured != limit and time.monotonic() < until:
-                if not ring.ready():
-                    ring.wait(min(0.05, max(0.0, until - time.monotonic())))
+                if not ring.ready():  # the kernel retires a partly filled block after RETIRE_MS
+                    ring.wait(min(3 * RETIRE_MS / 1000, max(0.0, until - time.monotonic())))
                     if not ring.ready():
                         return
                 ring.read_block(emit, cooked)
