@@ -10,7 +10,7 @@ import pytest
 from kp_codec import kp_classes, populate
 from scapy.config import conf
 
-from netlab.capture.kafka import APIS, KafkaRequest, body_class, response_layer
+from netlab.capture.kafka import APIS, KafkaRequest, KafkaResponse, body_class, response_layer
 from netlab.capture.kafka.summary import to_data
 
 KP = kp_classes()
@@ -95,3 +95,35 @@ def test_api_versions_error_response_has_a_v0_body():
     assert type(pkt.payload).__name__ == "KafkaApiVersionsResponseV0"
     assert pkt.payload.error_code == 35
     assert pkt.getlayer(conf.padding_layer) is None
+
+
+def test_rdpcap_in_order_gives_responses_their_bodies(tmp_path):
+    """The interactive-shell path: scapy dissects a pcap packet by packet; each response finds the
+    request dissected before it on the same connection (frames fit in one segment here)."""
+    from capsynth import Conversation, bootstrap, write
+    from scapy.utils import rdpcap
+
+    from netlab.capture.kafka import bind_kafka_port, forget_requests
+
+    path = tmp_path / "shell.pcap"
+    c = Conversation(("10.5.0.2", 40001), ("10.5.0.3", 29092)).handshake()
+    bootstrap(c, metadata_versions=[4, 9])
+    write(path, c)
+    bind_kafka_port(29092)
+    forget_requests()
+    pkts = rdpcap(str(path))
+    responses = [p[KafkaResponse] for p in pkts if KafkaResponse in p]
+    assert [type(r.payload).__name__ for r in responses] == [
+        "KafkaApiVersionsResponseV3", "KafkaMetadataResponseV4", "KafkaMetadataResponseV9"]
+    assert [b.host for b in responses[2].payload.brokers] == ["broker-1", "broker-2"]
+    requests = [p[KafkaRequest] for p in pkts if KafkaRequest in p]
+    assert [(r.api_key, r.api_version, r.client_id) for r in requests] == [(18, 3, "kcat"), (3, 4, "kcat"),
+                                                                           (3, 9, "kcat")]
+    # a response dissected alone, its request unknown: the header is read, the body stays raw
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+
+    lone = bytes([p for p in pkts if KafkaResponse in p][1])
+    forget_requests()
+    alone = Ether(lone)
+    assert alone[KafkaResponse].correlation_id == 2 and isinstance(alone[KafkaResponse].payload, Raw)
