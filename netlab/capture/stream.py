@@ -73,6 +73,7 @@ class _Conn:
     syn_ts: int | None = None
     answered: bool = False
     accepted_ts: int | None = None  # SYN-ACK seen; reported once the connection is known to be Kafka
+    reset: bool = False  # a RST was reported (the same RST seen again, e.g. on two interfaces, is not)
     flows: dict[bool, _Flow] = field(default_factory=lambda: {True: _Flow(), False: _Flow()})
     requests: dict[int, tuple[int, int, str | None, int]] = field(default_factory=dict)
 
@@ -124,7 +125,10 @@ class StreamDecoder:
         flags = seg.flags
         if flags & SYN:
             if from_client and not flags & ACK:
+                if conn.syn_ts is not None and conn.flows[True].next_seq == (seg.seq + 1) & 0xFFFFFFFF:
+                    return events  # the same SYN again (a capture on several interfaces, a retransmission)
                 conn.syn_ts = ts_ns
+                conn.reset = False
                 conn.flows[True] = _Flow(next_seq=(seg.seq + 1) & 0xFFFFFFFF)
                 events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "syn"))
             elif not from_client and flags & ACK:
@@ -146,9 +150,10 @@ class StreamDecoder:
             events.extend(self._data(conn, from_client, seg.seq, seg.payload, ts_ns, short))
         # Failed connection attempts are reported on any port (a refused advertised endpoint is
         # the point of the story); the life of a working connection only for Kafka ones.
-        if flags & RST:
+        if flags & RST and not conn.reset:
             refused = not conn.answered and not from_client
             conn.answered = True
+            conn.reset = True
             if refused or conn.kafka:
                 events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "refused" if refused else "reset"))
         elif flags & FIN and conn.kafka:

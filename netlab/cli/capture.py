@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
             summary=not write and not kafka,
             as_json=as_json,
             ports=frozenset(ports or {9092}),
-            detect=not port,
+            detect=not ports,  # the lab's listener ports or --port: no guessing; neither: 9092 + detection
         )
         from netlab.capture.kafka import bind_kafka_port
 

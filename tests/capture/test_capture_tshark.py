@@ -123,3 +123,23 @@ def test_non_kafka_connections_stay_quiet(tmp_path):
     assert not [e for e in events if e[1].endswith(":8080") and e[0] != "syn"]
     messages = [m for m in iter_events(path) if m.kind != "malformed"]
     assert {m.dst if m.kind == "request" else m.src for m in messages} == {"10.5.0.3:19092"}
+
+
+def test_every_packet_twice_like_an_any_capture_on_a_bridge_host(tmp_path):
+    """On a node holding a bridge, `-i any` sees each packet on the port and on the bridge:
+    duplicates are dropped by sequence number, connection facts are reported once."""
+    once, twice = tmp_path / "once.pcap", tmp_path / "twice.pcap"
+    a = Conversation(("10.5.0.2", 40001), ("10.5.0.3", 9092)).handshake()
+    bootstrap(a, metadata_versions=[4])
+    b = Conversation(("10.5.0.2", 40002), ("10.5.0.4", 29092), ts=1_700_000_050.0).refused()
+    write(once, a, b)
+    for conv in (a, b):
+        conv.packets = [p for pkt in conv.packets for p in (pkt, pkt.copy())]
+    write(twice, a, b)
+
+    def facts(path):
+        return [(e.kind, e.src, e.dst, getattr(e, "correlation_id", None))
+                for e in iter_events(path, {9092, 29092}, connections=True)]
+
+    assert facts(twice) == facts(once)
+    assert [f[0] for f in facts(once)].count("refused") == 1
