@@ -116,29 +116,33 @@ def consume(bs: str, topic: str, n: int) -> tuple[float, int]:
     return elapsed, nbytes
 
 
-def produce_kcat(bs: str, topic: str, n: int, size: int) -> float:
-    """Produce with kcat (librdkafka in C) from a pipe: n lines of `size` printable bytes; kcat exits
-    once every record is acknowledged (acks=1)."""
+def produce_kcat(bs: str, topic: str, n: int, size: int, workdir: Path) -> float:
+    """Produce with kcat (librdkafka in C): n lines of `size` printable bytes from a file written
+    beforehand (so no writer competes for the CPU); kcat exits once every record is acknowledged
+    (acks=1)."""
     import random
 
     rnd = random.Random(7)
     lines = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size)) + b"\n" for _ in range(64)]
     block = b"".join(lines)  # 64 distinct records, repeated
-    proc = subprocess.Popen(["kcat", "-P", "-b", bs, "-t", topic, "-p", "0", "-X", "acks=1", "-X", "linger.ms=5",
-                             "-X", "batch.size=1000000", "-X", "queue.buffering.max.kbytes=1048576",
-                             "-X", "queue.buffering.max.messages=1000000"],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    t0 = time.perf_counter()
-    full, rest = divmod(n, 64)
-    for _ in range(full):
-        proc.stdin.write(block)
-    proc.stdin.write(b"".join(lines[:rest]))
-    proc.stdin.close()
-    err = proc.stderr.read()
-    rc = proc.wait(600)
-    elapsed = time.perf_counter() - t0
-    if rc != 0:
-        raise SystemExit(f"kcat -P failed ({rc}): {err[-500:]!r}")
+    path = workdir / f"records-{n}.txt"
+    with open(path, "wb") as f:
+        full, rest = divmod(n, 64)
+        for _ in range(full):
+            f.write(block)
+        f.write(b"".join(lines[:rest]))
+    try:
+        with open(path, "rb") as stdin:
+            t0 = time.perf_counter()
+            out = subprocess.run(["kcat", "-P", "-b", bs, "-t", topic, "-p", "0", "-X", "acks=1", "-X", "linger.ms=5",
+                                  "-X", "batch.size=1000000", "-X", "queue.buffering.max.kbytes=1048576",
+                                  "-X", "queue.buffering.max.messages=1000000"],
+                                 stdin=stdin, capture_output=True, timeout=600)
+            elapsed = time.perf_counter() - t0
+    finally:
+        path.unlink()
+    if out.returncode != 0:
+        raise SystemExit(f"kcat -P failed ({out.returncode}): {out.stderr[-500:]!r}")
     return elapsed
 
 
@@ -231,9 +235,9 @@ def main() -> int:
         p_s = produce(bs, "bench", args.records, args.record_bytes)
         cpu1 = cpu_seconds(broker.pid)
         if have_kcat:
-            produce_kcat(bs, "bench-kcat", 1, args.record_bytes)  # warm-up, as for the Python producer
+            produce_kcat(bs, "bench-kcat", 1, args.record_bytes, tmp)  # warm-up, as for the Python producer
             cpu_k0 = cpu_seconds(broker.pid)
-            pk_s = produce_kcat(bs, "bench-kcat", args.records, args.record_bytes)
+            pk_s = produce_kcat(bs, "bench-kcat", args.records, args.record_bytes, tmp)
             cpu_k1 = cpu_seconds(broker.pid)
         else:
             pk_s, cpu_k0, cpu_k1 = float("nan"), cpu1, cpu1
