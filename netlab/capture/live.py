@@ -19,8 +19,7 @@ from netlab.capture.stream import ConnEvent, StreamDecoder
 @dataclass
 class LiveOptions:
     write: str | None = None  # pcap path
-    kafka: bool = False  # print the Kafka story (or JSON lines with as_json)
-    summary: bool = True  # one line per packet when neither write nor kafka
+    kafka: bool = False  # print the Kafka story (or JSON lines with as_json); else one line per packet
     as_json: bool = False
     ports: frozenset[int] = frozenset({9092})
     detect: bool = True
@@ -40,16 +39,27 @@ def packet_summary(linktype: int, ts_ns: int, data: bytes) -> str:
     return f"{time.strftime('%H:%M:%S', time.localtime(sec))}.{ns // 1000:06d} {text}"
 
 
+MAX_BACKLOG = 200_000  # packets waiting for the printing/decoding thread
+
+
 def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story: Story,
-             count: int | None = None, duration: float | None = None) -> CaptureStats:
-    if opts.write and not opts.kafka:
-        # Only writing: straight from the capture loop to a buffered file, no second thread.
-        with PcapWriter(opts.write, cap.linktype) as writer:
+             count: int | None = None, duration: float | None = None,
+             note: Callable[[str], None] | None = None) -> CaptureStats:
+    """Capture with ``cap`` until a limit or Ctrl-C; write, print and/or tell the story.
+
+    The pcap is written from the capture loop itself (buffered), so it is complete whatever the
+    rest does. Printing and decoding run in a second thread behind a bounded backlog: if packets
+    arrive faster than they can be decoded for long, later ones are left out of the story (never
+    out of the pcap) and ``note`` says how many.
+    """
+    writer = PcapWriter(opts.write, cap.linktype) if opts.write else None
+    if writer is not None and not opts.kafka:
+        with writer:  # only writing: no second thread at all
             return cap.run(writer.write, count=count, duration=duration)
     queue: deque = deque()
     more = threading.Event()
     done = threading.Event()
-    writer = PcapWriter(opts.write, cap.linktype) if opts.write else None
+    skipped = 0
     decoder = StreamDecoder(opts.ports, detect=opts.detect) if opts.kafka else None
 
     def emit(events) -> None:
@@ -72,16 +82,13 @@ def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story:
         while True:
             while queue:
                 ts, data, wirelen = queue.popleft()
-                if writer is not None:
-                    writer.write(ts, data, wirelen)
                 if decoder is not None:
                     emit(decoder.feed(ts, cap.linktype, data, wirelen))
-                elif opts.summary and writer is None:
-                    if opts.as_json:
-                        out(_dumps({"ts": round(ts / 1e9, 6), "len": wirelen,
-                                    "summary": packet_summary(cap.linktype, ts, data).split(" ", 1)[1]}))
-                    else:
-                        out(packet_summary(cap.linktype, ts, data))
+                elif opts.as_json:
+                    out(_dumps({"ts": round(ts / 1e9, 6), "len": wirelen,
+                                "summary": packet_summary(cap.linktype, ts, data).split(" ", 1)[1]}))
+                else:
+                    out(packet_summary(cap.linktype, ts, data))
             if done.is_set() and not queue:
                 break
             more.wait(0.1)
@@ -91,6 +98,12 @@ def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story:
     worker.start()
 
     def sink(ts: int, data: bytes, wirelen: int) -> None:
+        nonlocal skipped
+        if writer is not None:
+            writer.write(ts, data, wirelen)
+        if len(queue) >= MAX_BACKLOG:
+            skipped += 1
+            return
         queue.append((ts, data, wirelen))
         if len(queue) == 1:
             more.set()
@@ -108,6 +121,9 @@ def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story:
                     out(line)
         if writer is not None:
             writer.close()
+    if skipped and note is not None:
+        kept = " (the pcap has them all)" if writer is not None else ""
+        note(f"{skipped} packets arrived faster than they could be decoded and are missing from the output{kept}")
     return stats
 
 

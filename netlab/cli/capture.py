@@ -71,7 +71,6 @@ def register(app: typer.Typer) -> None:
         opts = LiveOptions(
             write=write,
             kafka=kafka,
-            summary=not write and not kafka,
             as_json=as_json,
             ports=frozenset(ports or {9092}),
             detect=not ports,  # the lab's listener ports or --port: no guessing; neither: 9092 + detection
@@ -84,7 +83,8 @@ def register(app: typer.Typer) -> None:
         where = f"{ns}:{iface or 'any'}"
         print(f"capturing on {where}" + (f", writing {write}" if write else "") + " (Ctrl-C stops)", file=sys.stderr)
         try:
-            stats = run_live(cap, opts, lambda line: print(line, flush=True), story, count=count, duration=duration)
+            stats = run_live(cap, opts, lambda line: print(line, flush=True), story, count=count, duration=duration,
+                             note=lambda text: print(f"netlab capture: {text}", file=sys.stderr))
         finally:
             cap.close()
         dropped = f", {stats.kernel_dropped} dropped by the kernel" if stats.kernel_dropped else ""

@@ -65,3 +65,62 @@ def test_story_wording():
     # broker:9092 was advertised at ts 1 and client-1 connected to it at ts 3: nothing to say
     story.lines(ConnEvent(3, "10.5.0.2:40001", "10.5.0.3:9092", "syn"))
     assert story.finish() == []
+
+
+class _FakeCapture:
+    """Stands in for the socket side only: hands packets to the sink as fast as it can."""
+
+    linktype = 1
+
+    def __init__(self, frames):
+        self.frames = frames
+
+    def run(self, sink, count=None, duration=None):
+        from netlab.capture.capture import CaptureStats
+
+        for i, f in enumerate(self.frames):
+            sink(i, f, len(f))
+        return CaptureStats(captured=len(self.frames))
+
+
+def test_live_backlog_is_bounded_and_the_pcap_stays_complete(tmp_path, monkeypatch):
+    import threading
+
+    from capsynth import Conversation
+
+    from netlab.capture import live
+    from netlab.capture.pcapio import read_packets
+
+    frames = [bytes(p) for p in Conversation(("10.0.0.1", 1234), ("10.0.0.2", 5000)).send(True, b"x" * 50_000).packets]
+    monkeypatch.setattr(live, "MAX_BACKLOG", 5)
+    gate = threading.Event()
+    lines, notes = [], []
+
+    def slow_out(line):
+        gate.wait(5)  # the printing thread is stuck until every packet has been offered
+        lines.append(line)
+
+    cap = _FakeCapture(frames)
+    original_run = cap.run
+
+    def run_then_release(sink, count=None, duration=None):
+        stats = original_run(sink, count, duration)
+        gate.set()
+        return stats
+
+    cap.run = run_then_release
+    out = tmp_path / "all.pcap"
+    live.run_live(cap, live.LiveOptions(write=str(out)), slow_out, Story(), note=notes.append)
+    # kafka=False + write: the writer-only path, nothing queued, nothing skipped
+    assert sum(1 for _ in read_packets(out)[1]) == len(frames) and notes == [] and lines == []
+    # one line per packet, printing stuck: the backlog holds 5, the printer took at most one
+    gate.clear()
+    live.run_live(cap, live.LiveOptions(), slow_out, Story(), note=notes.append)
+    assert len(notes) == 1, notes
+    skipped = int(notes[0].split()[0])
+    assert skipped in (len(frames) - 5, len(frames) - 6) and "pcap" not in notes[0]
+    assert len(lines) == len(frames) - skipped
+    # decoding while writing: whatever the decoder keeps up with, the pcap has every packet
+    out.unlink()
+    live.run_live(cap, live.LiveOptions(write=str(out), kafka=True), slow_out, Story(), note=notes.append)
+    assert sum(1 for _ in read_packets(out)[1]) == len(frames)
