@@ -200,6 +200,8 @@ def _cook(data: bytes, ifindex: int, proto: int, hatype: int, pkttype: int, hwad
     if hatype in (ARPHRD_ETHER, ARPHRD_LOOPBACK) and len(data) >= 14:
         return _SLL2.pack(data[12] << 8 | data[13], 0, ifindex, hatype, pkttype, 6, data[6:12]) + data[14:]
     return _SLL2.pack(proto, 0, ifindex, hatype, pkttype, len(hwaddr[:8]), hwaddr[:8]) + data
+
+
 _TS = struct.Struct("=qq")
 
 
@@ -299,7 +301,7 @@ class Capture:
         return stats
 
     def _cook(self, data: bytes, addr: tuple) -> bytes | None:
-        """Ethernet-framed (or bare IP) packet from an unbound socket → SLL2 record."""
+        """recvmsg path: (ifname, proto, pkttype, hatype, hwaddr) → SLL2 record, or None to skip."""
         ifname, proto, pkttype, hatype, hwaddr = addr[:5]
         if pkttype == PACKET_OUTGOING and hatype == ARPHRD_LOOPBACK:
             return None  # loopback shows every packet twice; keep the incoming copy
@@ -309,12 +311,7 @@ class Capture:
                 index = self._index[ifname] = _ifindex(self.sock, ifname)
             except OSError:
                 index = 0
-        if hatype in (ARPHRD_ETHER, ARPHRD_LOOPBACK) and len(data) >= 14:
-            src_mac = data[6:12]
-            proto = data[12] << 8 | data[13]
-            payload = data[14:]
-            return _SLL2.pack(proto, 0, index, hatype, pkttype, 6, src_mac) + payload
-        return _SLL2.pack(proto, 0, index, hatype, pkttype, len(hwaddr[:8]), hwaddr[:8]) + data
+        return _cook(data, index, proto, hatype, pkttype, hwaddr)
 
     def _run_ring(self, sink: Callable[[int, bytes, int], None], count: int | None, deadline: float | None,
                   stats: CaptureStats, start: float) -> CaptureStats:
