@@ -57,7 +57,8 @@ def stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def real_pcap(tmp_path_factory):
-    """kcat -L/-P/-C, then a kafka-python group rebalance, against our broker, captured on its veth."""
+    """kcat -L/-P/-C, a kafka-python group rebalance, then confluent-kafka produce + group consume,
+    against our broker, captured on its veth."""
     if not (ROOT / "broker" / "__main__.py").exists():
         pytest.fail("the broker package is missing")
     out = tmp_path_factory.mktemp("real") / "clients.pcap"
@@ -78,6 +79,7 @@ def real_pcap(tmp_path_factory):
             produced = lab.run(a, "kcat", "-b", bs, "-P", "-t", "events", input="a\nb\nc\n", **run)
             consumed = lab.run(a, "kcat", "-b", bs, "-C", "-t", "events", "-e", "-o", "beginning", **run)
             group = lab.run(a, sys.executable, str(CLIENTS / "group_rebalance.py"), bs, "orders", **run)
+            ck = lab.run(a, sys.executable, str(CLIENTS / "ck_produce.py"), bs, "ck-topic", **run)
         finally:
             cap.stop()
             t.join(15)
@@ -87,6 +89,7 @@ def real_pcap(tmp_path_factory):
     assert "broker 1 at broker-1:9092" in listing.stdout, listing
     assert produced.returncode == 0 and sorted(consumed.stdout.split()) == ["a", "b", "c"], (produced, consumed)
     assert group.stdout.startswith("assigned"), group
+    assert ck.stdout.strip() == "consumed 5", ck
     return out
 
 
@@ -99,6 +102,8 @@ def test_real_traffic_headers_match_tshark(real_pcap):
         r[:3] for r in ours_req]
     keys = {r[0] for r in ours_req}
     assert {18, 3, 0, 1, 10, 11, 14, 12, 8, 9, 13} <= keys  # every api we decode was exercised
+    clients = {m.client_id for m in ours if m.kind == "request"}
+    assert {"rdkafka", "kp-producer", "member-1", "member-2", "ck-producer", "ck-consumer"} <= clients
     ours_resp = {(m.api_key, m.api_version, m.correlation_id) for m in ours if m.kind == "response"}
     matched = [p for p in theirs if p.kind == "response" and p.api_version is not None]
     assert matched and all((p.api_key, p.api_version, p.correlation_id) in ours_resp for p in matched)
