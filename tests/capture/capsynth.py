@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 from scapy.utils import wrpcap
 
@@ -26,7 +27,8 @@ class Conversation:
     def _pkt(self, from_client: bool, flags: str, payload: bytes = b""):
         (s, sp), (d, dp) = (self.client, self.server) if from_client else (self.server, self.client)
         seq, ack = (self.cseq, self.sseq) if from_client else (self.sseq, self.cseq)
-        p = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src=s, dst=d) / TCP(
+        ip = IPv6(src=s, dst=d) if ":" in s else IP(src=s, dst=d)
+        p = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / ip / TCP(
             sport=sp, dport=dp, flags=flags, seq=seq, ack=ack if "A" in flags else 0) / payload
         self.ts += 0.0001
         p.time = self.ts

@@ -57,8 +57,8 @@ def stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def real_pcap(tmp_path_factory):
-    """kcat -L/-P/-C, a kafka-python group rebalance, then confluent-kafka produce + group consume,
-    against our broker, captured on its veth."""
+    """kcat -L/-P/-C, a kafka-python group rebalance, confluent-kafka produce + group consume and
+    aiokafka produce + fetch, against our broker, captured on its veth."""
     if not (ROOT / "broker" / "__main__.py").exists():
         pytest.fail("the broker package is missing")
     out = tmp_path_factory.mktemp("real") / "clients.pcap"
@@ -80,6 +80,7 @@ def real_pcap(tmp_path_factory):
             consumed = lab.run(a, "kcat", "-b", bs, "-C", "-t", "events", "-e", "-o", "beginning", **run)
             group = lab.run(a, sys.executable, str(CLIENTS / "group_rebalance.py"), bs, "orders", **run)
             ck = lab.run(a, sys.executable, str(CLIENTS / "ck_produce.py"), bs, "ck-topic", **run)
+            aio = lab.run(a, sys.executable, str(CLIENTS / "aio_produce.py"), bs, "aio-topic", **run)
         finally:
             cap.stop()
             t.join(15)
@@ -90,6 +91,7 @@ def real_pcap(tmp_path_factory):
     assert produced.returncode == 0 and sorted(consumed.stdout.split()) == ["a", "b", "c"], (produced, consumed)
     assert group.stdout.startswith("assigned"), group
     assert ck.stdout.strip() == "consumed 5", ck
+    assert aio.stdout.strip() == "consumed 3", aio
     return out
 
 
@@ -103,7 +105,9 @@ def test_real_traffic_headers_match_tshark(real_pcap):
     keys = {r[0] for r in ours_req}
     assert {18, 3, 0, 1, 10, 11, 14, 12, 8, 9, 13} <= keys  # every api we decode was exercised
     clients = {m.client_id for m in ours if m.kind == "request"}
-    assert {"rdkafka", "kp-producer", "member-1", "member-2", "ck-producer", "ck-consumer"} <= clients
+    assert {"rdkafka", "kp-producer", "member-1", "member-2", "ck-producer", "ck-consumer", "aio-producer",
+            "aio-consumer"} <= clients
+    assert (18, 0) in {(m.api_key, m.api_version) for m in ours if m.kind == "request"}  # aiokafka's probe
     ours_resp = {(m.api_key, m.api_version, m.correlation_id) for m in ours if m.kind == "response"}
     matched = [p for p in theirs if p.kind == "response" and p.api_version is not None]
     assert matched and all((p.api_key, p.api_version, p.correlation_id) in ours_resp for p in matched)

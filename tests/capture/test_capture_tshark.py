@@ -143,3 +143,18 @@ def test_every_packet_twice_like_an_any_capture_on_a_bridge_host(tmp_path):
 
     assert facts(twice) == facts(once)
     assert [f[0] for f in facts(once)].count("refused") == 1
+
+
+def test_ipv6_conversation_matches_tshark(tmp_path):
+    path = tmp_path / "v6.pcap"
+    c = Conversation(("fd00::2", 40001), ("fd00::3", 9092), mss=120).handshake()
+    bootstrap(c, metadata_versions=[1, 9])
+    write(path, c)
+    ours = _ours(path)
+    theirs = tshark_pdus(path, {9092})
+    assert [(p.kind, p.api_key, p.correlation_id) for p in theirs] == [(m.kind, m.api_key, m.correlation_id)
+                                                                         for m in ours]
+    assert ours[0].src == "[fd00::2]:40001" and ours[0].dst == "[fd00::3]:9092"
+    assert [p.brokers for p in theirs if p.brokers] == [
+        [(b["node_id"], b["host"], b["port"]) for b in message_json(m)["brokers"]]
+        for m in ours if m.kind == "response" and m.api_key == 3]
