@@ -54,6 +54,13 @@ _DEFS = [
     _s("replica.fetch.wait.max.ms", "int", 500), _s("num.network.threads", "int", 3, 1),
     _s("num.io.threads", "int", 8, 1), _s("zookeeper.connect", "string", None),
     _s("log.retention.check.interval.ms", "long", 300000, 1),
+    _s("group.min.session.timeout.ms", "int", 6000), _s("group.max.session.timeout.ms", "int", 1800000),
+    _s("offset.metadata.max.bytes", "int", 4096), _s("offsets.topic.segment.bytes", "int", 104857600, 1),
+    # cluster (broker/cluster/): registration, heartbeats, replication
+    _s("broker.heartbeat.interval.ms", "int", 2000, 1), _s("broker.session.timeout.ms", "int", 9000, 1),
+    _s("replica.lag.time.max.ms", "long", 30000, 1), _s("replica.fetch.backoff.ms", "int", 1000, 0),
+    _s("replica.fetch.max.bytes", "int", 1048576, 0), _s("replica.socket.timeout.ms", "int", 30000, 1),
+    _s("request.timeout.ms", "int", 30000, 0),
 ]
 # Kafka settings we accept silently but do not act on (JVM/thread tuning and the like).
 _ACCEPTED = {
@@ -62,7 +69,7 @@ _ACCEPTED = {
     "transaction.state.log.num.partitions", "num.replica.fetchers", "auto.leader.rebalance.enable",
     "confluent.support.metrics.enable", "unclean.leader.election.enable", "compression.type",
     "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
-    "group.min.session.timeout.ms", "group.max.session.timeout.ms", "share.coordinator.state.topic.replication.factor",
+    "share.coordinator.state.topic.replication.factor",
     "share.coordinator.state.topic.min.isr", "control.plane.listener.name", "queued.max.requests",
 }
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
@@ -254,7 +261,7 @@ class KafkaConfig:
         require(not self.voters or self.node_id in self.voters,
                 f"If process.roles contains the 'controller' role, the node id {self.node_id} must be included "
                 f"in the set of voters controller.quorum.voters={self._voter_set()}")
-        require(bool(self.controller_listener_names),
+        require(any(n in listener_names for n in self.controller_listener_names),
                 "controller.listener.names must contain at least one value appearing in the 'listeners' "
                 "configuration when running the KRaft controller role")
         require(all(n in listener_names for n in self.controller_listener_names),

@@ -16,10 +16,12 @@ from pathlib import Path
 from . import kafka_log
 from .cluster.metadata import BrokerEndpoint
 from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
+from .group import coordinator_of
 from .kafka_log import logger
 from .server import BindError, SocketServer
 
 CHECKPOINT_INTERVAL_S = 60.0
+FLUSH_CHECK_S = 1.0
 
 
 def canonical_host_name() -> str:
@@ -82,6 +84,7 @@ async def run(config: KafkaConfig) -> int:
     except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
         log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
         return 1
+    coordinator_of(node).load()
     server = SocketServer(node, config.controller_listener_names if config.kraft else [])
     try:
         await server.bind(config.listeners)
@@ -99,6 +102,7 @@ async def run(config: KafkaConfig) -> int:
     await stop.wait()
     log.info("shutting down")
     housekeeping.cancel()
+    coordinator_of(node).shutdown()
     await server.close()
     node.shutdown()
     log.info("shut down completed")
@@ -106,18 +110,28 @@ async def run(config: KafkaConfig) -> int:
 
 
 async def _housekeeping(node, config: KafkaConfig) -> None:
-    """Retention every log.retention.check.interval.ms; recovery-point checkpoints every minute."""
+    """Retention every log.retention.check.interval.ms; recovery-point checkpoints every minute;
+    time-based flushes (log.flush.interval.ms) checked every second when that is set."""
     retention_every = config["log.retention.check.interval.ms"] / 1000
+    flush_ms = config["log.flush.interval.ms"]
     loop = asyncio.get_running_loop()
     next_retention = loop.time() + retention_every
+    next_checkpoint = loop.time() + CHECKPOINT_INTERVAL_S
     while True:
-        await asyncio.sleep(min(CHECKPOINT_INTERVAL_S, max(next_retention - loop.time(), 0.1)))
+        wake = min(next_checkpoint, next_retention)
+        if flush_ms is not None:
+            wake = min(wake, loop.time() + FLUSH_CHECK_S)
+        await asyncio.sleep(max(wake - loop.time(), 0.1))
         if loop.time() >= next_retention:
             node.enforce_retention()
             next_retention = loop.time() + retention_every
-        # checkpoint files are fsynced; under write load one fsync can take seconds, so keep it
-        # off the event loop (the log manager takes its own lock)
-        await loop.run_in_executor(None, node.logs.checkpoint)
+        if flush_ms is not None:
+            await loop.run_in_executor(None, node.logs.flush_due)
+        if loop.time() >= next_checkpoint:
+            # checkpoint files are fsynced; under write load one fsync can take seconds, so keep it
+            # off the event loop (the log manager takes its own lock)
+            await loop.run_in_executor(None, node.logs.checkpoint)
+            next_checkpoint = loop.time() + CHECKPOINT_INTERVAL_S
 
 
 def main(argv: list[str] | None = None) -> int:

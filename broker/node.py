@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .cluster.metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
 from .config import KafkaConfig
 from .kafka_log import logger
-from .log.batch import CorruptRecordError, RecordTooLargeError, iter_batches
+from .log.batch import CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordTooLargeError, iter_batches
 from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
@@ -73,6 +73,7 @@ class BrokerNode:
         for plog in self.logs.partitions():
             t = topics.setdefault(plog.topic, TopicInfo(plog.topic, plog.topic_id, {}))
             t.partitions[plog.partition] = self._partition_info(plog.partition)
+            plog.high_watermark = plog.log_end_offset  # single node: every stored record is committed
             self._rebuild_producers(plog)
         for t in topics.values():
             t.internal = t.name in INTERNAL_TOPICS
@@ -201,8 +202,12 @@ class BrokerNode:
             info = plog.append(records)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))
+        except InvalidRecordError as exc:
+            return ProduceResult(ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=str(exc))
         except CorruptRecordError as exc:
             return ProduceResult(ErrorCode.CORRUPT_MESSAGE, log_start_offset=plog.log_start_offset, message=str(exc))
+        except RecordBatchTooLargeError as exc:
+            return ProduceResult(ErrorCode.RECORD_LIST_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc))
         except RecordTooLargeError as exc:
             return ProduceResult(ErrorCode.MESSAGE_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc))
         except LogClosedError as exc:  # deleted while the request was in flight

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from ..group import coordinator_of
+from ..group.partitioning import OFFSETS_TOPIC
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, STRING, UUID, Array, F, Message, Struct
@@ -75,7 +77,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             if info is None and topic_name_error(name):
                 topics.append(_error_topic(name, ErrorCode.INVALID_TOPIC_EXCEPTION))
                 continue
-            if info is None and auto:
+            if info is None and auto and name == OFFSETS_TOPIC:  # offsets.topic.* settings apply
+                coordinator_of(node).topic.create()
+                info = md.topics.get(name)
+                if info is None:
+                    topics.append(_error_topic(name, ErrorCode.LEADER_NOT_AVAILABLE))
+                    continue
+            elif info is None and auto:
                 err, _, info = node.create_topic(name, -1, -1)
                 if info is None:
                     topics.append(_error_topic(name, err))

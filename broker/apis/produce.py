@@ -35,6 +35,14 @@ RESPONSE = Message(Struct(
 ), first_flexible=9)
 
 
+def _single_batch(records) -> bool:
+    """True when the bytes hold one batch: its length field (offset 8) covers the rest exactly,
+    or the data is too short to tell (the log's validation then answers CORRUPT_MESSAGE)."""
+    if len(records) < 12:
+        return True
+    return 12 + int.from_bytes(records[8:12], "big", signed=True) >= len(records)
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict | None:
     node, acks = ctx.node, req["acks"]
     if req["transactional_id"] is not None:
@@ -59,6 +67,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
             if topic["name"] in INTERNAL_TOPICS:  # clients never write there; the coordinators do
                 parts.append({"index": p["index"], "error_code": ErrorCode.INVALID_TOPIC_EXCEPTION, "base_offset": -1,
                               "error_message": f"Cannot append to internal topic {topic['name']}"})
+                continue
+            if not _single_batch(records):  # Kafka (v3+): exactly one batch per partition
+                parts.append({"index": p["index"], "error_code": ErrorCode.INVALID_RECORD, "base_offset": -1,
+                              "error_message": f"Produce requests with version {ctx.api_version} must have exactly "
+                                               f"one record batch per partition"})
                 continue
             res = node.append(topic["name"], p["index"], records, acks)
             parts.append({"index": p["index"], "error_code": res.error, "base_offset": res.base_offset,
