@@ -16,7 +16,7 @@ def graph_model(lab: str, meta: dict) -> dict:
     """A neutral graph: nodes, networks and edges with their labels."""
     nodes = []
     for name, node in meta["nodes"].items():
-        ports = [("" if p["host_ip"] == "0.0.0.0" else f"{p['host_ip']}:")
+        ports = [("" if p["host_ip"] in ("0.0.0.0", "::") else f"{p['host_ip']}:")
                  + f"{p['published']}:{p['target']}/{p['protocol']} via {p['publisher']}"
                  for p in node.get("ports", [])]
         nodes.append({"id": name, "ports": ports})

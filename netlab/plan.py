@@ -128,6 +128,9 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                 netns=ns[e.node], node=e.node, name=f"tun-relay-{e.ifname}", role="tun-relay",
                 argv=(sys.executable, "-m", "netlab.relays.tunrelay", "--dev", e.ifname,
                       "--local", f"{e.local}:{e.port}", "--peer", f"{e.peer}:{e.port}")))
+    from netlab.brokers import broker_steps
+
+    out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
         for p in spec.processes:
             out.append(Process(netns=ns[node], node=node, name=p.effective_name, argv=tuple(p.command),
@@ -243,7 +246,10 @@ def describe_step(step: Step) -> str:
         if step.cwd:
             text = f"(cd {q(step.cwd)} && {text})"
         label = step.role if step.name == step.role else f"{step.role} {step.name}"
-        return f"{text} &    # {label}"
+        written = "".join(f"write {path}:\n" + "".join(f"    {line}\n" for line in body.splitlines()
+                                                         if not line.startswith("#"))
+                          for path, body in step.files)
+        return f"{written}{text} &    # {label}"
     return step.key
 
 

@@ -16,7 +16,7 @@ Conventions shared by compiler and applier:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import ClassVar
 
 
@@ -188,6 +188,8 @@ class Process(Step):
 
     role: 'user' (topology `processes:`), 'port-proxy' (published ports), 'tap-relay',
     'tun-relay', 'broker'. Logs go to <labdir>/logs/<node>.<name>.log.
+    `files`: (absolute path, text) pairs written just before the process starts (a broker's
+    server.properties); they live under the lab directory, so `destroy` removes them with it.
     """
 
     kind: ClassVar[str] = "process"
@@ -198,6 +200,7 @@ class Process(Step):
     role: str = "user"
     env: tuple[tuple[str, str], ...] = ()
     cwd: str | None = None
+    files: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -215,7 +218,7 @@ def step_from_dict(data: dict) -> Step:
     cls = STEP_KINDS[data["kind"]]
     kwargs = {}
     for f in fields(cls):
-        value = data.get(f.name)
+        value = data.get(f.name, None if f.default is MISSING else f.default)
         if isinstance(value, list):
             value = _tuplify(value)
         kwargs[f.name] = value

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from netlab.cli._render import console, err_console
 
@@ -47,12 +48,28 @@ def register(app: typer.Typer) -> None:
             paths = apply(plan)
         elapsed = time.perf_counter() - started
         procs = [f"{s.node}/{s.name}" for s in plan.steps if s.kind == "process"]
+        # a broker that does not start is a result (shown with Kafka's message), not a failure of `up`
+        from netlab.brokers import wait_started
+
+        brokers = wait_started(plan.lab) if any(getattr(s, "role", "") == "broker" for s in plan.steps) else []
+        broker_seconds = max((b.seconds for b in brokers), default=0.0)
         if as_json:
-            typer.echo(json.dumps({"lab": plan.lab, "nodes": nodes, "steps": len(plan.steps), "seconds": round(elapsed, 4), "state_dir": str(paths.root), "processes": procs}))
+            typer.echo(json.dumps({"lab": plan.lab, "nodes": nodes, "steps": len(plan.steps), "seconds": round(elapsed, 4),
+                                   "broker_start_seconds": round(broker_seconds, 4), "state_dir": str(paths.root),
+                                   "processes": procs, "brokers": [b.to_dict() for b in brokers]}))
             return
         console.print(
             f"[bold green]lab {plan.lab} is up[/]: {nodes} nodes, {len(plan.steps)} steps in {elapsed:.2f} s"
             + (f"; processes: {', '.join(procs)}" if procs else ""),
             highlight=False,
         )
+        for b in brokers:
+            if b.state == "started":
+                console.print(f"  [green]✓[/] broker in {b.node} started ({b.seconds:.2f} s)", highlight=False)
+            else:
+                console.print(f"  [bold red]✗[/] broker in {b.node} did not start: {escape(b.error or b.state)}",
+                              highlight=False, soft_wrap=True)
+        if brokers:
+            console.print(f"  netlab check {plan.lab}   netlab logs {plan.lab} <node>   netlab config {plan.lab} <node>",
+                          highlight=False)
         console.print(f"  netlab status {plan.lab}   netlab exec {plan.lab} <node> -- <command>   sudo netlab down {plan.lab}", highlight=False)

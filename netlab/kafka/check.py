@@ -153,7 +153,7 @@ def start_verdicts(world: World, logs: dict[str, str] | None = None) -> list[Ver
     out = []
     for b in world.brokers:
         error = b.start_error if logs is None else start_error_from_log(logs.get(b.node, ""))
-        listeners = ",".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)"
+        listeners = ", ".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)"
         if error is None:
             out.append(Verdict(b.node, listeners, True, client="broker"))
         else:

@@ -16,16 +16,35 @@ def verdicts_json(verdicts: Sequence[Verdict]) -> list[dict]:
     return [v.to_dict() for v in verdicts]
 
 
-def verdict_report(verdicts: Sequence[Verdict], title: str | None = None) -> Group:
-    """The table of client × result, then for every ✗ its sentence and the client's own text."""
+def _expect_cell(v: Verdict, expected: str | None) -> Text:
+    if expected is None:
+        return Text("")
+    if (expected == "ok") == v.ok and (v.ok or expected == v.cause):
+        return Text("✓", style="green")
+    return Text(f"✗ {expected}", style="bold red")
+
+
+def verdict_report(verdicts: Sequence[Verdict], title: str | None = None,
+                   expected: Sequence[str | None] | None = None) -> Group:
+    """The table of client × result, then for every ✗ its sentence and the client's own text.
+    With `expected` (the topology's `expect:` per row) a column says whether each row matches."""
     table = Table(title=title)
-    for col in ("#", "from", "to", "client", "result", "failed at"):
-        table.add_column(col, no_wrap=True)
+    table.add_column("#", no_wrap=True)
+    table.add_column("from", no_wrap=True)
+    table.add_column("to", min_width=14, overflow="fold")
+    table.add_column("client", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("failed at", min_width=12, overflow="fold")
+    if expected is not None:
+        table.add_column("as expected", no_wrap=True)
     notes: list[Text] = []
     for i, v in enumerate(verdicts, 1):
         mark = Text("✓", style="green") if v.ok else Text("✗", style="bold red")
-        table.add_row(str(i), v.from_node, v.to, v.client or "probe", mark,
-                      "" if v.ok else f"{v.stage} {v.target or ''}".strip())
+        cells = [str(i), v.from_node, v.to, v.client or "probe", mark,
+                 "" if v.ok else f"{v.stage} {v.target or ''}".strip()]
+        if expected is not None:
+            cells.append(_expect_cell(v, expected[i - 1]))
+        table.add_row(*cells)
         if v.ok and v.warning:
             notes.append(Text(f"{i}. ⚠ {v.from_node} → {v.to}: {v.warning}", style="yellow"))
         if not v.ok:

@@ -325,6 +325,9 @@ class _Applier:
             self.etc_template = self.etc_template or written
         elif isinstance(step, Process):
             self._ns(step.netns)
+            for path, text in step.files:  # under the lab directory: destroy removes them with it
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                Path(path).write_text(text)
             processes.start(self.paths.process(step.node, step.name), step.netns, step.node, step.argv, dict(step.env), step.cwd)
             self.started.append(step)
         else:

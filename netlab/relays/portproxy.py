@@ -1,7 +1,10 @@
-"""Published ports: `python -m netlab.relays.portproxy tcp:0.0.0.0:9092=10.5.0.3:9092 ...`
+"""Published ports: `python -m netlab.relays.portproxy tcp:[::]:9092=10.5.0.3:9092 ...`
 
 One process per publishing node (normally `host`), one listener per
 `proto:listen_host:listen_port=target_host:target_port` spec (IPv6 hosts in brackets).
+A listen host of `[::]` is Docker's default publish (`ports: ["9092:9092"]`): like docker-proxy,
+one IPv4 listener on 0.0.0.0 and one IPv6-only listener on [::], so `localhost` works from the
+publishing node whichever of ::1 / 127.0.0.1 a client tries first. `0.0.0.0` is IPv4 only.
 
 Why a userland proxy (Docker's docker-proxy does the same for every published port):
 - It is reachable at *every* address of the host node, including its 127.0.0.1, with no
@@ -73,6 +76,11 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         pass
 
 
+def listen_hosts(fwd: Forward) -> list[str]:
+    """The addresses one spec binds: both families for the default publish ([::])."""
+    return ["0.0.0.0", "::"] if fwd.listen_host == "::" else [fwd.listen_host]
+
+
 async def _serve_tcp(fwd: Forward) -> asyncio.base_events.Server:
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
@@ -85,7 +93,8 @@ async def _serve_tcp(fwd: Forward) -> asyncio.base_events.Server:
         for w in (client_w, target_w):
             w.close()
 
-    return await asyncio.start_server(handle, fwd.listen_host, fwd.listen_port, reuse_address=True)
+    # a list of hosts: asyncio binds each (IPv6 ones with IPV6_V6ONLY, so 0.0.0.0 and [::] coexist)
+    return await asyncio.start_server(handle, listen_hosts(fwd), fwd.listen_port, reuse_address=True)
 
 
 class _UdpFlow(asyncio.DatagramProtocol):
@@ -145,11 +154,14 @@ async def serve(forwards: list[Forward]) -> None:
         if fwd.proto == "tcp":
             servers.append(await _serve_tcp(fwd))
         else:
-            family = socket.AF_INET6 if ":" in fwd.listen_host else socket.AF_INET
-            _t, front = await loop.create_datagram_endpoint(
-                lambda f=fwd: _UdpFront(f), local_addr=(fwd.listen_host, fwd.listen_port), family=family, reuse_port=False
-            )
-            tasks.append(loop.create_task(front.expire()))
+            for host in listen_hosts(fwd):
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
+                sock = socket.socket(family, socket.SOCK_DGRAM)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind((host, fwd.listen_port))
+                _t, front = await loop.create_datagram_endpoint(lambda f=fwd: _UdpFront(f), sock=sock)
+                tasks.append(loop.create_task(front.expire()))
     say_ready(" ".join(map(str, forwards)))
     await stop.wait()
     for server in servers:

@@ -5,8 +5,7 @@ Shaped like docker-compose (nodes ~ services: `networks`, `ipv4_address`, `alias
 `endpoints`). Every model forbids unknown fields, so a typo is an error. Field-level rules live
 here; rules that need the whole file (references, IPAM, duplicates) live in resolve.py.
 
-Room for later: a node-level `broker:` block and top-level `clients:` / `expect:` are added as
-new optional fields of `Node` / `Topology` (see RESERVED_FIELDS for the message until then).
+The Kafka parts (a node's `broker:`, top-level `clients:` and `expect:`) live in kafka_fields.py.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from netlab.topology.kafka_fields import BrokerSettings, ClientSpec, ExpectSpec
 from netlab.topology.types import (
     CIDR,
     IPv4,
@@ -42,11 +42,7 @@ from netlab.topology.types import (
 )
 
 # Fields that later issues add; until then they are refused with this explanation.
-RESERVED_FIELDS = {
-    ("node", "broker"): "a node's `broker:` block arrives with the broker integration (issue 7); not accepted yet",
-    ("topology", "clients"): "`clients:` arrives with the checks (issue 7); not accepted yet",
-    ("topology", "expect"): "`expect:` arrives with `netlab check` (issue 7); not accepted yet",
-}
+RESERVED_FIELDS: dict[tuple[str, str], str] = {}
 
 
 class Strict(BaseModel):
@@ -99,7 +95,7 @@ class PortMapping(Strict):
 
     target: Port = Field(description="port in the container")
     published: Port = Field(description="port on the publishing node (the one holding the network's bridge)")
-    host_ip: IPv4 | None = Field(None, description="listen address on the publishing node; default 0.0.0.0")
+    host_ip: IPv4 | None = Field(None, description="listen address on the publishing node; default: every address, IPv4 and IPv6, as Docker publishes (0.0.0.0 is IPv4 only)")
     protocol: Literal["tcp", "udp"] = "tcp"
     network: Name | None = Field(None, description="which of the container's networks; default its first")
 
@@ -309,6 +305,9 @@ class Node(Strict):
     vlans: list[Vlan] = Field(default_factory=list)
     bonds: list[Bond] = Field(default_factory=list)
     processes: list[ProcessSpec] = Field(default_factory=list)
+    broker: BrokerSettings | None = Field(
+        None, description="run a broker here: Kafka properties (listeners, advertised.listeners, ...) "
+        "and/or Docker-image variables (KAFKA_LISTENERS, ...)")
 
     @field_validator("networks", mode="before")
     @classmethod
@@ -470,6 +469,8 @@ class Topology(Strict):
     nodes: dict[Name, Node] = Field(min_length=1)
     networks: dict[Name, Network] = Field(default_factory=dict)
     links: list[Link] = Field(default_factory=list)
+    clients: list[ClientSpec] = Field(default_factory=list, description="Kafka clients `netlab check` runs")
+    expect: ExpectSpec = Field(default_factory=ExpectSpec, description="expected broker starts and links")
 
     _source: str | None = PrivateAttr(None)
     # The resolved view made by the loader (a loaded topology is not meant to be mutated).

@@ -26,7 +26,7 @@ from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part
     TunnelEnd,
 )
 
-RESERVED_PROCESS_NAMES = ("port-proxy",)
+RESERVED_PROCESS_NAMES = ("port-proxy", "broker")
 RESERVED_PROCESS_PREFIXES = ("tap-relay", "tun-relay")
 
 
@@ -118,6 +118,7 @@ class _Resolver:
         routes = self._routes()
         extra = self._extra_hosts()
         self._processes()
+        self._kafka()
         self._features()
         return Resolved(self.t, networks, attachments, ports, self.ifaces, vxlans, tunnels, routes, extra,
                         self.requires, self.notes)
@@ -417,8 +418,10 @@ class _Resolver:
                 if net.gateway is None:
                     raise TopologyError(path, f"network {net.name!r} has no gateway, so its bridge node {net.node!r} "
                                               f"has no address to forward from; give the network a gateway")
-                listen = str(port.host_ip) if port.host_ip is not None else "0.0.0.0"
-                if listen != "0.0.0.0" and not IPv4Address(listen).is_loopback:
+                # no host_ip: Docker's default publish, on every address of both families
+                # (docker-proxy on 0.0.0.0 and on [::]), so `localhost` (::1 first) works too
+                listen = str(port.host_ip) if port.host_ip is not None else "::"
+                if listen not in ("0.0.0.0", "::") and not IPv4Address(listen).is_loopback:
                     valid = sorted(str(a) for a in self._node_addresses(net.node))
                     if IPv4Address(listen) not in self._node_addresses(net.node):
                         raise TopologyError(path, f"{listen} is not an address of the publishing node {net.node!r}; "
@@ -426,7 +429,7 @@ class _Resolver:
                 conflict = next(
                     (v for (pub, proto, num, _), v in bound.items()
                      if pub == net.node and proto == port.protocol and num == port.published
-                     and (v[0] == listen or "0.0.0.0" in (v[0], listen))), None)
+                     and (v[0] == listen or bool({"0.0.0.0", "::"} & {v[0], listen}))), None)
                 if conflict is not None:
                     raise TopologyError(path, f"{port.protocol} port {port.published} on node {net.node!r} is already "
                                               f"published by {dotted_path(conflict[1])}; pick another host port")
@@ -512,6 +515,30 @@ class _Resolver:
                                         f"node {node!r} already has a process named {name!r} "
                                         f"(processes[{seen[name]}]); give each a unique `name`")
                 seen[name] = i
+
+    def _kafka(self) -> None:
+        """`clients:` and `expect:` name nodes that exist (and brokers that are declared)."""
+        brokers = [n for n, spec in self.t.nodes.items() if spec.broker is not None]
+        for i, c in enumerate(self.t.clients):
+            self._node(c.node, ("clients", i, "node"))
+        for node in self.t.expect.brokers:
+            path = ("expect", "brokers", node)
+            self._node(node, path)
+            if node not in brokers:
+                raise TopologyError(path, f"node {node!r} has no `broker:` block; brokers are: "
+                                          f"{', '.join(brokers) or 'none'}")
+        if isinstance(self.t.expect.links, list):
+            seen: dict[tuple[str, str], int] = {}
+            for i, link in enumerate(self.t.expect.links):
+                path = ("expect", "links", i)
+                self._node(link.from_, path + ("from",))
+                if link.from_ not in brokers:
+                    raise TopologyError(path + ("from",), f"node {link.from_!r} runs no broker; links start at a "
+                                                          f"broker: {', '.join(brokers) or 'none'}")
+                if (link.from_, link.to) in seen:
+                    raise TopologyError(path, f"link {link.from_} -> {link.to} is already expected at "
+                                              f"expect.links[{seen[(link.from_, link.to)]}]")
+                seen[(link.from_, link.to)] = i
 
     def _features(self) -> None:
         for node, spec in self.t.nodes.items():

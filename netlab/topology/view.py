@@ -57,7 +57,7 @@ class Publish:
     publisher: str  # the node holding the network's bridge
     network: str
     protocol: str
-    listen_host: str
+    listen_host: str  # "::" = Docker's default publish: every address, IPv4 and IPv6
     listen_port: int
     target_host: str
     target_port: int
@@ -65,7 +65,8 @@ class Publish:
 
     @property
     def spec(self) -> str:
-        return f"{self.protocol}:{self.listen_host}:{self.listen_port}={self.target_host}:{self.target_port}"
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"{self.protocol}:{host}:{self.listen_port}={self.target_host}:{self.target_port}"
 
 
 @dataclass

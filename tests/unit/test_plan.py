@@ -90,7 +90,7 @@ def test_default_lab_steps():
     assert not [r for r in plan.of_kind(Route) if r.netns == host]  # the host is the gateway
     proxy = [p for p in plan.of_kind(Process) if p.role == "port-proxy"]
     assert proxy == [Process(netns=host, node="host", name="port-proxy", role="port-proxy",
-                             argv=(sys.executable, "-m", "netlab.relays.portproxy", "tcp:0.0.0.0:9092=10.5.0.3:9092"))]
+                             argv=(sys.executable, "-m", "netlab.relays.portproxy", "tcp:[::]:9092=10.5.0.3:9092"))]
     assert plan.meta["requires"] == ["bridge", "netns", "veth"]
 
 
@@ -222,7 +222,7 @@ def test_format_plan_reads_like_a_script_grouped_by_node():
     broker = text.split("## node broker")[1].split("## node")[0]
     assert "ip -n netlab-default-broker addr add 10.5.0.3/16 dev eth0" in broker
     assert "ip -n netlab-default-broker route add default via 10.5.0.1 dev eth0" in broker
-    assert "netlab.relays.portproxy tcp:0.0.0.0:9092=10.5.0.3:9092 &" in text.split("## node broker")[0]
+    assert "netlab.relays.portproxy 'tcp:[::]:9092=10.5.0.3:9092' &" in text.split("## node broker")[0]
 
 
 def test_a_topology_built_in_code_compiles_and_its_errors_name_the_path():

@@ -16,7 +16,7 @@ def test_parse_forward_shapes():
     f = parse_forward("tcp:0.0.0.0:9092=10.5.0.3:9092")
     assert (f.proto, f.listen_host, f.listen_port, f.target_host, f.target_port) == ("tcp", "0.0.0.0", 9092, "10.5.0.3", 9092)
     assert parse_forward("udp:[::1]:53=[fd00::2]:5353").listen_host == "::1"
-    for bad in ("sctp:0.0.0.0:1=1.2.3.4:1", "tcp:0.0.0.0:1", "tcp:0.0.0.0:0=1.2.3.4:1", "tcp:x=1.2.3.4:99999"):
+    for bad in ("sctp:0.0.0.0:1=1.2.3.4:1", "tcp:0.0.0.0:1", "tcp:[::]:0=1.2.3.4:1", "tcp:x=1.2.3.4:99999"):
         with pytest.raises(ValueError):
             parse_forward(bad)
 

@@ -34,7 +34,7 @@ def test_default_topology_is_the_docker_host_model():
     net = r.networks["kafka-net"]
     assert (net.node, net.bridge, str(net.subnet), str(net.gateway)) == ("host", "br-kafka", "10.5.0.0/16", "10.5.0.1")
     assert addresses(r)[("broker", "kafka-net")] == "10.5.0.3"
-    assert [p.spec for p in r.ports] == ["tcp:0.0.0.0:9092=10.5.0.3:9092"]
+    assert [p.spec for p in r.ports] == ["tcp:[::]:9092=10.5.0.3:9092"]
 
 
 # ---------------------------------------------------------------- IPAM
@@ -139,7 +139,7 @@ def test_port_short_syntax_errors(text, words):
 def test_ports_publish_from_the_bridge_node_to_the_container_address():
     r = resolve(load_topology(EXAMPLES / "multihomed.yaml"))
     assert [(p.publisher, p.spec) for p in r.ports] == [
-        ("host", "tcp:0.0.0.0:8080=172.30.1.10:8080"),
+        ("host", "tcp:[::]:8080=172.30.1.10:8080"),
         ("host", "tcp:127.0.0.1:8081=172.30.2.10:8081"),
     ]
 

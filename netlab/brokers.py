@@ -1,0 +1,120 @@
+"""Brokers in nodes: a node's `broker:` block becomes a server.properties in the lab directory
+and a `python -m broker <file>` process inside the node (role 'broker').
+
+    /run/netlab/<lab>/brokers/<node>/server.properties   what the broker runs with
+    /run/netlab/<lab>/brokers/<node>/data/                log.dirs (unless the topology sets it)
+
+The properties are the topology's merge (properties < KAFKA_* < KAFKA_CFG_*, as the broker merges
+a file and its environment); the broker is started with --no-env so the file is the whole truth
+and `netlab config` shows exactly what runs. A broker that refuses its config or fails to bind is
+a result: `wait_started` reads Kafka's message from its log.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from netlab.lab.paths import lab_paths
+from netlab.resources import Process
+from netlab.topology.kafka_fields import broker_properties
+from netlab.topology.models import Topology
+
+BROKER_PROCESS = "broker"
+STARTED_MARKS = ("] started (kafka.server.KafkaServer)", "Kafka Server started")
+START_TIMEOUT = 20.0
+
+
+def broker_dir(lab: str, node: str) -> Path:
+    return lab_paths(lab).root / "brokers" / node
+
+
+def properties_path(lab: str, node: str) -> Path:
+    return broker_dir(lab, node) / "server.properties"
+
+
+def node_properties(topology: Topology, node: str) -> dict[str, str]:
+    """What the broker in `node` runs with, lab defaults included (log.dirs in the lab directory)."""
+    props = broker_properties(topology.nodes[node].broker or {})
+    props.setdefault("log.dirs", str(broker_dir(topology.lab, node) / "data"))
+    return props
+
+
+def format_properties(props: dict[str, str], header: str) -> str:
+    """A Java properties file (keys are plain; values escape backslashes and newlines)."""
+    lines = [f"# {line}" for line in header.splitlines()]
+    for key, value in props.items():
+        value = value.replace("\\", "\\\\").replace("\n", "\\n")
+        lines.append(f"{key}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
+    out = []
+    for node, spec in topology.nodes.items():
+        if spec.broker is None:
+            continue
+        path = properties_path(topology.lab, node)
+        text = format_properties(node_properties(topology, node),
+                                 f"broker of node {node} in lab {topology.lab} (from {topology.source or 'the topology'})\n"
+                                 f"edit with: netlab config {topology.lab} {node} set key=value")
+        out.append(Process(netns=ns[node], node=node, name=BROKER_PROCESS, role="broker",
+                           argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
+                           files=((str(path), text),)))
+    return out
+
+
+def start_error(log: str) -> str | None:
+    from netlab.kafka.check import start_error_from_log
+
+    return start_error_from_log(log)
+
+
+@dataclass
+class BrokerStart:
+    node: str
+    state: str  # started | failed | starting (still not started after the timeout)
+    error: str | None = None  # Kafka's message
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"node": self.node, "state": self.state, "error": self.error, "seconds": round(self.seconds, 3)}
+
+
+def wait_started(lab: str, nodes: list[str] | None = None, timeout: float = START_TIMEOUT) -> list[BrokerStart]:
+    """Wait (bounded) until every broker of the lab logged that it started or exited; each with
+    Kafka's message when it did not start."""
+    from netlab.kernel import processes
+    from netlab.lab import load_lab
+
+    state = load_lab(lab)
+    steps = [s for s in state.process_steps if s.role == "broker" and (nodes is None or s.node in nodes)]
+    began = time.monotonic()
+    deadline = began + timeout
+    pending = {s.node: s for s in steps}
+    done: dict[str, BrokerStart] = {}
+    delay = 0.01
+    while pending:
+        for node, step in list(pending.items()):
+            files = state.paths.process(step.node, step.name)
+            log = files.logfile.read_text(errors="replace") if files.logfile.exists() else ""
+            st = processes.state(files)
+            if any(m in log for m in STARTED_MARKS) and st.state == "running":
+                done[node] = BrokerStart(node, "started", None, time.monotonic() - began)
+            elif st.state != "running":
+                why = start_error(log) or (log.strip().splitlines() or [f"exited with code {st.exit_code}"])[-1]
+                done[node] = BrokerStart(node, "failed", why, time.monotonic() - began)
+            else:
+                continue
+            del pending[node]
+        if pending:
+            if time.monotonic() > deadline:
+                for node in pending:
+                    done[node] = BrokerStart(node, "starting", f"not started after {timeout:.0f} s",
+                                             time.monotonic() - began)
+                break
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+    return [done[s.node] for s in steps]

@@ -1,0 +1,160 @@
+"""`netlab check` / `netlab predict` over a topology: the world, the rows, the expectations.
+
+Rows come in one order for both verbs: one per broker (did it start?), then one per client of
+`clients:`, then one per broker-to-broker link (links_of the *predicted* world, so live and
+predicted lists line up row by row). Each row carries its `expect:` value when the topology
+gives one.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from netlab.topology.kafka_fields import broker_properties
+from netlab.topology.models import Topology
+from netlab.topology.resolve import resolve
+
+from .check import (DEFAULT_TIMEOUT, CheckPlan, ClientCheck, Expectation, check, disagreements,
+                    expectation_mismatch, predict, start_error_from_log, start_verdicts)
+from .lab_world import world_from_resolved
+from .predict_rules import broker_view
+from .results import Verdict
+from .views import World, WILDCARDS
+
+
+def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
+    """node -> the broker's properties as the topology declares them."""
+    return {node: broker_properties(spec.broker) for node, spec in topology.nodes.items() if spec.broker is not None}
+
+
+def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
+    """The World of a topology with its brokers placed (binding rules applied per node, ports
+    taken by the node's own port proxy counted)."""
+    world = world_from_resolved(topology._resolved or resolve(topology))
+    props = topology_props(topology) if props is None else props
+    for node, p in props.items():
+        taken = {("0.0.0.0" if f.listen_host in WILDCARDS else f.listen_host, f.listen_port)
+                 for f in world.published if f.node == node}
+        world.brokers.append(broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken))
+    return world
+
+
+def plan_of(topology: Topology, world: World) -> CheckPlan:
+    from .check import links_of
+
+    return CheckPlan([ClientCheck(c.node, c.bootstrap, c.client) for c in topology.clients], links_of(world))
+
+
+@dataclass
+class Report:
+    """Rows of one run (live or predicted) with what the topology expects of each."""
+
+    verdicts: list[Verdict]
+    expected: list[str | None]  # "ok", a cause, or None (no expectation)
+    kinds: list[str]  # start | client | link
+    predicted: list[Verdict] | None = None  # for live runs: the prediction, row by row
+    notes: list[str] = field(default_factory=list)
+
+    def mismatches(self) -> list[str]:
+        out = []
+        for v, exp in zip(self.verdicts, self.expected):
+            if exp is None:
+                continue
+            ok = exp == "ok"
+            why = expectation_mismatch(v, Expectation(ok, None if ok else exp))
+            if why:
+                out.append(why)
+        return out
+
+    def disagreements(self) -> list[str]:
+        return [] if self.predicted is None else disagreements(self.verdicts, self.predicted)
+
+    def to_json(self) -> list[dict]:
+        out = []
+        for v, exp, kind in zip(self.verdicts, self.expected, self.kinds):
+            d = v.to_dict()
+            d["kind"] = kind
+            d["expect"] = exp
+            out.append(d)
+        return out
+
+
+def _expectations(topology: Topology, plan: CheckPlan, world: World) -> tuple[list[str | None], list[str]]:
+    starts = [topology.expect.brokers.get(b.node) for b in world.brokers]
+    clients = [c.expect for c in topology.clients]
+    links_expect = topology.expect.links
+    if links_expect == "ok":
+        links = ["ok"] * len(plan.links)
+    else:
+        by = {(e.from_, e.to): e.expect for e in links_expect}
+        links = [by.get((l.node, l.endpoint)) for l in plan.links]
+    kinds = ["start"] * len(starts) + ["client"] * len(clients) + ["link"] * len(links)
+    return starts + clients + links, kinds
+
+
+def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
+    """`expect.links` entries that name no link of the lab (a typo, or a broker that does not run)."""
+    if topology.expect.links == "ok":
+        return []
+    have = {(l.node, l.endpoint) for l in plan.links}
+    return [f"expect.links: no link {e.from_} -> {e.to} in this lab (links: "
+            f"{', '.join(f'{a} -> {b}' for a, b in sorted(have)) or 'none'})"
+            for e in topology.expect.links if (e.from_, e.to) not in have]
+
+
+def predicted_report(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
+    world = world_of(topology, props)
+    plan = plan_of(topology, world)
+    verdicts = start_verdicts(world) + predict(world, plan)
+    expected, kinds = _expectations(topology, plan, world)
+    return Report(verdicts, expected, kinds, notes=unknown_link_expectations(topology, plan))
+
+
+def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
+    """What each broker of a running lab runs with now: its server.properties in the lab
+    directory (`netlab config ... set` edits it), else the topology's."""
+    from broker.properties import parse_properties
+
+    from netlab.brokers import properties_path
+
+    out = {}
+    for node, props in topology_props(topology).items():
+        path = properties_path(lab, node)
+        out[node] = parse_properties(path.read_text()) if path.exists() else props
+    return out
+
+
+def live_report(lab: str, topology: Topology, prefixes: Mapping[str, list[str]], logs: Mapping[str, str], *,
+                timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> Report:
+    """Run every row inside the lab. `logs`: node -> the broker's log (Kafka's start message)."""
+    props = live_props(lab, topology)
+    predicted_world = world_of(topology, props)
+    plan = plan_of(topology, predicted_world)
+    # explain the live rows with the brokers as they really are (a broker that did not start
+    # takes no connection, whatever the rules predicted)
+    world = world_of(topology, props)
+    for b in world.brokers:
+        live_error = start_error_from_log(logs.get(b.node, ""))
+        if live_error is not None:
+            b.start_error = live_error
+    verdicts = start_verdicts(world, dict(logs)) + check(world, plan, dict(prefixes), timeout=timeout,
+                                                         python=python or sys.executable)
+    predicted = start_verdicts(predicted_world) + predict(predicted_world, plan)
+    expected, kinds = _expectations(topology, plan, predicted_world)
+    return Report(verdicts, expected, kinds, predicted, notes=unknown_link_expectations(topology, plan))
+
+
+def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
+    """node -> the text of its broker's log in the lab directory."""
+    from netlab.brokers import BROKER_PROCESS
+    from netlab.lab.paths import lab_paths
+
+    paths = lab_paths(lab)
+    out = {}
+    for node in topology_props(topology):
+        log: Path = paths.process(node, BROKER_PROCESS).logfile
+        out[node] = log.read_text(errors="replace") if log.exists() else ""
+    return out
