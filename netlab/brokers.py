@@ -23,6 +23,8 @@ from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
 
 BROKER_PROCESS = "broker"
+# `netlab restart` appends this line to the process log; what came before is an earlier run
+RESTART_MARK = "----- netlab restart -----"
 STARTED_MARKS = ("] started (kafka.server.KafkaServer)", "Kafka Server started")
 START_TIMEOUT = 20.0
 
@@ -66,6 +68,11 @@ def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
     return out
 
 
+def current_run(log: str) -> str:
+    """The part of a process log written since its last (re)start."""
+    return log.rpartition(RESTART_MARK)[2]
+
+
 def start_error(log: str) -> str | None:
     from netlab.kafka.check import start_error_from_log
 
@@ -99,7 +106,7 @@ def wait_started(lab: str, nodes: list[str] | None = None, timeout: float = STAR
     while pending:
         for node, step in list(pending.items()):
             files = state.paths.process(step.node, step.name)
-            log = files.logfile.read_text(errors="replace") if files.logfile.exists() else ""
+            log = current_run(files.logfile.read_text(errors="replace")) if files.logfile.exists() else ""
             st = processes.state(files)
             if any(m in log for m in STARTED_MARKS) and st.state == "running":
                 done[node] = BrokerStart(node, "started", None, time.monotonic() - began)

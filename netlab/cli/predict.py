@@ -15,8 +15,9 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(..., help="a topology file"),
         as_json: bool = typer.Option(False, "--json", help="one object per row, as `netlab check --json`"),
     ) -> None:
-        """Predict every client and broker link from Kafka's rules, Docker's name and publishing rules and
-        the lab's routes (no root, no kernel). Exit 1 when a prediction contradicts `expect:`."""
+        """The verdicts of `netlab check` from the topology alone (no root, no kernel).
+
+        Kafka's validation and binding rules, Docker's name and publishing rules and the lab's routes. Exit 1 when a prediction contradicts `expect:`."""
         from netlab.kafka.lab_check import predicted_report
         from netlab.topology import load_topology
 

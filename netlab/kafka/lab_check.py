@@ -60,13 +60,13 @@ class Report:
 
     def mismatches(self) -> list[str]:
         out = []
-        for v, exp in zip(self.verdicts, self.expected):
+        for i, (v, exp) in enumerate(zip(self.verdicts, self.expected), 1):
             if exp is None:
                 continue
             ok = exp == "ok"
-            why = expectation_mismatch(v, Expectation(ok, None if ok else exp))
-            if why:
-                out.append(why)
+            if expectation_mismatch(v, Expectation(ok, None if ok else exp)):
+                got = "it works" if v.ok else f"it fails with {v.cause} at {v.stage} {v.target or ''}".rstrip()
+                out.append(f"row {i}, {v.from_node} -> {v.to}: expected {exp}, but {got}")
         return out
 
     def disagreements(self) -> list[str]:
@@ -149,12 +149,12 @@ def live_report(lab: str, topology: Topology, prefixes: Mapping[str, list[str]],
 
 def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
     """node -> the text of its broker's log in the lab directory."""
-    from netlab.brokers import BROKER_PROCESS
+    from netlab.brokers import BROKER_PROCESS, current_run
     from netlab.lab.paths import lab_paths
 
     paths = lab_paths(lab)
     out = {}
     for node in topology_props(topology):
         log: Path = paths.process(node, BROKER_PROCESS).logfile
-        out[node] = log.read_text(errors="replace") if log.exists() else ""
+        out[node] = current_run(log.read_text(errors="replace")) if log.exists() else ""
     return out
