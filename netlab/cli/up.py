@@ -66,6 +66,9 @@ def register(app: typer.Typer) -> None:
         for b in brokers:
             if b.state == "started":
                 console.print(f"  [green]✓[/] broker in {b.node} started ({b.seconds:.2f} s)", highlight=False)
+            elif b.state == "unregistered":
+                console.print(f"  [yellow]![/] broker in {b.node} runs but is not registered with its controller: "
+                              f"{escape(b.error or '')}", highlight=False, soft_wrap=True)
             else:
                 console.print(f"  [bold red]✗[/] broker in {b.node} did not start: {escape(b.error or b.state)}",
                               highlight=False, soft_wrap=True)
