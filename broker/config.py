@@ -282,13 +282,14 @@ class KafkaConfig:
                        f"single-node KRaft quorum only (a multi-voter quorum is not supported yet)")
         if len(self.voters) > 1:
             out.append(f"controller.quorum.voters names {len(self.voters)} voters; this broker runs a single-node "
-                       f"KRaft quorum only (a multi-voter quorum is not supported yet)")
-        if set(self.process_roles) == {"broker"}:
-            out.append("process.roles=broker needs a separate KRaft controller quorum, which this broker does not "
-                       "support yet; use process.roles=broker,controller with a single voter")
+                       f"KRaft quorum only (one voter: no Raft leader election or metadata log replication: a multi-voter "
+                       f"quorum is refused rather than faked)")
+        if set(self.process_roles) == {"broker"} and not self.voters:
+            out.append("process.roles=broker needs controller.quorum.voters naming the single controller "
+                       "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported")
         if set(self.process_roles) == {"controller"}:
             out.append("process.roles=controller (a dedicated controller) is not supported yet; "
-                       "use process.roles=broker,controller with a single voter")
+                       "use process.roles=broker,controller for the single voter")
         return out
 
     def endpoint_for(self, listener: str) -> EndPoint | None:

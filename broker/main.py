@@ -92,6 +92,7 @@ async def run(config: KafkaConfig) -> int:
         node.shutdown()
         log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
         return 1
+    cluster = await start_cluster(node, config)
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
     stop = asyncio.Event()
@@ -102,11 +103,50 @@ async def run(config: KafkaConfig) -> int:
     await stop.wait()
     log.info("shutting down")
     housekeeping.cancel()
+    cluster.cancel()
+    await stop_cluster(node)
     coordinator_of(node).shutdown()
     await server.close()
     node.shutdown()
     log.info("shut down completed")
     return 0
+
+
+async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
+    """Wire the node to its controller (in-process, or the voter over the controller listener)
+    and start replica fetchers; returns the task that checks sessions and ISR lag."""
+    from .cluster.fetcher import FetcherManager
+    from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
+
+    node.replicas.fetchers = FetcherManager(node)
+    if node.controller is not None:
+        node.replicas.controller_client = LocalControllerClient(node.controller)
+        node.apply_metadata()
+    else:
+        voter_id, (host, port) = next(iter(config.voters.items()))
+        client = RemoteControllerClient(node, voter_id, host, port)
+        node.replicas.controller_client = client
+        node.lifecycle = BrokerLifecycle(node, client)
+        node.lifecycle.start()
+    return asyncio.create_task(_cluster_checks(node, config))
+
+
+async def stop_cluster(node) -> None:
+    if node.replicas.fetchers is not None:
+        await node.replicas.fetchers.close()
+    if node.lifecycle is not None:
+        await node.lifecycle.close()
+
+
+async def _cluster_checks(node, config: KafkaConfig) -> None:
+    """Controller: fence brokers whose session timed out. Leader: shrink the ISR of lagging
+    followers (Kafka checks every replica.lag.time.max.ms / 2)."""
+    every = min(config["replica.lag.time.max.ms"] / 2000, config["broker.session.timeout.ms"] / 4000, 1.0)
+    while True:
+        await asyncio.sleep(every)
+        if node.controller is not None:
+            node.controller.check_sessions()
+        node.replicas.check_lagging()
 
 
 async def _housekeeping(node, config: KafkaConfig) -> None:

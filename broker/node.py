@@ -14,7 +14,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from .cluster.controller import Controller
 from .cluster.metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
+from .cluster.replication import ReplicaManager
+from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
 from .kafka_log import logger
 from .log.batch import CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordTooLargeError, iter_batches
@@ -32,11 +35,19 @@ class ProduceResult:
     log_append_time: int = -1
     log_start_offset: int = -1
     message: str | None = None
+    next_offset: int = -1  # the offset after the appended batch (acks=all waits for the HW to reach it)
 
 
 # Topic-level overrides given at creation. Kafka keeps them in its metadata log; a single node
 # keeps them in this file of the first log dir (the log loader ignores plain files).
 TOPIC_CONFIGS_FILE = "topic-configs.json"
+# Topic configs that belong to replication, not to the log (the log config refuses them).
+REPLICATION_CONFIGS = frozenset({"min.insync.replicas", "unclean.leader.election.enable"})
+
+
+def log_overrides(configs: dict | None) -> dict | None:
+    out = {k: v for k, v in (configs or {}).items() if k not in REPLICATION_CONFIGS}
+    return out or None
 
 
 def _random_cluster_id() -> str:
@@ -58,14 +69,31 @@ class BrokerNode:
                                log=logger("kafka.log.LogManager").info)
         self.log.info(f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}")
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
-        self.metadata = ClusterMetadata(cluster_id, controller_id=self.node_id)
-        self.metadata.register_broker(BrokerInfo(self.node_id, advertised, config["broker.rack"]))
+        self.advertised = advertised
+        roles = set(config.process_roles)
+        # A legacy (non-KRaft) node and a combined node run the controller in-process; a
+        # broker-only node learns everything from the voter of controller.quorum.voters.
+        self.has_controller = not roles or "controller" in roles
+        voter = next(iter(config.voters), self.node_id)
+        self.metadata = ClusterMetadata(cluster_id, controller_id=self.node_id if self.has_controller else voter)
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
         self.producer_ids = ProducerIds()
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
         self._appended: asyncio.Future | None = None
-        self._load_topics()
-        self._load_topic_configs()
+        self.replicas = ReplicaManager(self)
+        self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
+        self.controller: Controller | None = None
+        if self.has_controller:
+            self.controller = Controller(self.node_id, self.metadata, config.log_dirs[0],
+                                         config["broker.session.timeout.ms"])
+            if not self.controller.has_state():
+                self._load_topics()  # a data dir from before cluster mode: adopt what is on disk
+                self._load_topic_configs()
+                for name, info in self.metadata.topics.items():
+                    self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
+            self.topic_configs = self.controller.topic_configs
+            self.controller.on_change.append(self.apply_metadata)
+            self.controller.register(self.node_id, cluster_id, uuid.uuid4(), advertised, config["broker.rack"], local=True)
 
     # --- start-up ---
     def _load_topics(self) -> None:
@@ -74,7 +102,6 @@ class BrokerNode:
             t = topics.setdefault(plog.topic, TopicInfo(plog.topic, plog.topic_id, {}))
             t.partitions[plog.partition] = self._partition_info(plog.partition)
             plog.high_watermark = plog.log_end_offset  # single node: every stored record is committed
-            self._rebuild_producers(plog)
         for t in topics.values():
             t.internal = t.name in INTERNAL_TOPICS
             self.metadata.put_topic(t)
@@ -109,13 +136,68 @@ class BrokerNode:
                 state.record(h.producer_id, h.producer_epoch, h.base_sequence, h.last_sequence,
                              h.base_offset, h.last_offset, h.max_timestamp)
 
+    def rebuild_producers(self, plog: PartitionLog) -> None:
+        """After a truncation or on becoming leader: the producer state of what the log holds."""
+        self.producers[(plog.topic, plog.partition)] = PartitionProducers()
+        self._rebuild_producers(plog)
+
+    def follower_appended(self, plog: PartitionLog, records) -> None:
+        state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
+        for h, _ in iter_batches(records, verify_crc=False):
+            if h.producer_id >= 0:
+                self.producer_ids.seen(h.producer_id)
+                state.record(h.producer_id, h.producer_epoch, h.base_sequence, h.last_sequence,
+                             h.base_offset, h.last_offset, h.max_timestamp)
+        self._wake_fetchers()
+
+    # --- cluster metadata → local replicas ---
+    def apply_snapshot(self, snap: dict) -> None:
+        """A broker-only node: the controller's state replaces ours."""
+        self.topic_configs = apply_snapshot(self.metadata, snap)
+        self.apply_metadata()
+
+    def apply_metadata(self) -> None:
+        """Create the logs of the partitions this node replicates, lead or follow them, drop the
+        logs of deleted topics."""
+        me = self.node_id
+        for name, info in list(self.metadata.topics.items()):
+            known = self.logs.topics().get(name)
+            if known is not None and known != info.topic_id:  # deleted and created again meanwhile
+                self._drop_local_topic(name)
+            for p in info.partitions.values():
+                if me not in p.replicas:
+                    continue
+                plog = self.logs.get(name, p.index)
+                if plog is None:
+                    try:
+                        self.logs.create(name, p.index, info.topic_id, log_overrides(self.topic_configs.get(name)))
+                    except (OSError, ValueError) as exc:
+                        self.log.error(f"Error while creating log for {name}-{p.index}: {exc}")
+                        continue
+                    self.producers.setdefault((name, p.index), PartitionProducers())
+                self.replicas.apply(name, p)
+        for name in set(self.logs.topics()) - set(self.metadata.topics):
+            self._drop_local_topic(name)
+        self._wake_fetchers()
+
+    def _drop_local_topic(self, name: str) -> None:
+        for (t, p) in [k for k in self.producers if k[0] == name]:
+            self.producers.pop((t, p), None)
+            self.replicas.forget((t, p))
+        self.logs.delete_topic(name)
+        self.log.info(f"Deleted the local log of topic {name}")
+
     def _partition_info(self, index: int) -> PartitionInfo:
         return PartitionInfo(index, leader=self.node_id, leader_epoch=0,
                              replicas=[self.node_id], isr=[self.node_id])
 
     # --- topics ---
     def create_topic(self, name: str, partitions: int, replication_factor: int,
-                     configs: dict | None = None, validate_only: bool = False) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+                     configs: dict | None = None, validate_only: bool = False,
+                     assignments: list[list[int]] | None = None) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        """Validate, then let the controller place the replicas. On a broker-only node the request
+        is forwarded and the answer is LEADER_NOT_AVAILABLE for now (as Kafka's auto-creation);
+        CreateTopics awaits `create_topic_forwarded` instead."""
         err = topic_name_error(name)
         if err:
             return ErrorCode.INVALID_TOPIC_EXCEPTION, err, None
@@ -135,16 +217,48 @@ class BrokerNode:
                     f"factor of {replication_factor} cannot be reached because only {len(self.metadata.brokers)} "
                     f"broker(s) are registered.", None)
         try:
-            self.log_config.with_overrides(configs or None)
+            self.log_config.with_overrides(log_overrides(configs))
+            int((configs or {}).get("min.insync.replicas", 1))
         except ValueError as exc:
             return ErrorCode.INVALID_CONFIG, str(exc), None
         if validate_only:
             return ErrorCode.NONE, None, None
+        if self.controller is not None:
+            if assignments is None and self.metadata.brokers.keys() != {self.node_id}:
+                return self.controller.create_topic(name, partitions, replication_factor, configs, None,
+                                                    internal=name in INTERNAL_TOPICS)
+            if assignments is not None:
+                return self.controller.create_topic(name, len(assignments), len(assignments[0]), configs, assignments,
+                                                    internal=name in INTERNAL_TOPICS)
+            return self._create_single(name, partitions, configs)
+        asyncio.get_running_loop().create_task(self.create_topic_forwarded(name, partitions, replication_factor, configs))
+        return ErrorCode.LEADER_NOT_AVAILABLE, "The topic is being created by the controller.", None
+
+    async def create_topic_forwarded(self, name: str, partitions: int, replication_factor: int,
+                                     configs: dict | None, assignments: list[list[int]] | None = None,
+                                     timeout_s: float = 10.0) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        from .cluster.channel import ChannelError
+
+        if self.lifecycle is None:
+            return ErrorCode.NOT_CONTROLLER, "no controller", None
+        try:
+            results, version = await self.lifecycle.client.create_topics([{
+                "name": name, "partitions": partitions, "replication_factor": replication_factor,
+                "configs": configs or {}, "assignments": assignments}])
+        except ChannelError as exc:
+            return ErrorCode.REQUEST_TIMED_OUT, f"the controller could not be reached: {exc}", None
+        r = results[0]
+        await self.lifecycle.wait_metadata(version, timeout_s)
+        return ErrorCode(r["error_code"]), r["error_message"], self.metadata.topics.get(name)
+
+    def _create_single(self, name: str, partitions: int, configs: dict | None) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        """The controller's own broker is the only one: as before cluster mode (logs first, so a
+        storage error is answered), then the controller records the topic."""
         topic_id = uuid.uuid4()
         info = TopicInfo(name, topic_id, {}, internal=name in INTERNAL_TOPICS)
         try:
             for p in range(partitions):
-                self.logs.create(name, p, topic_id, configs or None)
+                self.logs.create(name, p, topic_id, log_overrides(configs))
                 info.partitions[p] = self._partition_info(p)
                 self.producers[(name, p)] = PartitionProducers()
         except (OSError, ValueError) as exc:  # disk trouble or a name the storage refuses
@@ -152,8 +266,9 @@ class BrokerNode:
             if info.partitions:
                 self.logs.delete_topic(name)
             return ErrorCode.KAFKA_STORAGE_ERROR if isinstance(exc, OSError) else ErrorCode.INVALID_TOPIC_EXCEPTION, str(exc), None
-        self.metadata.put_topic(info)
-        self.topic_configs[name] = dict(configs or {})
+        assert self.controller is not None
+        self.controller.adopt_topic(info, dict(configs or {}))
+        self.controller.publish()
         if configs:
             self._save_topic_configs()
         self.log.info(f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
@@ -165,12 +280,10 @@ class BrokerNode:
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         if not self.config["delete.topic.enable"]:
             return ErrorCode.TOPIC_DELETION_DISABLED
-        info = self.metadata.remove_topic(name)
-        if self.topic_configs.pop(name, None):
-            self._save_topic_configs()
-        self.logs.delete_topic(name)
-        for p in info.partitions if info else ():
-            self.producers.pop((name, p), None)
+        if self.controller is None:
+            return ErrorCode.NOT_CONTROLLER  # DeleteTopics forwards it (apis/delete_topics.py)
+        self.controller.delete_topic(name)  # apply_metadata drops the local logs
+        self._save_topic_configs()
         self._wake_fetchers()  # a fetch long-polling on it answers now (UNKNOWN_TOPIC_OR_PARTITION)
         self.log.info(f"Deleted topic {name}")
         return ErrorCode.NONE
@@ -182,11 +295,17 @@ class BrokerNode:
     def append(self, topic: str, partition: int, records, acks: int) -> ProduceResult:
         plog = self.logs.get(topic, partition)
         if plog is None:
-            return ProduceResult(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-        if acks == -1 and self.config["min.insync.replicas"] > 1:
+            known = topic in self.metadata.topics and partition in self.metadata.topics[topic].partitions
+            return ProduceResult(ErrorCode.NOT_LEADER_OR_FOLLOWER if known else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        leader = self.replicas.leader_state(topic, partition)
+        if leader is None:
+            return ProduceResult(ErrorCode.NOT_LEADER_OR_FOLLOWER,
+                                 message=f"This server is not the leader for partition {topic}-{partition}")
+        min_isr = self.min_insync(topic)
+        if acks == -1 and len(leader.isr) < min_isr:
             return ProduceResult(ErrorCode.NOT_ENOUGH_REPLICAS, log_start_offset=plog.log_start_offset,
-                                 message=f"The size of the current ISR Set({self.node_id}) is insufficient to satisfy the min.isr "
-                                         f"requirement of {self.config['min.insync.replicas']} for partition {topic}-{partition}")
+                                 message=f"The size of the current ISR Set({', '.join(map(str, leader.isr))}) is insufficient "
+                                         f"to satisfy the min.isr requirement of {min_isr} for partition {topic}-{partition}")
         state = self.producers.setdefault((topic, partition), PartitionProducers())
         try:
             headers = [h for h, _ in iter_batches(records, verify_crc=False)]
@@ -198,8 +317,9 @@ class BrokerNode:
                     return ProduceResult(ErrorCode.INVALID_REQUEST, message="transactions are not supported by this broker")
                 dup = state.check(h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence)
                 if isinstance(dup, Duplicate):
-                    return ProduceResult(ErrorCode.NONE, dup.first_offset, -1, plog.log_start_offset)
-            info = plog.append(records)
+                    return ProduceResult(ErrorCode.NONE, dup.first_offset, -1, plog.log_start_offset,
+                                         next_offset=dup.first_offset + 1)
+            info = plog.append(records, leader_epoch=leader.epoch)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))
         except InvalidRecordError as exc:
@@ -218,9 +338,16 @@ class BrokerNode:
         if h0.producer_id >= 0:
             state.record(h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence,
                          info.base_offset, info.last_offset, info.max_timestamp)
-        plog.high_watermark = plog.log_end_offset  # single node: the ISR is this node
+        self.replicas.maybe_advance_hw((topic, partition))  # the ISR is this node alone: HW = LEO
         self._wake_fetchers()
-        return ProduceResult(ErrorCode.NONE, info.base_offset, info.log_append_time, plog.log_start_offset)
+        return ProduceResult(ErrorCode.NONE, info.base_offset, info.log_append_time, plog.log_start_offset,
+                             next_offset=info.last_offset + 1)
+
+    def min_insync(self, topic: str) -> int:
+        try:
+            return int(self.topic_configs.get(topic, {}).get("min.insync.replicas", self.config["min.insync.replicas"]))
+        except (TypeError, ValueError):
+            return self.config["min.insync.replicas"]
 
     # --- long-poll support for Fetch ---
     def _wake_fetchers(self) -> None:

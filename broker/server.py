@@ -102,9 +102,12 @@ class SocketServer:
             return f"{conn.local[0]}:{conn.local[1]}-{conn.peer[0]}:{conn.peer[1]}-{conn_id}"
 
         async def handle(conn: KafkaConnection, frame: memoryview) -> None:
-            if controller and bytes(frame[:2]) != b"\x00\x12":
-                self.log.info(f"Closing socket connection to /{conn.peer[0]}: listener {ep.listener} is a KRaft "
-                              f"controller listener and serves only ApiVersions here")
+            key = int.from_bytes(frame[:2], "big", signed=True) if len(frame) >= 2 else -1
+            api = self.registry.get(key)
+            if api is not None and controller != (api.controller_only or (controller and api.on_controller_listener)):
+                what = "controller listener and serves only the controller's APIs" if controller else \
+                    "broker listener; controller APIs are served on controller.listener.names only"
+                self.log.info(f"Closing socket connection to /{conn.peer[0]}: {api.name} on {ep.listener}, a {what}")
                 conn.close()
                 return
             try:

@@ -36,8 +36,11 @@ def _api_keys() -> list[dict]:
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     keys = _api_keys()
-    if ctx.controller_listener:  # KRaft controller listeners serve ApiVersions only
-        keys = [k for k in keys if discover().get(k["api_key"]).on_controller_listener]
+    reg = discover()
+    if ctx.controller_listener:  # KRaft controller listeners serve the controller's APIs only
+        keys = [k for k in keys if reg.get(k["api_key"]).on_controller_listener or reg.get(k["api_key"]).controller_only]
+    else:
+        keys = [k for k in keys if not reg.get(k["api_key"]).controller_only]
     return {"error_code": ErrorCode.NONE, "api_keys": keys, "throttle_time_ms": 0}
 
 

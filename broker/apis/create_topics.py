@@ -31,7 +31,7 @@ RESPONSE = Message(Struct(
 ), first_flexible=5)
 
 
-def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
+async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
     node = ctx.node
     parts, rf = t["num_partitions"], t["replication_factor"]
     if t["assignments"]:
@@ -45,7 +45,18 @@ def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
             return {"name": t["name"], "error_code": ErrorCode.INVALID_REPLICATION_FACTOR,
                     "error_message": "Replica assignment names a broker that is not registered."}
     configs = {c["name"]: c["value"] for c in t["configs"]}
-    err, msg, info = node.create_topic(t["name"], parts, rf, configs, validate_only)
+    assignments = [a["broker_ids"] for a in sorted(t["assignments"], key=lambda a: a["partition_index"])] or None
+    if node.controller is None:  # a broker-only node forwards it to the controller, as Kafka does
+        err, msg, info = node.create_topic(t["name"], parts if parts != -1 else node.config["num.partitions"],
+                                           rf if rf != -1 else node.config["default.replication.factor"],
+                                           configs, validate_only=True)
+        if err == ErrorCode.NONE and not validate_only:
+            err, msg, info = await node.create_topic_forwarded(
+                t["name"], parts if parts != -1 else node.config["num.partitions"],
+                rf if rf != -1 else node.config["default.replication.factor"], configs, assignments,
+                timeout_s=max(t.get("timeout_ms", 0), 0) / 1000 or 10.0)
+    else:
+        err, msg, info = node.create_topic(t["name"], parts, rf, configs, validate_only, assignments=assignments)
     out = {"name": t["name"], "error_code": err, "error_message": msg}
     if err == ErrorCode.NONE:
         out.update(num_partitions=parts if parts != -1 else node.config["num.partitions"],
@@ -64,7 +75,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                             "error_message": f"Create topics request from client `{ctx.client_id}` contains multiple "
                                              f"entries for the following topics: {t['name']}"})
             continue
-        results.append(_create(ctx, t, req["validate_only"]))
+        t["timeout_ms"] = req["timeout_ms"]
+        results.append(await _create(ctx, t, req["validate_only"]))
     return {"throttle_time_ms": 0, "topics": results}
 
 

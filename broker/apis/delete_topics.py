@@ -16,10 +16,26 @@ RESPONSE = Message(Struct(
 ), first_flexible=4)
 
 
+async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode]:
+    """A broker-only node: the controller deletes; we wait until our metadata shows it."""
+    from ..cluster.channel import ChannelError
+
+    node = ctx.node
+    if not node.config["delete.topic.enable"]:
+        return {n: ErrorCode.TOPIC_DELETION_DISABLED for n in names}
+    try:
+        results, version = await node.lifecycle.client.delete_topics(names)
+    except (ChannelError, AttributeError):
+        return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
+    await node.lifecycle.wait_metadata(version, 10.0)
+    return {n: ErrorCode(c) for n, c in results.items()}
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
     out = []
+    forwarded = await _forward(ctx, req["topic_names"]) if ctx.node.controller is None else {}
     for name in req["topic_names"]:
-        code = ctx.node.delete_topic(name)
+        code = forwarded[name] if forwarded else ctx.node.delete_topic(name)
         msg = {ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this topic-partition.",
                ErrorCode.TOPIC_DELETION_DISABLED: "Topic deletion is disabled."}.get(code)
         out.append({"name": name, "error_code": code, "error_message": msg})

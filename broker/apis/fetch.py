@@ -54,8 +54,11 @@ RESPONSE = Message(Struct(
 
 
 def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
-    """One pass over the requested partitions: (responses, bytes, any_error)."""
+    """One pass over the requested partitions: (responses, bytes, any_error). A follower
+    (replica_id >= 0) reads up to the log end and reports its fetch offset to the leader; a
+    consumer reads up to the high watermark, from the leader only."""
     node = ctx.node
+    replica = req["replica_id"]
     budget = req["max_bytes"] if req["max_bytes"] > 0 else 0x7FFFFFFF
     total, any_error, out = 0, False, []
     for t in req["topics"]:
@@ -68,14 +71,24 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 parts.append({"partition_index": idx, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                               "high_watermark": -1, "records": None})
                 continue
-            hw = plog.log_end_offset  # single node: the ISR is this node, HW = LEO
+            if replica >= 0:
+                err = node.replicas.follower_fetched((t["topic"], idx), replica, p["fetch_offset"],
+                                                     p["current_leader_epoch"])
+            else:
+                err = ErrorCode.NONE if node.replicas.leader_state(t["topic"], idx) else ErrorCode.NOT_LEADER_OR_FOLLOWER
+            if err != ErrorCode.NONE:
+                any_error = True
+                parts.append({"partition_index": idx, "error_code": err, "high_watermark": -1, "records": None})
+                continue
+            hw = plog.high_watermark
+            upto = plog.log_end_offset if replica >= 0 else hw
             entry = {"partition_index": idx, "error_code": ErrorCode.NONE, "high_watermark": hw,
                      "last_stable_offset": hw, "log_start_offset": plog.log_start_offset,
                      "aborted_transactions": None, "records": b""}
             limit = min(p["partition_max_bytes"], budget - total)
             if limit > 0 or total == 0:
                 try:
-                    data = plog.read(p["fetch_offset"], max(limit, 0), max_offset=hw, min_one=(total == 0))
+                    data = plog.read(p["fetch_offset"], max(limit, 0), max_offset=upto, min_one=(total == 0))
                 except OffsetOutOfRangeError:
                     any_error = True
                     entry.update(error_code=ErrorCode.OFFSET_OUT_OF_RANGE, records=None)

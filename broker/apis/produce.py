@@ -1,6 +1,7 @@
 """Produce (key 0), v3–9: record batches are validated (CRC, size, producer sequence) and stored
-byte-for-byte; acks=0 gets no response, acks=1 and acks=-1 (all: the ISR is this node) after the
-append."""
+byte-for-byte by the partition's leader; acks=0 gets no response, acks=1 an answer after the
+append, acks=-1 (all) once the high watermark passes the batch (every ISR member has it):
+REQUEST_TIMED_OUT after timeout_ms, NOT_ENOUGH_REPLICAS(_AFTER_APPEND) below min.insync.replicas."""
 
 from __future__ import annotations
 
@@ -74,6 +75,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                                                f"one record batch per partition"})
                 continue
             res = node.append(topic["name"], p["index"], records, acks)
+            if acks == -1 and res.error == ErrorCode.NONE:  # wait for the ISR (the high watermark)
+                res.error = await node.replicas.wait_committed(topic["name"], p["index"], res.next_offset,
+                                                               req["timeout_ms"], node.min_insync(topic["name"]))
+                if res.error != ErrorCode.NONE:
+                    res.base_offset = -1
             parts.append({"index": p["index"], "error_code": res.error, "base_offset": res.base_offset,
                           "log_append_time_ms": res.log_append_time, "log_start_offset": res.log_start_offset,
                           "error_message": res.message})

@@ -66,6 +66,8 @@ class OffsetsTopic:
         n = setting(self.node, "offsets.topic.num.partitions", DEFAULT_NUM_PARTITIONS)
         seg = setting(self.node, "offsets.topic.segment.bytes", OFFSETS_SEGMENT_BYTES)
         err, msg, _ = self.node.create_topic(OFFSETS_TOPIC, n, rf, {"segment.bytes": seg})
+        if err == ErrorCode.LEADER_NOT_AVAILABLE:  # forwarded to the controller; clients retry
+            return GroupError.COORDINATOR_NOT_AVAILABLE
         if err not in (ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS):
             self.log.error(f"Could not create {OFFSETS_TOPIC}: {err.name} {msg or ''}")
             return GroupError.COORDINATOR_NOT_AVAILABLE

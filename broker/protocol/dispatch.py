@@ -49,6 +49,7 @@ class Api:
     # for its UNSUPPORTED_VERSION downgrade.
     on_unsupported_version: Callable[[int], tuple[dict, int]] | None = None
     on_controller_listener: bool = False  # served on KRaft controller listeners too
+    controller_only: bool = False  # served (and advertised) on KRaft controller listeners only
 
     def supports(self, version: int) -> bool:
         return self.min_version <= version <= self.max_version

@@ -1,0 +1,58 @@
+"""NetlabController (key 32000, ours, not Kafka's): the broker-to-controller calls for which we
+do not speak Kafka's own RPCs. One JSON request/response, Kafka-framed, on the controller
+listener only (docs/cluster.md):
+
+- `metadata` {version, wait_ms}: the whole cluster state once it is newer than `version` (long
+  poll) — our stand-in for fetching the `__cluster_metadata` log;
+- `create_topics` {topics: [{name, partitions, replication_factor, configs, assignments}]}
+  (Kafka forwards CreateTopics to the controller as an Envelope);
+- `delete_topics` {names};
+- `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import INT16, STRING, F, Message, Struct
+
+KEY = 32000
+
+REQUEST = Message(Struct(F("op", STRING), F("body", STRING)), first_flexible=0)
+RESPONSE = Message(Struct(F("error_code", INT16), F("body", STRING)), first_flexible=0)
+
+
+def _create(node, topics: list[dict]) -> list[dict]:
+    out = []
+    for t in topics:
+        err, msg, info = node.create_topic(t["name"], t["partitions"], t["replication_factor"], t.get("configs") or None,
+                                           assignments=t.get("assignments"))
+        out.append({"name": t["name"], "error_code": int(err), "error_message": msg,
+                    "topic_id": str(info.topic_id) if info else None})
+    return out
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    controller = getattr(ctx.node, "controller", None)
+    if controller is None:
+        return {"error_code": ErrorCode.NOT_CONTROLLER, "body": "{}"}
+    body = json.loads(req["body"] or "{}")
+    op = req["op"]
+    if op == "metadata":
+        await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
+    if op == "create_topics":
+        return {"error_code": ErrorCode.NONE, "body": json.dumps({"topics": _create(ctx.node, body["topics"]),
+                                                                  "version": controller.version})}
+    if op == "delete_topics":
+        res = {n: int(ctx.node.delete_topic(n)) for n in body["names"]}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps({"results": res, "version": controller.version})}
+    if op == "alter_partition":
+        err = controller.alter_partition(body["broker_id"], body["topic"], body["partition"], body["leader_epoch"], body["isr"])
+        return {"error_code": err, "body": json.dumps({"version": controller.version})}
+    return {"error_code": ErrorCode.INVALID_REQUEST, "body": json.dumps({"error": f"unknown op {op!r}"})}
+
+
+API = Api(KEY, "NetlabController", 0, 0, REQUEST, RESPONSE, handle, controller_only=True)

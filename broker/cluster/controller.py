@@ -1,0 +1,256 @@
+"""The KRaft-style controller of a single-voter quorum: broker registrations and sessions,
+topics and partition state (replicas, ISR, leader, leader epoch), leader election on fencing.
+
+It runs inside the node whose process.roles includes `controller`. Every change bumps
+`version`; brokers pull the whole state (broker/cluster/snapshot.py) with a long poll, and the
+controller's own broker is told through `on_change`. The state is kept in
+`cluster-metadata.json` in the first log dir (our stand-in for the `__cluster_metadata` log), so
+a restarted controller remembers topics, replicas, ISR and epochs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..kafka_log import logger
+from ..protocol.errors import ErrorCode
+from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
+from .snapshot import snapshot, topic_from_json, topic_to_json
+
+STATE_FILE = "cluster-metadata.json"
+
+
+@dataclass
+class Registration:
+    info: BrokerInfo
+    epoch: int
+    incarnation: uuid.UUID
+    last_heartbeat: float
+    fenced: bool = False
+    local: bool = False  # the controller's own broker: never times out
+
+
+class Controller:
+    def __init__(self, node_id: int, metadata: ClusterMetadata, state_dir: Path, session_timeout_ms: int):
+        self.node_id = node_id
+        self.metadata = metadata  # brokers: the unfenced ones (what Metadata lists)
+        self.state_path = state_dir / STATE_FILE
+        self.session_timeout_s = session_timeout_ms / 1000
+        self.log = logger("org.apache.kafka.controller.QuorumController", f"[QuorumController id={node_id}]")
+        self.registrations: dict[int, Registration] = {}
+        self.topic_configs: dict[str, dict] = {}
+        self.version = 0
+        self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
+        self._changed = asyncio.Event()
+        self.on_change: list[Callable[[], None]] = []
+        self._load()
+
+    # --- persistence ---
+    def _load(self) -> None:
+        if not self.state_path.exists():
+            return
+        try:
+            state = json.loads(self.state_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"{self.state_path}: unreadable cluster metadata ({exc}); fix or remove the file") from None
+        for d in state["topics"]:
+            t, c = topic_from_json(d)
+            self.metadata.put_topic(t)
+            self.topic_configs[t.name] = c
+        self.version = state.get("version", 0)
+
+    def _save(self) -> None:
+        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+        tmp.write_text(json.dumps({"version": self.version, "topics": [
+            topic_to_json(t, self.topic_configs.get(t.name)) for t in self.metadata.topics.values()]}))
+        os.replace(tmp, self.state_path)
+
+    def has_state(self) -> bool:
+        return self.state_path.exists()
+
+    def publish(self) -> None:
+        self.version += 1
+        self._save()
+        self._changed.set()
+        self._changed = asyncio.Event()
+        for cb in self.on_change:
+            cb()
+
+    def snapshot(self) -> dict:
+        return snapshot(self.metadata, self.version, self.topic_configs)
+
+    async def wait_newer(self, version: int, timeout_s: float) -> None:
+        if self.version > version or timeout_s <= 0:
+            return
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout_s)
+        except asyncio.TimeoutError:
+            pass
+
+    # --- brokers ---
+    def register(self, broker_id: int, cluster_id: str, incarnation: uuid.UUID,
+                 endpoints: dict[str, BrokerEndpoint], rack: str | None, local: bool = False) -> tuple[ErrorCode, int]:
+        if cluster_id and cluster_id != self.metadata.cluster_id:
+            self.log.info(f"Rejecting registration of broker {broker_id}: cluster id {cluster_id} does not match "
+                          f"{self.metadata.cluster_id}")
+            return ErrorCode.INCONSISTENT_CLUSTER_ID, -1
+        old = self.registrations.get(broker_id)
+        if old is not None and not old.fenced and old.incarnation != incarnation and \
+                time.monotonic() - old.last_heartbeat < self.session_timeout_s and not old.local:
+            self.log.info(f"Rejecting registration of broker {broker_id}: another incarnation is still alive")
+            return ErrorCode.DUPLICATE_BROKER_REGISTRATION, -1
+        self._next_epoch += 1
+        reg = Registration(BrokerInfo(broker_id, dict(endpoints), rack), self._next_epoch, incarnation,
+                           time.monotonic(), fenced=False, local=local)
+        self.registrations[broker_id] = reg
+        self.metadata.register_broker(reg.info)
+        self.log.info(f"Registered broker {broker_id} with epoch {reg.epoch} and endpoints "
+                      + ", ".join(f"{k}://{e.host}:{e.port}" for k, e in endpoints.items()))
+        self._elect_offline_partitions(broker_id)
+        self.publish()
+        return ErrorCode.NONE, reg.epoch
+
+    def heartbeat(self, broker_id: int, epoch: int, want_shutdown: bool) -> tuple[ErrorCode, bool]:
+        reg = self.registrations.get(broker_id)
+        if reg is None:
+            return ErrorCode.BROKER_ID_NOT_REGISTERED, True
+        if reg.epoch != epoch:
+            return ErrorCode.STALE_BROKER_EPOCH, True
+        if reg.fenced:  # fenced by a session timeout: it must register again
+            return ErrorCode.STALE_BROKER_EPOCH, True
+        reg.last_heartbeat = time.monotonic()
+        if want_shutdown:
+            self.fence(broker_id, "it is shutting down")
+            return ErrorCode.NONE, True
+        return ErrorCode.NONE, False
+
+    def check_sessions(self) -> None:
+        now = time.monotonic()
+        for bid, reg in list(self.registrations.items()):
+            if not reg.fenced and not reg.local and now - reg.last_heartbeat > self.session_timeout_s:
+                self.fence(bid, "its session has timed out")
+
+    def fence(self, broker_id: int, why: str) -> None:
+        reg = self.registrations.get(broker_id)
+        if reg is None or reg.fenced:
+            return
+        self.log.info(f"Fencing broker {broker_id} because {why}.")
+        reg.fenced = True
+        self.metadata.brokers.pop(broker_id, None)
+        for t in self.metadata.topics.values():
+            for p in t.partitions.values():
+                if broker_id not in p.replicas:
+                    continue
+                if p.leader == broker_id:
+                    self._elect(t.name, p, exclude=broker_id)
+                elif broker_id in p.isr and len(p.isr) > 1:
+                    p.isr = [r for r in p.isr if r != broker_id]
+        self.publish()
+
+    def _alive(self, bid: int) -> bool:
+        reg = self.registrations.get(bid)
+        return reg is not None and not reg.fenced
+
+    def _elect(self, topic: str, p: PartitionInfo, exclude: int) -> None:
+        """Move leadership to the first live in-sync replica; none left: leader -1 (offline) and
+        the ISR keeps its last member, as Kafka does without unclean election."""
+        candidates = [r for r in p.replicas if r in p.isr and r != exclude and self._alive(r)]
+        old = p.leader
+        p.leader_epoch += 1
+        if candidates:
+            p.leader = candidates[0]
+            p.isr = [r for r in p.isr if r != exclude]
+        else:
+            p.leader = -1
+        self.log.info(f"Partition {topic}-{p.index}: leader {old} -> {p.leader}, leader epoch {p.leader_epoch}, "
+                      f"ISR {','.join(map(str, p.isr))}")
+
+    def _elect_offline_partitions(self, broker_id: int) -> None:
+        for t in self.metadata.topics.values():
+            for p in t.partitions.values():
+                if p.leader == -1 and broker_id in p.isr:
+                    p.leader, p.leader_epoch = broker_id, p.leader_epoch + 1
+                    self.log.info(f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, leader epoch {p.leader_epoch}")
+
+    # --- topics ---
+    def _assign(self, partitions: int, rf: int) -> list[list[int]]:
+        """Kafka's rack-unaware placement: a random start broker and shift, round-robin after."""
+        brokers = sorted(self.metadata.brokers)
+        n = len(brokers)
+        start, shift = random.randrange(n), random.randrange(n)
+        out = []
+        for p in range(partitions):
+            if p > 0 and p % n == 0:
+                shift += 1
+            first = (start + p) % n
+            reps = [brokers[first]]
+            for j in range(rf - 1):
+                reps.append(brokers[(first + 1 + (shift + j) % (n - 1)) % n] if n > 1 else brokers[first])
+            out.append(reps)
+        return out
+
+    def create_topic(self, name: str, partitions: int, rf: int, configs: dict | None,
+                     assignments: list[list[int]] | None = None, internal: bool = False) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        """Validated by the caller (names, counts, configs); places replicas and publishes."""
+        if name in self.metadata.topics:
+            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
+        alive = len(self.metadata.brokers)
+        if assignments is None:
+            if rf > alive:
+                return (ErrorCode.INVALID_REPLICATION_FACTOR,
+                        f"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} "
+                        f"cannot be reached because only {alive} broker(s) are registered.", None)
+            assignments = self._assign(partitions, rf)
+        info = TopicInfo(name, uuid.uuid4(), {}, internal=internal)
+        for p, reps in enumerate(assignments):
+            info.partitions[p] = PartitionInfo(p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps))
+        self.metadata.put_topic(info)
+        self.topic_configs[name] = dict(configs or {})
+        self.log.info(f"Created topic {name} with {len(assignments)} partition(s): "
+                      + "; ".join(f"{p}->{','.join(map(str, r))}" for p, r in enumerate(assignments)))
+        self.publish()
+        return ErrorCode.NONE, None, info
+
+    def adopt_topic(self, info: TopicInfo, configs: dict) -> None:
+        """A topic found in the controller node's own logs with no controller state (a data dir
+        from before cluster mode): one replica, here."""
+        self.metadata.put_topic(info)
+        self.topic_configs[info.name] = dict(configs)
+
+    def delete_topic(self, name: str) -> ErrorCode:
+        if self.metadata.remove_topic(name) is None:
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        self.topic_configs.pop(name, None)
+        self.log.info(f"Deleted topic {name}")
+        self.publish()
+        return ErrorCode.NONE
+
+    def alter_partition(self, broker_id: int, topic: str, partition: int, leader_epoch: int,
+                        new_isr: list[int]) -> ErrorCode:
+        t = self.metadata.topics.get(topic)
+        p = t.partitions.get(partition) if t else None
+        if p is None:
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        if p.leader != broker_id:
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER
+        if p.leader_epoch != leader_epoch:
+            return ErrorCode.FENCED_LEADER_EPOCH
+        if broker_id not in new_isr or not set(new_isr) <= set(p.replicas):
+            return ErrorCode.INVALID_REQUEST
+        added = [r for r in new_isr if r not in p.isr]
+        if any(not self._alive(r) for r in added):
+            return ErrorCode.INVALID_REQUEST  # Kafka: INELIGIBLE_REPLICA for a fenced broker
+        if sorted(new_isr) != sorted(p.isr):
+            self.log.info(f"Partition {topic}-{partition}: ISR {','.join(map(str, p.isr))} -> "
+                          f"{','.join(map(str, new_isr))} (requested by leader {broker_id})")
+            p.isr = [r for r in p.replicas if r in new_isr]
+            self.publish()
+        return ErrorCode.NONE

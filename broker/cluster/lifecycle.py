@@ -1,0 +1,177 @@
+"""How a broker talks to its controller.
+
+- In a combined node (process.roles=broker,controller) the controller is in the same process:
+  `LocalControllerClient` calls it directly, and the broker registers in-process at start.
+- A broker-only node reaches the single voter of controller.quorum.voters over the controller
+  listener: `BrokerLifecycle` registers (BrokerRegistration, key 62), heartbeats (BrokerHeartbeat,
+  key 63) and pulls metadata (our NetlabController `metadata` call, a long poll);
+  `RemoteControllerClient` forwards CreateTopics/DeleteTopics/AlterPartition.
+Failures are logged like Kafka's BrokerLifecycleManager and NodeToControllerChannelManager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import TYPE_CHECKING
+
+from ..kafka_log import logger
+from ..protocol.errors import ErrorCode
+from .channel import ChannelError, NodeChannel
+
+if TYPE_CHECKING:
+    from ..node import BrokerNode
+
+METADATA_WAIT_MS = 1000
+
+
+def _api(name: str):
+    from ..protocol.dispatch import discover
+    return next(a for a in discover().apis.values() if a.name == name)
+
+
+class LocalControllerClient:
+    def __init__(self, controller):
+        self.controller = controller
+
+    async def alter_partition(self, topic: str, partition: int, leader_epoch: int, isr: list[int]) -> ErrorCode:
+        return self.controller.alter_partition(self.controller.node_id, topic, partition, leader_epoch, isr)
+
+
+class RemoteControllerClient:
+    """Calls on the controller, one channel per purpose (as Kafka has one per manager name)."""
+
+    def __init__(self, node: "BrokerNode", voter_id: int, host: str, port: int):
+        self.node, self.voter_id, self.host, self.port = node, voter_id, host, port
+        self._channels: dict[str, NodeChannel] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def channel(self, name: str) -> NodeChannel:
+        ch = self._channels.get(name)
+        if ch is None:
+            prefix = f"[NodeToControllerChannelManager id={self.node.node_id} name={name}]"
+            ch = self._channels[name] = NodeChannel(logger("org.apache.kafka.clients.NetworkClient", prefix),
+                                                    self.voter_id, self.host, self.port,
+                                                    f"{self.node.node_id}-{name}")
+            self._locks[name] = asyncio.Lock()
+        return ch
+
+    async def call(self, name: str, op: str, body: dict, timeout_s: float = 10.0) -> tuple[int, dict]:
+        ch = self.channel(name)
+        async with self._locks[name]:
+            resp = await ch.request(_api("NetlabController"), 0, {"op": op, "body": json.dumps(body)}, timeout_s)
+        return resp["error_code"], json.loads(resp["body"] or "{}")
+
+    async def alter_partition(self, topic: str, partition: int, leader_epoch: int, isr: list[int]) -> ErrorCode:
+        err, _ = await self.call("alterPartition", "alter_partition", {
+            "broker_id": self.node.node_id, "topic": topic, "partition": partition,
+            "leader_epoch": leader_epoch, "isr": isr})
+        return ErrorCode(err)
+
+    async def create_topics(self, topics: list[dict]) -> tuple[list[dict], int]:
+        err, body = await self.call("forwarding", "create_topics", {"topics": topics})
+        if err:
+            raise ChannelError(f"controller answered {ErrorCode(err).name}")
+        return body["topics"], body["version"]
+
+    async def delete_topics(self, names: list[str]) -> tuple[dict[str, int], int]:
+        err, body = await self.call("forwarding", "delete_topics", {"names": names})
+        if err:
+            raise ChannelError(f"controller answered {ErrorCode(err).name}")
+        return body["results"], body["version"]
+
+    def close(self) -> None:
+        for ch in self._channels.values():
+            ch.close()
+
+
+class BrokerLifecycle:
+    """Registration, heartbeats and the metadata pull of a broker-only node."""
+
+    def __init__(self, node: "BrokerNode", client: RemoteControllerClient):
+        self.node, self.client = node, client
+        self.log = logger("kafka.server.BrokerLifecycleManager", f"[BrokerLifecycleManager id={node.node_id}]")
+        self.incarnation = uuid.uuid4()
+        self.epoch = -1
+        self.registered = asyncio.Event()
+        self.metadata_version = -1
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._heartbeats()), loop.create_task(self._metadata())]
+
+    async def _register(self) -> bool:
+        cfg = self.node.config
+        listeners = [{"name": name, "host": ep.host, "port": ep.port, "security_protocol": 0}
+                     for name, ep in self.node.advertised.items()]
+        body = {"broker_id": self.node.node_id, "cluster_id": self.node.metadata.cluster_id,
+                "incarnation_id": self.incarnation, "listeners": listeners, "features": [],
+                "rack": cfg["broker.rack"], "is_migrating_zk_broker": False, "log_dirs": [],
+                "previous_broker_epoch": self.epoch}
+        try:
+            resp = await self.client.channel("heartbeat").request(_api("BrokerRegistration"), 0, body, 10.0)
+        except ChannelError:
+            self.log.info("Unable to register the broker because the RPC got timed out before it could be sent.")
+            return False
+        if resp["error_code"]:
+            self.log.info(f"Unable to register broker {self.node.node_id} because the controller returned error "
+                          f"{ErrorCode(resp['error_code']).name}")
+            return False
+        self.epoch = resp["broker_epoch"]
+        self.log.info(f"Successfully registered broker {self.node.node_id} with broker epoch {self.epoch}")
+        self.registered.set()
+        return True
+
+    async def _heartbeats(self) -> None:
+        interval = self.node.config["broker.heartbeat.interval.ms"] / 1000
+        while True:
+            if not self.registered.is_set():
+                if not await self._register():
+                    await asyncio.sleep(interval)
+                    continue
+            body = {"broker_id": self.node.node_id, "broker_epoch": self.epoch,
+                    "current_metadata_offset": max(self.metadata_version, 0), "want_fence": False,
+                    "want_shut_down": False}
+            try:
+                resp = await self.client.channel("heartbeat").request(_api("BrokerHeartbeat"), 0, body, 10.0)
+                err = resp["error_code"]
+            except ChannelError:
+                err = None
+            if err in (ErrorCode.STALE_BROKER_EPOCH, ErrorCode.BROKER_ID_NOT_REGISTERED):
+                self.log.info(f"Broker {self.node.node_id} was fenced or is unknown to the controller "
+                              f"({ErrorCode(err).name}); registering again")
+                self.registered.clear()
+                continue
+            await asyncio.sleep(interval)
+
+    async def _metadata(self) -> None:
+        while True:
+            await self.registered.wait()
+            try:
+                _, snap = await self.client.call("metadata", "metadata",
+                                                 {"version": self.metadata_version, "wait_ms": METADATA_WAIT_MS},
+                                                 timeout_s=METADATA_WAIT_MS / 1000 + 10)
+            except ChannelError:
+                await asyncio.sleep(0.5)
+                continue
+            if snap.get("version", -1) != self.metadata_version:
+                self.metadata_version = snap["version"]
+                self.node.apply_snapshot(snap)
+
+    async def wait_metadata(self, version: int, timeout_s: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.metadata_version < version and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+
+    async def close(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            try:
+                await t
+            except (asyncio.CancelledError, Exception):
+                pass
+        self.client.close()
