@@ -1,0 +1,134 @@
+"""A three-broker cluster on 127.0.0.1-127.0.0.3 (node 1 broker+controller): metadata per
+listener, replicated topics, acks=all, registration and fencing."""
+
+from __future__ import annotations
+
+import pytest
+
+from clusterproc import Cluster, kcat_list
+
+pytestmark = [pytest.mark.clients, pytest.mark.slow]
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    c = Cluster(tmp_path)
+    try:
+        c.start_all()
+        yield c
+    finally:
+        c.stop_all()
+
+
+def _admin(bootstrap: str):
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient({"bootstrap.servers": bootstrap})
+
+
+def create_topic(bootstrap: str, name: str, partitions: int, rf: int, configs: dict | None = None) -> None:
+    from confluent_kafka.admin import NewTopic
+
+    admin = _admin(bootstrap)  # kept alive until the answer arrives
+    fs = admin.create_topics([NewTopic(name, partitions, rf, config=configs or {})], request_timeout=15)
+    fs[name].result(20)
+
+
+def produce(bootstrap: str, topic: str, values: list[bytes], **conf) -> list:
+    from confluent_kafka import Producer
+
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "message.timeout.ms": 15000, **conf})
+    results = []
+    for v in values:
+        p.produce(topic, v, on_delivery=lambda err, msg: results.append((err, msg.offset() if msg else None)))
+    assert p.flush(30) == 0
+    return results
+
+
+def consume(bootstrap: str, topic: str, count: int, partition: int = 0, timeout: float = 20) -> list[bytes]:
+    import time
+
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cluster-test", "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, partition, 0)])
+    out, deadline = [], time.monotonic() + timeout
+    while len(out) < count and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error():
+            out.append(m.value())
+    c.close()
+    return out
+
+
+def test_kcat_lists_all_three_brokers_per_listener(cluster):
+    for i, n in cluster.nodes.items():
+        ext = kcat_list(n.bootstrap)
+        assert " 3 brokers:" in ext, ext
+        for j, m in cluster.nodes.items():
+            assert f"broker {j} at {m.host}:{m.external}" in ext, ext
+        internal = kcat_list(f"{n.host}:{n.internal}")
+        for j, m in cluster.nodes.items():
+            assert f"broker {j} at {m.host}:{m.internal}" in internal, internal
+
+
+def test_replicated_topic_acks_all_round_trip(cluster):
+    create_topic(cluster.nodes[2].bootstrap, "rf3", 3, 3)
+    state = cluster.wait(lambda: cluster.partition("rf3", 0))
+    assert sorted(state["replicas"]) == [1, 2, 3] and sorted(state["isr"]) == [1, 2, 3]
+    leaders = {cluster.partition("rf3", p)["leader"] for p in range(3)}
+    assert leaders == {1, 2, 3}, "round-robin placement spreads the leaders"
+    values = [f"v{i}".encode() for i in range(50)]
+    results = produce(cluster.bootstrap, "rf3", values, partitioner="consistent")
+    assert all(err is None for err, _ in results), results
+    out = []
+    for p in range(3):
+        out += consume(cluster.bootstrap, "rf3", 1_000_000, partition=p, timeout=4)
+    assert sorted(out) == sorted(values)
+    # every replica holds the data: the followers' logs reach the same end offset
+    kc = kcat_list(cluster.bootstrap)
+    assert "topic \"rf3\" with 3 partitions" in kc, kc
+
+
+def test_rf_above_broker_count_refused(cluster):
+    from confluent_kafka import KafkaException
+
+    with pytest.raises(KafkaException) as e:
+        create_topic(cluster.nodes[3].bootstrap, "rf4", 1, 4)
+    assert "INVALID_REPLICATION_FACTOR" in str(e.value) or "replication factor" in str(e.value).lower()
+
+
+def test_stopped_broker_is_fenced_and_leadership_moves(cluster):
+    create_topic(cluster.bootstrap, "fence", 3, 3)
+    cluster.wait(lambda: all(len(cluster.partition("fence", p)["isr"]) == 3 for p in range(3)))
+    led_by_3 = [p for p in range(3) if cluster.partition("fence", p)["leader"] == 3]
+    epochs = {p: cluster.partition("fence", p)["epoch"] for p in led_by_3}
+    cluster.kill(3)
+    assert cluster.wait(lambda: "Fencing broker 3 because its session has timed out." in cluster.output(1), 10)
+    for p in led_by_3:
+        part = cluster.wait(lambda: cluster.partition("fence", p)["leader"] != 3 and cluster.partition("fence", p))
+        assert part["leader"] in (1, 2) and part["epoch"] > epochs[p] and 3 not in part["isr"]
+    listing = kcat_list(cluster.nodes[1].bootstrap)
+    assert " 2 brokers:" in listing and "broker 3 at" not in listing, listing
+    # the survivors still take acks=all writes on every partition
+    results = produce(cluster.bootstrap, "fence", [b"x%d" % i for i in range(20)])
+    assert all(err is None for err, _ in results), results
+    # restarted, it registers again, catches up and rejoins every ISR
+    cluster.start(3)
+    assert cluster.wait(lambda: all(sorted(cluster.partition("fence", p)["isr"]) == [1, 2, 3] for p in range(3)), 20)
+
+
+def test_broker_that_cannot_reach_the_controller_logs_kafkas_texts(tmp_path):
+    c = Cluster(tmp_path)
+    try:
+        c.start(1)
+        c.nodes[2].extra = [f"controller.quorum.voters=1@127.0.0.1:{c.controller_port + 1 if c.controller_port < 65000 else 1}"]
+        bp = c.start(2, wait_for="could not be established", timeout=15)
+        out = bp.output()
+        assert (f"[NodeToControllerChannelManager id=2 name=heartbeat] Connection to node 1 (/127.0.0.1:"
+                f"{c.controller_port + 1}) could not be established. Node may not be available.") in out, out
+        assert "[BrokerLifecycleManager id=2] Unable to register the broker" in out, out
+        listing = kcat_list(c.nodes[1].bootstrap)
+        assert " 1 brokers:" in listing and "broker 2 at" not in listing, listing
+    finally:
+        c.stop_all()
