@@ -203,7 +203,9 @@ def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | 
         return Verdict(node, probe.bootstrap, False, client.stage, probe.bootstrap, "client_failed",
                        f"{why}{client.client} failed to {client.stage}: {said}", said, name, warning)
     return Verdict(node, probe.bootstrap, False, failed.name, failed.target, cause_of(failed),
-                   _reason(world, node, probe, failed), client.client_error if client else failed.error, name,
+                   # a real client that still got through (its partition's leader was reachable) has
+                   # no error of its own: the probe's text is the one to show
+                   _reason(world, node, probe, failed), (client.client_error if client else None) or failed.error, name,
                    warning)
 
 
