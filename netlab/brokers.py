@@ -62,10 +62,14 @@ def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
         text = format_properties(node_properties(topology, node),
                                  f"broker of node {node} in lab {topology.lab} (from {topology.source or 'the topology'})\n"
                                  f"edit with: netlab config {topology.lab} {node} set key=value")
+        props = node_properties(topology, node)
+        controller = "controller" in props.get("process.roles", "").lower()
         out.append(Process(netns=ns[node], node=node, name=BROKER_PROCESS, role="broker",
                            argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
-                           files=((str(path), text),)))
-    return out
+                           files=((str(path), text),),
+                           # brokers register with the controller at once: let it listen first
+                           ready=STARTED_MARKS[1] if controller else None))
+    return sorted(out, key=lambda p: p.ready is None)  # controllers first (stable otherwise)
 
 
 def current_run(log: str) -> str:

@@ -190,6 +190,7 @@ class Process(Step):
     'tun-relay', 'broker'. Logs go to <labdir>/logs/<node>.<name>.log.
     `files`: (absolute path, text) pairs written just before the process starts (a broker's
     server.properties); they live under the lab directory, so `destroy` removes them with it.
+    `ready`: see below; not reaching it is not an error (a broker that fails is a result).
     """
 
     kind: ClassVar[str] = "process"
@@ -201,6 +202,9 @@ class Process(Step):
     env: tuple[tuple[str, str], ...] = ()
     cwd: str | None = None
     files: tuple[tuple[str, str], ...] = ()
+    # text the process logs once others may rely on it (a KRaft controller listening): later
+    # processes start after it appears, or after the process ends, or after a bounded wait
+    ready: str | None = None
 
     @property
     def key(self) -> str:

@@ -25,7 +25,7 @@ from .results import CONNECT, ProbeResult, Stage, Verdict
 from .views import World
 
 DEFAULT_TIMEOUT = 6.0
-MAX_WORKERS = 8
+MAX_WORKERS = 16  # processes that mostly wait (for a broker, or for a client's timeout)
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,25 @@ def run_probe(bootstrap: str, prefix: Sequence[str] = (), *, timeout: float = DE
     return ProbeResult.from_dict(json.loads(cp.stdout))
 
 
+def run_link_probes(endpoints: Sequence[str], prefix: Sequence[str] = (), *, timeout: float = DEFAULT_TIMEOUT,
+                    python: str | None = None) -> list[ProbeResult]:
+    """Several `--link` probes from one node in one process (a broker's links all start in its
+    node: one Python start instead of one per link)."""
+    for e in endpoints:
+        parse_host_port(e)
+    argv = list(prefix) + [python or sys.executable, "-m", "netlab.kafka.probe", "--json", "--timeout", f"{timeout:g}",
+                           "--links", *endpoints]
+    try:
+        cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
+        if cp.returncode in (0, 1):
+            return [ProbeResult.from_dict(d) for d in json.loads(cp.stdout)]
+        why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
+        why = f"the probe could not run: {why}"
+    except subprocess.TimeoutExpired:
+        why = "the probe did not finish in time"
+    return [ProbeResult(e, [Stage("resolve", e, False, why)]) for e in endpoints]
+
+
 def _link_verdict(world: World, link: LinkCheck, probe: ProbeResult) -> Verdict:
     v = verdict(world, link.node, probe)
     v.client = "broker"
@@ -109,17 +128,23 @@ def check(world: World, plan: CheckPlan, prefixes: dict[str, Sequence[str]], *,
             return None
         return run_client(c.client, c.bootstrap, prefix=prefixes[c.node], timeout=timeout, python=python)
 
-    def one_link(l: LinkCheck) -> Verdict:
-        return _link_verdict(world, l, run_probe(l.endpoint, prefixes[l.node], timeout=timeout, link=True,
-                                                 python=python))
+    by_node: dict[str, list[str]] = {}
+    for l in plan.links:  # one probe process per broker node for all of its links
+        if l.endpoint not in by_node.setdefault(l.node, []):
+            by_node[l.node].append(l.endpoint)
 
-    # probes and real clients run side by side: they are independent processes
+    def links_of_node(node: str) -> dict[str, ProbeResult]:
+        eps = by_node[node]
+        return dict(zip(eps, run_link_probes(eps, prefixes[node], timeout=timeout, python=python)))
+
+    # probes and real clients run side by side: they are independent processes; the real
+    # clients (the slow part: a failing one waits for its timeout) are submitted first
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        probes = [pool.submit(probe_of, c) for c in plan.clients]
         clients = [pool.submit(client_of, c) for c in plan.clients]
-        links = [pool.submit(one_link, l) for l in plan.links]
+        link_probes = {node: pool.submit(links_of_node, node) for node in by_node}
+        probes = [pool.submit(probe_of, c) for c in plan.clients]
         out = [verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)]
-        return out + [f.result() for f in links]
+        return out + [_link_verdict(world, l, link_probes[l.node].result()[l.endpoint]) for l in plan.links]
 
 
 def predict(world: World, plan: CheckPlan) -> list[Verdict]:

@@ -193,7 +193,10 @@ def render_text(result: ProbeResult) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m netlab.kafka.probe",
                                 description="Probe a Kafka bootstrap address stage by stage, as a client would.")
-    p.add_argument("--bootstrap", required=True, metavar="HOST:PORT")
+    p.add_argument("--bootstrap", metavar="HOST:PORT")
+    p.add_argument("--links", nargs="+", metavar="HOST:PORT",
+                   help="check several endpoints as --link does, in parallel; with --json a list (one process "
+                        "for all of a broker's links)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--link", action="store_true",
                    help="check only this endpoint (resolve, connect, ApiVersions), as a broker does for an "
@@ -204,13 +207,28 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.timeout <= 600:
         print(f"--timeout: expected seconds in (0, 600], got {args.timeout}", file=sys.stderr)
         return 2
+    if (args.bootstrap is None) == (args.links is None):
+        print("give --bootstrap HOST:PORT or --links HOST:PORT ...", file=sys.stderr)
+        return 2
     try:
-        result = probe(args.bootstrap, args.timeout, link=args.link)
+        if args.links is not None:
+            for target in args.links:
+                parse_host_port(target, "--links")
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(16, len(args.links))) as pool:
+                results = list(pool.map(lambda t: probe(t, args.timeout, link=True), args.links))
+        else:
+            results = [probe(args.bootstrap, args.timeout, link=args.link)]
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result.to_dict(), indent=2) if args.json else render_text(result))
-    return 0 if result.ok else 1
+    if args.links is not None:
+        print(json.dumps([r.to_dict() for r in results], indent=2) if args.json
+              else "\n".join(render_text(r) for r in results))
+    else:
+        print(json.dumps(results[0].to_dict(), indent=2) if args.json else render_text(results[0]))
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

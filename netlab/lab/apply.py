@@ -328,8 +328,11 @@ class _Applier:
             for path, text in step.files:  # under the lab directory: destroy removes them with it
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 Path(path).write_text(text)
-            processes.start(self.paths.process(step.node, step.name), step.netns, step.node, step.argv, dict(step.env), step.cwd)
+            files = self.paths.process(step.node, step.name)
+            processes.start(files, step.netns, step.node, step.argv, dict(step.env), step.cwd)
             self.started.append(step)
+            if step.ready:
+                _wait_mark(files, step.ready)
         else:
             raise NetlabError(f"the applier does not know step kind {step.kind!r} ({step.key})")
 
@@ -362,6 +365,23 @@ class _Applier:
             ns.rtnl.close()
             os.close(ns.fd)
         self.ns.clear()
+
+
+PROCESS_READY_TIMEOUT = 10.0
+
+
+def _wait_mark(files: processes.ProcFiles, mark: str) -> bool:
+    """Until `mark` is in the process's log, the process ended, or the bounded wait is over."""
+    deadline = time.monotonic() + PROCESS_READY_TIMEOUT
+    delay = 0.005
+    while time.monotonic() < deadline:
+        if files.logfile.exists() and mark.encode() in files.logfile.read_bytes():
+            return True
+        if processes.state(files).state != "running":
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    return False
 
 
 def _run_interruptibly(applier: _Applier) -> None:
