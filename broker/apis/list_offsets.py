@@ -39,9 +39,12 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
     plog = ctx.node.partition_log(topic, idx)
     if plog is None:
         return {"partition_index": idx, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
-    out = {"partition_index": idx, "error_code": ErrorCode.NONE, "timestamp": -1, "leader_epoch": 0}
-    if ts == LATEST:
-        out["offset"] = plog.log_end_offset
+    leader = ctx.node.replicas.leader_state(topic, idx)
+    if leader is None:  # consumers ask the leader only
+        return {"partition_index": idx, "error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER, "offset": -1}
+    out = {"partition_index": idx, "error_code": ErrorCode.NONE, "timestamp": -1, "leader_epoch": leader.epoch}
+    if ts == LATEST:  # what a consumer may read: up to the high watermark
+        out["offset"] = plog.high_watermark
     elif ts == EARLIEST:
         out["offset"] = plog.log_start_offset
     elif ts == MAX_TIMESTAMP and ctx.api_version >= 7:

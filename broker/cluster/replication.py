@@ -81,18 +81,21 @@ class ReplicaManager:
                 self.leaders[tp] = st
                 self.node.rebuild_producers(plog)
                 self._plog_logger(tp).info(
-                    f"Leader {topic}-{p.index} with topic id Some({p and self.node.metadata.topics[topic].topic_id}) "
+                    f"Leader {topic}-{p.index} with topic id Some({self.node.metadata.topics[topic].topic_id}) "
                     f"starts at leader epoch {p.leader_epoch} from offset {plog.log_end_offset} with partition epoch "
                     f"{p.leader_epoch}, high watermark {plog.high_watermark}, ISR [{','.join(map(str, p.isr))}], "
                     f"replicas [{','.join(map(str, p.replicas))}]")
+                self._coordinator(topic, p.index, True)
             else:
                 st.isr = list(p.isr)
             self.maybe_advance_hw(tp)
             return
-        self.leaders.pop(tp, None)
+        was_leader = self.leaders.pop(tp, None) is not None
         prev = self.following.get(tp)
         if prev != (p.leader, p.leader_epoch):
             self.following[tp] = (p.leader, p.leader_epoch)
+            if was_leader:
+                self._coordinator(topic, p.index, False)
             if plog.log_end_offset > plog.high_watermark:
                 self._plog_logger(tp).info(f"Truncating to offset {plog.high_watermark} (the high watermark) on becoming "
                                            f"a follower of {p.leader} at leader epoch {p.leader_epoch}")
@@ -103,6 +106,14 @@ class ReplicaManager:
                 self.fetchers.add(tp, p.leader, p.leader_epoch)
             else:
                 self.fetchers.remove(tp)
+
+    def _coordinator(self, topic: str, partition: int, leader: bool) -> None:
+        """Leaders of `__consumer_offsets` partitions are the group coordinators."""
+        from ..group import coordinator_of
+        from ..group.partitioning import OFFSETS_TOPIC
+
+        if topic == OFFSETS_TOPIC:
+            coordinator_of(self.node).on_leadership(partition, leader)
 
     def forget(self, tp: tuple[str, int]) -> None:
         self.leaders.pop(tp, None)

@@ -58,14 +58,24 @@ class GroupCoordinator(OffsetsAndInspection):
         self.max_metadata_bytes = setting(node, "offset.metadata.max.bytes", 4096)
         self.timings: list[dict] = []  # finished rebalances, newest last (for benchmarks and tools)
         self.loaded = False
+        self.loaded_partitions: set[int] = set()
 
     # --- start-up ---
     def load(self) -> None:
-        """Rebuild groups and offsets from `__consumer_offsets` (once, on first use)."""
-        if self.loaded or not self.topic.exists():
+        """Rebuild groups and offsets from the `__consumer_offsets` partitions this node leads and
+        has not loaded yet (all of them on a single node, on first use)."""
+        if not self.topic.exists():
             return
+        info = self.node.metadata.topics[OFFSETS_TOPIC]
+        mine = [p for p, part in sorted(info.partitions.items())
+                if part.leader == self.node.node_id and p not in self.loaded_partitions]
         self.loaded = True
-        groups, offsets, ms = self.topic.load()
+        if mine:
+            self._load_partitions(mine)
+
+    def _load_partitions(self, partitions: list[int]) -> None:
+        self.loaded_partitions.update(partitions)
+        groups, offsets, ms = self.topic.load(partitions)
         for gid, sg in groups.items():
             g = self.groups.setdefault(gid, Group(gid))
             g.protocol_type = sg.protocol_type or None
@@ -81,8 +91,24 @@ class GroupCoordinator(OffsetsAndInspection):
             g.state = S.STABLE if g.members else S.EMPTY
         for gid, offs in offsets.items():
             self.groups.setdefault(gid, Group(gid)).offsets.update(offs)
-        self.log.info(f"Finished loading offsets and group metadata from {OFFSETS_TOPIC} in {ms:.0f} milliseconds: "
+        which = "" if len(partitions) == len(self.node.metadata.topics[OFFSETS_TOPIC].partitions) else \
+            f"partition(s) {','.join(map(str, partitions))} "
+        self.log.info(f"Finished loading offsets and group metadata from {OFFSETS_TOPIC} {which}in {ms:.0f} milliseconds: "
                       f"{len(groups)} group(s), {sum(len(o) for o in offsets.values())} committed offset(s)")
+
+    def on_leadership(self, partition: int, leader: bool) -> None:
+        """A `__consumer_offsets` partition became ours (load its groups) or another broker's
+        (unload them: their members are told NOT_COORDINATOR and find the new coordinator)."""
+        if leader:
+            if self.loaded and partition not in self.loaded_partitions:
+                self._load_partitions([partition])
+            return
+        if partition not in self.loaded_partitions:
+            return
+        self.loaded_partitions.discard(partition)
+        for gid in [gid for gid in self.groups if self.topic.partition_for(gid) == partition]:
+            self._unload(self.groups.pop(gid))
+        self.log.info(f"Unloaded the groups of {OFFSETS_TOPIC}-{partition} (no longer its leader)")
 
     # --- helpers ---
     def _where(self, g: Group) -> str:
@@ -527,15 +553,18 @@ class GroupCoordinator(OffsetsAndInspection):
         """Stop every timer and answer waiting JoinGroup/SyncGroup requests with NOT_COORDINATOR
         (what Kafka answers when it unloads a group), so their connections can close cleanly."""
         for g in self.groups.values():
-            for timer in [g.join_timer, g.sync_timer, *g.pending_members.values()]:
-                if timer is not None:
-                    timer.cancel()
-            g.join_timer = g.sync_timer = None
-            for m in g.members.values():
-                if m.heartbeat_timer is not None:
-                    m.heartbeat_timer.cancel()
-                    m.heartbeat_timer = None
-                if m.awaiting_join:
-                    m.join_future.set_result(_join_error(E.NOT_COORDINATOR, m.member_id))
-                if m.awaiting_sync:
-                    m.sync_future.set_result({"error_code": E.NOT_COORDINATOR, "assignment": b""})
+            self._unload(g)
+
+    def _unload(self, g: Group) -> None:
+        for timer in [g.join_timer, g.sync_timer, *g.pending_members.values()]:
+            if timer is not None:
+                timer.cancel()
+        g.join_timer = g.sync_timer = None
+        for m in g.members.values():
+            if m.heartbeat_timer is not None:
+                m.heartbeat_timer.cancel()
+                m.heartbeat_timer = None
+            if m.awaiting_join:
+                m.join_future.set_result(_join_error(E.NOT_COORDINATOR, m.member_id))
+            if m.awaiting_sync:
+                m.sync_future.set_result({"error_code": E.NOT_COORDINATOR, "assignment": b""})

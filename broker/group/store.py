@@ -93,12 +93,13 @@ class OffsetsTopic:
         return self._append(group_id, [(group_key(group_id), group_value(g))])
 
     # --- reading ---
-    def load(self) -> tuple[dict[str, StoredGroup], dict[str, dict[tuple[str, int], CommittedOffset]], float]:
-        """Replay every partition; returns (groups, offsets, milliseconds taken)."""
+    def load(self, partitions: list[int] | None = None
+             ) -> tuple[dict[str, StoredGroup], dict[str, dict[tuple[str, int], CommittedOffset]], float]:
+        """Replay the given partitions (default: every one); returns (groups, offsets, milliseconds taken)."""
         start = time.monotonic()
         info = self.node.metadata.topics.get(OFFSETS_TOPIC)
         records = []
-        for p in sorted(info.partitions) if info else ():
+        for p in (sorted(info.partitions) if partitions is None else partitions) if info else ():
             plog = self.node.partition_log(OFFSETS_TOPIC, p)
             if plog is not None:
                 records.extend(read_partition(plog))

@@ -132,3 +132,44 @@ def test_broker_that_cannot_reach_the_controller_logs_kafkas_texts(tmp_path):
         assert " 1 brokers:" in listing and "broker 2 at" not in listing, listing
     finally:
         c.stop_all()
+
+
+def test_consumer_group_on_replicated_offsets_topic(cluster):
+    """__consumer_offsets is created with offsets.topic.replication.factor=3; its partition leaders
+    coordinate the groups, and committed offsets survive the coordinator's death."""
+    import time
+
+    from confluent_kafka import Consumer
+
+    create_topic(cluster.bootstrap, "grp", 1, 3)
+    assert all(err is None for err, _ in produce(cluster.bootstrap, "grp", [b"a", b"b", b"c", b"d"]))
+
+    def read_one(group: str):
+        c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                      "enable.auto.commit": False, "session.timeout.ms": 6000})
+        c.subscribe(["grp"])
+        deadline, m = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                break
+        assert m is not None and not m.error(), m and m.error()
+        c.commit(message=m, asynchronous=False)
+        c.close()
+        return m.offset()
+
+    assert read_one("probe") == 0  # creates __consumer_offsets
+    offsets = cluster.wait(lambda: next((t for t in cluster.state()["topics"] if t["name"] == "__consumer_offsets"), None))
+    assert offsets and all(sorted(p["replicas"]) == [1, 2, 3] for p in offsets["partitions"])
+    # a group whose coordinator is not node 1 (the controller must survive for failover)
+    from broker.group.partitioning import partition_for
+
+    leaders = {p["p"]: p["leader"] for p in offsets["partitions"]}
+    group = next(g for g in (f"g{i}" for i in range(200)) if leaders[partition_for(g, 3)] != 1)
+    p, leader = partition_for(group, 3), leaders[partition_for(group, 3)]
+    assert read_one(group) == 0
+    cluster.kill(leader)
+    assert cluster.wait(lambda: cluster.partition("__consumer_offsets", p)["leader"] not in (leader, -1), 10)
+    assert read_one(group) == 1  # the committed offset moved with the coordinator
+    new = cluster.partition("__consumer_offsets", p)["leader"]
+    assert f"Finished loading offsets and group metadata from __consumer_offsets partition(s) {p} " in cluster.output(new)

@@ -19,10 +19,20 @@ def _create(bootstrap: str, name: str, assignment: list[list[int]], configs: dic
     admin.create_topics([NewTopic(name, num_partitions=len(assignment), replica_assignment=assignment, config=configs)], request_timeout=15)[name].result(20)
 
 
-def _produce_one(bootstrap: str, topic: str, value: bytes):
+def _watermarks(bootstrap: str, topic: str) -> tuple[int, int]:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "wm"})
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+    finally:
+        c.close()
+
+
+def _produce_one(bootstrap: str, topic: str, value: bytes, acks: str = "all"):
     from confluent_kafka import Producer
 
-    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "retries": 0, "message.timeout.ms": 8000,
+    p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "retries": 0, "message.timeout.ms": 8000,
                   "enable.idempotence": False})
     out = []
     p.produce(topic, value, partition=0, on_delivery=lambda err, msg: out.append(err))
@@ -37,12 +47,17 @@ def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
     c = Cluster(tmp_path)
     n2 = c.nodes[2]
     broken = f"INTERNAL://127.0.0.1:{n2.internal},EXTERNAL://127.0.0.2:{n2.external}"
-    n2.extra = [f"listeners={broken}", "min.insync.replicas=2"]
+    n2.extra = [f"listeners={broken}", "min.insync.replicas=2", "replica.lag.time.max.ms=5000"]
     try:
         c.start(1)
         c.start(2)
         c.start(3)
         _create(c.bootstrap, "seed", [[2, 1]], {"min.insync.replicas": "2"})
+        # acks=1 is answered by the leader alone, but consumers see only what every ISR member has:
+        # the follower never fetches, so the high watermark stays at 0 while the ISR is still [2, 1]
+        assert _produce_one(c.bootstrap, "seed", b"uncommitted", acks="1") is None
+        assert c.partition("seed")["isr"] == [2, 1]
+        assert _watermarks(c.bootstrap, "seed") == (0, 0)
         # follower 1 cannot reach leader 2 at its advertised address: Kafka's text, the resolved
         # form for an IP literal (java.net.InetSocketAddress prints "/127.0.0.2:port")
         text = (f"[ReplicaFetcher replicaId=1, leaderId=2, fetcherId=0] Connection to node 2 "
@@ -59,6 +74,7 @@ def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
         c.start(2)
         assert c.wait(lambda: sorted(c.partition("seed")["isr"]) == [1, 2], 20), c.state()
         assert _produce_one(c.bootstrap, "seed", b"accepted") is None
+        assert _watermarks(c.bootstrap, "seed") == (0, 2)  # both records on both replicas now
     finally:
         c.stop_all()
 
