@@ -40,15 +40,19 @@ RESPONSE = Message(Struct(
 
 
 def _topic_answer(ctx: RequestContext, info, version: int) -> dict:
-    listener_brokers = {nid for nid, _, _ in ctx.node.metadata.brokers_for_listener(ctx.listener)}
+    md = ctx.node.metadata
+    listener_brokers = {nid for nid, _, _ in md.brokers_for_listener(ctx.listener)}
     missing = ErrorCode.LISTENER_NOT_FOUND if version >= 6 else ErrorCode.LEADER_NOT_AVAILABLE
     parts = []
     for p in sorted(info.partitions.values(), key=lambda p: p.index):
-        has = p.leader in listener_brokers
+        alive = p.leader in md.brokers  # fenced or offline (-1): no leader to send to
+        has = alive and p.leader in listener_brokers
+        code = ErrorCode.NONE if has else (missing if alive else ErrorCode.LEADER_NOT_AVAILABLE)
         parts.append({
-            "error_code": ErrorCode.NONE if has else missing, "partition_index": p.index,
+            "error_code": code, "partition_index": p.index,
             "leader_id": p.leader if has else -1, "leader_epoch": p.leader_epoch,
-            "replica_nodes": p.replicas, "isr_nodes": p.isr, "offline_replicas": p.offline})
+            "replica_nodes": p.replicas, "isr_nodes": p.isr,
+            "offline_replicas": [r for r in p.replicas if r not in md.brokers]})
     return {"error_code": ErrorCode.NONE, "name": info.name, "topic_id": info.topic_id,
             "is_internal": info.internal, "partitions": parts}
 

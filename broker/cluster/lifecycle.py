@@ -174,4 +174,15 @@ class BrokerLifecycle:
                 await t
             except (asyncio.CancelledError, Exception):
                 pass
+        if self.registered.is_set():
+            # Kafka's controlled shutdown, reduced: tell the controller, which fences us at once
+            # and moves our leaderships, instead of waiting out broker.session.timeout.ms.
+            body = {"broker_id": self.node.node_id, "broker_epoch": self.epoch,
+                    "current_metadata_offset": max(self.metadata_version, 0), "want_fence": True,
+                    "want_shut_down": True}
+            try:
+                await self.client.channel("heartbeat").request(_api("BrokerHeartbeat"), 0, body, 2.0)
+                self.log.info("The controller acknowledged our shutdown; our partitions have moved")
+            except ChannelError:
+                pass
         self.client.close()
