@@ -95,6 +95,7 @@ class BrokerStart:
 
 
 REGISTERED_MARK = "Successfully registered broker"
+REGISTER_WAIT = 6.0
 REGISTER_PROBLEMS = ("could not be established", "Unable to register")
 
 
@@ -147,7 +148,9 @@ def wait_started(lab: str, nodes: list[str] | None = None, timeout: float = STAR
                 done[node] = verdict
                 del pending[node]
         if pending:
-            if time.monotonic() > deadline:
+            # brokers that started but did not register: Kafka retries every ~2 s; three tries are enough
+            only_unregistered = all(any(m in logs.get(n, "") for m in STARTED_MARKS) for n in pending)
+            if time.monotonic() > deadline or (only_unregistered and time.monotonic() - began > REGISTER_WAIT):
                 for node in pending:
                     log = logs.get(node, "")
                     if any(m in log for m in STARTED_MARKS):

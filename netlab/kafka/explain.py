@@ -171,8 +171,22 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
         alt = _any_suggestion(world, node, port)
         return f"{what}" + (f"; {node} can bootstrap from{alt.removeprefix(', e.g.')}" if alt else "")
     if cause == "metadata_failed":
-        return f"Metadata from {failed.target} failed: {failed.error}"
+        return f"Metadata from {failed.target} failed: {failed.error}{_unregistered(world, node, probe)}"
     return f"{failed.name} failed at {failed.target}: {failed.error}"
+
+
+def _unregistered(world: World, node: str, probe: ProbeResult) -> str:
+    """Why a broker lists nobody: it never registered with its KRaft controller."""
+    from .predict_rules import registered
+
+    lst = _bootstrap_listener(world, node, probe.bootstrap)
+    broker = next((b for b in world.brokers if lst is not None and b.node == lst.broker), None)
+    if broker is None or registered(world, broker):
+        return ""
+    voters = ", ".join(f"{h}:{p}" for h, p in broker.voters.values())
+    return (f" — {broker.node} answered but is not registered with its controller ({voters} is not reachable "
+            f"from {broker.node}; see its link row), so it knows no brokers; make the controller listener "
+            f"reachable from {broker.node}")
 
 
 def partial_refusals(node: str, probe: ProbeResult) -> str | None:

@@ -107,12 +107,26 @@ def _api_versions(hp: HostPort, landing: Landing, stage: str) -> Stage:
     return Stage(stage, str(hp), True)
 
 
+def registered(world: World, broker: BrokerView) -> bool:
+    """Is the broker in the cluster's metadata? A KRaft node that is not a voter (process.roles=
+    broker) is listed only once it registered with a controller, which needs a running voter's
+    controller endpoint reachable from its node; a voter (combined node) registers itself, and a
+    broker outside KRaft is listed by itself."""
+    if not broker.voters or broker.node_id in broker.voters:
+        return True
+    for vid, (host, port) in broker.voters.items():
+        voter = world.broker(vid)
+        if voter is not None and voter.running and predict_probe(world, broker.node, f"{host}:{port}", link=True).ok:
+            return True
+    return False
+
+
 def advertised_brokers(world: World, listener: ListenerView) -> list[AdvertisedBroker]:
-    """Metadata from a listener: every running broker's advertised endpoint for the same
-    listener name; brokers without it are left out."""
+    """Metadata from a listener: every running, registered broker's advertised endpoint for the
+    same listener name; brokers without it are left out."""
     out = []
     for b in sorted(world.brokers, key=lambda b: b.node_id):
-        if not b.running:
+        if not b.running or not registered(world, b):
             continue
         for lst in b.listeners:
             if lst.name == listener.name and lst.advertised_host is not None:
@@ -141,11 +155,15 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: b
     if lst.advertised_host is None:  # a KRaft controller listener serves ApiVersions only
         result.stages.append(Stage(METADATA, str(hp), False, "connection closed by the peer"))
         return result
-    result.brokers = advertised_brokers(world, lst)
     broker = next(b for b in world.brokers if b.node == lst.broker and b.node_id == lst.node_id)
-    result.stages.append(Stage(METADATA, str(hp), True, None, 0.0,
+    # a broker that never registered has no cluster metadata at all: it lists nobody, itself included
+    result.brokers = advertised_brokers(world, lst) if registered(world, broker) else []
+    result.stages.append(Stage(METADATA, str(hp), bool(result.brokers), None, 0.0,
                                {"listener": lst.name, "broker": broker.node,
                                 "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers]}))
+    if not result.brokers:  # the probe's words (a broker not registered with its controller)
+        result.stages[-1].error = "Metadata listed no brokers for this listener"
+        return result
     seen: set[tuple[str, int]] = set()
     for b in result.brokers:
         if (b.host, b.port) in seen:

@@ -53,3 +53,15 @@ def test_predict_cli_json_and_exit_codes(tmp_path):
                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
     assert out.returncode == 1
     assert "host -> broker:29092: expected ok, but it fails with bootstrap_unresolved" in out.stdout
+
+
+def test_unregistered_kraft_broker_lists_nobody():
+    """A broker-only KRaft node that cannot reach its controller runs but is not in the cluster:
+    Metadata from it lists no brokers, and the sentence says why (predicted; the live side is in
+    test_cases_live)."""
+    _, topology = load(ROOT / "tests" / "topologies" / "cases" / "unregistered-broker.yaml")
+    report = predicted_report(topology)
+    assert report.mismatches() == []
+    row = next(v for v in report.verdicts if v.to == "broker-2:29092" and v.from_node == "client")
+    assert row.cause == "metadata_failed"
+    assert "broker-2 answered but is not registered with its controller (broker-1:29093 is not reachable" in row.reason
