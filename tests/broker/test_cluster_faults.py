@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from broker.protocol.errors import ErrorCode
 from clusterproc import Cluster
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
@@ -17,6 +18,21 @@ def _create(bootstrap: str, name: str, assignment: list[list[int]], configs: dic
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(name, num_partitions=len(assignment), replica_assignment=assignment, config=configs)], request_timeout=15)[name].result(20)
+
+
+def _raw_produce_acks_all(host: str, port: int, topic: str, timeout_ms: int) -> int:
+    from kafka.protocol.producer import ProduceRequest
+
+    from rawclient import RawClient, batch
+
+    rc = RawClient(host, port)
+    try:
+        pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=batch([b"late"]), version=8)
+        td = ProduceRequest.TopicProduceData(name=topic, partition_data=[pd], version=8)
+        req = ProduceRequest(transactional_id=None, acks=-1, timeout_ms=timeout_ms, topic_data=[td], version=8)
+        return rc.request(req, 8).responses[0].partition_responses[0].error_code
+    finally:
+        rc.close()
 
 
 def _watermarks(bootstrap: str, topic: str) -> tuple[int, int]:
@@ -58,6 +74,8 @@ def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
         assert _produce_one(c.bootstrap, "seed", b"uncommitted", acks="1") is None
         assert c.partition("seed")["isr"] == [2, 1]
         assert _watermarks(c.bootstrap, "seed") == (0, 0)
+        # acks=all while the ISR still names the silent follower: the HW never reaches the batch
+        assert _raw_produce_acks_all(n2.host, n2.external, "seed", timeout_ms=500) == ErrorCode.REQUEST_TIMED_OUT
         # follower 1 cannot reach leader 2 at its advertised address: Kafka's text, the resolved
         # form for an IP literal (java.net.InetSocketAddress prints "/127.0.0.2:port")
         text = (f"[ReplicaFetcher replicaId=1, leaderId=2, fetcherId=0] Connection to node 2 "
@@ -74,7 +92,7 @@ def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
         c.start(2)
         assert c.wait(lambda: sorted(c.partition("seed")["isr"]) == [1, 2], 20), c.state()
         assert _produce_one(c.bootstrap, "seed", b"accepted") is None
-        assert _watermarks(c.bootstrap, "seed") == (0, 2)  # both records on both replicas now
+        assert _watermarks(c.bootstrap, "seed") == (0, 3)  # every record on both replicas now
     finally:
         c.stop_all()
 
