@@ -6,6 +6,7 @@ import json
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from netlab.cli._render import console
@@ -65,6 +66,16 @@ def _show(lab: str, as_json: bool) -> None:
         for b in st["bridges"]:
             bridges.add_row(b["node"], b["bridge"], str(b["network"]), ", ".join(a for a in b["addresses"] if not a.startswith("fe80:")), " ".join(b["ports"]))
         console.print(bridges)
+    if st.get("brokers"):
+        brokers = Table("node", "state", "listeners", "advertised.listeners", title="brokers")
+        for b in st["brokers"]:
+            ok = b["state"] == "running"
+            state = "[green]running[/]" if ok else f"[red]{b['state']}[/]"
+            listeners = (b["listeners"] or "").replace(",", ", ")
+            if b["error"]:
+                listeners += f"\n[red]{escape(b['error'])}[/]"
+            brokers.add_row(b["node"], state, listeners, (b["advertised.listeners"] or "").replace(",", ", "))
+        console.print(brokers)
     if st["processes"]:
         procs = Table("node", "process", "role", "state", "pid", "log", title="processes")
         for p in st["processes"]:

@@ -103,6 +103,30 @@ def _iface_networks(plan: Plan) -> dict[tuple[str, str], str]:
     return result
 
 
+def _brokers(state: LabState) -> list[dict]:
+    """Each broker: its listeners as configured now (server.properties) and whether it runs,
+    with Kafka's message when it stopped."""
+    from broker.properties import parse_properties
+
+    from netlab.brokers import current_run, properties_path, start_error
+
+    out = []
+    for step in state.process_steps:
+        if step.role != "broker":
+            continue
+        path = properties_path(state.name, step.node)
+        props = parse_properties(path.read_text()) if path.exists() else {}
+        st = state.process_state(step)
+        log = state.paths.process(step.node, step.name).logfile
+        error = None
+        if st.state != "running" and log.exists():
+            error = start_error(current_run(log.read_text(errors="replace")))
+        out.append({"node": step.node, "state": st.state, "listeners": props.get("listeners"),
+                    "advertised.listeners": props.get("advertised.listeners"),
+                    "process.roles": props.get("process.roles"), "config": str(path), "error": error})
+    return out
+
+
 def lab_status(name: str) -> dict:
     state = load_lab(name)
     nets = _iface_networks(state.plan)
@@ -138,6 +162,7 @@ def lab_status(name: str) -> dict:
         procs.append({"node": step.node, "name": step.name, "role": step.role, **state.process_state(step).to_dict(), "log": str(files.logfile)})
     return {
         "lab": name,
+        "brokers": _brokers(state),
         "source": state.plan.source,
         "state_dir": str(state.paths.root),
         "nodes": nodes,
