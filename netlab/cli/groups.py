@@ -1,0 +1,39 @@
+"""`netlab groups <lab> <node> [--group G] [--json]`: a broker's consumer groups (members,
+assignments, committed offsets, lag), from its log directories — works while it runs or is down."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import List, Optional
+
+import typer
+
+from netlab.cli._kafka import broker_step
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def groups(
+        lab: str = typer.Argument(..., help="a running lab"),
+        node: str = typer.Argument(..., help="a node that runs a broker"),
+        group: Optional[List[str]] = typer.Option(None, "--group", help="only this group (repeatable)"),
+        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    ) -> None:
+        """Consumer groups of a broker (python -m broker.groups on its log directories)."""
+        from broker.properties import parse_properties
+
+        from netlab.brokers import properties_path
+        from netlab.lab import load_lab
+
+        state = load_lab(lab)
+        broker_step(state, node)
+        path = properties_path(lab, node)
+        props = parse_properties(path.read_text()) if path.exists() else {}
+        dirs = props.get("log.dirs") or props.get("log.dir") or ""
+        argv = [sys.executable, "-m", "broker.groups", "--log-dirs", dirs]
+        for g in group or []:
+            argv += ["--group", g]
+        if as_json:
+            argv.append("--json")
+        raise typer.Exit(subprocess.run(argv).returncode)
