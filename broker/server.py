@@ -24,6 +24,9 @@ _REASONS = {errno.EADDRNOTAVAIL: "Cannot assign requested address", errno.EADDRI
             errno.EACCES: "Permission denied"}
 
 
+STARTUP_WAIT_S = 10.0  # longest a client request waits for a starting broker's first metadata
+
+
 class BindError(Exception):
     java_class = "org.apache.kafka.common.KafkaException"
 
@@ -110,6 +113,8 @@ class SocketServer:
                 self.log.info(f"Closing socket connection to /{conn.peer[0]}: {api.name} on {ep.listener}, a {what}")
                 conn.close()
                 return
+            if not controller and key != 18 and self.node.lifecycle is not None:
+                await self.node.lifecycle.wait_running(STARTUP_WAIT_S)
             try:
                 chunks = await handle_frame(self.registry, frame, lambda h, v: make_ctx(conn, h, v))
             except InvalidRequest as exc:

@@ -96,6 +96,7 @@ class BrokerLifecycle:
         self.epoch = -1
         self.registered = asyncio.Event()
         self.metadata_version = -1
+        self.caught_up = asyncio.Event()  # the first metadata snapshot is applied
         self._tasks: list[asyncio.Task] = []
 
     def start(self) -> None:
@@ -159,6 +160,19 @@ class BrokerLifecycle:
             if snap.get("version", -1) != self.metadata_version:
                 self.metadata_version = snap["version"]
                 self.node.apply_snapshot(snap)
+            if not self.caught_up.is_set():
+                self.log.info("The broker has caught up. Transitioning from STARTING to RECOVERY.")
+                self.log.info("Transitioning from RECOVERY to RUNNING.")
+                self.caught_up.set()
+
+    async def wait_running(self, timeout_s: float) -> None:
+        """Client requests wait (bounded) for the first metadata: Kafka serves them only once the
+        broker has caught up with the controller."""
+        if not self.caught_up.is_set():
+            try:
+                await asyncio.wait_for(self.caught_up.wait(), timeout_s)
+            except asyncio.TimeoutError:
+                pass
 
     async def wait_metadata(self, version: int, timeout_s: float) -> None:
         loop = asyncio.get_running_loop()

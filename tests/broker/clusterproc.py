@@ -55,7 +55,7 @@ class Cluster:
     def start(self, i: int, wait_for: str | None = None, timeout: float = 20) -> BrokerProc:
         n = self.nodes[i]
         if wait_for is None:
-            wait_for = "Kafka Server started" if i == 1 else "Successfully registered broker"
+            wait_for = "Kafka Server started" if i == 1 else "Transitioning from RECOVERY to RUNNING."
         n.bp = start_broker(self.tmp, n.overrides(self.controller_port), port=n.internal,
                             log_dir=self.tmp / f"logs-{i}", wait_for=wait_for, timeout=timeout)
         assert n.bp.proc.poll() is None, n.bp.output()
