@@ -46,8 +46,9 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, tmp: Path, extra: dict[int, list[str]] | None = None):
+    def __init__(self, tmp: Path, extra: dict[int, list[str]] | None = None, prefix: list[str] | None = None):
         self.tmp = tmp
+        self.prefix = prefix  # e.g. ["ip", "netns", "exec", ns]
         self.controller_port = free_port()
         self.nodes = {i: Node(i, f"127.0.0.{i}", free_port(), free_port(), list((extra or {}).get(i, [])))
                       for i in (1, 2, 3)}
@@ -57,7 +58,8 @@ class Cluster:
         if wait_for is None:
             wait_for = "Kafka Server started" if i == 1 else "Transitioning from RECOVERY to RUNNING."
         n.bp = start_broker(self.tmp, n.overrides(self.controller_port), port=n.internal,
-                            log_dir=self.tmp / f"logs-{i}", wait_for=wait_for, timeout=timeout)
+                            log_dir=self.tmp / f"logs-{i}", wait_for=wait_for, timeout=timeout,
+                            prefix=self.prefix)
         assert n.bp.proc.poll() is None, n.bp.output()
         return n.bp
 
