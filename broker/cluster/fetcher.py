@@ -60,7 +60,12 @@ class Fetcher:
                 self.log.warning(f"Error in fetch: {ErrorCode(resp['error_code']).name}")
                 await self._sleep(backoff)
                 continue
-            if self._handle(resp):
+            try:
+                failed = self._handle(resp)
+            except Exception as exc:  # a storage error or a batch our log refuses: back off, retry
+                self.log.error(f"Unexpected error occurred while processing data: {exc}", exc_info=exc)
+                failed = True
+            if failed:
                 await self._sleep(backoff)
         if self.channel is not None:
             self.channel.close()

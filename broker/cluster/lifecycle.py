@@ -140,6 +140,9 @@ class BrokerLifecycle:
                 err = resp["error_code"]
             except ChannelError:
                 err = None
+            except Exception as exc:  # a malformed answer: log, keep the loop alive
+                self.log.error(f"Unexpected error in the heartbeat: {exc}", exc_info=exc)
+                err = None
             if err in (ErrorCode.STALE_BROKER_EPOCH, ErrorCode.BROKER_ID_NOT_REGISTERED):
                 self.log.info(f"Broker {self.node.node_id} was fenced or is unknown to the controller "
                               f"({ErrorCode(err).name}); registering again")
@@ -158,8 +161,13 @@ class BrokerLifecycle:
                 await asyncio.sleep(0.5)
                 continue
             if snap.get("version", -1) != self.metadata_version:
+                try:
+                    self.node.apply_snapshot(snap)
+                except Exception as exc:  # keep pulling; the next snapshot may apply
+                    self.log.error(f"Error applying metadata version {snap.get('version')}: {exc}", exc_info=exc)
+                    await asyncio.sleep(0.5)
+                    continue
                 self.metadata_version = snap["version"]
-                self.node.apply_snapshot(snap)
             if not self.caught_up.is_set():
                 self.log.info("The broker has caught up. Transitioning from STARTING to RECOVERY.")
                 self.log.info("Transitioning from RECOVERY to RUNNING.")
