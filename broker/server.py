@@ -24,7 +24,7 @@ _REASONS = {errno.EADDRNOTAVAIL: "Cannot assign requested address", errno.EADDRI
             errno.EACCES: "Permission denied"}
 
 
-STARTUP_WAIT_S = 10.0  # longest a client request waits for a starting broker's first metadata
+STARTUP_WAIT_S = 2.0  # longest a client request waits for a starting broker's first metadata (docs/cluster.md)
 
 
 class BindError(Exception):
