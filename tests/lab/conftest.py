@@ -3,49 +3,14 @@ even when the test fails, and the test then asserts that nothing of it is left."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import plans
 from netlab import lab as labapi
-from netlab.kernel import nsfs
 from netlab.resources import Plan
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "topologies" / "examples"
-NETLAB = [sys.executable, "-m", "netlab"]
-
-
-def leftovers(lab: str) -> list[str]:
-    """Anything of `lab` still on the machine: namespaces, /etc/netns dirs, state dir."""
-    prefix = f"netlab-{lab}-"
-    found = [f"/run/netns/{n}" for n in nsfs.list_names() if n.startswith(prefix)]
-    if os.path.isdir("/etc/netns"):
-        found += [f"/etc/netns/{n}" for n in os.listdir("/etc/netns") if n.startswith(prefix)]
-    if (labapi.RUN_DIR / lab).exists():
-        found.append(str(labapi.RUN_DIR / lab))
-    return found
-
-
-def pids_alive(pids: list[tuple[int, int]]) -> list[int]:
-    from netlab.kernel.processes import alive
-
-    return [pid for pid, start in pids if alive(pid, start)]
-
-
-def topology_plan(example: str, lab: str) -> Plan:
-    """Compile an example topology under a unique lab name (so tests never collide)."""
-    from netlab.plan import compile_plan
-    from netlab.topology import loads_topology
-
-    path = EXAMPLES / example if not str(example).startswith("/") else Path(example)
-    text = path.read_text()
-    lines = [f"lab: {lab}" if line.startswith("lab:") else line for line in text.splitlines()]
-    return compile_plan(loads_topology("\n".join(lines) + "\n", str(path)))
+from labtools import EXAMPLES, NETLAB, REPO, leftovers, pids_alive, run_cli, topology_plan  # noqa: F401
 
 
 @pytest.fixture
@@ -72,7 +37,3 @@ def lab_name():
     labapi.destroy(name)  # in case the test left it up (idempotent)
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    full_env = dict(os.environ, COLUMNS="300")
-    full_env.update(env or {})
-    return subprocess.run([*NETLAB, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import EXAMPLES, NETLAB, REPO, leftovers, run_cli
+from labtools import EXAMPLES, NETLAB, REPO, leftovers, run_cli
 from netlab.kernel import nsfs
 
 pytestmark = pytest.mark.root

@@ -16,7 +16,7 @@ import pytest
 
 import nettools
 import plans
-from conftest import NETLAB, REPO, leftovers, run_cli
+from labtools import NETLAB, REPO, leftovers, run_cli
 from netlab import lab as labapi
 from netlab.errors import NetlabError
 from netlab.kernel import processes

@@ -9,7 +9,7 @@ import pytest
 
 import nettools
 import plans
-from conftest import topology_plan
+from labtools import topology_plan
 from netlab import lab as labapi
 from netlab.resources import Process
 from netlab.topology import DEFAULT_TOPOLOGY
