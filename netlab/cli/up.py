@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  [bold red]✗[/] broker in {b.node} did not start: {escape(b.error or b.state)}",
                               highlight=False, soft_wrap=True)
         if brokers:
-            console.print(f"  netlab check {plan.lab}   netlab logs {plan.lab} <node>   netlab config {plan.lab} <node>",
-                          highlight=False)
-        console.print(f"  netlab status {plan.lab}   netlab exec {plan.lab} <node> -- <command>   sudo netlab down {plan.lab}", highlight=False)
+            console.print(f"  next: netlab check {plan.lab} · netlab logs {plan.lab} <node> · "
+                          f"netlab config {plan.lab} <node>", highlight=False)
+        console.print(f"  netlab status {plan.lab} · netlab exec {plan.lab} <node> -- <command> · "
+                      f"sudo netlab down {plan.lab}", highlight=False)

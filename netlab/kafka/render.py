@@ -34,14 +34,15 @@ def verdict_report(verdicts: Sequence[Verdict], title: str | None = None,
     table.add_column("to", min_width=14, overflow="fold")
     table.add_column("client", no_wrap=True)
     table.add_column("", no_wrap=True)
-    table.add_column("failed at", min_width=12, overflow="fold")
+    table.add_column("cause", min_width=12, overflow="fold")
     if expected is not None:
         table.add_column("as expected", no_wrap=True)
     notes: list[Text] = []
     for i, v in enumerate(verdicts, 1):
         mark = Text("✓", style="green") if v.ok else Text("✗", style="bold red")
-        cells = [str(i), v.from_node, v.to, v.client or "probe", mark,
-                 "" if v.ok else f"{v.stage} {v.target or ''}".strip()]
+        start_row = v.client == "broker" and v.stage in (None, "start") and "://" in v.to
+        cells = [str(i), v.from_node, "(starts)" if start_row else v.to, v.client or "probe", mark,
+                 "" if v.ok else (v.cause or v.stage or "")]
         if expected is not None:
             cells.append(_expect_cell(v, expected[i - 1]))
         table.add_row(*cells)
