@@ -65,3 +65,19 @@ def test_unregistered_kraft_broker_lists_nobody():
     row = next(v for v in report.verdicts if v.to == "broker-2:29092" and v.from_node == "client")
     assert row.cause == "metadata_failed"
     assert "broker-2 answered but is not registered with its controller (broker-1:29093 is not reachable" in row.reason
+
+
+def test_predict_needs_no_root():
+    """`netlab predict` as an unprivileged user (nobody): same rows, no kernel access."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root to switch to an unprivileged user (setpriv)")
+    path = ROOT / "topologies" / "03-inter-broker-loopback.yaml"
+    as_nobody = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
+                                "netlab", "predict", "--json", str(path)], capture_output=True, text=True, timeout=60,
+                               cwd="/")
+    assert as_nobody.returncode == 0, as_nobody.stderr
+    _, topology = load(path)
+    assert json.loads(as_nobody.stdout) == predicted_report(topology).to_json()
