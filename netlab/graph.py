@@ -19,7 +19,7 @@ def graph_model(lab: str, meta: dict) -> dict:
         ports = [("" if p["host_ip"] in ("0.0.0.0", "::") else f"{p['host_ip']}:")
                  + f"{p['published']}:{p['target']}/{p['protocol']} via {p['publisher']}"
                  for p in node.get("ports", [])]
-        nodes.append({"id": name, "ports": ports})
+        nodes.append({"id": name, "ports": ports, "broker": node.get("broker")})
     networks = [{"id": name, "subnet": net["subnet"], "bridge": net["bridge"], "node": net["node"],
                  "gateway": net["gateway"]} for name, net in meta["networks"].items()]
     edges = []
@@ -59,7 +59,8 @@ def to_mermaid(model: dict) -> str:
         label = "<br/>".join(_mermaid_text(t) for t in (net["id"], net["subnet"], f"bridge {net['bridge']}"))
         lines.append(f'  {ids("net", net["id"])}{{{{"{label}"}}}}')
     for node in model["nodes"]:
-        label = "<br/>".join([_mermaid_text(node["id"]), *(_mermaid_text(f"publishes {p}") for p in node["ports"])])
+        label = "<br/>".join([_mermaid_text(node["id"]), *(_mermaid_text(f"publishes {p}") for p in node["ports"]),
+                              *(_mermaid_text(f"Kafka {node['broker']}") for _ in [0] if node.get("broker"))])
         lines.append(f'  {ids("n", node["id"])}["{label}"]')
     arrows = {"holds": "===", "member": "---", "tap": "-.-", "veth": "---", "vxlan": "-.-", "tun": "-.-"}
     for e in model["edges"]:
@@ -82,6 +83,8 @@ def to_dot(model: dict) -> str:
         lines.append(f'  {ids("net", net["id"])} [shape=hexagon, style=filled, fillcolor="#e8f0fe", label="{label}"];')
     for node in model["nodes"]:
         label = _dot_text(node["id"]) + "".join(f"\\npublishes {_dot_text(p)}" for p in node["ports"])
+        if node.get("broker"):
+            label += f"\\nKafka {_dot_text(node['broker'])}"
         lines.append(f'  {ids("n", node["id"])} [shape=box, label="{label}"];')
     styles = {"holds": "bold", "member": "solid", "tap": "dashed", "veth": "solid", "vxlan": "dashed", "tun": "dashed"}
     for e in model["edges"]:

@@ -138,6 +138,20 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
     return out
 
 
+def _broker_label(settings: dict[str, str]) -> str:
+    """A broker's listeners for pictures: `INTERNAL 0.0.0.0:29092 → broker:29092, ...`."""
+    from netlab.topology.kafka_fields import broker_properties
+
+    props = broker_properties(settings)
+    adv = dict(item.split("://", 1) for item in props.get("advertised.listeners", "").split(",") if "://" in item)
+    parts = []
+    for item in props.get("listeners", "").split(","):
+        if "://" in item:
+            name, bind = item.strip().split("://", 1)
+            parts.append(f"{name} {bind}" + (f" → {adv[name.strip()]}" if name.strip() in adv else ""))
+    return ", ".join(parts) or "broker"
+
+
 def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
     nodes: dict[str, dict] = {}
     for node in topology.nodes:
@@ -154,6 +168,7 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
             "networks": networks,
             "interfaces": [{"name": i.name, "kind": i.kind, "address": str(i.address) if i.address else None,
                             "network": i.network} for i in r.ifaces[node]],
+            "broker": _broker_label(spec.broker) if (spec := topology.nodes[node]).broker is not None else None,
             "ports": [{"protocol": p.protocol, "published": p.listen_port, "host_ip": p.listen_host,
                        "target": p.target_port, "network": p.network, "publisher": p.publisher}
                       for p in r.ports if p.node == node],

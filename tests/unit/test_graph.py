@@ -12,7 +12,7 @@ from netlab.plan import compile_plan
 from netlab.topology import DEFAULT_TOPOLOGY, load_topology
 
 EXAMPLES = DEFAULT_TOPOLOGY.parent / "examples"
-ALL_FILES = [DEFAULT_TOPOLOGY, *sorted(EXAMPLES.glob("*.yaml"))]
+ALL_FILES = [DEFAULT_TOPOLOGY, *sorted(DEFAULT_TOPOLOGY.parent.glob("[0-9]*.yaml")), *sorted(EXAMPLES.glob("*.yaml"))]
 
 
 def meta_of(path):
