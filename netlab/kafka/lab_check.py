@@ -128,20 +128,25 @@ def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
 
 
 def live_report(lab: str, topology: Topology, prefixes: Mapping[str, list[str]], logs: Mapping[str, str], *,
-                timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> Report:
-    """Run every row inside the lab. `logs`: node -> the broker's log (Kafka's start message)."""
+                timeout: float = DEFAULT_TIMEOUT, python: str | None = None,
+                states: Mapping[str, str] | None = None) -> Report:
+    """Run every row inside the lab. `logs`: node -> the broker's log since its last start
+    (Kafka's start message); `states`: node -> its process state (default: read from the lab)."""
     props = live_props(lab, topology)
     predicted_world = world_of(topology, props)
     plan = plan_of(topology, predicted_world)
+    states = broker_states(lab, topology) if states is None else states
     # explain the live rows with the brokers as they really are (a broker that did not start
-    # takes no connection, whatever the rules predicted)
+    # takes no connection, whatever the rules predicted; one that runs takes them)
     world = world_of(topology, props)
     for b in world.brokers:
-        live_error = start_error_from_log(logs.get(b.node, ""))
-        if live_error is not None:
-            b.start_error = live_error
-    verdicts = start_verdicts(world, dict(logs)) + check(world, plan, dict(prefixes), timeout=timeout,
-                                                         python=python or sys.executable)
+        error = start_error_from_log(logs.get(b.node, ""))
+        state = states.get(b.node, "running")
+        if error is None and state != "running":
+            error = f"the broker process is {state} (netlab logs {lab} {b.node} shows why)"
+        b.start_error = error
+    verdicts = start_verdicts(world) + check(world, plan, dict(prefixes), timeout=timeout,
+                                             python=python or sys.executable)
     predicted = start_verdicts(predicted_world) + predict(predicted_world, plan)
     expected, kinds = _expectations(topology, plan, predicted_world)
     return Report(verdicts, expected, kinds, predicted, notes=unknown_link_expectations(topology, plan))
@@ -158,3 +163,13 @@ def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
         log: Path = paths.process(node, BROKER_PROCESS).logfile
         out[node] = current_run(log.read_text(errors="replace")) if log.exists() else ""
     return out
+
+
+def broker_states(lab: str, topology: Topology) -> dict[str, str]:
+    """node -> the state of its broker process (running, exited, killed, not-started)."""
+    from netlab.brokers import BROKER_PROCESS
+    from netlab.kernel import processes
+    from netlab.lab.paths import lab_paths
+
+    paths = lab_paths(lab)
+    return {node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)}

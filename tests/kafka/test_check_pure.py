@@ -62,7 +62,7 @@ def test_report_and_json():
     console = Console(width=200, record=True, color_system=None)
     console.print(verdict_report(vs))
     text = console.export_text()
-    assert "✓" in text and "✗" in text and "resolve broker:29092" in text
+    assert "✓" in text and "✗" in text and "bootstrap_unresolved" in text  # the cause column
     assert "2. host → broker:29092: the name broker does not resolve on host" in text
     assert "kcat said: Failed to resolve 'broker:29092': x" in text
     js = verdicts_json(vs)
