@@ -143,7 +143,7 @@ def live_report(lab: str, topology: Topology, prefixes: Mapping[str, list[str]],
         error = start_error_from_log(logs.get(b.node, ""))
         state = states.get(b.node, "running")
         if error is None and state != "running":
-            error = f"the broker process is {state} (netlab logs {lab} {b.node} shows why)"
+            error = f"the broker process is not running ({state}; netlab logs {lab} {b.node} shows why)"
         b.start_error = error
     verdicts = start_verdicts(world) + check(world, plan, dict(prefixes), timeout=timeout,
                                              python=python or sys.executable)
