@@ -39,6 +39,9 @@ RESPONSE = Message(Struct(
 ), first_flexible=8)
 
 
+OFFSETS_COMMIT_TIMEOUT_MS = 5000  # Kafka's offsets.commit.timeout.ms default
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
     now = int(time.time() * 1000)
     offsets: dict[tuple[str, int], CommittedOffset] = {}
@@ -48,8 +51,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         for p in t["partitions"]:
             offsets[(t["name"], p["partition_index"])] = CommittedOffset(
                 p["committed_offset"], p["committed_leader_epoch"], p["committed_metadata"] or "", now)
-    errors = coordinator_of(ctx.node).commit(req["group_id"], req["generation_id"], req["member_id"],
-                                             req["group_instance_id"] if ctx.api_version >= 7 else None, offsets)
+    coord = coordinator_of(ctx.node)
+    errors = coord.commit(req["group_id"], req["generation_id"], req["member_id"],
+                          req["group_instance_id"] if ctx.api_version >= 7 else None, offsets)
+    if any(e == 0 for e in errors.values()):  # answered once the commit is on every ISR member
+        err = await coord.topic.wait_replicated(req["group_id"], OFFSETS_COMMIT_TIMEOUT_MS)
+        if err:
+            errors = {tp: (err if e == 0 else e) for tp, e in errors.items()}
     topics = [{"name": name, "partitions": [{"partition_index": p, "error_code": errors[(name, p)]} for p in parts]}
               for name, parts in order]
     return {"throttle_time_ms": 0, "topics": topics}

@@ -21,7 +21,8 @@ class OffsetsAndInspection:
         result: dict[tuple[str, int], GroupError] = {}
         valid: dict[tuple[str, int], CommittedOffset] = {}
         for (t, p), c in offsets.items():
-            if self.node.partition_log(t, p) is None:
+            info = self.node.metadata.topics.get(t)  # the coordinator need not host the partition
+            if info is None or p not in info.partitions:
                 result[(t, p)] = E.UNKNOWN_TOPIC_OR_PARTITION
             elif c.metadata is not None and len(c.metadata.encode()) > self.max_metadata_bytes:
                 result[(t, p)] = E.OFFSET_METADATA_TOO_LARGE

@@ -33,6 +33,7 @@ class OffsetsTopic:
     def __init__(self, node):
         self.node = node
         self.log = logger("kafka.coordinator.group.GroupMetadataManager", f"[GroupMetadataManager brokerId={node.node_id}]")
+        self.appended_upto: dict[int, int] = {}  # partition -> offset after our last write
 
     def exists(self) -> bool:
         return OFFSETS_TOPIC in self.node.metadata.topics
@@ -78,11 +79,26 @@ class OffsetsTopic:
         p = self.partition_for(group_id)
         res = self.node.append(OFFSETS_TOPIC, p, batch_of(records), 1)
         if res.error == ErrorCode.NONE:
+            self.appended_upto[p] = res.next_offset
             return GroupError.NONE
         self.log.error(f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: {res.error.name} {res.message or ''}")
         if res.error == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
             return GroupError.COORDINATOR_NOT_AVAILABLE
         if res.error == ErrorCode.NOT_LEADER_OR_FOLLOWER:
+            return GroupError.NOT_COORDINATOR
+        return GroupError.COORDINATOR_NOT_AVAILABLE
+
+    async def wait_replicated(self, group_id: str, timeout_ms: int) -> GroupError:
+        """Wait until this group's last write is on every ISR member of its partition (Kafka writes
+        offsets with acks=all); the error mapping is GroupMetadataManager's."""
+        p = self.partition_for(group_id)
+        upto = self.appended_upto.get(p)
+        if upto is None:
+            return GroupError.NONE
+        err = await self.node.replicas.wait_committed(OFFSETS_TOPIC, p, upto, timeout_ms, 1)
+        if err == ErrorCode.NONE:
+            return GroupError.NONE
+        if err == ErrorCode.NOT_LEADER_OR_FOLLOWER:
             return GroupError.NOT_COORDINATOR
         return GroupError.COORDINATOR_NOT_AVAILABLE
 
