@@ -291,6 +291,13 @@ class BrokerNode:
     def partition_log(self, topic: str, partition: int) -> PartitionLog | None:
         return self.logs.get(topic, partition)
 
+    def missing_partition_error(self, topic: str, partition: int) -> ErrorCode:
+        """No local log: a partition of the cluster hosted elsewhere, or none at all."""
+        info = self.metadata.topics.get(topic)
+        if info is not None and partition in info.partitions:
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER
+        return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+
     # --- produce ---
     def append(self, topic: str, partition: int, records, acks: int) -> ProduceResult:
         plog = self.logs.get(topic, partition)

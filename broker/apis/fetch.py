@@ -68,7 +68,7 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
             plog = node.partition_log(t["topic"], idx)
             if plog is None:
                 any_error = True
-                parts.append({"partition_index": idx, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                parts.append({"partition_index": idx, "error_code": node.missing_partition_error(t["topic"], idx),
                               "high_watermark": -1, "records": None})
                 continue
             if replica >= 0:

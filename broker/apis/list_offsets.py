@@ -38,7 +38,7 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
     idx, ts = p["partition_index"], p["timestamp"]
     plog = ctx.node.partition_log(topic, idx)
     if plog is None:
-        return {"partition_index": idx, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
+        return {"partition_index": idx, "error_code": ctx.node.missing_partition_error(topic, idx)}
     leader = ctx.node.replicas.leader_state(topic, idx)
     if leader is None:  # consumers ask the leader only
         return {"partition_index": idx, "error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER, "offset": -1}

@@ -176,3 +176,46 @@ def test_consumer_group_on_replicated_offsets_topic(cluster):
     new = cluster.partition("__consumer_offsets", p)["leader"]
     assert re.search(rf"Finished loading offsets and group metadata from __consumer_offsets partition\(s\) "
                      rf"(\d+,)*{p}(,\d+)* in", cluster.output(new)), cluster.output(new)
+
+
+def test_non_leaders_answer_not_leader_or_follower(cluster):
+    """Produce to a follower, and Fetch/ListOffsets at a broker without the partition, send the
+    client back to its metadata (NOT_LEADER_OR_FOLLOWER = 6), as Kafka does."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest
+    from kafka.protocol.producer import ProduceRequest
+
+    from rawclient import RawClient, batch
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    admin.create_topics([NewTopic("placed", num_partitions=1, replica_assignment=[[2, 3]])])["placed"].result(20)
+    cluster.wait(lambda: all(
+        "placed" in kcat_list(n.bootstrap) for n in cluster.nodes.values()), 10)
+
+    def produce_at(i: int) -> int:
+        n = cluster.nodes[i]
+        rc = RawClient(n.host, n.external)
+        try:
+            pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=batch([b"v"]), version=8)
+            td = ProduceRequest.TopicProduceData(name="placed", partition_data=[pd], version=8)
+            req = ProduceRequest(transactional_id=None, acks=1, timeout_ms=5000, topic_data=[td], version=8)
+            return rc.request(req, 8).responses[0].partition_responses[0].error_code
+        finally:
+            rc.close()
+
+    assert produce_at(3) == 6  # the follower
+    assert produce_at(1) == 6  # not a replica at all
+    assert produce_at(2) == 0  # the leader
+    n1 = cluster.nodes[1]
+    rc = RawClient(n1.host, n1.external)
+    try:
+        fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=0, partition_max_bytes=1 << 20, version=11)
+        freq = FetchRequest(replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, isolation_level=0,
+                            topics=[FetchRequest.FetchTopic(topic="placed", partitions=[fp], version=11)], version=11)
+        assert rc.request(freq, 11).responses[0].partitions[0].error_code == 6
+        lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=0, timestamp=-1, version=4)
+        oreq = ListOffsetsRequest(replica_id=-1, isolation_level=0, version=4, topics=[
+            ListOffsetsRequest.ListOffsetsTopic(name="placed", partitions=[lp], version=4)])
+        assert rc.request(oreq, 4).topics[0].partitions[0].error_code == 6
+    finally:
+        rc.close()
