@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,24 +25,15 @@ def demo_lab(tmp_path):
     if up.returncode != 0:
         subprocess.run([*NETLAB, "down", name], capture_output=True, timeout=120, cwd=ROOT)
         pytest.fail(f"netlab up failed: {up.stderr[-2000:]}")
-    broker = None
     try:
-        log = tmp_path / "broker.log"
-        # The classic mistake: advertised as localhost, so clients elsewhere dial their own loopback.
-        broker = subprocess.Popen(
-            ["ip", "netns", "exec", f"netlab-{name}-broker", sys.executable, "-m", "broker", "--no-env",
-             "--override", "node.id=1", "--override", "listeners=PLAINTEXT://:9092",
-             "--override", "advertised.listeners=PLAINTEXT://localhost:9092",
-             "--override", f"log.dirs={tmp_path / 'data'}"], stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT)
-        deadline = time.monotonic() + 20
-        while "started" not in log.read_text() and time.monotonic() < deadline and broker.poll() is None:
-            time.sleep(0.05)
-        assert "started" in log.read_text(), log.read_text()
+        # The lab's own broker: its EXTERNAL_SAME_HOST listener on 10.5.0.3:9092 advertises
+        # localhost:9092 — the classic mistake: clients in other containers dial their own loopback.
+        from netlab.brokers import wait_started
+
+        started = wait_started(name)
+        assert started and all(s.state == "started" for s in started), started
         yield name
     finally:
-        if broker is not None and broker.poll() is None:
-            broker.terminate()
-            broker.wait(10)
         subprocess.run([*NETLAB, "down", name], capture_output=True, timeout=120, cwd=ROOT)
 
 
