@@ -1,5 +1,5 @@
 """Kafka's broker-config rules for listeners, written from Kafka 3.9's KafkaConfig (see
-/work/shared/research/kafka.md), independent of broker/config.py so each checks the other: the
+shared/research/kafka.md), independent of broker/config.py so each checks the other: the
 tests run `python -m broker` on the same configs and require the same first message.
 
 `first_config_error(props)` returns the error Kafka stops at, as the broker's log prints it

@@ -18,7 +18,7 @@ KRAFT = {"process.roles": "broker,controller", "controller.listener.names": "CON
          "controller.quorum.voters": "1@localhost:9093"}
 
 # (id, settings (node.id=1 is added unless given as None), java class, message) — the messages
-# are those of /work/shared/research/kafka.md.
+# are those of shared/research/kafka.md.
 CASES = [
     ("unparsable", {"listeners": "PLAINTEXT://localhost"}, CONFIG_EXCEPTION,
      "Unable to parse PLAINTEXT://localhost to a broker endpoint"),
