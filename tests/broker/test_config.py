@@ -77,7 +77,9 @@ def test_duplicate_names_and_ports():
 
 
 def test_advertised_may_repeat_ports():
-    KafkaConfig({**TWO, "advertised.listeners": "INTERNAL://broker-1:9092,EXTERNAL://localhost:9092"})
+    config = KafkaConfig({**TWO, "advertised.listeners": "INTERNAL://broker-1:9092,EXTERNAL://localhost:9092"})
+    assert [(e.listener, e.host, e.port) for e in config.advertised] == [
+        ("INTERNAL", "broker-1", 9092), ("EXTERNAL", "localhost", 9092)]
 
 
 def test_nonroutable_meta_address_on_effective_advertised():
