@@ -287,9 +287,6 @@ class KafkaConfig:
         if set(self.process_roles) == {"broker"} and not self.voters:
             out.append("process.roles=broker needs controller.quorum.voters naming the single controller "
                        "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported")
-        if set(self.process_roles) == {"controller"}:
-            out.append("process.roles=controller (a dedicated controller) is not supported yet; "
-                       "use process.roles=broker,controller for the single voter")
         return out
 
     def endpoint_for(self, listener: str) -> EndPoint | None:

@@ -74,6 +74,9 @@ class BrokerNode:
         # A legacy (non-KRaft) node and a combined node run the controller in-process; a
         # broker-only node learns everything from the voter of controller.quorum.voters.
         self.has_controller = not roles or "controller" in roles
+        # A dedicated controller (process.roles=controller) serves only its controller listener:
+        # it never registers as a broker, so it hosts no replica and no Metadata lists it.
+        self.is_broker = not roles or "broker" in roles
         voter = next(iter(config.voters), self.node_id)
         self.metadata = ClusterMetadata(cluster_id, controller_id=self.node_id if self.has_controller else voter)
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
@@ -86,14 +89,16 @@ class BrokerNode:
         if self.has_controller:
             self.controller = Controller(self.node_id, self.metadata, config.log_dirs[0],
                                          config["broker.session.timeout.ms"])
-            if not self.controller.has_state():
+            if self.is_broker and not self.controller.has_state():
                 self._load_topics()  # a data dir from before cluster mode: adopt what is on disk
                 self._load_topic_configs()
                 for name, info in self.metadata.topics.items():
                     self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
             self.topic_configs = self.controller.topic_configs
             self.controller.on_change.append(self.apply_metadata)
-            self.controller.register(self.node_id, cluster_id, uuid.uuid4(), advertised, config["broker.rack"], local=True)
+            if self.is_broker:
+                self.controller.register(self.node_id, cluster_id, uuid.uuid4(), advertised, config["broker.rack"],
+                                         local=True)
 
     # --- start-up ---
     def _load_topics(self) -> None:

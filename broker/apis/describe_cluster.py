@@ -41,8 +41,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 "error_message": f"Unknown endpoint type {req['endpoint_type']}", "cluster_id": md.cluster_id}
     brokers = [{"broker_id": nid, "host": ep.host, "port": ep.port, "rack": rack}
                for nid, ep, rack in md.brokers_for_listener(ctx.listener)]
-    return {"error_code": ErrorCode.NONE, "cluster_id": md.cluster_id, "controller_id": md.controller_id,
-            "brokers": brokers}
+    return {"error_code": ErrorCode.NONE, "cluster_id": md.cluster_id,
+            "controller_id": md.client_controller_id(ctx.node.node_id), "brokers": brokers}
 
 
 API = Api(KEY, "DescribeCluster", 0, 1, REQUEST, RESPONSE, handle)

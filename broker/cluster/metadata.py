@@ -46,6 +46,14 @@ class ClusterMetadata:
         self.brokers: dict[int, BrokerInfo] = {}
         self.topics: dict[str, TopicInfo] = {}
 
+    def client_controller_id(self, me: int) -> int:
+        """The controller id Metadata/DescribeCluster tell clients. A dedicated controller is never a
+        listed broker, so (as Kafka's KRaft brokers, which name a random live broker) name a live
+        broker instead: admin clients send CreateTopics there and it is forwarded."""
+        if self.controller_id in self.brokers or not self.brokers:
+            return self.controller_id
+        return me if me in self.brokers else min(self.brokers)
+
     def register_broker(self, broker: BrokerInfo) -> None:
         self.brokers[broker.node_id] = broker
 
