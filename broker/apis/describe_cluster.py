@@ -42,7 +42,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     brokers = [{"broker_id": nid, "host": ep.host, "port": ep.port, "rack": rack}
                for nid, ep, rack in md.brokers_for_listener(ctx.listener)]
     return {"error_code": ErrorCode.NONE, "cluster_id": md.cluster_id,
-            "controller_id": md.client_controller_id(ctx.node.node_id), "brokers": brokers}
+            "controller_id": md.client_controller_id(), "brokers": brokers}
 
 
 API = Api(KEY, "DescribeCluster", 0, 1, REQUEST, RESPONSE, handle)

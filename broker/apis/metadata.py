@@ -97,7 +97,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     brokers = [{"node_id": nid, "host": ep.host, "port": ep.port, "rack": rack}
                for nid, ep, rack in md.brokers_for_listener(ctx.listener)]
     return {"throttle_time_ms": 0, "brokers": brokers, "cluster_id": md.cluster_id,
-            "controller_id": md.client_controller_id(node.node_id), "topics": topics}
+            "controller_id": md.client_controller_id(), "topics": topics}
 
 
 API = Api(KEY, "Metadata", 0, 12, REQUEST, RESPONSE, handle)

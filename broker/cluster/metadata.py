@@ -46,13 +46,13 @@ class ClusterMetadata:
         self.brokers: dict[int, BrokerInfo] = {}
         self.topics: dict[str, TopicInfo] = {}
 
-    def client_controller_id(self, me: int) -> int:
+    def client_controller_id(self) -> int:
         """The controller id Metadata/DescribeCluster tell clients. A dedicated controller is never a
-        listed broker, so (as Kafka's KRaft brokers, which name a random live broker) name a live
-        broker instead: admin clients send CreateTopics there and it is forwarded."""
+        listed broker, so name a live broker instead (Kafka's KRaft brokers name a random one; we
+        take the lowest id): admin clients send CreateTopics there and it is forwarded."""
         if self.controller_id in self.brokers or not self.brokers:
             return self.controller_id
-        return me if me in self.brokers else min(self.brokers)
+        return min(self.brokers)
 
     def register_broker(self, broker: BrokerInfo) -> None:
         self.brokers[broker.node_id] = broker
