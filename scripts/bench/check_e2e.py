@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """`netlab up` + `netlab check` of topology 2 (five brokers, ten clients) end to end, timed.
 
     sudo .venv/bin/python scripts/bench/check_e2e.py [--json] [--runs N] [--topology FILE]
