@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(iproute2 iputils-ping kcat tshark tcpdump iperf3 graphviz python3-venv python3-pip procps)
+# Every tool a test or a verb runs: nftables (the root-namespace fingerprint test), zookeeper
+# (ZooKeeper-mode labs), docker.io (the Docker engine checks), chromium (the report page test).
+APT_PACKAGES=(iproute2 iputils-ping kcat tshark tcpdump iperf3 graphviz python3-venv python3-pip procps
+              nftables zookeeper docker.io chromium socat)
 [[ "${NETLAB_WITH_BENCH:-0}" == 1 ]] && APT_PACKAGES+=(mininet bridge-utils)
 
 missing=()
@@ -19,8 +22,18 @@ if ((${#missing[@]})); then
     fi
     echo "netlab: installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # docker.io and zookeeper ship services; netlab starts its own dockerd and ZooKeeper inside
+    # lab namespaces only, so no package may start a daemon in the root namespace while installing
+    # (policy-rc.d exit 101 = "action forbidden", Debian's invoke-rc.d policy interface).
+    placed_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        placed_policy=1
+    fi
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ((placed_policy)); then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # Debian's python3 is the reference interpreter; fall back to whatever python3 is on PATH.
