@@ -7,12 +7,20 @@ logs them the way Kafka does and exits 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from .listeners import (ConfigException, EndPoint, RequirementFailed,
-                        parse_endpoints, parse_protocol_map, require, validate_listener_list)
+from .listeners import (
+    ConfigException,
+    EndPoint,
+    RequirementFailed,
+    parse_endpoints,
+    parse_protocol_map,
+    require,
+    validate_listener_list,
+)
 
 __all__ = ["KafkaConfig", "ConfigException", "RequirementFailed", "SETTINGS"]
 
@@ -30,47 +38,86 @@ def _s(name, typ, default, at_least=None) -> Setting:
 
 
 _DEFS = [
-    _s("node.id", "int", -1), _s("broker.id", "int", -1),
-    _s("process.roles", "list", ""), _s("controller.listener.names", "string", None),
-    _s("controller.quorum.voters", "list", ""), _s("controller.quorum.bootstrap.servers", "list", ""),
-    _s("listeners", "string", "PLAINTEXT://:9092"), _s("advertised.listeners", "string", None),
-    _s("listener.security.protocol.map", "string",
-       "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"),
-    _s("inter.broker.listener.name", "string", None), _s("security.inter.broker.protocol", "string", None),
-    _s("log.dirs", "string", None), _s("log.dir", "string", "/tmp/kafka-logs"),
-    _s("num.partitions", "int", 1, 1), _s("default.replication.factor", "int", 1),
-    _s("auto.create.topics.enable", "boolean", True), _s("delete.topic.enable", "boolean", True),
-    _s("log.segment.bytes", "int", 1073741824, 14), _s("log.roll.ms", "long", None),
-    _s("log.roll.hours", "int", 168, 1), _s("log.retention.bytes", "long", -1),
-    _s("log.retention.ms", "long", None), _s("log.retention.minutes", "int", None),
-    _s("log.retention.hours", "int", 168), _s("log.index.interval.bytes", "int", 4096, 0),
-    _s("log.flush.interval.messages", "long", None, 1), _s("log.flush.interval.ms", "long", None),
-    _s("socket.request.max.bytes", "int", 104857600, 1), _s("message.max.bytes", "int", 1048588, 0),
-    _s("cluster.id", "string", None), _s("broker.rack", "string", None),
-    _s("offsets.topic.num.partitions", "int", 50, 1), _s("offsets.topic.replication.factor", "int", 3, 1),
+    _s("node.id", "int", -1),
+    _s("broker.id", "int", -1),
+    _s("process.roles", "list", ""),
+    _s("controller.listener.names", "string", None),
+    _s("controller.quorum.voters", "list", ""),
+    _s("controller.quorum.bootstrap.servers", "list", ""),
+    _s("listeners", "string", "PLAINTEXT://:9092"),
+    _s("advertised.listeners", "string", None),
+    _s(
+        "listener.security.protocol.map",
+        "string",
+        "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+    ),
+    _s("inter.broker.listener.name", "string", None),
+    _s("security.inter.broker.protocol", "string", None),
+    _s("log.dirs", "string", None),
+    _s("log.dir", "string", "/tmp/kafka-logs"),
+    _s("num.partitions", "int", 1, 1),
+    _s("default.replication.factor", "int", 1),
+    _s("auto.create.topics.enable", "boolean", True),
+    _s("delete.topic.enable", "boolean", True),
+    _s("log.segment.bytes", "int", 1073741824, 14),
+    _s("log.roll.ms", "long", None),
+    _s("log.roll.hours", "int", 168, 1),
+    _s("log.retention.bytes", "long", -1),
+    _s("log.retention.ms", "long", None),
+    _s("log.retention.minutes", "int", None),
+    _s("log.retention.hours", "int", 168),
+    _s("log.index.interval.bytes", "int", 4096, 0),
+    _s("log.flush.interval.messages", "long", None, 1),
+    _s("log.flush.interval.ms", "long", None),
+    _s("socket.request.max.bytes", "int", 104857600, 1),
+    _s("message.max.bytes", "int", 1048588, 0),
+    _s("cluster.id", "string", None),
+    _s("broker.rack", "string", None),
+    _s("offsets.topic.num.partitions", "int", 50, 1),
+    _s("offsets.topic.replication.factor", "int", 3, 1),
     _s("transaction.state.log.replication.factor", "int", 3, 1),
-    _s("transaction.state.log.min.isr", "int", 2, 1), _s("min.insync.replicas", "int", 1, 1),
+    _s("transaction.state.log.min.isr", "int", 2, 1),
+    _s("min.insync.replicas", "int", 1, 1),
     _s("group.initial.rebalance.delay.ms", "int", 3000, 0),
-    _s("replica.fetch.wait.max.ms", "int", 500), _s("num.network.threads", "int", 3, 1),
-    _s("num.io.threads", "int", 8, 1), _s("zookeeper.connect", "string", None),
+    _s("replica.fetch.wait.max.ms", "int", 500),
+    _s("num.network.threads", "int", 3, 1),
+    _s("num.io.threads", "int", 8, 1),
+    _s("zookeeper.connect", "string", None),
     _s("log.retention.check.interval.ms", "long", 300000, 1),
-    _s("group.min.session.timeout.ms", "int", 6000), _s("group.max.session.timeout.ms", "int", 1800000),
-    _s("offset.metadata.max.bytes", "int", 4096), _s("offsets.topic.segment.bytes", "int", 104857600, 1),
+    _s("group.min.session.timeout.ms", "int", 6000),
+    _s("group.max.session.timeout.ms", "int", 1800000),
+    _s("offset.metadata.max.bytes", "int", 4096),
+    _s("offsets.topic.segment.bytes", "int", 104857600, 1),
     # cluster (broker/cluster/): registration, heartbeats, replication
-    _s("broker.heartbeat.interval.ms", "int", 2000, 1), _s("broker.session.timeout.ms", "int", 9000, 1),
-    _s("replica.lag.time.max.ms", "long", 30000, 1), _s("replica.fetch.backoff.ms", "int", 1000, 0),
-    _s("replica.fetch.max.bytes", "int", 1048576, 0), _s("replica.socket.timeout.ms", "int", 30000, 1),
+    _s("broker.heartbeat.interval.ms", "int", 2000, 1),
+    _s("broker.session.timeout.ms", "int", 9000, 1),
+    _s("replica.lag.time.max.ms", "long", 30000, 1),
+    _s("replica.fetch.backoff.ms", "int", 1000, 0),
+    _s("replica.fetch.max.bytes", "int", 1048576, 0),
+    _s("replica.socket.timeout.ms", "int", 30000, 1),
     _s("request.timeout.ms", "int", 30000, 0),
 ]
 # Kafka settings we accept silently but do not act on (JVM/thread tuning and the like).
 _ACCEPTED = {
-    "socket.send.buffer.bytes", "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
-    "log.cleaner.enable", "log.cleanup.policy", "zookeeper.connection.timeout.ms",
-    "transaction.state.log.num.partitions", "num.replica.fetchers", "auto.leader.rebalance.enable",
-    "confluent.support.metrics.enable", "unclean.leader.election.enable", "compression.type",
-    "metadata.log.dir", "log.message.format.version", "inter.broker.protocol.version",
+    "socket.send.buffer.bytes",
+    "socket.receive.buffer.bytes",
+    "num.recovery.threads.per.data.dir",
+    "log.cleaner.enable",
+    "log.cleanup.policy",
+    "zookeeper.connection.timeout.ms",
+    "transaction.state.log.num.partitions",
+    "num.replica.fetchers",
+    "auto.leader.rebalance.enable",
+    "confluent.support.metrics.enable",
+    "unclean.leader.election.enable",
+    "compression.type",
+    "metadata.log.dir",
+    "log.message.format.version",
+    "inter.broker.protocol.version",
     "share.coordinator.state.topic.replication.factor",
-    "share.coordinator.state.topic.min.isr", "control.plane.listener.name", "queued.max.requests",
+    "share.coordinator.state.topic.min.isr",
+    "control.plane.listener.name",
+    "queued.max.requests",
 }
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 
@@ -85,20 +132,24 @@ def _convert(setting: Setting, raw: str) -> Any:
         except ValueError:
             raise ConfigException(
                 f"Invalid value {raw} for configuration {setting.name}: Not a number of type "
-                f"{_TYPE_NAMES[setting.type]}") from None
+                f"{_TYPE_NAMES[setting.type]}"
+            ) from None
         limit = 2**31 if setting.type == "int" else 2**63
         if not -limit <= n < limit:
             raise ConfigException(
                 f"Invalid value {raw} for configuration {setting.name}: Not a number of type "
-                f"{_TYPE_NAMES[setting.type]}")
+                f"{_TYPE_NAMES[setting.type]}"
+            )
         if setting.at_least is not None and n < setting.at_least:
             raise ConfigException(
-                f"Invalid value {n} for configuration {setting.name}: Value must be at least {setting.at_least}")
+                f"Invalid value {n} for configuration {setting.name}: Value must be at least {setting.at_least}"
+            )
         return n
     if setting.type == "boolean":
         if v.lower() not in ("true", "false"):
             raise ConfigException(
-                f"Invalid value {raw} for configuration {setting.name}: Expected value to be either true or false")
+                f"Invalid value {raw} for configuration {setting.name}: Expected value to be either true or false"
+            )
         return v.lower() == "true"
     if setting.type == "list":
         return [x.strip() for x in v.split(",") if x.strip()]
@@ -131,7 +182,8 @@ class KafkaConfig:
             if role not in ("broker", "controller"):
                 raise ConfigException(
                     f"Invalid value {self.raw['process.roles']} for configuration process.roles: "
-                    f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and 'controller')")
+                    f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and 'controller')"
+                )
         self.kraft = bool(self.process_roles)
         node_id, broker_id = v["node.id"], v["broker.id"]
         if node_id == -1 and broker_id != -1:
@@ -143,7 +195,9 @@ class KafkaConfig:
         self.node_id = node_id
         self.protocol_map = parse_protocol_map(v["listener.security.protocol.map"])
         self.listeners = parse_endpoints(v["listeners"], self.protocol_map)
-        self.controller_listener_names = [x.strip().upper() for x in (v["controller.listener.names"] or "").split(",") if x.strip()]
+        self.controller_listener_names = [
+            x.strip().upper() for x in (v["controller.listener.names"] or "").split(",") if x.strip()
+        ]
         adv_raw = v["advertised.listeners"]
         if adv_raw is not None:
             self.advertised = parse_endpoints(adv_raw, self.protocol_map)
@@ -165,8 +219,10 @@ class KafkaConfig:
     @staticmethod
     def _parse_voters(entries: list[str]) -> dict[int, tuple[str, int]]:
         voters: dict[int, tuple[str, int]] = {}
-        bad = ConfigException("Invalid configuration value for controller.quorum.voters. "
-                              "Each entry should be in the form `{id}@{host}:{port}`.")
+        bad = ConfigException(
+            "Invalid configuration value for controller.quorum.voters. "
+            "Each entry should be in the form `{id}@{host}:{port}`."
+        )
         for entry in entries:
             ident, at, addr = entry.partition("@")
             host, colon, port = addr.rpartition(":")
@@ -181,13 +237,16 @@ class KafkaConfig:
     def _inter_broker_listener(self) -> str:
         name, proto = self.values["inter.broker.listener.name"], self.values["security.inter.broker.protocol"]
         if name is not None and proto is not None:
-            raise ConfigException("Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.")
+            raise ConfigException(
+                "Only one of inter.broker.listener.name and security.inter.broker.protocol should be set."
+            )
         if name is not None:
             name = name.strip().upper()
             if name not in self.protocol_map:
                 raise ConfigException(
                     f"Listener with name {name} defined in inter.broker.listener.name not found in "
-                    f"listener.security.protocol.map.")
+                    f"listener.security.protocol.map."
+                )
             return name
         return (proto or "PLAINTEXT").strip().upper()
 
@@ -204,9 +263,13 @@ class KafkaConfig:
         if self.kraft and self.node_id < 0:
             raise ConfigException(
                 "Missing configuration `node.id` which is required when `process.roles` is defined "
-                "(i.e. when running in KRaft mode).")
+                "(i.e. when running in KRaft mode)."
+            )
         if not self.kraft:
-            require(self.node_id >= -1, "broker.id must be greater than or equal to -1 and not greater than reserved.broker.max.id")
+            require(
+                self.node_id >= -1,
+                "broker.id must be greater than or equal to -1 and not greater than reserved.broker.max.id",
+            )
         require(bool(self.log_dirs), "At least one log directory must be defined via log.dirs or log.dir.")
         adv_names = [e.listener for e in self.advertised]
         listener_names = [e.listener for e in self.listeners]
@@ -215,58 +278,90 @@ class KafkaConfig:
         if self.kraft and not self.voters and not v["controller.quorum.bootstrap.servers"]:
             raise ConfigException(
                 "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
-                "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.")
+                "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers."
+            )
         if roles == {"broker"}:
-            require(not any(n in cln for n in adv_names),
-                    "The advertised.listeners config must not contain KRaft controller listeners from "
-                    "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                    "that send requests via advertised listeners do not send requests to KRaft controllers -- "
-                    "they only send requests to KRaft brokers.")
-            require(self.node_id not in self.voters,
-                    f"If process.roles contains just the 'broker' role, the node id {self.node_id} must not be "
-                    f"included in the set of voters controller.quorum.voters={self._voter_set()}")
-            require(bool(cln), "controller.listener.names must contain at least one value when running KRaft with just the broker role")
-            require(not any(n in cln for n in listener_names),
-                    "controller.listener.names must not contain a value appearing in the 'listeners' configuration "
-                    "when running KRaft with just the broker role")
+            require(
+                not any(n in cln for n in adv_names),
+                "The advertised.listeners config must not contain KRaft controller listeners from "
+                "controller.listener.names when process.roles contains the broker role because Kafka clients "
+                "that send requests via advertised listeners do not send requests to KRaft controllers -- "
+                "they only send requests to KRaft brokers.",
+            )
+            require(
+                self.node_id not in self.voters,
+                f"If process.roles contains just the 'broker' role, the node id {self.node_id} must not be "
+                f"included in the set of voters controller.quorum.voters={self._voter_set()}",
+            )
+            require(
+                bool(cln),
+                "controller.listener.names must contain at least one value when running KRaft with just the broker role",
+            )
+            require(
+                not any(n in cln for n in listener_names),
+                "controller.listener.names must not contain a value appearing in the 'listeners' configuration "
+                "when running KRaft with just the broker role",
+            )
         elif roles == {"controller"}:
-            require(v["advertised.listeners"] is None,
-                    "The advertised.listeners config must be empty when process.roles=controller")
-            require(not self.advertised,
-                    "The listeners config must only contain KRaft controller listeners from "
-                    "controller.listener.names when process.roles=controller")
+            require(
+                v["advertised.listeners"] is None,
+                "The advertised.listeners config must be empty when process.roles=controller",
+            )
+            require(
+                not self.advertised,
+                "The listeners config must only contain KRaft controller listeners from "
+                "controller.listener.names when process.roles=controller",
+            )
             self._validate_controller_role(listener_names)
         elif roles == {"broker", "controller"}:
-            require(not any(n in cln for n in adv_names),
-                    "The advertised.listeners config must not contain KRaft controller listeners from "
-                    "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                    "that send requests via advertised listeners do not send requests to KRaft controllers -- "
-                    "they only send requests to KRaft brokers.")
+            require(
+                not any(n in cln for n in adv_names),
+                "The advertised.listeners config must not contain KRaft controller listeners from "
+                "controller.listener.names when process.roles contains the broker role because Kafka clients "
+                "that send requests via advertised listeners do not send requests to KRaft controllers -- "
+                "they only send requests to KRaft brokers.",
+            )
             self._validate_controller_role(listener_names)
         if not roles or "broker" in roles:
-            require(bool(adv_names),
-                    "There must be at least one broker advertised listener."
-                    + (" Perhaps all listeners appear in controller.listener.names?" if "broker" in roles else ""))
-            require(self.inter_broker_listener in adv_names,
-                    "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
-                    f"The valid options based on currently configured listeners are {','.join(adv_names)}")
-            require(set(adv_names) <= set(listener_names),
-                    "advertised.listeners listener names must be equal to or a subset of the ones defined in "
-                    f"listeners. Found {','.join(adv_names)}. The valid options based on the current configuration "
-                    f"are {','.join(listener_names)}")
-        require(not any(e.host == "0.0.0.0" for e in self.advertised),
-                "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.")
+            require(
+                bool(adv_names),
+                "There must be at least one broker advertised listener."
+                + (
+                    " Perhaps all listeners appear in controller.listener.names?" if "broker" in roles else ""
+                ),
+            )
+            require(
+                self.inter_broker_listener in adv_names,
+                "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
+                f"The valid options based on currently configured listeners are {','.join(adv_names)}",
+            )
+            require(
+                set(adv_names) <= set(listener_names),
+                "advertised.listeners listener names must be equal to or a subset of the ones defined in "
+                f"listeners. Found {','.join(adv_names)}. The valid options based on the current configuration "
+                f"are {','.join(listener_names)}",
+            )
+        require(
+            not any(e.host == "0.0.0.0" for e in self.advertised),
+            "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.",
+        )
 
     def _validate_controller_role(self, listener_names: list[str]) -> None:
-        require(not self.voters or self.node_id in self.voters,
-                f"If process.roles contains the 'controller' role, the node id {self.node_id} must be included "
-                f"in the set of voters controller.quorum.voters={self._voter_set()}")
-        require(any(n in listener_names for n in self.controller_listener_names),
-                "controller.listener.names must contain at least one value appearing in the 'listeners' "
-                "configuration when running the KRaft controller role")
-        require(all(n in listener_names for n in self.controller_listener_names),
-                "controller.listener.names must only contain values appearing in the 'listeners' configuration "
-                "when running the KRaft controller role")
+        require(
+            not self.voters or self.node_id in self.voters,
+            f"If process.roles contains the 'controller' role, the node id {self.node_id} must be included "
+            f"in the set of voters controller.quorum.voters={self._voter_set()}",
+        )
+        require(
+            any(n in listener_names for n in self.controller_listener_names),
+            "controller.listener.names must contain at least one value appearing in the 'listeners' "
+            "configuration when running the KRaft controller role",
+        )
+        require(
+            all(n in listener_names for n in self.controller_listener_names),
+            "controller.listener.names must only contain values appearing in the 'listeners' configuration "
+            "when running the KRaft controller role",
+        )
 
     # --- what this broker can run (beyond Kafka's own rules) ---
     def unsupported_reasons(self) -> list[str]:
@@ -274,19 +369,27 @@ class KafkaConfig:
         out = []
         for e in self.listeners:
             if e.protocol != "PLAINTEXT":
-                out.append(f"Listener {e.listener} uses security protocol {e.protocol}, which this broker does "
-                           f"not support (PLAINTEXT listeners only; no silent fallback)")
+                out.append(
+                    f"Listener {e.listener} uses security protocol {e.protocol}, which this broker does "
+                    f"not support (PLAINTEXT listeners only; no silent fallback)"
+                )
         bootstrap = self.values["controller.quorum.bootstrap.servers"]
         if not self.voters and len(bootstrap) > 1:
-            out.append(f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers; this broker runs a "
-                       f"single-node KRaft quorum only (a multi-voter quorum is not supported yet)")
+            out.append(
+                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers; this broker runs a "
+                f"single-node KRaft quorum only (a multi-voter quorum is not supported yet)"
+            )
         if len(self.voters) > 1:
-            out.append(f"controller.quorum.voters names {len(self.voters)} voters; this broker runs a single-node "
-                       f"KRaft quorum only (one voter: no Raft leader election or metadata log replication: a multi-voter "
-                       f"quorum is refused rather than faked)")
+            out.append(
+                f"controller.quorum.voters names {len(self.voters)} voters; this broker runs a single-node "
+                f"KRaft quorum only (one voter: no Raft leader election or metadata log replication: a multi-voter "
+                f"quorum is refused rather than faked)"
+            )
         if set(self.process_roles) == {"broker"} and not self.voters:
-            out.append("process.roles=broker needs controller.quorum.voters naming the single controller "
-                       "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported")
+            out.append(
+                "process.roles=broker needs controller.quorum.voters naming the single controller "
+                "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported"
+            )
         return out
 
     def endpoint_for(self, listener: str) -> EndPoint | None:

@@ -11,7 +11,7 @@ import asyncio
 import collections
 import os
 import socket
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 SCRATCH = 256 * 1024
 SEND_BUFFER = 4 << 20  # a whole fetch response fits, so sendmsg rarely leaves a remainder
@@ -36,8 +36,13 @@ class FrameTooLarge(Exception):
 
 
 class KafkaConnection(asyncio.BufferedProtocol):
-    def __init__(self, max_request: int, handle: Callable[["KafkaConnection", memoryview], Awaitable[None]],
-                 on_close: Callable[["KafkaConnection"], None], on_bad_size: Callable[["KafkaConnection", int], None]):
+    def __init__(
+        self,
+        max_request: int,
+        handle: Callable[[KafkaConnection, memoryview], Awaitable[None]],
+        on_close: Callable[[KafkaConnection], None],
+        on_bad_size: Callable[[KafkaConnection, int], None],
+    ):
         self.max_request = max_request
         self._handle = handle
         self._on_close = on_close
@@ -75,12 +80,12 @@ class KafkaConnection(asyncio.BufferedProtocol):
 
     def get_buffer(self, sizehint: int) -> memoryview:
         if self._big is not None:
-            return memoryview(self._big)[self._big_have:]
+            return memoryview(self._big)[self._big_have :]
         if self._end == len(self._scratch):  # compact: move the unparsed tail to the front
             tail = self._end - self._start
-            self._scratch[:tail] = self._scratch[self._start:self._end]
+            self._scratch[:tail] = self._scratch[self._start : self._end]
             self._start, self._end = 0, tail
-        return memoryview(self._scratch)[self._end:]
+        return memoryview(self._scratch)[self._end :]
 
     def buffer_updated(self, nbytes: int) -> None:
         if self._big is not None:
@@ -95,7 +100,7 @@ class KafkaConnection(asyncio.BufferedProtocol):
     def _parse(self) -> None:
         buf = self._scratch
         while self._end - self._start >= 4 and not self._closed:
-            size = int.from_bytes(buf[self._start:self._start + 4], "big", signed=True)
+            size = int.from_bytes(buf[self._start : self._start + 4], "big", signed=True)
             if size < 0 or size > self.max_request:
                 self._on_bad_size(self, size)
                 self.close()
@@ -103,17 +108,17 @@ class KafkaConnection(asyncio.BufferedProtocol):
             have = self._end - self._start - 4
             if have >= size:
                 begin = self._start + 4
-                self._push(memoryview(bytes(buf[begin:begin + size])))
+                self._push(memoryview(bytes(buf[begin : begin + size])))
                 self._start = begin + size
                 continue
             if 4 + size > len(buf) // 2:  # big frame: give it a buffer of its own
                 self._big = bytearray(size)
-                self._big[:have] = buf[self._start + 4:self._end]
+                self._big[:have] = buf[self._start + 4 : self._end]
                 self._big_have = have
                 self._start = self._end = 0
             elif self._start > 0 and self._start + 4 + size > len(buf):
                 tail = self._end - self._start
-                buf[:tail] = buf[self._start:self._end]
+                buf[:tail] = buf[self._start : self._end]
                 self._start, self._end = 0, tail
             return
         if self._start == self._end:

@@ -27,6 +27,7 @@ from broker.log.batch import BatchHeader, CorruptRecordError, batch_crc, check_b
 from broker.log.index import OffsetIndex, TimeIndex
 from broker.log.records import UnsupportedCompression, iter_records
 
+
 def _bool(b: bool) -> str:
     return "true" if b else "false"
 
@@ -59,7 +60,9 @@ def parse_kafka_version(text: str) -> tuple[int, int]:
     return major, minor
 
 
-def dump_log(path: Path, *, deep: bool, print_data: bool, out: TextIO, kafka_version: tuple[int, int] = (3, 1)) -> None:
+def dump_log(
+    path: Path, *, deep: bool, print_data: bool, out: TextIO, kafka_version: tuple[int, int] = (3, 1)
+) -> None:
     start = int(path.name.split(".")[0])
     # the header line changed in Kafka 3.3; the batch line gained deleteHorizonMs in 3.2
     label = "Log starting offset" if kafka_version >= (3, 3) else "Starting offset"
@@ -73,7 +76,11 @@ def dump_log(path: Path, *, deep: bool, print_data: bool, out: TextIO, kafka_ver
             f"baseSequence: {h.base_sequence} lastSequence: {h.last_sequence} producerId: {h.producer_id} "
             f"producerEpoch: {h.producer_epoch} partitionLeaderEpoch: {h.partition_leader_epoch} "
             f"isTransactional: {_bool(h.is_transactional)} isControl: {_bool(h.is_control)} "
-            + (f"deleteHorizonMs: {_optional_long(h.base_timestamp if h.has_delete_horizon else None)} " if horizon else "")
+            + (
+                f"deleteHorizonMs: {_optional_long(h.base_timestamp if h.has_delete_horizon else None)} "
+                if horizon
+                else ""
+            )
             + f"position: {pos} "
             f"{h.timestamp_type}: {h.max_timestamp} size: {h.size} magic: {h.magic} "
             f"compresscodec: {h.compression_name} crc: {h.crc} isvalid: {_bool(is_valid)}",
@@ -226,9 +233,16 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     parser.add_argument("--files", required=True, help="comma-separated .log/.index/.timeindex files to dump")
     parser.add_argument("--print-data-log", action="store_true", help="print each record's key and payload")
     parser.add_argument("--deep-iteration", action="store_true", help="print every record, not only batches")
-    parser.add_argument("--verify-index-only", action="store_true", help="check index entries against the log, print only mismatches")
     parser.add_argument(
-        "--kafka-version", type=parse_kafka_version, default=(3, 1), metavar="X.Y",
+        "--verify-index-only",
+        action="store_true",
+        help="check index entries against the log, print only mismatches",
+    )
+    parser.add_argument(
+        "--kafka-version",
+        type=parse_kafka_version,
+        default=(3, 1),
+        metavar="X.Y",
         help="print like this Kafka release's tool: up to 3.1 'Starting offset:' (the default), 3.2 adds "
         "deleteHorizonMs to batch lines, 3.3 and later print 'Log starting offset:'",
     )
@@ -239,8 +253,13 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         print(f"Dumping {name}", file=out)
         try:
             if path.name.endswith(".log"):
-                dump_log(path, deep=args.print_data_log or args.deep_iteration, print_data=args.print_data_log, out=out,
-                         kafka_version=args.kafka_version)
+                dump_log(
+                    path,
+                    deep=args.print_data_log or args.deep_iteration,
+                    print_data=args.print_data_log,
+                    out=out,
+                    kafka_version=args.kafka_version,
+                )
             elif path.name.endswith(".timeindex"):
                 dump_time_index(path, verify_only=args.verify_index_only, out=out, err=err)
             elif path.name.endswith(".index"):
@@ -251,7 +270,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
             print(f"{name}: no such file", file=err)
             status = 1
         except ValueError:
-            print(f"{name}: not a segment file (expected <20-digit base offset>.log/.index/.timeindex)", file=err)
+            print(
+                f"{name}: not a segment file (expected <20-digit base offset>.log/.index/.timeindex)",
+                file=err,
+            )
             status = 1
     return status
 

@@ -31,22 +31,48 @@ def from_broker(bootstrap: str, only: list[str] | None) -> list[dict]:
         if listed["error_code"]:
             raise ClientError(f"ListGroups failed with error code {listed['error_code']}")
         ids = only or [g["group_id"] for g in listed["groups"]]
-        described = {d["group_id"]: d for d in c.request("describe_groups", 5, {"groups": ids})["groups"]} if ids else {}
+        described = (
+            {d["group_id"]: d for d in c.request("describe_groups", 5, {"groups": ids})["groups"]}
+            if ids
+            else {}
+        )
         out = []
         for gid in ids:
             d = described.get(gid, {})
             fetched = c.request("offset_fetch", 7, {"group_id": gid, "topics": None})
             if fetched["error_code"]:
-                raise ClientError(f"OffsetFetch for group {gid} failed with error code {fetched['error_code']}")
-            committed = {(t["name"], p["partition_index"]): p for t in fetched["topics"] for p in t["partitions"]}
-            members = [{"member_id": m["member_id"], "group_instance_id": m["group_instance_id"],
-                        "client_id": m["client_id"], "client_host": m["client_host"],
-                        "assignment": decode_assignment(bytes(m["member_assignment"]))} for m in d.get("members", [])]
-            partitions = set(committed) | {(t, p) for m in members for t, ps in (m["assignment"] or {}).items() for p in ps}
+                raise ClientError(
+                    f"OffsetFetch for group {gid} failed with error code {fetched['error_code']}"
+                )
+            committed = {
+                (t["name"], p["partition_index"]): p for t in fetched["topics"] for p in t["partitions"]
+            }
+            members = [
+                {
+                    "member_id": m["member_id"],
+                    "group_instance_id": m["group_instance_id"],
+                    "client_id": m["client_id"],
+                    "client_host": m["client_host"],
+                    "assignment": decode_assignment(bytes(m["member_assignment"])),
+                }
+                for m in d.get("members", [])
+            ]
+            partitions = set(committed) | {
+                (t, p) for m in members for t, ps in (m["assignment"] or {}).items() for p in ps
+            }
             ends = _log_end_offsets(c, partitions)
-            out.append(_group_view(gid, d.get("group_state", "Dead"), d.get("protocol_type", ""),
-                                   d.get("protocol_data", ""), None, members,
-                                   {tp: (v["committed_offset"], v["metadata"]) for tp, v in committed.items()}, ends))
+            out.append(
+                _group_view(
+                    gid,
+                    d.get("group_state", "Dead"),
+                    d.get("protocol_type", ""),
+                    d.get("protocol_data", ""),
+                    None,
+                    members,
+                    {tp: (v["committed_offset"], v["metadata"]) for tp, v in committed.items()},
+                    ends,
+                )
+            )
         return out
 
 
@@ -56,11 +82,20 @@ def _log_end_offsets(c: GroupClient, partitions) -> dict[tuple[str, int], int | 
         by_topic.setdefault(t, []).append(p)
     if not by_topic:
         return {}
-    req = {"replica_id": -1, "isolation_level": 0, "topics": [
-        {"name": t, "partitions": [{"partition_index": p, "timestamp": -1} for p in ps]} for t, ps in by_topic.items()]}
+    req = {
+        "replica_id": -1,
+        "isolation_level": 0,
+        "topics": [
+            {"name": t, "partitions": [{"partition_index": p, "timestamp": -1} for p in ps]}
+            for t, ps in by_topic.items()
+        ],
+    }
     res = c.request("list_offsets", 5, req)
-    return {(t["name"], p["partition_index"]): (p["offset"] if p["error_code"] == 0 else None)
-            for t in res["topics"] for p in t["partitions"]}
+    return {
+        (t["name"], p["partition_index"]): (p["offset"] if p["error_code"] == 0 else None)
+        for t in res["topics"]
+        for p in t["partitions"]
+    }
 
 
 # --- from the log directories ---
@@ -103,14 +138,33 @@ def from_log_dirs(dirs: list[Path], only: list[str] | None) -> list[dict]:
     for gid in ids:
         sg = groups.get(gid)
         committed = {tp: (c.offset, c.metadata) for tp, c in offsets.get(gid, {}).items()}
-        members = [{"member_id": m.member_id, "group_instance_id": m.group_instance_id, "client_id": m.client_id,
-                    "client_host": m.client_host, "assignment": decode_assignment(m.assignment)}
-                   for m in (sg.members if sg else [])]
-        wanted = set(committed) | {(t, p) for m in members for t, ps in (m["assignment"] or {}).items() for p in ps}
+        members = [
+            {
+                "member_id": m.member_id,
+                "group_instance_id": m.group_instance_id,
+                "client_id": m.client_id,
+                "client_host": m.client_host,
+                "assignment": decode_assignment(m.assignment),
+            }
+            for m in (sg.members if sg else [])
+        ]
+        wanted = set(committed) | {
+            (t, p) for m in members for t, ps in (m["assignment"] or {}).items() for p in ps
+        }
         ends = {tp: (_DiskPartition(parts[tp]).log_end_offset if tp in parts else None) for tp in wanted}
         state = ("Stable" if sg.members else "Empty") if sg else ("Empty" if committed else "Dead")
-        out.append(_group_view(gid, state, sg.protocol_type if sg else "",
-                               (sg.protocol or "") if sg else "", sg.generation if sg else None, members, committed, ends))
+        out.append(
+            _group_view(
+                gid,
+                state,
+                sg.protocol_type if sg else "",
+                (sg.protocol or "") if sg else "",
+                sg.generation if sg else None,
+                members,
+                committed,
+                ends,
+            )
+        )
     return out
 
 
@@ -121,11 +175,26 @@ def _group_view(gid, state, protocol_type, protocol, generation, members, commit
     for tp in sorted(set(committed) | set(owner)):
         off, meta = committed.get(tp, (-1, ""))
         end = ends.get(tp)
-        rows.append({"topic": tp[0], "partition": tp[1], "committed_offset": off if off >= 0 else None,
-                     "log_end_offset": end, "lag": (end - off) if end is not None and off >= 0 else None,
-                     "metadata": meta or "", "member_id": owner.get(tp)})
-    return {"group": gid, "state": state, "protocol_type": protocol_type, "protocol": protocol,
-            "generation": generation, "members": members, "partitions": rows}
+        rows.append(
+            {
+                "topic": tp[0],
+                "partition": tp[1],
+                "committed_offset": off if off >= 0 else None,
+                "log_end_offset": end,
+                "lag": (end - off) if end is not None and off >= 0 else None,
+                "metadata": meta or "",
+                "member_id": owner.get(tp),
+            }
+        )
+    return {
+        "group": gid,
+        "state": state,
+        "protocol_type": protocol_type,
+        "protocol": protocol,
+        "generation": generation,
+        "members": members,
+        "partitions": rows,
+    }
 
 
 def render(groups: list[dict]) -> str:
@@ -135,19 +204,29 @@ def render(groups: list[dict]) -> str:
     for g in groups:
         # --log-dirs knows the generation and the state as last written to the log
         gen = f" (as last written), generation {g['generation']}" if g["generation"] is not None else ""
-        lines.append(f"GROUP {g['group']}  state {g['state']}{gen}  protocol {g['protocol_type'] or '-'}/"
-                     f"{g['protocol'] or '-'}  members {len(g['members'])}")
+        lines.append(
+            f"GROUP {g['group']}  state {g['state']}{gen}  protocol {g['protocol_type'] or '-'}/"
+            f"{g['protocol'] or '-'}  members {len(g['members'])}"
+        )
         for m in g["members"]:
-            assigned = ", ".join(f"{t}[{','.join(map(str, ps))}]" for t, ps in sorted((m["assignment"] or {}).items()))
+            assigned = ", ".join(
+                f"{t}[{','.join(map(str, ps))}]" for t, ps in sorted((m["assignment"] or {}).items())
+            )
             static = f" instance {m['group_instance_id']}" if m["group_instance_id"] else ""
-            lines.append(f"  member {m['member_id']}{static} client {m['client_id']} host {m['client_host']}: "
-                         f"{assigned or '(no partitions)'}")
+            lines.append(
+                f"  member {m['member_id']}{static} client {m['client_id']} host {m['client_host']}: "
+                f"{assigned or '(no partitions)'}"
+            )
         if g["partitions"]:
-            lines.append(f"  {'TOPIC':<24} {'PARTITION':>9} {'COMMITTED':>10} {'LOG-END':>10} {'LAG':>8}  MEMBER")
+            lines.append(
+                f"  {'TOPIC':<24} {'PARTITION':>9} {'COMMITTED':>10} {'LOG-END':>10} {'LAG':>8}  MEMBER"
+            )
             show = lambda v: "-" if v is None else str(v)  # noqa: E731
             for r in g["partitions"]:
-                lines.append(f"  {r['topic']:<24} {r['partition']:>9} {show(r['committed_offset']):>10} "
-                             f"{show(r['log_end_offset']):>10} {show(r['lag']):>8}  {r['member_id'] or '-'}")
+                lines.append(
+                    f"  {r['topic']:<24} {r['partition']:>9} {show(r['committed_offset']):>10} "
+                    f"{show(r['log_end_offset']):>10} {show(r['lag']):>8}  {r['member_id'] or '-'}"
+                )
     return "\n".join(lines)
 
 

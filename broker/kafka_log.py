@@ -1,6 +1,6 @@
 """Log lines shaped like Kafka's log4j output, so users recognise (and can grep) them:
 
-    [2026-11-21 12:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)
+[2026-11-21 12:00:00,123] INFO [KafkaServer id=1] started (kafka.server.KafkaServer)
 """
 
 from __future__ import annotations

@@ -53,12 +53,14 @@ def parse_protocol_map(value: str) -> dict[str, str]:
         if not sep or not name.strip():
             raise ConfigException(
                 f"Invalid value {value} for configuration listener.security.protocol.map: Map entry "
-                f"'{item}' is improperly formatted; expected NAME:PROTOCOL, e.g. INTERNAL:PLAINTEXT")
+                f"'{item}' is improperly formatted; expected NAME:PROTOCOL, e.g. INTERNAL:PLAINTEXT"
+            )
         proto = proto.strip().upper()
         if proto not in SECURITY_PROTOCOLS:
             raise ConfigException(
                 f"Invalid value {value} for configuration listener.security.protocol.map: "
-                f"unknown security protocol '{proto}' (valid: {', '.join(SECURITY_PROTOCOLS)})")
+                f"unknown security protocol '{proto}' (valid: {', '.join(SECURITY_PROTOCOLS)})"
+            )
         out[name.strip().upper()] = proto
     return out
 
@@ -81,7 +83,8 @@ def parse_endpoints(value: str | None, protocol_map: dict[str, str]) -> list[End
             raise ConfigException(f"Unable to parse {entry} to a broker endpoint") from None
         if name not in protocol_map:
             raise ConfigException(
-                f"Error creating broker listeners from '{value}': No security protocol defined for listener {name}")
+                f"Error creating broker listeners from '{value}': No security protocol defined for listener {name}"
+            )
         out.append(EndPoint(name, m.group(2), port, protocol_map[name]))
     return out
 
@@ -113,5 +116,6 @@ def validate_listener_list(endpoints: list[EndPoint], raw: str, *, advertised: b
         if len(eps) == 2 and all(_ip_version(e.host) for e in eps):
             raise RequirementFailed(
                 f"If you have two listeners on the same port then one needs to be IPv4 and the other IPv6, "
-                f"listeners: {raw}, port: {port}")
+                f"listeners: {raw}, port: {port}"
+            )
         raise RequirementFailed(f"Each listener must have a different port, listeners: {raw}")

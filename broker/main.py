@@ -36,11 +36,22 @@ def canonical_host_name() -> str:
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m broker", description="A Kafka-wire-compatible broker (one node).")
-    p.add_argument("properties", nargs="?", help="server.properties file (optional: settings may come only "
-                   "from --override and KAFKA_* environment variables)")
-    p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a setting, as kafka-server-start.sh does")
+    p = argparse.ArgumentParser(
+        prog="python -m broker", description="A Kafka-wire-compatible broker (one node)."
+    )
+    p.add_argument(
+        "properties",
+        nargs="?",
+        help="server.properties file (optional: settings may come only "
+        "from --override and KAFKA_* environment variables)",
+    )
+    p.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, as kafka-server-start.sh does",
+    )
     p.add_argument("--no-env", action="store_true", help="ignore KAFKA_* / KAFKA_CFG_* environment variables")
     return p.parse_args(argv)
 
@@ -76,7 +87,9 @@ async def run(config: KafkaConfig) -> int:
     from .node import BrokerNode
 
     server_class = "kafka.server.KafkaRaftServer" if config.kraft else "kafka.server.KafkaServer"
-    prefix = f"[KafkaRaftServer nodeId={config.node_id}]" if config.kraft else f"[KafkaServer id={config.node_id}]"
+    prefix = (
+        f"[KafkaRaftServer nodeId={config.node_id}]" if config.kraft else f"[KafkaServer id={config.node_id}]"
+    )
     log = logger(server_class, prefix)
     log.info("starting")
     try:

@@ -15,12 +15,18 @@ import uuid
 from dataclasses import dataclass
 
 from .cluster.controller import Controller
-from .cluster.metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
+from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
 from .kafka_log import logger
-from .log.batch import CorruptRecordError, InvalidRecordError, RecordBatchTooLargeError, RecordTooLargeError, iter_batches
+from .log.batch import (
+    CorruptRecordError,
+    InvalidRecordError,
+    RecordBatchTooLargeError,
+    RecordTooLargeError,
+    iter_batches,
+)
 from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
@@ -60,14 +66,25 @@ class BrokerNode:
         self.node_id = config.node_id
         self.log = logger("kafka.server.KafkaServer", f"[KafkaServer id={self.node_id}]")
         self.log_config = LogConfig(
-            segment_bytes=config["log.segment.bytes"], roll_ms=config.roll_ms,
-            retention_bytes=config["log.retention.bytes"], retention_ms=config.retention_ms,
-            index_interval_bytes=config["log.index.interval.bytes"], max_message_bytes=config["message.max.bytes"],
-            flush_messages=config["log.flush.interval.messages"], flush_ms=config["log.flush.interval.ms"])
-        self.logs = LogManager(config.log_dirs, self.log_config, node_id=self.node_id,
-                               cluster_id=config["cluster.id"] or None,
-                               log=logger("kafka.log.LogManager").info)
-        self.log.info(f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}")
+            segment_bytes=config["log.segment.bytes"],
+            roll_ms=config.roll_ms,
+            retention_bytes=config["log.retention.bytes"],
+            retention_ms=config.retention_ms,
+            index_interval_bytes=config["log.index.interval.bytes"],
+            max_message_bytes=config["message.max.bytes"],
+            flush_messages=config["log.flush.interval.messages"],
+            flush_ms=config["log.flush.interval.ms"],
+        )
+        self.logs = LogManager(
+            config.log_dirs,
+            self.log_config,
+            node_id=self.node_id,
+            cluster_id=config["cluster.id"] or None,
+            log=logger("kafka.log.LogManager").info,
+        )
+        self.log.info(
+            f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}"
+        )
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
         self.advertised = advertised
         roles = set(config.process_roles)
@@ -78,7 +95,9 @@ class BrokerNode:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles
         voter = next(iter(config.voters), self.node_id)
-        self.metadata = ClusterMetadata(cluster_id, controller_id=self.node_id if self.has_controller else voter)
+        self.metadata = ClusterMetadata(
+            cluster_id, controller_id=self.node_id if self.has_controller else voter
+        )
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
         self.producer_ids = ProducerIds()
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
@@ -87,8 +106,9 @@ class BrokerNode:
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
         self.controller: Controller | None = None
         if self.has_controller:
-            self.controller = Controller(self.node_id, self.metadata, config.log_dirs[0],
-                                         config["broker.session.timeout.ms"])
+            self.controller = Controller(
+                self.node_id, self.metadata, config.log_dirs[0], config["broker.session.timeout.ms"]
+            )
             if self.is_broker and not self.controller.has_state():
                 self._load_topics()  # a data dir from before cluster mode: adopt what is on disk
                 self._load_topic_configs()
@@ -97,8 +117,9 @@ class BrokerNode:
             self.topic_configs = self.controller.topic_configs
             self.controller.on_change.append(self.apply_metadata)
             if self.is_broker:
-                self.controller.register(self.node_id, cluster_id, uuid.uuid4(), advertised, config["broker.rack"],
-                                         local=True)
+                self.controller.register(
+                    self.node_id, cluster_id, uuid.uuid4(), advertised, config["broker.rack"], local=True
+                )
 
     # --- start-up ---
     def _load_topics(self) -> None:
@@ -138,8 +159,15 @@ class BrokerNode:
         for h in plog.iter_batch_headers(plog.log_start_offset):
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
-                state.record(h.producer_id, h.producer_epoch, h.base_sequence, h.last_sequence,
-                             h.base_offset, h.last_offset, h.max_timestamp)
+                state.record(
+                    h.producer_id,
+                    h.producer_epoch,
+                    h.base_sequence,
+                    h.last_sequence,
+                    h.base_offset,
+                    h.last_offset,
+                    h.max_timestamp,
+                )
 
     def rebuild_producers(self, plog: PartitionLog) -> None:
         """After a truncation or on becoming leader: the producer state of what the log holds."""
@@ -151,8 +179,15 @@ class BrokerNode:
         for h, _ in iter_batches(records, verify_crc=False):
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
-                state.record(h.producer_id, h.producer_epoch, h.base_sequence, h.last_sequence,
-                             h.base_offset, h.last_offset, h.max_timestamp)
+                state.record(
+                    h.producer_id,
+                    h.producer_epoch,
+                    h.base_sequence,
+                    h.last_sequence,
+                    h.base_offset,
+                    h.last_offset,
+                    h.max_timestamp,
+                )
         self._wake_fetchers()
 
     # --- cluster metadata → local replicas ---
@@ -175,7 +210,9 @@ class BrokerNode:
                 plog = self.logs.get(name, p.index)
                 if plog is None:
                     try:
-                        self.logs.create(name, p.index, info.topic_id, log_overrides(self.topic_configs.get(name)))
+                        self.logs.create(
+                            name, p.index, info.topic_id, log_overrides(self.topic_configs.get(name))
+                        )
                     except (OSError, ValueError) as exc:
                         self.log.error(f"Error while creating log for {name}-{p.index}: {exc}")
                         continue
@@ -186,20 +223,27 @@ class BrokerNode:
         self._wake_fetchers()
 
     def _drop_local_topic(self, name: str) -> None:
-        for (t, p) in [k for k in self.producers if k[0] == name]:
+        for t, p in [k for k in self.producers if k[0] == name]:
             self.producers.pop((t, p), None)
             self.replicas.forget((t, p))
         self.logs.delete_topic(name)
         self.log.info(f"Deleted the local log of topic {name}")
 
     def _partition_info(self, index: int) -> PartitionInfo:
-        return PartitionInfo(index, leader=self.node_id, leader_epoch=0,
-                             replicas=[self.node_id], isr=[self.node_id])
+        return PartitionInfo(
+            index, leader=self.node_id, leader_epoch=0, replicas=[self.node_id], isr=[self.node_id]
+        )
 
     # --- topics ---
-    def create_topic(self, name: str, partitions: int, replication_factor: int,
-                     configs: dict | None = None, validate_only: bool = False,
-                     assignments: list[list[int]] | None = None) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+    def create_topic(
+        self,
+        name: str,
+        partitions: int,
+        replication_factor: int,
+        configs: dict | None = None,
+        validate_only: bool = False,
+        assignments: list[list[int]] | None = None,
+    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         """Validate, then let the controller place the replicas. On a broker-only node the request
         is forwarded and the answer is LEADER_NOT_AVAILABLE for now (as Kafka's auto-creation);
         CreateTopics awaits `create_topic_forwarded` instead."""
@@ -217,10 +261,13 @@ class BrokerNode:
         if replication_factor < 1:
             return ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.", None
         if replication_factor > len(self.metadata.brokers):
-            return (ErrorCode.INVALID_REPLICATION_FACTOR,
-                    f"Unable to replicate the partition {replication_factor} time(s): The target replication "
-                    f"factor of {replication_factor} cannot be reached because only {len(self.metadata.brokers)} "
-                    f"broker(s) are registered.", None)
+            return (
+                ErrorCode.INVALID_REPLICATION_FACTOR,
+                f"Unable to replicate the partition {replication_factor} time(s): The target replication "
+                f"factor of {replication_factor} cannot be reached because only {len(self.metadata.brokers)} "
+                f"broker(s) are registered.",
+                None,
+            )
         try:
             self.log_config.with_overrides(log_overrides(configs))
             int((configs or {}).get("min.insync.replicas", 1))
@@ -230,33 +277,58 @@ class BrokerNode:
             return ErrorCode.NONE, None, None
         if self.controller is not None:
             if assignments is None and self.metadata.brokers.keys() != {self.node_id}:
-                return self.controller.create_topic(name, partitions, replication_factor, configs, None,
-                                                    internal=name in INTERNAL_TOPICS)
+                return self.controller.create_topic(
+                    name, partitions, replication_factor, configs, None, internal=name in INTERNAL_TOPICS
+                )
             if assignments is not None:
-                return self.controller.create_topic(name, len(assignments), len(assignments[0]), configs, assignments,
-                                                    internal=name in INTERNAL_TOPICS)
+                return self.controller.create_topic(
+                    name,
+                    len(assignments),
+                    len(assignments[0]),
+                    configs,
+                    assignments,
+                    internal=name in INTERNAL_TOPICS,
+                )
             return self._create_single(name, partitions, configs)
-        asyncio.get_running_loop().create_task(self.create_topic_forwarded(name, partitions, replication_factor, configs))
+        asyncio.get_running_loop().create_task(
+            self.create_topic_forwarded(name, partitions, replication_factor, configs)
+        )
         return ErrorCode.LEADER_NOT_AVAILABLE, "The topic is being created by the controller.", None
 
-    async def create_topic_forwarded(self, name: str, partitions: int, replication_factor: int,
-                                     configs: dict | None, assignments: list[list[int]] | None = None,
-                                     timeout_s: float = 10.0) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+    async def create_topic_forwarded(
+        self,
+        name: str,
+        partitions: int,
+        replication_factor: int,
+        configs: dict | None,
+        assignments: list[list[int]] | None = None,
+        timeout_s: float = 10.0,
+    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         from .cluster.channel import ChannelError
 
         if self.lifecycle is None:
             return ErrorCode.NOT_CONTROLLER, "no controller", None
         try:
-            results, version = await self.lifecycle.client.create_topics([{
-                "name": name, "partitions": partitions, "replication_factor": replication_factor,
-                "configs": configs or {}, "assignments": assignments}])
+            results, version = await self.lifecycle.client.create_topics(
+                [
+                    {
+                        "name": name,
+                        "partitions": partitions,
+                        "replication_factor": replication_factor,
+                        "configs": configs or {},
+                        "assignments": assignments,
+                    }
+                ]
+            )
         except ChannelError as exc:
             return ErrorCode.REQUEST_TIMED_OUT, f"the controller could not be reached: {exc}", None
         r = results[0]
         await self.lifecycle.wait_metadata(version, timeout_s)
         return ErrorCode(r["error_code"]), r["error_message"], self.metadata.topics.get(name)
 
-    def _create_single(self, name: str, partitions: int, configs: dict | None) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+    def _create_single(
+        self, name: str, partitions: int, configs: dict | None
+    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         """The controller's own broker is the only one: as before cluster mode (logs first, so a
         storage error is answered), then the controller records the topic."""
         topic_id = uuid.uuid4()
@@ -270,14 +342,22 @@ class BrokerNode:
             self.log.error(f"Error while creating log for topic {name}: {exc}")
             if info.partitions:
                 self.logs.delete_topic(name)
-            return ErrorCode.KAFKA_STORAGE_ERROR if isinstance(exc, OSError) else ErrorCode.INVALID_TOPIC_EXCEPTION, str(exc), None
+            return (
+                ErrorCode.KAFKA_STORAGE_ERROR
+                if isinstance(exc, OSError)
+                else ErrorCode.INVALID_TOPIC_EXCEPTION,
+                str(exc),
+                None,
+            )
         assert self.controller is not None
         self.controller.adopt_topic(info, dict(configs or {}))
         self.controller.publish()
         if configs:
             self._save_topic_configs()
-        self.log.info(f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
-                      f"and {partitions} partition(s)")
+        self.log.info(
+            f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
+            f"and {partitions} partition(s)"
+        )
         return ErrorCode.NONE, None, info
 
     def delete_topic(self, name: str) -> ErrorCode:
@@ -308,16 +388,23 @@ class BrokerNode:
         plog = self.logs.get(topic, partition)
         if plog is None:
             known = topic in self.metadata.topics and partition in self.metadata.topics[topic].partitions
-            return ProduceResult(ErrorCode.NOT_LEADER_OR_FOLLOWER if known else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+            return ProduceResult(
+                ErrorCode.NOT_LEADER_OR_FOLLOWER if known else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            )
         leader = self.replicas.leader_state(topic, partition)
         if leader is None:
-            return ProduceResult(ErrorCode.NOT_LEADER_OR_FOLLOWER,
-                                 message=f"This server is not the leader for partition {topic}-{partition}")
+            return ProduceResult(
+                ErrorCode.NOT_LEADER_OR_FOLLOWER,
+                message=f"This server is not the leader for partition {topic}-{partition}",
+            )
         min_isr = self.min_insync(topic)
         if acks == -1 and len(leader.isr) < min_isr:
-            return ProduceResult(ErrorCode.NOT_ENOUGH_REPLICAS, log_start_offset=plog.log_start_offset,
-                                 message=f"The size of the current ISR Set({', '.join(map(str, leader.isr))}) is insufficient "
-                                         f"to satisfy the min.isr requirement of {min_isr} for partition {topic}-{partition}")
+            return ProduceResult(
+                ErrorCode.NOT_ENOUGH_REPLICAS,
+                log_start_offset=plog.log_start_offset,
+                message=f"The size of the current ISR Set({', '.join(map(str, leader.isr))}) is insufficient "
+                f"to satisfy the min.isr requirement of {min_isr} for partition {topic}-{partition}",
+            )
         state = self.producers.setdefault((topic, partition), PartitionProducers())
         try:
             headers = [h for h, _ in iter_batches(records, verify_crc=False)]
@@ -326,38 +413,71 @@ class BrokerNode:
             h0 = headers[0]
             if h0.producer_id >= 0:
                 if h0.is_transactional:
-                    return ProduceResult(ErrorCode.INVALID_REQUEST, message="transactions are not supported by this broker")
-                dup = state.check(h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence)
+                    return ProduceResult(
+                        ErrorCode.INVALID_REQUEST, message="transactions are not supported by this broker"
+                    )
+                dup = state.check(
+                    h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence
+                )
                 if isinstance(dup, Duplicate):
-                    return ProduceResult(ErrorCode.NONE, dup.first_offset, -1, plog.log_start_offset,
-                                         next_offset=dup.first_offset + 1)
+                    return ProduceResult(
+                        ErrorCode.NONE,
+                        dup.first_offset,
+                        -1,
+                        plog.log_start_offset,
+                        next_offset=dup.first_offset + 1,
+                    )
             info = plog.append(records, leader_epoch=leader.epoch)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))
         except InvalidRecordError as exc:
-            return ProduceResult(ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=str(exc))
+            return ProduceResult(
+                ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=str(exc)
+            )
         except CorruptRecordError as exc:
-            return ProduceResult(ErrorCode.CORRUPT_MESSAGE, log_start_offset=plog.log_start_offset, message=str(exc))
+            return ProduceResult(
+                ErrorCode.CORRUPT_MESSAGE, log_start_offset=plog.log_start_offset, message=str(exc)
+            )
         except RecordBatchTooLargeError as exc:
-            return ProduceResult(ErrorCode.RECORD_LIST_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc))
+            return ProduceResult(
+                ErrorCode.RECORD_LIST_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc)
+            )
         except RecordTooLargeError as exc:
-            return ProduceResult(ErrorCode.MESSAGE_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc))
+            return ProduceResult(
+                ErrorCode.MESSAGE_TOO_LARGE, log_start_offset=plog.log_start_offset, message=str(exc)
+            )
         except LogClosedError as exc:  # deleted while the request was in flight
             return ProduceResult(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message=str(exc))
         except OSError as exc:  # disk full, I/O error: Kafka's KAFKA_STORAGE_ERROR, the broker stays up
             self.log.error(f"Error while appending to {topic}-{partition}: {exc}")
             return ProduceResult(ErrorCode.KAFKA_STORAGE_ERROR, message=str(exc))
         if h0.producer_id >= 0:
-            state.record(h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence,
-                         info.base_offset, info.last_offset, info.max_timestamp)
+            state.record(
+                h0.producer_id,
+                h0.producer_epoch,
+                h0.base_sequence,
+                headers[-1].last_sequence,
+                info.base_offset,
+                info.last_offset,
+                info.max_timestamp,
+            )
         self.replicas.maybe_advance_hw((topic, partition))  # the ISR is this node alone: HW = LEO
         self._wake_fetchers()
-        return ProduceResult(ErrorCode.NONE, info.base_offset, info.log_append_time, plog.log_start_offset,
-                             next_offset=info.last_offset + 1)
+        return ProduceResult(
+            ErrorCode.NONE,
+            info.base_offset,
+            info.log_append_time,
+            plog.log_start_offset,
+            next_offset=info.last_offset + 1,
+        )
 
     def min_insync(self, topic: str) -> int:
         try:
-            return int(self.topic_configs.get(topic, {}).get("min.insync.replicas", self.config["min.insync.replicas"]))
+            return int(
+                self.topic_configs.get(topic, {}).get(
+                    "min.insync.replicas", self.config["min.insync.replicas"]
+                )
+            )
         except (TypeError, ValueError):
             return self.config["min.insync.replicas"]
 
@@ -377,7 +497,7 @@ class BrokerNode:
             self._appended = asyncio.get_running_loop().create_future()
         try:
             await asyncio.wait_for(asyncio.shield(self._appended), timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # --- housekeeping ---

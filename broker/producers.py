@@ -66,30 +66,46 @@ class PartitionProducers:
         entry = self.entries.get(pid)
         if entry is None:
             if first_seq != 0:
-                raise SequenceError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                                    f"Out of order sequence number for producer {pid}: found {first_seq} "
-                                    f"(incoming seq. number), expected 0 for an unknown producer")
+                raise SequenceError(
+                    ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                    f"Out of order sequence number for producer {pid}: found {first_seq} "
+                    f"(incoming seq. number), expected 0 for an unknown producer",
+                )
             return None
         if epoch < entry.epoch:
-            raise SequenceError(ErrorCode.INVALID_PRODUCER_EPOCH,
-                                f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch {entry.epoch}")
+            raise SequenceError(
+                ErrorCode.INVALID_PRODUCER_EPOCH,
+                f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch {entry.epoch}",
+            )
         if epoch == entry.epoch:
             for b in entry.batches:
                 if b.first_seq == first_seq and b.last_seq == last_seq:
                     return Duplicate(b.first_offset, b.last_offset, b.timestamp)
             if not _in_sequence(entry.last_seq, first_seq):
-                raise SequenceError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                                    f"Out of order sequence number for producer {pid} at offset "
-                                    f"{entry.batches[-1].last_offset if entry.batches else -1}: {first_seq} "
-                                    f"(incoming seq. number), {entry.last_seq} (current end sequence number)")
+                raise SequenceError(
+                    ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                    f"Out of order sequence number for producer {pid} at offset "
+                    f"{entry.batches[-1].last_offset if entry.batches else -1}: {first_seq} "
+                    f"(incoming seq. number), {entry.last_seq} (current end sequence number)",
+                )
         elif first_seq != 0:  # a bumped epoch starts again at sequence 0
-            raise SequenceError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                                f"Invalid sequence number for new epoch of producer {pid}: {epoch} "
-                                f"(request epoch), {first_seq} (seq. number), {entry.epoch} (current producer epoch)")
+            raise SequenceError(
+                ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+                f"Invalid sequence number for new epoch of producer {pid}: {epoch} "
+                f"(request epoch), {first_seq} (seq. number), {entry.epoch} (current producer epoch)",
+            )
         return None
 
-    def record(self, pid: int, epoch: int, first_seq: int, last_seq: int,
-               first_offset: int, last_offset: int, timestamp: int) -> None:
+    def record(
+        self,
+        pid: int,
+        epoch: int,
+        first_seq: int,
+        last_seq: int,
+        first_offset: int,
+        last_offset: int,
+        timestamp: int,
+    ) -> None:
         if pid == NO_PRODUCER_ID:
             return
         entry = self.entries.get(pid)

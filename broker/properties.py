@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
@@ -51,10 +51,23 @@ def parse_properties(text: str) -> dict[str, str]:
 
 # Environment variables of the images that are not broker settings.
 _NOT_SETTINGS = {
-    "KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_GC_LOG_OPTS",
-    "KAFKA_LOG4J_OPTS", "KAFKA_JMX_OPTS", "KAFKA_JMX_PORT", "KAFKA_JMX_HOSTNAME", "KAFKA_DEBUG",
-    "KAFKA_VERSION", "KAFKA_HOME", "KAFKA_LOG4J_ROOT_LOGLEVEL", "KAFKA_LOG4J_LOGGERS",
-    "KAFKA_TOOLS_LOG4J_LOGLEVEL", "KAFKA_CLUSTER_ID", "KAFKA_ENABLE_KRAFT", "KAFKA_KRAFT_CLUSTER_ID",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JMX_PORT",
+    "KAFKA_JMX_HOSTNAME",
+    "KAFKA_DEBUG",
+    "KAFKA_VERSION",
+    "KAFKA_HOME",
+    "KAFKA_LOG4J_ROOT_LOGLEVEL",
+    "KAFKA_LOG4J_LOGGERS",
+    "KAFKA_TOOLS_LOG4J_LOGLEVEL",
+    "KAFKA_CLUSTER_ID",
+    "KAFKA_ENABLE_KRAFT",
+    "KAFKA_KRAFT_CLUSTER_ID",
 }
 
 
@@ -64,9 +77,9 @@ def env_name_to_property(name: str) -> str | None:
     if name in _NOT_SETTINGS:
         return None
     if name.startswith("KAFKA_CFG_"):
-        rest = name[len("KAFKA_CFG_"):]
+        rest = name[len("KAFKA_CFG_") :]
     elif name.startswith("KAFKA_"):
-        rest = name[len("KAFKA_"):]
+        rest = name[len("KAFKA_") :]
     else:
         return None
     if not rest:

@@ -14,17 +14,22 @@ import socket
 from dataclasses import dataclass
 
 from .connection import FrameTooLarge, KafkaConnection
-from .listeners import EndPoint
 from .kafka_log import logger
+from .listeners import EndPoint
 from .node import BrokerNode
 from .protocol.dispatch import CloseConnection, RequestContext, discover
 from .protocol.frames import InvalidRequest, handle_frame
 
-_REASONS = {errno.EADDRNOTAVAIL: "Cannot assign requested address", errno.EADDRINUSE: "Address already in use",
-            errno.EACCES: "Permission denied"}
+_REASONS = {
+    errno.EADDRNOTAVAIL: "Cannot assign requested address",
+    errno.EADDRINUSE: "Address already in use",
+    errno.EACCES: "Permission denied",
+}
 
 
-STARTUP_WAIT_S = 2.0  # longest a client request waits for a starting broker's first metadata (docs/cluster.md)
+STARTUP_WAIT_S = (
+    2.0  # longest a client request waits for a starting broker's first metadata (docs/cluster.md)
+)
 
 
 class BindError(Exception):
@@ -82,8 +87,12 @@ class SocketServer:
             controller = ep.listener in self.controller_listeners
             try:
                 server = await asyncio.get_running_loop().create_server(
-                    lambda ep=ep, c=controller: self._protocol(ep, c), host, ep.port,
-                    reuse_address=True, backlog=128)
+                    lambda ep=ep, c=controller: self._protocol(ep, c),
+                    host,
+                    ep.port,
+                    reuse_address=True,
+                    backlog=128,
+                )
             except OSError as exc:
                 await self.close()
                 reason = _REASONS.get(exc.errno, exc.strerror or str(exc))
@@ -91,15 +100,24 @@ class SocketServer:
             port = server.sockets[0].getsockname()[1]
             self.bound.append(BoundListener(ep, server, host, port, controller))
             kind = "control-plane" if controller else "data-plane"
-            self.log.info(f"Created {kind} acceptor and processors for endpoint : ListenerName({ep.listener})")
+            self.log.info(
+                f"Created {kind} acceptor and processors for endpoint : ListenerName({ep.listener})"
+            )
             logger("kafka.network.DataPlaneAcceptor").info(f"Awaiting socket connections on {shown}:{port}.")
 
     def _protocol(self, ep: EndPoint, controller: bool) -> KafkaConnection:
         conn_id = next(self._ids)
 
         def make_ctx(conn: KafkaConnection, hdr, version):
-            return RequestContext(self.node, ep.listener, hdr.client_id, hdr.correlation_id, version,
-                                  f"{conn.peer[0]}:{conn.peer[1]}", controller_listener=controller)
+            return RequestContext(
+                self.node,
+                ep.listener,
+                hdr.client_id,
+                hdr.correlation_id,
+                version,
+                f"{conn.peer[0]}:{conn.peer[1]}",
+                controller_listener=controller,
+            )
 
         def channel(conn: KafkaConnection) -> str:
             return f"{conn.local[0]}:{conn.local[1]}-{conn.peer[0]}:{conn.peer[1]}-{conn_id}"
@@ -107,10 +125,17 @@ class SocketServer:
         async def handle(conn: KafkaConnection, frame: memoryview) -> None:
             key = int.from_bytes(frame[:2], "big", signed=True) if len(frame) >= 2 else -1
             api = self.registry.get(key)
-            if api is not None and controller != (api.controller_only or (controller and api.on_controller_listener)):
-                what = "controller listener and serves only the controller's APIs" if controller else \
-                    "broker listener; controller APIs are served on controller.listener.names only"
-                self.log.info(f"Closing socket connection to /{conn.peer[0]}: {api.name} on {ep.listener}, a {what}")
+            if api is not None and controller != (
+                api.controller_only or (controller and api.on_controller_listener)
+            ):
+                what = (
+                    "controller listener and serves only the controller's APIs"
+                    if controller
+                    else "broker listener; controller APIs are served on controller.listener.names only"
+                )
+                self.log.info(
+                    f"Closing socket connection to /{conn.peer[0]}: {api.name} on {ep.listener}, a {what}"
+                )
                 conn.close()
                 return
             if not controller and key != 18 and self.node.lifecycle is not None:
@@ -126,8 +151,10 @@ class SocketServer:
                 conn.close()
                 return
             except Exception:
-                self.log.error(f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); closing connection",
-                               exc_info=True)
+                self.log.error(
+                    f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); closing connection",
+                    exc_info=True,
+                )
                 conn.close()
                 return
             if chunks is not None:
@@ -135,10 +162,15 @@ class SocketServer:
                 await conn.drain()
 
         def bad_size(conn: KafkaConnection, size: int) -> None:
-            msg = (f"Invalid receive (size = {size} larger than {self.max_request})" if size >= 0
-                   else f"Invalid receive (size = {size})")
-            self.selector_log.warning(f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); "
-                                      f"closing connection", exc_info=FrameTooLarge(msg))
+            msg = (
+                f"Invalid receive (size = {size} larger than {self.max_request})"
+                if size >= 0
+                else f"Invalid receive (size = {size})"
+            )
+            self.selector_log.warning(
+                f"Unexpected error from /{conn.peer[0]} (channelId={channel(conn)}); closing connection",
+                exc_info=FrameTooLarge(msg),
+            )
 
         conn = KafkaConnection(self.max_request, handle, self._conns.discard, bad_size)
         self._conns.add(conn)
@@ -153,7 +185,6 @@ class SocketServer:
         for b in self.bound:
             try:
                 await asyncio.wait_for(b.server.wait_closed(), 2)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         self.bound.clear()
-

@@ -59,16 +59,25 @@ def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
         if spec.broker is None:
             continue
         path = properties_path(topology.lab, node)
-        text = format_properties(node_properties(topology, node),
-                                 f"broker of node {node} in lab {topology.lab} (from {topology.source or 'the topology'})\n"
-                                 f"edit with: netlab config {topology.lab} {node} set key=value")
+        text = format_properties(
+            node_properties(topology, node),
+            f"broker of node {node} in lab {topology.lab} (from {topology.source or 'the topology'})\n"
+            f"edit with: netlab config {topology.lab} {node} set key=value",
+        )
         props = node_properties(topology, node)
         controller = "controller" in props.get("process.roles", "").lower()
-        out.append(Process(netns=ns[node], node=node, name=BROKER_PROCESS, role="broker",
-                           argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
-                           files=((str(path), text),),
-                           # brokers register with the controller at once: let it listen first
-                           ready=STARTED_MARKS[1] if controller else None))
+        out.append(
+            Process(
+                netns=ns[node],
+                node=node,
+                name=BROKER_PROCESS,
+                role="broker",
+                argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
+                files=((str(path), text),),
+                # brokers register with the controller at once: let it listen first
+                ready=STARTED_MARKS[1] if controller else None,
+            )
+        )
     return sorted(out, key=lambda p: p.ready is None)  # controllers first (stable otherwise)
 
 
@@ -91,7 +100,12 @@ class BrokerStart:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"node": self.node, "state": self.state, "error": self.error, "seconds": round(self.seconds, 3)}
+        return {
+            "node": self.node,
+            "state": self.state,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 REGISTERED_MARK = "Successfully registered broker"
@@ -106,8 +120,9 @@ def needs_registration(props: dict[str, str]) -> bool:
     return roles == {"broker"}
 
 
-def _judge(node: str, log: str, running: bool, exit_code: int | None, register: bool,
-           elapsed: float) -> BrokerStart | None:
+def _judge(
+    node: str, log: str, running: bool, exit_code: int | None, register: bool, elapsed: float
+) -> BrokerStart | None:
     started = any(m in log for m in STARTED_MARKS)
     if not running:
         why = start_error(log) or (log.strip().splitlines() or [f"exited with code {exit_code}"])[-1]
@@ -117,11 +132,12 @@ def _judge(node: str, log: str, running: bool, exit_code: int | None, register: 
     return None
 
 
-def wait_started(lab: str, nodes: list[str] | None = None, timeout: float = START_TIMEOUT) -> list[BrokerStart]:
+def wait_started(
+    lab: str, nodes: list[str] | None = None, timeout: float = START_TIMEOUT
+) -> list[BrokerStart]:
     """Wait (bounded) until every broker of the lab started (and, for a KRaft broker, registered
     with its controller) or exited; each with Kafka's message when it did not start."""
     from broker.properties import parse_properties
-
     from netlab.kernel import processes
     from netlab.lab import load_lab
 
@@ -143,23 +159,32 @@ def wait_started(lab: str, nodes: list[str] | None = None, timeout: float = STAR
             log = current_run(files.logfile.read_text(errors="replace")) if files.logfile.exists() else ""
             logs[node] = log
             st = processes.state(files)
-            verdict = _judge(node, log, st.state == "running", st.exit_code, register[node], time.monotonic() - began)
+            verdict = _judge(
+                node, log, st.state == "running", st.exit_code, register[node], time.monotonic() - began
+            )
             if verdict is not None:
                 done[node] = verdict
                 del pending[node]
         if pending:
             # brokers that started but did not register: Kafka retries every ~2 s; three tries are enough
             only_unregistered = all(any(m in logs.get(n, "") for m in STARTED_MARKS) for n in pending)
-            if time.monotonic() > deadline or (only_unregistered and time.monotonic() - began > REGISTER_WAIT):
+            if time.monotonic() > deadline or (
+                only_unregistered and time.monotonic() - began > REGISTER_WAIT
+            ):
                 for node in pending:
                     log = logs.get(node, "")
                     if any(m in log for m in STARTED_MARKS):
                         last = [l for l in log.splitlines() if any(p in l for p in REGISTER_PROBLEMS)]
-                        done[node] = BrokerStart(node, "unregistered", (last[-1] if last else
-                                                 "not registered with the controller") , time.monotonic() - began)
+                        done[node] = BrokerStart(
+                            node,
+                            "unregistered",
+                            (last[-1] if last else "not registered with the controller"),
+                            time.monotonic() - began,
+                        )
                     else:
-                        done[node] = BrokerStart(node, "starting", f"not started after {timeout:.0f} s",
-                                                 time.monotonic() - began)
+                        done[node] = BrokerStart(
+                            node, "starting", f"not started after {timeout:.0f} s", time.monotonic() - began
+                        )
                 break
             time.sleep(delay)
             delay = min(delay * 2, 0.05)

@@ -16,12 +16,22 @@ def graph_model(lab: str, meta: dict) -> dict:
     """A neutral graph: nodes, networks and edges with their labels."""
     nodes = []
     for name, node in meta["nodes"].items():
-        ports = [("" if p["host_ip"] in ("0.0.0.0", "::") else f"{p['host_ip']}:")
-                 + f"{p['published']}:{p['target']}/{p['protocol']} via {p['publisher']}"
-                 for p in node.get("ports", [])]
+        ports = [
+            ("" if p["host_ip"] in ("0.0.0.0", "::") else f"{p['host_ip']}:")
+            + f"{p['published']}:{p['target']}/{p['protocol']} via {p['publisher']}"
+            for p in node.get("ports", [])
+        ]
         nodes.append({"id": name, "ports": ports, "broker": node.get("broker")})
-    networks = [{"id": name, "subnet": net["subnet"], "bridge": net["bridge"], "node": net["node"],
-                 "gateway": net["gateway"]} for name, net in meta["networks"].items()]
+    networks = [
+        {
+            "id": name,
+            "subnet": net["subnet"],
+            "bridge": net["bridge"],
+            "node": net["node"],
+            "gateway": net["gateway"],
+        }
+        for name, net in meta["networks"].items()
+    ]
     edges = []
     for name, node in meta["nodes"].items():
         for net, att in node["networks"].items():
@@ -31,9 +41,19 @@ def graph_model(lab: str, meta: dict) -> dict:
     for link in meta["links"]:
         a, b = link["endpoints"]
         ends = [e["interface"] + (f" {e['address']}" if e["address"] else "") for e in (a, b)]
-        extra = {"vxlan": f"vxlan {link.get('vni')}/udp {link.get('port')}: ", "tun": f"tun/udp {link.get('port')}: "}
-        edges.append({"from": a["node"], "to": b["node"], "to_network": False, "kind": link["type"],
-                      "label": extra.get(link["type"], "") + f"{ends[0]} — {ends[1]}"})
+        extra = {
+            "vxlan": f"vxlan {link.get('vni')}/udp {link.get('port')}: ",
+            "tun": f"tun/udp {link.get('port')}: ",
+        }
+        edges.append(
+            {
+                "from": a["node"],
+                "to": b["node"],
+                "to_network": False,
+                "kind": link["type"],
+                "label": extra.get(link["type"], "") + f"{ends[0]} — {ends[1]}",
+            }
+        )
     return {"lab": lab, "nodes": nodes, "networks": networks, "edges": edges}
 
 
@@ -59,8 +79,13 @@ def to_mermaid(model: dict) -> str:
         label = "<br/>".join(_mermaid_text(t) for t in (net["id"], net["subnet"], f"bridge {net['bridge']}"))
         lines.append(f'  {ids("net", net["id"])}{{{{"{label}"}}}}')
     for node in model["nodes"]:
-        label = "<br/>".join([_mermaid_text(node["id"]), *(_mermaid_text(f"publishes {p}") for p in node["ports"]),
-                              *(_mermaid_text(f"Kafka {node['broker']}") for _ in [0] if node.get("broker"))])
+        label = "<br/>".join(
+            [
+                _mermaid_text(node["id"]),
+                *(_mermaid_text(f"publishes {p}") for p in node["ports"]),
+                *(_mermaid_text(f"Kafka {node['broker']}") for _ in [0] if node.get("broker")),
+            ]
+        )
         lines.append(f'  {ids("n", node["id"])}["{label}"]')
     arrows = {"holds": "===", "member": "---", "tap": "-.-", "veth": "---", "vxlan": "-.-", "tun": "-.-"}
     for e in model["edges"]:
@@ -76,20 +101,35 @@ def _dot_text(text: str) -> str:
 
 def to_dot(model: dict) -> str:
     ids = _Ids()
-    lines = [f'graph "{_dot_text(model["lab"])}" {{', "  rankdir=LR;", '  node [fontname="Helvetica"];',
-             '  edge [fontname="Helvetica", fontsize=10];']
+    lines = [
+        f'graph "{_dot_text(model["lab"])}" {{',
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     for net in model["networks"]:
         label = f"{net['id']}\\n{net['subnet']}\\nbridge {net['bridge']}"
-        lines.append(f'  {ids("net", net["id"])} [shape=hexagon, style=filled, fillcolor="#e8f0fe", label="{label}"];')
+        lines.append(
+            f'  {ids("net", net["id"])} [shape=hexagon, style=filled, fillcolor="#e8f0fe", label="{label}"];'
+        )
     for node in model["nodes"]:
         label = _dot_text(node["id"]) + "".join(f"\\npublishes {_dot_text(p)}" for p in node["ports"])
         if node.get("broker"):
             label += f"\\nKafka {_dot_text(node['broker'])}"
         lines.append(f'  {ids("n", node["id"])} [shape=box, label="{label}"];')
-    styles = {"holds": "bold", "member": "solid", "tap": "dashed", "veth": "solid", "vxlan": "dashed", "tun": "dashed"}
+    styles = {
+        "holds": "bold",
+        "member": "solid",
+        "tap": "dashed",
+        "veth": "solid",
+        "vxlan": "dashed",
+        "tun": "dashed",
+    }
     for e in model["edges"]:
         target = ids("net", e["to"]) if e["to_network"] else ids("n", e["to"])
-        lines.append(f'  {ids("n", e["from"])} -- {target} [style={styles[e["kind"]]}, label="{_dot_text(e["label"])}"];')
+        lines.append(
+            f'  {ids("n", e["from"])} -- {target} [style={styles[e["kind"]]}, label="{_dot_text(e["label"])}"];'
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 

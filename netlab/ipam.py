@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from ipaddress import IPv4Address, IPv4Network
-from typing import Iterable, Iterator
 
 
 class IpamError(ValueError):
@@ -29,7 +29,9 @@ def pick_subnet(taken: Iterable[IPv4Network]) -> IPv4Network:
     for candidate in default_pools():
         if not any(candidate.overlaps(t) for t in taken):
             return candidate
-    raise IpamError("all default address pools (172.18-31.0.0/16, 192.168.0.0/16 in /20s) are in use; give a subnet")
+    raise IpamError(
+        "all default address pools (172.18-31.0.0/16, 192.168.0.0/16 in /20s) are in use; give a subnet"
+    )
 
 
 def first_host(subnet: IPv4Network) -> IPv4Address:
@@ -56,11 +58,17 @@ class SubnetPool:
 
     def _check_host(self, address: IPv4Address, what: str) -> None:
         if address not in self.subnet:
-            raise IpamError(f"{what} {address} is outside the subnet {self.subnet} (valid: {host_range(self.subnet)})")
+            raise IpamError(
+                f"{what} {address} is outside the subnet {self.subnet} (valid: {host_range(self.subnet)})"
+            )
         if address == self.subnet.network_address:
-            raise IpamError(f"{address} is the network address of {self.subnet} (valid: {host_range(self.subnet)})")
+            raise IpamError(
+                f"{address} is the network address of {self.subnet} (valid: {host_range(self.subnet)})"
+            )
         if address == self.subnet.broadcast_address:
-            raise IpamError(f"{address} is the broadcast address of {self.subnet} (valid: {host_range(self.subnet)})")
+            raise IpamError(
+                f"{address} is the broadcast address of {self.subnet} (valid: {host_range(self.subnet)})"
+            )
 
     def reserve(self, address: IPv4Address, owner: str) -> None:
         """Reserve a static address for `owner`."""
@@ -68,7 +76,9 @@ class SubnetPool:
         if address in self.owner:
             holder = self.owner[address]
             if holder == "the gateway":
-                raise IpamError(f"{address} is the gateway address of {self.subnet} (the bridge has it); pick another")
+                raise IpamError(
+                    f"{address} is the gateway address of {self.subnet} (the bridge has it); pick another"
+                )
             raise IpamError(f"{address} is already used by {holder} on this network")
         self.owner[address] = owner
 

@@ -46,8 +46,9 @@ class HostsIndex:
             self.addresses.setdefault(att.network, set()).add(str(att.address))
 
 
-def hosts_entries(resolved: Resolved, node: str,
-                  index: HostsIndex | None = None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def hosts_entries(
+    resolved: Resolved, node: str, index: HostsIndex | None = None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     index = index or HostsIndex(resolved)
     head = _Entries()
     head.add("127.0.0.1", "localhost")

@@ -51,7 +51,9 @@ def compile_plan(topology: Topology) -> Plan:
     for node, spec in topology.nodes.items():
         for k, v in spec.sysctls.items():
             dev = sysctl_interface(k)
-            (late if dev not in (None, "all", "default", "lo") else steps).append(Sysctl(netns=ns[node], name=k, value=v))
+            (late if dev not in (None, "all", "default", "lo") else steps).append(
+                Sysctl(netns=ns[node], name=k, value=v)
+            )
     steps += [Bridge(netns=ns[n.node], ifname=n.bridge, network=n.name) for n in r.networks.values()]
     steps += _devices(topology, r, ns)
     steps += _addresses(r, ns)
@@ -74,16 +76,31 @@ def _devices(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step]:
     for a in r.attachments:
         net = r.networks[a.network]
         if a.mode == "veth":
-            veths.append(Veth(a_netns=ns[a.node], a_ifname=a.ifname, b_netns=ns[net.node],
-                              b_ifname=a.peer_ifname, b_master=net.bridge, mtu=net.mtu))
+            veths.append(
+                Veth(
+                    a_netns=ns[a.node],
+                    a_ifname=a.ifname,
+                    b_netns=ns[net.node],
+                    b_ifname=a.peer_ifname,
+                    b_master=net.bridge,
+                    mtu=net.mtu,
+                )
+            )
         else:  # a VM's NIC: a TAP on the bridge and a TAP in the vm node, joined by a relay
             taps.append(Tuntap(netns=ns[net.node], ifname=a.peer_ifname, mode="tap", master=net.bridge))
             taps.append(Tuntap(netns=ns[a.node], ifname=a.ifname, mode="tap"))
     for link in topology.links:
         if isinstance(link, VethLink):
             a, b = link.endpoints
-            veths.append(Veth(a_netns=ns[a.node], a_ifname=a.interface, b_netns=ns[b.node],
-                              b_ifname=b.interface, mtu=link.mtu))
+            veths.append(
+                Veth(
+                    a_netns=ns[a.node],
+                    a_ifname=a.interface,
+                    b_netns=ns[b.node],
+                    b_ifname=b.interface,
+                    mtu=link.mtu,
+                )
+            )
     for node, spec in topology.nodes.items():
         for dev in spec.tuntap:
             master = r.networks[dev.network].bridge if dev.network else None
@@ -91,9 +108,18 @@ def _devices(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step]:
     for _, *ends in r.tunnels:
         taps += [Tuntap(netns=ns[e.node], ifname=e.ifname, mode="tun") for e in ends]
     vxlans = [
-        Vxlan(netns=ns[e.node], ifname=e.ifname, vni=link.vni, local=str(e.local), remote=str(e.peer),
-              dstport=e.port, underlay=e.underlay_dev, master=e.master)
-        for link, *ends in r.vxlans for e in ends
+        Vxlan(
+            netns=ns[e.node],
+            ifname=e.ifname,
+            vni=link.vni,
+            local=str(e.local),
+            remote=str(e.peer),
+            dstport=e.port,
+            underlay=e.underlay_dev,
+            master=e.master,
+        )
+        for link, *ends in r.vxlans
+        for e in ends
     ]
     return veths + taps + vxlans
 
@@ -113,28 +139,76 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
     for p in r.ports:
         publishers.setdefault(p.publisher, []).append(p.spec)
     for node, specs in publishers.items():
-        out.append(Process(netns=ns[node], node=node, name="port-proxy", role="port-proxy",
-                           argv=(sys.executable, "-m", "netlab.relays.portproxy", *specs)))
+        out.append(
+            Process(
+                netns=ns[node],
+                node=node,
+                name="port-proxy",
+                role="port-proxy",
+                argv=(sys.executable, "-m", "netlab.relays.portproxy", *specs),
+            )
+        )
     for a in r.attachments:
         if a.mode == "tap":
             holder = r.networks[a.network].node
-            out.append(Process(
-                netns=ns[holder], node=holder, name=f"tap-relay-{a.node}-{a.network}", role="tap-relay",
-                argv=(sys.executable, "-m", "netlab.relays.taprelay", "--a-netns", ns[holder],
-                      "--a-dev", a.peer_ifname, "--b-netns", ns[a.node], "--b-dev", a.ifname)))
+            out.append(
+                Process(
+                    netns=ns[holder],
+                    node=holder,
+                    name=f"tap-relay-{a.node}-{a.network}",
+                    role="tap-relay",
+                    argv=(
+                        sys.executable,
+                        "-m",
+                        "netlab.relays.taprelay",
+                        "--a-netns",
+                        ns[holder],
+                        "--a-dev",
+                        a.peer_ifname,
+                        "--b-netns",
+                        ns[a.node],
+                        "--b-dev",
+                        a.ifname,
+                    ),
+                )
+            )
     for _, *ends in r.tunnels:
         for e in ends:
-            out.append(Process(
-                netns=ns[e.node], node=e.node, name=f"tun-relay-{e.ifname}", role="tun-relay",
-                argv=(sys.executable, "-m", "netlab.relays.tunrelay", "--dev", e.ifname,
-                      "--local", f"{e.local}:{e.port}", "--peer", f"{e.peer}:{e.port}")))
+            out.append(
+                Process(
+                    netns=ns[e.node],
+                    node=e.node,
+                    name=f"tun-relay-{e.ifname}",
+                    role="tun-relay",
+                    argv=(
+                        sys.executable,
+                        "-m",
+                        "netlab.relays.tunrelay",
+                        "--dev",
+                        e.ifname,
+                        "--local",
+                        f"{e.local}:{e.port}",
+                        "--peer",
+                        f"{e.peer}:{e.port}",
+                    ),
+                )
+            )
     from netlab.brokers import broker_steps
 
     out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
         for p in spec.processes:
-            out.append(Process(netns=ns[node], node=node, name=p.effective_name, argv=tuple(p.command),
-                               role="user", env=tuple(p.environment.items()), cwd=p.working_dir))
+            out.append(
+                Process(
+                    netns=ns[node],
+                    node=node,
+                    name=p.effective_name,
+                    argv=tuple(p.command),
+                    role="user",
+                    env=tuple(p.environment.items()),
+                    cwd=p.working_dir,
+                )
+            )
     return out
 
 
@@ -143,7 +217,9 @@ def _broker_label(settings: dict[str, str]) -> str:
     from netlab.topology.kafka_fields import broker_properties
 
     props = broker_properties(settings)
-    adv = dict(item.split("://", 1) for item in props.get("advertised.listeners", "").split(",") if "://" in item)
+    adv = dict(
+        item.split("://", 1) for item in props.get("advertised.listeners", "").split(",") if "://" in item
+    )
     parts = []
     for item in props.get("listeners", "").split(","):
         if "://" in item:
@@ -158,32 +234,67 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
         networks: dict[str, dict] = {}
         for net in r.networks.values():
             if net.node == node:
-                networks[net.name] = {"ifname": net.bridge, "address": str(net.gateway) if net.gateway else None,
-                                      "aliases": [], "mode": "bridge"}
+                networks[net.name] = {
+                    "ifname": net.bridge,
+                    "address": str(net.gateway) if net.gateway else None,
+                    "aliases": [],
+                    "mode": "bridge",
+                }
         for a in r.attachments_of(node):
-            networks[a.network] = {"ifname": a.ifname, "address": str(a.address), "aliases": list(a.aliases),
-                                   "mode": a.mode, "cidr": a.cidr}
+            networks[a.network] = {
+                "ifname": a.ifname,
+                "address": str(a.address),
+                "aliases": list(a.aliases),
+                "mode": a.mode,
+                "cidr": a.cidr,
+            }
         nodes[node] = {
             "netns": ns[node],
             "networks": networks,
-            "interfaces": [{"name": i.name, "kind": i.kind, "address": str(i.address) if i.address else None,
-                            "network": i.network} for i in r.ifaces[node]],
-            "broker": _broker_label(spec.broker) if (spec := topology.nodes[node]).broker is not None else None,
-            "ports": [{"protocol": p.protocol, "published": p.listen_port, "host_ip": p.listen_host,
-                       "target": p.target_port, "network": p.network, "publisher": p.publisher}
-                      for p in r.ports if p.node == node],
+            "interfaces": [
+                {
+                    "name": i.name,
+                    "kind": i.kind,
+                    "address": str(i.address) if i.address else None,
+                    "network": i.network,
+                }
+                for i in r.ifaces[node]
+            ],
+            "broker": _broker_label(spec.broker)
+            if (spec := topology.nodes[node]).broker is not None
+            else None,
+            "ports": [
+                {
+                    "protocol": p.protocol,
+                    "published": p.listen_port,
+                    "host_ip": p.listen_host,
+                    "target": p.target_port,
+                    "network": p.network,
+                    "publisher": p.publisher,
+                }
+                for p in r.ports
+                if p.node == node
+            ],
         }
     networks = {
-        n.name: {"node": n.node, "bridge": n.bridge, "subnet": str(n.subnet),
-                 "gateway": str(n.gateway) if n.gateway else None,
-                 "members": [a.node for a in r.attachments if a.network == n.name]}
+        n.name: {
+            "node": n.node,
+            "bridge": n.bridge,
+            "subnet": str(n.subnet),
+            "gateway": str(n.gateway) if n.gateway else None,
+            "members": [a.node for a in r.attachments if a.network == n.name],
+        }
         for n in r.networks.values()
     }
     links = []
     for link in topology.links:
-        entry = {"type": link.type,
-                 "endpoints": [{"node": e.node, "interface": e.interface,
-                                "address": str(e.address) if e.address else None} for e in link.endpoints]}
+        entry = {
+            "type": link.type,
+            "endpoints": [
+                {"node": e.node, "interface": e.interface, "address": str(e.address) if e.address else None}
+                for e in link.endpoints
+            ],
+        }
         if link.type != "veth":
             entry["port"] = link.port
         if link.type == "vxlan":
@@ -194,7 +305,9 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
         "nodes": nodes,
         "networks": networks,
         "links": links,
-        "ports": [{"node": p.node, "publisher": p.publisher, "network": p.network, "spec": p.spec} for p in r.ports],
+        "ports": [
+            {"node": p.node, "publisher": p.publisher, "network": p.network, "spec": p.spec} for p in r.ports
+        ],
         "notes": list(r.notes),
     }
 
@@ -232,8 +345,10 @@ def describe_step(step: Step) -> str:
             text += f" && ip -n {step.netns} link set {step.ifname} master {step.master}"
         return text
     if isinstance(step, Vxlan):
-        text = (f"ip -n {step.netns} link add {step.ifname} type vxlan id {step.vni} local {step.local} "
-                f"remote {step.remote} dstport {step.dstport}")
+        text = (
+            f"ip -n {step.netns} link add {step.ifname} type vxlan id {step.vni} local {step.local} "
+            f"remote {step.remote} dstport {step.dstport}"
+        )
         if step.underlay:
             text += f" dev {step.underlay}"
         if step.master:
@@ -261,9 +376,11 @@ def describe_step(step: Step) -> str:
         if step.cwd:
             text = f"(cd {q(step.cwd)} && {text})"
         label = step.role if step.name == step.role else f"{step.role} {step.name}"
-        written = "".join(f"write {path}:\n" + "".join(f"    {line}\n" for line in body.splitlines()
-                                                         if not line.startswith("#"))
-                          for path, body in step.files)
+        written = "".join(
+            f"write {path}:\n"
+            + "".join(f"    {line}\n" for line in body.splitlines() if not line.startswith("#"))
+            for path, body in step.files
+        )
         return f"{written}{text} &    # {label}"
     return step.key
 
@@ -273,20 +390,27 @@ def format_plan(plan: Plan) -> str:
     by_netns = {s.netns: s.node for s in plan.steps if isinstance(s, Namespace)}
     meta = plan.meta or {}
     nodes = list(by_netns.values())
-    lines = [f"# lab {plan.lab}" + (f" from {plan.source}" if plan.source else "")
-             + f": {len(nodes)} nodes, {len(meta.get('networks', {}))} networks, "
-             + f"{len(meta.get('links', []))} links, {len(plan.steps)} steps"]
+    lines = [
+        f"# lab {plan.lab}"
+        + (f" from {plan.source}" if plan.source else "")
+        + f": {len(nodes)} nodes, {len(meta.get('networks', {}))} networks, "
+        + f"{len(meta.get('links', []))} links, {len(plan.steps)} steps"
+    ]
     if meta.get("requires"):
         lines.append(f"# kernel features needed: {', '.join(meta['requires'])}")
     for note in meta.get("notes", []):
         lines.append(f"# note: {note}")
-    lines.append("# steps run phase by phase across nodes (namespaces first, processes last); listed here by node")
+    lines.append(
+        "# steps run phase by phase across nodes (namespaces first, processes last); listed here by node"
+    )
     grouped: dict[str, list[str]] = {node: [] for node in nodes}
     for step in plan.steps:
         grouped.setdefault(_node_of(step, by_netns), []).append(describe_step(step))
     for node, commands in grouped.items():
         lines.append("")
-        lines.append(f"## node {node}" + (f" (netns {netlab_ns})" if (netlab_ns := _netns_of(node, by_netns)) else ""))
+        lines.append(
+            f"## node {node}" + (f" (netns {netlab_ns})" if (netlab_ns := _netns_of(node, by_netns)) else "")
+        )
         lines += commands
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from support import NOT_RUN_PREFIX
 
 
@@ -31,6 +30,8 @@ def pytest_terminal_summary(terminalreporter):
         if NOT_RUN_PREFIX in reason:
             not_run.append((report.nodeid, reason.split(NOT_RUN_PREFIX, 1)[1]))
     if not_run:
-        terminalreporter.write_sep("!", f"{len(not_run)} CHECKS DID NOT RUN HERE (not passed)", red=True, bold=True)
+        terminalreporter.write_sep(
+            "!", f"{len(not_run)} CHECKS DID NOT RUN HERE (not passed)", red=True, bold=True
+        )
         for nodeid, reason in not_run:
             terminalreporter.write_line(f"  {nodeid}: {reason}", red=True)

@@ -9,15 +9,28 @@ from ..protocol.schema import BOOL, INT16, INT32, INT64, UUID, Array, F, Message
 
 KEY = 63
 
-REQUEST = Message(Struct(
-    F("broker_id", INT32), F("broker_epoch", INT64), F("current_metadata_offset", INT64),
-    F("want_fence", BOOL), F("want_shut_down", BOOL),
-    F("offline_log_dirs", Array(UUID), 1, tag=0),
-), first_flexible=0)
+REQUEST = Message(
+    Struct(
+        F("broker_id", INT32),
+        F("broker_epoch", INT64),
+        F("current_metadata_offset", INT64),
+        F("want_fence", BOOL),
+        F("want_shut_down", BOOL),
+        F("offline_log_dirs", Array(UUID), 1, tag=0),
+    ),
+    first_flexible=0,
+)
 
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32), F("error_code", INT16), F("is_caught_up", BOOL), F("is_fenced", BOOL, default=True),
-    F("should_shut_down", BOOL)), first_flexible=0)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32),
+        F("error_code", INT16),
+        F("is_caught_up", BOOL),
+        F("is_fenced", BOOL, default=True),
+        F("should_shut_down", BOOL),
+    ),
+    first_flexible=0,
+)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
@@ -25,8 +38,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
     err, fenced = controller.heartbeat(req["broker_id"], req["broker_epoch"], req["want_shut_down"])
-    return {"throttle_time_ms": 0, "error_code": err, "is_caught_up": not fenced, "is_fenced": fenced,
-            "should_shut_down": req["want_shut_down"] and err == ErrorCode.NONE}
+    return {
+        "throttle_time_ms": 0,
+        "error_code": err,
+        "is_caught_up": not fenced,
+        "is_fenced": fenced,
+        "should_shut_down": req["want_shut_down"] and err == ErrorCode.NONE,
+    }
 
 
 API = Api(KEY, "BrokerHeartbeat", 0, 1, REQUEST, RESPONSE, handle, controller_only=True)

@@ -10,18 +10,37 @@ from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, UINT16, UUID, A
 
 KEY = 62
 
-REQUEST = Message(Struct(
-    F("broker_id", INT32), F("cluster_id", STRING), F("incarnation_id", UUID),
-    F("listeners", Array(Struct(F("name", STRING), F("host", STRING), F("port", UINT16), F("security_protocol", INT16)))),
-    F("features", Array(Struct(F("name", STRING), F("min_supported_version", INT16), F("max_supported_version", INT16)))),
-    F("rack", STRING, null=0),
-    F("is_migrating_zk_broker", BOOL, 1),
-    F("log_dirs", Array(UUID), 2),
-    F("previous_broker_epoch", INT64, 3, default=-1),
-), first_flexible=0)
+REQUEST = Message(
+    Struct(
+        F("broker_id", INT32),
+        F("cluster_id", STRING),
+        F("incarnation_id", UUID),
+        F(
+            "listeners",
+            Array(
+                Struct(F("name", STRING), F("host", STRING), F("port", UINT16), F("security_protocol", INT16))
+            ),
+        ),
+        F(
+            "features",
+            Array(
+                Struct(
+                    F("name", STRING), F("min_supported_version", INT16), F("max_supported_version", INT16)
+                )
+            ),
+        ),
+        F("rack", STRING, null=0),
+        F("is_migrating_zk_broker", BOOL, 1),
+        F("log_dirs", Array(UUID), 2),
+        F("previous_broker_epoch", INT64, 3, default=-1),
+    ),
+    first_flexible=0,
+)
 
-RESPONSE = Message(Struct(F("throttle_time_ms", INT32), F("error_code", INT16), F("broker_epoch", INT64, default=-1)),
-                   first_flexible=0)
+RESPONSE = Message(
+    Struct(F("throttle_time_ms", INT32), F("error_code", INT16), F("broker_epoch", INT64, default=-1)),
+    first_flexible=0,
+)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
@@ -29,7 +48,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
     endpoints = {l["name"]: BrokerEndpoint(l["host"], l["port"]) for l in req["listeners"]}
-    err, epoch = controller.register(req["broker_id"], req["cluster_id"], req["incarnation_id"], endpoints, req["rack"])
+    err, epoch = controller.register(
+        req["broker_id"], req["cluster_id"], req["incarnation_id"], endpoints, req["rack"]
+    )
     return {"throttle_time_ms": 0, "error_code": err, "broker_epoch": epoch}
 
 

@@ -8,27 +8,57 @@ from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, UUID, Array, F, 
 
 KEY = 19
 
-REQUEST = Message(Struct(
-    F("topics", Array(Struct(
-        F("name", STRING), F("num_partitions", INT32), F("replication_factor", INT16),
-        F("assignments", Array(Struct(F("partition_index", INT32), F("broker_ids", Array(INT32))))),
-        F("configs", Array(Struct(F("name", STRING), F("value", STRING, null=0)))),
-    ))),
-    F("timeout_ms", INT32, default=60000),
-    F("validate_only", BOOL, 1),
-), first_flexible=5)
+REQUEST = Message(
+    Struct(
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F("num_partitions", INT32),
+                    F("replication_factor", INT16),
+                    F(
+                        "assignments",
+                        Array(Struct(F("partition_index", INT32), F("broker_ids", Array(INT32)))),
+                    ),
+                    F("configs", Array(Struct(F("name", STRING), F("value", STRING, null=0)))),
+                )
+            ),
+        ),
+        F("timeout_ms", INT32, default=60000),
+        F("validate_only", BOOL, 1),
+    ),
+    first_flexible=5,
+)
 
-_CONFIG = Struct(F("name", STRING, 5), F("value", STRING, 5, null=5), F("read_only", BOOL, 5),
-                 F("config_source", INT8, 5, default=-1), F("is_sensitive", BOOL, 5))
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 2),
-    F("topics", Array(Struct(
-        F("name", STRING), F("topic_id", UUID, 7), F("error_code", INT16), F("error_message", STRING, 1, null=0),
-        F("topic_config_error_code", INT16, 5, tag=0),
-        F("num_partitions", INT32, 5, default=-1), F("replication_factor", INT16, 5, default=-1),
-        F("configs", Array(_CONFIG), 5, null=5),
-    ))),
-), first_flexible=5)
+_CONFIG = Struct(
+    F("name", STRING, 5),
+    F("value", STRING, 5, null=5),
+    F("read_only", BOOL, 5),
+    F("config_source", INT8, 5, default=-1),
+    F("is_sensitive", BOOL, 5),
+)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 2),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F("topic_id", UUID, 7),
+                    F("error_code", INT16),
+                    F("error_message", STRING, 1, null=0),
+                    F("topic_config_error_code", INT16, 5, tag=0),
+                    F("num_partitions", INT32, 5, default=-1),
+                    F("replication_factor", INT16, 5, default=-1),
+                    F("configs", Array(_CONFIG), 5, null=5),
+                )
+            ),
+        ),
+    ),
+    first_flexible=5,
+)
 
 
 async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
@@ -36,31 +66,52 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
     parts, rf = t["num_partitions"], t["replication_factor"]
     if t["assignments"]:
         if parts != -1 or rf != -1:
-            return {"name": t["name"], "error_code": ErrorCode.INVALID_REQUEST,
-                    "error_message": "Both numPartitions or replicationFactor and replicasAssignments were set. "
-                                     "Both cannot be used at the same time."}
+            return {
+                "name": t["name"],
+                "error_code": ErrorCode.INVALID_REQUEST,
+                "error_message": "Both numPartitions or replicationFactor and replicasAssignments were set. "
+                "Both cannot be used at the same time.",
+            }
         parts = len(t["assignments"])
         rf = len(t["assignments"][0]["broker_ids"])
         if any(set(a["broker_ids"]) - set(node.metadata.brokers) for a in t["assignments"]):
-            return {"name": t["name"], "error_code": ErrorCode.INVALID_REPLICATION_FACTOR,
-                    "error_message": "Replica assignment names a broker that is not registered."}
+            return {
+                "name": t["name"],
+                "error_code": ErrorCode.INVALID_REPLICATION_FACTOR,
+                "error_message": "Replica assignment names a broker that is not registered.",
+            }
     configs = {c["name"]: c["value"] for c in t["configs"]}
-    assignments = [a["broker_ids"] for a in sorted(t["assignments"], key=lambda a: a["partition_index"])] or None
+    assignments = [
+        a["broker_ids"] for a in sorted(t["assignments"], key=lambda a: a["partition_index"])
+    ] or None
     if node.controller is None:  # a broker-only node forwards it to the controller, as Kafka does
-        err, msg, info = node.create_topic(t["name"], parts if parts != -1 else node.config["num.partitions"],
-                                           rf if rf != -1 else node.config["default.replication.factor"],
-                                           configs, validate_only=True)
+        err, msg, info = node.create_topic(
+            t["name"],
+            parts if parts != -1 else node.config["num.partitions"],
+            rf if rf != -1 else node.config["default.replication.factor"],
+            configs,
+            validate_only=True,
+        )
         if err == ErrorCode.NONE and not validate_only:
             err, msg, info = await node.create_topic_forwarded(
-                t["name"], parts if parts != -1 else node.config["num.partitions"],
-                rf if rf != -1 else node.config["default.replication.factor"], configs, assignments,
-                timeout_s=max(t.get("timeout_ms", 0), 0) / 1000 or 10.0)
+                t["name"],
+                parts if parts != -1 else node.config["num.partitions"],
+                rf if rf != -1 else node.config["default.replication.factor"],
+                configs,
+                assignments,
+                timeout_s=max(t.get("timeout_ms", 0), 0) / 1000 or 10.0,
+            )
     else:
-        err, msg, info = node.create_topic(t["name"], parts, rf, configs, validate_only, assignments=assignments)
+        err, msg, info = node.create_topic(
+            t["name"], parts, rf, configs, validate_only, assignments=assignments
+        )
     out = {"name": t["name"], "error_code": err, "error_message": msg}
     if err == ErrorCode.NONE:
-        out.update(num_partitions=parts if parts != -1 else node.config["num.partitions"],
-                   replication_factor=rf if rf != -1 else node.config["default.replication.factor"], configs=[])
+        out.update(
+            num_partitions=parts if parts != -1 else node.config["num.partitions"],
+            replication_factor=rf if rf != -1 else node.config["default.replication.factor"],
+            configs=[],
+        )
         if info is not None:
             out["topic_id"] = info.topic_id
     return out
@@ -71,9 +122,14 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     results = []
     for t in req["topics"]:
         if names.count(t["name"]) > 1:
-            results.append({"name": t["name"], "error_code": ErrorCode.INVALID_REQUEST,
-                            "error_message": f"Create topics request from client `{ctx.client_id}` contains multiple "
-                                             f"entries for the following topics: {t['name']}"})
+            results.append(
+                {
+                    "name": t["name"],
+                    "error_code": ErrorCode.INVALID_REQUEST,
+                    "error_message": f"Create topics request from client `{ctx.client_id}` contains multiple "
+                    f"entries for the following topics: {t['name']}",
+                }
+            )
             continue
         t["timeout_ms"] = req["timeout_ms"]
         results.append(await _create(ctx, t, req["validate_only"]))

@@ -9,11 +9,16 @@ from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
 KEY = 20
 
 REQUEST = Message(Struct(F("topic_names", Array(STRING)), F("timeout_ms", INT32)), first_flexible=4)
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 1),
-    F("responses", Array(Struct(F("name", STRING), F("error_code", INT16),
-                                F("error_message", STRING, 5, null=5)))),
-), first_flexible=4)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 1),
+        F(
+            "responses",
+            Array(Struct(F("name", STRING), F("error_code", INT16), F("error_message", STRING, 5, null=5))),
+        ),
+    ),
+    first_flexible=4,
+)
 
 
 async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode]:
@@ -36,8 +41,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     forwarded = await _forward(ctx, req["topic_names"]) if ctx.node.controller is None else {}
     for name in req["topic_names"]:
         code = forwarded[name] if forwarded else ctx.node.delete_topic(name)
-        msg = {ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this topic-partition.",
-               ErrorCode.TOPIC_DELETION_DISABLED: "Topic deletion is disabled."}.get(code)
+        msg = {
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this topic-partition.",
+            ErrorCode.TOPIC_DELETION_DISABLED: "Topic deletion is disabled.",
+        }.get(code)
         out.append({"name": name, "error_code": code, "error_message": msg})
     return {"throttle_time_ms": 0, "responses": out}
 

@@ -14,43 +14,75 @@ from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array,
 KEY = 1
 FETCH_SESSION_ID_NOT_FOUND = 70
 
-REQUEST = Message(Struct(
-    F("cluster_id", STRING, 12, null=12, tag=0),
-    F("replica_id", INT32, default=-1),
-    F("max_wait_ms", INT32),
-    F("min_bytes", INT32),
-    F("max_bytes", INT32, 3, default=0x7FFFFFFF),
-    F("isolation_level", INT8, 4),
-    F("session_id", INT32, 7),
-    F("session_epoch", INT32, 7, default=-1),
-    F("topics", Array(Struct(
-        F("topic", STRING),
-        F("partitions", Array(Struct(
-            F("partition", INT32), F("current_leader_epoch", INT32, 9, default=-1),
-            F("fetch_offset", INT64), F("last_fetched_epoch", INT32, 12, default=-1),
-            F("log_start_offset", INT64, 5, default=-1), F("partition_max_bytes", INT32),
-        ))),
-    ))),
-    F("forgotten_topics_data", Array(Struct(F("topic", STRING, 7), F("partitions", Array(INT32), 7))), 7),
-    F("rack_id", STRING, 11),
-), first_flexible=12)
+REQUEST = Message(
+    Struct(
+        F("cluster_id", STRING, 12, null=12, tag=0),
+        F("replica_id", INT32, default=-1),
+        F("max_wait_ms", INT32),
+        F("min_bytes", INT32),
+        F("max_bytes", INT32, 3, default=0x7FFFFFFF),
+        F("isolation_level", INT8, 4),
+        F("session_id", INT32, 7),
+        F("session_epoch", INT32, 7, default=-1),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("topic", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition", INT32),
+                                F("current_leader_epoch", INT32, 9, default=-1),
+                                F("fetch_offset", INT64),
+                                F("last_fetched_epoch", INT32, 12, default=-1),
+                                F("log_start_offset", INT64, 5, default=-1),
+                                F("partition_max_bytes", INT32),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+        F("forgotten_topics_data", Array(Struct(F("topic", STRING, 7), F("partitions", Array(INT32), 7))), 7),
+        F("rack_id", STRING, 11),
+    ),
+    first_flexible=12,
+)
 
 _ABORTED = Struct(F("producer_id", INT64, 4), F("first_offset", INT64, 4))
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 1),
-    F("error_code", INT16, 7),
-    F("session_id", INT32, 7),
-    F("responses", Array(Struct(
-        F("topic", STRING),
-        F("partitions", Array(Struct(
-            F("partition_index", INT32), F("error_code", INT16), F("high_watermark", INT64),
-            F("last_stable_offset", INT64, 4, default=-1), F("log_start_offset", INT64, 5, default=-1),
-            F("aborted_transactions", Array(_ABORTED), 4, null=4),
-            F("preferred_read_replica", INT32, 11, default=-1),
-            F("records", RECORDS, null=0),
-        ))),
-    ))),
-), first_flexible=12)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 1),
+        F("error_code", INT16, 7),
+        F("session_id", INT32, 7),
+        F(
+            "responses",
+            Array(
+                Struct(
+                    F("topic", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition_index", INT32),
+                                F("error_code", INT16),
+                                F("high_watermark", INT64),
+                                F("last_stable_offset", INT64, 4, default=-1),
+                                F("log_start_offset", INT64, 5, default=-1),
+                                F("aborted_transactions", Array(_ABORTED), 4, null=4),
+                                F("preferred_read_replica", INT32, 11, default=-1),
+                                F("records", RECORDS, null=0),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+    ),
+    first_flexible=12,
+)
 
 
 def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
@@ -68,23 +100,42 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
             plog = node.partition_log(t["topic"], idx)
             if plog is None:
                 any_error = True
-                parts.append({"partition_index": idx, "error_code": node.missing_partition_error(t["topic"], idx),
-                              "high_watermark": -1, "records": None})
+                parts.append(
+                    {
+                        "partition_index": idx,
+                        "error_code": node.missing_partition_error(t["topic"], idx),
+                        "high_watermark": -1,
+                        "records": None,
+                    }
+                )
                 continue
             if replica >= 0:
-                err = node.replicas.follower_fetched((t["topic"], idx), replica, p["fetch_offset"],
-                                                     p["current_leader_epoch"])
+                err = node.replicas.follower_fetched(
+                    (t["topic"], idx), replica, p["fetch_offset"], p["current_leader_epoch"]
+                )
             else:
-                err = ErrorCode.NONE if node.replicas.leader_state(t["topic"], idx) else ErrorCode.NOT_LEADER_OR_FOLLOWER
+                err = (
+                    ErrorCode.NONE
+                    if node.replicas.leader_state(t["topic"], idx)
+                    else ErrorCode.NOT_LEADER_OR_FOLLOWER
+                )
             if err != ErrorCode.NONE:
                 any_error = True
-                parts.append({"partition_index": idx, "error_code": err, "high_watermark": -1, "records": None})
+                parts.append(
+                    {"partition_index": idx, "error_code": err, "high_watermark": -1, "records": None}
+                )
                 continue
             hw = plog.high_watermark
             upto = plog.log_end_offset if replica >= 0 else hw
-            entry = {"partition_index": idx, "error_code": ErrorCode.NONE, "high_watermark": hw,
-                     "last_stable_offset": hw, "log_start_offset": plog.log_start_offset,
-                     "aborted_transactions": None, "records": b""}
+            entry = {
+                "partition_index": idx,
+                "error_code": ErrorCode.NONE,
+                "high_watermark": hw,
+                "last_stable_offset": hw,
+                "log_start_offset": plog.log_start_offset,
+                "aborted_transactions": None,
+                "records": b"",
+            }
             limit = min(p["partition_max_bytes"], budget - total)
             if limit > 0 or total == 0:
                 try:
@@ -120,7 +171,12 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         responses, total, any_error = _collect(ctx, req)
         left = deadline - time.monotonic()
         if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
-            return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": responses}
+            return {
+                "throttle_time_ms": 0,
+                "error_code": ErrorCode.NONE,
+                "session_id": 0,
+                "responses": responses,
+            }
         await ctx.node.wait_for_append(left)
 
 

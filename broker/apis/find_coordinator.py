@@ -15,30 +15,49 @@ from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Str
 KEY = 10
 GROUP_KEY_TYPE, TRANSACTION_KEY_TYPE = 0, 1
 
-REQUEST = Message(Struct(
-    F("key", STRING, 0, 3),
-    F("key_type", INT8, 1),
-    F("coordinator_keys", Array(STRING), 4),
-), first_flexible=3)
+REQUEST = Message(
+    Struct(
+        F("key", STRING, 0, 3),
+        F("key_type", INT8, 1),
+        F("coordinator_keys", Array(STRING), 4),
+    ),
+    first_flexible=3,
+)
 
 _COORDINATOR = Struct(
-    F("key", STRING, 4), F("node_id", INT32, 4), F("host", STRING, 4), F("port", INT32, 4),
-    F("error_code", INT16, 4), F("error_message", STRING, 4, null=4))
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 1),
-    F("error_code", INT16, 0, 3),
-    F("error_message", STRING, 1, 3, null=1),
-    F("node_id", INT32, 0, 3),
-    F("host", STRING, 0, 3),
-    F("port", INT32, 0, 3),
-    F("coordinators", Array(_COORDINATOR), 4),
-), first_flexible=3)
+    F("key", STRING, 4),
+    F("node_id", INT32, 4),
+    F("host", STRING, 4),
+    F("port", INT32, 4),
+    F("error_code", INT16, 4),
+    F("error_message", STRING, 4, null=4),
+)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 1),
+        F("error_code", INT16, 0, 3),
+        F("error_message", STRING, 1, 3, null=1),
+        F("node_id", INT32, 0, 3),
+        F("host", STRING, 0, 3),
+        F("port", INT32, 0, 3),
+        F("coordinators", Array(_COORDINATOR), 4),
+    ),
+    first_flexible=3,
+)
 
 
 def find(ctx: RequestContext, key: str, key_type: int) -> dict:
     """One key's answer: {key, node_id, host, port, error_code, error_message}."""
+
     def fail(code: GroupError, message: str | None) -> dict:
-        return {"key": key, "node_id": -1, "host": "", "port": -1, "error_code": code, "error_message": message}
+        return {
+            "key": key,
+            "node_id": -1,
+            "host": "",
+            "port": -1,
+            "error_code": code,
+            "error_message": message,
+        }
 
     if key_type != GROUP_KEY_TYPE:
         return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "transactions are not supported by this broker")
@@ -47,25 +66,43 @@ def find(ctx: RequestContext, key: str, key_type: int) -> dict:
     coord = coordinator_of(ctx.node)
     if not coord.topic.exists():
         err = coord.topic.create()
-        return fail(GroupError.COORDINATOR_NOT_AVAILABLE,
-                    "The coordinator is not available." if not err else
-                    "The offsets topic could not be created (see the broker log).")
+        return fail(
+            GroupError.COORDINATOR_NOT_AVAILABLE,
+            "The coordinator is not available."
+            if not err
+            else "The offsets topic could not be created (see the broker log).",
+        )
     leader = coord.topic.leader_of(key)
     broker = ctx.node.metadata.brokers.get(leader) if leader is not None else None
     endpoint = broker.endpoints.get(ctx.listener) if broker is not None else None
     if endpoint is None:
         return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.")
     coord.load()
-    return {"key": key, "node_id": leader, "host": endpoint.host, "port": endpoint.port,
-            "error_code": GroupError.NONE, "error_message": None}
+    return {
+        "key": key,
+        "node_id": leader,
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "error_code": GroupError.NONE,
+        "error_message": None,
+    }
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     if ctx.api_version >= 4:
-        return {"throttle_time_ms": 0, "coordinators": [find(ctx, k, req["key_type"]) for k in req["coordinator_keys"]]}
+        return {
+            "throttle_time_ms": 0,
+            "coordinators": [find(ctx, k, req["key_type"]) for k in req["coordinator_keys"]],
+        }
     one = find(ctx, req["key"], req["key_type"])
-    return {"throttle_time_ms": 0, "error_code": one["error_code"], "error_message": one["error_message"],
-            "node_id": one["node_id"], "host": one["host"], "port": one["port"]}
+    return {
+        "throttle_time_ms": 0,
+        "error_code": one["error_code"],
+        "error_message": one["error_message"],
+        "node_id": one["node_id"],
+        "host": one["host"],
+        "port": one["port"],
+    }
 
 
 API = Api(KEY, "FindCoordinator", 0, 4, REQUEST, RESPONSE, handle)

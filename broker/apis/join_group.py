@@ -10,27 +10,39 @@ from ..protocol.schema import BYTES, INT16, INT32, STRING, Array, F, Message, St
 
 KEY = 11
 
-REQUEST = Message(Struct(
-    F("group_id", STRING),
-    F("session_timeout_ms", INT32),
-    F("rebalance_timeout_ms", INT32, 1, default=-1),
-    F("member_id", STRING),
-    F("group_instance_id", STRING, 5, null=5),
-    F("protocol_type", STRING),
-    F("protocols", Array(Struct(F("name", STRING), F("metadata", BYTES)))),
-), first_flexible=6)
+REQUEST = Message(
+    Struct(
+        F("group_id", STRING),
+        F("session_timeout_ms", INT32),
+        F("rebalance_timeout_ms", INT32, 1, default=-1),
+        F("member_id", STRING),
+        F("group_instance_id", STRING, 5, null=5),
+        F("protocol_type", STRING),
+        F("protocols", Array(Struct(F("name", STRING), F("metadata", BYTES)))),
+    ),
+    first_flexible=6,
+)
 
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 2),
-    F("error_code", INT16),
-    F("generation_id", INT32, default=-1),
-    F("protocol_type", STRING, 7, null=7),
-    F("protocol_name", STRING, null=7),
-    F("leader", STRING),
-    F("member_id", STRING),
-    F("members", Array(Struct(F("member_id", STRING), F("group_instance_id", STRING, 5, null=5),
-                              F("metadata", BYTES)))),
-), first_flexible=6)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 2),
+        F("error_code", INT16),
+        F("generation_id", INT32, default=-1),
+        F("protocol_type", STRING, 7, null=7),
+        F("protocol_name", STRING, null=7),
+        F("leader", STRING),
+        F("member_id", STRING),
+        F(
+            "members",
+            Array(
+                Struct(
+                    F("member_id", STRING), F("group_instance_id", STRING, 5, null=5), F("metadata", BYTES)
+                )
+            ),
+        ),
+    ),
+    first_flexible=6,
+)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
@@ -39,10 +51,18 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if ctx.api_version < 1 or rebalance <= 0:  # v0 has none: Kafka uses the session timeout
         rebalance = req["session_timeout_ms"]
     instance_id = req["group_instance_id"] if ctx.api_version >= 5 else None  # absent → not static
-    r = JoinRequest(req["group_id"], req["member_id"], instance_id, ctx.client_id or "",
-                    f"/{host}", req["session_timeout_ms"], rebalance, req["protocol_type"],
-                    [(p["name"], bytes(p["metadata"])) for p in req["protocols"]],
-                    require_known_member_id=ctx.api_version >= 4)
+    r = JoinRequest(
+        req["group_id"],
+        req["member_id"],
+        instance_id,
+        ctx.client_id or "",
+        f"/{host}",
+        req["session_timeout_ms"],
+        rebalance,
+        req["protocol_type"],
+        [(p["name"], bytes(p["metadata"])) for p in req["protocols"]],
+        require_known_member_id=ctx.api_version >= 4,
+    )
     out = await coordinator_of(ctx.node).join(r)
     out["throttle_time_ms"] = 0
     return out

@@ -9,18 +9,33 @@ from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 13
 
-REQUEST = Message(Struct(
-    F("group_id", STRING),
-    F("member_id", STRING, 0, 2),
-    F("members", Array(Struct(F("member_id", STRING, 3), F("group_instance_id", STRING, 3, null=3))), 3),
-), first_flexible=4)
+REQUEST = Message(
+    Struct(
+        F("group_id", STRING),
+        F("member_id", STRING, 0, 2),
+        F("members", Array(Struct(F("member_id", STRING, 3), F("group_instance_id", STRING, 3, null=3))), 3),
+    ),
+    first_flexible=4,
+)
 
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 1),
-    F("error_code", INT16),
-    F("members", Array(Struct(F("member_id", STRING, 3), F("group_instance_id", STRING, 3, null=3),
-                              F("error_code", INT16, 3))), 3),
-), first_flexible=4)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 1),
+        F("error_code", INT16),
+        F(
+            "members",
+            Array(
+                Struct(
+                    F("member_id", STRING, 3),
+                    F("group_instance_id", STRING, 3, null=3),
+                    F("error_code", INT16, 3),
+                )
+            ),
+            3,
+        ),
+    ),
+    first_flexible=4,
+)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
@@ -31,8 +46,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     top, errors = coordinator_of(ctx.node).leave(req["group_id"], leaving)
     if ctx.api_version < 3:
         return {"throttle_time_ms": 0, "error_code": top or (errors[0] if errors else 0)}
-    members = [{"member_id": mid, "group_instance_id": iid, "error_code": e}
-               for (mid, iid), e in zip(leaving, errors)]
+    members = [
+        {"member_id": mid, "group_instance_id": iid, "error_code": e}
+        for (mid, iid), e in zip(leaving, errors)
+    ]
     return {"throttle_time_ms": 0, "error_code": top, "members": members}
 
 

@@ -11,27 +11,58 @@ from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Messa
 KEY = 2
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4
 
-REQUEST = Message(Struct(
-    F("replica_id", INT32),
-    F("isolation_level", INT8, 2),
-    F("topics", Array(Struct(
-        F("name", STRING),
-        F("partitions", Array(Struct(
-            F("partition_index", INT32), F("current_leader_epoch", INT32, 4, default=-1), F("timestamp", INT64),
-        ))),
-    ))),
-), first_flexible=6)
+REQUEST = Message(
+    Struct(
+        F("replica_id", INT32),
+        F("isolation_level", INT8, 2),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition_index", INT32),
+                                F("current_leader_epoch", INT32, 4, default=-1),
+                                F("timestamp", INT64),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+    ),
+    first_flexible=6,
+)
 
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 2),
-    F("topics", Array(Struct(
-        F("name", STRING),
-        F("partitions", Array(Struct(
-            F("partition_index", INT32), F("error_code", INT16), F("timestamp", INT64, 1, default=-1),
-            F("offset", INT64, 1, default=-1), F("leader_epoch", INT32, 4, default=-1),
-        ))),
-    ))),
-), first_flexible=6)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 2),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition_index", INT32),
+                                F("error_code", INT16),
+                                F("timestamp", INT64, 1, default=-1),
+                                F("offset", INT64, 1, default=-1),
+                                F("leader_epoch", INT32, 4, default=-1),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+    ),
+    first_flexible=6,
+)
 
 
 def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
@@ -42,7 +73,12 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
     leader = ctx.node.replicas.leader_state(topic, idx)
     if leader is None:  # consumers ask the leader only
         return {"partition_index": idx, "error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER, "offset": -1}
-    out = {"partition_index": idx, "error_code": ErrorCode.NONE, "timestamp": -1, "leader_epoch": leader.epoch}
+    out = {
+        "partition_index": idx,
+        "error_code": ErrorCode.NONE,
+        "timestamp": -1,
+        "leader_epoch": leader.epoch,
+    }
     if ts == LATEST:  # what a consumer may read: up to the high watermark
         out["offset"] = plog.high_watermark
     elif ts == EARLIEST:
@@ -77,8 +113,10 @@ def _offset_of_max(plog, h) -> int:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    topics = [{"name": t["name"], "partitions": [_answer(ctx, t["name"], p) for p in t["partitions"]]}
-              for t in req["topics"]]
+    topics = [
+        {"name": t["name"], "partitions": [_answer(ctx, t["name"], p) for p in t["partitions"]]}
+        for t in req["topics"]
+    ]
     return {"throttle_time_ms": 0, "topics": topics}
 
 

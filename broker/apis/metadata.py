@@ -14,29 +14,45 @@ from ..topics import topic_name_error
 KEY = 3
 NO_AUTHORIZED_OPS = -2147483648
 
-REQUEST = Message(Struct(
-    F("topics", Array(Struct(F("topic_id", UUID, 10), F("name", STRING, null=10))), null=1),
-    F("allow_auto_topic_creation", BOOL, 4, default=True),
-    F("include_cluster_authorized_operations", BOOL, 8, 10),
-    F("include_topic_authorized_operations", BOOL, 8),
-), first_flexible=9)
+REQUEST = Message(
+    Struct(
+        F("topics", Array(Struct(F("topic_id", UUID, 10), F("name", STRING, null=10))), null=1),
+        F("allow_auto_topic_creation", BOOL, 4, default=True),
+        F("include_cluster_authorized_operations", BOOL, 8, 10),
+        F("include_topic_authorized_operations", BOOL, 8),
+    ),
+    first_flexible=9,
+)
 
 _BROKER = Struct(F("node_id", INT32), F("host", STRING), F("port", INT32), F("rack", STRING, 1, null=1))
 _PARTITION = Struct(
-    F("error_code", INT16), F("partition_index", INT32), F("leader_id", INT32),
-    F("leader_epoch", INT32, 7, default=-1), F("replica_nodes", Array(INT32)), F("isr_nodes", Array(INT32)),
-    F("offline_replicas", Array(INT32), 5))
+    F("error_code", INT16),
+    F("partition_index", INT32),
+    F("leader_id", INT32),
+    F("leader_epoch", INT32, 7, default=-1),
+    F("replica_nodes", Array(INT32)),
+    F("isr_nodes", Array(INT32)),
+    F("offline_replicas", Array(INT32), 5),
+)
 _TOPIC = Struct(
-    F("error_code", INT16), F("name", STRING, null=12), F("topic_id", UUID, 10), F("is_internal", BOOL, 1),
-    F("partitions", Array(_PARTITION)), F("topic_authorized_operations", INT32, 8, default=NO_AUTHORIZED_OPS))
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 3),
-    F("brokers", Array(_BROKER)),
-    F("cluster_id", STRING, 2, null=2),
-    F("controller_id", INT32, 1, default=-1),
-    F("topics", Array(_TOPIC)),
-    F("cluster_authorized_operations", INT32, 8, 10, default=NO_AUTHORIZED_OPS),
-), first_flexible=9)
+    F("error_code", INT16),
+    F("name", STRING, null=12),
+    F("topic_id", UUID, 10),
+    F("is_internal", BOOL, 1),
+    F("partitions", Array(_PARTITION)),
+    F("topic_authorized_operations", INT32, 8, default=NO_AUTHORIZED_OPS),
+)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 3),
+        F("brokers", Array(_BROKER)),
+        F("cluster_id", STRING, 2, null=2),
+        F("controller_id", INT32, 1, default=-1),
+        F("topics", Array(_TOPIC)),
+        F("cluster_authorized_operations", INT32, 8, 10, default=NO_AUTHORIZED_OPS),
+    ),
+    first_flexible=9,
+)
 
 
 def _topic_answer(ctx: RequestContext, info, version: int) -> dict:
@@ -48,13 +64,24 @@ def _topic_answer(ctx: RequestContext, info, version: int) -> dict:
         alive = p.leader in md.brokers  # fenced or offline (-1): no leader to send to
         has = alive and p.leader in listener_brokers
         code = ErrorCode.NONE if has else (missing if alive else ErrorCode.LEADER_NOT_AVAILABLE)
-        parts.append({
-            "error_code": code, "partition_index": p.index,
-            "leader_id": p.leader if has else -1, "leader_epoch": p.leader_epoch,
-            "replica_nodes": p.replicas, "isr_nodes": p.isr,
-            "offline_replicas": [r for r in p.replicas if r not in md.brokers]})
-    return {"error_code": ErrorCode.NONE, "name": info.name, "topic_id": info.topic_id,
-            "is_internal": info.internal, "partitions": parts}
+        parts.append(
+            {
+                "error_code": code,
+                "partition_index": p.index,
+                "leader_id": p.leader if has else -1,
+                "leader_epoch": p.leader_epoch,
+                "replica_nodes": p.replicas,
+                "isr_nodes": p.isr,
+                "offline_replicas": [r for r in p.replicas if r not in md.brokers],
+            }
+        )
+    return {
+        "error_code": ErrorCode.NONE,
+        "name": info.name,
+        "topic_id": info.topic_id,
+        "is_internal": info.internal,
+        "partitions": parts,
+    }
 
 
 def _error_topic(name, code: ErrorCode, topic_id=None) -> dict:
@@ -74,8 +101,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             name = t["name"]
             if name is None:  # v10+: by topic id
                 info = md.topic_by_id(t["topic_id"])
-                topics.append(_topic_answer(ctx, info, version) if info
-                              else _error_topic(None, ErrorCode.UNKNOWN_TOPIC_ID, t["topic_id"]))
+                topics.append(
+                    _topic_answer(ctx, info, version)
+                    if info
+                    else _error_topic(None, ErrorCode.UNKNOWN_TOPIC_ID, t["topic_id"])
+                )
                 continue
             info = md.topics.get(name)
             if info is None and topic_name_error(name):
@@ -92,12 +122,22 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 if info is None:
                     topics.append(_error_topic(name, err))
                     continue
-            topics.append(_topic_answer(ctx, info, version) if info
-                          else _error_topic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
-    brokers = [{"node_id": nid, "host": ep.host, "port": ep.port, "rack": rack}
-               for nid, ep, rack in md.brokers_for_listener(ctx.listener)]
-    return {"throttle_time_ms": 0, "brokers": brokers, "cluster_id": md.cluster_id,
-            "controller_id": md.client_controller_id(), "topics": topics}
+            topics.append(
+                _topic_answer(ctx, info, version)
+                if info
+                else _error_topic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+            )
+    brokers = [
+        {"node_id": nid, "host": ep.host, "port": ep.port, "rack": rack}
+        for nid, ep, rack in md.brokers_for_listener(ctx.listener)
+    ]
+    return {
+        "throttle_time_ms": 0,
+        "brokers": brokers,
+        "cluster_id": md.cluster_id,
+        "controller_id": md.client_controller_id(),
+        "topics": topics,
+    }
 
 
 API = Api(KEY, "Metadata", 0, 12, REQUEST, RESPONSE, handle)

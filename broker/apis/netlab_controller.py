@@ -27,10 +27,21 @@ RESPONSE = Message(Struct(F("error_code", INT16), F("body", STRING)), first_flex
 def _create(node, topics: list[dict]) -> list[dict]:
     out = []
     for t in topics:
-        err, msg, info = node.create_topic(t["name"], t["partitions"], t["replication_factor"], t.get("configs") or None,
-                                           assignments=t.get("assignments"))
-        out.append({"name": t["name"], "error_code": int(err), "error_message": msg,
-                    "topic_id": str(info.topic_id) if info else None})
+        err, msg, info = node.create_topic(
+            t["name"],
+            t["partitions"],
+            t["replication_factor"],
+            t.get("configs") or None,
+            assignments=t.get("assignments"),
+        )
+        out.append(
+            {
+                "name": t["name"],
+                "error_code": int(err),
+                "error_message": msg,
+                "topic_id": str(info.topic_id) if info else None,
+            }
+        )
     return out
 
 
@@ -44,13 +55,20 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
         return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
     if op == "create_topics":
-        return {"error_code": ErrorCode.NONE, "body": json.dumps({"topics": _create(ctx.node, body["topics"]),
-                                                                  "version": controller.version})}
+        return {
+            "error_code": ErrorCode.NONE,
+            "body": json.dumps({"topics": _create(ctx.node, body["topics"]), "version": controller.version}),
+        }
     if op == "delete_topics":
         res = {n: int(ctx.node.delete_topic(n)) for n in body["names"]}
-        return {"error_code": ErrorCode.NONE, "body": json.dumps({"results": res, "version": controller.version})}
+        return {
+            "error_code": ErrorCode.NONE,
+            "body": json.dumps({"results": res, "version": controller.version}),
+        }
     if op == "alter_partition":
-        err = controller.alter_partition(body["broker_id"], body["topic"], body["partition"], body["leader_epoch"], body["isr"])
+        err = controller.alter_partition(
+            body["broker_id"], body["topic"], body["partition"], body["leader_epoch"], body["isr"]
+        )
         return {"error_code": err, "body": json.dumps({"version": controller.version})}
     return {"error_code": ErrorCode.INVALID_REQUEST, "body": json.dumps({"error": f"unknown op {op!r}"})}
 

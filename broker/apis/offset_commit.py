@@ -13,30 +13,52 @@ from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, St
 
 KEY = 8
 
-REQUEST = Message(Struct(
-    F("group_id", STRING),
-    F("generation_id", INT32, 1, default=-1),
-    F("member_id", STRING, 1),
-    F("group_instance_id", STRING, 7, null=7),
-    F("retention_time_ms", INT64, 2, 4, default=-1),
-    F("topics", Array(Struct(
-        F("name", STRING),
-        F("partitions", Array(Struct(
-            F("partition_index", INT32), F("committed_offset", INT64),
-            F("committed_leader_epoch", INT32, 6, default=-1),
-            F("commit_timestamp", INT64, 1, 1, default=-1),
-            F("committed_metadata", STRING, null=0),
-        ))),
-    ))),
-), first_flexible=8)
+REQUEST = Message(
+    Struct(
+        F("group_id", STRING),
+        F("generation_id", INT32, 1, default=-1),
+        F("member_id", STRING, 1),
+        F("group_instance_id", STRING, 7, null=7),
+        F("retention_time_ms", INT64, 2, 4, default=-1),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition_index", INT32),
+                                F("committed_offset", INT64),
+                                F("committed_leader_epoch", INT32, 6, default=-1),
+                                F("commit_timestamp", INT64, 1, 1, default=-1),
+                                F("committed_metadata", STRING, null=0),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+    ),
+    first_flexible=8,
+)
 
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 3),
-    F("topics", Array(Struct(
-        F("name", STRING),
-        F("partitions", Array(Struct(F("partition_index", INT32), F("error_code", INT16)))),
-    ))),
-), first_flexible=8)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 3),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F("partitions", Array(Struct(F("partition_index", INT32), F("error_code", INT16)))),
+                )
+            ),
+        ),
+    ),
+    first_flexible=8,
+)
 
 
 OFFSETS_COMMIT_TIMEOUT_MS = 5000  # Kafka's offsets.commit.timeout.ms default
@@ -50,16 +72,24 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         order.append((t["name"], [p["partition_index"] for p in t["partitions"]]))
         for p in t["partitions"]:
             offsets[(t["name"], p["partition_index"])] = CommittedOffset(
-                p["committed_offset"], p["committed_leader_epoch"], p["committed_metadata"] or "", now)
+                p["committed_offset"], p["committed_leader_epoch"], p["committed_metadata"] or "", now
+            )
     coord = coordinator_of(ctx.node)
-    errors = coord.commit(req["group_id"], req["generation_id"], req["member_id"],
-                          req["group_instance_id"] if ctx.api_version >= 7 else None, offsets)
+    errors = coord.commit(
+        req["group_id"],
+        req["generation_id"],
+        req["member_id"],
+        req["group_instance_id"] if ctx.api_version >= 7 else None,
+        offsets,
+    )
     if any(e == 0 for e in errors.values()):  # answered once the commit is on every ISR member
         err = await coord.topic.wait_replicated(req["group_id"], OFFSETS_COMMIT_TIMEOUT_MS)
         if err:
             errors = {tp: (err if e == 0 else e) for tp, e in errors.items()}
-    topics = [{"name": name, "partitions": [{"partition_index": p, "error_code": errors[(name, p)]} for p in parts]}
-              for name, parts in order]
+    topics = [
+        {"name": name, "partitions": [{"partition_index": p, "error_code": errors[(name, p)]} for p in parts]}
+        for name, parts in order
+    ]
     return {"throttle_time_ms": 0, "topics": topics}
 
 

@@ -9,24 +9,42 @@ from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Messa
 
 KEY = 9
 
-REQUEST = Message(Struct(
-    F("group_id", STRING),
-    F("topics", Array(Struct(F("name", STRING), F("partition_indexes", Array(INT32)))), null=2),
-    F("require_stable", BOOL, 7),
-), first_flexible=6)
+REQUEST = Message(
+    Struct(
+        F("group_id", STRING),
+        F("topics", Array(Struct(F("name", STRING), F("partition_indexes", Array(INT32)))), null=2),
+        F("require_stable", BOOL, 7),
+    ),
+    first_flexible=6,
+)
 
-RESPONSE = Message(Struct(
-    F("throttle_time_ms", INT32, 3),
-    F("topics", Array(Struct(
-        F("name", STRING),
-        F("partitions", Array(Struct(
-            F("partition_index", INT32), F("committed_offset", INT64),
-            F("committed_leader_epoch", INT32, 5, default=-1),
-            F("metadata", STRING, null=0), F("error_code", INT16),
-        ))),
-    ))),
-    F("error_code", INT16, 2),
-), first_flexible=6)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32, 3),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition_index", INT32),
+                                F("committed_offset", INT64),
+                                F("committed_leader_epoch", INT32, 5, default=-1),
+                                F("metadata", STRING, null=0),
+                                F("error_code", INT16),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+        F("error_code", INT16, 2),
+    ),
+    first_flexible=6,
+)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
@@ -36,11 +54,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     err, found = coordinator_of(ctx.node).fetch_offsets(req["group_id"], wanted)
     by_topic: dict[str, list[dict]] = {}
     for (topic, p), c in found.items():
-        by_topic.setdefault(topic, []).append({
-            "partition_index": p, "committed_offset": c.offset if c else -1,
-            "committed_leader_epoch": c.leader_epoch if c else -1, "metadata": c.metadata if c else "",
-            # v0/v1 have no top-level error: a coordinator error goes on every partition
-            "error_code": err if ctx.api_version < 2 else 0})
+        by_topic.setdefault(topic, []).append(
+            {
+                "partition_index": p,
+                "committed_offset": c.offset if c else -1,
+                "committed_leader_epoch": c.leader_epoch if c else -1,
+                "metadata": c.metadata if c else "",
+                # v0/v1 have no top-level error: a coordinator error goes on every partition
+                "error_code": err if ctx.api_version < 2 else 0,
+            }
+        )
     topics = [{"name": name, "partitions": parts} for name, parts in by_topic.items()]
     if err and ctx.api_version >= 2:
         topics = []

@@ -7,33 +7,58 @@ from __future__ import annotations
 
 from ..protocol.dispatch import Api, CloseConnection, RequestContext
 from ..protocol.errors import ErrorCode
-from ..topics import INTERNAL_TOPICS
 from ..protocol.schema import INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..topics import INTERNAL_TOPICS
 
 KEY = 0
 
-REQUEST = Message(Struct(
-    F("transactional_id", STRING, 3, null=3),
-    F("acks", INT16),
-    F("timeout_ms", INT32),
-    F("topic_data", Array(Struct(
-        F("name", STRING),
-        F("partition_data", Array(Struct(F("index", INT32), F("records", RECORDS, null=0)))),
-    ))),
-), first_flexible=9)
+REQUEST = Message(
+    Struct(
+        F("transactional_id", STRING, 3, null=3),
+        F("acks", INT16),
+        F("timeout_ms", INT32),
+        F(
+            "topic_data",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F("partition_data", Array(Struct(F("index", INT32), F("records", RECORDS, null=0)))),
+                )
+            ),
+        ),
+    ),
+    first_flexible=9,
+)
 
 _RECORD_ERROR = Struct(F("batch_index", INT32, 8), F("batch_index_error_message", STRING, 8, null=8))
-RESPONSE = Message(Struct(
-    F("responses", Array(Struct(
-        F("name", STRING),
-        F("partition_responses", Array(Struct(
-            F("index", INT32), F("error_code", INT16), F("base_offset", INT64),
-            F("log_append_time_ms", INT64, 2, default=-1), F("log_start_offset", INT64, 5, default=-1),
-            F("record_errors", Array(_RECORD_ERROR), 8), F("error_message", STRING, 8, null=8),
-        ))),
-    ))),
-    F("throttle_time_ms", INT32, 1),
-), first_flexible=9)
+RESPONSE = Message(
+    Struct(
+        F(
+            "responses",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F(
+                        "partition_responses",
+                        Array(
+                            Struct(
+                                F("index", INT32),
+                                F("error_code", INT16),
+                                F("base_offset", INT64),
+                                F("log_append_time_ms", INT64, 2, default=-1),
+                                F("log_start_offset", INT64, 5, default=-1),
+                                F("record_errors", Array(_RECORD_ERROR), 8),
+                                F("error_message", STRING, 8, null=8),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+        F("throttle_time_ms", INT32, 1),
+    ),
+    first_flexible=9,
+)
 
 
 def _single_batch(records) -> bool:
@@ -47,7 +72,10 @@ def _single_batch(records) -> bool:
 async def handle(ctx: RequestContext, req: dict) -> dict | None:
     node, acks = ctx.node, req["acks"]
     if req["transactional_id"] is not None:
-        code, message = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported by this broker"
+        code, message = (
+            ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+            "transactions are not supported by this broker",
+        )
     elif acks not in (0, 1, -1):
         code, message = ErrorCode.INVALID_REQUIRED_ACKS, f"acks must be 0, 1 or -1, not {acks}"
     else:
@@ -57,41 +85,81 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
         parts = []
         for p in topic["partition_data"]:
             if code != ErrorCode.NONE:
-                parts.append({"index": p["index"], "error_code": code, "base_offset": -1, "error_message": message})
+                parts.append(
+                    {"index": p["index"], "error_code": code, "base_offset": -1, "error_message": message}
+                )
                 continue
             records = p["records"]
             if records is None or len(records) == 0:
                 res_code, res = ErrorCode.CORRUPT_MESSAGE, None
-                parts.append({"index": p["index"], "error_code": res_code, "base_offset": -1,
-                              "error_message": "no records"})
+                parts.append(
+                    {
+                        "index": p["index"],
+                        "error_code": res_code,
+                        "base_offset": -1,
+                        "error_message": "no records",
+                    }
+                )
                 continue
             if topic["name"] in INTERNAL_TOPICS:  # clients never write there; the coordinators do
-                parts.append({"index": p["index"], "error_code": ErrorCode.INVALID_TOPIC_EXCEPTION, "base_offset": -1,
-                              "error_message": f"Cannot append to internal topic {topic['name']}"})
+                parts.append(
+                    {
+                        "index": p["index"],
+                        "error_code": ErrorCode.INVALID_TOPIC_EXCEPTION,
+                        "base_offset": -1,
+                        "error_message": f"Cannot append to internal topic {topic['name']}",
+                    }
+                )
                 continue
             if not _single_batch(records):  # Kafka (v3+): exactly one batch per partition
-                parts.append({"index": p["index"], "error_code": ErrorCode.INVALID_RECORD, "base_offset": -1,
-                              "error_message": f"Produce requests with version {ctx.api_version} must have exactly "
-                                               f"one record batch per partition"})
+                parts.append(
+                    {
+                        "index": p["index"],
+                        "error_code": ErrorCode.INVALID_RECORD,
+                        "base_offset": -1,
+                        "error_message": f"Produce requests with version {ctx.api_version} must have exactly "
+                        f"one record batch per partition",
+                    }
+                )
                 continue
             res = node.append(topic["name"], p["index"], records, acks)
             if acks == -1 and res.error == ErrorCode.NONE:  # wait for the ISR (the high watermark)
-                res.error = await node.replicas.wait_committed(topic["name"], p["index"], res.next_offset,
-                                                               req["timeout_ms"], node.min_insync(topic["name"]))
+                res.error = await node.replicas.wait_committed(
+                    topic["name"],
+                    p["index"],
+                    res.next_offset,
+                    req["timeout_ms"],
+                    node.min_insync(topic["name"]),
+                )
                 if res.error != ErrorCode.NONE:
                     res.base_offset = -1
-            parts.append({"index": p["index"], "error_code": res.error, "base_offset": res.base_offset,
-                          "log_append_time_ms": res.log_append_time, "log_start_offset": res.log_start_offset,
-                          "error_message": res.message})
+            parts.append(
+                {
+                    "index": p["index"],
+                    "error_code": res.error,
+                    "base_offset": res.base_offset,
+                    "log_append_time_ms": res.log_append_time,
+                    "log_start_offset": res.log_start_offset,
+                    "error_message": res.message,
+                }
+            )
             if res.error != ErrorCode.NONE:
-                node.log.debug(f"Produce to {topic['name']}-{p['index']} from {ctx.client_id} failed: "
-                               f"{res.error.name} {res.message or ''}")
+                node.log.debug(
+                    f"Produce to {topic['name']}-{p['index']} from {ctx.client_id} failed: "
+                    f"{res.error.name} {res.message or ''}"
+                )
         responses.append({"name": topic["name"], "partition_responses": parts})
     if acks == 0:  # the client expects no response at all; on an error Kafka closes the connection
-        failed = [(t["name"], p["index"], p["error_code"]) for t in responses for p in t["partition_responses"]
-                  if p["error_code"] != ErrorCode.NONE]
+        failed = [
+            (t["name"], p["index"], p["error_code"])
+            for t in responses
+            for p in t["partition_responses"]
+            if p["error_code"] != ErrorCode.NONE
+        ]
         if failed:
-            raise CloseConnection(f"acks=0 produce failed for {', '.join(f'{t}-{i}: {ErrorCode(c).name}' for t, i, c in failed)}")
+            raise CloseConnection(
+                f"acks=0 produce failed for {', '.join(f'{t}-{i}: {ErrorCode(c).name}' for t, i, c in failed)}"
+            )
         return None
     return {"responses": responses, "throttle_time_ms": 0}
 

@@ -10,14 +10,23 @@ from ..protocol.schema import BYTES, INT16, INT64, STRING, F, Message, Struct
 KEY = 36
 
 REQUEST = Message(Struct(F("auth_bytes", BYTES)), first_flexible=2)
-RESPONSE = Message(Struct(F("error_code", INT16), F("error_message", STRING, null=0), F("auth_bytes", BYTES),
-                          F("session_lifetime_ms", INT64, 1)), first_flexible=2)
+RESPONSE = Message(
+    Struct(
+        F("error_code", INT16),
+        F("error_message", STRING, null=0),
+        F("auth_bytes", BYTES),
+        F("session_lifetime_ms", INT64, 1),
+    ),
+    first_flexible=2,
+)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    return {"error_code": ErrorCode.ILLEGAL_SASL_STATE,
-            "error_message": "SaslAuthenticate request received after successful authentication",
-            "auth_bytes": b""}
+    return {
+        "error_code": ErrorCode.ILLEGAL_SASL_STATE,
+        "error_message": "SaslAuthenticate request received after successful authentication",
+        "auth_bytes": b"",
+    }
 
 
 API = Api(KEY, "SaslAuthenticate", 0, 2, REQUEST, RESPONSE, handle)

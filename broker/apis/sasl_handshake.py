@@ -15,8 +15,10 @@ RESPONSE = Message(Struct(F("error_code", INT16), F("mechanisms", Array(STRING))
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    ctx.node.log.debug(f"SaslHandshake (mechanism {req['mechanism']}) from {ctx.peer} on PLAINTEXT listener "
-                      f"{ctx.listener}: answered ILLEGAL_SASL_STATE (this broker has no SASL listeners)")
+    ctx.node.log.debug(
+        f"SaslHandshake (mechanism {req['mechanism']}) from {ctx.peer} on PLAINTEXT listener "
+        f"{ctx.listener}: answered ILLEGAL_SASL_STATE (this broker has no SASL listeners)"
+    )
     return {"error_code": ErrorCode.ILLEGAL_SASL_STATE, "mechanisms": []}
 
 

@@ -45,8 +45,15 @@ def java_socket_address(host: str, ip: str, port: int) -> str:
 
 
 class NodeChannel:
-    def __init__(self, log: KafkaLogger, node_id: int, host: str, port: int, client_id: str,
-                 connect_timeout_s: float = 5.0):
+    def __init__(
+        self,
+        log: KafkaLogger,
+        node_id: int,
+        host: str,
+        port: int,
+        client_id: str,
+        connect_timeout_s: float = 5.0,
+    ):
         self.log, self.node_id, self.host, self.port = log, node_id, host, port
         self.client_id = client_id
         self.connect_timeout_s = connect_timeout_s
@@ -74,14 +81,20 @@ class NodeChannel:
         try:
             ip = await self._resolve()
         except UnknownHost as exc:
-            self._note_failure(f"Error connecting to node {self.host}:{self.port} (id: {self.node_id} rack: null)", exc)
+            self._note_failure(
+                f"Error connecting to node {self.host}:{self.port} (id: {self.node_id} rack: null)", exc
+            )
             raise ChannelError(str(exc)) from None
         try:
             self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(ip, self.port), self.connect_timeout_s)
-        except (OSError, asyncio.TimeoutError) as exc:
-            self._note_failure(f"Connection to node {self.node_id} ({java_socket_address(self.host, ip, self.port)}) "
-                               f"could not be established. Node may not be available.", None)
+                asyncio.open_connection(ip, self.port), self.connect_timeout_s
+            )
+        except (TimeoutError, OSError) as exc:
+            self._note_failure(
+                f"Connection to node {self.node_id} ({java_socket_address(self.host, ip, self.port)}) "
+                f"could not be established. Node may not be available.",
+                None,
+            )
             raise ChannelError(str(exc) or type(exc).__name__) from None
         sock = self._writer.get_extra_info("socket")
         if sock is not None:
@@ -114,9 +127,11 @@ class NodeChannel:
             await self._writer.drain()
             size = struct.unpack(">i", await asyncio.wait_for(self._reader.readexactly(4), timeout_s))[0]
             frame = await asyncio.wait_for(self._reader.readexactly(size), timeout_s)
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             self.close()
-            raise ChannelError(f"request {api.name} to node {self.node_id} failed: {type(exc).__name__} {exc}") from None
+            raise ChannelError(
+                f"request {api.name} to node {self.node_id} failed: {type(exc).__name__} {exc}"
+            ) from None
         r = Reader(frame)
         if r.int32() != corr:
             self.close()

@@ -16,9 +16,9 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..kafka_log import logger
 from ..protocol.errors import ErrorCode
@@ -60,7 +60,9 @@ class Controller:
         try:
             state = json.loads(self.state_path.read_text())
         except (OSError, ValueError) as exc:
-            raise RuntimeError(f"{self.state_path}: unreadable cluster metadata ({exc}); fix or remove the file") from None
+            raise RuntimeError(
+                f"{self.state_path}: unreadable cluster metadata ({exc}); fix or remove the file"
+            ) from None
         for d in state["topics"]:
             t, c = topic_from_json(d)
             self.metadata.put_topic(t)
@@ -69,8 +71,17 @@ class Controller:
 
     def _save(self) -> None:
         tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": self.version, "topics": [
-            topic_to_json(t, self.topic_configs.get(t.name)) for t in self.metadata.topics.values()]}))
+        tmp.write_text(
+            json.dumps(
+                {
+                    "version": self.version,
+                    "topics": [
+                        topic_to_json(t, self.topic_configs.get(t.name))
+                        for t in self.metadata.topics.values()
+                    ],
+                }
+            )
+        )
         os.replace(tmp, self.state_path)
 
     def has_state(self) -> bool:
@@ -92,28 +103,50 @@ class Controller:
             return
         try:
             await asyncio.wait_for(self._changed.wait(), timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # --- brokers ---
-    def register(self, broker_id: int, cluster_id: str, incarnation: uuid.UUID,
-                 endpoints: dict[str, BrokerEndpoint], rack: str | None, local: bool = False) -> tuple[ErrorCode, int]:
+    def register(
+        self,
+        broker_id: int,
+        cluster_id: str,
+        incarnation: uuid.UUID,
+        endpoints: dict[str, BrokerEndpoint],
+        rack: str | None,
+        local: bool = False,
+    ) -> tuple[ErrorCode, int]:
         if cluster_id and cluster_id != self.metadata.cluster_id:
-            self.log.info(f"Rejecting registration of broker {broker_id}: cluster id {cluster_id} does not match "
-                          f"{self.metadata.cluster_id}")
+            self.log.info(
+                f"Rejecting registration of broker {broker_id}: cluster id {cluster_id} does not match "
+                f"{self.metadata.cluster_id}"
+            )
             return ErrorCode.INCONSISTENT_CLUSTER_ID, -1
         old = self.registrations.get(broker_id)
-        if old is not None and not old.fenced and old.incarnation != incarnation and \
-                time.monotonic() - old.last_heartbeat < self.session_timeout_s and not old.local:
+        if (
+            old is not None
+            and not old.fenced
+            and old.incarnation != incarnation
+            and time.monotonic() - old.last_heartbeat < self.session_timeout_s
+            and not old.local
+        ):
             self.log.info(f"Rejecting registration of broker {broker_id}: another incarnation is still alive")
             return ErrorCode.DUPLICATE_BROKER_REGISTRATION, -1
         self._next_epoch += 1
-        reg = Registration(BrokerInfo(broker_id, dict(endpoints), rack), self._next_epoch, incarnation,
-                           time.monotonic(), fenced=False, local=local)
+        reg = Registration(
+            BrokerInfo(broker_id, dict(endpoints), rack),
+            self._next_epoch,
+            incarnation,
+            time.monotonic(),
+            fenced=False,
+            local=local,
+        )
         self.registrations[broker_id] = reg
         self.metadata.register_broker(reg.info)
-        self.log.info(f"Registered broker {broker_id} with epoch {reg.epoch} and endpoints "
-                      + ", ".join(f"{k}://{e.host}:{e.port}" for k, e in endpoints.items()))
+        self.log.info(
+            f"Registered broker {broker_id} with epoch {reg.epoch} and endpoints "
+            + ", ".join(f"{k}://{e.host}:{e.port}" for k, e in endpoints.items())
+        )
         self._elect_offline_partitions(broker_id)
         self.publish()
         return ErrorCode.NONE, reg.epoch
@@ -170,15 +203,19 @@ class Controller:
             p.isr = [r for r in p.isr if r != exclude]
         else:
             p.leader = -1
-        self.log.info(f"Partition {topic}-{p.index}: leader {old} -> {p.leader}, leader epoch {p.leader_epoch}, "
-                      f"ISR {','.join(map(str, p.isr))}")
+        self.log.info(
+            f"Partition {topic}-{p.index}: leader {old} -> {p.leader}, leader epoch {p.leader_epoch}, "
+            f"ISR {','.join(map(str, p.isr))}"
+        )
 
     def _elect_offline_partitions(self, broker_id: int) -> None:
         for t in self.metadata.topics.values():
             for p in t.partitions.values():
                 if p.leader == -1 and broker_id in p.isr:
                     p.leader, p.leader_epoch = broker_id, p.leader_epoch + 1
-                    self.log.info(f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, leader epoch {p.leader_epoch}")
+                    self.log.info(
+                        f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, leader epoch {p.leader_epoch}"
+                    )
 
     # --- topics ---
     def _assign(self, partitions: int, rf: int) -> list[list[int]]:
@@ -197,25 +234,39 @@ class Controller:
             out.append(reps)
         return out
 
-    def create_topic(self, name: str, partitions: int, rf: int, configs: dict | None,
-                     assignments: list[list[int]] | None = None, internal: bool = False) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+    def create_topic(
+        self,
+        name: str,
+        partitions: int,
+        rf: int,
+        configs: dict | None,
+        assignments: list[list[int]] | None = None,
+        internal: bool = False,
+    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         """Validated by the caller (names, counts, configs); places replicas and publishes."""
         if name in self.metadata.topics:
             return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         alive = len(self.metadata.brokers)
         if assignments is None:
             if rf > alive:
-                return (ErrorCode.INVALID_REPLICATION_FACTOR,
-                        f"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} "
-                        f"cannot be reached because only {alive} broker(s) are registered.", None)
+                return (
+                    ErrorCode.INVALID_REPLICATION_FACTOR,
+                    f"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} "
+                    f"cannot be reached because only {alive} broker(s) are registered.",
+                    None,
+                )
             assignments = self._assign(partitions, rf)
         info = TopicInfo(name, uuid.uuid4(), {}, internal=internal)
         for p, reps in enumerate(assignments):
-            info.partitions[p] = PartitionInfo(p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps))
+            info.partitions[p] = PartitionInfo(
+                p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps)
+            )
         self.metadata.put_topic(info)
         self.topic_configs[name] = dict(configs or {})
-        self.log.info(f"Created topic {name} with {len(assignments)} partition(s): "
-                      + "; ".join(f"{p}->{','.join(map(str, r))}" for p, r in enumerate(assignments)))
+        self.log.info(
+            f"Created topic {name} with {len(assignments)} partition(s): "
+            + "; ".join(f"{p}->{','.join(map(str, r))}" for p, r in enumerate(assignments))
+        )
         self.publish()
         return ErrorCode.NONE, None, info
 
@@ -233,8 +284,9 @@ class Controller:
         self.publish()
         return ErrorCode.NONE
 
-    def alter_partition(self, broker_id: int, topic: str, partition: int, leader_epoch: int,
-                        new_isr: list[int]) -> ErrorCode:
+    def alter_partition(
+        self, broker_id: int, topic: str, partition: int, leader_epoch: int, new_isr: list[int]
+    ) -> ErrorCode:
         t = self.metadata.topics.get(topic)
         p = t.partitions.get(partition) if t else None
         if p is None:
@@ -249,8 +301,10 @@ class Controller:
         if any(not self._alive(r) for r in added):
             return ErrorCode.INVALID_REQUEST  # Kafka: INELIGIBLE_REPLICA for a fenced broker
         if sorted(new_isr) != sorted(p.isr):
-            self.log.info(f"Partition {topic}-{partition}: ISR {','.join(map(str, p.isr))} -> "
-                          f"{','.join(map(str, new_isr))} (requested by leader {broker_id})")
+            self.log.info(
+                f"Partition {topic}-{partition}: ISR {','.join(map(str, p.isr))} -> "
+                f"{','.join(map(str, new_isr))} (requested by leader {broker_id})"
+            )
             p.isr = [r for r in p.replicas if r in new_isr]
             self.publish()
         return ErrorCode.NONE

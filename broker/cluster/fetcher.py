@@ -19,7 +19,7 @@ FETCH_VERSION = 12
 
 
 class Fetcher:
-    def __init__(self, node: "BrokerNode", leader: int):
+    def __init__(self, node: BrokerNode, leader: int):
         self.node, self.leader = node, leader
         self.partitions: dict[tuple[str, int], int] = {}  # tp -> leader epoch
         prefix = f"[ReplicaFetcher replicaId={node.node_id}, leaderId={leader}, fetcherId=0]"
@@ -46,12 +46,14 @@ class Fetcher:
             if self.channel is None or (self.channel.host, self.channel.port) != (ep.host, ep.port):
                 if self.channel is not None:
                     self.channel.close()
-                self.channel = NodeChannel(self.net_log, self.leader, ep.host, ep.port,
-                                           f"broker-{self.node.node_id}-fetcher-0")
+                self.channel = NodeChannel(
+                    self.net_log, self.leader, ep.host, ep.port, f"broker-{self.node.node_id}-fetcher-0"
+                )
             req = self._request(cfg)
             try:
-                resp = await self.channel.request(fetch_api.API, FETCH_VERSION, req,
-                                                  cfg["replica.socket.timeout.ms"] / 1000)
+                resp = await self.channel.request(
+                    fetch_api.API, FETCH_VERSION, req, cfg["replica.socket.timeout.ms"] / 1000
+                )
             except ChannelError as exc:
                 self.log.debug(f"Error in response for fetch request: {exc}")
                 await self._sleep(backoff)
@@ -74,7 +76,7 @@ class Fetcher:
         self._wakeup.clear()
         try:
             await asyncio.wait_for(self._wakeup.wait(), s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _request(self, cfg) -> dict:
@@ -83,14 +85,29 @@ class Fetcher:
             plog = self.node.logs.get(t, p)
             if plog is None:
                 continue
-            topics.setdefault(t, []).append({
-                "partition": p, "current_leader_epoch": epoch, "fetch_offset": plog.log_end_offset,
-                "last_fetched_epoch": -1, "log_start_offset": plog.log_start_offset,
-                "partition_max_bytes": cfg["replica.fetch.max.bytes"]})
-        return {"cluster_id": None, "replica_id": self.node.node_id, "max_wait_ms": cfg["replica.fetch.wait.max.ms"],
-                "min_bytes": 1, "max_bytes": 10 * 1024 * 1024, "isolation_level": 0, "session_id": 0,
-                "session_epoch": -1, "topics": [{"topic": t, "partitions": ps} for t, ps in topics.items()],
-                "forgotten_topics_data": [], "rack_id": ""}
+            topics.setdefault(t, []).append(
+                {
+                    "partition": p,
+                    "current_leader_epoch": epoch,
+                    "fetch_offset": plog.log_end_offset,
+                    "last_fetched_epoch": -1,
+                    "log_start_offset": plog.log_start_offset,
+                    "partition_max_bytes": cfg["replica.fetch.max.bytes"],
+                }
+            )
+        return {
+            "cluster_id": None,
+            "replica_id": self.node.node_id,
+            "max_wait_ms": cfg["replica.fetch.wait.max.ms"],
+            "min_bytes": 1,
+            "max_bytes": 10 * 1024 * 1024,
+            "isolation_level": 0,
+            "session_id": 0,
+            "session_epoch": -1,
+            "topics": [{"topic": t, "partitions": ps} for t, ps in topics.items()],
+            "forgotten_topics_data": [],
+            "rack_id": "",
+        }
 
     def _handle(self, resp: dict) -> bool:
         """Apply one response; True when the caller should back off (errors only)."""
@@ -107,13 +124,17 @@ class Fetcher:
                 if err == ErrorCode.OFFSET_OUT_OF_RANGE:
                     # our log runs past the leader's (a divergent tail): cut it back to the leader's HW
                     target = min(plog.log_end_offset, max(p["high_watermark"], 0))
-                    self.log.info(f"Truncating partition {tp[0]}-{tp[1]} to offset {target} (out of range at the leader)")
+                    self.log.info(
+                        f"Truncating partition {tp[0]}-{tp[1]} to offset {target} (out of range at the leader)"
+                    )
                     plog.truncate_to(target)
                     self.node.rebuild_producers(plog)
                     continue
                 if err != ErrorCode.NONE:
-                    self.log.info(f"Partition {tp[0]}-{tp[1]}: {ErrorCode(err).name} from leader {self.leader}; "
-                                  f"waiting for new metadata")
+                    self.log.info(
+                        f"Partition {tp[0]}-{tp[1]}: {ErrorCode(err).name} from leader {self.leader}; "
+                        f"waiting for new metadata"
+                    )
                     backoff = True
                     continue
                 records = p["records"]
@@ -131,7 +152,7 @@ class Fetcher:
 
 
 class FetcherManager:
-    def __init__(self, node: "BrokerNode"):
+    def __init__(self, node: BrokerNode):
         self.node = node
         self.fetchers: dict[int, Fetcher] = {}
 

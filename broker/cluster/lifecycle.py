@@ -28,6 +28,7 @@ METADATA_WAIT_MS = 1000
 
 def _api(name: str):
     from ..protocol.dispatch import discover
+
     return next(a for a in discover().apis.values() if a.name == name)
 
 
@@ -35,14 +36,16 @@ class LocalControllerClient:
     def __init__(self, controller):
         self.controller = controller
 
-    async def alter_partition(self, topic: str, partition: int, leader_epoch: int, isr: list[int]) -> ErrorCode:
+    async def alter_partition(
+        self, topic: str, partition: int, leader_epoch: int, isr: list[int]
+    ) -> ErrorCode:
         return self.controller.alter_partition(self.controller.node_id, topic, partition, leader_epoch, isr)
 
 
 class RemoteControllerClient:
     """Calls on the controller, one channel per purpose (as Kafka has one per manager name)."""
 
-    def __init__(self, node: "BrokerNode", voter_id: int, host: str, port: int):
+    def __init__(self, node: BrokerNode, voter_id: int, host: str, port: int):
         self.node, self.voter_id, self.host, self.port = node, voter_id, host, port
         self._channels: dict[str, NodeChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -51,22 +54,38 @@ class RemoteControllerClient:
         ch = self._channels.get(name)
         if ch is None:
             prefix = f"[NodeToControllerChannelManager id={self.node.node_id} name={name}]"
-            ch = self._channels[name] = NodeChannel(logger("org.apache.kafka.clients.NetworkClient", prefix),
-                                                    self.voter_id, self.host, self.port,
-                                                    f"{self.node.node_id}-{name}")
+            ch = self._channels[name] = NodeChannel(
+                logger("org.apache.kafka.clients.NetworkClient", prefix),
+                self.voter_id,
+                self.host,
+                self.port,
+                f"{self.node.node_id}-{name}",
+            )
             self._locks[name] = asyncio.Lock()
         return ch
 
     async def call(self, name: str, op: str, body: dict, timeout_s: float = 10.0) -> tuple[int, dict]:
         ch = self.channel(name)
         async with self._locks[name]:
-            resp = await ch.request(_api("NetlabController"), 0, {"op": op, "body": json.dumps(body)}, timeout_s)
+            resp = await ch.request(
+                _api("NetlabController"), 0, {"op": op, "body": json.dumps(body)}, timeout_s
+            )
         return resp["error_code"], json.loads(resp["body"] or "{}")
 
-    async def alter_partition(self, topic: str, partition: int, leader_epoch: int, isr: list[int]) -> ErrorCode:
-        err, _ = await self.call("alterPartition", "alter_partition", {
-            "broker_id": self.node.node_id, "topic": topic, "partition": partition,
-            "leader_epoch": leader_epoch, "isr": isr})
+    async def alter_partition(
+        self, topic: str, partition: int, leader_epoch: int, isr: list[int]
+    ) -> ErrorCode:
+        err, _ = await self.call(
+            "alterPartition",
+            "alter_partition",
+            {
+                "broker_id": self.node.node_id,
+                "topic": topic,
+                "partition": partition,
+                "leader_epoch": leader_epoch,
+                "isr": isr,
+            },
+        )
         return ErrorCode(err)
 
     async def create_topics(self, topics: list[dict]) -> tuple[list[dict], int]:
@@ -89,9 +108,11 @@ class RemoteControllerClient:
 class BrokerLifecycle:
     """Registration, heartbeats and the metadata pull of a broker-only node."""
 
-    def __init__(self, node: "BrokerNode", client: RemoteControllerClient):
+    def __init__(self, node: BrokerNode, client: RemoteControllerClient):
         self.node, self.client = node, client
-        self.log = logger("kafka.server.BrokerLifecycleManager", f"[BrokerLifecycleManager id={node.node_id}]")
+        self.log = logger(
+            "kafka.server.BrokerLifecycleManager", f"[BrokerLifecycleManager id={node.node_id}]"
+        )
         self.incarnation = uuid.uuid4()
         self.epoch = -1
         self.registered = asyncio.Event()
@@ -105,20 +126,33 @@ class BrokerLifecycle:
 
     async def _register(self) -> bool:
         cfg = self.node.config
-        listeners = [{"name": name, "host": ep.host, "port": ep.port, "security_protocol": 0}
-                     for name, ep in self.node.advertised.items()]
-        body = {"broker_id": self.node.node_id, "cluster_id": self.node.metadata.cluster_id,
-                "incarnation_id": self.incarnation, "listeners": listeners, "features": [],
-                "rack": cfg["broker.rack"], "is_migrating_zk_broker": False, "log_dirs": [],
-                "previous_broker_epoch": self.epoch}
+        listeners = [
+            {"name": name, "host": ep.host, "port": ep.port, "security_protocol": 0}
+            for name, ep in self.node.advertised.items()
+        ]
+        body = {
+            "broker_id": self.node.node_id,
+            "cluster_id": self.node.metadata.cluster_id,
+            "incarnation_id": self.incarnation,
+            "listeners": listeners,
+            "features": [],
+            "rack": cfg["broker.rack"],
+            "is_migrating_zk_broker": False,
+            "log_dirs": [],
+            "previous_broker_epoch": self.epoch,
+        }
         try:
             resp = await self.client.channel("heartbeat").request(_api("BrokerRegistration"), 0, body, 10.0)
         except ChannelError:
-            self.log.info("Unable to register the broker because the RPC got timed out before it could be sent.")
+            self.log.info(
+                "Unable to register the broker because the RPC got timed out before it could be sent."
+            )
             return False
         if resp["error_code"]:
-            self.log.info(f"Unable to register broker {self.node.node_id} because the controller returned error "
-                          f"{ErrorCode(resp['error_code']).name}")
+            self.log.info(
+                f"Unable to register broker {self.node.node_id} because the controller returned error "
+                f"{ErrorCode(resp['error_code']).name}"
+            )
             return False
         self.epoch = resp["broker_epoch"]
         self.log.info(f"Successfully registered broker {self.node.node_id} with broker epoch {self.epoch}")
@@ -132,9 +166,13 @@ class BrokerLifecycle:
                 if not await self._register():
                     await asyncio.sleep(interval)
                     continue
-            body = {"broker_id": self.node.node_id, "broker_epoch": self.epoch,
-                    "current_metadata_offset": max(self.metadata_version, 0), "want_fence": False,
-                    "want_shut_down": False}
+            body = {
+                "broker_id": self.node.node_id,
+                "broker_epoch": self.epoch,
+                "current_metadata_offset": max(self.metadata_version, 0),
+                "want_fence": False,
+                "want_shut_down": False,
+            }
             try:
                 resp = await self.client.channel("heartbeat").request(_api("BrokerHeartbeat"), 0, body, 10.0)
                 err = resp["error_code"]
@@ -144,8 +182,10 @@ class BrokerLifecycle:
                 self.log.error(f"Unexpected error in the heartbeat: {exc}", exc_info=exc)
                 err = None
             if err in (ErrorCode.STALE_BROKER_EPOCH, ErrorCode.BROKER_ID_NOT_REGISTERED):
-                self.log.info(f"Broker {self.node.node_id} was fenced or is unknown to the controller "
-                              f"({ErrorCode(err).name}); registering again")
+                self.log.info(
+                    f"Broker {self.node.node_id} was fenced or is unknown to the controller "
+                    f"({ErrorCode(err).name}); registering again"
+                )
                 self.registered.clear()
                 continue
             await asyncio.sleep(interval)
@@ -154,9 +194,12 @@ class BrokerLifecycle:
         while True:
             await self.registered.wait()
             try:
-                _, snap = await self.client.call("metadata", "metadata",
-                                                 {"version": self.metadata_version, "wait_ms": METADATA_WAIT_MS},
-                                                 timeout_s=METADATA_WAIT_MS / 1000 + 10)
+                _, snap = await self.client.call(
+                    "metadata",
+                    "metadata",
+                    {"version": self.metadata_version, "wait_ms": METADATA_WAIT_MS},
+                    timeout_s=METADATA_WAIT_MS / 1000 + 10,
+                )
             except ChannelError:
                 await asyncio.sleep(0.5)
                 continue
@@ -164,7 +207,9 @@ class BrokerLifecycle:
                 try:
                     self.node.apply_snapshot(snap)
                 except Exception as exc:  # keep pulling; the next snapshot may apply
-                    self.log.error(f"Error applying metadata version {snap.get('version')}: {exc}", exc_info=exc)
+                    self.log.error(
+                        f"Error applying metadata version {snap.get('version')}: {exc}", exc_info=exc
+                    )
                     await asyncio.sleep(0.5)
                     continue
                 self.metadata_version = snap["version"]
@@ -179,7 +224,7 @@ class BrokerLifecycle:
         if not self.caught_up.is_set():
             try:
                 await asyncio.wait_for(self.caught_up.wait(), timeout_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def wait_metadata(self, version: int, timeout_s: float) -> None:
@@ -199,9 +244,13 @@ class BrokerLifecycle:
         if self.registered.is_set():
             # Kafka's controlled shutdown, reduced: tell the controller, which fences us at once
             # and moves our leaderships, instead of waiting out broker.session.timeout.ms.
-            body = {"broker_id": self.node.node_id, "broker_epoch": self.epoch,
-                    "current_metadata_offset": max(self.metadata_version, 0), "want_fence": True,
-                    "want_shut_down": True}
+            body = {
+                "broker_id": self.node.node_id,
+                "broker_epoch": self.epoch,
+                "current_metadata_offset": max(self.metadata_version, 0),
+                "want_fence": True,
+                "want_shut_down": True,
+            }
             try:
                 await self.client.channel("heartbeat").request(_api("BrokerHeartbeat"), 0, body, 2.0)
                 self.log.info("The controller acknowledged our shutdown; our partitions have moved")

@@ -59,8 +59,11 @@ class ClusterMetadata:
 
     def brokers_for_listener(self, listener: str) -> list[tuple[int, BrokerEndpoint, str | None]]:
         """Live brokers that have `listener`, with their advertised endpoint for it."""
-        return [(b.node_id, b.endpoints[listener], b.rack)
-                for b in sorted(self.brokers.values(), key=lambda b: b.node_id) if listener in b.endpoints]
+        return [
+            (b.node_id, b.endpoints[listener], b.rack)
+            for b in sorted(self.brokers.values(), key=lambda b: b.node_id)
+            if listener in b.endpoints
+        ]
 
     def put_topic(self, topic: TopicInfo) -> None:
         self.topics[topic.name] = topic

@@ -46,7 +46,7 @@ def _now_ms() -> float:
 
 
 class ReplicaManager:
-    def __init__(self, node: "BrokerNode"):
+    def __init__(self, node: BrokerNode):
         self.node = node
         self.leaders: dict[tuple[str, int], LeaderState] = {}
         self.following: dict[tuple[str, int], tuple[int, int]] = {}  # tp -> (leader, epoch)
@@ -84,7 +84,8 @@ class ReplicaManager:
                     f"Leader {topic}-{p.index} with topic id Some({self.node.metadata.topics[topic].topic_id}) "
                     f"starts at leader epoch {p.leader_epoch} from offset {plog.log_end_offset} with partition epoch "
                     f"{p.leader_epoch}, high watermark {plog.high_watermark}, ISR [{','.join(map(str, p.isr))}], "
-                    f"replicas [{','.join(map(str, p.replicas))}]")
+                    f"replicas [{','.join(map(str, p.replicas))}]"
+                )
                 self._coordinator(topic, p.index, True)
             else:
                 st.isr = list(p.isr)
@@ -97,8 +98,10 @@ class ReplicaManager:
             if was_leader:
                 self._coordinator(topic, p.index, False)
             if plog.log_end_offset > plog.high_watermark:
-                self._plog_logger(tp).info(f"Truncating to offset {plog.high_watermark} (the high watermark) on becoming "
-                                           f"a follower of {p.leader} at leader epoch {p.leader_epoch}")
+                self._plog_logger(tp).info(
+                    f"Truncating to offset {plog.high_watermark} (the high watermark) on becoming "
+                    f"a follower of {p.leader} at leader epoch {p.leader_epoch}"
+                )
                 plog.truncate_to(plog.high_watermark)
                 self.node.rebuild_producers(plog)
         if self.fetchers is not None:
@@ -158,10 +161,19 @@ class ReplicaManager:
             fs.last_caught_up_ms = max(fs.last_caught_up_ms, fs.last_fetch_ms)
         fs.leo, fs.last_fetch_leader_leo, fs.last_fetch_ms = fetch_offset, leo, now
         self.maybe_advance_hw(tp)
-        if replica not in st.isr and st.pending_isr is None and fetch_offset >= plog.high_watermark \
-                and fetch_offset >= st.start_offset:
-            self._alter_isr(tp, st, st.isr + [replica], f"Expanding ISR from {','.join(map(str, st.isr))} to "
-                            f"{','.join(map(str, st.isr + [replica]))}")
+        if (
+            replica not in st.isr
+            and st.pending_isr is None
+            and fetch_offset >= plog.high_watermark
+            and fetch_offset >= st.start_offset
+        ):
+            self._alter_isr(
+                tp,
+                st,
+                st.isr + [replica],
+                f"Expanding ISR from {','.join(map(str, st.isr))} to "
+                f"{','.join(map(str, st.isr + [replica]))}",
+            )
         return ErrorCode.NONE
 
     def check_lagging(self) -> None:
@@ -171,15 +183,25 @@ class ReplicaManager:
         for tp, st in list(self.leaders.items()):
             if st.pending_isr is not None:
                 continue
-            out = [r for r in st.isr if r != self.node.node_id and now - st.followers[r].last_caught_up_ms > lag]
+            out = [
+                r for r in st.isr if r != self.node.node_id and now - st.followers[r].last_caught_up_ms > lag
+            ]
             if out:
                 plog = self.node.logs.get(*tp)
                 new = [r for r in st.isr if r not in out]
-                details = ", ".join(f"(brokerId: {r}, endOffset: {st.followers[r].leo}, lastCaughtUpTimeMs: "
-                                    f"{int(time.time() * 1000 - (now - st.followers[r].last_caught_up_ms))})" for r in out)
-                self._alter_isr(tp, st, new, f"Shrinking ISR from {','.join(map(str, st.isr))} to {','.join(map(str, new))}. "
-                                f"Leader: (highWatermark: {plog.high_watermark if plog else -1}, endOffset: "
-                                f"{plog.log_end_offset if plog else -1}). Out of sync replicas: {details}.")
+                details = ", ".join(
+                    f"(brokerId: {r}, endOffset: {st.followers[r].leo}, lastCaughtUpTimeMs: "
+                    f"{int(time.time() * 1000 - (now - st.followers[r].last_caught_up_ms))})"
+                    for r in out
+                )
+                self._alter_isr(
+                    tp,
+                    st,
+                    new,
+                    f"Shrinking ISR from {','.join(map(str, st.isr))} to {','.join(map(str, new))}. "
+                    f"Leader: (highWatermark: {plog.high_watermark if plog else -1}, endOffset: "
+                    f"{plog.log_end_offset if plog else -1}). Out of sync replicas: {details}.",
+                )
 
     def _alter_isr(self, tp, st: LeaderState, new_isr: list[int], message: str) -> None:
         if self.controller_client is None:
@@ -208,8 +230,9 @@ class ReplicaManager:
         ev, self._hw_moved = self._hw_moved, asyncio.Event()
         ev.set()
 
-    async def wait_committed(self, topic: str, partition: int, next_offset: int, timeout_ms: int,
-                             min_isr: int) -> ErrorCode:
+    async def wait_committed(
+        self, topic: str, partition: int, next_offset: int, timeout_ms: int, min_isr: int
+    ) -> ErrorCode:
         """Wait until the HW passes `next_offset - 1` (the batch is on every ISR member)."""
         tp = (topic, partition)
         deadline = time.monotonic() + max(timeout_ms, 0) / 1000
@@ -228,5 +251,5 @@ class ReplicaManager:
             ev = self._hw_moved
             try:
                 await asyncio.wait_for(ev.wait(), min(left, 0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

@@ -9,30 +9,58 @@ from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo
 
 
 def topic_to_json(t: TopicInfo, configs: dict | None = None) -> dict:
-    return {"name": t.name, "id": str(t.topic_id), "internal": t.internal, "configs": configs or {},
-            "partitions": [{"p": p.index, "leader": p.leader, "epoch": p.leader_epoch,
-                            "replicas": list(p.replicas), "isr": list(p.isr)}
-                           for p in sorted(t.partitions.values(), key=lambda p: p.index)]}
+    return {
+        "name": t.name,
+        "id": str(t.topic_id),
+        "internal": t.internal,
+        "configs": configs or {},
+        "partitions": [
+            {
+                "p": p.index,
+                "leader": p.leader,
+                "epoch": p.leader_epoch,
+                "replicas": list(p.replicas),
+                "isr": list(p.isr),
+            }
+            for p in sorted(t.partitions.values(), key=lambda p: p.index)
+        ],
+    }
 
 
 def topic_from_json(d: dict) -> tuple[TopicInfo, dict]:
-    parts = {p["p"]: PartitionInfo(p["p"], p["leader"], p["epoch"], list(p["replicas"]), list(p["isr"]))
-             for p in d["partitions"]}
-    return TopicInfo(d["name"], uuid.UUID(d["id"]), parts, d.get("internal", False)), dict(d.get("configs") or {})
+    parts = {
+        p["p"]: PartitionInfo(p["p"], p["leader"], p["epoch"], list(p["replicas"]), list(p["isr"]))
+        for p in d["partitions"]
+    }
+    return TopicInfo(d["name"], uuid.UUID(d["id"]), parts, d.get("internal", False)), dict(
+        d.get("configs") or {}
+    )
 
 
 def broker_to_json(b: BrokerInfo) -> dict:
-    return {"id": b.node_id, "rack": b.rack, "endpoints": {k: [e.host, e.port] for k, e in b.endpoints.items()}}
+    return {
+        "id": b.node_id,
+        "rack": b.rack,
+        "endpoints": {k: [e.host, e.port] for k, e in b.endpoints.items()},
+    }
 
 
 def broker_from_json(d: dict) -> BrokerInfo:
-    return BrokerInfo(d["id"], {k: BrokerEndpoint(h, p) for k, (h, p) in d["endpoints"].items()}, d.get("rack"))
+    return BrokerInfo(
+        d["id"], {k: BrokerEndpoint(h, p) for k, (h, p) in d["endpoints"].items()}, d.get("rack")
+    )
 
 
 def snapshot(md: ClusterMetadata, version: int, configs: dict[str, dict]) -> dict:
-    return {"version": version, "cluster_id": md.cluster_id, "controller_id": md.controller_id,
-            "brokers": [broker_to_json(b) for b in sorted(md.brokers.values(), key=lambda b: b.node_id)],
-            "topics": [topic_to_json(t, configs.get(t.name)) for t in sorted(md.topics.values(), key=lambda t: t.name)]}
+    return {
+        "version": version,
+        "cluster_id": md.cluster_id,
+        "controller_id": md.controller_id,
+        "brokers": [broker_to_json(b) for b in sorted(md.brokers.values(), key=lambda b: b.node_id)],
+        "topics": [
+            topic_to_json(t, configs.get(t.name)) for t in sorted(md.topics.values(), key=lambda t: t.name)
+        ],
+    }
 
 
 def apply_snapshot(md: ClusterMetadata, snap: dict) -> dict[str, dict]:

@@ -9,7 +9,7 @@ import weakref
 
 from .coordinator import GroupCoordinator
 
-_coordinators: "weakref.WeakKeyDictionary[object, GroupCoordinator]" = weakref.WeakKeyDictionary()
+_coordinators: weakref.WeakKeyDictionary[object, GroupCoordinator] = weakref.WeakKeyDictionary()
 
 
 def coordinator_of(node) -> GroupCoordinator:

@@ -32,7 +32,7 @@ class GroupClient:
         self.corr = 0
 
     @classmethod
-    def connect(cls, bootstrap: str, **kw) -> "GroupClient":
+    def connect(cls, bootstrap: str, **kw) -> GroupClient:
         host, sep, port = bootstrap.rpartition(":")
         if not sep or not port.isdigit():
             raise ClientError(f"bootstrap must be host:port, not {bootstrap!r}")
@@ -41,7 +41,7 @@ class GroupClient:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> "GroupClient":
+    def __enter__(self) -> GroupClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -50,7 +50,9 @@ class GroupClient:
     def request(self, name: str, version: int, body: dict) -> dict:
         a = api(name)
         if not a.supports(version):
-            raise ClientError(f"{a.name} v{version} is outside the served range {a.min_version}-{a.max_version}")
+            raise ClientError(
+                f"{a.name} v{version} is outside the served range {a.min_version}-{a.max_version}"
+            )
         self.corr += 1
         w = Writer()
         w.int16(a.key)

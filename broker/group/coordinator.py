@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from ..kafka_log import logger
 from .errors import GroupError
-from .offsets import StoredGroup, StoredMember
 from .inspection import OffsetsAndInspection
+from .offsets import StoredGroup, StoredMember
 from .partitioning import OFFSETS_TOPIC
 from .state import VALID_NEXT, Group, GroupState, Member, RebalanceTiming
 from .store import OffsetsTopic, setting
@@ -42,8 +42,15 @@ class JoinRequest:
 
 
 def _join_error(code: GroupError, member_id: str = "") -> dict:
-    return {"error_code": code, "generation_id": -1, "protocol_type": None, "protocol_name": None,
-            "leader": "", "member_id": member_id, "members": []}
+    return {
+        "error_code": code,
+        "generation_id": -1,
+        "protocol_type": None,
+        "protocol_name": None,
+        "leader": "",
+        "member_id": member_id,
+        "members": [],
+    }
 
 
 class GroupCoordinator(OffsetsAndInspection):
@@ -67,8 +74,11 @@ class GroupCoordinator(OffsetsAndInspection):
         if not self.topic.exists():
             return
         info = self.node.metadata.topics[OFFSETS_TOPIC]
-        mine = [p for p, part in sorted(info.partitions.items())
-                if part.leader == self.node.node_id and p not in self.loaded_partitions]
+        mine = [
+            p
+            for p, part in sorted(info.partitions.items())
+            if part.leader == self.node.node_id and p not in self.loaded_partitions
+        ]
         self.loaded = True
         if mine:
             self._load_partitions(mine)
@@ -82,8 +92,17 @@ class GroupCoordinator(OffsetsAndInspection):
             g.generation_id, g.protocol_name, g.leader_id = sg.generation, sg.protocol, sg.leader
             g.state_timestamp_ms = sg.current_state_timestamp
             for sm in sg.members:
-                m = Member(sm.member_id, sm.group_instance_id, sm.client_id, sm.client_host, sm.rebalance_timeout,
-                           sm.session_timeout, sg.protocol_type, [(sg.protocol or "", sm.subscription)], sm.assignment)
+                m = Member(
+                    sm.member_id,
+                    sm.group_instance_id,
+                    sm.client_id,
+                    sm.client_host,
+                    sm.rebalance_timeout,
+                    sm.session_timeout,
+                    sg.protocol_type,
+                    [(sg.protocol or "", sm.subscription)],
+                    sm.assignment,
+                )
                 g.members[m.member_id] = m
                 if m.group_instance_id:
                     g.static_members[m.group_instance_id] = m.member_id
@@ -91,10 +110,15 @@ class GroupCoordinator(OffsetsAndInspection):
             g.state = S.STABLE if g.members else S.EMPTY
         for gid, offs in offsets.items():
             self.groups.setdefault(gid, Group(gid)).offsets.update(offs)
-        which = "" if len(partitions) == len(self.node.metadata.topics[OFFSETS_TOPIC].partitions) else \
-            f"partition(s) {','.join(map(str, partitions))} "
-        self.log.info(f"Finished loading offsets and group metadata from {OFFSETS_TOPIC} {which}in {ms:.0f} milliseconds: "
-                      f"{len(groups)} group(s), {sum(len(o) for o in offsets.values())} committed offset(s)")
+        which = (
+            ""
+            if len(partitions) == len(self.node.metadata.topics[OFFSETS_TOPIC].partitions)
+            else f"partition(s) {','.join(map(str, partitions))} "
+        )
+        self.log.info(
+            f"Finished loading offsets and group metadata from {OFFSETS_TOPIC} {which}in {ms:.0f} milliseconds: "
+            f"{len(groups)} group(s), {sum(len(o) for o in offsets.values())} committed offset(s)"
+        )
 
     def on_leadership(self, partition: int, leader: bool) -> None:
         """A `__consumer_offsets` partition became ours (load its groups) or another broker's
@@ -146,21 +170,49 @@ class GroupCoordinator(OffsetsAndInspection):
         self._remove_member(g, m, f"removing member {m.member_id} on heartbeat expiration")
 
     def _stored(self, g: Group) -> StoredGroup:
-        members = [StoredMember(m.member_id, m.group_instance_id, m.client_id, m.client_host, m.rebalance_timeout_ms,
-                                m.session_timeout_ms, m.metadata_for(g.protocol_name), m.assignment)
-                   for m in g.members.values()]
-        return StoredGroup(g.protocol_type or "", g.generation_id, g.protocol_name, g.leader_id,
-                           g.state_timestamp_ms, members)
+        members = [
+            StoredMember(
+                m.member_id,
+                m.group_instance_id,
+                m.client_id,
+                m.client_host,
+                m.rebalance_timeout_ms,
+                m.session_timeout_ms,
+                m.metadata_for(g.protocol_name),
+                m.assignment,
+            )
+            for m in g.members.values()
+        ]
+        return StoredGroup(
+            g.protocol_type or "",
+            g.generation_id,
+            g.protocol_name,
+            g.leader_id,
+            g.state_timestamp_ms,
+            members,
+        )
 
     def _join_result(self, g: Group, m: Member, leader: str | None = None) -> dict:
         leader = g.leader_id if leader is None else leader
         members = []
         if m.member_id == leader:
-            members = [{"member_id": x.member_id, "group_instance_id": x.group_instance_id,
-                        "metadata": x.metadata_for(g.protocol_name)} for x in g.members.values()]
-        return {"error_code": E.NONE, "generation_id": g.generation_id, "protocol_type": g.protocol_type,
-                "protocol_name": g.protocol_name, "leader": leader or "", "member_id": m.member_id,
-                "members": members}
+            members = [
+                {
+                    "member_id": x.member_id,
+                    "group_instance_id": x.group_instance_id,
+                    "metadata": x.metadata_for(g.protocol_name),
+                }
+                for x in g.members.values()
+            ]
+        return {
+            "error_code": E.NONE,
+            "generation_id": g.generation_id,
+            "protocol_type": g.protocol_type,
+            "protocol_name": g.protocol_name,
+            "leader": leader or "",
+            "member_id": m.member_id,
+            "members": members,
+        }
 
     # --- JoinGroup ---
     async def join(self, r: JoinRequest) -> dict:
@@ -175,7 +227,9 @@ class GroupCoordinator(OffsetsAndInspection):
                 return _join_error(E.UNKNOWN_MEMBER_ID, r.member_id)
             g = self.groups[r.group_id] = Group(r.group_id)
         if g.is_(S.DEAD):
-            return _join_error(E.COORDINATOR_NOT_AVAILABLE if not r.member_id else E.UNKNOWN_MEMBER_ID, r.member_id)
+            return _join_error(
+                E.COORDINATOR_NOT_AVAILABLE if not r.member_id else E.UNKNOWN_MEMBER_ID, r.member_id
+            )
         if not g.supports_protocols(r.protocol_type, [n for n, _ in r.protocols]):
             return _join_error(E.INCONSISTENT_GROUP_PROTOCOL, r.member_id)
         if not r.member_id:
@@ -188,9 +242,13 @@ class GroupCoordinator(OffsetsAndInspection):
             new_id = f"{r.client_id}-{uuid.uuid4()}"
             if r.require_known_member_id:
                 loop = asyncio.get_running_loop()
-                g.pending_members[new_id] = loop.call_later(r.session_timeout_ms / 1000, self._expire_pending, g, new_id)
-                self.log.info(f"Dynamic member with unknown member id joins group {g.group_id} in {g.state.value} state. "
-                              f"Created a new member id {new_id} and request the member to rejoin with this id.")
+                g.pending_members[new_id] = loop.call_later(
+                    r.session_timeout_ms / 1000, self._expire_pending, g, new_id
+                )
+                self.log.info(
+                    f"Dynamic member with unknown member id joins group {g.group_id} in {g.state.value} state. "
+                    f"Created a new member id {new_id} and request the member to rejoin with this id."
+                )
                 return _join_error(E.MEMBER_ID_REQUIRED, new_id)
             return await self._add_member_and_rebalance(g, new_id, r)
         if r.member_id in g.pending_members:
@@ -212,7 +270,9 @@ class GroupCoordinator(OffsetsAndInspection):
 
     def _expire_pending(self, g: Group, member_id: str) -> None:
         if g.pending_members.pop(member_id, "missing") != "missing":
-            self.log.info(f"Pending member {member_id} in group {g.group_id} has been removed after session timeout expiration.")
+            self.log.info(
+                f"Pending member {member_id} in group {g.group_id} has been removed after session timeout expiration."
+            )
             if g.is_(S.PREPARING_REBALANCE):
                 self._try_complete_join(g)
 
@@ -223,8 +283,17 @@ class GroupCoordinator(OffsetsAndInspection):
         return m.join_future
 
     async def _add_member_and_rebalance(self, g: Group, member_id: str, r: JoinRequest) -> dict:
-        m = Member(member_id, r.group_instance_id, r.client_id, r.client_host, r.rebalance_timeout_ms,
-                   r.session_timeout_ms, r.protocol_type, [(n, bytes(md)) for n, md in r.protocols], is_new=True)
+        m = Member(
+            member_id,
+            r.group_instance_id,
+            r.client_id,
+            r.client_host,
+            r.rebalance_timeout_ms,
+            r.session_timeout_ms,
+            r.protocol_type,
+            [(n, bytes(md)) for n, md in r.protocols],
+            is_new=True,
+        )
         fut = self._join_future(m)
         if g.is_(S.PREPARING_REBALANCE) and g.generation_id == 0:
             g.new_member_added = True
@@ -236,8 +305,9 @@ class GroupCoordinator(OffsetsAndInspection):
         if g.leader_id is None or g.leader_id not in g.members:
             g.leader_id = member_id
         self._schedule_expiry(g, m)
-        self._maybe_prepare_rebalance(g, f"Adding new member {member_id} with group instance id "
-                                         f"{r.group_instance_id}")
+        self._maybe_prepare_rebalance(
+            g, f"Adding new member {member_id} with group instance id {r.group_instance_id}"
+        )
         self._try_complete_join(g)
         return await fut
 
@@ -268,26 +338,34 @@ class GroupCoordinator(OffsetsAndInspection):
         m.session_timeout_ms, m.rebalance_timeout_ms = r.session_timeout_ms, r.rebalance_timeout_ms
         m.client_id, m.client_host = r.client_id, r.client_host
         self._schedule_expiry(g, m)
-        self.log.info(f"Static member {r.group_instance_id} of group {g.group_id} with unknown member id rejoins, "
-                      f"assigning new member id {new_id}, while old member id {old_id} will be removed.")
+        self.log.info(
+            f"Static member {r.group_instance_id} of group {g.group_id} with unknown member id rejoins, "
+            f"assigning new member id {new_id}, while old member id {old_id} will be removed."
+        )
         if g.is_(S.STABLE):
             if g.select_protocol() == g.protocol_name:
-                self.log.info(f"Static member which joins during Stable stage and doesn't affect selectProtocol will "
-                              f"not trigger rebalance (group {g.group_id}, generation {g.generation_id}).")
+                self.log.info(
+                    f"Static member which joins during Stable stage and doesn't affect selectProtocol will "
+                    f"not trigger rebalance (group {g.group_id}, generation {g.generation_id})."
+                )
                 self.topic.store_group(g.group_id, self._stored(g))
                 # The old leader id makes the returning member a follower: it syncs and gets its
                 # stored assignment back.
                 return self._join_result(g, m, leader=leader_before or old_id)
             fut = self._join_future(m)
-            self._prepare_rebalance(g, f"Group's selectedProtocol will change because static member "
-                                       f"{m.member_id} with instance id {r.group_instance_id} joined with change "
-                                       f"of protocol")
+            self._prepare_rebalance(
+                g,
+                f"Group's selectedProtocol will change because static member "
+                f"{m.member_id} with instance id {r.group_instance_id} joined with change "
+                f"of protocol",
+            )
             return await fut
         fut = self._join_future(m)
         if g.is_(S.COMPLETING_REBALANCE):
             # the leader may already hold the old member id: only a new generation is consistent
-            self._prepare_rebalance(g, f"Updating metadata for static member {m.member_id} with instance id "
-                                       f"{r.group_instance_id}")
+            self._prepare_rebalance(
+                g, f"Updating metadata for static member {m.member_id} with instance id {r.group_instance_id}"
+            )
         self._try_complete_join(g)
         return await fut
 
@@ -316,8 +394,10 @@ class GroupCoordinator(OffsetsAndInspection):
         old_generation = g.generation_id
         self._transition(g, S.PREPARING_REBALANCE)
         g.timing = RebalanceTiming(time.monotonic())
-        self.log.info(f"Preparing to rebalance group {g.group_id} in state PreparingRebalance with old generation "
-                      f"{old_generation} ({self._where(g)}) (reason: {reason})")
+        self.log.info(
+            f"Preparing to rebalance group {g.group_id} in state PreparingRebalance with old generation "
+            f"{old_generation} ({self._where(g)}) (reason: {reason})"
+        )
 
     def _try_complete_join(self, g: Group) -> None:
         if g.is_(S.PREPARING_REBALANCE) and g.initial_delay_left_ms is None and g.all_members_joined():
@@ -347,14 +427,18 @@ class GroupCoordinator(OffsetsAndInspection):
             g.join_timer = None
         gone = [m for m in g.members.values() if not m.awaiting_join and m.group_instance_id is None]
         if gone:
-            self.log.info(f"Group {g.group_id} removed dynamic members who haven't joined: "
-                          f"{sorted(m.member_id for m in gone)}")
+            self.log.info(
+                f"Group {g.group_id} removed dynamic members who haven't joined: "
+                f"{sorted(m.member_id for m in gone)}"
+            )
         for m in gone:
             self._drop(g, m)
         if g.members and not any(m.awaiting_join for m in g.members.values()):
             # only static members that have not rejoined: wait another rebalance timeout for them
             self.log.error(f"Group {g.group_id} could not complete rebalance because no members rejoined")
-            g.join_timer = asyncio.get_running_loop().call_later(g.rebalance_timeout_ms() / 1000, self._on_join_timer, g)
+            g.join_timer = asyncio.get_running_loop().call_later(
+                g.rebalance_timeout_ms() / 1000, self._on_join_timer, g
+            )
             return
         if g.leader_id not in g.members or not g.members[g.leader_id].awaiting_join:
             g.leader_id = next((m.member_id for m in g.members.values() if m.awaiting_join), None)
@@ -363,15 +447,19 @@ class GroupCoordinator(OffsetsAndInspection):
             g.protocol_name = None
             self._transition(g, S.EMPTY)
             g.timing = None
-            self.log.info(f"Group {g.group_id} with generation {g.generation_id} is now empty ({self._where(g)})")
+            self.log.info(
+                f"Group {g.group_id} with generation {g.generation_id} is now empty ({self._where(g)})"
+            )
             self.topic.store_group(g.group_id, self._stored(g))
             return
         g.protocol_name = g.select_protocol()
         self._transition(g, S.COMPLETING_REBALANCE)
         if g.timing is not None:
             g.timing.join_completed = time.monotonic()
-        self.log.info(f"Stabilized group {g.group_id} generation {g.generation_id} ({self._where(g)}) with "
-                      f"{len(g.members)} members")
+        self.log.info(
+            f"Stabilized group {g.group_id} generation {g.generation_id} ({self._where(g)}) with "
+            f"{len(g.members)} members"
+        )
         for m in g.members.values():
             if m.awaiting_join:
                 m.join_future.set_result(self._join_result(g, m))
@@ -379,11 +467,16 @@ class GroupCoordinator(OffsetsAndInspection):
             self._schedule_expiry(g, m)
             g.pending_sync.add(m.member_id)
         g.sync_timer = asyncio.get_running_loop().call_later(
-            max(g.rebalance_timeout_ms(), 1) / 1000, self._on_sync_timeout, g, g.generation_id)
+            max(g.rebalance_timeout_ms(), 1) / 1000, self._on_sync_timeout, g, g.generation_id
+        )
 
     def _on_sync_timeout(self, g: Group, generation: int) -> None:
         g.sync_timer = None
-        if generation != g.generation_id or g.state not in (S.COMPLETING_REBALANCE, S.STABLE) or not g.pending_sync:
+        if (
+            generation != g.generation_id
+            or g.state not in (S.COMPLETING_REBALANCE, S.STABLE)
+            or not g.pending_sync
+        ):
             return
         missing = sorted(g.pending_sync)
         self.log.info(f"Group {g.group_id} removed members who haven't sent their sync requests: {missing}")
@@ -424,16 +517,26 @@ class GroupCoordinator(OffsetsAndInspection):
             self._try_complete_join(g)
 
     # --- SyncGroup ---
-    async def sync(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None,
-                   protocol_type: str | None, protocol_name: str | None, assignments: dict[str, bytes]) -> dict:
+    async def sync(
+        self,
+        group_id: str,
+        generation_id: int,
+        member_id: str,
+        instance_id: str | None,
+        protocol_type: str | None,
+        protocol_name: str | None,
+        assignments: dict[str, bytes],
+    ) -> dict:
         err = self.coordinator_error(group_id)
         g = self.groups.get(group_id)
         if not err and g is None:
             err = E.UNKNOWN_MEMBER_ID
         if not err:
             err = self._validate_member(g, member_id, instance_id, generation_id)
-        if not err and ((protocol_type is not None and protocol_type != g.protocol_type)
-                        or (protocol_name is not None and protocol_name != g.protocol_name)):
+        if not err and (
+            (protocol_type is not None and protocol_type != g.protocol_type)
+            or (protocol_name is not None and protocol_name != g.protocol_name)
+        ):
             err = E.INCONSISTENT_GROUP_PROTOCOL
         if not err and g.is_(S.PREPARING_REBALANCE):
             err = E.REBALANCE_IN_PROGRESS
@@ -451,14 +554,18 @@ class GroupCoordinator(OffsetsAndInspection):
         fut = m.sync_future
         if member_id == g.leader_id:
             statics = sum(1 for x in g.members.values() if x.group_instance_id is not None)
-            self.log.info(f"Assignment received from leader {member_id} for group {group_id} for generation "
-                          f"{g.generation_id}. The group has {len(g.members)} members, {statics} of which are static.")
+            self.log.info(
+                f"Assignment received from leader {member_id} for group {group_id} for generation "
+                f"{g.generation_id}. The group has {len(g.members)} members, {statics} of which are static."
+            )
             for x in g.members.values():
                 x.assignment = bytes(assignments.get(x.member_id, b""))
             stored = self.topic.store_group(group_id, self._stored(g))
             if stored:
                 self._propagate_sync_error(g, stored)
-                self._prepare_rebalance(g, f"Error {stored.name} when storing group assignment during SyncGroup")
+                self._prepare_rebalance(
+                    g, f"Error {stored.name} when storing group assignment during SyncGroup"
+                )
             else:
                 self._transition(g, S.STABLE)
                 for x in g.members.values():
@@ -470,8 +577,12 @@ class GroupCoordinator(OffsetsAndInspection):
         return result
 
     def _sync_ok(self, g: Group, m: Member) -> dict:
-        return {"error_code": E.NONE, "assignment": m.assignment, "protocol_type": g.protocol_type,
-                "protocol_name": g.protocol_name}
+        return {
+            "error_code": E.NONE,
+            "assignment": m.assignment,
+            "protocol_type": g.protocol_type,
+            "protocol_name": g.protocol_name,
+        }
 
     def _sync_answered(self, g: Group) -> None:
         t = g.timing
@@ -479,17 +590,27 @@ class GroupCoordinator(OffsetsAndInspection):
             return
         t.last_sync = time.monotonic()
         g.timing = None
-        record = {"group": g.group_id, "generation": g.generation_id, "members": len(g.members),
-                  "total_ms": round((t.last_sync - t.first_join) * 1000, 3),
-                  "after_all_joined_ms": round((t.last_sync - (t.all_joined or t.join_completed or t.first_join)) * 1000, 3),
-                  "join_phase_ms": round(((t.join_completed or t.last_sync) - t.first_join) * 1000, 3)}
+        record = {
+            "group": g.group_id,
+            "generation": g.generation_id,
+            "members": len(g.members),
+            "total_ms": round((t.last_sync - t.first_join) * 1000, 3),
+            "after_all_joined_ms": round(
+                (t.last_sync - (t.all_joined or t.join_completed or t.first_join)) * 1000, 3
+            ),
+            "join_phase_ms": round(((t.join_completed or t.last_sync) - t.first_join) * 1000, 3),
+        }
         self.timings.append(record)
         del self.timings[:-MAX_TIMINGS]
-        self.log.info(f"Rebalance of group {g.group_id} to generation {g.generation_id} with {record['members']} "
-                      f"members took {record['total_ms']:.1f} ms (first JoinGroup → last SyncGroup answered), "
-                      f"{record['after_all_joined_ms']:.1f} ms after all members had joined")
+        self.log.info(
+            f"Rebalance of group {g.group_id} to generation {g.generation_id} with {record['members']} "
+            f"members took {record['total_ms']:.1f} ms (first JoinGroup → last SyncGroup answered), "
+            f"{record['after_all_joined_ms']:.1f} ms after all members had joined"
+        )
 
-    def _validate_member(self, g: Group, member_id: str, instance_id: str | None, generation_id: int) -> GroupError:
+    def _validate_member(
+        self, g: Group, member_id: str, instance_id: str | None, generation_id: int
+    ) -> GroupError:
         if g.is_(S.DEAD):
             return E.COORDINATOR_NOT_AVAILABLE
         if g.static_member_fenced(instance_id, member_id):
@@ -501,7 +622,9 @@ class GroupCoordinator(OffsetsAndInspection):
         return E.NONE
 
     # --- Heartbeat ---
-    def heartbeat(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None) -> GroupError:
+    def heartbeat(
+        self, group_id: str, generation_id: int, member_id: str, instance_id: str | None
+    ) -> GroupError:
         err = self.coordinator_error(group_id)
         if err:
             return err
@@ -515,7 +638,9 @@ class GroupCoordinator(OffsetsAndInspection):
         return E.REBALANCE_IN_PROGRESS if g.is_(S.PREPARING_REBALANCE) else E.NONE
 
     # --- LeaveGroup ---
-    def leave(self, group_id: str, leaving: list[tuple[str, str | None]]) -> tuple[GroupError, list[GroupError]]:
+    def leave(
+        self, group_id: str, leaving: list[tuple[str, str | None]]
+    ) -> tuple[GroupError, list[GroupError]]:
         err = self.coordinator_error(group_id)
         if err:
             return err, []
@@ -543,7 +668,9 @@ class GroupCoordinator(OffsetsAndInspection):
             if m is None:
                 out.append(E.UNKNOWN_MEMBER_ID)
                 continue
-            self.log.info(f"Member {member_id} has left group {group_id} through explicit `LeaveGroup` request")
+            self.log.info(
+                f"Member {member_id} has left group {group_id} through explicit `LeaveGroup` request"
+            )
             self._remove_member(g, m, f"removing member {member_id} on LeaveGroup")
             out.append(E.NONE)
         return E.NONE, out

@@ -13,8 +13,14 @@ S = GroupState
 
 class OffsetsAndInspection:
     # --- offsets ---
-    def commit(self, group_id: str, generation_id: int, member_id: str, instance_id: str | None,
-               offsets: dict[tuple[str, int], CommittedOffset]) -> dict[tuple[str, int], GroupError]:
+    def commit(
+        self,
+        group_id: str,
+        generation_id: int,
+        member_id: str,
+        instance_id: str | None,
+        offsets: dict[tuple[str, int], CommittedOffset],
+    ) -> dict[tuple[str, int], GroupError]:
         err = self.coordinator_error(group_id)
         if err:
             return {tp: err for tp in offsets}
@@ -55,8 +61,9 @@ class OffsetsAndInspection:
             result[tp] = err
         return result
 
-    def fetch_offsets(self, group_id: str, partitions: list[tuple[str, int]] | None
-                      ) -> tuple[GroupError, dict[tuple[str, int], CommittedOffset | None]]:
+    def fetch_offsets(
+        self, group_id: str, partitions: list[tuple[str, int]] | None
+    ) -> tuple[GroupError, dict[tuple[str, int], CommittedOffset | None]]:
         err = self.coordinator_error(group_id)
         if err:
             return err, {tp: None for tp in partitions or []}
@@ -70,20 +77,44 @@ class OffsetsAndInspection:
     def describe(self, group_id: str) -> dict:
         err = self.coordinator_error(group_id)
         if err:
-            return {"error_code": err, "group_id": group_id, "group_state": "", "protocol_type": "",
-                    "protocol_data": "", "members": []}
+            return {
+                "error_code": err,
+                "group_id": group_id,
+                "group_state": "",
+                "protocol_type": "",
+                "protocol_data": "",
+                "members": [],
+            }
         g = self.groups.get(group_id)
         if g is None:
-            return {"error_code": E.NONE, "group_id": group_id, "group_state": S.DEAD.value, "protocol_type": "",
-                    "protocol_data": "", "members": []}
+            return {
+                "error_code": E.NONE,
+                "group_id": group_id,
+                "group_state": S.DEAD.value,
+                "protocol_type": "",
+                "protocol_data": "",
+                "members": [],
+            }
         stable = g.is_(S.STABLE)
-        members = [{"member_id": m.member_id, "group_instance_id": m.group_instance_id, "client_id": m.client_id,
-                    "client_host": m.client_host,
-                    "member_metadata": m.metadata_for(g.protocol_name) if stable else b"",
-                    "member_assignment": m.assignment if stable else b""} for m in g.members.values()]
-        return {"error_code": E.NONE, "group_id": group_id, "group_state": g.state.value,
-                "protocol_type": g.protocol_type or "", "protocol_data": (g.protocol_name or "") if stable else "",
-                "members": members}
+        members = [
+            {
+                "member_id": m.member_id,
+                "group_instance_id": m.group_instance_id,
+                "client_id": m.client_id,
+                "client_host": m.client_host,
+                "member_metadata": m.metadata_for(g.protocol_name) if stable else b"",
+                "member_assignment": m.assignment if stable else b"",
+            }
+            for m in g.members.values()
+        ]
+        return {
+            "error_code": E.NONE,
+            "group_id": group_id,
+            "group_state": g.state.value,
+            "protocol_type": g.protocol_type or "",
+            "protocol_data": (g.protocol_name or "") if stable else "",
+            "members": members,
+        }
 
     def list_groups(self) -> list[Group]:
         self.load()

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from ..log.batch import iter_batches
 from ..log.builder import build_batch
@@ -33,19 +33,37 @@ GROUP_VALUE_VERSION = 3
 
 _OFFSET_KEY = Message(Struct(F("group", STRING), F("topic", STRING), F("partition", INT32)))
 _GROUP_KEY = Message(Struct(F("group", STRING)))
-_OFFSET_VALUE = Message(Struct(
-    F("offset", INT64), F("leader_epoch", INT32, 3, default=-1), F("metadata", STRING),
-    F("commit_timestamp", INT64), F("expire_timestamp", INT64, 1, 1, default=-1),
-), first_flexible=4)
+_OFFSET_VALUE = Message(
+    Struct(
+        F("offset", INT64),
+        F("leader_epoch", INT32, 3, default=-1),
+        F("metadata", STRING),
+        F("commit_timestamp", INT64),
+        F("expire_timestamp", INT64, 1, 1, default=-1),
+    ),
+    first_flexible=4,
+)
 _MEMBER = Struct(
-    F("member_id", STRING), F("group_instance_id", STRING, 3, null=3), F("client_id", STRING),
-    F("client_host", STRING), F("rebalance_timeout", INT32, 1), F("session_timeout", INT32),
-    F("subscription", BYTES), F("assignment", BYTES))
-_GROUP_VALUE = Message(Struct(
-    F("protocol_type", STRING), F("generation", INT32), F("protocol", STRING, null=0),
-    F("leader", STRING, null=0), F("current_state_timestamp", INT64, 2, default=-1),
-    F("members", Array(_MEMBER)),
-), first_flexible=4)
+    F("member_id", STRING),
+    F("group_instance_id", STRING, 3, null=3),
+    F("client_id", STRING),
+    F("client_host", STRING),
+    F("rebalance_timeout", INT32, 1),
+    F("session_timeout", INT32),
+    F("subscription", BYTES),
+    F("assignment", BYTES),
+)
+_GROUP_VALUE = Message(
+    Struct(
+        F("protocol_type", STRING),
+        F("generation", INT32),
+        F("protocol", STRING, null=0),
+        F("leader", STRING, null=0),
+        F("current_state_timestamp", INT64, 2, default=-1),
+        F("members", Array(_MEMBER)),
+    ),
+    first_flexible=4,
+)
 _I16 = struct.Struct(">h")
 
 
@@ -86,13 +104,20 @@ class StoredGroup:
 # --- encoding ---
 def offset_key(group: str, topic: str, partition: int) -> bytes:
     return _I16.pack(OFFSET_KEY_VERSION) + _OFFSET_KEY.to_bytes(
-        {"group": group, "topic": topic, "partition": partition}, OFFSET_KEY_VERSION)
+        {"group": group, "topic": topic, "partition": partition}, OFFSET_KEY_VERSION
+    )
 
 
 def offset_value(c: CommittedOffset) -> bytes:
     return _I16.pack(OFFSET_VALUE_VERSION) + _OFFSET_VALUE.to_bytes(
-        {"offset": c.offset, "leader_epoch": c.leader_epoch, "metadata": c.metadata or "",
-         "commit_timestamp": c.commit_timestamp}, OFFSET_VALUE_VERSION)
+        {
+            "offset": c.offset,
+            "leader_epoch": c.leader_epoch,
+            "metadata": c.metadata or "",
+            "commit_timestamp": c.commit_timestamp,
+        },
+        OFFSET_VALUE_VERSION,
+    )
 
 
 def group_key(group: str) -> bytes:
@@ -100,14 +125,30 @@ def group_key(group: str) -> bytes:
 
 
 def group_value(g: StoredGroup) -> bytes:
-    members = [{"member_id": m.member_id, "group_instance_id": m.group_instance_id, "client_id": m.client_id,
-                "client_host": m.client_host, "rebalance_timeout": m.rebalance_timeout,
-                "session_timeout": m.session_timeout, "subscription": m.subscription,
-                "assignment": m.assignment} for m in g.members]
+    members = [
+        {
+            "member_id": m.member_id,
+            "group_instance_id": m.group_instance_id,
+            "client_id": m.client_id,
+            "client_host": m.client_host,
+            "rebalance_timeout": m.rebalance_timeout,
+            "session_timeout": m.session_timeout,
+            "subscription": m.subscription,
+            "assignment": m.assignment,
+        }
+        for m in g.members
+    ]
     return _I16.pack(GROUP_VALUE_VERSION) + _GROUP_VALUE.to_bytes(
-        {"protocol_type": g.protocol_type, "generation": g.generation, "protocol": g.protocol,
-         "leader": g.leader, "current_state_timestamp": g.current_state_timestamp, "members": members},
-        GROUP_VALUE_VERSION)
+        {
+            "protocol_type": g.protocol_type,
+            "generation": g.generation,
+            "protocol": g.protocol,
+            "leader": g.leader,
+            "current_state_timestamp": g.current_state_timestamp,
+            "members": members,
+        },
+        GROUP_VALUE_VERSION,
+    )
 
 
 def batch_of(records: list[tuple[bytes, bytes | None]], now_ms: int | None = None) -> bytes:
@@ -143,8 +184,12 @@ def decode(key: bytes, value: bytes | None) -> OffsetRecord | GroupRecord:
         if not 0 <= vv <= 4:
             raise OffsetsRecordError(f"offset commit value version {vv} is unknown")
         v = _OFFSET_VALUE.from_bytes(value[2:], vv)
-        return OffsetRecord(k["group"], k["topic"], k["partition"],
-                            CommittedOffset(v["offset"], v["leader_epoch"], v["metadata"], v["commit_timestamp"]))
+        return OffsetRecord(
+            k["group"],
+            k["topic"],
+            k["partition"],
+            CommittedOffset(v["offset"], v["leader_epoch"], v["metadata"], v["commit_timestamp"]),
+        )
     if kv == 2:
         g = _GROUP_KEY.from_bytes(key[2:], kv)["group"]
         if value is None:
@@ -153,11 +198,30 @@ def decode(key: bytes, value: bytes | None) -> OffsetRecord | GroupRecord:
         if not 0 <= vv <= 4:
             raise OffsetsRecordError(f"group metadata value version {vv} is unknown")
         v = _GROUP_VALUE.from_bytes(value[2:], vv)
-        members = [StoredMember(m["member_id"], m["group_instance_id"] if vv >= 3 else None, m["client_id"], m["client_host"],
-                                m["rebalance_timeout"] if vv >= 1 else m["session_timeout"], m["session_timeout"],
-                                bytes(m["subscription"]), bytes(m["assignment"])) for m in v["members"]]
-        return GroupRecord(g, StoredGroup(v["protocol_type"], v["generation"], v["protocol"], v["leader"],
-                                          v["current_state_timestamp"], members))
+        members = [
+            StoredMember(
+                m["member_id"],
+                m["group_instance_id"] if vv >= 3 else None,
+                m["client_id"],
+                m["client_host"],
+                m["rebalance_timeout"] if vv >= 1 else m["session_timeout"],
+                m["session_timeout"],
+                bytes(m["subscription"]),
+                bytes(m["assignment"]),
+            )
+            for m in v["members"]
+        ]
+        return GroupRecord(
+            g,
+            StoredGroup(
+                v["protocol_type"],
+                v["generation"],
+                v["protocol"],
+                v["leader"],
+                v["current_state_timestamp"],
+                members,
+            ),
+        )
     raise OffsetsRecordError(f"key version {kv} is not an offset commit (0, 1) or group metadata (2) key")
 
 

@@ -85,7 +85,9 @@ class Group:
     protocol_name: str | None = None
     leader_id: str | None = None
     members: dict[str, Member] = field(default_factory=dict)
-    pending_members: dict[str, asyncio.TimerHandle | None] = field(default_factory=dict)  # MEMBER_ID_REQUIRED handed out
+    pending_members: dict[str, asyncio.TimerHandle | None] = field(
+        default_factory=dict
+    )  # MEMBER_ID_REQUIRED handed out
     static_members: dict[str, str] = field(default_factory=dict)  # group.instance.id → member id
     pending_sync: set[str] = field(default_factory=set)
     offsets: dict[tuple[str, int], CommittedOffset] = field(default_factory=dict)
@@ -133,5 +135,8 @@ class Group:
         return max((m.rebalance_timeout_ms for m in self.members.values()), default=0)
 
     def static_member_fenced(self, instance_id: str | None, member_id: str) -> bool:
-        return instance_id is not None and instance_id in self.static_members and \
-            self.static_members[instance_id] != member_id
+        return (
+            instance_id is not None
+            and instance_id in self.static_members
+            and self.static_members[instance_id] != member_id
+        )

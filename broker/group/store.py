@@ -8,8 +8,17 @@ import time
 from ..kafka_log import logger
 from ..protocol.errors import ErrorCode
 from .errors import GroupError
-from .offsets import (CommittedOffset, StoredGroup, batch_of, group_key, group_value, offset_key, offset_value,
-                      read_partition, replay)
+from .offsets import (
+    CommittedOffset,
+    StoredGroup,
+    batch_of,
+    group_key,
+    group_value,
+    offset_key,
+    offset_value,
+    read_partition,
+    replay,
+)
 from .partitioning import DEFAULT_NUM_PARTITIONS, OFFSETS_TOPIC, partition_for
 
 OFFSETS_SEGMENT_BYTES = 104857600  # offsets.topic.segment.bytes default
@@ -32,7 +41,9 @@ def setting(node, name: str, default: int) -> int:
 class OffsetsTopic:
     def __init__(self, node):
         self.node = node
-        self.log = logger("kafka.coordinator.group.GroupMetadataManager", f"[GroupMetadataManager brokerId={node.node_id}]")
+        self.log = logger(
+            "kafka.coordinator.group.GroupMetadataManager", f"[GroupMetadataManager brokerId={node.node_id}]"
+        )
         self.appended_upto: dict[int, int] = {}  # partition -> offset after our last write
 
     def exists(self) -> bool:
@@ -60,9 +71,11 @@ class OffsetsTopic:
         rf = setting(self.node, "offsets.topic.replication.factor", 3)
         alive = len(self.node.metadata.brokers)
         if alive < rf:
-            self.log.error(f"Number of alive brokers '{alive}' does not meet the required replication factor "
-                           f"'{rf}' for the offsets topic (configured via 'offsets.topic.replication.factor'). "
-                           f"This error can be ignored if the cluster is starting up and not all brokers are up yet.")
+            self.log.error(
+                f"Number of alive brokers '{alive}' does not meet the required replication factor "
+                f"'{rf}' for the offsets topic (configured via 'offsets.topic.replication.factor'). "
+                f"This error can be ignored if the cluster is starting up and not all brokers are up yet."
+            )
             return GroupError.COORDINATOR_NOT_AVAILABLE
         n = setting(self.node, "offsets.topic.num.partitions", DEFAULT_NUM_PARTITIONS)
         seg = setting(self.node, "offsets.topic.segment.bytes", OFFSETS_SEGMENT_BYTES)
@@ -81,7 +94,9 @@ class OffsetsTopic:
         if res.error == ErrorCode.NONE:
             self.appended_upto[p] = res.next_offset
             return GroupError.NONE
-        self.log.error(f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: {res.error.name} {res.message or ''}")
+        self.log.error(
+            f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: {res.error.name} {res.message or ''}"
+        )
         if res.error == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
             return GroupError.COORDINATOR_NOT_AVAILABLE
         if res.error == ErrorCode.NOT_LEADER_OR_FOLLOWER:
@@ -103,14 +118,17 @@ class OffsetsTopic:
         return GroupError.COORDINATOR_NOT_AVAILABLE
 
     def store_offsets(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> GroupError:
-        return self._append(group_id, [(offset_key(group_id, t, p), offset_value(c)) for (t, p), c in offsets.items()])
+        return self._append(
+            group_id, [(offset_key(group_id, t, p), offset_value(c)) for (t, p), c in offsets.items()]
+        )
 
     def store_group(self, group_id: str, g: StoredGroup) -> GroupError:
         return self._append(group_id, [(group_key(group_id), group_value(g))])
 
     # --- reading ---
-    def load(self, partitions: list[int] | None = None
-             ) -> tuple[dict[str, StoredGroup], dict[str, dict[tuple[str, int], CommittedOffset]], float]:
+    def load(
+        self, partitions: list[int] | None = None
+    ) -> tuple[dict[str, StoredGroup], dict[str, dict[tuple[str, int], CommittedOffset]], float]:
         """Replay the given partitions (default: every one); returns (groups, offsets, milliseconds taken)."""
         start = time.monotonic()
         info = self.node.metadata.topics.get(OFFSETS_TOPIC)

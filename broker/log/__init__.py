@@ -9,7 +9,13 @@ from broker.log.batch import (
     iter_batches,
 )
 from broker.log.manager import LogDirError, LogManager
-from broker.log.partition_log import AppendInfo, LogClosedError, LogConfig, OffsetOutOfRangeError, PartitionLog
+from broker.log.partition_log import (
+    AppendInfo,
+    LogClosedError,
+    LogConfig,
+    OffsetOutOfRangeError,
+    PartitionLog,
+)
 
 __all__ = [
     "AppendInfo",

@@ -8,7 +8,8 @@ the hot path, plus one CRC-32C per batch. BaseOffset (bytes 0..8) and PartitionL
 from __future__ import annotations
 
 import struct
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 try:  # the C extension: GB/s; the fallback only keeps the broker importable
     from crc32c import crc32c
@@ -76,7 +77,7 @@ class BatchHeader(NamedTuple):
     records_count: int
 
     @classmethod
-    def parse(cls, buf: bytes | bytearray | memoryview, pos: int = 0) -> "BatchHeader":
+    def parse(cls, buf: bytes | bytearray | memoryview, pos: int = 0) -> BatchHeader:
         return _new_header(cls, HEADER.unpack_from(buf, pos))
 
     @property
@@ -139,15 +140,23 @@ def check_batch(buf: bytes | bytearray | memoryview, pos: int, end: int, *, veri
     """Parse and validate the batch at `pos` (must end by `end`); raise CorruptRecordError."""
     avail = end - pos
     if avail < LOG_OVERHEAD:
-        raise CorruptRecordError(f"truncated batch at byte {pos}: {avail} bytes left, need at least {LOG_OVERHEAD}")
+        raise CorruptRecordError(
+            f"truncated batch at byte {pos}: {avail} bytes left, need at least {LOG_OVERHEAD}"
+        )
     _, length = _OFFSET_AND_LENGTH.unpack_from(buf, pos)
     size = length + LOG_OVERHEAD
     if avail > MAGIC_OFFSET and buf[pos + MAGIC_OFFSET] != 2:
-        raise CorruptRecordError(f"batch at byte {pos} has magic {buf[pos + MAGIC_OFFSET]}; only magic 2 (RecordBatch v2) is stored")
+        raise CorruptRecordError(
+            f"batch at byte {pos} has magic {buf[pos + MAGIC_OFFSET]}; only magic 2 (RecordBatch v2) is stored"
+        )
     if size < HEADER_SIZE:
-        raise CorruptRecordError(f"batch at byte {pos} declares length {length}, below the v2 minimum of {HEADER_SIZE - LOG_OVERHEAD}")
+        raise CorruptRecordError(
+            f"batch at byte {pos} declares length {length}, below the v2 minimum of {HEADER_SIZE - LOG_OVERHEAD}"
+        )
     if size > avail:
-        raise CorruptRecordError(f"truncated batch at byte {pos}: declares {size} bytes, only {avail} present")
+        raise CorruptRecordError(
+            f"truncated batch at byte {pos}: declares {size} bytes, only {avail} present"
+        )
     header = BatchHeader.parse(buf, pos)
     if header.records_count < 0 or header.last_offset_delta < 0:
         raise CorruptRecordError(
@@ -156,11 +165,15 @@ def check_batch(buf: bytes | bytearray | memoryview, pos: int, end: int, *, veri
     if verify_crc:
         actual = batch_crc(buf, pos, size)
         if actual != header.crc:
-            raise CorruptRecordError(f"batch at byte {pos} (base offset {header.base_offset}) fails its CRC: stored {header.crc}, computed {actual}")
+            raise CorruptRecordError(
+                f"batch at byte {pos} (base offset {header.base_offset}) fails its CRC: stored {header.crc}, computed {actual}"
+            )
     return header
 
 
-def iter_batches(buf: bytes | bytearray | memoryview, *, verify_crc: bool) -> Iterator[tuple[BatchHeader, memoryview]]:
+def iter_batches(
+    buf: bytes | bytearray | memoryview, *, verify_crc: bool
+) -> Iterator[tuple[BatchHeader, memoryview]]:
     """Split a blob of one or more v2 batches; yield (header, the batch's bytes).
 
     Raises CorruptRecordError on truncation, magic != 2, a bad CRC or an impossible length.
@@ -177,7 +190,9 @@ def iter_batches(buf: bytes | bytearray | memoryview, *, verify_crc: bool) -> It
         pos += size
 
 
-def scan_valid_prefix(buf: bytes | bytearray | memoryview, *, verify_crc: bool = True) -> tuple[list[tuple[int, BatchHeader]], int, str | None]:
+def scan_valid_prefix(
+    buf: bytes | bytearray | memoryview, *, verify_crc: bool = True
+) -> tuple[list[tuple[int, BatchHeader]], int, str | None]:
     """Walk batches from the start; stop at the first torn or corrupt one.
 
     Returns ([(position, header)...], valid_bytes, why_it_stopped or None). Used by recovery.

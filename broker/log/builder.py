@@ -25,8 +25,13 @@ def _field(b: bytes | None) -> bytes:
     return _zigzag(-1) if b is None else _zigzag(len(b)) + b
 
 
-def encode_record(offset_delta: int, timestamp_delta: int, key: bytes | None, value: bytes | None,
-                  headers: list[tuple[str, bytes | None]] = ()) -> bytes:
+def encode_record(
+    offset_delta: int,
+    timestamp_delta: int,
+    key: bytes | None,
+    value: bytes | None,
+    headers: list[tuple[str, bytes | None]] = (),
+) -> bytes:
     body = bytearray(b"\x00")  # attributes (unused)
     body += _zigzag(timestamp_delta) + _zigzag(offset_delta) + _field(key) + _field(value)
     body += _zigzag(len(headers))
@@ -53,13 +58,27 @@ def build_batch(
     stamps = [r[2] if len(r) > 2 else timestamp for r in records]  # type: ignore[misc]
     base_ts = stamps[0]
     body = b"".join(
-        encode_record(i, stamps[i] - base_ts, r[0], r[1], r[3] if len(r) > 3 else ()) for i, r in enumerate(records)
+        encode_record(i, stamps[i] - base_ts, r[0], r[1], r[3] if len(r) > 3 else ())
+        for i, r in enumerate(records)
     )
     n = len(records)
-    header = bytearray(HEADER.pack(
-        base_offset, HEADER.size - 12 + len(body), partition_leader_epoch, 2, 0, attributes,
-        n - 1, base_ts, max(stamps), producer_id, producer_epoch, base_sequence, n,
-    ))
+    header = bytearray(
+        HEADER.pack(
+            base_offset,
+            HEADER.size - 12 + len(body),
+            partition_leader_epoch,
+            2,
+            0,
+            attributes,
+            n - 1,
+            base_ts,
+            max(stamps),
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            n,
+        )
+    )
     crc = crc32c(memoryview(header)[21:])
     crc = crc32c(body, crc)
     struct.pack_into(">I", header, 17, crc)

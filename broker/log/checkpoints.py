@@ -54,6 +54,7 @@ def fsync_dir(directory: Path) -> None:
 
 # -- uuids as Kafka prints them ------------------------------------------------------------
 
+
 def kafka_uuid_str(u: uuid.UUID) -> str:
     """Kafka's Uuid.toString(): URL-safe base64 of the 16 bytes, no padding (22 chars)."""
     return base64.urlsafe_b64encode(u.bytes).rstrip(b"=").decode()
@@ -66,10 +67,13 @@ def parse_kafka_uuid(s: str) -> uuid.UUID:
             return uuid.UUID(bytes=base64.urlsafe_b64decode(s + "=="))
         return uuid.UUID(s)  # also accept the canonical 8-4-4-4-12 form
     except (ValueError, TypeError) as e:
-        raise ValueError(f"{s!r} is not a Kafka uuid (22 chars of base64url, e.g. {kafka_uuid_str(uuid.uuid4())})") from e
+        raise ValueError(
+            f"{s!r} is not a Kafka uuid (22 chars of base64url, e.g. {kafka_uuid_str(uuid.uuid4())})"
+        ) from e
 
 
 # -- offset checkpoints --------------------------------------------------------------------
+
 
 def write_offsets(path: Path, offsets: dict[tuple[str, int], int]) -> None:
     lines = ["0", str(len(offsets))]
@@ -133,6 +137,7 @@ def read_leader_epochs(path: Path) -> list[tuple[int, int]]:
 
 # -- partition.metadata --------------------------------------------------------------------
 
+
 def write_partition_metadata(directory: Path, topic_id: uuid.UUID) -> None:
     # exactly Kafka's PartitionMetadata.encode(): no trailing newline
     write_atomically(directory / PARTITION_METADATA, f"version: 0\ntopic_id: {kafka_uuid_str(topic_id)}")
@@ -161,6 +166,7 @@ def read_partition_metadata(directory: Path) -> uuid.UUID | None:
 
 
 # -- meta.properties -----------------------------------------------------------------------
+
 
 def read_properties(path: Path) -> dict[str, str] | None:
     try:

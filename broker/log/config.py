@@ -60,11 +60,19 @@ class LogConfig:
         for name in ("flush_messages", "flush_ms"):
             v = getattr(self, name)
             if v is not None and v < (1 if name == "flush_messages" else 0):
-                raise bad(name, v, "Value must be at least 1" if name == "flush_messages" else "Value must be at least 0")
+                raise bad(
+                    name,
+                    v,
+                    "Value must be at least 1" if name == "flush_messages" else "Value must be at least 0",
+                )
         if self.message_timestamp_type not in ("CreateTime", "LogAppendTime"):
-            raise bad("message_timestamp_type", self.message_timestamp_type, "String must be one of: CreateTime, LogAppendTime")
+            raise bad(
+                "message_timestamp_type",
+                self.message_timestamp_type,
+                "String must be one of: CreateTime, LogAppendTime",
+            )
 
-    def with_overrides(self, overrides: dict[str, Any] | None) -> "LogConfig":
+    def with_overrides(self, overrides: dict[str, Any] | None) -> LogConfig:
         """Apply Kafka topic config names (`retention.ms`) or field names (`retention_ms`)."""
         if not overrides:
             return replace(self)
@@ -73,11 +81,15 @@ class LogConfig:
         for key, value in overrides.items():
             name = TOPIC_CONFIG_KEYS.get(key, key)
             if name not in known:
-                raise ValueError(f"Unknown topic config {key!r}; known: {', '.join(sorted(TOPIC_CONFIG_KEYS))}")
+                raise ValueError(
+                    f"Unknown topic config {key!r}; known: {', '.join(sorted(TOPIC_CONFIG_KEYS))}"
+                )
             if name != "message_timestamp_type" and value is not None:
                 try:
                     value = int(value)
                 except (TypeError, ValueError):
-                    raise ValueError(f"Invalid value {value} for configuration {key}: Not a number of type LONG") from None
+                    raise ValueError(
+                        f"Invalid value {value} for configuration {key}: Not a number of type LONG"
+                    ) from None
             changes[name] = value
         return replace(self, **changes)

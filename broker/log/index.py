@@ -118,9 +118,13 @@ class OffsetIndex(_IndexFile):
                 break  # preallocated zeros from a Kafka broker that did not shut down cleanly
             off = self.base_offset + rel
             if rel < 0 or (keys and (off <= keys[-1] or pos <= vals[-1])):
-                raise IndexCorruptError(f"{self.path}: entry {i} (offset {off}, position {pos}) is not after the previous one")
+                raise IndexCorruptError(
+                    f"{self.path}: entry {i} (offset {off}, position {pos}) is not after the previous one"
+                )
             if pos < 0 or pos >= log_size:
-                raise IndexCorruptError(f"{self.path}: entry {i} points at position {pos}, log is {log_size} bytes")
+                raise IndexCorruptError(
+                    f"{self.path}: entry {i} points at position {pos}, log is {log_size} bytes"
+                )
             keys.append(off)
             vals.append(pos)
         self._keys, self._vals = array("q", keys), array("q", vals)
@@ -173,9 +177,13 @@ class TimeIndex(_IndexFile):
                 break
             off = self.base_offset + rel
             if rel < 0 or (keys and (ts <= keys[-1] or off < vals[-1])):
-                raise IndexCorruptError(f"{self.path}: entry {i} (timestamp {ts}, offset {off}) is not after the previous one")
+                raise IndexCorruptError(
+                    f"{self.path}: entry {i} (timestamp {ts}, offset {off}) is not after the previous one"
+                )
             if next_offset_bound is not None and off >= next_offset_bound:
-                raise IndexCorruptError(f"{self.path}: entry {i} names offset {off}, beyond the segment's end {next_offset_bound}")
+                raise IndexCorruptError(
+                    f"{self.path}: entry {i} names offset {off}, beyond the segment's end {next_offset_bound}"
+                )
             keys.append(ts)
             vals.append(off)
         self._keys, self._vals = array("q", keys), array("q", vals)

@@ -11,8 +11,9 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from broker.log import checkpoints as ckpt
 from broker.log.partition_log import LogConfig, PartitionLog, now_ms
@@ -31,9 +32,11 @@ def validate_topic_name(topic: str) -> None:
     if not topic:
         raise ValueError("Topic name is illegal, it can't be empty")
     if topic in (".", ".."):
-        raise ValueError("Topic name cannot be \".\" or \"..\"")
+        raise ValueError('Topic name cannot be "." or ".."')
     if len(topic) > 249:
-        raise ValueError(f"Topic name is illegal, it can't be longer than 249 characters, topic name: {topic}")
+        raise ValueError(
+            f"Topic name is illegal, it can't be longer than 249 characters, topic name: {topic}"
+        )
     if not _LEGAL_TOPIC.match(topic):
         raise ValueError(
             f"Topic name \"{topic}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
@@ -96,7 +99,9 @@ class LogManager:
                 if cluster_id is None:
                     cluster_id = found
                 elif found != cluster_id:
-                    raise LogDirError(f"Invalid cluster.id in: {path}. Expected {cluster_id}, but read {found}")
+                    raise LogDirError(
+                        f"Invalid cluster.id in: {path}. Expected {cluster_id}, but read {found}"
+                    )
             stored[d] = props
         if cluster_id is None:
             cluster_id = ckpt.kafka_uuid_str(uuid.uuid4())
@@ -136,7 +141,9 @@ class LogManager:
             has_logs = True
             tp = (topic, partition)
             if tp in self._logs:
-                raise LogDirError(f"Duplicate log directories for {topic}-{partition} are found in both {self._logs[tp].dir} and {sub}")
+                raise LogDirError(
+                    f"Duplicate log directories for {topic}-{partition} are found in both {self._logs[tp].dir} and {sub}"
+                )
             try:
                 topic_id = ckpt.read_partition_metadata(sub)
             except ckpt.CheckpointError as e:
@@ -151,9 +158,17 @@ class LogManager:
                     f"{ckpt.kafka_uuid_str(known)} stored by another partition of {topic}"
                 )
             self._logs[tp] = PartitionLog(
-                sub, topic, partition, topic_id, self.config,
-                recovery_point=recovery.get(tp, 0), log_start_offset=starts.get(tp, 0),
-                high_watermark=hws.get(tp, 0), clean_shutdown=clean, clock=self.clock, log=self._log,
+                sub,
+                topic,
+                partition,
+                topic_id,
+                self.config,
+                recovery_point=recovery.get(tp, 0),
+                log_start_offset=starts.get(tp, 0),
+                high_watermark=hws.get(tp, 0),
+                clean_shutdown=clean,
+                clock=self.clock,
+                log=self._log,
             )
         if has_logs and not clean:
             self.recovered_unclean.append(d)
@@ -165,7 +180,9 @@ class LogManager:
     def get(self, topic: str, partition: int) -> PartitionLog | None:
         return self._logs.get((topic, partition))
 
-    def create(self, topic: str, partition: int, topic_id: uuid.UUID, config_overrides: dict | None = None) -> PartitionLog:
+    def create(
+        self, topic: str, partition: int, topic_id: uuid.UUID, config_overrides: dict | None = None
+    ) -> PartitionLog:
         validate_topic_name(topic)
         if partition < 0:
             raise ValueError(f"partition must be >= 0, got {partition}")
@@ -182,7 +199,15 @@ class LogManager:
                 return existing
             config = self.config.with_overrides(self._topic_overrides.get(topic))
             d = min(self.log_dirs, key=lambda p: sum(1 for log in self._logs.values() if log.dir.parent == p))
-            log = PartitionLog(d / f"{topic}-{partition}", topic, partition, topic_id, config, clock=self.clock, log=self._log)
+            log = PartitionLog(
+                d / f"{topic}-{partition}",
+                topic,
+                partition,
+                topic_id,
+                config,
+                clock=self.clock,
+                log=self._log,
+            )
             self._logs[(topic, partition)] = log
             self._topic_ids[topic] = topic_id
             return log
@@ -233,12 +258,21 @@ class LogManager:
         with self._lock:
             for d in self.log_dirs:
                 logs = [log for log in self._logs.values() if log.dir.parent == d]
-                ckpt.write_offsets(d / ckpt.RECOVERY_POINT_CHECKPOINT, {(l.topic, l.partition): l.recovery_point for l in logs})
-                ckpt.write_offsets(d / ckpt.REPLICATION_CHECKPOINT, {(l.topic, l.partition): l.high_watermark for l in logs})
+                ckpt.write_offsets(
+                    d / ckpt.RECOVERY_POINT_CHECKPOINT,
+                    {(l.topic, l.partition): l.recovery_point for l in logs},
+                )
+                ckpt.write_offsets(
+                    d / ckpt.REPLICATION_CHECKPOINT, {(l.topic, l.partition): l.high_watermark for l in logs}
+                )
                 # Kafka lists only logs whose start offset is above their first segment's base.
                 ckpt.write_offsets(
                     d / ckpt.LOG_START_CHECKPOINT,
-                    {(l.topic, l.partition): l.log_start_offset for l in logs if l.log_start_offset > l.segments[0].base_offset},
+                    {
+                        (l.topic, l.partition): l.log_start_offset
+                        for l in logs
+                        if l.log_start_offset > l.segments[0].base_offset
+                    },
                 )
 
     def close(self) -> None:

@@ -17,9 +17,9 @@ import struct
 import threading
 import uuid
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from broker.log import checkpoints as ckpt
 from broker.log.batch import (
@@ -37,7 +37,15 @@ from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms
 from broker.log.recovery import load_segments
 from broker.log.segment import LogSegment
 
-__all__ = ["TOPIC_CONFIG_KEYS", "AppendInfo", "LogClosedError", "LogConfig", "OffsetOutOfRangeError", "PartitionLog", "now_ms"]
+__all__ = [
+    "TOPIC_CONFIG_KEYS",
+    "AppendInfo",
+    "LogClosedError",
+    "LogConfig",
+    "OffsetOutOfRangeError",
+    "PartitionLog",
+    "now_ms",
+]
 
 NO_TIMESTAMP = -1
 pack_offset = struct.Struct(">q").pack_into
@@ -127,7 +135,9 @@ class PartitionLog:
     # -- opening -------------------------------------------------------------------------
 
     def _load_segments(self, recovery_point: int, clean_shutdown: bool) -> None:
-        self._segments = load_segments(self.dir, self.config.index_interval_bytes, recovery_point, clean_shutdown, self._note)
+        self._segments = load_segments(
+            self.dir, self.config.index_interval_bytes, recovery_point, clean_shutdown, self._note
+        )
         self._bases = [seg.base_offset for seg in self._segments]
 
     def _rebuild_leader_epochs(self) -> None:
@@ -203,7 +213,9 @@ class PartitionLog:
             count = offset - first
             if self._flush_policy:
                 self._after_append(count, now)
-            return AppendInfo(first, offset - 1, max_ts, offset_of_max, now if log_append else -1, count, len(batches))
+            return AppendInfo(
+                first, offset - 1, max_ts, offset_of_max, now if log_append else -1, count, len(batches)
+            )
 
     def append_as_follower(self, records: bytes | bytearray | memoryview) -> AppendInfo:
         """Append batches that already carry offsets (replication): keep them as they are."""
@@ -213,12 +225,16 @@ class PartitionLog:
             self._check_open()
             leo = self.log_end_offset
             if batches[0][1].base_offset < leo:
-                raise InvalidRecordError(f"Out of order offsets: first offset {batches[0][1].base_offset} is below the log end offset {leo}")
+                raise InvalidRecordError(
+                    f"Out of order offsets: first offset {batches[0][1].base_offset} is below the log end offset {leo}"
+                )
             entries = []
             max_ts, offset_of_max, prev_next = NO_TIMESTAMP, -1, leo
             for pos, h in batches:
                 if h.base_offset < prev_next:
-                    raise InvalidRecordError(f"Out of order offsets in the appended batches at offset {h.base_offset}")
+                    raise InvalidRecordError(
+                        f"Out of order offsets in the appended batches at offset {h.base_offset}"
+                    )
                 entries.append((pos, h.last_offset, h.max_timestamp, h.size))
                 if h.max_timestamp > max_ts:
                     max_ts, offset_of_max = h.max_timestamp, h.last_offset
@@ -227,7 +243,9 @@ class PartitionLog:
             self._write(buf, entries, first, prev_next - 1, max_ts, batches[-1][1].partition_leader_epoch)
             if self._flush_policy:
                 self._after_append(prev_next - first, self.clock())
-            return AppendInfo(first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches))
+            return AppendInfo(
+                first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches)
+            )
 
     def _validate(self, buf: bytes | bytearray, *, from_client: bool) -> list[tuple[int, BatchHeader]]:
         """Kafka's UnifiedLog.analyzeAndValidateRecords order: structure, base offset 0 (from
@@ -268,7 +286,9 @@ class PartitionLog:
             pos += size
         return out
 
-    def _write(self, buf: bytes | bytearray, entries: list, first: int, last: int, max_ts: int, epoch: int) -> None:
+    def _write(
+        self, buf: bytes | bytearray, entries: list, first: int, last: int, max_ts: int, epoch: int
+    ) -> None:
         seg = self._maybe_roll(len(buf), max_ts, first, last)
         seg.append(buf, entries)
         if epoch >= 0 and (not self._leader_epochs or epoch > self._leader_epochs[-1][0]):
@@ -302,7 +322,9 @@ class PartitionLog:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise LogClosedError(f"the log of {self.topic}-{self.partition} is closed (topic deleted or broker stopping)")
+            raise LogClosedError(
+                f"the log of {self.topic}-{self.partition} is closed (topic deleted or broker stopping)"
+            )
 
     # -- rolling -------------------------------------------------------------------------
 
@@ -347,7 +369,10 @@ class PartitionLog:
             if old.size:
                 fds = old.dup_fds()
                 threading.Thread(
-                    target=self._flush_fds, args=(fds, new_base), daemon=True, name=f"flush-{self.topic}-{self.partition}"
+                    target=self._flush_fds,
+                    args=(fds, new_base),
+                    daemon=True,
+                    name=f"flush-{self.topic}-{self.partition}",
                 ).start()
             return seg
 
@@ -367,7 +392,9 @@ class PartitionLog:
     def _segment_index(self, offset: int) -> int:
         return max(bisect_right(self._bases, offset) - 1, 0)
 
-    def read(self, offset: int, max_bytes: int, *, max_offset: int | None = None, min_one: bool = True) -> bytes | memoryview:
+    def read(
+        self, offset: int, max_bytes: int, *, max_offset: int | None = None, min_one: bool = True
+    ) -> bytes | memoryview:
         """Whole stored batches from the one containing `offset`, up to `max_bytes` (at least
         one batch when `min_one`), stopping before a batch whose base offset >= `max_offset`."""
         with self._lock:
@@ -497,7 +524,10 @@ class PartitionLog:
             if cfg.retention_ms >= 0:
                 # the segment's largest timestamp, or the file's mtime if it has none (Kafka too)
                 deleted += self._delete_while(
-                    lambda seg, nxt: now - (seg.max_timestamp if seg.max_timestamp >= 0 else seg.last_modified_ms()) > cfg.retention_ms
+                    lambda seg, nxt: (
+                        now - (seg.max_timestamp if seg.max_timestamp >= 0 else seg.last_modified_ms())
+                        > cfg.retention_ms
+                    )
                 )
             return deleted
 
@@ -520,7 +550,9 @@ class PartitionLog:
         self.recovery_point = max(self.recovery_point, self.log_start_offset)
         self.high_watermark = max(self.high_watermark, self.log_start_offset)
         for seg in gone:
-            self._note(f"Deleting segment {seg.log_path.name} (offsets {seg.base_offset}..{seg.next_offset - 1})")
+            self._note(
+                f"Deleting segment {seg.log_path.name} (offsets {seg.base_offset}..{seg.next_offset - 1})"
+            )
             seg.delete()
         self._truncate_epochs_before(self.log_start_offset)
 
@@ -546,7 +578,9 @@ class PartitionLog:
                 )
             if offset > self.log_start_offset:
                 self.log_start_offset = offset
-                doomed = sum(1 for i in range(len(self._segments) - 1) if self._segments[i + 1].base_offset <= offset)
+                doomed = sum(
+                    1 for i in range(len(self._segments) - 1) if self._segments[i + 1].base_offset <= offset
+                )
                 if doomed:
                     self._delete_prefix(doomed)
                 else:

@@ -7,8 +7,8 @@ their Python packages are importable, else UnsupportedCompression.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from broker.log.batch import HEADER_SIZE, BatchHeader, CorruptRecordError
 
@@ -98,7 +98,9 @@ def iter_records(batch: bytes | memoryview, header: BatchHeader | None = None) -
         start = pos
         end = pos + length
         if length < 0 or end > len(body):
-            raise CorruptRecordError(f"record {i} of batch {h.base_offset} declares {length} bytes, runs past the batch")
+            raise CorruptRecordError(
+                f"record {i} of batch {h.base_offset} declares {length} bytes, runs past the batch"
+            )
         attributes = body[pos]
         pos += 1
         ts_delta, pos = _varint(body, pos)
@@ -112,7 +114,9 @@ def iter_records(batch: bytes | memoryview, header: BatchHeader | None = None) -
             hv, pos = _bytes(body, pos)
             headers.append(((hk or b"").decode("utf-8", "replace"), hv))
         if pos != end:
-            raise CorruptRecordError(f"record {i} of batch {h.base_offset}: fields end at {pos - start} of {length} bytes")
+            raise CorruptRecordError(
+                f"record {i} of batch {h.base_offset}: fields end at {pos - start} of {length} bytes"
+            )
         ts = h.max_timestamp if h.is_log_append_time else h.base_timestamp + ts_delta
         seq = -1 if h.base_sequence < 0 else (h.base_sequence + off_delta) % (1 << 31)
         yield Record(h.base_offset + off_delta, ts, key, value, headers, seq, attributes, length)

@@ -11,8 +11,8 @@ Kafka's LogLoader rules (see docs/storage.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from broker.log.index import IndexCorruptError
 from broker.log.segment import INDEX_SUFFIX, LOG_SUFFIX, TIMEINDEX_SUFFIX, LogSegment
@@ -47,7 +47,9 @@ def load_segments(
     for i, base in enumerate(bases):
         seg = LogSegment(directory, base, index_interval_bytes)
         if cut_at is not None:
-            note(f"deleting segment {seg.log_path.name}: it follows a corrupt segment that was truncated to offset {cut_at}")
+            note(
+                f"deleting segment {seg.log_path.name}: it follows a corrupt segment that was truncated to offset {cut_at}"
+            )
             seg.delete()
             continue
         next_base = bases[i + 1] if i + 1 < len(bases) else None

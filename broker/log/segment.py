@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import struct
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from broker.log.batch import HEADER_SIZE, LOG_OVERHEAD, BatchHeader, CorruptRecordError, check_batch
 from broker.log.index import IndexCorruptError, OffsetIndex, TimeIndex
@@ -39,7 +39,11 @@ class LogSegment:
         st = os.fstat(self._fd)
         self.size = st.st_size
         self.created_ms = int(st.st_mtime * 1000) if self.size else int(time.time() * 1000)
-        missing = [p.name for p in (directory / (name + INDEX_SUFFIX), directory / (name + TIMEINDEX_SUFFIX)) if not p.exists()]
+        missing = [
+            p.name
+            for p in (directory / (name + INDEX_SUFFIX), directory / (name + TIMEINDEX_SUFFIX))
+            if not p.exists()
+        ]
         self.missing_indexes = missing if self.size else []
         self.index = OffsetIndex(directory / (name + INDEX_SUFFIX), base_offset)
         self.time_index = TimeIndex(directory / (name + TIMEINDEX_SUFFIX), base_offset)
@@ -70,7 +74,9 @@ class LogSegment:
             self.next_offset = indexed_offset + 1
             raw = os.pread(self._fd, HEADER_SIZE, pos)
             if len(raw) < HEADER_SIZE or raw[16] != 2:
-                raise IndexCorruptError(f"{self.index.path}: last entry points at position {pos}, where no batch starts")
+                raise IndexCorruptError(
+                    f"{self.index.path}: last entry points at position {pos}, where no batch starts"
+                )
             h = BatchHeader.parse(raw)
             if h.last_offset != indexed_offset:
                 raise IndexCorruptError(
@@ -84,7 +90,9 @@ class LogSegment:
             )
         if last_ts is not None and last_ts[1] >= self.next_offset:
             if not truncated:
-                raise IndexCorruptError(f"{self.time_index.path}: names offset {last_ts[1]}, beyond the segment's end {self.next_offset}")
+                raise IndexCorruptError(
+                    f"{self.time_index.path}: names offset {last_ts[1]}, beyond the segment's end {self.next_offset}"
+                )
             # the torn batch was the one the closing time-index entry named: drop that entry and
             # take the max timestamp again from what is left
             self.time_index.truncate_to(self.next_offset)
@@ -116,7 +124,10 @@ class LogSegment:
         stop: tuple[int, str] | None = None
         for pos, h in self.walk(0, verify_crc=True):
             if h.base_offset < self.next_offset:
-                stop = (pos, f"batch at byte {pos} has base offset {h.base_offset}, expected at least {self.next_offset}")
+                stop = (
+                    pos,
+                    f"batch at byte {pos} has base offset {h.base_offset}, expected at least {self.next_offset}",
+                )
                 break
             self._index_batch(pos, h.last_offset, h.max_timestamp, h.size)
             self.next_offset = h.next_offset
@@ -136,7 +147,9 @@ class LogSegment:
         self.size = pos
         return cut
 
-    def walk(self, pos: int, *, verify_crc: bool, end: int | None = None) -> Iterator[tuple[int, BatchHeader]]:
+    def walk(
+        self, pos: int, *, verify_crc: bool, end: int | None = None
+    ) -> Iterator[tuple[int, BatchHeader]]:
         """Yield (position, header) of each batch from `pos`; on a torn or corrupt batch stop and
         leave (position, reason) in self.walk_error."""
         end = self.size if end is None else end
@@ -246,7 +259,9 @@ class LogSegment:
             pos += length + LOG_OVERHEAD
         return None
 
-    def read(self, offset: int, max_bytes: int, max_offset: int | None, min_one: bool) -> bytes | memoryview | None:
+    def read(
+        self, offset: int, max_bytes: int, max_offset: int | None, min_one: bool
+    ) -> bytes | memoryview | None:
         """Whole batches from the one holding `offset`; None if `offset` is past this segment."""
         pos = self.translate_offset(offset)
         if pos is None:

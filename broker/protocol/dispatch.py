@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from .schema import Message
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class RequestContext:
-    node: "BrokerNode"
+    node: BrokerNode
     listener: str  # name of the listener whose socket accepted the connection
     client_id: str | None
     correlation_id: int

@@ -27,15 +27,19 @@ async def handle_frame(registry: Registry, frame: memoryview, make_ctx) -> list 
     try:
         if not api.supports(version):
             if api.on_unsupported_version is None:
-                raise InvalidRequest(f"Unsupported version {version} of {api.name} "
-                                     f"(supported: {api.min_version}-{api.max_version})")
+                raise InvalidRequest(
+                    f"Unsupported version {version} of {api.name} "
+                    f"(supported: {api.min_version}-{api.max_version})"
+                )
             hdr = read_request_header(r, None)
             body, resp_version = api.on_unsupported_version(version)
             return _frame(api.response, body, resp_version, hdr.correlation_id, False)
         hdr = read_request_header(r, api.request_flexible(version))
         request = api.request.decode(r, version)
     except DecodeError as exc:
-        raise InvalidRequest(f"Error getting request for apiKey: {api.name}, apiVersion: {version}: {exc}") from None
+        raise InvalidRequest(
+            f"Error getting request for apiKey: {api.name}, apiVersion: {version}: {exc}"
+        ) from None
     ctx: RequestContext = make_ctx(hdr, version)
     body = await api.handler(ctx, request)
     if body is None:

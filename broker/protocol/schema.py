@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import threading
 import uuid as _uuid
-from dataclasses import dataclass, field as _dc_field
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as _dc_field
+from typing import Any
 
 from .types import DecodeError, Reader, Writer
 
@@ -97,7 +99,7 @@ RECORDS.name = "records"
 
 
 class Array(Type):
-    def __init__(self, item: "Type | Struct"):
+    def __init__(self, item: Type | Struct):
         self.item = item
         self.name = f"[]{item.name}"
         self.default = []
@@ -124,7 +126,7 @@ class Array(Type):
 @dataclass
 class Field:
     name: str
-    type: "Type | Struct"
+    type: Type | Struct
     versions: tuple[int, int] = (0, INF)
     nullable_from: int | None = None  # first version where null is allowed
     tag: int | None = None  # tagged field (flexible versions only)
@@ -138,8 +140,16 @@ class Field:
         return list(d) if isinstance(d, list) else d
 
 
-def F(name: str, typ: "Type | Struct", lo: int = 0, hi: int = INF, *, null: int | None = None,
-      tag: int | None = None, default: Any = None) -> Field:
+def F(
+    name: str,
+    typ: Type | Struct,
+    lo: int = 0,
+    hi: int = INF,
+    *,
+    null: int | None = None,
+    tag: int | None = None,
+    default: Any = None,
+) -> Field:
     """Shorthand used by the API modules: F("acks", INT16), F("transactional_id", STRING, 3, null=3)."""
     return Field(name, typ, (lo, hi), null, tag, default)
 
@@ -200,8 +210,11 @@ class Struct(Type):
                 val = f.default_value()  # a missing nullable field without a default is null
             f.type.write(w, val, flex, nullable)
         if flex:
-            present = [(t, f) for t, f in sorted(tagged.items())
-                       if value.get(f.name) is not None and value.get(f.name) != f.default_value()]
+            present = [
+                (t, f)
+                for t, f in sorted(tagged.items())
+                if value.get(f.name) is not None and value.get(f.name) != f.default_value()
+            ]
             w.uvarint(len(present))
             for t, f in present:
                 sub = Writer()

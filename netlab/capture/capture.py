@@ -122,8 +122,9 @@ def _attach_bpf(sock: socket.socket, expr: str, linktype: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, bytes(sock_fprog(prog.bf_len, prog.bf_insns)))
 
 
-def open_socket(netns: str | None, iface: str | None, bpf: str | None = None,
-                ring: bool = True) -> tuple[socket.socket, int, Ring | None]:
+def open_socket(
+    netns: str | None, iface: str | None, bpf: str | None = None, ring: bool = True
+) -> tuple[socket.socket, int, Ring | None]:
     """A packet socket in netns on iface (None: all interfaces), the pcap link type to use, and
     its TPACKET_V3 ring (None if ring=False or the kernel refuses one: then recvmsg is used)."""
 
@@ -162,8 +163,10 @@ def open_socket(netns: str | None, iface: str | None, bpf: str | None = None,
                     raise InputError(f"no interface {iface!r} in {where}", where="capture") from exc
                 if not _is_up(sock, iface):
                     where = f"namespace {netns}" if netns else "this namespace"
-                    raise InputError(f"interface {iface!r} in {where} is down (bring it up to capture on it)",
-                                     where="capture")
+                    raise InputError(
+                        f"interface {iface!r} in {where} is down (bring it up to capture on it)",
+                        where="capture",
+                    )
                 linktype = LINKTYPE_RAW if hatype == ARPHRD_NONE else LINKTYPE_ETHERNET
                 if bpf:
                     _attach_bpf(sock, bpf, linktype)
@@ -208,8 +211,14 @@ _TS = struct.Struct("=qq")
 class Capture:
     """Read packets from a packet socket and hand them to ``sink(ts_ns, data, wirelen)``."""
 
-    def __init__(self, netns: str | None, iface: str | None, bpf: str | None = None, snaplen: int = SNAPLEN,
-                 ring: bool = True):
+    def __init__(
+        self,
+        netns: str | None,
+        iface: str | None,
+        bpf: str | None = None,
+        snaplen: int = SNAPLEN,
+        ring: bool = True,
+    ):
         self.netns = netns
         self.iface = iface
         self.snaplen = snaplen
@@ -221,8 +230,9 @@ class Capture:
         """Ask run() to return (from another thread or a signal handler)."""
         self._stop.set()
 
-    def run(self, sink: Callable[[int, bytes, int], None], count: int | None = None,
-            duration: float | None = None) -> CaptureStats:
+    def run(
+        self, sink: Callable[[int, bytes, int], None], count: int | None = None, duration: float | None = None
+    ) -> CaptureStats:
         """Capture until count packets, duration seconds, stop() or Ctrl-C (KeyboardInterrupt)."""
         stats = CaptureStats()
         start = time.monotonic()
@@ -313,8 +323,14 @@ class Capture:
                 index = 0
         return _cook(data, index, proto, hatype, pkttype, hwaddr)
 
-    def _run_ring(self, sink: Callable[[int, bytes, int], None], count: int | None, deadline: float | None,
-                  stats: CaptureStats, start: float) -> CaptureStats:
+    def _run_ring(
+        self,
+        sink: Callable[[int, bytes, int], None],
+        count: int | None,
+        deadline: float | None,
+        stats: CaptureStats,
+        start: float,
+    ) -> CaptureStats:
         ring, mm, cooked, snaplen = self.ring, self.ring.map, self.iface is None, self.snaplen
         limit = count if count is not None else -1
         captured = 0

@@ -39,8 +39,11 @@ def decode_body(msg: KafkaMessage) -> KafkaMessage:
         return _malformed(msg, f"{api_name(msg.api_key)} v{msg.api_version} {msg.kind} body: {exc}")
     pad = pkt.getlayer(conf.padding_layer)
     if pad is not None and pad.load:
-        return _malformed(msg, f"{api_name(msg.api_key)} v{msg.api_version} {msg.kind} body: "
-                          f"{len(pad.load)} bytes left after the last field")
+        return _malformed(
+            msg,
+            f"{api_name(msg.api_key)} v{msg.api_version} {msg.kind} body: "
+            f"{len(pad.load)} bytes left after the last field",
+        )
     msg.decoded = enrich(msg.api_key, msg.kind, to_data(pkt))
     return msg
 
@@ -52,8 +55,9 @@ def _malformed(msg: KafkaMessage, reason: str) -> KafkaMessage:
     return msg
 
 
-def iter_events(path: str | Path, ports: set[int] | None = None, bodies: bool = True,
-                connections: bool = False) -> Iterator[KafkaMessage | ConnEvent]:
+def iter_events(
+    path: str | Path, ports: set[int] | None = None, bodies: bool = True, connections: bool = False
+) -> Iterator[KafkaMessage | ConnEvent]:
     """Events of a pcap in capture order. ``ports`` None → 9092 + detected ports."""
     linktype, packets = read_packets(path)
     decoder = StreamDecoder(ports or {9092}, detect=ports is None)

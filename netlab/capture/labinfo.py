@@ -30,13 +30,25 @@ def load_plan(lab: str) -> dict:
         plan = loader(lab)
         plan = getattr(plan, "plan", plan)  # LabState -> Plan
         if hasattr(plan, "steps"):
-            return {"lab": plan.lab, "source": getattr(plan, "source", None),
-                    "steps": [s.to_dict() for s in plan.steps], "meta": dict(getattr(plan, "meta", {}) or {})}
+            return {
+                "lab": plan.lab,
+                "source": getattr(plan, "source", None),
+                "steps": [s.to_dict() for s in plan.steps],
+                "meta": dict(getattr(plan, "meta", {}) or {}),
+            }
         return plan
     path = STATE_DIR / lab / "plan.json"
     if not path.exists():
-        running = sorted(p.name for p in STATE_DIR.glob("*") if (p / "plan.json").exists()) if STATE_DIR.exists() else []
-        hint = f"running labs: {', '.join(running)}" if running else "no lab is running (start one with netlab up)"
+        running = (
+            sorted(p.name for p in STATE_DIR.glob("*") if (p / "plan.json").exists())
+            if STATE_DIR.exists()
+            else []
+        )
+        hint = (
+            f"running labs: {', '.join(running)}"
+            if running
+            else "no lab is running (start one with netlab up)"
+        )
         raise InputError(f"no running lab named {lab!r}; {hint}", where="lab")
     try:
         return json.loads(path.read_text())
@@ -55,8 +67,9 @@ class LabInfo:
 
     def node_netns(self, node: str) -> str:
         if node not in self.netns:
-            raise InputError(f"lab {self.lab!r} has no node {node!r}; nodes: {', '.join(sorted(self.netns))}",
-                             where="node")
+            raise InputError(
+                f"lab {self.lab!r} has no node {node!r}; nodes: {', '.join(sorted(self.netns))}", where="node"
+            )
         return self.netns[node]
 
     def bridge_of(self, network: str) -> tuple[str, str]:
@@ -64,8 +77,9 @@ class LabInfo:
         net = self.networks.get(network)
         if not net or not net.get("bridge"):
             known = ", ".join(sorted(self.networks)) or "none"
-            raise InputError(f"lab {self.lab!r} has no bridged network {network!r}; networks: {known}",
-                             where="--network")
+            raise InputError(
+                f"lab {self.lab!r} has no bridged network {network!r}; networks: {known}", where="--network"
+            )
         return net["node"], net["bridge"]
 
 

@@ -42,9 +42,15 @@ def packet_summary(linktype: int, ts_ns: int, data: bytes) -> str:
 MAX_BACKLOG = 200_000  # packets waiting for the printing/decoding thread
 
 
-def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story: Story,
-             count: int | None = None, duration: float | None = None,
-             note: Callable[[str], None] | None = None) -> CaptureStats:
+def run_live(
+    cap: Capture,
+    opts: LiveOptions,
+    out: Callable[[str], None],
+    story: Story,
+    count: int | None = None,
+    duration: float | None = None,
+    note: Callable[[str], None] | None = None,
+) -> CaptureStats:
     """Capture with ``cap`` until a limit or Ctrl-C; write, print and/or tell the story.
 
     The pcap is written from the capture loop itself (buffered), so it is complete whatever the
@@ -85,8 +91,15 @@ def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story:
                 if decoder is not None:
                     emit(decoder.feed(ts, cap.linktype, data, wirelen))
                 elif opts.as_json:
-                    out(_dumps({"ts": round(ts / 1e9, 6), "len": wirelen,
-                                "summary": packet_summary(cap.linktype, ts, data).split(" ", 1)[1]}))
+                    out(
+                        _dumps(
+                            {
+                                "ts": round(ts / 1e9, 6),
+                                "len": wirelen,
+                                "summary": packet_summary(cap.linktype, ts, data).split(" ", 1)[1],
+                            }
+                        )
+                    )
                 else:
                     out(packet_summary(cap.linktype, ts, data))
             if done.is_set() and not queue:
@@ -123,7 +136,9 @@ def run_live(cap: Capture, opts: LiveOptions, out: Callable[[str], None], story:
             writer.close()
     if skipped and note is not None:
         kept = " (the pcap has them all)" if writer is not None else ""
-        note(f"{skipped} packets arrived faster than they could be decoded and are missing from the output{kept}")
+        note(
+            f"{skipped} packets arrived faster than they could be decoded and are missing from the output{kept}"
+        )
     return stats
 
 

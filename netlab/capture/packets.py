@@ -60,7 +60,9 @@ def ip_offset(linktype: int, frame: bytes) -> tuple[int, int]:
             return -1, 0
         family = frame[0] if frame[0] else frame[3]
         return 4, 0x0800 if family == 2 else 0x86DD
-    raise Unsupported(f"link type {linktype} is not supported (Ethernet, Linux SLL/SLL2, raw IP, loopback are)")
+    raise Unsupported(
+        f"link type {linktype} is not supported (Ethernet, Linux SLL/SLL2, raw IP, loopback are)"
+    )
 
 
 def tcp_segment(linktype: int, frame: bytes) -> Segment | None:

@@ -39,8 +39,10 @@ class PcapWriter:
 
     def write(self, ts_ns: int, data: bytes, wirelen: int | None = None) -> None:
         n = len(data)
-        self._f.write(_REC.pack(ts_ns // 1_000_000_000, ts_ns % 1_000_000_000, n, n if wirelen is None else wirelen)
-                      + data)
+        self._f.write(
+            _REC.pack(ts_ns // 1_000_000_000, ts_ns % 1_000_000_000, n, n if wirelen is None else wirelen)
+            + data
+        )
         self.count += 1
 
     def flush(self) -> None:

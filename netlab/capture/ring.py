@@ -41,14 +41,16 @@ class Ring:
 
     def __init__(self, sock: socket.socket, block_size: int = BLOCK_SIZE, block_nr: int = BLOCK_NR):
         sock.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V3)
-        req = struct.pack("=IIIIIII", block_size, block_nr, FRAME_SIZE, block_size // FRAME_SIZE * block_nr,
-                          RETIRE_MS, 0, 0)
+        req = struct.pack(
+            "=IIIIIII", block_size, block_nr, FRAME_SIZE, block_size // FRAME_SIZE * block_nr, RETIRE_MS, 0, 0
+        )
         sock.setsockopt(SOL_PACKET, PACKET_RX_RING, req)
         self.sock = sock
         self.block_size = block_size
         self.block_nr = block_nr
-        self.map = mmap.mmap(sock.fileno(), block_size * block_nr, mmap.MAP_SHARED,
-                             mmap.PROT_READ | mmap.PROT_WRITE)
+        self.map = mmap.mmap(
+            sock.fileno(), block_size * block_nr, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE
+        )
         self.poller = select.poll()
         self.poller.register(sock.fileno(), select.POLLIN | select.POLLERR)
         self.current = 0

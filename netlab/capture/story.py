@@ -57,7 +57,9 @@ class Story:
         if isinstance(ev, ConnEvent):
             return self._conn(ev)
         if ev.kind == "malformed":
-            return [f"{self.who(ev.src, False)} → {self.who(ev.dst, False)}  malformed Kafka frame: {ev.reason}"]
+            return [
+                f"{self.who(ev.src, False)} → {self.who(ev.dst, False)}  malformed Kafka frame: {ev.reason}"
+            ]
         if ev.kind == "request":
             return [f"{self.who(ev.src, True)} → {self.who(ev.dst, False)}  {self._request(ev)}"]
         return [f"{self.who(ev.src, False)} → {self.who(ev.dst, True)}  {self._response(ev)}"]
@@ -72,9 +74,13 @@ class Story:
                     continue  # (a name the lab does not know: any attempt on that port counts)
                 hidden = ""
                 if addrs and all(_is_loopback(a) for a in addrs) and client != self.local_node:
-                    hidden = f" here (a connection to {client}'s own loopback is not visible from this capture)"
-                out.append(f"{client}: no connection attempt to the advertised endpoint {host}:{port} "
-                           f"(broker {node_id}) followed{hidden}")
+                    hidden = (
+                        f" here (a connection to {client}'s own loopback is not visible from this capture)"
+                    )
+                out.append(
+                    f"{client}: no connection attempt to the advertised endpoint {host}:{port} "
+                    f"(broker {node_id}) followed{hidden}"
+                )
         return out
 
     def _advertise(self, m: KafkaMessage, endpoints: dict[tuple[str, int], int]) -> None:
@@ -113,8 +119,9 @@ class Story:
         elif m.api_key in (11, 12, 13, 14) and d:
             detail = f"group {d.get('group_id')}"
         elif m.api_key == 0 and d:
-            detail = f"{d.get('record_count', 0)} records to " + _topic_parts(d.get("topic_data"), "partition_data",
-                                                                              "index")
+            detail = f"{d.get('record_count', 0)} records to " + _topic_parts(
+                d.get("topic_data"), "partition_data", "index"
+            )
         elif m.api_key == 1 and d:
             detail = "from " + _topic_parts(d.get("topics"), "partitions", "partition", name="topic")
         elif m.api_key in (8, 9) and d and d.get("group_id"):
@@ -135,21 +142,29 @@ class Story:
         if m.api_key == 3:
             brokers = d.get("brokers") or []
             self._advertise(m, {(b["host"], b["port"]): b["node_id"] for b in brokers})
-            parts = [", ".join(f"broker {b['node_id']} at {b['host']}:{b['port']}" for b in brokers) or "no brokers"]
+            parts = [
+                ", ".join(f"broker {b['node_id']} at {b['host']}:{b['port']}" for b in brokers)
+                or "no brokers"
+            ]
             for t in d.get("topics") or []:
                 if t.get("error_code"):
                     parts.append(f"topic {t.get('topic')}: {error_name(t['error_code'])}")
                 else:
-                    leaders = ", ".join(f"p{p['partition_index']}→{p['leader_id']}"
-                                        + (f" {error_name(p['error_code'])}" if p.get("error_code") else "")
-                                        for p in t.get("partitions") or [])
+                    leaders = ", ".join(
+                        f"p{p['partition_index']}→{p['leader_id']}"
+                        + (f" {error_name(p['error_code'])}" if p.get("error_code") else "")
+                        for p in t.get("partitions") or []
+                    )
                     parts.append(f"topic {t.get('topic')}: {leaders}")
             return f"{head}: " + "; ".join(parts)
         if m.api_key == 10:
             coords = d.get("coordinators") or []
             text = ", ".join(
-                error_name(c["error_code"]) if c.get("error_code") else f"coordinator {c['node_id']} at {c['host']}:{c['port']}"
-                for c in coords)
+                error_name(c["error_code"])
+                if c.get("error_code")
+                else f"coordinator {c['node_id']} at {c['host']}:{c['port']}"
+                for c in coords
+            )
             for c in coords:
                 if not c.get("error_code"):
                     self._advertise(m, {(c["host"], c["port"]): c["node_id"]})
@@ -157,17 +172,27 @@ class Story:
         if m.api_key == 11:
             me = d.get("member_id")
             role = "leader" if me and me == d.get("leader") else "follower"
-            return (f"{head}: generation {d.get('generation_id')}, {d.get('member_count', 0)} members listed, "
-                    f"this member is the {role}")
+            return (
+                f"{head}: generation {d.get('generation_id')}, {d.get('member_count', 0)} members listed, "
+                f"this member is the {role}"
+            )
         if m.api_key == 18:
             return f"{head}: {len(d.get('api_keys') or [])} APIs"
         if m.api_key == 0:
-            errs = [error_name(p["error_code"]) for t in d.get("responses") or []
-                    for p in t.get("partition_responses") or [] if p.get("error_code")]
+            errs = [
+                error_name(p["error_code"])
+                for t in d.get("responses") or []
+                for p in t.get("partition_responses") or []
+                if p.get("error_code")
+            ]
             return f"{head}: " + (", ".join(errs) if errs else "ok")
         if m.api_key == 1:
-            errs = [error_name(p["error_code"]) for t in d.get("responses") or []
-                    for p in t.get("partitions") or [] if p.get("error_code")]
+            errs = [
+                error_name(p["error_code"])
+                for t in d.get("responses") or []
+                for p in t.get("partitions") or []
+                if p.get("error_code")
+            ]
             return f"{head}: {d.get('record_count', 0)} records" + (f", {', '.join(errs)}" if errs else "")
         return f"{head}: ok" if err == 0 else head
 

@@ -155,7 +155,9 @@ class StreamDecoder:
             conn.answered = True
             conn.reset = True
             if refused or conn.kafka:
-                events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "refused" if refused else "reset"))
+                events.append(
+                    ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "refused" if refused else "reset")
+                )
         elif flags & FIN and conn.kafka:
             events.append(ConnEvent(ts_ns, _ep(conn.client), _ep(conn.server), "fin"))
         return events
@@ -220,8 +222,14 @@ class StreamDecoder:
             return []
         if short:
             flow.broken = True
-            return [self._malformed(conn, from_client, ts, "packet cut by the capture's snap length; "
-                                    "the rest of this direction is not decoded")]
+            return [
+                self._malformed(
+                    conn,
+                    from_client,
+                    ts,
+                    "packet cut by the capture's snap length; the rest of this direction is not decoded",
+                )
+            ]
         if flow.next_seq is None:
             flow.next_seq = seq  # capture started mid-connection: assume a frame starts here
         delta = (seq - flow.next_seq) & 0xFFFFFFFF
@@ -254,8 +262,14 @@ class StreamDecoder:
             (size,) = _I32.unpack_from(buf, pos)
             if size < 0 or size > MAX_FRAME:
                 flow.broken = True
-                out.append(self._malformed(conn, from_client, ts, f"implausible frame size {size}; "
-                                           "the rest of this direction is not decoded"))
+                out.append(
+                    self._malformed(
+                        conn,
+                        from_client,
+                        ts,
+                        f"implausible frame size {size}; the rest of this direction is not decoded",
+                    )
+                )
                 break
             if len(buf) - pos - 4 < size:
                 break
@@ -276,15 +290,17 @@ class StreamDecoder:
         size = len(frame)
         if from_client:
             if size < 10:
-                return self._malformed(conn, True, ts, f"request header needs at least 10 bytes, frame has {size}",
-                                       size)
+                return self._malformed(
+                    conn, True, ts, f"request header needs at least 10 bytes, frame has {size}", size
+                )
             key, version, corr, clen = struct.unpack_from(">hhih", frame, 0)
             pos = 10
             client_id = None
             if clen >= 0:
                 if pos + clen > size:
-                    return self._malformed(conn, True, ts, f"client_id of {clen} bytes runs past the {size}-byte "
-                                           "frame", size)
+                    return self._malformed(
+                        conn, True, ts, f"client_id of {clen} bytes runs past the {size}-byte frame", size
+                    )
                 client_id = frame[pos : pos + clen].decode("utf-8", "replace")
                 pos += clen
             elif clen != -1:
@@ -295,15 +311,33 @@ class StreamDecoder:
                 except KafkaDecodeError as exc:
                     return self._malformed(conn, True, ts, f"request header: {exc}", size)
             conn.requests[corr] = (key, version, client_id, ts)
-            return KafkaMessage(ts, _ep(conn.client), _ep(conn.server), "request", corr, key, version, client_id,
-                                size, frame[pos:])
+            return KafkaMessage(
+                ts,
+                _ep(conn.client),
+                _ep(conn.server),
+                "request",
+                corr,
+                key,
+                version,
+                client_id,
+                size,
+                frame[pos:],
+            )
         if size < 4:
             return self._malformed(conn, False, ts, f"response header needs 4 bytes, frame has {size}", size)
         (corr,) = _I32.unpack_from(frame, 0)
         req = conn.requests.pop(corr, None)
         if req is None:
-            return KafkaMessage(ts, _ep(conn.server), _ep(conn.client), "response", corr, size=size,
-                                body=frame[4:], reason="unmatched: no request with this correlation id was captured")
+            return KafkaMessage(
+                ts,
+                _ep(conn.server),
+                _ep(conn.client),
+                "response",
+                corr,
+                size=size,
+                body=frame[4:],
+                reason="unmatched: no request with this correlation id was captured",
+            )
         key, version, client_id, req_ts = req
         pos = 4
         if response_header_version(key, version) == 1:
@@ -311,8 +345,19 @@ class StreamDecoder:
                 pos = _skip_tags(frame, pos)
             except KafkaDecodeError as exc:
                 return self._malformed(conn, False, ts, f"response header: {exc}", size)
-        return KafkaMessage(ts, _ep(conn.server), _ep(conn.client), "response", corr, key, version, client_id, size,
-                            frame[pos:], request_ts_ns=req_ts)
+        return KafkaMessage(
+            ts,
+            _ep(conn.server),
+            _ep(conn.client),
+            "response",
+            corr,
+            key,
+            version,
+            client_id,
+            size,
+            frame[pos:],
+            request_ts_ns=req_ts,
+        )
 
 
 def _skip_tags(frame: bytes, pos: int) -> int:

@@ -20,9 +20,13 @@ def running_topology(lab: str):
     if not state.paths.topology.exists():
         from netlab.errors import NetlabError
 
-        raise NetlabError(f"lab {lab!r} has no copy of its topology in {state.paths.root}; "
-                          f"bring it up again with netlab up FILE")
-    return state, loads_topology(state.paths.topology.read_text(), state.plan.source or str(state.paths.topology))
+        raise NetlabError(
+            f"lab {lab!r} has no copy of its topology in {state.paths.root}; "
+            f"bring it up again with netlab up FILE"
+        )
+    return state, loads_topology(
+        state.paths.topology.read_text(), state.plan.source or str(state.paths.topology)
+    )
 
 
 def broker_step(state, node: str):
@@ -33,8 +37,10 @@ def broker_step(state, node: str):
     step = next((s for s in state.process_steps if s.node == node and s.role == "broker"), None)
     if step is None:
         brokers = [s.node for s in state.process_steps if s.role == "broker"]
-        raise InputError(f"node {node!r} of lab {state.name!r} runs no broker; brokers: {', '.join(brokers) or 'none'}",
-                         where="node")
+        raise InputError(
+            f"node {node!r} of lab {state.name!r} runs no broker; brokers: {', '.join(brokers) or 'none'}",
+            where="node",
+        )
     return step
 
 
@@ -56,17 +62,24 @@ def print_report(report, as_json: bool, title: str, live: bool) -> int:
     for line in report.notes:
         console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
     if mismatches:
-        console.print(f"[bold red]{len(mismatches)} result(s) differ from the topology's expect:[/]", highlight=False)
+        console.print(
+            f"[bold red]{len(mismatches)} result(s) differ from the topology's expect:[/]", highlight=False
+        )
         for line in mismatches:
             console.print(f"  - {escape(line)}", highlight=False, soft_wrap=True)
     elif any(e is not None for e in report.expected):
         console.print("[green]every result is as the topology expects.[/]", highlight=False)
     if live:
         if disagreements:
-            console.print(f"[bold yellow]prediction and live result disagree on {len(disagreements)} row(s) "
-                          f"(netlab's model of this lab is wrong there):[/]", highlight=False)
+            console.print(
+                f"[bold yellow]prediction and live result disagree on {len(disagreements)} row(s) "
+                f"(netlab's model of this lab is wrong there):[/]",
+                highlight=False,
+            )
             for line in disagreements:
                 console.print(f"  - {escape(line)}", highlight=False, soft_wrap=True)
         else:
-            console.print("[dim]prediction (netlab predict) and live result agree on every row.[/]", highlight=False)
+            console.print(
+                "[dim]prediction (netlab predict) and live result agree on every row.[/]", highlight=False
+            )
     return 1 if mismatches else 0

@@ -22,17 +22,31 @@ def _ports(values: list[int] | None) -> set[int]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def capture(
-        lab: str = typer.Argument(None, help="Lab name (as given to netlab up); with --netns: the interface."),
-        target: str = typer.Argument(None, help="NODE or NODE:IFACE; all of the node's interfaces without :IFACE."),
-        network: str = typer.Option(None, "--network", "-n", help="Capture on this network's bridge (every node on it)."),
-        write: str = typer.Option(None, "--write", "-w", help="Write a pcap file (Wireshark/tshark open it)."),
+        lab: str = typer.Argument(
+            None, help="Lab name (as given to netlab up); with --netns: the interface."
+        ),
+        target: str = typer.Argument(
+            None, help="NODE or NODE:IFACE; all of the node's interfaces without :IFACE."
+        ),
+        network: str = typer.Option(
+            None, "--network", "-n", help="Capture on this network's bridge (every node on it)."
+        ),
+        write: str = typer.Option(
+            None, "--write", "-w", help="Write a pcap file (Wireshark/tshark open it)."
+        ),
         count: int = typer.Option(None, "--count", "-c", min=1, help="Stop after this many packets."),
-        duration: float = typer.Option(None, "--duration", "-d", min=0.0, help="Stop after this many seconds."),
+        duration: float = typer.Option(
+            None, "--duration", "-d", min=0.0, help="Stop after this many seconds."
+        ),
         kafka: bool = typer.Option(False, "--kafka", "-k", help="Print the Kafka story (decoded live)."),
-        port: list[int] = typer.Option(None, "--port", "-p", help="Kafka port (repeatable); default: the lab's listener ports."),
+        port: list[int] = typer.Option(
+            None, "--port", "-p", help="Kafka port (repeatable); default: the lab's listener ports."
+        ),
         bpf: str = typer.Option(None, "--filter", "-f", help="BPF filter, tcpdump syntax."),
         netns: str = typer.Option(None, "--netns", help="Capture in this namespace directly (no lab)."),
-        as_json: bool = typer.Option(False, "--json", help="One JSON object per packet, or per Kafka message with --kafka."),
+        as_json: bool = typer.Option(
+            False, "--json", help="One JSON object per packet, or per Kafka message with --kafka."
+        ),
     ) -> None:
         """Capture raw packets in a node's namespace; print, save (-w) or tell the Kafka story (--kafka)."""
         from netlab.capture.capture import Capture
@@ -57,8 +71,9 @@ def register(app: typer.Typer) -> None:
             if network:
                 node, iface = info.bridge_of(network)
                 if target and target.split(":")[0] != node:
-                    raise InputError(f"network {network!r} is bridged in node {node!r}, not {target!r}",
-                                     where="--network")
+                    raise InputError(
+                        f"network {network!r} is bridged in node {node!r}, not {target!r}", where="--network"
+                    )
             else:
                 if not target:
                     raise InputError("name a node (NODE or NODE:IFACE) or a --network", where="capture")
@@ -81,10 +96,20 @@ def register(app: typer.Typer) -> None:
             bind_kafka_port(p)  # summary lines then show Kafka headers on these ports
         cap = Capture(ns, iface, bpf)
         where = f"{ns}:{iface or 'any'}"
-        print(f"capturing on {where}" + (f", writing {write}" if write else "") + " (Ctrl-C stops)", file=sys.stderr)
+        print(
+            f"capturing on {where}" + (f", writing {write}" if write else "") + " (Ctrl-C stops)",
+            file=sys.stderr,
+        )
         try:
-            stats = run_live(cap, opts, lambda line: print(line, flush=True), story, count=count, duration=duration,
-                             note=lambda text: print(f"netlab capture: {text}", file=sys.stderr))
+            stats = run_live(
+                cap,
+                opts,
+                lambda line: print(line, flush=True),
+                story,
+                count=count,
+                duration=duration,
+                note=lambda text: print(f"netlab capture: {text}", file=sys.stderr),
+            )
         finally:
             cap.close()
         dropped = f", {stats.kernel_dropped} dropped by the kernel" if stats.kernel_dropped else ""

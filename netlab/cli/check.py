@@ -11,12 +11,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def check(
         lab: str = typer.Argument(..., help="a running lab"),
-        as_json: bool = typer.Option(False, "--json", help="one object per row: from, to, ok, stage, reason, client_error, ..."),
-        timeout: float = typer.Option(4.0, "--timeout", min=0.5, max=120, help="seconds each client gets (half produce, half consume)"),
+        as_json: bool = typer.Option(
+            False, "--json", help="one object per row: from, to, ok, stage, reason, client_error, ..."
+        ),
+        timeout: float = typer.Option(
+            4.0, "--timeout", min=0.5, max=120, help="seconds each client gets (half produce, half consume)"
+        ),
     ) -> None:
         """Run each declared client and broker-to-broker link inside its node: ✓/✗, cause, setting to change.
 
-         Exit 1 when a result differs from the topology's `expect:`."""
+        Exit 1 when a result differs from the topology's `expect:`."""
         from netlab.kafka.lab_check import broker_logs, live_report
         from netlab.lab import require_root
 

@@ -4,7 +4,6 @@ server.properties in the lab directory, then restart it (Kafka's message if it n
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 
@@ -16,7 +15,6 @@ from netlab.errors import InputError
 def edit(props: dict[str, str], action: str, items: list[str]) -> dict[str, str]:
     """Apply `set k=v ...` / `unset k ...` (keys as properties or KAFKA_* names)."""
     from broker.properties import env_name_to_property
-
     from netlab.topology.kafka_fields import ENV_KEY, PROPERTY_KEY
 
     out = dict(props)
@@ -26,12 +24,16 @@ def edit(props: dict[str, str], action: str, items: list[str]) -> dict[str, str]
         if ENV_KEY.match(key):
             key = env_name_to_property(key) or key
         if not PROPERTY_KEY.match(key):
-            raise InputError(f"{item!r}: {key!r} is not a Kafka property (e.g. advertised.listeners) or KAFKA_* name",
-                             where=f"netlab config {action}")
+            raise InputError(
+                f"{item!r}: {key!r} is not a Kafka property (e.g. advertised.listeners) or KAFKA_* name",
+                where=f"netlab config {action}",
+            )
         if action == "set":
             if not sep:
-                raise InputError(f"{item!r}: expected key=value, e.g. advertised.listeners=INTERNAL://broker:29092",
-                                 where="netlab config set")
+                raise InputError(
+                    f"{item!r}: expected key=value, e.g. advertised.listeners=INTERNAL://broker:29092",
+                    where="netlab config set",
+                )
             out[key] = value
         elif key in out:
             del out[key]
@@ -45,14 +47,15 @@ def register(app: typer.Typer) -> None:
     def config(
         lab: str = typer.Argument(..., help="a running lab"),
         node: str = typer.Argument(..., help="a node that runs a broker"),
-        action: Optional[str] = typer.Argument(None, help="set or unset (nothing: show)"),
-        items: Optional[List[str]] = typer.Argument(None, help="key=value (set) or key (unset)"),
-        no_restart: bool = typer.Option(False, "--no-restart", help="edit only; restart later with netlab restart"),
+        action: str | None = typer.Argument(None, help="set or unset (nothing: show)"),
+        items: list[str] | None = typer.Argument(None, help="key=value (set) or key (unset)"),
+        no_restart: bool = typer.Option(
+            False, "--no-restart", help="edit only; restart later with netlab restart"
+        ),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Show a broker's properties, or edit them and restart the broker."""
         from broker.properties import parse_properties
-
         from netlab.brokers import format_properties, properties_path
         from netlab.lab import load_lab, require_root
 
@@ -69,11 +72,15 @@ def register(app: typer.Typer) -> None:
                 typer.echo("\n".join(f"{k}={v}" for k, v in props.items()))
             return
         if action not in ("set", "unset"):
-            raise InputError(f"{action!r}: use `set key=value ...` or `unset key ...`, or nothing to show",
-                             where="netlab config")
+            raise InputError(
+                f"{action!r}: use `set key=value ...` or `unset key ...`, or nothing to show",
+                where="netlab config",
+            )
         if not items:
-            raise InputError(f"give at least one {'key=value' if action == 'set' else 'key'} after {action}",
-                             where=f"netlab config {action}")
+            raise InputError(
+                f"give at least one {'key=value' if action == 'set' else 'key'} after {action}",
+                where=f"netlab config {action}",
+            )
         require_root()
         new = edit(props, action, list(items))
         header = "\n".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))

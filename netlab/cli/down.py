@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ from netlab.errors import InputError
 def register(app: typer.Typer) -> None:
     @app.command()
     def down(
-        lab: Optional[str] = typer.Argument(None, help="the lab to remove"),
+        lab: str | None = typer.Argument(None, help="the lab to remove"),
         all_labs: bool = typer.Option(False, "--all", help="remove every lab that is up"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 import typer
 
 from netlab.errors import InputError
@@ -14,15 +12,19 @@ def register(app: typer.Typer) -> None:
     def exec_(
         lab: str = typer.Argument(..., help="the lab"),
         node: str = typer.Argument(..., help="the node to run in"),
-        command: List[str] = typer.Argument(None, help="the command, after --"),
+        command: list[str] = typer.Argument(None, help="the command, after --"),
     ) -> None:
         """Run a command in a node (its /etc/hosts, its hostname, its network), like `ip netns exec`."""
         from netlab.kernel.launcher import exec_in_node, node_env
         from netlab.lab import load_lab, require_root
 
         if not command:
-            raise InputError("give the command after --, e.g. netlab exec default broker -- ip addr", where="netlab exec")
+            raise InputError(
+                "give the command after --, e.g. netlab exec default broker -- ip addr", where="netlab exec"
+            )
         require_root()
         state = load_lab(lab)
         netns = state.netns(node)
-        exec_in_node(netns, node, command, node_env(node, {"NETLAB_LAB": lab, "NETLAB_NODE": node}, inherit=True))
+        exec_in_node(
+            netns, node, command, node_env(node, {"NETLAB_LAB": lab, "NETLAB_NODE": node}, inherit=True)
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,9 +12,13 @@ from netlab.errors import InputError
 def register(app: typer.Typer) -> None:
     @app.command()
     def graph(
-        file: Optional[Path] = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
-        lab: Optional[str] = typer.Option(None, "--lab", help="draw a running lab from its stored plan instead"),
-        fmt: str = typer.Option("mermaid", "--format", "-f", help="mermaid (GitHub renders it), dot, or json"),
+        file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
+        lab: str | None = typer.Option(
+            None, "--lab", help="draw a running lab from its stored plan instead"
+        ),
+        fmt: str = typer.Option(
+            "mermaid", "--format", "-f", help="mermaid (GitHub renders it), dot, or json"
+        ),
         as_json: bool = typer.Option(False, "--json", help="same as --format json"),
     ) -> None:
         """Draw nodes, networks, links, addresses and published ports."""

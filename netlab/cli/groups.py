@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -17,12 +16,11 @@ def register(app: typer.Typer) -> None:
     def groups(
         lab: str = typer.Argument(..., help="a running lab"),
         node: str = typer.Argument(..., help="a node that runs a broker"),
-        group: Optional[List[str]] = typer.Option(None, "--group", help="only this group (repeatable)"),
+        group: list[str] | None = typer.Option(None, "--group", help="only this group (repeatable)"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Consumer groups of a broker (python -m broker.groups on its log directories)."""
         from broker.properties import parse_properties
-
         from netlab.brokers import properties_path
         from netlab.lab import load_lab
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Optional
 
 import typer
 
@@ -21,16 +20,22 @@ def pick_process(state, node: str, name: str | None):
     if name is not None:
         found = next((s for s in steps if s.name == name), None)
         if found is None:
-            raise InputError(f"node {node!r} has no process {name!r}; its processes: "
-                             f"{', '.join(s.name for s in steps) or 'none'}", where="--process")
+            raise InputError(
+                f"node {node!r} has no process {name!r}; its processes: "
+                f"{', '.join(s.name for s in steps) or 'none'}",
+                where="--process",
+            )
         return found
     broker = next((s for s in steps if s.role == "broker"), None)
     if broker is not None:
         return broker
     if len(steps) == 1:
         return steps[0]
-    raise InputError(f"node {node!r} runs {len(steps)} processes" + (f" ({', '.join(s.name for s in steps)}); "
-                     "name one with --process" if steps else ""), where="netlab logs")
+    raise InputError(
+        f"node {node!r} runs {len(steps)} processes"
+        + (f" ({', '.join(s.name for s in steps)}); name one with --process" if steps else ""),
+        where="netlab logs",
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +44,9 @@ def register(app: typer.Typer) -> None:
         lab: str = typer.Argument(..., help="a running lab"),
         node: str = typer.Argument(..., help="the node"),
         follow: bool = typer.Option(False, "-f", "--follow", help="keep printing new lines (Ctrl-C to stop)"),
-        process: Optional[str] = typer.Option(None, "--process", help="which process (default: the node's broker)"),
+        process: str | None = typer.Option(
+            None, "--process", help="which process (default: the node's broker)"
+        ),
         tail: int = typer.Option(0, "--tail", min=0, help="only the last N lines (0: all)"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
@@ -52,7 +59,9 @@ def register(app: typer.Typer) -> None:
         text = path.read_text(errors="replace") if path.exists() else ""
         lines = text.splitlines()[-tail:] if tail else text.splitlines()
         if as_json:
-            typer.echo(json.dumps({"lab": lab, "node": node, "process": step.name, "log": str(path), "lines": lines}))
+            typer.echo(
+                json.dumps({"lab": lab, "node": node, "process": step.name, "log": str(path), "lines": lines})
+            )
             return
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -30,13 +29,20 @@ def restart_step(lab: str, step) -> dict:
 def print_restart(result: dict) -> int:
     b = result.get("broker")
     if b is None:
-        console.print(f"restarted {result['node']}/{result['process']} (pid {result['pid']})", highlight=False)
+        console.print(
+            f"restarted {result['node']}/{result['process']} (pid {result['pid']})", highlight=False
+        )
         return 0
     if b["state"] == "started":
-        console.print(f"[green]✓[/] broker in {result['node']} restarted ({b['seconds']:.2f} s)", highlight=False)
+        console.print(
+            f"[green]✓[/] broker in {result['node']} restarted ({b['seconds']:.2f} s)", highlight=False
+        )
         return 0
-    console.print(f"[bold red]✗[/] broker in {result['node']} did not start: {escape(b['error'] or b['state'])}",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"[bold red]✗[/] broker in {result['node']} did not start: {escape(b['error'] or b['state'])}",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0  # a broker that does not start is a result, shown with Kafka's message
 
 
@@ -45,7 +51,9 @@ def register(app: typer.Typer) -> None:
     def restart(
         lab: str = typer.Argument(..., help="a running lab"),
         node: str = typer.Argument(..., help="the node"),
-        process: Optional[str] = typer.Option(None, "--process", help="which process (default: the node's broker)"),
+        process: str | None = typer.Option(
+            None, "--process", help="which process (default: the node's broker)"
+        ),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Restart a node's broker (or another of its processes); shows whether the broker started."""

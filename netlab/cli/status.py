@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -25,7 +24,15 @@ def _list(as_json: bool) -> None:
             continue
         steps = state.plan.of_kind(Process)
         running = sum(1 for s in steps if state.process_state(s).state == "running")
-        rows.append({"lab": name, "nodes": len(state.nodes), "processes_running": running, "processes": len(steps), "source": state.plan.source})
+        rows.append(
+            {
+                "lab": name,
+                "nodes": len(state.nodes),
+                "processes_running": running,
+                "processes": len(steps),
+                "source": state.plan.source,
+            }
+        )
     if as_json:
         typer.echo(json.dumps({"labs": rows}))
         return
@@ -34,7 +41,9 @@ def _list(as_json: bool) -> None:
         return
     table = Table("lab", "nodes", "processes running", "source")
     for r in rows:
-        table.add_row(r["lab"], str(r["nodes"]), f"{r['processes_running']}/{r.get('processes')}", str(r["source"]))
+        table.add_row(
+            r["lab"], str(r["nodes"]), f"{r['processes_running']}/{r.get('processes')}", str(r["source"])
+        )
     console.print(table)
 
 
@@ -45,7 +54,9 @@ def _show(lab: str, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(st))
         return
-    console.print(f"[bold]lab {st['lab']}[/] from {st['source']} (state in {st['state_dir']})", highlight=False)
+    console.print(
+        f"[bold]lab {st['lab']}[/] from {st['source']} (state in {st['state_dir']})", highlight=False
+    )
     nodes = Table("node", "interface", "kind", "state", "addresses", "network / master", title="nodes")
     for n in st["nodes"]:
         if not n["exists"]:
@@ -59,12 +70,20 @@ def _show(lab: str, as_json: bool) -> None:
             if iface["master"]:
                 where = f"{where} (port of {iface['master']})".strip()
             addrs = ", ".join(a for a in iface["addresses"] if not a.startswith("fe80:"))
-            nodes.add_row(n["node"] if i == 0 else "", iface["name"], iface["kind"], iface["state"], addrs, where)
+            nodes.add_row(
+                n["node"] if i == 0 else "", iface["name"], iface["kind"], iface["state"], addrs, where
+            )
     console.print(nodes)
     if st["bridges"]:
         bridges = Table("node", "bridge", "network", "addresses", "ports", title="bridges")
         for b in st["bridges"]:
-            bridges.add_row(b["node"], b["bridge"], str(b["network"]), ", ".join(a for a in b["addresses"] if not a.startswith("fe80:")), " ".join(b["ports"]))
+            bridges.add_row(
+                b["node"],
+                b["bridge"],
+                str(b["network"]),
+                ", ".join(a for a in b["addresses"] if not a.startswith("fe80:")),
+                " ".join(b["ports"]),
+            )
         console.print(bridges)
     if st.get("brokers"):
         brokers = Table("node", "state", "listeners", "advertised.listeners", title="brokers")
@@ -81,14 +100,16 @@ def _show(lab: str, as_json: bool) -> None:
         for p in st["processes"]:
             state = p["state"] + (f" (code {p['exit_code']})" if p["exit_code"] is not None else "")
             color = "green" if p["state"] == "running" else "red"
-            procs.add_row(p["node"], p["name"], p["role"], f"[{color}]{state}[/]", str(p["pid"] or ""), p["log"])
+            procs.add_row(
+                p["node"], p["name"], p["role"], f"[{color}]{state}[/]", str(p["pid"] or ""), p["log"]
+            )
         console.print(procs)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def status(
-        lab: Optional[str] = typer.Argument(None, help="a lab; without it, list the labs that are up"),
+        lab: str | None = typer.Argument(None, help="a lab; without it, list the labs that are up"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Nodes, interfaces, addresses, networks, bridges and processes of a lab (or list labs)."""

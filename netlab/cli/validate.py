@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -31,7 +30,7 @@ def summary(plan) -> dict:
 def register(app: typer.Typer) -> None:
     @app.command()
     def validate(
-        file: Optional[Path] = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
+        file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
         as_json: bool = typer.Option(False, "--json", help="print the summary (or the error) as JSON"),
     ) -> None:
         """Check a topology file; print lab, nodes, networks and links, or the located error."""
@@ -54,25 +53,36 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_summary(info: dict) -> None:
-    from netlab.cli._render import console
     from rich.markup import escape
 
+    from netlab.cli._render import console
+
     out = console.print
-    out(f"[bold green]valid[/]: lab [bold]{escape(info['lab'])}[/] from {escape(str(info['source']))}", highlight=False)
+    out(
+        f"[bold green]valid[/]: lab [bold]{escape(info['lab'])}[/] from {escape(str(info['source']))}",
+        highlight=False,
+    )
     out(f"nodes ({len(info['nodes'])}):", highlight=False)
     for name, node in info["nodes"].items():
-        where = ", ".join(f"{net} {n['ifname']} {n['address'] or '-'}" + (" (bridge)" if n["mode"] == "bridge" else "")
-                          for net, n in node["networks"].items())
+        where = ", ".join(
+            f"{net} {n['ifname']} {n['address'] or '-'}" + (" (bridge)" if n["mode"] == "bridge" else "")
+            for net, n in node["networks"].items()
+        )
         out(f"  {escape(name)}" + (f": {escape(where)}" if where else ""), highlight=False)
     out(f"networks ({len(info['networks'])}):", highlight=False)
     for name, net in info["networks"].items():
         gw = f" gateway {net['gateway']}" if net["gateway"] else " no gateway"
-        out(f"  {escape(name)}: {net['subnet']} bridge {escape(net['bridge'])} in {escape(net['node'])}{gw}, "
-            f"{len(net['members'])} member(s)", highlight=False)
+        out(
+            f"  {escape(name)}: {net['subnet']} bridge {escape(net['bridge'])} in {escape(net['node'])}{gw}, "
+            f"{len(net['members'])} member(s)",
+            highlight=False,
+        )
     out(f"links ({len(info['links'])}):", highlight=False)
     for link in info["links"]:
-        ends = " -- ".join(f"{e['node']}:{e['interface']}" + (f" {e['address']}" if e["address"] else "")
-                           for e in link["endpoints"])
+        ends = " -- ".join(
+            f"{e['node']}:{e['interface']}" + (f" {e['address']}" if e["address"] else "")
+            for e in link["endpoints"]
+        )
         out(f"  {link['type']}: {escape(ends)}", highlight=False)
     if info["ports"]:
         out(f"published ports ({len(info['ports'])}):", highlight=False)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from netlab.errors import InputError
 
@@ -64,35 +64,70 @@ def links_of(world: World) -> list[LinkCheck]:
             for vid, (host, port) in sorted(b.voters.items()):
                 if vid != b.node_id:
                     owner = world.broker(vid)
-                    out.append(LinkCheck(b.node, f"{host}:{port}", vid, owner.node if owner else f"controller {vid}"))
+                    out.append(
+                        LinkCheck(b.node, f"{host}:{port}", vid, owner.node if owner else f"controller {vid}")
+                    )
     return out
 
 
-def run_probe(bootstrap: str, prefix: Sequence[str] = (), *, timeout: float = DEFAULT_TIMEOUT, link: bool = False,
-              python: str | None = None) -> ProbeResult:
+def run_probe(
+    bootstrap: str,
+    prefix: Sequence[str] = (),
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    link: bool = False,
+    python: str | None = None,
+) -> ProbeResult:
     """The probe as its own process inside the node (so it resolves with the node's hosts file)."""
     parse_host_port(bootstrap)  # bad input fails here, before anything starts
-    argv = list(prefix) + [python or sys.executable, "-m", "netlab.kafka.probe", "--bootstrap", bootstrap,
-                           "--json", "--timeout", f"{timeout:g}"] + (["--link"] if link else [])
+    argv = (
+        list(prefix)
+        + [
+            python or sys.executable,
+            "-m",
+            "netlab.kafka.probe",
+            "--bootstrap",
+            bootstrap,
+            "--json",
+            "--timeout",
+            f"{timeout:g}",
+        ]
+        + (["--link"] if link else [])
+    )
     # every stage is bounded by `timeout`; a probe follows at most a few dozen stages
     try:
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
     except subprocess.TimeoutExpired:
-        return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, "the probe did not finish in time")])
+        return ProbeResult(
+            bootstrap, [Stage("resolve", bootstrap, False, "the probe did not finish in time")]
+        )
     if cp.returncode not in (0, 1):
         why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
         return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, f"the probe could not run: {why}")])
     return ProbeResult.from_dict(json.loads(cp.stdout))
 
 
-def run_link_probes(endpoints: Sequence[str], prefix: Sequence[str] = (), *, timeout: float = DEFAULT_TIMEOUT,
-                    python: str | None = None) -> list[ProbeResult]:
+def run_link_probes(
+    endpoints: Sequence[str],
+    prefix: Sequence[str] = (),
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    python: str | None = None,
+) -> list[ProbeResult]:
     """Several `--link` probes from one node in one process (a broker's links all start in its
     node: one Python start instead of one per link)."""
     for e in endpoints:
         parse_host_port(e)
-    argv = list(prefix) + [python or sys.executable, "-m", "netlab.kafka.probe", "--json", "--timeout", f"{timeout:g}",
-                           "--links", *endpoints]
+    argv = list(prefix) + [
+        python or sys.executable,
+        "-m",
+        "netlab.kafka.probe",
+        "--json",
+        "--timeout",
+        f"{timeout:g}",
+        "--links",
+        *endpoints,
+    ]
     try:
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
         if cp.returncode in (0, 1):
@@ -115,8 +150,14 @@ def _link_verdict(world: World, link: LinkCheck, probe: ProbeResult) -> Verdict:
     return v
 
 
-def check(world: World, plan: CheckPlan, prefixes: dict[str, Sequence[str]], *,
-          timeout: float = DEFAULT_TIMEOUT, python: str | None = None) -> list[Verdict]:
+def check(
+    world: World,
+    plan: CheckPlan,
+    prefixes: dict[str, Sequence[str]],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    python: str | None = None,
+) -> list[Verdict]:
     """Live verdicts, clients first then links, in plan order. `prefixes` maps a node to the
     argv prefix that runs a program inside it (e.g. ["ip", "netns", "exec", "netlab-lab-host"])."""
 
@@ -143,7 +184,9 @@ def check(world: World, plan: CheckPlan, prefixes: dict[str, Sequence[str]], *,
         clients = [pool.submit(client_of, c) for c in plan.clients]
         link_probes = {node: pool.submit(links_of_node, node) for node in by_node}
         probes = [pool.submit(probe_of, c) for c in plan.clients]
-        out = [verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)]
+        out = [
+            verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)
+        ]
         return out + [_link_verdict(world, l, link_probes[l.node].result()[l.endpoint]) for l in plan.links]
 
 
@@ -182,8 +225,19 @@ def start_verdicts(world: World, logs: dict[str, str] | None = None) -> list[Ver
         if error is None:
             out.append(Verdict(b.node, listeners, True, client="broker"))
         else:
-            out.append(Verdict(b.node, listeners, False, "start", listeners, "broker_not_started",
-                               f"the broker in {b.node} did not start: {error}", error, "broker"))
+            out.append(
+                Verdict(
+                    b.node,
+                    listeners,
+                    False,
+                    "start",
+                    listeners,
+                    "broker_not_started",
+                    f"the broker in {b.node} did not start: {error}",
+                    error,
+                    "broker",
+                )
+            )
     return out
 
 
@@ -196,8 +250,11 @@ def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list
         if a.cause == "client_failed" and b.ok and b.warning and a.warning:
             continue  # predicted: works only on some addresses, which a one-address client may hit
         if a.comparable() != b.comparable():
-            diffs = ", ".join(f"{k}: live {getattr(a, k)!r}, predicted {getattr(b, k)!r}"
-                              for k in keys if getattr(a, k) != getattr(b, k))
+            diffs = ", ".join(
+                f"{k}: live {getattr(a, k)!r}, predicted {getattr(b, k)!r}"
+                for k in keys
+                if getattr(a, k) != getattr(b, k)
+            )
             out.append(f"{a.from_node} -> {a.to}: {diffs}")
     if len(live) != len(predicted):
         out.append(f"{len(live)} live verdicts but {len(predicted)} predicted ones")

@@ -49,8 +49,12 @@ def run_confluent(bootstrap: str, topic: str, value: bytes, timeout: float, log:
             log.append(err.str())
 
     half_ms = int(timeout * 500)
-    common = {"bootstrap.servers": bootstrap, "error_cb": on_error, "socket.timeout.ms": half_ms,
-              "log_level": 0}  # the texts arrive through error_cb; keep stderr quiet
+    common = {
+        "bootstrap.servers": bootstrap,
+        "error_cb": on_error,
+        "socket.timeout.ms": half_ms,
+        "log_level": 0,
+    }  # the texts arrive through error_cb; keep stderr quiet
     producer = ck.Producer({**common, "message.timeout.ms": half_ms})
     delivered: list = []
     producer.produce(topic, value, on_delivery=lambda err, msg: delivered.append(err))
@@ -59,8 +63,14 @@ def run_confluent(bootstrap: str, topic: str, value: bytes, timeout: float, log:
         return _fail("produce", "no delivery report within the timeout")
     if delivered[0] is not None:
         return _fail("produce", f"KafkaError: {delivered[0].str()}")
-    consumer = ck.Consumer({**common, "group.id": f"netlab-check-{topic}", "enable.auto.commit": False,
-                            "enable.partition.eof": False})
+    consumer = ck.Consumer(
+        {
+            **common,
+            "group.id": f"netlab-check-{topic}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": False,
+        }
+    )
     try:
         consumer.assign([ck.TopicPartition(topic, 0, ck.OFFSET_BEGINNING)])
         deadline = time.monotonic() + timeout / 2
@@ -82,8 +92,12 @@ def run_kafka_python(bootstrap: str, topic: str, value: bytes, timeout: float, l
 
     half_ms = int(timeout * 500)
     try:
-        producer = KafkaProducer(bootstrap_servers=bootstrap, max_block_ms=half_ms, request_timeout_ms=half_ms,
-                                 bootstrap_timeout_ms=half_ms)
+        producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            max_block_ms=half_ms,
+            request_timeout_ms=half_ms,
+            bootstrap_timeout_ms=half_ms,
+        )
     except Exception as exc:  # NoBrokersAvailable and friends
         return _fail("produce", exc)
     try:
@@ -93,9 +107,13 @@ def run_kafka_python(bootstrap: str, topic: str, value: bytes, timeout: float, l
     finally:
         producer.close(timeout=1)
     try:
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                 bootstrap_timeout_ms=half_ms,
-                                 request_timeout_ms=half_ms + 1000)
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            bootstrap_timeout_ms=half_ms,
+            request_timeout_ms=half_ms + 1000,
+        )
     except Exception as exc:
         return _fail("consume", exc)
     try:
@@ -126,8 +144,12 @@ async def _aiokafka(bootstrap: str, topic: str, value: bytes, timeout: float) ->
         return _fail("produce", exc)
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                request_timeout_ms=half_ms + 1000)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        request_timeout_ms=half_ms + 1000,
+    )
     try:
         await asyncio.wait_for(consumer.start(), timeout / 2)
         tp = TopicPartition(topic, 0)

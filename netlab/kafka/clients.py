@@ -17,8 +17,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 from netlab.errors import InputError
 
@@ -74,8 +74,14 @@ def pick_client_error(lines: Sequence[str]) -> str | None:
 
 def _run(argv: list[str], stdin: str | None, deadline_s: float) -> tuple[int | None, str, str, bool]:
     """Run in a new session; on the deadline kill that process group (ours, by its pid)."""
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(stdin, timeout=deadline_s)
         return proc.returncode, out, err, False
@@ -112,17 +118,27 @@ def run_kcat(bootstrap: str, topic: str, value: str, timeout: float, prefix: Seq
     common = [kcat, "-b", bootstrap, "-t", topic, "-X", f"socket.timeout.ms={half_ms}"]
     t0 = time.monotonic()
     result = ClientResult("kcat", bootstrap, topic, False)
-    steps = [(PRODUCE, common + ["-P", "-X", f"message.timeout.ms={half_ms}"], value + "\n"),
-             (CONSUME, common + ["-C", "-o", "beginning", "-c", "1", "-e", "-m", str(max(1, int(timeout / 2)))],
-              None)]
+    steps = [
+        (PRODUCE, common + ["-P", "-X", f"message.timeout.ms={half_ms}"], value + "\n"),
+        (
+            CONSUME,
+            common + ["-C", "-o", "beginning", "-c", "1", "-e", "-m", str(max(1, int(timeout / 2)))],
+            None,
+        ),
+    ]
     for stage, argv, stdin in steps:
         rc, out, err, timed_out = _run(list(prefix) + argv, stdin, timeout / 2 + GRACE_S)
         result.log = _dedupe(result.log + _kcat_lines(err))
         failed = rc != 0 or (stage == CONSUME and value not in out.splitlines())
         if failed:
             result.stage, result.timed_out = stage, timed_out
-            result.error = (f"killed after {timeout / 2 + GRACE_S:g}s" if timed_out else
-                            f"kcat exited {rc}" if rc else "the record was not read back")
+            result.error = (
+                f"killed after {timeout / 2 + GRACE_S:g}s"
+                if timed_out
+                else f"kcat exited {rc}"
+                if rc
+                else "the record was not read back"
+            )
             result.client_error = pick_client_error(result.log)
             break
     else:
@@ -131,10 +147,23 @@ def run_kcat(bootstrap: str, topic: str, value: str, timeout: float, prefix: Seq
     return result
 
 
-def run_python_client(client: str, bootstrap: str, topic: str, value: str, timeout: float,
-                      prefix: Sequence[str], python: str) -> ClientResult:
-    argv = list(prefix) + [python, "-m", "netlab.kafka.client_driver", client, "--bootstrap", bootstrap,
-                           "--topic", topic, "--value", value, "--timeout", f"{timeout:g}"]
+def run_python_client(
+    client: str, bootstrap: str, topic: str, value: str, timeout: float, prefix: Sequence[str], python: str
+) -> ClientResult:
+    argv = list(prefix) + [
+        python,
+        "-m",
+        "netlab.kafka.client_driver",
+        client,
+        "--bootstrap",
+        bootstrap,
+        "--topic",
+        topic,
+        "--value",
+        value,
+        "--timeout",
+        f"{timeout:g}",
+    ]
     t0 = time.monotonic()
     rc, out, err, timed_out = _run(argv, None, timeout + GRACE_S)
     elapsed = round((time.monotonic() - t0) * 1000, 1)
@@ -148,18 +177,39 @@ def run_python_client(client: str, bootstrap: str, topic: str, value: str, timeo
                 continue
     if answer is None:
         tail = _dedupe(err.strip().splitlines()[-5:])
-        why = f"killed after {timeout + GRACE_S:g}s" if timed_out else f"the driver exited {rc} without an answer"
-        return ClientResult(client, bootstrap, topic, False, PRODUCE, pick_client_error(tail), why, elapsed,
-                            timed_out, tail)
+        why = (
+            f"killed after {timeout + GRACE_S:g}s"
+            if timed_out
+            else f"the driver exited {rc} without an answer"
+        )
+        return ClientResult(
+            client, bootstrap, topic, False, PRODUCE, pick_client_error(tail), why, elapsed, timed_out, tail
+        )
     log = _dedupe(list(answer.get("log") or []))
     ok = bool(answer.get("ok"))
-    return ClientResult(client, bootstrap, topic, ok, None if ok else answer.get("stage"),
-                        None if ok else pick_client_error(log + [answer.get("error") or ""]),
-                        answer.get("error"), elapsed, False, log)
+    return ClientResult(
+        client,
+        bootstrap,
+        topic,
+        ok,
+        None if ok else answer.get("stage"),
+        None if ok else pick_client_error(log + [answer.get("error") or ""]),
+        answer.get("error"),
+        elapsed,
+        False,
+        log,
+    )
 
 
-def run_client(client: str, bootstrap: str, *, prefix: Sequence[str] = (), timeout: float = 10.0,
-               topic: str | None = None, python: str | None = None) -> ClientResult:
+def run_client(
+    client: str,
+    bootstrap: str,
+    *,
+    prefix: Sequence[str] = (),
+    timeout: float = 10.0,
+    topic: str | None = None,
+    python: str | None = None,
+) -> ClientResult:
     """Produce one record to a fresh topic and read it back. `prefix` starts the client inside a
     node, e.g. ["ip", "netns", "exec", "netlab-lab-host"]. Never takes longer than about
     timeout + 2 * GRACE_S seconds."""

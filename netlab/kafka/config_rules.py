@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 CONFIG_EXCEPTION = "org.apache.kafka.common.config.ConfigException"
 ILLEGAL_ARGUMENT = "java.lang.IllegalArgumentException"
@@ -83,7 +83,9 @@ def _entries(raw: str | None, pmap: dict[str, str]) -> list[Entry]:
             _config(f"Unable to parse {item} to a broker endpoint")
         name = m.group(1).upper()
         if name not in pmap:
-            _config(f"Error creating broker listeners from '{raw}': No security protocol defined for listener {name}")
+            _config(
+                f"Error creating broker listeners from '{raw}': No security protocol defined for listener {name}"
+            )
         out.append(Entry(name, m.group(2), int(m.group(3))))
     return out
 
@@ -108,8 +110,11 @@ def _distinct(entries: list[Entry], raw: str, ports_too: bool) -> None:
         if len(same) == 2 and families == ["4", "6"]:
             continue
         if len(same) == 2 and "None" not in families:
-            _require(False, "If you have two listeners on the same port then one needs to be IPv4 and the other "
-                            f"IPv6, listeners: {raw}, port: {port}")
+            _require(
+                False,
+                "If you have two listeners on the same port then one needs to be IPv4 and the other "
+                f"IPv6, listeners: {raw}, port: {port}",
+            )
         _require(False, f"Each listener must have a different port, listeners: {raw}")
 
 
@@ -127,8 +132,10 @@ def _voters(raw: str) -> dict[int, tuple[str, int]]:
         ident, at, addr = entry.partition("@")
         host, colon, port = addr.rpartition(":")
         if not (at and colon and host and ident.strip().lstrip("-").isdigit() and port.isdigit()):
-            _config("Invalid configuration value for controller.quorum.voters. Each entry should be in the form "
-                    "`{id}@{host}:{port}`.")
+            _config(
+                "Invalid configuration value for controller.quorum.voters. Each entry should be in the form "
+                "`{id}@{host}:{port}`."
+            )
         ids[int(ident)] = (host.strip("[]"), int(port))
     return ids
 
@@ -154,56 +161,96 @@ def _check(props: Mapping[str, str]) -> ListenerConfig:
     if ibl is not None:
         inter = ibl.strip().upper()
         if inter not in pmap:
-            _config(f"Listener with name {inter} defined in inter.broker.listener.name not found in "
-                    "listener.security.protocol.map.")
+            _config(
+                f"Listener with name {inter} defined in inter.broker.listener.name not found in "
+                "listener.security.protocol.map."
+            )
     else:
         inter = (ibp or "PLAINTEXT").strip().upper()
     if roles and node_id < 0:
-        _config("Missing configuration `node.id` which is required when `process.roles` is defined "
-                "(i.e. when running in KRaft mode).")
+        _config(
+            "Missing configuration `node.id` which is required when `process.roles` is defined "
+            "(i.e. when running in KRaft mode)."
+        )
     if roles and not voters and not props.get("controller.quorum.bootstrap.servers", "").strip():
-        _config("If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
-                "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.")
+        _config(
+            "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
+            "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers."
+        )
     adv_names, l_names = [e.name for e in advertised], [e.name for e in listeners]
     voter_set = "Set(" + ", ".join(str(v) for v in voters) + ")"
     if "broker" in roles:
-        _require(not set(cln) & set(adv_names),
-                 "The advertised.listeners config must not contain KRaft controller listeners from "
-                 "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                 "that send requests via advertised listeners do not send requests to KRaft controllers -- they "
-                 "only send requests to KRaft brokers.")
+        _require(
+            not set(cln) & set(adv_names),
+            "The advertised.listeners config must not contain KRaft controller listeners from "
+            "controller.listener.names when process.roles contains the broker role because Kafka clients "
+            "that send requests via advertised listeners do not send requests to KRaft controllers -- they "
+            "only send requests to KRaft brokers.",
+        )
     if roles == {"broker"}:
-        _require(node_id not in voters, f"If process.roles contains just the 'broker' role, the node id {node_id} "
-                                        f"must not be included in the set of voters controller.quorum.voters={voter_set}")
-        _require(bool(cln), "controller.listener.names must contain at least one value when running KRaft with "
-                            "just the broker role")
-        _require(not set(cln) & set(l_names), "controller.listener.names must not contain a value appearing in the "
-                                              "'listeners' configuration when running KRaft with just the broker role")
+        _require(
+            node_id not in voters,
+            f"If process.roles contains just the 'broker' role, the node id {node_id} "
+            f"must not be included in the set of voters controller.quorum.voters={voter_set}",
+        )
+        _require(
+            bool(cln),
+            "controller.listener.names must contain at least one value when running KRaft with "
+            "just the broker role",
+        )
+        _require(
+            not set(cln) & set(l_names),
+            "controller.listener.names must not contain a value appearing in the "
+            "'listeners' configuration when running KRaft with just the broker role",
+        )
     if roles == {"controller"}:
         _require(raw_a is None, "The advertised.listeners config must be empty when process.roles=controller")
-        _require(not advertised, "The listeners config must only contain KRaft controller listeners from "
-                                 "controller.listener.names when process.roles=controller")
+        _require(
+            not advertised,
+            "The listeners config must only contain KRaft controller listeners from "
+            "controller.listener.names when process.roles=controller",
+        )
     if "controller" in roles:
-        _require(not voters or node_id in voters, f"If process.roles contains the 'controller' role, the node id "
-                                                  f"{node_id} must be included in the set of voters "
-                                                  f"controller.quorum.voters={voter_set}")
-        _require(bool(set(cln) & set(l_names)), "controller.listener.names must contain at least one value "
-                                                "appearing in the 'listeners' configuration when running the "
-                                                "KRaft controller role")
-        _require(set(cln) <= set(l_names), "controller.listener.names must only contain values appearing in the "
-                                           "'listeners' configuration when running the KRaft controller role")
+        _require(
+            not voters or node_id in voters,
+            f"If process.roles contains the 'controller' role, the node id "
+            f"{node_id} must be included in the set of voters "
+            f"controller.quorum.voters={voter_set}",
+        )
+        _require(
+            bool(set(cln) & set(l_names)),
+            "controller.listener.names must contain at least one value "
+            "appearing in the 'listeners' configuration when running the "
+            "KRaft controller role",
+        )
+        _require(
+            set(cln) <= set(l_names),
+            "controller.listener.names must only contain values appearing in the "
+            "'listeners' configuration when running the KRaft controller role",
+        )
     if not roles or "broker" in roles:
-        _require(bool(adv_names), "There must be at least one broker advertised listener."
-                 + (" Perhaps all listeners appear in controller.listener.names?" if roles else ""))
-        _require(inter in adv_names, "inter.broker.listener.name must be a listener name defined in "
-                                     "advertised.listeners. The valid options based on currently configured "
-                                     f"listeners are {','.join(adv_names)}")
-        _require(set(adv_names) <= set(l_names), "advertised.listeners listener names must be equal to or a subset "
-                                                 f"of the ones defined in listeners. Found {','.join(adv_names)}. The "
-                                                 "valid options based on the current configuration are "
-                                                 f"{','.join(l_names)}")
-    _require(all(e.host != "0.0.0.0" for e in advertised), "advertised.listeners cannot use the nonroutable "
-                                                            "meta-address 0.0.0.0. Use a routable IP address.")
+        _require(
+            bool(adv_names),
+            "There must be at least one broker advertised listener."
+            + (" Perhaps all listeners appear in controller.listener.names?" if roles else ""),
+        )
+        _require(
+            inter in adv_names,
+            "inter.broker.listener.name must be a listener name defined in "
+            "advertised.listeners. The valid options based on currently configured "
+            f"listeners are {','.join(adv_names)}",
+        )
+        _require(
+            set(adv_names) <= set(l_names),
+            "advertised.listeners listener names must be equal to or a subset "
+            f"of the ones defined in listeners. Found {','.join(adv_names)}. The "
+            "valid options based on the current configuration are "
+            f"{','.join(l_names)}",
+        )
+    _require(
+        all(e.host != "0.0.0.0" for e in advertised),
+        "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.",
+    )
     return ListenerConfig(listeners, advertised, pmap, inter, cln, node_id, bool(roles), voters)
 
 

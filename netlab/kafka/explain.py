@@ -11,12 +11,32 @@ from __future__ import annotations
 
 from .clients import ClientResult
 from .results import API_VERSIONS, CONNECT, METADATA, RESOLVE, ProbeResult, Stage, Verdict
-from .views import (DEAD_FORWARD, LISTENER, UNREACHABLE, WILDCARDS, Landing, ListenerView, World, is_ipv6,
-                    is_loopback, land)
+from .views import (
+    DEAD_FORWARD,
+    LISTENER,
+    UNREACHABLE,
+    WILDCARDS,
+    Landing,
+    ListenerView,
+    World,
+    is_ipv6,
+    is_loopback,
+    land,
+)
 
-CAUSES = ("bootstrap_unresolved", "bootstrap_refused", "bootstrap_unreachable", "bootstrap_not_kafka",
-          "metadata_failed", "advertised_unresolved", "advertised_refused", "advertised_unreachable",
-          "advertised_not_kafka", "client_failed", "broker_not_started")
+CAUSES = (
+    "bootstrap_unresolved",
+    "bootstrap_refused",
+    "bootstrap_unreachable",
+    "bootstrap_not_kafka",
+    "metadata_failed",
+    "advertised_unresolved",
+    "advertised_refused",
+    "advertised_unreachable",
+    "advertised_not_kafka",
+    "client_failed",
+    "broker_not_started",
+)
 
 
 def cause_of(stage: Stage) -> str:
@@ -71,12 +91,16 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
             l = land(world, node, "127.0.0.1", fwd.listen_port)
             if l.kind == LISTENER and l.listener.broker == broker:
                 found.append((0, f"localhost:{fwd.listen_port} through the published port"))
-    ports = sorted({lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
-                   key=lambda p: p != prefer_port)
+    ports = sorted(
+        {lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
+        key=lambda p: p != prefer_port,
+    )
 
     def ports_at(owner: str) -> list[int]:  # the broker's own ports, then ports published on `owner`
-        return ports + sorted({f.listen_port for f in world.published if f.node == owner} - set(ports),
-                              key=lambda p: p != prefer_port)
+        return ports + sorted(
+            {f.listen_port for f in world.published if f.node == owner} - set(ports),
+            key=lambda p: p != prefer_port,
+        )
 
     def lands_on_broker(addr: str, port: int) -> bool:
         l = land(world, node, addr, port)
@@ -118,11 +142,15 @@ def _why_refused(world: World, landing: Landing, node: str) -> str:
         if lst.bind_host not in WILDCARDS:
             loop = is_loopback(lst.bind_host) or lst.bind_host == "localhost"
             inside = " (loopback: only reachable from inside that node)" if loop else ""
-            return (f"listener {lst.name} on {lst.broker} is bound to {lst.bind_host}:{lst.bind_port}{inside} — "
-                    f"bind it to 0.0.0.0 or to the address clients use (listeners={lst.name}://0.0.0.0:{lst.bind_port})")
+            return (
+                f"listener {lst.name} on {lst.broker} is bound to {lst.bind_host}:{lst.bind_port}{inside} — "
+                f"bind it to 0.0.0.0 or to the address clients use (listeners={lst.name}://0.0.0.0:{lst.bind_port})"
+            )
     if where == node and is_loopback(landing.address):
-        return (f"nothing listens on port {landing.port} inside {node} itself (localhost is {node}'s own loopback, "
-                f"not the broker's)")
+        return (
+            f"nothing listens on port {landing.port} inside {node} itself (localhost is {node}'s own loopback, "
+            f"not the broker's)"
+        )
     return f"nothing listens on {landing.address}:{landing.port} in {where} (no listener bound there, no published port)"
 
 
@@ -144,8 +172,10 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
             prefix = f"Metadata gives {owner} as {failed.target}; "
             fix_listener = "the listener"
         alt = suggest(world, node, owner_view.node, port) if owner_view else None
-        fix = (f"advertise an address {node} can reach (advertised.listeners={fix_listener}://... on {owner})"
-               + (f", e.g. {alt}" if alt else ""))
+        fix = (
+            f"advertise an address {node} can reach (advertised.listeners={fix_listener}://... on {owner})"
+            + (f", e.g. {alt}" if alt else "")
+        )
     cause = cause_of(failed)
     kind = cause.split("_", 1)[1]
     if kind == "unresolved":
@@ -160,8 +190,10 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
         if landing.kind == UNREACHABLE:
             what = f"{addr} is not reachable from {node} (no network or route of {node} leads there)"
         elif landing.kind == DEAD_FORWARD:
-            what = (f"port {port} published on {landing.via[0].node} accepted the connection but its target "
-                    f"{landing.address}:{landing.port} refused it: {_why_refused(world, landing, node)}")
+            what = (
+                f"port {port} published on {landing.via[0].node} accepted the connection but its target "
+                f"{landing.address}:{landing.port} refused it: {_why_refused(world, landing, node)}"
+            )
         elif kind == "not_kafka":
             what = f"{failed.target} answered, but not as a Kafka broker ({failed.error})"
         else:
@@ -184,9 +216,11 @@ def _unregistered(world: World, node: str, probe: ProbeResult) -> str:
     if broker is None or registered(world, broker):
         return ""
     voters = ", ".join(f"{h}:{p}" for h, p in broker.voters.values())
-    return (f" — {broker.node} answered but is not registered with its controller ({voters} is not reachable "
-            f"from {broker.node}; see its link row), so it knows no brokers; make the controller listener "
-            f"reachable from {broker.node}")
+    return (
+        f" — {broker.node} answered but is not registered with its controller ({voters} is not reachable "
+        f"from {broker.node}; see its link row), so it knows no brokers; make the controller listener "
+        f"reachable from {broker.node}"
+    )
 
 
 def partial_refusals(node: str, probe: ProbeResult) -> str | None:
@@ -196,11 +230,13 @@ def partial_refusals(node: str, probe: ProbeResult) -> str | None:
         if s.ok and tried:
             bad = ", ".join(t["address"] for t in tried)
             host, port = _split(s.target)
-            return (f"{host} resolves on {node} to more than one address and {bad} port {port} "
-                    f"refuses ({tried[0]['error']}) while {s.detail.get('address')} accepts; clients that "
-                    f"try only one address per attempt (librdkafka: kcat, confluent-kafka) can fail here — "
-                    f"listen on that address family too (a published port or listener on [::]), or use "
-                    f"{s.detail.get('address')} in the address")
+            return (
+                f"{host} resolves on {node} to more than one address and {bad} port {port} "
+                f"refuses ({tried[0]['error']}) while {s.detail.get('address')} accepts; clients that "
+                f"try only one address per attempt (librdkafka: kcat, confluent-kafka) can fail here — "
+                f"listen on that address family too (a published port or listener on [::]), or use "
+                f"{s.detail.get('address')} in the address"
+            )
     return None
 
 
@@ -214,16 +250,37 @@ def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | 
     if failed is None:
         said = client.client_error or client.error
         why = f"{warning}; " if warning else "every probe stage passed but "
-        return Verdict(node, probe.bootstrap, False, client.stage, probe.bootstrap, "client_failed",
-                       f"{why}{client.client} failed to {client.stage}: {said}", said, name, warning)
-    return Verdict(node, probe.bootstrap, False, failed.name, failed.target, cause_of(failed),
-                   # a real client that still got through (its partition's leader was reachable) has
-                   # no error of its own: the probe's text is the one to show
-                   _reason(world, node, probe, failed), (client.client_error if client else None) or failed.error, name,
-                   warning)
+        return Verdict(
+            node,
+            probe.bootstrap,
+            False,
+            client.stage,
+            probe.bootstrap,
+            "client_failed",
+            f"{why}{client.client} failed to {client.stage}: {said}",
+            said,
+            name,
+            warning,
+        )
+    return Verdict(
+        node,
+        probe.bootstrap,
+        False,
+        failed.name,
+        failed.target,
+        cause_of(failed),
+        # a real client that still got through (its partition's leader was reachable) has
+        # no error of its own: the probe's text is the one to show
+        _reason(world, node, probe, failed),
+        (client.client_error if client else None) or failed.error,
+        name,
+        warning,
+    )
 
 
 def java_link_error(node_id: int, host: str, address: str | None, port: int) -> str:
     """The Java NetworkClient text for a failed broker-to-broker connection (Kafka 3.7+)."""
-    return (f"Connection to node {node_id} ({host}/{address or host}:{port}) could not be established. "
-            f"Node may not be available.")
+    return (
+        f"Connection to node {node_id} ({host}/{address or host}:{port}) could not be established. "
+        f"Node may not be available."
+    )

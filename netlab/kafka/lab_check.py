@@ -9,25 +9,39 @@ gives one.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
 from netlab.topology.resolve import resolve
 
-from .check import (DEFAULT_TIMEOUT, CheckPlan, ClientCheck, Expectation, check, disagreements,
-                    expectation_mismatch, predict, start_error_from_log, start_verdicts)
+from .check import (
+    DEFAULT_TIMEOUT,
+    CheckPlan,
+    ClientCheck,
+    Expectation,
+    check,
+    disagreements,
+    expectation_mismatch,
+    predict,
+    start_error_from_log,
+    start_verdicts,
+)
 from .lab_world import world_from_resolved
 from .predict_rules import broker_view
 from .results import Verdict
-from .views import World, WILDCARDS
+from .views import WILDCARDS, World
 
 
 def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
     """node -> the broker's properties as the topology declares them."""
-    return {node: broker_properties(spec.broker) for node, spec in topology.nodes.items() if spec.broker is not None}
+    return {
+        node: broker_properties(spec.broker)
+        for node, spec in topology.nodes.items()
+        if spec.broker is not None
+    }
 
 
 def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
@@ -36,8 +50,11 @@ def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None =
     world = world_from_resolved(topology._resolved or resolve(topology))
     props = topology_props(topology) if props is None else props
     for node, p in props.items():
-        taken = {("0.0.0.0" if f.listen_host in WILDCARDS else f.listen_host, f.listen_port)
-                 for f in world.published if f.node == node}
+        taken = {
+            ("0.0.0.0" if f.listen_host in WILDCARDS else f.listen_host, f.listen_port)
+            for f in world.published
+            if f.node == node
+        }
         world.brokers.append(broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken))
     return world
 
@@ -65,7 +82,9 @@ class Report:
                 continue
             ok = exp == "ok"
             if expectation_mismatch(v, Expectation(ok, None if ok else exp)):
-                got = "it works" if v.ok else f"it fails with {v.cause} at {v.stage} {v.target or ''}".rstrip()
+                got = (
+                    "it works" if v.ok else f"it fails with {v.cause} at {v.stage} {v.target or ''}".rstrip()
+                )
                 out.append(f"row {i}, {v.from_node} -> {v.to}: expected {exp}, but {got}")
         return out
 
@@ -100,9 +119,12 @@ def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
     if topology.expect.links == "ok":
         return []
     have = {(l.node, l.endpoint) for l in plan.links}
-    return [f"expect.links: no link {e.from_} -> {e.to} in this lab (links: "
-            f"{', '.join(f'{a} -> {b}' for a, b in sorted(have)) or 'none'})"
-            for e in topology.expect.links if (e.from_, e.to) not in have]
+    return [
+        f"expect.links: no link {e.from_} -> {e.to} in this lab (links: "
+        f"{', '.join(f'{a} -> {b}' for a, b in sorted(have)) or 'none'})"
+        for e in topology.expect.links
+        if (e.from_, e.to) not in have
+    ]
 
 
 def predicted_report(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
@@ -117,7 +139,6 @@ def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
     """What each broker of a running lab runs with now: its server.properties in the lab
     directory (`netlab config ... set` edits it), else the topology's."""
     from broker.properties import parse_properties
-
     from netlab.brokers import properties_path
 
     out = {}
@@ -127,9 +148,16 @@ def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
     return out
 
 
-def live_report(lab: str, topology: Topology, prefixes: Mapping[str, list[str]], logs: Mapping[str, str], *,
-                timeout: float = DEFAULT_TIMEOUT, python: str | None = None,
-                states: Mapping[str, str] | None = None) -> Report:
+def live_report(
+    lab: str,
+    topology: Topology,
+    prefixes: Mapping[str, list[str]],
+    logs: Mapping[str, str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    python: str | None = None,
+    states: Mapping[str, str] | None = None,
+) -> Report:
     """Run every row inside the lab. `logs`: node -> the broker's log since its last start
     (Kafka's start message); `states`: node -> its process state (default: read from the lab)."""
     props = live_props(lab, topology)
@@ -145,8 +173,9 @@ def live_report(lab: str, topology: Topology, prefixes: Mapping[str, list[str]],
         if error is None and state != "running":
             error = f"the broker process is not running ({state}; netlab logs {lab} {b.node} shows why)"
         b.start_error = error
-    verdicts = start_verdicts(world) + check(world, plan, dict(prefixes), timeout=timeout,
-                                             python=python or sys.executable)
+    verdicts = start_verdicts(world) + check(
+        world, plan, dict(prefixes), timeout=timeout, python=python or sys.executable
+    )
     predicted = start_verdicts(predicted_world) + predict(predicted_world, plan)
     expected, kinds = _expectations(topology, plan, predicted_world)
     return Report(verdicts, expected, kinds, predicted, notes=unknown_link_expectations(topology, plan))
@@ -172,4 +201,6 @@ def broker_states(lab: str, topology: Topology) -> dict[str, str]:
     from netlab.lab.paths import lab_paths
 
     paths = lab_paths(lab)
-    return {node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)}
+    return {
+        node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)
+    }

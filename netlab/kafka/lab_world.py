@@ -134,8 +134,11 @@ def world_from_resolved(r: Resolved) -> World:
                 if address not in names.setdefault(name, []):
                     names[name].append(address)
         own = sorted(routing.own[node], key=lambda a: ip_address(a))
-        reach = {addr: owner for addr, owner in sorted(seg.owner.items())
-                 if owner != node and routing.reaches(node, addr)}
+        reach = {
+            addr: owner
+            for addr, owner in sorted(seg.owner.items())
+            if owner != node and routing.reaches(node, addr)
+        }
         nets = [a.network for a in r.attachments_of(node)]
         vantages[node] = Vantage(node, names, own, reach, nets)
     scopes: dict[str, list[str]] = {}
@@ -143,6 +146,9 @@ def world_from_resolved(r: Resolved) -> World:
         for name in dict.fromkeys((a.node, *a.aliases)):
             if a.network not in scopes.setdefault(name, []):
                 scopes[name].append(a.network)
-    published = [PublishedPort(p.publisher, p.listen_host, p.listen_port, p.target_host, p.target_port)
-                 for p in r.ports if p.protocol == "tcp"]
+    published = [
+        PublishedPort(p.publisher, p.listen_host, p.listen_port, p.target_host, p.target_port)
+        for p in r.ports
+        if p.protocol == "tcp"
+    ]
     return World(vantages, published=published, name_scopes=scopes)

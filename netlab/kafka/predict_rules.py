@@ -12,14 +12,36 @@ with no root and no kernel.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .config_rules import BIND_EXCEPTION, Finding, listener_config
 from .probe import HostPort, parse_host_port
-from .results import (ADVERTISED_API_VERSIONS, ADVERTISED_CONNECT, ADVERTISED_RESOLVE, API_VERSIONS, CONNECT,
-                      METADATA, RESOLVE, AdvertisedBroker, ProbeResult, Stage)
-from .views import (DEAD_FORWARD, LISTENER, REFUSED, UNREACHABLE, WILDCARDS, BrokerView, Landing,
-                    ListenerView, PublishedPort, Vantage, World, land)
+from .results import (
+    ADVERTISED_API_VERSIONS,
+    ADVERTISED_CONNECT,
+    ADVERTISED_RESOLVE,
+    API_VERSIONS,
+    CONNECT,
+    METADATA,
+    RESOLVE,
+    AdvertisedBroker,
+    ProbeResult,
+    Stage,
+)
+from .views import (
+    DEAD_FORWARD,
+    LISTENER,
+    REFUSED,
+    UNREACHABLE,
+    WILDCARDS,
+    BrokerView,
+    Landing,
+    ListenerView,
+    PublishedPort,
+    Vantage,
+    World,
+    land,
+)
 
 NOT_KNOWN = "Name or service not known"  # glibc, hosts: files, no such name
 REFUSED_TEXT = "Connection refused"
@@ -37,21 +59,36 @@ def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]
     else:
         addrs = node.resolve_ipv4(host)
         if not addrs:
-            return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {host}:{port}: Unresolved address.")
+            return Finding(
+                BIND_EXCEPTION, f"Socket server failed to bind to {host}:{port}: Unresolved address."
+            )
         addr = addrs[0]
         if not node.owns(addr):
-            return Finding(BIND_EXCEPTION,
-                           f"Socket server failed to bind to {shown}:{port}: Cannot assign requested address.")
-    clash = port != 0 and ((addr, port) in taken or ("0.0.0.0", port) in taken or
-                           (addr == "0.0.0.0" and any(p == port for _, p in taken)))
+            return Finding(
+                BIND_EXCEPTION,
+                f"Socket server failed to bind to {shown}:{port}: Cannot assign requested address.",
+            )
+    clash = port != 0 and (
+        (addr, port) in taken
+        or ("0.0.0.0", port) in taken
+        or (addr == "0.0.0.0" and any(p == port for _, p in taken))
+    )
     if clash:
-        return Finding(BIND_EXCEPTION, f"Socket server failed to bind to {shown}:{port}: Address already in use.")
+        return Finding(
+            BIND_EXCEPTION, f"Socket server failed to bind to {shown}:{port}: Address already in use."
+        )
     taken.add((addr, port))
     return None
 
 
-def broker_view(node: str, props: Mapping[str, str], world_node: Vantage, *, hostname: str | None = None,
-                taken: set[tuple[str, int]] | None = None) -> BrokerView:
+def broker_view(
+    node: str,
+    props: Mapping[str, str],
+    world_node: Vantage,
+    *,
+    hostname: str | None = None,
+    taken: set[tuple[str, int]] | None = None,
+) -> BrokerView:
     """A broker as it would come up in `node`: its listeners, or the message it exits with.
     `taken` holds (address, port) pairs already bound in that node (other brokers, port proxies)."""
     cfg, finding = listener_config(props)
@@ -62,9 +99,21 @@ def broker_view(node: str, props: Mapping[str, str], world_node: Vantage, *, hos
     for e in cfg.listeners:
         a = adv.get(e.name)
         a_host = None if a is None else (a.host or hostname or node)  # empty host: the node's hostname
-        views.append(ListenerView(node, cfg.node_id, e.name, e.host, e.port, a_host, None if a is None else a.port,
-                                  cfg.protocol_map[e.name]))
-    view = BrokerView(node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners, cfg.voters)
+        views.append(
+            ListenerView(
+                node,
+                cfg.node_id,
+                e.name,
+                e.host,
+                e.port,
+                a_host,
+                None if a is None else a.port,
+                cfg.protocol_map[e.name],
+            )
+        )
+    view = BrokerView(
+        node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners, cfg.voters
+    )
     taken = set() if taken is None else taken
     for lst in views:
         err = bind_error(lst, world_node, taken)
@@ -75,6 +124,7 @@ def broker_view(node: str, props: Mapping[str, str], world_node: Vantage, *, hos
 
 
 # --- the client's path, stage by stage ---
+
 
 def _resolve(v: Vantage, hp: HostPort, stage: str) -> tuple[Stage, list[str]]:
     addrs = v.resolve(hp.host)
@@ -89,10 +139,15 @@ def _connect(world: World, v: Vantage, hp: HostPort, addrs: list[str], stage: st
     for addr in addrs:  # clients try the addresses in order
         landing = land(world, v.node, addr, hp.port)
         if landing.kind in (LISTENER, DEAD_FORWARD):
-            return Stage(stage, str(hp), True, None, 0.0,
-                         {"address": addr, "tried": tried, "landing": _where(landing)}), landing
-        tried.append({"address": addr, "error": UNREACHABLE_TEXT if landing.kind == UNREACHABLE else REFUSED_TEXT})
-    return Stage(stage, str(hp), False, tried[-1]["error"], 0.0, {"tried": tried, "landing": _where(landing)}), landing
+            return Stage(
+                stage, str(hp), True, None, 0.0, {"address": addr, "tried": tried, "landing": _where(landing)}
+            ), landing
+        tried.append(
+            {"address": addr, "error": UNREACHABLE_TEXT if landing.kind == UNREACHABLE else REFUSED_TEXT}
+        )
+    return Stage(
+        stage, str(hp), False, tried[-1]["error"], 0.0, {"tried": tried, "landing": _where(landing)}
+    ), landing
 
 
 def _where(landing: Landing) -> str:
@@ -116,7 +171,11 @@ def registered(world: World, broker: BrokerView) -> bool:
         return True
     for vid, (host, port) in broker.voters.items():
         voter = world.broker(vid)
-        if voter is not None and voter.running and predict_probe(world, broker.node, f"{host}:{port}", link=True).ok:
+        if (
+            voter is not None
+            and voter.running
+            and predict_probe(world, broker.node, f"{host}:{port}", link=True).ok
+        ):
             return True
     return False
 
@@ -158,9 +217,20 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: b
     broker = next(b for b in world.brokers if b.node == lst.broker and b.node_id == lst.node_id)
     # a broker that never registered has no cluster metadata at all: it lists nobody, itself included
     result.brokers = advertised_brokers(world, lst) if registered(world, broker) else []
-    result.stages.append(Stage(METADATA, str(hp), bool(result.brokers), None, 0.0,
-                               {"listener": lst.name, "broker": broker.node,
-                                "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers]}))
+    result.stages.append(
+        Stage(
+            METADATA,
+            str(hp),
+            bool(result.brokers),
+            None,
+            0.0,
+            {
+                "listener": lst.name,
+                "broker": broker.node,
+                "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers],
+            },
+        )
+    )
     if not result.brokers:  # the probe's words (a broker not registered with its controller)
         result.stages[-1].error = "Metadata listed no brokers for this listener"
         return result
@@ -196,5 +266,13 @@ def inter_broker_targets(world: World, broker: BrokerView) -> list[tuple[BrokerV
     return out
 
 
-__all__ = ["broker_view", "bind_error", "predict_probe", "advertised_brokers", "inter_broker_targets",
-           "PublishedPort", "REFUSED", "UNREACHABLE"]
+__all__ = [
+    "broker_view",
+    "bind_error",
+    "predict_probe",
+    "advertised_brokers",
+    "inter_broker_targets",
+    "PublishedPort",
+    "REFUSED",
+    "UNREACHABLE",
+]

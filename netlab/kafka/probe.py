@@ -22,8 +22,18 @@ from dataclasses import dataclass
 
 from netlab.errors import InputError
 
-from .results import (ADVERTISED_API_VERSIONS, ADVERTISED_CONNECT, ADVERTISED_RESOLVE, API_VERSIONS, CONNECT,
-                      METADATA, RESOLVE, AdvertisedBroker, ProbeResult, Stage)
+from .results import (
+    ADVERTISED_API_VERSIONS,
+    ADVERTISED_CONNECT,
+    ADVERTISED_RESOLVE,
+    API_VERSIONS,
+    CONNECT,
+    METADATA,
+    RESOLVE,
+    AdvertisedBroker,
+    ProbeResult,
+    Stage,
+)
 from .wire import KafkaWire, WireError
 
 DEFAULT_TIMEOUT = 5.0
@@ -43,7 +53,9 @@ def parse_host_port(text: str, where: str = "--bootstrap") -> HostPort:
     host, sep, port = text.strip().rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InputError(f"expected HOST:PORT with a port 1-65535, e.g. localhost:9092; got {text!r}", where=where)
+        raise InputError(
+            f"expected HOST:PORT with a port 1-65535, e.g. localhost:9092; got {text!r}", where=where
+        )
     return HostPort(host, int(port))
 
 
@@ -78,7 +90,9 @@ def _errno_text(exc: OSError) -> str:
     return os.strerror(exc.errno)
 
 
-def connect(hp: HostPort, addrs: list[tuple], stage: str, timeout: float) -> tuple[Stage, socket.socket | None]:
+def connect(
+    hp: HostPort, addrs: list[tuple], stage: str, timeout: float
+) -> tuple[Stage, socket.socket | None]:
     """Try the resolved addresses in order (as clients do) until one accepts."""
     clock = _Clock()
     tried: list[dict] = []
@@ -92,13 +106,21 @@ def connect(hp: HostPort, addrs: list[tuple], stage: str, timeout: float) -> tup
             tried.append({"address": sockaddr[0], "error": _errno_text(exc)})
             continue
         local = sock.getsockname()
-        return Stage(stage, str(hp), True, None, clock.ms(),
-                     {"address": sockaddr[0], "local": f"{local[0]}:{local[1]}", "tried": tried}), sock
+        return Stage(
+            stage,
+            str(hp),
+            True,
+            None,
+            clock.ms(),
+            {"address": sockaddr[0], "local": f"{local[0]}:{local[1]}", "tried": tried},
+        ), sock
     last = tried[-1]["error"] if tried else "no address to connect to"
     return Stage(stage, str(hp), False, last, clock.ms(), {"tried": tried}), None
 
 
-def api_versions(hp: HostPort, sock: socket.socket, stage: str, timeout: float) -> tuple[Stage, KafkaWire, dict]:
+def api_versions(
+    hp: HostPort, sock: socket.socket, stage: str, timeout: float
+) -> tuple[Stage, KafkaWire, dict]:
     clock = _Clock()
     wire = KafkaWire(sock, timeout)
     try:
@@ -106,9 +128,18 @@ def api_versions(hp: HostPort, sock: socket.socket, stage: str, timeout: float) 
     except WireError as exc:
         return Stage(stage, str(hp), False, f"not a Kafka answer: {exc}", clock.ms()), wire, {}
     md = ans.ranges.get(3)
-    return Stage(stage, str(hp), True, None, clock.ms(),
-                 {"version": ans.version, "apis": len(ans.ranges),
-                  "metadata_versions": list(md) if md else None}), wire, ans.ranges
+    return (
+        Stage(
+            stage,
+            str(hp),
+            True,
+            None,
+            clock.ms(),
+            {"version": ans.version, "apis": len(ans.ranges), "metadata_versions": list(md) if md else None},
+        ),
+        wire,
+        ans.ranges,
+    )
 
 
 def metadata(hp: HostPort, wire: KafkaWire, ranges: dict, result: ProbeResult) -> Stage:
@@ -121,9 +152,18 @@ def metadata(hp: HostPort, wire: KafkaWire, ranges: dict, result: ProbeResult) -
     result.brokers = [AdvertisedBroker(b["node_id"], b["host"], b["port"], b["rack"]) for b in md["brokers"]]
     result.controller_id = md["controller_id"]
     result.cluster_id = md["cluster_id"]
-    stage = Stage(METADATA, str(hp), True, None, clock.ms(),
-                  {"version": version, "controller_id": md["controller_id"],
-                   "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers]})
+    stage = Stage(
+        METADATA,
+        str(hp),
+        True,
+        None,
+        clock.ms(),
+        {
+            "version": version,
+            "controller_id": md["controller_id"],
+            "brokers": [f"{b.node_id}@{b.endpoint}" for b in result.brokers],
+        },
+    )
     if not result.brokers:
         stage.ok = False
         stage.error = "Metadata listed no brokers for this listener"
@@ -186,23 +226,39 @@ def render_text(result: ProbeResult) -> str:
         extra = s.error if not s.ok else ", ".join(f"{k}={v}" for k, v in s.detail.items() if k != "tried")
         lines.append(f"  {mark} {s.name:<24} {s.target:<28} {s.elapsed_ms:8.1f} ms  {extra}")
     failed = result.failed
-    lines.append("result: ok" if result.ok else f"result: failed at {failed.name} ({failed.target}): {failed.error}")
+    lines.append(
+        "result: ok" if result.ok else f"result: failed at {failed.name} ({failed.target}): {failed.error}"
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m netlab.kafka.probe",
-                                description="Probe a Kafka bootstrap address stage by stage, as a client would.")
+    p = argparse.ArgumentParser(
+        prog="python -m netlab.kafka.probe",
+        description="Probe a Kafka bootstrap address stage by stage, as a client would.",
+    )
     p.add_argument("--bootstrap", metavar="HOST:PORT")
-    p.add_argument("--links", nargs="+", metavar="HOST:PORT",
-                   help="check several endpoints as --link does, in parallel; with --json a list (one process "
-                        "for all of a broker's links)")
+    p.add_argument(
+        "--links",
+        nargs="+",
+        metavar="HOST:PORT",
+        help="check several endpoints as --link does, in parallel; with --json a list (one process "
+        "for all of a broker's links)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--link", action="store_true",
-                   help="check only this endpoint (resolve, connect, ApiVersions), as a broker does for an "
-                        "inter-broker or controller link")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                   help=f"per-step timeout in seconds (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument(
+        "--link",
+        action="store_true",
+        help="check only this endpoint (resolve, connect, ApiVersions), as a broker does for an "
+        "inter-broker or controller link",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"per-step timeout in seconds (default {DEFAULT_TIMEOUT:g})",
+    )
     args = p.parse_args(argv)
     if not 0 < args.timeout <= 600:
         print(f"--timeout: expected seconds in (0, 600], got {args.timeout}", file=sys.stderr)
@@ -224,8 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.links is not None:
-        print(json.dumps([r.to_dict() for r in results], indent=2) if args.json
-              else "\n".join(render_text(r) for r in results))
+        print(
+            json.dumps([r.to_dict() for r in results], indent=2)
+            if args.json
+            else "\n".join(render_text(r) for r in results)
+        )
     else:
         print(json.dumps(results[0].to_dict(), indent=2) if args.json else render_text(results[0]))
     return 0 if all(r.ok for r in results) else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Group
 from rich.table import Table
@@ -24,8 +24,9 @@ def _expect_cell(v: Verdict, expected: str | None) -> Text:
     return Text(f"✗ {expected}", style="bold red")
 
 
-def verdict_report(verdicts: Sequence[Verdict], title: str | None = None,
-                   expected: Sequence[str | None] | None = None) -> Group:
+def verdict_report(
+    verdicts: Sequence[Verdict], title: str | None = None, expected: Sequence[str | None] | None = None
+) -> Group:
     """The table of client × result, then for every ✗ its sentence and the client's own text.
     With `expected` (the topology's `expect:` per row) a column says whether each row matches."""
     table = Table(title=title)
@@ -41,8 +42,14 @@ def verdict_report(verdicts: Sequence[Verdict], title: str | None = None,
     for i, v in enumerate(verdicts, 1):
         mark = Text("✓", style="green") if v.ok else Text("✗", style="bold red")
         start_row = v.client == "broker" and v.stage in (None, "start") and "://" in v.to
-        cells = [str(i), v.from_node, "(starts)" if start_row else v.to, v.client or "probe", mark,
-                 "" if v.ok else (v.cause or v.stage or "")]
+        cells = [
+            str(i),
+            v.from_node,
+            "(starts)" if start_row else v.to,
+            v.client or "probe",
+            mark,
+            "" if v.ok else (v.cause or v.stage or ""),
+        ]
         if expected is not None:
             cells.append(_expect_cell(v, expected[i - 1]))
         table.add_row(*cells)

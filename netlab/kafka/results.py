@@ -20,8 +20,17 @@ ADVERTISED_CONNECT = "advertised_connect"
 ADVERTISED_API_VERSIONS = "advertised_api_versions"
 PRODUCE = "produce"
 CONSUME = "consume"
-STAGES = (RESOLVE, CONNECT, API_VERSIONS, METADATA, ADVERTISED_RESOLVE, ADVERTISED_CONNECT,
-          ADVERTISED_API_VERSIONS, PRODUCE, CONSUME)
+STAGES = (
+    RESOLVE,
+    CONNECT,
+    API_VERSIONS,
+    METADATA,
+    ADVERTISED_RESOLVE,
+    ADVERTISED_CONNECT,
+    ADVERTISED_API_VERSIONS,
+    PRODUCE,
+    CONSUME,
+)
 
 
 @dataclass
@@ -64,11 +73,16 @@ class ProbeResult:
         return next((s for s in self.stages if not s.ok), None)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ProbeResult":
+    def from_dict(cls, d: dict[str, Any]) -> ProbeResult:
         """Read back what `to_dict` (and `python -m netlab.kafka.probe --json`) wrote."""
-        return cls(d["bootstrap"], [Stage(**s) for s in d.get("stages", [])],
-                   [AdvertisedBroker(**b) for b in d.get("brokers", [])], d.get("controller_id"),
-                   d.get("cluster_id"), d.get("metadata_version"))
+        return cls(
+            d["bootstrap"],
+            [Stage(**s) for s in d.get("stages", [])],
+            [AdvertisedBroker(**b) for b in d.get("brokers", [])],
+            d.get("controller_id"),
+            d.get("cluster_id"),
+            d.get("metadata_version"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

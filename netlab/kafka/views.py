@@ -141,7 +141,9 @@ class World:
         try:
             return self.vantages[node]
         except KeyError:
-            raise KeyError(f"no vantage for node {node!r}; known: {', '.join(sorted(self.vantages))}") from None
+            raise KeyError(
+                f"no vantage for node {node!r}; known: {', '.join(sorted(self.vantages))}"
+            ) from None
 
     def broker(self, node_id: int) -> BrokerView | None:
         return next((b for b in self.brokers if b.node_id == node_id), None)
@@ -185,8 +187,11 @@ def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Land
         for lst in b.listeners:
             if lst.bind_port != port:
                 continue
-            bind_addrs = {lst.bind_host: (there.resolve_ipv4(lst.bind_host) or [])[:1]} \
-                if lst.bind_host not in WILDCARDS else {}
+            bind_addrs = (
+                {lst.bind_host: (there.resolve_ipv4(lst.bind_host) or [])[:1]}
+                if lst.bind_host not in WILDCARDS
+                else {}
+            )
             if _binds(lst, addr, there.addresses, bind_addrs):
                 return Landing(LISTENER, target, addr, port, lst)
             same_port.append(lst)
@@ -202,9 +207,13 @@ def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Land
     return Landing(REFUSED, target, addr, port, bound_elsewhere=same_port)
 
 
-def world_from_networks(networks: dict[str, dict[str, str]], *, dns: set[str] | None = None,
-                        published: list[PublishedPort] | None = None,
-                        extra_names: dict[str, dict[str, str]] | None = None) -> World:
+def world_from_networks(
+    networks: dict[str, dict[str, str]],
+    *,
+    dns: set[str] | None = None,
+    published: list[PublishedPort] | None = None,
+    extra_names: dict[str, dict[str, str]] | None = None,
+) -> World:
     """A World for flat pictures: `networks` maps network -> {node: address}; nodes on a common
     network reach each other's addresses there (no routing between networks). On networks in
     `dns` (Docker's user-defined networks) node names resolve to their address on that network

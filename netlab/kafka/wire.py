@@ -43,8 +43,9 @@ class KafkaWire:
     def close(self) -> None:
         self.sock.close()
 
-    def request(self, key: int, version: int, req: Message, resp: Message, body: dict,
-                flexible_response_header: bool) -> dict:
+    def request(
+        self, key: int, version: int, req: Message, resp: Message, body: dict, flexible_response_header: bool
+    ) -> dict:
         r = self._roundtrip(key, version, req, body, flexible_response_header)
         return self._decode(resp, r, version)
 
@@ -55,7 +56,9 @@ class KafkaWire:
         except DecodeError as exc:
             raise WireError(f"undecodable response ({len(r.buf)} bytes): {exc}") from None
 
-    def _roundtrip(self, key: int, version: int, req: Message, body: dict, flexible_response_header: bool) -> Reader:
+    def _roundtrip(
+        self, key: int, version: int, req: Message, body: dict, flexible_response_header: bool
+    ) -> Reader:
         """Send one request; return a reader positioned at the response body."""
         self._corr += 1
         w = Writer()
@@ -87,7 +90,7 @@ class KafkaWire:
     def _send(self, data: bytes) -> None:
         try:
             self.sock.sendall(data)
-        except socket.timeout:
+        except TimeoutError:
             raise WireError("timed out sending the request") from None
         except OSError as exc:
             raise WireError(f"send failed: {exc.strerror or exc}") from None
@@ -103,7 +106,7 @@ class KafkaWire:
         while len(buf) < n:
             try:
                 chunk = self.sock.recv(n - len(buf))
-            except socket.timeout:
+            except TimeoutError:
                 raise WireError(f"no response within {self.sock.gettimeout():g}s") from None
             except OSError as exc:
                 raise WireError(f"receive failed: {exc.strerror or exc}") from None
@@ -137,7 +140,9 @@ class KafkaWire:
             version = min(hi, version - 1)
         raise WireError("ApiVersions version negotiation did not converge")
 
-    def metadata(self, ranges: dict[int, tuple[int, int]], max_version: int = METADATA_VERSIONS[1]) -> tuple[int, dict]:
+    def metadata(
+        self, ranges: dict[int, tuple[int, int]], max_version: int = METADATA_VERSIONS[1]
+    ) -> tuple[int, dict]:
         """Metadata for no topics (brokers and controller only), at the highest version in v1-v9
         that the broker offers."""
         if METADATA_KEY not in ranges:
@@ -147,5 +152,6 @@ class KafkaWire:
         if version < max(lo, METADATA_VERSIONS[0]):
             raise WireError(f"broker offers Metadata v{lo}-{hi}; the probe needs one of v1-v9")
         body = {"topics": [], "allow_auto_topic_creation": False}
-        return version, self.request(METADATA_KEY, version, _md.REQUEST, _md.RESPONSE, body,
-                                     _md.RESPONSE.flexible(version))
+        return version, self.request(
+            METADATA_KEY, version, _md.REQUEST, _md.RESPONSE, body, _md.RESPONSE.flexible(version)
+        )

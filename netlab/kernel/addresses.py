@@ -63,7 +63,9 @@ def address_bytes(index: int, cidr: str) -> bytearray:
     if template is None:
         return bytearray(encode_request(*address_request(index, cidr)))
     ip = str(iface.ip)
-    return template.render({"index": index, "local": ip, "address": ip, "brd": str(iface.network.broadcast_address)})
+    return template.render(
+        {"index": index, "local": ip, "address": ip, "brd": str(iface.network.broadcast_address)}
+    )
 
 
 def add_address(r: Rtnl, ifname: str, cidr: str) -> None:
@@ -75,7 +77,9 @@ def add_route(r: Rtnl, dst: str, gateway: str | None = None, dev_index: int | No
 
 
 def route_bytes(dst: str, gateway: str | None = None, dev_index: int | None = None) -> bytearray:
-    v4 = (gateway is None or ":" not in gateway) and (dst == "default" or ipaddress.ip_network(dst, strict=False).version == 4)
+    v4 = (gateway is None or ":" not in gateway) and (
+        dst == "default" or ipaddress.ip_network(dst, strict=False).version == 4
+    )
     if not v4:
         return bytearray(encode_request(*route_request(dst, gateway, dev_index)))
     net = None if dst == "default" else ipaddress.ip_network(dst, strict=False)
@@ -84,18 +88,25 @@ def route_bytes(dst: str, gateway: str | None = None, dev_index: int | None = No
     def make() -> templates.Template:
         sentinels: dict = {}
         if net is not None:  # the sentinel must survive being masked to its network address
-            sentinels["dst"] = ("ip4", str(ipaddress.ip_network(f"{S[0]}/{net.prefixlen}", strict=False).network_address))
+            sentinels["dst"] = (
+                "ip4",
+                str(ipaddress.ip_network(f"{S[0]}/{net.prefixlen}", strict=False).network_address),
+            )
         if gateway:
             sentinels["gw"] = ("ip4", S[1])
         if dev_index:
             sentinels["oif"] = ("u32", N[0])
         sentinel_dst = "default" if net is None else f"{sentinels['dst'][1]}/{net.prefixlen}"
-        return templates.build(lambda v: encode_request(*route_request(sentinel_dst, v.get("gw"), v.get("oif"))), sentinels)
+        return templates.build(
+            lambda v: encode_request(*route_request(sentinel_dst, v.get("gw"), v.get("oif"))), sentinels
+        )
 
     template = _templates.get(shape, make)
     if template is None:
         return bytearray(encode_request(*route_request(dst, gateway, dev_index)))
-    return template.render({"dst": None if net is None else str(net.network_address), "gw": gateway, "oif": dev_index})
+    return template.render(
+        {"dst": None if net is None else str(net.network_address), "gw": gateway, "oif": dev_index}
+    )
 
 
 def route_request(dst: str, gateway: str | None = None, dev_index: int | None = None) -> tuple:

@@ -41,7 +41,9 @@ def render_hosts(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_netns_etc(netns: str, entries: tuple[tuple[str, tuple[str, ...]], ...], share_from: str | None = None) -> str:
+def write_netns_etc(
+    netns: str, entries: tuple[tuple[str, tuple[str, ...]], ...], share_from: str | None = None
+) -> str:
     """Write the node's three files. `share_from`: another node's dir whose nsswitch.conf and
     resolv.conf (identical for every node) are hard-linked instead of written again: on a
     disk-backed /etc each new file costs ~0.5 ms, and a lab of 200 nodes writes 600."""

@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from typing import Mapping, NoReturn, Sequence
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
 
 from netlab.kernel import nsfs
 
@@ -28,16 +29,24 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def ip_binary() -> str:
-    found = shutil.which("ip") or next((p for p in ("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip") if os.path.exists(p)), None)
+    found = shutil.which("ip") or next(
+        (p for p in ("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip") if os.path.exists(p)), None
+    )
     if not found:
-        raise FileNotFoundError("iproute2's `ip` is needed to start processes in a node (apt-get install iproute2)")
+        raise FileNotFoundError(
+            "iproute2's `ip` is needed to start processes in a node (apt-get install iproute2)"
+        )
     return found
 
 
 def _binary(name: str, package: str) -> str:
-    found = shutil.which(name) or next((p for p in (f"/usr/bin/{name}", f"/bin/{name}", f"/usr/sbin/{name}") if os.path.exists(p)), None)
+    found = shutil.which(name) or next(
+        (p for p in (f"/usr/bin/{name}", f"/bin/{name}", f"/usr/sbin/{name}") if os.path.exists(p)), None
+    )
     if not found:
-        raise FileNotFoundError(f"`{name}` is needed to start processes in a node (apt-get install {package})")
+        raise FileNotFoundError(
+            f"`{name}` is needed to start processes in a node (apt-get install {package})"
+        )
     return found
 
 
@@ -79,7 +88,9 @@ def run_in_node(netns: str, node: str, argv: Sequence[str], **kwargs) -> subproc
     return subprocess.run(node_argv(netns, node, argv), **kwargs)
 
 
-def exec_in_node(netns: str, node: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> NoReturn:
+def exec_in_node(
+    netns: str, node: str, argv: Sequence[str], env: Mapping[str, str] | None = None
+) -> NoReturn:
     """Become the command (single-threaded callers only: the UTS unshare is per task)."""
     full = [ip_binary(), "netns", "exec", netns, *argv]
     nsfs.unshare_uts(node)  # in-process: the CLI is single-threaded here and exec follows

@@ -82,7 +82,12 @@ def veth_request(
         peer.append(("IFLA_MTU", mtu))
     if a_master_index:
         attrs.append(("IFLA_MASTER", a_master_index))
-    info = {"attrs": [("IFLA_INFO_KIND", "veth"), ("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"attrs": peer})]})]}
+    info = {
+        "attrs": [
+            ("IFLA_INFO_KIND", "veth"),
+            ("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"attrs": peer})]}),
+        ]
+    }
     attrs.append(("IFLA_LINKINFO", info))
     return _linkmsg(attrs, up=a_up), RTM_NEWLINK, CREATE
 
@@ -99,7 +104,14 @@ def veth_bytes(
     a_up: bool = False,
 ) -> bytearray:
     """The encoded veth request (NLM_F_ECHO), from a per-shape template when possible."""
-    shape = (len(a_ifname.encode()), len(b_ifname.encode()), b_netns_fd is not None, bool(a_master_index), bool(mtu), a_up)
+    shape = (
+        len(a_ifname.encode()),
+        len(b_ifname.encode()),
+        b_netns_fd is not None,
+        bool(a_master_index),
+        bool(mtu),
+        a_up,
+    )
     sentinels: dict = {"a": ("name", "Q" * shape[0]), "b": ("name", "Z" * shape[1])}
     if b_netns_fd is not None:
         sentinels["fd"] = ("u32", templates.INT_SENTINELS[0])
@@ -112,13 +124,19 @@ def veth_bytes(
         if mtu:
             raise templates.TemplateError("mtu")
         return templates.build(
-            lambda v: encode_request(*_with_echo(veth_request(v["a"], v["b"], v.get("fd"), v.get("master"), None, a_up))),
+            lambda v: encode_request(
+                *_with_echo(veth_request(v["a"], v["b"], v.get("fd"), v.get("master"), None, a_up))
+            ),
             sentinels,
         )
 
     template = _veth_templates.get(shape, make)
     if template is None:
-        return bytearray(encode_request(*_with_echo(veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up))))
+        return bytearray(
+            encode_request(
+                *_with_echo(veth_request(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up))
+            )
+        )
     return template.render({"a": a_ifname, "b": b_ifname, "fd": b_netns_fd, "master": a_master_index})
 
 
@@ -140,7 +158,9 @@ def make_veth(
     """Create the pair from `r`'s namespace; `b_rtnl` (the peer namespace's socket) learns
     the peer's ifindex from the echo, saving a lookup per container. `a_up`: the A end comes
     up in the same request (used for bridge ports, which carry no address)."""
-    echoed = _echoed_link(r.request_raw(veth_bytes(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up)))
+    echoed = _echoed_link(
+        r.request_raw(veth_bytes(a_ifname, b_ifname, b_netns_fd, a_master_index, mtu, a_up))
+    )
     if echoed:
         r.remember(a_ifname, echoed[0])
         if echoed[1]:

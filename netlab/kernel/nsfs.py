@@ -69,7 +69,11 @@ def create(name: str, claimed: bool = False) -> int:
     path = netns_path(name)
     try:
         _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)", path)
-        _check(_libc.mount(b"/proc/thread-self/ns/net", path.encode(), b"none", MS_BIND, None), "bind mount", path)
+        _check(
+            _libc.mount(b"/proc/thread-self/ns/net", path.encode(), b"none", MS_BIND, None),
+            "bind mount",
+            path,
+        )
     except OSError:
         _unlink_quietly(path)
         raise

@@ -16,8 +16,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from pyroute2.netlink.rtnl import RTM_NEWLINK
 
@@ -98,7 +98,9 @@ def _remember_present(present: set[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".features.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"boot_id": _boot_id(), "kernel": os.uname().release, "present": sorted(present)}))
+        tmp.write_text(
+            json.dumps({"boot_id": _boot_id(), "kernel": os.uname().release, "present": sorted(present)})
+        )
         os.replace(tmp, path)
     except OSError:
         pass  # a cache only
@@ -111,7 +113,9 @@ def missing_features(features: Iterable[str], use_cache: bool = True) -> dict[st
         return {}
     missing = _probe(wanted)
     if use_cache:
-        _remember_present(known | {f for f in wanted if f not in missing and f in PROBES or f == "netns"} - set(missing))
+        _remember_present(
+            known | {f for f in wanted if f not in missing and f in PROBES or f == "netns"} - set(missing)
+        )
     return missing
 
 
@@ -126,7 +130,9 @@ def _probe(wanted: list[str]) -> dict[str, str]:
                 fd = nsfs.create(name)
                 os.close(fd)
             except OSError as exc:
-                return {"netns": f"cannot create a network namespace: {exc}"} | {f: "needs netns" for f in wanted if f != "netns"}
+                return {"netns": f"cannot create a network namespace: {exc}"} | {
+                    f: "needs netns" for f in wanted if f != "netns"
+                }
             with Rtnl() as r:
                 for feature in wanted:
                     if feature == "netns":

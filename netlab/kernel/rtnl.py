@@ -51,7 +51,7 @@ class Rtnl:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> "Rtnl":
+    def __enter__(self) -> Rtnl:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -99,7 +99,9 @@ class Rtnl:
                     (code,) = struct.unpack_from("=i", buf, start + 16)
                     pending.discard(seq)
                     if code:
-                        errors[seq] = KernelError(-code, _ext_ack_text(buf[start + 16 : start + length], mflags))
+                        errors[seq] = KernelError(
+                            -code, _ext_ack_text(buf[start + 16 : start + length], mflags)
+                        )
                 else:
                     replies[seq].append(buf[start : start + length])
         for i, seq in enumerate(seqs):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 NLA_HDR = struct.Struct("=HH")
 U32 = struct.Struct("=I")

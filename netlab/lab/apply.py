@@ -21,9 +21,9 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from netlab.errors import InputError, NetlabError, NotRootError
 from netlab.kernel import addresses, hostsfiles, links, nsfs, processes, sysctls
@@ -74,7 +74,9 @@ class StepFailed(NetlabError):
 def require_root() -> None:
     """Not root → exit 2 before anything. NETLAB_PRETEND_NOT_ROOT=1 simulates it (tests)."""
     if os.geteuid() != 0 or os.environ.get("NETLAB_PRETEND_NOT_ROOT") == "1":
-        raise NotRootError("this command changes the kernel and must run as root; run it with sudo", where="netlab")
+        raise NotRootError(
+            "this command changes the kernel and must run as root; run it with sudo", where="netlab"
+        )
 
 
 def check_can_apply(plan: Plan) -> None:
@@ -146,7 +148,14 @@ class _Ns:
 
 
 class _Applier:
-    def __init__(self, plan: Plan, paths: LabPaths, journal: Journal, fail_at: tuple[str, int] | None, progress: ProgressFn | None):
+    def __init__(
+        self,
+        plan: Plan,
+        paths: LabPaths,
+        journal: Journal,
+        fail_at: tuple[str, int] | None,
+        progress: ProgressFn | None,
+    ):
         self.plan = plan
         self.paths = paths
         self.journal = journal
@@ -262,7 +271,9 @@ class _Applier:
             lanes[lane].append(step)
         lanes["kernel"] = kernel_order(lanes["kernel"], [s.netns for s in lanes["netns"]])
         threads = [
-            threading.Thread(target=self._make_namespaces, args=(lanes["netns"],), name="netlab-netns", daemon=True),
+            threading.Thread(
+                target=self._make_namespaces, args=(lanes["netns"],), name="netlab-netns", daemon=True
+            ),
             threading.Thread(target=self._lane, args=(lanes["files"],), name="netlab-files", daemon=True),
         ]
         for t in threads:
@@ -284,7 +295,14 @@ class _Applier:
             links.make_bridge(self._ns(step.netns).rtnl, step.ifname)
         elif isinstance(step, Veth):
             # Create from the side that has a bridge, so enslaving rides on the same request.
-            a_ns, a_if, a_master, b_ns, b_if, b_master = step.a_netns, step.a_ifname, step.a_master, step.b_netns, step.b_ifname, step.b_master
+            a_ns, a_if, a_master, b_ns, b_if, b_master = (
+                step.a_netns,
+                step.a_ifname,
+                step.a_master,
+                step.b_netns,
+                step.b_ifname,
+                step.b_master,
+            )
             if b_master and not a_master:
                 a_ns, a_if, a_master, b_ns, b_if, b_master = b_ns, b_if, b_master, a_ns, a_if, a_master
             a = self._ns(a_ns).rtnl
@@ -351,12 +369,18 @@ class _Applier:
                 st = processes.state(files)
                 if st.state != "running":
                     tail = log.decode(errors="replace").strip().splitlines()[-5:]
-                    raise NetlabError(f"process '{step.key}' ended during start ({st.state}, code {st.exit_code}): " + " | ".join(tail))
+                    raise NetlabError(
+                        f"process '{step.key}' ended during start ({st.state}, code {st.exit_code}): "
+                        + " | ".join(tail)
+                    )
                 still.append(step)
             waiting = still
             if waiting:
                 if time.monotonic() > deadline:
-                    raise NetlabError("processes not ready after %.0f s: %s" % (READY_TIMEOUT, ", ".join(s.key for s in waiting)))
+                    raise NetlabError(
+                        "processes not ready after %.0f s: %s"
+                        % (READY_TIMEOUT, ", ".join(s.key for s in waiting))
+                    )
                 time.sleep(delay)
                 delay = min(delay * 2, 0.05)
 
@@ -420,7 +444,10 @@ def apply(
     try:
         paths.root.mkdir(parents=True, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
     except FileExistsError:
-        raise InputError(f"a lab named {plan.lab!r} is already up; remove it with: sudo netlab down {plan.lab}", where=plan.source or "lab") from None
+        raise InputError(
+            f"a lab named {plan.lab!r} is already up; remove it with: sudo netlab down {plan.lab}",
+            where=plan.source or "lab",
+        ) from None
     for sub in (paths.logs, paths.pids, paths.etc):
         sub.mkdir()
     write_plan(paths.plan, plan)
@@ -429,7 +456,9 @@ def apply(
     elif plan.source and os.path.isfile(plan.source):
         shutil.copyfile(plan.source, paths.topology)
     journal = Journal(paths.journal)
-    applier = _Applier(plan, paths, journal, parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT")), progress)
+    applier = _Applier(
+        plan, paths, journal, parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT")), progress
+    )
     try:
         _run_interruptibly(applier)
     except BaseException as exc:

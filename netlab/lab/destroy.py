@@ -50,13 +50,23 @@ def destroy(lab: str) -> Destroyed:
         return result
     records = _recorded(paths)
     foreign = {r.get("netns") for r in records if r["kind"] == NOT_OURS}
-    netns = [r["netns"] for r in records if r["kind"] == "netns" and r.get("netns") and r["netns"] not in foreign]
-    etc_dirs = [r["netns"] for r in records if r["kind"] == "hosts" and r.get("netns") and r["netns"] not in foreign]
+    netns = [
+        r["netns"] for r in records if r["kind"] == "netns" and r.get("netns") and r["netns"] not in foreign
+    ]
+    etc_dirs = [
+        r["netns"] for r in records if r["kind"] == "hosts" and r.get("netns") and r["netns"] not in foreign
+    ]
 
-    pidfiles = {paths.process(r["node"], r["name"]).pidfile for r in records if r["kind"] == "process" and r.get("node") and r.get("name")}
+    pidfiles = {
+        paths.process(r["node"], r["name"]).pidfile
+        for r in records
+        if r["kind"] == "process" and r.get("node") and r.get("name")
+    }
     if paths.pids.is_dir():
         pidfiles |= set(paths.pids.glob("*.pid"))
-    result.processes_stopped = sum(1 for p in pidfiles if (rec := processes.read_pidfile(p)) and processes.alive(*rec))
+    result.processes_stopped = sum(
+        1 for p in pidfiles if (rec := processes.read_pidfile(p)) and processes.alive(*rec)
+    )
     result.processes_killed = processes.stop_many(sorted(pidfiles))
     # Anything else still running inside the lab's nodes (a process `up` started but was
     # killed before recording, a `netlab exec` left behind) goes too, as with `docker rm -f`.

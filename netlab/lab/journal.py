@@ -18,7 +18,6 @@ from pathlib import Path
 
 from netlab.resources import Step, step_from_dict
 
-
 NOT_OURS = "not-ours"
 
 

@@ -25,7 +25,7 @@ def write_plan(path: Path, plan: Plan) -> None:
     steps = ",\n  ".join(json.dumps(s, separators=(",", ":")) for s in data.pop("steps"))
     head = json.dumps(data, default=str)[:-1]
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(f"{head}, \"steps\": [\n  {steps}\n]}}\n")
+    tmp.write_text(f'{head}, "steps": [\n  {steps}\n]}}\n')
     os.replace(tmp, path)
 
 

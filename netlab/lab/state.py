@@ -35,7 +35,8 @@ class LabState:
             return self.nodes[node]
         except KeyError:
             raise InputError(
-                f"lab {self.name!r} has no node {node!r}; its nodes are: {', '.join(self.nodes)}", where="node"
+                f"lab {self.name!r} has no node {node!r}; its nodes are: {', '.join(self.nodes)}",
+                where="node",
             ) from None
 
     @property
@@ -58,7 +59,9 @@ def load_lab(name: str) -> LabState:
     if not paths.plan.exists():
         known = list_labs()
         raise InputError(
-            f"no lab named {name!r} is up" + (f"; labs up: {', '.join(known)}" if known else "; no lab is up"), where="lab"
+            f"no lab named {name!r} is up"
+            + (f"; labs up: {', '.join(known)}" if known else "; no lab is up"),
+            where="lab",
         )
     return LabState(name, paths, read_plan(paths.plan))
 
@@ -107,7 +110,6 @@ def _brokers(state: LabState) -> list[dict]:
     """Each broker: its listeners as configured now (server.properties) and whether it runs,
     with Kafka's message when it stopped."""
     from broker.properties import parse_properties
-
     from netlab.brokers import current_run, properties_path, start_error
 
     out = []
@@ -121,9 +123,17 @@ def _brokers(state: LabState) -> list[dict]:
         error = None
         if st.state != "running" and log.exists():
             error = start_error(current_run(log.read_text(errors="replace")))
-        out.append({"node": step.node, "state": st.state, "listeners": props.get("listeners"),
-                    "advertised.listeners": props.get("advertised.listeners"),
-                    "process.roles": props.get("process.roles"), "config": str(path), "error": error})
+        out.append(
+            {
+                "node": step.node,
+                "state": st.state,
+                "listeners": props.get("listeners"),
+                "advertised.listeners": props.get("advertised.listeners"),
+                "process.roles": props.get("process.roles"),
+                "config": str(path),
+                "error": error,
+            }
+        )
     return out
 
 
@@ -144,7 +154,15 @@ def lab_status(name: str) -> dict:
             iface["network"] = nets.get((node, iface["name"]))
             if iface["network"] is None and iface["master"]:
                 iface["network"] = bridge_net.get((netns, iface["master"]))
-        nodes.append({"node": node, "netns": netns, "exists": nsfs.exists(netns), "interfaces": ifaces, "note": nodes_note})
+        nodes.append(
+            {
+                "node": node,
+                "netns": netns,
+                "exists": nsfs.exists(netns),
+                "interfaces": ifaces,
+                "note": nodes_note,
+            }
+        )
         for iface in ifaces:
             if iface["kind"] == "bridge":
                 bridges.append(
@@ -159,7 +177,15 @@ def lab_status(name: str) -> dict:
     procs = []
     for step in state.process_steps:
         files = state.paths.process(step.node, step.name)
-        procs.append({"node": step.node, "name": step.name, "role": step.role, **state.process_state(step).to_dict(), "log": str(files.logfile)})
+        procs.append(
+            {
+                "node": step.node,
+                "name": step.name,
+                "role": step.role,
+                **state.process_state(step).to_dict(),
+                "log": str(files.logfile),
+            }
+        )
     return {
         "lab": name,
         "brokers": _brokers(state),

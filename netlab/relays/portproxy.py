@@ -128,7 +128,8 @@ class _UdpFront(asyncio.DatagramProtocol):
         flow = self.flows.get(addr)
         if flow is None or flow.transport is None or flow.transport.is_closing():
             _t, flow = await loop.create_datagram_endpoint(
-                lambda: _UdpFlow(self.transport, addr), remote_addr=(self.fwd.target_host, self.fwd.target_port)
+                lambda: _UdpFlow(self.transport, addr),
+                remote_addr=(self.fwd.target_host, self.fwd.target_port),
             )
             self.flows[addr] = flow
         flow.last = loop.time()
@@ -171,8 +172,12 @@ async def serve(forwards: list[Forward]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netlab.relays.portproxy", description=__doc__.splitlines()[0])
-    parser.add_argument("forwards", nargs="+", metavar="PROTO:LISTEN_HOST:LISTEN_PORT=TARGET_HOST:TARGET_PORT")
+    parser = argparse.ArgumentParser(
+        prog="python -m netlab.relays.portproxy", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "forwards", nargs="+", metavar="PROTO:LISTEN_HOST:LISTEN_PORT=TARGET_HOST:TARGET_PORT"
+    )
     args = parser.parse_args(argv)
     try:
         forwards = [parse_forward(s) for s in args.forwards]

@@ -58,7 +58,9 @@ def copy_frames(src: int, dst: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netlab.relays.taprelay", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m netlab.relays.taprelay", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--a-netns", required=True)
     parser.add_argument("--a-dev", required=True)
     parser.add_argument("--b-netns", required=True)

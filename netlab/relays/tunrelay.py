@@ -22,7 +22,9 @@ from netlab.relays.portproxy import _host_port
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netlab.relays.tunrelay", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m netlab.relays.tunrelay", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--dev", required=True)
     parser.add_argument("--local", required=True, help="underlay IP:PORT to listen on")
     parser.add_argument("--peer", required=True, help="the other end's underlay IP:PORT")

@@ -50,8 +50,9 @@ def loads_topology(text: str, filename: str = "<string>") -> Topology:
 
 def _from_source(src: Source) -> Topology:
     if not isinstance(src.data, dict) or not src.data:
-        raise InputError("a topology file is a YAML mapping with at least `lab:` and `nodes:`",
-                         where=f"{src.filename}:1")
+        raise InputError(
+            "a topology file is a YAML mapping with at least `lab:` and `nodes:`", where=f"{src.filename}:1"
+        )
     try:
         topology = Topology.model_validate(src.data)
     except ValidationError as exc:

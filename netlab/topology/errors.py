@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any, Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ValidationError
 
@@ -56,7 +56,7 @@ def _data_path(loc: tuple, data: Any) -> tuple[PathKey, bool]:
 def _clean(msg: str) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            return msg[len(prefix):]
+            return msg[len(prefix) :]
     return msg
 
 

@@ -38,14 +38,23 @@ def _expectation(value: Any) -> str:
     if value is True:
         return "ok"
     if not isinstance(value, str) or (value != "ok" and value not in _causes()):
-        raise ValueError(f"{value!r} is not an expectation: use ok or one of the causes "
-                         f"{', '.join(_causes())}")
+        raise ValueError(
+            f"{value!r} is not an expectation: use ok or one of the causes {', '.join(_causes())}"
+        )
     return value
 
 
-Expectation = Annotated[str, PlainValidator(_expectation),
-                        WithJsonSchema({"type": "string", "description": "ok, or the cause it fails with "
-                                        "(bootstrap_unresolved, advertised_refused, broker_not_started, ...)"})]
+Expectation = Annotated[
+    str,
+    PlainValidator(_expectation),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ok, or the cause it fails with "
+            "(bootstrap_unresolved, advertised_refused, broker_not_started, ...)",
+        }
+    ),
+]
 
 
 def _setting_value(key: str, value: Any) -> str:
@@ -57,8 +66,10 @@ def _setting_value(key: str, value: Any) -> str:
         return str(value)
     if isinstance(value, list) and all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in value):
         return ",".join(str(x) for x in value)  # listeners as a YAML list
-    raise ValueError(f"{key}: expected a string, a number or a list of strings (joined with commas), "
-                     f"got a {type(value).__name__}")
+    raise ValueError(
+        f"{key}: expected a string, a number or a list of strings (joined with commas), "
+        f"got a {type(value).__name__}"
+    )
 
 
 def broker_settings(value: Any) -> dict[str, str]:
@@ -66,23 +77,33 @@ def broker_settings(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError("a `broker:` block is a mapping of Kafka properties (listeners: ..., "
-                         "advertised.listeners: ...) or Docker-image variables (KAFKA_LISTENERS: ...)")
+        raise ValueError(
+            "a `broker:` block is a mapping of Kafka properties (listeners: ..., "
+            "advertised.listeners: ...) or Docker-image variables (KAFKA_LISTENERS: ...)"
+        )
     out: dict[str, str] = {}
     for key, val in value.items():
         key = str(key)
         if not (PROPERTY_KEY.match(key) or ENV_KEY.match(key)):
-            raise ValueError(f"{key!r} is neither a Kafka property (lower case and dotted, e.g. "
-                             f"advertised.listeners) nor a Docker-image variable (e.g. KAFKA_ADVERTISED_LISTENERS)")
+            raise ValueError(
+                f"{key!r} is neither a Kafka property (lower case and dotted, e.g. "
+                f"advertised.listeners) nor a Docker-image variable (e.g. KAFKA_ADVERTISED_LISTENERS)"
+            )
         out[key] = _setting_value(key, val)
     return out
 
 
-BrokerSettings = Annotated[dict[str, str], PlainValidator(broker_settings),
-                           WithJsonSchema({"type": "object", "description": "Kafka properties (listeners, "
-                                           "advertised.listeners, ...) and/or KAFKA_* variables",
-                                           "additionalProperties": {"type": ["string", "number", "boolean",
-                                                                             "array"]}})]
+BrokerSettings = Annotated[
+    dict[str, str],
+    PlainValidator(broker_settings),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "Kafka properties (listeners, advertised.listeners, ...) and/or KAFKA_* variables",
+            "additionalProperties": {"type": ["string", "number", "boolean", "array"]},
+        }
+    ),
+]
 
 
 def broker_properties(settings: dict[str, str]) -> dict[str, str]:
@@ -102,22 +123,30 @@ def _bootstrap(value: Any) -> str:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{value!r}: expected HOST:PORT with a port 1-65535, e.g. localhost:9092")
     if host.startswith("192.0.2."):
-        raise ValueError(f"{value!r}: 192.0.2.0/24 is this machine's real uplink and never used in a lab; "
-                         "use 198.51.100.0/24 or 203.0.113.0/24")
+        raise ValueError(
+            f"{value!r}: 192.0.2.0/24 is this machine's real uplink and never used in a lab; "
+            "use 198.51.100.0/24 or 203.0.113.0/24"
+        )
     return value
 
 
-HostPortText = Annotated[str, PlainValidator(_bootstrap),
-                         WithJsonSchema({"type": "string", "pattern": r"^.+:\d+$", "description": "HOST:PORT"})]
+HostPortText = Annotated[
+    str,
+    PlainValidator(_bootstrap),
+    WithJsonSchema({"type": "string", "pattern": r"^.+:\d+$", "description": "HOST:PORT"}),
+]
 
 
 class ClientSpec(_Strict):
     """A Kafka client `netlab check` runs: from `node`, against `bootstrap`, with `client`."""
 
     node: Name = Field(description="the node the client runs in")
-    bootstrap: HostPortText = Field(description="bootstrap address as the client is given it, e.g. localhost:9092")
+    bootstrap: HostPortText = Field(
+        description="bootstrap address as the client is given it, e.g. localhost:9092"
+    )
     client: Literal["kcat", "confluent-kafka", "kafka-python", "aiokafka"] = Field(
-        DEFAULT_CLIENT, description="the real client that produces and consumes one record")
+        DEFAULT_CLIENT, description="the real client that produces and consumes one record"
+    )
     expect: Expectation | None = Field(None, description="ok, or the cause it fails with")
 
 
@@ -133,9 +162,11 @@ class ExpectSpec(_Strict):
     """Expected results besides the clients' own `expect:`."""
 
     brokers: dict[Name, Expectation] = Field(
-        default_factory=dict, description="node -> ok or broker_not_started (does the broker start?)")
+        default_factory=dict, description="node -> ok or broker_not_started (does the broker start?)"
+    )
     links: list[LinkExpect] | Literal["ok"] = Field(
-        default_factory=list, description="per broker-to-broker link, or `ok` for all of them")
+        default_factory=list, description="per broker-to-broker link, or `ok` for all of them"
+    )
 
     @field_validator("brokers")
     @classmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,9 +29,9 @@ from pydantic import (
 from netlab.topology.kafka_fields import BrokerSettings, ClientSpec, ExpectSpec
 from netlab.topology.types import (
     CIDR,
-    IPv4,
     HostName,
     IfName,
+    IPv4,
     LabName,
     Name,
     Port,
@@ -56,7 +56,9 @@ class Attachment(Strict):
     """A node on a network (compose: `services.X.networks.NET`)."""
 
     ipv4_address: IPv4 | None = Field(None, description="static address; IPAM picks one if omitted")
-    interface: IfName | None = Field(None, description="name inside the node; default eth0, eth1, ... in order")
+    interface: IfName | None = Field(
+        None, description="name inside the node; default eth0, eth1, ... in order"
+    )
     aliases: list[HostName] = Field(default_factory=list, description="extra names on this network only")
     mode: Literal["veth", "tap"] = Field(
         "veth",
@@ -64,7 +66,8 @@ class Attachment(Strict):
         "relay to a TAP on the bridge (like QEMU + vmnet0)",
     )
     peer_interface: IfName | None = Field(
-        None, description="name of the bridge-side end in the bridge's node (e.g. vmnet0); default v<hash>/t<hash>"
+        None,
+        description="name of the bridge-side end in the bridge's node (e.g. vmnet0); default v<hash>/t<hash>",
     )
     default_route: bool | None = Field(
         None, description="route default via the network's gateway; default: the network's default_route"
@@ -77,7 +80,9 @@ def _networks_list_to_map(value: Any) -> Any:
         out: dict = {}
         for item in value:
             if not isinstance(item, str):
-                raise ValueError(f"list items must be network names, got {item!r}; or use a mapping NET: {{...}}")
+                raise ValueError(
+                    f"list items must be network names, got {item!r}; or use a mapping NET: {{...}}"
+                )
             if item in out:
                 raise ValueError(f"network {item!r} is listed twice")
             out[item] = {}
@@ -95,7 +100,10 @@ class PortMapping(Strict):
 
     target: Port = Field(description="port in the container")
     published: Port = Field(description="port on the publishing node (the one holding the network's bridge)")
-    host_ip: IPv4 | None = Field(None, description="listen address on the publishing node; default: every address, IPv4 and IPv6, as Docker publishes (0.0.0.0 is IPv4 only)")
+    host_ip: IPv4 | None = Field(
+        None,
+        description="listen address on the publishing node; default: every address, IPv4 and IPv6, as Docker publishes (0.0.0.0 is IPv4 only)",
+    )
     protocol: Literal["tcp", "udp"] = "tcp"
     network: Name | None = Field(None, description="which of the container's networks; default its first")
 
@@ -105,7 +113,7 @@ class PortMapping(Strict):
         if isinstance(value, int) and not isinstance(value, bool):
             raise ValueError(
                 f"{value}: a bare port publishes on a random host port in Docker; netlab needs "
-                f"HOSTPORT:CONTAINERPORT, e.g. \"{value}:{value}\""
+                f'HOSTPORT:CONTAINERPORT, e.g. "{value}:{value}"'
             )
         if isinstance(value, str):
             return parse_port_string(value)
@@ -153,7 +161,7 @@ class RouteSpec(Strict):
     dev: IfName | None = Field(None, description="output interface of this node")
 
     @model_validator(mode="after")
-    def _via_or_dev(self) -> "RouteSpec":
+    def _via_or_dev(self) -> RouteSpec:
         if self.via is None and self.dev is None:
             raise ValueError("a route needs `via` (next hop address) or `dev` (interface), or both")
         return self
@@ -164,11 +172,13 @@ class TunTap(Strict):
 
     name: IfName
     mode: Literal["tun", "tap"]
-    network: Name | None = Field(None, description="TAP only: enslave to the bridge of this network (held by this node)")
+    network: Name | None = Field(
+        None, description="TAP only: enslave to the bridge of this network (held by this node)"
+    )
     address: CIDR | None = None
 
     @model_validator(mode="after")
-    def _tun_not_on_bridge(self) -> "TunTap":
+    def _tun_not_on_bridge(self) -> TunTap:
         if self.mode == "tun" and self.network is not None:
             raise ValueError(
                 "a TUN device carries IP packets, not Ethernet frames, so it cannot be a bridge port; "
@@ -191,7 +201,9 @@ class Bond(Strict):
 
     name: IfName
     members: list[IfName] = Field(min_length=1)
-    mode: Literal["balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"] = "active-backup"
+    mode: Literal[
+        "balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb"
+    ] = "active-backup"
     address: CIDR | None = None
 
 
@@ -273,8 +285,10 @@ def _extra_hosts(value: Any) -> Any:
                 raise ValueError(f"{item!r}: list items must look like host.docker.internal:host-gateway")
             sep = min((i for i in (item.find(":"), item.find("=")) if i >= 0), default=-1)
             if sep <= 0:
-                raise ValueError(f"{item!r}: expected NAME:ADDRESS (or NAME=ADDRESS), e.g. host.docker.internal:host-gateway")
-            out.append({"name": item[:sep].strip(), "address": item[sep + 1:].strip()})
+                raise ValueError(
+                    f"{item!r}: expected NAME:ADDRESS (or NAME=ADDRESS), e.g. host.docker.internal:host-gateway"
+                )
+            out.append({"name": item[:sep].strip(), "address": item[sep + 1 :].strip()})
         return out
     if isinstance(value, dict):
         return [{"name": str(k), "address": "" if v is None else str(v)} for k, v in value.items()]
@@ -306,8 +320,10 @@ class Node(Strict):
     bonds: list[Bond] = Field(default_factory=list)
     processes: list[ProcessSpec] = Field(default_factory=list)
     broker: BrokerSettings | None = Field(
-        None, description="run a broker here: Kafka properties (listeners, advertised.listeners, ...) "
-        "and/or Docker-image variables (KAFKA_LISTENERS, ...)")
+        None,
+        description="run a broker here: Kafka properties (listeners, advertised.listeners, ...) "
+        "and/or Docker-image variables (KAFKA_LISTENERS, ...)",
+    )
 
     @field_validator("networks", mode="before")
     @classmethod
@@ -345,14 +361,23 @@ class Network(Strict):
     """An L2 segment: a Linux bridge inside a node (like Docker's br-xxxx inside the host)."""
 
     node: Name = Field("host", description="the node holding the bridge")
-    bridge: IfName | None = Field(None, description="bridge name in that node; default br-<network> (or br-<hash> if too long)")
-    subnet: Subnet | None = Field(None, description="default: the next free 172.18.0.0/16, 172.19.0.0/16, ...")
-    gateway: IPv4 | Literal["auto"] | None = Field(
-        "auto", description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; null = none"
+    bridge: IfName | None = Field(
+        None, description="bridge name in that node; default br-<network> (or br-<hash> if too long)"
     )
-    default_route: bool = Field(True, description="attached nodes get a default route via the gateway (Docker does)")
+    subnet: Subnet | None = Field(
+        None, description="default: the next free 172.18.0.0/16, 172.19.0.0/16, ..."
+    )
+    gateway: IPv4 | Literal["auto"] | None = Field(
+        "auto",
+        description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; null = none",
+    )
+    default_route: bool = Field(
+        True, description="attached nodes get a default route via the gateway (Docker does)"
+    )
     mtu: int | None = Field(
-        None, ge=68, le=65535,
+        None,
+        ge=68,
+        le=65535,
         description="MTU of the veths on this network (Docker's driver.mtu); e.g. 1450 when a VXLAN is a bridge port",
     )
 
@@ -372,7 +397,9 @@ def _endpoint_shorthand(value: Any) -> Any:
     if isinstance(value, str):
         node, sep, iface = value.partition(":")
         if not sep or not node or not iface:
-            raise ValueError(f"{value!r}: expected NODE:INTERFACE, e.g. r1:eth1, or a mapping with node/interface")
+            raise ValueError(
+                f"{value!r}: expected NODE:INTERFACE, e.g. r1:eth1, or a mapping with node/interface"
+            )
         return {"node": node, "interface": iface}
     return value
 
@@ -389,11 +416,15 @@ class Endpoint(Strict):
 
 
 class TunnelEndpoint(Endpoint):
-    local: IPv4 | None = Field(None, description="underlay address of this node; default its address on the link's underlay network")
+    local: IPv4 | None = Field(
+        None, description="underlay address of this node; default its address on the link's underlay network"
+    )
 
 
 class VxlanEndpoint(TunnelEndpoint):
-    network: Name | None = Field(None, description="enslave the VXLAN device to this network's bridge (held by this node)")
+    network: Name | None = Field(
+        None, description="enslave the VXLAN device to this network's bridge (held by this node)"
+    )
 
 
 def _matching(pattern: str, example: str):
@@ -455,7 +486,7 @@ def _link_type_default(value: Any) -> Any:
     return value
 
 
-Link = Annotated[Union[VethLink, VxlanLink, TunLink], Field(discriminator="type")]
+Link = Annotated[VethLink | VxlanLink | TunLink, Field(discriminator="type")]
 
 
 # ---------------------------------------------------------------- the file

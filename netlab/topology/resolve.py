@@ -61,8 +61,11 @@ class _Names:
     def add(self, node: str, name: str, path: PathKey) -> None:
         names = self.by_node.setdefault(node, {})
         if name in names:
-            raise TopologyError(path, f"interface {name!r} is already used in node {node!r} "
-                                      f"(by {dotted_path(names[name])}); interface names must be unique within a node")
+            raise TopologyError(
+                path,
+                f"interface {name!r} is already used in node {node!r} "
+                f"(by {dotted_path(names[name])}); interface names must be unique within a node",
+            )
         names[name] = path
 
 
@@ -93,11 +96,20 @@ class _Resolver:
 
     def _claim_address(self, address: IPv4Address, path: PathKey) -> None:
         if address in self.addresses:
-            raise TopologyError(path, f"address {address} is already used by {dotted_path(self.addresses[address])}")
+            raise TopologyError(
+                path, f"address {address} is already used by {dotted_path(self.addresses[address])}"
+            )
         self.addresses[address] = path
 
-    def _iface(self, node: str, name: str, kind: str, path: PathKey,
-               address: IPv4Interface | None = None, network: str | None = None) -> None:
+    def _iface(
+        self,
+        node: str,
+        name: str,
+        kind: str,
+        path: PathKey,
+        address: IPv4Interface | None = None,
+        network: str | None = None,
+    ) -> None:
         self.names.add(node, name, path)
         self.ifaces[node].append(Iface(node, name, kind, address, network, path))
 
@@ -120,8 +132,19 @@ class _Resolver:
         self._processes()
         self._kafka()
         self._features()
-        return Resolved(self.t, networks, attachments, ports, self.ifaces, vxlans, tunnels, routes, extra,
-                        self.requires, self.notes)
+        return Resolved(
+            self.t,
+            networks,
+            attachments,
+            ports,
+            self.ifaces,
+            vxlans,
+            tunnels,
+            routes,
+            extra,
+            self.requires,
+            self.notes,
+        )
 
     def _networks(self) -> dict[str, Net]:
         nets: dict[str, Net] = {}
@@ -129,18 +152,22 @@ class _Resolver:
         for i, (name, a) in enumerate(declared):
             for other, b in declared[:i]:
                 if a.overlaps(b):
-                    raise TopologyError(("networks", name, "subnet"),
-                                        f"{a} overlaps {b} of network {other!r}; networks need disjoint subnets")
+                    raise TopologyError(
+                        ("networks", name, "subnet"),
+                        f"{a} overlaps {b} of network {other!r}; networks need disjoint subnets",
+                    )
         taken = [s for _, s in declared] + self._written_address_networks()
         for name, spec in self.t.networks.items():
             path = ("networks", name)
             holder = spec.node
             if holder not in self.t.nodes:
                 hint = " (the default)" if "node" not in spec.model_fields_set else ""
-                raise TopologyError(path + ("node",) if "node" in spec.model_fields_set else path,
-                                    f"the bridge of network {name!r} is held by node {holder!r}{hint}, which does not "
-                                    f"exist; add it under `nodes:` or set networks.{name}.node to one of: "
-                                    f"{', '.join(self.t.nodes)}")
+                raise TopologyError(
+                    path + ("node",) if "node" in spec.model_fields_set else path,
+                    f"the bridge of network {name!r} is held by node {holder!r}{hint}, which does not "
+                    f"exist; add it under `nodes:` or set networks.{name}.node to one of: "
+                    f"{', '.join(self.t.nodes)}",
+                )
             subnet = spec.subnet
             if subnet is None:
                 try:
@@ -149,13 +176,22 @@ class _Resolver:
                     raise TopologyError(path, str(exc)) from None
                 taken.append(subnet)
             if subnet.prefixlen > 30:
-                raise TopologyError(path + ("subnet",), f"{subnet} is too small for a network: use /30 or shorter")
+                raise TopologyError(
+                    path + ("subnet",), f"{subnet} is too small for a network: use /30 or shorter"
+                )
             if spec.gateway == "auto":
                 gateway = first_host(subnet)
             else:
                 gateway = spec.gateway
-            nets[name] = Net(name, holder, spec.bridge or default_bridge_name(name), subnet, gateway,
-                             spec.default_route, spec.mtu)
+            nets[name] = Net(
+                name,
+                holder,
+                spec.bridge or default_bridge_name(name),
+                subnet,
+                gateway,
+                spec.default_route,
+                spec.mtu,
+            )
         self.pools: dict[str, SubnetPool] = {}
         for name, net in nets.items():
             try:
@@ -206,8 +242,11 @@ class _Resolver:
                 self._network(netname, path)
                 net = nets[netname]
                 if net.node == node:
-                    raise TopologyError(path, f"node {node!r} holds the bridge of network {netname!r}, so it is on "
-                                              f"that network through the bridge's gateway address; remove this entry")
+                    raise TopologyError(
+                        path,
+                        f"node {node!r} holds the bridge of network {netname!r}, so it is on "
+                        f"that network through the bridge's gateway address; remove this entry",
+                    )
                 pool = self.pools[netname]
                 if att.ipv4_address is not None:
                     try:
@@ -222,9 +261,23 @@ class _Resolver:
                     ifname = f"eth{next_eth}"
                     next_eth += 1
                 peer = att.peer_interface or short_name("v" if att.mode == "veth" else "t", node, netname)
-                default_route = self.t.networks[netname].default_route if att.default_route is None else att.default_route
-                out.append(Attach(node, netname, ifname, peer, att.ipv4_address, net.subnet.prefixlen,
-                                  list(att.aliases), att.mode, default_route, path))
+                default_route = (
+                    self.t.networks[netname].default_route if att.default_route is None else att.default_route
+                )
+                out.append(
+                    Attach(
+                        node,
+                        netname,
+                        ifname,
+                        peer,
+                        att.ipv4_address,
+                        net.subnet.prefixlen,
+                        list(att.aliases),
+                        att.mode,
+                        default_route,
+                        path,
+                    )
+                )
         self._reserve_device_addresses()
         # Dynamic addresses after every static one is reserved (statics win, as in Docker).
         for a in out:
@@ -238,13 +291,19 @@ class _Resolver:
             net = nets[a.network]
             ipath = a.path + ("interface",) if self.t.nodes[a.node].networks[a.network].interface else a.path
             self._iface(a.node, a.ifname, a.mode, ipath, IPv4Interface(a.cidr), a.network)
-            ppath = a.path + ("peer_interface",) if self.t.nodes[a.node].networks[a.network].peer_interface else a.path
+            ppath = (
+                a.path + ("peer_interface",)
+                if self.t.nodes[a.node].networks[a.network].peer_interface
+                else a.path
+            )
             self._iface(net.node, a.peer_ifname, a.mode, ppath, None, a.network)
             if a.mode == "tap":
                 self.requires.add("tap")
                 if net.mtu is not None:
-                    self.notes.append(f"networks.{net.name}.mtu applies to veths only; the TAPs of "
-                                      f"{a.node!r} keep the default MTU")
+                    self.notes.append(
+                        f"networks.{net.name}.mtu applies to veths only; the TAPs of "
+                        f"{a.node!r} keep the default MTU"
+                    )
             else:
                 self.requires.add("veth")
         if nets:
@@ -276,8 +335,11 @@ class _Resolver:
         self._network(netname, path)
         net = self.nets[netname]
         if net.node != node:
-            raise TopologyError(path, f"the bridge of network {netname!r} is in node {net.node!r}, not {node!r}; "
-                                      f"a device can only join a bridge in its own node")
+            raise TopologyError(
+                path,
+                f"the bridge of network {netname!r} is in node {net.node!r}, not {node!r}; "
+                f"a device can only join a bridge in its own node",
+            )
         return net.bridge
 
     def _devices(self) -> None:
@@ -297,8 +359,10 @@ class _Resolver:
                         self._claim_address(dev.address.ip, path + ("address",))
                     self._iface(node, dev.name, kind, path + ("name",), dev.address)
                     self.requires.add(kind)
-                    self.notes.append(f"{kind} {node}:{dev.name} needs the kernel's {kind} support; "
-                                      f"this version checks for it but has no step that builds it yet")
+                    self.notes.append(
+                        f"{kind} {node}:{dev.name} needs the kernel's {kind} support; "
+                        f"this version checks for it but has no step that builds it yet"
+                    )
 
     def _links(self) -> None:
         for i, link in enumerate(self.t.links):
@@ -307,27 +371,37 @@ class _Resolver:
             for j, ep in enumerate(ends):
                 self._node(ep.node, path + ("endpoints", j, "node"))
             if link.type != "veth" and ends[0].node == ends[1].node:
-                raise TopologyError(path + ("endpoints",), f"a {link.type} link joins two different nodes; "
-                                                           f"both endpoints are in {ends[0].node!r}")
+                raise TopologyError(
+                    path + ("endpoints",),
+                    f"a {link.type} link joins two different nodes; both endpoints are in {ends[0].node!r}",
+                )
             for j, ep in enumerate(ends):
                 if ep.address is not None:
                     self._claim_address(ep.address.ip, path + ("endpoints", j, "address"))
             if isinstance(link, VethLink):
                 a, b = ends
                 if a.address and b.address and b.address.ip not in a.address.network:
-                    self.notes.append(f"link {a.node}:{a.interface}--{b.node}:{b.interface}: "
-                                      f"{a.address} and {b.address} are on different subnets")
+                    self.notes.append(
+                        f"link {a.node}:{a.interface}--{b.node}:{b.interface}: "
+                        f"{a.address} and {b.address} are on different subnets"
+                    )
                 for j, ep in enumerate(ends):
-                    self._iface(ep.node, ep.interface, "veth", path + ("endpoints", j, "interface"), ep.address)
+                    self._iface(
+                        ep.node, ep.interface, "veth", path + ("endpoints", j, "interface"), ep.address
+                    )
                 self.requires.add("veth")
                 if link.netem is not None:
                     self.requires.add("netem")
-                    self.notes.append(f"link {a.node}:{a.interface}--{b.node}:{b.interface} asks for netem "
-                                      f"(delay/loss); this version checks for it but has no step that applies it yet")
+                    self.notes.append(
+                        f"link {a.node}:{a.interface}--{b.node}:{b.interface} asks for netem "
+                        f"(delay/loss); this version checks for it but has no step that applies it yet"
+                    )
                 if link.rate is not None:
                     self.requires.add("tbf")
-                    self.notes.append(f"link {a.node}:{a.interface}--{b.node}:{b.interface} asks for a rate "
-                                      f"limit (tbf); this version checks for it but has no step that applies it yet")
+                    self.notes.append(
+                        f"link {a.node}:{a.interface}--{b.node}:{b.interface} asks for a rate "
+                        f"limit (tbf); this version checks for it but has no step that applies it yet"
+                    )
             # vxlan/tun devices are registered in _tunnels, once their underlay is known.
 
     def _node_addresses(self, node: str) -> dict[IPv4Address, str]:
@@ -342,25 +416,36 @@ class _Resolver:
         if ep.local is not None:
             if ep.local not in addrs:
                 known = ", ".join(str(a) for a in addrs) or "none"
-                raise TopologyError(path + ("local",), f"{ep.local} is not an address of node {ep.node!r} "
-                                                       f"(its addresses: {known})")
+                raise TopologyError(
+                    path + ("local",),
+                    f"{ep.local} is not an address of node {ep.node!r} (its addresses: {known})",
+                )
             return ep.local, addrs[ep.local]
         if link.underlay is None:
-            raise TopologyError(path, f"the underlay address of {ep.node!r} is unknown: set `underlay: <network>` "
-                                      f"on the link or `local: <address>` on this endpoint")
+            raise TopologyError(
+                path,
+                f"the underlay address of {ep.node!r} is unknown: set `underlay: <network>` "
+                f"on the link or `local: <address>` on this endpoint",
+            )
         lpath = ("links", i, "underlay")
         self._network(link.underlay, lpath)
         net = self.nets[link.underlay]
         if net.node == ep.node:
             if net.gateway is None:
-                raise TopologyError(lpath, f"node {ep.node!r} holds the bridge of {link.underlay!r}, which has no "
-                                           f"gateway address to use as underlay; set `local:` on the endpoint")
+                raise TopologyError(
+                    lpath,
+                    f"node {ep.node!r} holds the bridge of {link.underlay!r}, which has no "
+                    f"gateway address to use as underlay; set `local:` on the endpoint",
+                )
             return net.gateway, net.bridge
         for a in self.by_node[ep.node]:
             if a.network == link.underlay:
                 return a.address, a.ifname
-        raise TopologyError(lpath, f"node {ep.node!r} is not on underlay network {link.underlay!r}; attach it "
-                                   f"or set `local:` on its endpoint")
+        raise TopologyError(
+            lpath,
+            f"node {ep.node!r} is not on underlay network {link.underlay!r}; attach it "
+            f"or set `local:` on its endpoint",
+        )
 
     def _tunnels(self):
         vxlans, tunnels = [], []
@@ -382,16 +467,26 @@ class _Resolver:
                             self.notes.append(
                                 f"VXLAN {ep.node}:{ep.interface} is a port of {master!r}; its 50 bytes of "
                                 f"encapsulation make frames over 1450 bytes from a 1500-byte underlay vanish: "
-                                f"set networks.{ep.network}.mtu: 1450 (as Docker's overlay networks do)")
+                                f"set networks.{ep.network}.mtu: 1450 (as Docker's overlay networks do)"
+                            )
                     key = (ep.node, f"vxlan vni {link.vni}", link.port)
                 else:
                     key = (ep.node, f"udp {local}", link.port)
                 if key in used_ports:
-                    raise TopologyError(path, f"node {ep.node!r} already has a tunnel on {key[1]} port {link.port} "
-                                              f"({dotted_path(used_ports[key])}); use another port or vni")
+                    raise TopologyError(
+                        path,
+                        f"node {ep.node!r} already has a tunnel on {key[1]} port {link.port} "
+                        f"({dotted_path(used_ports[key])}); use another port or vni",
+                    )
                 used_ports[key] = path
-                self._iface(ep.node, ep.interface, link.type, path + ("interface",), ep.address,
-                            ep.network if isinstance(link, VxlanLink) else None)
+                self._iface(
+                    ep.node,
+                    ep.interface,
+                    link.type,
+                    path + ("interface",),
+                    ep.address,
+                    ep.network if isinstance(link, VxlanLink) else None,
+                )
                 ends.append(TunnelEnd(ep.node, ep.interface, ep.address, local, peer, link.port, dev, master))
             (vxlans if isinstance(link, VxlanLink) else tunnels).append((link, ends[0], ends[1]))
             self.requires.add(link.type)
@@ -407,35 +502,68 @@ class _Resolver:
                 if port.network is not None:
                     att = next((a for a in mine if a.network == port.network), None)
                     if att is None:
-                        raise TopologyError(path + ("network",), f"node {node!r} is not on network {port.network!r}; "
-                                                                 f"its networks: {', '.join(a.network for a in mine) or 'none'}")
+                        raise TopologyError(
+                            path + ("network",),
+                            f"node {node!r} is not on network {port.network!r}; "
+                            f"its networks: {', '.join(a.network for a in mine) or 'none'}",
+                        )
                 elif mine:
                     att = mine[0]
                 else:
-                    raise TopologyError(path, f"node {node!r} publishes a port but is on no network; a port is "
-                                              f"published by the node holding the bridge of one of its networks")
+                    raise TopologyError(
+                        path,
+                        f"node {node!r} publishes a port but is on no network; a port is "
+                        f"published by the node holding the bridge of one of its networks",
+                    )
                 net = self.nets[att.network]
                 if net.gateway is None:
-                    raise TopologyError(path, f"network {net.name!r} has no gateway, so its bridge node {net.node!r} "
-                                              f"has no address to forward from; give the network a gateway")
+                    raise TopologyError(
+                        path,
+                        f"network {net.name!r} has no gateway, so its bridge node {net.node!r} "
+                        f"has no address to forward from; give the network a gateway",
+                    )
                 # no host_ip: Docker's default publish, on every address of both families
                 # (docker-proxy on 0.0.0.0 and on [::]), so `localhost` (::1 first) works too
                 listen = str(port.host_ip) if port.host_ip is not None else "::"
                 if listen not in ("0.0.0.0", "::") and not IPv4Address(listen).is_loopback:
                     valid = sorted(str(a) for a in self._node_addresses(net.node))
                     if IPv4Address(listen) not in self._node_addresses(net.node):
-                        raise TopologyError(path, f"{listen} is not an address of the publishing node {net.node!r}; "
-                                                  f"valid: 0.0.0.0, 127.0.0.1, {', '.join(valid)}")
+                        raise TopologyError(
+                            path,
+                            f"{listen} is not an address of the publishing node {net.node!r}; "
+                            f"valid: 0.0.0.0, 127.0.0.1, {', '.join(valid)}",
+                        )
                 conflict = next(
-                    (v for (pub, proto, num, _), v in bound.items()
-                     if pub == net.node and proto == port.protocol and num == port.published
-                     and (v[0] == listen or bool({"0.0.0.0", "::"} & {v[0], listen}))), None)
+                    (
+                        v
+                        for (pub, proto, num, _), v in bound.items()
+                        if pub == net.node
+                        and proto == port.protocol
+                        and num == port.published
+                        and (v[0] == listen or bool({"0.0.0.0", "::"} & {v[0], listen}))
+                    ),
+                    None,
+                )
                 if conflict is not None:
-                    raise TopologyError(path, f"{port.protocol} port {port.published} on node {net.node!r} is already "
-                                              f"published by {dotted_path(conflict[1])}; pick another host port")
+                    raise TopologyError(
+                        path,
+                        f"{port.protocol} port {port.published} on node {net.node!r} is already "
+                        f"published by {dotted_path(conflict[1])}; pick another host port",
+                    )
                 bound[(net.node, port.protocol, port.published, listen)] = (listen, path)
-                out.append(Publish(node, net.node, net.name, port.protocol, listen, port.published,
-                                   str(att.address), port.target, path))
+                out.append(
+                    Publish(
+                        node,
+                        net.node,
+                        net.name,
+                        port.protocol,
+                        listen,
+                        port.published,
+                        str(att.address),
+                        port.target,
+                        path,
+                    )
+                )
         return out
 
     def _routes(self) -> dict[str, list[RouteOut]]:
@@ -454,26 +582,41 @@ class _Resolver:
             for i, r in enumerate(spec.routes):
                 path = ("nodes", node, "routes", i)
                 if r.to in seen:
-                    raise TopologyError(path + ("to",), f"node {node!r} already has a route to {r.to} "
-                                                        f"({dotted_path(seen[r.to])})")
+                    raise TopologyError(
+                        path + ("to",),
+                        f"node {node!r} already has a route to {r.to} ({dotted_path(seen[r.to])})",
+                    )
                 seen[r.to] = path
                 if r.to in {str(net) for net in subnets}:
-                    raise TopologyError(path + ("to",), f"{r.to} is directly connected in node {node!r} (the kernel "
-                                                        f"adds that route with the address); remove this route")
+                    raise TopologyError(
+                        path + ("to",),
+                        f"{r.to} is directly connected in node {node!r} (the kernel "
+                        f"adds that route with the address); remove this route",
+                    )
                 if r.dev is not None and r.dev not in names:
-                    raise TopologyError(path + ("dev",), f"node {node!r} has no interface {r.dev!r}; "
-                                                         f"its interfaces: {', '.join(names) or 'none'}")
+                    raise TopologyError(
+                        path + ("dev",),
+                        f"node {node!r} has no interface {r.dev!r}; "
+                        f"its interfaces: {', '.join(names) or 'none'}",
+                    )
                 if r.via is not None:
                     if not any(r.via in s for s in subnets):
-                        raise TopologyError(path + ("via",), f"next hop {r.via} is not on a subnet node {node!r} is "
-                                                             f"attached to ({', '.join(map(str, subnets)) or 'none'})")
+                        raise TopologyError(
+                            path + ("via",),
+                            f"next hop {r.via} is not on a subnet node {node!r} is "
+                            f"attached to ({', '.join(map(str, subnets)) or 'none'})",
+                        )
                     hop = owner_of.get(r.via)
                     if hop is not None and hop != node:
                         hop_sysctls = self.t.nodes[hop].sysctls
-                        if "1" not in (hop_sysctls.get("net.ipv4.ip_forward"),
-                                       hop_sysctls.get("net.ipv4.conf.all.forwarding")):
-                            self.notes.append(f"node {hop!r} is the next hop of a route in {node!r} but does not "
-                                              f"set net.ipv4.ip_forward=1, so it will not forward")
+                        if "1" not in (
+                            hop_sysctls.get("net.ipv4.ip_forward"),
+                            hop_sysctls.get("net.ipv4.conf.all.forwarding"),
+                        ):
+                            self.notes.append(
+                                f"node {hop!r} is the next hop of a route in {node!r} but does not "
+                                f"set net.ipv4.ip_forward=1, so it will not forward"
+                            )
                 out.append(RouteOut(r.to, str(r.via) if r.via else None, r.dev, False))
             if "default" not in seen:
                 for a in self.by_node[node]:
@@ -490,12 +633,20 @@ class _Resolver:
             for i, eh in enumerate(spec.extra_hosts):
                 address = eh.address
                 if address == "host-gateway":
-                    gw = next((self.nets[a.network].gateway for a in self.by_node[node]
-                               if self.nets[a.network].gateway is not None), None)
+                    gw = next(
+                        (
+                            self.nets[a.network].gateway
+                            for a in self.by_node[node]
+                            if self.nets[a.network].gateway is not None
+                        ),
+                        None,
+                    )
                     if gw is None:
-                        raise TopologyError(("nodes", node, "extra_hosts", i),
-                                            f"host-gateway means the gateway of the node's network, but node "
-                                            f"{node!r} is on no network with a gateway; give an address instead")
+                        raise TopologyError(
+                            ("nodes", node, "extra_hosts", i),
+                            f"host-gateway means the gateway of the node's network, but node "
+                            f"{node!r} is on no network with a gateway; give an address instead",
+                        )
                     address = str(gw)
                 entries.append((address, eh.name))
             out[node] = entries
@@ -508,12 +659,16 @@ class _Resolver:
                 path = ("nodes", node, "processes", i)
                 name = p.effective_name
                 if name in RESERVED_PROCESS_NAMES or name.startswith(RESERVED_PROCESS_PREFIXES):
-                    raise TopologyError(path + ("name",) if p.name else path,
-                                        f"process name {name!r} is reserved for netlab's own relays; set another `name`")
+                    raise TopologyError(
+                        path + ("name",) if p.name else path,
+                        f"process name {name!r} is reserved for netlab's own relays; set another `name`",
+                    )
                 if name in seen:
-                    raise TopologyError(path + ("name",) if p.name else path,
-                                        f"node {node!r} already has a process named {name!r} "
-                                        f"(processes[{seen[name]}]); give each a unique `name`")
+                    raise TopologyError(
+                        path + ("name",) if p.name else path,
+                        f"node {node!r} already has a process named {name!r} "
+                        f"(processes[{seen[name]}]); give each a unique `name`",
+                    )
                 seen[name] = i
 
     def _kafka(self) -> None:
@@ -525,19 +680,26 @@ class _Resolver:
             path = ("expect", "brokers", node)
             self._node(node, path)
             if node not in brokers:
-                raise TopologyError(path, f"node {node!r} has no `broker:` block; brokers are: "
-                                          f"{', '.join(brokers) or 'none'}")
+                raise TopologyError(
+                    path, f"node {node!r} has no `broker:` block; brokers are: {', '.join(brokers) or 'none'}"
+                )
         if isinstance(self.t.expect.links, list):
             seen: dict[tuple[str, str], int] = {}
             for i, link in enumerate(self.t.expect.links):
                 path = ("expect", "links", i)
                 self._node(link.from_, path + ("from",))
                 if link.from_ not in brokers:
-                    raise TopologyError(path + ("from",), f"node {link.from_!r} runs no broker; links start at a "
-                                                          f"broker: {', '.join(brokers) or 'none'}")
+                    raise TopologyError(
+                        path + ("from",),
+                        f"node {link.from_!r} runs no broker; links start at a "
+                        f"broker: {', '.join(brokers) or 'none'}",
+                    )
                 if (link.from_, link.to) in seen:
-                    raise TopologyError(path, f"link {link.from_} -> {link.to} is already expected at "
-                                              f"expect.links[{seen[(link.from_, link.to)]}]")
+                    raise TopologyError(
+                        path,
+                        f"link {link.from_} -> {link.to} is already expected at "
+                        f"expect.links[{seen[(link.from_, link.to)]}]",
+                    )
                 seen[(link.from_, link.to)] = i
 
     def _features(self) -> None:
@@ -546,15 +708,19 @@ class _Resolver:
             for key in spec.sysctls:
                 dev = sysctl_interface(key)
                 if dev is not None and dev not in names and dev not in ("all", "default", "lo"):
-                    raise TopologyError(("nodes", node, "sysctls", key),
-                                        f"node {node!r} has no interface {dev!r} for this sysctl; use all, default, "
-                                        f"lo or one of: {', '.join(sorted(names)) or 'none'}")
+                    raise TopologyError(
+                        ("nodes", node, "sysctls", key),
+                        f"node {node!r} has no interface {dev!r} for this sysctl; use all, default, "
+                        f"lo or one of: {', '.join(sorted(names)) or 'none'}",
+                    )
             for kind, items in (("vlans", spec.vlans), ("bonds", spec.bonds)):
                 for i, dev in enumerate(items):
                     parents = [dev.parent] if kind == "vlans" else dev.members
                     for p in parents:
                         if p not in names:
                             field_ = "parent" if kind == "vlans" else "members"
-                            raise TopologyError(("nodes", node, kind, i, field_),
-                                                f"node {node!r} has no interface {p!r}; its interfaces: "
-                                                f"{', '.join(sorted(names)) or 'none'}")
+                            raise TopologyError(
+                                ("nodes", node, kind, i, field_),
+                                f"node {node!r} has no interface {p!r}; its interfaces: "
+                                f"{', '.join(sorted(names)) or 'none'}",
+                            )

@@ -13,17 +13,28 @@ from netlab.topology.models import Topology
 
 SCHEMA_ID = "https://netlab.invalid/schema/topology.json"
 
-_PORT_SHORT = {"type": "string", "pattern": r"^(\d+\.\d+\.\d+\.\d+:)?\d+:\d+(/(tcp|udp))?$",
-               "description": "[IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]"}
-_ENDPOINT_SHORT = {"type": "string", "pattern": r"^[a-z0-9-]+:[A-Za-z0-9_.-]+$", "description": "NODE:INTERFACE"}
+_PORT_SHORT = {
+    "type": "string",
+    "pattern": r"^(\d+\.\d+\.\d+\.\d+:)?\d+:\d+(/(tcp|udp))?$",
+    "description": "[IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+}
+_ENDPOINT_SHORT = {
+    "type": "string",
+    "pattern": r"^[a-z0-9-]+:[A-Za-z0-9_.-]+$",
+    "description": "NODE:INTERFACE",
+}
 _KV_LIST = {"type": "array", "items": {"type": "string", "pattern": "^[^=]+=.*$"}}
 
 
 def topology_schema() -> dict:
     schema = Topology.model_json_schema(mode="validation")
     defs = schema.get("$defs", {})
-    for name, short in (("PortMapping", _PORT_SHORT), ("Endpoint", _ENDPOINT_SHORT),
-                        ("TunnelEndpoint", _ENDPOINT_SHORT), ("VxlanEndpoint", _ENDPOINT_SHORT)):
+    for name, short in (
+        ("PortMapping", _PORT_SHORT),
+        ("Endpoint", _ENDPOINT_SHORT),
+        ("TunnelEndpoint", _ENDPOINT_SHORT),
+        ("VxlanEndpoint", _ENDPOINT_SHORT),
+    ):
         if name in defs:
             defs[name] = {"anyOf": [short, defs[name]], "title": defs[name].get("title", name)}
     node = defs.get("Node", {}).get("properties", {})

@@ -58,16 +58,22 @@ def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filena
         result: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise InputError("YAML merge keys (<<) are not supported; write the fields out",
-                                 where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path)}")
+                raise InputError(
+                    "YAML merge keys (<<) are not supported; write the fields out",
+                    where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path)}",
+                )
             key = _scalar(key_node)
             if not isinstance(key, (str, int)):
-                raise InputError(f"mapping keys must be strings, got {key!r}",
-                                 where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path)}")
+                raise InputError(
+                    f"mapping keys must be strings, got {key!r}",
+                    where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path)}",
+                )
             key = str(key)
             if key in result:
-                raise InputError(f"duplicate key {key!r} (a YAML mapping may name each key once)",
-                                 where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path + (key,))}")
+                raise InputError(
+                    f"duplicate key {key!r} (a YAML mapping may name each key once)",
+                    where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path + (key,))}",
+                )
             lines[path + (key,)] = key_node.start_mark.line + 1
             result[key] = _construct(value_node, path + (key,), lines, filename)
         return result
@@ -98,8 +104,9 @@ def parse_yaml(text: str, filename: str) -> Source:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise InputError(f"YAML syntax error: {problem}",
-                         where=f"{filename}:{line}" if line else filename) from None
+        raise InputError(
+            f"YAML syntax error: {problem}", where=f"{filename}:{line}" if line else filename
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML syntax error: {exc}", where=filename) from None
     lines: dict[PathKey, int] = {}

@@ -20,7 +20,9 @@ UPLINK_REASON = (
 
 LAB_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 IFNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 IFNAME_MAX = 15  # IFNAMSIZ - 1
 SYSCTL_RE = re.compile(r"^net\.[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$")
@@ -104,11 +106,12 @@ def parse_cidr(value: Any) -> IPv4Interface:
                 f"{value!r} is not an IPv4 address with prefix: expected e.g. 10.0.12.1/30"
             ) from None
     else:
-        raise ValueError(
-            f"{value!r} is not an IPv4 address with prefix length: expected e.g. 10.0.12.1/30"
-        )
+        raise ValueError(f"{value!r} is not an IPv4 address with prefix length: expected e.g. 10.0.12.1/30")
     _refuse_uplink_address(iface.ip)
-    if iface.network.prefixlen < 31 and iface.ip in (iface.network.network_address, iface.network.broadcast_address):
+    if iface.network.prefixlen < 31 and iface.ip in (
+        iface.network.network_address,
+        iface.network.broadcast_address,
+    ):
         raise ValueError(
             f"{iface.ip} is the {'network' if iface.ip == iface.network.network_address else 'broadcast'} "
             f"address of {iface.network}; pick a host address between "
@@ -157,20 +160,43 @@ def parse_port_number(value: Any) -> int:
 
 _STR_SCHEMA = {"type": "string"}
 
-LabName = Annotated[str, PlainValidator(check_lab_name),
-                    WithJsonSchema({"type": "string", "pattern": LAB_RE.pattern})]
-Name = Annotated[str, PlainValidator(check_name),
-                 WithJsonSchema({"type": "string", "pattern": NAME_RE.pattern})]
+LabName = Annotated[
+    str, PlainValidator(check_lab_name), WithJsonSchema({"type": "string", "pattern": LAB_RE.pattern})
+]
+Name = Annotated[
+    str, PlainValidator(check_name), WithJsonSchema({"type": "string", "pattern": NAME_RE.pattern})
+]
 HostName = Annotated[str, PlainValidator(check_hostname), WithJsonSchema(_STR_SCHEMA)]
-IfName = Annotated[str, PlainValidator(check_ifname),
-                   WithJsonSchema({"type": "string", "maxLength": IFNAME_MAX, "pattern": IFNAME_RE.pattern})]
-IPv4 = Annotated[IPv4Address, PlainValidator(parse_ipv4), PlainSerializer(str),
-                 WithJsonSchema({"type": "string", "format": "ipv4"})]
-CIDR = Annotated[IPv4Interface, PlainValidator(parse_cidr), PlainSerializer(str),
-                 WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d+\.\d+\.\d+/\d+$"})]
-Subnet = Annotated[IPv4Network, PlainValidator(parse_subnet), PlainSerializer(str),
-                   WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d+\.\d+\.\d+/\d+$"})]
-RouteDst = Annotated[str, PlainValidator(parse_route_dst),
-                     WithJsonSchema({"type": "string", "description": "'default' or a subnet"})]
-Port = Annotated[int, PlainValidator(parse_port_number),
-                 WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 65535})]
+IfName = Annotated[
+    str,
+    PlainValidator(check_ifname),
+    WithJsonSchema({"type": "string", "maxLength": IFNAME_MAX, "pattern": IFNAME_RE.pattern}),
+]
+IPv4 = Annotated[
+    IPv4Address,
+    PlainValidator(parse_ipv4),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "format": "ipv4"}),
+]
+CIDR = Annotated[
+    IPv4Interface,
+    PlainValidator(parse_cidr),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d+\.\d+\.\d+/\d+$"}),
+]
+Subnet = Annotated[
+    IPv4Network,
+    PlainValidator(parse_subnet),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d+\.\d+\.\d+/\d+$"}),
+]
+RouteDst = Annotated[
+    str,
+    PlainValidator(parse_route_dst),
+    WithJsonSchema({"type": "string", "description": "'default' or a subnet"}),
+]
+Port = Annotated[
+    int,
+    PlainValidator(parse_port_number),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 65535}),
+]

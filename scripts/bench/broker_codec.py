@@ -43,8 +43,13 @@ def main() -> int:
     args = ap.parse_args()
     records = b"\x00" * (1 << 20)
     pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=records, version=8)
-    req = ProduceRequest(transactional_id=None, acks=1, timeout_ms=1000,
-                         topic_data=[ProduceRequest.TopicProduceData(name="t", partition_data=[pd], version=8)], version=8)
+    req = ProduceRequest(
+        transactional_id=None,
+        acks=1,
+        timeout_ms=1000,
+        topic_data=[ProduceRequest.TopicProduceData(name="t", partition_data=[pd], version=8)],
+        version=8,
+    )
     req.with_header(correlation_id=1)
     produce_bytes = bytes(req.encode(header=True))
 
@@ -56,21 +61,33 @@ def main() -> int:
     def theirs_produce():
         ProduceRequest.decode(produce_bytes, version=8, header=True)
 
-    fetch_body = {"responses": [{"topic": "t", "partitions": [{"partition_index": 0, "high_watermark": 5,
-                                                               "records": records}]}]}
+    fetch_body = {
+        "responses": [
+            {"topic": "t", "partitions": [{"partition_index": 0, "high_watermark": 5, "records": records}]}
+        ]
+    }
 
     def ours_fetch():  # chunks, as the server sends them (sendmsg): the batches are not copied
         REG.get(1).response.encode(Writer(), fetch_body, 11)
 
-    fp = FetchResponse.FetchableTopicResponse.PartitionData(partition_index=0, error_code=0, high_watermark=5,
-                                                             records=records, version=11)
-    fr = FetchResponse(throttle_time_ms=0, error_code=0, session_id=0,
-                       responses=[FetchResponse.FetchableTopicResponse(topic="t", partitions=[fp], version=11)], version=11)
+    fp = FetchResponse.FetchableTopicResponse.PartitionData(
+        partition_index=0, error_code=0, high_watermark=5, records=records, version=11
+    )
+    fr = FetchResponse(
+        throttle_time_ms=0,
+        error_code=0,
+        session_id=0,
+        responses=[FetchResponse.FetchableTopicResponse(topic="t", partitions=[fp], version=11)],
+        version=11,
+    )
 
     def theirs_fetch():
         fr.encode(version=11)
 
-    m = MetadataRequest(topics=[MetadataRequest.MetadataRequestTopic(name=f"topic-{i}", version=9) for i in range(10)], version=9)
+    m = MetadataRequest(
+        topics=[MetadataRequest.MetadataRequestTopic(name=f"topic-{i}", version=9) for i in range(10)],
+        version=9,
+    )
     m.with_header(correlation_id=1)
     md_bytes = bytes(m.encode(header=True))
 
@@ -83,9 +100,11 @@ def main() -> int:
         MetadataRequest.decode(md_bytes, version=9, header=True)
 
     res = {}
-    for name, ours, theirs, n in [("produce_v8_decode_1MB", ours_produce, theirs_produce, 300),
-                                  ("fetch_v11_encode_1MB", ours_fetch, theirs_fetch, 300),
-                                  ("metadata_v9_decode_10_topics", ours_md, theirs_md, 3000)]:
+    for name, ours, theirs, n in [
+        ("produce_v8_decode_1MB", ours_produce, theirs_produce, 300),
+        ("fetch_v11_encode_1MB", ours_fetch, theirs_fetch, 300),
+        ("metadata_v9_decode_10_topics", ours_md, theirs_md, 3000),
+    ]:
         o, t = per_op(ours, n), per_op(theirs, n)
         res[name] = {"ours_us": round(o, 1), "kafka_python_us": round(t, 1), "ratio": round(t / o, 1)}
         print(f"{name:32s} ours {o:9.1f} us   kafka-python {t:9.1f} us   x{t / o:.1f}")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,9 +38,22 @@ def free_port() -> int:
 def start_broker(tmp: Path, port: int) -> subprocess.Popen:
     log = open(tmp / "broker.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "broker", "--no-env", "--override", "node.id=1",
-         "--override", f"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", f"log.dirs={tmp / 'logs'}"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "broker",
+            "--no-env",
+            "--override",
+            "node.id=1",
+            "--override",
+            f"listeners=PLAINTEXT://127.0.0.1:{port}",
+            "--override",
+            f"log.dirs={tmp / 'logs'}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if "started" in (tmp / "broker.log").read_text() or proc.poll() is not None:
@@ -69,8 +82,16 @@ def cpu_pressure() -> float | None:
 def produce(bs: str, topic: str, n: int, size: int) -> float:
     from confluent_kafka import Producer
 
-    p = Producer({"bootstrap.servers": bs, "acks": 1, "linger.ms": 5, "batch.size": 1_000_000,
-                  "queue.buffering.max.kbytes": 1_048_576, "queue.buffering.max.messages": 1_000_000})
+    p = Producer(
+        {
+            "bootstrap.servers": bs,
+            "acks": 1,
+            "linger.ms": 5,
+            "batch.size": 1_000_000,
+            "queue.buffering.max.kbytes": 1_048_576,
+            "queue.buffering.max.messages": 1_000_000,
+        }
+    )
     value = os.urandom(size)
     # warm-up: create the topic and write its first batch (the partition's one-off files and
     # fsyncs) before the clock starts; the measured run is steady-state appending
@@ -94,13 +115,21 @@ def produce(bs: str, topic: str, n: int, size: int) -> float:
 def consume(bs: str, topic: str, n: int) -> tuple[float, int]:
     from confluent_kafka import Consumer, TopicPartition
 
-    c = Consumer({"bootstrap.servers": bs, "group.id": "bench", "enable.auto.commit": False,
-                  "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 8_388_608,
-                  "fetch.wait.max.ms": 100,
-                  # let librdkafka buffer the whole run instead of backing off for 1 s whenever the
-                  # Python loop falls behind (fetch.queue.backoff.ms defaults to 1000 in 2.16)
-                  "queued.max.messages.kbytes": 2_000_000, "queued.min.messages": 10_000_000,
-                  "fetch.queue.backoff.ms": 5})
+    c = Consumer(
+        {
+            "bootstrap.servers": bs,
+            "group.id": "bench",
+            "enable.auto.commit": False,
+            "fetch.max.bytes": 52_428_800,
+            "max.partition.fetch.bytes": 8_388_608,
+            "fetch.wait.max.ms": 100,
+            # let librdkafka buffer the whole run instead of backing off for 1 s whenever the
+            # Python loop falls behind (fetch.queue.backoff.ms defaults to 1000 in 2.16)
+            "queued.max.messages.kbytes": 2_000_000,
+            "queued.min.messages": 10_000_000,
+            "fetch.queue.backoff.ms": 5,
+        }
+    )
     c.assign([TopicPartition(topic, 0, 0)])
     got = nbytes = 0
     t0 = time.perf_counter()
@@ -123,7 +152,10 @@ def produce_kcat(bs: str, topic: str, n: int, size: int, workdir: Path) -> float
     import random
 
     rnd = random.Random(7)
-    lines = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size)) + b"\n" for _ in range(64)]
+    lines = [
+        bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size)) + b"\n"
+        for _ in range(64)
+    ]
     block = b"".join(lines)  # 64 distinct records, repeated
     path = workdir / f"records-{n}.txt"
     with open(path, "wb") as f:
@@ -134,10 +166,31 @@ def produce_kcat(bs: str, topic: str, n: int, size: int, workdir: Path) -> float
     try:
         with open(path, "rb") as stdin:
             t0 = time.perf_counter()
-            out = subprocess.run(["kcat", "-P", "-b", bs, "-t", topic, "-p", "0", "-X", "acks=1", "-X", "linger.ms=5",
-                                  "-X", "batch.size=1000000", "-X", "queue.buffering.max.kbytes=1048576",
-                                  "-X", "queue.buffering.max.messages=1000000"],
-                                 stdin=stdin, capture_output=True, timeout=600)
+            out = subprocess.run(
+                [
+                    "kcat",
+                    "-P",
+                    "-b",
+                    bs,
+                    "-t",
+                    topic,
+                    "-p",
+                    "0",
+                    "-X",
+                    "acks=1",
+                    "-X",
+                    "linger.ms=5",
+                    "-X",
+                    "batch.size=1000000",
+                    "-X",
+                    "queue.buffering.max.kbytes=1048576",
+                    "-X",
+                    "queue.buffering.max.messages=1000000",
+                ],
+                stdin=stdin,
+                capture_output=True,
+                timeout=600,
+            )
             elapsed = time.perf_counter() - t0
     finally:
         path.unlink()
@@ -150,10 +203,34 @@ def consume_kcat(bs: str, topic: str, n: int) -> float:
     """The same read with kcat (librdkafka in C): no Python per-record cost on the client side, so
     this shows what the broker serves. Prints one offset per record; all n must arrive in order."""
     t0 = time.perf_counter()
-    out = subprocess.run(["kcat", "-C", "-b", bs, "-t", topic, "-p", "0", "-o", "beginning", "-e", "-q",
-                          "-f", "%o\n", "-X", "fetch.max.bytes=52428800", "-X", "max.partition.fetch.bytes=4194304",
-                          "-X", "queued.max.messages.kbytes=2000000", "-X", "fetch.wait.max.ms=100"],
-                         capture_output=True, timeout=600)
+    out = subprocess.run(
+        [
+            "kcat",
+            "-C",
+            "-b",
+            bs,
+            "-t",
+            topic,
+            "-p",
+            "0",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-f",
+            "%o\n",
+            "-X",
+            "fetch.max.bytes=52428800",
+            "-X",
+            "max.partition.fetch.bytes=4194304",
+            "-X",
+            "queued.max.messages.kbytes=2000000",
+            "-X",
+            "fetch.wait.max.ms=100",
+        ],
+        capture_output=True,
+        timeout=600,
+    )
     elapsed = time.perf_counter() - t0
     offsets = out.stdout.split()
     if out.returncode != 0 or len(offsets) != n or int(offsets[-1]) != n - 1:
@@ -161,7 +238,9 @@ def consume_kcat(bs: str, topic: str, n: int) -> float:
     return elapsed
 
 
-def latency_p99(bs: str, topic: str, rate: int, seconds: float, size: int, linger_ms: float) -> tuple[float, float]:
+def latency_p99(
+    bs: str, topic: str, rate: int, seconds: float, size: int, linger_ms: float
+) -> tuple[float, float]:
     from confluent_kafka import Producer
 
     # librdkafka's defaults otherwise (linger.ms=5): what an application gets out of the box
@@ -181,7 +260,13 @@ def latency_p99(bs: str, topic: str, rate: int, seconds: float, size: int, linge
             time.sleep(delay)
         sent = time.perf_counter()
         for _ in range(per_tick):
-            p.produce(topic, value, on_delivery=lambda err, msg, s=sent: lat.append(time.perf_counter() - s) if err is None else None)
+            p.produce(
+                topic,
+                value,
+                on_delivery=lambda err, msg, s=sent: (
+                    lat.append(time.perf_counter() - s) if err is None else None
+                ),
+            )
         p.poll(0)
     p.flush(30)
     lat.sort()
@@ -192,8 +277,12 @@ def iperf3(seconds: int = 3) -> float:
     if not shutil.which("iperf3"):
         return float("nan")
     port = free_port()
-    srv = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(port), "-1"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    srv = subprocess.Popen(
+        ["iperf3", "-s", "-B", "127.0.0.1", "-p", str(port), "-1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         # wait for "Server listening" (a probe connection would use up the one-off server)
         deadline = time.monotonic() + 10
@@ -201,8 +290,12 @@ def iperf3(seconds: int = 3) -> float:
             ready, _, _ = select.select([srv.stdout], [], [], 0.2)
             if ready and "listening" in srv.stdout.readline():
                 break
-        out = subprocess.run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-J"],
-                             capture_output=True, text=True, timeout=seconds + 30)
+        out = subprocess.run(
+            ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-J"],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        )
         data = json.loads(out.stdout)
         return data["end"]["sum_received"]["bits_per_second"] / 8 / MB
     finally:
@@ -217,10 +310,18 @@ def main() -> int:
     ap.add_argument("--record-bytes", type=int, default=1024)
     ap.add_argument("--latency-seconds", type=float, default=3.0)
     ap.add_argument("--rate", type=int, default=10_000)
-    ap.add_argument("--linger-ms", type=float, default=5, help="producer linger.ms for the latency run "
-                    "(5 = librdkafka's default)")
-    ap.add_argument("--log-dir", type=Path, default=None, help="parent of the broker's log.dirs "
-                    "(default: a temporary directory under $TMPDIR, i.e. the disk)")
+    ap.add_argument(
+        "--linger-ms",
+        type=float,
+        default=5,
+        help="producer linger.ms for the latency run (5 = librdkafka's default)",
+    )
+    ap.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="parent of the broker's log.dirs (default: a temporary directory under $TMPDIR, i.e. the disk)",
+    )
     ap.add_argument("--iperf-seconds", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -246,7 +347,9 @@ def main() -> int:
         k_s = consume_kcat(bs, "bench", args.records + 1) if have_kcat else float("nan")
         cpu3 = cpu_seconds(broker.pid)
         psi_before_latency = cpu_pressure()
-        p99, p50 = latency_p99(bs, "latency", args.rate, args.latency_seconds, args.record_bytes, args.linger_ms)
+        p99, p50 = latency_p99(
+            bs, "latency", args.rate, args.latency_seconds, args.record_bytes, args.linger_ms
+        )
     finally:
         broker.send_signal(signal.SIGTERM)
         try:
@@ -257,35 +360,67 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     ip = iperf3(args.iperf_seconds)
     total = args.records * args.record_bytes
-    res = {"records": args.records, "record_bytes": args.record_bytes,
-           "produce_MBps": round(max(total / p_s, total / pk_s) / MB, 1) if have_kcat else round(total / p_s / MB, 1),
-           "produce_kcat_MBps": round(total / pk_s / MB, 1), "produce_python_MBps": round(total / p_s / MB, 1),
-           "broker_cpu_produce_kcat": round((cpu_k1 - cpu_k0) / pk_s, 2), "consume_MBps": round(c_bytes / k_s / MB, 1),
-           "consume_python_MBps": round(c_bytes / c_s / MB, 1),
-           "iperf3_MBps": round(ip, 1), "p99_ms": round(p99, 2), "p50_ms": round(p50, 2),
-           "broker_cpu_produce": round((cpu1 - cpu0) / p_s, 2), "broker_cpu_consume": round((cpu3 - cpu2) / k_s, 2),
-           "broker_cpu_consume_python": round((cpu2 - cpu_k1) / c_s, 2),
-           "latency_rate": args.rate, "cpu_pressure_at_start": psi_start, "cpu_pressure_before_latency": psi_before_latency, "linger_ms": args.linger_ms, "log_dir": str(tmp), "produce_s": round(p_s, 2), "consume_s": round(c_s, 2)}
+    res = {
+        "records": args.records,
+        "record_bytes": args.record_bytes,
+        "produce_MBps": round(max(total / p_s, total / pk_s) / MB, 1)
+        if have_kcat
+        else round(total / p_s / MB, 1),
+        "produce_kcat_MBps": round(total / pk_s / MB, 1),
+        "produce_python_MBps": round(total / p_s / MB, 1),
+        "broker_cpu_produce_kcat": round((cpu_k1 - cpu_k0) / pk_s, 2),
+        "consume_MBps": round(c_bytes / k_s / MB, 1),
+        "consume_python_MBps": round(c_bytes / c_s / MB, 1),
+        "iperf3_MBps": round(ip, 1),
+        "p99_ms": round(p99, 2),
+        "p50_ms": round(p50, 2),
+        "broker_cpu_produce": round((cpu1 - cpu0) / p_s, 2),
+        "broker_cpu_consume": round((cpu3 - cpu2) / k_s, 2),
+        "broker_cpu_consume_python": round((cpu2 - cpu_k1) / c_s, 2),
+        "latency_rate": args.rate,
+        "cpu_pressure_at_start": psi_start,
+        "cpu_pressure_before_latency": psi_before_latency,
+        "linger_ms": args.linger_ms,
+        "log_dir": str(tmp),
+        "produce_s": round(p_s, 2),
+        "consume_s": round(c_s, 2),
+    }
     # CPU the broker spent per GB moved: steadier than MB/s on a shared machine (a busy neighbour
     # slows the clients and the broker alike, but not the broker's work per byte)
     res["broker_cpu_s_per_GB_produce"] = round((cpu1 - cpu0) / (total / 1e9), 2)
     res["broker_cpu_s_per_GB_consume"] = round((cpu3 - cpu2) / (c_bytes / 1e9), 2) if have_kcat else None
     res["produce_vs_iperf3"] = round(res["produce_MBps"] / ip, 3) if ip == ip else None
     res["consume_vs_iperf3"] = round(res["consume_MBps"] / ip, 3) if ip == ip else None
-    print(f"produce  {res['produce_MBps']:8.1f} MB/s  ({res['produce_vs_iperf3']} of iperf3)   goal >= 200  (best of the two:)")
-    print(f"produce  {res['produce_kcat_MBps']:8.1f} MB/s  kcat -P,  broker CPU {res['broker_cpu_produce_kcat']} cores")
-    print(f"produce  {res['produce_python_MBps']:8.1f} MB/s  confluent-kafka Producer in Python,  broker CPU {res['broker_cpu_produce']} cores")
-    print(f"consume  {res['consume_MBps']:8.1f} MB/s  ({res['consume_vs_iperf3']} of iperf3)   goal >= 400  (kcat)")
+    print(
+        f"produce  {res['produce_MBps']:8.1f} MB/s  ({res['produce_vs_iperf3']} of iperf3)   goal >= 200  (best of the two:)"
+    )
+    print(
+        f"produce  {res['produce_kcat_MBps']:8.1f} MB/s  kcat -P,  broker CPU {res['broker_cpu_produce_kcat']} cores"
+    )
+    print(
+        f"produce  {res['produce_python_MBps']:8.1f} MB/s  confluent-kafka Producer in Python,  broker CPU {res['broker_cpu_produce']} cores"
+    )
+    print(
+        f"consume  {res['consume_MBps']:8.1f} MB/s  ({res['consume_vs_iperf3']} of iperf3)   goal >= 400  (kcat)"
+    )
     print(f"consume  {res['consume_python_MBps']:8.1f} MB/s  (confluent-kafka assign() consumer in Python)")
     print(f"iperf3   {res['iperf3_MBps']:8.1f} MB/s  (TCP, loopback, one stream)")
-    print(f"broker CPU per GB: produce {res['broker_cpu_s_per_GB_produce']} s, consume "
-          f"{res['broker_cpu_s_per_GB_consume']} s (one core's worth of broker = 1/that GB/s)")
-    print(f"broker CPU (cores busy): produce {res['broker_cpu_produce']}, consume {res['broker_cpu_consume']} "
-          f"(kcat), {res['broker_cpu_consume_python']} (Python consumer)")
-    print(f"latency  p99 {res['p99_ms']} ms, p50 {res['p50_ms']} ms at {args.rate} records/s acks=1   goal p99 < 10")
+    print(
+        f"broker CPU per GB: produce {res['broker_cpu_s_per_GB_produce']} s, consume "
+        f"{res['broker_cpu_s_per_GB_consume']} s (one core's worth of broker = 1/that GB/s)"
+    )
+    print(
+        f"broker CPU (cores busy): produce {res['broker_cpu_produce']}, consume {res['broker_cpu_consume']} "
+        f"(kcat), {res['broker_cpu_consume_python']} (Python consumer)"
+    )
+    print(
+        f"latency  p99 {res['p99_ms']} ms, p50 {res['p50_ms']} ms at {args.rate} records/s acks=1   goal p99 < 10"
+    )
     if psi_start is not None:
-        print(f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), {psi_before_latency}% before "
-              f"the latency run — the share of time runnable tasks waited for a CPU")
+        print(
+            f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), {psi_before_latency}% before "
+            f"the latency run — the share of time runnable tasks waited for a CPU"
+        )
     if args.json:
         print(json.dumps(res))
     return 0

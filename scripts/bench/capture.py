@@ -140,25 +140,59 @@ def count_udp(path: Path, port: int) -> int:
 
 
 def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int, with_tcpdump: bool = True) -> dict:
-    server = ns.popen(ns.b, "iperf3", "-s", "-1", "-B", B_ADDR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = ns.popen(
+        ns.b, "iperf3", "-s", "-1", "-B", B_ADDR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     tag = "" if with_tcpdump else "solo-"
     nl_pcap, td_pcap = tmp / f"{tag}netlab.pcap", tmp / "tcpdump.pcap"
     nl_err, td_err = tmp / f"{tag}netlab.err", tmp / "tcpdump.err"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    nl = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", ns.b, "eth0", "-w", str(nl_pcap)],
-                          stdout=subprocess.DEVNULL, stderr=open(nl_err, "w"), env=env)
+    nl = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "capture", "--netns", ns.b, "eth0", "-w", str(nl_pcap)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(nl_err, "w"),
+        env=env,
+    )
     td = None
     if with_tcpdump:
-        td = ns.popen(ns.b, "tcpdump", "-i", "eth0", "-n", "-s", "262144", "-B", str(RCVBUF_KIB), "-w", str(td_pcap),
-                      stdout=subprocess.DEVNULL, stderr=open(td_err, "w"))
+        td = ns.popen(
+            ns.b,
+            "tcpdump",
+            "-i",
+            "eth0",
+            "-n",
+            "-s",
+            "262144",
+            "-B",
+            str(RCVBUF_KIB),
+            "-w",
+            str(td_pcap),
+            stdout=subprocess.DEVNULL,
+            stderr=open(td_err, "w"),
+        )
     try:
         wait_for(nl_err, "capturing on", nl)
         if td is not None:
             wait_for(td_err, "listening on", td)
         time.sleep(0.5)  # iperf3 server listening
         rate_bits = pps * 64 * 8  # 0 = unlimited
-        client = ns.run(ns.a, "iperf3", "-c", B_ADDR, "-u", "-l", "64", "-b", str(rate_bits), "-t", str(seconds),
-                        "--json", capture_output=True, text=True, timeout=seconds + 30)
+        client = ns.run(
+            ns.a,
+            "iperf3",
+            "-c",
+            B_ADDR,
+            "-u",
+            "-l",
+            "64",
+            "-b",
+            str(rate_bits),
+            "-t",
+            str(seconds),
+            "--json",
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        )
         time.sleep(1.0)  # let both capturers drain their buffers
         cpu = {"netlab_cpu_s": cpu_seconds(nl.pid), "tcpdump_cpu_s": cpu_seconds(td.pid) if td else None}
     finally:
@@ -173,10 +207,14 @@ def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int, with_tcpdu
         raise SystemExit(f"iperf3 gave no count ({exc}): {client.stdout[-500:]} {client.stderr[-500:]}")
     netlab_n = count_udp(nl_pcap, IPERF_PORT)
     if not with_tcpdump:
-        return {"solo_sent": sent, "solo_sent_pps": round(sent / seconds), "solo_netlab_captured": netlab_n,
-                "solo_netlab_vs_sent": round(netlab_n / sent, 4) if sent else None,
-                "solo_netlab_cpu_s": cpu["netlab_cpu_s"],
-                "solo_netlab_stderr": nl_err.read_text().strip().splitlines()[-1:]}
+        return {
+            "solo_sent": sent,
+            "solo_sent_pps": round(sent / seconds),
+            "solo_netlab_captured": netlab_n,
+            "solo_netlab_vs_sent": round(netlab_n / sent, 4) if sent else None,
+            "solo_netlab_cpu_s": cpu["netlab_cpu_s"],
+            "solo_netlab_stderr": nl_err.read_text().strip().splitlines()[-1:],
+        }
     tcpdump_n = count_udp(td_pcap, IPERF_PORT)
     return {
         "seconds": seconds,
@@ -197,23 +235,63 @@ def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int, with_tcpdu
 def kafka_sample(ns: Namespaces, tmp: Path) -> Path:
     """Real client↔broker packets: broker in B, kcat in A, captured on B's veth by netlab."""
     blog = tmp / "broker.log"
-    broker = ns.popen(ns.b, sys.executable, "-m", "broker", "--no-env", "--override", "node.id=1",
-                      "--override", f"listeners=PLAINTEXT://{B_ADDR}:9092",
-                      "--override", "advertised.listeners=PLAINTEXT://broker-1:9092",
-                      "--override", f"log.dirs={tmp / 'kafka-logs'}",
-                      stdout=open(blog, "w"), stderr=subprocess.STDOUT, cwd=ROOT)
+    broker = ns.popen(
+        ns.b,
+        sys.executable,
+        "-m",
+        "broker",
+        "--no-env",
+        "--override",
+        "node.id=1",
+        "--override",
+        f"listeners=PLAINTEXT://{B_ADDR}:9092",
+        "--override",
+        "advertised.listeners=PLAINTEXT://broker-1:9092",
+        "--override",
+        f"log.dirs={tmp / 'kafka-logs'}",
+        stdout=open(blog, "w"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     pcap, err = tmp / "kafka.pcap", tmp / "kafka.err"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cap = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", ns.b, "eth0", "-w", str(pcap)],
-                           stdout=subprocess.DEVNULL, stderr=open(err, "w"), env=env)
+    cap = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "capture", "--netns", ns.b, "eth0", "-w", str(pcap)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(err, "w"),
+        env=env,
+    )
     try:
         wait_for(blog, "started", broker)
         wait_for(err, "capturing on", cap)
         bs = f"{B_ADDR}:9092"
         ns.run(ns.a, "kcat", "-b", bs, "-L", capture_output=True, timeout=30)
-        ns.run(ns.a, "kcat", "-b", bs, "-P", "-t", "bench", input=b"".join(b"record %d\n" % i for i in range(200)),
-               capture_output=True, timeout=30)
-        ns.run(ns.a, "kcat", "-b", bs, "-C", "-t", "bench", "-e", "-o", "beginning", capture_output=True, timeout=30)
+        ns.run(
+            ns.a,
+            "kcat",
+            "-b",
+            bs,
+            "-P",
+            "-t",
+            "bench",
+            input=b"".join(b"record %d\n" % i for i in range(200)),
+            capture_output=True,
+            timeout=30,
+        )
+        ns.run(
+            ns.a,
+            "kcat",
+            "-b",
+            bs,
+            "-C",
+            "-t",
+            "bench",
+            "-e",
+            "-o",
+            "beginning",
+            capture_output=True,
+            timeout=30,
+        )
         time.sleep(0.5)
     finally:
         stop(cap)
@@ -292,9 +370,15 @@ def decode_speed(path: Path) -> dict:
         malformed += ev.kind == "malformed"
     headers = time.perf_counter() - t0
     packets = sum(1 for _ in read_packets(path)[1])
-    return {"decode_packets": packets, "decode_seconds": round(headers, 3), "decode_pps": round(packets / headers),
-            "decode_messages": messages, "decode_malformed": malformed,
-            "scapy_rawreader_pps": round(raw_n / raw_seconds), "decode_vs_rawreader": round(raw_seconds / headers, 3)}
+    return {
+        "decode_packets": packets,
+        "decode_seconds": round(headers, 3),
+        "decode_pps": round(packets / headers),
+        "decode_messages": messages,
+        "decode_malformed": malformed,
+        "scapy_rawreader_pps": round(raw_n / raw_seconds),
+        "decode_vs_rawreader": round(raw_seconds / headers, 3),
+    }
 
 
 def main() -> int:
@@ -316,24 +400,38 @@ def main() -> int:
     psi_before = cpu_pressure()
     try:
         with Namespaces() as ns:
-            log(f"capture: iperf3 UDP {args.pps or 'max'} pps x {args.seconds} s, netlab capture and tcpdump side by side")
+            log(
+                f"capture: iperf3 UDP {args.pps or 'max'} pps x {args.seconds} s, netlab capture and tcpdump side by side"
+            )
             result = capture_rate(ns, tmp, args.seconds, args.pps)
-            log(f"  sent {result['sent']}  netlab {result['netlab_captured']}  tcpdump {result['tcpdump_captured']}"
-                f"  ratio {result['ratio']}")
+            log(
+                f"  sent {result['sent']}  netlab {result['netlab_captured']}  tcpdump {result['tcpdump_captured']}"
+                f"  ratio {result['ratio']}"
+            )
             if args.solo:
                 log("capture alone (no tcpdump), so iperf3 gets more CPU: how fast can netlab keep up")
                 solo = capture_rate(ns, tmp, args.seconds, args.pps, with_tcpdump=False)
-                log(f"  sent {solo['solo_sent']} ({solo['solo_sent_pps']} pps)  netlab {solo['solo_netlab_captured']}")
+                log(
+                    f"  sent {solo['solo_sent']} ({solo['solo_sent_pps']} pps)  netlab {solo['solo_netlab_captured']}"
+                )
                 result.update(solo)
             log("decode: real Kafka traffic (broker + kcat), replicated with UDP packets")
             kpcap = kafka_sample(ns, tmp)
         big = tmp / "decode.pcap"
-        written, kafka_written = build_decode_pcap(kpcap, Path(result.pop("udp_pcap")), big, args.decode_packets)
+        written, kafka_written = build_decode_pcap(
+            kpcap, Path(result.pop("udp_pcap")), big, args.decode_packets
+        )
         speed = decode_speed(big)
-        result.update(speed, decode_kafka_packets=kafka_written, cpu_pressure_before=psi_before,
-                      cpu_pressure_after=cpu_pressure())
-        log(f"  {speed['decode_packets']} packets ({kafka_written} Kafka) decoded headers-only in "
-            f"{speed['decode_seconds']} s: {speed['decode_pps']} pkt/s, {speed['decode_messages']} messages")
+        result.update(
+            speed,
+            decode_kafka_packets=kafka_written,
+            cpu_pressure_before=psi_before,
+            cpu_pressure_after=cpu_pressure(),
+        )
+        log(
+            f"  {speed['decode_packets']} packets ({kafka_written} Kafka) decoded headers-only in "
+            f"{speed['decode_seconds']} s: {speed['decode_pps']} pkt/s, {speed['decode_messages']} messages"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:

@@ -39,8 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 from broker.group.client import GroupClient  # noqa: E402
 
-LINE = re.compile(r"Rebalance of group (\S+) to generation (\d+) with (\d+) members took ([\d.]+) ms .*?, "
-                  r"([\d.]+) ms after all members had joined")
+LINE = re.compile(
+    r"Rebalance of group (\S+) to generation (\d+) with (\d+) members took ([\d.]+) ms .*?, "
+    r"([\d.]+) ms after all members had joined"
+)
 
 
 def free_port() -> int:
@@ -53,8 +55,13 @@ class Broker:
     def __init__(self, d: Path):
         self.port = free_port()
         self.log_path = d / "broker.log"
-        args = [f"listeners=PLAINTEXT://127.0.0.1:{self.port}", f"log.dirs={d / 'logs'}", "node.id=1",
-                "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"]
+        args = [
+            f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
+            f"log.dirs={d / 'logs'}",
+            "node.id=1",
+            "offsets.topic.replication.factor=1",
+            "group.initial.rebalance.delay.ms=0",
+        ]
         cmd = [sys.executable, "-m", "broker", "--no-env"] + [x for a in args for x in ("--override", a)]
         with open(self.log_path, "w") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
@@ -72,13 +79,28 @@ class Broker:
 
     def prepare(self, topic: str, partitions: int) -> None:
         with GroupClient("127.0.0.1", self.port) as c:
-            r = c.request("create_topics", 5, {"topics": [{"name": topic, "num_partitions": partitions,
-                                                           "replication_factor": 1, "assignments": [],
-                                                           "configs": []}], "timeout_ms": 5000})
+            r = c.request(
+                "create_topics",
+                5,
+                {
+                    "topics": [
+                        {
+                            "name": topic,
+                            "num_partitions": partitions,
+                            "replication_factor": 1,
+                            "assignments": [],
+                            "configs": [],
+                        }
+                    ],
+                    "timeout_ms": 5000,
+                },
+            )
             if r["topics"][0]["error_code"] not in (0, 36):
                 raise SystemExit(f"CreateTopics failed: {r}")
-            self._wait(lambda: c.request("find_coordinator", 2, {"key": "x", "key_type": 0})["error_code"] == 0,
-                       "the coordinator")
+            self._wait(
+                lambda: c.request("find_coordinator", 2, {"key": "x", "key_type": 0})["error_code"] == 0,
+                "the coordinator",
+            )
 
     def state(self, group: str) -> tuple[str, int]:
         with GroupClient("127.0.0.1", self.port) as c:
@@ -89,8 +111,14 @@ class Broker:
         out = []
         for m in LINE.finditer(self.log_path.read_text()):
             if m.group(1) == group:
-                out.append({"generation": int(m.group(2)), "members": int(m.group(3)),
-                            "total_ms": float(m.group(4)), "after_all_joined_ms": float(m.group(5))})
+                out.append(
+                    {
+                        "generation": int(m.group(2)),
+                        "members": int(m.group(3)),
+                        "total_ms": float(m.group(4)),
+                        "after_all_joined_ms": float(m.group(5)),
+                    }
+                )
         return out
 
     def stop(self) -> None:
@@ -108,10 +136,18 @@ class Member:
 
     def __init__(self, bootstrap: str, group: str, topic: str, name: str, heartbeat_ms: int):
         from confluent_kafka import Consumer
+
         self.assigned: list[int] = []
-        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": name,
-                                  "session.timeout.ms": 10000, "heartbeat.interval.ms": heartbeat_ms,
-                                  "enable.auto.commit": False})
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": group,
+                "client.id": name,
+                "session.timeout.ms": 10000,
+                "heartbeat.interval.ms": heartbeat_ms,
+                "enable.auto.commit": False,
+            }
+        )
         self.consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         self.running = True
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -133,7 +169,9 @@ class Member:
         self.consumer.close()
 
 
-def wait_covered(members: list[Member], partitions: int, broker: Broker, group: str, timeout: float = 60) -> float:
+def wait_covered(
+    members: list[Member], partitions: int, broker: Broker, group: str, timeout: float = 60
+) -> float:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         owned = sorted(p for m in members for p in m.assigned)
@@ -156,11 +194,14 @@ def one_run(broker: Broker, run: int, members: int, partitions: int, topic: str,
     leaver.close()
     wait_covered(ms, partitions, broker, group)
     leave_wall = time.monotonic() - t1
-    after = broker.rebalances(group)[len(cold):]
+    after = broker.rebalances(group)[len(cold) :]
     for m in ms:
         m.close()
-    return {"group": group, "cold_start": {"client_wall_s": round(cold_wall, 3), "rebalances": cold},
-            "after_leave": {"client_wall_s": round(leave_wall, 3), "rebalances": after}}
+    return {
+        "group": group,
+        "cold_start": {"client_wall_s": round(cold_wall, 3), "rebalances": cold},
+        "after_leave": {"client_wall_s": round(leave_wall, 3), "rebalances": after},
+    }
 
 
 def main() -> int:
@@ -189,7 +230,10 @@ def main() -> int:
         return round(statistics.median(xs), 3) if xs else None
 
     summary = {
-        "members": a.members, "partitions": a.partitions, "runs": a.runs, "heartbeat_ms": a.heartbeat_ms,
+        "members": a.members,
+        "partitions": a.partitions,
+        "runs": a.runs,
+        "heartbeat_ms": a.heartbeat_ms,
         "cold_start_rebalances_per_run": med([len(r["cold_start"]["rebalances"]) for r in runs]),
         "cold_start_client_wall_s_median": med([r["cold_start"]["client_wall_s"] for r in runs]),
         "full_group_rebalance_after_all_joined_ms_median": med([x["after_all_joined_ms"] for x in full]),
@@ -206,13 +250,17 @@ def main() -> int:
         print(json.dumps({"summary": summary, "runs": runs}))
     else:
         for r in runs:
-            print(f"{r['group']}: cold start {r['cold_start']['client_wall_s']:.2f}s client-side, "
-                  f"after leave {r['after_leave']['client_wall_s']:.2f}s client-side")
+            print(
+                f"{r['group']}: cold start {r['cold_start']['client_wall_s']:.2f}s client-side, "
+                f"after leave {r['after_leave']['client_wall_s']:.2f}s client-side"
+            )
             for phase in ("cold_start", "after_leave"):
                 for rb in r[phase]["rebalances"]:
-                    print(f"  {phase:<11} gen {rb['generation']:>2} members {rb['members']:>2}: "
-                          f"{rb['total_ms']:8.1f} ms first JoinGroup → last SyncGroup, "
-                          f"{rb['after_all_joined_ms']:6.1f} ms after all joined")
+                    print(
+                        f"  {phase:<11} gen {rb['generation']:>2} members {rb['members']:>2}: "
+                        f"{rb['total_ms']:8.1f} ms first JoinGroup → last SyncGroup, "
+                        f"{rb['after_all_joined_ms']:6.1f} ms after all joined"
+                    )
         for k, v in summary.items():
             print(f"{k}: {v}")
     return 0 if summary["goal_met"] else 1

@@ -84,7 +84,9 @@ def run_netlab_cli(n: int, workdir: Path) -> float:
     topo = workdir / "cli.yaml"
     topo.write_text(topology_text(lab, n))
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "netlab", "up", "--json", str(topo)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "netlab", "up", "--json", str(topo)], check=True, capture_output=True
+    )
     up = time.perf_counter() - t0
     labapi.destroy(lab)
     return up
@@ -105,7 +107,12 @@ def run_ipbatch(n: int, rep: int, workdir: Path) -> tuple[float, float]:
     hosts = {node_of[s.netns]: s.entries for s in plan.of_kind(HostsFile)}
     nodes = ["host"] + [f"c{i}" for i in range(n)]
     (workdir / "root.batch").write_text("".join(f"netns add {ns(x)}\n" for x in nodes))
-    host = ["link set lo up\n", "link add br0 type bridge\n", "addr add 10.128.0.1/16 dev br0\n", "link set br0 up\n"]
+    host = [
+        "link set lo up\n",
+        "link add br0 type bridge\n",
+        "addr add 10.128.0.1/16 dev br0\n",
+        "link set br0 up\n",
+    ]
     for i in range(n):
         host.append(f"link add v{i} type veth peer name eth0 netns {ns(f'c{i}')}\n")
         host.append(f"link set v{i} master br0 up\n")
@@ -154,7 +161,16 @@ def run_mininet(n: int, workdir: Path) -> tuple[float | None, float | None, str]
     pidfile = workdir / "mn-pids.json"
     try:
         res = subprocess.run(
-            ["ip", "netns", "exec", scratch, "/usr/bin/python3", str(Path(__file__).with_name("mininet_runner.py")), str(n), str(pidfile)],
+            [
+                "ip",
+                "netns",
+                "exec",
+                scratch,
+                "/usr/bin/python3",
+                str(Path(__file__).with_name("mininet_runner.py")),
+                str(n),
+                str(pidfile),
+            ],
             capture_output=True,
             text=True,
             timeout=600,
@@ -240,21 +256,33 @@ def main() -> int:
     ratios = {
         "netlab_vs_ipbatch_up": round(r["netlab_up_s"] / r["ipbatch_up_s"], 3),
         "netlab_vs_ipbatch_down": round(r["netlab_down_s"] / r["ipbatch_down_s"], 3),
-        "mininet_over_netlab_up": round(r["mininet_up_s"] / r["netlab_up_s"], 1) if r["mininet_up_s"] else None,
-        "mininet_over_netlab_down": round(r["mininet_down_s"] / r["netlab_down_s"], 1) if r["mininet_down_s"] else None,
+        "mininet_over_netlab_up": round(r["mininet_up_s"] / r["netlab_up_s"], 1)
+        if r["mininet_up_s"]
+        else None,
+        "mininet_over_netlab_down": round(r["mininet_down_s"] / r["netlab_down_s"], 1)
+        if r["mininet_down_s"]
+        else None,
     }
     result["ratios"] = ratios
-    result["per_host_ms"] = {k[:-2]: round(v * 1000 / n, 2) for k, v in result.items() if k.endswith("_s") and v}
+    result["per_host_ms"] = {
+        k[:-2]: round(v * 1000 / n, 2) for k, v in result.items() if k.endswith("_s") and v
+    }
     print(f"N={n} (median of {args.repeat}; per host in ms)")
     for who in ("netlab", "ipbatch", "mininet"):
         up, down = r[f"{who}_up_s"], r[f"{who}_down_s"]
         if up is None:
             print(f"  {who:8s} not run")
         else:
-            print(f"  {who:8s} up {up:7.3f} s ({up * 1000 / n:6.2f} ms/host)   down {down:7.3f} s ({down * 1000 / n:6.2f} ms/host)")
+            print(
+                f"  {who:8s} up {up:7.3f} s ({up * 1000 / n:6.2f} ms/host)   down {down:7.3f} s ({down * 1000 / n:6.2f} ms/host)"
+            )
     print(f"  netlab CLI process (interpreter start + imports + up): {cli_up:.3f} s")
-    print(f"  netlab/ip-batch up {ratios['netlab_vs_ipbatch_up']} (goal <= 1.0), down {ratios['netlab_vs_ipbatch_down']}")
-    print(f"  mininet/netlab up {ratios['mininet_over_netlab_up']}x (goal >= 7), down {ratios['mininet_over_netlab_down']}x (goal >= 20)")
+    print(
+        f"  netlab/ip-batch up {ratios['netlab_vs_ipbatch_up']} (goal <= 1.0), down {ratios['netlab_vs_ipbatch_down']}"
+    )
+    print(
+        f"  mininet/netlab up {ratios['mininet_over_netlab_up']}x (goal >= 7), down {ratios['mininet_over_netlab_down']}x (goal >= 20)"
+    )
     print(f"  machine load before/after: {load_before} / {result['load_after']}")
     if notes:
         print("  notes: " + "; ".join(notes))

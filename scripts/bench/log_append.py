@@ -163,8 +163,12 @@ def main() -> int:
         "append_us_per_batch": round(l_a / count * 1e6, 2),
     }
     print(f"appended {mb:.0f} MB in {count} batches of {len(batches[0])} bytes")
-    print(f"  log append  {result['append_MBps']:>8} MB/s   peer os.write {result['peer_write_MBps']:>8} MB/s   ratio {result['append_ratio_to_peer']}")
-    print(f"  log read    {result['read_MBps']:>8} MB/s   peer os.pread {result['peer_read_MBps']:>8} MB/s   ratio {result['read_ratio_to_peer']}")
+    print(
+        f"  log append  {result['append_MBps']:>8} MB/s   peer os.write {result['peer_write_MBps']:>8} MB/s   ratio {result['append_ratio_to_peer']}"
+    )
+    print(
+        f"  log read    {result['read_MBps']:>8} MB/s   peer os.pread {result['peer_read_MBps']:>8} MB/s   ratio {result['read_ratio_to_peer']}"
+    )
     if args.json:
         print(json.dumps(result))
     return 0

@@ -19,7 +19,13 @@ def main() -> None:
     n = int(sys.argv[1])
     setLogLevel("error")
     t0 = time.perf_counter()
-    net = Mininet(topo=SingleSwitchTopo(k=n), switch=LinuxBridge, controller=None, autoSetMacs=False, waitConnected=False)
+    net = Mininet(
+        topo=SingleSwitchTopo(k=n),
+        switch=LinuxBridge,
+        controller=None,
+        autoSetMacs=False,
+        waitConnected=False,
+    )
     net.start()
     up = time.perf_counter() - t0
     pids = [h.pid for h in net.hosts] + [s.pid for s in net.switches]

@@ -56,10 +56,19 @@ class BrokerProc:
         return self.proc.returncode
 
 
-def start_broker(tmp: Path, overrides: list[str] | None = None, *, port: int | None = None,
-                 wait_for: str = "started", prefix: list[str] | None = None, timeout: float = 15,
-                 env: dict | None = None, log_dir: Path | None = None,
-                 properties: Path | None = None, use_env: bool = False) -> BrokerProc:
+def start_broker(
+    tmp: Path,
+    overrides: list[str] | None = None,
+    *,
+    port: int | None = None,
+    wait_for: str = "started",
+    prefix: list[str] | None = None,
+    timeout: float = 15,
+    env: dict | None = None,
+    log_dir: Path | None = None,
+    properties: Path | None = None,
+    use_env: bool = False,
+) -> BrokerProc:
     """Start a broker (with `--no-env` unless use_env), node.id=1, one PLAINTEXT listener on 127.0.0.1:<port>
     (unless overridden) and wait until its log says `wait_for` (or it exits)."""
     port = port or free_port()
@@ -74,8 +83,13 @@ def start_broker(tmp: Path, overrides: list[str] | None = None, *, port: int | N
         cmd += ["--override", a]
     log_path = tmp / f"broker-{port}-{time.monotonic_ns()}.log"
     out = open(log_path, "w")
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or dict(os.environ),
-                            cwd=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen(
+        cmd,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=env or dict(os.environ),
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
     out.close()
     bp = BrokerProc(proc, log_path, log_dir, port, args)
     deadline = time.monotonic() + timeout

@@ -14,9 +14,17 @@ from pathlib import Path
 from brokerproc import BrokerProc, free_port, start_broker
 
 CLUSTER_ID = "netlabClusterTest0000A"
-FAST = ["broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=1500", "replica.lag.time.max.ms=2000",
-        "replica.fetch.wait.max.ms=200", "replica.fetch.backoff.ms=200", "offsets.topic.num.partitions=3",
-        "offsets.topic.replication.factor=3", "group.initial.rebalance.delay.ms=0", f"cluster.id={CLUSTER_ID}"]
+FAST = [
+    "broker.heartbeat.interval.ms=200",
+    "broker.session.timeout.ms=1500",
+    "replica.lag.time.max.ms=2000",
+    "replica.fetch.wait.max.ms=200",
+    "replica.fetch.backoff.ms=200",
+    "offsets.topic.num.partitions=3",
+    "offsets.topic.replication.factor=3",
+    "group.initial.rebalance.delay.ms=0",
+    f"cluster.id={CLUSTER_ID}",
+]
 PROTO_MAP = "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT"
 
 
@@ -34,11 +42,20 @@ class Node:
         listeners = f"INTERNAL://{self.host}:{self.internal},EXTERNAL://{self.host}:{self.external}"
         if self.node_id == 1:
             listeners += f",CONTROLLER://{self.host}:{controller_port}"
-        return [f"node.id={self.node_id}", f"process.roles={roles}", f"listeners={listeners}",
+        return (
+            [
+                f"node.id={self.node_id}",
+                f"process.roles={roles}",
+                f"listeners={listeners}",
                 f"advertised.listeners=INTERNAL://{self.host}:{self.internal},EXTERNAL://{self.host}:{self.external}",
-                "inter.broker.listener.name=INTERNAL", "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=INTERNAL",
+                "controller.listener.names=CONTROLLER",
                 f"listener.security.protocol.map={PROTO_MAP}",
-                f"controller.quorum.voters=1@127.0.0.1:{controller_port}"] + FAST + self.extra
+                f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+            ]
+            + FAST
+            + self.extra
+        )
 
     @property
     def bootstrap(self) -> str:
@@ -50,16 +67,24 @@ class Cluster:
         self.tmp = tmp
         self.prefix = prefix  # e.g. ["ip", "netns", "exec", ns]
         self.controller_port = free_port()
-        self.nodes = {i: Node(i, f"127.0.0.{i}", free_port(), free_port(), list((extra or {}).get(i, [])))
-                      for i in (1, 2, 3)}
+        self.nodes = {
+            i: Node(i, f"127.0.0.{i}", free_port(), free_port(), list((extra or {}).get(i, [])))
+            for i in (1, 2, 3)
+        }
 
     def start(self, i: int, wait_for: str | None = None, timeout: float = 20) -> BrokerProc:
         n = self.nodes[i]
         if wait_for is None:
             wait_for = "Kafka Server started" if i == 1 else "Transitioning from RECOVERY to RUNNING."
-        n.bp = start_broker(self.tmp, n.overrides(self.controller_port), port=n.internal,
-                            log_dir=self.tmp / f"logs-{i}", wait_for=wait_for, timeout=timeout,
-                            prefix=self.prefix)
+        n.bp = start_broker(
+            self.tmp,
+            n.overrides(self.controller_port),
+            port=n.internal,
+            log_dir=self.tmp / f"logs-{i}",
+            wait_for=wait_for,
+            timeout=timeout,
+            prefix=self.prefix,
+        )
         assert n.bp.proc.poll() is None, n.bp.output()
         return n.bp
 
@@ -104,4 +129,6 @@ class Cluster:
 
 
 def kcat_list(bootstrap: str) -> str:
-    return subprocess.run(["kcat", "-L", "-b", bootstrap, "-m", "5"], capture_output=True, text=True, timeout=30).stdout
+    return subprocess.run(
+        ["kcat", "-L", "-b", bootstrap, "-m", "5"], capture_output=True, text=True, timeout=30
+    ).stdout

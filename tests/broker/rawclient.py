@@ -4,17 +4,31 @@ implementation independent of ours) and kafka-python's RecordBatch builder."""
 from __future__ import annotations
 
 import socket
-import sys
 import struct
+import sys
 
-from kafka.record.default_records import DefaultRecordBatchBuilder
 from kafka.record import MemoryRecords
+from kafka.record.default_records import DefaultRecordBatchBuilder
 
 
-def batch(values: list[bytes], *, timestamp: int = 1_700_000_000_000, producer_id: int = -1, epoch: int = -1,
-          base_sequence: int = -1, key: bytes | None = None) -> bytes:
-    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=False, producer_id=producer_id,
-                                  producer_epoch=epoch, base_sequence=base_sequence, batch_size=1 << 24)
+def batch(
+    values: list[bytes],
+    *,
+    timestamp: int = 1_700_000_000_000,
+    producer_id: int = -1,
+    epoch: int = -1,
+    base_sequence: int = -1,
+    key: bytes | None = None,
+) -> bytes:
+    b = DefaultRecordBatchBuilder(
+        magic=2,
+        compression_type=0,
+        is_transactional=False,
+        producer_id=producer_id,
+        producer_epoch=epoch,
+        base_sequence=base_sequence,
+        batch_size=1 << 24,
+    )
     for i, v in enumerate(values):
         b.append(i, timestamp=timestamp + i, key=key, value=v, headers=[])
     return bytes(b.build())

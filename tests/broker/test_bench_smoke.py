@@ -16,9 +16,24 @@ BENCH = Path(__file__).resolve().parents[2] / "scripts" / "bench" / "broker_thro
 
 
 def test_broker_throughput_json_contract(tmp_path):
-    out = subprocess.run([sys.executable, str(BENCH), "--records", "3000", "--latency-seconds", "0.3",
-                          "--iperf-seconds", "1", "--log-dir", str(tmp_path), "--json"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--records",
+            "3000",
+            "--latency-seconds",
+            "0.3",
+            "--iperf-seconds",
+            "1",
+            "--log-dir",
+            str(tmp_path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout.strip().splitlines()[-1])
     for key in ("records", "record_bytes", "produce_MBps", "consume_MBps", "iperf3_MBps", "p99_ms"):

@@ -20,6 +20,7 @@ KCAT = shutil.which("kcat")
 def need_kcat():
     if not KCAT:
         from support import not_runnable_here
+
         not_runnable_here("kcat is not installed")
 
 
@@ -69,8 +70,13 @@ def kp_produce(bs: str, topic: str, values: list[bytes]) -> list[int]:
 def kp_consume(bs: str, topic: str, n: int) -> list[bytes]:
     from kafka import KafkaConsumer, TopicPartition
 
-    c = KafkaConsumer(bootstrap_servers=bs, enable_auto_commit=False, consumer_timeout_ms=5000,
-                      fetch_max_bytes=10_000_000, max_partition_fetch_bytes=10_000_000)
+    c = KafkaConsumer(
+        bootstrap_servers=bs,
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+        fetch_max_bytes=10_000_000,
+        max_partition_fetch_bytes=10_000_000,
+    )
     c.assign([TopicPartition(topic, 0)])
     c.seek_to_beginning()
     out = []
@@ -100,7 +106,9 @@ def ak_consume(bs: str, topic: str, n: int) -> list[bytes]:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     async def run():
-        c = AIOKafkaConsumer(bootstrap_servers=bs, enable_auto_commit=False, max_partition_fetch_bytes=10_000_000)
+        c = AIOKafkaConsumer(
+            bootstrap_servers=bs, enable_auto_commit=False, max_partition_fetch_bytes=10_000_000
+        )
         await c.start()
         try:
             tp = TopicPartition(topic, 0)
@@ -137,7 +145,9 @@ def test_kcat_metadata_produce_consume_offsets(broker):
     fmt = kcat("-b", bs, "-C", "-t", "kc", "-o", "2", "-c", "1", "-e", "-q", "-f", "%t %p %o %s\n")
     assert fmt.stdout.decode() == "kc 0 2 line-2\n"
     stamps = [int(t) for t in kcat("-b", bs, "-C", "-t", "kc", "-e", "-q", "-f", "%T\n").stdout.split()]
-    for ts in sorted(set(stamps)):  # -Q: the first offset whose timestamp is at least ts (ListOffsets by time)
+    for ts in sorted(
+        set(stamps)
+    ):  # -Q: the first offset whose timestamp is at least ts (ListOffsets by time)
         first = stamps.index(ts)
         assert kcat("-b", bs, "-Q", "-t", f"kc:0:{ts}").stdout.decode().strip() == f"kc [0] offset {first}"
     kcat("-b", bs, "-P", "-t", "kc", input=b"later\n")
@@ -204,9 +214,18 @@ def test_compressed_batches_pass_through_untouched(broker, codec, cid):
     if codec == "gzip":  # the pure-Python clients here decompress gzip only
         assert kp_consume(bs, topic, len(values)) == values
         assert ak_consume(bs, topic, len(values)) == values
-    fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=0, partition_max_bytes=1 << 20, version=11)
-    req = FetchRequest(replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, isolation_level=0,
-                       topics=[FetchRequest.FetchTopic(topic=topic, partitions=[fp], version=11)], version=11)
+    fp = FetchRequest.FetchTopic.FetchPartition(
+        partition=0, fetch_offset=0, partition_max_bytes=1 << 20, version=11
+    )
+    req = FetchRequest(
+        replica_id=-1,
+        max_wait_ms=0,
+        min_bytes=0,
+        max_bytes=1 << 20,
+        isolation_level=0,
+        topics=[FetchRequest.FetchTopic(topic=topic, partitions=[fp], version=11)],
+        version=11,
+    )
     raw = bytes(RawClient("127.0.0.1", broker.port).request(req, 11).responses[0].partitions[0].records)
     attributes = int.from_bytes(raw[21:23], "big")
     assert attributes & 0x7 == cid  # stored and served as the producer compressed it
@@ -234,14 +253,20 @@ def test_fetch_waiting_on_a_deleted_topic_answers_at_once(broker):
     t.start()
     time.sleep(0.3)
     assert t.is_alive()
-    assert rc.request(DeleteTopicsRequest(topic_names=["doomed"], timeout_ms=1000, version=4), 4).responses[0].error_code == 0
+    assert (
+        rc.request(DeleteTopicsRequest(topic_names=["doomed"], timeout_ms=1000, version=4), 4)
+        .responses[0]
+        .error_code
+        == 0
+    )
     t.join(25)
     assert box["p"].error_code == 3 and box["s"] < 20
 
 
 def test_admin_clients_create_describe_delete(broker):
     from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
-    from kafka.admin import KafkaAdminClient, NewTopic as KNewTopic
+    from kafka.admin import KafkaAdminClient
+    from kafka.admin import NewTopic as KNewTopic
 
     bs = broker.bootstrap
     a = AdminClient({"bootstrap.servers": bs})
@@ -281,12 +306,27 @@ def test_admin_clients_create_describe_delete(broker):
 
 def test_sasl_client_against_plaintext_listener_fails_like_kafka(broker):
     need_kcat()
-    out = kcat("-b", broker.bootstrap, "-L", "-m", "2", "-X", "security.protocol=SASL_PLAINTEXT",
-               "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=u", "-X", "sasl.password=p")
+    out = kcat(
+        "-b",
+        broker.bootstrap,
+        "-L",
+        "-m",
+        "2",
+        "-X",
+        "security.protocol=SASL_PLAINTEXT",
+        "-X",
+        "sasl.mechanisms=PLAIN",
+        "-X",
+        "sasl.username=u",
+        "-X",
+        "sasl.password=p",
+    )
     assert out.returncode != 0
     err = out.stderr.decode()
     # what librdkafka reports against a real Kafka PLAINTEXT listener (ILLEGAL_SASL_STATE)
-    assert "SASL PLAIN mechanism handshake failed: Broker: Request not valid in current SASL state" in err, err
+    assert "SASL PLAIN mechanism handshake failed: Broker: Request not valid in current SASL state" in err, (
+        err
+    )
 
 
 def test_tls_client_against_plaintext_listener_logged_like_kafka(broker):
@@ -295,6 +335,8 @@ def test_tls_client_against_plaintext_listener_logged_like_kafka(broker):
     assert out.returncode != 0 and "SSL handshake failed" in out.stderr.decode()
     log = broker.output()
     # the TLS ClientHello read as a Kafka size field: the line users search for
-    assert ("closing connection (org.apache.kafka.common.network.Selector)\n"
-            "org.apache.kafka.common.network.InvalidReceiveException: Invalid receive (size = 369295617 larger "
-            "than 104857600)") in log
+    assert (
+        "closing connection (org.apache.kafka.common.network.Selector)\n"
+        "org.apache.kafka.common.network.InvalidReceiveException: Invalid receive (size = 369295617 larger "
+        "than 104857600)"
+    ) in log

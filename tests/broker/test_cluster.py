@@ -4,7 +4,6 @@ listener, replicated topics, acks=all, registration and fencing."""
 from __future__ import annotations
 
 import pytest
-
 from clusterproc import Cluster, kcat_list
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
@@ -87,7 +86,7 @@ def test_replicated_topic_acks_all_round_trip(cluster):
     assert sorted(out) == sorted(values)
     # every replica holds the data: the followers' logs reach the same end offset
     kc = kcat_list(cluster.bootstrap)
-    assert "topic \"rf3\" with 3 partitions" in kc, kc
+    assert 'topic "rf3" with 3 partitions' in kc, kc
 
 
 def test_rf_above_broker_count_refused(cluster):
@@ -104,9 +103,13 @@ def test_stopped_broker_is_fenced_and_leadership_moves(cluster):
     led_by_3 = [p for p in range(3) if cluster.partition("fence", p)["leader"] == 3]
     epochs = {p: cluster.partition("fence", p)["epoch"] for p in led_by_3}
     cluster.kill(3)
-    assert cluster.wait(lambda: "Fencing broker 3 because its session has timed out." in cluster.output(1), 10)
+    assert cluster.wait(
+        lambda: "Fencing broker 3 because its session has timed out." in cluster.output(1), 10
+    )
     for p in led_by_3:
-        part = cluster.wait(lambda: cluster.partition("fence", p)["leader"] != 3 and cluster.partition("fence", p))
+        part = cluster.wait(
+            lambda: cluster.partition("fence", p)["leader"] != 3 and cluster.partition("fence", p)
+        )
         assert part["leader"] in (1, 2) and part["epoch"] > epochs[p] and 3 not in part["isr"]
     listing = kcat_list(cluster.nodes[1].bootstrap)
     assert " 2 brokers:" in listing and "broker 3 at" not in listing, listing
@@ -115,18 +118,24 @@ def test_stopped_broker_is_fenced_and_leadership_moves(cluster):
     assert all(err is None for err, _ in results), results
     # restarted, it registers again, catches up and rejoins every ISR
     cluster.start(3)
-    assert cluster.wait(lambda: all(sorted(cluster.partition("fence", p)["isr"]) == [1, 2, 3] for p in range(3)), 20)
+    assert cluster.wait(
+        lambda: all(sorted(cluster.partition("fence", p)["isr"]) == [1, 2, 3] for p in range(3)), 20
+    )
 
 
 def test_broker_that_cannot_reach_the_controller_logs_kafkas_texts(tmp_path):
     c = Cluster(tmp_path)
     try:
         c.start(1)
-        c.nodes[2].extra = [f"controller.quorum.voters=1@127.0.0.1:{c.controller_port + 1 if c.controller_port < 65000 else 1}"]
+        c.nodes[2].extra = [
+            f"controller.quorum.voters=1@127.0.0.1:{c.controller_port + 1 if c.controller_port < 65000 else 1}"
+        ]
         bp = c.start(2, wait_for="could not be established", timeout=15)
         out = bp.output()
-        assert (f"[NodeToControllerChannelManager id=2 name=heartbeat] Connection to node 1 (/127.0.0.1:"
-                f"{c.controller_port + 1}) could not be established. Node may not be available.") in out, out
+        assert (
+            f"[NodeToControllerChannelManager id=2 name=heartbeat] Connection to node 1 (/127.0.0.1:"
+            f"{c.controller_port + 1}) could not be established. Node may not be available."
+        ) in out, out
         assert "[BrokerLifecycleManager id=2] Unable to register the broker" in out, out
         listing = kcat_list(c.nodes[1].bootstrap)
         assert " 1 brokers:" in listing and "broker 2 at" not in listing, listing
@@ -145,8 +154,15 @@ def test_consumer_group_on_replicated_offsets_topic(cluster):
     assert all(err is None for err, _ in produce(cluster.bootstrap, "grp", [b"a", b"b", b"c", b"d"]))
 
     def read_one(group: str):
-        c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-                      "enable.auto.commit": False, "session.timeout.ms": 6000})
+        c = Consumer(
+            {
+                "bootstrap.servers": cluster.bootstrap,
+                "group.id": group,
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "session.timeout.ms": 6000,
+            }
+        )
         c.subscribe(["grp"])
         deadline, m = time.monotonic() + 30, None
         while time.monotonic() < deadline:
@@ -159,7 +175,9 @@ def test_consumer_group_on_replicated_offsets_topic(cluster):
         return m.offset()
 
     assert read_one("probe") == 0  # creates __consumer_offsets
-    offsets = cluster.wait(lambda: next((t for t in cluster.state()["topics"] if t["name"] == "__consumer_offsets"), None))
+    offsets = cluster.wait(
+        lambda: next((t for t in cluster.state()["topics"] if t["name"] == "__consumer_offsets"), None)
+    )
     assert offsets and all(sorted(p["replicas"]) == [1, 2, 3] for p in offsets["partitions"])
     # a group whose coordinator is not node 1 (the controller must survive for failover)
     from broker.group.partitioning import partition_for
@@ -174,8 +192,11 @@ def test_consumer_group_on_replicated_offsets_topic(cluster):
     import re
 
     new = cluster.partition("__consumer_offsets", p)["leader"]
-    assert re.search(rf"Finished loading offsets and group metadata from __consumer_offsets partition\(s\) "
-                     rf"(\d+,)*{p}(,\d+)* in", cluster.output(new)), cluster.output(new)
+    assert re.search(
+        rf"Finished loading offsets and group metadata from __consumer_offsets partition\(s\) "
+        rf"(\d+,)*{p}(,\d+)* in",
+        cluster.output(new),
+    ), cluster.output(new)
 
 
 def test_non_leaders_answer_not_leader_or_follower(cluster):
@@ -184,19 +205,21 @@ def test_non_leaders_answer_not_leader_or_follower(cluster):
     from confluent_kafka.admin import AdminClient, NewTopic
     from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest
     from kafka.protocol.producer import ProduceRequest
-
     from rawclient import RawClient, batch
 
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
-    admin.create_topics([NewTopic("placed", num_partitions=1, replica_assignment=[[2, 3]])])["placed"].result(20)
-    cluster.wait(lambda: all(
-        "placed" in kcat_list(n.bootstrap) for n in cluster.nodes.values()), 10)
+    admin.create_topics([NewTopic("placed", num_partitions=1, replica_assignment=[[2, 3]])])["placed"].result(
+        20
+    )
+    cluster.wait(lambda: all("placed" in kcat_list(n.bootstrap) for n in cluster.nodes.values()), 10)
 
     def produce_at(i: int) -> int:
         n = cluster.nodes[i]
         rc = RawClient(n.host, n.external)
         try:
-            pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=batch([b"v"]), version=8)
+            pd = ProduceRequest.TopicProduceData.PartitionProduceData(
+                index=0, records=batch([b"v"]), version=8
+            )
             td = ProduceRequest.TopicProduceData(name="placed", partition_data=[pd], version=8)
             req = ProduceRequest(transactional_id=None, acks=1, timeout_ms=5000, topic_data=[td], version=8)
             return rc.request(req, 8).responses[0].partition_responses[0].error_code
@@ -209,13 +232,28 @@ def test_non_leaders_answer_not_leader_or_follower(cluster):
     n1 = cluster.nodes[1]
     rc = RawClient(n1.host, n1.external)
     try:
-        fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=0, partition_max_bytes=1 << 20, version=11)
-        freq = FetchRequest(replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, isolation_level=0,
-                            topics=[FetchRequest.FetchTopic(topic="placed", partitions=[fp], version=11)], version=11)
+        fp = FetchRequest.FetchTopic.FetchPartition(
+            partition=0, fetch_offset=0, partition_max_bytes=1 << 20, version=11
+        )
+        freq = FetchRequest(
+            replica_id=-1,
+            max_wait_ms=0,
+            min_bytes=0,
+            max_bytes=1 << 20,
+            isolation_level=0,
+            topics=[FetchRequest.FetchTopic(topic="placed", partitions=[fp], version=11)],
+            version=11,
+        )
         assert rc.request(freq, 11).responses[0].partitions[0].error_code == 6
-        lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=0, timestamp=-1, version=4)
-        oreq = ListOffsetsRequest(replica_id=-1, isolation_level=0, version=4, topics=[
-            ListOffsetsRequest.ListOffsetsTopic(name="placed", partitions=[lp], version=4)])
+        lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(
+            partition_index=0, timestamp=-1, version=4
+        )
+        oreq = ListOffsetsRequest(
+            replica_id=-1,
+            isolation_level=0,
+            version=4,
+            topics=[ListOffsetsRequest.ListOffsetsTopic(name="placed", partitions=[lp], version=4)],
+        )
         assert rc.request(oreq, 4).topics[0].partitions[0].error_code == 6
     finally:
         rc.close()

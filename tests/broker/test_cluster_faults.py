@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from clusterproc import Cluster
 
 from broker.protocol.errors import ErrorCode
-from clusterproc import Cluster
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
@@ -17,19 +17,25 @@ def _create(bootstrap: str, name: str, assignment: list[list[int]], configs: dic
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(name, num_partitions=len(assignment), replica_assignment=assignment, config=configs)], request_timeout=15)[name].result(20)
+    admin.create_topics(
+        [NewTopic(name, num_partitions=len(assignment), replica_assignment=assignment, config=configs)],
+        request_timeout=15,
+    )[name].result(20)
 
 
 def _raw_produce_acks_all(host: str, port: int, topic: str, timeout_ms: int) -> int:
     from kafka.protocol.producer import ProduceRequest
-
     from rawclient import RawClient, batch
 
     rc = RawClient(host, port)
     try:
-        pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=batch([b"late"]), version=8)
+        pd = ProduceRequest.TopicProduceData.PartitionProduceData(
+            index=0, records=batch([b"late"]), version=8
+        )
         td = ProduceRequest.TopicProduceData(name=topic, partition_data=[pd], version=8)
-        req = ProduceRequest(transactional_id=None, acks=-1, timeout_ms=timeout_ms, topic_data=[td], version=8)
+        req = ProduceRequest(
+            transactional_id=None, acks=-1, timeout_ms=timeout_ms, topic_data=[td], version=8
+        )
         return rc.request(req, 8).responses[0].partition_responses[0].error_code
     finally:
         rc.close()
@@ -48,8 +54,15 @@ def _watermarks(bootstrap: str, topic: str) -> tuple[int, int]:
 def _produce_one(bootstrap: str, topic: str, value: bytes, acks: str = "all"):
     from confluent_kafka import Producer
 
-    p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "retries": 0, "message.timeout.ms": 8000,
-                  "enable.idempotence": False})
+    p = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": acks,
+            "retries": 0,
+            "message.timeout.ms": 8000,
+            "enable.idempotence": False,
+        }
+    )
     out = []
     p.produce(topic, value, partition=0, on_delivery=lambda err, msg: out.append(err))
     p.flush(15)
@@ -75,11 +88,15 @@ def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
         assert c.partition("seed")["isr"] == [2, 1]
         assert _watermarks(c.bootstrap, "seed") == (0, 0)
         # acks=all while the ISR still names the silent follower: the HW never reaches the batch
-        assert _raw_produce_acks_all(n2.host, n2.external, "seed", timeout_ms=500) == ErrorCode.REQUEST_TIMED_OUT
+        assert (
+            _raw_produce_acks_all(n2.host, n2.external, "seed", timeout_ms=500) == ErrorCode.REQUEST_TIMED_OUT
+        )
         # follower 1 cannot reach leader 2 at its advertised address: Kafka's text, the resolved
         # form for an IP literal (java.net.InetSocketAddress prints "/127.0.0.2:port")
-        text = (f"[ReplicaFetcher replicaId=1, leaderId=2, fetcherId=0] Connection to node 2 "
-                f"(/127.0.0.2:{n2.internal}) could not be established. Node may not be available.")
+        text = (
+            f"[ReplicaFetcher replicaId=1, leaderId=2, fetcherId=0] Connection to node 2 "
+            f"(/127.0.0.2:{n2.internal}) could not be established. Node may not be available."
+        )
         assert c.wait(lambda: text in c.output(1), 10), c.output(1)[-3000:]
         # the leader drops it from the ISR after replica.lag.time.max.ms
         assert c.wait(lambda: c.partition("seed")["isr"] == [2], 10), c.state()
@@ -116,9 +133,17 @@ def test_acks_all_survives_leader_sigkill_and_restart(tmp_path):
             else:
                 failed.append((int(msg.value()), str(err)))
 
-        p = Producer({"bootstrap.servers": c.bootstrap, "acks": "all", "enable.idempotence": True,
-                      "message.timeout.ms": 60000, "linger.ms": 5, "retry.backoff.ms": 100,
-                      "topic.metadata.refresh.interval.ms": 1000})
+        p = Producer(
+            {
+                "bootstrap.servers": c.bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                "message.timeout.ms": 60000,
+                "linger.ms": 5,
+                "retry.backoff.ms": 100,
+                "topic.metadata.refresh.interval.ms": 1000,
+            }
+        )
         n = 0
 
         def write_for(seconds: float) -> None:
@@ -143,7 +168,9 @@ def test_acks_all_survives_leader_sigkill_and_restart(tmp_path):
             assert c.wait(lambda: all(len(c.partition("dur", q)["isr"]) == 3 for q in (0, 1)), 30), c.state()
         assert p.flush(60) == 0
         consumed: dict[int, list[int]] = {}
-        cons = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "dur-check", "enable.auto.commit": False})
+        cons = Consumer(
+            {"bootstrap.servers": c.bootstrap, "group.id": "dur-check", "enable.auto.commit": False}
+        )
         for part in (0, 1):
             cons.assign([TopicPartition("dur", part, 0)])
             got, deadline = [], time.monotonic() + 20
@@ -161,8 +188,10 @@ def test_acks_all_survives_leader_sigkill_and_restart(tmp_path):
         total_acked = sum(len(v) for v in acked.values())
         lost = sum(len({x for _, x in acked[q]} - set(consumed[q])) for q in (0, 1))
         dups = sum(len(consumed[q]) - len(set(consumed[q])) for q in (0, 1))
-        print(f"\nDURABILITY kills={kills} produced={n} acked={total_acked} failed={len(failed)} "
-              f"consumed={sum(len(v) for v in consumed.values())} duplicates={dups} lost={lost}")
+        print(
+            f"\nDURABILITY kills={kills} produced={n} acked={total_acked} failed={len(failed)} "
+            f"consumed={sum(len(v) for v in consumed.values())} duplicates={dups} lost={lost}"
+        )
         assert kills == 3 and total_acked > 100 and not failed, failed[:5]
         assert lost == 0 and dups == 0
         for q in (0, 1):

@@ -7,11 +7,22 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from kafka.protocol.admin import (CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest,
-                                  DeleteTopicsResponse, DescribeConfigsRequest, DescribeConfigsResponse)
+from kafka.protocol.admin import (
+    CreateTopicsRequest,
+    CreateTopicsResponse,
+    DeleteTopicsRequest,
+    DeleteTopicsResponse,
+    DescribeConfigsRequest,
+    DescribeConfigsResponse,
+)
 from kafka.protocol.consumer import FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse
 from kafka.protocol.metadata import ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse
-from kafka.protocol.producer import InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse
+from kafka.protocol.producer import (
+    InitProducerIdRequest,
+    InitProducerIdResponse,
+    ProduceRequest,
+    ProduceResponse,
+)
 
 from broker.protocol.dispatch import discover
 from broker.protocol.header import read_request_header
@@ -49,11 +60,30 @@ def test_metadata_both_ways(version):
     assert body["topics"][0]["name"] == "orders"
     assert body["allow_auto_topic_creation"] is (False if version >= 4 else True)
     tid = uuid.uuid4()
-    resp = {"brokers": [{"node_id": 1, "host": "broker-1", "port": 29092, "rack": None}], "cluster_id": "abc",
-            "controller_id": 1,
-            "topics": [{"error_code": 0, "name": "orders", "topic_id": tid, "is_internal": False,
-                        "partitions": [{"error_code": 0, "partition_index": 0, "leader_id": 1, "leader_epoch": 3,
-                                        "replica_nodes": [1], "isr_nodes": [1], "offline_replicas": []}]}]}
+    resp = {
+        "brokers": [{"node_id": 1, "host": "broker-1", "port": 29092, "rack": None}],
+        "cluster_id": "abc",
+        "controller_id": 1,
+        "topics": [
+            {
+                "error_code": 0,
+                "name": "orders",
+                "topic_id": tid,
+                "is_internal": False,
+                "partitions": [
+                    {
+                        "error_code": 0,
+                        "partition_index": 0,
+                        "leader_id": 1,
+                        "leader_epoch": 3,
+                        "replica_nodes": [1],
+                        "isr_nodes": [1],
+                        "offline_replicas": [],
+                    }
+                ],
+            }
+        ],
+    }
     got = _ours_to_theirs(3, resp, version, MetadataResponse)
     assert got["brokers"][0]["host"] == "broker-1" and got["brokers"][0]["port"] == 29092
     if version >= 1:
@@ -77,13 +107,20 @@ def test_metadata_null_topics_means_all():
 
 @pytest.mark.parametrize("version", _versions(18))
 def test_api_versions_both_ways(version):
-    req = ApiVersionsRequest(client_software_name="kafka-python", client_software_version="3.0.12", version=version)
+    req = ApiVersionsRequest(
+        client_software_name="kafka-python", client_software_version="3.0.12", version=version
+    )
     req.with_header(correlation_id=5)
     _, body = _decode_ours(18, req.encode(header=True), version)
     if version >= 3:
         assert body["client_software_name"] == "kafka-python"
-    resp = {"error_code": 0, "api_keys": [{"api_key": k, "min_version": lo, "max_version": hi}
-                                          for k, lo, hi in REG.version_ranges()], "throttle_time_ms": 0}
+    resp = {
+        "error_code": 0,
+        "api_keys": [
+            {"api_key": k, "min_version": lo, "max_version": hi} for k, lo, hi in REG.version_ranges()
+        ],
+        "throttle_time_ms": 0,
+    }
     got = _ours_to_theirs(18, resp, version, ApiVersionsResponse)
     keys = {k["api_key"]: (k["min_version"], k["max_version"]) for k in got["api_keys"]}
     assert keys[0] == (3, 9) and keys[1] == (4, 12) and keys[18] == (0, 3)
@@ -101,9 +138,24 @@ def test_produce_both_ways(version):
     part = body["topic_data"][0]["partition_data"][0]
     assert part["index"] == 2 and bytes(part["records"]) == records
     assert isinstance(part["records"], memoryview)  # zero copy: a view into the request
-    resp = {"responses": [{"name": "t", "partition_responses": [
-        {"index": 2, "error_code": 0, "base_offset": 1234, "log_append_time_ms": -1, "log_start_offset": 0,
-         "error_message": None}]}], "throttle_time_ms": 0}
+    resp = {
+        "responses": [
+            {
+                "name": "t",
+                "partition_responses": [
+                    {
+                        "index": 2,
+                        "error_code": 0,
+                        "base_offset": 1234,
+                        "log_append_time_ms": -1,
+                        "log_start_offset": 0,
+                        "error_message": None,
+                    }
+                ],
+            }
+        ],
+        "throttle_time_ms": 0,
+    }
     got = _ours_to_theirs(0, resp, version, ProduceResponse)
     pr = got["responses"][0]["partition_responses"][0]
     assert (pr["index"], pr["error_code"], pr["base_offset"]) == (2, 0, 1234)
@@ -111,20 +163,46 @@ def test_produce_both_ways(version):
 
 @pytest.mark.parametrize("version", _versions(1))
 def test_fetch_both_ways(version):
-    fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=77, partition_max_bytes=1 << 20,
-                                                version=version)
+    fp = FetchRequest.FetchTopic.FetchPartition(
+        partition=0, fetch_offset=77, partition_max_bytes=1 << 20, version=version
+    )
     ft = FetchRequest.FetchTopic(topic="t", partitions=[fp], version=version)
-    req = FetchRequest(replica_id=-1, max_wait_ms=500, min_bytes=1, max_bytes=50 << 20, isolation_level=0,
-                       topics=[ft], version=version)
+    req = FetchRequest(
+        replica_id=-1,
+        max_wait_ms=500,
+        min_bytes=1,
+        max_bytes=50 << 20,
+        isolation_level=0,
+        topics=[ft],
+        version=version,
+    )
     req.with_header(correlation_id=3)
     _, body = _decode_ours(1, req.encode(header=True), version)
     assert body["max_wait_ms"] == 500 and body["min_bytes"] == 1
     p = body["topics"][0]["partitions"][0]
     assert (body["topics"][0]["topic"], p["fetch_offset"], p["partition_max_bytes"]) == ("t", 77, 1 << 20)
     records = b"opaque-record-batches" * 10
-    resp = {"throttle_time_ms": 0, "error_code": 0, "session_id": 0, "responses": [{"topic": "t", "partitions": [
-        {"partition_index": 0, "error_code": 0, "high_watermark": 99, "last_stable_offset": 99,
-         "log_start_offset": 0, "aborted_transactions": None, "records": memoryview(records)}]}]}
+    resp = {
+        "throttle_time_ms": 0,
+        "error_code": 0,
+        "session_id": 0,
+        "responses": [
+            {
+                "topic": "t",
+                "partitions": [
+                    {
+                        "partition_index": 0,
+                        "error_code": 0,
+                        "high_watermark": 99,
+                        "last_stable_offset": 99,
+                        "log_start_offset": 0,
+                        "aborted_transactions": None,
+                        "records": memoryview(records),
+                    }
+                ],
+            }
+        ],
+    }
     raw = REG.get(1).response.to_bytes(resp, version)
     assert records in raw  # the batches travel as they are
     got = FetchResponse.decode(raw, version=version).to_dict()
@@ -134,14 +212,24 @@ def test_fetch_both_ways(version):
 
 @pytest.mark.parametrize("version", _versions(2))
 def test_list_offsets_both_ways(version):
-    lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=0, timestamp=-2, version=version)
+    lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(
+        partition_index=0, timestamp=-2, version=version
+    )
     lt = ListOffsetsRequest.ListOffsetsTopic(name="t", partitions=[lp], version=version)
     req = ListOffsetsRequest(replica_id=-1, isolation_level=0, topics=[lt], version=version)
     req.with_header(correlation_id=3)
     _, body = _decode_ours(2, req.encode(header=True), version)
     assert body["topics"][0]["partitions"][0]["timestamp"] == -2
-    resp = {"topics": [{"name": "t", "partitions": [{"partition_index": 0, "error_code": 0, "timestamp": -1,
-                                                     "offset": 42, "leader_epoch": 0}]}]}
+    resp = {
+        "topics": [
+            {
+                "name": "t",
+                "partitions": [
+                    {"partition_index": 0, "error_code": 0, "timestamp": -1, "offset": 42, "leader_epoch": 0}
+                ],
+            }
+        ]
+    }
     got = _ours_to_theirs(2, resp, version, ListOffsetsResponse)
     assert got["topics"][0]["partitions"][0]["offset"] == 42
 
@@ -152,20 +240,27 @@ def test_init_producer_id_both_ways(version):
     req.with_header(correlation_id=3)
     _, body = _decode_ours(22, req.encode(header=True), version)
     assert body["transactional_id"] is None and body["transaction_timeout_ms"] == 60000
-    got = _ours_to_theirs(22, {"error_code": 0, "producer_id": 7, "producer_epoch": 1}, version, InitProducerIdResponse)
+    got = _ours_to_theirs(
+        22, {"error_code": 0, "producer_id": 7, "producer_epoch": 1}, version, InitProducerIdResponse
+    )
     assert (got["producer_id"], got["producer_epoch"]) == (7, 1)
 
 
 @pytest.mark.parametrize("version", _versions(19))
 def test_create_topics_both_ways(version):
-    ct = CreateTopicsRequest.CreatableTopic(name="new", num_partitions=3, replication_factor=1, assignments=[],
-                                            configs=[], version=version)
+    ct = CreateTopicsRequest.CreatableTopic(
+        name="new", num_partitions=3, replication_factor=1, assignments=[], configs=[], version=version
+    )
     req = CreateTopicsRequest(topics=[ct], timeout_ms=1000, validate_only=False, version=version)
     req.with_header(correlation_id=3)
     _, body = _decode_ours(19, req.encode(header=True), version)
     assert body["topics"][0]["name"] == "new" and body["topics"][0]["num_partitions"] == 3
-    got = _ours_to_theirs(19, {"topics": [{"name": "new", "error_code": 36, "error_message": "exists"}]},
-                          version, CreateTopicsResponse)
+    got = _ours_to_theirs(
+        19,
+        {"topics": [{"name": "new", "error_code": 36, "error_message": "exists"}]},
+        version,
+        CreateTopicsResponse,
+    )
     assert got["topics"][0]["error_code"] == 36
 
 
@@ -181,15 +276,32 @@ def test_delete_topics_both_ways(version):
 
 @pytest.mark.parametrize("version", _versions(32))
 def test_describe_configs_both_ways(version):
-    res = DescribeConfigsRequest.DescribeConfigsResource(resource_type=2, resource_name="t", configuration_keys=None,
-                                                         version=version)
+    res = DescribeConfigsRequest.DescribeConfigsResource(
+        resource_type=2, resource_name="t", configuration_keys=None, version=version
+    )
     req = DescribeConfigsRequest(resources=[res], include_synonyms=False, version=version)
     req.with_header(correlation_id=3)
     _, body = _decode_ours(32, req.encode(header=True), version)
     assert body["resources"][0]["configuration_keys"] is None
-    resp = {"results": [{"error_code": 0, "error_message": None, "resource_type": 2, "resource_name": "t",
-                         "configs": [{"name": "retention.ms", "value": "1000", "read_only": False,
-                                      "config_source": 1, "is_sensitive": False}]}]}
+    resp = {
+        "results": [
+            {
+                "error_code": 0,
+                "error_message": None,
+                "resource_type": 2,
+                "resource_name": "t",
+                "configs": [
+                    {
+                        "name": "retention.ms",
+                        "value": "1000",
+                        "read_only": False,
+                        "config_source": 1,
+                        "is_sensitive": False,
+                    }
+                ],
+            }
+        ]
+    }
     got = _ours_to_theirs(32, resp, version, DescribeConfigsResponse)
     assert got["results"][0]["configs"][0]["value"] == "1000"
 
@@ -205,8 +317,15 @@ def test_tagged_fields_roundtrip_and_unknown_tags_skipped():
 
 def test_truncated_and_absurd_lengths_raise_decode_error():
     api = REG.get(0)
-    good = api.request.to_bytes({"transactional_id": None, "acks": 1, "timeout_ms": 1, "topic_data": [
-        {"name": "t", "partition_data": [{"index": 0, "records": b"x" * 100}]}]}, 7)
+    good = api.request.to_bytes(
+        {
+            "transactional_id": None,
+            "acks": 1,
+            "timeout_ms": 1,
+            "topic_data": [{"name": "t", "partition_data": [{"index": 0, "records": b"x" * 100}]}],
+        },
+        7,
+    )
     for cut in range(len(good)):
         with pytest.raises(DecodeError):
             api.request.decode(Reader(good[:cut]), 7)
@@ -239,8 +358,9 @@ def test_sasl_authenticate_both_ways(version):
     req.with_header(correlation_id=3)
     _, body = _decode_ours(36, req.encode(header=True), version)
     assert bytes(body["auth_bytes"]) == b"\x00u\x00p"
-    got = _ours_to_theirs(36, {"error_code": 34, "error_message": "no", "auth_bytes": b""}, version,
-                          SaslAuthenticateResponse)
+    got = _ours_to_theirs(
+        36, {"error_code": 34, "error_message": "no", "auth_bytes": b""}, version, SaslAuthenticateResponse
+    )
     assert (got["error_code"], got["error_message"]) == (34, "no")
 
 
@@ -252,7 +372,14 @@ def test_describe_cluster_both_ways(version):
     req.with_header(correlation_id=3)
     _, body = _decode_ours(60, req.encode(header=True), version)
     assert body["endpoint_type"] == 1
-    resp = {"cluster_id": "c1", "controller_id": 1,
-            "brokers": [{"broker_id": 1, "host": "broker-1", "port": 29092, "rack": None}]}
+    resp = {
+        "cluster_id": "c1",
+        "controller_id": 1,
+        "brokers": [{"broker_id": 1, "host": "broker-1", "port": 29092, "rack": None}],
+    }
     got = _ours_to_theirs(60, resp, version, DescribeClusterResponse)
-    assert got["cluster_id"] == "c1" and got["brokers"][0]["host"] == "broker-1" and got["brokers"][0]["rack"] is None
+    assert (
+        got["cluster_id"] == "c1"
+        and got["brokers"][0]["host"] == "broker-1"
+        and got["brokers"][0]["rack"] is None
+    )

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from brokerproc import BrokerProc, free_port, start_broker
 from clusterproc import FAST, PROTO_MAP, kcat_list
 from test_cluster import consume, create_topic, produce
@@ -28,13 +27,23 @@ class DedicatedCluster:
         self.procs: dict[int, BrokerProc] = {}
 
     def _voters(self) -> list[str]:
-        return [f"controller.quorum.voters=1@127.0.0.1:{self.cport}", "controller.listener.names=CONTROLLER",
-                f"listener.security.protocol.map={PROTO_MAP}"]
+        return [
+            f"controller.quorum.voters=1@127.0.0.1:{self.cport}",
+            "controller.listener.names=CONTROLLER",
+            f"listener.security.protocol.map={PROTO_MAP}",
+        ]
 
     def start_controller(self) -> BrokerProc:
-        bp = start_broker(self.tmp, ["node.id=1", "process.roles=controller",
-                                     f"listeners=CONTROLLER://127.0.0.1:{self.cport}"] + self._voters() + FAST + RF2,
-                          port=self.cport, log_dir=self.tmp / "logs-1", wait_for="Kafka Server started")
+        bp = start_broker(
+            self.tmp,
+            ["node.id=1", "process.roles=controller", f"listeners=CONTROLLER://127.0.0.1:{self.cport}"]
+            + self._voters()
+            + FAST
+            + RF2,
+            port=self.cport,
+            log_dir=self.tmp / "logs-1",
+            wait_for="Kafka Server started",
+        )
         assert bp.proc.poll() is None, bp.output()
         self.procs[1] = bp
         return bp
@@ -42,10 +51,22 @@ class DedicatedCluster:
     def start_broker(self, i: int) -> BrokerProc:
         host, (internal, external) = f"127.0.0.{i}", self.ports[i]
         eps = f"INTERNAL://{host}:{internal},EXTERNAL://{host}:{external}"
-        bp = start_broker(self.tmp, [f"node.id={i}", "process.roles=broker", f"listeners={eps}",
-                                     f"advertised.listeners={eps}", "inter.broker.listener.name=INTERNAL"]
-                          + self._voters() + FAST + RF2,
-                          port=internal, log_dir=self.tmp / f"logs-{i}", wait_for="Transitioning from RECOVERY to RUNNING.")
+        bp = start_broker(
+            self.tmp,
+            [
+                f"node.id={i}",
+                "process.roles=broker",
+                f"listeners={eps}",
+                f"advertised.listeners={eps}",
+                "inter.broker.listener.name=INTERNAL",
+            ]
+            + self._voters()
+            + FAST
+            + RF2,
+            port=internal,
+            log_dir=self.tmp / f"logs-{i}",
+            wait_for="Transitioning from RECOVERY to RUNNING.",
+        )
         assert bp.proc.poll() is None, bp.output()
         self.procs[i] = bp
         return bp
@@ -130,7 +151,9 @@ def test_rf2_acks_all_round_trip_and_the_controller_holds_no_replica(cluster):
 
 def test_killed_broker_is_fenced_and_leadership_moves(cluster):
     create_topic(cluster.bootstrap(), "failover", 2, 2)
-    assert cluster.wait(lambda: all((p := cluster.partition("failover", i)) and len(p["isr"]) == 2 for i in (0, 1)))
+    assert cluster.wait(
+        lambda: all((p := cluster.partition("failover", i)) and len(p["isr"]) == 2 for i in (0, 1))
+    )
     victim = cluster.partition("failover", 0)["leader"]
     survivor = 5 - victim  # the other of 2 and 3
     epoch = cluster.partition("failover", 0)["epoch"]
@@ -152,7 +175,15 @@ def test_killed_broker_is_fenced_and_leadership_moves(cluster):
 def test_dedicated_controller_config_is_accepted():
     from broker.config import KafkaConfig
 
-    c = KafkaConfig({"process.roles": "controller", "node.id": "1", "controller.quorum.voters": "1@127.0.0.1:9093",
-                     "listeners": "CONTROLLER://127.0.0.1:9093", "controller.listener.names": "CONTROLLER",
-                     "listener.security.protocol.map": "CONTROLLER:PLAINTEXT", "log.dirs": "/nonexistent"})
+    c = KafkaConfig(
+        {
+            "process.roles": "controller",
+            "node.id": "1",
+            "controller.quorum.voters": "1@127.0.0.1:9093",
+            "listeners": "CONTROLLER://127.0.0.1:9093",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT",
+            "log.dirs": "/nonexistent",
+        }
+    )
     assert c.advertised == [] and c.unsupported_reasons() == []

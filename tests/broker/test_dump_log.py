@@ -61,7 +61,8 @@ def test_log_dump_matches_kafka_output(segment):
     ]
     assert lines[4].startswith("baseOffset: 1 lastOffset: 2 count: 2 ") and " position: 73 " in lines[4]
     assert lines[5] == (
-        f"| offset: 1 CreateTime: {TS + 1} keySize: 1 valueSize: 60 sequence: -1 headerKeys: [trace] key: k payload: " + "a" * 60
+        f"| offset: 1 CreateTime: {TS + 1} keySize: 1 valueSize: 60 sequence: -1 headerKeys: [trace] key: k payload: "
+        + "a" * 60
     )
     assert "compresscodec: gzip" in lines[7] and lines[8].endswith("payload: " + "zipped" * 20)
     assert len([line for line in lines if line.startswith("baseOffset:")]) == 5
@@ -74,8 +75,14 @@ def test_log_dump_matches_kafka_output(segment):
 def test_newer_kafka_output_shape(segment):
     lines = dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.9")).stdout.splitlines()
     assert lines[1] == "Log starting offset: 0"
-    assert " isControl: false deleteHorizonMs: OptionalLong.empty position: 0 CreateTime: 1672041637310 size: 73 " in lines[2]
-    assert dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.2")).stdout.splitlines()[1] == "Starting offset: 0"
+    assert (
+        " isControl: false deleteHorizonMs: OptionalLong.empty position: 0 CreateTime: 1672041637310 size: 73 "
+        in lines[2]
+    )
+    assert (
+        dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.2")).stdout.splitlines()[1]
+        == "Starting offset: 0"
+    )
     bad = dump(Path(f"{segment}.log"), extra=("--kafka-version", "three"))
     assert bad.returncode == 2 and "is not a Kafka version like 3.1 or 3.9" in bad.stderr
 
@@ -110,7 +117,9 @@ def test_undecodable_codec_and_trailing_bytes_never_crash(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert "compresscodec: lz4" in lines[2] and "isvalid: true" in lines[2]
-    expected = "records not decompressed" if importlib.util.find_spec("lz4") is None else "records cannot be decoded"
+    expected = (
+        "records not decompressed" if importlib.util.find_spec("lz4") is None else "records cannot be decoded"
+    )
     assert lines[3].startswith(f"| {expected}")
     assert lines[4] == "Found 30 invalid bytes at the end of 00000000000000000000.log"
 
@@ -126,6 +135,11 @@ def test_bad_crc_shows_isvalid_false(tmp_path):
 
 def test_bad_input_exit_codes(tmp_path):
     assert dump(tmp_path / "00000000000000000000.log").returncode == 1
-    r = subprocess.run([sys.executable, "-m", "broker.dump_log"], capture_output=True, text=True,
-                       env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "broker.dump_log"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
     assert r.returncode == 2 and "--files" in r.stderr

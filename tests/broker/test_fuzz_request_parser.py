@@ -13,7 +13,8 @@ import asyncio
 import struct
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kafka.protocol.metadata import MetadataRequest
 from kafka.protocol.producer import ProduceRequest
 
@@ -40,13 +41,20 @@ def test_decoders_accept_or_raise_decode_error(api_version, data):
 def _valid_requests() -> list[bytes]:
     out = []
     for v in (1, 9, 12):
-        m = MetadataRequest(topics=[MetadataRequest.MetadataRequestTopic(name="topic-a", version=v)], version=v)
+        m = MetadataRequest(
+            topics=[MetadataRequest.MetadataRequestTopic(name="topic-a", version=v)], version=v
+        )
         m.with_header(correlation_id=1)
         out.append(bytes(m.encode(header=True)))
     for v in (3, 8, 9):
         pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=b"\x00" * 70, version=v)
-        p = ProduceRequest(transactional_id=None, acks=1, timeout_ms=100,
-                           topic_data=[ProduceRequest.TopicProduceData(name="t", partition_data=[pd], version=v)], version=v)
+        p = ProduceRequest(
+            transactional_id=None,
+            acks=1,
+            timeout_ms=100,
+            topic_data=[ProduceRequest.TopicProduceData(name="t", partition_data=[pd], version=v)],
+            version=v,
+        )
         p.with_header(correlation_id=2)
         out.append(bytes(p.encode(header=True)))
     return out
@@ -56,8 +64,11 @@ VALID = _valid_requests()
 
 
 @FUZZ
-@given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6),
-       st.integers(0, 10_000))
+@given(
+    st.sampled_from(VALID),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6),
+    st.integers(0, 10_000),
+)
 def test_mutated_valid_requests(base, flips, cut):
     data = bytearray(base)
     for pos, val in flips:
@@ -68,6 +79,7 @@ def test_mutated_valid_requests(base, flips, cut):
     r = Reader(data)
     try:
         from broker.protocol.header import read_request_header
+
         read_request_header(r, api.request_flexible(version))
         api.request.decode(r, version)
     except DecodeError:
@@ -76,8 +88,8 @@ def test_mutated_valid_requests(base, flips, cut):
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
-    from broker.config import KafkaConfig
     from broker.cluster.metadata import BrokerEndpoint
+    from broker.config import KafkaConfig
     from broker.node import BrokerNode
 
     d = tmp_path_factory.mktemp("fuzznode")
@@ -88,9 +100,12 @@ def node(tmp_path_factory):
 
 
 def _frames():
-    header = st.builds(lambda key, ver, corr: struct.pack(">hhih", key, ver, corr, -1),
-                       st.sampled_from([k for k in REG.apis if k != 1] + [999, -1]),  # Fetch long-polls: decode-only above
-                       st.integers(-1, 14), st.integers(0, 2**31 - 1))
+    header = st.builds(
+        lambda key, ver, corr: struct.pack(">hhih", key, ver, corr, -1),
+        st.sampled_from([k for k in REG.apis if k != 1] + [999, -1]),  # Fetch long-polls: decode-only above
+        st.integers(-1, 14),
+        st.integers(0, 2**31 - 1),
+    )
     return st.tuples(header, st.binary(max_size=120)).map(lambda hb: hb[0] + hb[1])
 
 
@@ -109,7 +124,10 @@ def test_handle_frame_answers_or_rejects(node, frame):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=8), st.lists(st.integers(1, 5000), min_size=1, max_size=40))
+@given(
+    st.lists(st.binary(max_size=3000), min_size=1, max_size=8),
+    st.lists(st.integers(1, 5000), min_size=1, max_size=40),
+)
 def test_framing_is_independent_of_read_sizes(bodies, reads):
     stream = b"".join(struct.pack(">i", len(b)) + b for b in bodies)
     conn = KafkaConnection(10_000, None, lambda c: None, lambda c, s: None)
@@ -117,7 +135,7 @@ def test_framing_is_independent_of_read_sizes(bodies, reads):
     while pos < len(stream):
         buf = conn.get_buffer(-1)
         n = min(len(buf), reads[i % len(reads)], len(stream) - pos)
-        buf[:n] = stream[pos:pos + n]
+        buf[:n] = stream[pos : pos + n]
         conn.buffer_updated(n)
         pos += n
         i += 1

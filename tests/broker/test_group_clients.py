@@ -18,16 +18,32 @@ import time
 from pathlib import Path
 
 import pytest
+from test_group_support import (
+    client,
+    create_topic,
+    describe,
+    stabilized_generations,
+    start_group_broker,
+    wait_until,
+)
 
 from broker.protocol.dispatch import discover
-from test_group_support import client, create_topic, describe, stabilized_generations, start_group_broker, wait_until
 
 pytestmark = pytest.mark.clients
 
-GROUP_APIS = {"FindCoordinator", "JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch"}
+GROUP_APIS = {
+    "FindCoordinator",
+    "JoinGroup",
+    "SyncGroup",
+    "Heartbeat",
+    "LeaveGroup",
+    "OffsetCommit",
+    "OffsetFetch",
+}
 SESSION_MS = 6000
 
-CONSUMER = r'''
+CONSUMER = (
+    r"""
 import json, sys, signal
 from confluent_kafka import Consumer
 bootstrap, group, topic, client_id, instance = sys.argv[1:6]
@@ -44,19 +60,27 @@ signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 while not stop:
     c.poll(0.1)
 c.close()
-''' % SESSION_MS
+"""
+    % SESSION_MS
+)
 
 
 class ConsumerProc:
     """A confluent-kafka group consumer in its own process (so it can be SIGKILLed like a crash)."""
 
-    def __init__(self, tmp: Path, bootstrap: str, group: str, topic: str, name: str, instance: str | None = None):
+    def __init__(
+        self, tmp: Path, bootstrap: str, group: str, topic: str, name: str, instance: str | None = None
+    ):
         script = tmp / "group_consumer.py"
         script.write_text(CONSUMER)
         self.stderr_path = tmp / f"{name}-{time.monotonic_ns()}.stderr"
         with open(self.stderr_path, "w") as err:
-            self.proc = subprocess.Popen([sys.executable, str(script), bootstrap, group, topic, name, instance or "-"],
-                                         stdout=subprocess.PIPE, stderr=err, text=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, str(script), bootstrap, group, topic, name, instance or "-"],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+            )
         self.events: list[dict] = []
         self.assigned: list[int] | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -112,6 +136,7 @@ def gb(tmp_path):
 
 def _produce(bp, topic: str, n: int, partitions: int | None = None) -> None:
     from confluent_kafka import Producer
+
     p = Producer({"bootstrap.servers": bp.bootstrap})
     for i in range(n):
         if partitions:
@@ -127,9 +152,28 @@ def test_kcat_balanced_consumer_resumes_after_its_commits(gb, tmp_path):
     _produce(gb, "kc", 3)
 
     def consume() -> tuple[list[str], str]:
-        r = subprocess.run(["kcat", "-b", gb.bootstrap, "-G", "kcat-group", "kc", "-e",
-                            "-X", "auto.offset.reset=earliest", "-X", f"session.timeout.ms={SESSION_MS}", "-d", "protocol", "-f", "%o:%s\n"],
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [
+                "kcat",
+                "-b",
+                gb.bootstrap,
+                "-G",
+                "kcat-group",
+                "kc",
+                "-e",
+                "-X",
+                "auto.offset.reset=earliest",
+                "-X",
+                f"session.timeout.ms={SESSION_MS}",
+                "-d",
+                "protocol",
+                "-f",
+                "%o:%s\n",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert r.returncode == 0, r.stderr[-2000:]
         return r.stdout.split(), r.stderr
 
@@ -138,8 +182,10 @@ def test_kcat_balanced_consumer_resumes_after_its_commits(gb, tmp_path):
     _produce(gb, "kc", 2)
     second, _ = consume()
     assert second == ["3:m0", "4:m1"]  # exactly after the committed offset
-    _check_versions(_versions(err, r"Sent (\w+)Request \(v(\d+)"), {"FindCoordinator", "JoinGroup", "SyncGroup",
-                                                                    "OffsetFetch", "OffsetCommit", "LeaveGroup"})
+    _check_versions(
+        _versions(err, r"Sent (\w+)Request \(v(\d+)"),
+        {"FindCoordinator", "JoinGroup", "SyncGroup", "OffsetFetch", "OffsetCommit", "LeaveGroup"},
+    )
 
 
 @pytest.mark.slow
@@ -147,6 +193,7 @@ def test_confluent_three_members_share_six_partitions_and_recover_from_a_crash(g
     create_topic(gb, "six", 6)
     cs = [ConsumerProc(tmp_path, gb.bootstrap, "trio", "six", f"c{i}") for i in range(3)]
     try:
+
         def balanced(procs, each):
             got = [p.assigned for p in procs]
             if any(a is None or len(a) != each for a in got):
@@ -166,7 +213,9 @@ def test_confluent_three_members_share_six_partitions_and_recover_from_a_crash(g
         with client(gb) as c:
             d = describe(c, "trio")
             assert d["group_state"] == "Stable" and len(d["members"]) == 3
-        _check_versions(cs[0].versions(), {"FindCoordinator", "JoinGroup", "SyncGroup", "Heartbeat", "OffsetFetch"})
+        _check_versions(
+            cs[0].versions(), {"FindCoordinator", "JoinGroup", "SyncGroup", "Heartbeat", "OffsetFetch"}
+        )
     finally:
         for p in cs:
             p.stop()
@@ -179,26 +228,36 @@ def test_confluent_static_member_restart_keeps_assignment_without_rebalance(gb, 
     s1 = ConsumerProc(tmp_path, gb.bootstrap, "statics", "four", "s1", instance="static-1")
     s2 = ConsumerProc(tmp_path, gb.bootstrap, "statics", "four", "s2", instance="static-2")
     try:
-        wait_until(lambda: s1.assigned and s2.assigned and len(s1.assigned) == len(s2.assigned) == 2,
-                   timeout=30, what="two static members with two partitions each")
+        wait_until(
+            lambda: s1.assigned and s2.assigned and len(s1.assigned) == len(s2.assigned) == 2,
+            timeout=30,
+            what="two static members with two partitions each",
+        )
         time.sleep(0.5)  # let any trailing rebalance of the start-up finish before taking the record
         gens_before = stabilized_generations(gb.output(), "statics")
         s1_events, s2_parts = len(s1.events), list(s2.assigned)
         s2.kill()
         s2 = ConsumerProc(tmp_path, gb.bootstrap, "statics", "four", "s2", instance="static-2")
-        wait_until(lambda: s2.assigned, timeout=SESSION_MS / 1000, what="the restarted static member's assignment")
+        wait_until(
+            lambda: s2.assigned, timeout=SESSION_MS / 1000, what="the restarted static member's assignment"
+        )
         assert s2.assigned == s2_parts  # its old partitions back
         out = gb.output()
         assert stabilized_generations(out, "statics") == gens_before  # the broker's generation did not move
         assert "Static member static-2 of group statics with unknown member id rejoins" in out
-        assert "Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger " \
-               "rebalance" in out
+        assert (
+            "Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger "
+            "rebalance" in out
+        )
         time.sleep(1)  # several heartbeat intervals: s1 would have been told to rejoin by now
         assert len(s1.events) == s1_events, s1.events[s1_events:]  # the other member saw nothing
         # never coming back: the session timeout removes it and s1 takes everything
         s2.kill()
-        wait_until(lambda: s1.assigned is not None and len(s1.assigned) == 4, timeout=SESSION_MS / 1000 + 10,
-                   what="s1 owning all four partitions")
+        wait_until(
+            lambda: s1.assigned is not None and len(s1.assigned) == 4,
+            timeout=SESSION_MS / 1000 + 10,
+            what="s1 owning all four partitions",
+        )
         assert stabilized_generations(gb.output(), "statics")[-1] == gens_before[-1] + 1
         assert re.search(r"Member static-2-[0-9a-f-]+ in group statics has failed", gb.output())
     finally:
@@ -209,6 +268,7 @@ def test_confluent_static_member_restart_keeps_assignment_without_rebalance(gb, 
 def test_kafka_python_group_consumer_commits_and_resumes(gb):
     from kafka import KafkaConsumer, TopicPartition
     from kafka.structs import OffsetAndMetadata
+
     create_topic(gb, "kp", 1)
     _produce(gb, "kp", 10)
     seen = []
@@ -220,9 +280,16 @@ def test_kafka_python_group_consumer_commits_and_resumes(gb):
     parser.setLevel(logging.DEBUG)
     try:
         tp = TopicPartition("kp", 0)
-        c = KafkaConsumer("kp", bootstrap_servers=gb.bootstrap, group_id="kp-group", auto_offset_reset="earliest",
-                          enable_auto_commit=False, session_timeout_ms=SESSION_MS, heartbeat_interval_ms=500,
-                          consumer_timeout_ms=10000)
+        c = KafkaConsumer(
+            "kp",
+            bootstrap_servers=gb.bootstrap,
+            group_id="kp-group",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=SESSION_MS,
+            heartbeat_interval_ms=500,
+            consumer_timeout_ms=10000,
+        )
         got = []
         for msg in c:
             got.append(msg.offset)
@@ -231,22 +298,32 @@ def test_kafka_python_group_consumer_commits_and_resumes(gb):
         c.commit({tp: OffsetAndMetadata(4, "four", -1)})
         assert c.committed(tp) == 4
         c.close()
-        c = KafkaConsumer("kp", bootstrap_servers=gb.bootstrap, group_id="kp-group", auto_offset_reset="earliest",
-                          enable_auto_commit=False, session_timeout_ms=SESSION_MS, heartbeat_interval_ms=500,
-                          consumer_timeout_ms=3000)
+        c = KafkaConsumer(
+            "kp",
+            bootstrap_servers=gb.bootstrap,
+            group_id="kp-group",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=SESSION_MS,
+            heartbeat_interval_ms=500,
+            consumer_timeout_ms=3000,
+        )
         rest = [m.offset for m in c]
         c.close()
     finally:
         parser.removeHandler(handler)
         parser.setLevel(old_level)
     assert got == [0, 1, 2, 3] and rest == list(range(4, 10))
-    _check_versions(_versions("\n".join(seen), r"(\w+)Request\(version=(\d+)"),
-                    {"FindCoordinator", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "LeaveGroup"})
+    _check_versions(
+        _versions("\n".join(seen), r"(\w+)Request\(version=(\d+)"),
+        {"FindCoordinator", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "LeaveGroup"},
+    )
 
 
 def test_aiokafka_group_consumer_commits_and_resumes(gb):
     from aiokafka import AIOKafkaConsumer
     from aiokafka.structs import TopicPartition
+
     create_topic(gb, "aio", 2)
     _produce(gb, "aio", 8, partitions=2)
     seen = []
@@ -258,9 +335,15 @@ def test_aiokafka_group_consumer_commits_and_resumes(gb):
     conn_log.setLevel(logging.DEBUG)
 
     async def consume(expect: int, committed: int) -> list[tuple[int, int]]:
-        c = AIOKafkaConsumer("aio", bootstrap_servers=gb.bootstrap, group_id="aio-group",
-                             auto_offset_reset="earliest", enable_auto_commit=False,
-                             session_timeout_ms=SESSION_MS, heartbeat_interval_ms=500)
+        c = AIOKafkaConsumer(
+            "aio",
+            bootstrap_servers=gb.bootstrap,
+            group_id="aio-group",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            session_timeout_ms=SESSION_MS,
+            heartbeat_interval_ms=500,
+        )
         await c.start()
         got: list[tuple[int, int]] = []
         try:
@@ -283,18 +366,26 @@ def test_aiokafka_group_consumer_commits_and_resumes(gb):
         conn_log.setLevel(old_level)
     assert sorted(first) == [(p, o) for p in (0, 1) for o in range(4)]
     assert sorted(second) == [(0, 4), (1, 4)]
-    _check_versions(_versions("\n".join(seen), r"(\w+)Request_v(\d+)"),
-                    {"FindCoordinator", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "LeaveGroup"})
+    _check_versions(
+        _versions("\n".join(seen), r"(\w+)Request_v(\d+)"),
+        {"FindCoordinator", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "LeaveGroup"},
+    )
 
 
 def test_committed_offsets_survive_a_broker_restart(tmp_path):
     from confluent_kafka import Consumer, TopicPartition
+
     bp = start_group_broker(tmp_path)
     port = bp.port
     create_topic(bp, "durable", 1)
     _produce(bp, "durable", 10)
-    conf = {"bootstrap.servers": bp.bootstrap, "group.id": "durable-group", "auto.offset.reset": "earliest",
-            "enable.auto.commit": False, "session.timeout.ms": SESSION_MS}
+    conf = {
+        "bootstrap.servers": bp.bootstrap,
+        "group.id": "durable-group",
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+        "session.timeout.ms": SESSION_MS,
+    }
     c = Consumer(conf)
     c.subscribe(["durable"])
     got = []
@@ -308,12 +399,17 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
     assert got[:4] == [0, 1, 2, 3]
     assert bp.stop() == 0, bp.output()
     # the tool reads the committed offset from the stopped broker's log directory
-    tool = subprocess.run([sys.executable, "-m", "broker.groups", "--log-dirs", str(bp.log_dir), "--json"],
-                          capture_output=True, text=True, timeout=30)
+    tool = subprocess.run(
+        [sys.executable, "-m", "broker.groups", "--log-dirs", str(bp.log_dir), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert tool.returncode == 0, tool.stderr
     rows = {g["group"]: g for g in json.loads(tool.stdout)["groups"]}["durable-group"]["partitions"]
-    assert [(r["topic"], r["partition"], r["committed_offset"], r["log_end_offset"], r["lag"]) for r in rows] == \
-        [("durable", 0, 4, 10, 6)]
+    assert [
+        (r["topic"], r["partition"], r["committed_offset"], r["log_end_offset"], r["lag"]) for r in rows
+    ] == [("durable", 0, 4, 10, 6)]
 
     bp = start_group_broker(tmp_path, port=port, log_dir=bp.log_dir)
     try:
@@ -327,10 +423,18 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
                 first = m.offset()
         c.close()
         assert first == 4  # exactly after the last committed offset
-        assert re.search(r"Finished loading offsets and group metadata from __consumer_offsets .*: \d+ group\(s\), "
-                         r"[1-9]\d* committed offset\(s\)", bp.output())
-        tool = subprocess.run([sys.executable, "-m", "broker.groups", "--bootstrap", bp.bootstrap],
-                              capture_output=True, text=True, timeout=30, env=dict(os.environ))
+        assert re.search(
+            r"Finished loading offsets and group metadata from __consumer_offsets .*: \d+ group\(s\), "
+            r"[1-9]\d* committed offset\(s\)",
+            bp.output(),
+        )
+        tool = subprocess.run(
+            [sys.executable, "-m", "broker.groups", "--bootstrap", bp.bootstrap],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=dict(os.environ),
+        )
         assert tool.returncode == 0, tool.stderr
         assert re.search(r"durable\s+0\s+4\s+10\s+6", tool.stdout), tool.stdout
     finally:
@@ -342,6 +446,7 @@ def test_confluent_assignors_are_relayed_opaquely(gb, strategy):
     """The broker never reads assignments: librdkafka's incremental cooperative protocol (two
     rebalances, only moved partitions revoked) works as well as an eager assignor."""
     from confluent_kafka import Consumer
+
     create_topic(gb, "six", 6)
     group = f"assignor-{strategy}"
     owned: dict[int, set[int]] = {}
@@ -349,8 +454,15 @@ def test_confluent_assignors_are_relayed_opaquely(gb, strategy):
     cooperative = strategy == "cooperative-sticky"
 
     def member(i: int) -> Consumer:
-        c = Consumer({"bootstrap.servers": gb.bootstrap, "group.id": group, "session.timeout.ms": SESSION_MS,
-                      "heartbeat.interval.ms": 300, "partition.assignment.strategy": strategy})
+        c = Consumer(
+            {
+                "bootstrap.servers": gb.bootstrap,
+                "group.id": group,
+                "session.timeout.ms": SESSION_MS,
+                "heartbeat.interval.ms": 300,
+                "partition.assignment.strategy": strategy,
+            }
+        )
         owned[i], revoked[i] = set(), set()
 
         def on_assign(cons, parts):
@@ -363,6 +475,7 @@ def test_confluent_assignors_are_relayed_opaquely(gb, strategy):
             revoked[i] |= {p.partition for p in parts}
             if cooperative:
                 cons.incremental_unassign(parts)
+
         c.subscribe(["six"], on_assign=on_assign, on_revoke=on_revoke)
         return c
 

@@ -15,15 +15,32 @@ from broker.node import BrokerNode
 
 
 def _node(log_dir) -> BrokerNode:
-    config = KafkaConfig({"node.id": "1", "listeners": "PLAINTEXT://127.0.0.1:9092", "log.dirs": str(log_dir),
-                          "offsets.topic.replication.factor": "1", "offsets.topic.num.partitions": "5",
-                          "group.initial.rebalance.delay.ms": "0"})
+    config = KafkaConfig(
+        {
+            "node.id": "1",
+            "listeners": "PLAINTEXT://127.0.0.1:9092",
+            "log.dirs": str(log_dir),
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "5",
+            "group.initial.rebalance.delay.ms": "0",
+        }
+    )
     return BrokerNode(config, {"PLAINTEXT": BrokerEndpoint("127.0.0.1", 9092)})
 
 
 def _join(group: str, member_id: str = "", instance: str | None = None) -> JoinRequest:
-    return JoinRequest(group, member_id, instance, "cid", "/127.0.0.1", 6000, 6000, "consumer",
-                       [("range", b"meta")], require_known_member_id=False)
+    return JoinRequest(
+        group,
+        member_id,
+        instance,
+        "cid",
+        "/127.0.0.1",
+        6000,
+        6000,
+        "consumer",
+        [("range", b"meta")],
+        require_known_member_id=False,
+    )
 
 
 def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
@@ -33,12 +50,12 @@ def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
         assert coord.topic.create() == 0 and len(node.metadata.topics["__consumer_offsets"].partitions) == 5
         assert node.create_topic("t", 2, 1)[0] == 0
         j = await coord.join(_join("g", instance="i-1"))
-        s = await coord.sync("g", j["generation_id"], j["member_id"], "i-1", None, None, {j["member_id"]: b"asg"})
+        s = await coord.sync(
+            "g", j["generation_id"], j["member_id"], "i-1", None, None, {j["member_id"]: b"asg"}
+        )
         assert s["error_code"] == 0
-        assert coord.commit("g", 1, j["member_id"], "i-1", {("t", 0): CommittedOffset(7)}) == \
-            {("t", 0): 0}
-        assert coord.commit("solo", -1, "", None, {("t", 1): CommittedOffset(3, 2, "m", 1)}) == \
-            {("t", 1): 0}
+        assert coord.commit("g", 1, j["member_id"], "i-1", {("t", 0): CommittedOffset(7)}) == {("t", 0): 0}
+        assert coord.commit("solo", -1, "", None, {("t", 1): CommittedOffset(3, 2, "m", 1)}) == {("t", 1): 0}
         coord.shutdown()
         node.shutdown()
         return j["member_id"]
@@ -48,12 +65,16 @@ def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
         coord = coordinator_of(node)
         coord.load()
         g = coord.groups["g"]
-        assert (g.state.value, g.generation_id, g.protocol_name, g.leader_id) == ("Stable", 1, "range", member_id)
+        assert (g.state.value, g.generation_id, g.protocol_name, g.leader_id) == (
+            "Stable",
+            1,
+            "range",
+            member_id,
+        )
         assert g.members[member_id].assignment == b"asg" and g.static_members == {"i-1": member_id}
         err, offsets = coord.fetch_offsets("g", None)
         assert err == 0 and list(offsets) == [("t", 0)] and offsets[("t", 0)].offset == 7
-        assert coord.fetch_offsets("solo", [("t", 1)])[1] == \
-            {("t", 1): CommittedOffset(3, 2, "m", 1)}
+        assert coord.fetch_offsets("solo", [("t", 1)])[1] == {("t", 1): CommittedOffset(3, 2, "m", 1)}
         # the restored member keeps its session by heartbeating with its generation
         assert coord.heartbeat("g", 1, member_id, "i-1") == 0
         coord.shutdown()

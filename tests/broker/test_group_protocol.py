@@ -5,11 +5,24 @@ unknown partitions) get Kafka's error codes and leave the group consistent."""
 from __future__ import annotations
 
 import pytest
-
 from brokerproc import free_port, start_broker
-from test_group_support import (META, client, commit, create_topic, describe, fetch_offsets, heartbeat, in_thread,
-                                join, join_new, ready_coordinator, stabilized_generations, start_group_broker, sync,
-                                wait_until)
+from test_group_support import (
+    META,
+    client,
+    commit,
+    create_topic,
+    describe,
+    fetch_offsets,
+    heartbeat,
+    in_thread,
+    join,
+    join_new,
+    ready_coordinator,
+    stabilized_generations,
+    start_group_broker,
+    sync,
+    wait_until,
+)
 
 COORDINATOR_NOT_AVAILABLE, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL = 15, 22, 23
 UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, REBALANCE_IN_PROGRESS = 25, 26, 27
@@ -28,8 +41,14 @@ def gb(tmp_path):
 def _stable_single(c, group="g", **kw):
     j = join_new(c, group, **kw)
     assert j["error_code"] == 0, j
-    s = sync(c, group, j["generation_id"], j["member_id"], {j["member_id"]: b"A-assign"},
-             instance=kw.get("instance"))
+    s = sync(
+        c,
+        group,
+        j["generation_id"],
+        j["member_id"],
+        {j["member_id"]: b"A-assign"},
+        instance=kw.get("instance"),
+    )
     assert s["error_code"] == 0 and bytes(s["assignment"]) == b"A-assign", s
     return j
 
@@ -42,10 +61,18 @@ def test_find_coordinator_creates_offsets_topic_then_answers(tmp_path):
             assert first["error_code"] == COORDINATOR_NOT_AVAILABLE  # created now, as Kafka: retry
             for v in (0, 1, 2, 3):
                 r = c.request("find_coordinator", v, {"key": "my-group", "key_type": 0})
-                assert (r["error_code"], r["node_id"], r["host"], r["port"]) == (0, 1, "127.0.0.1", bp.port), (v, r)
+                assert (r["error_code"], r["node_id"], r["host"], r["port"]) == (
+                    0,
+                    1,
+                    "127.0.0.1",
+                    bp.port,
+                ), (v, r)
             r4 = c.request("find_coordinator", 4, {"key_type": 0, "coordinator_keys": ["a", "b", ""]})
-            assert [(k["key"], k["error_code"], k["port"]) for k in r4["coordinators"]] == \
-                [("a", 0, bp.port), ("b", 0, bp.port), ("", 24, -1)]
+            assert [(k["key"], k["error_code"], k["port"]) for k in r4["coordinators"]] == [
+                ("a", 0, bp.port),
+                ("b", 0, bp.port),
+                ("", 24, -1),
+            ]
             md = c.request("metadata", 1, {"topics": [{"name": "__consumer_offsets"}]})
             t = md["topics"][0]
             assert t["error_code"] == 0 and t["is_internal"] and len(t["partitions"]) == 50
@@ -64,24 +91,38 @@ def test_find_coordinator_refused_below_offsets_replication_factor(tmp_path):
                 assert r["error_code"] == COORDINATOR_NOT_AVAILABLE and r["node_id"] == -1
     finally:
         bp.stop()
-    assert ("Number of alive brokers '1' does not meet the required replication factor '3' for the offsets topic "
-            "(configured via 'offsets.topic.replication.factor')") in bp.output()
+    assert (
+        "Number of alive brokers '1' does not meet the required replication factor '3' for the offsets topic "
+        "(configured via 'offsets.topic.replication.factor')"
+    ) in bp.output()
 
 
 def test_find_coordinator_answers_for_the_requests_listener(tmp_path):
     inside, outside, hidden = free_port(), free_port(), free_port()
-    bp = start_group_broker(tmp_path, [
-        f"listeners=INSIDE://127.0.0.1:{inside},OUTSIDE://127.0.0.1:{outside},HIDDEN://127.0.0.1:{hidden}",
-        f"advertised.listeners=INSIDE://broker-1:{inside},OUTSIDE://127.0.0.1:{outside}",
-        "listener.security.protocol.map=INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT,HIDDEN:PLAINTEXT",
-        "inter.broker.listener.name=INSIDE"], port=outside)
+    bp = start_group_broker(
+        tmp_path,
+        [
+            f"listeners=INSIDE://127.0.0.1:{inside},OUTSIDE://127.0.0.1:{outside},HIDDEN://127.0.0.1:{hidden}",
+            f"advertised.listeners=INSIDE://broker-1:{inside},OUTSIDE://127.0.0.1:{outside}",
+            "listener.security.protocol.map=INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT,HIDDEN:PLAINTEXT",
+            "inter.broker.listener.name=INSIDE",
+        ],
+        port=outside,
+    )
     try:
         answers = {}
         for name, port in (("INSIDE", inside), ("OUTSIDE", outside), ("HIDDEN", hidden)):
             from broker.group.client import GroupClient
+
             with GroupClient("127.0.0.1", port) as c:
-                wait_until(lambda: c.request("find_coordinator", 2, {"key": "g", "key_type": 0})["error_code"] !=
-                           COORDINATOR_NOT_AVAILABLE or name == "HIDDEN", what="offsets topic")
+                wait_until(
+                    lambda: (
+                        c.request("find_coordinator", 2, {"key": "g", "key_type": 0})["error_code"]
+                        != COORDINATOR_NOT_AVAILABLE
+                        or name == "HIDDEN"
+                    ),
+                    what="offsets topic",
+                )
                 r = c.request("find_coordinator", 2, {"key": "g", "key_type": 0})
                 answers[name] = (r["error_code"], r["host"], r["port"])
         assert answers["INSIDE"] == (0, "broker-1", inside)
@@ -97,8 +138,12 @@ def test_member_id_required_handshake_single_member_lifecycle(gb):
         assert first["error_code"] == MEMBER_ID_REQUIRED and first["member_id"].startswith("netlab-groups-")
         assert describe(c, "g")["group_state"] == "Empty"  # a pending member is not a member yet
         j = join(c, "g", first["member_id"], version=5)
-        assert (j["error_code"], j["generation_id"], j["leader"], j["member_id"]) == \
-            (0, 1, first["member_id"], first["member_id"])
+        assert (j["error_code"], j["generation_id"], j["leader"], j["member_id"]) == (
+            0,
+            1,
+            first["member_id"],
+            first["member_id"],
+        )
         assert [(m["member_id"], bytes(m["metadata"])) for m in j["members"]] == [(first["member_id"], META)]
         assert describe(c, "g")["group_state"] == "CompletingRebalance"
         s = sync(c, "g", 1, j["member_id"], {j["member_id"]: b"\x00opaque\xff"})
@@ -106,8 +151,9 @@ def test_member_id_required_handshake_single_member_lifecycle(gb):
         assert heartbeat(c, "g", 1, j["member_id"]) == 0
         d = describe(c, "g")
         assert (d["group_state"], d["protocol_type"], d["protocol_data"]) == ("Stable", "consumer", "range")
-        assert [(m["member_id"], bytes(m["member_assignment"])) for m in d["members"]] == \
-            [(j["member_id"], b"\x00opaque\xff")]
+        assert [(m["member_id"], bytes(m["member_assignment"])) for m in d["members"]] == [
+            (j["member_id"], b"\x00opaque\xff")
+        ]
         listed = c.request("list_groups", 4, {"states_filter": ["stable"]})["groups"]
         assert {"group_id": "g", "protocol_type": "consumer", "group_state": "Stable"} in listed
         left = c.request("leave_group", 1, {"group_id": "g", "member_id": j["member_id"]})
@@ -138,7 +184,9 @@ def test_invalid_session_timeout(gb):
 def test_inconsistent_group_protocol_rejected_group_untouched(gb):
     with client(gb) as c, client(gb) as c2:
         j = _stable_single(c)
-        assert join_new(c2, "g", protocols=(("roundrobin", META),))["error_code"] == INCONSISTENT_GROUP_PROTOCOL
+        assert (
+            join_new(c2, "g", protocols=(("roundrobin", META),))["error_code"] == INCONSISTENT_GROUP_PROTOCOL
+        )
         assert join_new(c2, "g", protocol_type="connect")["error_code"] == INCONSISTENT_GROUP_PROTOCOL
         assert join(c2, "fresh", protocols=())["error_code"] == INCONSISTENT_GROUP_PROTOCOL  # empty list
         d = describe(c, "g")
@@ -152,7 +200,9 @@ def test_sync_for_a_stale_generation(gb):
         ja = _stable_single(a)
         # B joins: A must rejoin; the new generation completes with both
         pending_b = in_thread(join_new, b, "g")
-        wait_until(lambda: heartbeat(a, "g", 1, ja["member_id"]) == REBALANCE_IN_PROGRESS, what="rebalance signal")
+        wait_until(
+            lambda: heartbeat(a, "g", 1, ja["member_id"]) == REBALANCE_IN_PROGRESS, what="rebalance signal"
+        )
         assert sync(a, "g", 1, ja["member_id"])["error_code"] == REBALANCE_IN_PROGRESS
         ja2 = join(a, "g", ja["member_id"])
         jb = pending_b.result()
@@ -167,8 +217,10 @@ def test_sync_for_a_stale_generation(gb):
         assert heartbeat(b, "g", 1, jb["member_id"]) == ILLEGAL_GENERATION
         d = describe(a, "g")
         assert d["group_state"] == "Stable"
-        assert {m["member_id"]: bytes(m["member_assignment"]) for m in d["members"]} == \
-            {ja["member_id"]: b"for-A", jb["member_id"]: b"for-B"}
+        assert {m["member_id"]: bytes(m["member_assignment"]) for m in d["members"]} == {
+            ja["member_id"]: b"for-A",
+            jb["member_id"]: b"for-B",
+        }
         assert heartbeat(a, "g", 2, ja["member_id"]) == 0 and heartbeat(b, "g", 2, jb["member_id"]) == 0
         assert commit(a, "g", 1, ja["member_id"], {("t1", 0): 1}) == {("t1", 0): ILLEGAL_GENERATION}
     assert stabilized_generations(gb.output(), "g") == [1, 2]
@@ -179,13 +231,19 @@ def test_static_member_replaced_without_rebalance_old_one_fenced(gb):
         j1 = _stable_single(c, instance="inst-1")
         assert j1["member_id"].startswith("inst-1-")  # static members need no MEMBER_ID_REQUIRED round
         jo = in_thread(join_new, other, "g")
-        wait_until(lambda: heartbeat(c, "g", 1, j1["member_id"], instance="inst-1") == REBALANCE_IN_PROGRESS,
-                   what="rebalance signal")
+        wait_until(
+            lambda: heartbeat(c, "g", 1, j1["member_id"], instance="inst-1") == REBALANCE_IN_PROGRESS,
+            what="rebalance signal",
+        )
         j1b = join(c, "g", j1["member_id"], instance="inst-1")
         jo = jo.result()
         follower = in_thread(sync, other, "g", 2, jo["member_id"])
-        assert sync(c, "g", 2, j1["member_id"], {j1["member_id"]: b"S", jo["member_id"]: b"O"},
-                    instance="inst-1")["error_code"] == 0
+        assert (
+            sync(
+                c, "g", 2, j1["member_id"], {j1["member_id"]: b"S", jo["member_id"]: b"O"}, instance="inst-1"
+            )["error_code"]
+            == 0
+        )
         assert follower.result()["error_code"] == 0 and j1b["generation_id"] == 2
         # the static member "restarts": a JoinGroup with its instance id and no member id
         with client(gb) as again:
@@ -196,32 +254,52 @@ def test_static_member_replaced_without_rebalance_old_one_fenced(gb):
             assert s["error_code"] == 0 and bytes(s["assignment"]) == b"S"  # its old assignment back
             # the old incarnation is fenced everywhere
             assert heartbeat(c, "g", 2, j1["member_id"], instance="inst-1") == FENCED_INSTANCE_ID
-            assert commit(c, "g", 2, j1["member_id"], {("t1", 0): 1}, instance="inst-1") == \
-                {("t1", 0): FENCED_INSTANCE_ID}
+            assert commit(c, "g", 2, j1["member_id"], {("t1", 0): 1}, instance="inst-1") == {
+                ("t1", 0): FENCED_INSTANCE_ID
+            }
             assert join(c, "g", j1["member_id"], instance="inst-1")["error_code"] == FENCED_INSTANCE_ID
             assert heartbeat(again, "g", 2, r["member_id"], instance="inst-1") == 0
             assert heartbeat(other, "g", 2, jo["member_id"]) == 0  # the other member saw nothing
             d = describe(again, "g")
             assert d["group_state"] == "Stable"
-            assert sorted((m["member_id"], m["group_instance_id"]) for m in d["members"]) == \
-                sorted([(r["member_id"], "inst-1"), (jo["member_id"], None)])
+            assert sorted((m["member_id"], m["group_instance_id"]) for m in d["members"]) == sorted(
+                [(r["member_id"], "inst-1"), (jo["member_id"], None)]
+            )
             # batched LeaveGroup (v3+): by instance id, plus an unknown member
-            left = again.request("leave_group", 3, {"group_id": "g", "members": [
-                {"member_id": "", "group_instance_id": "inst-1"}, {"member_id": "nobody", "group_instance_id": None}]})
+            left = again.request(
+                "leave_group",
+                3,
+                {
+                    "group_id": "g",
+                    "members": [
+                        {"member_id": "", "group_instance_id": "inst-1"},
+                        {"member_id": "nobody", "group_instance_id": None},
+                    ],
+                },
+            )
             assert left["error_code"] == 0
-            assert [(m["group_instance_id"], m["error_code"]) for m in left["members"]] == \
-                [("inst-1", 0), (None, UNKNOWN_MEMBER_ID)]
+            assert [(m["group_instance_id"], m["error_code"]) for m in left["members"]] == [
+                ("inst-1", 0),
+                (None, UNKNOWN_MEMBER_ID),
+            ]
             assert heartbeat(other, "g", 2, jo["member_id"]) == REBALANCE_IN_PROGRESS
     out = gb.output()
     assert stabilized_generations(out, "g") == [1, 2]
-    assert "Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger rebalance" in out
+    assert (
+        "Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger rebalance"
+        in out
+    )
 
 
 def test_commits_for_partitions_that_do_not_exist(gb):
     with client(gb) as c:
         j = _stable_single(c)
         res = commit(c, "g", 1, j["member_id"], {("t1", 0): 5, ("t1", 7): 1, ("nope", 0): 2})
-        assert res == {("t1", 0): 0, ("t1", 7): UNKNOWN_TOPIC_OR_PARTITION, ("nope", 0): UNKNOWN_TOPIC_OR_PARTITION}
+        assert res == {
+            ("t1", 0): 0,
+            ("t1", 7): UNKNOWN_TOPIC_OR_PARTITION,
+            ("nope", 0): UNKNOWN_TOPIC_OR_PARTITION,
+        }
         err, got = fetch_offsets(c, "g", None)
         assert err == 0 and got == {("t1", 0): 5}
         err, got = fetch_offsets(c, "g", [("t1", 0), ("t1", 1)], version=1)
@@ -238,8 +316,11 @@ def test_commits_for_partitions_that_do_not_exist(gb):
 def test_silent_member_expires_after_session_timeout(gb):
     with client(gb) as c:
         j = _stable_single(c, session=1000)
-        d = wait_until(lambda: (lambda d: d if d["group_state"] == "Empty" else None)(describe(c, "g")),
-                       timeout=5, what="session expiry")
+        d = wait_until(
+            lambda: (lambda d: d if d["group_state"] == "Empty" else None)(describe(c, "g")),
+            timeout=5,
+            what="session expiry",
+        )
         assert d["members"] == []
         assert heartbeat(c, "g", 1, j["member_id"]) == UNKNOWN_MEMBER_ID
     assert f"Member {j['member_id']} in group g has failed, removing it from the group" in gb.output()
@@ -252,6 +333,7 @@ def test_initial_rebalance_delay_gathers_members_into_one_generation(tmp_path):
         ready_coordinator(bp)
         with client(bp) as a, client(bp) as b:
             import time
+
             t0 = time.monotonic()
             ja = in_thread(join_new, a, "g", rebalance=5000)
             time.sleep(0.2)
@@ -289,8 +371,13 @@ def test_member_that_never_syncs_is_removed_after_the_rebalance_timeout(gb):
     with client(gb) as c:
         j = join_new(c, "g", rebalance=1000)
         assert j["generation_id"] == 1 and describe(c, "g")["group_state"] == "CompletingRebalance"
-        d = wait_until(lambda: (lambda d: d if d["group_state"] == "Empty" else None)(describe(c, "g")),
-                       timeout=5, what="pending-sync expiry")
+        d = wait_until(
+            lambda: (lambda d: d if d["group_state"] == "Empty" else None)(describe(c, "g")),
+            timeout=5,
+            what="pending-sync expiry",
+        )
         assert d["members"] == []
         assert sync(c, "g", 1, j["member_id"])["error_code"] == UNKNOWN_MEMBER_ID
-    assert f"Group g removed members who haven't sent their sync requests: ['{j['member_id']}']" in gb.output()
+    assert (
+        f"Group g removed members who haven't sent their sync requests: ['{j['member_id']}']" in gb.output()
+    )

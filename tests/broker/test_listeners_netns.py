@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from brokerproc import start_broker
 
 pytestmark = [pytest.mark.root, pytest.mark.clients]
@@ -23,6 +22,7 @@ def netns():
     """A namespace with lo up and /etc/netns/<ns>/{nsswitch.conf,hosts,resolv.conf}; deleted by name."""
     if not shutil.which("ip") or not shutil.which("kcat"):
         from support import not_runnable_here
+
         not_runnable_here("iproute2 and kcat are needed")
     name = NS_PREFIX + uuid.uuid4().hex[:8]
     etc = Path("/etc/netns") / name
@@ -41,16 +41,24 @@ def netns():
 
 
 def kcat_in(ns: str, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["ip", "netns", "exec", ns, "kcat", *args], input=input, capture_output=True, timeout=60)
+    return subprocess.run(
+        ["ip", "netns", "exec", ns, "kcat", *args], input=input, capture_output=True, timeout=60
+    )
 
 
 @pytest.mark.slow
 def test_two_listeners_per_listener_metadata_and_unresolvable_advertised_host(tmp_path, netns):
-    bp = start_broker(tmp_path, [
-        "listeners=INTERNAL://127.0.0.1:29092,EXTERNAL://127.0.0.1:9092",
-        "advertised.listeners=INTERNAL://broker-1:29092,EXTERNAL://localhost:9092",
-        "listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT",
-        "inter.broker.listener.name=INTERNAL"], port=9092, prefix=["ip", "netns", "exec", netns])
+    bp = start_broker(
+        tmp_path,
+        [
+            "listeners=INTERNAL://127.0.0.1:29092,EXTERNAL://127.0.0.1:9092",
+            "advertised.listeners=INTERNAL://broker-1:29092,EXTERNAL://localhost:9092",
+            "listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT",
+            "inter.broker.listener.name=INTERNAL",
+        ],
+        port=9092,
+        prefix=["ip", "netns", "exec", netns],
+    )
     try:
         assert bp.proc.poll() is None, bp.output()
         out = bp.output()
@@ -59,16 +67,29 @@ def test_two_listeners_per_listener_metadata_and_unresolvable_advertised_host(tm
         internal = kcat_in(netns, "-b", "127.0.0.1:29092", "-L")
         external = kcat_in(netns, "-b", "127.0.0.1:9092", "-L")
         assert internal.returncode == 0 and external.returncode == 0
-        assert "broker 1 at broker-1:29092" in internal.stdout.decode()  # -L never touches the advertised host
+        assert (
+            "broker 1 at broker-1:29092" in internal.stdout.decode()
+        )  # -L never touches the advertised host
         assert "broker 1 at localhost:9092" in external.stdout.decode()
-        bad = kcat_in(netns, "-b", "127.0.0.1:29092", "-P", "-t", "via-internal",
-                      "-X", "message.timeout.ms=3000", input=b"lost\n")
+        bad = kcat_in(
+            netns,
+            "-b",
+            "127.0.0.1:29092",
+            "-P",
+            "-t",
+            "via-internal",
+            "-X",
+            "message.timeout.ms=3000",
+            input=b"lost\n",
+        )
         err = bad.stderr.decode()
         assert "Failed to resolve 'broker-1:29092'" in err, err
         assert "Delivery failed" in err or bad.returncode != 0
         good = kcat_in(netns, "-b", "127.0.0.1:9092", "-P", "-t", "via-external", input=b"kept\n")
         assert good.returncode == 0, good.stderr
-        back = kcat_in(netns, "-b", "127.0.0.1:9092", "-C", "-t", "via-external", "-o", "beginning", "-e", "-q")
+        back = kcat_in(
+            netns, "-b", "127.0.0.1:9092", "-C", "-t", "via-external", "-o", "beginning", "-e", "-q"
+        )
         assert back.stdout == b"kept\n"
     finally:
         assert bp.stop() == 0, bp.output()
@@ -77,8 +98,12 @@ def test_two_listeners_per_listener_metadata_and_unresolvable_advertised_host(tm
 def test_empty_advertised_host_becomes_the_host_name(tmp_path, netns):
     import socket
 
-    bp = start_broker(tmp_path, ["listeners=PLAINTEXT://127.0.0.1:9093", "advertised.listeners=PLAINTEXT://:9093"],
-                      port=9093, prefix=["ip", "netns", "exec", netns])
+    bp = start_broker(
+        tmp_path,
+        ["listeners=PLAINTEXT://127.0.0.1:9093", "advertised.listeners=PLAINTEXT://:9093"],
+        port=9093,
+        prefix=["ip", "netns", "exec", netns],
+    )
     try:
         host = socket.gethostname()  # not in the namespace's hosts file: the lookup fails at once
         assert f"PLAINTEXT: resolved wildcard host to {host}" in bp.output()
@@ -89,8 +114,11 @@ def test_empty_advertised_host_becomes_the_host_name(tmp_path, netns):
 
 
 def test_unresolvable_listener_host_fails_to_bind(tmp_path, netns):
-    bp = start_broker(tmp_path, ["listeners=PLAINTEXT://no-such-host:9092",
-                                 "advertised.listeners=PLAINTEXT://localhost:9092"],
-                      prefix=["ip", "netns", "exec", netns], wait_for="Prepare to shutdown")
+    bp = start_broker(
+        tmp_path,
+        ["listeners=PLAINTEXT://no-such-host:9092", "advertised.listeners=PLAINTEXT://localhost:9092"],
+        prefix=["ip", "netns", "exec", netns],
+        wait_for="Prepare to shutdown",
+    )
     assert bp.proc.wait(20) == 1
     assert "Socket server failed to bind to no-such-host:9092: Unresolved address." in bp.output()

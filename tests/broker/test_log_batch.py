@@ -19,7 +19,7 @@ def kp_batch(values, *, ts=1_700_000_000_000, key=None, producer_id=-1, epoch=-1
 
 def test_headers_match_kafka_python():
     raw = kp_batch([b"a", b"bb", b"ccc"], producer_id=42, epoch=3, seq=7)
-    (h, view), = list(iter_batches(raw, verify_crc=True))
+    ((h, view),) = list(iter_batches(raw, verify_crc=True))
     ref = DefaultRecordBatch(raw)
     assert bytes(view) == raw
     assert (h.base_offset, h.size, h.records_count, h.last_offset_delta) == (0, len(raw), 3, 2)
@@ -38,7 +38,7 @@ def test_blob_with_several_batches_is_split():
 def test_rewriting_base_offset_keeps_crc_valid():
     raw = bytearray(kp_batch([b"v1", b"v2"]))
     set_base_offset(raw, 0, 123456789)
-    (h, _), = list(iter_batches(raw, verify_crc=True))
+    ((h, _),) = list(iter_batches(raw, verify_crc=True))
     assert h.base_offset == 123456789
     assert DefaultRecordBatch(bytes(raw)).validate_crc()
     assert [r.offset for r in iter_records(raw)] == [123456789, 123456790]
@@ -65,14 +65,16 @@ def test_own_builder_is_byte_identical_to_kafka_python():
     b = DefaultRecordBatchBuilder(2, 0, False, -1, -1, -1, 1 << 20)
     b.append(0, 1000, None, b"world", [])
     b.append(1, 1004, b"key", b"", [("h", b"x"), ("n", None)])
-    ours = build_batch([(None, b"world", 1000), (b"key", b"", 1004, [("h", b"x"), ("n", None)])], partition_leader_epoch=0)
+    ours = build_batch(
+        [(None, b"world", 1000), (b"key", b"", 1004, [("h", b"x"), ("n", None)])], partition_leader_epoch=0
+    )
     assert ours == bytes(b.build())
     assert len(ours) > HEADER_SIZE
 
 
 def test_records_decode_with_gzip():
     raw = kp_batch([b"payload-%d" % i for i in range(10)], codec=1, key=b"k")
-    (h, _), = list(iter_batches(raw, verify_crc=True))
+    ((h, _),) = list(iter_batches(raw, verify_crc=True))
     assert h.compression_name == "gzip"
     recs = list(iter_records(raw))
     assert [r.value for r in recs] == [b"payload-%d" % i for i in range(10)]

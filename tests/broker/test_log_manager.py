@@ -16,15 +16,23 @@ def batch(n: int = 1) -> bytes:
 
 
 def test_meta_properties_and_node_id_mismatch(tmp_path):
-    m = LogManager([tmp_path / "a", tmp_path / "b"], LogConfig(), node_id=3, cluster_id="MkU3OEVBNTcwNTJENDM2Qk")
+    m = LogManager(
+        [tmp_path / "a", tmp_path / "b"], LogConfig(), node_id=3, cluster_id="MkU3OEVBNTcwNTJENDM2Qk"
+    )
     m.close()
     text = (tmp_path / "a" / "meta.properties").read_text()
     lines = text.splitlines()
     assert lines[0] == "#" and lines[1].startswith("#")
     props = dict(line.split("=", 1) for line in lines[2:])
-    assert props["version"] == "1" and props["node.id"] == "3" and props["cluster.id"] == "MkU3OEVBNTcwNTJENDM2Qk"
+    assert (
+        props["version"] == "1"
+        and props["node.id"] == "3"
+        and props["cluster.id"] == "MkU3OEVBNTcwNTJENDM2Qk"
+    )
     assert len(props["directory.id"]) == 22
-    other = dict(line.split("=", 1) for line in (tmp_path / "b" / "meta.properties").read_text().splitlines()[2:])
+    other = dict(
+        line.split("=", 1) for line in (tmp_path / "b" / "meta.properties").read_text().splitlines()[2:]
+    )
     assert other["directory.id"] != props["directory.id"]
     with pytest.raises(LogDirError) as e:
         LogManager([tmp_path / "a"], LogConfig(), node_id=4)
@@ -33,7 +41,9 @@ def test_meta_properties_and_node_id_mismatch(tmp_path):
         "your data, make sure your configured node id matches. If you intend to create a new node, you should "
         "remove all data in your data directories."
     )
-    with pytest.raises(LogDirError, match=r"Invalid cluster.id in: .*meta.properties. Expected other, but read MkU3"):
+    with pytest.raises(
+        LogDirError, match=r"Invalid cluster.id in: .*meta.properties. Expected other, but read MkU3"
+    ):
         LogManager([tmp_path / "a"], LogConfig(), node_id=3, cluster_id="other")
     again = LogManager([tmp_path / "a"], LogConfig(), node_id=3)
     assert again.cluster_id == "MkU3OEVBNTcwNTJENDM2Qk"
@@ -54,7 +64,9 @@ def test_restart_keeps_topic_ids_offsets_and_writes_checkpoints(tmp_path):
         m.create("orders", 0, uuid.uuid4())
     m.close()
     assert (tmp_path / ".kafka_cleanshutdown").read_text() == '{"version":0,"brokerEpoch":-1}'
-    assert (tmp_path / "orders-0" / "partition.metadata").read_text() == f"version: 0\ntopic_id: {kafka_uuid_str(tid)}"
+    assert (
+        tmp_path / "orders-0" / "partition.metadata"
+    ).read_text() == f"version: 0\ntopic_id: {kafka_uuid_str(tid)}"
     assert (tmp_path / "replication-offset-checkpoint").read_text() == "0\n2\norders 0 10\norders 1 12\n"
     assert (tmp_path / "recovery-point-offset-checkpoint").read_text() == "0\n2\norders 0 10\norders 1 12\n"
     assert read_offsets(tmp_path / "log-start-offset-checkpoint") == {("orders", 1): 3}
@@ -110,14 +122,22 @@ def test_partitions_spread_over_log_dirs_and_reload(tmp_path):
     assert sorted(p.name for p in dirs[1].iterdir() if p.is_dir()) == ["spread-1", "spread-3"]
     assert (dirs[1] / "recovery-point-offset-checkpoint").read_text() == "0\n2\nspread 1 2\nspread 3 4\n"
     m2 = LogManager(dirs, LogConfig(), node_id=1)
-    assert sorted((lg.partition, lg.log_end_offset) for lg in m2.partitions()) == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert sorted((lg.partition, lg.log_end_offset) for lg in m2.partitions()) == [
+        (0, 1),
+        (1, 2),
+        (2, 3),
+        (3, 4),
+    ]
     m2.close()
 
 
 def test_malformed_checkpoint_names_file_and_line(tmp_path):
     LogManager([tmp_path], LogConfig(), node_id=1).close()
     (tmp_path / "recovery-point-offset-checkpoint").write_text("0\n1\nt zero 5\n")
-    with pytest.raises(LogDirError, match=r"recovery-point-offset-checkpoint:3: expected 'topic partition offset', found 't zero 5'"):
+    with pytest.raises(
+        LogDirError,
+        match=r"recovery-point-offset-checkpoint:3: expected 'topic partition offset', found 't zero 5'",
+    ):
         LogManager([tmp_path], LogConfig(), node_id=1)
     (tmp_path / "recovery-point-offset-checkpoint").write_text("1\n0\n")
     with pytest.raises(LogDirError, match=r"checkpoint:1: unrecognized version '1', expected 0"):
@@ -136,12 +156,17 @@ def test_loads_a_directory_shaped_like_a_real_kafka_broker(tmp_path):
     d = tmp_path / "real-0"
     entries = (d / "00000000000000000000.index").stat().st_size // 8
     assert entries > 2
-    for name, size in (("00000000000000000000.index", 1 << 20), ("00000000000000000000.timeindex", 12 * 87381)):  # Kafka rounds to whole entries
+    for name, size in (
+        ("00000000000000000000.index", 1 << 20),
+        ("00000000000000000000.timeindex", 12 * 87381),
+    ):  # Kafka rounds to whole entries
         with open(d / name, "r+b") as f:
             f.truncate(size)  # Kafka preallocates, then trims only on clean roll/close
     (d / "00000000000000000060.snapshot").write_bytes(b"\x00" * 16)
     (tmp_path / "__cluster_metadata-0").mkdir()
-    (tmp_path / "meta.properties").write_text("#\n#Thu Jan 01 00:00:00 UTC 2024\nbroker.id=1\nversion=0\ncluster.id=abc\n")
+    (tmp_path / "meta.properties").write_text(
+        "#\n#Thu Jan 01 00:00:00 UTC 2024\nbroker.id=1\nversion=0\ncluster.id=abc\n"
+    )
     m2 = LogManager([tmp_path], LogConfig(index_interval_bytes=100), node_id=1)
     log = m2.get("real", 0)
     assert list(m2.topics()) == ["real"] and log.log_end_offset == 60

@@ -53,10 +53,17 @@ def check(log: PartitionLog, model: list[bytes]) -> None:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=ops, segment_bytes=st.integers(900, 3000), interval=st.integers(0, 1500))
 # a torn batch that is also the last offset-index entry, found after a "clean" shutdown
-@example(ops=[("append", 3, 100), ("append", 2, 50), ("append", 2, 50), ("tear", 4)], segment_bytes=3000, interval=0)
+@example(
+    ops=[("append", 3, 100), ("append", 2, 50), ("append", 2, 50), ("tear", 4)],
+    segment_bytes=3000,
+    interval=0,
+)
 @example(ops=[("append", 1, 0), ("append", 1, 0), ("tear", 10)], segment_bytes=900, interval=0)  # header torn
-@example(ops=[("append", 3, 100), ("roll",), ("append", 2, 50), ("tear", 3), ("append", 1, 0), ("reopen", True)],
-         segment_bytes=900, interval=0)
+@example(
+    ops=[("append", 3, 100), ("roll",), ("append", 2, 50), ("tear", 3), ("append", 1, 0), ("reopen", True)],
+    segment_bytes=900,
+    interval=0,
+)
 def test_log_matches_model(ops, segment_bytes, interval):
     d = Path(tempfile.mkdtemp(prefix="netlab-test-log-"))
     cfg = LogConfig(segment_bytes=segment_bytes, index_interval_bytes=interval)
@@ -68,7 +75,9 @@ def test_log_matches_model(ops, segment_bytes, interval):
             if op[0] == "append":
                 n, size = op[1], op[2]
                 values = [b"%d:" % (len(model) + i) + b"v" * size for i in range(n)]
-                log.append(build_batch([(None, v, 1_700_000_000_000 + len(model) + i) for i, v in enumerate(values)]))
+                log.append(
+                    build_batch([(None, v, 1_700_000_000_000 + len(model) + i) for i, v in enumerate(values)])
+                )
                 batches.append(len(model))
                 model += values
             elif op[0] == "truncate":
@@ -88,7 +97,9 @@ def test_log_matches_model(ops, segment_bytes, interval):
                 with open(path, "r+b") as f:
                     f.truncate(size - 1 - op[1] % (last_size - 1))
                 # even k: as if the marker survived (only the tail is scanned); odd: unclean
-                log = PartitionLog(d / "t-0", "t", 0, TID, cfg, clean_shutdown=op[1] % 2 == 0, recovery_point=0)
+                log = PartitionLog(
+                    d / "t-0", "t", 0, TID, cfg, clean_shutdown=op[1] % 2 == 0, recovery_point=0
+                )
                 assert any("truncat" in n for n in log.recovery_notes), log.recovery_notes
                 model, batches = model[:last_base], batches[:-1]
             elif op[0] == "roll":

@@ -52,8 +52,8 @@ def test_append_assigns_offsets_and_stores_batches_byte_for_byte(tmp_path):
     assert (a.base_offset, a.last_offset, b.base_offset, b.last_offset) == (0, 2, 3, 8)
     assert (b.records_count, b.batch_count, log.log_end_offset) == (6, 2, 9)
     data = bytes(log.read(0, 1 << 20))
-    assert data[:len(raw)][12:16] == (0).to_bytes(4, "big")  # leader epoch written
-    assert data[16:len(raw)] == raw[16:]  # everything from magic on is what the producer sent
+    assert data[: len(raw)][12:16] == (0).to_bytes(4, "big")  # leader epoch written
+    assert data[16 : len(raw)] == raw[16:]  # everything from magic on is what the producer sent
     assert [o for o, _ in client_read_all(data)] == list(range(9))
     hdrs = list(log.iter_batch_headers())
     assert [(h.base_offset, h.partition_leader_epoch) for h in hdrs] == [(0, 0), (3, 5), (5, 5)]
@@ -64,7 +64,10 @@ def test_append_assigns_offsets_and_stores_batches_byte_for_byte(tmp_path):
     log.close()
     (log.dir / "leader-epoch-checkpoint").unlink()
     again = PartitionLog(log.dir, "t", 0, log.topic_id, LogConfig())
-    assert again.leader_epochs == [(0, 0), (5, 3)] and "rebuilt leader-epoch-checkpoint" in again.recovery_notes[0]
+    assert (
+        again.leader_epochs == [(0, 0), (5, 3)]
+        and "rebuilt leader-epoch-checkpoint" in again.recovery_notes[0]
+    )
     again.close()
 
 
@@ -73,7 +76,9 @@ def test_append_is_all_or_nothing(tmp_path):
     log.append(batch())
     bad = bytearray(batch(2))
     bad[-1] ^= 0xFF
-    with pytest.raises(CorruptRecordError, match=r"Record is corrupt \(stored crc = \d+, computed crc = \d+\)"):
+    with pytest.raises(
+        CorruptRecordError, match=r"Record is corrupt \(stored crc = \d+, computed crc = \d+\)"
+    ):
         log.append(batch(3) + bytes(bad))
     with pytest.raises(InvalidRecordError, match="should be 0, but it is 7"):
         log.append(build_batch([(None, b"x")], base_offset=7))
@@ -112,7 +117,9 @@ def test_read_semantics(tmp_path):
     assert len(log.read(0, 1 << 20, max_offset=12)) == 3 * one
     assert len(log.read(12, 1 << 20, max_offset=12)) == 0
     assert log.read(50, 1 << 20) == b""
-    with pytest.raises(OffsetOutOfRangeError, match=r"offset 51 for partition t-0, but we only have log segments upto 50\.$"):
+    with pytest.raises(
+        OffsetOutOfRangeError, match=r"offset 51 for partition t-0, but we only have log segments upto 50\.$"
+    ):
         log.read(51, 100)
 
 

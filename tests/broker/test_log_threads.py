@@ -15,7 +15,9 @@ from broker.log.builder import build_batch
 
 
 def test_concurrent_append_read_retention(tmp_path):
-    log = PartitionLog(tmp_path / "t-0", "t", 0, uuid.uuid4(), LogConfig(segment_bytes=4000, retention_bytes=20_000))
+    log = PartitionLog(
+        tmp_path / "t-0", "t", 0, uuid.uuid4(), LogConfig(segment_bytes=4000, retention_bytes=20_000)
+    )
     errors: list[BaseException] = []
     done = threading.Event()
     reads = 0

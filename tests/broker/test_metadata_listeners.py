@@ -17,11 +17,19 @@ from broker.protocol.dispatch import RequestContext
 
 def _node():
     md = ClusterMetadata("cid", controller_id=1)
-    md.register_broker(BrokerInfo(1, {"INTERNAL": BrokerEndpoint("broker-1", 29092),
-                                      "EXTERNAL": BrokerEndpoint("localhost", 9092)}))
+    md.register_broker(
+        BrokerInfo(
+            1, {"INTERNAL": BrokerEndpoint("broker-1", 29092), "EXTERNAL": BrokerEndpoint("localhost", 9092)}
+        )
+    )
     md.register_broker(BrokerInfo(2, {"INTERNAL": BrokerEndpoint("broker-2", 29092)}))
-    md.put_topic(TopicInfo("t", uuid.uuid4(), {0: PartitionInfo(0, 1, 0, [1, 2], [1, 2]),
-                                               1: PartitionInfo(1, 2, 4, [2, 1], [2, 1])}))
+    md.put_topic(
+        TopicInfo(
+            "t",
+            uuid.uuid4(),
+            {0: PartitionInfo(0, 1, 0, [1, 2], [1, 2]), 1: PartitionInfo(1, 2, 4, [2, 1], [2, 1])},
+        )
+    )
     return SimpleNamespace(metadata=md, config={"auto.create.topics.enable": False})
 
 
@@ -33,7 +41,10 @@ def _ask(listener: str, version: int) -> dict:
 
 def test_internal_listener_sees_both_brokers():
     r = _ask("INTERNAL", 9)
-    assert [(b["node_id"], b["host"], b["port"]) for b in r["brokers"]] == [(1, "broker-1", 29092), (2, "broker-2", 29092)]
+    assert [(b["node_id"], b["host"], b["port"]) for b in r["brokers"]] == [
+        (1, "broker-1", 29092),
+        (2, "broker-2", 29092),
+    ]
     assert [(p["leader_id"], p["error_code"]) for p in r["topics"][0]["partitions"]] == [(1, 0), (2, 0)]
 
 

@@ -4,7 +4,6 @@ error mapping of the log's refusals."""
 from __future__ import annotations
 
 from kafka.protocol.producer import ProduceRequest
-
 from rawclient import RawClient, batch
 
 INVALID_RECORD = 87
@@ -26,7 +25,9 @@ def test_two_batches_in_one_partition_are_invalid_record(broker):
         one = _produce(rc, "two", batch([b"a"]))
         assert one.error_code == 0 and one.base_offset == 0
         two = _produce(rc, "two", batch([b"b"]) + batch([b"c"]))
-        assert two.error_code == INVALID_RECORD and "exactly one record batch per partition" in two.error_message
+        assert (
+            two.error_code == INVALID_RECORD and "exactly one record batch per partition" in two.error_message
+        )
         three = _produce(rc, "two", batch([b"d", b"e"]))
         assert three.error_code == 0 and three.base_offset == 1  # nothing of the refused request was stored
     finally:

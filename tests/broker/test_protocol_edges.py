@@ -8,48 +8,71 @@ import threading
 import time
 
 import pytest
+from brokerproc import start_broker
 from kafka.protocol.admin import CreateTopicsRequest, DeleteTopicsRequest, DescribeConfigsRequest
 from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest
 from kafka.protocol.metadata import ApiVersionsRequest, MetadataRequest
 from kafka.protocol.producer import InitProducerIdRequest, ProduceRequest
-
-from brokerproc import start_broker
 from rawclient import RawClient, batch, record_values
 
 PV = 8  # Produce version used here
 FV = 11  # Fetch version
 
 
-def produce(rc: RawClient, topic: str, records: bytes, *, acks: int = 1, partition: int = 0, version: int = PV):
-    pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=partition, records=records, version=version)
+def produce(
+    rc: RawClient, topic: str, records: bytes, *, acks: int = 1, partition: int = 0, version: int = PV
+):
+    pd = ProduceRequest.TopicProduceData.PartitionProduceData(
+        index=partition, records=records, version=version
+    )
     td = ProduceRequest.TopicProduceData(name=topic, partition_data=[pd], version=version)
     req = ProduceRequest(transactional_id=None, acks=acks, timeout_ms=5000, topic_data=[td], version=version)
     resp = rc.request(req, version, expect_response=acks != 0)
     return None if resp is None else resp.responses[0].partition_responses[0]
 
 
-def fetch(rc: RawClient, topic: str, offset: int, *, max_wait: int = 0, min_bytes: int = 0, pmax: int = 1 << 20):
-    fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=offset, partition_max_bytes=pmax, version=FV)
-    req = FetchRequest(replica_id=-1, max_wait_ms=max_wait, min_bytes=min_bytes, max_bytes=50 << 20,
-                       isolation_level=0, topics=[FetchRequest.FetchTopic(topic=topic, partitions=[fp], version=FV)],
-                       version=FV)
+def fetch(
+    rc: RawClient, topic: str, offset: int, *, max_wait: int = 0, min_bytes: int = 0, pmax: int = 1 << 20
+):
+    fp = FetchRequest.FetchTopic.FetchPartition(
+        partition=0, fetch_offset=offset, partition_max_bytes=pmax, version=FV
+    )
+    req = FetchRequest(
+        replica_id=-1,
+        max_wait_ms=max_wait,
+        min_bytes=min_bytes,
+        max_bytes=50 << 20,
+        isolation_level=0,
+        topics=[FetchRequest.FetchTopic(topic=topic, partitions=[fp], version=FV)],
+        version=FV,
+    )
     return rc.request(req, FV).responses[0].partitions[0]
 
 
 def list_offset(rc: RawClient, topic: str, ts: int, version: int = 5):
-    lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(partition_index=0, timestamp=ts, version=version)
-    req = ListOffsetsRequest(replica_id=-1, isolation_level=0,
-                             topics=[ListOffsetsRequest.ListOffsetsTopic(name=topic, partitions=[lp], version=version)],
-                             version=version)
+    lp = ListOffsetsRequest.ListOffsetsTopic.ListOffsetsPartition(
+        partition_index=0, timestamp=ts, version=version
+    )
+    req = ListOffsetsRequest(
+        replica_id=-1,
+        isolation_level=0,
+        topics=[ListOffsetsRequest.ListOffsetsTopic(name=topic, partitions=[lp], version=version)],
+        version=version,
+    )
     return rc.request(req, version).topics[0].partitions[0]
 
 
 def create(rc: RawClient, name: str, partitions: int = 1, configs: dict | None = None):
-    cfgs = [CreateTopicsRequest.CreatableTopic.CreatableTopicConfig(name=k, value=v, version=5)
-            for k, v in (configs or {}).items()]
-    t = CreateTopicsRequest.CreatableTopic(name=name, num_partitions=partitions, replication_factor=1,
-                                           assignments=[], configs=cfgs, version=5)
-    return rc.request(CreateTopicsRequest(topics=[t], timeout_ms=5000, validate_only=False, version=5), 5).topics[0]
+    cfgs = [
+        CreateTopicsRequest.CreatableTopic.CreatableTopicConfig(name=k, value=v, version=5)
+        for k, v in (configs or {}).items()
+    ]
+    t = CreateTopicsRequest.CreatableTopic(
+        name=name, num_partitions=partitions, replication_factor=1, assignments=[], configs=cfgs, version=5
+    )
+    return rc.request(
+        CreateTopicsRequest(topics=[t], timeout_ms=5000, validate_only=False, version=5), 5
+    ).topics[0]
 
 
 @pytest.fixture(scope="module")
@@ -88,18 +111,29 @@ def test_api_versions_unsupported_version_downgrade(rc):
     resp = rc.request(ApiVersionsRequest(client_software_name="t", client_software_version="1", version=3), 3)
     ranges = {k.api_key: (k.min_version, k.max_version) for k in resp.api_keys}
     # librdkafka 2.0.2 feature gates (kafka.md): Produce ∋ 3, Fetch ∋ 4, ListOffsets ∋ 1
-    assert ranges[0][0] <= 3 <= ranges[0][1] and ranges[1][0] <= 4 <= ranges[1][1] and ranges[2][0] <= 1 <= ranges[2][1]
+    assert (
+        ranges[0][0] <= 3 <= ranges[0][1]
+        and ranges[1][0] <= 4 <= ranges[1][1]
+        and ranges[2][0] <= 1 <= ranges[2][1]
+    )
     assert ranges[18] == (0, 3) and ranges[22] == (0, 4)
 
 
-@pytest.mark.parametrize("payload", [
-    pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", id="http-request"),
-    pytest.param(struct.pack(">i", -5), id="negative-size"),
-    pytest.param(struct.pack(">i", 5) + b"\x00\x03\x00\x01\x00", id="truncated-header"),
-    pytest.param(struct.pack(">i", 10) + struct.pack(">hhi", 999, 0, 1) + b"\x00\x00", id="unknown-api-key"),
-    pytest.param(struct.pack(">i", 10) + struct.pack(">hhih", 3, 99, 1, -1), id="unsupported-version"),
-    pytest.param(struct.pack(">i", 14) + struct.pack(">hhih", 0, 7, 1, -1) + b"\xff\xff\xff\x7f", id="garbage-body"),
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", id="http-request"),
+        pytest.param(struct.pack(">i", -5), id="negative-size"),
+        pytest.param(struct.pack(">i", 5) + b"\x00\x03\x00\x01\x00", id="truncated-header"),
+        pytest.param(
+            struct.pack(">i", 10) + struct.pack(">hhi", 999, 0, 1) + b"\x00\x00", id="unknown-api-key"
+        ),
+        pytest.param(struct.pack(">i", 10) + struct.pack(">hhih", 3, 99, 1, -1), id="unsupported-version"),
+        pytest.param(
+            struct.pack(">i", 14) + struct.pack(">hhih", 0, 7, 1, -1) + b"\xff\xff\xff\x7f", id="garbage-body"
+        ),
+    ],
+)
 def test_bad_input_closes_that_connection_only(edge_broker, rc, payload):
     rc.send_raw(payload)
     assert rc.closed_by_peer()
@@ -111,8 +145,10 @@ def test_oversize_frame_logged_like_kafka(edge_broker, rc):
     assert rc.closed_by_peer()
     out = edge_broker.output()
     assert "Unexpected error from /127.0.0.1 (channelId=" in out
-    assert ("org.apache.kafka.common.network.InvalidReceiveException: Invalid receive "
-            "(size = 1195725856 larger than 104857600)") in out
+    assert (
+        "org.apache.kafka.common.network.InvalidReceiveException: Invalid receive "
+        "(size = 1195725856 larger than 104857600)"
+    ) in out
 
 
 def test_truncated_frame_then_disconnect(edge_broker):
@@ -188,7 +224,9 @@ def test_idempotent_producer_sequences(rc):
 
 
 def test_transactional_ids_refused(rc):
-    ip = rc.request(InitProducerIdRequest(transactional_id="tx-1", transaction_timeout_ms=60000, version=1), 1)
+    ip = rc.request(
+        InitProducerIdRequest(transactional_id="tx-1", transaction_timeout_ms=60000, version=1), 1
+    )
     assert ip.error_code != 0
 
 
@@ -249,9 +287,13 @@ def test_list_offsets_by_timestamp(rc):
 
 def test_metadata_auto_create_and_errors(rc):
     T = MetadataRequest.MetadataRequestTopic
-    md = rc.request(MetadataRequest(topics=[T(name="auto-made", version=9)], allow_auto_topic_creation=True, version=9), 9)
+    md = rc.request(
+        MetadataRequest(topics=[T(name="auto-made", version=9)], allow_auto_topic_creation=True, version=9), 9
+    )
     assert md.topics[0].error_code == 0 and len(md.topics[0].partitions) == 1
-    md = rc.request(MetadataRequest(topics=[T(name="not-made", version=9)], allow_auto_topic_creation=False, version=9), 9)
+    md = rc.request(
+        MetadataRequest(topics=[T(name="not-made", version=9)], allow_auto_topic_creation=False, version=9), 9
+    )
     assert md.topics[0].error_code == 3
     md = rc.request(MetadataRequest(topics=[T(name="bad name!", version=9)], version=9), 9)
     assert md.topics[0].error_code == 17
@@ -263,11 +305,15 @@ def test_create_delete_describe_topics(rc):
     assert dup.error_code == 36 and dup.error_message == "Topic 'made' already exists."
     assert create(rc, "bad/name").error_code == 17
     assert create(rc, "badcfg", configs={"no.such.config": "1"}).error_code == 40
-    res = DescribeConfigsRequest.DescribeConfigsResource(resource_type=2, resource_name="made", configuration_keys=None, version=1)
+    res = DescribeConfigsRequest.DescribeConfigsResource(
+        resource_type=2, resource_name="made", configuration_keys=None, version=1
+    )
     dc = rc.request(DescribeConfigsRequest(resources=[res], include_synonyms=False, version=1), 1)
     cfg = {c.name: (c.value, c.config_source) for c in dc.results[0].configs}
     assert cfg["retention.ms"] == ("60000", 1) and cfg["max.message.bytes"] == ("20000", 4)
-    res = DescribeConfigsRequest.DescribeConfigsResource(resource_type=4, resource_name="1", configuration_keys=["num.partitions"], version=1)
+    res = DescribeConfigsRequest.DescribeConfigsResource(
+        resource_type=4, resource_name="1", configuration_keys=["num.partitions"], version=1
+    )
     dc = rc.request(DescribeConfigsRequest(resources=[res], include_synonyms=False, version=1), 1)
     assert [(c.name, c.value) for c in dc.results[0].configs] == [("num.partitions", "1")]
     resp = rc.request(DeleteTopicsRequest(topic_names=["made", "never-was"], timeout_ms=5000, version=4), 4)

@@ -141,7 +141,9 @@ def test_corrupt_middle_batch_truncates_from_there_and_drops_later_segments(tmp_
     assert [s.base_offset for s in log.segments] == [0, 30]
     assert not (d / "00000000000000000060.log").exists()
     notes = "\n".join(log.recovery_notes)
-    assert "Found invalid messages in 00000000000000000030.log" in notes and "truncating to offset 42" in notes
+    assert (
+        "Found invalid messages in 00000000000000000030.log" in notes and "truncating to offset 42" in notes
+    )
     assert "deleting segment 00000000000000000060.log" in notes
     assert bytes(log.read(0, 1 << 20)) == b"".join(stored[:10])
     assert bytes(log.read(30, 1 << 20)) == b"".join(stored[10:14])
@@ -186,7 +188,12 @@ def test_sigkill_during_appends_loses_no_acknowledged_batch(tmp_path):
     acked: dict[int, tuple[int, int]] = {}
     start = 0
     for round_ in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(start)], stdout=subprocess.PIPE, env=env, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path), str(start)],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
         try:
             for _ in range(400 + 150 * round_):  # bounded: each line is one acknowledged append
                 line = proc.stdout.readline()

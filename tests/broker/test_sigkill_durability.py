@@ -8,7 +8,6 @@ import signal
 import time
 
 import pytest
-
 from brokerproc import start_broker
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
@@ -25,8 +24,15 @@ def test_acknowledged_records_survive_sigkill(tmp_path):
         if err is None:
             acked[msg.offset()] = msg.value()
 
-    p = Producer({"bootstrap.servers": bp.bootstrap, "acks": "all", "linger.ms": 2, "message.timeout.ms": 3000,
-                  "enable.idempotence": True})
+    p = Producer(
+        {
+            "bootstrap.servers": bp.bootstrap,
+            "acks": "all",
+            "linger.ms": 2,
+            "message.timeout.ms": 3000,
+            "enable.idempotence": True,
+        }
+    )
     i = 0
     deadline = time.monotonic() + 20
     while len(acked) < 20_000 and time.monotonic() < deadline:  # write until well into the log
@@ -52,8 +58,15 @@ def test_acknowledged_records_survive_sigkill(tmp_path):
     bp2 = start_broker(tmp_path, port=bp.port)
     try:
         assert bp2.proc.poll() is None, bp2.output()
-        c = Consumer({"bootstrap.servers": bp2.bootstrap, "group.id": "x", "enable.auto.commit": False,
-                      "check.crcs": True, "enable.partition.eof": True})
+        c = Consumer(
+            {
+                "bootstrap.servers": bp2.bootstrap,
+                "group.id": "x",
+                "enable.auto.commit": False,
+                "check.crcs": True,
+                "enable.partition.eof": True,
+            }
+        )
         c.assign([TopicPartition("durable", 0, 0)])
         stored: dict[int, bytes] = {}
         end = False

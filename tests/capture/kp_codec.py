@@ -29,8 +29,12 @@ def kp_classes() -> dict[int, dict[str, type]]:
             continue
         mod = importlib.import_module(m.name)
         for c in vars(mod).values():
-            if (inspect.isclass(c) and getattr(c, "_json", None)
-                    and c._json.get("type") in ("request", "response") and c._class_version is None):
+            if (
+                inspect.isclass(c)
+                and getattr(c, "_json", None)
+                and c._json.get("type") in ("request", "response")
+                and c._class_version is None
+            ):
                 found.setdefault(c._json["apiKey"], {})[c._json["type"]] = c
     return found
 

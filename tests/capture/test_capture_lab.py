@@ -20,7 +20,9 @@ NETLAB = [sys.executable, "-m", "netlab"]
 def demo_lab(tmp_path):
     name = f"captest{os.getpid()}"
     topo = tmp_path / "lab.yaml"
-    topo.write_text((ROOT / "topologies" / "default.yaml").read_text().replace("lab: default", f"lab: {name}", 1))
+    topo.write_text(
+        (ROOT / "topologies" / "default.yaml").read_text().replace("lab: default", f"lab: {name}", 1)
+    )
     up = subprocess.run([*NETLAB, "up", str(topo)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     if up.returncode != 0:
         subprocess.run([*NETLAB, "down", name], capture_output=True, timeout=120, cwd=ROOT)
@@ -39,16 +41,45 @@ def demo_lab(tmp_path):
 
 def test_story_in_a_node_and_on_the_bridge(demo_lab, tmp_path):
     pcap = tmp_path / "bridge.pcap"
-    node = subprocess.Popen([*NETLAB, "capture", demo_lab, "client-1", "--kafka", "--port", "9092"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    bridge = subprocess.Popen([*NETLAB, "capture", demo_lab, "--network", "kafka-net", "-w", str(pcap)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    node = subprocess.Popen(
+        [*NETLAB, "capture", demo_lab, "client-1", "--kafka", "--port", "9092"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    bridge = subprocess.Popen(
+        [*NETLAB, "capture", demo_lab, "--network", "kafka-net", "-w", str(pcap)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert node.stderr.readline().startswith(f"capturing on netlab-{demo_lab}-client-1:any")
         assert bridge.stderr.readline().startswith(f"capturing on netlab-{demo_lab}-host:br-kafka")
-        subprocess.run([*NETLAB, "exec", demo_lab, "client-1", "--", "kcat", "-b", "10.5.0.3:9092", "-P", "-t", "demo",
-                        "-X", "message.timeout.ms=1500"], input="hello\n", capture_output=True, text=True,
-                       timeout=30, cwd=ROOT)
+        subprocess.run(
+            [
+                *NETLAB,
+                "exec",
+                demo_lab,
+                "client-1",
+                "--",
+                "kcat",
+                "-b",
+                "10.5.0.3:9092",
+                "-P",
+                "-t",
+                "demo",
+                "-X",
+                "message.timeout.ms=1500",
+            ],
+            input="hello\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=ROOT,
+        )
     finally:
         for p in (node, bridge):
             p.send_signal(2)
@@ -56,12 +87,21 @@ def test_story_in_a_node_and_on_the_bridge(demo_lab, tmp_path):
         bridge.communicate(timeout=20)
     lines = out.splitlines()
     assert "client-1 → 10.5.0.3:9092  connected" in lines
-    assert any(line.startswith("10.5.0.3:9092 → client-1  Metadata response: broker 1 at localhost:9092")
-               for line in lines), lines
+    assert any(
+        line.startswith("10.5.0.3:9092 → client-1  Metadata response: broker 1 at localhost:9092")
+        for line in lines
+    ), lines
     assert "client-1 → 127.0.0.1:9092  SYN … RST (connection refused)" in lines
     assert not any("no connection attempt" in line for line in lines)
-    decoded = subprocess.run([*NETLAB, "decode", str(pcap), "--lab", demo_lab], capture_output=True, text=True,
-                             timeout=60, cwd=ROOT).stdout.splitlines()
+    decoded = subprocess.run(
+        [*NETLAB, "decode", str(pcap), "--lab", demo_lab],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    ).stdout.splitlines()
     assert any(line.startswith("client-1 → 10.5.0.3:9092  Metadata v") for line in decoded), decoded
-    assert decoded[-1] == ("client-1: no connection attempt to the advertised endpoint localhost:9092 (broker 1) "
-                           "followed here (a connection to client-1's own loopback is not visible from this capture)")
+    assert decoded[-1] == (
+        "client-1: no connection attempt to the advertised endpoint localhost:9092 (broker 1) "
+        "followed here (a connection to client-1's own loopback is not visible from this capture)"
+    )

@@ -49,8 +49,9 @@ def test_body_matches_kafka_python(key, version, kind):
 def test_request_header_and_body_from_kafka_python():
     from kafka.protocol.metadata import MetadataRequest
 
-    req = MetadataRequest[9](topics=[MetadataRequest.MetadataRequestTopic(name="orders")],
-                             allow_auto_topic_creation=False)
+    req = MetadataRequest[9](
+        topics=[MetadataRequest.MetadataRequestTopic(name="orders")], allow_auto_topic_creation=False
+    )
     req.with_header(correlation_id=42, client_id="kcat")
     pkt = KafkaRequest(bytes(req.encode(header=True, framed=True)))
     assert (pkt.api_key, pkt.api_version, pkt.correlation_id, pkt.client_id) == (3, 9, 42, "kcat")
@@ -63,8 +64,13 @@ def test_request_header_and_body_from_kafka_python():
 def test_response_layer_decodes_metadata_brokers():
     from kafka.protocol.metadata import MetadataResponse as R
 
-    resp = R[4](throttle_time_ms=0, brokers=[R.MetadataResponseBroker(node_id=1, host="broker-1", port=29092, rack=None)],
-                cluster_id="c", controller_id=1, topics=[])
+    resp = R[4](
+        throttle_time_ms=0,
+        brokers=[R.MetadataResponseBroker(node_id=1, host="broker-1", port=29092, rack=None)],
+        cluster_id="c",
+        controller_id=1,
+        topics=[],
+    )
     resp.with_header(correlation_id=3)
     pkt = response_layer(3, 4)(bytes(resp.encode(header=True, framed=True)))
     assert pkt.correlation_id == 3
@@ -74,7 +80,9 @@ def test_response_layer_decodes_metadata_brokers():
 def test_api_versions_response_keeps_header_v0_in_flexible_versions():
     from kafka.protocol.metadata import ApiVersionsResponse as R
 
-    resp = R[3](error_code=0, api_keys=[R.ApiVersion(api_key=18, min_version=0, max_version=3)], throttle_time_ms=0)
+    resp = R[3](
+        error_code=0, api_keys=[R.ApiVersion(api_key=18, min_version=0, max_version=3)], throttle_time_ms=0
+    )
     resp.with_header(correlation_id=1)
     pkt = response_layer(18, 3)(bytes(resp.encode(header=True, framed=True)))
     assert pkt.payload.api_keys[0].max_version == 3
@@ -114,11 +122,17 @@ def test_rdpcap_in_order_gives_responses_their_bodies(tmp_path):
     pkts = rdpcap(str(path))
     responses = [p[KafkaResponse] for p in pkts if KafkaResponse in p]
     assert [type(r.payload).__name__ for r in responses] == [
-        "KafkaApiVersionsResponseV3", "KafkaMetadataResponseV4", "KafkaMetadataResponseV9"]
+        "KafkaApiVersionsResponseV3",
+        "KafkaMetadataResponseV4",
+        "KafkaMetadataResponseV9",
+    ]
     assert [b.host for b in responses[2].payload.brokers] == ["broker-1", "broker-2"]
     requests = [p[KafkaRequest] for p in pkts if KafkaRequest in p]
-    assert [(r.api_key, r.api_version, r.client_id) for r in requests] == [(18, 3, "kcat"), (3, 4, "kcat"),
-                                                                           (3, 9, "kcat")]
+    assert [(r.api_key, r.api_version, r.client_id) for r in requests] == [
+        (18, 3, "kcat"),
+        (3, 4, "kcat"),
+        (3, 9, "kcat"),
+    ]
     # a response dissected alone, its request unknown: the header is read, the body stays raw
     from scapy.layers.l2 import Ether
     from scapy.packet import Raw

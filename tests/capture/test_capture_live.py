@@ -82,8 +82,21 @@ def two_nodes(lab):
 def test_one_interface_matches_tcpdump(lab, tmp_path, ring):
     a, b = two_nodes(lab)
     td_pcap = tmp_path / "tcpdump.pcap"
-    td = lab.popen(b, "tcpdump", "-Z", "root", "-U", "-i", "eth0", "-n", "-w", str(td_pcap), "udp or tcp",
-                   stderr=subprocess.PIPE, text=True)
+    td = lab.popen(
+        b,
+        "tcpdump",
+        "-Z",
+        "root",
+        "-U",
+        "-i",
+        "eth0",
+        "-n",
+        "-w",
+        str(td_pcap),
+        "udp or tcp",
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert "listening on" in td.stderr.readline()
     run = Running(Capture(b, "eth0", ring=ring), tmp_path / "netlab.pcap")
     assert run.cap.linktype == LINKTYPE_ETHERNET
@@ -115,7 +128,9 @@ def test_all_interfaces_is_cooked_and_shows_loopback_once(lab, tmp_path, ring):
     send(lab, b, "127.0.0.1", 10)
     run.wait_count(24)
     run.stop()
-    rows = tshark(run.path, "sll.ifindex", "ip.src", "ip.dst", "udp.dstport", display="udp.dstport==5000 and not icmp")
+    rows = tshark(
+        run.path, "sll.ifindex", "ip.src", "ip.dst", "udp.dstport", display="udp.dstport==5000 and not icmp"
+    )
     with NetNS(b) as ipr:
         lo, eth0 = ipr.link_lookup(ifname="lo")[0], ipr.link_lookup(ifname="eth0")[0]
     assert sorted({(r[0], r[1]) for r in rows}) == [(str(lo), "127.0.0.1"), (str(eth0), "10.77.0.1")]
@@ -182,8 +197,11 @@ def test_bad_interface_and_filter_are_input_errors(lab):
 def test_cli_capture_stops_cleanly_on_ctrl_c(lab, tmp_path):
     a, b = two_nodes(lab)
     out = tmp_path / "cli.pcap"
-    proc = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "-w", str(out)],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "-w", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr.readline().startswith("capturing on")
     send(lab, a, "10.77.0.2", 5)
     proc.send_signal(signal.SIGINT)  # at once: what the socket already queued is still written
@@ -194,25 +212,51 @@ def test_cli_capture_stops_cleanly_on_ctrl_c(lab, tmp_path):
 
 def test_cli_summary_lines_and_errors(lab, tmp_path):
     a, b = two_nodes(lab)
-    proc = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "--count", "3",
-                             "--filter", "udp"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "--count", "3", "--filter", "udp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr.readline().startswith("capturing on")
     send(lab, a, "10.77.0.2", 3)
     stdout, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
     lines = stdout.splitlines()
-    assert len(lines) == 3 and all("10.77.0.1:" in line and "10.77.0.2:" in line and "UDP" in line
-                                   for line in lines), lines
-    proc = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "--count", "2",
-                             "--filter", "udp", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert len(lines) == 3 and all(
+        "10.77.0.1:" in line and "10.77.0.2:" in line and "UDP" in line for line in lines
+    ), lines
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "netlab",
+            "capture",
+            "--netns",
+            b,
+            "eth0",
+            "--count",
+            "2",
+            "--filter",
+            "udp",
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr.readline().startswith("capturing on")
     send(lab, a, "10.77.0.2", 2)
     stdout, _ = proc.communicate(timeout=10)
     objs = [json.loads(line) for line in stdout.splitlines()]
     assert [o["len"] for o in objs] == [50, 50]  # Ethernet 14 + IP 20 + UDP 8 + "netlab-0"
     assert all("10.77.0.2:5000" in o["summary"] for o in objs)
-    bad = subprocess.run([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth9", "--count", "1"],
-                         capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(
+        [sys.executable, "-m", "netlab", "capture", "--netns", b, "eth9", "--count", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert bad.returncode == 2 and "no interface 'eth9'" in bad.stderr
 
 
@@ -227,14 +271,31 @@ def test_cli_with_a_lab_plan(lab, tmp_path, monkeypatch):
     a, b = two_nodes(lab)
     props = tmp_path / "server.properties"
     props.write_text("node.id=1\nlisteners=PLAINTEXT://:9092,INTERNAL://:29092\n")
-    plan = {"lab": "demo", "steps": [
-        {"kind": "netns", "node": "client", "netns": a}, {"kind": "netns", "node": "broker-1", "netns": b},
-        {"kind": "process", "netns": b, "node": "broker-1", "name": "kafka", "role": "broker",
-         "argv": [sys.executable, "-m", "broker", str(props)]}],
-        "meta": {"nodes": {"client": {"netns": a, "networks": {"n": {"ifname": "eth0", "address": "10.77.0.1/24"}}},
-                           "broker-1": {"netns": b, "networks": {"n": {"ifname": "eth0", "address": "10.77.0.2/24",
-                                                                        "aliases": ["kafka"]}}}},
-                 "networks": {"n": {"node": "broker-1", "bridge": None, "subnet": "10.77.0.0/24"}}}}
+    plan = {
+        "lab": "demo",
+        "steps": [
+            {"kind": "netns", "node": "client", "netns": a},
+            {"kind": "netns", "node": "broker-1", "netns": b},
+            {
+                "kind": "process",
+                "netns": b,
+                "node": "broker-1",
+                "name": "kafka",
+                "role": "broker",
+                "argv": [sys.executable, "-m", "broker", str(props)],
+            },
+        ],
+        "meta": {
+            "nodes": {
+                "client": {"netns": a, "networks": {"n": {"ifname": "eth0", "address": "10.77.0.1/24"}}},
+                "broker-1": {
+                    "netns": b,
+                    "networks": {"n": {"ifname": "eth0", "address": "10.77.0.2/24", "aliases": ["kafka"]}},
+                },
+            },
+            "networks": {"n": {"node": "broker-1", "bridge": None, "subnet": "10.77.0.0/24"}},
+        },
+    }
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "plan.json").write_text(json.dumps(plan))
     monkeypatch.setattr(labinfo, "STATE_DIR", tmp_path)
@@ -253,9 +314,11 @@ def test_cli_with_a_lab_plan(lab, tmp_path, monkeypatch):
     result = runner.invoke(app, ["capture", "demo", "broker-1", "--kafka", "--duration", "3"])
     assert result.exit_code == 0, result.output
     assert "client → 10.77.0.2:29092  SYN … RST (connection refused)" in result.output
-    for args, message in ((["capture", "nope", "x"], "'nope'"),
-                          (["capture", "demo", "ghost"], "has no node 'ghost'"),
-                          (["capture", "demo", "--network", "n"], "no bridged network 'n'")):
+    for args, message in (
+        (["capture", "nope", "x"], "'nope'"),
+        (["capture", "demo", "ghost"], "has no node 'ghost'"),
+        (["capture", "demo", "--network", "n"], "no bridged network 'n'"),
+    ):
         result = runner.invoke(app, args)  # in-process: the InputError reaches us (main() maps it to exit 2)
         assert isinstance(result.exception, InputError) and result.exception.exit_code == 2, (args, result)
         assert message in str(result.exception)

@@ -28,8 +28,13 @@ def test_frame_cut_by_the_end_of_the_capture(tmp_path):
     c.send(True, data[:-5])
     write(tmp_path / "cut.pcap", c)
     out = [message_json(m) for m in iter_events(tmp_path / "cut.pcap")]
-    assert out == [{**out[0], "kind": "malformed",
-                    "reason": f"truncated: capture ends {len(data) - 9} bytes into a {len(data) - 4}-byte frame"}]
+    assert out == [
+        {
+            **out[0],
+            "kind": "malformed",
+            "reason": f"truncated: capture ends {len(data) - 9} bytes into a {len(data) - 4}-byte frame",
+        }
+    ]
 
 
 def test_implausible_size_and_garbage_body(tmp_path):
@@ -41,7 +46,9 @@ def test_implausible_size_and_garbage_body(tmp_path):
     write(tmp_path / "bad.pcap", c)
     out = [message_json(m) for m in iter_events(tmp_path / "bad.pcap")]
     assert [o["kind"] for o in out] == ["malformed", "malformed"]
-    assert out[0]["reason"] == ("Metadata v4 request body: topics: array of 1000 elements cannot fit in 3 bytes")
+    assert out[0]["reason"] == (
+        "Metadata v4 request body: topics: array of 1000 elements cannot fit in 3 bytes"
+    )
     assert out[0]["api_key"] == 3 and out[0]["correlation_id"] == 7
     assert out[1]["reason"].startswith("implausible frame size -5")
 
@@ -54,7 +61,9 @@ def test_trailing_bytes_after_a_body_are_reported(tmp_path):
     c.send(True, struct.pack(">i", len(data)) + data)
     write(tmp_path / "trail.pcap", c)
     (m,) = list(iter_events(tmp_path / "trail.pcap"))
-    assert m.kind == "malformed" and m.reason == "Heartbeat v0 request body: 2 bytes left after the last field"
+    assert (
+        m.kind == "malformed" and m.reason == "Heartbeat v0 request body: 2 bytes left after the last field"
+    )
 
 
 def test_response_without_its_request_is_flagged(tmp_path):
@@ -78,8 +87,14 @@ FRAMES = _frames()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(FRAMES) - 1), st.integers(0, 2000), st.binary(max_size=8),
-                          st.booleans()), max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(FRAMES) - 1), st.integers(0, 2000), st.binary(max_size=8), st.booleans()
+        ),
+        max_size=6,
+    )
+)
 def test_fuzzed_streams_never_crash(mutations):
     frames = list(FRAMES)
     for index, offset, junk, truncate in mutations:
@@ -87,7 +102,7 @@ def test_fuzzed_streams_never_crash(mutations):
         if len(f) <= 54:
             continue
         pos = 54 + offset % (len(f) - 54)  # inside the TCP payload
-        frames[index] = f[:pos] + junk if truncate else f[:pos] + junk + f[pos + len(junk):]
+        frames[index] = f[:pos] + junk if truncate else f[:pos] + junk + f[pos + len(junk) :]
     decoder = StreamDecoder({9092})
     events = []
     for i, f in enumerate(frames):
@@ -111,4 +126,8 @@ def test_scapy_layers_on_random_tcp_payloads(payload):
         parsed = Ether(bytes(pkt))
         assert parsed.haslayer(TCP)
         layer = parsed[TCP].payload
-        assert isinstance(layer, (KafkaRequest, KafkaResponse)) or layer.name in ("Raw", "NoPayload", "Padding")
+        assert isinstance(layer, (KafkaRequest, KafkaResponse)) or layer.name in (
+            "Raw",
+            "NoPayload",
+            "Padding",
+        )

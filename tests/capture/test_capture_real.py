@@ -30,9 +30,22 @@ A, B = "10.81.0.1", "10.81.0.2"
 
 def start_broker(lab, ns, logdir: Path, *overrides: str) -> subprocess.Popen:
     log = logdir / "broker.log"
-    argv = [sys.executable, "-m", "broker", "--no-env", "--override", "node.id=1", "--override", f"log.dirs={logdir}",
-            "--override", "offsets.topic.replication.factor=1", "--override", "group.initial.rebalance.delay.ms=0",
-            "--override", "num.partitions=2"]
+    argv = [
+        sys.executable,
+        "-m",
+        "broker",
+        "--no-env",
+        "--override",
+        "node.id=1",
+        "--override",
+        f"log.dirs={logdir}",
+        "--override",
+        "offsets.topic.replication.factor=1",
+        "--override",
+        "group.initial.rebalance.delay.ms=0",
+        "--override",
+        "num.partitions=2",
+    ]
     for o in overrides:
         argv += ["--override", o]
     proc = lab.popen(ns, *argv, stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT)
@@ -66,8 +79,13 @@ def real_pcap(tmp_path_factory):
     with throwaway("real") as lab, tempfile.TemporaryDirectory() as logdir:
         a, b = lab.ns("a", hosts), lab.ns("b", hosts)
         lab.veth(a, "eth0", f"{A}/24", b, "eth0", f"{B}/24")
-        broker = start_broker(lab, b, Path(logdir), "listeners=PLAINTEXT://:9092",
-                              "advertised.listeners=PLAINTEXT://broker-1:9092")
+        broker = start_broker(
+            lab,
+            b,
+            Path(logdir),
+            "listeners=PLAINTEXT://:9092",
+            "advertised.listeners=PLAINTEXT://broker-1:9092",
+        )
         cap = Capture(b, "eth0")
         writer = PcapWriter(out, cap.linktype)
         t = threading.Thread(target=cap.run, args=(writer.write,))
@@ -88,7 +106,10 @@ def real_pcap(tmp_path_factory):
             cap.close()
             stop(broker)
     assert "broker 1 at broker-1:9092" in listing.stdout, listing
-    assert produced.returncode == 0 and sorted(consumed.stdout.split()) == ["a", "b", "c"], (produced, consumed)
+    assert produced.returncode == 0 and sorted(consumed.stdout.split()) == ["a", "b", "c"], (
+        produced,
+        consumed,
+    )
     assert group.stdout.startswith("assigned"), group
     assert ck.stdout.strip() == "consumed 5", ck
     assert aio.stdout.strip() == "consumed 3", aio
@@ -101,12 +122,21 @@ def test_real_traffic_headers_match_tshark(real_pcap):
     theirs = tshark_pdus(real_pcap, {9092})
     ours_req = [(m.api_key, m.api_version, m.correlation_id, m.src) for m in ours if m.kind == "request"]
     assert [(p.api_key, p.api_version, p.correlation_id) for p in theirs if p.kind == "request"] == [
-        r[:3] for r in ours_req]
+        r[:3] for r in ours_req
+    ]
     keys = {r[0] for r in ours_req}
     assert {18, 3, 0, 1, 10, 11, 14, 12, 8, 9, 13} <= keys  # every api we decode was exercised
     clients = {m.client_id for m in ours if m.kind == "request"}
-    assert {"rdkafka", "kp-producer", "member-1", "member-2", "ck-producer", "ck-consumer", "aio-producer",
-            "aio-consumer"} <= clients
+    assert {
+        "rdkafka",
+        "kp-producer",
+        "member-1",
+        "member-2",
+        "ck-producer",
+        "ck-consumer",
+        "aio-producer",
+        "aio-consumer",
+    } <= clients
     assert (18, 0) in {(m.api_key, m.api_version) for m in ours if m.kind == "request"}  # aiokafka's probe
     ours_resp = {(m.api_key, m.api_version, m.correlation_id) for m in ours if m.kind == "response"}
     matched = [p for p in theirs if p.kind == "response" and p.api_version is not None]
@@ -114,8 +144,11 @@ def test_real_traffic_headers_match_tshark(real_pcap):
 
 
 def test_real_metadata_brokers_match_tshark(real_pcap):
-    ours = {m.correlation_id: m for m in iter_events(real_pcap) if m.kind == "response" and m.api_key == 3
-            and m.api_version <= 9}
+    ours = {
+        m.correlation_id: m
+        for m in iter_events(real_pcap)
+        if m.kind == "response" and m.api_key == 3 and m.api_version <= 9
+    }
     theirs = [p for p in tshark_pdus(real_pcap, {9092}) if p.brokers is not None and not p.unsupported]
     assert theirs, "no Metadata response that tshark 4.0 decodes (v0-9) was captured"
     for p in theirs:
@@ -124,8 +157,11 @@ def test_real_metadata_brokers_match_tshark(real_pcap):
 
 
 def test_real_group_rebalance_member_counts_match_tshark(real_pcap):
-    ours = [m for m in iter_events(real_pcap) if m.kind == "response" and m.api_key == 11 and m.decoded
-            and m.decoded["error_code"] == 0]
+    ours = [
+        m
+        for m in iter_events(real_pcap)
+        if m.kind == "response" and m.api_key == 11 and m.decoded and m.decoded["error_code"] == 0
+    ]
     counts = sorted(m.decoded["member_count"] for m in ours)
     assert 2 in counts and 0 in counts  # the leader saw both members after the rebalance, the follower none
     theirs = [p for p in tshark_pdus(real_pcap, {9092}) if p.members is not None and not p.unsupported]
@@ -148,22 +184,60 @@ def test_live_story_of_an_advertised_listener_that_refuses(tmp_path):
     with throwaway("story") as lab:
         a, b = lab.ns("a", hosts), lab.ns("b", hosts)
         lab.veth(a, "eth0", f"{A}/24", b, "eth0", f"{B}/24")
-        broker = start_broker(lab, b, tmp_path, "listeners=PLAINTEXT://:9092",
-                              "advertised.listeners=PLAINTEXT://broker-1:29092")
-        story = subprocess.Popen([sys.executable, "-m", "netlab", "capture", "--netns", b, "eth0", "--kafka",
-                                  "--port", "9092", "--port", "29092"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        broker = start_broker(
+            lab, b, tmp_path, "listeners=PLAINTEXT://:9092", "advertised.listeners=PLAINTEXT://broker-1:29092"
+        )
+        story = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "netlab",
+                "capture",
+                "--netns",
+                b,
+                "eth0",
+                "--kafka",
+                "--port",
+                "9092",
+                "--port",
+                "29092",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         try:
             assert story.stderr.readline().startswith("capturing on")
-            lab.run(a, "kcat", "-b", f"{B}:9092", "-P", "-t", "t", "-X", "message.timeout.ms=1500",
-                    input="x\n", capture_output=True, text=True, timeout=30)
+            lab.run(
+                a,
+                "kcat",
+                "-b",
+                f"{B}:9092",
+                "-P",
+                "-t",
+                "t",
+                "-X",
+                "message.timeout.ms=1500",
+                input="x\n",
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
         finally:
             story.send_signal(signal.SIGINT)
             out, err = story.communicate(timeout=20)
             stop(broker)
     lines = out.splitlines()
     assert story.returncode == 0, err
-    assert any(line.startswith(f"{A} → {B}:9092  Metadata v") and line.endswith("request — t (rdkafka)")
-               or line.startswith(f"{A} → {B}:9092  Metadata v") and "(rdkafka)" in line for line in lines), lines
-    assert any(line.startswith(f"{B}:9092 → {A}  Metadata response: broker 1 at broker-1:29092") for line in lines)
+    assert any(
+        line.startswith(f"{A} → {B}:9092  Metadata v")
+        and line.endswith("request — t (rdkafka)")
+        or line.startswith(f"{A} → {B}:9092  Metadata v")
+        and "(rdkafka)" in line
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith(f"{B}:9092 → {A}  Metadata response: broker 1 at broker-1:29092") for line in lines
+    )
     assert f"{A} → {B}:29092  SYN … RST (connection refused)" in lines

@@ -13,8 +13,13 @@ from tshark_ref import tshark_pdus
 
 from netlab.capture.decode import iter_events, message_json
 
-GROUP_VERSIONS = [(0, 0, 0, 0, 1, 2, 0), (1, 2, 1, 1, 2, 3, 1), (2, 4, 2, 2, 4, 6, 2), (2, 5, 3, 3, 5, 7, 3),
-                  (3, 7, 5, 4, 7, 8, 4)]
+GROUP_VERSIONS = [
+    (0, 0, 0, 0, 1, 2, 0),
+    (1, 2, 1, 1, 2, 3, 1),
+    (2, 4, 2, 2, 4, 6, 2),
+    (2, 5, 3, 3, 5, 7, 3),
+    (3, 7, 5, 4, 7, 8, 4),
+]
 PRODUCE_FETCH = [(3, 4), (5, 7), (7, 11), (8, 11)]
 
 
@@ -23,7 +28,9 @@ def synthetic(tmp_path_factory):
     path = tmp_path_factory.mktemp("tshark") / "synthetic.pcap"
     a = Conversation(("10.5.0.2", 40001), ("10.5.0.3", 9092), mss=1400).handshake()
     corr = bootstrap(a)
-    b = Conversation(("10.5.0.4", 40002), ("10.5.0.3", 9092), mss=90, ts=1_700_000_100.0).handshake()  # split frames
+    b = Conversation(
+        ("10.5.0.4", 40002), ("10.5.0.3", 9092), mss=90, ts=1_700_000_100.0
+    ).handshake()  # split frames
     rebalance(b, GROUP_VERSIONS)
     c = Conversation(("10.5.0.5", 40003), ("10.5.0.3", 9092), mss=200, ts=1_700_000_200.0).handshake()
     produce_consume(c, PRODUCE_FETCH, record_batch(3))
@@ -47,7 +54,8 @@ def test_headers_match_tshark(synthetic):
     requests = [p for p in theirs if p.kind == "request"]
     # tshark reads every request header; we see exactly the same requests in the same order
     assert [(p.api_key, p.api_version, p.correlation_id) for p in requests] == [
-        (m.api_key, m.api_version, m.correlation_id) for m in ours if m.kind == "request"]
+        (m.api_key, m.api_version, m.correlation_id) for m in ours if m.kind == "request"
+    ]
     assert len(requests) == 1 + 10 + 7 * len(GROUP_VERSIONS) + 2 * len(PRODUCE_FETCH)
     # responses tshark could match to their request: same api key, version, correlation id
     matched = [p for p in theirs if p.kind == "response" and p.api_version is not None]
@@ -84,7 +92,8 @@ def test_non_default_port_found_by_api_versions_heuristic(tmp_path):
     ours = _ours(path)  # no ports given: 9092 + detection
     theirs = tshark_pdus(path, {29092})
     assert [(m.kind, m.api_key, m.correlation_id) for m in ours] == [
-        (p.kind, p.api_key, p.correlation_id) for p in theirs]
+        (p.kind, p.api_key, p.correlation_id) for p in theirs
+    ]
     assert _ours(path, {9092}) == []  # explicit ports switch detection off
 
 
@@ -100,11 +109,17 @@ def test_refused_connection_and_story(tmp_path):
     lines = [line for ev in iter_events(path, {9092, 29092}, connections=True) for line in story.lines(ev)]
     lines += story.finish()
     assert "host → 10.5.0.3:9092  Metadata v4 request — orders (kcat)" in lines
-    assert any(line.startswith("10.5.0.3:9092 → host  Metadata response: broker 1 at broker-1:29092, "
-                               "broker 2 at broker-2:29093") for line in lines)
+    assert any(
+        line.startswith(
+            "10.5.0.3:9092 → host  Metadata response: broker 1 at broker-1:29092, broker 2 at broker-2:29093"
+        )
+        for line in lines
+    )
     assert "host → 10.5.0.4:29092  SYN … RST (connection refused)" in lines
     # broker-2's endpoint was advertised and never tried
-    assert "host: no connection attempt to the advertised endpoint broker-2:29093 (broker 2) followed" in lines
+    assert (
+        "host: no connection attempt to the advertised endpoint broker-2:29093 (broker 2) followed" in lines
+    )
     assert not any("broker-1:29092 (broker 1) followed" in line for line in lines)
 
 
@@ -138,8 +153,10 @@ def test_every_packet_twice_like_an_any_capture_on_a_bridge_host(tmp_path):
     write(twice, a, b)
 
     def facts(path):
-        return [(e.kind, e.src, e.dst, getattr(e, "correlation_id", None))
-                for e in iter_events(path, {9092, 29092}, connections=True)]
+        return [
+            (e.kind, e.src, e.dst, getattr(e, "correlation_id", None))
+            for e in iter_events(path, {9092, 29092}, connections=True)
+        ]
 
     assert facts(twice) == facts(once)
     assert [f[0] for f in facts(once)].count("refused") == 1
@@ -152,9 +169,12 @@ def test_ipv6_conversation_matches_tshark(tmp_path):
     write(path, c)
     ours = _ours(path)
     theirs = tshark_pdus(path, {9092})
-    assert [(p.kind, p.api_key, p.correlation_id) for p in theirs] == [(m.kind, m.api_key, m.correlation_id)
-                                                                         for m in ours]
+    assert [(p.kind, p.api_key, p.correlation_id) for p in theirs] == [
+        (m.kind, m.api_key, m.correlation_id) for m in ours
+    ]
     assert ours[0].src == "[fd00::2]:40001" and ours[0].dst == "[fd00::3]:9092"
     assert [p.brokers for p in theirs if p.brokers] == [
         [(b["node_id"], b["host"], b["port"]) for b in message_json(m)["brokers"]]
-        for m in ours if m.kind == "response" and m.api_key == 3]
+        for m in ours
+        if m.kind == "response" and m.api_key == 3
+    ]

@@ -12,11 +12,22 @@ from netlab.capture.stream import ConnEvent, KafkaMessage, looks_like_api_versio
 
 def test_listener_ports(tmp_path):
     assert listener_ports("PLAINTEXT://:9092,INTERNAL://broker-1:29092, V6://[::1]:9093,CTRL://x:0") == {
-        9092, 29092, 9093}
+        9092,
+        29092,
+        9093,
+    }
     props = tmp_path / "server.properties"
-    props.write_text("# comment\nlisteners = PLAINTEXT://0.0.0.0:9092\nadvertised.listeners=PLAINTEXT://h:1\n")
-    assert broker_ports(["python", "-m", "broker", str(props), "--override", "listeners=A://:19092"]) == {9092, 19092}
-    assert broker_ports(["python", "-m", "broker", "--override", "listeners=A://:19092,B://:19093"]) == {19092, 19093}
+    props.write_text(
+        "# comment\nlisteners = PLAINTEXT://0.0.0.0:9092\nadvertised.listeners=PLAINTEXT://h:1\n"
+    )
+    assert broker_ports(["python", "-m", "broker", str(props), "--override", "listeners=A://:19092"]) == {
+        9092,
+        19092,
+    }
+    assert broker_ports(["python", "-m", "broker", "--override", "listeners=A://:19092,B://:19093"]) == {
+        19092,
+        19093,
+    }
     assert broker_ports(["python", "-m", "broker", str(tmp_path / "missing.properties")]) == set()
 
 
@@ -33,8 +44,11 @@ def test_api_versions_heuristic():
     from kafka.protocol.metadata import ApiVersionsRequest, MetadataRequest
 
     for v in range(5):
-        r = ApiVersionsRequest[v](client_software_name="x", client_software_version="1") if v >= 3 \
+        r = (
+            ApiVersionsRequest[v](client_software_name="x", client_software_version="1")
+            if v >= 3
             else ApiVersionsRequest[v]()
+        )
         r.with_header(correlation_id=1, client_id="kcat")
         assert looks_like_api_versions(bytes(r.encode(header=True, framed=True)))
     m = MetadataRequest[4](topics=None, allow_auto_topic_creation=True)
@@ -48,20 +62,36 @@ def _msg(kind, key, version, decoded, src="10.5.0.2:40000", dst="10.5.0.3:9092",
 
 
 def test_story_wording():
-    story = Story(names={"10.5.0.2": "client-1", "10.5.0.3": "broker"}, hosts={"broker": {"10.5.0.3"}},
-                  local_node="client-1")
+    story = Story(
+        names={"10.5.0.2": "client-1", "10.5.0.3": "broker"},
+        hosts={"broker": {"10.5.0.3"}},
+        local_node="client-1",
+    )
     assert story.lines(_msg("request", 3, 0, {"topics": []})) == [
-        "client-1 → 10.5.0.3:9092  Metadata v0 request — all topics (kcat)"]
+        "client-1 → 10.5.0.3:9092  Metadata v0 request — all topics (kcat)"
+    ]
     assert story.lines(_msg("request", 3, 4, {"topics": []})) == [
-        "client-1 → 10.5.0.3:9092  Metadata v4 request — no topics (kcat)"]
-    meta = {"brokers": [{"node_id": 1, "host": "broker", "port": 9092}], "topics": [
-        {"topic": "t", "error_code": 0, "partitions": [{"partition_index": 0, "leader_id": -1, "error_code": 72}]}]}
+        "client-1 → 10.5.0.3:9092  Metadata v4 request — no topics (kcat)"
+    ]
+    meta = {
+        "brokers": [{"node_id": 1, "host": "broker", "port": 9092}],
+        "topics": [
+            {
+                "topic": "t",
+                "error_code": 0,
+                "partitions": [{"partition_index": 0, "leader_id": -1, "error_code": 72}],
+            }
+        ],
+    }
     assert story.lines(_msg("response", 3, 9, meta, src="10.5.0.3:9092", dst="10.5.0.2:40000")) == [
-        "10.5.0.3:9092 → client-1  Metadata response: broker 1 at broker:9092; topic t: p0→-1 LISTENER_NOT_FOUND"]
-    assert story.lines(_msg("response", 10, 2, {"error_code": 15}, src="10.5.0.3:9092", dst="10.5.0.2:1")) == [
-        "10.5.0.3:9092 → client-1  FindCoordinator response: COORDINATOR_NOT_AVAILABLE"]
+        "10.5.0.3:9092 → client-1  Metadata response: broker 1 at broker:9092; topic t: p0→-1 LISTENER_NOT_FOUND"
+    ]
+    assert story.lines(
+        _msg("response", 10, 2, {"error_code": 15}, src="10.5.0.3:9092", dst="10.5.0.2:1")
+    ) == ["10.5.0.3:9092 → client-1  FindCoordinator response: COORDINATOR_NOT_AVAILABLE"]
     assert story.lines(ConnEvent(2, "[::1]:5555", "[::1]:9092", "refused")) == [
-        "client-1 → [::1]:9092  SYN … RST (connection refused)"]
+        "client-1 → [::1]:9092  SYN … RST (connection refused)"
+    ]
     # broker:9092 was advertised at ts 1 and client-1 connected to it at ts 3: nothing to say
     story.lines(ConnEvent(3, "10.5.0.2:40001", "10.5.0.3:9092", "syn"))
     assert story.finish() == []
@@ -91,7 +121,10 @@ def test_live_backlog_is_bounded_and_the_pcap_stays_complete(tmp_path, monkeypat
     from netlab.capture import live
     from netlab.capture.pcapio import read_packets
 
-    frames = [bytes(p) for p in Conversation(("10.0.0.1", 1234), ("10.0.0.2", 5000)).send(True, b"x" * 50_000).packets]
+    frames = [
+        bytes(p)
+        for p in Conversation(("10.0.0.1", 1234), ("10.0.0.2", 5000)).send(True, b"x" * 50_000).packets
+    ]
     monkeypatch.setattr(live, "MAX_BACKLOG", 5)
     gate = threading.Event()
     lines, notes = [], []

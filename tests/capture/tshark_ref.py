@@ -44,9 +44,16 @@ def tshark_pdus(pcap, ports: set[int]) -> list[Pdu]:
             kind = "request" if "kafka.request_key" in k else "response"
             version = k.get("kafka.api_version") if kind == "request" else k.get("kafka.response.version")
             text = json.dumps(k)
-            pdu = Pdu(number, kind, int(k["kafka.api_key"]), int(version) if version is not None else None,
-                      int(k["kafka.correlation_id"]), unsupported="kafka.unsupported_api_version" in text,
-                      malformed="_ws.malformed" in text or "pdu_length_mismatch" in text, raw=k)
+            pdu = Pdu(
+                number,
+                kind,
+                int(k["kafka.api_key"]),
+                int(version) if version is not None else None,
+                int(k["kafka.correlation_id"]),
+                unsupported="kafka.unsupported_api_version" in text,
+                malformed="_ws.malformed" in text or "pdu_length_mismatch" in text,
+                raw=k,
+            )
             if pdu.api_key == 3 and kind == "response" and "Broker Metadata" in k:
                 pdu.brokers = _brokers(k["Broker Metadata"])
             if pdu.api_key == 11 and kind == "response":
@@ -68,8 +75,11 @@ def _entries(tree) -> list[dict]:
 
 
 def _brokers(tree) -> list[tuple[int, str, int]]:
-    return [(int(b["kafka.node_id"]), b["kafka.host"], int(b["kafka.port"])) for b in _entries(tree)
-            if "kafka.node_id" in b]
+    return [
+        (int(b["kafka.node_id"]), b["kafka.host"], int(b["kafka.port"]))
+        for b in _entries(tree)
+        if "kafka.node_id" in b
+    ]
 
 
 def _count(tree) -> int:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
 from kafkalab import TWO_LISTENERS, Broker, Netns, start_broker
+
 
 @pytest.fixture(scope="module")
 def kafka_ns(tmp_path_factory):

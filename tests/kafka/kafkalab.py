@@ -55,8 +55,9 @@ class Netns:
         return ["ip", "netns", "exec", self.name]
 
     def run(self, *argv: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
-        return subprocess.run(self.prefix + list(argv), timeout=timeout, capture_output=True, text=True,
-                              cwd=REPO, **kw)
+        return subprocess.run(
+            self.prefix + list(argv), timeout=timeout, capture_output=True, text=True, cwd=REPO, **kw
+        )
 
     def bridge(self, name: str, cidr: str) -> None:
         """A bridge inside this namespace (where Docker keeps br-xxxx), with an address."""
@@ -67,7 +68,7 @@ class Netns:
             ipr.addr("add", index=idx, address=addr, prefixlen=int(plen))
             ipr.link("set", index=idx, state="up")
 
-    def attach(self, other: "Netns", bridge: str, port_if: str, cidr: str) -> None:
+    def attach(self, other: Netns, bridge: str, port_if: str, cidr: str) -> None:
         """A veth from this namespace's bridge to eth0 of `other` (made here, never in the root
         namespace), with `cidr` on the far end."""
         with NetNS(self.name) as ipr:
@@ -110,8 +111,13 @@ class Broker:
         return self.proc.returncode
 
 
-def start_broker(props: dict[str, str], tmp: Path, prefix: list[str] | None = None,
-                 wait_for: str = "started", timeout: float = 15) -> Broker:
+def start_broker(
+    props: dict[str, str],
+    tmp: Path,
+    prefix: list[str] | None = None,
+    wait_for: str = "started",
+    timeout: float = 15,
+) -> Broker:
     """`python -m broker --no-env` with the given settings; waits for `wait_for` or the exit."""
     props = {"log.dirs": str(tmp / f"logs-{time.monotonic_ns()}"), **props}
     cmd = list(prefix or []) + [PYTHON, "-m", "broker", "--no-env"]
@@ -127,8 +133,9 @@ def start_broker(props: dict[str, str], tmp: Path, prefix: list[str] | None = No
     return broker
 
 
-def run_broker_to_exit(props: dict[str, str], tmp: Path, prefix: list[str] | None = None,
-                       timeout: float = 20) -> tuple[int | None, str]:
+def run_broker_to_exit(
+    props: dict[str, str], tmp: Path, prefix: list[str] | None = None, timeout: float = 20
+) -> tuple[int | None, str]:
     """A broker expected to refuse its config or fail to bind: its exit status and log."""
     b = start_broker(props, tmp, prefix, wait_for="\0never\0", timeout=0)
     try:
@@ -144,7 +151,8 @@ def fatal_line(log: str) -> str | None:
     """The `<java class>: <message>` line under Kafka's fatal error line."""
     lines = log.splitlines()
     for i, line in enumerate(lines):
-        if ("Exiting Kafka due to fatal exception" in line or "Fatal error during broker startup" in line) \
-                and i + 1 < len(lines):
+        if (
+            "Exiting Kafka due to fatal exception" in line or "Fatal error during broker startup" in line
+        ) and i + 1 < len(lines):
             return lines[i + 1]
     return None

@@ -21,10 +21,17 @@ def five_brokers(broker1_internal: str = "broker-1") -> World:
     w.vantage("host").names.clear()  # the Docker host does not use the embedded DNS
     for n in range(1, 6):
         bind = broker1_internal if n == 1 else f"broker-{n}"
-        add_broker(w, f"broker-{n}", {
-            "node.id": str(n), "listener.security.protocol.map": MAP, "inter.broker.listener.name": "INTERNAL",
-            "listeners": f"INTERNAL://{bind}:29092,EXTERNAL://0.0.0.0:{9090 + n}",
-            "advertised.listeners": f"INTERNAL://broker-{n}:29092,EXTERNAL://localhost:{9090 + n}"})
+        add_broker(
+            w,
+            f"broker-{n}",
+            {
+                "node.id": str(n),
+                "listener.security.protocol.map": MAP,
+                "inter.broker.listener.name": "INTERNAL",
+                "listeners": f"INTERNAL://{bind}:29092,EXTERNAL://0.0.0.0:{9090 + n}",
+                "advertised.listeners": f"INTERNAL://broker-{n}:29092,EXTERNAL://localhost:{9090 + n}",
+            },
+        )
     return w
 
 

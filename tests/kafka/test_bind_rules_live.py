@@ -4,25 +4,41 @@ inside a throwaway namespace (whose only address is loopback)."""
 from __future__ import annotations
 
 import pytest
-
 from kafkalab import PYTHON, Netns, fatal_line, run_broker_to_exit, start_broker
-from netlab.kafka.predict_rules import broker_view
+
 from netlab.kafka.check import disagreements, start_verdicts
+from netlab.kafka.predict_rules import broker_view
 from netlab.kafka.views import Vantage, World
 
 pytestmark = pytest.mark.root
 
 CASES = [
     # topology 4 of issue 7: a LAN address inside a container
-    ("foreign-address", {"listeners": "EXTERNAL://192.168.8.133:9091", "listener.security.protocol.map": "EXTERNAL:PLAINTEXT",
-                         "advertised.listeners": "EXTERNAL://192.168.8.133:9091", "inter.broker.listener.name": "EXTERNAL"},
-     "org.apache.kafka.common.KafkaException: Socket server failed to bind to 192.168.8.133:9091: "
-     "Cannot assign requested address."),
-    ("unresolved-name", {"listeners": "INTERNAL://broker-1:29092", "listener.security.protocol.map": "INTERNAL:PLAINTEXT",
-                         "inter.broker.listener.name": "INTERNAL"},
-     "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: Unresolved address."),
-    ("port-in-use", {"listeners": "PLAINTEXT://127.0.0.1:9092", "advertised.listeners": "PLAINTEXT://localhost:9092"},
-     "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:9092: Address already in use."),
+    (
+        "foreign-address",
+        {
+            "listeners": "EXTERNAL://192.168.8.133:9091",
+            "listener.security.protocol.map": "EXTERNAL:PLAINTEXT",
+            "advertised.listeners": "EXTERNAL://192.168.8.133:9091",
+            "inter.broker.listener.name": "EXTERNAL",
+        },
+        "org.apache.kafka.common.KafkaException: Socket server failed to bind to 192.168.8.133:9091: "
+        "Cannot assign requested address.",
+    ),
+    (
+        "unresolved-name",
+        {
+            "listeners": "INTERNAL://broker-1:29092",
+            "listener.security.protocol.map": "INTERNAL:PLAINTEXT",
+            "inter.broker.listener.name": "INTERNAL",
+        },
+        "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: Unresolved address.",
+    ),
+    (
+        "port-in-use",
+        {"listeners": "PLAINTEXT://127.0.0.1:9092", "advertised.listeners": "PLAINTEXT://localhost:9092"},
+        "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:9092: Address already in use.",
+    ),
 ]
 
 
@@ -38,17 +54,27 @@ def test_bind_failure_predicted_and_real(kafka_ns, tmp_path, case_id, props, exp
     assert fatal_line(log) == expected, log
 
 
-@pytest.mark.parametrize("address,error", [
-    ("127.0.0.7", None),  # the name is the node's own (loopback) address: it binds there
-    ("192.168.8.133", "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
-                      "Cannot assign requested address."),
-])
+@pytest.mark.parametrize(
+    "address,error",
+    [
+        ("127.0.0.7", None),  # the name is the node's own (loopback) address: it binds there
+        (
+            "192.168.8.133",
+            "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
+            "Cannot assign requested address.",
+        ),
+    ],
+)
 def test_a_listener_name_binds_the_address_it_resolves_to(tmp_path, address, error):
     """INTERNAL://broker-1:29092 binds broker-1's address as the node's hosts file gives it."""
     ns = Netns("named", hosts={"broker-1": address})
     try:
-        props = {"node.id": "1", "listeners": "INTERNAL://broker-1:29092",
-                 "listener.security.protocol.map": "INTERNAL:PLAINTEXT", "inter.broker.listener.name": "INTERNAL"}
+        props = {
+            "node.id": "1",
+            "listeners": "INTERNAL://broker-1:29092",
+            "listener.security.protocol.map": "INTERNAL:PLAINTEXT",
+            "inter.broker.listener.name": "INTERNAL",
+        }
         node = Vantage("broker-1", names={"broker-1": [address]})
         view = broker_view("broker-1", props, node)
         assert view.start_error == error and view.listeners[0].advertised == "broker-1:29092"

@@ -7,8 +7,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from kafkalab import PYTHON
+
 from netlab.errors import InputError
 from netlab.kafka import clients
 from netlab.kafka.clients import CLIENTS, ClientResult, pick_client_error, run_client
@@ -36,8 +36,10 @@ def results(kafka_ns) -> dict[tuple[str, str], ClientResult]:
     """All twelve runs at once (each is its own process; they share only the broker)."""
     ns, _ = kafka_ns
     with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = {case: pool.submit(run_client, case[0], case[1], prefix=ns.prefix, timeout=TIMEOUT, python=PYTHON)
-                   for case in CASES}
+        futures = {
+            case: pool.submit(run_client, case[0], case[1], prefix=ns.prefix, timeout=TIMEOUT, python=PYTHON)
+            for case in CASES
+        }
         return {case: f.result() for case, f in futures.items()}
 
 
@@ -84,9 +86,13 @@ def test_bad_client_and_timeout_are_input_errors():
 
 
 def test_pick_client_error_prefers_the_searchable_line():
-    lines = ["1/1 brokers are down",
-             "broker-1:29092/1: Failed to resolve 'broker-1:29092': Name or service not known (after 1ms in state CONNECT)"]
-    assert pick_client_error(lines) == \
-        "Failed to resolve 'broker-1:29092': Name or service not known (after 1ms in state CONNECT)"
+    lines = [
+        "1/1 brokers are down",
+        "broker-1:29092/1: Failed to resolve 'broker-1:29092': Name or service not known (after 1ms in state CONNECT)",
+    ]
+    assert (
+        pick_client_error(lines)
+        == "Failed to resolve 'broker-1:29092': Name or service not known (after 1ms in state CONNECT)"
+    )
     assert pick_client_error(["something odd"]) == "something odd"
     assert pick_client_error([]) is None

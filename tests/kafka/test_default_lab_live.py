@@ -9,12 +9,19 @@ from __future__ import annotations
 import secrets
 
 import pytest
-
 from kafkalab import PYTHON
+
 from netlab import lab as labapi
 from netlab.brokers import wait_started
-from netlab.kafka.check import (CheckPlan, ClientCheck, Expectation, check, disagreements, expectation_mismatch,
-                                predict)
+from netlab.kafka.check import (
+    CheckPlan,
+    ClientCheck,
+    Expectation,
+    check,
+    disagreements,
+    expectation_mismatch,
+    predict,
+)
 from netlab.kafka.lab_world import world_from_resolved
 from netlab.kafka.predict_rules import broker_view
 from netlab.plan import compile_plan
@@ -22,11 +29,13 @@ from netlab.topology import DEFAULT_TOPOLOGY, loads_topology, netns_name, resolv
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
-PROPS = {"node.id": "1",
-         "listeners": "INTERNAL://0.0.0.0:29092,EXTERNAL_SAME_HOST://0.0.0.0:9092",
-         "advertised.listeners": "INTERNAL://broker:29092,EXTERNAL_SAME_HOST://localhost:9092",
-         "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL_SAME_HOST:PLAINTEXT",
-         "inter.broker.listener.name": "INTERNAL"}
+PROPS = {
+    "node.id": "1",
+    "listeners": "INTERNAL://0.0.0.0:29092,EXTERNAL_SAME_HOST://0.0.0.0:9092",
+    "advertised.listeners": "INTERNAL://broker:29092,EXTERNAL_SAME_HOST://localhost:9092",
+    "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL_SAME_HOST:PLAINTEXT",
+    "inter.broker.listener.name": "INTERNAL",
+}
 ROWS = [
     ("host", "localhost:9092", "kafka-python", None),  # tries every address of localhost
     ("host", "broker:29092", "kcat", "bootstrap_unresolved"),
@@ -42,8 +51,12 @@ ROWS = [
 @pytest.fixture(scope="module")
 def default_lab():
     name = "kd" + secrets.token_hex(3)
-    text = "\n".join(f"lab: {name}" if l.startswith("lab:") else l
-                     for l in DEFAULT_TOPOLOGY.read_text().splitlines()) + "\n"
+    text = (
+        "\n".join(
+            f"lab: {name}" if l.startswith("lab:") else l for l in DEFAULT_TOPOLOGY.read_text().splitlines()
+        )
+        + "\n"
+    )
     topology = loads_topology(text, str(DEFAULT_TOPOLOGY))
     labapi.apply(compile_plan(topology), topology_text=text)
     try:
@@ -69,8 +82,11 @@ def test_check_equals_predict_and_expectations(default_lab):
     assert host_internal.reason == (
         "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
         "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
-        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port")
-    assert host_internal.client_error.startswith("Failed to resolve 'broker:29092': Name or service not known")
+        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port"
+    )
+    assert host_internal.client_error.startswith(
+        "Failed to resolve 'broker:29092': Name or service not known"
+    )
 
 
 def test_localhost_on_the_host_takes_both_families(default_lab):
@@ -80,8 +96,9 @@ def test_localhost_on_the_host_takes_both_families(default_lab):
     topology, prefixes = default_lab
     world = world_from_resolved(resolve(topology))
     world.brokers.append(broker_view("broker", PROPS, world.vantage("broker")))
-    plan = CheckPlan(clients=[ClientCheck("host", "localhost:9092", "kcat"),
-                              ClientCheck("host", "[::1]:9092", "kcat")])
+    plan = CheckPlan(
+        clients=[ClientCheck("host", "localhost:9092", "kcat"), ClientCheck("host", "[::1]:9092", "kcat")]
+    )
     predicted = predict(world, plan)
     assert [(v.ok, v.warning) for v in predicted] == [(True, None), (True, None)]
     live = check(world, plan, prefixes, timeout=4, python=PYTHON)

@@ -10,9 +10,17 @@ import json
 import subprocess
 
 import pytest
-
 from kafkalab import PYTHON, Netns, start_broker
-from netlab.kafka.check import CheckPlan, ClientCheck, Expectation, check, disagreements, expectation_mismatch, predict
+
+from netlab.kafka.check import (
+    CheckPlan,
+    ClientCheck,
+    Expectation,
+    check,
+    disagreements,
+    expectation_mismatch,
+    predict,
+)
 from netlab.kafka.clients import run_client
 from netlab.kafka.explain import verdict
 from netlab.kafka.predict_rules import broker_view, predict_probe
@@ -23,13 +31,17 @@ from netlab.relays import READY_LINE
 pytestmark = pytest.mark.root
 
 NET = {"host": "10.77.0.1", "broker": "10.77.0.2", "client": "10.77.0.3"}
-PROPS = {"node.id": "1",
-         "listeners": "INTERNAL://0.0.0.0:29092,EXTERNAL_SAME_HOST://0.0.0.0:9092",
-         "advertised.listeners": "INTERNAL://broker:29092,EXTERNAL_SAME_HOST://localhost:9092",
-         "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL_SAME_HOST:PLAINTEXT",
-         "inter.broker.listener.name": "INTERNAL"}
-PUBLISHED = [PublishedPort("host", "0.0.0.0", 9092, NET["broker"], 9092),
-             PublishedPort("host", "0.0.0.0", 9093, NET["broker"], 9093)]  # a port whose target is closed
+PROPS = {
+    "node.id": "1",
+    "listeners": "INTERNAL://0.0.0.0:29092,EXTERNAL_SAME_HOST://0.0.0.0:9092",
+    "advertised.listeners": "INTERNAL://broker:29092,EXTERNAL_SAME_HOST://localhost:9092",
+    "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL_SAME_HOST:PLAINTEXT",
+    "inter.broker.listener.name": "INTERNAL",
+}
+PUBLISHED = [
+    PublishedPort("host", "0.0.0.0", 9092, NET["broker"], 9092),
+    PublishedPort("host", "0.0.0.0", 9093, NET["broker"], 9093),
+]  # a port whose target is closed
 
 
 def world() -> World:
@@ -60,9 +72,15 @@ def lab(tmp_path_factory):
         b = start_broker(PROPS, tmp_path_factory.mktemp("docker-like"), broker.prefix)
         procs.append(b)
         assert b.proc.poll() is None, b.output()
-        proxy = host.popen(PYTHON, "-m", "netlab.relays.portproxy",
-                           *(f"tcp:{p.listen_host}:{p.listen_port}={p.target_host}:{p.target_port}" for p in PUBLISHED),
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proxy = host.popen(
+            PYTHON,
+            "-m",
+            "netlab.relays.portproxy",
+            *(f"tcp:{p.listen_host}:{p.listen_port}={p.target_host}:{p.target_port}" for p in PUBLISHED),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         procs.append(proxy)
         assert READY_LINE in proxy.stdout.readline()
         yield {"host": host, "broker": broker, "client": client}
@@ -81,7 +99,9 @@ def live(ns: Netns, bootstrap: str) -> ProbeResult:
     cp = ns.run(PYTHON, "-m", "netlab.kafka.probe", "--bootstrap", bootstrap, "--json", "--timeout", "3")
     assert cp.returncode in (0, 1), cp.stderr
     d = json.loads(cp.stdout)
-    return ProbeResult(d["bootstrap"], [Stage(**s) for s in d["stages"]], [AdvertisedBroker(**b) for b in d["brokers"]])
+    return ProbeResult(
+        d["bootstrap"], [Stage(**s) for s in d["stages"]], [AdvertisedBroker(**b) for b in d["brokers"]]
+    )
 
 
 EXPECTED = [
@@ -113,7 +133,8 @@ def test_the_sentence_names_cause_and_fix(lab):
     assert v.reason == (
         "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
         "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
-        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port")
+        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port"
+    )
     v = verdict(w, "client", live(lab["client"], "broker:9092"))
     assert "which advertises localhost:9092" in v.reason and "client's own loopback" in v.reason
     assert "e.g. broker:9092" in v.reason
@@ -124,7 +145,9 @@ def test_real_client_through_the_published_port(lab):
     r = run_client("kcat", "localhost:9092", prefix=lab["host"].prefix, timeout=4)
     assert r.ok, r
     r = run_client("kcat", "broker:9092", prefix=lab["client"].prefix, timeout=4)
-    assert not r.ok and r.client_error.startswith("Connect to ipv4#127.0.0.1:9092 failed: Connection refused"), r
+    assert not r.ok and r.client_error.startswith(
+        "Connect to ipv4#127.0.0.1:9092 failed: Connection refused"
+    ), r
     w = world()
     v = verdict(w, "client", predict_probe(w, "client", "broker:9092"), r)
     assert v.client_error == r.client_error and v.cause == "advertised_refused"

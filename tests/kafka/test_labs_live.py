@@ -13,11 +13,18 @@ import secrets
 from pathlib import Path
 
 import pytest
-
 from kafkalab import PYTHON, start_broker
+
 from netlab import lab as labapi
-from netlab.kafka.check import (CheckPlan, ClientCheck, Expectation, check, disagreements, expectation_mismatch,
-                                predict)
+from netlab.kafka.check import (
+    CheckPlan,
+    ClientCheck,
+    Expectation,
+    check,
+    disagreements,
+    expectation_mismatch,
+    predict,
+)
 from netlab.kafka.lab_world import world_from_resolved
 from netlab.kafka.predict_rules import broker_view
 from netlab.plan import compile_plan
@@ -29,25 +36,49 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def plain(bind: str, advertised: str) -> dict[str, str]:
-    return {"node.id": "1", "listeners": f"PLAINTEXT://{bind}:9092", "advertised.listeners": f"PLAINTEXT://{advertised}:9092"}
+    return {
+        "node.id": "1",
+        "listeners": f"PLAINTEXT://{bind}:9092",
+        "advertised.listeners": f"PLAINTEXT://{advertised}:9092",
+    }
 
 
 SCENARIOS = {
-    "multihomed-one-interface": ("examples/multihomed.yaml", "app", plain("172.30.1.10", "app"), [
-        ("client", "app:9092", "kcat", None),
-        ("db", "app:9092", None, "bootstrap_refused"),  # db resolves app to 172.30.2.10: nothing bound there
-        ("db", "api:9092", None, "bootstrap_refused"),
-    ]),
-    "multihomed-all-interfaces": ("examples/multihomed.yaml", "app", plain("0.0.0.0", "app"), [
-        ("client", "app:9092", None, None),
-        ("db", "app:9092", "kcat", None),  # the advertised name resolves per network
-        ("client", "api:9092", None, "bootstrap_unresolved"),  # an alias on backend only
-    ]),
-    "vpn": ("examples/tun-vpn.yaml", "vpn-server", plain("0.0.0.0", "10.8.0.1"), [
-        ("laptop", "10.8.0.1:9092", "kcat", None),  # through the tunnel
-        ("laptop", "vpn-server:9092", None, None),  # bootstrap on the WAN, then the tunnel address
-        ("isp", "203.0.113.20:9092", None, "advertised_unreachable"),  # no route into the VPN
-    ]),
+    "multihomed-one-interface": (
+        "examples/multihomed.yaml",
+        "app",
+        plain("172.30.1.10", "app"),
+        [
+            ("client", "app:9092", "kcat", None),
+            (
+                "db",
+                "app:9092",
+                None,
+                "bootstrap_refused",
+            ),  # db resolves app to 172.30.2.10: nothing bound there
+            ("db", "api:9092", None, "bootstrap_refused"),
+        ],
+    ),
+    "multihomed-all-interfaces": (
+        "examples/multihomed.yaml",
+        "app",
+        plain("0.0.0.0", "app"),
+        [
+            ("client", "app:9092", None, None),
+            ("db", "app:9092", "kcat", None),  # the advertised name resolves per network
+            ("client", "api:9092", None, "bootstrap_unresolved"),  # an alias on backend only
+        ],
+    ),
+    "vpn": (
+        "examples/tun-vpn.yaml",
+        "vpn-server",
+        plain("0.0.0.0", "10.8.0.1"),
+        [
+            ("laptop", "10.8.0.1:9092", "kcat", None),  # through the tunnel
+            ("laptop", "vpn-server:9092", None, None),  # bootstrap on the WAN, then the tunnel address
+            ("isp", "203.0.113.20:9092", None, "advertised_unreachable"),  # no route into the VPN
+        ],
+    ),
 }
 
 
@@ -56,7 +87,9 @@ def test_check_equals_predict(scenario, tmp_path):
     example, node, props, rows = SCENARIOS[scenario]
     path = REPO / "topologies" / example
     name = "kl" + secrets.token_hex(3)
-    text = "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
+    text = (
+        "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
+    )
     topology = loads_topology(text, str(path))
     labapi.apply(compile_plan(topology))
     broker = None

@@ -6,8 +6,8 @@ import json
 import subprocess
 
 import pytest
-
 from kafkalab import PYTHON, TWO_LISTENERS
+
 from netlab.kafka.explain import verdict
 from netlab.kafka.predict_rules import broker_view, predict_probe
 from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
@@ -15,12 +15,21 @@ from netlab.kafka.views import Vantage, World
 
 pytestmark = pytest.mark.root
 
-FULL_PATH = ["resolve", "connect", "api_versions", "metadata",
-             "advertised_resolve", "advertised_connect", "advertised_api_versions"]
+FULL_PATH = [
+    "resolve",
+    "connect",
+    "api_versions",
+    "metadata",
+    "advertised_resolve",
+    "advertised_connect",
+    "advertised_api_versions",
+]
 
 
 def probe(ns, bootstrap: str, *extra: str) -> tuple[int, dict]:
-    cp = ns.run(PYTHON, "-m", "netlab.kafka.probe", "--bootstrap", bootstrap, "--json", "--timeout", "3", *extra)
+    cp = ns.run(
+        PYTHON, "-m", "netlab.kafka.probe", "--bootstrap", bootstrap, "--json", "--timeout", "3", *extra
+    )
     assert cp.returncode in (0, 1), cp.stderr
     return cp.returncode, json.loads(cp.stdout)
 
@@ -119,21 +128,28 @@ def test_text_output_names_the_failing_stage(kafka_ns):
     assert "result: failed at advertised_resolve (broker-1:29092): Name or service not known" in cp.stdout
 
 
-@pytest.mark.parametrize("bootstrap", ["127.0.0.1:9092", "localhost:9092", "127.0.0.1:29092", "localhost:9093",
-                                       "kafka:9092", "10.99.0.1:9092"])
+@pytest.mark.parametrize(
+    "bootstrap",
+    ["127.0.0.1:9092", "localhost:9092", "127.0.0.1:29092", "localhost:9093", "kafka:9092", "10.99.0.1:9092"],
+)
 def test_prediction_equals_the_live_probe(kafka_ns, bootstrap):
     ns, _ = kafka_ns
     _, live = probe(ns, bootstrap)
     world = the_world()
     predicted = predict_probe(world, "node", bootstrap)
-    assert [(s.name, s.target, s.ok) for s in predicted.stages] == \
-        [(s["name"], s["target"], s["ok"]) for s in live["stages"]]
+    assert [(s.name, s.target, s.ok) for s in predicted.stages] == [
+        (s["name"], s["target"], s["ok"]) for s in live["stages"]
+    ]
     assert [s.error for s in predicted.stages] == [s["error"] for s in live["stages"]]
-    assert [(b.node_id, b.host, b.port) for b in predicted.brokers] == \
-        [(b["node_id"], b["host"], b["port"]) for b in live["brokers"]]
+    assert [(b.node_id, b.host, b.port) for b in predicted.brokers] == [
+        (b["node_id"], b["host"], b["port"]) for b in live["brokers"]
+    ]
     # and the verdicts built from each agree on everything comparable
-    live_result = ProbeResult(live["bootstrap"], [Stage(**s) for s in live["stages"]],
-                              [AdvertisedBroker(**b) for b in live["brokers"]])
+    live_result = ProbeResult(
+        live["bootstrap"],
+        [Stage(**s) for s in live["stages"]],
+        [AdvertisedBroker(**b) for b in live["brokers"]],
+    )
     assert verdict(world, "node", live_result).comparable() == verdict(world, "node", predicted).comparable()
 
 

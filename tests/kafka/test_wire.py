@@ -6,8 +6,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-
 from kafkalab import start_broker
+
 from netlab.kafka.probe import probe
 from netlab.kafka.wire import KafkaWire, WireError
 
@@ -21,8 +21,14 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def loopback_broker(tmp_path_factory):
     port = free_port()
-    b = start_broker({"node.id": "7", "listeners": f"PLAINTEXT://127.0.0.1:{port}",
-                      "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}"}, tmp_path_factory.mktemp("wire"))
+    b = start_broker(
+        {
+            "node.id": "7",
+            "listeners": f"PLAINTEXT://127.0.0.1:{port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        },
+        tmp_path_factory.mktemp("wire"),
+    )
     assert b.proc.poll() is None, b.output()
     yield port
     assert b.stop() == 0
@@ -51,7 +57,9 @@ def test_metadata_at_each_version(loopback_broker, max_version):
     finally:
         w.close()
     assert version == max_version
-    assert [(b["node_id"], b["host"], b["port"]) for b in md["brokers"]] == [(7, "127.0.0.1", loopback_broker)]
+    assert [(b["node_id"], b["host"], b["port"]) for b in md["brokers"]] == [
+        (7, "127.0.0.1", loopback_broker)
+    ]
     assert md["controller_id"] == 7 and md["topics"] == []
 
 

@@ -3,14 +3,12 @@ even when the test fails, and the test then asserts that nothing of it is left."
 
 from __future__ import annotations
 
-
-import pytest
-
 import plans
+import pytest
+from labtools import EXAMPLES, NETLAB, REPO, leftovers, pids_alive, run_cli, topology_plan  # noqa: F401
+
 from netlab import lab as labapi
 from netlab.resources import Plan
-
-from labtools import EXAMPLES, NETLAB, REPO, leftovers, pids_alive, run_cli, topology_plan  # noqa: F401
 
 
 @pytest.fixture
@@ -35,5 +33,3 @@ def lab_name():
     name = plans.lab_name()
     yield name
     labapi.destroy(name)  # in case the test left it up (idempotent)
-
-

@@ -48,4 +48,6 @@ def topology_plan(example: str, lab: str) -> Plan:
 def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     full_env = dict(os.environ, COLUMNS="300")
     full_env.update(env or {})
-    return subprocess.run([*NETLAB, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [*NETLAB, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO
+    )

@@ -76,7 +76,9 @@ print("FAILED", err if 'err' in dir() else "empty reply"); sys.exit(1)
 
 
 def py(netns: str, node: str, script: str, *args: str, timeout: float = 20) -> subprocess.CompletedProcess:
-    return run_in_node(netns, node, [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout)
+    return run_in_node(
+        netns, node, [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def ping(netns: str, node: str, target: str, attempts: int = 8) -> subprocess.CompletedProcess:
@@ -93,7 +95,13 @@ def tcp_request(netns: str, node: str, host: str, port: int, text: str) -> subpr
 
 
 def start_echo_server(netns: str, node: str, bind: str, port: int) -> subprocess.Popen:
-    proc = popen_in_node(netns, node, [sys.executable, "-u", "-c", TCP_ECHO_SERVER, bind, str(port)], stdout=subprocess.PIPE, text=True)
+    proc = popen_in_node(
+        netns,
+        node,
+        [sys.executable, "-u", "-c", TCP_ECHO_SERVER, bind, str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()  # blocks until it listens (or dies: empty line)
     assert line.startswith("listening"), f"echo server in {node} did not start"
     return proc

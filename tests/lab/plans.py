@@ -16,10 +16,7 @@ from netlab.resources import (
     Process,
     Route,
     Step,
-    Sysctl,
-    Tuntap,
     Veth,
-    Vxlan,
 )
 
 
@@ -31,7 +28,14 @@ def ns(lab: str, node: str) -> str:
     return f"netlab-{lab}-{node}"
 
 
-def bridge_lab(lab: str, containers: int = 2, subnet: str = "10.77", publish: list[tuple[str, int, int]] | None = None, extra: tuple[Step, ...] = (), requires: tuple[str, ...] = ("bridge", "netns", "veth")) -> Plan:
+def bridge_lab(
+    lab: str,
+    containers: int = 2,
+    subnet: str = "10.77",
+    publish: list[tuple[str, int, int]] | None = None,
+    extra: tuple[Step, ...] = (),
+    requires: tuple[str, ...] = ("bridge", "netns", "veth"),
+) -> Plan:
     """`host` with bridge br0 (gateway .0.1) and containers c1..cN at .0.(10+i)/16.
 
     Each container resolves the others' names (same network); host resolves nobody but itself.
@@ -44,7 +48,11 @@ def bridge_lab(lab: str, containers: int = 2, subnet: str = "10.77", publish: li
     for i, n in enumerate(names, 1):
         steps.append(Veth(host, f"veth{i}", ns(lab, n), "eth0", a_master="br0"))
     for i, n in enumerate(names, 1):
-        steps += [Address(ns(lab, n), "eth0", f"{addr[n]}/16"), LinkUp(host, f"veth{i}"), LinkUp(ns(lab, n), "eth0")]
+        steps += [
+            Address(ns(lab, n), "eth0", f"{addr[n]}/16"),
+            LinkUp(host, f"veth{i}"),
+            LinkUp(ns(lab, n), "eth0"),
+        ]
         steps.append(Route(ns(lab, n), "default", gateway=f"{subnet}.0.1"))
     steps.append(HostsFile(host, ()))
     for n in names:
@@ -52,12 +60,33 @@ def bridge_lab(lab: str, containers: int = 2, subnet: str = "10.77", publish: li
     steps += list(extra)
     proxies = [f"tcp:0.0.0.0:{hp}={addr[c]}:{cp}" for c, hp, cp in (publish or [])]
     if proxies:
-        steps.append(Process(host, "host", "port-proxy", (sys.executable, "-m", "netlab.relays.portproxy", *proxies), role="port-proxy"))
+        steps.append(
+            Process(
+                host,
+                "host",
+                "port-proxy",
+                (sys.executable, "-m", "netlab.relays.portproxy", *proxies),
+                role="port-proxy",
+            )
+        )
     meta = {
         "requires": sorted(requires),
         "nodes": {"host": {"netns": host, "networks": {}}}
-        | {n: {"netns": ns(lab, n), "networks": {"net0": {"ifname": "eth0", "address": addr[n], "aliases": []}}} for n in names},
-        "networks": {"net0": {"node": "host", "bridge": "br0", "subnet": f"{subnet}.0.0/16", "gateway": f"{subnet}.0.1"}},
+        | {
+            n: {
+                "netns": ns(lab, n),
+                "networks": {"net0": {"ifname": "eth0", "address": addr[n], "aliases": []}},
+            }
+            for n in names
+        },
+        "networks": {
+            "net0": {
+                "node": "host",
+                "bridge": "br0",
+                "subnet": f"{subnet}.0.0/16",
+                "gateway": f"{subnet}.0.1",
+            }
+        },
     }
     return Plan(lab=lab, steps=tuple(steps), source=f"<test plan {lab}>", meta=meta)
 
@@ -75,4 +104,6 @@ def scale_lab(lab: str, n: int) -> Plan:
             LinkUp(host, f"v{i}"),
             LinkUp(c, "eth0"),
         ]
-    return Plan(lab=lab, steps=tuple(steps), source=f"<scale lab {n}>", meta={"requires": ["bridge", "netns", "veth"]})
+    return Plan(
+        lab=lab, steps=tuple(steps), source=f"<scale lab {n}>", meta={"requires": ["bridge", "netns", "veth"]}
+    )

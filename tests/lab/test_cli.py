@@ -8,8 +8,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from labtools import EXAMPLES, NETLAB, REPO, leftovers, run_cli
+
 from netlab.kernel import nsfs
 
 pytestmark = pytest.mark.root
@@ -27,7 +27,13 @@ def _topology(tmp_path, lab: str, extra_node: str = "") -> str:
 def test_not_root_is_bad_input_and_creates_nothing(tmp_path, lab_name):
     topo = _topology(tmp_path, lab_name)
     if shutil.which("setpriv"):
-        as_nobody = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *NETLAB, "up", topo], capture_output=True, text=True, cwd=REPO, env={"COLUMNS": "300", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        as_nobody = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *NETLAB, "up", topo],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={"COLUMNS": "300", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
         assert as_nobody.returncode == 2 and "must run as root" in as_nobody.stderr, as_nobody.stderr
     pretend = run_cli("up", topo, env={"NETLAB_PRETEND_NOT_ROOT": "1"})
     assert pretend.returncode == 2 and "must run as root" in pretend.stderr
@@ -51,7 +57,11 @@ def test_up_status_exec_down_round_trip(tmp_path, lab_name):
         st = json.loads(run_cli("status", lab_name, "--json").stdout)
         web = next(n for n in st["nodes"] if n["node"] == "web")
         eth0 = next(i for i in web["interfaces"] if i["name"] == "eth0")
-        assert eth0["network"] == "front" and eth0["state"] == "up" and any(a.startswith("10.63.0.") for a in eth0["addresses"])
+        assert (
+            eth0["network"] == "front"
+            and eth0["state"] == "up"
+            and any(a.startswith("10.63.0.") for a in eth0["addresses"])
+        )
         bridge = st["bridges"][0]
         assert bridge["node"] == "host" and bridge["network"] == "front" and len(bridge["ports"]) == 2
         assert "10.63.0.1/24" in bridge["addresses"]
@@ -64,13 +74,25 @@ def test_up_status_exec_down_round_trip(tmp_path, lab_name):
         hosts = run_cli("exec", lab_name, "cli", "--", "cat", "/etc/hosts")
         assert "web" in hosts.stdout and "cli" in hosts.stdout
         assert run_cli("exec", lab_name, "cli", "--", "sh", "-c", "exit 7").returncode == 7
-        unknown = run_cli("getent", "x") if False else run_cli("exec", lab_name, "cli", "--", "getent", "hosts", "nosuchname")
+        unknown = (
+            run_cli("getent", "x")
+            if False
+            else run_cli("exec", lab_name, "cli", "--", "getent", "hosts", "nosuchname")
+        )
         assert unknown.returncode == 2  # getent: not found, from files only
         assert run_cli("exec", lab_name, "nosuchnode", "--", "true").returncode == 2
         assert run_cli("exec", "nosuchlab", "web", "--", "true").returncode == 2
         assert run_cli("status", "nosuchlab").returncode == 2
 
-        sh = subprocess.run([*NETLAB, "shell", lab_name, "web"], input="hostname\nexit 5\n", capture_output=True, text=True, cwd=REPO, env={"COLUMNS": "300", "SHELL": "/bin/bash", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, timeout=20)
+        sh = subprocess.run(
+            [*NETLAB, "shell", lab_name, "web"],
+            input="hostname\nexit 5\n",
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={"COLUMNS": "300", "SHELL": "/bin/bash", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+            timeout=20,
+        )
         assert sh.returncode == 5 and "web" in sh.stdout, sh.stdout + sh.stderr
     finally:
         down = run_cli("down", lab_name)
@@ -96,7 +118,11 @@ def test_missing_kernel_feature_fails_before_anything_is_created(example, featur
 
     if feature not in missing_features([feature]):
         pytest.skip(f"this kernel has {feature}; the up-front refusal cannot be shown here")
-    lab = next(line.split(":", 1)[1].strip() for line in (EXAMPLES / example).read_text().splitlines() if line.startswith("lab:"))
+    lab = next(
+        line.split(":", 1)[1].strip()
+        for line in (EXAMPLES / example).read_text().splitlines()
+        if line.startswith("lab:")
+    )
     probes = lambda: [n for n in nsfs.list_names() if n.startswith("netlab-probe-")]  # noqa: E731
     before = probes()  # (other namespaces on the machine come and go: only look at ours)
     result = run_cli("up", str(EXAMPLES / example))

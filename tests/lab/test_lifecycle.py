@@ -12,11 +12,11 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 import nettools
 import plans
+import pytest
 from labtools import NETLAB, REPO, leftovers, run_cli
+
 from netlab import lab as labapi
 from netlab.errors import NetlabError
 from netlab.kernel import processes
@@ -47,7 +47,13 @@ def every_kind_plan(lab: str, marker: str):
         Tuntap(ns("host"), "tap0", "tap", master="br0"),
         Tuntap(ns("c2"), "tun0", "tun"),
         Vxlan(ns("c1"), "vx0", 7, "10.77.0.11", "10.77.0.12", underlay="eth0"),
-        Process(ns("c1"), "c1", "sleeper", (sys.executable, "-c", "import time; time.sleep(3000)", marker), env=(("MARK", marker),)),
+        Process(
+            ns("c1"),
+            "c1",
+            "sleeper",
+            (sys.executable, "-c", "import time; time.sleep(3000)", marker),
+            env=(("MARK", marker),),
+        ),
     )
     return plans.bridge_lab(lab, containers=2, extra=extra, publish=[("c1", 18080, 8080)])
 
@@ -81,7 +87,9 @@ def test_injected_failure_rolls_back_everything(lab_name, kind):
 
 def test_injected_failure_via_env_and_cli(tmp_path, lab_name):
     topo = tmp_path / "lab.yaml"
-    topo.write_text(f"lab: {lab_name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\n  b: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.61.0.0/24}}\n")
+    topo.write_text(
+        f"lab: {lab_name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\n  b: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.61.0.0/24}}\n"
+    )
     result = run_cli("up", str(topo), env={"NETLAB_FAIL_AT": "veth:2"})
     assert result.returncode == 1, result.stderr
     assert "step 'veth" not in result.stderr or True
@@ -106,9 +114,13 @@ def test_down_after_sigkill_of_up_half_way(tmp_path, lab_name):
     n = 300
     body = "".join(f"  c{i}: {{networks: [n]}}\n" for i in range(n))
     topo = tmp_path / "big.yaml"
-    topo.write_text(f"lab: {lab_name}\nnodes:\n  host: {{}}\n{body}networks:\n  n: {{subnet: 10.62.0.0/16}}\n")
+    topo.write_text(
+        f"lab: {lab_name}\nnodes:\n  host: {{}}\n{body}networks:\n  n: {{subnet: 10.62.0.0/16}}\n"
+    )
     journal = labapi.RUN_DIR / lab_name / "journal.jsonl"
-    up = subprocess.Popen([*NETLAB, "up", str(topo)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    up = subprocess.Popen(
+        [*NETLAB, "up", str(topo)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and up.poll() is None:
@@ -131,7 +143,12 @@ def test_down_after_sigkill_of_up_half_way(tmp_path, lab_name):
 def test_down_after_a_process_died_and_status_shows_it(lab_factory, lab_name):
     marker = secrets.token_hex(4)
     extra = (
-        Process(plans.ns(lab_name, "c1"), "c1", "victim", (sys.executable, "-c", "import time; time.sleep(4000)", marker)),
+        Process(
+            plans.ns(lab_name, "c1"),
+            "c1",
+            "victim",
+            (sys.executable, "-c", "import time; time.sleep(4000)", marker),
+        ),
         Process(plans.ns(lab_name, "c2"), "c2", "quits", ("sh", "-c", "exit 3")),
     )
     plan = lab_factory(plans.bridge_lab(lab_name, containers=2, extra=extra))
@@ -171,14 +188,28 @@ def test_two_labs_with_the_same_addresses_do_not_interfere(lab_factory):
 
 def _root_snapshot() -> dict:
     def ip_json(*args: str):
-        return json.loads(subprocess.run(["ip", "-j", *args], capture_output=True, text=True, check=True).stdout or "[]")
+        return json.loads(
+            subprocess.run(["ip", "-j", *args], capture_output=True, text=True, check=True).stdout or "[]"
+        )
 
-    links = sorted((l["ifname"], l.get("mtu"), l.get("master"), l.get("address")) for l in ip_json("link", "show"))
-    addrs = sorted((a["ifname"], tuple(sorted(f"{i['local']}/{i['prefixlen']}" for i in a.get("addr_info", [])))) for a in ip_json("addr", "show"))
+    links = sorted(
+        (l["ifname"], l.get("mtu"), l.get("master"), l.get("address")) for l in ip_json("link", "show")
+    )
+    addrs = sorted(
+        (a["ifname"], tuple(sorted(f"{i['local']}/{i['prefixlen']}" for i in a.get("addr_info", []))))
+        for a in ip_json("addr", "show")
+    )
     routes = sorted(json.dumps(r, sort_keys=True) for r in ip_json("route", "show", "table", "all"))
     nft = subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True)
     sysctl = {k: open(f"/proc/sys/net/ipv4/{k}").read() for k in ("ip_forward", "conf/all/forwarding")}
-    return {"links": links, "addrs": addrs, "routes": routes, "nft": nft.stdout, "sysctl": sysctl, "hostname": socket.gethostname()}
+    return {
+        "links": links,
+        "addrs": addrs,
+        "routes": routes,
+        "nft": nft.stdout,
+        "sysctl": sysctl,
+        "hostname": socket.gethostname(),
+    }
 
 
 def test_root_namespace_is_never_modified(lab_name):
@@ -225,13 +256,17 @@ def test_down_all_removes_every_lab_of_its_state_dir(tmp_path):
     try:
         for i, name in enumerate(names):
             topo = tmp_path / f"{name}.yaml"
-            topo.write_text(f"lab: {name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.64.{i}.0/24}}\n")
+            topo.write_text(
+                f"lab: {name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.64.{i}.0/24}}\n"
+            )
             assert run_cli("up", str(topo), env=env).returncode == 0
         listing = json.loads(run_cli("status", "--json", env=env).stdout)
         assert sorted(r["lab"] for r in listing["labs"]) == sorted(names)
         result = run_cli("down", "--all", "--json", env=env)
         assert result.returncode == 0 and len(json.loads(result.stdout)) == 2
-        assert [p for p in (tmp_path / "run").iterdir() if p.is_dir()] == []  # (a feature cache file may stay)
+        assert [
+            p for p in (tmp_path / "run").iterdir() if p.is_dir()
+        ] == []  # (a feature cache file may stay)
         for name in names:
             assert not [n for n in os.listdir("/run/netns") if n.startswith(f"netlab-{name}-")]
             assert not os.path.exists(f"/etc/netns/netlab-{name}-a")
@@ -244,7 +279,9 @@ def test_stop_and_restart_a_process_of_a_running_lab(lab_factory, lab_name):
     host, c1 = plans.ns(lab_name, "host"), plans.ns(lab_name, "c1")
     server = nettools.start_echo_server(c1, "c1", "0.0.0.0", 7002)
     try:
-        assert nettools.tcp_request(host, "host", "127.0.0.1", 18081, "before").stdout.startswith("echo:before")
+        assert nettools.tcp_request(host, "host", "127.0.0.1", 18081, "before").stdout.startswith(
+            "echo:before"
+        )
         assert labapi.stop_process(lab_name, "host/port-proxy").state == "killed"
         assert nettools.tcp_request(host, "host", "127.0.0.1", 18081, "x").returncode == 1
         pid = labapi.start_process(lab_name, "host/port-proxy")
@@ -263,11 +300,25 @@ def test_down_stops_unrecorded_processes_inside_the_nodes(lab_factory, lab_name)
     from netlab.kernel.launcher import popen_in_node
 
     marker = secrets.token_hex(4)
-    extra = (Process(plans.ns(lab_name, "c1"), "c1", "recorded", (sys.executable, "-c", "import time; time.sleep(4000)", marker)),)
+    extra = (
+        Process(
+            plans.ns(lab_name, "c1"),
+            "c1",
+            "recorded",
+            (sys.executable, "-c", "import time; time.sleep(4000)", marker),
+        ),
+    )
     lab_factory(plans.bridge_lab(lab_name, containers=1, extra=extra))
     labapi.lab_paths(lab_name).process("c1", "recorded").pidfile.unlink()  # as if killed before writing it
-    stray = popen_in_node(plans.ns(lab_name, "c1"), "c1", [sys.executable, "-c", "import time; time.sleep(4000)", marker], start_new_session=True)
-    outsider = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(4000)", marker])  # root namespace
+    stray = popen_in_node(
+        plans.ns(lab_name, "c1"),
+        "c1",
+        [sys.executable, "-c", "import time; time.sleep(4000)", marker],
+        start_new_session=True,
+    )
+    outsider = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(4000)", marker]
+    )  # root namespace
     try:
         node_ino = os.stat(f"/run/netns/{plans.ns(lab_name, 'c1')}").st_ino
         for _ in range(500):  # the stray's start is asynchronous: wait until it is inside c1

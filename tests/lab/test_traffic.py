@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 import nettools
 import plans
+import pytest
 from labtools import topology_plan
+
 from netlab import lab as labapi
 from netlab.resources import Process
 from netlab.topology import DEFAULT_TOPOLOGY
@@ -27,7 +27,9 @@ def test_ping_across_a_bridge(lab_factory, lab_name):
     for target in ("10.77.0.12", "c2", "10.77.0.1"):
         result = nettools.ping(c1, "c1", target)
         assert result.returncode == 0, f"c1 -> {target}: {result.stdout}{result.stderr}"
-    assert nettools.ping(c1, "c1", "10.77.0.99", attempts=2).returncode == 1  # nobody there: the check can fail
+    assert (
+        nettools.ping(c1, "c1", "10.77.0.99", attempts=2).returncode == 1
+    )  # nobody there: the check can fail
 
 
 def test_names_resolve_only_on_shared_networks(lab_factory, lab_name):
@@ -80,7 +82,9 @@ def test_tun_tunnel_carries_traffic(lab_factory, lab_name):
 def test_published_port_from_host_loopback_and_bridge_address(lab_factory, lab_name):
     # the default lab's own broker would hold 9092: this test puts an echo server there instead
     plan = topology_plan(str(DEFAULT_TOPOLOGY), lab_name)
-    plan = dataclasses.replace(plan, steps=tuple(s for s in plan.steps if getattr(s, "role", None) != "broker"))
+    plan = dataclasses.replace(
+        plan, steps=tuple(s for s in plan.steps if getattr(s, "role", None) != "broker")
+    )
     plan = lab_factory(plan)
     host, broker, client = (_ns(plan, n) for n in ("host", "broker", "client-1"))
     server = nettools.start_echo_server(broker, "broker", "0.0.0.0", 9092)

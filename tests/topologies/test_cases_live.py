@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 import support
+from shipped import ROOT, cluster_refusal, fresh_lab_name, load
+
 from netlab import lab as labapi
 from netlab.brokers import wait_started
 from netlab.kafka.lab_check import broker_logs, live_report
 from netlab.plan import compile_plan
 from netlab.resources import Namespace
-from shipped import ROOT, cluster_refusal, fresh_lab_name, load
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 

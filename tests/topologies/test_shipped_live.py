@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import pytest
-
 import support
+from shipped import SHIPPED, cluster_refusal, fresh_lab_name, load
+
 from netlab import lab as labapi
 from netlab.brokers import wait_started
 from netlab.kafka.lab_check import broker_logs, live_report
@@ -13,7 +14,6 @@ from netlab.kernel import nsfs, processes
 from netlab.lab.paths import lab_paths
 from netlab.plan import compile_plan
 from netlab.resources import Namespace, Process
-from shipped import SHIPPED, cluster_refusal, fresh_lab_name, load
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 

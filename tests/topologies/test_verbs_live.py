@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from shipped import ROOT, fresh_lab_name, load
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
@@ -21,8 +20,14 @@ SAME_PORT = "INTERNAL://0.0.0.0:29092,EXTERNAL_SAME_HOST://0.0.0.0:29092"
 
 def netlab(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "netlab", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "netlab", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture
@@ -50,7 +55,9 @@ def test_config_breaks_and_fixes_the_broker(default_lab):
     assert {r["kind"] for r in rows} == {"start", "client"} and all(r["expect"] is not None for r in rows)
 
     shown = json.loads(netlab("config", lab, "broker", "--json").stdout)
-    assert shown["properties"]["listeners"] == GOOD and shown["file"].endswith("/brokers/broker/server.properties")
+    assert shown["properties"]["listeners"] == GOOD and shown["file"].endswith(
+        "/brokers/broker/server.properties"
+    )
 
     broken = netlab("config", lab, "broker", "set", f"KAFKA_LISTENERS={SAME_PORT}")
     assert broken.returncode == 0, broken.stderr  # a broker that does not start is a result
@@ -62,7 +69,9 @@ def test_config_breaks_and_fixes_the_broker(default_lab):
 
     bad = netlab("check", lab)
     assert bad.returncode == 1
-    assert "row 1, broker -> (config refused): expected ok, but it fails with broker_not_started" in bad.stdout
+    assert (
+        "row 1, broker -> (config refused): expected ok, but it fails with broker_not_started" in bad.stdout
+    )
     assert "prediction (netlab predict) and live result agree on every row" in bad.stdout
 
     fixed = netlab("config", lab, "broker", "set", f"listeners={GOOD}")

@@ -39,8 +39,13 @@ def netlab(capsys, monkeypatch):
 
 
 def test_validate_default_from_any_directory_as_a_real_process(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "netlab", "validate", "--json"], capture_output=True,
-                            text=True, timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "netlab", "validate", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["valid"] and info["lab"] == "default" and info["source"] == str(DEFAULT_TOPOLOGY)

@@ -12,7 +12,11 @@ from netlab.plan import compile_plan
 from netlab.topology import DEFAULT_TOPOLOGY, load_topology
 
 EXAMPLES = DEFAULT_TOPOLOGY.parent / "examples"
-ALL_FILES = [DEFAULT_TOPOLOGY, *sorted(DEFAULT_TOPOLOGY.parent.glob("[0-9]*.yaml")), *sorted(EXAMPLES.glob("*.yaml"))]
+ALL_FILES = [
+    DEFAULT_TOPOLOGY,
+    *sorted(DEFAULT_TOPOLOGY.parent.glob("[0-9]*.yaml")),
+    *sorted(EXAMPLES.glob("*.yaml")),
+]
 
 
 def meta_of(path):
@@ -23,8 +27,15 @@ def meta_of(path):
 def test_default_lab_model():
     model = graph_model(*meta_of(DEFAULT_TOPOLOGY))
     assert [n["id"] for n in model["nodes"]] == ["host", "broker", "client-1", "client-2"]
-    assert model["networks"] == [{"id": "kafka-net", "subnet": "10.5.0.0/16", "bridge": "br-kafka", "node": "host",
-                                  "gateway": "10.5.0.1"}]
+    assert model["networks"] == [
+        {
+            "id": "kafka-net",
+            "subnet": "10.5.0.0/16",
+            "bridge": "br-kafka",
+            "node": "host",
+            "gateway": "10.5.0.1",
+        }
+    ]
     broker = next(n for n in model["nodes"] if n["id"] == "broker")
     assert broker["ports"] == ["9092:9092/tcp via host"]
     edges = {(e["from"], e["to"], e["kind"], e["label"]) for e in model["edges"]}
@@ -33,7 +44,7 @@ def test_default_lab_model():
 
 
 MERMAID_LINE = re.compile(
-    r'^  (?:[A-Za-z0-9_]+(?:\["[^"]*"\]|\{\{"[^"]*"\}\})'          # a node or a network shape
+    r'^  (?:[A-Za-z0-9_]+(?:\["[^"]*"\]|\{\{"[^"]*"\}\})'  # a node or a network shape
     r'|[A-Za-z0-9_]+ (?:---|===|-\.-)\|"[^"]*"\| [A-Za-z0-9_]+)$'  # an edge with a quoted label
 )
 
@@ -56,7 +67,12 @@ def test_mermaid_is_a_flowchart_of_simple_statements(path):
 
 
 def test_mermaid_escapes_quotes_and_angle_brackets():
-    model = {"lab": "x", "nodes": [{"id": "a", "ports": ['1:2/tcp via "h" <x>']}], "networks": [], "edges": []}
+    model = {
+        "lab": "x",
+        "nodes": [{"id": "a", "ports": ['1:2/tcp via "h" <x>']}],
+        "networks": [],
+        "edges": [],
+    }
     text = to_mermaid(model)
     assert "#quot;h#quot;" in text and "#lt;x#gt;" in text and '"h"' not in text
 
@@ -65,7 +81,9 @@ def test_dot_has_shapes_edges_and_dashed_tunnels():
     text = to_dot(graph_model(*meta_of(EXAMPLES / "vxlan-k8s.yaml")))
     assert text.startswith('graph "k8s" {') and text.rstrip().endswith("}")
     assert text.count("shape=hexagon") == 3 and text.count("shape=box") == 5
-    assert re.search(r'n\d+_k8s_1 -- n\d+_k8s_2 \[style=dashed, label="vxlan 1/udp 8472: flannel.1 10.244.255.1/24', text)
+    assert re.search(
+        r'n\d+_k8s_1 -- n\d+_k8s_2 \[style=dashed, label="vxlan 1/udp 8472: flannel.1 10.244.255.1/24', text
+    )
     assert text.count("{") == text.count("}")
 
 
@@ -95,6 +113,7 @@ def test_graphviz_renders_the_dot_output(path):
     text = to_dot(graph_model(*meta_of(path)))
     result = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and "<svg" in result.stdout, result.stderr
-    broken = subprocess.run(["dot", "-Tsvg"], input=text.replace(" -- ", " -> ", 1), capture_output=True, text=True,
-                            timeout=30)
+    broken = subprocess.run(
+        ["dot", "-Tsvg"], input=text.replace(" -- ", " -> ", 1), capture_output=True, text=True, timeout=30
+    )
     assert broken.returncode != 0  # the check can fail: a digraph edge in a graph is an error

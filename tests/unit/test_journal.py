@@ -8,7 +8,6 @@ from netlab.lab.journal import Journal, read_journal
 from netlab.lab.planfile import read_plan, write_plan
 from netlab.resources import Address, HostsFile, Namespace, Plan, Process, Veth
 
-
 STEPS = (
     Namespace("a", "netlab-x-a"),
     Veth("netlab-x-a", "eth0", "netlab-x-h", "v1", b_master="br0", mtu=1400),
@@ -52,7 +51,9 @@ def test_missing_journal_reads_as_empty(tmp_path):
 
 
 def test_plan_file_round_trip(tmp_path):
-    plan = Plan("x", STEPS, source="/t.yaml", meta={"requires": ["veth"], "nodes": {"a": {"netns": "netlab-x-a"}}})
+    plan = Plan(
+        "x", STEPS, source="/t.yaml", meta={"requires": ["veth"], "nodes": {"a": {"netns": "netlab-x-a"}}}
+    )
     write_plan(tmp_path / "plan.json", plan)
     back = read_plan(tmp_path / "plan.json")
     assert back == plan and back.meta == plan.meta and back.source == "/t.yaml"

@@ -55,36 +55,63 @@ def test_broker_block_keeps_both_styles_and_merges_like_the_broker():
 def test_clients_and_expectations():
     t = loads_topology(BASE, "t.yaml")
     assert [(c.node, c.bootstrap, c.client, c.expect) for c in t.clients] == [
-        ("host", "localhost:9092", "kcat", None), ("broker", "broker:29092", "kafka-python", "ok")]
+        ("host", "localhost:9092", "kcat", None),
+        ("broker", "broker:29092", "kafka-python", "ok"),
+    ]
     assert t.expect.brokers == {"broker": "ok"}
-    assert [(l.from_, l.to, l.expect) for l in t.expect.links] == [("broker", "broker:29092", "advertised_refused")]
-    assert loads_topology(BASE.replace("  links:\n    - {from: broker, to: \"broker:29092\", expect: advertised_refused}\n",
-                                       "  links: ok\n"), "t.yaml").expect.links == "ok"
+    assert [(l.from_, l.to, l.expect) for l in t.expect.links] == [
+        ("broker", "broker:29092", "advertised_refused")
+    ]
+    assert (
+        loads_topology(
+            BASE.replace(
+                '  links:\n    - {from: broker, to: "broker:29092", expect: advertised_refused}\n',
+                "  links: ok\n",
+            ),
+            "t.yaml",
+        ).expect.links
+        == "ok"
+    )
 
 
-@pytest.mark.parametrize("value,words", [
-    ("[a, b]", "mapping of Kafka properties"),
-    ("{LISTENERS: x}", "neither a Kafka property"),
-    ("{listeners: {a: 1}}", "expected a string"),
-])
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        ("[a, b]", "mapping of Kafka properties"),
+        ("{LISTENERS: x}", "neither a Kafka property"),
+        ("{listeners: {a: 1}}", "expected a string"),
+    ],
+)
 def test_broker_block_shape_errors(value, words):
     with pytest.raises(InputError) as info:
-        loads_topology(BASE.replace("    broker:\n      listeners", f"    broker: {value}\n    x_listeners", 1)
-                       .split("    x_listeners")[0] + "networks:\n  kafka-net: {subnet: 10.5.0.0/16}\n", "t.yaml")
+        loads_topology(
+            BASE.replace("    broker:\n      listeners", f"    broker: {value}\n    x_listeners", 1).split(
+                "    x_listeners"
+            )[0]
+            + "networks:\n  kafka-net: {subnet: 10.5.0.0/16}\n",
+            "t.yaml",
+        )
     assert words in info.value.message and info.value.where.startswith("t.yaml:7: nodes.broker.broker")
 
 
 def test_a_kafka_invalid_config_is_not_a_topology_error():
     """Kafka refusing the config is a result of the lab (the broker does not start), not bad input."""
-    t = loads_topology(BASE.replace("listeners: [INTERNAL://0.0.0.0:29092, EXTERNAL://0.0.0.0:9092]",
-                                    "listeners: A://:9092,B://:9092"), "t.yaml")
+    t = loads_topology(
+        BASE.replace(
+            "listeners: [INTERNAL://0.0.0.0:29092, EXTERNAL://0.0.0.0:9092]", "listeners: A://:9092,B://:9092"
+        ),
+        "t.yaml",
+    )
     assert t.nodes["broker"].broker["listeners"] == "A://:9092,B://:9092"
     assert compile_plan(t).of_kind(Process)
 
 
 def test_broker_settings_helper_types():
     assert broker_settings({"num.partitions": 3, "x.y": None, "flag.on": False}) == {
-        "num.partitions": "3", "x.y": "", "flag.on": "false"}
+        "num.partitions": "3",
+        "x.y": "",
+        "flag.on": "false",
+    }
 
 
 def test_plan_starts_the_broker_with_its_properties_in_the_lab_directory():
@@ -115,7 +142,11 @@ def test_process_step_roundtrips_through_the_journal_with_and_without_files():
 
 
 def test_user_processes_cannot_take_the_broker_name():
-    bad = BASE.replace("    broker:\n      listeners", "    processes: [{name: broker, command: sleep 1}]\n    broker:\n      listeners", 1)
+    bad = BASE.replace(
+        "    broker:\n      listeners",
+        "    processes: [{name: broker, command: sleep 1}]\n    broker:\n      listeners",
+        1,
+    )
     with pytest.raises(InputError) as info:
         loads_topology(bad, "t.yaml")
     assert "reserved" in info.value.message

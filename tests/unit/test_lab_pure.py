@@ -97,7 +97,9 @@ def test_kernel_order_keeps_per_namespace_order_and_starts_early():
     ordered = kernel_order(plan_steps, [h, a, b])
     assert sorted(map(repr, ordered)) == sorted(map(repr, plan_steps))  # same steps
     for ns in (h, a, b):  # per namespace, exactly the plan's order
-        assert [s for s in ordered if ns in step_namespaces(s)] == [s for s in plan_steps if ns in step_namespaces(s)]
+        assert [s for s in ordered if ns in step_namespaces(s)] == [
+            s for s in plan_steps if ns in step_namespaces(s)
+        ]
     # a's address, up and route no longer wait for b's namespace and veth
     assert ordered.index(plan_steps[8]) < ordered.index(plan_steps[2])
 

@@ -9,7 +9,19 @@ import pytest
 
 from netlab.plan import compile_plan, format_plan
 from netlab.resources import (
-    Address, Bridge, HostsFile, LinkUp, Namespace, Plan, Process, Route, Sysctl, Tuntap, Veth, Vxlan, step_from_dict,
+    Address,
+    Bridge,
+    HostsFile,
+    LinkUp,
+    Namespace,
+    Plan,
+    Process,
+    Route,
+    Sysctl,
+    Tuntap,
+    Veth,
+    Vxlan,
+    step_from_dict,
 )
 from netlab.topology import DEFAULT_TOPOLOGY, load_topology, loads_topology
 
@@ -24,8 +36,11 @@ def plan_of(path) -> Plan:
 
 def phase(step) -> int:
     # per-interface sysctls run after the links are up (their interface must exist)
-    if isinstance(step, Sysctl) and ".conf." in step.name and not any(
-            f".conf.{d}." in step.name for d in ("all", "default", "lo")):
+    if (
+        isinstance(step, Sysctl)
+        and ".conf." in step.name
+        and not any(f".conf.{d}." in step.name for d in ("all", "default", "lo"))
+    ):
         return PHASES.index(LinkUp) + 0.5
     return PHASES.index(type(step))
 
@@ -89,8 +104,15 @@ def test_default_lab_steps():
     assert Route(netns=broker, dst="default", gateway="10.5.0.1", dev="eth0") in plan.steps
     assert not [r for r in plan.of_kind(Route) if r.netns == host]  # the host is the gateway
     proxy = [p for p in plan.of_kind(Process) if p.role == "port-proxy"]
-    assert proxy == [Process(netns=host, node="host", name="port-proxy", role="port-proxy",
-                             argv=(sys.executable, "-m", "netlab.relays.portproxy", "tcp:[::]:9092=10.5.0.3:9092"))]
+    assert proxy == [
+        Process(
+            netns=host,
+            node="host",
+            name="port-proxy",
+            role="port-proxy",
+            argv=(sys.executable, "-m", "netlab.relays.portproxy", "tcp:[::]:9092=10.5.0.3:9092"),
+        )
+    ]
     assert plan.meta["requires"] == ["bridge", "netns", "veth"]
 
 
@@ -98,10 +120,20 @@ def test_meta_contract():
     meta = plan_of(DEFAULT_TOPOLOGY).meta
     assert meta["nodes"]["broker"]["netns"] == "netlab-default-broker"
     assert meta["nodes"]["broker"]["networks"]["kafka-net"] == {
-        "ifname": "eth0", "address": "10.5.0.3", "aliases": [], "mode": "veth", "cidr": "10.5.0.3/16"}
+        "ifname": "eth0",
+        "address": "10.5.0.3",
+        "aliases": [],
+        "mode": "veth",
+        "cidr": "10.5.0.3/16",
+    }
     assert meta["nodes"]["host"]["networks"]["kafka-net"]["ifname"] == "br-kafka"
-    assert meta["networks"]["kafka-net"] == {"node": "host", "bridge": "br-kafka", "subnet": "10.5.0.0/16",
-                                             "gateway": "10.5.0.1", "members": ["broker", "client-1", "client-2"]}
+    assert meta["networks"]["kafka-net"] == {
+        "node": "host",
+        "bridge": "br-kafka",
+        "subnet": "10.5.0.0/16",
+        "gateway": "10.5.0.1",
+        "members": ["broker", "client-1", "client-2"],
+    }
 
 
 def test_tap_relay_joins_a_bridge_tap_to_the_vm_tap():
@@ -112,8 +144,19 @@ def test_tap_relay_joins_a_bridge_tap_to_the_vm_tap():
     assert Address(netns=vm1, ifname="eth0", cidr="192.168.64.2/24") in plan.steps
     relay = next(p for p in plan.of_kind(Process) if p.role == "tap-relay" and vm1 in p.argv)
     assert relay.netns == mac
-    assert relay.argv == (sys.executable, "-m", "netlab.relays.taprelay", "--a-netns", mac, "--a-dev", "vmnet0",
-                          "--b-netns", vm1, "--b-dev", "eth0")
+    assert relay.argv == (
+        sys.executable,
+        "-m",
+        "netlab.relays.taprelay",
+        "--a-netns",
+        mac,
+        "--a-dev",
+        "vmnet0",
+        "--b-netns",
+        vm1,
+        "--b-dev",
+        "eth0",
+    )
     assert plan.meta["requires"] == ["bridge", "netns", "tap"]
 
 
@@ -123,8 +166,17 @@ def test_tun_tunnel_has_a_device_and_a_relay_in_each_node():
     assert Tuntap(netns=laptop, ifname="tun0", mode="tun") in plan.steps
     assert Address(netns=server, ifname="tun0", cidr="10.8.0.1/24") in plan.steps
     relays = {p.netns: p.argv for p in plan.of_kind(Process) if p.role == "tun-relay"}
-    assert relays[laptop] == (sys.executable, "-m", "netlab.relays.tunrelay", "--dev", "tun0",
-                              "--local", "203.0.113.10:51820", "--peer", "203.0.113.20:51820")
+    assert relays[laptop] == (
+        sys.executable,
+        "-m",
+        "netlab.relays.tunrelay",
+        "--dev",
+        "tun0",
+        "--local",
+        "203.0.113.10:51820",
+        "--peer",
+        "203.0.113.20:51820",
+    )
     assert relays[server][-4:] == ("--local", "203.0.113.20:51820", "--peer", "203.0.113.10:51820")
     assert "tun" in plan.meta["requires"]
 
@@ -132,10 +184,26 @@ def test_tun_tunnel_has_a_device_and_a_relay_in_each_node():
 def test_vxlan_steps_use_underlay_addresses_and_bridge():
     plan = plan_of(EXAMPLES / "vxlan-l2.yaml")
     assert plan.of_kind(Vxlan) == [
-        Vxlan(netns="netlab-vxl2-site-a", ifname="vx100", vni=100, local="198.51.100.1", remote="198.51.100.2",
-              dstport=4789, underlay="eth0", master="br-lan"),
-        Vxlan(netns="netlab-vxl2-site-b", ifname="vx100", vni=100, local="198.51.100.2", remote="198.51.100.1",
-              dstport=4789, underlay="eth0", master=None),
+        Vxlan(
+            netns="netlab-vxl2-site-a",
+            ifname="vx100",
+            vni=100,
+            local="198.51.100.1",
+            remote="198.51.100.2",
+            dstport=4789,
+            underlay="eth0",
+            master="br-lan",
+        ),
+        Vxlan(
+            netns="netlab-vxl2-site-b",
+            ifname="vx100",
+            vni=100,
+            local="198.51.100.2",
+            remote="198.51.100.1",
+            dstport=4789,
+            underlay="eth0",
+            master=None,
+        ),
     ]
     assert {v.mtu for v in plan.of_kind(Veth) if v.b_master == "br-lan"} == {1450}  # networks.lan-a.mtu
     assert plan.meta["notes"] == []
@@ -149,7 +217,10 @@ def test_vxlan_steps_use_underlay_addresses_and_bridge():
 
 def test_p2p_links_routes_and_sysctls():
     plan = plan_of(EXAMPLES / "p2p-routes.yaml")
-    assert Veth(a_netns="netlab-p2p-r1", a_ifname="eth1", b_netns="netlab-p2p-r2", b_ifname="eth1", mtu=1400) in plan.steps
+    assert (
+        Veth(a_netns="netlab-p2p-r1", a_ifname="eth1", b_netns="netlab-p2p-r2", b_ifname="eth1", mtu=1400)
+        in plan.steps
+    )
     assert Sysctl(netns="netlab-p2p-r2", name="net.ipv4.ip_forward", value="1") in plan.steps
     assert Route(netns="netlab-p2p-r2", dst="10.0.1.0/24", gateway="10.0.12.1", dev="eth1") in plan.steps
     assert plan.of_kind(Bridge) == []
@@ -157,13 +228,15 @@ def test_p2p_links_routes_and_sysctls():
 
 
 def test_per_interface_sysctls_come_after_their_interface():
-    text = ("lab: t\nnodes:\n  a:\n    sysctls: {net.ipv4.conf.p0.rp_filter: 0, net.ipv4.ip_forward: 1}\n"
-            "  b: {}\nlinks:\n  - endpoints: ['a:p0', 'b:p0']\n")
+    text = (
+        "lab: t\nnodes:\n  a:\n    sysctls: {net.ipv4.conf.p0.rp_filter: 0, net.ipv4.ip_forward: 1}\n"
+        "  b: {}\nlinks:\n  - endpoints: ['a:p0', 'b:p0']\n"
+    )
     steps = compile_plan(loads_topology(text)).steps
     kinds = [(type(s).__name__, getattr(s, "name", None)) for s in steps]
     late = kinds.index(("Sysctl", "net.ipv4.conf.p0.rp_filter"))
     assert kinds.index(("Sysctl", "net.ipv4.ip_forward")) < kinds.index(("Veth", None)) < late
-    assert all(k != "Veth" and k != "LinkUp" for k, _ in kinds[late + 1:])
+    assert all(k != "Veth" and k != "LinkUp" for k, _ in kinds[late + 1 :])
     with pytest.raises(Exception, match="no interface 'p9'"):
         loads_topology(text.replace("conf.p0", "conf.p9"), "t.yaml")
 
@@ -171,9 +244,16 @@ def test_per_interface_sysctls_come_after_their_interface():
 def test_user_processes_keep_argv_env_and_cwd():
     plan = plan_of(EXAMPLES / "multihomed.yaml")
     user = [p for p in plan.of_kind(Process) if p.role == "user"]
-    assert user == [Process(netns="netlab-multihomed-app", node="app", name="http",
-                            argv=("python3", "-m", "http.server", "8080", "--bind", "0.0.0.0"),
-                            env=(("PYTHONUNBUFFERED", "1"),), cwd="/tmp")]
+    assert user == [
+        Process(
+            netns="netlab-multihomed-app",
+            node="app",
+            name="http",
+            argv=("python3", "-m", "http.server", "8080", "--bind", "0.0.0.0"),
+            env=(("PYTHONUNBUFFERED", "1"),),
+            cwd="/tmp",
+        )
+    ]
 
 
 def test_standalone_devices():
@@ -185,8 +265,9 @@ def test_standalone_devices():
     assert plan.meta["requires"] == ["bridge", "netns", "tap", "tun", "veth"]
 
 
-@pytest.mark.parametrize("name,feature", [("needs-vlan.yaml", "vlan"), ("needs-netem.yaml", "netem"),
-                                          ("needs-bond.yaml", "bond")])
+@pytest.mark.parametrize(
+    "name,feature", [("needs-vlan.yaml", "vlan"), ("needs-netem.yaml", "netem"), ("needs-bond.yaml", "bond")]
+)
 def test_missing_kernel_features_are_required_up_front(name, feature):
     plan = plan_of(EXAMPLES / name)
     assert feature in plan.meta["requires"]
@@ -216,9 +297,12 @@ def test_format_plan_reads_like_a_script_grouped_by_node():
     text = format_plan(plan_of(DEFAULT_TOPOLOGY))
     assert text.startswith("# lab default from ")
     sections = [line for line in text.splitlines() if line.startswith("## node ")]
-    assert sections == ["## node host (netns netlab-default-host)", "## node broker (netns netlab-default-broker)",
-                        "## node client-1 (netns netlab-default-client-1)",
-                        "## node client-2 (netns netlab-default-client-2)"]
+    assert sections == [
+        "## node host (netns netlab-default-host)",
+        "## node broker (netns netlab-default-broker)",
+        "## node client-1 (netns netlab-default-client-1)",
+        "## node client-2 (netns netlab-default-client-2)",
+    ]
     broker = text.split("## node broker")[1].split("## node")[0]
     assert "ip -n netlab-default-broker addr add 10.5.0.3/16 dev eth0" in broker
     assert "ip -n netlab-default-broker route add default via 10.5.0.1 dev eth0" in broker
@@ -229,8 +313,13 @@ def test_a_topology_built_in_code_compiles_and_its_errors_name_the_path():
     from netlab.errors import InputError
     from netlab.topology import Topology
 
-    topo = Topology.model_validate({"lab": "code", "nodes": {"host": {}, "a": {"networks": ["n"]}},
-                                    "networks": {"n": {"subnet": "10.9.0.0/24"}}})
+    topo = Topology.model_validate(
+        {
+            "lab": "code",
+            "nodes": {"host": {}, "a": {"networks": ["n"]}},
+            "networks": {"n": {"subnet": "10.9.0.0/24"}},
+        }
+    )
     plan = compile_plan(topo)
     assert Address(netns="netlab-code-a", ifname="eth0", cidr="10.9.0.2/24") in plan.steps
     bad = Topology.model_validate({"lab": "code", "nodes": {"a": {"networks": ["n"]}}, "networks": {"n": {}}})

@@ -14,7 +14,13 @@ from netlab.relays.portproxy import parse_forward
 
 def test_parse_forward_shapes():
     f = parse_forward("tcp:0.0.0.0:9092=10.5.0.3:9092")
-    assert (f.proto, f.listen_host, f.listen_port, f.target_host, f.target_port) == ("tcp", "0.0.0.0", 9092, "10.5.0.3", 9092)
+    assert (f.proto, f.listen_host, f.listen_port, f.target_host, f.target_port) == (
+        "tcp",
+        "0.0.0.0",
+        9092,
+        "10.5.0.3",
+        9092,
+    )
     assert parse_forward("udp:[::1]:53=[fd00::2]:5353").listen_host == "::1"
     for bad in ("sctp:0.0.0.0:1=1.2.3.4:1", "tcp:0.0.0.0:1", "tcp:[::]:0=1.2.3.4:1", "tcp:x=1.2.3.4:99999"):
         with pytest.raises(ValueError):
@@ -50,7 +56,13 @@ def test_proxy_forwards_tcp_and_udp_on_loopback():
     threading.Thread(target=udp_echo, daemon=True).start()
     tport, uport = _free_port(), _free_port(socket.SOCK_DGRAM)
     proxy = subprocess.Popen(
-        [sys.executable, "-m", "netlab.relays.portproxy", f"tcp:127.0.0.1:{tport}=127.0.0.1:{tcp_target.getsockname()[1]}", f"udp:127.0.0.1:{uport}=127.0.0.1:{udp_target.getsockname()[1]}"],
+        [
+            sys.executable,
+            "-m",
+            "netlab.relays.portproxy",
+            f"tcp:127.0.0.1:{tport}=127.0.0.1:{tcp_target.getsockname()[1]}",
+            f"udp:127.0.0.1:{uport}=127.0.0.1:{udp_target.getsockname()[1]}",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -38,16 +38,28 @@ def test_address_template_equals_pyroute2(trial):
     ip = ".".join(str(rng.randint(1, 254)) for _ in range(4))
     index = rng.randint(1, 1 << 20)
     cidr = f"{ip}/{prefix}"
-    assert bytes(addresses.address_bytes(index, cidr)) == encode_request(*addresses.address_request(index, cidr))
+    assert bytes(addresses.address_bytes(index, cidr)) == encode_request(
+        *addresses.address_request(index, cidr)
+    )
 
 
 def test_address_v6_falls_back():
-    assert bytes(addresses.address_bytes(3, "fd00::2/64")) == encode_request(*addresses.address_request(3, "fd00::2/64"))
+    assert bytes(addresses.address_bytes(3, "fd00::2/64")) == encode_request(
+        *addresses.address_request(3, "fd00::2/64")
+    )
 
 
 @pytest.mark.parametrize("trial", range(40))
 def test_route_template_equals_pyroute2(trial):
-    dst = rng.choice(["default", f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.0/24", f"172.16.{rng.randint(0, 255)}.0/24"])
+    dst = rng.choice(
+        [
+            "default",
+            f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.0/24",
+            f"172.16.{rng.randint(0, 255)}.0/24",
+        ]
+    )
     gw = rng.choice([None, f"10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)}"])
     oif = rng.choice([None, rng.randint(1, 5000)]) if gw else rng.randint(1, 5000)
-    assert bytes(addresses.route_bytes(dst, gw, oif)) == encode_request(*addresses.route_request(dst, gw, oif))
+    assert bytes(addresses.route_bytes(dst, gw, oif)) == encode_request(
+        *addresses.route_request(dst, gw, oif)
+    )

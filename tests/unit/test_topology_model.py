@@ -32,7 +32,12 @@ def test_default_topology_is_the_docker_host_model():
     r = resolve(topo)
     assert topo.lab == "default"
     net = r.networks["kafka-net"]
-    assert (net.node, net.bridge, str(net.subnet), str(net.gateway)) == ("host", "br-kafka", "10.5.0.0/16", "10.5.0.1")
+    assert (net.node, net.bridge, str(net.subnet), str(net.gateway)) == (
+        "host",
+        "br-kafka",
+        "10.5.0.0/16",
+        "10.5.0.1",
+    )
     assert addresses(r)[("broker", "kafka-net")] == "10.5.0.3"
     assert [p.spec for p in r.ports] == ["tcp:[::]:9092=10.5.0.3:9092"]
 
@@ -64,7 +69,9 @@ def test_no_gateway_means_first_address_is_free():
 
 
 def test_exhaustion_is_located_at_the_node_that_did_not_fit():
-    text = TWO_NODES.replace("10.1.0.0/24", "10.1.0.0/30").replace("ipv4_address: 10.1.0.2", "interface: eth0")
+    text = TWO_NODES.replace("10.1.0.0/24", "10.1.0.0/30").replace(
+        "ipv4_address: 10.1.0.2", "interface: eth0"
+    )
     with pytest.raises(InputError) as info:
         loads_topology(text, "t.yaml")
     assert info.value.where == "t.yaml:5: nodes.b.networks.n"
@@ -87,14 +94,18 @@ networks:
 
 
 def test_auto_subnets_avoid_link_addresses():
-    text = "lab: t\nnodes: {host: {}, a: {networks: [x]}}\nnetworks: {x: {}}\n" \
+    text = (
+        "lab: t\nnodes: {host: {}, a: {networks: [x]}}\nnetworks: {x: {}}\n"
         "links:\n  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, {node: host, interface: p0}]\n"
+    )
     assert str(resolved(text).networks["x"].subnet) == "172.19.0.0/16"
 
 
 def test_link_addresses_inside_a_network_are_not_handed_out():
-    text = TWO_NODES.replace("ipv4_address: 10.1.0.2", "interface: eth0") + \
-        "links:\n  - endpoints: [{node: a, interface: p0, address: 10.1.0.2/30}, {node: b, interface: p0}]\n"
+    text = (
+        TWO_NODES.replace("ipv4_address: 10.1.0.2", "interface: eth0")
+        + "links:\n  - endpoints: [{node: a, interface: p0, address: 10.1.0.2/30}, {node: b, interface: p0}]\n"
+    )
     r = resolved(text)
     assert "10.1.0.2" not in addresses(r).values()
 
@@ -117,20 +128,32 @@ def test_subnet_pool_rules():
 # ---------------------------------------------------------------- ports
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("9092:9092", {"host_ip": None, "published": 9092, "target": 9092, "protocol": "tcp"}),
-    ("127.0.0.1:19092:9092", {"host_ip": "127.0.0.1", "published": 19092, "target": 9092, "protocol": "tcp"}),
-    ("53:5353/udp", {"host_ip": None, "published": 53, "target": 5353, "protocol": "udp"}),
-    ("10.5.0.1:80:8080/tcp", {"host_ip": "10.5.0.1", "published": 80, "target": 8080, "protocol": "tcp"}),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("9092:9092", {"host_ip": None, "published": 9092, "target": 9092, "protocol": "tcp"}),
+        (
+            "127.0.0.1:19092:9092",
+            {"host_ip": "127.0.0.1", "published": 19092, "target": 9092, "protocol": "tcp"},
+        ),
+        ("53:5353/udp", {"host_ip": None, "published": 53, "target": 5353, "protocol": "udp"}),
+        ("10.5.0.1:80:8080/tcp", {"host_ip": "10.5.0.1", "published": 80, "target": 8080, "protocol": "tcp"}),
+    ],
+)
 def test_port_short_syntax(text, expected):
     assert parse_port_string(text) == expected
 
 
-@pytest.mark.parametrize("text,words", [
-    ("0:1", "out of range"), ("a:1", "not a port number"), ("1:2:3:4", "HOSTPORT:CONTAINERPORT"),
-    ("192.0.2.5:1:1", "uplink"), ("[::1]:1:1", "IPv4 only"),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("0:1", "out of range"),
+        ("a:1", "not a port number"),
+        ("1:2:3:4", "HOSTPORT:CONTAINERPORT"),
+        ("192.0.2.5:1:1", "uplink"),
+        ("[::1]:1:1", "IPv4 only"),
+    ],
+)
 def test_port_short_syntax_errors(text, words):
     with pytest.raises(ValueError, match=words.replace("[", r"\[")):
         parse_port_string(text)
@@ -183,7 +206,11 @@ def test_localhost_own_name_extra_hosts_and_host_gateway():
 
 
 def test_extra_hosts_mapping_form_and_explicit_address():
-    r = resolved(TWO_NODES.replace("a: {networks: [n]}", "a: {networks: [n], extra_hosts: {kafka.example: 203.0.113.9}}"))
+    r = resolved(
+        TWO_NODES.replace(
+            "a: {networks: [n]}", "a: {networks: [n], extra_hosts: {kafka.example: 203.0.113.9}}"
+        )
+    )
     assert names_in(r, "a")["kafka.example"] == ["203.0.113.9"]
 
 
@@ -236,12 +263,18 @@ def test_default_route_via_first_gateway_network_and_override():
     r = resolve(load_topology(EXAMPLES / "p2p-routes.yaml"))
     assert [(rt.dst, rt.gateway) for rt in r.routes["a"]] == [("default", "10.0.1.1")]
     # an explicit default route replaces Docker's
-    text = TWO_NODES.replace("a: {networks: [n]}", "a: {networks: [n], routes: [{to: default, via: 10.1.0.9}]}")
-    assert [(rt.dst, rt.gateway, rt.auto) for rt in resolved(text).routes["a"]] == [("default", "10.1.0.9", False)]
+    text = TWO_NODES.replace(
+        "a: {networks: [n]}", "a: {networks: [n], routes: [{to: default, via: 10.1.0.9}]}"
+    )
+    assert [(rt.dst, rt.gateway, rt.auto) for rt in resolved(text).routes["a"]] == [
+        ("default", "10.1.0.9", False)
+    ]
 
 
 def test_router_without_forwarding_gets_a_note():
-    text = (EXAMPLES / "p2p-routes.yaml").read_text().replace("sysctls: {net.ipv4.ip_forward: 1}", "sysctls: {}")
+    text = (
+        (EXAMPLES / "p2p-routes.yaml").read_text().replace("sysctls: {net.ipv4.ip_forward: 1}", "sysctls: {}")
+    )
     r = resolved(text)
     assert any("'r1'" in n and "ip_forward" in n for n in r.notes)
 

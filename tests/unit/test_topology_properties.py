@@ -49,7 +49,9 @@ def test_addresses_are_unique_valid_and_statics_kept(data):
         wanted = data["nodes"][a.node]["networks"][a.network].get("ipv4_address")
         if wanted:
             assert str(a.address) == wanted
-    assert compile_plan(topo) == compile_plan(loads_topology(yaml.safe_dump(data, sort_keys=False), "gen.yaml"))
+    assert compile_plan(topo) == compile_plan(
+        loads_topology(yaml.safe_dump(data, sort_keys=False), "gen.yaml")
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -65,6 +67,9 @@ def test_a_name_resolves_exactly_where_the_network_is_shared(data):
             shared = nets_of[node] & nets_of[other]
             assert (other in names) == bool(shared), (node, other)
             if shared:
-                assert IPv4Address(names[other]) in {a.address for a in r.attachments_of(other)
-                                                     if a.network in shared}
-                assert any(IPv4Address(names[other]) in IPv4Network(data["networks"][n]["subnet"]) for n in shared)
+                assert IPv4Address(names[other]) in {
+                    a.address for a in r.attachments_of(other) if a.network in shared
+                }
+                assert any(
+                    IPv4Address(names[other]) in IPv4Network(data["networks"][n]["subnet"]) for n in shared
+                )

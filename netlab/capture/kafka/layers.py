@@ -18,7 +18,7 @@ Body classes are generated from schema.py, one per (api, version, request/respon
 from __future__ import annotations
 
 from collections import OrderedDict
-from functools import lru_cache
+from functools import cache
 
 from scapy.fields import ConditionalField
 from scapy.layers.inet import TCP
@@ -111,7 +111,7 @@ def _struct(name: str, fields: tuple[F, ...], version: int, flexible: bool) -> t
     return type(name, (KafkaStruct,), {"name": name, "fields_desc": _fields(fields, version, flexible, name)})
 
 
-@lru_cache(maxsize=None)
+@cache
 def body_class(api_key: int, api_version: int, kind: str) -> type[KafkaBody] | None:
     """The scapy class of a body, or None if netlab does not decode that api/version."""
     api = APIS.get(api_key)
@@ -251,7 +251,7 @@ class KafkaResponse(_FramedHeader):
         return self.sprintf(f"Kafka {what}response corr=%correlation_id%")
 
 
-@lru_cache(maxsize=None)
+@cache
 def response_layer(api_key: int, api_version: int) -> type[KafkaResponse]:
     """A KafkaResponse class that knows which request it answers: ``response_layer(3, 4)(data)``."""
     return type(

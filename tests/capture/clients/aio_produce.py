@@ -17,8 +17,9 @@ async def main(bootstrap: str, topic: str) -> None:
             await producer.send_and_wait(topic, b"aio-%d" % i, partition=0)
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, client_id="aio-consumer",
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, client_id="aio-consumer", auto_offset_reset="earliest"
+    )
     await consumer.start()
     got = 0
     try:

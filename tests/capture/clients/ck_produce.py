@@ -13,8 +13,14 @@ producer = Producer({"bootstrap.servers": bootstrap, "client.id": "ck-producer"}
 for i in range(5):
     producer.produce(topic, b"ck-%d" % i)
 producer.flush(15)
-consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ck-group", "client.id": "ck-consumer",
-                     "auto.offset.reset": "earliest"})
+consumer = Consumer(
+    {
+        "bootstrap.servers": bootstrap,
+        "group.id": "ck-group",
+        "client.id": "ck-consumer",
+        "auto.offset.reset": "earliest",
+    }
+)
 consumer.subscribe([topic])
 got = 0
 deadline = time.time() + 20

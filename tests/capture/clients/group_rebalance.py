@@ -18,8 +18,15 @@ producer.close()
 
 
 def consumer(name: str) -> KafkaConsumer:
-    return KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="g1", client_id=name,
-                         auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=1000)
+    return KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id="g1",
+        client_id=name,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
 
 
 deadline = time.time() + 30
@@ -32,6 +39,10 @@ while time.time() < deadline:
     second.poll(100)
     if first.assignment() and second.assignment():
         break
-print("assigned", sorted(tp.partition for tp in first.assignment()), sorted(tp.partition for tp in second.assignment()))
+print(
+    "assigned",
+    sorted(tp.partition for tp in first.assignment()),
+    sorted(tp.partition for tp in second.assignment()),
+)
 second.close()
 first.close()
