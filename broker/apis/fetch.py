@@ -85,6 +85,22 @@ RESPONSE = Message(
 )
 
 
+def _errored(partition: int, error: int) -> dict:
+    """The answer for a partition that cannot be read. Kafka (ReplicaManager.readFromLocalLog's
+    error path, FetchResponse.partitionResponse) sends an EMPTY record set with unknown (-1)
+    offsets; a null set (size -1) makes librdkafka reject the whole response ("invalid
+    MessageSetSize -1") so it never sees the error and never resets its offset."""
+    return {
+        "partition_index": partition,
+        "error_code": error,
+        "high_watermark": -1,
+        "last_stable_offset": -1,
+        "log_start_offset": -1,
+        "aborted_transactions": None,
+        "records": b"",
+    }
+
+
 def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
     """One pass over the requested partitions: (responses, bytes, any_error). A follower
     (replica_id >= 0) reads up to the log end and reports its fetch offset to the leader; a
@@ -100,14 +116,7 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
             plog = node.partition_log(t["topic"], idx)
             if plog is None:
                 any_error = True
-                parts.append(
-                    {
-                        "partition_index": idx,
-                        "error_code": node.missing_partition_error(t["topic"], idx),
-                        "high_watermark": -1,
-                        "records": None,
-                    }
-                )
+                parts.append(_errored(idx, node.missing_partition_error(t["topic"], idx)))
                 continue
             if replica >= 0:
                 err = node.replicas.follower_fetched(
@@ -121,9 +130,7 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 )
             if err != ErrorCode.NONE:
                 any_error = True
-                parts.append(
-                    {"partition_index": idx, "error_code": err, "high_watermark": -1, "records": None}
-                )
+                parts.append(_errored(idx, err))
                 continue
             hw = plog.high_watermark
             upto = plog.log_end_offset if replica >= 0 else hw
@@ -142,16 +149,16 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                     data = plog.read(p["fetch_offset"], max(limit, 0), max_offset=upto, min_one=(total == 0))
                 except OffsetOutOfRangeError:
                     any_error = True
-                    entry.update(error_code=ErrorCode.OFFSET_OUT_OF_RANGE, records=None)
+                    entry = _errored(idx, ErrorCode.OFFSET_OUT_OF_RANGE)
                     data = b""
                 except LogClosedError:  # deleted while this fetch waited
                     any_error = True
-                    entry.update(error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records=None)
+                    entry = _errored(idx, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
                     data = b""
                 except OSError as exc:
                     node.log.error(f"Error while reading {t['topic']}-{idx}: {exc}")
                     any_error = True
-                    entry.update(error_code=ErrorCode.KAFKA_STORAGE_ERROR, records=None)
+                    entry = _errored(idx, ErrorCode.KAFKA_STORAGE_ERROR)
                     data = b""
                 if data:
                     entry["records"] = data
