@@ -31,6 +31,7 @@ from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
+from .topic_configs import InvalidTopicConfig, log_overrides, validate_topic_configs
 from .topics import INTERNAL_TOPICS, topic_name_error
 
 
@@ -47,13 +48,6 @@ class ProduceResult:
 # Topic-level overrides given at creation. Kafka keeps them in its metadata log; a single node
 # keeps them in this file of the first log dir (the log loader ignores plain files).
 TOPIC_CONFIGS_FILE = "topic-configs.json"
-# Topic configs that belong to replication, not to the log (the log config refuses them).
-REPLICATION_CONFIGS = frozenset({"min.insync.replicas", "unclean.leader.election.enable"})
-
-
-def log_overrides(configs: dict | None) -> dict | None:
-    out = {k: v for k, v in (configs or {}).items() if k not in REPLICATION_CONFIGS}
-    return out or None
 
 
 def _random_cluster_id() -> str:
@@ -145,7 +139,7 @@ class BrokerNode:
             raise RuntimeError(f"{path}: unreadable topic configs ({exc}); fix or remove the file") from None
         for topic, overrides in stored.items():
             if topic in self.metadata.topics and overrides:
-                self.logs.set_topic_config(topic, overrides)
+                self.logs.set_topic_config(topic, log_overrides(overrides) or {})
                 self.topic_configs[topic] = dict(overrides)
 
     def _save_topic_configs(self) -> None:
@@ -268,10 +262,10 @@ class BrokerNode:
                 f"broker(s) are registered.",
                 None,
             )
-        try:
+        try:  # Kafka's topic config names, types and ranges (broker/topic_configs.py)
+            validate_topic_configs(configs)
             self.log_config.with_overrides(log_overrides(configs))
-            int((configs or {}).get("min.insync.replicas", 1))
-        except ValueError as exc:
+        except (InvalidTopicConfig, ValueError) as exc:
             return ErrorCode.INVALID_CONFIG, str(exc), None
         if validate_only:
             return ErrorCode.NONE, None, None

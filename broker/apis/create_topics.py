@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, UUID, Array, F, Message, Struct
+from ..topic_configs import describe as describe_topic_configs
 
 KEY = 19
 
@@ -110,7 +111,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
         out.update(
             num_partitions=parts if parts != -1 else node.config["num.partitions"],
             replication_factor=rf if rf != -1 else node.config["default.replication.factor"],
-            configs=[],
+            configs=describe_topic_configs(configs, node.config.raw),  # as Kafka answers v5+
         )
         if info is not None:
             out["topic_id"] = info.topic_id

@@ -1,5 +1,5 @@
-"""DescribeConfigs (key 32), v1–4: broker settings (as configured, with their sources) and topic
-settings (defaults from the broker plus the topic's overrides)."""
+"""DescribeConfigs (key 32), v0–4: broker settings (as configured, with their sources) and every
+Kafka 3.7 topic config (broker/topic_configs.py) with its source, type and synonyms."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from ..config import SETTINGS
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..topic_configs import broker_synonym_chain
+from ..topic_configs import describe as describe_topic
 
 KEY = 32
 TOPIC, BROKER = 2, 4
-DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG = 1, 4, 5
+STATIC_BROKER_CONFIG, DEFAULT_CONFIG = 4, 5
 
 REQUEST = Message(
     Struct(
@@ -50,6 +52,7 @@ RESPONSE = Message(
                                 F("value", STRING, null=0),
                                 F("read_only", BOOL),
                                 F("config_source", INT8, 1, default=-1),
+                                F("is_default", BOOL, 0, 0),
                                 F("is_sensitive", BOOL),
                                 F("synonyms", Array(_SYNONYM), 1),
                                 F("config_type", INT8, 3),
@@ -64,53 +67,45 @@ RESPONSE = Message(
     first_flexible=4,
 )
 
-# Topic-level settings and the broker settings that provide their defaults.
-_TOPIC_DEFAULTS = {
-    "cleanup.policy": (None, "delete"),
-    "compression.type": (None, "producer"),
-    "max.message.bytes": ("message.max.bytes", None),
-    "message.timestamp.type": (None, "CreateTime"),
-    "min.insync.replicas": ("min.insync.replicas", None),
-    "retention.bytes": ("log.retention.bytes", None),
-    "retention.ms": (None, None),
-    "segment.bytes": ("log.segment.bytes", None),
-    "segment.ms": (None, None),
-    "index.interval.bytes": ("log.index.interval.bytes", None),
-}
+_TYPE_IDS = {"int": 3, "long": 5, "string": 2, "list": 7, "boolean": 1, "double": 6}
 
 
 def _str(v) -> str | None:
     if v is None:
         return None
+    if isinstance(v, list):
+        return ",".join(v)
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def _broker_entries(ctx: RequestContext) -> list[dict]:
+    """Each broker setting with its synonyms as Kafka's ConfigHelper lists them: the setting and
+    its lower-priority stand-ins, static (configured) entries first, then defaults; the source is
+    the first synonym's."""
     cfg = ctx.node.config
     out = []
     for name in sorted(SETTINGS):
-        source = STATIC_BROKER_CONFIG if name in cfg.raw else DEFAULT_CONFIG
-        out.append({"name": name, "value": _str(cfg[name]), "read_only": True, "config_source": source})
-    return out
-
-
-def _topic_entries(ctx: RequestContext, topic: str) -> list[dict]:
-    cfg = ctx.node.config
-    overrides = ctx.node.topic_configs.get(topic, {})
-    out = []
-    for name, (broker_key, fixed) in sorted(_TOPIC_DEFAULTS.items()):
-        if name == "retention.ms":
-            value = cfg.retention_ms
-        elif name == "segment.ms":
-            value = cfg.roll_ms
-        else:
-            value = cfg[broker_key] if broker_key else fixed
-        source = DEFAULT_CONFIG
-        if name in overrides:
-            value, source = overrides[name], DYNAMIC_TOPIC_CONFIG
-        elif broker_key and broker_key in cfg.raw:
-            source = STATIC_BROKER_CONFIG
-        out.append({"name": name, "value": _str(value), "read_only": False, "config_source": source})
+        chain = [n for n in broker_synonym_chain(name) if n in SETTINGS]
+        synonyms = [
+            {"name": n, "value": cfg.raw[n], "source": STATIC_BROKER_CONFIG} for n in chain if n in cfg.raw
+        ]
+        synonyms += [
+            {"name": n, "value": _str(SETTINGS[n].default), "source": DEFAULT_CONFIG}
+            for n in chain
+            if SETTINGS[n].default is not None
+        ]
+        source = synonyms[0]["source"] if synonyms else DEFAULT_CONFIG
+        out.append(
+            {
+                "name": name,
+                "value": _str(cfg[name]),
+                "read_only": True,
+                "config_source": source,
+                "is_default": source == DEFAULT_CONFIG,
+                "synonyms": synonyms,
+                "config_type": _TYPE_IDS.get(SETTINGS[name].type, 0),
+            }
+        )
     return out
 
 
@@ -132,7 +127,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                     error_message=f"Topic {rname} does not exist",
                 )
             else:
-                base["configs"] = _topic_entries(ctx, rname)
+                base["configs"] = describe_topic(ctx.node.topic_configs.get(rname, {}), ctx.node.config.raw)
         elif rtype == BROKER:
             if rname not in ("", str(ctx.node.node_id)):
                 base.update(
@@ -147,8 +142,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             )
         if keys is not None:
             base["configs"] = [c for c in base["configs"] if c["name"] in keys]
+        if not req["include_synonyms"]:
+            for c in base["configs"]:
+                c["synonyms"] = []
         results.append(base)
     return {"throttle_time_ms": 0, "results": results}
 
 
-API = Api(KEY, "DescribeConfigs", 1, 4, REQUEST, RESPONSE, handle)
+API = Api(KEY, "DescribeConfigs", 0, 4, REQUEST, RESPONSE, handle)
