@@ -238,9 +238,18 @@ TOPIC_CONFIGS: dict[str, TopicConfigDef] = {d.name: d for d in _DEFS}
 BROKER_SYNONYMS = frozenset(s.name for d in _DEFS for s in d.synonyms)
 
 
-def parse(d: TopicConfigDef, raw: str, *, source_name: str | None = None) -> Any:
-    """A config string as Kafka's ConfigDef.parseType reads it, then validated."""
+def parse(d: TopicConfigDef, raw: Any, *, source_name: str | None = None) -> Any:
+    """A config string as Kafka's ConfigDef.parseType reads it, then validated. The broker's own
+    callers may pass typed values (an int segment.bytes for __consumer_offsets): read as text."""
     name = source_name or d.name
+    if not isinstance(raw, str):
+        raw = (
+            ",".join(raw)
+            if isinstance(raw, list | tuple)
+            else str(raw).lower()
+            if isinstance(raw, bool)
+            else str(raw)
+        )
     v = raw.strip()
 
     def bad(why: str) -> InvalidTopicConfig:
@@ -350,9 +359,7 @@ def describe(overrides: Mapping[str, Any], broker_props: Mapping[str, str]) -> l
         d = TOPIC_CONFIGS[name]
         synonyms = _synonym_entries(d, broker_props)
         if name in overrides:
-            value = overrides[name]
-            if isinstance(value, str):
-                value = parse(d, value)
+            value = parse(d, overrides[name])
             synonyms.insert(0, {"name": name, "value": to_string(d, value), "source": DYNAMIC_TOPIC_CONFIG})
         else:
             value = broker_default(d, broker_props)
@@ -387,3 +394,11 @@ def broker_synonym_chain(broker_name: str) -> list[str]:
         if broker_name in names:
             return names[names.index(broker_name) :]
     return [broker_name]
+
+
+def effective(name: str, overrides: Mapping[str, Any], broker_props: Mapping[str, str]) -> Any:
+    """A topic's value for one config, typed: its override, else the broker's default for it."""
+    d = TOPIC_CONFIGS[name]
+    if name in overrides:
+        return parse(d, overrides[name])
+    return broker_default(d, broker_props)

@@ -1,4 +1,4 @@
-"""CreateTopics (key 19), v2–7."""
+"""CreateTopics (key 19), v0–7."""
 
 from __future__ import annotations
 
@@ -137,4 +137,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     return {"throttle_time_ms": 0, "topics": results}
 
 
-API = Api(KEY, "CreateTopics", 2, 7, REQUEST, RESPONSE, handle)
+API = Api(KEY, "CreateTopics", 0, 7, REQUEST, RESPONSE, handle)

@@ -1,23 +1,34 @@
-"""Fetch (key 1), v4–12: serves stored batches as they are, long-polls for MaxWaitMs until
+"""Fetch (key 1), v0–16: serves stored batches as they are, long-polls for MaxWaitMs until
 MinBytes are available (woken by appends). No fetch sessions: every answer is a full one with
-session id 0, which clients treat as "no session" (KIP-227)."""
+session id 0, which clients treat as "no session" (KIP-227). v13+ name topics by id (KIP-516);
+v0–3 get the batches down-converted to magic 0 (v0–1) or 1 (v2–3) messages, as Kafka's
+KafkaApis does for old fetchers (broker/log/legacy.py)."""
 
 from __future__ import annotations
 
 import time
+import uuid
 
+from ..log.legacy import ZstdForOldFetcher, down_convert
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, UUID, Array, F, Message, Struct
+from ..topic_configs import effective
 
 KEY = 1
+_ZERO_ID = uuid.UUID(int=0)
+_REPLICA_STATE = Struct(F("replica_id", INT32, 15, default=-1), F("replica_epoch", INT64, 15, default=-1))
+_NODE = Struct(
+    F("node_id", INT32, 16), F("host", STRING, 16), F("port", INT32, 16), F("rack", STRING, 16, null=16)
+)
 FETCH_SESSION_ID_NOT_FOUND = 70
 
 REQUEST = Message(
     Struct(
         F("cluster_id", STRING, 12, null=12, tag=0),
-        F("replica_id", INT32, default=-1),
+        F("replica_id", INT32, 0, 14, default=-1),
+        F("replica_state", _REPLICA_STATE, 15, tag=1),  # KIP-903: replaces replica_id
         F("max_wait_ms", INT32),
         F("min_bytes", INT32),
         F("max_bytes", INT32, 3, default=0x7FFFFFFF),
@@ -28,7 +39,8 @@ REQUEST = Message(
             "topics",
             Array(
                 Struct(
-                    F("topic", STRING),
+                    F("topic", STRING, 0, 12),
+                    F("topic_id", UUID, 13),
                     F(
                         "partitions",
                         Array(
@@ -45,7 +57,13 @@ REQUEST = Message(
                 )
             ),
         ),
-        F("forgotten_topics_data", Array(Struct(F("topic", STRING, 7), F("partitions", Array(INT32), 7))), 7),
+        F(
+            "forgotten_topics_data",
+            Array(
+                Struct(F("topic", STRING, 7, 12), F("topic_id", UUID, 13), F("partitions", Array(INT32), 7))
+            ),
+            7,
+        ),
         F("rack_id", STRING, 11),
     ),
     first_flexible=12,
@@ -61,7 +79,8 @@ RESPONSE = Message(
             "responses",
             Array(
                 Struct(
-                    F("topic", STRING),
+                    F("topic", STRING, 0, 12),
+                    F("topic_id", UUID, 13),
                     F(
                         "partitions",
                         Array(
@@ -80,6 +99,7 @@ RESPONSE = Message(
                 )
             ),
         ),
+        F("node_endpoints", Array(_NODE), 16, tag=0),  # KIP-951, not filled here
     ),
     first_flexible=12,
 )
@@ -113,6 +133,10 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
         parts = []
         for p in t["partitions"]:
             idx = p["partition"]
+            if t["topic"] is None:  # v13+: a topic id this broker does not know
+                any_error = True
+                parts.append(_errored(idx, ErrorCode.UNKNOWN_TOPIC_ID))
+                continue
             plog = node.partition_log(t["topic"], idx)
             if plog is None:
                 any_error = True
@@ -164,20 +188,63 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                     entry["records"] = data
                     total += len(data)
             parts.append(entry)
-        out.append({"topic": t["topic"], "partitions": parts})
+        out.append({"topic": t["topic"], "topic_id": t["topic_id"], "partitions": parts})
     return out, total, any_error
+
+
+def _normalize(ctx: RequestContext, req: dict) -> None:
+    """One request shape for every version: replica id from replica_state (v15+), topic names
+    from topic ids (v13+; None where the id is unknown)."""
+    if ctx.api_version >= 15:
+        req["replica_id"] = (req["replica_state"] or {}).get("replica_id", -1)
+    for t in req["topics"]:
+        if ctx.api_version >= 13:
+            info = ctx.node.metadata.topic_by_id(t["topic_id"])
+            t["topic"] = info.name if info is not None else None
+        else:
+            info = ctx.node.metadata.topics.get(t["topic"])
+            t["topic_id"] = info.topic_id if info is not None else _ZERO_ID
+
+
+def _down_convert(ctx: RequestContext, req: dict, responses: list[dict]) -> None:
+    """Fetch v0–3: rewrite the served batches as magic 0 (v0–1) or 1 (v2–3) messages. Refused per
+    partition as Kafka refuses it: message.downconversion.enable=false → UNSUPPORTED_VERSION,
+    zstd batches → UNSUPPORTED_COMPRESSION_TYPE."""
+    magic = 0 if ctx.api_version <= 1 else 1
+    node = ctx.node
+    asked = {(t["topic"], p["partition"]): p["fetch_offset"] for t in req["topics"] for p in t["partitions"]}
+    for t in responses:
+        overrides = node.topic_configs.get(t["topic"], {})
+        allowed = effective("message.downconversion.enable", overrides, node.config.raw)
+        for i, entry in enumerate(t["partitions"]):
+            if entry["error_code"] != ErrorCode.NONE:
+                continue
+            if not allowed:
+                t["partitions"][i] = _errored(entry["partition_index"], ErrorCode.UNSUPPORTED_VERSION)
+                continue
+            if entry["records"]:
+                try:
+                    first = asked.get((t["topic"], entry["partition_index"]), 0)
+                    entry["records"] = down_convert(entry["records"], magic, first)
+                except ZstdForOldFetcher:
+                    t["partitions"][i] = _errored(
+                        entry["partition_index"], ErrorCode.UNSUPPORTED_COMPRESSION_TYPE
+                    )
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     if req["session_id"] != 0 or req["session_epoch"] > 0:
         # We never hand out sessions, so an incremental fetch names one we do not know.
         return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
+    _normalize(ctx, req)
     deadline = time.monotonic() + max(req["max_wait_ms"], 0) / 1000
     min_bytes = max(req["min_bytes"], 0)
     while True:
         responses, total, any_error = _collect(ctx, req)
         left = deadline - time.monotonic()
         if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
+            if ctx.api_version <= 3 and req["replica_id"] < 0:
+                _down_convert(ctx, req, responses)
             return {
                 "throttle_time_ms": 0,
                 "error_code": ErrorCode.NONE,
@@ -187,4 +254,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await ctx.node.wait_for_append(left)
 
 
-API = Api(KEY, "Fetch", 4, 12, REQUEST, RESPONSE, handle)
+API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle)

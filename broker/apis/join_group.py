@@ -1,4 +1,4 @@
-"""JoinGroup (key 11), v0–7: join or rejoin a classic group; answered when the rebalance's join
+"""JoinGroup (key 11), v0–9: join or rejoin a classic group; answered when the rebalance's join
 phase completes (the leader gets every member's metadata). v4+ get MEMBER_ID_REQUIRED first."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..group import coordinator_of
 from ..group.coordinator import JoinRequest
 from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import BYTES, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.schema import BOOL, BYTES, INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 11
 
@@ -19,6 +19,7 @@ REQUEST = Message(
         F("group_instance_id", STRING, 5, null=5),
         F("protocol_type", STRING),
         F("protocols", Array(Struct(F("name", STRING), F("metadata", BYTES)))),
+        F("reason", STRING, 8, null=8),  # KIP-800: why the member rejoins (logged by Kafka)
     ),
     first_flexible=6,
 )
@@ -31,6 +32,7 @@ RESPONSE = Message(
         F("protocol_type", STRING, 7, null=7),
         F("protocol_name", STRING, null=7),
         F("leader", STRING),
+        F("skip_assignment", BOOL, 9),  # KIP-814: only for a static leader rejoining; never here
         F("member_id", STRING),
         F(
             "members",
@@ -68,4 +70,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     return out
 
 
-API = Api(KEY, "JoinGroup", 0, 7, REQUEST, RESPONSE, handle)
+API = Api(KEY, "JoinGroup", 0, 9, REQUEST, RESPONSE, handle)

@@ -1,4 +1,4 @@
-"""LeaveGroup (key 13), v0–4: one member (v0–2) or a batch of members (v3+, by member id or
+"""LeaveGroup (key 13), v0–5: one member (v0–2) or a batch of members (v3+, by member id or
 group.instance.id) leave; the group rebalances without them."""
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ REQUEST = Message(
     Struct(
         F("group_id", STRING),
         F("member_id", STRING, 0, 2),
-        F("members", Array(Struct(F("member_id", STRING, 3), F("group_instance_id", STRING, 3, null=3))), 3),
+        F(
+            "members",
+            Array(
+                Struct(
+                    F("member_id", STRING, 3),
+                    F("group_instance_id", STRING, 3, null=3),
+                    F("reason", STRING, 5, null=5),  # KIP-800
+                )
+            ),
+            3,
+        ),
     ),
     first_flexible=4,
 )
@@ -53,4 +63,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     return {"throttle_time_ms": 0, "error_code": top, "members": members}
 
 
-API = Api(KEY, "LeaveGroup", 0, 4, REQUEST, RESPONSE, handle)
+API = Api(KEY, "LeaveGroup", 0, 5, REQUEST, RESPONSE, handle)

@@ -1,4 +1,4 @@
-"""OffsetCommit (key 8), v0–8: committed offsets become records in `__consumer_offsets`; partitions
+"""OffsetCommit (key 8), v0–9: committed offsets become records in `__consumer_offsets`; partitions
 that do not exist get UNKNOWN_TOPIC_OR_PARTITION each. v0 (ZooKeeper storage in old Kafka) is
 stored like the others, as Kafka 3.x does."""
 
@@ -93,4 +93,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     return {"throttle_time_ms": 0, "topics": topics}
 
 
-API = Api(KEY, "OffsetCommit", 0, 8, REQUEST, RESPONSE, handle)
+API = Api(KEY, "OffsetCommit", 0, 9, REQUEST, RESPONSE, handle)

@@ -1,5 +1,6 @@
-"""OffsetFetch (key 9), v0–7: a group's committed offsets (-1 where none); v2+ may ask for all
-of the group's partitions with a null topic list and get a top-level error code."""
+"""OffsetFetch (key 9), v0–9: a group's committed offsets (-1 where none); v2+ may ask for all
+of the group's partitions with a null topic list and get a top-level error code; v8+ ask for
+several groups at once (each answered with its own error code, as Kafka's batched form)."""
 
 from __future__ import annotations
 
@@ -9,49 +10,56 @@ from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Messa
 
 KEY = 9
 
+_REQ_TOPIC = Struct(F("name", STRING), F("partition_indexes", Array(INT32)))
 REQUEST = Message(
     Struct(
-        F("group_id", STRING),
-        F("topics", Array(Struct(F("name", STRING), F("partition_indexes", Array(INT32)))), null=2),
+        F("group_id", STRING, 0, 7),
+        F("topics", Array(_REQ_TOPIC), 0, 7, null=2),
+        F(
+            "groups",
+            Array(
+                Struct(
+                    F("group_id", STRING, 8),
+                    F("member_id", STRING, 9, null=9),  # KIP-848 members; classic groups send null
+                    F("member_epoch", INT32, 9, default=-1),
+                    F("topics", Array(_REQ_TOPIC), 8, null=8),
+                )
+            ),
+            8,
+        ),
         F("require_stable", BOOL, 7),
     ),
     first_flexible=6,
 )
 
+_PARTITION = Struct(
+    F("partition_index", INT32),
+    F("committed_offset", INT64),
+    F("committed_leader_epoch", INT32, 5, default=-1),
+    F("metadata", STRING, null=0),
+    F("error_code", INT16),
+)
+_TOPIC = Struct(F("name", STRING), F("partitions", Array(_PARTITION)))
 RESPONSE = Message(
     Struct(
         F("throttle_time_ms", INT32, 3),
+        F("topics", Array(_TOPIC), 0, 7),
+        F("error_code", INT16, 2, 7),
         F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("committed_offset", INT64),
-                                F("committed_leader_epoch", INT32, 5, default=-1),
-                                F("metadata", STRING, null=0),
-                                F("error_code", INT16),
-                            )
-                        ),
-                    ),
-                )
-            ),
+            "groups",
+            Array(Struct(F("group_id", STRING, 8), F("topics", Array(_TOPIC), 8), F("error_code", INT16, 8))),
+            8,
         ),
-        F("error_code", INT16, 2),
     ),
     first_flexible=6,
 )
 
 
-async def handle(ctx: RequestContext, req: dict) -> dict:
+def _one_group(ctx: RequestContext, group_id: str, topics: list[dict] | None) -> tuple[int, list[dict]]:
     wanted = None
-    if req["topics"] is not None:
-        wanted = [(t["name"], p) for t in req["topics"] for p in t["partition_indexes"]]
-    err, found = coordinator_of(ctx.node).fetch_offsets(req["group_id"], wanted)
+    if topics is not None:
+        wanted = [(t["name"], p) for t in topics for p in t["partition_indexes"]]
+    err, found = coordinator_of(ctx.node).fetch_offsets(group_id, wanted)
     by_topic: dict[str, list[dict]] = {}
     for (topic, p), c in found.items():
         by_topic.setdefault(topic, []).append(
@@ -64,10 +72,21 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 "error_code": err if ctx.api_version < 2 else 0,
             }
         )
-    topics = [{"name": name, "partitions": parts} for name, parts in by_topic.items()]
+    out = [{"name": name, "partitions": parts} for name, parts in by_topic.items()]
     if err and ctx.api_version >= 2:
-        topics = []
+        out = []
+    return err, out
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    if ctx.api_version >= 8:
+        groups = []
+        for g in req["groups"]:
+            err, topics = _one_group(ctx, g["group_id"], g["topics"])
+            groups.append({"group_id": g["group_id"], "topics": topics, "error_code": err})
+        return {"throttle_time_ms": 0, "groups": groups}
+    err, topics = _one_group(ctx, req["group_id"], req["topics"])
     return {"throttle_time_ms": 0, "topics": topics, "error_code": err}
 
 
-API = Api(KEY, "OffsetFetch", 0, 7, REQUEST, RESPONSE, handle)
+API = Api(KEY, "OffsetFetch", 0, 9, REQUEST, RESPONSE, handle)

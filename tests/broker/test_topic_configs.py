@@ -89,6 +89,16 @@ def test_invalid_configs_are_refused_in_kafkas_words(configs, message):
     assert message in str(exc.value)
 
 
+def test_the_brokers_own_typed_values_are_read_as_text():
+    # the group coordinator creates __consumer_offsets with an int segment.bytes
+    assert validate_topic_configs({"segment.bytes": 104857600, "preallocate": False}) == {
+        "segment.bytes": 104857600,
+        "preallocate": False,
+    }
+    entries = {e["name"]: e for e in describe({"segment.bytes": 104857600}, {})}
+    assert entries["segment.bytes"]["value"] == "104857600"
+
+
 def test_describe_sources_and_synonyms():
     entries = {e["name"]: e for e in describe({"cleanup.policy": "compact"}, {"log.retention.hours": "2"})}
     assert set(entries) == KAFKA_37_TOPIC_CONFIGS
