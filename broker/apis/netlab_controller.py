@@ -7,6 +7,7 @@ listener only (docs/cluster.md):
 - `create_topics` {topics: [{name, partitions, replication_factor, configs, assignments}]}
   (Kafka forwards CreateTopics to the controller as an Envelope);
 - `delete_topics` {names};
+- `create_partitions` {name, count, assignments} (apis/create_partitions.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -17,6 +18,7 @@ import json
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
+from . import create_partitions
 
 KEY = 32000
 
@@ -65,6 +67,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "error_code": ErrorCode.NONE,
             "body": json.dumps({"results": res, "version": controller.version}),
         }
+    if op == "create_partitions":
+        err, msg = create_partitions.apply(ctx.node, body["name"], body["count"], body["assignments"])
+        answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(
             body["broker_id"], body["topic"], body["partition"], body["leader_epoch"], body["isr"]

@@ -270,6 +270,23 @@ class Controller:
         self.publish()
         return ErrorCode.NONE, None, info
 
+    def add_partitions(self, name: str, assignments: list[list[int]]) -> None:
+        """CreatePartitions, validated by the caller: new partitions after the existing ones, each
+        led by its first replica (Kafka's ReplicationControlManager.createPartitions)."""
+        info = self.metadata.topics[name]
+        start = len(info.partitions)
+        for i, reps in enumerate(assignments):
+            p = start + i
+            info.partitions[p] = PartitionInfo(
+                p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps)
+            )
+        self.log.info(f"Added {len(assignments)} partition(s) to topic {name}")
+        self.publish()
+
+    def place(self, partitions: int, rf: int) -> list[list[int]]:
+        """Replica placement for new partitions (the same rule as for a new topic)."""
+        return self._assign(partitions, rf)
+
     def adopt_topic(self, info: TopicInfo, configs: dict) -> None:
         """A topic found in the controller node's own logs with no controller state (a data dir
         from before cluster mode): one replica, here."""
