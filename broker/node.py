@@ -212,9 +212,19 @@ class BrokerNode:
                         continue
                     self.producers.setdefault((name, p.index), PartitionProducers())
                 self.replicas.apply(name, p)
+            self._refresh_log_config(name)
         for name in set(self.logs.topics()) - set(self.metadata.topics):
             self._drop_local_topic(name)
         self._wake_fetchers()
+
+    def _refresh_log_config(self, name: str) -> None:
+        """Altered topic configs reach the topic's local logs (AlterConfigs)."""
+        wanted = log_overrides(self.topic_configs.get(name)) or {}
+        if self.logs.topic_overrides(name) != wanted and name in self.logs.topics():
+            try:
+                self.logs.set_topic_config(name, wanted)
+            except ValueError as exc:  # validated before it was stored; an old state file may differ
+                self.log.error(f"Topic {name}: configs not applied to its logs: {exc}")
 
     def _drop_local_topic(self, name: str) -> None:
         for t, p in [k for k in self.producers if k[0] == name]:

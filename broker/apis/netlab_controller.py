@@ -8,6 +8,7 @@ listener only (docs/cluster.md):
   (Kafka forwards CreateTopics to the controller as an Envelope);
 - `delete_topics` {names};
 - `create_partitions` {name, count, assignments} (apis/create_partitions.py);
+- `alter_topic_configs` {name, configs} (broker/topic_config_changes.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 
+from .. import topic_config_changes
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
@@ -69,6 +71,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         }
     if op == "create_partitions":
         err, msg = create_partitions.apply(ctx.node, body["name"], body["count"], body["assignments"])
+        answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_topic_configs":
+        err, msg = topic_config_changes.apply(ctx.node, body["name"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":

@@ -287,6 +287,13 @@ class Controller:
         """Replica placement for new partitions (the same rule as for a new topic)."""
         return self._assign(partitions, rf)
 
+    def set_topic_configs(self, name: str, configs: dict) -> None:
+        """AlterConfigs / IncrementalAlterConfigs, validated by the caller: the topic's whole set
+        of overrides, persisted with the cluster state and published to every broker."""
+        self.topic_configs[name] = dict(configs)
+        self.log.info(f"Set the configs of topic {name}: {dict(sorted(configs.items()))}")
+        self.publish()
+
     def adopt_topic(self, info: TopicInfo, configs: dict) -> None:
         """A topic found in the controller node's own logs with no controller state (a data dir
         from before cluster mode): one replica, here."""

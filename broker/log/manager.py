@@ -221,6 +221,10 @@ class LogManager:
                 if t == topic:
                     log.config = config
 
+    def topic_overrides(self, topic: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._topic_overrides.get(topic) or {})
+
     def delete_topic(self, topic: str) -> None:
         """Kafka's way: rename each partition dir to `<topic>-<p>.<uuid>-delete`, then remove it."""
         with self._lock:

@@ -1,6 +1,7 @@
 """Admin APIs on a three-broker cluster (node 1 broker+controller, 2 and 3 broker-only):
 CreatePartitions asked of a broker-only node is forwarded to the controller and placed on several
-brokers; DeleteRecords moves the followers' log start too (shown after the leader is killed)."""
+brokers; DeleteRecords moves the followers' log start too (shown after the leader is killed);
+IncrementalAlterConfigs asked of a broker-only node reaches every broker's logs."""
 
 from __future__ import annotations
 
@@ -51,22 +52,48 @@ def test_create_partitions_forwarded_and_delete_records_replicated(cluster):
         assert all(err is None for err, _ in produce(cluster.bootstrap, "adm", [b"p%d" % p], partition=p))
     assert consume(cluster.bootstrap, "adm", 1, partition=3) == [b"p3"]
 
-    assert all(
-        err is None
-        for err, _ in produce(cluster.bootstrap, "adm", [b"r%d" % i for i in range(5)], partition=0)
-    )
-    res = admin.delete_records([TopicPartition("adm", 0, 4)], request_timeout=15)
+    # a partition led by a broker-only node: killing its leader leaves the controller (node 1) up
+    p = next(p for p in range(4) if cluster.partition("adm", p)["leader"] in (2, 3))
+    values = [b"r%d" % i for i in range(5)]
+    assert all(err is None for err, _ in produce(cluster.bootstrap, "adm", values, partition=p))
+    res = admin.delete_records([TopicPartition("adm", p, 4)], request_timeout=15)
     assert list(res.values())[0].result(20).low_watermark == 4
-    old_leader = cluster.partition("adm", 0)["leader"]
+    old_leader = cluster.partition("adm", p)["leader"]
     cluster.wait(lambda: False, 2)  # a follower fetch or two carries the new log start offset
     cluster.kill(old_leader)
-    assert cluster.wait(lambda: cluster.partition("adm", 0)["leader"] not in (old_leader, -1), 15), (
+    assert cluster.wait(lambda: cluster.partition("adm", p)["leader"] not in (old_leader, -1), 15), (
         cluster.state()
     )
     alive = ",".join(n.bootstrap for i, n in cluster.nodes.items() if i != old_leader)
     c = Consumer({"bootstrap.servers": alive, "group.id": "adm-wm"})
     try:
-        low, high = c.get_watermark_offsets(TopicPartition("adm", 0), timeout=15)
+        low, high = c.get_watermark_offsets(TopicPartition("adm", p), timeout=15)
     finally:
         c.close()
-    assert (low, high) == (4, 6)  # the new leader had moved its log start too
+    assert (low, high) == (4, 6)  # the new leader had moved its log start too (1 + 5 records)
+
+
+def test_alter_configs_forwarded_reach_every_broker(cluster):
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+
+    create_topic(cluster.bootstrap, "adm-cfg", 3, 3)
+    admin = AdminClient({"bootstrap.servers": cluster.nodes[3].bootstrap})  # broker-only: forwards
+    res = ConfigResource(
+        ConfigResource.Type.TOPIC,
+        "adm-cfg",
+        incremental_configs=[
+            ConfigEntry("max.message.bytes", "1500", incremental_operation=AlterConfigOpType.SET)
+        ],
+    )
+    admin.incremental_alter_configs([res], request_timeout=15)[res].result(20)
+    for i in (1, 2, 3):  # every broker describes it
+        a = AdminClient({"bootstrap.servers": cluster.nodes[i].bootstrap})
+        r = ConfigResource(ConfigResource.Type.TOPIC, "adm-cfg")
+        assert a.describe_configs([r], request_timeout=15)[r].result(15)["max.message.bytes"].value == "1500"
+    for p in range(3):  # and every partition's leader enforces it
+        errors: list = []
+        prod = Producer({"bootstrap.servers": cluster.bootstrap, "message.max.bytes": 100000})
+        prod.produce("adm-cfg", b"x" * 5000, partition=p, on_delivery=lambda e, m, out=errors: out.append(e))
+        prod.flush(20)
+        assert errors and errors[0] is not None and "MSG_SIZE_TOO_LARGE" in errors[0].name(), (p, errors)

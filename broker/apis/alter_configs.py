@@ -1,0 +1,69 @@
+"""AlterConfigs (key 33), v0–2, the legacy form: a topic's overrides become exactly the given set
+(names left out are removed; a null value removes it too), checked and applied as CreateTopics'
+are (broker/topic_config_changes.py). Broker resources are refused: see docs/broker.md."""
+
+from __future__ import annotations
+
+from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..topic_config_changes import change
+
+KEY = 33
+TOPIC, BROKER = 2, 4
+BROKER_REFUSED = (
+    "netlab does not support dynamic broker configs: broker settings come from the properties file, "
+    "KAFKA_* environment variables and --override"
+)
+
+REQUEST = Message(
+    Struct(
+        F(
+            "resources",
+            Array(
+                Struct(
+                    F("resource_type", INT8),
+                    F("resource_name", STRING),
+                    F("configs", Array(Struct(F("name", STRING), F("value", STRING, null=0)))),
+                )
+            ),
+        ),
+        F("validate_only", BOOL),
+    ),
+    first_flexible=2,
+)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32),
+        F(
+            "responses",
+            Array(
+                Struct(
+                    F("error_code", INT16),
+                    F("error_message", STRING, null=0),
+                    F("resource_type", INT8),
+                    F("resource_name", STRING),
+                )
+            ),
+        ),
+    ),
+    first_flexible=2,
+)
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    out = []
+    for res in req["resources"]:
+        rtype, name = res["resource_type"], res["resource_name"]
+        if rtype == TOPIC:
+            configs = {c["name"]: c["value"] for c in res["configs"] if c["value"] is not None}
+            err, msg = await change(ctx.node, name, configs, req["validate_only"])
+        elif rtype == BROKER:
+            err, msg = ErrorCode.INVALID_REQUEST, BROKER_REFUSED
+        else:
+            err, msg = ErrorCode.INVALID_REQUEST, f"Unsupported resource type {rtype}"
+        out.append({"error_code": err, "error_message": msg, "resource_type": rtype, "resource_name": name})
+    return {"throttle_time_ms": 0, "responses": out}
+
+
+API = Api(KEY, "AlterConfigs", 0, 2, REQUEST, RESPONSE, handle)
