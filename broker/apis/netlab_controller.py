@@ -9,6 +9,7 @@ listener only (docs/cluster.md):
 - `delete_topics` {names};
 - `create_partitions` {name, count, assignments} (apis/create_partitions.py);
 - `alter_topic_configs` {name, configs} (broker/topic_config_changes.py);
+- `elect_leaders` {topic_partitions, unclean} (apis/elect_leaders.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -20,7 +21,7 @@ from .. import topic_config_changes
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
-from . import create_partitions
+from . import create_partitions, elect_leaders
 
 KEY = 32000
 
@@ -76,6 +77,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "alter_topic_configs":
         err, msg = topic_config_changes.apply(ctx.node, body["name"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "elect_leaders":
+        results = elect_leaders.elect(ctx.node, body["topic_partitions"], body["unclean"])
+        answer = {"results": results, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(

@@ -208,6 +208,42 @@ class Controller:
             f"ISR {','.join(map(str, p.isr))}"
         )
 
+    def elect_leader(self, topic: str, index: int, unclean: bool) -> tuple[ErrorCode, str | None]:
+        """ElectLeaders for one partition (Kafka's ReplicationControlManager.electLeader), without
+        publishing: preferred → the first replica, if alive and in sync; unclean → only for an
+        offline partition, a live in-sync replica, else any live replica (its log becomes the
+        truth: the ISR shrinks to it)."""
+        t = self.metadata.topics.get(topic)
+        p = t.partitions.get(index) if t is not None else None
+        if p is None:
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."
+        if not unclean:
+            target = p.replicas[0]
+            if p.leader == target:
+                return ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition."
+            if target not in p.isr or not self._alive(target):
+                return (
+                    ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
+                    f"The preferred replica {target} of {topic}-{index} is not alive or not in sync.",
+                )
+            new_isr = p.isr
+        else:
+            if p.leader != -1 and self._alive(p.leader):
+                return ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition."
+            in_sync = [r for r in p.replicas if r in p.isr and self._alive(r)]
+            live = [r for r in p.replicas if self._alive(r)]
+            if not in_sync and not live:
+                return ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No eligible leaders are available."
+            target = (in_sync or live)[0]
+            new_isr = p.isr if in_sync else [target]
+        old = p.leader
+        p.leader, p.leader_epoch, p.isr = target, p.leader_epoch + 1, list(new_isr)
+        self.log.info(
+            f"Partition {topic}-{index}: leader {old} -> {target} ({'unclean' if unclean else 'preferred'} "
+            f"election), leader epoch {p.leader_epoch}, ISR {','.join(map(str, p.isr))}"
+        )
+        return ErrorCode.NONE, None
+
     def _elect_offline_partitions(self, broker_id: int) -> None:
         for t in self.metadata.topics.values():
             for p in t.partitions.values():

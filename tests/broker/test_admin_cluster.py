@@ -97,3 +97,34 @@ def test_alter_configs_forwarded_reach_every_broker(cluster):
         prod.produce("adm-cfg", b"x" * 5000, partition=p, on_delivery=lambda e, m, out=errors: out.append(e))
         prod.flush(20)
         assert errors and errors[0] is not None and "MSG_SIZE_TOO_LARGE" in errors[0].name(), (p, errors)
+
+
+def test_preferred_leader_election_moves_leadership_back(cluster):
+    from confluent_kafka import TopicPartition
+    from confluent_kafka._model import ElectionType
+    from confluent_kafka.admin import AdminClient
+    from kafka.admin import KafkaAdminClient
+
+    create_topic(cluster.bootstrap, "adm-el", 4, 3)
+    p = next(p for p in range(4) if cluster.partition("adm-el", p)["replicas"][0] in (2, 3))
+    preferred = cluster.partition("adm-el", p)["replicas"][0]
+    assert cluster.partition("adm-el", p)["leader"] == preferred
+    cluster.kill(preferred)
+    assert cluster.wait(lambda: cluster.partition("adm-el", p)["leader"] not in (preferred, -1), 15), (
+        cluster.state()
+    )
+    cluster.start(preferred)
+    assert cluster.wait(lambda: preferred in cluster.partition("adm-el", p)["isr"], 20), cluster.state()
+    assert cluster.partition("adm-el", p)["leader"] != preferred  # no automatic rebalance here
+    admin = AdminClient({"bootstrap.servers": cluster.nodes[1].bootstrap})
+    # (confluent-kafka 2.16's elect_leaders fails locally when given request_timeout)
+    got = admin.elect_leaders(ElectionType.PREFERRED, [TopicPartition("adm-el", p)]).result(20)
+    assert got[TopicPartition("adm-el", p)] is None, got
+    assert cluster.partition("adm-el", p)["leader"] == preferred
+    kp = KafkaAdminClient(bootstrap_servers=cluster.nodes[3 if preferred == 2 else 2].bootstrap)  # forwarded
+    try:
+        resp = kp.elect_leaders(0, {"adm-el": [p]}, raise_errors=False)
+        (r,) = resp.replica_election_results
+        assert r.partition_result[0].error_code == 84  # ELECTION_NOT_NEEDED now
+    finally:
+        kp.close()
