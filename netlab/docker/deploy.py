@@ -18,6 +18,7 @@ by more than one node (one engine is one Docker host), links, TUN/TAP, routes, V
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 
 from netlab.errors import InputError
@@ -138,6 +139,26 @@ def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None
         client.api.start(cid)
         containers[node] = cid
     return Deployed(project, host, containers)
+
+
+def wait_brokers(client, deployed: Deployed, brokers: list[str], timeout: float = 30.0) -> dict[str, str]:
+    """Wait (bounded) until each broker container logged Kafka's start message, failed to start
+    (Kafka's fatal line, or the container exited), or `timeout` passed; node -> its log."""
+    from netlab.brokers import STARTED_MARKS
+    from netlab.kafka.check import start_error_from_log
+
+    deadline = time.monotonic() + timeout
+    logs: dict[str, str] = {}
+    pending = list(brokers)
+    while pending and time.monotonic() < deadline:
+        for node in list(pending):
+            ctr = client.containers.get(deployed.containers[node])
+            logs[node] = ctr.logs(tail=2000).decode(errors="replace")
+            done = any(m in logs[node] for m in STARTED_MARKS) or start_error_from_log(logs[node])
+            if done or ctr.status == "exited":
+                pending.remove(node)
+        time.sleep(0.1)
+    return logs
 
 
 def _port_bindings(resolved: Resolved, node: str) -> dict:

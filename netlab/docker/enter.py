@@ -54,14 +54,22 @@ def container_prefix(c: Container) -> list[str]:
 
 
 def host_prefix(engine_pid: int | None) -> list[str]:
-    """argv prefix for "on the Docker host": the network namespace of the engine process when it
-    is not ours (an engine netlab runs inside a lab namespace), else nothing."""
+    """argv prefix for "on the Docker host": nothing when the engine shares our network
+    namespace; `ip netns exec NAME` when it runs in a named namespace (a lab node: its
+    /etc/netns/NAME files are its name resolution); else nsenter into the engine's namespace."""
     if engine_pid is None:
         return []
-    theirs, ours = Path(f"/proc/{engine_pid}/ns/net"), Path("/proc/self/ns/net")
+    theirs = Path(f"/proc/{engine_pid}/ns/net")
     try:
-        if os.stat(theirs).st_ino == os.stat(ours).st_ino:
+        inode = os.stat(theirs).st_ino
+        if inode == os.stat("/proc/self/ns/net").st_ino:
             return []
     except OSError:
         return []
+    for named in sorted(Path("/run/netns").glob("*")) if Path("/run/netns").is_dir() else ():
+        try:
+            if os.stat(named).st_ino == inode:
+                return ["ip", "netns", "exec", named.name]
+        except OSError:
+            continue
     return ["nsenter", f"--net={theirs}", "--"]
