@@ -87,12 +87,26 @@ def test_import_round_trips(default_project):
     assert predicted_report(again).verdicts  # the imported lab predicts without root
 
 
+def _ours(netns: str) -> bool:
+    return netns.startswith("nltest-docker")
+
+
+def _others_netns_mount(line: str) -> bool:
+    """A /run/netns/<name> mount of a namespace this module did not make."""
+    target = line.split()[4]
+    return target.startswith("/run/netns/") and not _ours(target.rsplit("/", 1)[1])
+
+
 def _fingerprint(engine) -> dict:
     def run(*argv: str) -> str:
         return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
 
     containers = {
-        c.name: (c.attrs["State"]["Pid"], c.attrs["State"]["StartedAt"], c.attrs["NetworkSettings"]["Networks"])
+        c.name: (
+            c.attrs["State"]["Pid"],
+            c.attrs["State"]["StartedAt"],
+            c.attrs["NetworkSettings"]["Networks"],
+        )
         for c in engine.client.containers.list(all=True)
     }
     networks = {n.name: n.attrs["Containers"] for n in engine.client.networks.list(greedy=True)}
@@ -103,8 +117,14 @@ def _fingerprint(engine) -> dict:
         "addrs": run("ip", "-j", "addr", "show"),
         "routes": run("ip", "-j", "route", "show", "table", "all"),
         "nft": run("nft", "list", "ruleset"),
-        "mounts": Path("/proc/self/mountinfo").read_text(),
-        "netns": sorted(os.listdir("/run/netns")),
+        # other suites (and, on a developer's machine, other runs) add and remove their own
+        # namespaces meanwhile: only ours and everything else of the root mount table count
+        "mounts": [
+            line
+            for line in Path("/proc/self/mountinfo").read_text().splitlines()
+            if not _others_netns_mount(line)
+        ],
+        "netns": sorted(n for n in os.listdir("/run/netns") if _ours(n)),
         "engine_ns": run("ip", "netns", "exec", engine.netns, "ip", "-j", "addr", "show"),
     }
 
@@ -121,7 +141,10 @@ def test_cli_check_and_import(engine, default_project, tmp_path):
     env = {**os.environ, "DOCKER_HOST": engine.url, "PYTHONPATH": str(REPO)}
     cp = subprocess.run(
         [sys.executable, "-m", "netlab", "check", "--docker", LAB, "--json"],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     rows = json.loads(cp.stdout)
     assert cp.returncode == 1, cp.stderr  # some rows fail: exit 1
@@ -129,7 +152,10 @@ def test_cli_check_and_import(engine, default_project, tmp_path):
     out = tmp_path / "lab.yaml"
     cp = subprocess.run(
         [sys.executable, "-m", "netlab", "import", "docker", LAB, "-o", str(out)],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert cp.returncode == 0, cp.stderr
     cp = subprocess.run(

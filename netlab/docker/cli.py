@@ -1,0 +1,44 @@
+"""What the CLI verbs do with a Docker engine (the verbs only parse and print)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netlab.kafka.lab_check import Report
+
+from .project import connect, engine_url, read_project
+from .to_topology import to_topology
+from .verdicts import docker_report, topology_yaml
+
+
+def check_docker(project: str | None, *, client: str, timeout: float) -> Report:
+    url = engine_url()
+    docker = connect(url)
+    try:
+        p = read_project(docker, project, url)
+        imported = to_topology(p, client=client)
+        report = docker_report(docker, p, imported, timeout=timeout)
+        report.notes.extend(imported.notes)
+        return report
+    finally:
+        docker.close()
+
+
+def import_docker(project: str | None, out: Path | None, client: str) -> tuple[str, list[str]]:
+    """The project as a topology file's text (written to `out` when given) and the notes."""
+    url = engine_url()
+    docker = connect(url)
+    try:
+        imported = to_topology(read_project(docker, project, url), client=client)
+    finally:
+        docker.close()
+    header = "".join(f"# note: {n}\n" for n in imported.notes)
+    text = (
+        f"# netlab import docker {imported.topology['lab']}: the running compose project as a lab\n"
+        f"# (addresses as the engine gave them; clients generated: host -> published ports,\n"
+        f"# every other container -> every broker listener by service name)\n{header}"
+        + topology_yaml(imported)
+    )
+    if out is not None:
+        out.write_text(text)
+    return text, imported.notes
