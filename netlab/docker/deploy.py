@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 
+from broker.properties import env_name_to_property
 from netlab.errors import InputError
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
@@ -38,6 +39,7 @@ class Deployed:
     project: str
     host: str  # the node that is the Docker host
     containers: dict[str, str]  # node -> container id
+    networks: dict[str, str]  # network -> network id
 
 
 def property_to_env(prop: str) -> str:
@@ -101,8 +103,13 @@ def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None
         command = ["/usr/bin/sleep", "infinity"]
         stop_signal = "SIGKILL"  # a sleeper has nothing to stop cleanly
         if spec.broker is not None:
-            env.update({property_to_env(k): v for k, v in broker_properties(spec.broker).items()})
             command = [python or sys.executable, "-m", "broker"]
+            for prop, value in broker_properties(spec.broker).items():
+                name = property_to_env(prop)
+                if env_name_to_property(name) == prop:
+                    env[name] = value
+                else:  # e.g. cluster.id: the images read CLUSTER_ID to format storage, not as a setting
+                    command += ["--override", f"{prop}={value}"]
             stop_signal = "SIGTERM"
         first = attachments[0] if attachments else None
         endpoint = (
@@ -138,27 +145,52 @@ def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None
             networks[a.network].connect(cid, ipv4_address=str(a.address), aliases=[node, *a.aliases])
         client.api.start(cid)
         containers[node] = cid
-    return Deployed(project, host, containers)
+    return Deployed(project, host, containers, {n: net.id for n, net in networks.items()})
 
 
-def wait_brokers(client, deployed: Deployed, brokers: list[str], timeout: float = 30.0) -> dict[str, str]:
-    """Wait (bounded) until each broker container logged Kafka's start message, failed to start
-    (Kafka's fatal line, or the container exited), or `timeout` passed; node -> its log."""
-    from netlab.brokers import STARTED_MARKS
+def undeploy(client, deployed: Deployed) -> None:
+    """Remove what `deploy` made, by the ids it recorded."""
+    from docker.errors import NotFound
+
+    for cid in deployed.containers.values():
+        try:
+            client.api.remove_container(cid, force=True)
+        except NotFound:
+            pass
+    for nid in deployed.networks.values():
+        try:
+            client.api.remove_network(nid)
+        except NotFound:
+            pass
+
+
+def wait_brokers(
+    client, deployed: Deployed, brokers: dict[str, dict[str, str]], timeout: float = 30.0
+) -> dict[str, str]:
+    """Wait (bounded) until each broker container (node -> its settings) logged Kafka's start
+    message (and, for a KRaft broker-only node, its registration, as `netlab up` waits), failed
+    to start (Kafka's fatal line, or the container exited), or `timeout` passed; node -> its log."""
+    from netlab.brokers import REGISTERED_MARK, STARTED_MARKS, needs_registration
     from netlab.kafka.check import start_error_from_log
 
     deadline = time.monotonic() + timeout
     logs: dict[str, str] = {}
-    pending = list(brokers)
+    pending = dict(brokers)
     while pending and time.monotonic() < deadline:
-        for node in list(pending):
+        for node, props in list(pending.items()):
             ctr = client.containers.get(deployed.containers[node])
-            logs[node] = ctr.logs(tail=2000).decode(errors="replace")
-            done = any(m in logs[node] for m in STARTED_MARKS) or start_error_from_log(logs[node])
-            if done or ctr.status == "exited":
-                pending.remove(node)
+            log = logs[node] = ctr.logs(tail=2000).decode(errors="replace")
+            started = any(m in log for m in STARTED_MARKS)
+            registered = REGISTERED_MARK in log or not needs_registration(props)
+            if (started and registered) or start_error_from_log(log) or ctr.status == "exited":
+                del pending[node]
         time.sleep(0.1)
     return logs
+
+
+def broker_nodes(topology: Topology) -> dict[str, dict[str, str]]:
+    """node -> the settings its broker runs with, for every broker of the topology."""
+    return {n: broker_properties(s.broker) for n, s in topology.nodes.items() if s.broker is not None}
 
 
 def _port_bindings(resolved: Resolved, node: str) -> dict:

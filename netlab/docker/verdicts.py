@@ -50,7 +50,13 @@ def topology_report(
 ) -> Report:
     """The rows of `topology` run on the project's containers: node -> container in `nodes`,
     `host` the node that is the Docker host. Brokers run with the settings the topology gives."""
-    prefixes = {node: container_prefix(c) for node, c in nodes.items()}
+    # Docker runs nothing in a stopped container (a broker that failed to start takes its
+    # container with it, unlike a lab node): rows from one are left out, and said so
+    stopped = {node for node, c in nodes.items() if not c.running}
+    if stopped:
+        kept = [c for c in topology.clients if c.node not in stopped]
+        topology = topology.model_copy(update={"clients": kept})
+    prefixes = {node: container_prefix(c) for node, c in nodes.items() if node not in stopped}
     prefixes[host] = host_prefix(project.engine_pid)
     props = topology_props(topology)
     logs, states = {}, {}
@@ -58,7 +64,13 @@ def topology_report(
         c = nodes[node]
         states[node] = "running" if c.running else c.state
         logs[node] = _log(client, c.id)
-    return live_report(topology.lab, topology, prefixes, logs, timeout=timeout, states=states, props=props)
+    report = live_report(topology.lab, topology, prefixes, logs, timeout=timeout, states=states, props=props)
+    report.notes.extend(
+        f"rows from {node} not run: its container {nodes[node].name} is {nodes[node].state} "
+        "(Docker runs nothing in a stopped container)"
+        for node in sorted(stopped)
+    )
+    return report
 
 
 def _log(client, container_id: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dockerlab import REPO, renamed
 
-from netlab.docker.deploy import deploy, wait_brokers
+from netlab.docker.deploy import broker_nodes, deploy, wait_brokers
 from netlab.docker.enter import ContainerGone, container_prefix
 from netlab.docker.project import DockerUnavailable, connect, read_project
 from netlab.docker.to_topology import to_topology
@@ -31,7 +31,7 @@ LAB = "dkdefault"
 def default_project(engine):
     topology = renamed(REPO / "topologies" / "default.yaml", LAB)
     deployed = deploy(engine.client, topology, resolve(topology))
-    logs = wait_brokers(engine.client, deployed, ["broker"])
+    logs = wait_brokers(engine.client, deployed, broker_nodes(topology))
     assert "started" in logs["broker"], logs
     return topology, deployed, read_project(engine.client, LAB, engine.url)
 
