@@ -11,6 +11,13 @@ namespace, which drops the cgroup mounts below /sys/fs/cgroup, and dockerd then 
 the machine's cgroup hierarchies mounted again (the same controllers, so the same hierarchies:
 nothing new is created in the root mount namespace).
 
+The engine runs as PID 1 of a PID namespace of its own (`unshare --pid --fork --kill-child`),
+with containerd, the shims and every container below it. When dockerd ends, the kernel ends
+everything in that namespace; and SIGKILL of the `unshare` process netlab started (the pid it
+records) ends dockerd. So no container process can outlive the engine, whatever killed it:
+a clean `stop_engine` lets dockerd stop its containers first, a crash or `netlab down` from the
+journal still leaves nothing behind.
+
 Name resolution of the engine: Docker's embedded DNS (127.0.0.11 in each container) answers
 container names itself and forwards other names to the engine's `--dns` servers, or to public
 resolvers when the host lists only loopback ones (libnetwork's resolvconf fallback). netlab
@@ -45,11 +52,21 @@ class EngineError(NetlabError):
 
 @dataclass(frozen=True)
 class Engine:
-    """A running private dockerd: its namespace, its directory and its pid."""
+    """A running private dockerd: its namespace, its directory, and the pid of the `unshare`
+    process that holds its PID namespace (what netlab records and kills)."""
 
     netns: str
     root: Path
     pid: int
+
+    @property
+    def dockerd_pid(self) -> int | None:
+        """dockerd itself (the one child of the unshare process), while it runs."""
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return None
+        return int(children[0]) if children else None
 
     @property
     def socket_path(self) -> Path:
@@ -126,16 +143,25 @@ def _start_script(root: Path, mounts: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def engine_argv(netns: str, root: Path) -> list[str]:
+    """The command that runs the engine: in `netns`, in a PID namespace of its own."""
+    script = _start_script(root, cgroup_mounts())
+    return [
+        "ip", "netns", "exec", netns,
+        "unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
+        "sh", "-c", script,
+    ]  # fmt: skip
+
+
 def start_engine(netns: str, root: Path, timeout: float = START_TIMEOUT_S) -> Engine:
     """Start dockerd inside lab namespace `netns` (which must exist), state in `root`."""
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     (root / "data").mkdir(exist_ok=True, mode=0o700)
     (root / "exec").mkdir(exist_ok=True, mode=0o700)
-    script = _start_script(root, cgroup_mounts())
     log = open(root / "dockerd.log", "ab")
     try:
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", netns, "sh", "-c", script],
+            engine_argv(netns, root),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -179,20 +205,24 @@ def _log_tail(engine: Engine, lines: int = 3) -> str:
 
 
 def stop_engine(engine: Engine, timeout: float = STOP_TIMEOUT_S) -> None:
-    """SIGTERM the engine by its pid (dockerd stops its containers), SIGKILL after `timeout`."""
+    """SIGTERM dockerd (it stops its containers), then SIGKILL the unshare process that holds
+    the engine's PID namespace: whatever is left in that namespace ends with it."""
+    dockerd = engine.dockerd_pid
+    if dockerd is not None:
+        try:
+            os.kill(dockerd, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(dockerd):
+            time.sleep(0.1)
     try:
-        os.kill(engine.pid, signal.SIGTERM)
+        os.kill(engine.pid, signal.SIGKILL)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(engine.pid):
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(engine.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(engine.pid):
+        time.sleep(0.05)
 
 
 def _alive(pid: int) -> bool:

@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 
 from netlab.errors import InputError, NetlabError
 
+from .pids import outer_pid
+
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 # The engine's default bridge network: no name resolution between its containers (Docker's
@@ -172,10 +174,13 @@ def read_project(client, name: str | None, url: str | None = None) -> Project:
             f"no compose project {name!r} on this engine (projects: {', '.join(known) or 'none'})",
             where="PROJECT",
         )
+    engine = engine_pid(engine_url(url))
     containers = sorted((_container(c.attrs) for c in raw), key=lambda c: c.service)
+    for c in containers:
+        c.pid = outer_pid(engine, c.pid)  # an engine netlab runs counts pids in its own namespace
     wanted = {a.network for c in containers for a in c.attachments}
     networks = {n: _network(client, n) for n in sorted(wanted)}
-    return Project(name, containers, networks, engine_pid(engine_url(url)))
+    return Project(name, containers, networks, engine)
 
 
 def _container(a: dict) -> Container:
