@@ -44,6 +44,11 @@ def register(app: typer.Typer) -> None:
 
             raise InputError("name a running lab (or --docker [PROJECT])", where="lab")
         state, topology = running_topology(lab)
-        prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
-        report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
+        from netlab.docker.lab import docker_lab_report, is_docker_lab
+
+        if is_docker_lab(lab):  # built with --engine docker: the rows run in its containers
+            report = docker_lab_report(lab, topology, timeout=timeout)
+        else:
+            prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
+            report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
         raise typer.Exit(print_report(report, as_json, f"netlab check {lab}", live=True))

@@ -13,9 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def graph(
         file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
-        lab: str | None = typer.Option(
-            None, "--lab", help="draw a running lab from its stored plan instead"
-        ),
+        lab: str | None = typer.Option(None, "--lab", help="draw a running lab from its stored plan instead"),
         fmt: str = typer.Option(
             "mermaid", "--format", "-f", help="mermaid (GitHub renders it), dot, or json"
         ),

@@ -42,3 +42,34 @@ def import_docker(project: str | None, out: Path | None, client: str) -> tuple[s
     if out is not None:
         out.write_text(text)
     return text, imported.notes
+
+
+def container_capture_target(container: str) -> tuple[str, dict[str, str], dict[str, set[str]]]:
+    """(namespace path, address -> name, name -> addresses) of a running container, for capture."""
+    from .enter import ContainerGone
+    from .project import project_names
+
+    url = engine_url()
+    docker = connect(url)
+    try:
+        found = None
+        for name in project_names(docker):
+            p = read_project(docker, name, url)
+            found = next((c for c in p.containers if container in (c.name, c.id, c.id[:12])), None)
+            if found:
+                break
+        if found is None:
+            from netlab.errors import InputError
+
+            raise InputError(f"no running compose container {container!r} on {url}", where="--docker")
+        if not found.running or not found.pid:
+            raise ContainerGone(f"container {found.name} is not running ({found.state})")
+        names = {a.address: c.service for c in p.containers for a in c.attachments}
+        hosts: dict[str, set[str]] = {}
+        for c in p.containers:
+            for a in c.attachments:
+                for n in (c.service, c.name, *a.aliases):
+                    hosts.setdefault(n, set()).add(a.address)
+        return f"/proc/{found.pid}/ns/net", names, hosts
+    finally:
+        docker.close()

@@ -43,6 +43,7 @@ from netlab.errors import NetlabError
 # nothing answers (port unreachable), so unknown names fail fast and stay inside the lab.
 LAB_DNS_SINK = "127.0.0.53"
 START_TIMEOUT_S = 30.0
+ENGINE_PROCESS = "dockerd"  # the process name of the engine in a lab node
 STOP_TIMEOUT_S = 20.0
 
 
@@ -143,14 +144,27 @@ def _start_script(root: Path, mounts: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def engine_argv(netns: str, root: Path) -> list[str]:
-    """The command that runs the engine: in `netns`, in a PID namespace of its own."""
+# containerd's socket is the longest path below the engine's directory; a unix socket path has
+# at most 107 bytes (sun_path), and containerd fails late and quietly beyond that
+_LONGEST_SOCKET = "exec/containerd/containerd.sock"
+SUN_PATH_MAX = 107
+
+
+def engine_command(root: Path) -> list[str]:
+    """The engine's command, run inside its namespace: dockerd in a PID namespace of its own."""
+    longest = root / _LONGEST_SOCKET
+    if len(str(longest).encode()) > SUN_PATH_MAX:
+        raise EngineError(
+            f"the engine's directory {root} is too deep for unix sockets ({longest} is over "
+            f"{SUN_PATH_MAX} bytes); use a shorter NETLAB_RUN_DIR"
+        )
     script = _start_script(root, cgroup_mounts())
-    return [
-        "ip", "netns", "exec", netns,
-        "unshare", "--pid", "--fork", "--kill-child", "--mount-proc",
-        "sh", "-c", script,
-    ]  # fmt: skip
+    return ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "sh", "-c", script]
+
+
+def engine_argv(netns: str, root: Path) -> list[str]:
+    """The engine's command run from the root namespace into `netns` (as `ip netns exec` does)."""
+    return ["ip", "netns", "exec", netns, *engine_command(root)]
 
 
 def start_engine(netns: str, root: Path, timeout: float = START_TIMEOUT_S) -> Engine:
