@@ -11,15 +11,11 @@ network it goes through, left to right.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 
-from netlab.errors import NetlabError
+from netlab.graphviz import run_dot
 
-DOT_TIMEOUT_S = 20.0
 FONT_PT = 11  # label size given to graphviz; the SVG uses the same size so boxes fit the text
-MAX_DOT_OUTPUT = 16 * 1024 * 1024
 
 
 @dataclass
@@ -52,28 +48,6 @@ class Layout:
     height: float
     boxes: dict[str, Box] = field(default_factory=dict)  # key: "n:<node>" or "net:<network>"
     wires: list[Wire] = field(default_factory=list)
-
-
-def dot_binary() -> str:
-    path = shutil.which("dot")
-    if path is None:
-        raise NetlabError("graphviz's dot is not installed (scripts/install.sh installs the graphviz package)")
-    return path
-
-
-def run_dot(source: str, fmt: str, timeout: float = DOT_TIMEOUT_S) -> bytes:
-    """`dot -T<fmt>` on `source`, bounded in time; NetlabError with dot's own message on failure."""
-    try:
-        cp = subprocess.run(
-            [dot_binary(), f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        raise NetlabError(f"graphviz dot did not finish in {timeout:g} s") from None
-    if cp.returncode != 0:
-        raise NetlabError(f"graphviz dot failed: {cp.stderr.decode(errors='replace').strip()}")
-    if len(cp.stdout) > MAX_DOT_OUTPUT:
-        raise NetlabError(f"graphviz dot wrote more than {MAX_DOT_OUTPUT} bytes")
-    return cp.stdout
 
 
 def _q(text: str) -> str:
