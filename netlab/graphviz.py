@@ -15,7 +15,9 @@ MAX_DOT_OUTPUT = 32 * 1024 * 1024
 def dot_binary() -> str:
     path = shutil.which("dot")
     if path is None:
-        raise NetlabError("graphviz's dot is not installed (scripts/install.sh installs the graphviz package)")
+        raise NetlabError(
+            "graphviz's dot is not installed (scripts/install.sh installs the graphviz package)"
+        )
     return path
 
 

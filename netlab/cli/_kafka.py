@@ -83,3 +83,41 @@ def print_report(report, as_json: bool, title: str, live: bool) -> int:
                 "[dim]prediction (netlab predict) and live result agree on every row.[/]", highlight=False
             )
     return 1 if mismatches else 0
+
+
+def live_check(lab: str, timeout: float, capture_dir=None):
+    """Run `netlab check` of a running lab: (Report, Topology, pcaps). With `capture_dir` the rows
+    run one at a time, each captured into its own pcap there (netlab/capture/rows.py)."""
+    from netlab.kafka.lab_check import broker_logs, live_report
+    from netlab.lab import require_root
+
+    require_root()
+    state, topology = running_topology(lab)
+    prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
+    kw = {}
+    if capture_dir is not None:
+        from netlab.capture.labinfo import lab_info
+        from netlab.capture.rows import RowCaptures
+
+        kw["runner"] = runner = RowCaptures(dict(state.nodes), capture_dir, lab_info(lab))
+    report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout, **kw)
+    return report, topology, (runner.pcaps if capture_dir is not None else [])
+
+
+def write_html(path, report, topology, *, live: bool, pcaps=()) -> None:
+    """The report page (netlab/report/) of a check or prediction, pcaps linked relative to it."""
+    import os
+
+    from netlab.errors import InputError
+    from netlab.report import RowCapture, render_lab_report
+
+    captures: list = [None] * len(report.verdicts)
+    for p in pcaps:
+        href = os.path.relpath(p.path, path.resolve().parent) if p.path else None
+        captures[p.row - 1] = RowCapture(href, p.story, p.note)
+    page = render_lab_report(report, topology, live=live, captures=captures)
+    try:
+        path.write_text(page)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", where="--html") from None
+    err_console.print(f"[dim]report page: {escape(str(path))} ({len(page) // 1024} kB)[/]", highlight=False)

@@ -14,9 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def graph(
         file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
-        lab: str | None = typer.Option(
-            None, "--lab", help="draw a running lab from its stored plan instead"
-        ),
+        lab: str | None = typer.Option(None, "--lab", help="draw a running lab from its stored plan instead"),
         fmt: str = typer.Option(
             "mermaid",
             "--format",
@@ -24,7 +22,9 @@ def register(app: typer.Typer) -> None:
             help="mermaid (GitHub renders it), dot, json, or svg / png (drawn by graphviz)",
         ),
         as_json: bool = typer.Option(False, "--json", help="same as --format json"),
-        output: Path | None = typer.Option(None, "--output", "-o", help="write to this file instead of stdout"),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="write to this file instead of stdout"
+        ),
     ) -> None:
         """Draw nodes, networks (bridges), links, addresses, published ports, brokers and their listeners."""
         from netlab.graph import BINARY_FORMATS, FORMATS, render_graph_bytes

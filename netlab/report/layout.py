@@ -85,7 +85,7 @@ def layout_source(model: dict) -> str:
         b = ("net:" if e["to_network"] else "n:") + e["to"]
         if e["to_network"] and e["from"] in brokers:
             a, b = b, a  # brokers to the right of their networks
-        out.append(f"  {_q(a)} -> {_q(b)} [id=\"w{i}\", label={_q(e['label'])}];")
+        out.append(f'  {_q(a)} -> {_q(b)} [id="w{i}", label={_q(e["label"])}];')
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -108,7 +108,9 @@ def layout(model: dict) -> Layout:
         x, y = _pt(obj["pos"], height)
         w, h = float(obj["width"]) * 72, float(obj["height"]) * 72
         if kind == "n":
-            lay.boxes[name] = Box(ident, "node", x, y, w, h, node_lines(nodes[ident]), bool(nodes[ident].get("broker")))
+            lay.boxes[name] = Box(
+                ident, "node", x, y, w, h, node_lines(nodes[ident]), bool(nodes[ident].get("broker"))
+            )
         else:
             lay.boxes[name] = Box(ident, "network", x, y, w, h, network_lines(nets[ident]))
     placed = {obj.get("id"): obj for obj in data.get("edges", [])}

@@ -23,7 +23,11 @@ def _asset(name: str) -> str:
 def _to_cell(row: Row) -> str:
     if row.kind == START:
         return f'<span class="muted">starts:</span> {esc(row.to)}'
-    reached = f' <span class="muted">(reached {esc(row.to_node)})</span>' if row.to_node and row.to_node != row.to.rpartition(":")[0] else ""
+    reached = (
+        f' <span class="muted">(reached {esc(row.to_node)})</span>'
+        if row.to_node and row.to_node != row.to.rpartition(":")[0]
+        else ""
+    )
     return esc(row.to) + reached
 
 
@@ -41,8 +45,11 @@ def _details(row: Row, answers: bool) -> str:
     if row.ok:
         parts.append('<p class="verdict ok-text">✓ works</p>')
     else:
-        parts.append(f'<p class="verdict bad-text">✗ fails at: <b>{esc(row.step or row.stage or "?")}</b>'
-                     + (f" ({esc(row.target)})" if row.target else "") + f' <code>{esc(row.cause or "")}</code></p>')
+        parts.append(
+            f'<p class="verdict bad-text">✗ fails at: <b>{esc(row.step or row.stage or "?")}</b>'
+            + (f" ({esc(row.target)})" if row.target else "")
+            + f" <code>{esc(row.cause or '')}</code></p>"
+        )
     if row.warning:
         parts.append(f'<p class="warning">⚠ {esc(row.warning)}</p>')
     if answers and row.cause_sentence:
@@ -51,10 +58,14 @@ def _details(row: Row, answers: bool) -> str:
             parts.append(f'<dt>What to change</dt><dd class="setting">{esc(row.setting)}</dd>')
         parts.append("</dl>")
     if row.client_error:
-        parts.append(f'<dl><dt>{esc(row.client)} said</dt><dd><pre class="client-error">{esc(row.client_error)}</pre></dd></dl>')
+        parts.append(
+            f'<dl><dt>{esc(row.client)} said</dt><dd><pre class="client-error">{esc(row.client_error)}</pre></dd></dl>'
+        )
     cap = row.capture
     if cap is not None:
-        link = f' <a href="{esc(cap.pcap)}" download>{esc(cap.pcap.rsplit("/", 1)[-1])}</a>' if cap.pcap else ""
+        link = (
+            f' <a href="{esc(cap.pcap)}" download>{esc(cap.pcap.rsplit("/", 1)[-1])}</a>' if cap.pcap else ""
+        )
         story = "\n".join(cap.story) if cap.story else (cap.note or "no Kafka packet in this capture")
         parts.append(f'<dl><dt>Packets{link}</dt><dd><pre class="story">{esc(story)}</pre></dd></dl>')
     return "".join(parts)
@@ -67,14 +78,15 @@ def _row_html(row: Row, answers: bool) -> str:
         f'<td class="num"><a href="#arrow-{row.index}">{row.index}</a></td>',
         f"<td>{esc(row.from_node)}</td>",
         f"<td>{_to_cell(row)}</td>",
-        f'<td>{esc(KIND_WORDS.get(row.kind, row.client))}</td>',
+        f"<td>{esc(KIND_WORDS.get(row.kind, row.client))}</td>",
         f'<td class="mark {state}-text">{mark}</td>',
         f"<td>{esc(row.step or '') if not row.ok else ('⚠' if row.warning else '')}</td>",
         f"<td>{_expect_cell(row)}</td>",
     ]
     main = (
         f'<tr id="row-{row.index}" class="row {state} {row.kind}" data-row="{row.index}" tabindex="0">'
-        + "".join(cells) + "</tr>"
+        + "".join(cells)
+        + "</tr>"
     )
     has_more = not row.ok or row.warning or row.capture is not None
     more = (
@@ -100,7 +112,9 @@ def page_html(
     summary = f"{ok} of {len(rows)} work"
     if any(r.expected is not None for r in rows):
         summary += (
-            f"; {len(mismatched)} differ from the topology's expect:" if mismatched else "; every row as the topology expects"
+            f"; {len(mismatched)} differ from the topology's expect:"
+            if mismatched
+            else "; every row as the topology expects"
         )
     notes_html = "".join(f'<p class="note">note: {esc(n)}</p>' for n in notes)
     legend = (
@@ -119,15 +133,15 @@ def page_html(
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta name=\"color-scheme\" content=\"light dark\">"
+        '<meta name="color-scheme" content="light dark">'
         f"<title>{esc(title)}</title><style>{_asset('page.css')}</style></head><body>"
-        f'<header><h1>{esc(title)}</h1>'
+        f"<header><h1>{esc(title)}</h1>"
         + (f'<p class="subtitle">{esc(subtitle)}</p>' if subtitle else "")
         + f'<p class="summary" id="summary">{esc(summary)}</p>{notes_html}</header>'
         f'<main><div class="picture"><figure id="lab">{svg}</figure>'
         '<aside id="panel" hidden aria-live="polite"><button type="button" id="panel-close" '
         'aria-label="close">×</button><div id="panel-body"></div></aside></div>'
         f"{legend}{table}</main>"
-        '<footer>netlab report · one file, no network needed · the table is the same data without the picture</footer>'
+        "<footer>netlab report · one file, no network needed · the table is the same data without the picture</footer>"
         f"<script>{_asset('page.js')}</script></body></html>\n"
     )

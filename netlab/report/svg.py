@@ -53,7 +53,10 @@ def _border(box: Box, toward: tuple[float, float], pad: float = 0.0) -> tuple[fl
 
 def _quad(p0, c, p1, t: float) -> tuple[float, float]:
     u = 1 - t
-    return (u * u * p0[0] + 2 * u * t * c[0] + t * t * p1[0], u * u * p0[1] + 2 * u * t * c[1] + t * t * p1[1])
+    return (
+        u * u * p0[0] + 2 * u * t * c[0] + t * t * p1[0],
+        u * u * p0[1] + 2 * u * t * c[1] + t * t * p1[1],
+    )
 
 
 def _spread(k: int) -> float:
@@ -103,7 +106,9 @@ def _wire_svg(lay: Layout, w) -> str:
         d = f"M{_f(a.x)},{_f(a.y)} L{_f(b.x)},{_f(b.y)}"
     label = ""
     if w.label_at is not None:
-        label = f'<text x="{_f(w.label_at[0])}" y="{_f(w.label_at[1])}" class="wire-label">{esc(w.label)}</text>'
+        label = (
+            f'<text x="{_f(w.label_at[0])}" y="{_f(w.label_at[1])}" class="wire-label">{esc(w.label)}</text>'
+        )
     return f'<g class="wire {esc(w.kind)}"><path d="{d}" fill="none" stroke="#8c959f"/>{label}</g>'
 
 
@@ -256,4 +261,3 @@ def lab_svg(lay: Layout, rows: list[Row], title: str) -> str:
         f'font-size="{FONT_PT}"><title>{esc(title)}</title>{DEFS}'
         f'<g class="lab-wires-and-boxes">{"".join(parts)}</g><g class="rows">{"".join(arrows)}</g></svg>'
     )
-
