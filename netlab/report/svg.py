@@ -215,9 +215,9 @@ def _start_badge(row: Row, box: Box) -> str:
 
 DEFS = (
     "<defs>"
-    f'<marker id="head-ok" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+    f'<marker id="head-ok" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
     f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{OK}"/></marker>'
-    f'<marker id="head-bad" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+    f'<marker id="head-bad" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
     f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{BAD}"/></marker>'
     "</defs>"
 )
