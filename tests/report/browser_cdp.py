@@ -65,7 +65,13 @@ class Browser:
             os.dup2(hi_resp_w, 4)
 
         self.proc = subprocess.Popen(
-            [available() or CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            [
+                available() or CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -83,10 +89,18 @@ class Browser:
         self.requests: list[str] = []  # every URL the page asked for (Network.requestWillBeSent)
         threading.Thread(target=self._reader, daemon=True).start()
         target = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
-        self.session = self.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)["sessionId"]
+        self.session = self.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)[
+            "sessionId"
+        ]
         self.page("Page.enable")
         self.page("Network.enable")
-        self.page("Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=0, uploadThroughput=0)
+        self.page(
+            "Network.emulateNetworkConditions",
+            offline=True,
+            latency=0,
+            downloadThroughput=0,
+            uploadThroughput=0,
+        )
 
     def _reader(self) -> None:
         buf = b""

@@ -72,7 +72,9 @@ def point_on(browser: Browser, row: int) -> tuple[float, float]:
 
 
 def panel_text(browser: Browser) -> str | None:
-    return browser.js("document.getElementById('panel').hidden ? null : document.getElementById('panel').innerText")
+    return browser.js(
+        "document.getElementById('panel').hidden ? null : document.getElementById('panel').innerText"
+    )
 
 
 @pytest.mark.parametrize("path", [DEFAULT_TOPOLOGY, FIVE], ids=["default", "five-brokers"])
@@ -84,7 +86,9 @@ def test_every_arrow_and_row_and_a_click_on_a_red_arrow(browser, tmp_path, path)
         "[...document.querySelectorAll('svg.lab a.arrow')].map(a => [+a.dataset.row, a.classList.contains('ok'),"
         " a.getBoundingClientRect().width > 0])"
     )
-    rows = browser.js("[...document.querySelectorAll('#rows tr.row')].map(r => [+r.dataset.row, r.classList.contains('ok')])")
+    rows = browser.js(
+        "[...document.querySelectorAll('#rows tr.row')].map(r => [+r.dataset.row, r.classList.contains('ok')])"
+    )
     expected = [[i, v.ok] for i, v in enumerate(verdicts, 1)]
     assert sorted(drawn) == [[i, ok, True] for i, ok in expected]  # drawn, visible, coloured as the verdict
     assert rows == expected
@@ -129,26 +133,32 @@ def test_a_click_on_a_table_row_and_the_keyboard(browser, tmp_path):
     assert split_reason(verdicts[i - 1].reason)[0] in panel_text(browser)
     ok = next(i for i, v in enumerate(verdicts, 1) if v.ok and v.client != "broker")
     browser.js(f"document.getElementById('arrow-{ok}').focus()")
-    browser.page("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13)
+    browser.page(
+        "Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13
+    )
     assert "✓ works" in panel_text(browser)
 
 
 def test_dark_mode_and_print(browser, tmp_path):
     page, verdicts = write_page(tmp_path, DEFAULT_TOPOLOGY)
     try:
-        browser.page("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+        browser.page(
+            "Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}]
+        )
         browser.open(page.as_uri())
         assert browser.js("getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
-        assert browser.js("getComputedStyle(document.querySelector('svg.lab .arrow.bad path.line')).stroke") == (
-            "rgb(248, 81, 73)"
-        )
+        assert browser.js(
+            "getComputedStyle(document.querySelector('svg.lab .arrow.bad path.line')).stroke"
+        ) == ("rgb(248, 81, 73)")
         browser.screenshot(tmp_path / "default-dark.png")
         browser.page("Emulation.setEmulatedMedia", media="print", features=[])
         bad = next(i for i, v in enumerate(verdicts, 1) if not v.ok)
         x, y = point_on(browser, bad)
         browser.click(x, y)  # an open panel is not printed; every failing row's details are
         assert browser.js("getComputedStyle(document.getElementById('panel')).display") == "none"
-        shown = browser.js("[...document.querySelectorAll('#rows tr.more.bad')].map(r => getComputedStyle(r).display)")
+        shown = browser.js(
+            "[...document.querySelectorAll('#rows tr.more.bad')].map(r => getComputedStyle(r).display)"
+        )
         assert shown and set(shown) == {"table-row"}
         assert browser.js("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     finally:

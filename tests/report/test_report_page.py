@@ -123,7 +123,10 @@ def test_cause_setting_and_client_error_are_split_out_and_hidden_without_answers
 
 def test_split_reason_forms():
     assert split_reason("a b — change c") == ("a b", "change c")
-    assert split_reason("x refused; host can bootstrap from y:1") == ("x refused", "host can bootstrap from y:1")
+    assert split_reason("x refused; host can bootstrap from y:1") == (
+        "x refused",
+        "host can bootstrap from y:1",
+    )
     assert split_reason("Metadata failed: boom") == ("Metadata failed: boom", None)
     assert split_reason(None) == (None, None)
 
@@ -139,7 +142,9 @@ EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 
 
 def evil_page() -> tuple[str, list[Verdict]]:
     """The default lab with a client's error, a cause and the description carrying markup."""
-    text = DEFAULT_TOPOLOGY.read_text().replace("description:", f"description: '{EVIL.replace(chr(39), '')}' #", 1)
+    text = DEFAULT_TOPOLOGY.read_text().replace(
+        "description:", f"description: '{EVIL.replace(chr(39), '')}' #", 1
+    )
     topology = loads_topology(text, "evil.yaml")
     report = predicted_report(topology)
     bad = next(i for i, v in enumerate(report.verdicts) if not v.ok)
