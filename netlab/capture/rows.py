@@ -95,7 +95,7 @@ class RowCaptures:
         self.directory.mkdir(parents=True, exist_ok=True)
         first = len(world.brokers) + 1  # the start rows come first in a report and need no capture
         singles = [(c.node, CheckPlan([c], [])) for c in plan.clients]
-        singles += [(l.node, CheckPlan([], [l])) for l in plan.links]
+        singles += [(link.node, CheckPlan([], [link])) for link in plan.links]
         out: list[Verdict] = []
         for i, (node, one) in enumerate(singles):
             row = first + i

@@ -94,14 +94,15 @@ def live_check(lab: str, timeout: float, capture_dir=None):
     require_root()
     state, topology = running_topology(lab)
     prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
-    kw = {}
-    if capture_dir is not None:
-        from netlab.capture.labinfo import lab_info
-        from netlab.capture.rows import RowCaptures
+    logs = broker_logs(lab, topology)
+    if capture_dir is None:
+        return live_report(lab, topology, prefixes, logs, timeout=timeout), topology, []
+    from netlab.capture.labinfo import lab_info
+    from netlab.capture.rows import RowCaptures
 
-        kw["runner"] = runner = RowCaptures(dict(state.nodes), capture_dir, lab_info(lab))
-    report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout, **kw)
-    return report, topology, (runner.pcaps if capture_dir is not None else [])
+    runner = RowCaptures(dict(state.nodes), capture_dir, lab_info(lab))
+    report = live_report(lab, topology, prefixes, logs, timeout=timeout, runner=runner)
+    return report, topology, runner.pcaps
 
 
 def write_html(path, report, topology, *, live: bool, pcaps=()) -> None:

@@ -1,4 +1,5 @@
-"""`netlab graph [FILE | --lab NAME] --format mermaid|dot|json|svg|png [-o FILE]`: draw a topology or a running lab."""
+"""`netlab graph [FILE | --lab NAME] --format mermaid|dot|json|svg|png [-o FILE]`: draw a topology
+or a running lab."""
 
 from __future__ import annotations
 

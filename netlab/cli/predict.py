@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The verdicts of `netlab check` from the topology alone (no root, no kernel).
 
-        Kafka's validation and binding rules, Docker's name and publishing rules and the lab's routes. Exit 1 when a prediction contradicts `expect:`."""
+        Kafka's validation and binding rules, Docker's name and publishing rules and the lab's routes.
+        Exit 1 when a prediction contradicts `expect:`."""
         from netlab.kafka.lab_check import predicted_report
         from netlab.topology import load_topology
 

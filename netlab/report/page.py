@@ -59,7 +59,8 @@ def _details(row: Row, answers: bool) -> str:
         parts.append("</dl>")
     if row.client_error:
         parts.append(
-            f'<dl><dt>{esc(row.client)} said</dt><dd><pre class="client-error">{esc(row.client_error)}</pre></dd></dl>'
+            f"<dl><dt>{esc(row.client)} said</dt>"
+            f'<dd><pre class="client-error">{esc(row.client_error)}</pre></dd></dl>'
         )
     cap = row.capture
     if cap is not None:
@@ -118,7 +119,8 @@ def page_html(
         )
     notes_html = "".join(f'<p class="note">note: {esc(n)}</p>' for n in notes)
     legend = (
-        '<p class="legend"><span class="ok-text">✓ green</span>: works · <span class="bad-text">✗ red</span>: '
+        '<p class="legend"><span class="ok-text">✓ green</span>: works · '
+        '<span class="bad-text">✗ red</span>: '
         "fails, the ✗ sits on the failing step (name near the client, connect near the broker, "
         "advertised at the broker) · dashed: broker → broker · dotted: broker → controller · "
         "a ✓/✗ on a broker's corner: did it start · ? : a name no node of the lab has. "
@@ -142,6 +144,7 @@ def page_html(
         '<aside id="panel" hidden aria-live="polite"><button type="button" id="panel-close" '
         'aria-label="close">×</button><div id="panel-body"></div></aside></div>'
         f"{legend}{table}</main>"
-        "<footer>netlab report · one file, no network needed · the table is the same data without the picture</footer>"
+        "<footer>netlab report · one file, no network needed · "
+        "the table is the same data without the picture</footer>"
         f"<script>{_asset('page.js')}</script></body></html>\n"
     )

@@ -77,7 +77,8 @@ def _box_svg(box: Box) -> str:
             (box.x + hw - cut, box.y + hh),
             (box.x - hw + cut, box.y + hh),
         ]
-        shape = f'<polygon points="{" ".join(f"{_f(a)},{_f(b)}" for a, b in pts)}" fill="#e8f0fe" stroke="#5b7bb5"/>'
+        points = " ".join(f"{_f(a)},{_f(b)}" for a, b in pts)
+        shape = f'<polygon points="{points}" fill="#e8f0fe" stroke="#5b7bb5"/>'
     else:
         shape = (
             f'<rect x="{_f(x0)}" y="{_f(y0)}" width="{_f(box.w)}" height="{_f(box.h)}" rx="4" '
@@ -85,7 +86,8 @@ def _box_svg(box: Box) -> str:
         )
     top = box.y - (len(box.lines) - 1) * LINE_H / 2
     texts = "".join(
-        f'<text x="{_f(box.x)}" y="{_f(top + i * LINE_H)}" class="{"name" if i == 0 else "detail"}">{esc(line)}</text>'
+        f'<text x="{_f(box.x)}" y="{_f(top + i * LINE_H)}" class="{"detail" if i else "name"}">'
+        f"{esc(line)}</text>"
         for i, line in enumerate(box.lines)
     )
     return f'<g class="{cls}" data-name="{esc(box.id)}">{shape}{texts}</g>'
@@ -94,10 +96,8 @@ def _box_svg(box: Box) -> str:
 def _wire_svg(lay: Layout, w) -> str:
     pts = w.points
     if len(pts) >= 4 and (len(pts) - 1) % 3 == 0:
-        d = f"M{_f(pts[0][0])},{_f(pts[0][1])}" + "".join(
-            f" C{_f(pts[i][0])},{_f(pts[i][1])} {_f(pts[i + 1][0])},{_f(pts[i + 1][1])} {_f(pts[i + 2][0])},{_f(pts[i + 2][1])}"
-            for i in range(1, len(pts) - 2, 3)
-        )
+        xy = [f"{_f(x)},{_f(y)}" for x, y in pts]
+        d = f"M{xy[0]}" + "".join(f" C{xy[i]} {xy[i + 1]} {xy[i + 2]}" for i in range(1, len(xy) - 2, 3))
     else:
         a = lay.boxes.get(f"n:{w.a}")
         b = lay.boxes.get(("net:" if w.kind in ("holds", "member", "tap") else "n:") + w.b)
@@ -213,14 +213,13 @@ def _start_badge(row: Row, box: Box) -> str:
     )
 
 
-DEFS = (
-    "<defs>"
-    f'<marker id="head-ok" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
-    f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{OK}"/></marker>'
-    f'<marker id="head-bad" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
-    f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{BAD}"/></marker>'
-    "</defs>"
+# arrowheads in user units: a selected (thicker) arrow keeps its head size
+_HEAD = (
+    '<marker id="head-{}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '
+    'markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+    '<path d="M0,0 L10,5 L0,10 z" fill="{}"/></marker>'
 )
+DEFS = "<defs>" + _HEAD.format("ok", OK) + _HEAD.format("bad", BAD) + "</defs>"
 
 
 def lab_svg(lay: Layout, rows: list[Row], title: str) -> str:
@@ -248,7 +247,7 @@ def lab_svg(lay: Layout, rows: list[Row], title: str) -> str:
             arrows.append(_column_arrow(row, src, dst, columns[col]))
             columns[col] += 1
             continue
-        key = tuple(sorted((src.id, dst.id)))
+        key = (min(src.id, dst.id), max(src.id, dst.id))
         arrows.append(_pair_arrow(row, src, dst, seen[key]))
         seen[key] += 1
     # room above for loops, around for bent arrows
@@ -256,8 +255,9 @@ def lab_svg(lay: Layout, rows: list[Row], title: str) -> str:
     pad_right = MARGIN + max((0.22 * lay.height + 30 + 7 * n for n in columns.values()), default=0)
     w, h = lay.width + MARGIN + pad_right, lay.height + MARGIN + pad_top
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="lab" role="img" viewBox="{_f(-MARGIN)} {_f(-pad_top)} '
-        f'{_f(w)} {_f(h)}" width="{_f(w * SCALE)}" height="{_f(h * SCALE)}" font-family="Helvetica, Arial, sans-serif" '
-        f'font-size="{FONT_PT}"><title>{esc(title)}</title>{DEFS}'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="lab" role="img" '
+        f'viewBox="{_f(-MARGIN)} {_f(-pad_top)} {_f(w)} {_f(h)}" width="{_f(w * SCALE)}" '
+        f'height="{_f(h * SCALE)}" font-family="Helvetica, Arial, sans-serif" font-size="{FONT_PT}">'
+        f"<title>{esc(title)}</title>{DEFS}"
         f'<g class="lab-wires-and-boxes">{"".join(parts)}</g><g class="rows">{"".join(arrows)}</g></svg>'
     )

@@ -83,17 +83,19 @@ def test_every_arrow_and_row_and_a_click_on_a_red_arrow(browser, tmp_path, path)
     browser.open(page.as_uri())
     assert browser.requests == [page.as_uri()]  # nothing but the page itself
     drawn = browser.js(
-        "[...document.querySelectorAll('svg.lab a.arrow')].map(a => [+a.dataset.row, a.classList.contains('ok'),"
-        " a.getBoundingClientRect().width > 0])"
+        "[...document.querySelectorAll('svg.lab a.arrow')].map(a => [+a.dataset.row,"
+        " a.classList.contains('ok'), a.getBoundingClientRect().width > 0])"
     )
     rows = browser.js(
-        "[...document.querySelectorAll('#rows tr.row')].map(r => [+r.dataset.row, r.classList.contains('ok')])"
+        "[...document.querySelectorAll('#rows tr.row')].map(r => [+r.dataset.row,"
+        " r.classList.contains('ok')])"
     )
     expected = [[i, v.ok] for i, v in enumerate(verdicts, 1)]
     assert sorted(drawn) == [[i, ok, True] for i, ok in expected]  # drawn, visible, coloured as the verdict
     assert rows == expected
     colours = browser.js(
-        "[...document.querySelectorAll('svg.lab a.arrow:not(.start) path.line')].map(p => getComputedStyle(p).stroke)"
+        "[...document.querySelectorAll('svg.lab a.arrow:not(.start) path.line')]"
+        ".map(p => getComputedStyle(p).stroke)"
     )
     assert set(colours) <= {"rgb(26, 127, 55)", "rgb(207, 34, 46)"}
     shot = browser.screenshot(tmp_path / f"{page.stem}.png")
@@ -177,7 +179,7 @@ def test_without_javascript_the_table_carries_everything(browser, tmp_path):
             " r.innerText])"
         )
         assert [s[0] for s in shown] == [f"more-{i}" for i in bad]
-        for (_, display, text), i in zip(shown, bad):
+        for (_, display, text), i in zip(shown, bad, strict=True):
             assert display == "table-row" and split_reason(verdicts[i - 1].reason)[0] in text
         x, y = point_on(browser, bad[0])
         browser.click(x, y)  # an arrow is a link to its row
