@@ -4,7 +4,8 @@ the DevTools protocol (browser_cdp.py) checks the DOM: every arrow and row, a re
 a red arrow shows its cause, dark mode, print, no JS, escaping, no request but the page.
 
 Screenshots are kept in pytest's tmp_path (their paths are printed: `pytest -s` or -rA shows
-them). NETLAB_UPDATE_DOCS_IMG=1 also copies the default lab's into docs/img/ for the README.
+them). NETLAB_UPDATE_DOCS_IMG=1 also copies the default lab's, after a click on a red arrow,
+into docs/img/ for the README.
 """
 
 from __future__ import annotations
@@ -102,9 +103,6 @@ def test_every_arrow_and_row_and_a_click_on_a_red_arrow(browser, tmp_path, path)
     w, h = png_size(shot)
     assert w >= 1000 and h >= 600
     print(f"screenshot: {shot}")
-    if path == DEFAULT_TOPOLOGY and os.environ.get("NETLAB_UPDATE_DOCS_IMG") == "1":
-        DOCS_IMG.mkdir(exist_ok=True)
-        shutil.copy(shot, DOCS_IMG / "report-default.png")
 
     bad = [i for i, v in enumerate(verdicts, 1) if not v.ok and v.client != "broker"]
     assert bad, "each of these labs has a failing client row"
@@ -120,7 +118,11 @@ def test_every_arrow_and_row_and_a_click_on_a_red_arrow(browser, tmp_path, path)
         if setting:
             assert setting in text
         assert browser.js(f"document.getElementById('row-{i}').classList.contains('selected')")
-    browser.screenshot(tmp_path / f"{page.stem}-clicked.png", full_page=False)
+    clicked = browser.screenshot(tmp_path / f"{page.stem}-clicked.png", full_page=False)
+    print(f"screenshot after a click on arrow {bad[-1]}: {clicked}")
+    if path == DEFAULT_TOPOLOGY and os.environ.get("NETLAB_UPDATE_DOCS_IMG") == "1":
+        DOCS_IMG.mkdir(exist_ok=True)
+        shutil.copy(clicked, DOCS_IMG / "report-default.png")
 
 
 def test_a_click_on_a_table_row_and_the_keyboard(browser, tmp_path):
