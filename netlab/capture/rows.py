@@ -38,8 +38,10 @@ class RowPcap:
     note: str | None = None
 
 
-def _capture_while(netns: str, path: Path, run: Callable[[], list[Verdict]], budget_s: float):
-    """Run `run()` while capturing on every interface of `netns` into `path`."""
+def _capture_while(
+    netns: str, path: Path, run: Callable[[], list[Verdict]], budget_s: float
+) -> tuple[list[Verdict], int]:
+    """Run `run()` while capturing on every interface of `netns` into `path`; (its result, packets)."""
     cap = Capture(netns, None)  # the socket is open (and queuing) from here on
     writer = PcapWriter(path, cap.linktype)
     stats: list = []
@@ -50,13 +52,14 @@ def _capture_while(netns: str, path: Path, run: Callable[[], list[Verdict]], bud
     )
     worker.start()
     try:
-        return run()
+        result = run()
     finally:
         time.sleep(TAIL_S)
         cap.stop()
         worker.join(timeout=5)
         writer.close()
         cap.close()
+    return result, writer.count
 
 
 def story_lines(path: Path, info: LabInfo | None, node: str) -> list[str]:
@@ -105,14 +108,19 @@ class RowCaptures:
                 return check(world, one, prefixes, timeout=timeout, python=python)
 
             # a row is bounded by the probe's and the client's own timeouts; the capture by twice that
-            verdicts = _capture_while(self.netns[node], path, run, budget_s=timeout * 30 + 30)
+            verdicts, packets = _capture_while(self.netns[node], path, run, budget_s=timeout * 30 + 30)
             out.extend(verdicts)
-            self.pcaps.append(self._told(row, node, path))
+            self.pcaps.append(self._told(row, node, path, packets))
         return out
 
-    def _told(self, row: int, node: str, path: Path) -> RowPcap:
+    def _told(self, row: int, node: str, path: Path, packets: int) -> RowPcap:
+        if packets == 0:  # e.g. a name that did not resolve: nothing was sent at all
+            return RowPcap(row, node, path, note=f"no packet at all: {node} sent nothing for this row")
         try:
             lines = story_lines(path, self.info, node)
         except Exception as exc:  # noqa: BLE001 - a story that cannot be told leaves the pcap usable
             return RowPcap(row, node, path, note=f"the capture could not be decoded: {exc}")
-        return RowPcap(row, node, path, lines, None if lines else "no Kafka packet in this capture")
+        quiet = (
+            f"no connection to a Kafka port from {node} in this row ({packets} other packets, in the pcap)"
+        )
+        return RowPcap(row, node, path, lines, None if lines else quiet)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pytest
@@ -181,3 +183,35 @@ def test_a_capture_shows_its_story_and_links_its_pcap():
     page = render_lab_report(report, topology, live=False, captures=captures)
     assert '<a href="check.pcaps/row06-client-1.pcap" download>row06-client-1.pcap</a>' in page
     assert "client-1 → 127.0.0.1:9092  SYN … RST" in page
+
+
+@pytest.mark.parametrize("path", sorted(DEFAULT_TOPOLOGY.parent.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_lab_draws_every_row(path):
+    topology = load_topology(path)
+    report = predicted_report(topology)
+    drawn = arrows(svg_of(render_lab_report(report, topology, live=False)))
+    assert sorted(drawn) == list(range(1, len(report.verdicts) + 1))
+    assert [("ok" in a.get("class").split()) for _, a in sorted(drawn.items())] == [
+        v.ok for v in report.verdicts
+    ]
+
+
+def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "netlab", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def test_the_verbs_write_the_page(tmp_path):
+    five = run_cli("report", str(FIVE), "-o", "five.html", cwd=tmp_path)
+    assert five.returncode == 0, five.stderr
+    assert five.stdout.startswith("38 of 39 work")
+    assert (tmp_path / "five.html").read_text().count('<tr id="row-') == 39
+    predict = run_cli("predict", str(DEFAULT_TOPOLOGY), "--html", "p.html", cwd=tmp_path)
+    assert predict.returncode == 0, predict.stderr
+    assert "4 of 8 work" in predict.stdout  # the terminal table is still printed
+    assert "predicted from the topology file" in (tmp_path / "p.html").read_text()
+    nowhere = run_cli("predict", str(DEFAULT_TOPOLOGY), "--html", "no/such/dir/p.html", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "--html" in nowhere.stderr and "cannot write" in nowhere.stderr
+    capture = run_cli("report", str(DEFAULT_TOPOLOGY), "--capture", cwd=tmp_path)
+    assert capture.returncode == 2 and "--capture needs a running lab" in capture.stderr
