@@ -4,6 +4,8 @@ topology, run commands in its nodes, print a report."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -85,27 +87,38 @@ def print_report(report, as_json: bool, title: str, live: bool) -> int:
     return 1 if mismatches else 0
 
 
-def live_check(lab: str, timeout: float, capture_dir=None):
-    """Run `netlab check` of a running lab: (Report, Topology, pcaps). With `capture_dir` the rows
-    run one at a time, each captured into its own pcap there (netlab/capture/rows.py)."""
-    from netlab.kafka.lab_check import broker_logs, live_report
+@dataclass
+class LiveRun:
+    """A live check of a running lab, with what the report page needs besides the rows."""
+
+    report: Any  # lab_check.Report
+    topology: Any
+    pcaps: list = field(default_factory=list)  # capture.rows.RowPcap, with --capture
+    world: Any = None  # the lab's World with the brokers' current properties (arrows end there)
+
+
+def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
+    """Run `netlab check` of a running lab. With `capture_dir` the rows run one at a time, each
+    captured into its own pcap there (netlab/capture/rows.py)."""
+    from netlab.kafka.lab_check import broker_logs, live_props, live_report, world_of
     from netlab.lab import require_root
 
     require_root()
     state, topology = running_topology(lab)
     prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
     logs = broker_logs(lab, topology)
+    world = world_of(topology, live_props(lab, topology))
     if capture_dir is None:
-        return live_report(lab, topology, prefixes, logs, timeout=timeout), topology, []
+        return LiveRun(live_report(lab, topology, prefixes, logs, timeout=timeout), topology, [], world)
     from netlab.capture.labinfo import lab_info
     from netlab.capture.rows import RowCaptures
 
     runner = RowCaptures(dict(state.nodes), capture_dir, lab_info(lab))
     report = live_report(lab, topology, prefixes, logs, timeout=timeout, runner=runner)
-    return report, topology, runner.pcaps
+    return LiveRun(report, topology, runner.pcaps, world)
 
 
-def write_html(path, report, topology, *, live: bool, pcaps=()) -> None:
+def write_html(path, report, topology, *, live: bool, pcaps=(), world=None) -> None:
     """The report page (netlab/report/) of a check or prediction, pcaps linked relative to it."""
     import os
 
@@ -116,7 +129,7 @@ def write_html(path, report, topology, *, live: bool, pcaps=()) -> None:
     for p in pcaps:
         href = os.path.relpath(p.path, path.resolve().parent) if p.path else None
         captures[p.row - 1] = RowCapture(href, p.story, p.note)
-    page = render_lab_report(report, topology, live=live, captures=captures)
+    page = render_lab_report(report, topology, live=live, captures=captures, world=world)
     try:
         path.write_text(page)
     except OSError as exc:

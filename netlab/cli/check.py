@@ -30,9 +30,9 @@ def register(app: typer.Typer) -> None:
         pcap_dir = None
         if capture:  # next to the page, or here
             pcap_dir = html.with_name(html.stem + ".pcaps") if html else Path(f"{lab}-check.pcaps")
-        report, topology, pcaps = live_check(lab, timeout, pcap_dir)
+        run = live_check(lab, timeout, pcap_dir)
         if html is not None:
-            write_html(html, report, topology, live=True, pcaps=pcaps)
+            write_html(html, run.report, run.topology, live=True, pcaps=run.pcaps, world=run.world)
         if pcap_dir is not None:
-            typer.echo(f"{len(pcaps)} pcaps (one per row) in {pcap_dir}/", err=True)
-        raise typer.Exit(print_report(report, as_json, f"netlab check {lab}", live=True))
+            typer.echo(f"{len(run.pcaps)} pcaps (one per row) in {pcap_dir}/", err=True)
+        raise typer.Exit(print_report(run.report, as_json, f"netlab check {lab}", live=True))

@@ -33,12 +33,12 @@ def register(app: typer.Typer) -> None:
             if capture:
                 raise InputError("--capture needs a running lab, not a file", where="--capture")
             topology = load_topology(Path(lab))
-            result, pcaps, live = predicted_report(topology), [], False
+            result, pcaps, live, world = predicted_report(topology), [], False, None
         else:
             pcap_dir = output.with_name(output.stem + ".pcaps") if capture else None
-            result, topology, pcaps = live_check(lab, timeout, pcap_dir)
-            live = True
-        write_html(output, result, topology, live=live, pcaps=pcaps)
+            run = live_check(lab, timeout, pcap_dir)
+            result, topology, pcaps, live, world = run.report, run.topology, run.pcaps, True, run.world
+        write_html(output, result, topology, live=live, pcaps=pcaps, world=world)
         mismatches = result.mismatches()
         ok = sum(v.ok for v in result.verdicts)
         typer.echo(

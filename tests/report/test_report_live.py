@@ -1,4 +1,4 @@
-"""`netlab check --html --capture` and `netlab report` on a running default lab: real clients,
+"""`netlab check --html --capture`, `netlab report` and `netlab graph --lab` on a running default lab: real clients,
 one real pcap per row (read back by tshark), and the page opened in chromium where a click on the
 red arrow of client-1 → localhost:9092 shows the refused SYNs of its own capture."""
 
@@ -117,6 +117,9 @@ def test_check_capture_html_and_report(default_lab, tmp_path):
         print(f"screenshot: {tmp_path / 'check-live.png'}")
     finally:
         browser.close()
+
+    drawn = netlab("graph", "--lab", default_lab, "--format", "svg")  # the running lab, by graphviz
+    assert drawn.returncode == 0 and "<svg" in drawn.stdout and "br&#45;kafka 10.5.0.1" in drawn.stdout
 
     report = netlab("report", default_lab, "-o", str(tmp_path / "r.html"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr
