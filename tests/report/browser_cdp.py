@@ -88,19 +88,23 @@ class Browser:
         self.events: queue.Queue = queue.Queue()
         self.requests: list[str] = []  # every URL the page asked for (Network.requestWillBeSent)
         threading.Thread(target=self._reader, daemon=True).start()
-        target = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
-        self.session = self.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)[
-            "sessionId"
-        ]
-        self.page("Page.enable")
-        self.page("Network.enable")
-        self.page(
-            "Network.emulateNetworkConditions",
-            offline=True,
-            latency=0,
-            downloadThroughput=0,
-            uploadThroughput=0,
-        )
+        try:
+            target = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
+            attached = self.call("Target.attachToTarget", targetId=target["targetId"], flatten=True)
+            self.session = attached["sessionId"]
+            self.page("Page.enable")
+            self.page("Network.enable")
+            self.page(
+                "Network.emulateNetworkConditions",
+                offline=True,
+                latency=0,
+                downloadThroughput=0,
+                uploadThroughput=0,
+            )
+        except Exception:
+            self.proc.kill()  # the chromium this object started, by its Popen
+            self.proc.wait(timeout=10)
+            raise
 
     def _reader(self) -> None:
         buf = b""
