@@ -1,6 +1,7 @@
-"""`netlab check --html --capture`, `netlab report` and `netlab graph --lab` on a running default lab: real clients,
-one real pcap per row (read back by tshark), and the page opened in chromium where a click on the
-red arrow of client-1 → localhost:9092 shows the refused SYNs of its own capture."""
+"""`netlab check --html --capture`, `netlab report` and `netlab graph --lab` on a running default
+lab: real clients, one real pcap per row (read back by tshark), and the page opened in chromium
+where a click on the red arrow of client-1 → localhost:9092 shows the refused SYNs of its own
+capture."""
 
 from __future__ import annotations
 
