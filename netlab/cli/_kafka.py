@@ -118,6 +118,17 @@ def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
     return LiveRun(report, topology, runner.pcaps, world)
 
 
+def check_html_target(path, where: str = "--html") -> None:
+    """Refuse a page that could not be written before a check runs (its directory must exist)."""
+    import os
+
+    from netlab.errors import InputError
+
+    parent = path.resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write {path}: {parent} is not a writable directory", where=where)
+
+
 def write_html(path, report, topology, *, live: bool, pcaps=(), world=None) -> None:
     """The report page (netlab/report/) of a check or prediction, pcaps linked relative to it."""
     import os

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from netlab.cli._kafka import live_check, print_report, write_html
+from netlab.cli._kafka import check_html_target, live_check, print_report, write_html
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         """Run each declared client and broker-to-broker link inside its node: ✓/✗, cause, setting to change.
 
         Exit 1 when a result differs from the topology's `expect:`."""
+        if html is not None:
+            check_html_target(html)
         pcap_dir = None
         if capture:  # next to the page, or here
             pcap_dir = html.with_name(html.stem + ".pcaps") if html else Path(f"{lab}-check.pcaps")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from netlab.cli._kafka import live_check, write_html
+from netlab.cli._kafka import check_html_target, live_check, write_html
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         the lab drawn, every row an arrow (green ✓ / red ✗), click one for its cause.
 
         Exit 1 when a result differs from the topology's `expect:`."""
+        check_html_target(output, "--output")
         if lab.endswith((".yaml", ".yml")) or Path(lab).is_file():
             from netlab.errors import InputError
             from netlab.kafka.lab_check import predicted_report

@@ -213,5 +213,7 @@ def test_the_verbs_write_the_page(tmp_path):
     assert "predicted from the topology file" in (tmp_path / "p.html").read_text()
     nowhere = run_cli("predict", str(DEFAULT_TOPOLOGY), "--html", "no/such/dir/p.html", cwd=tmp_path)
     assert nowhere.returncode == 2 and "--html" in nowhere.stderr and "cannot write" in nowhere.stderr
+    early = run_cli("report", "somelab", "-o", "no/such/dir/r.html", cwd=tmp_path)
+    assert early.returncode == 2 and "is not a writable directory" in early.stderr  # before any check
     capture = run_cli("report", str(DEFAULT_TOPOLOGY), "--capture", cwd=tmp_path)
     assert capture.returncode == 2 and "--capture needs a running lab" in capture.stderr
