@@ -71,7 +71,7 @@ def layout_source(model: dict) -> str:
     brokers = {n["id"] for n in model["nodes"] if n.get("broker")}
     out = [
         "digraph lab {",
-        "  rankdir=LR; nodesep=0.35; ranksep=1.1; splines=true;",
+        "  rankdir=LR; nodesep=0.55; ranksep=1.1; splines=true;",
         f'  node [fontname="Helvetica", fontsize={FONT_PT}, margin="0.12,0.06"];',
         '  edge [fontname="Helvetica", fontsize=9, dir=none];',
     ]

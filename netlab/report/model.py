@@ -58,6 +58,12 @@ class Row:
     warning: str | None
     expected: str | None  # "ok", a cause, or None
     capture: RowCapture | None = None
+    # a failed advertised endpoint: the node it led the client to (None: nowhere, e.g. unresolved)
+    advertised_node: str | None = None
+
+    @property
+    def advertised_failed(self) -> bool:
+        return not self.ok and (self.stage or "").startswith("advertised_")
 
     @property
     def as_expected(self) -> bool | None:
@@ -90,10 +96,10 @@ def _split(endpoint: str) -> tuple[str, int] | None:
         return None
 
 
-def reached_node(world: World, node: str, endpoint: str) -> str | None:
+def reached_node(world: World, node: str, endpoint: str, by_name: bool = True) -> str | None:
     """The node a connection from `node` to `endpoint` ends in, as the lab's rules say: the
-    broker of the listener it lands on, the node that refuses it, or, for a name that does not
-    resolve there, the node that name means elsewhere in the lab."""
+    broker of the listener it lands on, the node that refuses it, or (`by_name`), for a name that
+    does not resolve there, the node that name means elsewhere in the lab."""
     hp = _split(endpoint)
     if hp is None or node not in world.vantages:
         return None
@@ -106,6 +112,8 @@ def reached_node(world: World, node: str, endpoint: str) -> str | None:
             return landing.listener.broker
         if landing.node is not None:
             return landing.node
+    if not by_name:
+        return None
     if host in world.vantages:
         return host
     for other in world.vantages.values():  # a network alias or container name seen elsewhere
@@ -140,6 +148,14 @@ def build_rows(
         to_node = v.from_node if kind == START else reached_node(world, v.from_node, v.to)
         cause_sentence, setting = split_reason(v.reason)
         stage = v.stage
+        advertised_node = None
+        if (
+            not v.ok
+            and (stage or "").startswith("advertised_")
+            and stage != "advertised_resolve"
+            and v.target
+        ):
+            advertised_node = reached_node(world, v.from_node, v.target, by_name=False)
         rows.append(
             Row(
                 index=i + 1,
@@ -159,6 +175,7 @@ def build_rows(
                 warning=v.warning,
                 expected=expected[i] if expected is not None else None,
                 capture=captures[i] if captures is not None else None,
+                advertised_node=advertised_node,
             )
         )
     return rows

@@ -122,7 +122,8 @@ def page_html(
         '<p class="legend"><span class="ok-text">✓ green</span>: works · '
         '<span class="bad-text">✗ red</span>: '
         "fails, the ✗ sits on the failing step (name near the client, connect near the broker, "
-        "advertised at the broker) · dashed: broker → broker · dotted: broker → controller · "
+        "advertised on a thin dashed leg from the client to where the advertised endpoint led it) · "
+        "dashed: broker → broker · dotted: broker → controller · "
         "a ✓/✗ on a broker's corner: did it start · ? : a name no node of the lab has. "
         "Click an arrow or a row.</p>"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from html import escape
 
 from .layout import FONT_PT, Box, Layout
@@ -118,26 +119,52 @@ def _title(row: Row) -> str:
     return f"{row.index}. {row.from_node} {what} ({row.client}) {mark}"
 
 
-def _mark(x: float, y: float, ok: bool, label: str | None) -> str:
+def _mark(x: float, y: float, ok: bool, label: str | None, lift: float = 0.0) -> str:
     colour = OK if ok else BAD
-    text = f'<text x="{_f(x + 9)}" y="{_f(y - 7)}" class="step">{esc(label)}</text>' if label else ""
+    text = f'<text x="{_f(x + 9)}" y="{_f(y - 7 - lift)}" class="step">{esc(label)}</text>' if label else ""
     return (
         f'<g class="mark"><circle cx="{_f(x)}" cy="{_f(y)}" r="6.5" fill="{colour}"/>'
         f'<text x="{_f(x)}" y="{_f(y)}" class="glyph">{"✓" if ok else "✗"}</text></g>{text}'
     )
 
 
-def _arrow(row: Row, d: str, mark_xy: tuple[float, float], label: str | None) -> str:
+@dataclass
+class Path:
+    """One drawn route: its SVG path, the point where a mark sits, and anything drawn with it."""
+
+    d: str
+    mark: tuple[float, float]
+    extra: str = ""
+    lift: float = 0.0  # the mark's label this much higher (loops side by side stagger theirs)
+
+
+def _arrow(
+    row: Row, main: Path, label: str | None, leg: Path | None = None, leg_label: str | None = None
+) -> str:
+    """One row as one link element: the bootstrap arrow and, when the advertised endpoint failed,
+    a thin dashed leg from the client to where that endpoint led it, with the ✗ on the leg."""
     state = "ok" if row.ok else "bad"
     colour = OK if row.ok else BAD
-    return (
+    parts = [
         f'<a href="#row-{row.index}" class="arrow {state} {row.kind}" id="arrow-{row.index}" '
-        f'data-row="{row.index}" aria-label="{esc(_title(row))}"><title>{esc(_title(row))}</title>'
-        f'<path class="hit" d="{d}" fill="none" stroke="transparent" stroke-width="10"/>'
-        f'<path class="line" d="{d}" fill="none" stroke="{colour}" stroke-width="1.6" '
-        f'marker-end="url(#head-{state})"/>'
-        f"{_mark(mark_xy[0], mark_xy[1], row.ok, label)}</a>"
-    )
+        f'data-row="{row.index}" aria-label="{esc(_title(row))}"><title>{esc(_title(row))}</title>',
+        f'<path class="hit" d="{main.d}" fill="none" stroke="transparent" stroke-width="10"/>',
+        f'<path class="line" d="{main.d}" fill="none" stroke="{colour}" stroke-width="1.6" '
+        f'marker-end="url(#head-{state})"/>',
+        main.extra,
+    ]
+    if leg is None:
+        parts.append(_mark(main.mark[0], main.mark[1], row.ok, label, main.lift))
+    else:
+        parts += [
+            f'<path class="hit" d="{leg.d}" fill="none" stroke="transparent" stroke-width="10"/>',
+            f'<path class="leg" d="{leg.d}" fill="none" stroke="{colour}" stroke-width="1.2" '
+            f'stroke-dasharray="4 3" marker-end="url(#head-{state})"/>',
+            leg.extra,
+            _mark(leg.mark[0], leg.mark[1], row.ok, leg_label, leg.lift),
+        ]
+    parts.append("</a>")
+    return "".join(parts)
 
 
 def _mark_spot(row: Row) -> tuple[float, str | None]:
@@ -146,7 +173,7 @@ def _mark_spot(row: Row) -> tuple[float, str | None]:
     return MARK_AT.get(row.step or "", (0.5, row.step))
 
 
-def _column_arrow(row: Row, a: Box, b: Box, k: int) -> str:
+def _column_path(a: Box, b: Box, k: int, t: float) -> Path:
     """Two boxes one above the other (brokers in their column): the arrow leaves the right edge
     and arcs outside the column, farther out for longer and later arrows, so box text stays clear."""
     dy = b.y - a.y
@@ -156,18 +183,17 @@ def _column_arrow(row: Row, a: Box, b: Box, k: int) -> str:
     x0, x1 = a.x + a.w / 2 + 2, b.x + b.w / 2 + 4
     reach = max(x0, x1) + 18 + abs(dy) * 0.22 + 7 * k
     d = f"M{_f(x0)},{_f(y0)} C{_f(reach)},{_f(y0)} {_f(reach)},{_f(y1)} {_f(x1)},{_f(y1)}"
-    t, label = _mark_spot(row)
     u = 1 - t  # the point at t on that cubic
     mx = u**3 * x0 + 3 * u * u * t * reach + 3 * u * t * t * reach + t**3 * x1
     my = u**3 * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t**3 * y1
-    return _arrow(row, d, (mx, my), label)
+    return Path(d, (mx, my))
 
 
 def _same_column(a: Box, b: Box) -> bool:
     return abs(a.x - b.x) < min(a.w, b.w) / 2 and abs(a.y - b.y) > (a.h + b.h) / 2
 
 
-def _pair_arrow(row: Row, a: Box, b: Box, k: int) -> str:
+def _pair_path(a: Box, b: Box, k: int, t: float) -> Path:
     # the bend is measured on the pair's own normal (same for both directions), so arrows
     # between two nodes, either way, get distinct curves
     lo, hi = (a, b) if a.id < b.id else (b, a)
@@ -178,29 +204,52 @@ def _pair_arrow(row: Row, a: Box, b: Box, k: int) -> str:
     p0 = _border(a, c, 2)
     p1 = _border(b, c, 4)
     d = f"M{_f(p0[0])},{_f(p0[1])} Q{_f(c[0])},{_f(c[1])} {_f(p1[0])},{_f(p1[1])}"
-    t, label = _mark_spot(row)
-    return _arrow(row, d, _quad(p0, c, p1, t), label)
+    return Path(d, _quad(p0, c, p1, t))
 
 
-def _loop_arrow(row: Row, box: Box, k: int, dangling: bool) -> str:
+def _loop_path(box: Box, k: int, dangling: bool, t: float) -> Path:
     """A row from a node to itself (localhost) loops over its box; a row to nowhere (a name no
-    node of the lab has) ends in a "?" above it."""
+    node of the lab has, or one that does not resolve there) ends in a "?" above it."""
     top = box.y - box.h / 2
-    x = box.x - box.w / 4 + k * 12
-    rise = 26 + 9 * k
+    x = box.x - box.w / 2 + 6 + k * 34  # side by side along the top edge
+    rise = 22 + 4 * k
     if dangling:
-        end = (x + 30, top - rise)
+        end = (x + 24, top - rise)
         d = f"M{_f(x)},{_f(top - 2)} Q{_f(x)},{_f(end[1])} {_f(end[0])},{_f(end[1])}"
-        t, label = _mark_spot(row)
         q = f'<text x="{_f(end[0] + 9)}" y="{_f(end[1])}" class="nowhere">?</text>'
-        return _arrow(row, d, _quad((x, top - 2), (x, end[1]), end, t), label).replace("</a>", q + "</a>")
-    p0, p1 = (x, top - 2), (x + 28, top - 4)
+        return Path(d, _quad((x, top - 2), (x, end[1]), end, t), q, lift=12 * k + 10)
+    p0, p1 = (x, top - 2), (x + 24, top - 4)
     d = (
-        f"M{_f(p0[0])},{_f(p0[1])} C{_f(x - 14)},{_f(top - rise)} {_f(x + 42)},{_f(top - rise)} "
+        f"M{_f(p0[0])},{_f(p0[1])} C{_f(x - 12)},{_f(top - rise)} {_f(x + 36)},{_f(top - rise)} "
         f"{_f(p1[0])},{_f(p1[1])}"
     )
-    t, label = _mark_spot(row)
-    return _arrow(row, d, (x + 14, top - rise * 0.75), label)
+    return Path(d, (x + 12, top - rise * 0.75), lift=12 * k)
+
+
+class _Router:
+    """Picks the route of each arrow and counts arrows per pair, column and loop so they fan out."""
+
+    def __init__(self, lay: Layout):
+        self.lay = lay
+        self.pairs: dict[tuple[str, str], int] = defaultdict(int)
+        self.columns: dict[float, int] = defaultdict(int)
+        self.loops: dict[str, int] = defaultdict(int)
+
+    def route(self, src: Box, to_node: str | None, t: float) -> Path:
+        dst = self.lay.boxes.get(f"n:{to_node}") if to_node else None
+        if dst is None or dst is src:
+            path = _loop_path(src, self.loops[src.id], dangling=dst is None, t=t)
+            self.loops[src.id] += 1
+            return path
+        if _same_column(src, dst):
+            col = round(src.x)
+            path = _column_path(src, dst, self.columns[col], t)
+            self.columns[col] += 1
+            return path
+        key = (min(src.id, dst.id), max(src.id, dst.id))
+        path = _pair_path(src, dst, self.pairs[key], t)
+        self.pairs[key] += 1
+        return path
 
 
 def _start_badge(row: Row, box: Box) -> str:
@@ -226,32 +275,25 @@ def lab_svg(lay: Layout, rows: list[Row], title: str) -> str:
     """The picture: wires, boxes, then one arrow (or a badge for a broker's start) per row."""
     parts = [_wire_svg(lay, w) for w in lay.wires]
     parts += [_box_svg(b) for b in lay.boxes.values()]
-    seen: dict[tuple[str, str], int] = defaultdict(int)
-    columns: dict[float, int] = defaultdict(int)  # arrows along one column, for their arcs
-    loops: dict[str, int] = defaultdict(int)
+    router = _Router(lay)
     arrows = []
     for row in rows:
         src = lay.boxes.get(f"n:{row.from_node}")
         if src is None:
-            continue
+            continue  # a row of a node the lab does not have: the table still lists it
         if row.kind == START:
             arrows.append(_start_badge(row, src))
             continue
-        dst = lay.boxes.get(f"n:{row.to_node}") if row.to_node else None
-        if dst is None or dst is src:
-            arrows.append(_loop_arrow(row, src, loops[src.id], dangling=dst is None))
-            loops[src.id] += 1
-            continue
-        if _same_column(src, dst):
-            col = round(src.x)
-            arrows.append(_column_arrow(row, src, dst, columns[col]))
-            columns[col] += 1
-            continue
-        key = (min(src.id, dst.id), max(src.id, dst.id))
-        arrows.append(_pair_arrow(row, src, dst, seen[key]))
-        seen[key] += 1
+        t, label = _mark_spot(row)
+        if row.advertised_failed:
+            main = router.route(src, row.to_node, 0.5)
+            leg = router.route(src, row.advertised_node, t=0.55)
+            arrows.append(_arrow(row, main, None, leg, label))
+        else:
+            arrows.append(_arrow(row, router.route(src, row.to_node, t), label))
+    loops, columns = router.loops, router.columns
     # room above for loops, around for bent arrows
-    pad_top = MARGIN + (26 + 9 * max(loops.values(), default=0) if loops else 0)
+    pad_top = MARGIN + (30 + 16 * max(loops.values(), default=0) if loops else 0)
     pad_right = MARGIN + max((0.22 * lay.height + 30 + 7 * n for n in columns.values()), default=0)
     w, h = lay.width + MARGIN + pad_right, lay.height + MARGIN + pad_top
     return (

@@ -97,6 +97,28 @@ def test_arrows_end_at_the_node_the_connection_reached():
     assert reached_node(world_of(topology), "host", "nosuchname:9092") is None
 
 
+def test_a_failed_advertised_endpoint_is_a_leg_to_where_it_led():
+    topology = load_topology(DEFAULT_TOPOLOGY)
+    report = predicted_report(topology)
+    rows, svg_text = report_parts(report.verdicts, topology, kinds=report.kinds)
+    drawn = arrows(ElementTree.fromstring(svg_text))
+    legs = {r.index: r for r in rows if r.advertised_failed}
+    # host → 10.5.0.3:29092 is told broker:29092, which host cannot resolve: the leg leads nowhere;
+    # client-1 → broker:9092 is told localhost:9092: the leg loops back onto client-1 itself
+    assert {(r.from_node, r.to, r.advertised_node) for r in legs.values()} == {
+        ("host", "10.5.0.3:29092", None),
+        ("client-1", "broker:9092", "client-1"),
+    }
+    for i, r in legs.items():
+        a = drawn[i]
+        assert len(a.findall(f"{SVG_NS}path[@class='leg']")) == 1
+        nowhere = [t for t in a.iter(f"{SVG_NS}text") if t.get("class") == "nowhere"]
+        assert (r.advertised_node is None) == bool(nowhere)
+    for r in rows:
+        if not r.advertised_failed and r.kind != "start":
+            assert drawn[r.index].findall(f"{SVG_NS}path[@class='leg']") == []
+
+
 def test_five_brokers_draws_broker_and_controller_links():
     topology = load_topology(FIVE)
     report = predicted_report(topology)
