@@ -79,13 +79,17 @@ def split_reason(reason: str | None) -> tuple[str | None, str | None]:
     has an alternative ends "; <node> can bootstrap from <address>" instead."""
     if not reason:
         return None, None
+    said = ""
+    head, sep, tail = reason.rpartition(" (Kafka logs: ")
+    if sep and tail.endswith(")"):  # a link row's Java text (check._link_verdict) belongs to the cause
+        reason, said = head, f" (Kafka logs: {tail}"
     cause, sep, fix = reason.partition(" — ")
     if sep:
-        return cause.strip(), fix.strip()
+        return cause.strip() + said, fix.strip()
     head, sep, tail = reason.rpartition("; ")
     if sep and " can bootstrap from " in tail:
-        return head.strip(), tail.strip()
-    return reason.strip(), None
+        return head.strip() + said, tail.strip()
+    return reason.strip() + said, None
 
 
 def _split(endpoint: str) -> tuple[str, int] | None:
