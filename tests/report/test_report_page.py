@@ -153,9 +153,9 @@ def test_split_reason_forms():
     )
     assert split_reason("Metadata failed: boom") == ("Metadata failed: boom", None)
     assert split_reason(None) == (None, None)
-    link = "b:1 refused: bound to 127.0.0.1 — bind it to 0.0.0.0 (Kafka logs: Connection to node 1 (b/x:1) no.)"
+    link = "b:1 refused: bound to lo — bind it to 0.0.0.0 (Kafka logs: Connection to node 1 (b/x:1) no.)"
     assert split_reason(link) == (
-        "b:1 refused: bound to 127.0.0.1 (Kafka logs: Connection to node 1 (b/x:1) no.)",
+        "b:1 refused: bound to lo (Kafka logs: Connection to node 1 (b/x:1) no.)",
         "bind it to 0.0.0.0",
     )
 
