@@ -121,7 +121,8 @@ def _title(row: Row) -> str:
 
 def _mark(x: float, y: float, ok: bool, label: str | None, lift: float = 0.0) -> str:
     colour = OK if ok else BAD
-    text = f'<text x="{_f(x + 9)}" y="{_f(y - 7 - lift)}" class="step">{esc(label)}</text>' if label else ""
+    cls = "step warn" if ok else "step"  # a working row's only label is its ⚠
+    text = f'<text x="{_f(x + 9)}" y="{_f(y - 7 - lift)}" class="{cls}">{esc(label)}</text>' if label else ""
     return (
         f'<g class="mark"><circle cx="{_f(x)}" cy="{_f(y)}" r="6.5" fill="{colour}"/>'
         f'<text x="{_f(x)}" y="{_f(y)}" class="glyph">{"✓" if ok else "✗"}</text></g>{text}'
@@ -168,8 +169,8 @@ def _arrow(
 
 
 def _mark_spot(row: Row) -> tuple[float, str | None]:
-    if row.ok:
-        return 0.5, None
+    if row.ok:  # works, but a one-address client may fail (explain.partial_refusals)
+        return 0.5, "⚠ some addresses" if row.warning else None
     return MARK_AT.get(row.step or "", (0.5, row.step))
 
 

@@ -84,6 +84,18 @@ def test_the_failing_step_is_marked_on_each_red_arrow():
             assert not [t for t in drawn[r.index].iter(f"{SVG_NS}text") if t.get("class") == "step"]
 
 
+def test_a_working_row_with_a_warning_says_so_on_its_arrow():
+    topology = load_topology(DEFAULT_TOPOLOGY.parent / "10-kubernetes.yaml")
+    report = predicted_report(topology)
+    rows, svg_text = report_parts(report.verdicts, topology, kinds=report.kinds)
+    drawn = arrows(ElementTree.fromstring(svg_text))
+    warned = [r for r in rows if r.ok and r.warning]
+    assert warned  # local-pod → localhost:9092: ::1 refuses, 127.0.0.1 accepts
+    for r in rows:
+        marks = [t.text for t in drawn[r.index].iter(f"{SVG_NS}text") if t.get("class") == "step warn"]
+        assert marks == (["⚠ some addresses"] if r in warned else [])
+
+
 def test_arrows_end_at_the_node_the_connection_reached():
     topology = load_topology(DEFAULT_TOPOLOGY)
     report = predicted_report(topology)
