@@ -124,7 +124,8 @@ def page_html(
         "fails, the ✗ sits on the failing step (name near the client, connect near the broker, "
         "advertised on a thin dashed leg from the client to where the advertised endpoint led it) · "
         "dashed: broker → broker · dotted: broker → controller · "
-        "a ✓/✗ on a broker's corner: did it start · ? : leads nowhere from that node (no route, no such name). "
+        "a ✓/✗ on a broker's corner: did it start · "
+        "? : leads nowhere from that node (no route, no such name). "
         "Click an arrow or a row.</p>"
     )
     table = (
