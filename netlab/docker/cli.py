@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from netlab.kafka.lab_check import Report
+from netlab.topology.models import Topology
 
 from .project import connect, engine_url, read_project
 from .to_topology import to_topology
-from .verdicts import docker_report, topology_yaml
+from .verdicts import docker_report, imported_topology, topology_yaml
 
 
-def check_docker(project: str | None, *, client: str, timeout: float) -> Report:
+def check_docker(project: str | None, *, client: str, timeout: float) -> tuple[Report, Topology]:
+    """The generated rows of a running compose project, and the topology they ran in."""
     url = engine_url()
     docker = connect(url)
     try:
@@ -19,7 +21,7 @@ def check_docker(project: str | None, *, client: str, timeout: float) -> Report:
         imported = to_topology(p, client=client)
         report = docker_report(docker, p, imported, timeout=timeout)
         report.notes.extend(imported.notes)
-        return report
+        return report, imported_topology(imported)
     finally:
         docker.close()
 
