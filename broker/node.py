@@ -200,6 +200,8 @@ class BrokerNode:
                 self._drop_local_topic(name)
             for p in info.partitions.values():
                 if me not in p.replicas:
+                    if self.logs.get(name, p.index) is not None:  # reassigned away from this node
+                        self._drop_local_partition(name, p.index)
                     continue
                 plog = self.logs.get(name, p.index)
                 if plog is None:
@@ -225,6 +227,16 @@ class BrokerNode:
                 self.logs.set_topic_config(name, wanted)
             except ValueError as exc:  # validated before it was stored; an old state file may differ
                 self.log.error(f"Topic {name}: configs not applied to its logs: {exc}")
+
+    def _drop_local_partition(self, name: str, index: int) -> None:
+        self.producers.pop((name, index), None)
+        self.replicas.forget((name, index))
+        try:
+            self.logs.delete_partition(name, index)
+        except OSError as exc:
+            self.log.error(f"Error while deleting the local log of {name}-{index}: {exc}")
+            return
+        self.log.info(f"Deleted the local log of {name}-{index} (no longer a replica)")
 
     def _drop_local_topic(self, name: str) -> None:
         for t, p in [k for k in self.producers if k[0] == name]:

@@ -10,6 +10,7 @@ listener only (docs/cluster.md):
 - `create_partitions` {name, count, assignments} (apis/create_partitions.py);
 - `alter_topic_configs` {name, configs} (broker/topic_config_changes.py);
 - `elect_leaders` {topic_partitions, unclean} (apis/elect_leaders.py);
+- `alter_reassignments` {topics} (apis/alter_partition_reassignments.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -21,7 +22,7 @@ from .. import topic_config_changes
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
-from . import create_partitions, elect_leaders
+from . import alter_partition_reassignments, create_partitions, elect_leaders
 
 KEY = 32000
 
@@ -81,6 +82,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "elect_leaders":
         results = elect_leaders.elect(ctx.node, body["topic_partitions"], body["unclean"])
         answer = {"results": results, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_reassignments":
+        responses = alter_partition_reassignments.alter(ctx.node, body["topics"])
+        answer = {"responses": responses, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(

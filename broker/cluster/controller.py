@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..kafka_log import logger
 from ..protocol.errors import ErrorCode
+from . import reassignment
 from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
 from .snapshot import snapshot, topic_from_json, topic_to_json
 
@@ -366,5 +367,6 @@ class Controller:
                 f"{','.join(map(str, new_isr))} (requested by leader {broker_id})"
             )
             p.isr = [r for r in p.replicas if r in new_isr]
+            reassignment.maybe_complete(self, topic, p)
             self.publish()
         return ErrorCode.NONE

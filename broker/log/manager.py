@@ -225,6 +225,21 @@ class LogManager:
         with self._lock:
             return dict(self._topic_overrides.get(topic) or {})
 
+    def delete_partition(self, topic: str, partition: int) -> None:
+        """One partition's log goes (a replica moved away by a reassignment; Kafka's StopReplica
+        with deletion), the same way as a deleted topic's: renamed `-delete`, then removed."""
+        with self._lock:
+            log = self._logs.pop((topic, partition), None)
+            if log is None:
+                return
+            log.delete()
+            doomed = log.dir.with_name(f"{log.dir.name}.{uuid.uuid4().hex}-delete")
+            log.dir.rename(doomed)
+            shutil.rmtree(doomed)
+            if not any(t == topic for t, _ in self._logs):
+                self._topic_ids.pop(topic, None)
+                self._topic_overrides.pop(topic, None)
+
     def delete_topic(self, topic: str) -> None:
         """Kafka's way: rename each partition dir to `<topic>-<p>.<uuid>-delete`, then remove it."""
         with self._lock:

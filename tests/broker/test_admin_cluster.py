@@ -128,3 +128,39 @@ def test_preferred_leader_election_moves_leadership_back(cluster):
         assert r.partition_result[0].error_code == 84  # ELECTION_NOT_NEEDED now
     finally:
         kp.close()
+
+
+def test_partition_reassignment_moves_the_data(cluster):
+    """kafka-python's admin and our raw client (kafka-python's protocol classes, another node)."""
+    from kafka import TopicPartition
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.protocol.admin import ListPartitionReassignmentsRequest
+    from rawclient import RawClient
+
+    kp = KafkaAdminClient(bootstrap_servers=cluster.nodes[2].bootstrap, request_timeout_ms=20000)
+    try:
+        kp.create_topics([NewTopic("adm-re", replica_assignments={0: [2]})])
+        values = [b"m%d" % i for i in range(20)]
+        assert all(err is None for err, _ in produce(cluster.bootstrap, "adm-re", values, partition=0))
+        tp = TopicPartition("adm-re", 0)
+        assert kp.alter_partition_reassignments({tp: [3, 1]}) == {tp: None}
+        assert cluster.wait(lambda: cluster.partition("adm-re", 0)["replicas"] == [3, 1], 20), cluster.state()
+        part = cluster.partition("adm-re", 0)
+        assert part["leader"] == 3 and sorted(part["isr"]) == [1, 3], part  # the leader moved off node 2
+        assert kp.list_partition_reassignments() == {}
+        got = kp.alter_partition_reassignments({tp: None})  # nothing to cancel any more
+        assert got[tp].__name__ == "NoReassignmentInProgressError", got
+        got = kp.alter_partition_reassignments({tp: [9]})
+        assert got[tp].__name__ == "InvalidReplicationAssignmentError", got
+    finally:
+        kp.close()
+    assert consume(cluster.bootstrap, "adm-re", 20) == values  # all data on the new replicas
+    # node 2 dropped its replica's log
+    assert cluster.wait(lambda: not list((cluster.tmp / "logs-2").glob("adm-re-0*")), 10)
+    host, port = cluster.nodes[3].bootstrap.split(":")
+    rc = RawClient(host, int(port))
+    try:
+        resp = rc.request(ListPartitionReassignmentsRequest(timeout_ms=5000, topics=None, version=0), 0)
+        assert resp.error_code == 0 and resp.topics == []
+    finally:
+        rc.close()
