@@ -19,6 +19,7 @@ from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, To
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
+from .dynamic_broker_configs import log_defaults
 from .kafka_log import logger
 from .log.batch import (
     CorruptRecordError,
@@ -31,7 +32,13 @@ from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
-from .topic_configs import InvalidTopicConfig, log_overrides, validate_topic_configs
+from .topic_configs import (
+    BrokerSettings,
+    InvalidTopicConfig,
+    effective,
+    log_overrides,
+    validate_topic_configs,
+)
 from .topics import INTERNAL_TOPICS, topic_name_error
 
 
@@ -59,7 +66,7 @@ class BrokerNode:
         self.config = config
         self.node_id = config.node_id
         self.log = logger("kafka.server.KafkaServer", f"[KafkaServer id={self.node_id}]")
-        self.log_config = LogConfig(
+        self.static_log_config = self.log_config = LogConfig(
             segment_bytes=config["log.segment.bytes"],
             roll_ms=config.roll_ms,
             retention_bytes=config["log.retention.bytes"],
@@ -95,6 +102,7 @@ class BrokerNode:
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
         self.producer_ids = ProducerIds()
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
+        self.broker_configs: dict[str, dict[str, str]] = {}  # dynamic ("" = cluster default, "<id>")
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
@@ -109,6 +117,8 @@ class BrokerNode:
                 for name, info in self.metadata.topics.items():
                     self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
             self.topic_configs = self.controller.topic_configs
+            self.broker_configs = self.controller.broker_configs
+            self._apply_broker_configs()
             self.controller.on_change.append(self.apply_metadata)
             if self.is_broker:
                 self.controller.register(
@@ -188,12 +198,28 @@ class BrokerNode:
     def apply_snapshot(self, snap: dict) -> None:
         """A broker-only node: the controller's state replaces ours."""
         self.topic_configs = apply_snapshot(self.metadata, snap)
+        self.broker_configs = snap.get("broker_configs", {})
         self.apply_metadata()
+
+    def broker_settings(self) -> BrokerSettings:
+        """This broker's settings with the dynamic layers over the static ones."""
+        return BrokerSettings(
+            self.config.raw, self.broker_configs.get("", {}), self.broker_configs.get(str(self.node_id), {})
+        )
+
+    def _apply_broker_configs(self) -> None:
+        """Dynamic broker configs → the default log config of every log (a no-op if unchanged)."""
+        wanted = self.static_log_config.with_overrides(log_defaults(self.broker_settings()))
+        if wanted != self.log_config:
+            self.log_config = wanted
+            self.logs.set_default_config(wanted)
+            self.log.info(f"Log defaults now {wanted}")
 
     def apply_metadata(self) -> None:
         """Create the logs of the partitions this node replicates, lead or follow them, drop the
         logs of deleted topics."""
         me = self.node_id
+        self._apply_broker_configs()
         for name, info in list(self.metadata.topics.items()):
             known = self.logs.topics().get(name)
             if known is not None and known != info.topic_id:  # deleted and created again meanwhile
@@ -490,11 +516,9 @@ class BrokerNode:
     def min_insync(self, topic: str) -> int:
         try:
             return int(
-                self.topic_configs.get(topic, {}).get(
-                    "min.insync.replicas", self.config["min.insync.replicas"]
-                )
+                effective("min.insync.replicas", self.topic_configs.get(topic, {}), self.broker_settings())
             )
-        except (TypeError, ValueError):
+        except (InvalidTopicConfig, TypeError, ValueError):
             return self.config["min.insync.replicas"]
 
     # --- long-poll support for Fetch ---

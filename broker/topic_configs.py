@@ -321,13 +321,51 @@ def validate_topic_configs(configs: Mapping[str, str | None] | None) -> dict[str
     return out
 
 
+class BrokerSettings(Mapping[str, str]):
+    """The broker's settings as text, in Kafka's precedence: per-broker dynamic configs, then the
+    cluster-wide dynamic default, then the static properties (AlterConfigs on a broker resource
+    writes the dynamic layers; broker/dynamic_broker_configs.py)."""
+
+    def __init__(
+        self,
+        static: Mapping[str, str],
+        cluster: Mapping[str, str] | None = None,
+        broker: Mapping[str, str] | None = None,
+    ):
+        self.static, self.cluster, self.broker = static, cluster or {}, broker or {}
+
+    def layers(self) -> list[tuple[Mapping[str, str], int]]:
+        return [
+            (self.broker, DYNAMIC_BROKER_CONFIG),
+            (self.cluster, DYNAMIC_DEFAULT_BROKER_CONFIG),
+            (self.static, STATIC_BROKER_CONFIG),
+        ]
+
+    def __getitem__(self, key: str) -> str:
+        for layer, _ in self.layers():
+            if key in layer:
+                return layer[key]
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter({*self.broker, *self.cluster, *self.static})
+
+    def __len__(self) -> int:
+        return len({*self.broker, *self.cluster, *self.static})
+
+
+def _layers(props: Mapping[str, str]) -> list[tuple[Mapping[str, str], int]]:
+    return props.layers() if isinstance(props, BrokerSettings) else [(props, STATIC_BROKER_CONFIG)]
+
+
 def _synonym_entries(d: TopicConfigDef, broker_props: Mapping[str, str]) -> list[dict]:
-    """The broker settings behind a topic config, as Kafka's ConfigHelper lists them: static
-    broker settings (as configured, in their own unit), then the broker defaults."""
+    """The broker settings behind a topic config, as Kafka's ConfigHelper lists them: per-broker
+    dynamic, cluster-wide dynamic, static (each as configured, in its own unit), then defaults."""
     out = [
-        {"name": s.name, "value": str(broker_props[s.name]), "source": STATIC_BROKER_CONFIG}
+        {"name": s.name, "value": str(layer[s.name]), "source": source}
+        for layer, source in _layers(broker_props)
         for s in d.synonyms
-        if s.name in broker_props
+        if s.name in layer
     ]
     for s in d.synonyms:
         if s.default is not None:

@@ -1,9 +1,11 @@
 """AlterConfigs (key 33), v0–2, the legacy form: a topic's overrides become exactly the given set
 (names left out are removed; a null value removes it too), checked and applied as CreateTopics'
-are (broker/topic_config_changes.py). Broker resources are refused: see docs/broker.md."""
+are (broker/topic_config_changes.py); for a broker resource ("" = cluster default, or a broker id)
+the same for its dynamic configs (broker/dynamic_broker_configs.py)."""
 
 from __future__ import annotations
 
+from .. import dynamic_broker_configs
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -11,10 +13,6 @@ from ..topic_config_changes import change
 
 KEY = 33
 TOPIC, BROKER = 2, 4
-BROKER_REFUSED = (
-    "netlab does not support dynamic broker configs: broker settings come from the properties file, "
-    "KAFKA_* environment variables and --override"
-)
 
 REQUEST = Message(
     Struct(
@@ -59,7 +57,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             configs = {c["name"]: c["value"] for c in res["configs"] if c["value"] is not None}
             err, msg = await change(ctx.node, name, configs, req["validate_only"])
         elif rtype == BROKER:
-            err, msg = ErrorCode.INVALID_REQUEST, BROKER_REFUSED
+            configs = {c["name"]: c["value"] for c in res["configs"] if c["value"] is not None}
+            err, msg = await dynamic_broker_configs.change(ctx.node, name, configs, req["validate_only"])
         else:
             err, msg = ErrorCode.INVALID_REQUEST, f"Unsupported resource type {rtype}"
         out.append({"error_code": err, "error_message": msg, "resource_type": rtype, "resource_name": name})

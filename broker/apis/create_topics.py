@@ -111,7 +111,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
         out.update(
             num_partitions=parts if parts != -1 else node.config["num.partitions"],
             replication_factor=rf if rf != -1 else node.config["default.replication.factor"],
-            configs=describe_topic_configs(configs, node.config.raw),  # as Kafka answers v5+
+            configs=describe_topic_configs(configs, node.broker_settings()),  # as Kafka answers v5+
         )
         if info is not None:
             out["topic_id"] = info.topic_id

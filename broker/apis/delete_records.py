@@ -67,7 +67,7 @@ def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int
         return node.missing_partition_error(topic, idx), -1
     if node.replicas.leader_state(topic, idx) is None:
         return ErrorCode.NOT_LEADER_OR_FOLLOWER, -1
-    policy = effective("cleanup.policy", node.topic_configs.get(topic, {}), node.config.raw)
+    policy = effective("cleanup.policy", node.topic_configs.get(topic, {}), node.broker_settings())
     if "delete" not in policy:
         return ErrorCode.POLICY_VIOLATION, -1
     target = plog.high_watermark if offset == HIGH_WATERMARK else offset

@@ -4,10 +4,11 @@ Kafka 3.7 topic config (broker/topic_configs.py) with its source, type and synon
 from __future__ import annotations
 
 from ..config import SETTINGS
+from ..dynamic_broker_configs import RECONFIGURABLE
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
-from ..topic_configs import broker_synonym_chain
+from ..topic_configs import CONFIG_TYPE_IDS, DYNAMIC_DEFAULT_BROKER_CONFIG, broker_synonym_chain
 from ..topic_configs import describe as describe_topic
 
 KEY = 32
@@ -80,14 +81,18 @@ def _str(v) -> str | None:
 
 def _broker_entries(ctx: RequestContext) -> list[dict]:
     """Each broker setting with its synonyms as Kafka's ConfigHelper lists them: the setting and
-    its lower-priority stand-ins, static (configured) entries first, then defaults; the source is
-    the first synonym's."""
-    cfg = ctx.node.config
+    its lower-priority stand-ins, per-broker dynamic, cluster-wide dynamic and static entries, then
+    defaults; the value and source are the first synonym's. Reconfigurable settings
+    (broker/dynamic_broker_configs.py) are not read-only."""
+    cfg, settings = ctx.node.config, ctx.node.broker_settings()
     out = []
     for name in sorted(SETTINGS):
         chain = [n for n in broker_synonym_chain(name) if n in SETTINGS]
         synonyms = [
-            {"name": n, "value": cfg.raw[n], "source": STATIC_BROKER_CONFIG} for n in chain if n in cfg.raw
+            {"name": n, "value": layer[n], "source": source}
+            for layer, source in settings.layers()
+            for n in chain
+            if n in layer
         ]
         synonyms += [
             {"name": n, "value": _str(SETTINGS[n].default), "source": DEFAULT_CONFIG}
@@ -95,15 +100,36 @@ def _broker_entries(ctx: RequestContext) -> list[dict]:
             if SETTINGS[n].default is not None
         ]
         source = synonyms[0]["source"] if synonyms else DEFAULT_CONFIG
+        dynamic = settings.broker.get(name, settings.cluster.get(name))
         out.append(
             {
                 "name": name,
-                "value": _str(cfg[name]),
-                "read_only": True,
+                "value": dynamic if dynamic is not None else _str(cfg[name]),
+                "read_only": name not in RECONFIGURABLE,
                 "config_source": source,
                 "is_default": source == DEFAULT_CONFIG,
                 "synonyms": synonyms,
                 "config_type": _TYPE_IDS.get(SETTINGS[name].type, 0),
+            }
+        )
+    return out
+
+
+def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
+    """BROKER resource "": only the cluster-wide dynamic defaults, as Kafka answers it."""
+    out = []
+    for name, value in sorted(ctx.node.broker_configs.get("", {}).items()):
+        d = RECONFIGURABLE[name]
+        source = DYNAMIC_DEFAULT_BROKER_CONFIG
+        out.append(
+            {
+                "name": name,
+                "value": value,
+                "read_only": False,
+                "config_source": source,
+                "is_default": False,
+                "synonyms": [{"name": name, "value": value, "source": source}],
+                "config_type": CONFIG_TYPE_IDS[d.type],
             }
         )
     return out
@@ -127,9 +153,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                     error_message=f"Topic {rname} does not exist",
                 )
             else:
-                base["configs"] = describe_topic(ctx.node.topic_configs.get(rname, {}), ctx.node.config.raw)
+                base["configs"] = describe_topic(
+                    ctx.node.topic_configs.get(rname, {}), ctx.node.broker_settings()
+                )
         elif rtype == BROKER:
-            if rname not in ("", str(ctx.node.node_id)):
+            if rname == "":
+                base["configs"] = _cluster_default_entries(ctx)
+            elif rname != str(ctx.node.node_id):
                 base.update(
                     error_code=ErrorCode.INVALID_REQUEST,
                     error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, but received {rname}",

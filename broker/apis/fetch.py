@@ -215,7 +215,7 @@ def _down_convert(ctx: RequestContext, req: dict, responses: list[dict]) -> None
     asked = {(t["topic"], p["partition"]): p["fetch_offset"] for t in req["topics"] for p in t["partitions"]}
     for t in responses:
         overrides = node.topic_configs.get(t["topic"], {})
-        allowed = effective("message.downconversion.enable", overrides, node.config.raw)
+        allowed = effective("message.downconversion.enable", overrides, node.broker_settings())
         for i, entry in enumerate(t["partitions"]):
             if entry["error_code"] != ErrorCode.NONE:
                 continue

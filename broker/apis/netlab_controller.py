@@ -11,6 +11,7 @@ listener only (docs/cluster.md):
 - `alter_topic_configs` {name, configs} (broker/topic_config_changes.py);
 - `elect_leaders` {topic_partitions, unclean} (apis/elect_leaders.py);
 - `alter_reassignments` {topics} (apis/alter_partition_reassignments.py);
+- `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 
-from .. import topic_config_changes
+from .. import dynamic_broker_configs, topic_config_changes
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
@@ -86,6 +87,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "alter_reassignments":
         responses = alter_partition_reassignments.alter(ctx.node, body["topics"])
         answer = {"responses": responses, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_broker_configs":
+        err, msg = dynamic_broker_configs.apply(ctx.node, body["resource"], body["configs"])
+        answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(

@@ -48,6 +48,8 @@ class Controller:
         self.log = logger("org.apache.kafka.controller.QuorumController", f"[QuorumController id={node_id}]")
         self.registrations: dict[int, Registration] = {}
         self.topic_configs: dict[str, dict] = {}
+        # dynamic broker configs: "" = the cluster-wide default, "<id>" = one broker
+        self.broker_configs: dict[str, dict[str, str]] = {}
         self.version = 0
         self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
         self._changed = asyncio.Event()
@@ -68,6 +70,7 @@ class Controller:
             t, c = topic_from_json(d)
             self.metadata.put_topic(t)
             self.topic_configs[t.name] = c
+        self.broker_configs = {k: dict(v) for k, v in state.get("broker_configs", {}).items()}
         self.version = state.get("version", 0)
 
     def _save(self) -> None:
@@ -80,6 +83,7 @@ class Controller:
                         topic_to_json(t, self.topic_configs.get(t.name))
                         for t in self.metadata.topics.values()
                     ],
+                    "broker_configs": self.broker_configs,
                 }
             )
         )
@@ -97,7 +101,21 @@ class Controller:
             cb()
 
     def snapshot(self) -> dict:
-        return snapshot(self.metadata, self.version, self.topic_configs)
+        return {
+            **snapshot(self.metadata, self.version, self.topic_configs),
+            "broker_configs": self.broker_configs,
+        }
+
+    def set_broker_configs(self, resource: str, configs: dict[str, str]) -> None:
+        """Dynamic broker configs of one resource ("" or a broker id), validated by the caller."""
+        if configs:
+            self.broker_configs[resource] = dict(configs)
+        else:
+            self.broker_configs.pop(resource, None)
+        self.log.info(
+            f"Set the dynamic configs of broker resource '{resource}': {dict(sorted(configs.items()))}"
+        )
+        self.publish()
 
     async def wait_newer(self, version: int, timeout_s: float) -> None:
         if self.version > version or timeout_s <= 0:

@@ -221,6 +221,14 @@ class LogManager:
                 if t == topic:
                     log.config = config
 
+    def set_default_config(self, config: LogConfig) -> None:
+        """New broker-wide defaults (dynamic broker configs): every log gets them under its topic's
+        overrides."""
+        with self._lock:
+            self.config = config
+            for (t, _), log in self._logs.items():
+                log.config = config.with_overrides(self._topic_overrides.get(t))
+
     def topic_overrides(self, topic: str) -> dict[str, Any]:
         with self._lock:
             return dict(self._topic_overrides.get(topic) or {})

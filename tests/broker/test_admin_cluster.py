@@ -164,3 +164,35 @@ def test_partition_reassignment_moves_the_data(cluster):
         assert resp.error_code == 0 and resp.topics == []
     finally:
         rc.close()
+
+
+def test_dynamic_broker_config_forwarded_applies_to_that_broker_only(cluster):
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource
+
+    create_topic(cluster.bootstrap, "adm-dyn", 6, 1)
+    admin = AdminClient({"bootstrap.servers": cluster.nodes[3].bootstrap})  # broker-only: forwards
+    res = ConfigResource(
+        ConfigResource.Type.BROKER,
+        "2",
+        incremental_configs=[
+            ConfigEntry("message.max.bytes", "1500", incremental_operation=AlterConfigOpType.SET)
+        ],
+    )
+    admin.incremental_alter_configs([res], request_timeout=15)[res].result(20)
+    b2 = ConfigResource(ConfigResource.Type.BROKER, "2")
+    a2 = AdminClient({"bootstrap.servers": cluster.nodes[2].bootstrap})
+    assert cluster.wait(
+        lambda: (
+            a2.describe_configs([b2], request_timeout=15)[b2].result(15)["message.max.bytes"].value == "1500"
+        ),
+        10,
+    )
+    outcome = {}
+    for p in range(6):
+        errors: list = []
+        prod = Producer({"bootstrap.servers": cluster.bootstrap, "message.max.bytes": 100000})
+        prod.produce("adm-dyn", b"x" * 5000, partition=p, on_delivery=lambda e, m, out=errors: out.append(e))
+        prod.flush(20)
+        outcome[cluster.partition("adm-dyn", p)["leader"]] = errors[0] is None
+    assert outcome.get(2) is False and all(ok for leader, ok in outcome.items() if leader != 2), outcome
