@@ -9,6 +9,8 @@ default log config and re-applies it to every log without a topic override."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .cluster.channel import ChannelError
 from .protocol.errors import ErrorCode
 from .topic_configs import TOPIC_CONFIGS, BrokerSettings, InvalidTopicConfig, broker_default, parse
@@ -17,7 +19,7 @@ from .topic_configs import TOPIC_CONFIGS, BrokerSettings, InvalidTopicConfig, br
 RECONFIGURABLE = {d.synonyms[0].name: d for d in TOPIC_CONFIGS.values() if d.synonyms}
 
 
-def check(changes: dict[str, str | None]) -> tuple[int, str | None]:
+def check(changes: Mapping[str, str | None]) -> tuple[int, str | None]:
     fixed = sorted(k for k in changes if k not in RECONFIGURABLE)
     if fixed:
         return ErrorCode.INVALID_REQUEST, f"Cannot update these configs dynamically: Set({', '.join(fixed)})"

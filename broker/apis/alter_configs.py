@@ -52,6 +52,8 @@ RESPONSE = Message(
 async def handle(ctx: RequestContext, req: dict) -> dict:
     out = []
     for res in req["resources"]:
+        err: int
+        msg: str | None
         rtype, name = res["resource_type"], res["resource_name"]
         if rtype == TOPIC:
             configs = {c["name"]: c["value"] for c in res["configs"] if c["value"] is not None}

@@ -121,6 +121,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     names = [t["name"] for t in req["topics"]]
     results = []
     for t in req["topics"]:
+        err: int
+        msg: str | None
         name, count = t["name"], t["count"]
         assignments = None if t["assignments"] is None else [a["broker_ids"] for a in t["assignments"]]
         if names.count(name) > 1:

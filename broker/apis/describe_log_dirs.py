@@ -72,7 +72,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                     "is_future_key": False,
                 }
             )
-        entry = {
+        entry: dict = {
             "error_code": ErrorCode.NONE,
             "log_dir": str(d),
             "topics": [

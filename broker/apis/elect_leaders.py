@@ -52,7 +52,7 @@ def elect(node, wanted: list[dict] | None, unclean: bool) -> list[dict]:
     """On the controller: elect, publish once, answer per partition."""
     controller = node.controller
     everything = wanted is None
-    if everything:
+    if wanted is None:
         wanted = [
             {"topic": n, "partitions": sorted(t.partitions)} for n, t in sorted(node.metadata.topics.items())
         ]

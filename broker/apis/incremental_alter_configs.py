@@ -91,7 +91,7 @@ def merged(
                 if op == APPEND
                 else [x for x in have if x not in items]
             )
-            current[name] = to_string(d, new)
+            current[name] = to_string(d, new) or ""
         else:
             return None, ErrorCode.INVALID_REQUEST, f"Unknown alter configs operation {op}"
     return current, ErrorCode.NONE, None
@@ -100,6 +100,8 @@ def merged(
 async def handle(ctx: RequestContext, req: dict) -> dict:
     out = []
     for res in req["resources"]:
+        err: int
+        msg: str | None
         rtype, name = res["resource_type"], res["resource_name"]
         if rtype == TOPIC:
             if name not in ctx.node.metadata.topics:

@@ -71,7 +71,7 @@ RESPONSE = Message(
 )
 
 
-def _format_error(version: int, records) -> tuple[ErrorCode, str] | None:
+def _format_error(version: int, records) -> tuple[ErrorCode, str | None] | None:
     """Kafka's ProduceRequest.validateRecords: v3+ carry exactly magic 2; ZStandard needs v7+."""
     magic = magic_of(records)
     if version >= 3 and magic != 2:
