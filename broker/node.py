@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from .acls import AclBinding, binding_from_json
 from .cluster.controller import Controller
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
@@ -103,6 +104,7 @@ class BrokerNode:
         self.producer_ids = ProducerIds()
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
         self.broker_configs: dict[str, dict[str, str]] = {}  # dynamic ("" = cluster default, "<id>")
+        self.acls: list[AclBinding] = []  # broker/acls.py
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
@@ -118,6 +120,7 @@ class BrokerNode:
                     self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
             self.topic_configs = self.controller.topic_configs
             self.broker_configs = self.controller.broker_configs
+            self.acls = self.controller.acls
             self._apply_broker_configs()
             self.controller.on_change.append(self.apply_metadata)
             if self.is_broker:
@@ -199,6 +202,7 @@ class BrokerNode:
         """A broker-only node: the controller's state replaces ours."""
         self.topic_configs = apply_snapshot(self.metadata, snap)
         self.broker_configs = snap.get("broker_configs", {})
+        self.acls = [binding_from_json(d) for d in snap.get("acls", [])]
         self.apply_metadata()
 
     def broker_settings(self) -> BrokerSettings:

@@ -6,6 +6,7 @@ the same for its dynamic configs (broker/dynamic_broker_configs.py)."""
 from __future__ import annotations
 
 from .. import dynamic_broker_configs
+from ..acls import ALTER_CONFIGS, config_denied
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -55,7 +56,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         err: int
         msg: str | None
         rtype, name = res["resource_type"], res["resource_name"]
-        if rtype == TOPIC:
+        denied = config_denied(ctx, ALTER_CONFIGS, rtype, name)
+        if denied:
+            err, msg = denied
+        elif rtype == TOPIC:
             configs = {c["name"]: c["value"] for c in res["configs"] if c["value"] is not None}
             err, msg = await change(ctx.node, name, configs, req["validate_only"])
         elif rtype == BROKER:

@@ -4,6 +4,7 @@ forwards (NetlabController `alter_reassignments`)."""
 
 from __future__ import annotations
 
+from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..cluster import reassignment
 from ..cluster.channel import ChannelError
 from ..protocol.dispatch import Api, RequestContext
@@ -58,6 +59,13 @@ def alter(node, topics: list[dict]) -> list[dict]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, ALTER, CLUSTER, CLUSTER_NAME):  # with an authorizer
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            "error_message": None,
+            "responses": [],
+        }
     node = ctx.node
     if node.controller is not None:
         responses = alter(node, req["topics"])

@@ -5,6 +5,7 @@ once its own metadata shows the new partitions."""
 
 from __future__ import annotations
 
+from ..acls import ALTER, TOPIC, allowed
 from ..cluster.channel import ChannelError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
@@ -127,6 +128,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         assignments = None if t["assignments"] is None else [a["broker_ids"] for a in t["assignments"]]
         if names.count(name) > 1:
             err, msg = ErrorCode.INVALID_REQUEST, "Duplicate topic name."
+        elif not allowed(ctx, ALTER, TOPIC, name):  # with an authorizer
+            err, msg = ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."
         elif req["validate_only"] or ctx.node.controller is None:
             err, msg = check(ctx.node, name, count, assignments)
             if not err and not req["validate_only"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..acls import CLUSTER, CLUSTER_NAME, CREATE, TOPIC, allowed
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, UUID, Array, F, Message, Struct
@@ -129,6 +130,15 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                     "error_code": ErrorCode.INVALID_REQUEST,
                     "error_message": f"Create topics request from client `{ctx.client_id}` contains multiple "
                     f"entries for the following topics: {t['name']}",
+                }
+            )
+            continue
+        if not allowed(ctx, CREATE, CLUSTER, CLUSTER_NAME) and not allowed(ctx, CREATE, TOPIC, t["name"]):
+            results.append(
+                {
+                    "name": t["name"],
+                    "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                    "error_message": "Authorization failed.",
                 }
             )
             continue

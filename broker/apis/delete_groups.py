@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from ..acls import DELETE, GROUP, allowed
 from ..group import coordinator_of
 from ..group.deletion import delete_group
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 42
@@ -22,8 +24,11 @@ RESPONSE = Message(
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     coord = coordinator_of(ctx.node)
-    results = [
-        {"group_id": g, "error_code": delete_group(coord, g)} for g in dict.fromkeys(req["groups_names"])
+    results = [  # with an authorizer: DELETE on each group
+        {"group_id": g, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
+        if not allowed(ctx, DELETE, GROUP, g)
+        else {"group_id": g, "error_code": delete_group(coord, g)}
+        for g in dict.fromkeys(req["groups_names"])
     ]
     for r in results:
         if r["error_code"] == 0:

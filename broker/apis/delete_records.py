@@ -8,6 +8,7 @@ leader's."""
 
 from __future__ import annotations
 
+from ..acls import DELETE, TOPIC, allowed
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
@@ -60,6 +61,8 @@ RESPONSE = Message(
 def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int, int]:
     """(error, new low watermark)."""
     node = ctx.node
+    if not allowed(ctx, DELETE, TOPIC, topic):  # with an authorizer
+        return ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1
     if topic in INTERNAL_TOPICS:
         return ErrorCode.INVALID_TOPIC_EXCEPTION, -1
     plog = node.partition_log(topic, idx)

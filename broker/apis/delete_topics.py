@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from ..acls import DELETE, TOPIC, allowed
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, UUID, Array, F, Message, Struct
@@ -96,6 +97,9 @@ def _named(ctx: RequestContext, req: dict) -> tuple[list[str], list[dict]]:
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     names, out = _named(ctx, req)
+    for name in [n for n in names if not allowed(ctx, DELETE, TOPIC, n)]:  # with an authorizer
+        names.remove(name)
+        out.append({"name": name, "topic_id": _ZERO, "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED})
     ids = {n: t.topic_id for n in names if (t := ctx.node.metadata.topics.get(n)) is not None}
     forwarded = await _forward(ctx, names) if ctx.node.controller is None and names else {}
     for name in names:

@@ -3,6 +3,7 @@ Kafka 3.7 topic config (broker/topic_configs.py) with its source, type and synon
 
 from __future__ import annotations
 
+from ..acls import DESCRIBE_CONFIGS, config_denied
 from ..config import SETTINGS
 from ..dynamic_broker_configs import RECONFIGURABLE
 from ..protocol.dispatch import Api, RequestContext
@@ -146,7 +147,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "error_message": None,
             "configs": [],
         }
-        if rtype == TOPIC:
+        denied = config_denied(ctx, DESCRIBE_CONFIGS, rtype, rname)
+        if denied:
+            base.update(error_code=denied[0], error_message=denied[1])
+        elif rtype == TOPIC:
             if rname not in ctx.node.metadata.topics:
                 base.update(
                     error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE, allowed
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
@@ -53,6 +54,8 @@ def _space(d: Path) -> tuple[int, int]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, DESCRIBE, CLUSTER, CLUSTER_NAME):  # with an authorizer
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "results": []}
     logs = ctx.node.logs
     wanted = None
     if req["topics"] is not None:

@@ -5,6 +5,7 @@ are left out of the answer. A broker-only node forwards (NetlabController `elect
 
 from __future__ import annotations
 
+from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..cluster.channel import ChannelError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
@@ -72,6 +73,12 @@ def elect(node, wanted: list[dict] | None, unclean: bool) -> list[dict]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, ALTER, CLUSTER, CLUSTER_NAME):  # with an authorizer
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            "replica_election_results": [],
+        }
     unclean = ctx.api_version >= 1 and req["election_type"] == UNCLEAN
     if ctx.api_version >= 1 and req["election_type"] not in (PREFERRED, UNCLEAN):
         return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from ..acls import CLUSTER, CLUSTER_ACTION, CLUSTER_NAME, READ, TOPIC, allowed
 from ..log.legacy import ZstdForOldFetcher, down_convert
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
@@ -129,10 +130,19 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
     replica = req["replica_id"]
     budget = req["max_bytes"] if req["max_bytes"] > 0 else 0x7FFFFFFF
     total, any_error, out = 0, False, []
+    # with an authorizer: followers need CLUSTER_ACTION on the cluster, consumers READ on the topic
+    follower_ok = replica < 0 or allowed(ctx, CLUSTER_ACTION, CLUSTER, CLUSTER_NAME)
     for t in req["topics"]:
         parts = []
+        may_read = follower_ok and (
+            replica >= 0 or t["topic"] is None or allowed(ctx, READ, TOPIC, t["topic"])
+        )
         for p in t["partitions"]:
             idx = p["partition"]
+            if not may_read:
+                any_error = True
+                parts.append(_errored(idx, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
+                continue
             if t["topic"] is None:  # v13+: a topic id this broker does not know
                 any_error = True
                 parts.append(_errored(idx, ErrorCode.UNKNOWN_TOPIC_ID))

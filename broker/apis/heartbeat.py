@@ -3,8 +3,10 @@ rejoin."""
 
 from __future__ import annotations
 
+from ..acls import GROUP, READ, allowed
 from ..group import coordinator_of
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, F, Message, Struct
 
 KEY = 12
@@ -23,6 +25,8 @@ RESPONSE = Message(Struct(F("throttle_time_ms", INT32, 1), F("error_code", INT16
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, READ, GROUP, req["group_id"]):  # with an authorizer: READ on the group
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
     err = coordinator_of(ctx.node).heartbeat(
         req["group_id"],
         req["generation_id"],

@@ -7,6 +7,7 @@ resource is INVALID_REQUEST, APPEND/SUBTRACT on a non-list config INVALID_CONFIG
 from __future__ import annotations
 
 from .. import dynamic_broker_configs
+from ..acls import ALTER_CONFIGS, config_denied
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -103,7 +104,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         err: int
         msg: str | None
         rtype, name = res["resource_type"], res["resource_name"]
-        if rtype == TOPIC:
+        denied = config_denied(ctx, ALTER_CONFIGS, rtype, name)
+        if denied:
+            err, msg = denied
+        elif rtype == TOPIC:
             if name not in ctx.node.metadata.topics:
                 err, msg = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic {name} does not exist"
             else:

@@ -3,9 +3,11 @@ phase completes (the leader gets every member's metadata). v4+ get MEMBER_ID_REQ
 
 from __future__ import annotations
 
+from ..acls import GROUP, READ, allowed
 from ..group import coordinator_of
 from ..group.coordinator import JoinRequest
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, BYTES, INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 11
@@ -48,6 +50,12 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, READ, GROUP, req["group_id"]):  # with an authorizer: READ on the group
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            "member_id": req["member_id"],
+        }
     host = ctx.peer.rsplit(":", 1)[0]
     rebalance = req["rebalance_timeout_ms"]
     if ctx.api_version < 1 or rebalance <= 0:  # v0 has none: Kafka uses the session timeout

@@ -3,8 +3,10 @@ group.instance.id) leave; the group rebalances without them."""
 
 from __future__ import annotations
 
+from ..acls import GROUP, READ, allowed
 from ..group import coordinator_of
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 13
@@ -49,6 +51,8 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, READ, GROUP, req["group_id"]):  # with an authorizer: READ on the group
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
     if ctx.api_version < 3:
         leaving = [(req["member_id"], None)]
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 
+from ..acls import DESCRIBE, TOPIC, allowed
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
@@ -163,8 +164,22 @@ def _answer_v0(ctx: RequestContext, topic: str, p: dict) -> dict:
     }
 
 
+def _authorized(answer):
+    """DESCRIBE on the topic, with an authorizer (KafkaApis.handleListOffsetRequest)."""
+
+    def checked(ctx: RequestContext, topic: str, p: dict) -> dict:
+        if not allowed(ctx, DESCRIBE, TOPIC, topic):
+            return {
+                "partition_index": p["partition_index"],
+                "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            }
+        return answer(ctx, topic, p)
+
+    return checked
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    answer = _answer_v0 if ctx.api_version == 0 else _answer
+    answer = _authorized(_answer_v0 if ctx.api_version == 0 else _answer)
     topics = [
         {"name": t["name"], "partitions": [answer(ctx, t["name"], p) for p in t["partitions"]]}
         for t in req["topics"]

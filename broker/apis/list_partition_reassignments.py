@@ -3,6 +3,7 @@ partitions) with their replicas, adding and removing sets, from this broker's me
 
 from __future__ import annotations
 
+from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE, allowed
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
@@ -34,6 +35,13 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, DESCRIBE, CLUSTER, CLUSTER_NAME):  # with an authorizer
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            "error_message": None,
+            "topics": [],
+        }
     md = ctx.node.metadata
     wanted = (
         None

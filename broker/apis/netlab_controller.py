@@ -12,6 +12,7 @@ listener only (docs/cluster.md):
 - `elect_leaders` {topic_partitions, unclean} (apis/elect_leaders.py);
 - `alter_reassignments` {topics} (apis/alter_partition_reassignments.py);
 - `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
+- `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 import json
 
-from .. import dynamic_broker_configs, topic_config_changes
+from .. import acls, dynamic_broker_configs, topic_config_changes
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
-from . import alter_partition_reassignments, create_partitions, elect_leaders
+from . import alter_partition_reassignments, create_partitions, describe_acls, elect_leaders
 
 KEY = 32000
 
@@ -91,6 +92,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "alter_broker_configs":
         err, msg = dynamic_broker_configs.apply(ctx.node, body["resource"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "create_acls":
+        controller.add_acls([acls.binding_from_json(d) for d in body["acls"]])
+        return {"error_code": ErrorCode.NONE, "body": json.dumps({"version": controller.version})}
+    if op == "delete_acls":
+        gone = controller.delete_acls([describe_acls.filter_of(f) for f in body["filters"]])
+        answer = {"removed": [[b.to_json() for b in g] for g in gone], "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from ..acls import DELETE, GROUP, READ, TOPIC, allowed
 from ..group import coordinator_of
 from ..group.deletion import delete_offsets
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 47
@@ -39,7 +41,11 @@ RESPONSE = Message(
 async def handle(ctx: RequestContext, req: dict) -> dict:
     coord = coordinator_of(ctx.node)
     wanted = [(t["name"], p["partition_index"]) for t in req["topics"] for p in t["partitions"]]
-    err, errors = delete_offsets(coord, req["group_id"], wanted)
+    if not allowed(ctx, DELETE, GROUP, req["group_id"]):  # with an authorizer
+        return {"error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED, "throttle_time_ms": 0, "topics": []}
+    refused = {tp for tp in wanted if not allowed(ctx, READ, TOPIC, tp[0])}
+    err, errors = delete_offsets(coord, req["group_id"], [tp for tp in wanted if tp not in refused])
+    errors.update(dict.fromkeys(refused, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
     if err:
         return {"error_code": err, "throttle_time_ms": 0, "topics": []}
     if any(e == 0 for e in errors.values()):

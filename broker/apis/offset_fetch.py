@@ -4,8 +4,10 @@ several groups at once (each answered with its own error code, as Kafka's batche
 
 from __future__ import annotations
 
+from ..acls import DESCRIBE, GROUP, TOPIC, allowed
 from ..group import coordinator_of
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
 
 KEY = 9
@@ -59,7 +61,18 @@ def _one_group(ctx: RequestContext, group_id: str, topics: list[dict] | None) ->
     wanted = None
     if topics is not None:
         wanted = [(t["name"], p) for t in topics for p in t["partition_indexes"]]
-    err, found = coordinator_of(ctx.node).fetch_offsets(group_id, wanted)
+    if not allowed(ctx, DESCRIBE, GROUP, group_id):  # with an authorizer (KafkaApis)
+        err, found = ErrorCode.GROUP_AUTHORIZATION_FAILED, dict.fromkeys(wanted or [])
+    else:
+        err, found = coordinator_of(ctx.node).fetch_offsets(group_id, wanted)
+        # topics this client may not DESCRIBE: an error each when asked for, left out otherwise
+        found = {
+            tp: c for tp, c in found.items() if wanted is not None or allowed(ctx, DESCRIBE, TOPIC, tp[0])
+        }
+    topic_errors = {
+        t: ErrorCode.TOPIC_AUTHORIZATION_FAILED for t, _ in found if not allowed(ctx, DESCRIBE, TOPIC, t)
+    }
+    found = {tp: (None if tp[0] in topic_errors else c) for tp, c in found.items()}
     by_topic: dict[str, list[dict]] = {}
     for (topic, p), c in found.items():
         by_topic.setdefault(topic, []).append(
@@ -69,7 +82,7 @@ def _one_group(ctx: RequestContext, group_id: str, topics: list[dict] | None) ->
                 "committed_leader_epoch": c.leader_epoch if c else -1,
                 "metadata": c.metadata if c else "",
                 # v0/v1 have no top-level error: a coordinator error goes on every partition
-                "error_code": err if ctx.api_version < 2 else 0,
+                "error_code": err if ctx.api_version < 2 else topic_errors.get(topic, 0),
             }
         )
     out = [{"name": name, "partitions": parts} for name, parts in by_topic.items()]

@@ -6,6 +6,7 @@ REQUEST_TIMED_OUT after timeout_ms, NOT_ENOUGH_REPLICAS(_AFTER_APPEND) below min
 
 from __future__ import annotations
 
+from ..acls import TOPIC, WRITE, allowed
 from ..log.batch import CorruptRecordError
 from ..log.legacy import magic_of, up_convert
 from ..log.records import UnsupportedCompression
@@ -135,6 +136,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                         "error_code": res_code,
                         "base_offset": -1,
                         "error_message": "no records",
+                    }
+                )
+                continue
+            if not allowed(ctx, WRITE, TOPIC, topic["name"]):
+                parts.append(
+                    {
+                        "index": p["index"],
+                        "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                        "base_offset": -1,
+                        "error_message": None,
                     }
                 )
                 continue

@@ -3,8 +3,10 @@ member gets its own part back once the leader's arrives."""
 
 from __future__ import annotations
 
+from ..acls import GROUP, READ, allowed
 from ..group import coordinator_of
 from ..protocol.dispatch import Api, RequestContext
+from ..protocol.errors import ErrorCode
 from ..protocol.schema import BYTES, INT16, INT32, STRING, Array, F, Message, Struct
 
 KEY = 14
@@ -35,6 +37,8 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, READ, GROUP, req["group_id"]):  # with an authorizer: READ on the group
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
     assignments = {a["member_id"]: bytes(a["assignment"]) for a in req["assignments"]}
     out = await coordinator_of(ctx.node).sync(
         req["group_id"],

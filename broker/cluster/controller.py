@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..acls import AclBinding, AclFilter, binding_from_json
 from ..kafka_log import logger
 from ..protocol.errors import ErrorCode
 from . import reassignment
@@ -50,6 +51,7 @@ class Controller:
         self.topic_configs: dict[str, dict] = {}
         # dynamic broker configs: "" = the cluster-wide default, "<id>" = one broker
         self.broker_configs: dict[str, dict[str, str]] = {}
+        self.acls: list[AclBinding] = []  # broker/acls.py
         self.version = 0
         self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
         self._changed = asyncio.Event()
@@ -71,6 +73,7 @@ class Controller:
             self.metadata.put_topic(t)
             self.topic_configs[t.name] = c
         self.broker_configs = {k: dict(v) for k, v in state.get("broker_configs", {}).items()}
+        self.acls[:] = [binding_from_json(d) for d in state.get("acls", [])]
         self.version = state.get("version", 0)
 
     def _save(self) -> None:
@@ -84,6 +87,7 @@ class Controller:
                         for t in self.metadata.topics.values()
                     ],
                     "broker_configs": self.broker_configs,
+                    "acls": [b.to_json() for b in self.acls],
                 }
             )
         )
@@ -104,7 +108,26 @@ class Controller:
         return {
             **snapshot(self.metadata, self.version, self.topic_configs),
             "broker_configs": self.broker_configs,
+            "acls": [b.to_json() for b in self.acls],
         }
+
+    def add_acls(self, bindings: list[AclBinding]) -> None:
+        """CreateAcls, validated by the caller; an existing identical ACL is not added twice."""
+        for b in bindings:
+            if b not in self.acls:
+                self.acls.append(b)
+        self.publish()
+
+    def delete_acls(self, filters: list[AclFilter]) -> list[list[AclBinding]]:
+        """DeleteAcls: the ACLs each filter removed (an ACL goes with the first filter matching it)."""
+        out = []
+        for f in filters:
+            gone = [b for b in self.acls if f.matches(b)]
+            self.acls[:] = [b for b in self.acls if b not in gone]
+            out.append(gone)
+        if any(out):
+            self.publish()
+        return out
 
     def set_broker_configs(self, resource: str, configs: dict[str, str]) -> None:
         """Dynamic broker configs of one resource ("" or a broker id), validated by the caller."""
