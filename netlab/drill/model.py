@@ -49,6 +49,7 @@ class Variant:
     hints: tuple[str, str, str]
     solution: dict[str, Any]
     explain: str
+    constraints: tuple[Any, ...]
 
     @property
     def lab(self) -> str:
@@ -94,6 +95,7 @@ class Drill:
             tuple(_render_tree(r["hints"], params, self.directory)),  # type: ignore[arg-type]
             _render_tree(r["solution"], params, self.directory),
             _render(r.get("explain", ""), params, f"{self.directory}/drill.yaml: explain"),
+            tuple(_render_tree(list(self.constraints), params, self.directory)),
         )
 
 
@@ -136,7 +138,10 @@ def _need(raw: dict, key: str, kind: type | tuple[type, ...], where: str) -> Any
 def load_drill(directory: Path) -> Drill:
     """Read one drill directory; every problem names the file and the field."""
     where = f"{directory}/drill.yaml"
-    raw = yaml.safe_load(_read(directory / "drill.yaml"))
+    try:
+        raw = yaml.safe_load(_read(directory / "drill.yaml"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", where=where) from None
     if not isinstance(raw, dict):
         raise InputError("a drill file is a YAML mapping", where=where)
     drill_id = directory.name

@@ -46,7 +46,12 @@ def new_values(variant: Variant, start_props: Mapping[str, Mapping[str, str]]) -
     text = edited_topology(variant)
     if text is not None:
         old_lines = set(variant.topology_text.splitlines())
-        out += [line.strip() for line in text.splitlines() if line not in old_lines and line.strip()]
+        # new lines that carry a value (a bare `key:` line gives nothing away)
+        out += [
+            line.strip()
+            for line in text.splitlines()
+            if line not in old_lines and line.strip() and not line.strip().endswith(":")
+        ]
     return out
 
 
