@@ -119,11 +119,11 @@ def constraints_of(
                 )
             )
         elif kind == "no_new_listener":
-            extra = {
+            news = {
                 node: sorted(listener_names(p) - listener_names(start_props.get(node, {})))
                 for node, p in props.items()
             }
-            extra = {n: e for n, e in extra.items() if e}
+            extra = {n: e for n, e in news.items() if e}
             out.append(
                 ConstraintResult(
                     not extra,
@@ -133,10 +133,10 @@ def constraints_of(
             )
         elif kind == "only_properties":
             allowed = set(arg or ())
-            bad = {
+            changed = {
                 node: sorted(_changed(start_props.get(node, {}), p) - allowed) for node, p in props.items()
             }
-            bad = {n: b for n, b in bad.items() if b}
+            bad = {n: b for n, b in changed.items() if b}
             out.append(
                 ConstraintResult(
                     not bad,
@@ -146,12 +146,12 @@ def constraints_of(
             )
         elif kind == "unchanged_nodes":
             nodes = list(arg or ())
-            bad = [n for n in nodes if _changed(start_props.get(n, {}), props.get(n, {}))]
+            touched = [n for n in nodes if _changed(start_props.get(n, {}), props.get(n, {}))]
             out.append(
                 ConstraintResult(
-                    not bad,
+                    not touched,
                     f"the settings of {', '.join(nodes)} stay as they are",
-                    f"changed: {', '.join(bad)}" if bad else "",
+                    f"changed: {', '.join(touched)}" if touched else "",
                 )
             )
     return out

@@ -5,6 +5,7 @@ restructuring of netlab/lab, netlab/plan.py or netlab/brokers.py changes one fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from broker.properties import parse_properties
@@ -115,5 +116,5 @@ def run_one_client(lab: str, topology: Topology, node: str, bootstrap: str, clie
     """One real client of the lab, live (for the story: what the user sees, verbatim)."""
     state = load_lab(lab)
     world = world_of(topology, live_props(lab, topology))
-    prefix = {node: ["ip", "netns", "exec", state.netns(node)]}
+    prefix: dict[str, Sequence[str]] = {node: ["ip", "netns", "exec", state.netns(node)]}
     return check(world, CheckPlan([ClientCheck(node, bootstrap, client)], []), prefix, timeout=timeout)[0]

@@ -92,7 +92,7 @@ class Drill:
             params,
             _render(self.template, params, f"{self.directory}/topology.yaml"),
             _render_tree(r["story"], params, self.directory),
-            tuple(_render_tree(r["hints"], params, self.directory)),  # type: ignore[arg-type]
+            tuple(_render_tree(r["hints"], params, self.directory)),
             _render_tree(r["solution"], params, self.directory),
             _render(r.get("explain", ""), params, f"{self.directory}/drill.yaml: explain"),
             tuple(_render_tree(list(self.constraints), params, self.directory)),

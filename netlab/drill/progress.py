@@ -82,7 +82,7 @@ def load_progress(path: Path | None = None) -> Progress:
         data = json.loads(raw) if len(raw) <= MAX_BYTES else None
     except (OSError, ValueError):
         data = None
-    if not _valid(data):
+    if data is None or not _valid(data):
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
         os.replace(path, aside)
         raise CorruptProgress(

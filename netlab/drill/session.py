@@ -22,7 +22,9 @@ from .model import Variant
 from .progress import Progress, load_progress, save_progress
 
 CHECK_TIMEOUT = 4.0  # seconds each real client gets in `drill check` (as the shipped-lab tests)
-STORY_TIMEOUT = 1.0  # the one client run for the story: its first error comes within ms (measured for every drill)
+STORY_TIMEOUT = (
+    1.0  # the one client run for the story: its first error comes within ms (measured for every drill)
+)
 
 
 @dataclass
@@ -53,13 +55,17 @@ def list_drills(progress: Progress) -> list[dict[str, Any]]:
     return out
 
 
-def current_variant(progress: Progress) -> Variant:
-    cur = progress.current
-    if cur is None:
+def _current(progress: Progress) -> dict[str, Any]:
+    if progress.current is None:
         raise InputError(
             "no drill is running; start one with: sudo netlab drill start <id> (see netlab drill list)",
             where="netlab drill",
         )
+    return progress.current
+
+
+def current_variant(progress: Progress) -> Variant:
+    cur = _current(progress)
     return get_drill(cur["id"]).variant(int(cur["seed"]))
 
 
@@ -112,7 +118,7 @@ def start(drill_id: str, seed: int | None) -> Started:
 def _applied_topology(variant: Variant, progress: Progress):
     path = labs.lab_topology_path(variant.lab)
     text = path.read_text() if path.exists() else ""
-    if text != progress.current.get("applied"):
+    if text != _current(progress).get("applied"):
         raise InputError(
             f"{path} was edited but not applied; apply it with: sudo netlab drill apply (or undo the edit)",
             where="netlab drill check",
@@ -134,7 +140,7 @@ def run_check(timeout: float = CHECK_TIMEOUT) -> tuple[Variant, Judgement, float
     rec["attempts"] = rec.get("attempts", 0) + 1
     seconds = None
     if result.solved:
-        seconds = round(time.time() - float(progress.current.get("started_at", time.time())), 1)
+        seconds = round(time.time() - float(_current(progress).get("started_at", time.time())), 1)
         rec["state"] = "solved"
         rec["solved_at"] = time.time()
         best = rec.get("best_seconds")
@@ -192,24 +198,24 @@ def apply_edited() -> tuple[Variant, bool, list]:
     require_lab(variant)
     path = labs.lab_topology_path(variant.lab)
     text = path.read_text()
-    if text == progress.current.get("applied"):
+    if text == _current(progress).get("applied"):
         return variant, False, []
     topology = labs.parse_topology(text, str(path))  # InputError: nothing touched
     if topology.lab != variant.lab:
         raise InputError(
             f"lab: must stay {variant.lab!r} (the drill's lab is named after the drill)", where=str(path)
         )
-    previous = progress.current["applied"]
+    previous = _current(progress)["applied"]
     labs.remove(variant.lab)
     try:
         brokers = labs.build(text, str(path)).brokers
     except NetlabError:
         labs.build(previous, f"drill {variant.drill.id}")
         labs.lab_topology_path(variant.lab).write_text(text)  # keep the user's edit to fix
-        progress.current["applied"] = previous
+        _current(progress)["applied"] = previous
         save_progress(progress)
         raise
-    progress.current["applied"] = text
+    _current(progress)["applied"] = text
     save_progress(progress)
     return variant, True, brokers
 
@@ -220,7 +226,7 @@ def reset() -> tuple[Variant, list]:
     variant = current_variant(progress)
     labs.remove(variant.lab)
     brokers = _build(variant)
-    progress.current["applied"] = variant.topology_text
+    _current(progress)["applied"] = variant.topology_text
     save_progress(progress)
     return variant, brokers
 

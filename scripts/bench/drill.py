@@ -74,9 +74,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         for drill_id in DRILLS:
             runs = [one(drill_id, seed, home) for seed in range(1, max(1, args.runs) + 1)]
-            results[drill_id] = {
-                k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]
-            } | {"runs": len(runs)}
+            results[drill_id] = {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]} | {
+                "runs": len(runs)
+            }
     report = {
         "cpu_pressure": cpu_pressure(),
         "goals": {"start_s": START_GOAL_S, "check_s": CHECK_GOAL_S},

@@ -68,7 +68,9 @@ def test_corrupt_progress_is_set_aside_and_reported(tmp_path):
     assert cp.returncode == 0  # and the next command starts afresh
 
 
-@pytest.mark.parametrize("content", ["[]", '{"version": 99, "drills": {}}', '{"version": 1, "drills": []}', "\x00\x01"])
+@pytest.mark.parametrize(
+    "content", ["[]", '{"version": 99, "drills": {}}', '{"version": 1, "drills": []}', "\x00\x01"]
+)
 def test_wrong_shapes_are_corrupt(tmp_path, content):
     path = tmp_path / "drills.json"
     path.write_text(content)
@@ -130,7 +132,9 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         assert check.returncode == 1
         out = json.loads(check.stdout)
         assert out["solved"] is False and any(not r["ok"] for r in out["rows"])
-        assert {"from", "to", "ok", "stage", "cause", "reason", "client_error", "kind", "expect"} <= set(out["rows"][0])
+        assert {"from", "to", "ok", "stage", "cause", "reason", "client_error", "kind", "expect"} <= set(
+            out["rows"][0]
+        )
         hints = [netlab(tmp_path, "hint") for _ in range(4)]
         assert [h.returncode for h in hints] == [0, 0, 0, 0]
         assert "hint 3/3" in hints[3].stdout

@@ -24,7 +24,11 @@ pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
 ALL_SEEDS_LIVE = {"localhost_to_container", "published_to_internal", "five_brokers_loopback"}
 CASES = [(d, SEEDS[i % len(SEEDS)]) for i, d in enumerate(DRILLS)] + [
-    (d, s) for d in DRILLS if d.id in ALL_SEEDS_LIVE for i, s in enumerate(SEEDS) if s != SEEDS[DRILLS.index(d) % 3]
+    (d, s)
+    for d in DRILLS
+    if d.id in ALL_SEEDS_LIVE
+    for i, s in enumerate(SEEDS)
+    if s != SEEDS[DRILLS.index(d) % 3]
 ]
 
 

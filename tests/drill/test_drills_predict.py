@@ -40,7 +40,9 @@ def test_start_is_the_declared_failure(drill, seed):
     for r, e in zip(report.verdicts, report.expected, strict=True):
         assert r.ok == (e in (None, "ok")), (r, e)  # undeclared rows work
     # the drill's rule is the predictor's: the complaint row (or a broker row) fails with rule.cause
-    complaint = report.verdicts[len([k for k in report.kinds if k == "start"]) + int(v.story["complaint"]) - 1]
+    complaint = report.verdicts[
+        len([k for k in report.kinds if k == "start"]) + int(v.story["complaint"]) - 1
+    ]
     assert not complaint.ok
     if drill.rule["cause"] == "broker_not_started":
         starts = [r for r, k in zip(report.verdicts, report.kinds, strict=True) if k == "start" and not r.ok]
