@@ -90,7 +90,9 @@ def start(
         f"\n[bold]You may change:[/] {escape(story['may_change'].strip())}", highlight=False, soft_wrap=True
     )
     console.print(f"[bold]How:[/] {escape(story['how'].strip())}", highlight=False, soft_wrap=True)
-    console.print(f"  the lab is [bold]{v.lab}[/]; its topology: {s.lab_file}", highlight=False)
+    console.print(
+        f"  the lab is [bold]{v.lab}[/]; its topology: {s.lab_file}", highlight=False, soft_wrap=True
+    )
     params = ", ".join(f"{k}={val}" for k, val in sorted(v.params.items()) if k not in ("lab", "seed"))
     console.print(
         f"  variant: {params} — replay with: sudo netlab drill start {v.drill.id} --seed {v.seed}",

@@ -81,3 +81,10 @@ def test_same_seed_same_lab_and_seeds_vary(drill):
     texts = {drill.variant(s).topology_text for s in range(1, 12)}
     assert len(texts) > 1  # the variants do differ
     resolve(start_topology(a))
+
+
+@pytest.mark.parametrize("drill", DRILLS, ids=[d.id for d in DRILLS])
+def test_every_parameter_shapes_the_lab(drill):
+    picked = {p.by for p in drill.picks}
+    unused = [p for p in drill.params if p not in picked and "${" + p + "}" not in drill.template]
+    assert unused == [], f"parameters that change nothing in the lab: {unused}"
