@@ -5,15 +5,19 @@ constraints must hold. Each row is shown with netlab's cause sentence cut before
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from netlab.kafka.group_rules import offsets_topic_error
 from netlab.kafka.lab_check import Report
 from netlab.kafka.results import Verdict
 from netlab.topology import Topology
 
 IGNORED_PROPERTIES = {"log.dirs"}  # netlab's own default, never the user's
+
+# (node, bootstrap, group) -> (formed, the client's words when not): a real consumer, live
+GroupRunner = Callable[[str, str, str], tuple[bool, str | None]]
 
 
 @dataclass
@@ -97,8 +101,12 @@ def constraints_of(
     applied: Topology,
     start_props: Mapping[str, Mapping[str, str]],
     props: Mapping[str, Mapping[str, str]],
+    running: set[str] | None = None,
+    groups: GroupRunner | None = None,
 ) -> list[ConstraintResult]:
-    """The drill's own rules, plus one every drill has: the clients stay as they are."""
+    """The drill's own rules, plus one every drill has: the clients stay as they are.
+    `group_forms` runs `groups` (a real consumer) when given, else predicts with group_rules;
+    `running`: the brokers that started (for the prediction)."""
     same_clients = [c.model_dump() for c in pristine.clients] == [c.model_dump() for c in applied.clients]
     out = [
         ConstraintResult(
@@ -144,6 +152,19 @@ def constraints_of(
                     "; ".join(f"{n} changed {', '.join(b)}" for n, b in bad.items()),
                 )
             )
+        elif kind == "group_forms":
+            g = dict(arg or {})
+            where = f"{g['node']} → {g['bootstrap']}"
+            if groups is not None:
+                ok, error = groups(g["node"], g["bootstrap"], g["group"])
+            else:
+                error = offsets_topic_error(props, set(props) if running is None else running)
+                ok = error is None
+            out.append(
+                ConstraintResult(
+                    ok, f"consumer group {g['group']} forms ({where}, confluent-kafka)", error or ""
+                )
+            )
         elif kind == "unchanged_nodes":
             nodes = list(arg or ())
             touched = [n for n in nodes if _changed(start_props.get(n, {}), props.get(n, {}))]
@@ -164,6 +185,12 @@ def judge(
     applied: Topology,
     start_props: Mapping[str, Mapping[str, str]],
     props: Mapping[str, Mapping[str, str]],
+    groups: GroupRunner | None = None,
 ) -> Judgement:
     rows = [_row(v, k) for v, k in zip(report.verdicts, report.kinds, strict=True)]
-    return Judgement(rows, constraints_of(spec, pristine, applied, start_props, props), report)
+    running = {
+        v.from_node for v, k in zip(report.verdicts, report.kinds, strict=True) if k == "start" and v.ok
+    }
+    return Judgement(
+        rows, constraints_of(spec, pristine, applied, start_props, props, running, groups), report
+    )

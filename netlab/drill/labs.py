@@ -29,6 +29,7 @@ __all__ = [
     "live_judge_report",
     "predicted",
     "run_one_client",
+    "run_group_client",
     "Report",
     "Verdict",
 ]
@@ -118,3 +119,29 @@ def run_one_client(lab: str, topology: Topology, node: str, bootstrap: str, clie
     world = world_of(topology, live_props(lab, topology))
     prefix: dict[str, Sequence[str]] = {node: ["ip", "netns", "exec", state.netns(node)]}
     return check(world, CheckPlan([ClientCheck(node, bootstrap, client)], []), prefix, timeout=timeout)[0]
+
+
+def run_group_client(
+    lab: str, node: str, bootstrap: str, group: str, timeout: float
+) -> tuple[bool, str | None]:
+    """A real consumer-group member in a node of the lab (python -m netlab.drill.group_client)."""
+    import json
+    import subprocess
+    import sys
+
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        load_lab(lab).netns(node),
+        sys.executable,
+        "-m",
+        "netlab.drill.group_client",
+    ]
+    argv += ["--bootstrap", bootstrap, "--group", group, "--timeout", f"{timeout:g}"]
+    try:
+        cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 3 + 5)
+        out = json.loads(cp.stdout.strip().splitlines()[-1])
+        return bool(out["ok"]), out.get("error")
+    except (subprocess.TimeoutExpired, ValueError, IndexError, KeyError) as exc:
+        return False, f"the group client did not answer: {exc}"

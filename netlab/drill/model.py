@@ -20,7 +20,13 @@ import yaml
 from netlab.errors import InputError
 
 DRILL_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # also the lab's name: no "-" in lab names
-CONSTRAINT_KINDS = ("network_unchanged", "no_new_listener", "only_properties", "unchanged_nodes")
+CONSTRAINT_KINDS = (
+    "network_unchanged",
+    "no_new_listener",
+    "only_properties",
+    "unchanged_nodes",
+    "group_forms",
+)
 MAX_FILE = 256 * 1024  # a drill file is a few KB; bounded like every file read
 
 

@@ -21,6 +21,7 @@ from .judge import Judgement, judge
 from .model import Variant
 from .progress import Progress, load_progress, save_progress
 
+GROUP_TIMEOUT = 6.0  # a group forms in < 1 s here; without a coordinator the client retries until then
 CHECK_TIMEOUT = 4.0  # seconds each real client gets in `drill check` (as the shipped-lab tests)
 STORY_TIMEOUT = (
     1.0  # the one client run for the story: its first error comes within ms (measured for every drill)
@@ -84,6 +85,16 @@ def _build(variant: Variant) -> list:
 
 
 def _complaint(variant: Variant):
+    if variant.story["complaint"] == "group":  # the first group_forms constraint, with a real consumer
+        g = next(
+            dict(c["group_forms"]) for c in variant.constraints if isinstance(c, dict) and "group_forms" in c
+        )
+        ok, error = labs.run_group_client(
+            variant.lab, g["node"], g["bootstrap"], g["group"], STORY_TIMEOUT * 2
+        )
+        return labs.Verdict(
+            g["node"], g["bootstrap"], ok, client=f"confluent-kafka, group {g['group']}", client_error=error
+        )
     idx = int(variant.story["complaint"]) - 1
     topology = labs.parse_topology(variant.topology_text, f"drill {variant.drill.id}")
     c = topology.clients[idx]
@@ -135,7 +146,17 @@ def run_check(timeout: float = CHECK_TIMEOUT) -> tuple[Variant, Judgement, float
     pristine = labs.parse_topology(variant.topology_text, f"drill {variant.drill.id}")
     report = labs.live_judge_report(variant.lab, applied, timeout)
     props = labs.running_props(variant.lab, applied)
-    result = judge(report, variant.constraints, pristine, applied, topology_props(pristine), props)
+    result = judge(
+        report,
+        variant.constraints,
+        pristine,
+        applied,
+        topology_props(pristine),
+        props,
+        groups=lambda node, bootstrap, group: labs.run_group_client(
+            variant.lab, node, bootstrap, group, GROUP_TIMEOUT
+        ),
+    )
     rec = progress.record(variant.drill.id)
     rec["attempts"] = rec.get("attempts", 0) + 1
     seconds = None

@@ -16,6 +16,8 @@ import pytest
 from drillcases import DRILLS, SEEDS
 
 from netlab.drill import labs, session
+from netlab.drill.judge import constraints_of
+from netlab.kafka.lab_check import topology_props
 from netlab.kernel import nsfs
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab
@@ -38,6 +40,24 @@ def progress_home(tmp_path, monkeypatch):
     return tmp_path
 
 
+def _predicted_constraints_agree(variant, judgement):
+    """The predictor's view of the constraints (group_rules for a group) equals the live judge's."""
+    report = judgement.report
+    running = {
+        v.from_node for v, k in zip(report.predicted, report.kinds, strict=True) if k == "start" and v.ok
+    }
+    applied = labs.parse_topology(labs.lab_topology_path(variant.lab).read_text(), "applied")
+    pristine = labs.parse_topology(variant.topology_text, "pristine")
+    props = labs.running_props(variant.lab, applied)
+    predicted = constraints_of(
+        variant.constraints, pristine, applied, topology_props(pristine), props, running
+    )
+    assert [c.ok for c in predicted] == [c.ok for c in judgement.constraints], (
+        predicted,
+        judgement.constraints,
+    )
+
+
 def _declared(judgement):
     report = judgement.report
     assert report.mismatches() == [], "\n".join(report.mismatches())
@@ -57,8 +77,9 @@ def test_drill_live(drill, seed, progress_home):
     try:
         # the story quotes the real client's own words
         assert not started.complaint.ok and (started.complaint.client_error or started.complaint.reason)
-        _, at_start, _ = session.run_check()
+        variant, at_start, _ = session.run_check()
         _declared(at_start)
+        _predicted_constraints_agree(variant, at_start)
         for row in at_start.rows:
             if not row.ok:  # the cause sentence, never the remedy
                 assert row.sentence and " — " not in row.sentence
@@ -68,6 +89,7 @@ def test_drill_live(drill, seed, progress_home):
         assert after_fix.solved, bad
         assert after_fix.report.disagreements() == [], after_fix.report.disagreements()
         assert seconds is not None
+        _predicted_constraints_agree(variant, after_fix)
         session.reset()
         _, after_reset, _ = session.run_check()
         _declared(after_reset)

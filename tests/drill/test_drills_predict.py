@@ -8,7 +8,7 @@ import pytest
 from drillcases import DRILLS, SEEDS, fixed, predicted_fixed, predicted_start, start_topology
 
 from netlab.drill import solution
-from netlab.drill.judge import constraints_of
+from netlab.drill.judge import constraints_of, judge
 from netlab.kafka.lab_check import topology_props
 from netlab.topology.resolve import resolve
 
@@ -35,14 +35,19 @@ def test_start_is_the_declared_failure(drill, seed):
     report = predicted_start(v)
     assert report.mismatches() == [], "\n".join(report.mismatches())
     assert report.notes == []
-    failing = [r for r, e in zip(report.verdicts, report.expected, strict=True) if not r.ok]
-    assert failing, "a drill starts broken"
     for r, e in zip(report.verdicts, report.expected, strict=True):
         assert r.ok == (e in (None, "ok")), (r, e)  # undeclared rows work
-    # the drill's rule is the predictor's: the complaint row (or a broker row) fails with rule.cause
-    complaint = report.verdicts[
-        len([k for k in report.kinds if k == "start"]) + int(v.story["complaint"]) - 1
-    ]
+    pristine = start_topology(v)
+    props = topology_props(pristine)
+    judged = judge(report, v.constraints, pristine, pristine, props, props)
+    assert not judged.solved, "a drill starts broken"
+    # the drill's rule is the predictor's: the complaint fails with rule.cause (and rule.message)
+    if v.story["complaint"] == "group":
+        groups = [c for c in judged.constraints if c.says.startswith("consumer group")]
+        assert groups and not groups[0].ok and drill.rule["message"] in groups[0].why, groups
+        assert drill.rule["cause"] == "group_forms"
+        return
+    complaint = report.verdicts[report.kinds.count("start") + int(v.story["complaint"]) - 1]
     assert not complaint.ok
     if drill.rule["cause"] == "broker_not_started":
         starts = [r for r, k in zip(report.verdicts, report.kinds, strict=True) if k == "start" and not r.ok]
@@ -59,7 +64,10 @@ def test_solution_makes_every_row_work_and_keeps_the_constraints(drill, seed):
     assert bad == [], bad
     pristine = start_topology(v)
     topology, props = fixed(v)
-    results = constraints_of(v.constraints, pristine, topology, topology_props(pristine), props)
+    running = {
+        r.from_node for r, k in zip(report.verdicts, report.kinds, strict=True) if k == "start" and r.ok
+    }
+    results = constraints_of(v.constraints, pristine, topology, topology_props(pristine), props, running)
     assert all(c.ok for c in results), results
 
 
@@ -86,5 +94,6 @@ def test_same_seed_same_lab_and_seeds_vary(drill):
 @pytest.mark.parametrize("drill", DRILLS, ids=[d.id for d in DRILLS])
 def test_every_parameter_shapes_the_lab(drill):
     picked = {p.by for p in drill.picks}
-    unused = [p for p in drill.params if p not in picked and "${" + p + "}" not in drill.template]
+    judged = str(drill.constraints)  # a parameter may shape the judge (a group's name) instead
+    unused = [p for p in drill.params if p not in picked and "${" + p + "}" not in drill.template + judged]
     assert unused == [], f"parameters that change nothing in the lab: {unused}"

@@ -1,0 +1,36 @@
+"""Will a consumer group form? The static rule for the one group failure that the broker's
+settings decide: the offsets topic.
+
+Kafka creates `__consumer_offsets` on the first FindCoordinator with
+`offsets.topic.replication.factor` replicas (default 3) and refuses while fewer brokers are alive:
+GroupMetadataManager logs "Number of alive brokers '1' does not meet the required replication
+factor '3' for the offsets topic (configured via 'offsets.topic.replication.factor') ..." and
+FindCoordinator answers COORDINATOR_NOT_AVAILABLE, so no group ever gets a coordinator (our broker:
+docs/groups.md). Once the topic exists, a later change of the setting does nothing (as in Kafka).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+DEFAULT_OFFSETS_RF = 3  # Kafka's default (GroupCoordinatorConfig.OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT)
+
+
+def offsets_topic_error(props: Mapping[str, Mapping[str, str]], running: set[str]) -> str | None:
+    """Kafka's message when the running brokers cannot create the offsets topic, else None.
+    `props`: node -> broker properties; `running`: the nodes whose broker started."""
+    if not running:
+        return "no broker is running: nothing can coordinate a group"
+    alive = len(running)
+    for node in sorted(running):
+        try:
+            rf = int(str(props.get(node, {}).get("offsets.topic.replication.factor", DEFAULT_OFFSETS_RF)))
+        except ValueError:
+            continue
+        if rf > alive:
+            return (
+                f"COORDINATOR_NOT_AVAILABLE: Number of alive brokers '{alive}' does not meet the required "
+                f"replication factor '{rf}' for the offsets topic (configured via "
+                f"'offsets.topic.replication.factor')"
+            )
+    return None
