@@ -1,6 +1,10 @@
 """A real consumer-group member (confluent-kafka, librdkafka): does a group form?
 
     python -m netlab.drill.group_client --bootstrap HOST:PORT --group G [--timeout S]
+    python -m netlab.drill.group_client --bootstrap HOST:PORT --group G --members a,b   # describe
+
+With --members it joins nothing: it asks DescribeGroups until the group is Stable with exactly
+those static members (the long-running members are group_member.py processes in the lab).
 
 Subscribes to a topic and waits (bounded) for its first assignment: the group coordinator was
 found (FindCoordinator), JoinGroup and SyncGroup completed. Prints JSON {"ok", "seconds",
@@ -73,13 +77,43 @@ def run(bootstrap: str, group: str, timeout: float) -> dict:
     }
 
 
+def describe(bootstrap: str, group: str, members: list[str], timeout: float) -> dict:
+    """Wait (bounded) until the group is Stable with exactly these static members
+    (group.instance.id), as DescribeGroups reports them."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    began = time.monotonic()
+    seen = "no answer"
+    while time.monotonic() - began < timeout:
+        try:
+            d = admin.describe_consumer_groups([group], request_timeout=max(1.0, timeout / 3))[group].result()
+            ids = sorted(m.group_instance_id or m.member_id for m in d.members)
+            state = str(d.state).rpartition(".")[2]
+            seen = f"group {group} is {state} with members {ids or 'none'}"
+            if state == "STABLE" and ids == sorted(members):
+                return {"ok": True, "seconds": round(time.monotonic() - began, 3), "error": None}
+        except Exception as exc:  # the broker's or librdkafka's words
+            seen = str(exc)[:300]
+        time.sleep(0.3)
+    return {
+        "ok": False,
+        "seconds": round(time.monotonic() - began, 3),
+        "error": f"{seen} (expected members {sorted(members)})",
+    }
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bootstrap", required=True)
     p.add_argument("--group", required=True)
     p.add_argument("--timeout", type=float, default=8.0)
+    p.add_argument("--members", default=None, help="describe only: the static members expected, a,b,...")
     args = p.parse_args()
-    out = run(args.bootstrap, args.group, args.timeout)
+    if args.members is not None:
+        out = describe(args.bootstrap, args.group, [m for m in args.members.split(",") if m], args.timeout)
+    else:
+        out = run(args.bootstrap, args.group, args.timeout)
     print(json.dumps(out))
     return 0 if out["ok"] else 1
 

@@ -9,15 +9,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netlab.kafka.group_rules import offsets_topic_error
+from netlab.kafka.group_rules import offsets_topic_error, static_member_error
 from netlab.kafka.lab_check import Report
 from netlab.kafka.results import Verdict
 from netlab.topology import Topology
 
 IGNORED_PROPERTIES = {"log.dirs"}  # netlab's own default, never the user's
 
-# (node, bootstrap, group) -> (formed, the client's words when not): a real consumer, live
-GroupRunner = Callable[[str, str, str], tuple[bool, str | None]]
+# a group_forms / group_members spec -> (holds, the client's words when not): real clients, live
+GroupRunner = Callable[[dict[str, Any]], tuple[bool, str | None]]
 
 
 @dataclass
@@ -95,6 +95,20 @@ def _shape(t: Topology) -> dict:
     return d
 
 
+def static_members(topology: Topology, group: str) -> dict[str, str | None]:
+    """node/process -> group.instance.id of the lab's group_member.py processes in `group`
+    (from --instance-id, else the process's GROUP_INSTANCE_ID, as the member reads it)."""
+    out: dict[str, str | None] = {}
+    for node, spec in topology.nodes.items():
+        for proc in spec.processes:
+            argv = list(proc.command)
+            if not any(a.endswith("group_member.py") for a in argv) or group not in argv:
+                continue
+            iid = argv[argv.index("--instance-id") + 1] if "--instance-id" in argv else None
+            out[f"{node}/{proc.effective_name}"] = iid or dict(proc.environment).get("GROUP_INSTANCE_ID")
+    return out
+
+
 def constraints_of(
     spec: tuple[Any, ...],
     pristine: Topology,
@@ -156,13 +170,29 @@ def constraints_of(
             g = dict(arg or {})
             where = f"{g['node']} → {g['bootstrap']}"
             if groups is not None:
-                ok, error = groups(g["node"], g["bootstrap"], g["group"])
+                ok, error = groups(g)
             else:
                 error = offsets_topic_error(props, set(props) if running is None else running)
                 ok = error is None
             out.append(
                 ConstraintResult(
                     ok, f"consumer group {g['group']} forms ({where}, confluent-kafka)", error or ""
+                )
+            )
+        elif kind == "group_members":
+            g = dict(arg or {})
+            expected = [str(m) for m in g["members"]]
+            if groups is not None:
+                ok, error = groups(g)
+            else:
+                error = offsets_topic_error(props, set(props) if running is None else running)
+                error = error or static_member_error(static_members(applied, str(g["group"])), expected)
+                ok = error is None
+            out.append(
+                ConstraintResult(
+                    ok,
+                    f"consumer group {g['group']} is stable with members {', '.join(expected)}",
+                    error or "",
                 )
             )
         elif kind == "unchanged_nodes":

@@ -121,10 +121,10 @@ def run_one_client(lab: str, topology: Topology, node: str, bootstrap: str, clie
     return check(world, CheckPlan([ClientCheck(node, bootstrap, client)], []), prefix, timeout=timeout)[0]
 
 
-def run_group_client(
-    lab: str, node: str, bootstrap: str, group: str, timeout: float
-) -> tuple[bool, str | None]:
-    """A real consumer-group member in a node of the lab (python -m netlab.drill.group_client)."""
+def run_group_client(lab: str, spec: dict, timeout: float) -> tuple[bool, str | None]:
+    """Real clients for a group constraint in a node of the lab (python -m netlab.drill.group_client):
+    join the group (group_forms), or describe it until it has the expected members (group_members)."""
+    node, bootstrap, group = spec["node"], spec["bootstrap"], spec["group"]
     import json
     import subprocess
     import sys
@@ -139,6 +139,8 @@ def run_group_client(
         "netlab.drill.group_client",
     ]
     argv += ["--bootstrap", bootstrap, "--group", group, "--timeout", f"{timeout:g}"]
+    if "members" in spec:
+        argv += ["--members", ",".join(str(m) for m in spec["members"])]
     try:
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 3 + 5)
         out = json.loads(cp.stdout.strip().splitlines()[-1])

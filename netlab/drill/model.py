@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 import string
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ CONSTRAINT_KINDS = (
     "only_properties",
     "unchanged_nodes",
     "group_forms",
+    "group_members",
 )
+HERE = Path(__file__).resolve().parent
 MAX_FILE = 256 * 1024  # a drill file is a few KB; bounded like every file read
 
 
@@ -81,7 +84,9 @@ class Drill:
         """The parameters of a seed: one choice per parameter, in name order, from a generator
         seeded by the drill id and the seed (str seeds hash with SHA-512: stable across runs)."""
         rng = random.Random(f"{self.id}/{seed}")
-        out = {"lab": self.id, "seed": str(seed)}
+        # built in: the lab, the seed, and how a lab process runs a drill helper script
+        # (processes get a container-like environment, so the interpreter is named in full)
+        out = {"lab": self.id, "seed": str(seed), "python": sys.executable, "drill_bin": str(HERE)}
         for name in sorted(self.params):
             out[name] = rng.choice(self.params[name])
         for p in self.picks:

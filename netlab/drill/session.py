@@ -85,13 +85,13 @@ def _build(variant: Variant) -> list:
 
 
 def _complaint(variant: Variant):
-    if variant.story["complaint"] == "group":  # the first group_forms constraint, with a real consumer
+    if variant.story["complaint"] == "group":  # the first group constraint, with real clients
         g = next(
-            dict(c["group_forms"]) for c in variant.constraints if isinstance(c, dict) and "group_forms" in c
+            dict(next(iter(c.values())))
+            for c in variant.constraints
+            if isinstance(c, dict) and ("group_forms" in c or "group_members" in c)
         )
-        ok, error = labs.run_group_client(
-            variant.lab, g["node"], g["bootstrap"], g["group"], STORY_TIMEOUT * 2
-        )
+        ok, error = labs.run_group_client(variant.lab, g, STORY_TIMEOUT * 2)
         return labs.Verdict(
             g["node"], g["bootstrap"], ok, client=f"confluent-kafka, group {g['group']}", client_error=error
         )
@@ -153,9 +153,7 @@ def run_check(timeout: float = CHECK_TIMEOUT) -> tuple[Variant, Judgement, float
         applied,
         topology_props(pristine),
         props,
-        groups=lambda node, bootstrap, group: labs.run_group_client(
-            variant.lab, node, bootstrap, group, GROUP_TIMEOUT
-        ),
+        groups=lambda spec: labs.run_group_client(variant.lab, spec, GROUP_TIMEOUT),
     )
     rec = progress.record(variant.drill.id)
     rec["attempts"] = rec.get("attempts", 0) + 1

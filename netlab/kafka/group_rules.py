@@ -34,3 +34,24 @@ def offsets_topic_error(props: Mapping[str, Mapping[str, str]], running: set[str
                 f"'offsets.topic.replication.factor')"
             )
     return None
+
+
+def static_member_error(instance_ids: Mapping[str, str | None], expected: list[str]) -> str | None:
+    """Static membership (KIP-345): a JoinGroup with a known group.instance.id takes over that
+    member's place and fences the old member id (FENCED_INSTANCE_ID, Kafka's GroupCoordinator;
+    our broker: docs/groups.md). `instance_ids`: member (e.g. node/process) -> its instance id.
+    None when the group can hold exactly the `expected` static members."""
+    by_id: dict[str, list[str]] = {}
+    for member, iid in instance_ids.items():
+        if iid:
+            by_id.setdefault(iid, []).append(member)
+    dupes = {iid: ms for iid, ms in by_id.items() if len(ms) > 1}
+    if dupes:
+        iid, ms = sorted(dupes.items())[0]
+        return (
+            f"FENCED_INSTANCE_ID: group.instance.id {iid} is used by {' and '.join(sorted(ms))}; each "
+            f"JoinGroup with it takes the member's place and fences the one before"
+        )
+    if sorted(by_id) != sorted(expected):
+        return f"the static members are {sorted(by_id) or 'none'}, not {sorted(expected)}"
+    return None
