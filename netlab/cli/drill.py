@@ -93,9 +93,10 @@ def start(
     console.print(
         f"  the lab is [bold]{v.lab}[/]; its topology: {s.lab_file}", highlight=False, soft_wrap=True
     )
-    params = ", ".join(f"{k}={val}" for k, val in sorted(v.params.items()) if k not in ("lab", "seed"))
+    # the seed alone replays the variant; its parameters are not printed (one of them may be the
+    # answer, e.g. which of five brokers is broken)
     console.print(
-        f"  variant: {params} — replay with: sudo netlab drill start {v.drill.id} --seed {v.seed}",
+        f"  variant: seed {v.seed} — replay with: sudo netlab drill start {v.drill.id} --seed {v.seed}",
         highlight=False,
         soft_wrap=True,
     )
