@@ -67,8 +67,8 @@ def start(
     seed: int | None = typer.Option(None, "--seed", min=0, help="replay a variant (printed at start)"),
 ) -> None:
     """Build the drill's broken lab and tell its story."""
+    from netlab.drill.labs import require_root
     from netlab.drill.session import start as start_drill
-    from netlab.lab import require_root
 
     require_root()
     s = start_drill(drill_id, seed)
@@ -112,8 +112,8 @@ def check(
     timeout: float = typer.Option(4.0, "--timeout", min=0.5, max=120, help="seconds each client gets"),
 ) -> None:
     """Judge the running drill with real clients: ✓/✗ per row and constraint; exit 0 when solved."""
+    from netlab.drill.labs import require_root
     from netlab.drill.session import run_check
-    from netlab.lab import require_root
 
     require_root()
     variant, result, seconds = run_check(timeout)
@@ -169,7 +169,7 @@ def solution(
     from netlab.drill.session import show_solution
 
     if apply:
-        from netlab.lab import require_root
+        from netlab.drill.labs import require_root
 
         require_root()
     variant, text, restarts = show_solution(apply)
@@ -192,8 +192,8 @@ def solution(
 @drill_app.command("apply")
 def apply_cmd() -> None:
     """Rebuild the drill's lab from its edited topology file (in the lab directory)."""
+    from netlab.drill.labs import require_root
     from netlab.drill.session import apply_edited
-    from netlab.lab import require_root
 
     require_root()
     variant, changed, brokers = apply_edited()
@@ -207,8 +207,8 @@ def apply_cmd() -> None:
 @drill_app.command()
 def reset() -> None:
     """Back to the broken start (same seed): the lab is rebuilt, your edits are dropped."""
+    from netlab.drill.labs import require_root
     from netlab.drill.session import reset as reset_drill
-    from netlab.lab import require_root
 
     require_root()
     variant, brokers = reset_drill()
@@ -219,8 +219,8 @@ def reset() -> None:
 @drill_app.command()
 def stop() -> None:
     """End the running drill: its lab is removed; your progress is kept."""
+    from netlab.drill.labs import require_root
     from netlab.drill.session import stop as stop_drill
-    from netlab.lab import require_root
 
     require_root()
     drill_id, existed = stop_drill()

@@ -13,12 +13,22 @@ from netlab.brokers import RESTART_MARK, format_properties, properties_path, wai
 from netlab.kafka.check import CheckPlan, ClientCheck, check
 from netlab.kafka.lab_check import Report, broker_logs, live_props, live_report, predicted_report, world_of
 from netlab.kafka.results import Verdict
-from netlab.lab import apply, check_can_apply, destroy, lab_paths, load_lab, start_process, stop_process
+from netlab.lab import (
+    apply,
+    check_can_apply,
+    destroy,
+    lab_paths,
+    load_lab,
+    require_root,
+    start_process,
+    stop_process,
+)
 from netlab.plan import compile_plan
 from netlab.topology import Topology, loads_topology
 
 __all__ = [
     "Built",
+    "require_root",
     "build",
     "remove",
     "is_up",
