@@ -6,6 +6,7 @@ or a lab failure, 2 bad input (unknown drill, no drill running, lab gone, corrup
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.markup import escape
@@ -110,6 +111,9 @@ def start(
 def check(
     as_json: bool = typer.Option(False, "--json", help="solved, rows as netlab check --json, constraints"),
     timeout: float = typer.Option(4.0, "--timeout", min=0.5, max=120, help="seconds each client gets"),
+    html: Path | None = typer.Option(
+        None, "--html", help="also write the report page (symptoms only, no answers) to this file"
+    ),
 ) -> None:
     """Judge the running drill with real clients: ✓/✗ per row and constraint; exit 0 when solved."""
     from netlab.drill.labs import require_root
@@ -117,6 +121,10 @@ def check(
 
     require_root()
     variant, result, seconds = run_check(timeout)
+    if html is not None:
+        from netlab.drill.page import judgement_page
+
+        html.write_text(judgement_page(variant, result))
     if as_json:
         typer.echo(
             json.dumps(

@@ -128,10 +128,14 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         assert before["current"]["id"] == DRILL  # nothing lost
         reset = netlab(tmp_path, "reset")
         assert reset.returncode == 0, reset.stderr
-        check = netlab(tmp_path, "check", "--json")
+        page = tmp_path / "drill.html"
+        check = netlab(tmp_path, "check", "--json", "--html", str(page))
         assert check.returncode == 1
         out = json.loads(check.stdout)
         assert out["solved"] is False and any(not r["ok"] for r in out["rows"])
+        text = page.read_text()
+        assert "<svg" in text and "not solved yet" in text
+        assert "e.g. " not in text  # the page shows symptoms, never netlab's suggested values
         assert {"from", "to", "ok", "stage", "cause", "reason", "client_error", "kind", "expect"} <= set(
             out["rows"][0]
         )
