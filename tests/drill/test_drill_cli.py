@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import NOT_RUN_PREFIX
 
 from netlab.drill.progress import Progress, load_progress, save_progress
 
@@ -49,7 +50,7 @@ def test_unknown_drill_id(tmp_path):
 @pytest.mark.parametrize("verb", ["check", "hint", "solution", "reset", "stop", "apply"])
 def test_no_drill_running(tmp_path, verb):
     if verb in ("check", "reset", "stop", "apply") and os.geteuid() != 0:
-        pytest.skip("NOT RUN ON THIS MACHINE: needs root (the verb checks for root first)")
+        pytest.skip(f"{NOT_RUN_PREFIX}needs root (the verb checks for root first)")
     cp = netlab(tmp_path, verb)
     assert cp.returncode == 2, (cp.stdout, cp.stderr)
     assert "no drill is running" in cp.stderr and "netlab drill start" in cp.stderr
