@@ -194,7 +194,9 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                 )
             )
     from netlab.brokers import broker_steps
+    from netlab.zookeeper import zookeeper_steps
 
+    out += zookeeper_steps(topology, ns)  # before brokers: zookeeper.connect is tried at start
     out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
         for p in spec.processes:
