@@ -48,9 +48,7 @@ REQUEST = Message(
     first_flexible=4,
 )
 
-PARTITION_ERROR = Struct(
-    F("topic_name", STRING, 0, 4), F("partition_index", INT32), F("error_code", INT16)
-)
+PARTITION_ERROR = Struct(F("topic_name", STRING, 0, 4), F("partition_index", INT32), F("error_code", INT16))
 
 RESPONSE = Message(
     Struct(

@@ -148,7 +148,9 @@ class ZkBroker:
             info = md.topics.get(topic)
             tid = ids.get(topic) or uuid.UUID(int=0)
             if info is None or (tid.int and info.topic_id != tid):
-                info = TopicInfo(topic, tid if tid.int else uuid.uuid4(), {}, internal=topic in INTERNAL_TOPICS)
+                info = TopicInfo(
+                    topic, tid if tid.int else uuid.uuid4(), {}, internal=topic in INTERNAL_TOPICS
+                )
                 md.put_topic(info)
                 await self._load_topic_config(topic)
             info.partitions[s["partition_index"]] = PartitionInfo(
@@ -156,7 +158,9 @@ class ZkBroker:
             )
             self.zk_versions[(topic, s["partition_index"])] = s["zk_version"]
         self.node.apply_metadata()
-        errors = [{"partition_index": s["partition_index"], "error_code": 0, "topic_name": t} for t, s in states]
+        errors = [
+            {"partition_index": s["partition_index"], "error_code": 0, "topic_name": t} for t, s in states
+        ]
         if version >= 5:
             return {
                 "error_code": 0,
@@ -207,6 +211,7 @@ class ZkBroker:
                 list(s["offline_replicas"]),
             )
         md.topics = topics
+        self.node.apply_metadata()  # a deleted topic's local logs go (Kafka: StopReplica)
         return ErrorCode.NONE
 
     # --- topics (Kafka's AdminZkClient) ---
@@ -250,21 +255,56 @@ class ZkBroker:
             return ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper did not take the topic: {exc}", None
         self.server_log.info(
             f"Creating topic {name} with configuration {configs or {}} and initial partition assignment "
-            + "HashMap(" + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in enumerate(assignments)) + ")"
+            + "HashMap("
+            + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in enumerate(assignments))
+            + ")"
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while loop.time() < deadline:
             info = self.node.metadata.topics.get(name)
-            if info is not None and len(info.partitions) == len(assignments) and all(
-                p.leader >= 0 for p in info.partitions.values()
+            if (
+                info is not None
+                and len(info.partitions) == len(assignments)
+                and all(p.leader >= 0 for p in info.partitions.values())
             ):
                 return ErrorCode.NONE, None, info
             await asyncio.sleep(0.02)
         return ErrorCode.REQUEST_TIMED_OUT, "Operation timed out while the controller elected leaders.", None
 
+    async def delete_topics(self, names: list[str], timeout_s: float = 10.0) -> dict[str, ErrorCode]:
+        """Kafka's AdminZkClient.deleteTopic: mark /admin/delete_topics/<t>; the controller deletes."""
+
+        def mark(name: str) -> ErrorCode:
+            c = self.session.client
+            if not c.exists(znodes.topic_path(name)):
+                return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            try:
+                c.create(f"{znodes.DELETE_TOPICS}/{name}", makepath=True)
+            except NodeExistsError:
+                pass
+            return ErrorCode.NONE
+
+        out: dict[str, ErrorCode] = {}
+        for name in names:
+            try:
+                out[name] = await asyncio.wait_for(self.session.call(mark, name), timeout_s)
+            except Exception:  # ZooKeeper away or slow
+                out[name] = ErrorCode.REQUEST_TIMED_OUT
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        pending = [n for n, e in out.items() if e == ErrorCode.NONE]
+        while pending and loop.time() < deadline:
+            pending = [n for n in pending if n in self.node.metadata.topics]
+            await asyncio.sleep(0.02)
+        for n in pending:
+            out[n] = ErrorCode.REQUEST_TIMED_OUT
+        return out
+
     # --- ISR changes of partitions this broker leads (the replica manager's controller client) ---
-    async def alter_partition(self, topic: str, partition: int, leader_epoch: int, isr: list[int]) -> ErrorCode:
+    async def alter_partition(
+        self, topic: str, partition: int, leader_epoch: int, isr: list[int]
+    ) -> ErrorCode:
         tp = (topic, partition)
         version = self.zk_versions.get(tp, -1)
 
@@ -282,9 +322,9 @@ class ZkBroker:
         try:
             self.zk_versions[tp] = await self.session.call(write)
         except BadVersionError:
-            logger("kafka.cluster.Partition", f"[Partition {topic}-{partition} broker={self.broker_id}]").info(
-                f"Cached zkVersion {version} not equal to that in zookeeper, skip updating ISR"
-            )
+            logger(
+                "kafka.cluster.Partition", f"[Partition {topic}-{partition} broker={self.broker_id}]"
+            ).info(f"Cached zkVersion {version} not equal to that in zookeeper, skip updating ISR")
             return ErrorCode.FENCED_LEADER_EPOCH
         except NoNodeError:
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION

@@ -7,8 +7,10 @@ broker's advertised endpoint for inter.broker.listener.name, as Kafka's RequestS
 Where a broker cannot be reached, Kafka's two lines are logged (first attempts, then every 10th)
 and the send is retried with a backoff until it works or the broker goes away:
 
-    [Controller id=4, targetBrokerId=3] Connection to node 3 (broker-3/192.168.96.4:29092) could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
-    [RequestSendThread controllerId=4] Controller 4's connection to broker broker-3:29092 (id: 3 rack: null) was unsuccessful (kafka.controller.RequestSendThread)
+    [Controller id=4, targetBrokerId=3] Connection to node 3 (broker-3/192.168.96.4:29092) could
+        not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)
+    [RequestSendThread controllerId=4] Controller 4's connection to broker broker-3:29092
+        (id: 3 rack: null) was unsuccessful (kafka.controller.RequestSendThread)
 
 Leader election (Kafka's OfflinePartitionLeaderElectionStrategy without unclean election): a new
 partition's leader is its first live replica, ISR = its live replicas; a partition whose leader
@@ -88,7 +90,8 @@ class RequestSender:
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     def broker_node(self) -> str:
-        return f"{self.endpoint.host}:{self.endpoint.port} (id: {self.broker.broker_id} rack: {self.broker.rack or 'null'})"
+        b = self.broker
+        return f"{self.endpoint.host}:{self.endpoint.port} (id: {b.broker_id} rack: {b.rack or 'null'})"
 
     def send(self, leader_and_isr: dict, update_metadata: dict) -> None:
         self.pending = (leader_and_isr, update_metadata)
@@ -104,14 +107,18 @@ class RequestSender:
             while self.pending is not None:
                 lai, um = self.pending
                 try:
-                    await self.channel.request(leader_and_isr.API, LEADER_AND_ISR_VERSION, lai, SEND_TIMEOUT_S)
-                    await self.channel.request(update_metadata.API, UPDATE_METADATA_VERSION, um, SEND_TIMEOUT_S)
+                    await self.channel.request(
+                        leader_and_isr.API, LEADER_AND_ISR_VERSION, lai, SEND_TIMEOUT_S
+                    )
+                    await self.channel.request(
+                        update_metadata.API, UPDATE_METADATA_VERSION, um, SEND_TIMEOUT_S
+                    )
                 except ChannelError:
                     self.failures += 1
                     if self.failures <= 3 or self.failures % 10 == 0:
                         self.log.warning(
-                            f"Controller {self.controller.broker_id}'s connection to broker {self.broker_node()} "
-                            f"was unsuccessful",
+                            f"Controller {self.controller.broker_id}'s connection to broker "
+                            f"{self.broker_node()} was unsuccessful",
                             exc_info=ConnectionFailed(f"Connection to {self.broker_node()} failed."),
                         )
                     await asyncio.sleep(backoff)
@@ -132,6 +139,9 @@ class ZkController:
         self.broker_id = zkb.node.node_id
         self.session = zkb.session
         self.log = logger("kafka.controller.KafkaController", f"[Controller id={self.broker_id}]")
+        self.delete_log = logger(
+            "kafka.controller.TopicDeletionManager", f"[Topic Deletion Manager {self.broker_id}]"
+        )
         self.epoch = 0
         self.active = False
         self.senders: dict[int, RequestSender] = {}
@@ -165,7 +175,7 @@ class ZkController:
             f"and epoch zk version is now {zkv}"
         )
         c = self.session.client
-        for path in (znodes.BROKER_IDS, znodes.TOPICS, znodes.ISR_CHANGES):
+        for path in (znodes.BROKER_IDS, znodes.TOPICS, znodes.ISR_CHANGES, znodes.DELETE_TOPICS):
             c.ChildrenWatch(path, self._watch_fired, send_event=False)
         self._task = asyncio.get_running_loop().create_task(self._loop())
         self.changed()
@@ -224,6 +234,13 @@ class ZkController:
                 c.delete(f"{znodes.ISR_CHANGES}/{child}")
             except NoNodeError:
                 pass
+        for topic in c.get_children(znodes.DELETE_TOPICS):  # Kafka's TopicDeletionManager, reduced
+            if c.exists(znodes.topic_path(topic)):
+                c.delete(znodes.topic_path(topic), recursive=True)
+            if c.exists(znodes.topic_config_path(topic)):
+                c.delete(znodes.topic_config_path(topic))
+            c.delete(f"{znodes.DELETE_TOPICS}/{topic}")
+            self.delete_log.info(f"Deletion of topic {topic} successfully completed")
         live = self._live_brokers()
         states: list[PState] = []
         topic_ids = {}
@@ -252,9 +269,8 @@ class ZkController:
                 c.create(path, znodes.encode_partition_state(alive[0], 0, alive, self.epoch), makepath=True)
             except NodeExistsError:
                 return None  # changed under us: the next event reads it
-            self.log.info(
-                f"Partition {topic}-{p}: new, leader {alive[0]}, leader epoch 0, ISR {','.join(map(str, alive))}"
-            )
+            isr = ",".join(map(str, alive))
+            self.log.info(f"Partition {topic}-{p}: new, leader {alive[0]}, leader epoch 0, ISR {isr}")
             return PState(topic, p, replicas, alive[0], 0, alive, self.epoch, 0)
         s = znodes.decode_partition_state(data)
         leader, epoch, isr = s["leader"], s["leader_epoch"], s["isr"]
@@ -267,10 +283,16 @@ class ZkController:
             return PState(topic, p, replicas, leader, epoch, isr, s["controller_epoch"], stat.version)
         epoch += 1
         try:
-            new = c.set(path, znodes.encode_partition_state(new_leader, epoch, new_isr, self.epoch), version=stat.version)
+            new = c.set(
+                path,
+                znodes.encode_partition_state(new_leader, epoch, new_isr, self.epoch),
+                version=stat.version,
+            )
         except BadVersionError:
             self._dirty_later()
-            return PState(topic, p, replicas, leader, s["leader_epoch"], isr, s["controller_epoch"], stat.version)
+            return PState(
+                topic, p, replicas, leader, s["leader_epoch"], isr, s["controller_epoch"], stat.version
+            )
         self.log.info(
             f"Partition {topic}-{p}: leader {leader} -> {new_leader}, leader epoch {epoch}, "
             f"ISR {','.join(map(str, new_isr))}"

@@ -5,7 +5,8 @@ bounded call at a time per caller) and watch callbacks reach the loop via call_s
 Connecting is bounded by zookeeper.connection.timeout.ms (default: zookeeper.session.timeout.ms)
 as in Kafka's ZooKeeperClient; running out is Kafka's fatal start-up error:
 
-    kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: CONNECTING
+    kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in
+    state: CONNECTING   (one line in the log)
 
 Later the session may be suspended (ZooKeeper down: the broker keeps serving what it has, as
 Kafka does) or lost (expired: re-registration is the owner's job, through `on_state`).

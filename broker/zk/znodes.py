@@ -3,10 +3,12 @@
     /cluster/id                                  {"version":"1","id":"<cluster id>"}
     /brokers/seqid                               its data version makes auto broker ids
     /brokers/ids/<id>          (ephemeral)       BrokerIdZNode, JSON version 5
-    /controller                (ephemeral)       {"version":2,"brokerid":N,"timestamp":"...","kraftControllerEpoch":-1}
+    /controller                (ephemeral)       {"version":2,"brokerid":N,"timestamp":"...",
+                                                  "kraftControllerEpoch":-1}
     /controller_epoch                            "N"
     /brokers/topics/<t>                          {"version":3,"partitions":{"0":[1,2]},...,"topic_id":"..."}
-    /brokers/topics/<t>/partitions/<p>/state     {"controller_epoch":1,"leader":1,"version":1,"leader_epoch":0,"isr":[1,2]}
+    /brokers/topics/<t>/partitions/<p>/state     {"controller_epoch":1,"leader":1,"version":1,
+                                                  "leader_epoch":0,"isr":[1,2]}
     /config/topics/<t>                           {"version":1,"config":{...}}
     /isr_change_notification/isr_change_<seq>    {"version":1,"partitions":[{"topic":t,"partition":p}]}
 
@@ -32,13 +34,14 @@ CONTROLLER_EPOCH = "/controller_epoch"
 TOPIC_CONFIGS = "/config/topics"
 ISR_CHANGES = "/isr_change_notification"
 ISR_CHANGE_PREFIX = "isr_change_"
+DELETE_TOPICS = "/admin/delete_topics"
 # what Kafka's KafkaZkClient.createTopLevelPaths makes at start
 PERSISTENT_PATHS = (
     "/consumers",
     BROKER_IDS,
     TOPICS,
     "/config/changes",
-    "/admin/delete_topics",
+    DELETE_TOPICS,
     BROKER_SEQID,
     ISR_CHANGES,
     "/latest_producer_id_block",

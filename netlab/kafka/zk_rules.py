@@ -65,7 +65,7 @@ def controller(world: World) -> BrokerView | None:
 
 
 def inter_broker_endpoint(broker: BrokerView) -> str | None:
-    lst = next((l for l in broker.listeners if l.name == broker.inter_broker_listener), None)
+    lst = next((x for x in broker.listeners if x.name == broker.inter_broker_listener), None)
     if lst is None or lst.advertised_host is None:
         return None
     return f"{lst.advertised_host}:{lst.advertised_port}"

@@ -86,7 +86,7 @@ def run_zk(only_zookeeper: bool) -> dict:
                 continue
             skip = False
             keep.append(line)
-        text = "\n".join(l for l in keep if not l.startswith("clients:") and not l.startswith("  - {node"))
+        text = "\n".join(x for x in keep if not x.startswith("clients:") and not x.startswith("  - {node"))
         text = re.sub(r"\nexpect:\n(  .*\n?)*", "\n", text + "\n")
     topology = loads_topology(text, str(ZK_LAB))
     t0 = time.perf_counter()
@@ -151,11 +151,15 @@ def main() -> int:
     if args.json:
         print(json.dumps(res))
     else:
-        print(f"five ZooKeeper-mode brokers + ZooKeeper, start to all registered: {res['zk_cluster_registered_s']} s")
-        print(f"five KRaft brokers, start to all registered:                    {res['kraft_cluster_registered_s']} s")
-        print(f"ZooKeeper alone, start to serving:                              {res['zookeeper_alone_s']} s")
-        print(f"ratios: zk/kraft {res['ratio_zk_over_kraft']}, zk/zookeeper-alone "
-              f"{res['ratio_zk_over_zookeeper_alone']}; ZooKeeper RSS {res['zookeeper_rss_mb']} MB")
+        print(
+            f"ZooKeeper + five ZooKeeper-mode brokers, to all registered: {res['zk_cluster_registered_s']} s"
+        )
+        print(f"five KRaft brokers, to all registered: {res['kraft_cluster_registered_s']} s")
+        print(f"ZooKeeper alone, to serving:                                {res['zookeeper_alone_s']} s")
+        print(
+            f"ratios: zk/kraft {res['ratio_zk_over_kraft']}, zk/zookeeper-alone "
+            f"{res['ratio_zk_over_zookeeper_alone']}; ZooKeeper RSS {res['zookeeper_rss_mb']} MB"
+        )
     return 0 if res["all_ok"] else 1
 
 

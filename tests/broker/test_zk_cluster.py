@@ -142,7 +142,11 @@ def consume_all(bootstrap: str, topic: str, expect: int, timeout: float = 30) ->
     from confluent_kafka import Consumer
 
     c = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"g{time.monotonic_ns()}", "auto.offset.reset": "earliest"}
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"g{time.monotonic_ns()}",
+            "auto.offset.reset": "earliest",
+        }
     )
     c.subscribe([topic])
     got: list[bytes] = []
@@ -191,8 +195,11 @@ def test_three_brokers_register_lead_and_fail_over(cluster, zk):
     assert sorted(consume_all(cluster.bootstrap(), "zk3", 200)) == sorted(values)
 
     # SIGKILL the controller: /controller moves (after its session expires), leadership moves too
-    led = [p["partition"] for p in kcat_metadata(cluster.bootstrap(), "zk3")["topics"][0]["partitions"]
-           if p["leader"] == first]
+    led = [
+        p["partition"]
+        for p in kcat_metadata(cluster.bootstrap(), "zk3")["topics"][0]["partitions"]
+        if p["leader"] == first
+    ]
     cluster.kill(first)
     alive = [i for i in (1, 2, 3) if i != first]
     moved = wait_until(
@@ -201,7 +208,10 @@ def test_three_brokers_register_lead_and_fail_over(cluster, zk):
         "a new controller",
     )
     assert moved["brokerid"] in alive
-    assert f"{moved['brokerid']} successfully elected as the controller" in cluster.procs[moved["brokerid"]].output()
+    assert (
+        f"{moved['brokerid']} successfully elected as the controller"
+        in cluster.procs[moved["brokerid"]].output()
+    )
 
     def leaders_moved():
         parts = kcat_metadata(cluster.bootstrap(*alive), "zk3")["topics"][0]["partitions"]
@@ -224,12 +234,21 @@ def test_zookeeper_restarted_under_a_running_cluster(cluster, zk):
     def producer():
         from confluent_kafka import Producer
 
-        p = Producer({"bootstrap.servers": cluster.bootstrap(), "acks": "all", "enable.idempotence": True,
-                      "linger.ms": 5})
+        p = Producer(
+            {
+                "bootstrap.servers": cluster.bootstrap(),
+                "acks": "all",
+                "enable.idempotence": True,
+                "linger.ms": 5,
+            }
+        )
         i = 0
         while not stop.is_set():
-            p.produce("zkr", f"r{i}".encode(),
-                      on_delivery=lambda err, msg: acked.append(msg.value()) if err is None else None)
+            p.produce(
+                "zkr",
+                f"r{i}".encode(),
+                on_delivery=lambda err, msg: acked.append(msg.value()) if err is None else None,
+            )
             p.poll(0)
             i += 1
             time.sleep(0.002)

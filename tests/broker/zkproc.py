@@ -62,7 +62,9 @@ class ZooKeeper:
             if READY in self.log.read_bytes()[start_at:]:
                 return
             if self.proc.poll() is not None:
-                raise RuntimeError(f"ZooKeeper exited ({self.proc.returncode}):\n{self.log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"ZooKeeper exited ({self.proc.returncode}):\n{self.log.read_text()[-2000:]}"
+                )
             time.sleep(0.05)
         raise RuntimeError(f"ZooKeeper not ready after {timeout} s:\n{self.log.read_text()[-2000:]}")
 

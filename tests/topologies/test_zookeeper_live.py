@@ -40,7 +40,10 @@ def _log(lab: str, node: str) -> str:
 def _in(lab: str, node: str, *argv: str, timeout: float = 30, input: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
         ["ip", "netns", "exec", f"netlab-{lab}-{node}", *argv],
-        capture_output=True, text=True, timeout=timeout, input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
     )
 
 
@@ -71,8 +74,9 @@ def test_seed_loopback_controller_reaches_nobody():
         want = []
         for b, ip in SEED_IPS.items():
             want.append(
-                f"WARN [Controller id={c}, targetBrokerId={b}] Connection to node {b} (broker-{b}/{ip}:29092) "
-                f"could not be established. Broker may not be available. (org.apache.kafka.clients.NetworkClient)"
+                f"WARN [Controller id={c}, targetBrokerId={b}] Connection to node {b} "
+                f"(broker-{b}/{ip}:29092) could not be established. Broker may not be available. "
+                "(org.apache.kafka.clients.NetworkClient)"
             )
             want.append(
                 f"WARN [RequestSendThread controllerId={c}] Controller {c}'s connection to broker "
@@ -92,12 +96,34 @@ def test_seed_loopback_controller_reaches_nobody():
         # auto-creation fails as ZkAdminManager does with no live broker in the metadata cache
         import sys
 
-        probe = _in(lab, "host", sys.executable, "-m", "netlab.kafka.probe", "--bootstrap", "localhost:9094",
-                    "--json", "--timeout", "5")
+        probe = _in(
+            lab,
+            "host",
+            sys.executable,
+            "-m",
+            "netlab.kafka.probe",
+            "--bootstrap",
+            "localhost:9094",
+            "--json",
+            "--timeout",
+            "5",
+        )
         md = next(st for st in json.loads(probe.stdout)["stages"] if st["name"] == "metadata")
         assert md["detail"]["brokers"] == [] and md["error"] == "Metadata listed no brokers for this listener"
-        produce = _in(lab, "host", "kcat", "-P", "-b", "localhost:9091", "-t", "seed", "-m", "8", timeout=30,
-                      input="hello\n")
+        produce = _in(
+            lab,
+            "host",
+            "kcat",
+            "-P",
+            "-b",
+            "localhost:9091",
+            "-t",
+            "seed",
+            "-m",
+            "8",
+            timeout=30,
+            input="hello\n",
+        )
         assert "Invalid replication factor" in produce.stderr, produce.stderr
     finally:
         labapi.destroy(lab)
@@ -123,7 +149,10 @@ def test_seed_fix_container_name_and_an_unset_broker_id():
                     break
             time.sleep(0.3)
         assert ids == [1, 2, 3, 4, 1001]
-        out = _python_in(lab, "host", """
+        out = _python_in(
+            lab,
+            "host",
+            """
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka import Producer, Consumer
 import time
@@ -141,7 +170,8 @@ while n < 30 and time.time() < end:
     if m is not None and not m.error(): n += 1
 c.close()
 print(sum(acked), n)
-""")
+""",
+        )
         assert out.split()[-2:] == ["30", "30"], out
     finally:
         labapi.destroy(lab)

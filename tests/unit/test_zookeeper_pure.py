@@ -60,11 +60,11 @@ def test_plan_starts_zookeeper_before_brokers_with_its_config():
     assert zk.argv[:2] == (ZK_SERVER, "start-foreground") and zk.ready == READY_MARK
     env = dict(zk.env)
     assert env["JVMFLAGS"].startswith("-Xmx64m ") and env["JMXDISABLE"] == "true"
-    (path, text), = zk.files
+    ((path, text),) = zk.files
     assert path.endswith("/zookeeper/zookeeper/zoo.cfg") and zk.argv[2] == path
     lines = text.splitlines()
     assert "clientPort=2182" in lines and "admin.enableServer=false" in lines
-    assert "maxClientCnxns=10" in lines and any(l.startswith("dataDir=/") for l in lines)
+    assert "maxClientCnxns=10" in lines and any(x.startswith("dataDir=/") for x in lines)
 
 
 def test_zoo_cfg_client_port_address():
@@ -94,7 +94,13 @@ def test_controller_topic_and_state_znodes():
     assert json.loads(t)["partitions"] == {"0": [1, 2], "1": [2, 1]}
     assert znodes.decode_topic(t) == ({0: [1, 2], 1: [2, 1]}, tid)
     s = znodes.encode_partition_state(2, 3, [2, 1], 7)
-    assert json.loads(s) == {"controller_epoch": 7, "leader": 2, "version": 1, "leader_epoch": 3, "isr": [2, 1]}
+    assert json.loads(s) == {
+        "controller_epoch": 7,
+        "leader": 2,
+        "version": 1,
+        "leader_epoch": 3,
+        "isr": [2, 1],
+    }
     assert znodes.decode_cluster_id(znodes.encode_cluster_id("abc")) == "abc"
     assert json.loads(znodes.encode_cluster_id("abc")) == {"version": "1", "id": "abc"}
 
@@ -102,12 +108,25 @@ def test_controller_topic_and_state_znodes():
 @pytest.mark.parametrize("version", range(0, 7))
 def test_leader_and_isr_round_trip(version):
     tid = uuid.uuid4()
-    st = {"partition_index": 0, "controller_epoch": 1, "leader": 2, "leader_epoch": 3, "isr": [2, 1],
-          "zk_version": 4, "replicas": [2, 1], "topic_name": "t"}
-    req = {"controller_id": 1, "controller_epoch": 1, "broker_epoch": 9, "type": 0,
-           "ungrouped_partition_states": [st],
-           "topic_states": [{"topic_name": "t", "topic_id": tid, "partition_states": [st]}],
-           "live_leaders": [{"broker_id": 2, "host_name": "b2", "port": 29092}]}
+    st = {
+        "partition_index": 0,
+        "controller_epoch": 1,
+        "leader": 2,
+        "leader_epoch": 3,
+        "isr": [2, 1],
+        "zk_version": 4,
+        "replicas": [2, 1],
+        "topic_name": "t",
+    }
+    req = {
+        "controller_id": 1,
+        "controller_epoch": 1,
+        "broker_epoch": 9,
+        "type": 0,
+        "ungrouped_partition_states": [st],
+        "topic_states": [{"topic_name": "t", "topic_id": tid, "partition_states": [st]}],
+        "live_leaders": [{"broker_id": 2, "host_name": "b2", "port": 29092}],
+    }
     back = leader_and_isr.REQUEST.from_bytes(leader_and_isr.REQUEST.to_bytes(req, version), version)
     [(topic, s)] = leader_and_isr.partition_states(back, version)
     assert topic == "t" and (s["leader"], s["leader_epoch"], s["isr"], s["zk_version"]) == (2, 3, [2, 1], 4)
@@ -116,13 +135,32 @@ def test_leader_and_isr_round_trip(version):
 
 @pytest.mark.parametrize("version", range(0, 8))
 def test_update_metadata_round_trip(version):
-    st = {"partition_index": 1, "controller_epoch": 1, "leader": -1, "leader_epoch": 2, "isr": [3],
-          "zk_version": 0, "replicas": [3, 1], "offline_replicas": [3], "topic_name": "t"}
-    req = {"controller_id": 1, "controller_epoch": 2, "ungrouped_partition_states": [st],
-           "topic_states": [{"topic_name": "t", "topic_id": uuid.uuid4(), "partition_states": [st]}],
-           "live_brokers": [{"id": 1, "v0_host": "h", "v0_port": 1,
-                             "endpoints": [{"port": 9092, "host": "h", "listener": "PLAINTEXT",
-                                            "security_protocol": 0}], "rack": None}]}
+    st = {
+        "partition_index": 1,
+        "controller_epoch": 1,
+        "leader": -1,
+        "leader_epoch": 2,
+        "isr": [3],
+        "zk_version": 0,
+        "replicas": [3, 1],
+        "offline_replicas": [3],
+        "topic_name": "t",
+    }
+    req = {
+        "controller_id": 1,
+        "controller_epoch": 2,
+        "ungrouped_partition_states": [st],
+        "topic_states": [{"topic_name": "t", "topic_id": uuid.uuid4(), "partition_states": [st]}],
+        "live_brokers": [
+            {
+                "id": 1,
+                "v0_host": "h",
+                "v0_port": 1,
+                "endpoints": [{"port": 9092, "host": "h", "listener": "PLAINTEXT", "security_protocol": 0}],
+                "rack": None,
+            }
+        ],
+    }
     back = update_metadata.REQUEST.from_bytes(update_metadata.REQUEST.to_bytes(req, version), version)
     [(topic, s)] = update_metadata.partition_states(back, version)
     assert topic == "t" and s["leader"] == -1 and s["replicas"] == [3, 1]
@@ -135,10 +173,15 @@ def test_zookeeper_mode_config():
     assert cfg["reserved.broker.max.id"] == 1000 and cfg["zookeeper.connection.timeout.ms"] is None
     assert not KafkaConfig({}).zk_mode
     assert not KafkaConfig(
-        {"zookeeper.connect": "zk:2181", "process.roles": "broker,controller", "node.id": "1",
-         "controller.quorum.voters": "1@localhost:9093", "controller.listener.names": "CONTROLLER",
-         "listeners": "PLAINTEXT://:9092,CONTROLLER://:9093",
-         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"}
+        {
+            "zookeeper.connect": "zk:2181",
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": "1@localhost:9093",
+            "controller.listener.names": "CONTROLLER",
+            "listeners": "PLAINTEXT://:9092,CONTROLLER://:9093",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        }
     ).zk_mode
     with pytest.raises((ConfigException, RequirementFailed), match="reserved.broker.max.id"):
         KafkaConfig({"zookeeper.connect": "zk:2181", "broker.id": "1001"})
