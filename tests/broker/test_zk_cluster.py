@@ -225,6 +225,18 @@ def test_three_brokers_register_lead_and_fail_over(cluster, zk):
     more = [f"w{i}".encode() for i in range(50)]
     assert sorted(produce(cluster.bootstrap(*alive), "zk3", more)) == sorted(more)
 
+    # DeleteTopics: marked under /admin/delete_topics, deleted by the controller, gone everywhere
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap(*alive)})
+    admin.delete_topics(["zk3"], operation_timeout=10)["zk3"].result(20)
+    assert zk_get(zk, "/brokers/topics/zk3") is None
+    wait_until(
+        lambda: all(t["topic"] != "zk3" for t in kcat_metadata(cluster.bootstrap(*alive))["topics"]),
+        10,
+        "zk3 gone from Metadata",
+    )
+
 
 def test_zookeeper_restarted_under_a_running_cluster(cluster, zk):
     create_topic(cluster.bootstrap(), "zkr", 2, 3)
