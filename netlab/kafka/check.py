@@ -226,7 +226,11 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
     return out
 
 
-FATAL_MARKERS = ("Exiting Kafka due to fatal exception", "Fatal error during broker startup")
+FATAL_MARKERS = (
+    "Exiting Kafka due to fatal exception",
+    "Fatal error during broker startup",
+    "Fatal error during KafkaServer startup",  # ZooKeeper mode (broker/zk/)
+)
 
 
 def start_error_from_log(log: str) -> str | None:

@@ -54,6 +54,19 @@ def reaches_zookeeper(world: World, broker: BrokerView) -> bool:
     return False
 
 
+ZK_TIMEOUT = (
+    "kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in state: "
+    "CONNECTING"
+)
+
+
+def apply_reachability(world: World) -> None:
+    """A ZooKeeper-mode broker that reaches none of its ZooKeepers exits at start, as Kafka does."""
+    for b in world.brokers:
+        if b.zookeeper and b.running and not reaches_zookeeper(world, b):
+            b.start_error = ZK_TIMEOUT
+
+
 def zk_brokers(world: World) -> list[BrokerView]:
     """Running ZooKeeper-mode brokers registered in ZooKeeper, in start (topology) order."""
     return [b for b in world.brokers if b.zookeeper and b.running and reaches_zookeeper(world, b)]

@@ -175,3 +175,45 @@ print(sum(acked), n)
         assert out.split()[-2:] == ["30", "30"], out
     finally:
         labapi.destroy(lab)
+
+
+NO_ZOOKEEPER = """
+lab: {lab}
+nodes:
+  host: {{}}
+  broker:
+    networks: [net]
+    broker:
+      KAFKA_BROKER_ID: 1
+      KAFKA_ZOOKEEPER_CONNECT: zookeeper:2181      # no such node: the name does not resolve here
+      KAFKA_ZOOKEEPER_CONNECTION_TIMEOUT_MS: 2000
+networks:
+  net: {{subnet: 10.78.0.0/24}}
+expect:
+  brokers: {{broker: broker_not_started}}
+"""
+
+
+def test_unreachable_zookeeper_is_a_failed_start_predicted_and_live():
+    from netlab.kafka.lab_check import broker_logs, live_report, predicted_report
+    from netlab.topology import loads_topology
+
+    lab = fresh_lab_name()
+    text = NO_ZOOKEEPER.format(lab=lab)
+    topology = loads_topology(text, "no-zookeeper.yaml")
+    predicted = predicted_report(topology)
+    assert predicted.mismatches() == []
+    [row] = predicted.verdicts
+    assert row.cause == "broker_not_started" and "Timed out waiting for connection" in row.reason
+    try:
+        labapi.apply(compile_plan(topology), topology_text=text)
+        [start] = wait_started(lab, timeout=20)
+        assert start.state == "failed" and start.error == (
+            "kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in "
+            "state: CONNECTING"
+        )
+        prefixes = {n: ["ip", "netns", "exec", f"netlab-{lab}-{n}"] for n in topology.nodes}
+        report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=4)
+        assert report.mismatches() == [] and report.disagreements() == []
+    finally:
+        labapi.destroy(lab)
