@@ -21,7 +21,9 @@ def graph_model(lab: str, meta: dict) -> dict:
             + f"{p['published']}:{p['target']}/{p['protocol']} via {p['publisher']}"
             for p in node.get("ports", [])
         ]
-        nodes.append({"id": name, "ports": ports, "broker": node.get("broker")})
+        nodes.append(
+            {"id": name, "ports": ports, "broker": node.get("broker"), "zookeeper": node.get("zookeeper")}
+        )
     networks = [
         {
             "id": name,
@@ -84,6 +86,7 @@ def to_mermaid(model: dict) -> str:
                 _mermaid_text(node["id"]),
                 *(_mermaid_text(f"publishes {p}") for p in node["ports"]),
                 *(_mermaid_text(f"Kafka {node['broker']}") for _ in [0] if node.get("broker")),
+                *(_mermaid_text(f"ZooKeeper {node['zookeeper']}") for _ in [0] if node.get("zookeeper")),
             ]
         )
         lines.append(f'  {ids("n", node["id"])}["{label}"]')
@@ -116,6 +119,8 @@ def to_dot(model: dict) -> str:
         label = _dot_text(node["id"]) + "".join(f"\\npublishes {_dot_text(p)}" for p in node["ports"])
         if node.get("broker"):
             label += f"\\nKafka {_dot_text(node['broker'])}"
+        if node.get("zookeeper"):
+            label += f"\\nZooKeeper {_dot_text(node['zookeeper'])}"
         lines.append(f'  {ids("n", node["id"])} [shape=box, label="{label}"];')
     styles = {
         "holds": "bold",

@@ -265,6 +265,9 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
             "broker": _broker_label(spec.broker)
             if (spec := topology.nodes[node]).broker is not None
             else None,
+            "zookeeper": f"{spec.zookeeper.client_port_address or '0.0.0.0'}:{spec.zookeeper.client_port}"
+            if spec.zookeeper is not None
+            else None,
             "ports": [
                 {
                     "protocol": p.protocol,
