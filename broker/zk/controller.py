@@ -365,9 +365,9 @@ class ZkController:
             ep = b.endpoints.get(listener)
             if ep is None:
                 continue
-            s = self.senders.get(bid)
-            if s is None:
-                s = self.senders[bid] = RequestSender(self, b, ep)
+            sender = self.senders.get(bid)
+            if sender is None:
+                sender = self.senders[bid] = RequestSender(self, b, ep)
             mine = {t: [st for st in sts if bid in st.replicas] for t, sts in by_topic.items()}
             leaders = {st.leader for sts in mine.values() for st in sts if st.leader in live}
             lai = {
@@ -394,4 +394,4 @@ class ZkController:
                     if listener in live[lb].endpoints
                 ],
             }
-            s.send(lai, dict(um, broker_epoch=b.epoch))
+            sender.send(lai, dict(um, broker_epoch=b.epoch))
