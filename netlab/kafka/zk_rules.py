@@ -13,6 +13,7 @@ What decides what a ZooKeeper-mode cluster looks like from outside:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from .views import LISTENER, BrokerView, ListenerView, World, ZooKeeperView, land
 
@@ -60,11 +61,21 @@ ZK_TIMEOUT = (
 )
 
 
+FIRST_AUTO_ID = 1001  # reserved.broker.max.id (1000) + the first /brokers/seqid version
+
+
 def apply_reachability(world: World) -> None:
-    """A ZooKeeper-mode broker that reaches none of its ZooKeepers exits at start, as Kafka does."""
+    """A ZooKeeper-mode broker that reaches none of its ZooKeepers exits at start, as Kafka does;
+    one with broker.id unset gets 1001, 1002, ... from /brokers/seqid in the order brokers
+    register (predicted: the topology's order; live, simultaneous starts may swap them)."""
+    next_id = FIRST_AUTO_ID
     for b in world.brokers:
         if b.zookeeper and b.running and not reaches_zookeeper(world, b):
             b.start_error = ZK_TIMEOUT
+        if b.zookeeper and b.running and b.node_id < 0:
+            b.node_id = next_id
+            b.listeners = [replace(lst, node_id=next_id) for lst in b.listeners]
+            next_id += 1
 
 
 def zk_brokers(world: World) -> list[BrokerView]:

@@ -191,3 +191,30 @@ def test_predict_parses_zookeeper_connect():
     assert parse_connect("zk1:2181,zk2:2182/kafka") == [("zk1", 2181), ("zk2", 2182)]
     assert parse_connect("zookeeper") == [("zookeeper", 2181)]
     assert parse_connect(None) == []
+
+
+def test_predict_zookeeper_mode_of_the_seed_and_its_fix():
+    from pathlib import Path
+
+    from netlab.kafka.lab_check import predicted_report, world_of
+
+    root = Path(__file__).resolve().parents[2] / "topologies"
+    seed = loads_topology((root / "12-zookeeper-loopback.yaml").read_text(), "12.yaml")
+    report = predicted_report(seed)
+    rows = {(v.from_node, v.to): v for v in report.verdicts}
+    # the controller's link to itself is a row, and it fails as the seed's does
+    self_link = rows[("broker-4", "broker-4:29092")]
+    assert not self_link.ok and self_link.cause == "bootstrap_refused"
+    assert "Connection to node 4 (broker-4/192.168.96.6:29092) could not be established. Broker may" in (
+        self_link.reason
+    )
+    assert rows[("broker-4", "zookeeper:2181")].ok  # every broker reaches ZooKeeper
+    metadata = rows[("host", "localhost:9094")]
+    assert not metadata.ok and metadata.cause == "metadata_failed"  # nobody got UpdateMetadata
+    assert report.mismatches() == []
+
+    text = (root / "12b-zookeeper-container-name.yaml").read_text().replace("      KAFKA_BROKER_ID: 5\n", "")
+    fixed = loads_topology(text, "12b.yaml")
+    world = world_of(fixed)
+    assert {b.node: b.node_id for b in world.brokers}["broker-5"] == 1001  # not -1
+    assert all(v.ok for v in predicted_report(fixed).verdicts)
