@@ -317,7 +317,9 @@ class BrokerNode:
         from .cluster.channel import ChannelError
 
         if self.zk is not None:  # ZooKeeper mode: the topic is written to ZooKeeper (broker/zk/)
-            return await self.zk.create_topic(name, partitions, replication_factor, configs, assignments, timeout_s)
+            return await self.zk.create_topic(
+                name, partitions, replication_factor, configs, assignments, timeout_s
+            )
         if self.lifecycle is None:
             return ErrorCode.NOT_CONTROLLER, "no controller", None
         try:

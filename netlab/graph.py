@@ -135,7 +135,7 @@ def to_dot(model: dict) -> str:
     for e in model["edges"]:
         target = ids("net", e["to"]) if e["to_network"] else ids("n", e["to"])
         attrs = f'style={styles[e["kind"]]}, label="{_dot_text(e["label"])}"'
-        lines.append(f'  {ids("n", e["from"])} -- {target} [{attrs}];')
+        lines.append(f"  {ids('n', e['from'])} -- {target} [{attrs}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -287,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     if tcp:
         args.links = args.tcp_links
     if (args.bootstrap is None) == (args.links is None):
-        print("give --bootstrap HOST:PORT, --links HOST:PORT ... or --tcp-links HOST:PORT ...", file=sys.stderr)
+        print(
+            "give --bootstrap HOST:PORT, --links HOST:PORT ... or --tcp-links HOST:PORT ...", file=sys.stderr
+        )
         return 2
     try:
         if tcp:

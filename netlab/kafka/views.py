@@ -207,8 +207,10 @@ def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Land
                 return Landing(LISTENER, target, addr, port, lst)
             same_port.append(lst)
     for z in world.zookeepers:  # a ZooKeeper server: a listener, but not a Kafka one
-        if z.node == target and z.port == port and (
-            accepts(z.bind_host, addr) if z.bind_host in WILDCARDS else z.bind_host == addr
+        if (
+            z.node == target
+            and z.port == port
+            and (accepts(z.bind_host, addr) if z.bind_host in WILDCARDS else z.bind_host == addr)
         ):
             return Landing(LISTENER, target, addr, port)
     if _depth < 4:
