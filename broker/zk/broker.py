@@ -47,6 +47,7 @@ class ZkBroker:
         self.zk_versions: dict[tuple[str, int], int] = {}
         self._lost = False
         self._electing = False
+        self._closing = False  # a clean stop: no more elections, no "Session expired."
 
     # --- start ---
     async def start(self) -> None:
@@ -78,6 +79,8 @@ class ZkBroker:
 
     def _controller_changed(self, data) -> None:
         current = znodes.decode_controller(data)
+        if self._closing:
+            return
         if current == -1 and not self._electing:
             asyncio.get_running_loop().create_task(self._elect())
         elif current != self.broker_id and self.controller.active:
@@ -103,6 +106,8 @@ class ZkBroker:
         await self.controller.activate()
 
     def _on_state(self, state: str) -> None:
+        if self._closing:
+            return
         if state == KazooState.LOST:
             self._lost = True
             logger("kafka.zookeeper.ZooKeeperClient", "[ZooKeeperClient Kafka server]").info(
@@ -331,5 +336,6 @@ class ZkBroker:
         return ErrorCode.NONE
 
     async def close(self) -> None:
+        self._closing = True
         await self.controller.resign("shutting down")
         await self.session.close()

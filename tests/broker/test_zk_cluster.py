@@ -241,6 +241,7 @@ def test_three_brokers_register_lead_and_fail_over(cluster, zk):
 def test_zookeeper_restarted_under_a_running_cluster(cluster, zk):
     create_topic(cluster.bootstrap(), "zkr", 2, 3)
     acked: list[bytes] = []
+    failed: list[str] = []
     stop = threading.Event()
 
     def producer():
@@ -259,7 +260,9 @@ def test_zookeeper_restarted_under_a_running_cluster(cluster, zk):
             p.produce(
                 "zkr",
                 f"r{i}".encode(),
-                on_delivery=lambda err, msg: acked.append(msg.value()) if err is None else None,
+                on_delivery=lambda err, msg: (
+                    acked.append(msg.value()) if err is None else failed.append(str(err))
+                ),
             )
             p.poll(0)
             i += 1
@@ -280,10 +283,15 @@ def test_zookeeper_restarted_under_a_running_cluster(cluster, zk):
         stop.set()
         t.join(60)
     assert during > 0, "brokers stopped serving while ZooKeeper was down"
-    assert zk_get(zk, "/brokers/ids/1") is not None  # still (or again) registered
+    # still registered (the sessions survived), or registered again (a session that expired
+    # meanwhile makes the broker register anew, as Kafka does)
+    wait_until(lambda: all(zk_get(zk, f"/brokers/ids/{i}") for i in (1, 2, 3)), 20, "all registered")
     got = consume_all(cluster.bootstrap(), "zkr", len(acked))
-    print(f"ZKRESTART acked={len(acked)} acked_while_down={during} consumed={len(got)}")
-    assert sorted(set(got)) == sorted(set(acked)) and len(got) == len(acked)
+    print(f"ZKRESTART acked={len(acked)} failed={len(failed)} acked_while_down={during} consumed={len(got)}")
+    assert set(acked) <= set(got), f"lost: {sorted(set(acked) - set(got))[:10]}"
+    assert len(got) == len(set(got)), "duplicates"
+    if not failed:  # every record was acknowledged: exactly those were consumed
+        assert sorted(got) == sorted(acked)
 
 
 def test_unreachable_zookeeper_is_fatal(tmp_path):
