@@ -15,11 +15,11 @@ import uuid
 from dataclasses import dataclass
 
 from .cluster.controller import Controller
+from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
-from .kafka_log import logger
 from .log.batch import (
     CorruptRecordError,
     InvalidRecordError,
@@ -29,6 +29,7 @@ from .log.batch import (
 )
 from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
+from .log4j import logger
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
 from .topics import INTERNAL_TOPICS, topic_name_error
@@ -304,8 +305,6 @@ class BrokerNode:
         assignments: list[list[int]] | None = None,
         timeout_s: float = 10.0,
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        from .cluster.channel import ChannelError
-
         if self.lifecycle is None:
             return ErrorCode.NOT_CONTROLLER, "no controller", None
         try:

@@ -14,11 +14,13 @@ import socket
 from dataclasses import dataclass
 
 from .connection import FrameTooLarge, KafkaConnection
-from .kafka_log import logger
 from .listeners import EndPoint
+from .log4j import logger
 from .node import BrokerNode
-from .protocol.dispatch import CloseConnection, RequestContext, discover
+from .protocol.api import CloseConnection
 from .protocol.frames import InvalidRequest, handle_frame
+from .registry import discover
+from .request_context import RequestContext
 
 _REASONS = {
     errno.EADDRNOTAVAIL: "Cannot assign requested address",

@@ -4,9 +4,10 @@ listener and gets its broker epoch. Served on controller listeners only."""
 from __future__ import annotations
 
 from ..cluster.metadata import BrokerEndpoint
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 62
 

@@ -4,9 +4,10 @@ settings (defaults from the broker plus the topic's overrides)."""
 from __future__ import annotations
 
 from ..config import SETTINGS
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 32
 TOPIC, BROKER = 2, 4

@@ -18,18 +18,11 @@ import itertools
 import socket
 import struct
 
-from ..kafka_log import KafkaLogger
-from ..protocol.dispatch import Api
+from ..log4j import KafkaLogger
+from ..protocol.api import Api
 from ..protocol.header import skip_tagged_fields
 from ..protocol.types import Reader, Writer
-
-
-class ChannelError(Exception):
-    """The node could not be reached or the connection broke (already logged when it matters)."""
-
-
-class UnknownHost(Exception):
-    java_class = "java.net.UnknownHostException"
+from .errors import ChannelError, UnknownHost
 
 
 def _is_ip(host: str) -> bool:

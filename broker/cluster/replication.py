@@ -14,14 +14,33 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from ..kafka_log import logger
+from ..group import coordinator_of
+from ..group.partitioning import OFFSETS_TOPIC
+from ..log.partition_log import PartitionLog
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
-from .metadata import PartitionInfo
+from .metadata import ClusterMetadata, PartitionInfo
 
-if TYPE_CHECKING:
-    from ..node import BrokerNode
+
+class PartitionLogs(Protocol):
+    def get(self, topic: str, partition: int) -> PartitionLog | None: ...
+
+
+class ReplicaHost(Protocol):
+    """What the replica manager needs of its node (broker/node.py's BrokerNode is one): its id,
+    its logs, the cluster view, its settings, and a reset of producer state after a truncation.
+    Narrow on purpose, so replication does not depend on the whole node."""
+
+    node_id: int
+    logs: PartitionLogs
+    metadata: ClusterMetadata
+
+    @property
+    def config(self) -> Any: ...  # a KafkaConfig: settings by Kafka name
+
+    def rebuild_producers(self, plog: PartitionLog) -> None: ...
 
 
 @dataclass
@@ -46,7 +65,7 @@ def _now_ms() -> float:
 
 
 class ReplicaManager:
-    def __init__(self, node: BrokerNode):
+    def __init__(self, node: ReplicaHost):
         self.node = node
         self.leaders: dict[tuple[str, int], LeaderState] = {}
         self.following: dict[tuple[str, int], tuple[int, int]] = {}  # tp -> (leader, epoch)
@@ -112,9 +131,6 @@ class ReplicaManager:
 
     def _coordinator(self, topic: str, partition: int, leader: bool) -> None:
         """Leaders of `__consumer_offsets` partitions are the group coordinators."""
-        from ..group import coordinator_of
-        from ..group.partitioning import OFFSETS_TOPIC
-
         if topic == OFFSETS_TOPIC:
             coordinator_of(self.node).on_leadership(partition, leader)
 

@@ -1,6 +1,6 @@
 """A small blocking Kafka client built on the broker's own codec and API schemas.
 
-Used by `python -m broker.groups --bootstrap` and by tests that must send requests no real
+Used by `python -m broker.consumer_groups --bootstrap` and by tests that must send requests no real
 client would send (stale generations, fenced members, unknown partitions)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import importlib
 import socket
 import struct
 
-from ..protocol.dispatch import Api
+from ..protocol.api import Api
 from ..protocol.types import Reader, Writer
 
 

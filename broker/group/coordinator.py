@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ..kafka_log import logger
+from ..log4j import logger
 from .errors import GroupError
 from .inspection import OffsetsAndInspection
 from .offsets import StoredGroup, StoredMember

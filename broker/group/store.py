@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .errors import GroupError
 from .offsets import (

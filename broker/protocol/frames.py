@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from .dispatch import Registry, RequestContext
+from .api import Registry
 from .header import read_request_header, write_response_header
 from .types import DecodeError, Reader, Writer
 
@@ -40,7 +40,7 @@ async def handle_frame(registry: Registry, frame: memoryview, make_ctx) -> list 
         raise InvalidRequest(
             f"Error getting request for apiKey: {api.name}, apiVersion: {version}: {exc}"
         ) from None
-    ctx: RequestContext = make_ctx(hdr, version)
+    ctx = make_ctx(hdr, version)
     body = await api.handler(ctx, request)
     if body is None:
         return None

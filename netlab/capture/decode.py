@@ -13,9 +13,9 @@ from pathlib import Path
 
 from scapy.config import conf
 
+from broker.protocol.apikeys import api_name
 from netlab.capture.kafka.fields import KafkaDecodeError
 from netlab.capture.kafka.layers import body_class, response_body_class
-from netlab.capture.kafka.schema import api_name
 from netlab.capture.kafka.summary import enrich, to_data
 from netlab.capture.packets import Unsupported
 from netlab.capture.pcapio import read_packets

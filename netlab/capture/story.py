@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from netlab.capture.kafka.schema import api_name
+from broker.protocol.apikeys import api_name
 from netlab.capture.kafka.summary import error_name
 from netlab.capture.stream import ConnEvent, KafkaMessage
 

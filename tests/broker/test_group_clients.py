@@ -400,7 +400,7 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
     assert bp.stop() == 0, bp.output()
     # the tool reads the committed offset from the stopped broker's log directory
     tool = subprocess.run(
-        [sys.executable, "-m", "broker.groups", "--log-dirs", str(bp.log_dir), "--json"],
+        [sys.executable, "-m", "broker.consumer_groups", "--log-dirs", str(bp.log_dir), "--json"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -429,7 +429,7 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
             bp.output(),
         )
         tool = subprocess.run(
-            [sys.executable, "-m", "broker.groups", "--bootstrap", bp.bootstrap],
+            [sys.executable, "-m", "broker.consumer_groups", "--bootstrap", bp.bootstrap],
             capture_output=True,
             text=True,
             timeout=30,

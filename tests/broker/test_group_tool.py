@@ -1,4 +1,4 @@
-"""`python -m broker.groups`: exit codes and errors for bad input and unreachable brokers (its
+"""`python -m broker.consumer_groups`: exit codes and errors for bad input and unreachable brokers (its
 output from live and stopped brokers is checked in test_group_clients.py)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from test_group_support import (
 
 def _tool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "broker.groups", *args], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "broker.consumer_groups", *args], capture_output=True, text=True, timeout=30
     )
 
 

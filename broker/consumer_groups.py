@@ -1,4 +1,4 @@
-"""`python -m broker.groups --bootstrap host:port | --log-dirs DIR [--group G] [--json]`
+"""`python -m broker.consumer_groups --bootstrap host:port | --log-dirs DIR [--group G] [--json]`
 
 Prints consumer groups: state, members and their assignments, committed offsets, log end offsets
 and lag per partition. `--bootstrap` asks a running broker (ListGroups, DescribeGroups,
@@ -231,7 +231,7 @@ def render(groups: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m broker.groups", description=__doc__.split("\n\n")[1])
+    p = argparse.ArgumentParser(prog="python -m broker.consumer_groups", description=__doc__.split("\n\n")[1])
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--bootstrap", metavar="HOST:PORT", help="ask a running broker")
     src.add_argument("--log-dirs", metavar="DIR[,DIR]", help="read the broker's log directories from disk")
