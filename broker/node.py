@@ -84,7 +84,8 @@ class BrokerNode:
             log=logger("kafka.log.LogManager").info,
         )
         self.log.info(
-            f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}"
+            f"Loaded {sum(1 for _ in self.logs.partitions())} logs from "
+            f"{', '.join(map(str, config.log_dirs))}"
         )
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
         self.advertised = advertised
@@ -354,8 +355,8 @@ class BrokerNode:
         if configs:
             self._save_topic_configs()
         self.log.info(
-            f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
-            f"and {partitions} partition(s)"
+            f"Created topic {name} with topic ID "
+            f"{base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} and {partitions} partition(s)"
         )
         return ErrorCode.NONE, None, info
 

@@ -25,10 +25,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         keys = [
             k
             for k in keys
-            if reg.get(k["api_key"]).on_controller_listener or reg.get(k["api_key"]).controller_only
+            if reg.apis[k["api_key"]].on_controller_listener or reg.apis[k["api_key"]].controller_only
         ]
     else:
-        keys = [k for k in keys if not reg.get(k["api_key"]).controller_only]
+        keys = [k for k in keys if not reg.apis[k["api_key"]].controller_only]
     return {"error_code": ErrorCode.NONE, "api_keys": keys, "throttle_time_ms": 0}
 
 

@@ -48,7 +48,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     controller = getattr(ctx.node, "controller", None)
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
-    endpoints = {l["name"]: BrokerEndpoint(l["host"], l["port"]) for l in req["listeners"]}
+    endpoints = {e["name"]: BrokerEndpoint(e["host"], e["port"]) for e in req["listeners"]}
     err, epoch = controller.register(
         req["broker_id"], req["cluster_id"], req["incarnation_id"], endpoints, req["rack"]
     )

@@ -28,11 +28,14 @@ async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode
     node = ctx.node
     if not node.config["delete.topic.enable"]:
         return {n: ErrorCode.TOPIC_DELETION_DISABLED for n in names}
-    try:
-        results, version = await node.lifecycle.client.delete_topics(names)
-    except (ChannelError, AttributeError):
+    lifecycle = node.lifecycle
+    if lifecycle is None:  # not registered with a controller (yet)
         return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
-    await node.lifecycle.wait_metadata(version, 10.0)
+    try:
+        results, version = await lifecycle.client.delete_topics(names)
+    except ChannelError:
+        return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
+    await lifecycle.wait_metadata(version, 10.0)
     return {n: ErrorCode(c) for n, c in results.items()}
 
 

@@ -138,7 +138,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             if rname not in ("", str(ctx.node.node_id)):
                 base.update(
                     error_code=ErrorCode.INVALID_REQUEST,
-                    error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, but received {rname}",
+                    error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, "
+                    f"but received {rname}",
                 )
             else:
                 base["configs"] = _broker_entries(ctx)

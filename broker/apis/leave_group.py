@@ -10,6 +10,7 @@ from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    leaving: list[tuple[str, str | None]]
     if ctx.api_version < 3:
         leaving = [(req["member_id"], None)]
     else:
@@ -19,7 +20,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         return {"throttle_time_ms": 0, "error_code": top or (errors[0] if errors else 0)}
     members = [
         {"member_id": mid, "group_instance_id": iid, "error_code": e}
-        for (mid, iid), e in zip(leaving, errors)
+        for (mid, iid), e in zip(leaving, errors, strict=False)
     ]
     return {"throttle_time_ms": 0, "error_code": top, "members": members}
 

@@ -109,7 +109,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
         ]
         if failed:
             raise CloseConnection(
-                f"acks=0 produce failed for {', '.join(f'{t}-{i}: {ErrorCode(c).name}' for t, i, c in failed)}"
+                "acks=0 produce failed for "
+                + ", ".join(f"{t}-{i}: {ErrorCode(c).name}" for t, i, c in failed)
             )
         return None
     return {"responses": responses, "throttle_time_ms": 0}

@@ -66,7 +66,7 @@ class NodeChannel:
         except socket.gaierror as exc:
             raise UnknownHost(f"{self.host}: {exc.strerror}") from None
         v4 = [i for i in infos if i[0] == socket.AF_INET]  # Java prefers IPv4
-        return (v4 or infos)[0][4][0]
+        return str((v4 or infos)[0][4][0])
 
     async def connect(self) -> None:
         if self.connected:
@@ -89,7 +89,7 @@ class NodeChannel:
                 None,
             )
             raise ChannelError(str(exc) or type(exc).__name__) from None
-        sock = self._writer.get_extra_info("socket")
+        sock = self._writer.get_extra_info("socket") if self._writer is not None else None
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.failed_connects = 0

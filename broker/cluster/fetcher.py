@@ -126,7 +126,8 @@ class Fetcher:
                     # our log runs past the leader's (a divergent tail): cut it back to the leader's HW
                     target = min(plog.log_end_offset, max(p["high_watermark"], 0))
                     self.log.info(
-                        f"Truncating partition {tp[0]}-{tp[1]} to offset {target} (out of range at the leader)"
+                        f"Truncating partition {tp[0]}-{tp[1]} to offset {target} "
+                        "(out of range at the leader)"
                     )
                     plog.truncate_to(target)
                     self.node.rebuild_producers(plog)
@@ -158,9 +159,9 @@ class FetcherManager:
         self.fetchers: dict[int, Fetcher] = {}
 
     def add(self, tp: tuple[str, int], leader: int, epoch: int) -> None:
-        for lid, f in list(self.fetchers.items()):
-            if lid != leader and tp in f.partitions:
-                del f.partitions[tp]
+        for lid, other in list(self.fetchers.items()):
+            if lid != leader and tp in other.partitions:
+                del other.partitions[tp]
         f = self.fetchers.get(leader)
         if f is None or f.task.done():
             f = self.fetchers[leader] = Fetcher(self.node, leader)

@@ -10,6 +10,8 @@ from ..protocol.errors import ErrorCode
 from .errors import GroupError
 from .offsets import (
     CommittedOffset,
+    GroupRecord,
+    OffsetRecord,
     StoredGroup,
     batch_of,
     group_key,
@@ -95,7 +97,8 @@ class OffsetsTopic:
             self.appended_upto[p] = res.next_offset
             return GroupError.NONE
         self.log.error(
-            f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: {res.error.name} {res.message or ''}"
+            f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: "
+            f"{res.error.name} {res.message or ''}"
         )
         if res.error == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
             return GroupError.COORDINATOR_NOT_AVAILABLE
@@ -132,7 +135,7 @@ class OffsetsTopic:
         """Replay the given partitions (default: every one); returns (groups, offsets, milliseconds taken)."""
         start = time.monotonic()
         info = self.node.metadata.topics.get(OFFSETS_TOPIC)
-        records = []
+        records: list[OffsetRecord | GroupRecord] = []
         for p in (sorted(info.partitions) if partitions is None else partitions) if info else ():
             plog = self.node.partition_log(OFFSETS_TOPIC, p)
             if plog is not None:

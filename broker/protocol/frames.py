@@ -41,10 +41,10 @@ async def handle_frame(registry: Registry, frame: memoryview, make_ctx) -> list 
             f"Error getting request for apiKey: {api.name}, apiVersion: {version}: {exc}"
         ) from None
     ctx = make_ctx(hdr, version)
-    body = await api.handler(ctx, request)
-    if body is None:
+    answer = await api.handler(ctx, request)
+    if answer is None:
         return None
-    return _frame(api.response, body, version, hdr.correlation_id, api.response_header_flexible(version))
+    return _frame(api.response, answer, version, hdr.correlation_id, api.response_header_flexible(version))
 
 
 def _frame(message, body: dict, version: int, correlation_id: int, flexible_header: bool) -> list:

@@ -25,7 +25,7 @@ from netlab.errors import InputError
 
 def decode_body(msg: KafkaMessage) -> KafkaMessage:
     """Dissect msg.body with the scapy layer; a body that does not fit becomes 'malformed'."""
-    if msg.kind not in ("request", "response") or msg.api_key is None:
+    if msg.kind not in ("request", "response") or msg.api_key is None or msg.api_version is None:
         return msg
     if msg.kind == "response":
         cls = response_body_class(msg.api_key, msg.api_version, msg.body)

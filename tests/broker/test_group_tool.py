@@ -46,7 +46,10 @@ def test_live_group_members_assignments_and_lag(tmp_path):
         with client(bp) as c:
             j = join_new(c, "tool-group")
             # a consumer-protocol assignment: version 0, [("t1", [0, 1])], no user data
-            asg = b"\x00\x00\x00\x00\x00\x01\x00\x02t1\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\xff\xff"
+            asg = (
+                b"\x00\x00\x00\x00\x00\x01\x00\x02t1"
+                b"\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\xff\xff"
+            )
             assert (
                 sync(c, "tool-group", j["generation_id"], j["member_id"], {j["member_id"]: asg})["error_code"]
                 == 0

@@ -77,19 +77,19 @@ class KafkaIntField(Field):
         return rest, struct.unpack(self.fmt, raw)[0]
 
 
-def Int8(name: str, default: int = 0) -> KafkaIntField:
+def Int8(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!b")
 
 
-def Int16(name: str, default: int = 0) -> KafkaIntField:
+def Int16(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!h")
 
 
-def Int32(name: str, default: int = 0) -> KafkaIntField:
+def Int32(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!i")
 
 
-def Int64(name: str, default: int = 0) -> KafkaIntField:
+def Int64(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!q")
 
 
