@@ -27,7 +27,7 @@ from test_group_support import (
     wait_until,
 )
 
-from broker.protocol.dispatch import discover
+from broker.registry import discover
 
 pytestmark = pytest.mark.clients
 
