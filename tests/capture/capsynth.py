@@ -156,7 +156,7 @@ def bootstrap(c: Conversation, metadata_versions=range(0, 10), corr: int = 1) ->
         topics = [
             {
                 "error_code": 0,
-                "topic": "orders",
+                "name": "orders",
                 "is_internal": 0,
                 "partitions": [
                     {
@@ -171,10 +171,10 @@ def bootstrap(c: Conversation, metadata_versions=range(0, 10), corr: int = 1) ->
                     for p in range(3)
                 ],
             },
-            {"error_code": 3, "topic": "missing", "partitions": []},
+            {"error_code": 3, "name": "missing", "partitions": []},
         ]
         c.exchange(
-            kp_message(3, v, "request", topics=[{"topic": "orders"}], allow_auto_topic_creation=1),
+            kp_message(3, v, "request", topics=[{"name": "orders"}], allow_auto_topic_creation=1),
             kp_message(
                 3, v, "response", brokers=BROKERS, cluster_id="cluster-x", controller_id=1, topics=topics
             ),
@@ -214,7 +214,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 member_id="",
                 group_instance_id=None,
                 protocol_type="consumer",
-                protocols=[{"protocol": "range", "metadata": sub}],
+                protocols=[{"name": "range", "metadata": sub}],
             ),
             kp_message(
                 11,
@@ -265,7 +265,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
         )
         c.exchange(
             kp_message(
-                9, of, "request", group_id="my-group", topics=[{"topic": "orders", "partition_indexes": [0]}]
+                9, of, "request", group_id="my-group", topics=[{"name": "orders", "partition_indexes": [0]}]
             ),
             kp_message(
                 9,
@@ -274,7 +274,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 error_code=0,
                 topics=[
                     {
-                        "topic": "orders",
+                        "name": "orders",
                         "partitions": [
                             {
                                 "partition_index": 0,
@@ -302,7 +302,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 retention_time_ms=-1,
                 topics=[
                     {
-                        "topic": "orders",
+                        "name": "orders",
                         "partitions": [
                             {
                                 "partition_index": 0,
@@ -319,7 +319,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 8,
                 oc,
                 "response",
-                topics=[{"topic": "orders", "partitions": [{"partition_index": 0, "error_code": 0}]}],
+                topics=[{"name": "orders", "partitions": [{"partition_index": 0, "error_code": 0}]}],
             ),
             corr + 5,
             "consumer-1",
@@ -357,7 +357,7 @@ def produce_consume(c: Conversation, version_pairs, batch: bytes, corr: int = 50
                 transactional_id=None,
                 acks=-1,
                 timeout_ms=30000,
-                topic_data=[{"topic": "orders", "partition_data": [{"index": 0, "records": batch}]}],
+                topic_data=[{"name": "orders", "partition_data": [{"index": 0, "records": batch}]}],
             ),
             kp_message(
                 0,
@@ -365,7 +365,7 @@ def produce_consume(c: Conversation, version_pairs, batch: bytes, corr: int = 50
                 "response",
                 responses=[
                     {
-                        "topic": "orders",
+                        "name": "orders",
                         "partition_responses": [
                             {
                                 "index": 0,

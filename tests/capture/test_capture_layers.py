@@ -141,3 +141,14 @@ def test_rdpcap_in_order_gives_responses_their_bodies(tmp_path):
     forget_requests()
     alone = Ether(lone)
     assert alone[KafkaResponse].correlation_id == 2 and isinstance(alone[KafkaResponse].payload, Raw)
+
+
+def test_a_kafka_field_called_name_is_a_field():
+    """Kafka calls topic names `name`; scapy keeps layer names in `name` too. The field must
+    start empty (not as the layer's name) and the layer must keep its name."""
+    topics = next(f for f in body_class(3, 4, "response").fields_desc if f.name == "topics").elem
+    t = topics()
+    assert t.getfieldval("name") == "" and t.name == "KafkaMetadataResponseV4Topics"
+    t.setfieldval("name", "orders")
+    assert topics(bytes(t)).getfieldval("name") == "orders"
+    assert body_class(3, 4, "response")().name == "Kafka Metadata v4 response"

@@ -118,7 +118,11 @@ def _fields(struct: ks.Struct, version: int, flexible: bool, prefix: str) -> lis
 
 
 def _struct(name: str, struct: ks.Struct, version: int, flexible: bool) -> type[Packet]:
-    return type(name, (KafkaStruct,), {"name": name, "fields_desc": _fields(struct, version, flexible, name)})
+    # The layer name goes in as `_name` (where scapy's metaclass keeps it): a class attribute
+    # called `name` would become the default of Kafka fields called `name`.
+    return type(
+        name, (KafkaStruct,), {"_name": name, "fields_desc": _fields(struct, version, flexible, name)}
+    )
 
 
 @cache
@@ -134,7 +138,7 @@ def body_class(api_key: int, api_version: int, kind: str) -> type[KafkaBody] | N
         name,
         (KafkaBody,),
         {
-            "name": f"Kafka {api.name} v{api_version} {kind}",
+            "_name": f"Kafka {api.name} v{api_version} {kind}",  # see _struct
             "fields_desc": _fields(message.body, api_version, flexible, name),
             "api_key": api_key,
             "api_version": api_version,
