@@ -10,8 +10,6 @@ from ..protocol.errors import ErrorCode
 from .errors import GroupError
 from .offsets import (
     CommittedOffset,
-    GroupRecord,
-    OffsetRecord,
     StoredGroup,
     batch_of,
     group_key,
@@ -135,7 +133,7 @@ class OffsetsTopic:
         """Replay the given partitions (default: every one); returns (groups, offsets, milliseconds taken)."""
         start = time.monotonic()
         info = self.node.metadata.topics.get(OFFSETS_TOPIC)
-        records: list[OffsetRecord | GroupRecord] = []
+        records: list = []
         for p in (sorted(info.partitions) if partitions is None else partitions) if info else ():
             plog = self.node.partition_log(OFFSETS_TOPIC, p)
             if plog is not None:
