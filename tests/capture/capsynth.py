@@ -105,11 +105,44 @@ def kp_message(api_key: int, version: int, kind: str, /, **values):
 
     if _KP is None:
         _KP = kp_classes()
+    _check_names(api_key, kind, values)
     data = bytes(make(body_class(api_key, version, kind), values))
     msg = _KP[api_key][kind].decode(data, version=version)
     msg._header = None
     assert bytes(msg.encode(version=version)) == data, "kafka-python disagrees with our encoding"
     return msg
+
+
+def _check_names(api_key: int, kind: str, values) -> None:
+    """`make` skips keys a version lacks; a key no version of the declared message has is a typo
+    (or an old name) and would silently leave the field at its default."""
+    from broker.protocol import schema as ks
+    from broker.protocol.messages import DECLARED
+
+    known: set[str] = set()
+
+    def walk(t) -> None:
+        if isinstance(t, ks.Array):
+            walk(t.item)
+        elif isinstance(t, ks.Struct):
+            for f in t.fields:
+                known.add(f.name)
+                walk(f.type)
+
+    api = DECLARED[api_key]
+    walk((api.request if kind == "request" else api.response).body)
+
+    def check(v) -> None:
+        if isinstance(v, dict):
+            unknown = set(v) - known
+            assert not unknown, f"{api.name} {kind} declares no field {sorted(unknown)}"
+            for x in v.values():
+                check(x)
+        elif isinstance(v, list):
+            for x in v:
+                check(x)
+
+    check(values)
 
 
 def subscription(topics: list[str]) -> bytes:
