@@ -30,7 +30,7 @@ from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError
 
 from ..cluster.channel import ChannelError, NodeChannel
 from ..cluster.metadata import BrokerEndpoint
-from ..kafka_log import logger
+from ..log4j import logger
 from . import znodes
 
 if TYPE_CHECKING:
