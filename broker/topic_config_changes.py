@@ -5,7 +5,7 @@ to the controller (NetlabController `alter_topic_configs`) and answers once its 
 
 from __future__ import annotations
 
-from .cluster.channel import ChannelError
+from .cluster.errors import ChannelError
 from .protocol.errors import ErrorCode
 from .topic_configs import InvalidTopicConfig, log_overrides, validate_topic_configs
 

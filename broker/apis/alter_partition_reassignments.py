@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..cluster import reassignment
-from ..cluster.channel import ChannelError
-from ..protocol.dispatch import Api, RequestContext
+from ..cluster.errors import ChannelError
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 45
 

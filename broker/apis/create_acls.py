@@ -4,10 +4,11 @@ authorizer is configured; without one Kafka answers SECURITY_DISABLED, and so do
 from __future__ import annotations
 
 from .. import acls as A
-from ..cluster.channel import ChannelError
-from ..protocol.dispatch import Api, RequestContext
+from ..cluster.errors import ChannelError
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 30
 NO_AUTHORIZER = "No Authorizer is configured."

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..acls import CLUSTER, CLUSTER_NAME, CREATE, TOPIC, allowed
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, UUID, Array, F, Message, Struct
+from ..request_context import RequestContext
 from ..topic_configs import describe as describe_topic_configs
 
 KEY = 19

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from ..acls import DELETE, TOPIC, allowed
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 from ..topic_configs import effective
 from ..topics import INTERNAL_TOPICS
 

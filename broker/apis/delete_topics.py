@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 from ..acls import DELETE, TOPIC, allowed
-from ..protocol.dispatch import Api, RequestContext
+from ..cluster.errors import ChannelError
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, UUID, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 20
 _ZERO = uuid.UUID(int=0)
@@ -41,16 +43,17 @@ RESPONSE = Message(
 
 async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode]:
     """A broker-only node: the controller deletes; we wait until our metadata shows it."""
-    from ..cluster.channel import ChannelError
-
     node = ctx.node
     if not node.config["delete.topic.enable"]:
         return {n: ErrorCode.TOPIC_DELETION_DISABLED for n in names}
-    try:
-        results, version = await node.lifecycle.client.delete_topics(names)
-    except (ChannelError, AttributeError):
+    lifecycle = node.lifecycle
+    if lifecycle is None:  # not registered with a controller (yet)
         return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
-    await node.lifecycle.wait_metadata(version, 10.0)
+    try:
+        results, version = await lifecycle.client.delete_topics(names)
+    except ChannelError:
+        return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
+    await lifecycle.wait_metadata(version, 10.0)
     return {n: ErrorCode(c) for n, c in results.items()}
 
 
@@ -100,8 +103,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     for name in [n for n in names if not allowed(ctx, DELETE, TOPIC, n)]:  # with an authorizer
         names.remove(name)
         out.append({"name": name, "topic_id": _ZERO, "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED})
-    ids = {n: t.topic_id for n in names if (t := ctx.node.metadata.topics.get(n)) is not None}
-    forwarded = await _forward(ctx, names) if ctx.node.controller is None and names else {}
+    node = ctx.node
+    ids = {n: t.topic_id for n in names if (t := node.metadata.topics.get(n)) is not None}
+    if node.zk is not None:  # ZooKeeper mode: marked in ZooKeeper, deleted by the controller (broker/zk/)
+        forwarded = (
+            await node.zk.delete_topics(names)
+            if node.config["delete.topic.enable"]
+            else {n: ErrorCode.TOPIC_DELETION_DISABLED for n in names}
+        )
+    else:
+        forwarded = await _forward(ctx, names) if node.controller is None and names else {}
     for name in names:
         code = forwarded[name] if forwarded else ctx.node.delete_topic(name)
         out.append(

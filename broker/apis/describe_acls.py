@@ -4,9 +4,10 @@ AclBindingFilter semantics, broker/acls.py). Needs DESCRIBE on the cluster."""
 from __future__ import annotations
 
 from .. import acls as A
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 from .create_acls import guard
 
 KEY = 29

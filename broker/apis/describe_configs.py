@@ -6,9 +6,10 @@ from __future__ import annotations
 from ..acls import DESCRIBE_CONFIGS, config_denied
 from ..config import SETTINGS
 from ..dynamic_broker_configs import RECONFIGURABLE
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 from ..topic_configs import CONFIG_TYPE_IDS, DYNAMIC_DEFAULT_BROKER_CONFIG, broker_synonym_chain
 from ..topic_configs import describe as describe_topic
 
@@ -166,7 +167,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             elif rname != str(ctx.node.node_id):
                 base.update(
                     error_code=ErrorCode.INVALID_REQUEST,
-                    error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, but received {rname}",
+                    error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, "
+                    f"but received {rname}",
                 )
             else:
                 base["configs"] = _broker_entries(ctx)

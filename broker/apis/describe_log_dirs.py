@@ -9,9 +9,10 @@ import os
 from pathlib import Path
 
 from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE, allowed
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 35
 

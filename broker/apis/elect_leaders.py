@@ -6,10 +6,11 @@ are left out of the answer. A broker-only node forwards (NetlabController `elect
 from __future__ import annotations
 
 from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
-from ..cluster.channel import ChannelError
-from ..protocol.dispatch import Api, RequestContext
+from ..cluster.errors import ChannelError
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 43
 PREFERRED, UNCLEAN = 0, 1

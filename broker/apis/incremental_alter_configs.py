@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from .. import dynamic_broker_configs
 from ..acls import ALTER_CONFIGS, config_denied
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 from ..topic_config_changes import change
 from ..topic_configs import TOPIC_CONFIGS, broker_default, parse, to_string
 from .alter_configs import BROKER, TOPIC

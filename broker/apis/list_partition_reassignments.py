@@ -4,9 +4,10 @@ partitions) with their replicas, adding and removing sets, from this broker's me
 from __future__ import annotations
 
 from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE, allowed
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 46
 

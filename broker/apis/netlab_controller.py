@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 
 from .. import acls, dynamic_broker_configs, topic_config_changes
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
+from ..request_context import RequestContext
 from . import alter_partition_reassignments, create_partitions, describe_acls, elect_leaders
 
 KEY = 32000

@@ -6,9 +6,10 @@ from __future__ import annotations
 from ..acls import DELETE, GROUP, READ, TOPIC, allowed
 from ..group import coordinator_of
 from ..group.deletion import delete_offsets
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 47
 

@@ -6,55 +6,10 @@ from __future__ import annotations
 
 from ..acls import DESCRIBE, GROUP, TOPIC, allowed
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
-
-KEY = 9
-
-_REQ_TOPIC = Struct(F("name", STRING), F("partition_indexes", Array(INT32)))
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING, 0, 7),
-        F("topics", Array(_REQ_TOPIC), 0, 7, null=2),
-        F(
-            "groups",
-            Array(
-                Struct(
-                    F("group_id", STRING, 8),
-                    F("member_id", STRING, 9, null=9),  # KIP-848 members; classic groups send null
-                    F("member_epoch", INT32, 9, default=-1),
-                    F("topics", Array(_REQ_TOPIC), 8, null=8),
-                )
-            ),
-            8,
-        ),
-        F("require_stable", BOOL, 7),
-    ),
-    first_flexible=6,
-)
-
-_PARTITION = Struct(
-    F("partition_index", INT32),
-    F("committed_offset", INT64),
-    F("committed_leader_epoch", INT32, 5, default=-1),
-    F("metadata", STRING, null=0),
-    F("error_code", INT16),
-)
-_TOPIC = Struct(F("name", STRING), F("partitions", Array(_PARTITION)))
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 3),
-        F("topics", Array(_TOPIC), 0, 7),
-        F("error_code", INT16, 2, 7),
-        F(
-            "groups",
-            Array(Struct(F("group_id", STRING, 8), F("topics", Array(_TOPIC), 8), F("error_code", INT16, 8))),
-            8,
-        ),
-    ),
-    first_flexible=6,
-)
+from ..protocol.messages.offset_fetch import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 
 def _one_group(ctx: RequestContext, group_id: str, topics: list[dict] | None) -> tuple[int, list[dict]]:
