@@ -210,12 +210,22 @@ def _answers(sock_path: Path) -> bool:
         s.close()
 
 
-def _log_tail(engine: Engine, lines: int = 3) -> str:
+TAIL_BYTES = 64 * 1024  # the end of a log is all an error message quotes; bounded however long it is
+
+
+def log_tail(path: Path, lines: int = 3) -> str:
+    """The last `lines` lines of a log (read from its last TAIL_BYTES only), joined with " | "."""
     try:
-        text = engine.log_path.read_text(errors="replace").strip().splitlines()
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - TAIL_BYTES))
+            text = fh.read(TAIL_BYTES).decode(errors="replace")
     except OSError:
         return "(no log)"
-    return " | ".join(text[-lines:]) or "(empty log)"
+    return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+
+def _log_tail(engine: Engine) -> str:
+    return log_tail(engine.log_path)
 
 
 def stop_engine(engine: Engine, timeout: float = STOP_TIMEOUT_S) -> None:

@@ -184,7 +184,7 @@ def test_a_stopped_container_is_a_clear_error(engine, default_project):
     try:
         gone = read_project(engine.client, LAB, engine.url).container("client-1")
         with pytest.raises(ContainerGone, match="client-1 is not running"):
-            container_prefix(gone)
+            container_prefix(gone, project.engine_pid)
         imported = to_topology(read_project(engine.client, LAB, engine.url))
         assert any("client-1" in n and "left out" in n for n in imported.notes)
     finally:
