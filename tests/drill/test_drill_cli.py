@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from support import NOT_RUN_PREFIX
 
-from netlab.drill.progress import Progress, load_progress, save_progress
+from netlab.drill.labs import lab_topology_path
+from netlab.drill.progress import CorruptProgress, Progress, load_progress, save_progress
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILL = "localhost_to_container"  # one-broker drill, the cheapest to build
@@ -75,9 +76,9 @@ def test_corrupt_progress_is_set_aside_and_reported(tmp_path):
 def test_wrong_shapes_are_corrupt(tmp_path, content):
     path = tmp_path / "drills.json"
     path.write_text(content)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(CorruptProgress) as exc:
         load_progress(path)
-    assert getattr(exc.value, "exit_code", None) == 2
+    assert exc.value.exit_code == 2
     assert not path.exists() and len(list(tmp_path.glob("drills.json.corrupt-*"))) == 1
 
 
@@ -103,9 +104,7 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         other = netlab(tmp_path, "start", "advertised_wildcard")
         assert other.returncode == 2 and f"drill {DRILL} (seed 2) is running" in other.stderr
         # a bad edit of the drill's topology file is refused, the lab stays as it was
-        lab_file = Path("/run/netlab") / DRILL / "topology.yaml"
-        if os.environ.get("NETLAB_RUN_DIR"):
-            lab_file = Path(os.environ["NETLAB_RUN_DIR"]) / DRILL / "topology.yaml"
+        lab_file = lab_topology_path(DRILL)
         good = lab_file.read_text()
         lab_file.write_text(good.replace("nodes:", "nodes: [", 1))
         bad = netlab(tmp_path, "apply")
@@ -129,6 +128,8 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         assert before["current"]["id"] == DRILL  # nothing lost
         reset = netlab(tmp_path, "reset")
         assert reset.returncode == 0, reset.stderr
+        nowhere = netlab(tmp_path, "check", "--html", str(tmp_path / "no" / "drill.html"))
+        assert nowhere.returncode == 2 and "--html: cannot write" in nowhere.stderr, nowhere.stderr
         page = tmp_path / "drill.html"
         check = netlab(tmp_path, "check", "--json", "--html", str(page))
         assert check.returncode == 1
