@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,8 +32,6 @@ MAX_BYTES = 4 * 1024 * 1024  # progress of a few dozen drills is a few KB
 def _invoking_user() -> tuple[int, int, str] | None:
     """(uid, gid, home) of the user behind `sudo`: `sudo netlab drill start` is that user's
     progress, not root's. None when not run through sudo."""
-    import pwd
-
     name, uid, gid = os.environ.get("SUDO_USER"), os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
     if os.geteuid() != 0 or not name or not uid or not gid or name == "root":
         return None

@@ -18,7 +18,7 @@ from drillcases import DRILLS, SEEDS
 from netlab.drill import labs, session
 from netlab.drill.judge import constraints_of
 from netlab.kafka.lab_check import topology_props
-from netlab.kernel import nsfs
+from netlab.kernel import nsfs, processes
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab
 
@@ -94,8 +94,6 @@ def test_drill_live(drill, seed, progress_home):
         _, after_reset, _ = session.run_check()
         _declared(after_reset)
     finally:
-        from netlab.kernel import processes
-
         recorded = [processes.read_pidfile(p) for p in pidfiles]
         session.stop()
     assert not lab_paths(lab).root.exists()
