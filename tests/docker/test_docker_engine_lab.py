@@ -9,13 +9,12 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from dockerlab import REPO
+from dockerlab import REPO, netlab_cli
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
@@ -23,21 +22,15 @@ LAB = "dkengine"
 
 
 def _netlab(*args: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "netlab", *args], capture_output=True, text=True, env=env, timeout=timeout
-    )
+    return netlab_cli(*args, env=env, timeout=timeout)
 
 
 @pytest.fixture
 def env():
     # short: containerd's socket lands 45 characters below it, and a unix socket path has 107
     run_dir = Path(tempfile.mkdtemp(prefix="nl", dir="/tmp"))
-    yield {**os.environ, "PYTHONPATH": str(REPO), "NETLAB_RUN_DIR": str(run_dir)}
-    subprocess.run(
-        [sys.executable, "-m", "netlab", "down", LAB],
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "NETLAB_RUN_DIR": str(run_dir)},
-    )
+    yield {"NETLAB_RUN_DIR": str(run_dir)}
+    netlab_cli("down", LAB, env={"NETLAB_RUN_DIR": str(run_dir)}, timeout=120)
     shutil.rmtree(run_dir, ignore_errors=True)
 
 
