@@ -83,6 +83,9 @@ def test_diagnosis_stops_before_the_remedy():
     )
     link = "x refused — bind it to 0.0.0.0 (Kafka logs: Connection to node 1 could not be established.)"
     assert diagnosis(link) == "x refused (Kafka logs: Connection to node 1 could not be established.)"
+    # the address that works is an answer too
+    other = "10.5.0.3 is not reachable from mac (no route); mac can bootstrap from 192.168.64.2:9092"
+    assert diagnosis(other) == "10.5.0.3 is not reachable from mac (no route)"
 
 
 def test_listener_names():
