@@ -15,7 +15,11 @@ import time
 import pytest
 import support
 from brokerproc import BrokerProc, free_port, run_broker_to_exit, start_broker
+from pydantic import ValidationError
 from zkproc import ZK_SERVER, ZooKeeper
+
+from netlab.topology.models import Node
+from netlab.zookeeper import zoo_cfg
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
@@ -335,3 +339,13 @@ def test_unset_broker_id_gets_1001_and_keeps_it(tmp_path, zk):
         assert "Registered broker 1001 at path /brokers/ids/1001" in a.output()
     finally:
         c.stop_all()
+
+
+def test_a_zoo_cfg_setting_cannot_add_lines():
+    """Pure: a `settings` value is one zoo.cfg line, so it cannot smuggle in dataDir (netlab's own)
+    or anything else (placed here with the ZooKeeper tests of issue 14; it needs no ZooKeeper)."""
+    with pytest.raises(ValidationError, match="one line"):
+        Node.model_validate({"zookeeper": {"settings": {"maxClientCnxns": "60\ndataDir=/etc"}}})
+    one = Node.model_validate({"zookeeper": {"settings": {"maxClientCnxns": 60}}}).zookeeper
+    cfg = zoo_cfg(one, ZK_SERVER.parent / "data").splitlines()
+    assert "maxClientCnxns=60" in cfg and sum(line.startswith("dataDir=") for line in cfg) == 1
