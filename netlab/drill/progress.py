@@ -108,8 +108,18 @@ def load_progress(path: Path | None = None) -> Progress:
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:  # unreadable is not corrupt: nothing is moved
+        why = (
+            "it belongs to the user who ran `sudo netlab drill ...`: run as that user, or with sudo"
+            if isinstance(exc, PermissionError)
+            else "it must be a readable file; move it away to start with fresh progress"
+        )
+        raise InputError(
+            f"cannot read the drill progress file {path}: {exc.strerror} ({why})", where="progress"
+        ) from None
+    try:
         data = json.loads(raw) if len(raw) <= MAX_BYTES else None
-    except (OSError, ValueError):
+    except ValueError:
         data = None
     if data is None or not _valid(data):
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")

@@ -82,6 +82,14 @@ def test_wrong_shapes_are_corrupt(tmp_path, content):
     assert not path.exists() and len(list(tmp_path.glob("drills.json.corrupt-*"))) == 1
 
 
+def test_an_unreadable_progress_file_is_reported_not_set_aside(tmp_path):
+    path = tmp_path / "netlab" / "drills.json"
+    path.mkdir(parents=True)  # not a file: reading it fails, but it is not "corrupt progress"
+    cp = netlab(tmp_path, "list")
+    assert cp.returncode == 2 and "cannot read the drill progress file" in cp.stderr, cp.stderr
+    assert path.is_dir() and not list(path.parent.glob("drills.json.corrupt-*"))  # nothing moved
+
+
 def test_atomic_save_roundtrip(tmp_path):
     path = tmp_path / "netlab" / "drills.json"
     p = Progress()
