@@ -27,7 +27,7 @@ from netlab.topology.models import Topology
 from netlab.topology.resolve import resolve
 
 from .deploy import broker_nodes, deploy, docker_host_of, wait_brokers
-from .engine import ENGINE_PROCESS, engine_command, log_tail
+from .engine import ENGINE_PROCESS, engine_command, log_tail, remove_cgroups
 from .enter import ContainerGone, require_local_engine
 from .project import Project, connect, read_project
 from .verdicts import topology_report
@@ -89,6 +89,7 @@ def up_docker(path: Path) -> DockerLab:
         return lab
     except BaseException:
         destroy(topology.lab)  # nothing half built: the engine's end takes every container with it
+        remove_cgroups(engine_root(topology.lab))  # what a killed engine leaves in the cgroup trees
         raise
 
 
