@@ -127,7 +127,7 @@ def test_an_engine_killed_with_its_containers_leaves_no_cgroup():
     t = start_test_engine("cg", root / "e")
     mine = [Path(target) / cgroup_parent(t.engine.root).lstrip("/") for target, *_ in cgroup_mounts()]
     try:
-        ctr = t.client.containers.run(  # type: ignore[attr-defined]
+        ctr = t.client.containers.run(
             ensure_image(t.client),
             ["/usr/bin/sleep", "infinity"],
             detach=True,
