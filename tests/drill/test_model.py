@@ -33,6 +33,8 @@ def test_a_copy_loads(drill_dir):
         ("  cause: advertised_refused", "  reason: x", "rule.cause"),
         ("  - network_unchanged", "  - no_such_rule", "kinds are"),
         ("title:", "title: [", "not valid YAML"),
+        ("difficulty: 1", "difficulty: easy", "`difficulty` is required here: a number"),
+        ("params:", "pick: {x: 3}\nparams:", "pick.x is a mapping with by, over, chosen and other"),
     ],
 )
 def test_bad_drill_files_are_located(drill_dir, old, new, says):
