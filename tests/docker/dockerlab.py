@@ -20,9 +20,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def netlab_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180, user: int | None = None
 ) -> subprocess.CompletedProcess:
-    """The real `netlab` command line (this checkout's), bounded in time, no stdin."""
+    """The real `netlab` command line (this checkout's), bounded in time, no stdin; `user`: run
+    it as that uid (and gid, no other groups) instead of root."""
+    as_user: dict = {} if user is None else {"user": user, "group": user, "extra_groups": []}
     return subprocess.run(
         [sys.executable, "-m", "netlab", *args],
         capture_output=True,
@@ -30,6 +32,7 @@ def netlab_cli(
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         timeout=timeout,
         stdin=subprocess.DEVNULL,
+        **as_user,
     )
 
 

@@ -161,6 +161,13 @@ def test_bad_input(engine, default_project, tmp_path):
     assert cp.returncode == 2 and "no Docker engine answers" in cp.stderr + cp.stdout
 
 
+def test_no_permission_on_the_socket(engine, default_project):
+    # as nobody: the engine's socket is in a directory only root may enter
+    cp = netlab_cli("import", "docker", LAB, env={"DOCKER_HOST": engine.url, "HOME": "/tmp"}, user=65534)
+    assert cp.returncode == 2, cp.stdout + cp.stderr
+    assert "permission denied on the socket" in cp.stderr and engine.url in cp.stderr
+
+
 def test_a_stopped_container_is_a_clear_error(engine, default_project):
     _topology, _deployed, project = default_project
     client_1 = project.container("client-1")
