@@ -70,6 +70,7 @@ def start(
     seed: int | None = typer.Option(None, "--seed", min=0, help="replay a variant (printed at start)"),
 ) -> None:
     """Build the drill's broken lab and tell its story."""
+    from netlab.drill.judge import diagnosis
     from netlab.drill.labs import require_root
     from netlab.drill.session import start as start_drill
 
@@ -82,7 +83,7 @@ def start(
     )
     console.print(f"\n{escape(story['who'].strip())}", highlight=False, soft_wrap=True)
     c = s.complaint
-    said = c.client_error or c.reason or "it fails"
+    said = c.client_error or diagnosis(c.reason) or "it fails"  # the symptom, never netlab's remedy
     console.print(
         f"\n  {c.from_node}$ {c.client or 'kcat'} → {c.to}\n  [red]{escape(said)}[/]",
         highlight=False,
