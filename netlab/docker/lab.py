@@ -52,6 +52,12 @@ def engine_root(lab: str) -> Path:
     return lab_paths(lab).root / "docker"
 
 
+def forget_engine(lab: str) -> list[str]:
+    """After `destroy(lab)`: remove the cgroups the lab's engine made (by their exact name);
+    returns those still in use."""
+    return remove_cgroups(engine_root(lab))
+
+
 def is_docker_lab(lab: str) -> bool:
     return (lab_paths(lab).root / ENGINE_FILE).exists()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from dockerlab import REPO, netlab_cli, start_test_engine, stop_test_engine
 
-from netlab.docker.engine import cgroup_mounts, cgroup_parent, remove_cgroups
+from netlab.docker.engine import cgroup_mounts, cgroup_parent
 from netlab.docker.image import ensure_image, node_mounts
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
@@ -34,10 +34,12 @@ def env():
     run_dir = Path(tempfile.mkdtemp(prefix="nl", dir="/tmp"))
     yield {"NETLAB_RUN_DIR": str(run_dir)}
     netlab_cli("down", LAB, env={"NETLAB_RUN_DIR": str(run_dir)}, timeout=120)
-    # `netlab down` ends the engine by its pid and cannot yet remove the cgroups its containers
-    # leave (netlab/lab is not Docker-aware); until it does, the test removes them by their name
-    remove_cgroups(run_dir / LAB / "docker")
     shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _engine_cgroups(run_dir: Path) -> list[Path]:
+    name = cgroup_parent(run_dir / LAB / "docker").lstrip("/")
+    return [Path(target) / name for target, *_ in cgroup_mounts() if (Path(target) / name).exists()]
 
 
 def _topology(tmp_path: Path) -> Path:
@@ -95,6 +97,7 @@ def test_up_check_logs_capture_down(env, tmp_path):
         time.sleep(0.1)
     assert not [p for p in family | {engine} if Path(f"/proc/{p}").exists()]
     assert not (run_dir / LAB).exists()
+    assert _engine_cgroups(run_dir) == []  # down removes what the engine made in the cgroup trees
     assert f"netlab-{LAB}-host" not in os.listdir("/run/netns")
 
 
