@@ -424,7 +424,8 @@ def main() -> int:
     )
     if psi_start is not None:
         print(
-            f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), {psi_before_latency}% before "
+            f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), "
+            f"{psi_before_latency}% before "
             f"the latency run — the share of time runnable tasks waited for a CPU"
         )
     if args.json:

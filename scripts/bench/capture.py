@@ -204,7 +204,9 @@ def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int, with_tcpdu
         report = json.loads(client.stdout)
         sent = int(report["end"]["sum"]["packets"])
     except (ValueError, KeyError) as exc:
-        raise SystemExit(f"iperf3 gave no count ({exc}): {client.stdout[-500:]} {client.stderr[-500:]}") from exc
+        raise SystemExit(
+            f"iperf3 gave no count ({exc}): {client.stdout[-500:]} {client.stderr[-500:]}"
+        ) from exc
     netlab_n = count_udp(nl_pcap, IPERF_PORT)
     if not with_tcpdump:
         return {
