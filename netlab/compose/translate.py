@@ -1,0 +1,322 @@
+"""A compose project (project.py) with its images' behaviour (profiles/) as a netlab topology.
+
+The result is the plain data of a topology file plus, per data path, the reason a value is there
+when it was derived rather than written in the compose file (`import compose` writes those as
+comments). Picture: the Docker host is node `host`, holding one bridge per compose network
+(`docker0` for the legacy default bridge, `br-<12 hex>` for the others, as Docker names them);
+every container is a node named after its hostname (`hostname:`, else the service name — see
+docs/compose.md for why not the 12-hex id) with its service name, container_name and aliases as
+names on each of its networks; published ports go through the host; a container with
+`network_mode: host` is the host node itself, one with `service:X` shares X's node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of, zk_auto_broker_id
+from .profiles.base import drop_lab_owned
+from .project import LEGACY_BRIDGE, Project, Service
+
+HOST = "host"
+LAN_NODE = "lan"
+LAN_NETWORK = "lan"
+DEFAULT_LAN_IP = IPv4Address("198.51.100.10")  # RFC 5737 documentation range: never the real uplink
+_NAME_OK = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+@dataclass
+class Translation:
+    project: Project
+    data: dict  # the topology file's data
+    comments: dict[tuple, str] = field(default_factory=dict)  # data path -> why it is there
+    node_of: dict[str, str] = field(default_factory=dict)  # service -> node
+    network_of: dict[str, str] = field(default_factory=dict)  # compose network key -> netlab name
+    roles: dict[str, KafkaRole | ZooKeeperRole] = field(default_factory=dict)  # by service
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def brokers(self) -> dict[str, str]:
+        """service -> node for every Kafka container that gets a broker."""
+        return {
+            s: self.node_of[s]
+            for s, r in self.roles.items()
+            if isinstance(r, KafkaRole) and r.entrypoint_error is None and s in self.node_of
+        }
+
+
+def lab_name(project: str) -> str:
+    name = re.sub(r"[^a-z0-9_]", "_", project.lower()).strip("_")[:32] or "compose"
+    return name if name[0].isalnum() else "c" + name[:31]
+
+
+def node_name(text: str) -> str:
+    name = re.sub(r"[^a-z0-9-]", "-", text.lower()).strip("-")[:63]
+    return name or "svc"
+
+
+def bridge_name(docker_name: str) -> str:
+    return "br-" + hashlib.sha256(docker_name.encode()).hexdigest()[:12]
+
+
+def _host_name(name: str) -> bool:
+    return bool(_NAME_OK.match(name))
+
+
+def translate(
+    project: Project,
+    *,
+    lan_ip: IPv4Address | None = DEFAULT_LAN_IP,
+    env_overrides: dict[str, dict[str, str]] | None = None,
+    port_overrides: dict[str, list] | None = None,
+) -> Translation:
+    """`env_overrides` / `port_overrides`: service -> variables changed / ports added (a fix
+    being checked by fixes.py)."""
+    for svc, extra in (port_overrides or {}).items():
+        if extra and svc in project.services:
+            project.services[svc].ports = project.services[svc].ports + list(extra)
+    t = Translation(project, {})
+    data = t.data
+    data["lab"] = lab_name(project.name)
+    t.comments[("lab",)] = f"compose project {project.name}"
+    data["description"] = f"docker compose project {project.name} from {project.path}"
+    nodes: dict[str, dict] = {HOST: {}}
+    t.comments[("nodes", HOST)] = "the Docker host"
+    networks: dict[str, dict] = {}
+    for key, net in project.networks.items():
+        name = "docker0" if key == LEGACY_BRIDGE else node_name(net.name.replace("_", "-"))
+        t.network_of[key] = name
+        spec = {
+            "node": HOST,
+            "bridge": "docker0" if key == LEGACY_BRIDGE else bridge_name(net.name),
+            "subnet": str(net.subnet),
+            "gateway": str(net.gateway),
+        }
+        networks[name] = spec
+        if key == LEGACY_BRIDGE:
+            spec["names"] = False
+            t.comments[("networks", name)] = "Docker's legacy default bridge (network_mode: bridge)"
+            t.comments[("networks", name, "names")] = "no embedded DNS on the default bridge: only links give names"
+        else:
+            t.comments[("networks", name)] = f"Docker network {net.name}"
+            t.comments[("networks", name, "bridge")] = "Docker names bridges br-<network id>"
+        if not net.explicit_subnet:
+            t.comments[("networks", name, "subnet")] = "Docker's default address pool, next free subnet"
+        t.comments[("networks", name, "gateway")] = "the bridge's address on the host: first host address"
+    # nodes: one per container that has its own network namespace
+    taken: set[str] = {HOST, LAN_NODE}
+    for s in project.services.values():
+        if s.network_mode == "host":
+            t.node_of[s.name] = HOST
+            continue
+        if s.shares_namespace_of:
+            continue
+        wanted = s.hostname if s.hostname and _host_name(s.hostname) else s.name
+        name = node_name(wanted)
+        while name in taken:
+            name = node_name(name + "-2")
+        taken.add(name)
+        t.node_of[s.name] = name
+        nodes[name] = {}
+        if name != s.name:
+            t.comments[("nodes", name)] = f"service {s.name}" + (f" (hostname {s.hostname})" if s.hostname else "")
+    for s in project.services.values():
+        if s.shares_namespace_of:
+            t.node_of[s.name] = t.node_of[_root_of(project, s)]
+    facts_of = _facts(project, t)
+    zk_index: dict[str, int] = {}
+    for s in project.services.values():
+        node = t.node_of[s.name]
+        spec = nodes[node]
+        _attach(t, s, spec, node)
+        _ports(t, s, spec, node)
+        _extra_hosts(t, s, spec, node)
+        env = dict(s.environment)
+        env.update((env_overrides or {}).get(s.name, {}))
+        role = None
+        if s.image:
+            image = ImageRef.parse(s.image)
+            role = configure_service(image, env, container=f"{project.name}-{s.name}", facts=facts_of(s))
+            if role is None:
+                t.notes.append(f"{s.name}: image {s.image} is not modelled (a plain node)")
+        if role is not None:
+            t.roles[s.name] = role
+        if isinstance(role, KafkaRole):
+            _broker(t, s, role, spec, node, image, zk_index)
+        elif isinstance(role, ZooKeeperRole):
+            _zookeeper(t, s, role, node)
+    if lan_ip is not None and any(s.ports for s in project.services.values() if s.network_mode != "host"):
+        _lan(t, nodes, networks, lan_ip)
+    data["nodes"] = nodes
+    data["networks"] = networks
+    return t
+
+
+def _root_of(project: Project, s: Service) -> str:
+    seen = {s.name}
+    while s.shares_namespace_of:
+        s = project.services[s.shares_namespace_of]
+        if s.name in seen:
+            break
+        seen.add(s.name)
+    return s.name
+
+
+def _facts(project: Project, t: Translation):
+    def facts(s: Service) -> dict[str, str]:
+        out = {"host": HOST, "hostname": t.node_of[s.name]}
+        if s.attachments:
+            net = project.networks[s.attachments[0].network]
+            out["gateway"] = str(net.gateway)
+            out["address"] = str(s.attachments[0].ipv4_address)
+        return out
+
+    return facts
+
+
+def _attach(t: Translation, s: Service, spec: dict, node: str) -> None:
+    if not s.attachments:
+        return
+    nets = spec.setdefault("networks", {})
+    for a in s.attachments:
+        name = t.network_of[a.network]
+        entry: dict = {"ipv4_address": str(a.ipv4_address)}
+        path = ("nodes", node, "networks", name)
+        if not a.static:
+            t.comments[path + ("ipv4_address",)] = "Docker's IPAM: next free address in start order"
+        if a.network != LEGACY_BRIDGE:
+            aliases = [n for n in dict.fromkeys([s.name, s.container_name or "", *a.aliases]) if n and n != node]
+            bad = [n for n in aliases if not _host_name(n)]
+            if bad:
+                t.notes.append(f"{s.name}: names {', '.join(bad)} are not valid host names and are left out")
+            aliases = [n for n in aliases if _host_name(n)]
+            if aliases:
+                entry["aliases"] = aliases
+                derived = [n for n in aliases if n not in a.aliases]
+                if derived:
+                    t.comments[path + ("aliases",)] = (
+                        f"{', '.join(derived)}: the service name / container_name resolve on the network"
+                    )
+        nets[name] = entry
+
+
+def _ports(t: Translation, s: Service, spec: dict, node: str) -> None:
+    if not s.ports:
+        return
+    if s.network_mode == "host":
+        t.notes.append(f"{s.name}: published ports are discarded with network_mode: host (as Docker does)")
+        return
+    if not s.attachments:
+        t.notes.append(f"{s.name}: ports are not published without a network (network_mode {s.network_mode})")
+        return
+    out = spec.setdefault("ports", [])
+    for p in s.ports:
+        if p.ipv6 or p.protocol == "sctp":
+            t.notes.append(f"{s.name}: port {p.text} ({'IPv6 host IP' if p.ipv6 else 'sctp'}) is not modelled")
+            continue
+        entry: dict = {"target": p.target, "published": p.published, "protocol": p.protocol}
+        if p.host_ip:
+            entry["host_ip"] = p.host_ip
+        if s.shares_namespace_of:
+            t.notes.append(f"{s.name}: ports of a service sharing {s.shares_namespace_of}'s namespace are published by it")
+        out.append(entry)
+        if p.auto:
+            t.comments[("nodes", node, "ports", len(out) - 1)] = (
+                f"container port {p.target} published on host port {p.published}: Docker's allocator (32768 up)"
+            )
+
+
+def _extra_hosts(t: Translation, s: Service, spec: dict, node: str) -> None:
+    out = spec.setdefault("extra_hosts", [])
+    for item in s.extra_hosts:
+        name, sep, addr = item.replace("=", ":", 1).partition(":")
+        if ":" in addr and addr != "host-gateway":
+            t.notes.append(f"{s.name}: extra_hosts {item} (IPv6) is not modelled")
+            continue
+        out.append(f"{name}:{addr}")
+    project = t.project
+    for target, alias in s.links:
+        other = project.services.get(target)
+        if other is None:
+            continue
+        shared = [a for a in other.attachments if any(b.network == a.network for b in s.attachments)]
+        if not shared:
+            continue
+        if shared[0].network == LEGACY_BRIDGE:
+            for name in dict.fromkeys([alias, target]):
+                out.append(f"{name}:{shared[0].ipv4_address}")
+                t.comments[("nodes", node, "extra_hosts", len(out) - 1)] = (
+                    f"links: {target} (Docker writes linked containers into /etc/hosts on the default bridge)"
+                )
+        elif alias != target:
+            out.append(f"{alias}:{shared[0].ipv4_address}")
+            t.comments[("nodes", node, "extra_hosts", len(out) - 1)] = f"links: {target}:{alias}"
+    if not out:
+        spec.pop("extra_hosts")
+
+
+def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, image: ImageRef, zk_index) -> None:
+    family = family_of(image)
+    if role.entrypoint_error is not None:
+        t.notes.append(f"{s.name}: the container exits before Kafka starts ({image}): {role.entrypoint_error}")
+        return
+    if "broker" in spec:
+        t.notes.append(f"{s.name}: a second Kafka in node {node} (shared namespace) is not modelled")
+        return
+    drop_lab_owned(role, str(image))
+    if role.zookeeper_connect is not None and not role.kraft:
+        key = role.zookeeper_connect
+        zk_auto_broker_id(role, zk_index.get(key, 0))
+        if role.props.get("broker.id", "").isdigit() and int(role.props["broker.id"]) > 1000:
+            zk_index[key] = zk_index.get(key, 0) + 1
+        t.notes.append(
+            f"{s.name}: ZooKeeper mode ({role.zookeeper_connect}): the broker runs with the ZooKeeper "
+            "settings as written, as its own cluster (netlab's ZooKeeper support is not merged yet)"
+        )
+    block: dict = {}
+    for key in sorted(role.props):
+        block[key] = role.props[key]
+        why = role.derived.get(key)
+        written = _written_as(s, key, family)
+        if why:
+            t.comments[("nodes", node, "broker", key)] = why
+        elif written:
+            t.comments[("nodes", node, "broker", key)] = f"{written} ({family} image)"
+    spec["broker"] = block
+    for n in role.notes:
+        t.notes.append(f"{s.name}: {n}")
+
+
+def _written_as(s: Service, key: str, family: str | None) -> str | None:
+    for var in s.environment:
+        if var.startswith("KAFKA_") and var.lower().replace("kafka_cfg_", "").replace("kafka_", "").replace("_", ".") == key:
+            return var if var in s.written_env else f"{var} (env_file)"
+    return None
+
+
+def _zookeeper(t: Translation, s: Service, role: ZooKeeperRole, node: str) -> None:
+    if role.entrypoint_error:
+        t.notes.append(f"{s.name}: the ZooKeeper container exits: {role.entrypoint_error}")
+        return
+    t.notes.append(
+        f"{s.name}: ZooKeeper on port {role.client_port} — not run by netlab yet (the zookeeper: block is "
+        "another change); brokers keep zookeeper.connect as written"
+    )
+
+
+def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> None:
+    subnet = f"{lan_ip}/24"
+    from ipaddress import IPv4Interface
+
+    net = IPv4Interface(subnet).network
+    gateway = next(a for a in net.hosts() if a != lan_ip)
+    networks[LAN_NETWORK] = {"node": LAN_NODE, "bridge": "br-lan", "subnet": str(net), "gateway": str(gateway)}
+    t.comments[("networks", LAN_NETWORK)] = "the host's LAN (--lan-ip), for the LAN machine's rows"
+    nodes[LAN_NODE] = {}
+    t.comments[("nodes", LAN_NODE)] = "a machine on the Docker host's LAN"
+    host = nodes[HOST]
+    host.setdefault("networks", {})[LAN_NETWORK] = {"ipv4_address": str(lan_ip)}
+    t.comments[("nodes", HOST, "networks", LAN_NETWORK, "ipv4_address")] = "the host's LAN address (--lan-ip)"
