@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import kafka_log
 from .cluster.metadata import BrokerEndpoint
-from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
+from .config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig, collect_props
 from .group import coordinator_of
 from .kafka_log import logger
 from .server import BindError, SocketServer
@@ -199,6 +199,3 @@ def main(argv: list[str] | None = None) -> int:
         return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
     return asyncio.run(run(config))
 
-
-class UnsupportedConfig(Exception):
-    java_class = "broker.UnsupportedConfigurationException"

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from broker.config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig
+
 from .config_rules import BIND_EXCEPTION, Finding, listener_config
 from .probe import HostPort, parse_host_port
 from .results import (
@@ -49,13 +51,27 @@ UNREACHABLE_TEXT = "Network is unreachable"
 CLOSED_TEXT = "not a Kafka answer: connection closed by the peer"
 
 
+def broker_refusal(props: Mapping[str, str]) -> str | None:
+    """Every reason our broker refuses to start with these properties, from its own code
+    (broker/config.py: KafkaConfig's validation, then unsupported_reasons), as the line its log
+    prints under `Exiting Kafka due to fatal exception` (broker/main.py); None if it starts."""
+    try:
+        config = KafkaConfig(props)
+    except (ConfigException, RequirementFailed) as exc:
+        return f"{exc.java_class}: {exc}"
+    reasons = config.unsupported_reasons()
+    if reasons:
+        return f"{UnsupportedConfig.java_class}: {'; '.join(reasons)}"
+    return None
+
+
 def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]]) -> Finding | None:
     """Kafka's SocketServer bind outcome for one listener inside its node (None = it binds).
     Messages show the host as configured (Java's InetSocketAddress.getHostString)."""
     host, port = listener.bind_host, listener.bind_port
     shown = host or "0.0.0.0"
     if host in WILDCARDS:
-        addr = "0.0.0.0"
+        addr = "0.0.0.0"  # an empty host binds [::] dual-stack: it takes the IPv4 port as well
     else:
         addrs = node.resolve_ipv4(host)
         if not addrs:
@@ -91,9 +107,12 @@ def broker_view(
 ) -> BrokerView:
     """A broker as it would come up in `node`: its listeners, or the message it exits with.
     `taken` holds (address, port) pairs already bound in that node (other brokers, port proxies)."""
+    refusal = broker_refusal(props)
     cfg, finding = listener_config(props)
-    if cfg is None:
-        return BrokerView(node, -1, [], start_error=finding.text)
+    if cfg is None or refusal is not None:
+        return BrokerView(
+            node, -1 if cfg is None else cfg.node_id, [], start_error=refusal or finding.text
+        )
     adv = {e.name: e for e in cfg.advertised}
     views = []
     for e in cfg.listeners:
@@ -112,7 +131,13 @@ def broker_view(
             )
         )
     view = BrokerView(
-        node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners, cfg.voters
+        node,
+        cfg.node_id,
+        views,
+        cfg.inter_broker_listener,
+        cfg.controller_listeners,
+        cfg.voters,
+        cluster_id=(props.get("cluster.id") or "").strip() or None,
     )
     taken = set() if taken is None else taken
     for lst in views:
@@ -174,6 +199,10 @@ def registered(world: World, broker: BrokerView) -> bool:
         if (
             voter is not None
             and voter.running
+            # the controller rejects a registration whose cluster id is not its own; a node with
+            # no cluster.id makes up a random one (broker/node.py), as an unformatted Kafka can't
+            and broker.cluster_id is not None
+            and broker.cluster_id == voter.cluster_id
             and predict_probe(world, broker.node, f"{host}:{port}", link=True).ok
         ):
             return True
