@@ -156,8 +156,17 @@ def _row_key(v) -> tuple[str, str]:
     return (v.from_node, v.to)
 
 
+def _category(lab, node: str) -> tuple:
+    """Clients that see the lab the same way (same networks, same extra names) get the same fix."""
+    spec = lab.translation.data["nodes"].get(node, {})
+    nets = spec.get("networks", {})
+    return (node in (HOST, LAN_NODE) and node, tuple(sorted(nets)), tuple(spec.get("extra_hosts", [])))
+
+
 def fixes_for(path, options, lab, report) -> Fixes:
-    """One fix (or a reason there is none) per ✗ client row; None for rows that work."""
+    """One fix (or the reason there is none) per ✗ client row; None for rows that work.
+    A change found for one row is reused for rows of the same kind (same failing listener, a
+    client that sees the lab the same way) without predicting again."""
     from netlab.errors import InputError
     from netlab.kafka.lab_check import predicted_report
 
@@ -166,30 +175,41 @@ def fixes_for(path, options, lab, report) -> Fixes:
     out = Fixes()
     ok_before = {_row_key(v) for v in report.verdicts if v.ok}
     tries = 0
+    known: dict[tuple, Change | None] = {}
     for i, (v, kind) in enumerate(zip(report.verdicts, report.kinds), 1):
         if v.ok or kind != "client":
             out.per_row.append(None)
             continue
-        found = None
-        for change in _candidates(lab, v):
-            if tries >= MAX_TRIES:
-                break
-            tries += 1
-            try:
-                again = compose_lab(path, options, env_overrides={change.service: change.env}, port_overrides={change.service: change.ports})
-            except InputError:
-                continue
-            rep = predicted_report(again.topology)
-            after = {_row_key(w): w.ok for w in rep.verdicts}
-            key = (v.from_node, change.bootstrap) if change.bootstrap else _row_key(v)
-            if after.get(key) and all(after.get(k, True) for k in ok_before):
-                found = change
-                break
-        if found is not None:
-            text = found.describe()
-            out.lines.append(f"{i}. {v.from_node} → {v.to}: {text}")
+        found_listener = _listener_of(lab, v.target) if v.target else None
+        key = (v.cause, found_listener[:2] if found_listener else v.to, _category(lab, v.from_node))
+        if key in known:
+            found = known[key]
         else:
-            text = None
-            out.lines.append(f"{i}. {v.from_node} → {v.to}: no single compose change found that fixes it without breaking a working row")
+            found = None
+            for change in _candidates(lab, v):
+                if tries >= MAX_TRIES:
+                    break
+                tries += 1
+                try:
+                    again = compose_lab(
+                        path,
+                        options,
+                        env_overrides={change.service: change.env},
+                        port_overrides={change.service: change.ports},
+                    )
+                except InputError:
+                    continue
+                after = {_row_key(w): w.ok for w in predicted_report(again.topology).verdicts}
+                row = (v.from_node, change.bootstrap) if change.bootstrap else _row_key(v)
+                if after.get(row) and all(after.get(k, True) for k in ok_before):
+                    found = change
+                    break
+            known[key] = found
+        text = None if found is None else found.describe()
+        out.lines.append(
+            f"{i}. {v.from_node} → {v.to}: "
+            + (text or "no single compose change found that fixes it without breaking a working row")
+        )
         out.per_row.append(text)
     return out
+

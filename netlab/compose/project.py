@@ -47,6 +47,8 @@ MODELLED_SERVICE_KEYS = {
     "links",
     "depends_on",
     "profiles",
+    "entrypoint",
+    "command",
 }
 LEGACY_BRIDGE = "bridge"
 
@@ -74,6 +76,8 @@ class Service:
     links: list[tuple[str, str]]  # (service, alias)
     depends_on: list[str]
     written_env: set[str] = field(default_factory=set)  # keys written under `environment:`
+    entrypoint: str | None = None  # as written (joined), when the image's own is replaced
+    command: str | None = None
 
     @property
     def shares_namespace_of(self) -> str | None:
@@ -148,6 +152,12 @@ def _env_of(svc: dict, base: Path, shell: dict[str, str], where) -> tuple[dict[s
             continue
         env[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return env, written
+
+
+def _joined(raw) -> str | None:
+    if raw is None:
+        return None
+    return " ".join(str(x) for x in raw) if isinstance(raw, list) else str(raw)
 
 
 def _extra_hosts(raw) -> list[str]:
@@ -299,6 +309,8 @@ def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
             _links(svc.get("links")),
             _depends(svc.get("depends_on")),
             written,
+            _joined(svc.get("entrypoint")),
+            _joined(svc.get("command")),
         )
     if any(s.network_mode == LEGACY_BRIDGE for s in services.values()):
         networks[LEGACY_BRIDGE] = Network(

@@ -137,11 +137,17 @@ def translate(
         env = dict(s.environment)
         env.update((env_overrides or {}).get(s.name, {}))
         role = None
-        if s.image:
+        if not s.image:
+            t.notes.append(f"{s.name}: no image (built from `build:`): a plain node, its program is not known")
+        else:
             image = ImageRef.parse(s.image)
-            role = configure_service(image, env, container=f"{project.name}-{s.name}", facts=facts_of(s))
-            if role is None:
-                t.notes.append(f"{s.name}: image {s.image} is not modelled (a plain node)")
+            replaced = _start_replaced(s)
+            if replaced and family_of(image) is not None:
+                t.notes.append(f"{s.name}: {replaced}: the image's entrypoint does not run (a plain node)")
+            else:
+                role = configure_service(image, env, container=f"{project.name}-{s.name}", facts=facts_of(s))
+                if role is None:
+                    t.notes.append(f"{s.name}: image {s.image} is not modelled (a plain node)")
         if role is not None:
             t.roles[s.name] = role
         if isinstance(role, KafkaRole):
@@ -153,6 +159,22 @@ def translate(
     data["nodes"] = nodes
     data["networks"] = networks
     return t
+
+
+# The images' own start scripts: a `command:` that still calls one starts Kafka as the image does.
+START_SCRIPTS = ("/etc/confluent/docker/run", "/etc/kafka/docker/run", "start-kafka.sh", "/opt/bitnami/scripts/kafka/run.sh", "/opt/bitnami/scripts/zookeeper/run.sh", "zkServer.sh", "/docker-entrypoint.sh")
+
+
+def _start_replaced(s: Service) -> str | None:
+    """Why the image's entrypoint does not run: `entrypoint:` replaced, or a `command:` that
+    replaces the image's start command without calling its start script."""
+    if s.entrypoint is not None and not any(x in s.entrypoint for x in START_SCRIPTS):
+        return f"entrypoint replaced ({s.entrypoint[:60]})"
+    if s.command is not None and not any(x in s.command for x in START_SCRIPTS):
+        if s.command.strip().startswith(("-", "kafka-server-start", "zookeeper-server-start")):
+            return None  # arguments to the image's entrypoint / its own server start
+        return f"command replaced ({s.command[:60]})"
+    return None
 
 
 def _root_of(project: Project, s: Service) -> str:
