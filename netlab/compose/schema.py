@@ -5,6 +5,7 @@ compose config` makes — and report the first error with file:line and path."""
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,11 @@ def validate_compose(data: Any, src: Source) -> None:
         best = sorted(err.context, key=_sort_key)[0]
     path = tuple(err.absolute_path) + tuple(best.relative_path) if best is not err else tuple(err.absolute_path)
     message = best.message
-    if best.validator == "additionalProperties":
-        message = f"{message} (not a Compose Specification key)"
+    if best.validator == "additionalProperties" and isinstance(best.instance, dict):
+        known = set(best.schema.get("properties", {}))
+        patterns = [re.compile(p) for p in best.schema.get("patternProperties", {})]
+        extra = [k for k in best.instance if k not in known and not any(r.search(k) for r in patterns)]
+        if extra:
+            path = path + (extra[0],)
+            message = f"unknown key {extra[0]!r} (not a Compose Specification key; extensions start with x-)"
     raise InputError(f"invalid compose file: {message}", where=src.where(path))
