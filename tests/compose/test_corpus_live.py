@@ -1,0 +1,56 @@
+"""`netlab up docker-compose.yml` on a representative part of the corpus, live: real namespaces,
+brokers, kcat in every node. Live rows equal the recorded verdicts and the prediction; `down`
+leaves nothing."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from test_corpus import CORPUS, EXPECTED, options, rows_of
+
+from netlab import lab as labapi
+from netlab.brokers import wait_started
+from netlab.compose import compose_lab
+from netlab.compose.topology_out import to_yaml
+from netlab.kafka.lab_check import broker_logs, live_report
+from netlab.kernel import nsfs
+from netlab.lab.paths import lab_paths
+from netlab.plan import compile_plan
+from netlab.resources import Namespace
+
+pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
+
+LIVE = {
+    "conduktor-zk-single-kafka-single.yml": "composel1",
+    "apache-kafka-single-node-plaintext.yml": "composel2",
+    "bitnami-kafka-3.7-single.yml": "composel3",
+    "wurstmeister-jmx-scenario.yml": "composel4",
+    "cp-all-in-one-community.yml": "composel5",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIVE))
+def test_up_equals_expected_and_predict(name):
+    opts = options(name)
+    opts.project = LIVE[name]
+    lab = compose_lab(CORPUS / name, opts)
+    plan = compile_plan(lab.topology)
+    netns = [s.netns for s in plan.of_kind(Namespace)]
+    labapi.apply(plan, topology_text=to_yaml(lab.translation, ["live corpus test"]))
+    try:
+        wait_started(plan.lab)
+        prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
+        report = live_report(plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=4.0)
+        assert report.disagreements() == [], "\n".join(report.disagreements())
+        # the generated client container is named after the network, so after the project
+        rows = {k.replace(f"client-{LIVE[name]}-", "client-corpus-"): v for k, v in rows_of(report).items()}
+        assert rows == EXPECTED[name]["rows"]
+        for v in report.verdicts:
+            if not v.ok:
+                assert v.reason and v.client_error, v
+        saved = yaml.safe_load(lab_paths(plan.lab).topology.read_text())
+        assert saved["lab"] == plan.lab  # `netlab check <lab>` finds the translated topology
+    finally:
+        labapi.destroy(plan.lab)
+    assert not lab_paths(plan.lab).root.exists()
+    assert [ns for ns in netns if nsfs.exists(ns)] == []
