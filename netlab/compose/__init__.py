@@ -67,10 +67,14 @@ def compose_lab(
     options = options or ComposeOptions()
     loaded = load_compose_data(path, options.env_file)
     project = build_project(loaded, options.project)
-    t = translate(project, lan_ip=options.lan_ip, env_overrides=env_overrides, port_overrides=port_overrides)
+    t = translate(
+        project,
+        lan_ip=options.lan_ip,
+        env_overrides=env_overrides,
+        port_overrides=port_overrides,
+        desktop=options.desktop,
+    )
     rows = probe_rows(t, options.probes) if options.probes else generated_rows(t)
     t.data["clients"] = [{"node": r.node, "bootstrap": r.bootstrap, "client": options.client} for r in rows]
-    if options.desktop:
-        t.notes.append(f"--desktop {options.desktop}: Docker Desktop's differences are not modelled yet")
     topology = to_topology(t)
     return ComposeLab(project, t, topology, [r.label for r in rows])

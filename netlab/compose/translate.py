@@ -72,6 +72,7 @@ def translate(
     lan_ip: IPv4Address | None = DEFAULT_LAN_IP,
     env_overrides: dict[str, dict[str, str]] | None = None,
     port_overrides: dict[str, list] | None = None,
+    desktop: str | None = None,
 ) -> Translation:
     """`env_overrides` / `port_overrides`: service -> variables changed / ports added (a fix
     being checked by fixes.py)."""
@@ -156,6 +157,8 @@ def translate(
             _zookeeper(t, s, role, node)
     if lan_ip is not None and any(s.ports for s in project.services.values() if s.network_mode != "host"):
         _lan(t, nodes, networks, lan_ip)
+    if desktop:
+        _desktop(t, nodes, desktop, lan_ip)
     data["nodes"] = nodes
     data["networks"] = networks
     return t
@@ -342,3 +345,26 @@ def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> No
     host = nodes[HOST]
     host.setdefault("networks", {})[LAN_NETWORK] = {"ipv4_address": str(lan_ip)}
     t.comments[("nodes", HOST, "networks", LAN_NETWORK, "ipv4_address")] = "the host's LAN address (--lan-ip)"
+
+
+def _desktop(t: Translation, nodes: dict, desktop: str, lan_ip: IPv4Address | None) -> None:
+    """Docker Desktop (Mac, Windows): host.docker.internal resolves in every container, to the
+    host (here the host node, the containers' gateway); on Windows Docker Desktop also writes it
+    into the host's own hosts file, with the host's address. Not modelled: that the Desktop host
+    cannot route to container addresses (the engine runs in a VM; topologies/09 models that)."""
+    for name, spec in nodes.items():
+        if name in (HOST, LAN_NODE) or not spec.get("networks"):
+            continue
+        hosts = spec.setdefault("extra_hosts", [])
+        if not any(h.startswith("host.docker.internal:") for h in hosts):
+            hosts.append("host.docker.internal:host-gateway")
+            t.comments[("nodes", name, "extra_hosts", len(hosts) - 1)] = f"Docker Desktop ({desktop})"
+    if desktop == "windows":
+        hosts = nodes[HOST].setdefault("extra_hosts", [])
+        hosts.append(f"host.docker.internal:{lan_ip or '127.0.0.1'}")
+        t.comments[("nodes", HOST, "extra_hosts", len(hosts) - 1)] = "Docker Desktop for Windows writes it on the host"
+    t.notes.append(
+        f"--desktop {desktop}: host.docker.internal resolves in containers"
+        + (" and on the host" if desktop == "windows" else "")
+        + "; that the host cannot reach container addresses (the VM) is not modelled here"
+    )

@@ -316,3 +316,16 @@ def test_predict_json_rows_and_checked_fixes(tmp_path):
     assert fixed != p.read_text()
     v = predicted_report(lab.topology).verdicts
     assert [x.ok for x in v if x.client != "broker"] == [True] or "then bootstrap" in fix
+
+
+def test_desktop_host_docker_internal():
+    corpus = Path(__file__).parent / "corpus" / "conduktor-zk-single-kafka-single.yml"
+
+    def rows(desktop):
+        lab = compose_lab(corpus, ComposeOptions(project="compdesk", desktop=desktop))
+        return {(v.from_node, v.to): v.ok for v in predicted_report(lab.topology).verdicts}
+
+    linux, mac, windows = rows(None), rows("mac"), rows("windows")
+    # the DOCKER listener advertises host.docker.internal:29092: only Docker Desktop resolves it
+    assert not linux[("zoo1", "kafka1:29092")] and mac[("zoo1", "kafka1:29092")]
+    assert not mac[("host", "localhost:29092")] and windows[("host", "localhost:29092")]
