@@ -58,14 +58,19 @@ def parse_lan_ip(text: str | None) -> IPv4Address | None:
 
 
 def compose_lab(
-    path: str | Path, options: ComposeOptions | None = None, env_overrides=None, port_overrides=None
+    path: str | Path,
+    options: ComposeOptions | None = None,
+    env_overrides=None,
+    port_overrides=None,
+    loaded=None,
 ) -> ComposeLab:
-    """Compose file -> the topology netlab builds, with generated (or --probe) client rows."""
+    """Compose file -> the topology netlab builds, with generated (or --probe) client rows.
+    `loaded`: the file as already read (fixes.py translates it again with changes)."""
     from .clients import generated_rows, probe_rows
     from .topology_out import to_topology
 
     options = options or ComposeOptions()
-    loaded = load_compose_data(path, options.env_file)
+    loaded = loaded or load_compose_data(path, options.env_file)
     project = build_project(loaded, options.project)
     t = translate(
         project,

@@ -156,6 +156,33 @@ def _row_key(v) -> tuple[str, str]:
     return (v.from_node, v.to)
 
 
+def _outcomes(topology) -> dict[tuple[str, str], bool]:
+    """(from, to) -> does it work, for every row `predict` shows: the same rules (predict_probe
+    over the same world), without the sentences explain() writes for people."""
+    from netlab.kafka.check import links_of
+    from netlab.kafka.lab_check import world_of
+    from netlab.kafka.predict_rules import predict_probe
+
+    world = world_of(topology)
+    out = {}
+    for b in world.brokers:
+        out[(b.node, ", ".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)")] = b.running
+    for c in topology.clients:
+        out[(c.node, c.bootstrap)] = predict_probe(world, c.node, c.bootstrap).ok
+    for link in links_of(world):
+        out[(link.node, link.endpoint)] = predict_probe(world, link.node, link.endpoint, link=True).ok
+    return out
+
+
+def _working_alternative(report, v) -> str | None:
+    """A bootstrap of the same broker host that already works from the same client."""
+    host = v.to.rpartition(":")[0]
+    for w, kind in zip(report.verdicts, report.kinds):
+        if kind == "client" and w.ok and w.from_node == v.from_node and w.to.rpartition(":")[0] == host:
+            return w.to
+    return None
+
+
 def _category(lab, node: str) -> tuple:
     """Clients that see the lab the same way (same networks, same extra names) get the same fix."""
     spec = lab.translation.data["nodes"].get(node, {})
@@ -168,7 +195,6 @@ def fixes_for(path, options, lab, report) -> Fixes:
     A change found for one row is reused for rows of the same kind (same failing listener, a
     client that sees the lab the same way) without predicting again."""
     from netlab.errors import InputError
-    from netlab.kafka.lab_check import predicted_report
 
     from . import compose_lab
 
@@ -196,16 +222,20 @@ def fixes_for(path, options, lab, report) -> Fixes:
                         options,
                         env_overrides={change.service: change.env},
                         port_overrides={change.service: change.ports},
+                        loaded=lab.project.loaded,
                     )
                 except InputError:
                     continue
-                after = {_row_key(w): w.ok for w in predicted_report(again.topology).verdicts}
+                after = _outcomes(again.topology)
                 row = (v.from_node, change.bootstrap) if change.bootstrap else _row_key(v)
                 if after.get(row) and all(after.get(k, True) for k in ok_before):
                     found = change
                     break
             known[key] = found
         text = None if found is None else found.describe()
+        works = _working_alternative(report, v)
+        if works:
+            text = (text + f" (or, with no change, bootstrap with {works}: that works from here)") if text else None
         out.lines.append(
             f"{i}. {v.from_node} → {v.to}: "
             + (text or "no single compose change found that fixes it without breaking a working row")
