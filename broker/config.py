@@ -15,8 +15,8 @@ from typing import Any
 from .listeners import (
     ConfigException,
     EndPoint,
-    kraft_controller_protocols,
     RequirementFailed,
+    kraft_controller_protocols,
     parse_endpoints,
     parse_protocol_map,
     require,

@@ -65,7 +65,9 @@ def parse_protocol_map(value: str) -> dict[str, str]:
     return out
 
 
-def kraft_controller_protocols(pmap: dict[str, str], controller_names: list[str], listeners: str) -> dict[str, str]:
+def kraft_controller_protocols(
+    pmap: dict[str, str], controller_names: list[str], listeners: str
+) -> dict[str, str]:
     """Kafka's KafkaConfig.effectiveListenerSecurityProtocolMap (3.3+): in KRaft, when
     listener.security.protocol.map is not set, every controller listener name maps to PLAINTEXT,
     unless a controller or listener name is SSL, SASL_PLAINTEXT or SASL_SSL."""

@@ -198,4 +198,3 @@ def main(argv: list[str] | None = None) -> int:
     if reasons:
         return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
     return asyncio.run(run(config))
-

@@ -50,7 +50,9 @@ def print_header(lab) -> None:
         soft_wrap=True,
     )
     if p.ignored:
-        console.print(f"[dim]ignored (not modelled): {escape(', '.join(p.ignored))}[/]", highlight=False, soft_wrap=True)
+        console.print(
+            f"[dim]ignored (not modelled): {escape(', '.join(p.ignored))}[/]", highlight=False, soft_wrap=True
+        )
     for w in p.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     for n in lab.notes:
@@ -60,7 +62,7 @@ def print_header(lab) -> None:
 def relabel_json(rows: list[dict], lab, kinds: list[str]) -> list[dict]:
     """`--json` rows of a compose lab: `from` as written in the probe (or the service name)."""
     labels = iter(lab.labels)
-    for row, kind in zip(rows, kinds):
+    for row, kind in zip(rows, kinds, strict=True):
         if kind == "client":
             row["node"] = row["from"]
             row["from"] = next(labels, row["from"])
@@ -70,7 +72,9 @@ def relabel_json(rows: list[dict], lab, kinds: list[str]) -> list[dict]:
 def print_fixes(fixes: list[str]) -> None:
     if not fixes:
         return
-    console.print("[bold]fixes (each checked by predicting again with the change applied):[/]", highlight=False)
+    console.print(
+        "[bold]fixes (each checked by predicting again with the change applied):[/]", highlight=False
+    )
     for line in fixes:
         console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
 
@@ -133,6 +137,7 @@ def up_compose(file: Path, options, *, dry_run: bool, as_json: bool) -> int:
     )
     code = print_report(report, False, f"netlab up {file}", live=True)
     console.print(
-        f"  netlab check {plan.lab} · netlab logs {plan.lab} <node> · sudo netlab down {plan.lab}", highlight=False
+        f"  netlab check {plan.lab} · netlab logs {plan.lab} <node> · sudo netlab down {plan.lab}",
+        highlight=False,
     )
     return 1 if (code or report.disagreements()) else 0

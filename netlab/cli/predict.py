@@ -18,14 +18,19 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="one object per row, as `netlab check --json`"),
         project: str | None = typer.Option(None, "--project", "-p", help="compose: project name"),
         env_file: Path | None = typer.Option(None, "--env-file", help="compose: instead of .env"),
-        desktop: str | None = typer.Option(None, "--desktop", help="compose: mac or windows (Docker Desktop)"),
-        client: str = typer.Option("kcat", "--client", help="compose: kcat, confluent-kafka, kafka-python, aiokafka"),
+        desktop: str | None = typer.Option(
+            None, "--desktop", help="compose: mac or windows (Docker Desktop)"
+        ),
+        client: str = typer.Option(
+            "kcat", "--client", help="compose: kcat, confluent-kafka, kafka-python, aiokafka"
+        ),
         probe: list[str] | None = typer.Option(None, "--probe", help="compose: FROM=HOST:PORT (repeatable)"),
         lan_ip: str | None = typer.Option(None, "--lan-ip", help="compose: the host's LAN address (or off)"),
     ) -> None:
         """The verdicts of `netlab check` from the topology alone (no root, no kernel).
 
-        Kafka's validation and binding rules, Docker's name and publishing rules and the lab's routes. Exit 1 when a prediction contradicts `expect:`."""
+        Kafka's validation and binding rules, Docker's name and publishing rules and the lab's routes.
+        Exit 1 when a prediction contradicts `expect:`. A docker-compose.yml is read as Docker runs it."""
         from netlab.cli import _compose
         from netlab.kafka.lab_check import predicted_report
         from netlab.topology import load_topology
@@ -42,7 +47,7 @@ def register(app: typer.Typer) -> None:
         fixes = fixes_for(file, options, lab, report)
         if as_json:
             rows = _compose.relabel_json(report.to_json(), lab, report.kinds)
-            for row, fix in zip(rows, fixes.per_row):
+            for row, fix in zip(rows, fixes.per_row, strict=True):
                 row["fix"] = fix
             typer.echo(json.dumps(rows, indent=1))
             raise typer.Exit(0)

@@ -18,14 +18,19 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def up(
         file: Path | None = typer.Argument(
-            None, help="topology file or docker-compose.yml (default: the default lab, topologies/default.yaml)"
+            None,
+            help="topology file or docker-compose.yml (default: the default lab, topologies/default.yaml)",
         ),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, create nothing"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
         project: str | None = typer.Option(None, "--project", "-p", help="compose: project name"),
         env_file: Path | None = typer.Option(None, "--env-file", help="compose: instead of .env"),
-        desktop: str | None = typer.Option(None, "--desktop", help="compose: mac or windows (Docker Desktop)"),
-        client: str = typer.Option("kcat", "--client", help="compose: kcat, confluent-kafka, kafka-python, aiokafka"),
+        desktop: str | None = typer.Option(
+            None, "--desktop", help="compose: mac or windows (Docker Desktop)"
+        ),
+        client: str = typer.Option(
+            "kcat", "--client", help="compose: kcat, confluent-kafka, kafka-python, aiokafka"
+        ),
         probe: list[str] | None = typer.Option(None, "--probe", help="compose: FROM=HOST:PORT (repeatable)"),
         lan_ip: str | None = typer.Option(None, "--lan-ip", help="compose: the host's LAN address (or off)"),
     ) -> None:

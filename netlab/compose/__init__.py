@@ -53,7 +53,10 @@ def parse_lan_ip(text: str | None) -> IPv4Address | None:
     except ValueError:
         raise InputError(f"{text!r} is not an IPv4 address (or `off`)", where="--lan-ip") from None
     if str(addr).startswith("192.0.2."):
-        raise InputError("192.0.2.0/24 is this machine's real uplink; use 198.51.100.0/24 or 203.0.113.0/24", where="--lan-ip")
+        raise InputError(
+            "192.0.2.0/24 is this machine's real uplink; use 198.51.100.0/24 or 203.0.113.0/24",
+            where="--lan-ip",
+        )
     return addr
 
 

@@ -86,11 +86,18 @@ def generated_rows(t: Translation) -> list[Row]:
                 rows.append(Row(client, f"{svc}:{p}", client))
     for client, netname in extra_nodes.items():
         t.data["nodes"][client] = {"networks": [netname]}
-        t.comments[("nodes", client)] = f"a client container netlab adds on {netname} (no other service is on it)"
+        t.comments[("nodes", client)] = (
+            f"a client container netlab adds on {netname} (no other service is on it)"
+        )
     if lan_ip:
         for svc in brokers:
             for p in project.services[svc].ports:
-                if p.protocol == "tcp" and not p.ipv6 and p.target in ports[svc] and p.host_ip in (None, "0.0.0.0"):
+                if (
+                    p.protocol == "tcp"
+                    and not p.ipv6
+                    and p.target in ports[svc]
+                    and p.host_ip in (None, "0.0.0.0")
+                ):
                     rows.append(Row(LAN_NODE, f"{lan_ip}:{p.published}", "lan"))
     return list(dict.fromkeys(rows))
 
@@ -111,11 +118,15 @@ def probe_rows(t: Translation, probes: list[str]) -> list[Row]:
         elif who.startswith("+"):
             svc = who[1:]
             if svc not in t.project.services:
-                raise InputError(f"no service {svc!r}; services: {', '.join(t.project.services)}", where="--probe")
+                raise InputError(
+                    f"no service {svc!r}; services: {', '.join(t.project.services)}", where="--probe"
+                )
             node = node_name(f"probe-{svc}")
             nets = [t.network_of[a.network] for a in t.project.services[svc].attachments]
             if not nets:
-                raise InputError(f"service {svc!r} has no network of its own to attach a client to", where="--probe")
+                raise InputError(
+                    f"service {svc!r} has no network of its own to attach a client to", where="--probe"
+                )
             t.data["nodes"].setdefault(node, {"networks": nets})
             t.comments[("nodes", node)] = f"a client container on every network of {svc} (--probe {text})"
         elif who in t.node_of:

@@ -19,11 +19,16 @@ from dataclasses import dataclass, field
 from netlab.kafka.config_rules import listener_config
 
 from .ports import Publish
-from .profiles import KafkaRole, family_of
+from .profiles import family_of
 from .profiles.base import ImageRef
 from .translate import HOST, LAN_NODE
 
-ADVERTISED_CAUSES = ("advertised_unresolved", "advertised_refused", "advertised_unreachable", "advertised_not_kafka")
+ADVERTISED_CAUSES = (
+    "advertised_unresolved",
+    "advertised_refused",
+    "advertised_unreachable",
+    "advertised_not_kafka",
+)
 MAX_TRIES = 24  # predictions per run spent on fixes (each is a full translate + predict)
 
 
@@ -106,7 +111,9 @@ def _candidates(lab, verdict) -> list[Change]:
             out.append(Change(svc, {adv_var: _render(new_adv)}))
             out.append(Change(svc, {adv_var: _render(new_adv), lst_var: _render(listeners)}))
         # a listener of its own for this client
-        used = {e.port for e in cfg.listeners} | {p.published for s in lab.project.services.values() for p in s.ports}
+        used = {e.port for e in cfg.listeners} | {
+            p.published for s in lab.project.services.values() for p in s.ports
+        }
         new_port = next(p for p in range(port + 1, 65535) if p not in used)
         label = {HOST: "HOST", LAN_NODE: "LAN"}.get(node, "DOCKER")
         while label in {n for n, _ in listeners}:
@@ -149,7 +156,11 @@ def _candidates(lab, verdict) -> list[Change]:
 
 
 def _map_var(family: str | None) -> str:
-    return "KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP" if family == "bitnami" else "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"
+    return (
+        "KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP"
+        if family == "bitnami"
+        else "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"
+    )
 
 
 def _row_key(v) -> tuple[str, str]:
@@ -166,7 +177,9 @@ def _outcomes(topology) -> dict[tuple[str, str], bool]:
     world = world_of(topology)
     out = {}
     for b in world.brokers:
-        out[(b.node, ", ".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)")] = b.running
+        out[(b.node, ", ".join(f"{lst.name}://{lst.bind}" for lst in b.listeners) or "(config refused)")] = (
+            b.running
+        )
     for c in topology.clients:
         out[(c.node, c.bootstrap)] = predict_probe(world, c.node, c.bootstrap).ok
     for link in links_of(world):
@@ -177,7 +190,7 @@ def _outcomes(topology) -> dict[tuple[str, str], bool]:
 def _working_alternative(report, v) -> str | None:
     """A bootstrap of the same broker host that already works from the same client."""
     host = v.to.rpartition(":")[0]
-    for w, kind in zip(report.verdicts, report.kinds):
+    for w, kind in zip(report.verdicts, report.kinds, strict=True):
         if kind == "client" and w.ok and w.from_node == v.from_node and w.to.rpartition(":")[0] == host:
             return w.to
     return None
@@ -202,7 +215,7 @@ def fixes_for(path, options, lab, report) -> Fixes:
     ok_before = {_row_key(v) for v in report.verdicts if v.ok}
     tries = 0
     known: dict[tuple, Change | None] = {}
-    for i, (v, kind) in enumerate(zip(report.verdicts, report.kinds), 1):
+    for i, (v, kind) in enumerate(zip(report.verdicts, report.kinds, strict=True), 1):
         if v.ok or kind != "client":
             out.per_row.append(None)
             continue
@@ -235,11 +248,14 @@ def fixes_for(path, options, lab, report) -> Fixes:
         text = None if found is None else found.describe()
         works = _working_alternative(report, v)
         if works:
-            text = (text + f" (or, with no change, bootstrap with {works}: that works from here)") if text else None
+            text = (
+                (text + f" (or, with no change, bootstrap with {works}: that works from here)")
+                if text
+                else None
+            )
         out.lines.append(
             f"{i}. {v.from_node} → {v.to}: "
             + (text or "no single compose change found that fixes it without breaking a working row")
         )
         out.per_row.append(text)
     return out
-

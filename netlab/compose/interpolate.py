@@ -85,7 +85,9 @@ def _value(name: str, env: Mapping[str, str], warn) -> str:
 def _braced(body: str, env: Mapping[str, str], warn) -> str:
     m = _NAME.match(body)
     if m is None:
-        raise InterpolationError(f"invalid interpolation format: '${{{body}}}' (a variable name must come first)")
+        raise InterpolationError(
+            f"invalid interpolation format: '${{{body}}}' (a variable name must come first)"
+        )
     name, rest = m.group(0), body[m.end() :]
     if not rest:
         return _value(name, env, warn)

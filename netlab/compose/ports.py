@@ -65,7 +65,7 @@ def _pairs(host: str | None, container: str, host_ip: str | None, proto: str, te
             f"{text!r}: port ranges don't match in length ({len(hosts)} host ports for "
             f"{len(targets)} container ports)"
         )
-    return [Publish(t, h, host_ip, proto, text) for h, t in zip(hosts, targets)]
+    return [Publish(t, h, host_ip, proto, text) for h, t in zip(hosts, targets, strict=True)]
 
 
 def _host_ip(text: str) -> str:

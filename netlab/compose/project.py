@@ -210,7 +210,11 @@ def _start_order(services: dict[str, dict], loaded: Loaded) -> list[str]:
 
 def _active(services: dict[str, dict], env: dict[str, str]) -> dict[str, dict]:
     enabled = {p.strip() for p in env.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
-    active = {n: s for n, s in services.items() if not s.get("profiles") or enabled & set(s["profiles"]) or "*" in enabled}
+    active = {
+        n: s
+        for n, s in services.items()
+        if not s.get("profiles") or enabled & set(s["profiles"]) or "*" in enabled
+    }
     # a service needed by an active one starts too (compose adds dependencies)
     changed = True
     while changed:
@@ -271,7 +275,9 @@ def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
         attachments: list[Attachment] = []
         if not mode:
             nets = svc.get("networks") or ["default"]
-            items = [(k, {}) for k in nets] if isinstance(nets, list) else [(k, v or {}) for k, v in nets.items()]
+            items = (
+                [(k, {}) for k in nets] if isinstance(nets, list) else [(k, v or {}) for k, v in nets.items()]
+            )
             for key, spec in items:
                 static = spec.get("ipv4_address")
                 attachments.append(
@@ -288,7 +294,8 @@ def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
             target = mode.split(":", 1)[1]
             if target not in services_raw:
                 raise InputError(
-                    f"network_mode {mode!r}: no such service", where=loaded.src.where(("services", sname, "network_mode"))
+                    f"network_mode {mode!r}: no such service",
+                    where=loaded.src.where(("services", sname, "network_mode")),
                 )
         elif mode not in ("host", "none"):
             raise InputError(
@@ -334,11 +341,13 @@ def _networks(project, declared, used_keys, services, loaded, notes) -> dict[str
         spec = declared.get(key) or {}
         docker_name = spec.get("name") or f"{project}_{key}"
         if spec.get("external"):
-            notes.append(f"network {key} is external (created outside this file): netlab creates it as {docker_name}")
+            notes.append(
+                f"network {key} is external (created outside this file): netlab creates it as {docker_name}"
+            )
         driver = spec.get("driver")
         if driver not in (None, "bridge"):
             notes.append(f"network {key}: driver {driver} is modelled as a bridge network")
-        config = ((spec.get("ipam") or {}).get("config") or [{}])
+        config = (spec.get("ipam") or {}).get("config") or [{}]
         subnet = gateway = None
         for entry in config:
             if entry.get("subnet") and ip_network(entry["subnet"], strict=False).version == 4:
@@ -375,7 +384,9 @@ def _addresses(services: dict[str, Service], networks: dict[str, Network], loade
                         where=where,
                     )
                 if a.ipv4_address not in net.subnet:
-                    raise InputError(f"{a.ipv4_address} is not in the network's subnet {net.subnet}", where=where)
+                    raise InputError(
+                        f"{a.ipv4_address} is not in the network's subnet {net.subnet}", where=where
+                    )
                 if a.ipv4_address in pools[a.network].used:
                     raise InputError(f"{a.ipv4_address} is already in use on {net.name}", where=where)
                 pools[a.network].reserve(a.ipv4_address)
@@ -390,6 +401,8 @@ def _host_ports(services: dict[str, Service], loaded: Loaded) -> None:
     alloc = HostPortAllocator(taken)
     for s in services.values():
         s.ports = [
-            p if p.published is not None else Publish(p.target, alloc.allocate(p.protocol), p.host_ip, p.protocol, p.text, auto=True)
+            p
+            if p.published is not None
+            else Publish(p.target, alloc.allocate(p.protocol), p.host_ip, p.protocol, p.text, auto=True)
             for p in s.ports
         ]

@@ -38,7 +38,9 @@ def validate_compose(data: Any, src: Source) -> None:
     best = err
     if err.context:  # oneOf/anyOf: the alternative that got furthest says most
         best = sorted(err.context, key=_sort_key)[0]
-    path = tuple(err.absolute_path) + tuple(best.relative_path) if best is not err else tuple(err.absolute_path)
+    path = (
+        tuple(err.absolute_path) + tuple(best.relative_path) if best is not err else tuple(err.absolute_path)
+    )
     message = best.message
     if best.validator == "additionalProperties" and isinstance(best.instance, dict):
         known = set(best.schema.get("properties", {}))

@@ -22,12 +22,16 @@ def to_topology(t: Translation) -> Topology:
         topology = Topology.model_validate(t.data)
     except ValidationError as exc:
         message, path = translate_validation_error(exc, t.data)
-        raise InputError(f"the compose file translates to an invalid lab: {message}", where=f"{where}: {path}") from None
+        raise InputError(
+            f"the compose file translates to an invalid lab: {message}", where=f"{where}: {path}"
+        ) from None
     topology._source = where
     try:
         topology._resolved = resolve(topology)
     except TopologyError as exc:
-        raise InputError(f"the compose file translates to an invalid lab: {exc.message}", where=where) from None
+        raise InputError(
+            f"the compose file translates to an invalid lab: {exc.message}", where=where
+        ) from None
     return topology
 
 

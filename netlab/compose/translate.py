@@ -100,7 +100,9 @@ def translate(
         if key == LEGACY_BRIDGE:
             spec["names"] = False
             t.comments[("networks", name)] = "Docker's legacy default bridge (network_mode: bridge)"
-            t.comments[("networks", name, "names")] = "no embedded DNS on the default bridge: only links give names"
+            t.comments[("networks", name, "names")] = (
+                "no embedded DNS on the default bridge: only links give names"
+            )
         else:
             t.comments[("networks", name)] = f"Docker network {net.name}"
             t.comments[("networks", name, "bridge")] = "Docker names bridges br-<network id>"
@@ -123,7 +125,9 @@ def translate(
         t.node_of[s.name] = name
         nodes[name] = {}
         if name != s.name:
-            t.comments[("nodes", name)] = f"service {s.name}" + (f" (hostname {s.hostname})" if s.hostname else "")
+            t.comments[("nodes", name)] = f"service {s.name}" + (
+                f" (hostname {s.hostname})" if s.hostname else ""
+            )
     for s in project.services.values():
         if s.shares_namespace_of:
             t.node_of[s.name] = t.node_of[_root_of(project, s)]
@@ -139,7 +143,9 @@ def translate(
         env.update((env_overrides or {}).get(s.name, {}))
         role = None
         if not s.image:
-            t.notes.append(f"{s.name}: no image (built from `build:`): a plain node, its program is not known")
+            t.notes.append(
+                f"{s.name}: no image (built from `build:`): a plain node, its program is not known"
+            )
         else:
             image = ImageRef.parse(s.image)
             replaced = _start_replaced(s)
@@ -165,7 +171,15 @@ def translate(
 
 
 # The images' own start scripts: a `command:` that still calls one starts Kafka as the image does.
-START_SCRIPTS = ("/etc/confluent/docker/run", "/etc/kafka/docker/run", "start-kafka.sh", "/opt/bitnami/scripts/kafka/run.sh", "/opt/bitnami/scripts/zookeeper/run.sh", "zkServer.sh", "/docker-entrypoint.sh")
+START_SCRIPTS = (
+    "/etc/confluent/docker/run",
+    "/etc/kafka/docker/run",
+    "start-kafka.sh",
+    "/opt/bitnami/scripts/kafka/run.sh",
+    "/opt/bitnami/scripts/zookeeper/run.sh",
+    "zkServer.sh",
+    "/docker-entrypoint.sh",
+)
 
 
 def _start_replaced(s: Service) -> str | None:
@@ -213,7 +227,9 @@ def _attach(t: Translation, s: Service, spec: dict, node: str) -> None:
         if not a.static:
             t.comments[path + ("ipv4_address",)] = "Docker's IPAM: next free address in start order"
         if a.network != LEGACY_BRIDGE:
-            aliases = [n for n in dict.fromkeys([s.name, s.container_name or "", *a.aliases]) if n and n != node]
+            aliases = [
+                n for n in dict.fromkeys([s.name, s.container_name or "", *a.aliases]) if n and n != node
+            ]
             bad = [n for n in aliases if not _host_name(n)]
             if bad:
                 t.notes.append(f"{s.name}: names {', '.join(bad)} are not valid host names and are left out")
@@ -240,17 +256,23 @@ def _ports(t: Translation, s: Service, spec: dict, node: str) -> None:
     out = spec.setdefault("ports", [])
     for p in s.ports:
         if p.ipv6 or p.protocol == "sctp":
-            t.notes.append(f"{s.name}: port {p.text} ({'IPv6 host IP' if p.ipv6 else 'sctp'}) is not modelled")
+            t.notes.append(
+                f"{s.name}: port {p.text} ({'IPv6 host IP' if p.ipv6 else 'sctp'}) is not modelled"
+            )
             continue
         entry: dict = {"target": p.target, "published": p.published, "protocol": p.protocol}
         if p.host_ip:
             entry["host_ip"] = p.host_ip
         if s.shares_namespace_of:
-            t.notes.append(f"{s.name}: ports of a service sharing {s.shares_namespace_of}'s namespace are published by it")
+            t.notes.append(
+                f"{s.name}: ports of a service sharing {s.shares_namespace_of}'s namespace "
+                "are published by it"
+            )
         out.append(entry)
         if p.auto:
             t.comments[("nodes", node, "ports", len(out) - 1)] = (
-                f"container port {p.target} published on host port {p.published}: Docker's allocator (32768 up)"
+                f"container port {p.target} published on host port {p.published}: "
+                "Docker's allocator (32768 up)"
             )
 
 
@@ -283,10 +305,14 @@ def _extra_hosts(t: Translation, s: Service, spec: dict, node: str) -> None:
         spec.pop("extra_hosts")
 
 
-def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, image: ImageRef, zk_index) -> None:
+def _broker(
+    t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, image: ImageRef, zk_index
+) -> None:
     family = family_of(image)
     if role.entrypoint_error is not None:
-        t.notes.append(f"{s.name}: the container exits before Kafka starts ({image}): {role.entrypoint_error}")
+        t.notes.append(
+            f"{s.name}: the container exits before Kafka starts ({image}): {role.entrypoint_error}"
+        )
         return
     if "broker" in spec:
         t.notes.append(f"{s.name}: a second Kafka in node {node} (shared namespace) is not modelled")
@@ -317,7 +343,10 @@ def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, 
 
 def _written_as(s: Service, key: str, family: str | None) -> str | None:
     for var in s.environment:
-        if var.startswith("KAFKA_") and var.lower().replace("kafka_cfg_", "").replace("kafka_", "").replace("_", ".") == key:
+        if (
+            var.startswith("KAFKA_")
+            and var.lower().replace("kafka_cfg_", "").replace("kafka_", "").replace("_", ".") == key
+        ):
             return var if var in s.written_env else f"{var} (env_file)"
     return None
 
@@ -338,7 +367,12 @@ def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> No
 
     net = IPv4Interface(subnet).network
     gateway = next(a for a in net.hosts() if a != lan_ip)
-    networks[LAN_NETWORK] = {"node": LAN_NODE, "bridge": "br-lan", "subnet": str(net), "gateway": str(gateway)}
+    networks[LAN_NETWORK] = {
+        "node": LAN_NODE,
+        "bridge": "br-lan",
+        "subnet": str(net),
+        "gateway": str(gateway),
+    }
     t.comments[("networks", LAN_NETWORK)] = "the host's LAN (--lan-ip), for the LAN machine's rows"
     nodes[LAN_NODE] = {}
     t.comments[("nodes", LAN_NODE)] = "a machine on the Docker host's LAN"
@@ -362,7 +396,9 @@ def _desktop(t: Translation, nodes: dict, desktop: str, lan_ip: IPv4Address | No
     if desktop == "windows":
         hosts = nodes[HOST].setdefault("extra_hosts", [])
         hosts.append(f"host.docker.internal:{lan_ip or '127.0.0.1'}")
-        t.comments[("nodes", HOST, "extra_hosts", len(hosts) - 1)] = "Docker Desktop for Windows writes it on the host"
+        t.comments[("nodes", HOST, "extra_hosts", len(hosts) - 1)] = (
+            "Docker Desktop for Windows writes it on the host"
+        )
     t.notes.append(
         f"--desktop {desktop}: host.docker.internal resolves in containers"
         + (" and on the host" if desktop == "windows" else "")

@@ -110,9 +110,7 @@ def broker_view(
     refusal = broker_refusal(props)
     cfg, finding = listener_config(props)
     if cfg is None or refusal is not None:
-        return BrokerView(
-            node, -1 if cfg is None else cfg.node_id, [], start_error=refusal or finding.text
-        )
+        return BrokerView(node, -1 if cfg is None else cfg.node_id, [], start_error=refusal or finding.text)
     adv = {e.name: e for e in cfg.advertised}
     views = []
     for e in cfg.listeners:

@@ -19,10 +19,15 @@ def kafka_warnings(topology: Topology) -> list[str]:
             f"KRaft nodes {', '.join(kraft)} do not share one cluster.id"
             + (f" ({', '.join(missing)} set none: each makes up its own)" if missing else "")
             + ": a broker whose cluster id differs from its controller's is rejected "
-            "(INCONSISTENT_CLUSTER_ID); set cluster.id (the images' CLUSTER_ID / KAFKA_KRAFT_CLUSTER_ID) on every node"
+            "(INCONSISTENT_CLUSTER_ID); set cluster.id (the images' CLUSTER_ID / "
+            "KAFKA_KRAFT_CLUSTER_ID) on every node"
         )
     for node, p in props.items():
-        if p.get("zookeeper.connect") and not p.get("process.roles") and p.get("broker.id", "-1").strip() in ("", "-1"):
+        if (
+            p.get("zookeeper.connect")
+            and not p.get("process.roles")
+            and p.get("broker.id", "-1").strip() in ("", "-1")
+        ):
             out.append(
                 f"{node}: a ZooKeeper-mode broker without broker.id: Kafka assigns one from ZooKeeper "
                 "(1001 and up), so its id is not known before it starts; set broker.id"
@@ -32,6 +37,7 @@ def kafka_warnings(topology: Topology) -> list[str]:
             out.append(
                 f"{node}: KAFKA_ADVERTISED_LISTENERS without KAFKA_LISTENERS: the cp-kafka and apache/kafka "
                 "images would derive listeners from it (every host -> 0.0.0.0); this broker uses Kafka's "
-                "default listeners=PLAINTEXT://:9092 instead — write KAFKA_LISTENERS (or use netlab import compose)"
+                "default listeners=PLAINTEXT://:9092 instead — write KAFKA_LISTENERS "
+                "(or use netlab import compose)"
             )
     return out

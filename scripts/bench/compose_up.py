@@ -51,7 +51,10 @@ def inputs(tmp: Path) -> dict[str, Path]:
     part = tmp / "cp-all-in-one-kafka" / "docker-compose.yml"
     part.parent.mkdir()
     part.write_text(yaml.safe_dump({"services": {"broker": full["services"]["broker"]}}, sort_keys=False))
-    return {"cp-all-in-one kafka part": part, "3 brokers + ZooKeeper": CORPUS / "conduktor-zk-single-kafka-multiple.yml"}
+    return {
+        "cp-all-in-one kafka part": part,
+        "3 brokers + ZooKeeper": CORPUS / "conduktor-zk-single-kafka-multiple.yml",
+    }
 
 
 def bring_up(topology, text: str) -> dict:
@@ -113,7 +116,12 @@ def predict_times(path: Path, runs: int) -> dict:
         topo.append(time.perf_counter() - t0)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "netlab", "predict", str(path), "-p", "benchp"], capture_output=True, env=env, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "netlab", "predict", str(path), "-p", "benchp"],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     cli = time.perf_counter() - t0
     return {"predict": statistics.median(comp), "peer_predict": statistics.median(topo), "cli_wall": cli}
 
@@ -151,7 +159,8 @@ def main() -> int:
             f"goal < {GOAL_UP_S} s {'✓' if r['up_total'] < GOAL_UP_S else '✗'}"
         )
         print(
-            f"  predict (compose + checked fixes) {r['predict'] * 1000:.0f} ms in-process, CLI {r['cli_wall']:.2f} s wall; "
+            f"  predict (compose + checked fixes) {r['predict'] * 1000:.0f} ms in-process, "
+            f"CLI {r['cli_wall']:.2f} s wall; "
             f"imported topology {r['peer_predict'] * 1000:.0f} ms; goal < {GOAL_PREDICT_S} s "
             f"{'✓' if r['predict'] < GOAL_PREDICT_S else '✗'}"
         )

@@ -24,7 +24,12 @@ PROBE = (
 def connect_in(ns: str, addr: str, port: int) -> int:
     import sys
 
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", PROBE, addr, str(port)], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(
+        ["ip", "netns", "exec", ns, sys.executable, "-c", PROBE, addr, str(port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     return int(r.stdout.strip())
 
 

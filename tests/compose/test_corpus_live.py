@@ -40,7 +40,9 @@ def test_up_equals_expected_and_predict(name):
     try:
         wait_started(plan.lab)
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
-        report = live_report(plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=4.0)
+        report = live_report(
+            plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=4.0
+        )
         assert report.disagreements() == [], "\n".join(report.disagreements())
         # the generated client container is named after the network, so after the project
         rows = {k.replace(f"client-{LIVE[name]}-", "client-corpus-"): v for k, v in rows_of(report).items()}

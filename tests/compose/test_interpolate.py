@@ -70,7 +70,14 @@ def test_env_file(tmp_path):
     f.write_text(
         "# comment\n\nA=1\nexport B=two\nC='single $x'\nD=\"dq\\nline\"\nE=plain # trailing\nF=\nG\n"
     )
-    assert parse_env_file(f) == {"A": "1", "B": "two", "C": "single $x", "D": "dq\nline", "E": "plain", "F": ""}
+    assert parse_env_file(f) == {
+        "A": "1",
+        "B": "two",
+        "C": "single $x",
+        "D": "dq\nline",
+        "E": "plain",
+        "F": "",
+    }
 
 
 def test_env_file_bad_name_located(tmp_path):

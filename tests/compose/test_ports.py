@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from netlab.compose.ports import HostPortAllocator, PortSyntaxError, Publish, parse_long, parse_ports, parse_short
+from netlab.compose.ports import (
+    HostPortAllocator,
+    PortSyntaxError,
+    Publish,
+    parse_long,
+    parse_ports,
+    parse_short,
+)
 
 
 def _t(p: Publish) -> tuple:
@@ -22,7 +29,10 @@ def _t(p: Publish) -> tuple:
         ("127.0.0.1::9092", [("127.0.0.1", None, 9092, "tcp")]),
         ("0.0.0.0:9092:9092/tcp", [("0.0.0.0", 9092, 9092, "tcp")]),
         ("9092:9092/udp", [(None, 9092, 9092, "udp")]),
-        ("9092-9094:9092-9094", [(None, 9092, 9092, "tcp"), (None, 9093, 9093, "tcp"), (None, 9094, 9094, "tcp")]),
+        (
+            "9092-9094:9092-9094",
+            [(None, 9092, 9092, "tcp"), (None, 9093, 9093, "tcp"), (None, 9094, 9094, "tcp")],
+        ),
         ("9092-9093", [(None, None, 9092, "tcp"), (None, None, 9093, "tcp")]),
         ("[::1]:9092:9092", [("::1", 9092, 9092, "tcp")]),
     ],
@@ -35,7 +45,10 @@ def test_short_syntax(spec, expected):
     "spec,expected",
     [
         ({"target": 9092, "published": 29092}, [(None, 29092, 9092, "tcp")]),
-        ({"target": 9092, "published": "29092", "host_ip": "127.0.0.1", "protocol": "tcp", "mode": "host"}, [("127.0.0.1", 29092, 9092, "tcp")]),
+        (
+            {"target": 9092, "published": "29092", "host_ip": "127.0.0.1", "protocol": "tcp", "mode": "host"},
+            [("127.0.0.1", 29092, 9092, "tcp")],
+        ),
         ({"target": 9092}, [(None, None, 9092, "tcp")]),
         ({"target": 9092, "published": "8000-8000"}, [(None, 8000, 9092, "tcp")]),
     ],

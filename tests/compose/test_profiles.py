@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from netlab.compose.profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of, zk_auto_broker_id
-from netlab.compose.profiles import apache, bitnami, confluent, wurstmeister, zookeeper
+from netlab.compose.profiles import (
+    ImageRef,
+    KafkaRole,
+    ZooKeeperRole,
+    apache,
+    bitnami,
+    configure_service,
+    confluent,
+    family_of,
+    wurstmeister,
+    zk_auto_broker_id,
+    zookeeper,
+)
 
 
 def img(text: str) -> ImageRef:
@@ -49,7 +60,10 @@ def test_cp_kraft_needs_cluster_id_and_advertised():
     env = {k: v for k, v in CP_KRAFT.items() if k != "CLUSTER_ID"}
     assert "CLUSTER_ID" in confluent.configure(img("confluentinc/cp-kafka:7.6.0"), env).entrypoint_error
     env = {k: v for k, v in CP_KRAFT.items() if k != "KAFKA_ADVERTISED_LISTENERS"}
-    assert "KAFKA_ADVERTISED_LISTENERS" in confluent.configure(img("confluentinc/cp-kafka:7.6.0"), env).entrypoint_error
+    assert (
+        "KAFKA_ADVERTISED_LISTENERS"
+        in confluent.configure(img("confluentinc/cp-kafka:7.6.0"), env).entrypoint_error
+    )
 
 
 def test_cp_controller_must_not_advertise():
@@ -62,12 +76,21 @@ def test_cp_zookeeper_mode_7x_and_not_8x():
     env = {"KAFKA_ZOOKEEPER_CONNECT": "zk:2181", "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://kafka:9092"}
     role = confluent.configure(img("confluentinc/cp-kafka:7.4.1"), env)
     assert role.entrypoint_error is None and role.zookeeper_connect == "zk:2181" and not role.kraft
-    assert "KAFKA_PROCESS_ROLES" in confluent.configure(img("confluentinc/cp-kafka:8.0.0"), env).entrypoint_error
-    assert "KAFKA_PROCESS_ROLES" in confluent.configure(img("confluentinc/cp-kafka:latest"), env).entrypoint_error
+    assert (
+        "KAFKA_PROCESS_ROLES" in confluent.configure(img("confluentinc/cp-kafka:8.0.0"), env).entrypoint_error
+    )
+    assert (
+        "KAFKA_PROCESS_ROLES"
+        in confluent.configure(img("confluentinc/cp-kafka:latest"), env).entrypoint_error
+    )
 
 
 def test_cp_deprecated_port_variable_stops_the_container():
-    env = {"KAFKA_ZOOKEEPER_CONNECT": "zk:2181", "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://k:9092", "KAFKA_PORT": "9092"}
+    env = {
+        "KAFKA_ZOOKEEPER_CONNECT": "zk:2181",
+        "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://k:9092",
+        "KAFKA_PORT": "9092",
+    }
     role = confluent.configure(img("confluentinc/cp-kafka:7.2.0"), env)
     assert role.entrypoint_error == "port is deprecated. Please use KAFKA_ADVERTISED_LISTENERS instead."
 
@@ -111,7 +134,10 @@ def test_apache_wrapper_key_rules():
 
 def test_apache_controller_with_advertised_exits():
     env = {"KAFKA_PROCESS_ROLES": "controller", "KAFKA_ADVERTISED_LISTENERS": "CONTROLLER://c:9093"}
-    assert "not supported on a KRaft controller" in apache.configure(img("apache/kafka:3.9.0"), env).entrypoint_error
+    assert (
+        "not supported on a KRaft controller"
+        in apache.configure(img("apache/kafka:3.9.0"), env).entrypoint_error
+    )
 
 
 # --- bitnami/kafka: libkafka.sh ---
@@ -162,7 +188,12 @@ def test_wurstmeister_advertised_host_name_and_default_port():
 
 
 def test_wurstmeister_port_and_advertised_port():
-    env = {"KAFKA_PORT": "9094", "KAFKA_ADVERTISED_PORT": "19094", "KAFKA_ADVERTISED_HOST_NAME": "h", "KAFKA_ZOOKEEPER_CONNECT": "z:2181"}
+    env = {
+        "KAFKA_PORT": "9094",
+        "KAFKA_ADVERTISED_PORT": "19094",
+        "KAFKA_ADVERTISED_HOST_NAME": "h",
+        "KAFKA_ZOOKEEPER_CONNECT": "z:2181",
+    }
     role = wurstmeister.configure(img("wurstmeister/kafka"), env)
     assert role.props["listeners"] == "PLAINTEXT://:9094"
     assert role.props["advertised.listeners"] == "PLAINTEXT://h:19094"
@@ -206,10 +237,20 @@ def test_zk_auto_broker_id():
 
 
 def test_zookeeper_images():
-    assert zookeeper.configure(img("confluentinc/cp-zookeeper:7.8.0"), {"ZOOKEEPER_CLIENT_PORT": "2182"}).client_port == 2182
+    assert (
+        zookeeper.configure(
+            img("confluentinc/cp-zookeeper:7.8.0"), {"ZOOKEEPER_CLIENT_PORT": "2182"}
+        ).client_port
+        == 2182
+    )
     assert zookeeper.configure(img("confluentinc/cp-zookeeper:7.8.0"), {}).entrypoint_error
     assert zookeeper.configure(img("bitnami/zookeeper:3.9"), {}).entrypoint_error
-    assert zookeeper.configure(img("bitnami/zookeeper:3.9"), {"ALLOW_ANONYMOUS_LOGIN": "yes"}).entrypoint_error is None
+    assert (
+        zookeeper.configure(img("bitnami/zookeeper:3.9"), {"ALLOW_ANONYMOUS_LOGIN": "yes"}).entrypoint_error
+        is None
+    )
     assert zookeeper.configure(img("zookeeper:3.9"), {"ZOO_MY_ID": "3"}).server_id == 3
-    assert isinstance(configure_service(img("wurstmeister/zookeeper"), {}, container="c", facts={}), ZooKeeperRole)
+    assert isinstance(
+        configure_service(img("wurstmeister/zookeeper"), {}, container="c", facts={}), ZooKeeperRole
+    )
     assert configure_service(img("redis:7"), {}, container="c", facts={}) is None

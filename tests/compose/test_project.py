@@ -180,7 +180,10 @@ def test_container_only_port_gets_docker_host_port(tmp_path):
         """,
     )
     pr = project(p)
-    assert [(x.published, x.target, x.auto) for x in pr.services["a"].ports] == [(32769, 9092, True), (32768, 80, False)]
+    assert [(x.published, x.target, x.auto) for x in pr.services["a"].ports] == [
+        (32769, 9092, True),
+        (32768, 80, False),
+    ]
 
 
 def test_ignored_keys_listed_once(tmp_path):
@@ -193,12 +196,17 @@ def test_ignored_keys_listed_once(tmp_path):
         volumes: {x: {}, y: {}}
         """,
     )
-    assert project(p).ignored == ["volumes", "services.*.volumes", "services.*.healthcheck", "services.*.deploy"]
+    assert project(p).ignored == [
+        "volumes",
+        "services.*.volumes",
+        "services.*.healthcheck",
+        "services.*.deploy",
+    ]
 
 
 BAD = [
     ("services:\n  a:\n    image: x\n    portz: [1]\n", 4, "services.a", "portz"),
-    ("services:\n  a:\n    image: x\n    ports: [\"99999:1\"]\n", 4, "services.a.ports", "not a port"),
+    ('services:\n  a:\n    image: x\n    ports: ["99999:1"]\n', 4, "services.a.ports", "not a port"),
     ("services:\n  a:\n    image: ${NOPE:?set NOPE}\n", 3, "services.a.image", "set NOPE"),
     ("services:\n  a:\n    image: x\n    depends_on: [b]\n", 4, "services.a.depends_on", "undefined service"),
     ("services:\n  a:\n    image: x\n    networks: [nope]\n", 4, "services.a.networks", "undefined network"),
@@ -221,7 +229,13 @@ def test_bad_input_exit_2_nothing_created(tmp_path):
     run_dir = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO), "NETLAB_RUN_DIR": str(run_dir)}
     for verb in (["predict"], ["up"], ["import", "compose"]):
-        r = subprocess.run([sys.executable, "-m", "netlab", *verb, str(p)], capture_output=True, text=True, env=env, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-m", "netlab", *verb, str(p)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert r.returncode == 2, (verb, r.stdout, r.stderr)
         assert f"{p}:4" in r.stderr + r.stdout
     assert not run_dir.exists()
@@ -263,7 +277,9 @@ def test_generated_rows_and_probes(tmp_path):
     assert by[("app", "kafka:29092")].ok
     assert by[("app", "kafka:9092")].cause == "advertised_refused"
     assert by[("lan", "198.51.100.10:9092")].cause == "advertised_refused"
-    lab = compose_lab(p, ComposeOptions(probes=["host=localhost:9092", "+kafka=kafka:29092", "app=kafka:29092"]))
+    lab = compose_lab(
+        p, ComposeOptions(probes=["host=localhost:9092", "+kafka=kafka:29092", "app=kafka:29092"])
+    )
     assert [(c.node, c.bootstrap) for c in lab.topology.clients] == [
         ("host", "localhost:9092"),
         ("probe-kafka", "kafka:29092"),
@@ -294,8 +310,22 @@ def test_predict_json_rows_and_checked_fixes(tmp_path):
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     r = subprocess.run(
-        [sys.executable, "-m", "netlab", "predict", str(p), "--json", "--probe", "host=localhost:9092", "--lan-ip", "off"],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "netlab",
+            "predict",
+            str(p),
+            "--json",
+            "--probe",
+            "host=localhost:9092",
+            "--lan-ip",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
@@ -306,13 +336,17 @@ def test_predict_json_rows_and_checked_fixes(tmp_path):
     assert fix.startswith("on service kafka: KAFKA_CFG_ADVERTISED_LISTENERS:")
     # the fix, applied to the compose file, makes the row work
     value = fix.split("KAFKA_CFG_ADVERTISED_LISTENERS: ", 1)[1].split(";")[0].split(" — ")[0]
-    fixed = p.read_text().replace("KAFKA_CFG_ADVERTISED_LISTENERS=PLAINTEXT://:9092", f"KAFKA_CFG_ADVERTISED_LISTENERS={value}")
+    fixed = p.read_text().replace(
+        "KAFKA_CFG_ADVERTISED_LISTENERS=PLAINTEXT://:9092", f"KAFKA_CFG_ADVERTISED_LISTENERS={value}"
+    )
     extra = {}
     for part in fix.split(": ", 1)[1].split("; "):
         key, _, val = part.partition(": ")
         if key.startswith("KAFKA_"):
             extra[key] = val.split(" — ")[0]
-    lab = compose_lab(p, ComposeOptions(probes=["host=localhost:9092"], lan_ip=None), env_overrides={"kafka": extra})
+    lab = compose_lab(
+        p, ComposeOptions(probes=["host=localhost:9092"], lan_ip=None), env_overrides={"kafka": extra}
+    )
     assert fixed != p.read_text()
     v = predicted_report(lab.topology).verdicts
     assert [x.ok for x in v if x.client != "broker"] == [True] or "then bootstrap" in fix

@@ -10,13 +10,17 @@ from netlab.topology import loads_topology
 
 
 def lab(nodes: str) -> str:
-    return textwrap.dedent(
-        """
+    return (
+        textwrap.dedent(
+            """
         lab: compsilent
         nodes:
           host: {}
         """
-    ) + textwrap.indent(textwrap.dedent(nodes), "  ") + "networks:\n  net: {}\n"
+        )
+        + textwrap.indent(textwrap.dedent(nodes), "  ")
+        + "networks:\n  net: {}\n"
+    )
 
 
 KRAFT = """
@@ -45,8 +49,7 @@ b1:
 
 def starts_and_metadata(ctl_id: str, b_id: str):
     t = loads_topology(
-        lab(KRAFT.format(ctl_id=ctl_id, b_id=b_id))
-        + "clients:\n  - {node: b1, bootstrap: 'b1:9092'}\n"
+        lab(KRAFT.format(ctl_id=ctl_id, b_id=b_id)) + "clients:\n  - {node: b1, bootstrap: 'b1:9092'}\n"
     )
     rep = predicted_report(t)
     return rep, t
@@ -54,11 +57,11 @@ def starts_and_metadata(ctl_id: str, b_id: str):
 
 def test_broker_only_node_needs_the_controllers_cluster_id():
     rep, _ = starts_and_metadata("cluster.id: AAAAAAAAAAAAAAAAAAAAAA", "cluster.id: AAAAAAAAAAAAAAAAAAAAAA")
-    client = [v for v, k in zip(rep.verdicts, rep.kinds) if k == "client"][0]
+    client = [v for v, k in zip(rep.verdicts, rep.kinds, strict=True) if k == "client"][0]
     assert client.ok
     for ctl, b in (("cluster.id: AAAAAAAAAAAAAAAAAAAAAA", "cluster.id: BBBBBBBBBBBBBBBBBBBBBB"), ("", "")):
         rep, t = starts_and_metadata(ctl, b)
-        client = [v for v, k in zip(rep.verdicts, rep.kinds) if k == "client"][0]
+        client = [v for v, k in zip(rep.verdicts, rep.kinds, strict=True) if k == "client"][0]
         assert not client.ok and client.cause == "metadata_failed"  # never registered: lists nobody
         notes = t._resolved.notes
         assert any("do not share one cluster.id" in n and "ctl" in n and "b1" in n for n in notes)
@@ -74,7 +77,9 @@ def test_predict_refuses_what_the_broker_refuses():
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     }
     refusal = broker_refusal(props)
-    assert refusal.startswith("broker.UnsupportedConfigurationException: controller.quorum.voters names 2 voters")
+    assert refusal.startswith(
+        "broker.UnsupportedConfigurationException: controller.quorum.voters names 2 voters"
+    )
     t = loads_topology(lab("a:\n  networks: [net]\n  broker: " + str(props).replace("'", '"') + "\n"))
     start = predicted_report(t).verdicts[0]
     assert not start.ok and start.cause == "broker_not_started"

@@ -79,9 +79,7 @@ class ZooKeeperRole:
     notes: list[str] = field(default_factory=list)
 
 
-def env_to_props(
-    env: dict[str, str], prefix: str, exclude: set[str], *, escapes: bool
-) -> dict[str, str]:
+def env_to_props(env: dict[str, str], prefix: str, exclude: set[str], *, escapes: bool) -> dict[str, str]:
     """`PREFIX_FOO_BAR=v` -> `foo.bar=v`. With `escapes` (Confluent's and Apache's images):
     `__` -> `_` and `___` -> `-`; without (Bitnami, wurstmeister): every `_` is a dot."""
     out = {}
@@ -107,7 +105,9 @@ def listeners_from_advertised(advertised: str) -> str:
 def drop_lab_owned(role: KafkaRole, image: str) -> None:
     for key in LAB_OWNED:
         if key in role.props:
-            role.notes.append(f"{key}={role.props.pop(key)} (set by {image}) is replaced by the lab's own directory")
+            role.notes.append(
+                f"{key}={role.props.pop(key)} (set by {image}) is replaced by the lab's own directory"
+            )
             role.derived.pop(key, None)
 
 

@@ -91,7 +91,11 @@ def configure(image: ImageRef, env: dict[str, str], container: str = "") -> Kafk
             role.entrypoint_error = "KRaft mode requires KAFKA_CFG_CONTROLLER_QUORUM_VOTERS to be set"
             return role
         if env.get("KAFKA_KRAFT_CLUSTER_ID"):
-            role.derive("cluster.id", env["KAFKA_KRAFT_CLUSTER_ID"], "KAFKA_KRAFT_CLUSTER_ID: the storage is formatted with it")
+            role.derive(
+                "cluster.id",
+                env["KAFKA_KRAFT_CLUSTER_ID"],
+                "KAFKA_KRAFT_CLUSTER_ID: the storage is formatted with it",
+            )
         else:
             role.derive(
                 "cluster.id",

@@ -65,11 +65,15 @@ def configure(image: ImageRef, env: dict[str, str]) -> KafkaRole:
     roles = env.get("KAFKA_PROCESS_ROLES", "")
     zk_removed = cp is None or cp[0] >= 8
     if not roles and zk_removed:
-        role.entrypoint_error = ensure.format("KAFKA_PROCESS_ROLES") + " — Confluent Platform 8 runs KRaft only"
+        role.entrypoint_error = (
+            ensure.format("KAFKA_PROCESS_ROLES") + " — Confluent Platform 8 runs KRaft only"
+        )
         return role
     if roles:
         if cp is not None and cp < (7, 4):
-            role.notes.append(f"{image}: KRaft in the image's entrypoint needs Confluent Platform 7.4 or later")
+            role.notes.append(
+                f"{image}: KRaft in the image's entrypoint needs Confluent Platform 7.4 or later"
+            )
         if not env.get("CLUSTER_ID"):
             role.entrypoint_error = ensure.format("CLUSTER_ID")
             return role

@@ -81,7 +81,9 @@ def configure(image: ImageRef, env: dict[str, str], facts: dict[str, str] | None
             )
             return role
         if not hostname_value:
-            role.entrypoint_error = "ERROR: No listener or advertised hostname configuration provided in environment."
+            role.entrypoint_error = (
+                "ERROR: No listener or advertised hostname configuration provided in environment."
+            )
             return role
         env["KAFKA_ADVERTISED_HOST_NAME"] = hostname_value
     role.props = env_to_props(env, "KAFKA_", EXCLUDED, escapes=False)
@@ -101,6 +103,7 @@ def configure(image: ImageRef, env: dict[str, str], facts: dict[str, str] | None
         role.derive(
             "advertised.listeners",
             f"PLAINTEXT://{adv_host or host_name}:{adv_port or port}",
-            "Kafka 2.x: advertised.host.name/advertised.port -> PLAINTEXT://<advertised host>:<advertised port>",
+            "Kafka 2.x: advertised.host.name/advertised.port -> "
+            "PLAINTEXT://<advertised host>:<advertised port>",
         )
     return role

@@ -35,7 +35,9 @@ def configure(image: ImageRef, env: dict[str, str]) -> ZooKeeperRole:
             role.entrypoint_error = "ZOOKEEPER_CLIENT_PORT is required."
         return role
     if image.repo.endswith("bitnami/zookeeper") or image.repo == "bitnamilegacy/zookeeper":
-        role = ZooKeeperRole(_int(env.get("ZOO_PORT_NUMBER")) or 2181, _int(env.get("ZOO_SERVER_ID")), env.get("ZOO_SERVERS"))
+        role = ZooKeeperRole(
+            _int(env.get("ZOO_PORT_NUMBER")) or 2181, _int(env.get("ZOO_SERVER_ID")), env.get("ZOO_SERVERS")
+        )
         if env.get("ALLOW_ANONYMOUS_LOGIN", "no").lower() not in ("yes", "true", "1") and env.get(
             "ZOO_ENABLE_AUTH", "no"
         ).lower() not in ("yes", "true", "1"):
