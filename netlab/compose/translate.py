@@ -17,9 +17,15 @@ import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
+from netlab.topology.models import Node
+
 from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of, zk_auto_broker_id
 from .profiles.base import drop_lab_owned
 from .project import LEGACY_BRIDGE, Project, Service
+
+# netlab runs ZooKeeper in a node when the topology model has the `zookeeper:` block (the
+# ZooKeeper-mode work); without it ZooKeeper services are plain nodes with a note.
+ZOOKEEPER_BLOCK = "zookeeper" in Node.model_fields
 
 HOST = "host"
 LAN_NODE = "lan"
@@ -37,6 +43,10 @@ class Translation:
     network_of: dict[str, str] = field(default_factory=dict)  # compose network key -> netlab name
     roles: dict[str, KafkaRole | ZooKeeperRole] = field(default_factory=dict)  # by service
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def data_nodes(self) -> dict:
+        return self.data["nodes"]
 
     @property
     def brokers(self) -> dict[str, str]:
@@ -85,6 +95,7 @@ def translate(
     t.comments[("lab",)] = f"compose project {project.name}"
     data["description"] = f"docker compose project {project.name} from {project.path}"
     nodes: dict[str, dict] = {HOST: {}}
+    data["nodes"] = nodes
     t.comments[("nodes", HOST)] = "the Docker host"
     networks: dict[str, dict] = {}
     for key, net in project.networks.items():
@@ -323,10 +334,11 @@ def _broker(
         zk_auto_broker_id(role, zk_index.get(key, 0))
         if role.props.get("broker.id", "").isdigit() and int(role.props["broker.id"]) > 1000:
             zk_index[key] = zk_index.get(key, 0) + 1
-        t.notes.append(
-            f"{s.name}: ZooKeeper mode ({role.zookeeper_connect}): the broker runs with the ZooKeeper "
-            "settings as written, as its own cluster (netlab's ZooKeeper support is not merged yet)"
-        )
+        if not ZOOKEEPER_BLOCK:
+            t.notes.append(
+                f"{s.name}: ZooKeeper mode ({role.zookeeper_connect}): the broker runs with the ZooKeeper "
+                "settings as written, as a cluster of its own (no ZooKeeper in this netlab version)"
+            )
     block: dict = {}
     for key in sorted(role.props):
         block[key] = role.props[key]
@@ -355,10 +367,21 @@ def _zookeeper(t: Translation, s: Service, role: ZooKeeperRole, node: str) -> No
     if role.entrypoint_error:
         t.notes.append(f"{s.name}: the ZooKeeper container exits: {role.entrypoint_error}")
         return
-    t.notes.append(
-        f"{s.name}: ZooKeeper on port {role.client_port} — not run by netlab yet (the zookeeper: block is "
-        "another change); brokers keep zookeeper.connect as written"
-    )
+    if not ZOOKEEPER_BLOCK:
+        t.notes.append(
+            f"{s.name}: ZooKeeper on port {role.client_port} — not run by netlab in this version (no "
+            "`zookeeper:` topology block); brokers keep zookeeper.connect as written"
+        )
+        return
+    spec = t.data_nodes[node]
+    spec["zookeeper"] = {"client_port": role.client_port}
+    t.comments[("nodes", node, "zookeeper")] = f"ZooKeeper server of {s.image}"
+    t.comments[("nodes", node, "zookeeper", "client_port")] = "the image's client port"
+    if role.servers and len([x for x in role.servers.replace(";", " ").split() if x.strip()]) > 1:
+        t.notes.append(
+            f"{s.name}: a ZooKeeper ensemble ({role.servers}) runs as standalone servers in netlab "
+            "(one per node, no quorum)"
+        )
 
 
 def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> None:
