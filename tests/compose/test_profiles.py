@@ -53,7 +53,7 @@ def test_cp_listeners_derived_from_advertised_hosts_to_0000():
     assert role.props["cluster.id"] == "MkU3OEVBNTcwNTJENDM2Qk"
     assert "log4j.loggers" not in role.props and "jmx.port" not in role.props  # excluded variables
     assert role.props["confluent.support.customer_id"] == "anon"  # __ -> _
-    assert role.kafka_version == "3.6"
+    assert role.kafka_version == "3.6.0"
 
 
 def test_cp_kraft_needs_cluster_id_and_advertised():
@@ -96,9 +96,10 @@ def test_cp_deprecated_port_variable_stops_the_container():
 
 
 def test_cp_versions():
-    assert confluent.kafka_version("7.9.0") == "3.9"
-    assert confluent.kafka_version("8.0.1") == "4.0"
-    assert confluent.kafka_version("6.2.1") == "2.8"
+    assert confluent.kafka_version("7.9.0") == "3.9.0"
+    assert confluent.kafka_version("7.9") == "3.9"
+    assert confluent.kafka_version("8.0.1") == "4.0.1"
+    assert confluent.kafka_version("6.2.1") == "2.8.1"
 
 
 # --- apache/kafka: docker/resources/common-scripts + KafkaDockerWrapper ---
@@ -254,3 +255,46 @@ def test_zookeeper_images():
         configure_service(img("wurstmeister/zookeeper"), {}, container="c", facts={}), ZooKeeperRole
     )
     assert configure_service(img("redis:7"), {}, container="c", facts={}) is None
+
+
+# --- the image tag picks the Kafka version whose rules apply (profiles/versions.py) ---
+
+
+def test_kafka_3_9_0_refuses_an_unadvertised_controller_on_0000():
+    env = {
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@kafka:9093",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_LISTENERS": "PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093",
+        "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://kafka:9092",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "CLUSTER_ID": "MkU3OEVBNTcwNTJENDM2Qk",
+    }
+    for tag, refused in (("7.9.0", True), ("7.9.1", False), ("8.0.0", False), ("7.8.0", False)):
+        role = configure_service(img(f"confluentinc/cp-kafka:{tag}"), env, container="c", facts={})
+        assert (role.entrypoint_error is not None) == refused, (tag, role.entrypoint_error)
+    role = configure_service(img("apache/kafka:3.9.0"), env, container="c", facts={})
+    assert role.entrypoint_error.endswith(
+        "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address."
+    )
+    fixed = {**env, "KAFKA_LISTENERS": "PLAINTEXT://0.0.0.0:9092,CONTROLLER://:9093"}
+    assert (
+        configure_service(img("apache/kafka:3.9.0"), fixed, container="c", facts={}).entrypoint_error is None
+    )
+
+
+def test_kafka_before_2_7_needs_distinct_advertised_ports():
+    env = {
+        "KAFKA_ZOOKEEPER_CONNECT": "zk:2181",
+        "KAFKA_LISTENERS": "IN://0.0.0.0:29092,OUT://0.0.0.0:9092",
+        "KAFKA_ADVERTISED_LISTENERS": "IN://kafka:9092,OUT://localhost:9092",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "IN:PLAINTEXT,OUT:PLAINTEXT",
+        "KAFKA_INTER_BROKER_LISTENER_NAME": "IN",
+    }
+    old = configure_service(img("confluentinc/cp-kafka:6.0.1"), env, container="c", facts={})
+    assert "Each listener must have a different port" in old.entrypoint_error
+    assert (
+        configure_service(img("confluentinc/cp-kafka:6.1.0"), env, container="c", facts={}).entrypoint_error
+        is None
+    )

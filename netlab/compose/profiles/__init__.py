@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import apache, bitnami, confluent, wurstmeister, zookeeper
 from .base import ImageRef, KafkaRole, ZooKeeperRole, zk_auto_broker_id
+from .versions import version_refusal
 
 KAFKA_FAMILIES = {
     "confluent": confluent,
@@ -41,7 +42,12 @@ def configure_service(
     if family == "zookeeper":
         return zookeeper.configure(image, env)
     if family == "bitnami":
-        return bitnami.configure(image, env, container)
-    if family == "wurstmeister":
-        return wurstmeister.configure(image, env, facts)
-    return KAFKA_FAMILIES[family].configure(image, env)
+        role = bitnami.configure(image, env, container)
+    elif family == "wurstmeister":
+        role = wurstmeister.configure(image, env, facts)
+    else:
+        role = KAFKA_FAMILIES[family].configure(image, env)
+    refusal = None if role.entrypoint_error else version_refusal(role)
+    if refusal:
+        role.entrypoint_error = f"Kafka {role.kafka_version} (the image's) refuses to start: {refusal}"
+    return role

@@ -10,7 +10,7 @@ ZooKeeper removed), plus `kafka.properties.template` (env_to_props 'KAFKA_' with
 - KAFKA_LISTENERS unset: derived from KAFKA_ADVERTISED_LISTENERS, every host -> 0.0.0.0
   (`cub listeners` / `ub listeners`);
 - KAFKA_ADVERTISED_PORT, KAFKA_ADVERTISED_HOST, KAFKA_HOST, KAFKA_PORT: the container exits.
-Image tag -> Kafka version: Confluent Platform 7.N ships Kafka 3.N, 8.N ships 4.N, 6.0/6.1/6.2
+Image tag -> Kafka version: Confluent Platform 7.N.P ships Kafka 3.N.P, 8.N.P ships 4.N.P, 6.0/6.1/6.2
 ship 2.6/2.7/2.8.
 """
 
@@ -45,15 +45,19 @@ DEPRECATED = {
 
 
 def kafka_version(tag: str) -> str | None:
+    """CP 7.N.P ships Kafka 3.N.P, 8.N.P ships 4.N.P, 6.N.P ships 2.(6+N).P (the patch only when
+    the tag names one)."""
     v = version_tuple(tag)
     if v is None:
         return "4.1"  # latest: Confluent Platform 8.1
+    minor = v[1] if len(v) > 1 else 0
+    patch = f".{v[2]}" if len(v) > 2 else ""
     if v[0] >= 8:
-        return f"4.{v[1] if len(v) > 1 else 0}"
+        return f"4.{minor}{patch}"
     if v[0] == 7:
-        return f"3.{v[1] if len(v) > 1 else 0}"
+        return f"3.{minor}{patch}"
     if v[0] == 6:
-        return f"2.{6 + (v[1] if len(v) > 1 else 0)}"
+        return f"2.{6 + minor}{patch}"
     return None
 
 
