@@ -36,6 +36,7 @@ MAX_TRIES = 24  # predictions per run spent on fixes (each is a full translate +
 class Fixes:
     per_row: list[str | None] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    changes: list[Change | None] = field(default_factory=list)  # per row, as per_row
 
 
 @dataclass
@@ -218,6 +219,7 @@ def fixes_for(path, options, lab, report) -> Fixes:
     for i, (v, kind) in enumerate(zip(report.verdicts, report.kinds, strict=True), 1):
         if v.ok or kind != "client":
             out.per_row.append(None)
+            out.changes.append(None)
             continue
         found_listener = _listener_of(lab, v.target) if v.target else None
         key = (v.cause, found_listener[:2] if found_listener else v.to, _category(lab, v.from_node))
@@ -258,4 +260,5 @@ def fixes_for(path, options, lab, report) -> Fixes:
             + (text or "no single compose change found that fixes it without breaking a working row")
         )
         out.per_row.append(text)
+        out.changes.append(found)
     return out

@@ -59,3 +59,48 @@ def test_import_round_trips(name):
     assert rows_of(predicted_report(again)) == rows_of(predicted_report(lab.topology))
     derived = [line for line in text.splitlines() if "  # " in line]
     assert derived, "derived lines carry comments"
+
+
+def _apply(path: Path, change, tmp: Path) -> Path:
+    """Write the change into a copy of the compose file, the way a user would edit it."""
+    data = yaml.safe_load(path.read_text())
+    svc = data["services"][change.service]
+    env = svc.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    env.update(change.env)
+    svc["environment"] = env
+    svc["ports"] = list(svc.get("ports") or []) + [f"{p.published}:{p.target}" for p in change.ports]
+    out = tmp / path.parent.name / path.name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(yaml.safe_dump(data, sort_keys=False))
+    return out
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["conduktor-zk-single-kafka-single.yml", "bitnami-kafka-3.7-single.yml", "cp-all-in-one-community.yml"],
+)
+def test_every_offered_fix_works_when_written_into_the_compose_file(name, tmp_path):
+    from netlab.compose.fixes import fixes_for
+
+    opts = options(name)
+    lab = compose_lab(CORPUS / name, opts)
+    report = predicted_report(lab.topology)
+    fixes = fixes_for(CORPUS / name, opts, lab, report)
+    failing = [
+        (v, c)
+        for v, k, c in zip(report.verdicts, report.kinds, fixes.changes, strict=True)
+        if k == "client" and not v.ok
+    ]
+    assert failing and all(c is not None for _, c in failing), fixes.lines
+    for v, change in failing:
+        edited = _apply(CORPUS / name, change, tmp_path)
+        if opts.env_file is None and (CORPUS / ".env").exists():
+            raise AssertionError("corpus has a .env")
+        again = compose_lab(edited, opts)
+        rows = {(w.from_node, w.to): w.ok for w in predicted_report(again.topology).verdicts}
+        target = (v.from_node, change.bootstrap or v.to)
+        assert rows.get(target) is True, (v.from_node, v.to, change.describe())
+        before = {(w.from_node, w.to) for w in report.verdicts if w.ok}
+        assert all(rows.get(k, True) for k in before), change.describe()
