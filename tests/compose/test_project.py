@@ -228,7 +228,7 @@ def test_bad_input_exit_2_nothing_created(tmp_path):
     p = write(tmp_path, BAD[0][0])
     run_dir = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO), "NETLAB_RUN_DIR": str(run_dir)}
-    for verb in (["predict"], ["up"], ["import", "compose"]):
+    for verb in (["predict"], ["up"], ["import", "compose"], ["validate"]):
         r = subprocess.run(
             [sys.executable, "-m", "netlab", *verb, str(p)],
             capture_output=True,
@@ -363,3 +363,19 @@ def test_desktop_host_docker_internal():
     # the DOCKER listener advertises host.docker.internal:29092: only Docker Desktop resolves it
     assert not linux[("zoo1", "kafka1:29092")] and mac[("zoo1", "kafka1:29092")]
     assert not mac[("host", "localhost:29092")] and windows[("host", "localhost:29092")]
+
+
+def test_validate_summarises_a_compose_file():
+    corpus = Path(__file__).parent / "corpus" / "wurstmeister-jmx-scenario.yml"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    r = subprocess.run(
+        [sys.executable, "-m", "netlab", "validate", str(corpus), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["valid"] and set(info["nodes"]) >= {"host", "zookeeper", "kafka", "jmxexporter", "test"}
+    assert any("entrypoint replaced" in n for n in info["notes"])
