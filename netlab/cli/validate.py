@@ -34,10 +34,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the summary (or the error) as JSON"),
     ) -> None:
         """Check a topology file; print lab, nodes, networks and links, or the located error."""
+        from netlab.cli import _compose
         from netlab.plan import compile_plan
         from netlab.topology import DEFAULT_TOPOLOGY, load_topology
-
-        from netlab.cli import _compose
 
         path = file or DEFAULT_TOPOLOGY
         try:
