@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from netlab.cli._kafka import print_report
+from netlab.cli._kafka import print_report, write_html
 
 
 def register(app: typer.Typer) -> None:
@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
     def predict(
         file: Path = typer.Argument(..., help="a topology file or a docker-compose.yml"),
         as_json: bool = typer.Option(False, "--json", help="one object per row, as `netlab check --json`"),
+        html: Path | None = typer.Option(None, "--html", help="also write the report page (netlab report)"),
         project: str | None = typer.Option(None, "--project", "-p", help="compose: project name"),
         env_file: Path | None = typer.Option(None, "--env-file", help="compose: instead of .env"),
         desktop: str | None = typer.Option(
@@ -36,7 +37,10 @@ def register(app: typer.Typer) -> None:
         from netlab.topology import load_topology
 
         if not _compose.is_compose(file):
-            report = predicted_report(load_topology(file))
+            topology = load_topology(file)
+            report = predicted_report(topology)
+            if html is not None:
+                write_html(html, report, topology, live=False)
             raise typer.Exit(print_report(report, as_json, f"netlab predict {file}", live=False))
         from netlab.compose import compose_lab
         from netlab.compose.fixes import fixes_for
@@ -45,6 +49,8 @@ def register(app: typer.Typer) -> None:
         lab = compose_lab(file, options)
         report = predicted_report(lab.topology)
         fixes = fixes_for(file, options, lab, report)
+        if html is not None:
+            write_html(html, report, lab.topology, live=False)
         if as_json:
             rows = _compose.relabel_json(report.to_json(), lab, report.kinds)
             for row, fix in zip(rows, fixes.per_row, strict=True):
