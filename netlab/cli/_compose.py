@@ -136,6 +136,10 @@ def up_compose(file: Path, options, *, dry_run: bool, as_json: bool) -> int:
         highlight=False,
     )
     code = print_report(report, False, f"netlab up {file}", live=True)
+    from netlab.compose.fixes import fixes_for
+    from netlab.kafka.lab_check import predicted_report
+
+    print_fixes(fixes_for(file, options, lab, predicted_report(lab.topology)).lines)
     console.print(
         f"  netlab check {plan.lab} · netlab logs {plan.lab} <node> · sudo netlab down {plan.lab}",
         highlight=False,
