@@ -242,6 +242,26 @@ def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
             ignored[key] = None
     if "version" in data:
         notes.append("`version` is obsolete and ignored (as docker compose says)")
+    if "include" in data:
+        notes.append(
+            "`include` is not followed: the services of the included files are missing from this lab"
+        )
+    for sname, svc in services_raw.items():
+        if "extends" in svc:
+            notes.append(f"{sname}: `extends` is not followed: what it inherits is missing from this lab")
+    for override in (
+        "docker-compose.override.yml",
+        "docker-compose.override.yaml",
+        "compose.override.yml",
+        "compose.override.yaml",
+    ):
+        if (
+            loaded.path.name in ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+            and (loaded.path.parent / override).exists()
+        ):
+            notes.append(
+                f"{override} is next to this file: docker compose merges it, netlab does not read it"
+            )
 
     declared = dict(data.get("networks") or {})
     used_keys: list[str] = []

@@ -379,3 +379,25 @@ def test_validate_summarises_a_compose_file():
     info = json.loads(r.stdout)
     assert info["valid"] and set(info["nodes"]) >= {"host", "zookeeper", "kafka", "jmxexporter", "test"}
     assert any("entrypoint replaced" in n for n in info["notes"])
+
+
+def test_what_is_not_followed_is_said(tmp_path):
+    p = write(
+        tmp_path,
+        """
+        include: [other.yml]
+        services:
+          a: {image: busybox, extends: {file: base.yml, service: b}}
+        """,
+    )
+    (p.parent / "docker-compose.override.yml").write_text("services: {}\n")
+    notes = project(p).notes
+    assert any("`include` is not followed" in n for n in notes)
+    assert any(n.startswith("a: `extends` is not followed") for n in notes)
+    assert any("docker-compose.override.yml is next to this file" in n for n in notes)
+
+
+def test_client_choice_reaches_the_rows(tmp_path):
+    corpus = Path(__file__).parent / "corpus" / "bitnami-kafka-3.7-single.yml"
+    lab = compose_lab(corpus, ComposeOptions(project="compclient", client="kafka-python"))
+    assert {c.client for c in lab.topology.clients} == {"kafka-python"}
