@@ -56,3 +56,25 @@ def test_up_equals_expected_and_predict(name):
         labapi.destroy(plan.lab)
     assert not lab_paths(plan.lab).root.exists()
     assert [ns for ns in netns if nsfs.exists(ns)] == []
+
+
+def test_up_with_another_client():
+    """`--client confluent-kafka`: the generated rows run that real client, with the same verdicts."""
+    name = "bitnami-kafka-3.7-single.yml"
+    opts = options(name)
+    opts.project, opts.client = "composel9", "confluent-kafka"
+    lab = compose_lab(CORPUS / name, opts)
+    plan = compile_plan(lab.topology)
+    labapi.apply(plan, topology_text=to_yaml(lab.translation, ["live corpus test"]))
+    try:
+        wait_started(plan.lab)
+        prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
+        report = live_report(
+            plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=6.0
+        )
+        assert report.disagreements() == [], "\n".join(report.disagreements())
+        rows = {k.replace("client-composel9-", "client-corpus-"): v for k, v in rows_of(report).items()}
+        assert rows == EXPECTED[name]["rows"]
+        assert {v.client for v in report.verdicts if v.client != "broker"} == {"confluent-kafka"}
+    finally:
+        labapi.destroy(plan.lab)
