@@ -84,5 +84,9 @@ def compose_lab(
     )
     rows = probe_rows(t, options.probes) if options.probes else generated_rows(t)
     t.data["clients"] = [{"node": r.node, "bootstrap": r.bootstrap, "client": options.client} for r in rows]
+    for i, r in enumerate(rows):
+        t.comments[("clients", i)] = (
+            f"--probe {r.label}={r.bootstrap}" if options.probes else "a generated row"
+        )
     topology = to_topology(t)
     return ComposeLab(project, t, topology, [r.label for r in rows])

@@ -94,6 +94,7 @@ def translate(
     data["lab"] = lab_name(project.name)
     t.comments[("lab",)] = f"compose project {project.name}"
     data["description"] = f"docker compose project {project.name} from {project.path}"
+    t.comments[("description",)] = "netlab import compose"
     nodes: dict[str, dict] = {HOST: {}}
     data["nodes"] = nodes
     t.comments[("nodes", HOST)] = "the Docker host"
@@ -108,6 +109,7 @@ def translate(
             "gateway": str(net.gateway),
         }
         networks[name] = spec
+        t.comments[("networks", name, "node")] = "the Docker host holds every network's bridge"
         if key == LEGACY_BRIDGE:
             spec["names"] = False
             t.comments[("networks", name)] = "Docker's legacy default bridge (network_mode: bridge)"
@@ -397,6 +399,10 @@ def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> No
         "gateway": str(gateway),
     }
     t.comments[("networks", LAN_NETWORK)] = "the host's LAN (--lan-ip), for the LAN machine's rows"
+    t.comments[("networks", LAN_NETWORK, "node")] = "the LAN's switch, as a bridge in the LAN machine"
+    t.comments[("networks", LAN_NETWORK, "subnet")] = "the /24 of --lan-ip"
+    t.comments[("networks", LAN_NETWORK, "bridge")] = "netlab's name for the LAN's bridge"
+    t.comments[("networks", LAN_NETWORK, "gateway")] = "the LAN machine's address"
     nodes[LAN_NODE] = {}
     t.comments[("nodes", LAN_NODE)] = "a machine on the Docker host's LAN"
     host = nodes[HOST]
