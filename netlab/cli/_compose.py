@@ -53,6 +53,14 @@ def print_header(lab) -> None:
         console.print(
             f"[dim]ignored (not modelled): {escape(', '.join(p.ignored))}[/]", highlight=False, soft_wrap=True
         )
+    for s in p.services.values():
+        for port in s.ports:
+            if port.auto:
+                console.print(
+                    f"{escape(s.name)}: container port {port.target}/{port.protocol} is published on host "
+                    f"port {port.published} (Docker's allocator)",
+                    highlight=False,
+                )
     for w in p.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     for n in lab.notes:

@@ -141,6 +141,11 @@ def translate(
             t.comments[("nodes", name)] = f"service {s.name}" + (
                 f" (hostname {s.hostname})" if s.hostname else ""
             )
+        elif not s.hostname:
+            t.comments[("nodes", name)] = (
+                "Docker's hostname here is the container's 12-hex id, which resolves where the service "
+                "name does: netlab names the node after the service (docs/compose.md)"
+            )
     for s in project.services.values():
         if s.shares_namespace_of:
             t.node_of[s.name] = t.node_of[_root_of(project, s)]
