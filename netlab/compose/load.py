@@ -8,6 +8,7 @@ located as `file:line: services.kafka.ports[0]` (exit 2), and nothing has been b
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,37 @@ from .interpolate import InterpolationError, interpolate_tree, parse_env_file
 from .schema import validate_compose
 
 MAX_COMPOSE_BYTES = 4 << 20
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Yaml12Loader(_BASE):  # type: ignore[misc, valid-type]
+    """YAML 1.2 core schema, as Docker Compose's Go parser reads files: `yes`/`no`/`on`/`off` stay
+    strings (PyYAML's 1.1 rules would make `ALLOW_PLAINTEXT_LISTENER: yes` the boolean true, i.e.
+    "true"), and `22:22` stays a string (1.1 reads it as the base-60 integer 1342)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in rules
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, rules in _BASE.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_LOADER = _Yaml12Loader
 
 
 @dataclass

@@ -401,3 +401,23 @@ def test_client_choice_reaches_the_rows(tmp_path):
     corpus = Path(__file__).parent / "corpus" / "bitnami-kafka-3.7-single.yml"
     lab = compose_lab(corpus, ComposeOptions(project="compclient", client="kafka-python"))
     assert {c.client for c in lab.topology.clients} == {"kafka-python"}
+
+
+def test_yaml_1_2_scalars_as_docker_compose_reads_them(tmp_path):
+    p = write(
+        tmp_path,
+        """
+        services:
+          k:
+            image: busybox
+            ports:
+              - 22:22
+            environment:
+              ALLOW_PLAINTEXT_LISTENER: yes
+              FLAG: on
+              REAL: true
+        """,
+    )
+    svc = project(p).services["k"]
+    assert svc.environment == {"ALLOW_PLAINTEXT_LISTENER": "yes", "FLAG": "on", "REAL": "true"}
+    assert [(x.published, x.target) for x in svc.ports] == [(22, 22)]
