@@ -7,10 +7,9 @@ from pathlib import Path
 
 import typer
 
-importer = typer.Typer(help="Write a netlab topology from another format.", no_args_is_help=True)
+from netlab.cli._import_group import import_group
 
 
-@importer.command("compose")
 def compose(
     file: Path = typer.Argument(..., help="a docker-compose.yml"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write here instead of stdout"),
@@ -43,4 +42,4 @@ def compose(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(importer, name="import")
+    import_group(app).command("compose")(compose)
