@@ -13,6 +13,7 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from netlab.errors import InputError
+from netlab.topology.models import Topology
 
 from .load import is_compose_file, load_compose_data
 from .project import Project, build_project
@@ -35,7 +36,7 @@ class ComposeOptions:
 class ComposeLab:
     project: Project
     translation: Translation
-    topology: object  # netlab.topology.Topology
+    topology: Topology
     labels: list[str]  # per client row: `from` as the user wrote or sees it
 
     @property

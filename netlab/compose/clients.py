@@ -30,9 +30,10 @@ def _broker_ports(t: Translation) -> dict[str, list[int]]:
     """service -> the ports of its broker (not controller) listeners."""
     from netlab.kafka.config_rules import listener_config
 
-    out = {}
+    out: dict[str, list[int]] = {}
     for svc in t.brokers:
         role = t.roles[svc]
+        assert isinstance(role, KafkaRole)  # t.brokers holds Kafka containers only
         cfg, _ = listener_config(role.props)
         if cfg is None:
             out[svc] = []
@@ -53,12 +54,12 @@ def generated_rows(t: Translation) -> list[Row]:
     for svc in brokers:
         s = project.services[svc]
         if s.network_mode == "host":
-            for p in ports[svc]:
-                rows.append(Row(HOST, f"localhost:{p}", "host"))
+            for port in ports[svc]:
+                rows.append(Row(HOST, f"localhost:{port}", "host"))
             continue
-        for p in s.ports:
-            if p.protocol == "tcp" and not p.ipv6 and p.target in ports[svc]:
-                rows.append(Row(HOST, f"localhost:{p.published}", "host"))
+        for pub in s.ports:
+            if pub.protocol == "tcp" and not pub.ipv6 and pub.target in ports[svc]:
+                rows.append(Row(HOST, f"localhost:{pub.published}", "host"))
     # containers that are not Kafka, per shared network
     kafka = set(brokers) | {s for s, r in t.roles.items() if isinstance(r, KafkaRole)}
     covered: set[str] = set()
@@ -91,14 +92,14 @@ def generated_rows(t: Translation) -> list[Row]:
         )
     if lan_ip:
         for svc in brokers:
-            for p in project.services[svc].ports:
+            for pub in project.services[svc].ports:
                 if (
-                    p.protocol == "tcp"
-                    and not p.ipv6
-                    and p.target in ports[svc]
-                    and p.host_ip in (None, "0.0.0.0")
+                    pub.protocol == "tcp"
+                    and not pub.ipv6
+                    and pub.target in ports[svc]
+                    and pub.host_ip in (None, "0.0.0.0")
                 ):
-                    rows.append(Row(LAN_NODE, f"{lan_ip}:{p.published}", "lan"))
+                    rows.append(Row(LAN_NODE, f"{lan_ip}:{pub.published}", "lan"))
     return list(dict.fromkeys(rows))
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network, ip_address, ip_network
+from ipaddress import IPv4Address, IPv4Network, ip_network
 from pathlib import Path
 
 from netlab.errors import InputError
@@ -125,11 +125,11 @@ def _project_name(loaded: Loaded, override: str | None) -> str:
     return normalize_project_name(loaded.path.resolve().parent.name) or "default"
 
 
-def _env_of(svc: dict, base: Path, shell: dict[str, str], where) -> tuple[dict[str, str], set[str]]:
+def _env_of(svc: dict, base: Path, shell: dict[str, str]) -> tuple[dict[str, str], set[str]]:
     env: dict[str, str] = {}
     files = svc.get("env_file") or []
     for item in [files] if isinstance(files, (str, dict)) else files:
-        path = item if isinstance(item, str) else item.get("path")
+        path = str(item if isinstance(item, str) else item.get("path"))
         required = True if isinstance(item, str) else item.get("required", True)
         full = (base / path).resolve()
         if not full.exists() and not required:
@@ -137,20 +137,20 @@ def _env_of(svc: dict, base: Path, shell: dict[str, str], where) -> tuple[dict[s
         env.update(parse_env_file(full))
     written: set[str] = set()
     raw = svc.get("environment") or {}
+    pairs: list[tuple[str, object]] = []
     if isinstance(raw, list):
-        pairs = []
         for item in raw:
-            key, sep, value = str(item).partition("=")
-            pairs.append((key, value if sep else None))
+            name, sep, text = str(item).partition("=")
+            pairs.append((name, text if sep else None))
     else:
-        pairs = list(raw.items())
-    for key, value in pairs:
-        written.add(key)
+        pairs = [(str(k), v) for k, v in raw.items()]
+    for name, value in pairs:
+        written.add(name)
         if value is None:  # a bare name: the shell's value, or unset
-            if key in shell:
-                env[key] = shell[key]
+            if name in shell:
+                env[name] = shell[name]
             continue
-        env[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        env[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return env, written
 
 
@@ -286,7 +286,7 @@ def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
         for key in svc:
             if key not in MODELLED_SERVICE_KEYS:
                 ignored[f"services.*.{key}"] = None
-        env, written = _env_of(svc, loaded.path.parent, loaded.env, loaded.src)
+        env, written = _env_of(svc, loaded.path.parent, loaded.env)
         try:
             ports = parse_ports(svc.get("ports") or [])
         except PortSyntaxError as exc:
@@ -368,11 +368,12 @@ def _networks(project, declared, used_keys, services, loaded, notes) -> dict[str
         if driver not in (None, "bridge"):
             notes.append(f"network {key}: driver {driver} is modelled as a bridge network")
         config = (spec.get("ipam") or {}).get("config") or [{}]
-        subnet = gateway = None
+        subnet: IPv4Network | None = None
+        gateway: IPv4Address | None = None
         for entry in config:
             if entry.get("subnet") and ip_network(entry["subnet"], strict=False).version == 4:
-                subnet = ip_network(entry["subnet"], strict=False)
-                gateway = ip_address(entry["gateway"]) if entry.get("gateway") else None
+                subnet = IPv4Network(entry["subnet"], strict=False)
+                gateway = IPv4Address(entry["gateway"]) if entry.get("gateway") else None
                 break
         explicit = subnet is not None
         if subnet is None:

@@ -102,7 +102,7 @@ def translate(
     for key, net in project.networks.items():
         name = "docker0" if key == LEGACY_BRIDGE else node_name(net.name.replace("_", "-"))
         t.network_of[key] = name
-        spec = {
+        spec: dict[str, object] = {
             "node": HOST,
             "bridge": "docker0" if key == LEGACY_BRIDGE else bridge_name(net.name),
             "subnet": str(net.subnet),
