@@ -161,9 +161,7 @@ def translate(
         env.update((env_overrides or {}).get(s.name, {}))
         role = None
         if not s.image:
-            t.notes.append(
-                f"{s.name}: no image (built from `build:`): a plain node, its program is not known"
-            )
+            t.notes.append(f"{s.name}: no `image:` (built, or inherited through extends): a plain node")
         else:
             image = ImageRef.parse(s.image)
             replaced = _start_replaced(s)
