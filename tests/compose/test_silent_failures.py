@@ -125,3 +125,12 @@ def test_validate_warnings_name_the_nodes():
     notes = t._resolved.notes
     assert any(n.startswith("zkb: a ZooKeeper-mode broker without broker.id") for n in notes)
     assert any(n.startswith("img: KAFKA_ADVERTISED_LISTENERS without KAFKA_LISTENERS") for n in notes)
+
+
+def test_image_cluster_id_variables_are_kept_in_topology_files():
+    from netlab.topology.kafka_fields import broker_properties, broker_settings
+
+    for var in ("CLUSTER_ID", "KAFKA_CLUSTER_ID", "KAFKA_KRAFT_CLUSTER_ID"):
+        props = broker_properties(broker_settings({var: "AAAAAAAAAAAAAAAAAAAAAA", "KAFKA_NODE_ID": 1}))
+        assert props["cluster.id"] == "AAAAAAAAAAAAAAAAAAAAAA", var
+        assert props["node.id"] == "1"
