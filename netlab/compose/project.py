@@ -28,8 +28,9 @@ from pathlib import Path
 
 from netlab.errors import InputError
 
+from .extends import resolve_extends
 from .interpolate import parse_env_file
-from .load import Loaded
+from .load import Loaded, load_compose_data
 from .pools import DEFAULT_BRIDGE, SubnetAddresses, next_subnet
 from .ports import HostPortAllocator, PortSyntaxError, Publish, parse_ports
 
@@ -230,7 +231,12 @@ def _active(services: dict[str, dict], env: dict[str, str]) -> dict[str, dict]:
 def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
     data = loaded.data
     name = _project_name(loaded, project_name)
-    all_services = data.get("services") or {}
+    all_services = resolve_extends(
+        data.get("services") or {},
+        loaded.path,
+        lambda f: load_compose_data(f, environ=loaded.env).data.get("services") or {},
+        loaded.src.where,
+    )
     services_raw = _active(all_services, loaded.env)
     notes: list[str] = []
     skipped = [n for n in all_services if n not in services_raw]
@@ -246,9 +252,6 @@ def build_project(loaded: Loaded, project_name: str | None = None) -> Project:
         notes.append(
             "`include` is not followed: the services of the included files are missing from this lab"
         )
-    for sname, svc in services_raw.items():
-        if "extends" in svc:
-            notes.append(f"{sname}: `extends` is not followed: what it inherits is missing from this lab")
     for override in (
         "docker-compose.override.yml",
         "docker-compose.override.yaml",

@@ -387,14 +387,43 @@ def test_what_is_not_followed_is_said(tmp_path):
         """
         include: [other.yml]
         services:
-          a: {image: busybox, extends: {file: base.yml, service: b}}
+          a: {image: busybox}
         """,
     )
     (p.parent / "docker-compose.override.yml").write_text("services: {}\n")
     notes = project(p).notes
     assert any("`include` is not followed" in n for n in notes)
-    assert any(n.startswith("a: `extends` is not followed") for n in notes)
     assert any("docker-compose.override.yml is next to this file" in n for n in notes)
+
+
+def test_extends_merges_as_compose_does(tmp_path):
+    p = write(
+        tmp_path,
+        """
+        services:
+          kafka:
+            extends: {file: base.yml, service: kafka-base}
+            environment:
+              KAFKA_NODE_ID: 2
+            ports: ["9093:9093"]
+          local:
+            extends: kafka
+            hostname: local
+        """,
+    )
+    (p.parent / "base.yml").write_text(
+        "services:\n  kafka-base:\n    image: confluentinc/cp-kafka:7.6.0\n"
+        "    environment: [KAFKA_NODE_ID=1, CLUSTER_ID=abc]\n    ports: ['9092:9092']\n"
+    )
+    pr = project(p)
+    k = pr.services["kafka"]
+    assert k.image == "confluentinc/cp-kafka:7.6.0"
+    assert k.environment == {"KAFKA_NODE_ID": "2", "CLUSTER_ID": "abc"}
+    assert [(x.published, x.target) for x in k.ports] == [(9092, 9092), (9093, 9093)]
+    assert pr.services["local"].hostname == "local" and pr.services["local"].image == k.image
+    (p.parent / "base.yml").write_text("services:\n  other: {image: x}\n")
+    with pytest.raises(InputError, match="no service 'kafka-base'"):
+        project(p)
 
 
 def test_client_choice_reaches_the_rows(tmp_path):
