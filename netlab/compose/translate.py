@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from netlab.topology.models import Node
+from netlab.topology.types import HOSTNAME_RE
 
 from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of, zk_auto_broker_id
 from .profiles.base import drop_lab_owned
@@ -73,7 +74,13 @@ def bridge_name(docker_name: str) -> str:
 
 
 def _host_name(name: str) -> bool:
+    """Can this be a node's name (the container's hostname)?"""
     return bool(_NAME_OK.match(name))
+
+
+def _dns_name(name: str) -> bool:
+    """Can this name resolve (an alias: the service name, container_name, aliases)?"""
+    return bool(HOSTNAME_RE.match(name))
 
 
 def translate(
@@ -246,10 +253,10 @@ def _attach(t: Translation, s: Service, spec: dict, node: str) -> None:
             aliases = [
                 n for n in dict.fromkeys([s.name, s.container_name or "", *a.aliases]) if n and n != node
             ]
-            bad = [n for n in aliases if not _host_name(n)]
+            bad = [n for n in aliases if not _dns_name(n)]
             if bad:
                 t.notes.append(f"{s.name}: names {', '.join(bad)} are not valid host names and are left out")
-            aliases = [n for n in aliases if _host_name(n)]
+            aliases = [n for n in aliases if _dns_name(n)]
             if aliases:
                 entry["aliases"] = aliases
                 derived = [n for n in aliases if n not in a.aliases]

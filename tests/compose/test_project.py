@@ -450,3 +450,29 @@ def test_yaml_1_2_scalars_as_docker_compose_reads_them(tmp_path):
     svc = project(p).services["k"]
     assert svc.environment == {"ALLOW_PLAINTEXT_LISTENER": "yes", "FLAG": "on", "REAL": "true"}
     assert [(x.published, x.target) for x in svc.ports] == [(22, 22)]
+
+
+def test_service_names_with_underscores_resolve(tmp_path):
+    p = write(
+        tmp_path,
+        """
+        services:
+          kafka_broker:
+            image: confluentinc/cp-kafka:7.6.0
+            environment:
+              KAFKA_NODE_ID: 1
+              KAFKA_PROCESS_ROLES: broker,controller
+              KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka_broker:9093
+              KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER
+              KAFKA_LISTENERS: PLAINTEXT://:9092,CONTROLLER://:9093
+              KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://kafka_broker:9092
+              KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+              CLUSTER_ID: MkU3OEVBNTcwNTJENDM2Qk
+          app_client:
+            image: busybox
+        """,
+    )
+    lab = compose_lab(p, ComposeOptions(lan_ip=None))
+    assert lab.translation.node_of == {"kafka_broker": "kafka-broker", "app_client": "app-client"}
+    rows = {(v.from_node, v.to): v.ok for v in predicted_report(lab.topology).verdicts}
+    assert rows[("app-client", "kafka_broker:9092")]
