@@ -41,6 +41,7 @@ class Translation:
     data: dict  # the topology file's data
     comments: dict[tuple, str] = field(default_factory=dict)  # data path -> why it is there
     node_of: dict[str, str] = field(default_factory=dict)  # service -> node
+    hostname_of: dict[str, str] = field(default_factory=dict)  # service -> the container's hostname
     network_of: dict[str, str] = field(default_factory=dict)  # compose network key -> netlab name
     roles: dict[str, KafkaRole | ZooKeeperRole] = field(default_factory=dict)  # by service
     notes: list[str] = field(default_factory=list)
@@ -67,6 +68,12 @@ def lab_name(project: str) -> str:
 def node_name(text: str) -> str:
     name = re.sub(r"[^a-z0-9-]", "-", text.lower()).strip("-")[:63]
     return name or "svc"
+
+
+def container_id(project: str, service: str) -> str:
+    """A container's 12-hex id (its default hostname and a DNS name on its networks). Docker's is
+    random per container; netlab's is fixed per project and service so predict and up agree."""
+    return hashlib.sha256(f"{project}/{service}".encode()).hexdigest()[:12]
 
 
 def bridge_name(docker_name: str) -> str:
@@ -137,25 +144,25 @@ def translate(
             continue
         if s.shares_namespace_of:
             continue
-        wanted = s.hostname if s.hostname and _host_name(s.hostname) else s.name
-        name = node_name(wanted)
+        name = node_name(s.name)
         while name in taken:
             name = node_name(name + "-2")
         taken.add(name)
         t.node_of[s.name] = name
+        t.hostname_of[s.name] = s.hostname or container_id(project.name, s.name)
         nodes[name] = {}
-        if name != s.name:
-            t.comments[("nodes", name)] = f"service {s.name}" + (
-                f" (hostname {s.hostname})" if s.hostname else ""
-            )
-        elif not s.hostname:
-            t.comments[("nodes", name)] = (
-                "Docker's hostname here is the container's 12-hex id, which resolves where the service "
-                "name does: netlab names the node after the service (docs/compose.md)"
-            )
+        t.comments[("nodes", name)] = (f"service {s.name}; " if name != s.name else "") + (
+            f"hostname {s.hostname}"
+            if s.hostname
+            else f"hostname {t.hostname_of[s.name]}: Docker's is the container's 12-hex id (here a fixed one)"
+        )
     for s in project.services.values():
-        if s.shares_namespace_of:
-            t.node_of[s.name] = t.node_of[_root_of(project, s)]
+        if s.network_mode == "host":
+            t.hostname_of[s.name] = HOST  # the Docker host's own name
+        elif s.shares_namespace_of:
+            root = _root_of(project, s)
+            t.node_of[s.name] = t.node_of[root]
+            t.hostname_of[s.name] = t.hostname_of[root]
     facts_of = _facts(project, t)
     zk_index: dict[str, int] = {}
     for s in project.services.values():
@@ -229,7 +236,7 @@ def _root_of(project: Project, s: Service) -> str:
 
 def _facts(project: Project, t: Translation):
     def facts(s: Service) -> dict[str, str]:
-        out = {"host": HOST, "hostname": t.node_of[s.name]}
+        out = {"host": HOST, "hostname": t.hostname_of.get(s.name, t.node_of[s.name])}
         if s.attachments:
             net = project.networks[s.attachments[0].network]
             out["gateway"] = str(net.gateway)
@@ -250,9 +257,9 @@ def _attach(t: Translation, s: Service, spec: dict, node: str) -> None:
         if not a.static:
             t.comments[path + ("ipv4_address",)] = "Docker's IPAM: next free address in start order"
         if a.network != LEGACY_BRIDGE:
-            aliases = [
-                n for n in dict.fromkeys([s.name, s.container_name or "", *a.aliases]) if n and n != node
-            ]
+            short_id = container_id(t.project.name, s.name)
+            names = [s.name, s.container_name or "", *a.aliases, short_id]
+            aliases = [n for n in dict.fromkeys(names) if n and n != node]
             bad = [n for n in aliases if not _dns_name(n)]
             if bad:
                 t.notes.append(f"{s.name}: names {', '.join(bad)} are not valid host names and are left out")
@@ -262,9 +269,19 @@ def _attach(t: Translation, s: Service, spec: dict, node: str) -> None:
                 derived = [n for n in aliases if n not in a.aliases]
                 if derived:
                     t.comments[path + ("aliases",)] = (
-                        f"{', '.join(derived)}: the service name / container_name resolve on the network"
+                        f"{', '.join(derived)}: Docker's DNS names on the network (service, container "
+                        "name, short container id)"
                     )
         nets[name] = entry
+    hostname = t.hostname_of.get(s.name)
+    if s.hostname and hostname and hostname != node and _dns_name(hostname):
+        # Docker writes the hostname into the container's own /etc/hosts only: other containers
+        # do not resolve it
+        hosts = spec.setdefault("extra_hosts", [])
+        hosts.append(f"{hostname}:{s.attachments[0].ipv4_address}")
+        t.comments[("nodes", node, "extra_hosts", len(hosts) - 1)] = (
+            "the hostname resolves in the container itself (Docker's /etc/hosts), not on the network"
+        )
 
 
 def _ports(t: Translation, s: Service, spec: dict, node: str) -> None:
@@ -341,6 +358,7 @@ def _broker(
         t.notes.append(f"{s.name}: a second Kafka in node {node} (shared namespace) is not modelled")
         return
     drop_lab_owned(role, str(image))
+    _empty_hosts_to_hostname(t, s, role, node)
     if role.zookeeper_connect is not None and not role.kraft:
         key = role.zookeeper_connect
         zk_auto_broker_id(role, zk_index.get(key, 0))
@@ -442,4 +460,29 @@ def _desktop(t: Translation, nodes: dict, desktop: str, lan_ip: IPv4Address | No
         f"--desktop {desktop}: host.docker.internal resolves in containers"
         + (" and on the host" if desktop == "windows" else "")
         + "; that the host cannot reach container addresses (the VM) is not modelled here"
+    )
+
+
+def _empty_hosts_to_hostname(t: Translation, s: Service, role: KafkaRole, node: str) -> None:
+    """Kafka advertises an empty host as the machine's canonical host name: in a container, its
+    hostname (`hostname:` or the 12-hex id), which netlab's node name is not. Written out."""
+    hostname = t.hostname_of.get(s.name)
+    roles = {r.strip() for r in role.props.get("process.roles", "").split(",") if r.strip()}
+    if not hostname or hostname == node or roles == {"controller"}:
+        return
+    advertised = role.props.get("advertised.listeners")
+    if advertised is None:
+        controllers = {n.strip().upper() for n in role.props.get("controller.listener.names", "").split(",")}
+        entries = [
+            e.strip() for e in role.props.get("listeners", "PLAINTEXT://:9092").split(",") if e.strip()
+        ]
+        advertised = ",".join(e for e in entries if e.split("://", 1)[0].strip().upper() not in controllers)
+        if "://:" not in advertised:
+            return
+    if "://:" not in advertised:
+        return
+    role.derive(
+        "advertised.listeners",
+        advertised.replace("://:", f"://{hostname}:"),
+        f"an empty advertised host is the container's hostname ({hostname}): Kafka's canonical host name",
     )

@@ -152,12 +152,17 @@ def test_network_modes_links_and_names(tmp_path):
     )
     lab = compose_lab(p, ComposeOptions(lan_ip=None))
     t = lab.translation
-    assert t.node_of["kafka"] == "broker-host"  # the hostname names the node
-    assert t.node_of["side"] == "broker-host"  # shares kafka's namespace
+    assert t.node_of["kafka"] == "kafka" and t.hostname_of["kafka"] == "broker-host"
+    assert t.node_of["side"] == "kafka" and t.hostname_of["side"] == "broker-host"  # kafka's namespace
     assert t.node_of["onhost"] == "host"
     nodes = t.data["nodes"]
-    net = next(iter(nodes["broker-host"]["networks"]))
-    assert nodes["broker-host"]["networks"][net]["aliases"] == ["kafka", "the-kafka"]
+    net = next(iter(nodes["kafka"]["networks"]))
+    from netlab.compose.translate import container_id
+
+    short = container_id(lab.project.name, "kafka")
+    assert nodes["kafka"]["networks"][net]["aliases"] == ["the-kafka", short]
+    # the hostname resolves in the container itself only (Docker's /etc/hosts), not on the network
+    assert nodes["kafka"]["extra_hosts"] == ["broker-host:172.18.0.2"]
     assert t.data["networks"]["docker0"]["subnet"] == "172.17.0.0/16"
     assert t.data["networks"]["docker0"]["names"] is False
     # legacy bridge: no names, except the link written into /etc/hosts
@@ -476,3 +481,47 @@ def test_service_names_with_underscores_resolve(tmp_path):
     assert lab.translation.node_of == {"kafka_broker": "kafka-broker", "app_client": "app-client"}
     rows = {(v.from_node, v.to): v.ok for v in predicted_report(lab.topology).verdicts}
     assert rows[("app-client", "kafka_broker:9092")]
+
+
+def test_empty_advertised_host_is_the_containers_hostname(tmp_path):
+    from netlab.compose.translate import container_id
+
+    def lab_of(name: str, extra: str, advertised: str):
+        p = write(
+            tmp_path,
+            f"""
+            services:
+              {name}:
+                image: bitnami/kafka:3.7
+                {extra}
+                environment:
+                  - KAFKA_CFG_NODE_ID=0
+                  - KAFKA_CFG_PROCESS_ROLES=controller,broker
+                  - KAFKA_CFG_CONTROLLER_QUORUM_VOTERS=0@{name}:9093
+                  - KAFKA_CFG_LISTENERS=PLAINTEXT://:9092,CONTROLLER://:9093
+                  {advertised}
+                  - KAFKA_CFG_LISTENER_SECURITY_PROTOCOL_MAP=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+                  - KAFKA_CFG_CONTROLLER_LISTENER_NAMES=CONTROLLER
+              app:
+                image: busybox
+            """,
+            name=f"{name}.yml",
+        )
+        lab = compose_lab(p, ComposeOptions(lan_ip=None))
+        return lab, {(v.from_node, v.to): v for v in predicted_report(lab.topology).verdicts}
+
+    lab, by = lab_of("kafka", "", "- KAFKA_CFG_ADVERTISED_LISTENERS=PLAINTEXT://:9092")
+    short = container_id(lab.project.name, "kafka")
+    assert (
+        lab.translation.data["nodes"]["kafka"]["broker"]["advertised.listeners"]
+        == f"PLAINTEXT://{short}:9092"
+    )
+    assert by[("app", "kafka:9092")].ok  # the short id resolves on the network
+    # advertised.listeners unset: the listeners minus the controller's, the empty host as the hostname
+    lab, by = lab_of("named", "hostname: named-host", "")
+    assert (
+        lab.translation.data["nodes"]["named"]["broker"]["advertised.listeners"]
+        == "PLAINTEXT://named-host:9092"
+    )
+    named = by[("app", "named:9092")]  # the hostname does not resolve on the network: Docker's behaviour
+    assert not named.ok and named.cause == "advertised_unresolved" and named.target == "named-host:9092"
