@@ -169,11 +169,10 @@ def _row_key(v) -> tuple[str, str]:
 
 
 def _outcomes(topology) -> dict[tuple[str, str], bool]:
-    """(from, to) -> does it work, for every row `predict` shows: the same rules (predict_probe
-    over the same world), without the sentences explain() writes for people."""
-    from netlab.kafka.check import links_of
-    from netlab.kafka.lab_check import world_of
-    from netlab.kafka.predict_rules import predict_probe
+    """(from, to) -> does it work, for every row `predict` shows: the same rules over the same
+    world (check.predicted_probes), without the sentences explain() writes for people."""
+    from netlab.kafka.check import ClientCheck, predicted_probes
+    from netlab.kafka.lab_check import plan_of, world_of
 
     world = world_of(topology)
     out = {}
@@ -181,10 +180,8 @@ def _outcomes(topology) -> dict[tuple[str, str], bool]:
         out[(b.node, ", ".join(f"{lst.name}://{lst.bind}" for lst in b.listeners) or "(config refused)")] = (
             b.running
         )
-    for c in topology.clients:
-        out[(c.node, c.bootstrap)] = predict_probe(world, c.node, c.bootstrap).ok
-    for link in links_of(world):
-        out[(link.node, link.endpoint)] = predict_probe(world, link.node, link.endpoint, link=True).ok
+    for row, probe in predicted_probes(world, plan_of(topology, world)):
+        out[(row.node, row.bootstrap if isinstance(row, ClientCheck) else row.endpoint)] = probe.ok
     return out
 
 

@@ -20,7 +20,7 @@ from ipaddress import IPv4Address
 from netlab.topology.models import Node
 from netlab.topology.types import HOSTNAME_RE
 
-from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of, zk_auto_broker_id
+from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of
 from .profiles.base import drop_lab_owned
 from .project import LEGACY_BRIDGE, Project, Service
 
@@ -164,7 +164,6 @@ def translate(
             t.node_of[s.name] = t.node_of[root]
             t.hostname_of[s.name] = t.hostname_of[root]
     facts_of = _facts(project, t)
-    zk_index: dict[str, int] = {}
     for s in project.services.values():
         node = t.node_of[s.name]
         spec = nodes[node]
@@ -188,7 +187,7 @@ def translate(
         if role is not None:
             t.roles[s.name] = role
         if isinstance(role, KafkaRole):
-            _broker(t, s, role, spec, node, image, zk_index)
+            _broker(t, s, role, spec, node, image)
         elif isinstance(role, ZooKeeperRole):
             _zookeeper(t, s, role, node)
     if lan_ip is not None and any(s.ports for s in project.services.values() if s.network_mode != "host"):
@@ -345,9 +344,7 @@ def _extra_hosts(t: Translation, s: Service, spec: dict, node: str) -> None:
         spec.pop("extra_hosts")
 
 
-def _broker(
-    t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, image: ImageRef, zk_index
-) -> None:
+def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, image: ImageRef) -> None:
     family = family_of(image)
     if role.entrypoint_error is not None:
         t.notes.append(
@@ -359,16 +356,11 @@ def _broker(
         return
     drop_lab_owned(role, str(image))
     _empty_hosts_to_hostname(t, s, role, node)
-    if role.zookeeper_connect is not None and not role.kraft:
-        key = role.zookeeper_connect
-        zk_auto_broker_id(role, zk_index.get(key, 0))
-        if role.props.get("broker.id", "").isdigit() and int(role.props["broker.id"]) > 1000:
-            zk_index[key] = zk_index.get(key, 0) + 1
-        if not ZOOKEEPER_BLOCK:
-            t.notes.append(
-                f"{s.name}: ZooKeeper mode ({role.zookeeper_connect}): the broker runs with the ZooKeeper "
-                "settings as written, as a cluster of its own (no ZooKeeper in this netlab version)"
-            )
+    if role.zookeeper_connect is not None and not role.kraft and not ZOOKEEPER_BLOCK:
+        t.notes.append(
+            f"{s.name}: ZooKeeper mode ({role.zookeeper_connect}): the broker runs with the ZooKeeper "
+            "settings as written, as a cluster of its own (no ZooKeeper in this netlab version)"
+        )
     block: dict = {}
     for key in sorted(role.props):
         block[key] = role.props[key]

@@ -12,7 +12,6 @@ from netlab.compose.profiles import (
     confluent,
     family_of,
     wurstmeister,
-    zk_auto_broker_id,
     zookeeper,
 )
 
@@ -220,18 +219,6 @@ def test_wurstmeister_hostname_command():
     }
     role = wurstmeister.configure(img("wurstmeister/kafka"), env, {"host": "host"})
     assert role.props["advertised.listeners"] == "INSIDE://:9092,OUTSIDE://host:9094"
-
-
-def test_zk_auto_broker_id():
-    role = KafkaRole(props={"zookeeper.connect": "z"}, zookeeper_connect="z")
-    zk_auto_broker_id(role, 0)
-    assert role.props["broker.id"] == "1001"
-    role = KafkaRole(props={"broker.id": "-1"}, zookeeper_connect="z")
-    zk_auto_broker_id(role, 2)
-    assert role.props["broker.id"] == "1003"
-    role = KafkaRole(props={"broker.id": "7"}, zookeeper_connect="z")
-    zk_auto_broker_id(role, 0)
-    assert role.props["broker.id"] == "7"
 
 
 # --- ZooKeeper images ---

@@ -7,7 +7,7 @@ ZooKeeperRole, or None for an image netlab does not model (a plain node, with a 
 from __future__ import annotations
 
 from . import apache, bitnami, confluent, wurstmeister, zookeeper
-from .base import ImageRef, KafkaRole, ZooKeeperRole, zk_auto_broker_id
+from .base import ImageRef, KafkaRole, ZooKeeperRole
 from .versions import version_refusal
 
 KAFKA_FAMILIES = {
@@ -17,7 +17,7 @@ KAFKA_FAMILIES = {
     "wurstmeister": wurstmeister,
 }
 
-__all__ = ["ImageRef", "KafkaRole", "ZooKeeperRole", "family_of", "configure_service", "zk_auto_broker_id"]
+__all__ = ["ImageRef", "KafkaRole", "ZooKeeperRole", "family_of", "configure_service"]
 
 
 def family_of(image: ImageRef) -> str | None:

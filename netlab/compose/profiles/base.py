@@ -109,17 +109,3 @@ def drop_lab_owned(role: KafkaRole, image: str) -> None:
                 f"{key}={role.props.pop(key)} (set by {image}) is replaced by the lab's own directory"
             )
             role.derived.pop(key, None)
-
-
-def zk_auto_broker_id(role: KafkaRole, index: int) -> None:
-    """Kafka in ZooKeeper mode with broker.id unset (or -1) takes an id from ZooKeeper's
-    sequence, above reserved.broker.max.id (1000): 1001, 1002, ... in registration order."""
-    current = role.props.get("broker.id", "").strip()
-    if role.kraft or role.zookeeper_connect is None or current not in ("", "-1"):
-        return
-    role.derive(
-        "broker.id",
-        str(1001 + index),
-        "Kafka's auto-assigned id in ZooKeeper mode (reserved.broker.max.id 1000 + sequence), "
-        f"broker.id was {current or 'unset'}",
-    )
