@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from netlab.compose.profiles import (
     ImageRef,
-    KafkaRole,
     ZooKeeperRole,
     apache,
     bitnami,
