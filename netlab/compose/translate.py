@@ -4,10 +4,11 @@ The result is the plain data of a topology file plus, per data path, the reason 
 when it was derived rather than written in the compose file (`import compose` writes those as
 comments). Picture: the Docker host is node `host`, holding one bridge per compose network
 (`docker0` for the legacy default bridge, `br-<12 hex>` for the others, as Docker names them);
-every container is a node named after its hostname (`hostname:`, else the service name — see
-docs/compose.md for why not the 12-hex id) with its service name, container_name and aliases as
-names on each of its networks; published ports go through the host; a container with
-`network_mode: host` is the host node itself, one with `service:X` shares X's node.
+every container is a node named after its service, with its container_name, aliases and short
+container id as names on each of its networks and its hostname (`hostname:` or the 12-hex id)
+resolving in itself and advertised for empty listener hosts; published ports go through the
+host; a container with `network_mode: host` is the host node itself, one with `service:X`
+shares X's node; ZooKeeper services run as `zookeeper:` blocks.
 """
 
 from __future__ import annotations
