@@ -108,10 +108,9 @@ def broker_view(
 ) -> BrokerView:
     """A broker as it would come up in `node`: its listeners, or the message it exits with.
     `taken` holds (address, port) pairs already bound in that node (other brokers, port proxies)."""
-    refusal = broker_refusal(props)
     cfg, finding = listener_config(props)
-    if cfg is None or refusal is not None:
-        return BrokerView(node, -1 if cfg is None else cfg.node_id, [], start_error=refusal or finding.text)
+    if cfg is None:
+        return BrokerView(node, -1, [], start_error=finding.text)
     adv = {e.name: e for e in cfg.advertised}
     views = []
     for e in cfg.listeners:
