@@ -34,6 +34,7 @@ from netlab.lab.journal import Journal
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
 from netlab.resources import (
+    STEP_KINDS,
     Address,
     Bridge,
     HostsFile,
@@ -109,9 +110,20 @@ def check_can_apply(plan: Plan) -> None:
 
 
 def parse_fail_at(spec: str | None) -> tuple[str, int] | None:
+    """`kind[:n]` → (kind, n). An unknown kind or a bad n is bad input (exit 2): a hook that
+    silently matches nothing would let a test pass without testing anything."""
     if not spec:
         return None
     kind, _, nth = spec.partition(":")
+    if kind not in STEP_KINDS:
+        raise InputError(
+            f"unknown step kind {kind!r}; valid kinds: {', '.join(sorted(STEP_KINDS))}",
+            where="NETLAB_FAIL_AT",
+        )
+    if nth and not (nth.isdigit() and int(nth) >= 1):
+        raise InputError(
+            f"{nth!r} is not a step number; use kind or kind:N with N >= 1", where="NETLAB_FAIL_AT"
+        )
     return kind, int(nth or 1)
 
 
@@ -440,6 +452,7 @@ def apply(
     """Create everything in `plan`. On any failure destroy what was made (from the journal)
     and raise NetlabError naming the failing step and the kernel's error."""
     require_root()
+    inject = parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT"))  # bad spec: exit 2, nothing made
     paths = lab_paths(plan.lab)
     try:
         paths.root.mkdir(parents=True, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
@@ -456,9 +469,7 @@ def apply(
     elif plan.source and os.path.isfile(plan.source):
         shutil.copyfile(plan.source, paths.topology)
     journal = Journal(paths.journal)
-    applier = _Applier(
-        plan, paths, journal, parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT")), progress
-    )
+    applier = _Applier(plan, paths, journal, inject, progress)
     try:
         _run_interruptibly(applier)
     except BaseException as exc:
