@@ -222,7 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     reasons = config.unsupported_reasons()
     if reasons:
         return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
+    raise_fd_limit()
     return asyncio.run(run(config))
+
+
+def raise_fd_limit() -> None:
+    """What the JVM does at start (HotSpot's -XX:+MaxFDLimit, on by default on Linux): the soft
+    limit of open files goes up to the hard limit, since a broker holds one fd per segment."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
 
 
 class UnsupportedConfig(Exception):

@@ -1,0 +1,117 @@
+"""CreateTopics is bounded (issue 11): at most 10,000 partitions per request, answered with
+Kafka's POLICY_VIOLATION; a big creation runs beside other clients (they are served meanwhile);
+a partition costs one open file (its segment), not three."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import threading
+import time
+
+import pytest
+from brokerproc import start_broker
+
+pytestmark = pytest.mark.clients
+
+
+@pytest.fixture
+def broker(tmp_path):
+    bp = start_broker(tmp_path)
+    assert bp.proc.poll() is None, bp.output()
+    yield bp
+    bp.stop()
+
+
+def _admin(bp):
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient({"bootstrap.servers": bp.bootstrap})
+
+
+def _create(admin, topics, timeout=60):
+    futures = admin.create_topics(topics, request_timeout=timeout, operation_timeout=timeout)
+    out = {}
+    for name, fut in futures.items():
+        try:
+            fut.result(timeout + 5)
+            out[name] = None
+        except Exception as exc:
+            out[name] = exc.args[0]
+    return out
+
+
+def _raw_create(bp, topics: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """CreateTopics v5 with kafka-python's encoder (librdkafka refuses > 100,000 partitions)."""
+    from kafka.protocol.admin import CreateTopicsRequest
+    from rawclient import RawClient
+
+    rc = RawClient("127.0.0.1", bp.port, timeout=30)
+    try:
+        req = CreateTopicsRequest(
+            topics=[
+                CreateTopicsRequest.CreatableTopic(
+                    name=n, num_partitions=p, replication_factor=1, assignments=[], configs=[], version=5
+                )
+                for n, p in topics.items()
+            ],
+            timeout_ms=30000,
+            validate_only=False,
+            version=5,
+        )
+        return {t.name: (t.error_code, t.error_message) for t in rc.request(req, 5).topics}
+    finally:
+        rc.close()
+
+
+def test_one_request_may_create_at_most_10000_partitions(broker):
+    """Before: num_partitions=2147483647 kept the broker busy for 80 s, then EMFILE."""
+    t0 = time.monotonic()
+    res = _raw_create(broker, {"huge": 2147483647})
+    assert time.monotonic() - t0 < 10
+    assert res["huge"] == (44, "Excessively large number of partitions per request.")  # POLICY_VIOLATION
+    # the whole request is refused, as Kafka does: two topics of 6,000 each
+    res = _raw_create(broker, {"half-a": 6000, "half-b": 6000})
+    assert {code for code, _ in res.values()} == {44}, res
+    assert not [d for d in os.listdir(broker.log_dir) if d.startswith(("huge-", "half-"))]
+    # within the bound it works (a real client too)
+    from confluent_kafka.admin import NewTopic
+
+    assert _create(_admin(broker), [NewTopic("fine", 3, 1)]) == {"fine": None}
+    assert _raw_create(broker, {"ten": 10}) == {"ten": (0, None)}
+
+
+def _api_versions_latency(port: int, stop: threading.Event, out: list[float]) -> None:
+    body = struct.pack(">hhih", 18, 0, 1, 4) + b"ping"
+    frame = struct.pack(">i", len(body)) + body
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        while not stop.is_set():
+            t0 = time.monotonic()
+            s.sendall(frame)
+            size = struct.unpack(">i", s.recv(4, socket.MSG_WAITALL))[0]
+            s.recv(size, socket.MSG_WAITALL)
+            out.append(time.monotonic() - t0)
+            time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_3000_partitions_do_not_stop_other_clients_and_cost_one_fd_each(broker):
+    """Before: 28 s in which no other client was served, 9,000 file descriptors."""
+    from confluent_kafka.admin import NewTopic
+
+    fds_before = len(os.listdir(f"/proc/{broker.proc.pid}/fd"))
+    stop = threading.Event()
+    latencies: list[float] = []
+    probe = threading.Thread(target=_api_versions_latency, args=(broker.port, stop, latencies), daemon=True)
+    probe.start()
+    time.sleep(0.3)
+    res = _create(_admin(broker), [NewTopic("wide", 3000, 1)], timeout=120)
+    stop.set()
+    probe.join(30)
+    assert res == {"wide": None}
+    assert len(os.listdir(broker.log_dir / "wide-2999")) >= 3  # .log, .index, .timeindex exist
+    fds = len(os.listdir(f"/proc/{broker.proc.pid}/fd")) - fds_before
+    assert fds <= 3000 + 50, f"{fds} more open files for 3,000 partitions"
+    assert len(latencies) > 10
+    assert max(latencies) < 1.0, f"another client waited {max(latencies):.1f} s during the creation"
