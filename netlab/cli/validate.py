@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from netlab.errors import InputError
+from netlab.gcpause import paused_gc
 
 
 def summary(plan) -> dict:
@@ -39,7 +40,8 @@ def register(app: typer.Typer) -> None:
 
         path = file or DEFAULT_TOPOLOGY
         try:
-            plan = compile_plan(load_topology(path))
+            with paused_gc():  # big files: see netlab/gcpause.py
+                plan = compile_plan(load_topology(path))
         except InputError as exc:
             if as_json:
                 typer.echo(json.dumps({"valid": False, "error": exc.message, "where": exc.where}))
@@ -63,12 +65,15 @@ def _print_summary(info: dict) -> None:
         highlight=False,
     )
     out(f"nodes ({len(info['nodes'])}):", highlight=False)
+    lines = []  # one print for all nodes: rich costs ~0.5 ms per call (5,000 nodes: 2.5 s)
     for name, node in info["nodes"].items():
         where = ", ".join(
             f"{net} {n['ifname']} {n['address'] or '-'}" + (" (bridge)" if n["mode"] == "bridge" else "")
             for net, n in node["networks"].items()
         )
-        out(f"  {escape(name)}" + (f": {escape(where)}" if where else ""), highlight=False)
+        lines.append(f"  {escape(name)}" + (f": {escape(where)}" if where else ""))
+    if lines:
+        out("\n".join(lines), highlight=False, soft_wrap=True)
     out(f"networks ({len(info['networks'])}):", highlight=False)
     for name, net in info["networks"].items():
         gw = f" gateway {net['gateway']}" if net["gateway"] else " no gateway"
