@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
 
         require_root()
         state, topology = running_topology(lab)
-        prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
+        from netlab.kernel.privileges import drop_argv, policy
+
+        drop = drop_argv(policy("client"))  # clients run unprivileged (docs/security.md)
+        prefixes = {node: ["ip", "netns", "exec", netns, *drop] for node, netns in state.nodes.items()}
         report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
         raise typer.Exit(print_report(report, as_json, f"netlab check {lab}", live=True))

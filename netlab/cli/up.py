@@ -22,6 +22,12 @@ def register(app: typer.Typer) -> None:
         ),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, create nothing"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        unprivileged: bool = typer.Option(
+            False,
+            "--unprivileged",
+            help="run the topology's `processes:` as user netlab with no capabilities "
+            "(netlab's own processes always are; docs/security.md)",
+        ),
     ) -> None:
         """Build a lab: namespaces, bridges, links, addresses, routes, hosts files, processes."""
         from netlab.lab import apply, check_can_apply, require_root
@@ -33,6 +39,10 @@ def register(app: typer.Typer) -> None:
         if not dry_run:
             require_root()
         plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
+        if unprivileged:
+            from netlab.lab.launch import unprivileged_user_processes
+
+            plan = unprivileged_user_processes(plan)
         if dry_run:
             typer.echo(
                 json.dumps(plan_to_dict(plan), indent=1, default=str) if as_json else format_plan(plan)

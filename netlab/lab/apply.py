@@ -31,6 +31,7 @@ from netlab.kernel.probes import missing_features
 from netlab.kernel.rtnl import Rtnl
 from netlab.kernel.worker import in_netns_fd
 from netlab.lab.journal import Journal
+from netlab.lab.launch import launch
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
 from netlab.resources import (
@@ -359,7 +360,7 @@ class _Applier:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 Path(path).write_text(text)
             files = self.paths.process(step.node, step.name)
-            processes.start(files, step.netns, step.node, step.argv, dict(step.env), step.cwd)
+            launch(self.paths, step)  # with the privileges of its role (kernel/privileges.py)
             self.started.append(step)
             if step.ready:
                 _wait_mark(files, step.ready)
@@ -453,9 +454,24 @@ def apply(
     and raise NetlabError naming the failing step and the kernel's error."""
     require_root()
     inject = parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT"))  # bad spec: exit 2, nothing made
-    paths = lab_paths(plan.lab)
+    # Lab state is private (it holds record contents, properties, logs): every file and
+    # directory netlab or its processes make under it is 0600/0700 (docs/security.md).
+    old_umask = os.umask(0o077)
     try:
-        paths.root.mkdir(parents=True, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
+        return _apply(plan, topology_text, progress, inject)
+    finally:
+        os.umask(old_umask)
+
+
+def _apply(
+    plan: Plan, topology_text: str | None, progress: ProgressFn | None, inject: tuple[str, int] | None
+) -> LabPaths:
+    paths = lab_paths(plan.lab)
+    if not paths.root.parent.is_dir():
+        paths.root.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(paths.root.parent, 0o755)  # lab names are public (like `ip netns list`), state is not
+    try:
+        paths.root.mkdir(mode=0o700, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
     except FileExistsError:
         raise InputError(
             f"a lab named {plan.lab!r} is already up; remove it with: sudo netlab down {plan.lab}",
