@@ -54,6 +54,7 @@ def _wait_gone(c: Cluster, ids, bound: float) -> dict[int, float]:
 def test_sigterm_all_nodes_together_50_times(tmp_path):
     c = Cluster(tmp_path)
     hung = []
+    worst = 0.0
     try:
         for round_no in range(ROUNDS):
             _start_together(c, (1,))
@@ -63,6 +64,7 @@ def test_sigterm_all_nodes_together_50_times(tmp_path):
 
                 admin = AdminClient({"bootstrap.servers": c.bootstrap})
                 admin.create_topics([NewTopic("shut", 3, 3)], request_timeout=15)["shut"].result(20)
+                del admin  # no client left reconnecting while the brokers come and go
             for n in c.nodes.values():
                 n.bp.proc.send_signal(signal.SIGTERM)
             took = _wait_gone(c, (1, 2, 3), EXIT_BOUND_S)
@@ -75,6 +77,8 @@ def test_sigterm_all_nodes_together_50_times(tmp_path):
                     assert n.bp.proc.returncode == 0, n.bp.output()[-2000:]
             assert not hung, f"round {round_no}: still running after {EXIT_BOUND_S} s: {hung}"
             assert max(took.values()) < EXIT_BOUND_S
+            worst = max(worst, *took.values())
+        print(f"\n{ROUNDS} rounds of SIGTERM to all 3 nodes: slowest exit {worst:.2f} s")
     finally:
         c.stop_all()
 
