@@ -131,6 +131,8 @@ def test_lab_state_is_private_record_contents_included(mac_lab):
             # others: nothing; group: at most "enter" on the directories a broker must pass
             if mode & 0o007 or (mode & 0o070 and not (stat.S_ISDIR(mode) and mode & 0o070 == 0o010)):
                 loose.append(f"{path} {stat.filemode(mode)}")
+    # ...while what a node's programs must read to resolve names stays readable, like /etc/hosts
+    assert stat.S_IMODE(os.stat(f"/etc/netns/{ns}/hosts").st_mode) == 0o644
     root_mode = os.stat(root).st_mode
     assert not root_mode & 0o007 and root_mode & 0o070 in (0, 0o010)
     assert loose == []
