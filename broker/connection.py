@@ -277,9 +277,28 @@ class KafkaConnection(asyncio.BufferedProtocol):
                 if self._loop is not None:
                     self.last_active = self._loop.time()
                 if not self._frames:
-                    self._resume()  # unmute: the response is out
+                    self._unmute()  # the response is out
         finally:
             self.close()
+
+    def _unmute(self) -> None:
+        """Take what the socket already holds first (no event-loop round trip: Kafka's Selector
+        likewise reads a channel in the same poll that unmuted it), then let the transport read
+        again if no whole request came in."""
+        sock = self._wsock
+        while sock is not None and not self._closed and not self._frames and not self._want:
+            try:
+                n = sock.recv_into(self.get_buffer(-1))
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.close()
+                return
+            if n == 0:
+                break  # end of stream: the transport sees it once it reads again
+            self.buffer_updated(n)
+        if not self._frames:
+            self._resume()
 
     def send(self, chunks: list) -> None:
         """Write a response: straight to the socket while nothing is queued in the transport
