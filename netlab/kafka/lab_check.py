@@ -157,10 +157,14 @@ def live_report(
     timeout: float = DEFAULT_TIMEOUT,
     python: str | None = None,
     states: Mapping[str, str] | None = None,
+    props: Mapping[str, Mapping[str, str]] | None = None,
+    runner=check,
 ) -> Report:
     """Run every row inside the lab. `logs`: node -> the broker's log since its last start
-    (Kafka's start message); `states`: node -> its process state (default: read from the lab)."""
-    props = live_props(lab, topology)
+    (Kafka's start message); `states`: node -> its process state (default: read from the lab);
+    `props`: node -> the broker's settings (default: read from the lab directory);
+    `runner`: check itself, or one with its signature (capture/rows.py: one row at a time, captured)."""
+    props = live_props(lab, topology) if props is None else props
     predicted_world = world_of(topology, props)
     plan = plan_of(topology, predicted_world)
     states = broker_states(lab, topology) if states is None else states
@@ -173,7 +177,7 @@ def live_report(
         if error is None and state != "running":
             error = f"the broker process is not running ({state}; netlab logs {lab} {b.node} shows why)"
         b.start_error = error
-    verdicts = start_verdicts(world) + check(
+    verdicts = start_verdicts(world) + runner(
         world, plan, dict(prefixes), timeout=timeout, python=python or sys.executable
     )
     predicted = start_verdicts(predicted_world) + predict(predicted_world, plan)
