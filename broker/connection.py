@@ -43,7 +43,7 @@ def _big_send_buffer(sock) -> None:
             pass
 
 
-def _frame_buffer(size: int):
+def _frame_buffer(size: int) -> bytearray | mmap.mmap:
     """A writable buffer of `size` bytes; pages of a big one are committed only when written."""
     return mmap.mmap(-1, size) if size >= LAZY_BUFFER else bytearray(size)
 
@@ -102,7 +102,7 @@ class KafkaConnection(asyncio.BufferedProtocol):
         self._pool = pool
         self._scratch = bytearray(SCRATCH)
         self._start = self._end = 0  # unparsed bytes live in _scratch[_start:_end]
-        self._big = None  # the frame being received into its own buffer (bytearray or mmap)
+        self._big: bytearray | mmap.mmap | None = None  # a frame received into its own buffer
         self._big_have = 0
         self._want = 0  # size of a big frame waiting for pool memory (0: none)
         self._charged: collections.deque[int] = collections.deque()  # pool bytes per queued frame
@@ -190,9 +190,9 @@ class KafkaConnection(asyncio.BufferedProtocol):
 
     def _start_big(self, size: int) -> None:
         have = self._end - self._start - 4
-        self._big = _frame_buffer(size)
-        self._big[:have] = self._scratch[self._start + 4 : self._end]
-        self._big_have = have
+        big = _frame_buffer(size)
+        big[:have] = self._scratch[self._start + 4 : self._end]
+        self._big, self._big_have = big, have
         self._start = self._end = 0
         self._charged.append(size)  # released when this frame's request is done
 
