@@ -103,6 +103,15 @@ def register(app: typer.Typer) -> None:
         else:
             paths = apply(plan)
         elapsed = time.perf_counter() - started
+        from netlab.kernel.privileges import RUN_USER, code_readable
+
+        if not code_readable():
+            err_console.print(
+                f"[yellow]warning[/]: netlab's code is not readable by user {RUN_USER} (installed under a "
+                "private directory?): the lab's processes run as uid 0 without capabilities instead "
+                "(docs/security.md)",
+                highlight=False,
+            )
         procs = [f"{s.node}/{s.name}" for s in plan.steps if s.kind == "process"]
         # a broker that does not start is a result (shown with Kafka's message), not a failure of `up`
         from netlab.brokers import wait_started

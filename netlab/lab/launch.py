@@ -19,7 +19,7 @@ def run_as(step: Process) -> privileges.RunAs:
 def launch(paths: LabPaths, step: Process) -> int:
     """Start `step` (its files are written already); returns the pid."""
     who = run_as(step)
-    if not who.privileged:
+    if not who.privileged and privileges.code_readable():  # else it stays uid 0 (no capabilities)
         for directory in sorted({Path(p).parent for p, _ in step.files}):
             if paths.root.resolve() in directory.resolve().parents:
                 privileges.hand_over(paths.root, directory)
