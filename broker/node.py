@@ -336,17 +336,18 @@ class BrokerNode:
         validate_only: bool = False,
         assignments: list[list[int]] | None = None,
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        """create_topic for CreateTopics: where this node makes the logs itself (the controller's
-        broker is the only one), the partition directories and files are made in a worker
-        thread, so the event loop serves other clients meanwhile (3,000 partitions take
-        seconds of mkdir and fsync)."""
+        """create_topic for CreateTopics on the controller's node: the replicas are placed first,
+        and this node's partition directories and files are made in a worker thread, so the event
+        loop serves other clients meanwhile (3,000 partitions take seconds of mkdir and fsync).
+        The other brokers make theirs the same way when the metadata reaches them
+        (BrokerLifecycle); a broker-only node forwards the request."""
         err, msg, info = self.create_topic(name, partitions, replication_factor, configs, validate_only=True)
         single = (
             self.controller is not None
             and assignments is None
             and self.metadata.brokers.keys() == {self.node_id}
         )
-        if err != ErrorCode.NONE or validate_only or not single:
+        if err != ErrorCode.NONE or validate_only or self.controller is None:
             return self.create_topic(
                 name, partitions, replication_factor, configs, validate_only, assignments
             )
@@ -354,22 +355,63 @@ class BrokerNode:
             return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         if partitions == -1:
             partitions = self.config["num.partitions"]
+        if replication_factor == -1:
+            replication_factor = self.config["default.replication.factor"]
+        if not single and assignments is None:  # place the replicas now, to know which logs are ours
+            assignments = self.controller.assign(partitions, replication_factor)
+        if single:
+            mine = list(range(partitions))
+        else:
+            mine = [p for p, replicas in enumerate(assignments or []) if self.node_id in replicas]
         topic_id = uuid.uuid4()
         self._creating.add(name)
         try:
             await asyncio.get_running_loop().run_in_executor(
-                None, self._make_logs, name, partitions, topic_id, configs
+                None, self._make_logs, name, mine, topic_id, configs
             )
         except (OSError, ValueError) as exc:
             return self._creation_failed(name, exc)
         finally:
             self._creating.discard(name)
-        return self._create_single(name, partitions, configs, topic_id)
+        if single:
+            return self._create_single(name, partitions, configs, topic_id)
+        assert assignments is not None
+        return self.controller.create_topic(
+            name,
+            len(assignments),
+            len(assignments[0]),
+            configs,
+            assignments,
+            internal=name in INTERNAL_TOPICS,
+            topic_id=topic_id,
+        )
 
-    def _make_logs(self, name: str, partitions: int, topic_id: uuid.UUID, configs: dict | None) -> None:
+    def _make_logs(self, name: str, partitions: list[int], topic_id: uuid.UUID, configs: dict | None) -> None:
         """Worker thread: the partition logs (LogManager is thread-safe); nothing else."""
-        for p in range(partitions):
+        for p in partitions:
             self.logs.create(name, p, topic_id, log_overrides(configs))
+
+    def logs_to_make(self, snap: dict) -> list[tuple[str, int, uuid.UUID, dict | None]]:
+        """The partitions of a controller snapshot that this node replicates and has no log for
+        yet (a broker-only node makes them in a worker thread before applying the snapshot)."""
+        known = self.logs.topics()
+        out = []
+        for d in snap.get("topics", []):
+            topic_id = uuid.UUID(d["id"])
+            if known.get(d["name"], topic_id) != topic_id:
+                continue  # deleted and created again: apply_metadata drops the old logs first
+            for p in d["partitions"]:
+                if self.node_id in p["replicas"] and self.logs.get(d["name"], p["p"]) is None:
+                    out.append((d["name"], p["p"], topic_id, log_overrides(d.get("configs"))))
+        return out
+
+    def make_logs(self, todo: list[tuple[str, int, uuid.UUID, dict | None]]) -> None:
+        """Worker thread: make these logs; a failure is left to apply_metadata, which logs it."""
+        for name, partition, topic_id, overrides in todo:
+            try:
+                self.logs.create(name, partition, topic_id, overrides)
+            except (OSError, ValueError):
+                pass
 
     def _creation_failed(self, name: str, exc: Exception) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         self.log.error(f"Error while creating log for topic {name}: {exc}")

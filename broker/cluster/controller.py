@@ -218,7 +218,7 @@ class Controller:
                     )
 
     # --- topics ---
-    def _assign(self, partitions: int, rf: int) -> list[list[int]]:
+    def assign(self, partitions: int, rf: int) -> list[list[int]]:
         """Kafka's rack-unaware placement: a random start broker and shift, round-robin after."""
         brokers = sorted(self.metadata.brokers)
         n = len(brokers)
@@ -242,8 +242,10 @@ class Controller:
         configs: dict | None,
         assignments: list[list[int]] | None = None,
         internal: bool = False,
+        topic_id: uuid.UUID | None = None,
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        """Validated by the caller (names, counts, configs); places replicas and publishes."""
+        """Validated by the caller (names, counts, configs); places replicas and publishes.
+        `topic_id`: the id the caller's node already made its logs with (create_topic_async)."""
         if name in self.metadata.topics:
             return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         alive = len(self.metadata.brokers)
@@ -255,8 +257,8 @@ class Controller:
                     f"cannot be reached because only {alive} broker(s) are registered.",
                     None,
                 )
-            assignments = self._assign(partitions, rf)
-        info = TopicInfo(name, uuid.uuid4(), {}, internal=internal)
+            assignments = self.assign(partitions, rf)
+        info = TopicInfo(name, topic_id or uuid.uuid4(), {}, internal=internal)
         for p, reps in enumerate(assignments):
             info.partitions[p] = PartitionInfo(
                 p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps)

@@ -209,6 +209,9 @@ class BrokerLifecycle:
                 await asyncio.sleep(0.5)
                 continue
             if snap.get("version", -1) != self.metadata_version:
+                todo = self.node.logs_to_make(snap)
+                if todo:  # thousands of new partitions: mkdir and fsync off the event loop
+                    await asyncio.get_running_loop().run_in_executor(None, self.node.make_logs, todo)
                 try:
                     self.node.apply_snapshot(snap)
                 except Exception as exc:  # keep pulling; the next snapshot may apply
