@@ -1,6 +1,6 @@
 """CreateTopics is bounded (issue 11): at most 10,000 partitions per request, answered with
 Kafka's POLICY_VIOLATION; a big creation runs beside other clients (they are served meanwhile);
-a partition costs one open file (its segment), not three."""
+a partition's files are opened on first use (then one fd, its segment's .log), not three at once."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def _api_versions_latency_at(host: str, port: int, stop: threading.Event, out: l
 
 
 @pytest.mark.slow
-def test_3000_partitions_do_not_stop_other_clients_and_cost_one_fd_each(broker):
+def test_3000_partitions_do_not_stop_other_clients_and_hold_no_fd_until_used(broker):
     """Before: 28 s in which no other client was served, 9,000 file descriptors."""
     from confluent_kafka.admin import NewTopic
 
@@ -118,7 +118,8 @@ def test_3000_partitions_do_not_stop_other_clients_and_cost_one_fd_each(broker):
     assert res == {"wide": None}
     assert len(os.listdir(broker.log_dir / "wide-2999")) >= 3  # .log, .index, .timeindex exist
     fds = len(os.listdir(f"/proc/{broker.proc.pid}/fd")) - fds_before
-    assert fds <= 3000 + 50, f"{fds} more open files for 3,000 partitions"
+    # segments are opened on first use (then kept, like Kafka's): fresh partitions cost none
+    assert fds <= 50, f"{fds} more open files for 3,000 fresh partitions"
     print(
         f"\n3,000 partitions: {took:.1f} s, {fds} fds; another client: {len(latencies)} requests, "
         f"slowest {max(latencies) * 1000:.0f} ms"
