@@ -16,9 +16,11 @@ import json
 import uuid
 from typing import TYPE_CHECKING
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
-from .channel import ChannelError, NodeChannel
+from ..registry import discover
+from .channel import NodeChannel
+from .errors import ChannelError
 
 if TYPE_CHECKING:
     from ..node import BrokerNode
@@ -29,9 +31,7 @@ CONTROLLED_SHUTDOWN_S = 2.0  # longest the controller may take to approve our sh
 
 
 def _api(name: str):
-    from ..protocol.dispatch import discover
-
-    return next(a for a in discover().apis.values() if a.name == name)
+    return discover().by_name(name)
 
 
 class LocalControllerClient:
