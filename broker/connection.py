@@ -276,8 +276,10 @@ class KafkaConnection(asyncio.BufferedProtocol):
                         self._pool.release(charged)
                 if self._loop is not None:
                     self.last_active = self._loop.time()
-                if not self._frames:
-                    self._unmute()  # the response is out
+                if not self._frames and self._loop is not None:
+                    # the response is out: unmute in the next loop turn, after what this request
+                    # scheduled (timers due now, other connections' callbacks)
+                    self._loop.call_soon(self._unmute)
         finally:
             self.close()
 

@@ -121,18 +121,16 @@ def _readable_by_others(path: Path) -> bool:
 
 def code_readable() -> bool:
     """Can the `netlab` user import netlab and the broker with this interpreter?"""
-    import broker
-    import netlab
+    import importlib.util
 
+    # the broker's location without importing it (netlab imports only broker.protocol/properties)
+    spec = importlib.util.find_spec("broker")
+    if spec is None or spec.origin is None:
+        return False
     try:
         return all(
             _readable_by_others(p)
-            for p in (
-                Path(netlab.__file__),
-                Path(broker.__file__),
-                Path(sys.executable),
-                Path(os.__file__),
-            )
+            for p in (Path(__file__), Path(spec.origin), Path(sys.executable), Path(os.__file__))
         )
     except OSError:
         return False
