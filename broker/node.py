@@ -418,7 +418,7 @@ class BrokerNode:
         if replication_factor == -1:
             replication_factor = self.config["default.replication.factor"]
         if not single and assignments is None:  # place the replicas now, to know which logs are ours
-            assignments = self.controller.assign(partitions, replication_factor)
+            assignments = self.controller.place(partitions, replication_factor)
         if single:
             mine = list(range(partitions))
         else:

@@ -297,7 +297,7 @@ class Controller:
                     )
 
     # --- topics ---
-    def assign(self, partitions: int, rf: int) -> list[list[int]]:
+    def _assign(self, partitions: int, rf: int) -> list[list[int]]:
         return assign_replicas(list(self.metadata.brokers), partitions, rf)
 
     def create_topic(
@@ -323,7 +323,7 @@ class Controller:
                     f"cannot be reached because only {alive} broker(s) are registered.",
                     None,
                 )
-            assignments = self.assign(partitions, rf)
+            assignments = self._assign(partitions, rf)
         info = TopicInfo(name, topic_id or uuid.uuid4(), {}, internal=internal)
         for p, reps in enumerate(assignments):
             info.partitions[p] = PartitionInfo(
