@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import log4j
 from .cluster.metadata import BrokerEndpoint
-from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
+from .config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig, collect_props
 from .group import coordinator_of
 from .log4j import logger
 from .server import BindError, SocketServer
@@ -261,7 +261,3 @@ def raise_fd_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         except (ValueError, OSError):
             pass
-
-
-class UnsupportedConfig(Exception):
-    java_class = "broker.UnsupportedConfigurationException"
