@@ -78,6 +78,8 @@ _DEFS = [
     _s("log.flush.interval.messages", "long", None, 1),
     _s("log.flush.interval.ms", "long", None),
     _s("socket.request.max.bytes", "int", 104857600, 1),
+    _s("queued.max.request.bytes", "long", -1),  # Kafka: -1 = no bound on request buffers
+    _s("connections.max.idle.ms", "long", 600000),
     _s("message.max.bytes", "int", 1048588, 0),
     _s("cluster.id", "string", None),
     _s("broker.rack", "string", None),

@@ -21,6 +21,9 @@ from .log4j import logger
 from .server import BindError, SocketServer
 
 CHECKPOINT_INTERVAL_S = 60.0
+# Whole-shutdown bound. Kafka bounds controlled shutdown by controlled.shutdown (KRaft: the
+# lifecycle manager's shutdown deadline) and then stops anyway; our steps together get this long.
+SHUTDOWN_DEADLINE_S = 5.0
 FLUSH_CHECK_S = 1.0
 
 
@@ -130,19 +133,41 @@ async def run(config: KafkaConfig) -> int:
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():  # a second SIGTERM/SIGINT while shutting down: leave now
+            log.warning("Received a second shutdown signal; exiting without completing the shutdown")
+            os._exit(1)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     housekeeping = asyncio.create_task(_housekeeping(node, config))
     await stop.wait()
     log.info("shutting down")
     housekeeping.cancel()
     cluster.cancel()
-    await stop_cluster(node)
-    coordinator_of(node).shutdown()
-    await server.close()
+    # One deadline for the network part of the shutdown (controlled shutdown, fetchers, sockets):
+    # a controller that never answers must not keep the process alive. The logs are closed
+    # (flushed, checkpointed) whatever happened before.
+    # asyncio.wait, not wait_for: on timeout wait_for waits for the cancelled task to end,
+    # which is exactly what may never happen.
+    stopping = asyncio.create_task(_stop_network(node, server))
+    done, _ = await asyncio.wait({stopping}, timeout=SHUTDOWN_DEADLINE_S)
+    if not done:
+        stopping.cancel()
+        log.warning(
+            f"Shutdown steps did not finish within {SHUTDOWN_DEADLINE_S:.0f} s; closing the logs and exiting"
+        )
     node.shutdown()
     log.info("shut down completed")
     return 0
+
+
+async def _stop_network(node, server: SocketServer) -> None:
+    await stop_cluster(node)
+    coordinator_of(node).shutdown()
+    await server.close()
 
 
 async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
@@ -221,4 +246,18 @@ def main(argv: list[str] | None = None) -> int:
     reasons = config.unsupported_reasons()
     if reasons:
         return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
+    raise_fd_limit()
     return asyncio.run(run(config))
+
+
+def raise_fd_limit() -> None:
+    """What the JVM does at start (HotSpot's -XX:+MaxFDLimit, on by default on Linux): the soft
+    limit of open files goes up to the hard limit, since a broker holds one fd per segment."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass

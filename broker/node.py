@@ -111,6 +111,7 @@ class BrokerNode:
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
+        self._creating: set[str] = set()  # topics whose logs a worker thread is making now
         self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
         self.controller: Controller | None = None
         if self.has_controller:
@@ -300,7 +301,7 @@ class BrokerNode:
         err = topic_name_error(name)
         if err:
             return ErrorCode.INVALID_TOPIC_EXCEPTION, err, None
-        if name in self.metadata.topics:
+        if name in self.metadata.topics or name in self._creating:
             return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         if partitions == -1:
             partitions = self.config["num.partitions"]
@@ -386,12 +387,109 @@ class BrokerNode:
         await self.lifecycle.wait_metadata(version, timeout_s)
         return ErrorCode(r["error_code"]), r["error_message"], self.metadata.topics.get(name)
 
+    async def create_topic_async(
+        self,
+        name: str,
+        partitions: int,
+        replication_factor: int,
+        configs: dict | None = None,
+        validate_only: bool = False,
+        assignments: list[list[int]] | None = None,
+    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        """create_topic for CreateTopics on the controller's node: the replicas are placed first,
+        and this node's partition directories and files are made in a worker thread, so the event
+        loop serves other clients meanwhile (3,000 partitions take seconds of mkdir and fsync).
+        The other brokers make theirs the same way when the metadata reaches them
+        (BrokerLifecycle); a broker-only node forwards the request."""
+        err, msg, info = self.create_topic(name, partitions, replication_factor, configs, validate_only=True)
+        single = (
+            self.controller is not None
+            and assignments is None
+            and self.metadata.brokers.keys() == {self.node_id}
+        )
+        if err != ErrorCode.NONE or validate_only or self.controller is None:
+            return self.create_topic(
+                name, partitions, replication_factor, configs, validate_only, assignments
+            )
+        if name in self._creating:
+            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
+        if partitions == -1:
+            partitions = self.config["num.partitions"]
+        if replication_factor == -1:
+            replication_factor = self.config["default.replication.factor"]
+        if not single and assignments is None:  # place the replicas now, to know which logs are ours
+            assignments = self.controller.place(partitions, replication_factor)
+        if single:
+            mine = list(range(partitions))
+        else:
+            mine = [p for p, replicas in enumerate(assignments or []) if self.node_id in replicas]
+        topic_id = uuid.uuid4()
+        self._creating.add(name)
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._make_logs, name, mine, topic_id, configs
+            )
+        except (OSError, ValueError) as exc:
+            return self._creation_failed(name, exc)
+        finally:
+            self._creating.discard(name)
+        if single:
+            return self._create_single(name, partitions, configs, topic_id)
+        assert assignments is not None
+        return self.controller.create_topic(
+            name,
+            len(assignments),
+            len(assignments[0]),
+            configs,
+            assignments,
+            internal=name in INTERNAL_TOPICS,
+            topic_id=topic_id,
+        )
+
+    def _make_logs(self, name: str, partitions: list[int], topic_id: uuid.UUID, configs: dict | None) -> None:
+        """Worker thread: the partition logs (LogManager is thread-safe); nothing else."""
+        for p in partitions:
+            self.logs.create(name, p, topic_id, log_overrides(configs))
+
+    def logs_to_make(self, snap: dict) -> list[tuple[str, int, uuid.UUID, dict | None]]:
+        """The partitions of a controller snapshot that this node replicates and has no log for
+        yet (a broker-only node makes them in a worker thread before applying the snapshot)."""
+        known = self.logs.topics()
+        out = []
+        for d in snap.get("topics", []):
+            topic_id = uuid.UUID(d["id"])
+            if known.get(d["name"], topic_id) != topic_id:
+                continue  # deleted and created again: apply_metadata drops the old logs first
+            for p in d["partitions"]:
+                if self.node_id in p["replicas"] and self.logs.get(d["name"], p["p"]) is None:
+                    out.append((d["name"], p["p"], topic_id, log_overrides(d.get("configs"))))
+        return out
+
+    def make_logs(self, todo: list[tuple[str, int, uuid.UUID, dict | None]]) -> None:
+        """Worker thread: make these logs; a failure is left to apply_metadata, which logs it."""
+        for name, partition, topic_id, overrides in todo:
+            try:
+                self.logs.create(name, partition, topic_id, overrides)
+            except (OSError, ValueError):
+                pass
+
+    def _creation_failed(self, name: str, exc: Exception) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        self.log.error(f"Error while creating log for topic {name}: {exc}")
+        if name in self.logs.topics():
+            self.logs.delete_topic(name)
+        return (
+            ErrorCode.KAFKA_STORAGE_ERROR if isinstance(exc, OSError) else ErrorCode.INVALID_TOPIC_EXCEPTION,
+            str(exc),
+            None,
+        )
+
     def _create_single(
-        self, name: str, partitions: int, configs: dict | None
+        self, name: str, partitions: int, configs: dict | None, topic_id: uuid.UUID | None = None
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         """The controller's own broker is the only one: as before cluster mode (logs first, so a
-        storage error is answered), then the controller records the topic."""
-        topic_id = uuid.uuid4()
+        storage error is answered), then the controller records the topic. With `topic_id`, the
+        logs were made already (create_topic_async) and are only looked up here."""
+        topic_id = topic_id or uuid.uuid4()
         info = TopicInfo(name, topic_id, {}, internal=name in INTERNAL_TOPICS)
         try:
             for p in range(partitions):

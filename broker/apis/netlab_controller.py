@@ -33,10 +33,10 @@ REQUEST = Message(Struct(F("op", STRING), F("body", STRING)), first_flexible=0)
 RESPONSE = Message(Struct(F("error_code", INT16), F("body", STRING)), first_flexible=0)
 
 
-def _create(node, topics: list[dict]) -> list[dict]:
+async def _create(node, topics: list[dict]) -> list[dict]:
     out = []
-    for t in topics:
-        err, msg, info = node.create_topic(
+    for t in topics:  # logs of the controller's own replicas made off the event loop
+        err, msg, info = await node.create_topic_async(
             t["name"],
             t["partitions"],
             t["replication_factor"],
@@ -64,9 +64,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
         return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
     if op == "create_topics":
+        created = await _create(ctx.node, body["topics"])
         return {
             "error_code": ErrorCode.NONE,
-            "body": json.dumps({"topics": _create(ctx.node, body["topics"]), "version": controller.version}),
+            "body": json.dumps({"topics": created, "version": controller.version}),
         }
     if op == "delete_topics":
         res = {n: int(ctx.node.delete_topic(n)) for n in body["names"]}
