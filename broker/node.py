@@ -32,6 +32,7 @@ from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
 from .topics import INTERNAL_TOPICS, topic_name_error
+from .txn import registry as txn_registry
 
 
 @dataclass
@@ -173,10 +174,16 @@ class BrokerNode:
         """After a truncation or on becoming leader: the producer state of what the log holds."""
         self.producers[(plog.topic, plog.partition)] = PartitionProducers()
         self._rebuild_producers(plog)
+        txn_registry.forget(plog)  # open/aborted transactions: rebuilt from the log on next use
 
     def follower_appended(self, plog: PartitionLog, records) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
-        for h, _ in iter_batches(records, verify_crc=False):
+        txns = txn_registry.txns_of(plog)
+        for h, raw in iter_batches(records, verify_crc=False):
+            txns.on_batch(h, lambda _h, raw=raw: raw)  # open transactions, markers, .txnindex
+            if h.is_control:  # a marker moves the producer's epoch (fencing), as on the leader
+                state.end_transaction(h.producer_id, h.producer_epoch)
+                continue
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
                 state.record(
@@ -412,10 +419,6 @@ class BrokerNode:
                 return ProduceResult(ErrorCode.CORRUPT_MESSAGE, message="empty record set")
             h0 = headers[0]
             if h0.producer_id >= 0:
-                if h0.is_transactional:
-                    return ProduceResult(
-                        ErrorCode.INVALID_REQUEST, message="transactions are not supported by this broker"
-                    )
                 dup = state.check(
                     h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence
                 )
@@ -461,6 +464,8 @@ class BrokerNode:
                 info.last_offset,
                 info.max_timestamp,
             )
+            if h0.is_transactional:  # the partition's open transaction of this producer
+                txn_registry.txns_of(plog).on_batch(h0._replace(base_offset=info.base_offset))
         self.replicas.maybe_advance_hw((topic, partition))  # the ISR is this node alone: HW = LEO
         self._wake_fetchers()
         return ProduceResult(
@@ -481,7 +486,13 @@ class BrokerNode:
         except (TypeError, ValueError):
             return self.config["min.insync.replicas"]
 
+    def producers_of(self, topic: str, partition: int) -> PartitionProducers:
+        return self.producers.setdefault((topic, partition), PartitionProducers())
+
     # --- long-poll support for Fetch ---
+    def wake_fetchers(self) -> None:
+        self._wake_fetchers()
+
     def _wake_fetchers(self) -> None:
         fut = self._appended
         if fut is not None:

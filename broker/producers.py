@@ -113,6 +113,14 @@ class PartitionProducers:
             entry = self.entries[pid] = ProducerEntry(epoch)
         entry.batches.append(_CachedBatch(first_seq, last_seq, first_offset, last_offset, timestamp))
 
+    def end_transaction(self, pid: int, epoch: int) -> None:
+        """A transaction marker: the producer's epoch here becomes the marker's (a bumped epoch
+        fences the old one, whose next batch gets INVALID_PRODUCER_EPOCH; Kafka's
+        ProducerAppendInfo.appendEndTxnMarker)."""
+        entry = self.entries.get(pid)
+        if entry is None or epoch != entry.epoch:
+            self.entries[pid] = ProducerEntry(epoch)
+
 
 class ProducerIds:
     """Hands out producer ids above every id seen in the logs, so a restarted broker never gives a

@@ -10,6 +10,7 @@ from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..txn import fetch_view
 
 KEY = 1
 FETCH_SESSION_ID_NOT_FOUND = 70
@@ -126,14 +127,19 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 )
                 continue
             hw = plog.high_watermark
-            upto = plog.log_end_offset if replica >= 0 else hw
+            lso = fetch_view.last_stable_offset(plog)  # transactions: the first still-open one
+            read_committed = replica < 0 and req["isolation_level"] == fetch_view.READ_COMMITTED
+            upto = plog.log_end_offset if replica >= 0 else lso if read_committed else hw
             entry = {
                 "partition_index": idx,
                 "error_code": ErrorCode.NONE,
                 "high_watermark": hw,
-                "last_stable_offset": hw,
+                "last_stable_offset": lso,
                 "log_start_offset": plog.log_start_offset,
-                "aborted_transactions": None,
+                # read_committed: the aborted transactions in what is read (clients drop their records)
+                "aborted_transactions": (
+                    fetch_view.aborted_transactions(plog, p["fetch_offset"], upto) if read_committed else None
+                ),
                 "records": b"",
             }
             limit = min(p["partition_max_bytes"], budget - total)

@@ -71,12 +71,7 @@ def _single_batch(records) -> bool:
 
 async def handle(ctx: RequestContext, req: dict) -> dict | None:
     node, acks = ctx.node, req["acks"]
-    if req["transactional_id"] is not None:
-        code, message = (
-            ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-            "transactions are not supported by this broker",
-        )
-    elif acks not in (0, 1, -1):
+    if acks not in (0, 1, -1):
         code, message = ErrorCode.INVALID_REQUIRED_ACKS, f"acks must be 0, 1 or -1, not {acks}"
     else:
         code, message = ErrorCode.NONE, None

@@ -114,9 +114,13 @@ class ReplicaManager:
         """Leaders of `__consumer_offsets` partitions are the group coordinators."""
         from ..group import coordinator_of
         from ..group.partitioning import OFFSETS_TOPIC
+        from ..txn.coordinator import coordinator_of as txn_coordinator_of
+        from ..txn.log_records import TXN_TOPIC
 
         if topic == OFFSETS_TOPIC:
             coordinator_of(self.node).on_leadership(partition, leader)
+        elif topic == TXN_TOPIC:  # ... and of `__transaction_state` the transaction coordinators
+            txn_coordinator_of(self.node).on_leadership(partition, leader)
 
     def forget(self, tp: tuple[str, int]) -> None:
         self.leaders.pop(tp, None)

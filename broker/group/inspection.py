@@ -78,6 +78,17 @@ class OffsetsAndInspection:
             result[tp] = err
         return result
 
+    def commit_transactional(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> GroupError:
+        """A committed transaction's offsets (TxnOffsetCommit, made visible by the COMMIT marker:
+        broker/txn/pending_offsets.py)."""
+        g = self.groups.get(group_id)
+        if g is None:
+            g = self.groups[group_id] = Group(group_id)
+        err = self.topic.store_offsets(group_id, offsets)
+        if not err:
+            g.offsets.update(offsets)
+        return err
+
     def fetch_offsets(
         self, group_id: str, partitions: list[tuple[str, int]] | None
     ) -> tuple[GroupError, dict[tuple[str, int], CommittedOffset | None]]:

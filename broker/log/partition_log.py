@@ -180,10 +180,13 @@ class PartitionLog:
 
     # -- appending -----------------------------------------------------------------------
 
-    def append(self, records: bytes | bytearray | memoryview, *, leader_epoch: int = 0) -> AppendInfo:
-        """Validate a producer's blob, assign offsets, write it. All or nothing."""
+    def append(
+        self, records: bytes | bytearray | memoryview, *, leader_epoch: int = 0, control: bool = False
+    ) -> AppendInfo:
+        """Validate a producer's blob, assign offsets, write it. All or nothing. `control`: the
+        broker's own transaction markers (clients may not write control batches)."""
         buf = bytearray(records)
-        batches = self._validate(buf, from_client=True)
+        batches = self._validate(buf, from_client=True, control_ok=control)
         if len(buf) > self.config.segment_bytes:
             raise RecordBatchTooLargeError(
                 f"Message batch size is {len(buf)} bytes in append to partition {self.topic}-{self.partition}, "
@@ -247,7 +250,9 @@ class PartitionLog:
                 first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches)
             )
 
-    def _validate(self, buf: bytes | bytearray, *, from_client: bool) -> list[tuple[int, BatchHeader]]:
+    def _validate(
+        self, buf: bytes | bytearray, *, from_client: bool, control_ok: bool = False
+    ) -> list[tuple[int, BatchHeader]]:
         """Kafka's UnifiedLog.analyzeAndValidateRecords order: structure, base offset 0 (from
         clients), size vs max.message.bytes, CRC, then count consistency."""
         out = []
@@ -280,7 +285,7 @@ class PartitionLog:
                     raise InvalidRecordError(
                         f"Inconsistent batch offset range [0, {h.last_offset_delta}] and count of records {h.records_count}"
                     )
-                if h.is_control:
+                if h.is_control and not control_ok:
                     raise InvalidRecordError("Clients are not allowed to write control records")
             out.append((pos, h))
             pos += size
