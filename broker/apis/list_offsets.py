@@ -4,6 +4,7 @@ the given one (through the time index)."""
 
 from __future__ import annotations
 
+from ..txn import fetch_view
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
@@ -65,7 +66,7 @@ RESPONSE = Message(
 )
 
 
-def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
+def _answer(ctx: RequestContext, topic: str, p: dict, isolation_level: int = 0) -> dict:
     idx, ts = p["partition_index"], p["timestamp"]
     plog = ctx.node.partition_log(topic, idx)
     if plog is None:
@@ -79,8 +80,12 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
         "timestamp": -1,
         "leader_epoch": leader.epoch,
     }
-    if ts == LATEST:  # what a consumer may read: up to the high watermark
-        out["offset"] = plog.high_watermark
+    if ts == LATEST:  # what a consumer may read: up to the high watermark (read_committed: the LSO)
+        out["offset"] = (
+            fetch_view.last_stable_offset(plog)
+            if isolation_level == fetch_view.READ_COMMITTED
+            else plog.high_watermark
+        )
     elif ts == EARLIEST:
         out["offset"] = plog.log_start_offset
     elif ts == MAX_TIMESTAMP and ctx.api_version >= 7:
@@ -114,7 +119,7 @@ def _offset_of_max(plog, h) -> int:
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     topics = [
-        {"name": t["name"], "partitions": [_answer(ctx, t["name"], p) for p in t["partitions"]]}
+        {"name": t["name"], "partitions": [_answer(ctx, t["name"], p, req["isolation_level"]) for p in t["partitions"]]}
         for t in req["topics"]
     ]
     return {"throttle_time_ms": 0, "topics": topics}
