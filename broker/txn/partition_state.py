@@ -55,9 +55,15 @@ class PartitionTxns:
 
     # --- building ---
     def load_index(self) -> None:
-        """The aborted transactions stored in the partition's .txnindex files."""
+        """The aborted transactions stored in the partition's .txnindex files. Entries at or
+        beyond the log end (a truncated log) are dropped from the file, as Kafka truncates it."""
+        leo = self.plog.log_end_offset
         for path in sorted(Path(self.plog.dir).glob("*" + TXN_INDEX_SUFFIX)):
-            for a in read_txn_index(path):
+            entries = read_txn_index(path)
+            kept = [a for a in entries if a.last_offset < leo]
+            if len(kept) != len(entries):
+                path.write_bytes(b"".join(self._pack(a) for a in kept))
+            for a in kept:
                 self._add_aborted(a)
                 self.indexed_markers.add(a.last_offset)
 
@@ -88,13 +94,17 @@ class PartitionTxns:
             return
         self.aborted.insert(i, a)
 
+    @staticmethod
+    def _pack(a: AbortedTxn) -> bytes:
+        return _ENTRY.pack(0, a.producer_id, a.first_offset, a.last_offset, a.last_stable_offset)
+
     def _write_index(self, a: AbortedTxn) -> None:
         """Append the entry to the .txnindex of the segment the marker is in."""
         seg = self.plog.active_segment
         path = Path(self.plog.dir) / (Path(seg.log_path).stem + TXN_INDEX_SUFFIX)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            os.write(fd, _ENTRY.pack(0, a.producer_id, a.first_offset, a.last_offset, a.last_stable_offset))
+            os.write(fd, self._pack(a))
         finally:
             os.close(fd)
 

@@ -297,6 +297,11 @@ def test_dump_log_shows_markers_and_state_survives_restart(tmp_path):
     assert "endTxnMarker: ABORT coordinatorEpoch: 0" in text
     index = part / "00000000000000000000.txnindex"
     assert index.exists() and index.stat().st_size == 34  # one AbortedTxn entry, Kafka's size
+    out = subprocess.run(
+        [sys.executable, "-m", "broker.dump_log", "--files", str(index)], capture_output=True, text=True, timeout=30
+    )
+    # offsets: 0 kept, 1 COMMIT marker, 2 dropped, 3 ABORT marker
+    assert "version: 0 producerId: 0 firstOffset: 2 lastOffset: 3 lastStableOffset: 2" in out.stdout, out
 
     bp = start_broker(tmp_path, TXN_SETTINGS)
     try:
