@@ -16,9 +16,11 @@ from pathlib import Path
 from . import kafka_log
 from .cluster.metadata import BrokerEndpoint
 from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
+from .compaction import LogCleaner
 from .group import coordinator_of
 from .kafka_log import logger
 from .server import BindError, SocketServer
+from .txn.coordinator import coordinator_of as txn_coordinator_of
 
 CHECKPOINT_INTERVAL_S = 60.0
 FLUSH_CHECK_S = 1.0
@@ -113,12 +115,15 @@ async def run(config: KafkaConfig) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     housekeeping = asyncio.create_task(_housekeeping(node, config))
+    cleaner = asyncio.create_task(LogCleaner(node).run())  # compacted topics (broker/compaction.py)
     await stop.wait()
     log.info("shutting down")
     housekeeping.cancel()
+    cleaner.cancel()
     cluster.cancel()
     await stop_cluster(node)
     coordinator_of(node).shutdown()
+    txn_coordinator_of(node).shutdown()
     await server.close()
     node.shutdown()
     log.info("shut down completed")

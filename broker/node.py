@@ -18,6 +18,7 @@ from .cluster.controller import Controller
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
+from .compaction import CLEANER_TOPIC_CONFIGS, deletes, keyless_record_error
 from .config import KafkaConfig
 from .kafka_log import logger
 from .log.batch import (
@@ -53,7 +54,8 @@ REPLICATION_CONFIGS = frozenset({"min.insync.replicas", "unclean.leader.election
 
 
 def log_overrides(configs: dict | None) -> dict | None:
-    out = {k: v for k, v in (configs or {}).items() if k not in REPLICATION_CONFIGS}
+    # the cleaner's settings are read by broker/compaction.py, not by the log's config
+    out = {k: v for k, v in (configs or {}).items() if k not in REPLICATION_CONFIGS | CLEANER_TOPIC_CONFIGS}
     return out or None
 
 
@@ -430,6 +432,9 @@ class BrokerNode:
                         plog.log_start_offset,
                         next_offset=dup.first_offset + 1,
                     )
+            keyless = keyless_record_error(self, topic, partition, records)  # compacted topics need keys
+            if keyless:
+                return ProduceResult(ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=keyless)
             info = plog.append(records, leader_epoch=leader.epoch)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))
@@ -515,7 +520,7 @@ class BrokerNode:
     def enforce_retention(self) -> None:
         now = int(time.time() * 1000)
         for plog in list(self.logs.partitions()):
-            removed = plog.enforce_retention(now)
+            removed = plog.enforce_retention(now, by_time_and_size=deletes(self, plog.topic))
             if removed:
                 self.log.info(f"Deleted {removed} segment(s) of {plog.topic}-{plog.partition} by retention")
 

@@ -79,7 +79,10 @@ class OffsetsTopic:
             return GroupError.COORDINATOR_NOT_AVAILABLE
         n = setting(self.node, "offsets.topic.num.partitions", DEFAULT_NUM_PARTITIONS)
         seg = setting(self.node, "offsets.topic.segment.bytes", OFFSETS_SEGMENT_BYTES)
-        err, msg, _ = self.node.create_topic(OFFSETS_TOPIC, n, rf, {"segment.bytes": seg})
+        # Kafka's offsets topic: compacted, so only the latest offset per key is kept
+        err, msg, _ = self.node.create_topic(
+            OFFSETS_TOPIC, n, rf, {"segment.bytes": seg, "cleanup.policy": "compact"}
+        )
         if err == ErrorCode.LEADER_NOT_AVAILABLE:  # forwarded to the controller; clients retry
             return GroupError.COORDINATOR_NOT_AVAILABLE
         if err not in (ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS):

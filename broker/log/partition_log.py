@@ -35,6 +35,7 @@ from broker.log.batch import (
 )
 from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms
 from broker.log.recovery import load_segments
+from broker.log.index import IndexCorruptError
 from broker.log.segment import LogSegment
 
 __all__ = [
@@ -505,16 +506,19 @@ class PartitionLog:
             self._leader_epochs = kept
             ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
 
-    def enforce_retention(self, now_ms: int | None = None) -> int:
+    def enforce_retention(self, now_ms: int | None = None, *, by_time_and_size: bool = True) -> int:
         """Kafka's deleteOldSegments, three passes in Kafka's order: segments wholly below the
         log start offset, then retention.bytes, then retention.ms. Only a prefix of the log goes,
         never the active segment, never a segment reaching past the high watermark. Returns how
-        many segments were deleted."""
+        many segments were deleted. `by_time_and_size` False: cleanup.policy without `delete`
+        (compact only), where only segments below the log start offset go."""
         now = self.clock() if now_ms is None else now_ms
         cfg = self.config
         with self._lock:
             self._check_open()
             deleted = self._delete_while(lambda seg, nxt: nxt.base_offset <= self.log_start_offset)
+            if not by_time_and_size:
+                return deleted
             if cfg.retention_bytes >= 0 and self.size_in_bytes >= cfg.retention_bytes:
                 diff = self.size_in_bytes - cfg.retention_bytes
 
@@ -570,6 +574,37 @@ class PartitionLog:
         if kept != self._leader_epochs:
             self._leader_epochs = kept
             ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
+
+    def replace_segments(self, staged: list[tuple[LogSegment, bytes, list]], staging: Path) -> bool:
+        """Swap cleaned copies in for segments (Kafka's replaceSegments; the log cleaner's last
+        step). `staged`: (old segment, its new bytes, index entries as LogSegment.append takes
+        them). Offsets are unchanged, so readers see the same offsets before and after. Returns
+        False (nothing swapped) if retention removed one of the segments meanwhile."""
+        built = []
+        for old, data, entries in staged:  # the new files, off the lock
+            seg = LogSegment(staging, old.base_offset, self.config.index_interval_bytes)
+            if entries:
+                seg.append(data, entries)
+            seg.on_become_inactive()
+            seg.flush()
+            seg.close()
+            built.append((old, seg))
+        with self._lock:
+            self._check_open()
+            if any(old not in self._segments for old, _ in built):
+                return False
+            for old, seg in built:
+                old.close()
+                for path in (seg.log_path, seg.index.path, seg.time_index.path):
+                    os.replace(path, self.dir / path.name)
+                new = LogSegment(self.dir, old.base_offset, self.config.index_interval_bytes)
+                try:
+                    new.load()
+                except IndexCorruptError:
+                    new.recover()
+                self._segments[self._segments.index(old)] = new
+            ckpt.fsync_dir(self.dir)
+        return True
 
     def delete_records_before(self, offset: int) -> int:
         """DeleteRecords: move the log start offset up to `offset` (≤ high watermark is the

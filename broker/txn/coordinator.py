@@ -87,6 +87,7 @@ class TransactionCoordinator:
             "segment.bytes": setting(self.node, "transaction.state.log.segment.bytes", TXN_SEGMENT_BYTES),
             "min.insync.replicas": setting(self.node, "transaction.state.log.min.isr", 2),
             "unclean.leader.election.enable": "false",
+            "cleanup.policy": "compact",
         }
         n = setting(self.node, "transaction.state.log.num.partitions", DEFAULT_NUM_PARTITIONS)
         err, msg, _ = self.node.create_topic(TXN_TOPIC, n, rf, configs)
