@@ -62,6 +62,7 @@ class KafkaConnection(asyncio.BufferedProtocol):
         self.local = ("?", 0)
         self._worker: asyncio.Task | None = None
         self._wsock: socket.socket | None = None
+        self._muted_until = 0.0  # loop time until which no request is read (client quota throttle)
 
     # --- asyncio callbacks ---
     def connection_made(self, transport) -> None:
@@ -154,6 +155,10 @@ class KafkaConnection(asyncio.BufferedProtocol):
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
+                muted = self._muted_until - asyncio.get_running_loop().time()
+                if muted > 0:  # throttled: the next request waits until the throttle time is up
+                    await asyncio.sleep(muted)
+                    continue
                 frame = self._frames.popleft()
                 if self._reading_paused and len(self._frames) < MAX_QUEUED // 2 and self.transport:
                     self._reading_paused = False
@@ -161,6 +166,10 @@ class KafkaConnection(asyncio.BufferedProtocol):
                 await self._handle(self, frame)
         finally:
             self.close()
+
+    def mute_for(self, seconds: float) -> None:
+        """Handle no further request for `seconds` (a client over its quota; Kafka's muted channel)."""
+        self._muted_until = max(self._muted_until, asyncio.get_running_loop().time() + seconds)
 
     def send(self, chunks: list) -> None:
         """Write a response: straight to the socket while nothing is queued in the transport

@@ -10,6 +10,8 @@ from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..quotas import FETCH as FETCH_QUOTA
+from ..quotas import quotas_of
 from ..txn import fetch_view
 
 KEY = 1
@@ -177,8 +179,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         responses, total, any_error = _collect(ctx, req)
         left = deadline - time.monotonic()
         if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
+            if req["replica_id"] < 0:  # consumer fetch quota (followers have none here)
+                ctx.throttle_ms = quotas_of(ctx.node).record(FETCH_QUOTA, ctx.client_id, total)
             return {
-                "throttle_time_ms": 0,
+                "throttle_time_ms": ctx.throttle_ms,
                 "error_code": ErrorCode.NONE,
                 "session_id": 0,
                 "responses": responses,

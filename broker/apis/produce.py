@@ -8,6 +8,8 @@ from __future__ import annotations
 from ..protocol.dispatch import Api, CloseConnection, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..quotas import PRODUCE as PRODUCE_QUOTA
+from ..quotas import quotas_of
 from ..topics import INTERNAL_TOPICS
 
 KEY = 0
@@ -144,6 +146,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                     f"{res.error.name} {res.message or ''}"
                 )
         responses.append({"name": topic["name"], "partition_responses": parts})
+    # client produce quota: the request's bytes; over it, throttle_time_ms and a muted channel
+    ctx.throttle_ms = quotas_of(node).record(PRODUCE_QUOTA, ctx.client_id, ctx.request_size)
     if acks == 0:  # the client expects no response at all; on an error Kafka closes the connection
         failed = [
             (t["name"], p["index"], p["error_code"])
@@ -156,7 +160,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                 f"acks=0 produce failed for {', '.join(f'{t}-{i}: {ErrorCode(c).name}' for t, i, c in failed)}"
             )
         return None
-    return {"responses": responses, "throttle_time_ms": 0}
+    return {"responses": responses, "throttle_time_ms": ctx.throttle_ms}
 
 
 API = Api(KEY, "Produce", 3, 9, REQUEST, RESPONSE, handle)
