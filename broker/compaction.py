@@ -16,7 +16,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from .kafka_log import logger
+from .log4j import logger
 from .log import checkpoints as ckpt
 from .log.batch import iter_batches
 from .log.cleaner import CleanerSettings, clean, cleanable_end, dirty_ratio, remove_staging

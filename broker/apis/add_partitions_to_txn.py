@@ -4,10 +4,11 @@ answers whether the partitions are already in the transaction without adding the
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
 from ..txn.coordinator import coordinator_of
+from ..request_context import RequestContext
 
 KEY = 24
 OPERATION_NOT_ATTEMPTED = 55

@@ -7,10 +7,11 @@ metadata)."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, FLOAT64, INT16, INT32, STRING, Array, F, Message, Struct
 from ..quotas import DEFAULT_CLIENT, FETCH, PRODUCE, quotas_of
+from ..request_context import RequestContext
 
 KEY = 49
 CLIENT_ID = "client-id"

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, FLOAT64, INT8, INT16, INT32, STRING, Array, F, Message, Struct
 from ..quotas import DEFAULT_CLIENT, quotas_of
+from ..request_context import RequestContext
 
 KEY = 48
 MATCH_EXACT, MATCH_DEFAULT, MATCH_ANY = 0, 1, 2

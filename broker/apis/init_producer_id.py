@@ -4,9 +4,10 @@ transaction coordinator answers (broker/txn/coordinator.py)."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
+from ..request_context import RequestContext
 from ..txn.coordinator import coordinator_of
 
 KEY = 22

@@ -10,10 +10,11 @@ import time
 from ..group import coordinator_of
 from ..group.offsets import CommittedOffset
 from ..group.partitioning import OFFSETS_TOPIC
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
 from ..txn import pending_offsets
+from ..request_context import RequestContext
 
 KEY = 28
 

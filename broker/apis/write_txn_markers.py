@@ -4,9 +4,10 @@ brokers (CLUSTER_ACTION); there are no ACLs here."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
 from ..txn.markers import write_marker
+from ..request_context import RequestContext
 
 KEY = 27
 

@@ -23,7 +23,7 @@ import weakref
 import time
 
 from ..group.store import setting
-from ..kafka_log import logger
+from ..log4j import logger
 from ..log.builder import build_batch
 from ..protocol.errors import ErrorCode
 from .log_records import DEFAULT_NUM_PARTITIONS, TXN_TOPIC, key_of, read_partition, txn_partition, value_of

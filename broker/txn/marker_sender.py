@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import weakref
 
-from ..apis import write_txn_markers
-from ..cluster.channel import ChannelError, NodeChannel
-from ..kafka_log import logger
+from ..cluster.channel import NodeChannel
+from ..cluster.errors import ChannelError
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
+from ..registry import discover
 from .markers import write_marker
 
 WRITE_TXN_MARKERS_VERSION = 1
@@ -81,7 +82,8 @@ async def send_markers(
             left.update(tps)
             continue
         try:
-            resp = await ch.request(write_txn_markers.API, WRITE_TXN_MARKERS_VERSION, body, 10.0)
+            api = discover().by_name("WriteTxnMarkers")
+            resp = await ch.request(api, WRITE_TXN_MARKERS_VERSION, body, 10.0)
         except ChannelError:
             left.update(tps)
             continue
