@@ -16,11 +16,11 @@ import asyncio
 import time
 from pathlib import Path
 
-from .log4j import logger
 from .log import checkpoints as ckpt
 from .log.batch import iter_batches
 from .log.cleaner import CleanerSettings, clean, cleanable_end, dirty_ratio, remove_staging
 from .log.records import iter_records
+from .log4j import logger
 from .txn.fetch_view import last_stable_offset
 
 CHECKPOINT_FILE = "cleaner-offset-checkpoint"
@@ -58,7 +58,7 @@ def is_compacted(node, topic: str) -> bool:
 
 
 def deletes(node, topic: str) -> bool:
-    """Retention (time and size) applies only with the delete policy (Kafka's UnifiedLog.deleteOldSegments)."""
+    """Time and size retention apply only with the delete policy (Kafka's deleteOldSegments)."""
     return "delete" in policies(node, topic)
 
 
@@ -80,7 +80,10 @@ def keyless_record_error(node, topic: str, partition: int, records) -> str | Non
             continue
         for rec in iter_records(raw, h):
             if rec.key is None:
-                return f"Compacted topic cannot accept message without key in topic partition {topic}-{partition}."
+                return (
+                    "Compacted topic cannot accept message without key in topic partition "
+                    f"{topic}-{partition}."
+                )
     return None
 
 
@@ -149,7 +152,9 @@ class LogCleaner:
             remove_staging(plog.dir)
             start = time.monotonic()
             try:
-                stats = await asyncio.to_thread(clean, plog, settings_of(self.node, plog.topic), first_dirty, end, now)
+                stats = await asyncio.to_thread(
+                    clean, plog, settings_of(self.node, plog.topic), first_dirty, end, now
+                )
             except Exception as exc:  # a log deleted meanwhile or a disk error: skip it this round
                 self.log.error(f"Error cleaning log {plog.topic}-{plog.partition}: {exc}")
                 continue
@@ -165,7 +170,8 @@ class LogCleaner:
             secs = time.monotonic() - start
             self.log.info(
                 f"Log cleaner thread 0 cleaned log {plog.topic}-{plog.partition} (dirty section = "
-                f"[{first_dirty}, {end}])\n\t{stats.bytes_read / 1e6:,.1f} MB of log processed in {secs:,.1f} "
+                f"[{first_dirty}, {end}])\n\t{stats.bytes_read / 1e6:,.1f} MB of log processed "
+                f"in {secs:,.1f} "
                 f"seconds, {stats.records_read} records read, {stats.records_kept} kept "
                 f"({100 * (1 - stats.bytes_written / max(stats.bytes_read, 1)):.1f}% size reduction)"
             )

@@ -231,7 +231,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         prog="python -m broker.dump_log",
         description="Parse a log segment or index file and dump its contents, like kafka-dump-log.sh.",
     )
-    parser.add_argument("--files", required=True, help="comma-separated .log/.index/.timeindex/.txnindex files to dump")
+    parser.add_argument(
+        "--files", required=True, help="comma-separated .log/.index/.timeindex/.txnindex files to dump"
+    )
     parser.add_argument("--print-data-log", action="store_true", help="print each record's key and payload")
     parser.add_argument("--deep-iteration", action="store_true", help="print every record, not only batches")
     parser.add_argument(

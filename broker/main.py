@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import log4j
 from .cluster.metadata import BrokerEndpoint
-from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
 from .compaction import LogCleaner
+from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
 from .group import coordinator_of
 from .log4j import logger
 from .server import BindError, SocketServer

@@ -448,7 +448,9 @@ class BrokerNode:
                     )
             keyless = keyless_record_error(self, topic, partition, records)  # compacted topics need keys
             if keyless:
-                return ProduceResult(ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=keyless)
+                return ProduceResult(
+                    ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=keyless
+                )
             info = plog.append(records, leader_epoch=leader.epoch)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))

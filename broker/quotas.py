@@ -10,8 +10,8 @@ least (quota.window.num - 1) whole windows (Kafka's Rate.windowSize). Throttle t
 QuotaUtils.boundedThrottleTime with maxThrottleTimeMs = quota.window.size.seconds).
 
 Quotas: a client id's own (set with AlterClientQuotas, kept in `client-quotas.json` of the first
-log dir), else the default client-id entity's (AlterClientQuotas too), else the broker settings `quota.producer.default` /
-`quota.consumer.default` (Kafka's static defaults before 3.0), else none.
+log dir), else the default client-id entity's (AlterClientQuotas too), else the broker settings
+`quota.producer.default` / `quota.consumer.default` (Kafka's static defaults before 3.0), else none.
 Produce counts the request's size (Kafka: request.sizeInBytes); Fetch counts the record bytes of
 the response (Kafka counts the whole response; the difference is the few bytes of framing).
 """
@@ -71,7 +71,9 @@ class ClientQuotas:
             try:
                 self.entities = json.loads(self.path.read_text())
             except (OSError, ValueError) as exc:
-                raise RuntimeError(f"{self.path}: unreadable client quotas ({exc}); fix or remove it") from None
+                raise RuntimeError(
+                    f"{self.path}: unreadable client quotas ({exc}); fix or remove it"
+                ) from None
         self._samples: dict[tuple[str, str], _Samples] = {}
 
     def quota(self, kind: str, client_id: str) -> float | None:

@@ -8,8 +8,8 @@ from ..group.store import setting
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
-from ..txn.coordinator import coordinator_of
 from ..request_context import RequestContext
+from ..txn.coordinator import coordinator_of
 
 KEY = 25
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
-from ..txn.coordinator import coordinator_of
 from ..request_context import RequestContext
+from ..txn.coordinator import coordinator_of
 
 KEY = 24
 OPERATION_NOT_ATTEMPTED = 55
@@ -79,7 +79,9 @@ async def _one(ctx: RequestContext, tid: str, pid: int, epoch: int, topics: list
     if unknown:  # Kafka: the unknown ones UNKNOWN_TOPIC_OR_PARTITION, the rest not attempted
         return _results(
             topics,
-            lambda t, p: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION if (t, p) in unknown else OPERATION_NOT_ATTEMPTED,
+            lambda t, p: (
+                ErrorCode.UNKNOWN_TOPIC_OR_PARTITION if (t, p) in unknown else OPERATION_NOT_ATTEMPTED
+            ),
         )
     if verify:
         err = coord.verify_partitions(tid, pid, epoch, wanted)
@@ -95,7 +97,12 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         out = []
         for tx in req["transactions"]:
             res = await _one(
-                ctx, tx["transactional_id"], tx["producer_id"], tx["producer_epoch"], tx["topics"], tx["verify_only"]
+                ctx,
+                tx["transactional_id"],
+                tx["producer_id"],
+                tx["producer_epoch"],
+                tx["topics"],
+                tx["verify_only"],
             )
             out.append({"transactional_id": tx["transactional_id"], "topic_results": res})
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "results_by_transaction": out}

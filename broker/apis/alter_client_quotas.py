@@ -53,7 +53,9 @@ RESPONSE = Message(
 def _check(entry: dict) -> str | None:
     types = [e["entity_type"] for e in entry["entity"]]
     if types != [CLIENT_ID]:
-        return f"Only client-id quotas are supported by this broker, not {'+'.join(types) or 'an empty entity'}"
+        return (
+            f"Only client-id quotas are supported by this broker, not {'+'.join(types) or 'an empty entity'}"
+        )
     for op in entry["ops"]:
         if op["key"] not in (PRODUCE, FETCH):
             return f"Quota {op['key']} is not supported by this broker (only {PRODUCE}, {FETCH})"
@@ -71,7 +73,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         if err is None and not req["validate_only"]:
             name = entry["entity"][0]["entity_name"]
             for op in entry["ops"]:
-                quotas.alter(DEFAULT_CLIENT if name is None else name, op["key"], None if op["remove"] else op["value"])
+                quotas.alter(
+                    DEFAULT_CLIENT if name is None else name, op["key"], None if op["remove"] else op["value"]
+                )
             changed = True
         out.append(
             {

@@ -16,9 +16,7 @@ REQUEST = Message(
     Struct(
         F(
             "components",
-            Array(
-                Struct(F("entity_type", STRING), F("match_type", INT8), F("match", STRING, null=0))
-            ),
+            Array(Struct(F("entity_type", STRING), F("match_type", INT8), F("match", STRING, null=0))),
         ),
         F("strict", BOOL),
     ),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, F, Message, Struct
-from ..txn.coordinator import coordinator_of
 from ..request_context import RequestContext
+from ..txn.coordinator import coordinator_of
 
 KEY = 26
 

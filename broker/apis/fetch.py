@@ -10,9 +10,9 @@ from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.fetch import KEY, REQUEST, RESPONSE
-from ..request_context import RequestContext
 from ..quotas import FETCH as FETCH_QUOTA
 from ..quotas import quotas_of
+from ..request_context import RequestContext
 from ..txn import fetch_view
 
 FETCH_SESSION_ID_NOT_FOUND = 70

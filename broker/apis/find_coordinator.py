@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..group import coordinator_of
 from ..group.errors import GroupError
 from ..protocol.api import Api
-from ..protocol.messages.find_coordinator import GROUP_KEY_TYPE, KEY, TRANSACTION_KEY_TYPE, REQUEST, RESPONSE
+from ..protocol.messages.find_coordinator import GROUP_KEY_TYPE, KEY, REQUEST, RESPONSE, TRANSACTION_KEY_TYPE
 from ..request_context import RequestContext
 from ..txn.coordinator import coordinator_of as txn_coordinator_of
 

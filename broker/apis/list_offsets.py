@@ -5,10 +5,10 @@ the given one (through the time index)."""
 from __future__ import annotations
 
 from ..protocol.api import Api
-from ..txn import fetch_view
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
 from ..request_context import RequestContext
+from ..txn import fetch_view
 
 KEY = 2
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4
@@ -120,7 +120,10 @@ def _offset_of_max(plog, h) -> int:
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     topics = [
-        {"name": t["name"], "partitions": [_answer(ctx, t["name"], p, req["isolation_level"]) for p in t["partitions"]]}
+        {
+            "name": t["name"],
+            "partitions": [_answer(ctx, t["name"], p, req["isolation_level"]) for p in t["partitions"]],
+        }
         for t in req["topics"]
     ]
     return {"throttle_time_ms": 0, "topics": topics}

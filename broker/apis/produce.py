@@ -8,9 +8,9 @@ from __future__ import annotations
 from ..protocol.api import Api, CloseConnection
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.produce import KEY, REQUEST, RESPONSE
-from ..request_context import RequestContext
 from ..quotas import PRODUCE as PRODUCE_QUOTA
 from ..quotas import quotas_of
+from ..request_context import RequestContext
 from ..topics import INTERNAL_TOPICS
 
 

@@ -13,8 +13,8 @@ from ..group.partitioning import OFFSETS_TOPIC
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
-from ..txn import pending_offsets
 from ..request_context import RequestContext
+from ..txn import pending_offsets
 
 KEY = 28
 
@@ -101,7 +101,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         "topics": [
             {
                 "name": t["name"],
-                "partitions": [{"partition_index": p["partition_index"], "error_code": err} for p in t["partitions"]],
+                "partitions": [
+                    {"partition_index": p["partition_index"], "error_code": err} for p in t["partitions"]
+                ],
             }
             for t in req["topics"]
         ],

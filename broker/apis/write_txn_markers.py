@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
-from ..txn.markers import write_marker
 from ..request_context import RequestContext
+from ..txn.markers import write_marker
 
 KEY = 27
 

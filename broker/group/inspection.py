@@ -78,7 +78,9 @@ class OffsetsAndInspection:
             result[tp] = err
         return result
 
-    def commit_transactional(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> GroupError:
+    def commit_transactional(
+        self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]
+    ) -> GroupError:
         """A committed transaction's offsets (TxnOffsetCommit, made visible by the COMMIT marker:
         broker/txn/pending_offsets.py)."""
         g = self.groups.get(group_id)

@@ -34,8 +34,8 @@ from broker.log.batch import (
     set_log_append_time,
 )
 from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms
-from broker.log.recovery import load_segments
 from broker.log.index import IndexCorruptError
+from broker.log.recovery import load_segments
 from broker.log.segment import LogSegment
 
 __all__ = [

@@ -43,5 +43,3 @@ def control_type(raw, h: BatchHeader) -> int | None:
     except CorruptRecordError:
         return None
     return None
-
-

@@ -19,12 +19,12 @@ the same way by a periodic check
 from __future__ import annotations
 
 import asyncio
-import weakref
 import time
+import weakref
 
 from ..group.store import setting
-from ..log4j import logger
 from ..log.builder import build_batch
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .log_records import DEFAULT_NUM_PARTITIONS, TXN_TOPIC, key_of, read_partition, txn_partition, value_of
 from .marker_sender import send_markers
@@ -49,7 +49,9 @@ class TransactionCoordinator:
         self.txns: dict[str, TxnMetadata] = {}
         self.loaded_partitions: set[int] = set()
         self.max_timeout_ms = setting(node, "transaction.max.timeout.ms", 900000)
-        self.abort_interval_ms = setting(node, "transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000)
+        self.abort_interval_ms = setting(
+            node, "transaction.abort.timed.out.transaction.cleanup.interval.ms", 10000
+        )
         self._aborter: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -79,8 +81,9 @@ class TransactionCoordinator:
         if alive < rf:
             self.log.error(
                 f"Number of alive brokers '{alive}' does not meet the required replication factor '{rf}' "
-                f"for the transactions state topic (configured via 'transaction.state.log.replication.factor'). "
-                f"This error can be ignored if the cluster is starting up and not all brokers are up yet."
+                f"for the transactions state topic (configured via "
+                f"'transaction.state.log.replication.factor'). This error can be ignored if the cluster "
+                f"is starting up and not all brokers are up yet."
             )
             return E.COORDINATOR_NOT_AVAILABLE
         configs = {
@@ -131,8 +134,8 @@ class TransactionCoordinator:
                 self._spawn(self._complete(m, m.state == S.PREPARE_COMMIT))
         if loaded:
             self.log.info(
-                f"Loaded transaction metadata from {TXN_TOPIC}-{p} in {(time.monotonic() - start) * 1000:.0f} "
-                f"milliseconds: {len(loaded)} transactional id(s)"
+                f"Loaded transaction metadata from {TXN_TOPIC}-{p} in "
+                f"{(time.monotonic() - start) * 1000:.0f} milliseconds: {len(loaded)} transactional id(s)"
             )
 
     def on_leadership(self, partition: int, leader: bool) -> None:
@@ -254,7 +257,9 @@ class TransactionCoordinator:
         return E.NONE
 
     # --- AddPartitionsToTxn / AddOffsetsToTxn ---
-    async def add_partitions(self, tid: str, pid: int, epoch: int, partitions: set[tuple[str, int]]) -> ErrorCode:
+    async def add_partitions(
+        self, tid: str, pid: int, epoch: int, partitions: set[tuple[str, int]]
+    ) -> ErrorCode:
         err = self._producer_error(tid, pid, epoch)
         if err:
             return err
@@ -271,7 +276,12 @@ class TransactionCoordinator:
         err = self._producer_error(tid, pid, epoch)
         m = self.txns.get(tid)
         return {
-            tp: err or (E.NONE if m is not None and m.state == S.ONGOING and tp in m.partitions else E.INVALID_TXN_STATE)
+            tp: err
+            or (
+                E.NONE
+                if m is not None and m.state == S.ONGOING and tp in m.partitions
+                else E.INVALID_TXN_STATE
+            )
             for tp in partitions
         }
 
@@ -309,7 +319,9 @@ class TransactionCoordinator:
             left = set(m.partitions)
             coord_epoch = self.coordinator_epoch(m.transactional_id)
             while left:
-                left = await send_markers(self.node, m.producer_id, m.producer_epoch, commit, coord_epoch, left)
+                left = await send_markers(
+                    self.node, m.producer_id, m.producer_epoch, commit, coord_epoch, left
+                )
                 if left:
                     await asyncio.sleep(0.1)
             err = await self._persist(
@@ -339,8 +351,8 @@ class TransactionCoordinator:
             for m in list(self.txns.values()):
                 if m.state == S.ONGOING and not m.pending and now > m.start_ms + m.timeout_ms:
                     self.log.info(
-                        f"Completing rollback of ongoing transaction for transactionalId {m.transactional_id} "
-                        f"due to timeout"
+                        "Completing rollback of ongoing transaction for transactionalId "
+                        f"{m.transactional_id} due to timeout"
                     )
                     self._spawn(self._fence_and_abort(m))
 

@@ -28,7 +28,9 @@ def _channel(node, broker_id: int) -> NodeChannel | None:
         if ch is not None:
             ch.close()
         ch = chans[broker_id] = NodeChannel(
-            logger("org.apache.kafka.clients.NetworkClient", f"[TransactionMarkerChannelManager {node.node_id}]"),
+            logger(
+                "org.apache.kafka.clients.NetworkClient", f"[TransactionMarkerChannelManager {node.node_id}]"
+            ),
             broker_id,
             ep.host,
             ep.port,

@@ -11,7 +11,13 @@ from .registry import txns_of
 
 
 def write_marker(
-    node, topic: str, partition: int, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int
+    node,
+    topic: str,
+    partition: int,
+    producer_id: int,
+    producer_epoch: int,
+    commit: bool,
+    coordinator_epoch: int,
 ) -> ErrorCode:
     """Append one marker as the partition's leader (Kafka's ReplicaManager.appendRecords with
     origin Coordinator). The producer's epoch here moves to the marker's (fencing older
@@ -27,8 +33,11 @@ def write_marker(
     if entry is not None and producer_epoch < entry.epoch:
         return ErrorCode.INVALID_PRODUCER_EPOCH  # Kafka: a marker from an older epoch is fenced
     try:
-        info = plog.append(marker_batch(producer_id, producer_epoch, commit, coordinator_epoch),
-                           leader_epoch=leader.epoch, control=True)
+        info = plog.append(
+            marker_batch(producer_id, producer_epoch, commit, coordinator_epoch),
+            leader_epoch=leader.epoch,
+            control=True,
+        )
     except LogClosedError:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     except OSError as exc:

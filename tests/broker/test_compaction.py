@@ -49,7 +49,9 @@ def _produce(bs: str, topic: str, records: list[tuple[bytes | None, bytes | None
 
 
 def _read(bs: str, topic: str) -> list[tuple[int, bytes | None, bytes | None]]:
-    c = Consumer({"bootstrap.servers": bs, "group.id": f"r_{uuid.uuid4().hex[:6]}", "enable.partition.eof": True})
+    c = Consumer(
+        {"bootstrap.servers": bs, "group.id": f"r_{uuid.uuid4().hex[:6]}", "enable.partition.eof": True}
+    )
     c.assign([TopicPartition(topic, 0, 0)])
     out = []
     deadline = time.monotonic() + 20
@@ -70,13 +72,17 @@ def _read(bs: str, topic: str) -> list[tuple[int, bytes | None, bytes | None]]:
 def _cleaned(bp, topic: str, times: int = 1, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while bp.output().count(f"cleaned log {topic}-0 ") < times:
-        assert time.monotonic() < deadline, f"the cleaner did not clean {topic}-0 {times} time(s):\n{bp.output()[-3000:]}"
+        assert time.monotonic() < deadline, (
+            f"the cleaner did not clean {topic}-0 {times} time(s):\n{bp.output()[-3000:]}"
+        )
         time.sleep(0.2)
 
 
 def test_compaction_keeps_the_last_value_per_key(cbroker):
     bs = cbroker.bootstrap
-    topic = _topic(bs, **{"cleanup.policy": "compact", "segment.bytes": "1000", "min.cleanable.dirty.ratio": "0.01"})
+    topic = _topic(
+        bs, **{"cleanup.policy": "compact", "segment.bytes": "1000", "min.cleanable.dirty.ratio": "0.01"}
+    )
     records = [(f"k{i % 5}".encode(), f"v{i}".encode()) for i in range(60)]
     for start in range(0, 60, 10):  # several batches of 10, lz4: rewritten batches are re-encoded
         _produce(bs, topic, records[start : start + 10], **{"compression.type": "lz4"})

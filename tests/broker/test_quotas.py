@@ -74,7 +74,9 @@ def _alter(rc: RawClient, name: str | None, key: str, value: float, remove: bool
 def _describe(rc: RawClient) -> dict:
     C = DescribeClientQuotasRequest.ComponentData
     resp = rc.request(
-        DescribeClientQuotasRequest(components=[C(entity_type="client-id", match_type=2, match=None)], strict=False, version=1),
+        DescribeClientQuotasRequest(
+            components=[C(entity_type="client-id", match_type=2, match=None)], strict=False, version=1
+        ),
         1,
     )
     assert resp.error_code == 0

@@ -141,7 +141,11 @@ def test_a_newer_producer_fences_the_zombie(txn_broker):
         zombie.commit_transaction(10)
     err = exc.value.args[0]
     assert err.fatal(), err
-    assert err.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH), err
+    assert err.code() in (
+        KafkaError._FENCED,
+        KafkaError.PRODUCER_FENCED,
+        KafkaError.INVALID_PRODUCER_EPOCH,
+    ), err
     assert _read_all(bs, topic, "read_committed") == [b"fresh"]
     assert _read_all(bs, topic, "read_uncommitted") == [b"zombie", b"fresh"]
 
@@ -221,7 +225,8 @@ def test_send_offsets_to_transaction(txn_broker):
 
 
 def test_aiokafka_transactional_producer(txn_broker):
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition as ATP
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka import TopicPartition as ATP
 
     bs = txn_broker.bootstrap
     topic = _topic(bs)
@@ -298,7 +303,10 @@ def test_dump_log_shows_markers_and_state_survives_restart(tmp_path):
     index = part / "00000000000000000000.txnindex"
     assert index.exists() and index.stat().st_size == 34  # one AbortedTxn entry, Kafka's size
     out = subprocess.run(
-        [sys.executable, "-m", "broker.dump_log", "--files", str(index)], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "broker.dump_log", "--files", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     # offsets: 0 kept, 1 COMMIT marker, 2 dropped, 3 ABORT marker
     assert "version: 0 producerId: 0 firstOffset: 2 lastOffset: 3 lastStableOffset: 2" in out.stdout, out

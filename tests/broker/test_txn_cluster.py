@@ -96,7 +96,9 @@ def test_transaction_across_three_leaders_and_coordinator_failover(cluster):
     assert coordinator != 1, "pick another transactional id"
     cluster.kill(coordinator)
     assert cluster.wait(
-        lambda: cluster.partition("__transaction_state", partition_for(tid, 3))["leader"] not in (coordinator, -1),
+        lambda: (
+            cluster.partition("__transaction_state", partition_for(tid, 3))["leader"] not in (coordinator, -1)
+        ),
         15,
     )
     new = cluster.partition("__transaction_state", partition_for(tid, 3))["leader"]
