@@ -242,6 +242,8 @@ def test_aiokafka_transactional_producer(txn_broker):
             await p.abort_transaction()
             async with p.transaction():
                 await p.send_and_wait(topic, b"ai_c2")
+                # offsets of a consume-transform-produce loop, committed with the transaction
+                await p.send_offsets_to_transaction({ATP(topic, 0): 3}, f"ai_group_{topic}")
         finally:
             await p.stop()
         out = []
@@ -267,6 +269,7 @@ def test_aiokafka_transactional_producer(txn_broker):
     committed, uncommitted = asyncio.run(run())
     assert committed == [b"ai_c1", b"ai_c2"]
     assert uncommitted == [b"ai_c1", b"ai_a1", b"ai_c2"]
+    assert _committed(bs, f"ai_group_{topic}", topic) == 3
 
 
 def test_dump_log_shows_markers_and_state_survives_restart(tmp_path):
