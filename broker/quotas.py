@@ -6,8 +6,8 @@ the broker answers at once, then reads nothing more from that channel until the 
 
 Measured rate = bytes in the retained samples / elapsed time, the elapsed time counted as at
 least (quota.window.num - 1) whole windows (Kafka's Rate.windowSize). Throttle time =
-(rate - quota) / quota * elapsed window, bounded by one window (Kafka's
-QuotaUtils.boundedThrottleTime with maxThrottleTimeMs = quota.window.size.seconds).
+(rate - quota) / quota * elapsed window (Kafka's QuotaUtils.throttleTime; the byte-rate
+quotas are not bounded, only Kafka's request-time quota is).
 
 Quotas: a client id's own (set with AlterClientQuotas, kept in `client-quotas.json` of the first
 log dir), else the default client-id entity's (AlterClientQuotas too), else the broker settings
@@ -97,8 +97,7 @@ class ClientQuotas:
         rate, window = s.rate_and_window(now)
         if rate <= q:
             return 0
-        throttle = round((rate - q) / q * window)
-        return min(throttle, self.window_ms)
+        return round((rate - q) / q * window)
 
     # --- AlterClientQuotas / DescribeClientQuotas ---
     def alter(self, client_id: str, key: str, value: float | None) -> None:
