@@ -83,48 +83,50 @@ def _describe(rc: RawClient) -> dict:
 
 
 def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
-    bp = start_broker(tmp_path)
+    # two 1-second samples: the rate is measured over 1-2 s, so throttles stay short here
+    bp = start_broker(tmp_path, ["quota.window.num=2"])
     try:
         bs = bp.bootstrap
         topic = _topic(bs)
         p = Producer({"bootstrap.servers": bs, "linger.ms": 50})
-        for _ in range(60):
-            p.produce(topic, b"y" * 5000)  # 300 kB
+        for _ in range(20):
+            p.produce(topic, b"y" * 2000)  # 40 kB
         assert p.flush(30) == 0
         rc = RawClient("127.0.0.1", bp.port)
         try:
-            r = _alter(rc, "slow_reader", "consumer_byte_rate", 10000.0)
+            r = _alter(rc, "slow_reader", "consumer_byte_rate", 30000.0)
             assert r.entries[0].error_code == 0
             bad = _alter(rc, "slow_reader", "request_percentage", 50.0)
             assert bad.entries[0].error_code == 42 and "not supported" in bad.entries[0].error_message
             assert _alter(rc, None, "producer_byte_rate", 1e9).entries[0].error_code == 0
             assert _describe(rc) == {
-                "slow_reader": {"consumer_byte_rate": 10000.0},
+                "slow_reader": {"consumer_byte_rate": 30000.0},
                 None: {"producer_byte_rate": 1e9},
             }
         finally:
             rc.close()
         stored = json.loads((tmp_path / "kafka-logs" / "client-quotas.json").read_text())
-        assert stored["slow_reader"] == {"consumer_byte_rate": 10000.0}
+        assert stored["slow_reader"] == {"consumer_byte_rate": 30000.0}
         stats: list[dict] = []
         c = Consumer(
             {
                 "bootstrap.servers": bs,
                 "group.id": "q",
                 "client.id": "slow_reader",
+                "enable.auto.commit": False,
                 "statistics.interval.ms": 200,
                 "stats_cb": lambda s: stats.append(json.loads(s)),
             }
         )
         c.assign([TopicPartition(topic, 0, 0)])
         got, deadline = 0, time.monotonic() + 15
-        while got < 60 and time.monotonic() < deadline:
+        while got < 20 and time.monotonic() < deadline:
             m = c.poll(0.2)
             if m is not None and not m.error():
                 got += 1
         c.poll(0.5)  # one more stats callback
         c.close()
-        assert got == 60
+        assert got == 20
         throttles = [
             b["throttle"]["max"]
             for s in stats
@@ -138,7 +140,7 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
     try:
         rc = RawClient("127.0.0.1", bp.port)
         try:
-            assert _describe(rc)["slow_reader"] == {"consumer_byte_rate": 10000.0}
+            assert _describe(rc)["slow_reader"] == {"consumer_byte_rate": 30000.0}
         finally:
             rc.close()
     finally:
