@@ -4,6 +4,7 @@ sent in one WriteTxnMarkers request per leader over the inter-broker listener.""
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 
 from ..cluster.channel import NodeChannel
@@ -15,6 +16,8 @@ from .markers import write_marker
 
 WRITE_TXN_MARKERS_VERSION = 1
 _channels: weakref.WeakKeyDictionary[object, dict[int, NodeChannel]] = weakref.WeakKeyDictionary()
+# one request at a time per channel (NodeChannel reads the next frame as the answer)
+_locks: weakref.WeakKeyDictionary[NodeChannel, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def _channel(node, broker_id: int) -> NodeChannel | None:
@@ -85,7 +88,8 @@ async def send_markers(
             continue
         try:
             api = discover().by_name("WriteTxnMarkers")
-            resp = await ch.request(api, WRITE_TXN_MARKERS_VERSION, body, 10.0)
+            async with _locks.setdefault(ch, asyncio.Lock()):
+                resp = await ch.request(api, WRITE_TXN_MARKERS_VERSION, body, 10.0)
         except ChannelError:
             left.update(tps)
             continue

@@ -5,6 +5,7 @@ leader when its broker dies."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -90,10 +91,15 @@ def test_transaction_across_three_leaders_and_coordinator_failover(cluster):
     assert _read(bs, "txc", 3, "read_uncommitted") == [b"a0", b"a1", b"a2", b"c0", b"c1", b"c2"]
     state = next(t for t in cluster.state()["topics"] if t["name"] == "__transaction_state")
     assert all(sorted(x["replicas"]) == [1, 2, 3] for x in state["partitions"])
-    coordinator = cluster.partition("__transaction_state", partition_for(tid, 3))["leader"]
+    # failover: an id whose coordinator is not node 1 (the controller must survive the kill)
+    leaders = {x["p"]: x["leader"] for x in state["partitions"]}
+    tid = next(t for t in (f"txc_failover{i}" for i in range(100)) if leaders[partition_for(t, 3)] != 1)
+    coordinator = leaders[partition_for(tid, 3)]
+    p = producer()
+    p.begin_transaction()
+    p.produce("txc", b"before_failover", partition=0)
+    p.commit_transaction(60)
     del p
-    # the id is chosen so its coordinator is not node 1 (the controller must survive the kill)
-    assert coordinator != 1, "pick another transactional id"
     cluster.kill(coordinator)
     assert cluster.wait(
         lambda: (
@@ -106,4 +112,7 @@ def test_transaction_across_three_leaders_and_coordinator_failover(cluster):
     bs = alive
     p = Producer({"bootstrap.servers": alive, "transactional.id": tid, "acks": "all"})
     p.init_transactions(60)  # the new coordinator loaded the id: same producer id, next epoch
-    assert "producer epoch 1 on partition __transaction_state" in cluster.output(new), cluster.output(new)
+    assert re.search(
+        rf"Initialized transactionalId {tid} with producerId \d+ and producer epoch 1 on partition",
+        cluster.output(new),
+    ), cluster.output(new)
