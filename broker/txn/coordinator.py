@@ -319,6 +319,8 @@ class TransactionCoordinator:
             left = set(m.partitions)
             coord_epoch = self.coordinator_epoch(m.transactional_id)
             while left:
+                if self.leader_of(m.transactional_id) != self.node.node_id:
+                    return  # no longer the coordinator: the new one completes it from the log
                 left = await send_markers(
                     self.node, m.producer_id, m.producer_epoch, commit, coord_epoch, left
                 )
