@@ -163,7 +163,9 @@ class BrokerNode:
 
     def _rebuild_producers(self, plog: PartitionLog) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
+        txns, read = txn_registry.fresh(plog), txn_registry.batch_reader(plog)
         for h in plog.iter_batch_headers(plog.log_start_offset):
+            txns.on_batch(h, read)  # open transactions and aborted ones, in the same scan
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
                 state.record(
@@ -180,7 +182,6 @@ class BrokerNode:
         """After a truncation or on becoming leader: the producer state of what the log holds."""
         self.producers[(plog.topic, plog.partition)] = PartitionProducers()
         self._rebuild_producers(plog)
-        txn_registry.forget(plog)  # open/aborted transactions: rebuilt from the log on next use
 
     def follower_appended(self, plog: PartitionLog, records) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())

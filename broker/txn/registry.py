@@ -1,5 +1,6 @@
-"""Per-partition transaction state of a node, built on first use from the partition's log
-(`.txnindex` files plus a scan of the batch headers), then kept current by appends."""
+"""Per-partition transaction state of a node, built from the partition's log (`.txnindex` files
+plus a scan of the batch headers: in the producer-state scan when the node becomes leader, else on
+first use), then kept current by appends."""
 
 from __future__ import annotations
 
@@ -17,15 +18,22 @@ def txns_of(plog) -> PartitionTxns:
     return st
 
 
-def rebuild(plog) -> PartitionTxns:
+def fresh(plog) -> PartitionTxns:
+    """A new state from the partition's .txnindex files, installed; the caller feeds it every
+    stored batch header in order (`on_batch(h, batch_reader(plog))`)."""
     st = PartitionTxns(plog)
     st.load_index()
-    for h in plog.iter_batch_headers(plog.log_start_offset):
-        st.on_batch(h, lambda hh: plog.read(hh.base_offset, hh.size, min_one=True))
     _states[plog] = st
     return st
 
 
-def forget(plog) -> None:
-    """After a truncation: rebuilt on next use."""
-    _states.pop(plog, None)
+def batch_reader(plog):
+    return lambda h: plog.read(h.base_offset, h.size, min_one=True)
+
+
+def rebuild(plog) -> PartitionTxns:
+    st = fresh(plog)
+    read = batch_reader(plog)
+    for h in plog.iter_batch_headers(plog.log_start_offset):
+        st.on_batch(h, read)
+    return st
