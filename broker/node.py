@@ -408,7 +408,11 @@ class BrokerNode:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
 
     # --- produce ---
-    def append(self, topic: str, partition: int, records, acks: int) -> ProduceResult:
+    def append(
+        self, topic: str, partition: int, records, acks: int, *, from_coordinator: bool = False
+    ) -> ProduceResult:
+        """`from_coordinator`: the group coordinator's transactional offset records (Kafka's
+        AppendOrigin.Coordinator): the producer's epoch is checked, its sequence (-1) is not."""
         plog = self.logs.get(topic, partition)
         if plog is None:
             known = topic in self.metadata.topics and partition in self.metadata.topics[topic].partitions
@@ -435,7 +439,9 @@ class BrokerNode:
             if not headers:
                 return ProduceResult(ErrorCode.CORRUPT_MESSAGE, message="empty record set")
             h0 = headers[0]
-            if h0.producer_id >= 0:
+            if from_coordinator:
+                state.check_epoch(h0.producer_id, h0.producer_epoch)
+            elif h0.producer_id >= 0:
                 dup = state.check(
                     h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence
                 )

@@ -95,7 +95,12 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             for t in req["topics"]
             for p in t["partitions"]
         }
-        pending_offsets.add(ctx.node, req["producer_id"], req["group_id"], offsets)
+        store = coordinator_of(ctx.node).topic
+        err = store.store_txn_offsets(req["group_id"], req["producer_id"], req["producer_epoch"], offsets)
+        if not err:
+            err = await store.wait_replicated(req["group_id"], 5000)
+        if not err:
+            pending_offsets.add(ctx.node, req["producer_id"], req["group_id"], offsets)
     return {
         "throttle_time_ms": 0,
         "topics": [

@@ -3,10 +3,9 @@ the transaction's marker reaches the group's `__consumer_offsets` partition: COM
 the group's committed offsets, ABORT drops them (Kafka's GroupMetadata.pendingTransactionalOffsetCommits
 and GroupMetadataManager.handleTxnCompletion).
 
-Difference from Kafka, on purpose: Kafka appends the offset records to `__consumer_offsets` as
-transactional records at TxnOffsetCommit time and the marker decides them; here they are written
-(non-transactionally) when the COMMIT marker arrives, so a crash between the commit marker and
-that write loses them (Kafka would not)."""
+The records themselves are written at TxnOffsetCommit time as a transactional batch of the
+producer (broker/group/store.py), so a restart replays them by their marker
+(broker/group/offsets.read_partition); this map is the in-memory side until the marker."""
 
 from __future__ import annotations
 

@@ -326,3 +326,40 @@ def test_dump_log_shows_markers_and_state_survives_restart(tmp_path):
         assert "Initialized transactionalId tx_restart with producerId 0 and producer epoch 1" in bp.output()
     finally:
         assert bp.stop() == 0, bp.output()
+
+
+def test_transactional_offsets_are_replayed_by_their_markers(tmp_path):
+    """TxnOffsetCommit's records go to __consumer_offsets as transactional records of the producer;
+    after a restart the group's offset is the committed transaction's, not the aborted one's."""
+    bp = start_broker(tmp_path, TXN_SETTINGS)
+    try:
+        bs = bp.bootstrap
+        topic = _topic(bs)
+        group = f"g_{topic}"
+        meta = Consumer({"bootstrap.servers": bs, "group.id": group}).consumer_group_metadata()
+        p = _producer(bs, f"tx_{topic}")
+        for offset, commit in ((2, True), (3, False)):
+            p.begin_transaction()
+            p.produce(topic, b"x")
+            p.send_offsets_to_transaction([TopicPartition(topic, 0, offset)], meta, 30)
+            p.commit_transaction(30) if commit else p.abort_transaction(30)
+        assert _committed(bs, group, topic) == 2
+        del p
+    finally:
+        assert bp.stop() == 0, bp.output()
+    dumps = "".join(
+        subprocess.run(
+            [sys.executable, "-m", "broker.dump_log", "--files", str(seg)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
+        for seg in (tmp_path / "kafka-logs").glob("__consumer_offsets-*/*.log")
+    )
+    assert dumps.count("isTransactional: true isControl: false") == 2  # the two offset commits
+    assert dumps.count("isTransactional: true isControl: true") == 2  # their COMMIT and ABORT markers
+    bp = start_broker(tmp_path, TXN_SETTINGS)
+    try:
+        assert _committed(bp.bootstrap, group, topic) == 2  # replayed: the aborted 3 is not there
+    finally:
+        assert bp.stop() == 0, bp.output()
