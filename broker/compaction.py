@@ -7,7 +7,8 @@ kept in `cleaner-offset-checkpoint` of its log dir, in Kafka's offset-checkpoint
 
 Settings: the topic's override, else the broker's `log.cleanup.policy` /
 `log.cleaner.min.cleanable.ratio` / `log.cleaner.min.compaction.lag.ms` /
-`log.cleaner.max.compaction.lag.ms` / `log.cleaner.delete.retention.ms`, else Kafka's default.
+`log.cleaner.max.compaction.lag.ms` / `log.cleaner.delete.retention.ms` (dynamic, then static),
+else Kafka's default (broker/topic_configs.py's `effective`).
 """
 
 from __future__ import annotations
@@ -21,36 +22,22 @@ from .log.batch import iter_batches
 from .log.cleaner import CleanerSettings, clean, cleanable_end, dirty_ratio, remove_staging
 from .log.records import iter_records
 from .log4j import logger
+from .topic_configs import effective
 from .txn.fetch_view import last_stable_offset
 
 CHECKPOINT_FILE = "cleaner-offset-checkpoint"
 LONG_MAX = 2**63 - 1
 
-# topic config -> (broker default setting, Kafka's default, type)
-_SETTINGS = {
-    "cleanup.policy": ("log.cleanup.policy", "delete", str),
-    "min.cleanable.dirty.ratio": ("log.cleaner.min.cleanable.ratio", 0.5, float),
-    "min.compaction.lag.ms": ("log.cleaner.min.compaction.lag.ms", 0, int),
-    "max.compaction.lag.ms": ("log.cleaner.max.compaction.lag.ms", LONG_MAX, int),
-    "delete.retention.ms": ("log.cleaner.delete.retention.ms", 86400000, int),
-}
-# The topic configs the cleaner reads; the log's own config (broker/log/config.py) does not.
-CLEANER_TOPIC_CONFIGS = frozenset(_SETTINGS)
-
 
 def topic_setting(node, topic: str, name: str):
-    broker_key, default, typ = _SETTINGS[name]
-    raw = node.topic_configs.get(topic, {}).get(name)
-    if raw is None:
-        raw = (getattr(node.config, "raw", {}) or {}).get(broker_key, default)
-    try:
-        return typ(raw)
-    except (TypeError, ValueError):
-        return default
+    """The topic's value (override, dynamic or static broker default, Kafka's default), typed."""
+    return effective(name, node.topic_configs.get(topic, {}), node.broker_settings())
 
 
 def policies(node, topic: str) -> set[str]:
-    return {p.strip() for p in str(topic_setting(node, topic, "cleanup.policy")).split(",") if p.strip()}
+    value = topic_setting(node, topic, "cleanup.policy")
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return {str(p).strip() for p in items if str(p).strip()}
 
 
 def is_compacted(node, topic: str) -> bool:

@@ -8,6 +8,7 @@ COORDINATOR_NOT_AVAILABLE too."""
 
 from __future__ import annotations
 
+from ..acls import DESCRIBE, GROUP, allowed
 from ..group import coordinator_of
 from ..group.errors import GroupError
 from ..protocol.api import Api
@@ -35,6 +36,8 @@ def find(ctx: RequestContext, key: str, key_type: int) -> dict:
         return fail(GroupError.INVALID_REQUEST, f"Unknown coordinator type {key_type}")
     if not key:
         return fail(GroupError.INVALID_GROUP_ID, "The group id must not be empty")
+    if not allowed(ctx, DESCRIBE, GROUP, key):  # with an authorizer (KafkaApis)
+        return fail(GroupError.GROUP_AUTHORIZATION_FAILED, None)
     coord = coordinator_of(ctx.node)
     if not coord.topic.exists():
         err = coord.topic.create()

@@ -4,6 +4,7 @@ transaction coordinator answers (broker/txn/coordinator.py)."""
 
 from __future__ import annotations
 
+from ..acls import may_write_some_topic
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
@@ -41,6 +42,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         if ctx.api_version < 4 and err == ErrorCode.PRODUCER_FENCED:  # Kafka: v4 introduced it here
             err = ErrorCode.INVALID_PRODUCER_EPOCH
         return {"throttle_time_ms": 0, "error_code": err, "producer_id": pid, "producer_epoch": epoch}
+    if not may_write_some_topic(ctx):  # with an authorizer: IDEMPOTENT_WRITE or WRITE on a topic
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            "producer_id": -1,
+            "producer_epoch": -1,
+        }
     pid, epoch = req["producer_id"], req["producer_epoch"]
     if pid >= 0 and epoch >= 0 and epoch < 32767:
         ctx.node.producer_ids.seen(pid)
