@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .log import checkpoints as ckpt
-from .log.batch import iter_batches
+from .log.batch import CorruptRecordError, iter_batches
 from .log.cleaner import CleanerSettings, clean, cleanable_end, dirty_ratio, remove_staging
 from .log.records import iter_records
 from .log4j import logger
@@ -58,11 +58,19 @@ def settings_of(node, topic: str) -> CleanerSettings:
     )
 
 
-def keyless_record_error(node, topic: str, partition: int, records) -> str | None:
-    """Kafka's LogValidator: a compacted topic refuses records without a key (INVALID_RECORD)."""
+def keyless_record_error(node, topic: str, partition: int, records, max_message_bytes: int) -> str | None:
+    """Kafka's LogValidator: a compacted topic refuses records without a key (INVALID_RECORD).
+    Checked after what Kafka checks first (analyzeAndValidateRecords: CRC, then size), so a
+    corrupt or too large batch keeps its own error (the log's append raises it)."""
     if not is_compacted(node, topic):
         return None
-    for h, raw in iter_batches(records, verify_crc=False):
+    try:
+        batches = list(iter_batches(records, verify_crc=True))
+    except CorruptRecordError:
+        return None
+    if any(h.size > max_message_bytes for h, _ in batches):
+        return None
+    for h, raw in batches:
         if h.is_control:
             continue
         for rec in iter_records(raw, h):

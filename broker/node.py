@@ -498,7 +498,9 @@ class BrokerNode:
                         plog.log_start_offset,
                         next_offset=dup.first_offset + 1,
                     )
-            keyless = keyless_record_error(self, topic, partition, records)  # compacted topics need keys
+            keyless = keyless_record_error(
+                self, topic, partition, records, plog.config.max_message_bytes
+            )  # compacted topics need keys
             if keyless:
                 return ProduceResult(
                     ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=keyless

@@ -243,15 +243,17 @@ def read_partition(plog, chunk: int = 1 << 20) -> Iterator[OffsetRecord | GroupR
             if header.next_offset <= offset:
                 continue
             last = header.next_offset
-            records = [
-                rec for rec in iter_records(raw, header) if rec.offset >= offset and rec.key is not None
+            keyed = [
+                (rec.key, rec.value)
+                for rec in iter_records(raw, header)
+                if rec.offset >= offset and rec.key is not None
             ]
             if header.is_control:
                 pending = open_txns.pop(header.producer_id, [])
-                if records and len(records[0].key) >= 4 and records[0].key[2:4] == _COMMIT_TYPE:
+                if keyed and keyed[0][0][2:4] == _COMMIT_TYPE:
                     yield from pending
                 continue
-            decoded = [decode(rec.key, rec.value) for rec in records]
+            decoded = [decode(k, v) for k, v in keyed]
             if header.is_transactional:
                 open_txns.setdefault(header.producer_id, []).extend(decoded)
             else:
