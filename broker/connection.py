@@ -120,6 +120,7 @@ class KafkaConnection(asyncio.BufferedProtocol):
         self._worker: asyncio.Task | None = None
         self._wsock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._muted_until = 0.0  # loop time until which no request is read (client quota throttle)
 
     # --- asyncio callbacks ---
     def connection_made(self, transport) -> None:
@@ -264,6 +265,10 @@ class KafkaConnection(asyncio.BufferedProtocol):
                     self._wakeup.clear()
                     await self._wakeup.wait()
                     continue
+                muted = self._muted_until - asyncio.get_running_loop().time()
+                if muted > 0:  # throttled: the next request waits until the throttle time is up
+                    await asyncio.sleep(muted)
+                    continue
                 frame = self._frames.popleft()
                 charged = self._charged.popleft() if self._charged else 0
                 self.in_flight = True
@@ -301,6 +306,10 @@ class KafkaConnection(asyncio.BufferedProtocol):
             self.buffer_updated(n)
         if not self._frames:
             self._resume()
+
+    def mute_for(self, seconds: float) -> None:
+        """Handle no further request for `seconds` (a client over its quota; Kafka's muted channel)."""
+        self._muted_until = max(self._muted_until, asyncio.get_running_loop().time() + seconds)
 
     def send(self, chunks: list) -> None:
         """Write a response: straight to the socket while nothing is queued in the transport

@@ -26,6 +26,7 @@ from typing import TextIO
 from broker.log.batch import BatchHeader, CorruptRecordError, batch_crc, check_batch
 from broker.log.index import OffsetIndex, TimeIndex
 from broker.log.records import UnsupportedCompression, iter_records
+from broker.txn.partition_state import read_txn_index
 
 
 def _bool(b: bool) -> str:
@@ -230,7 +231,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         prog="python -m broker.dump_log",
         description="Parse a log segment or index file and dump its contents, like kafka-dump-log.sh.",
     )
-    parser.add_argument("--files", required=True, help="comma-separated .log/.index/.timeindex files to dump")
+    parser.add_argument(
+        "--files", required=True, help="comma-separated .log/.index/.timeindex/.txnindex files to dump"
+    )
     parser.add_argument("--print-data-log", action="store_true", help="print each record's key and payload")
     parser.add_argument("--deep-iteration", action="store_true", help="print every record, not only batches")
     parser.add_argument(
@@ -264,6 +267,13 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
                 dump_time_index(path, verify_only=args.verify_index_only, out=out, err=err)
             elif path.name.endswith(".index"):
                 dump_index(path, verify_only=args.verify_index_only, out=out, err=err)
+            elif path.name.endswith(".txnindex"):  # Kafka's DumpLogSegments.dumpTxnIndex lines
+                for a in read_txn_index(path):
+                    print(
+                        f"version: 0 producerId: {a.producer_id} firstOffset: {a.first_offset} "
+                        f"lastOffset: {a.last_offset} lastStableOffset: {a.last_stable_offset}",
+                        file=out,
+                    )
             else:
                 print(f"Ignoring unknown file {name}", file=err)
         except FileNotFoundError:

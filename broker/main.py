@@ -15,10 +15,12 @@ from pathlib import Path
 
 from . import log4j
 from .cluster.metadata import BrokerEndpoint
+from .compaction import LogCleaner
 from .config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig, collect_props
 from .group import coordinator_of
 from .log4j import logger
 from .server import BindError, SocketServer
+from .txn.coordinator import coordinator_of as txn_coordinator_of
 
 CHECKPOINT_INTERVAL_S = 60.0
 # Whole-shutdown bound. Kafka bounds controlled shutdown by controlled.shutdown (KRaft: the
@@ -143,9 +145,11 @@ async def run(config: KafkaConfig) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
     housekeeping = asyncio.create_task(_housekeeping(node, config))
+    cleaner = asyncio.create_task(LogCleaner(node).run())  # compacted topics (broker/compaction.py)
     await stop.wait()
     log.info("shutting down")
     housekeeping.cancel()
+    cleaner.cancel()
     cluster.cancel()
     # One deadline for the network part of the shutdown (controlled shutdown, fetchers, sockets):
     # a controller that never answers must not keep the process alive. The logs are closed
@@ -167,6 +171,7 @@ async def run(config: KafkaConfig) -> int:
 async def _stop_network(node, server: SocketServer) -> None:
     await stop_cluster(node)
     coordinator_of(node).shutdown()
+    txn_coordinator_of(node).shutdown()
     await server.close()
 
 

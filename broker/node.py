@@ -20,6 +20,7 @@ from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
+from .compaction import deletes, keyless_record_error
 from .config import KafkaConfig
 from .dynamic_broker_configs import log_defaults
 from .log.batch import (
@@ -42,6 +43,7 @@ from .topic_configs import (
     validate_topic_configs,
 )
 from .topics import INTERNAL_TOPICS, topic_name_error
+from .txn import registry as txn_registry
 
 
 @dataclass
@@ -168,7 +170,9 @@ class BrokerNode:
 
     def _rebuild_producers(self, plog: PartitionLog) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
+        txns, read = txn_registry.fresh(plog), txn_registry.batch_reader(plog)
         for h in plog.iter_batch_headers(plog.log_start_offset):
+            txns.on_batch(h, read)  # open transactions and aborted ones, in the same scan
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
                 state.record(
@@ -188,7 +192,12 @@ class BrokerNode:
 
     def follower_appended(self, plog: PartitionLog, records) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
-        for h, _ in iter_batches(records, verify_crc=False):
+        txns = txn_registry.txns_of(plog)
+        for h, raw in iter_batches(records, verify_crc=False):
+            txns.on_batch(h, lambda _h, raw=raw: raw)  # open transactions, markers, .txnindex
+            if h.is_control:  # a marker moves the producer's epoch (fencing), as on the leader
+                state.end_transaction(h.producer_id, h.producer_epoch)
+                continue
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
                 state.record(
@@ -542,7 +551,11 @@ class BrokerNode:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
 
     # --- produce ---
-    def append(self, topic: str, partition: int, records, acks: int) -> ProduceResult:
+    def append(
+        self, topic: str, partition: int, records, acks: int, *, from_coordinator: bool = False
+    ) -> ProduceResult:
+        """`from_coordinator`: the group coordinator's transactional offset records (Kafka's
+        AppendOrigin.Coordinator): the producer's epoch is checked, its sequence (-1) is not."""
         plog = self.logs.get(topic, partition)
         if plog is None:
             known = topic in self.metadata.topics and partition in self.metadata.topics[topic].partitions
@@ -569,11 +582,9 @@ class BrokerNode:
             if not headers:
                 return ProduceResult(ErrorCode.CORRUPT_MESSAGE, message="empty record set")
             h0 = headers[0]
-            if h0.producer_id >= 0:
-                if h0.is_transactional:
-                    return ProduceResult(
-                        ErrorCode.INVALID_REQUEST, message="transactions are not supported by this broker"
-                    )
+            if from_coordinator:
+                state.check_epoch(h0.producer_id, h0.producer_epoch)
+            elif h0.producer_id >= 0:
                 dup = state.check(
                     h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence
                 )
@@ -585,6 +596,13 @@ class BrokerNode:
                         plog.log_start_offset,
                         next_offset=dup.first_offset + 1,
                     )
+            keyless = keyless_record_error(
+                self, topic, partition, records, plog.config.max_message_bytes
+            )  # compacted topics need keys
+            if keyless:
+                return ProduceResult(
+                    ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=keyless
+                )
             info = plog.append(records, leader_epoch=leader.epoch)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))
@@ -619,6 +637,8 @@ class BrokerNode:
                 info.last_offset,
                 info.max_timestamp,
             )
+            if h0.is_transactional:  # the partition's open transaction of this producer
+                txn_registry.txns_of(plog).on_batch(h0._replace(base_offset=info.base_offset))
         self.replicas.maybe_advance_hw((topic, partition))  # the ISR is this node alone: HW = LEO
         self._wake_fetchers()
         return ProduceResult(
@@ -637,7 +657,13 @@ class BrokerNode:
         except (InvalidTopicConfig, TypeError, ValueError):
             return self.config["min.insync.replicas"]
 
+    def producers_of(self, topic: str, partition: int) -> PartitionProducers:
+        return self.producers.setdefault((topic, partition), PartitionProducers())
+
     # --- long-poll support for Fetch ---
+    def wake_fetchers(self) -> None:
+        self._wake_fetchers()
+
     def _wake_fetchers(self) -> None:
         fut = self._appended
         if fut is not None:
@@ -660,7 +686,7 @@ class BrokerNode:
     def enforce_retention(self) -> None:
         now = int(time.time() * 1000)
         for plog in list(self.logs.partitions()):
-            removed = plog.enforce_retention(now)
+            removed = plog.enforce_retention(now, by_time_and_size=deletes(self, plog.topic))
             if removed:
                 self.log.info(f"Deleted {removed} segment(s) of {plog.topic}-{plog.partition} by retention")
 

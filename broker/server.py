@@ -157,8 +157,8 @@ class SocketServer:
     def _protocol(self, ep: EndPoint, controller: bool) -> KafkaConnection:
         conn_id = next(self._ids)
 
-        def make_ctx(conn: KafkaConnection, hdr, version):
-            return RequestContext(
+        def make_ctx(conn: KafkaConnection, hdr, version, size: int, made: list):
+            ctx = RequestContext(
                 self.node,
                 ep.listener,
                 hdr.client_id,
@@ -166,7 +166,10 @@ class SocketServer:
                 version,
                 f"{conn.peer[0]}:{conn.peer[1]}",
                 controller_listener=controller,
+                request_size=size,
             )
+            made.append(ctx)
+            return ctx
 
         def channel(conn: KafkaConnection) -> str:
             return f"{conn.local[0]}:{conn.local[1]}-{conn.peer[0]}:{conn.peer[1]}-{conn_id}"
@@ -189,8 +192,11 @@ class SocketServer:
                 return
             if not controller and key != 18 and self.node.lifecycle is not None:
                 await self.node.lifecycle.wait_running(STARTUP_WAIT_S)
+            made: list[RequestContext] = []
             try:
-                chunks = await handle_frame(self.registry, frame, lambda h, v: make_ctx(conn, h, v))
+                chunks = await handle_frame(
+                    self.registry, frame, lambda h, v: make_ctx(conn, h, v, len(frame), made)
+                )
             except InvalidRequest as exc:
                 self.log.info(f"Closing socket connection to /{conn.peer[0]} due to invalid request: {exc}")
                 conn.close()
@@ -209,6 +215,8 @@ class SocketServer:
             if chunks is not None:
                 conn.send(chunks)
                 await conn.drain()
+            if made and made[0].throttle_ms > 0:  # over a client quota: Kafka mutes the channel (KIP-219)
+                conn.mute_for(made[0].throttle_ms / 1000)
 
         def bad_size(conn: KafkaConnection, size: int) -> None:
             msg = (

@@ -21,6 +21,8 @@ from ..group.partitioning import OFFSETS_TOPIC
 from ..log.partition_log import PartitionLog
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
+from ..txn.coordinator import coordinator_of as txn_coordinator_of
+from ..txn.log_records import TXN_TOPIC
 from .metadata import ClusterMetadata, PartitionInfo
 
 
@@ -161,6 +163,8 @@ class ReplicaManager:
         """Leaders of `__consumer_offsets` partitions are the group coordinators."""
         if topic == OFFSETS_TOPIC:
             coordinator_of(self.node).on_leadership(partition, leader)
+        elif topic == TXN_TOPIC:  # ... and of `__transaction_state` the transaction coordinators
+            txn_coordinator_of(self.node).on_leadership(partition, leader)
 
     def forget(self, tp: tuple[str, int]) -> None:
         self.leaders.pop(tp, None)

@@ -370,6 +370,7 @@ class LogSegment:
         self.log_path.unlink(missing_ok=True)
         self.index.delete()
         self.time_index.delete()
+        self.log_path.with_suffix(".txnindex").unlink(missing_ok=True)  # aborted txns (broker/txn/)
 
     def __repr__(self) -> str:
         return f"LogSegment(base={self.base_offset}, size={self.size}, next_offset={self.next_offset})"
