@@ -18,6 +18,8 @@ from .cluster.metadata import BrokerEndpoint
 from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
 from .group import coordinator_of
 from .kafka_log import logger
+from .raft.setup import check_sessions as quorum_check_sessions
+from .raft.setup import is_multi_voter, start_quorum, stop_quorum
 from .server import BindError, SocketServer
 
 CHECKPOINT_INTERVAL_S = 60.0
@@ -132,7 +134,9 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
-    if node.controller is not None:
+    if is_multi_voter(config):
+        await start_quorum(node, config)
+    elif node.controller is not None:
         node.replicas.controller_client = LocalControllerClient(node.controller)
         node.apply_metadata()
     else:
@@ -149,6 +153,7 @@ async def stop_cluster(node) -> None:
         await node.replicas.fetchers.close()
     if node.lifecycle is not None:
         await node.lifecycle.close()
+    await stop_quorum(node)
 
 
 async def _cluster_checks(node, config: KafkaConfig) -> None:
@@ -159,6 +164,7 @@ async def _cluster_checks(node, config: KafkaConfig) -> None:
         await asyncio.sleep(every)
         if node.controller is not None:
             node.controller.check_sessions()
+        await quorum_check_sessions(node)
         node.replicas.check_lagging()
 
 

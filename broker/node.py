@@ -90,7 +90,10 @@ class BrokerNode:
         roles = set(config.process_roles)
         # A legacy (non-KRaft) node and a combined node run the controller in-process; a
         # broker-only node learns everything from the voter of controller.quorum.voters.
-        self.has_controller = not roles or "controller" in roles
+        # Several voters: the controller runs in the Raft layer (broker/raft/setup.py) and this
+        # node's broker side talks to whichever voter is active, like a broker-only node.
+        self.has_controller = (not roles or "controller" in roles) and len(config.voters) <= 1
+        self.raft = self.quorum_controller = None  # broker/raft/ on a voter of several
         # A dedicated controller (process.roles=controller) serves only its controller listener:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles

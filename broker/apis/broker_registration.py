@@ -4,6 +4,7 @@ listener and gets its broker epoch. Served on controller listeners only."""
 from __future__ import annotations
 
 from ..cluster.metadata import BrokerEndpoint
+from ..raft.quorum_controller import active_controller
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
@@ -44,7 +45,7 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    controller = getattr(ctx.node, "controller", None)
+    controller = active_controller(ctx.node)
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
     endpoints = {l["name"]: BrokerEndpoint(l["host"], l["port"]) for l in req["listeners"]}

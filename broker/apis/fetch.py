@@ -9,6 +9,7 @@ import time
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
+from ..raft import fetch_handler as raft_fetch
 from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
 
 KEY = 1
@@ -51,6 +52,8 @@ REQUEST = Message(
     first_flexible=12,
 )
 
+_EPOCH_END = Struct(F("epoch", INT32, default=-1), F("end_offset", INT64, default=-1))
+_LEADER = Struct(F("leader_id", INT32, default=-1), F("leader_epoch", INT32, default=-1))
 _ABORTED = Struct(F("producer_id", INT64, 4), F("first_offset", INT64, 4))
 RESPONSE = Message(
     Struct(
@@ -74,6 +77,9 @@ RESPONSE = Message(
                                 F("aborted_transactions", Array(_ABORTED), 4, null=4),
                                 F("preferred_read_replica", INT32, 11, default=-1),
                                 F("records", RECORDS, null=0),
+                                # KRaft's fields (KIP-595), tagged in v12+
+                                F("diverging_epoch", _EPOCH_END, 12, tag=0),
+                                F("current_leader", _LEADER, 12, tag=1),
                             )
                         ),
                     ),
@@ -162,6 +168,8 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if ctx.controller_listener:  # KRaft: voters and observers fetch __cluster_metadata-0
+        return await raft_fetch.handle(ctx, req)
     if req["session_id"] != 0 or req["session_epoch"] > 0:
         # We never hand out sessions, so an incremental fetch names one we do not know.
         return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
@@ -180,4 +188,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await ctx.node.wait_for_append(left)
 
 
-API = Api(KEY, "Fetch", 4, 12, REQUEST, RESPONSE, handle)
+API = Api(KEY, "Fetch", 4, 12, REQUEST, RESPONSE, handle, on_controller_listener=True)

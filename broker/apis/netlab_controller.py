@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from ..raft.quorum_controller import active_controller
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
@@ -46,7 +47,7 @@ def _create(node, topics: list[dict]) -> list[dict]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    controller = getattr(ctx.node, "controller", None)
+    controller = active_controller(ctx.node)
     if controller is None:
         return {"error_code": ErrorCode.NOT_CONTROLLER, "body": "{}"}
     body = json.loads(req["body"] or "{}")
@@ -54,13 +55,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "metadata":
         await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
         return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
+    quorum = ctx.node.controller is None  # the active controller of a multi-voter quorum
     if op == "create_topics":
+        created = controller.create_topics(body["topics"]) if quorum else _create(ctx.node, body["topics"])
         return {
             "error_code": ErrorCode.NONE,
-            "body": json.dumps({"topics": _create(ctx.node, body["topics"]), "version": controller.version}),
+            "body": json.dumps({"topics": created, "version": controller.version}),
         }
     if op == "delete_topics":
-        res = {n: int(ctx.node.delete_topic(n)) for n in body["names"]}
+        delete = controller.delete_topic if quorum else ctx.node.delete_topic
+        res = {n: int(delete(n)) for n in body["names"]}
         return {
             "error_code": ErrorCode.NONE,
             "body": json.dumps({"results": res, "version": controller.version}),
