@@ -4,6 +4,7 @@ their advertised endpoint for that listener), like Metadata without topics. Endp
 
 from __future__ import annotations
 
+from ..raft.describe_controllers import controllers_answer
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -42,6 +43,8 @@ RESPONSE = Message(
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     md = ctx.node.metadata
+    if ctx.controller_listener:  # KIP-919: a controller answers with the quorum's voters
+        return controllers_answer(ctx, req, CONTROLLERS)
     if req["endpoint_type"] == CONTROLLERS:
         return {
             "error_code": ErrorCode.MISMATCHED_ENDPOINT_TYPE,
@@ -69,4 +72,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     }
 
 
-API = Api(KEY, "DescribeCluster", 0, 1, REQUEST, RESPONSE, handle)
+API = Api(KEY, "DescribeCluster", 0, 1, REQUEST, RESPONSE, handle, on_controller_listener=True)

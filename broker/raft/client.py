@@ -85,8 +85,9 @@ class RaftClient:
         # What the node wires in (broker/raft/setup.py): the controller's hooks.
         self.on_leader: Callable[[int], None] = lambda epoch: None
         self.on_resign: Callable[[], None] = lambda: None
-        self.on_commit: Callable[[int], None] = lambda hw: None
+        self.commit_listeners: list[Callable[[int], None]] = []  # called with each new high watermark
         self._task: asyncio.Task | None = None
+        self._stopped = False  # a cancellation swallowed by wait_for must not keep the loop alive
 
     # --- helpers ---
     @property
@@ -163,7 +164,7 @@ class RaftClient:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopped:
             try:
                 role = self.state.role.name
                 if not self.is_voter:
@@ -365,7 +366,13 @@ class RaftClient:
         if resp is not None and self._handle_fetch_response(resp):
             self._last_leader_contact = time.monotonic()
             return
-        if self.is_voter and (time.monotonic() - self._last_leader_contact) * 1000 > self.fetch_timeout_ms:
+        timed_out = (time.monotonic() - self._last_leader_contact) * 1000 > self.fetch_timeout_ms
+        if not self.is_voter and timed_out and self.state.leader_id >= 0:
+            self.log.info(f"No answer from leader {leader} for {self.fetch_timeout_ms} ms; looking for the leader")
+            self.become_unattached(self.state.epoch)
+            self._last_leader_contact = time.monotonic()
+            return
+        if self.is_voter and timed_out:
             self.log.info(
                 f"Become candidate due to fetch timeout (no answer from leader {leader} in epoch "
                 f"{self.state.epoch} for {self.fetch_timeout_ms} ms)"
@@ -408,8 +415,12 @@ class RaftClient:
         hw = min(part["high_watermark"], self.mlog.end_offset)
         if hw > self.high_watermark:
             self.high_watermark = hw
-            self.on_commit(hw)
+            self._committed(hw)
         return True
+
+    def _committed(self, hw: int) -> None:
+        for listener in self.commit_listeners:
+            listener(hw)
 
     # --- leader bookkeeping ---
     def _update_hw(self) -> None:
@@ -421,7 +432,7 @@ class RaftClient:
         if candidate > self.epoch_start_offset and candidate > self.high_watermark:
             self.high_watermark = candidate
             self.hw_update_ms = now_ms()
-            self.on_commit(candidate)
+            self._committed(candidate)
             self._wake_fetches()
 
     def append(self, values: list[bytes]) -> int:
@@ -625,10 +636,11 @@ class RaftClient:
     async def close(self) -> None:
         if self.state.is_leader() and self.is_voter:
             await self._resign_gracefully()
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             try:
-                await self._task
+                await asyncio.wait_for(self._task, 3.0)
             except (asyncio.CancelledError, Exception):
                 pass
         for ch in self._channels.values():

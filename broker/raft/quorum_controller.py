@@ -25,7 +25,8 @@ class QuorumController(Controller):
         self._committed: dict = snapshot(ClusterMetadata(cluster_id, -1), 0, {})
         self._applied_to, self._applied_value = 0, None
         super().__init__(node_id, ClusterMetadata(cluster_id, node_id), raft.mlog.dir, session_timeout_ms)
-        raft.on_leader, raft.on_resign, raft.on_commit = self.activate, self.deactivate, self.committed
+        raft.on_leader, raft.on_resign = self.activate, self.deactivate
+        raft.commit_listeners.append(self.committed)
 
     # --- persistence: the metadata log replaces cluster-metadata.json ---
     def _load(self) -> None:

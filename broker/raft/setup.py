@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..cluster.lifecycle import BrokerLifecycle
+from .broker_metadata import LogFollowingLifecycle
 from .client import RaftClient
 from .controller_client import QuorumControllerClient
 from .quorum_controller import QuorumController
@@ -17,25 +17,27 @@ def is_multi_voter(config) -> bool:
 
 
 async def start_quorum(node, config) -> None:
-    if node.node_id in config.voters:
-        raft = RaftClient(
-            node.node_id,
-            dict(config.voters),
-            node.metadata.cluster_id,
-            config.metadata_log_dir,
-            node.log_config,
-            config,
-        )
-        node.raft = raft
+    voter = node.node_id in config.voters
+    raft = RaftClient(
+        node.node_id,
+        dict(config.voters),
+        node.metadata.cluster_id,
+        config.metadata_log_dir,
+        node.log_config,
+        config,
+        is_voter=voter,
+    )
+    node.raft = raft
+    if voter:
         node.quorum_controller = QuorumController(
             node.node_id, node.metadata.cluster_id, raft, config["broker.session.timeout.ms"], config
         )
-        raft.start()
     if node.is_broker:
         client = QuorumControllerClient(node, config.voters)
         node.replicas.controller_client = client
-        node.lifecycle = BrokerLifecycle(node, client)
+        node.lifecycle = LogFollowingLifecycle(node, client, raft)
         node.lifecycle.start()
+    raft.start()
 
 
 async def check_sessions(node) -> None:

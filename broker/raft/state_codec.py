@@ -62,3 +62,19 @@ def load_into(controller, state: dict, now: float) -> None:
         md.topics[t.name] = t
         controller.topic_configs[t.name] = c
     controller.version = state["version"]
+
+
+def to_snapshot(state: dict, controller_id: int) -> dict:
+    """The committed state as brokers apply it (broker/cluster/snapshot.py's shape): unfenced
+    brokers only, the active controller's id."""
+    return {
+        "version": state["version"],
+        "cluster_id": state["cluster_id"],
+        "controller_id": controller_id,
+        "brokers": [
+            {"id": r["id"], "rack": r["rack"], "endpoints": r["endpoints"]}
+            for r in state["registrations"]
+            if not r["fenced"]
+        ],
+        "topics": state["topics"],
+    }
