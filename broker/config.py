@@ -379,6 +379,13 @@ class KafkaConfig:
                     f"Listener {e.listener} uses security protocol {e.protocol}, which this broker does "
                     f"not support (PLAINTEXT listeners only; no silent fallback)"
                 )
+        bootstrap = self.values["controller.quorum.bootstrap.servers"]
+        if not self.voters and len(bootstrap) > 1 and "controller" in self.process_roles:
+            out.append(
+                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers and controller.quorum.voters "
+                f"is empty: a dynamic KRaft quorum (KIP-853, formatted with --initial-controllers), which this "
+                f"broker does not run; list the voters in controller.quorum.voters (`{{id}}@{{host}}:{{port}}`)"
+            )
         if set(self.process_roles) == {"broker"} and not self.voters:
             out.append(
                 "process.roles=broker needs controller.quorum.voters naming the controllers "
