@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..cluster.leader_epochs import end_offset_for
 from ..log.batch import BatchHeader
 from ..log.builder import build_batch
 from ..log.config import LogConfig
@@ -70,14 +71,7 @@ class MetadataLog:
     def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
         """Kafka's LeaderEpochFileCache.endOffsetFor: the largest epoch <= `epoch` we have and
         the offset where it ends (the start of the next epoch, or the log end)."""
-        epochs = self.plog.leader_epochs
-        found = -1, -1
-        for i, (e, _start) in enumerate(epochs):
-            if e > epoch:
-                break
-            end = epochs[i + 1][1] if i + 1 < len(epochs) else self.end_offset
-            found = e, end
-        return found
+        return end_offset_for(self.plog.leader_epochs, self.end_offset, epoch)
 
     def _append(self, records: list[tuple], epoch: int, attributes: int) -> int:
         base = self.end_offset
