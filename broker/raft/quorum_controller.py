@@ -1,7 +1,8 @@
 """The controller of a multi-voter quorum. Every voter keeps one; only the Raft leader's is
-active (Kafka's QuorumController on the active controller). Changes are written to the metadata
-log and become visible to brokers once committed (the high watermark passed them); a standby
-replays committed records, so a new leader starts from the same state."""
+active (Kafka's QuorumController on the active controller). A change is written to the metadata
+log as Kafka's metadata records (broker/raft/state_codec.py) and is visible to brokers once
+committed (the high watermark passed it); a standby replays committed records, so a new leader
+starts from the same state."""
 
 from __future__ import annotations
 
@@ -10,10 +11,34 @@ import time
 
 from ..cluster.controller import Controller
 from ..cluster.metadata import ClusterMetadata
-from ..cluster.snapshot import snapshot
 from ..protocol.errors import ErrorCode
 from . import state_codec
 from .client import RaftClient
+
+
+class MetadataFollower:
+    """An image rebuilt by replaying the log's data records up to an offset (Kafka's
+    MetadataLoader); records below the high watermark are never truncated, so it only grows."""
+
+    def __init__(self, raft: RaftClient, cluster_id: str):
+        self.raft = raft
+        self.image = state_codec.empty_image(cluster_id)
+        self.offset = 0
+
+    def advance(self, end: int) -> bool:
+        changed = False
+        for _offset, value in self.raft.mlog.data_values(self.offset, end):
+            state_codec.replay(self.image, value)
+            changed = True
+        self.offset = max(self.offset, end)
+        return changed
+
+    def image_at_log_end(self) -> dict:
+        """The committed image plus the uncommitted tail (a new leader's starting point)."""
+        image = state_codec.copy_image(self.image)
+        for _offset, value in self.raft.mlog.data_values(self.offset, self.raft.mlog.end_offset):
+            state_codec.replay(image, value)
+        return image
 
 
 class QuorumController(Controller):
@@ -21,9 +46,9 @@ class QuorumController(Controller):
         self.raft = raft
         self.config = config
         self.active = False
-        self._pending: list[tuple[int, int, dict]] = []  # (offset, version, snapshot) not yet committed
-        self._committed: dict = snapshot(ClusterMetadata(cluster_id, -1), 0, {})
-        self._applied_to, self._applied_value = 0, None
+        self.features: dict[str, int] = {}
+        self.committed_image = MetadataFollower(raft, cluster_id)
+        self._written = state_codec.empty_image(cluster_id)  # what the active controller has written
         super().__init__(node_id, ClusterMetadata(cluster_id, node_id), raft.mlog.dir, session_timeout_ms)
         raft.on_leader, raft.on_resign = self.activate, self.deactivate
         raft.commit_listeners.append(self.committed)
@@ -38,56 +63,39 @@ class QuorumController(Controller):
     def has_state(self) -> bool:
         return self.raft.mlog.end_offset > 0
 
-    def _last_state(self, end: int, remember: bool) -> dict | None:
-        """The last state written below `end`; only committed scans are remembered (an
-        uncommitted tail may still be truncated)."""
-        last = self._applied_value
-        for _offset, value in self.raft.mlog.data_values(self._applied_to, end):
-            last = value
-        if remember:
-            self._applied_to, self._applied_value = max(end, self._applied_to), last
-        return state_codec.decode(last) if last is not None else None
-
     def publish(self) -> None:
         if not self.active:
             raise NotActiveError()
-        self.version += 1
-        offset = self.raft.append([state_codec.encode(self, self.version)])
-        self._pending.append((offset, self.version, self._snapshot_now()))
-
-    def _snapshot_now(self) -> dict:
-        s = snapshot(self.metadata, self.version, self.topic_configs)
-        s["controller_id"] = self.node_id
-        return s
+        new = state_codec.image_of(self)
+        records = state_codec.diff(self._written, new)
+        if records:
+            self.raft.append(records)
+            self._written = new
+        self.version = self.raft.mlog.end_offset  # brokers have it once they applied up to here
 
     # --- Raft hooks ---
     def activate(self, epoch: int) -> None:
-        state = self._last_state(self.raft.mlog.end_offset, remember=False)
-        if state is not None:
-            state_codec.load_into(self, state, time.monotonic())
+        image = self.committed_image.image_at_log_end()
+        state_codec.load_into(self, image, time.monotonic())
+        self._written = image
         self.metadata.controller_id = self.node_id
         self.active = True
-        self._pending = [(self.raft.epoch_start_offset, self.version, self._snapshot_now())]
         self.log.info(f"Becoming the active controller at epoch {epoch}, committed offset {self.raft.high_watermark}")
+        if "metadata.version" not in self.features:  # a new cluster: Kafka's bootstrap record
+            self.features["metadata.version"] = state_codec.METADATA_VERSION_LEVEL
+            self.publish()
 
     def deactivate(self) -> None:
         if self.active:
             self.log.info("Renouncing the leadership due to a metadata log event. Reverting to last stable offset")
         self.active = False
-        self._pending = []
         self._wake()
 
     def committed(self, hw: int) -> None:
-        if self.active:
-            done = [p for p in self._pending if p[0] < hw]
-            self._pending = [p for p in self._pending if p[0] >= hw]
-            if done:
-                self._committed = done[-1][2]
-                self._wake()
-            return
-        state = self._last_state(hw, remember=True)
-        if state is not None:
-            state_codec.load_into(self, state, time.monotonic())
+        if self.committed_image.advance(hw):
+            self._wake()
+        if not self.active:
+            state_codec.load_into(self, self.committed_image.image, time.monotonic())
 
     def _wake(self) -> None:
         self._changed.set()
@@ -95,10 +103,10 @@ class QuorumController(Controller):
 
     # --- what brokers see: committed state only ---
     def snapshot(self) -> dict:
-        return self._committed
+        return state_codec.to_snapshot(self.committed_image.image, self.node_id, self.committed_image.offset)
 
     async def wait_newer(self, version: int, timeout_s: float) -> None:
-        if self._committed["version"] > version or timeout_s <= 0:
+        if self.committed_image.offset > version or timeout_s <= 0:
             return
         try:
             await asyncio.wait_for(self._changed.wait(), timeout_s)
