@@ -7,6 +7,9 @@ Only the record types our controller writes are here; the field lists follow Kaf
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from dataclasses import dataclass
 
 from ..protocol.schema import BOOL, INT8, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
@@ -125,3 +128,35 @@ def decode(value: bytes) -> tuple[RecordType, dict]:
     if rtype is None:
         raise RecordError(f"unknown metadata record type {key}")
     return rtype, rtype.message.decode(r, version)
+
+
+def _snake_to_type_name(name: str) -> str:
+    """RegisterBrokerRecord -> REGISTER_BROKER_RECORD (Kafka's MetadataRecordType names)."""
+    return "".join("_" + c if c.isupper() and i else c for i, c in enumerate(name)).upper()
+
+
+def _json_value(v):
+    if isinstance(v, uuid.UUID):
+        return base64.urlsafe_b64encode(v.bytes).decode().rstrip("=")  # Kafka's Uuid.toString
+    if isinstance(v, dict):
+        return {k[0].lower() + k[1:]: _json_value(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json_value(x) for x in v]
+    return v
+
+
+def to_json(value: bytes) -> str:
+    """A record as kafka-dump-log --cluster-metadata-decoder prints it:
+    {"type":"TOPIC_RECORD","version":0,"data":{"name":"t","topicId":"..."}}"""
+    rtype, fields = decode(value)
+    version = Reader(value)
+    version.uvarint(), version.uvarint()
+    v = version.uvarint()
+    data = {
+        f.name: fields[f.name]
+        for f in rtype.message.body.fields
+        if f.present(v) and (f.tag is None or fields[f.name] not in (None, f.default_value()))
+    }
+    return json.dumps(
+        {"type": _snake_to_type_name(rtype.name), "version": v, "data": _json_value(data)}, separators=(",", ":")
+    )
