@@ -105,6 +105,19 @@ def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
 
     require_root()
     state, topology = running_topology(lab)
+    from netlab.docker.lab import docker_lab_report, is_docker_lab
+
+    if is_docker_lab(lab):  # built with --engine docker: the rows run in its containers
+        if capture_dir is not None:
+            from netlab.errors import InputError
+
+            raise InputError(
+                "--capture runs in lab nodes; a lab on Docker: netlab capture LAB NODE", where="--capture"
+            )
+        from netlab.kafka.lab_check import topology_props
+
+        report = docker_lab_report(lab, topology, timeout=timeout)
+        return LiveRun(report, topology, [], world_of(topology, topology_props(topology)))
     prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
     logs = broker_logs(lab, topology)
     world = world_of(topology, live_props(lab, topology))

@@ -22,6 +22,11 @@ def register(app: typer.Typer) -> None:
         ),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, create nothing"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        engine: str = typer.Option(
+            "namespace",
+            "--engine",
+            help="namespace (netlab's own model) or docker (the same lab on a real dockerd netlab starts)",
+        ),
     ) -> None:
         """Build a lab: namespaces, bridges, links, addresses, routes, hosts files, processes."""
         from netlab.lab import apply, check_can_apply, require_root
@@ -30,8 +35,39 @@ def register(app: typer.Typer) -> None:
         from netlab.resources import Namespace
         from netlab.topology import DEFAULT_TOPOLOGY, load_topology
 
+        if engine not in ("namespace", "docker"):
+            from netlab.errors import InputError
+
+            raise InputError(f"{engine!r} is not an engine: use namespace or docker", where="--engine")
         if not dry_run:
             require_root()
+        if engine == "docker" and not dry_run:
+            from netlab.docker.lab import up_docker
+
+            started = time.perf_counter()
+            made = up_docker(file or DEFAULT_TOPOLOGY)
+            if as_json:
+                typer.echo(
+                    json.dumps(
+                        {
+                            **made.to_dict(),
+                            "lab": made.lab,
+                            "seconds": round(time.perf_counter() - started, 4),
+                        }
+                    )
+                )
+                return
+            console.print(
+                f"[bold green]lab {made.lab} is up on Docker[/] ({time.perf_counter() - started:.2f} s): "
+                f"dockerd in node {made.host}, socket {made.socket}",
+                highlight=False,
+            )
+            console.print(
+                f"  next: netlab check {made.lab} · DOCKER_HOST=unix://{made.socket} docker ps · "
+                f"sudo netlab down {made.lab}",
+                highlight=False,
+            )
+            return
         plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
         if dry_run:
             typer.echo(
