@@ -210,7 +210,9 @@ class KafkaConfig:
         self.voters = self._parse_voters(v["controller.quorum.voters"])
         self.log_dirs = [Path(p.strip()) for p in (v["log.dirs"] or v["log.dir"]).split(",") if p.strip()]
         # KRaft's __cluster_metadata-0 lives in metadata.log.dir, by default the first log dir.
-        self.metadata_log_dir = Path(v["metadata.log.dir"]) if v["metadata.log.dir"] else (self.log_dirs or [None])[0]
+        self.metadata_log_dir = (
+            Path(v["metadata.log.dir"]) if v["metadata.log.dir"] else (self.log_dirs or [None])[0]
+        )
         if v["log.roll.ms"] is not None:
             self.roll_ms = v["log.roll.ms"]
         else:
@@ -382,9 +384,10 @@ class KafkaConfig:
         bootstrap = self.values["controller.quorum.bootstrap.servers"]
         if not self.voters and len(bootstrap) > 1 and "controller" in self.process_roles:
             out.append(
-                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers and controller.quorum.voters "
-                f"is empty: a dynamic KRaft quorum (KIP-853, formatted with --initial-controllers), which this "
-                f"broker does not run; list the voters in controller.quorum.voters (`{{id}}@{{host}}:{{port}}`)"
+                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers and "
+                "controller.quorum.voters is empty: a dynamic KRaft quorum (KIP-853, formatted with "
+                "--initial-controllers), which this broker does not run; list the voters in "
+                "controller.quorum.voters (`{id}@{host}:{port}`)"
             )
         if set(self.process_roles) == {"broker"} and not self.voters:
             out.append(

@@ -112,7 +112,9 @@ def _dump_records(raw: bytes, h: BatchHeader, print_data: bool, out: TextIO, met
                 f"valueSize: {-1 if rec.value is None else len(rec.value)} "
                 f"sequence: {rec.sequence} headerKeys: [{','.join(k for k, _ in rec.headers)}]"
             )
-            if metadata:  # KRaft's __cluster_metadata: decoded records (Kafka's ClusterMetadataLogMessageParser)
+            if (
+                metadata
+            ):  # KRaft's __cluster_metadata: decoded records (Kafka's ClusterMetadataLogMessageParser)
                 print(line + " " + metadata_payload(rec, h.is_control), file=out)
                 continue
             if h.is_control and rec.key is not None and len(rec.key) >= 4:

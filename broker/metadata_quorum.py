@@ -44,7 +44,10 @@ async def _ask(host: str, port: int) -> tuple[str, dict]:
     ch = NodeChannel(log, -1, host, port, "adminclient-1", connect_timeout_s=TIMEOUT_S)
     try:
         cluster = await ch.request(
-            describe_cluster.API, 1, {"include_cluster_authorized_operations": False, "endpoint_type": 2}, TIMEOUT_S
+            describe_cluster.API,
+            1,
+            {"include_cluster_authorized_operations": False, "endpoint_type": 2},
+            TIMEOUT_S,
         )
         if cluster["error_code"]:
             raise ChannelError(f"DescribeCluster answered {ErrorCode(cluster['error_code']).name}")
@@ -97,7 +100,13 @@ def replication_lines(part: dict) -> list[str]:
     rows = []
     for kind, group in (("voter", part["current_voters"]), ("observer", part["observers"])):
         for r in group:
-            status = "Observer" if kind == "observer" else "Leader" if r["replica_id"] == part["leader_id"] else "Follower"
+            status = (
+                "Observer"
+                if kind == "observer"
+                else "Leader"
+                if r["replica_id"] == part["leader_id"]
+                else "Follower"
+            )
             rows.append(
                 [
                     str(r["replica_id"]),
@@ -109,7 +118,9 @@ def replication_lines(part: dict) -> list[str]:
                 ]
             )
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=False)]
-    return ["\t".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in [header, *rows]]
+    return [
+        "\t".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip() for row in [header, *rows]
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     except ChannelError as exc:
         print(f"org.apache.kafka.common.errors.TimeoutException: {exc}", file=sys.stderr)
         return 1
-    lines = status_lines(cluster_id, part, int(time.time() * 1000)) if args.status else replication_lines(part)
+    lines = (
+        status_lines(cluster_id, part, int(time.time() * 1000)) if args.status else replication_lines(part)
+    )
     print("\n".join(lines))
     return 0
 

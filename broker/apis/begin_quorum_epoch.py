@@ -19,7 +19,11 @@ REQUEST = Message(
                     F("topic_name", STRING),
                     F(
                         "partitions",
-                        Array(Struct(F("partition_index", INT32), F("leader_id", INT32), F("leader_epoch", INT32))),
+                        Array(
+                            Struct(
+                                F("partition_index", INT32), F("leader_id", INT32), F("leader_epoch", INT32)
+                            )
+                        ),
                     ),
                 )
             ),

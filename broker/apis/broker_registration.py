@@ -4,10 +4,10 @@ listener and gets its broker epoch. Served on controller listeners only."""
 from __future__ import annotations
 
 from ..cluster.metadata import BrokerEndpoint
-from ..raft.quorum_controller import active_controller
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
+from ..raft.quorum_controller import active_controller
 
 KEY = 62
 

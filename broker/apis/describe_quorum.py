@@ -11,7 +11,14 @@ from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, St
 KEY = 55
 
 REQUEST = Message(
-    Struct(F("topics", Array(Struct(F("topic_name", STRING), F("partitions", Array(Struct(F("partition_index", INT32)))))))),
+    Struct(
+        F(
+            "topics",
+            Array(
+                Struct(F("topic_name", STRING), F("partitions", Array(Struct(F("partition_index", INT32)))))
+            ),
+        )
+    ),
     first_flexible=0,
 )
 

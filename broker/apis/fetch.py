@@ -9,8 +9,8 @@ import time
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
-from ..raft import fetch_handler as raft_fetch
 from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..raft import fetch_handler as raft_fetch
 
 KEY = 1
 FETCH_SESSION_ID_NOT_FOUND = 70

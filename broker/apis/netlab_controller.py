@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 
-from ..raft.quorum_controller import active_controller
 from ..protocol.dispatch import Api, RequestContext
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
+from ..raft.quorum_controller import active_controller
 
 KEY = 32000
 

@@ -43,7 +43,10 @@ async def reconcile(fetcher: Fetcher, timeout_s: float) -> bool:
         )
     if not asked:
         return True
-    body = {"replica_id": node.node_id, "topics": [{"topic": t, "partitions": ps} for t, ps in topics.items()]}
+    body = {
+        "replica_id": node.node_id,
+        "topics": [{"topic": t, "partitions": ps} for t, ps in topics.items()],
+    }
     assert fetcher.channel is not None
     resp = await fetcher.channel.request(offset_for_leader_epoch.API, VERSION, body, timeout_s)
     done = True
@@ -54,7 +57,8 @@ async def reconcile(fetcher: Fetcher, timeout_s: float) -> bool:
                 continue
             if p["error_code"] != ErrorCode.NONE:
                 fetcher.log.info(
-                    f"Retrying leaderEpoch request for partition {tp[0]}-{tp[1]} as the leader reported an error: "
+                    f"Retrying leaderEpoch request for partition {tp[0]}-{tp[1]} as the leader reported "
+                    f"an error: "
                     f"{ErrorCode(p['error_code']).name}"
                 )
                 done = False

@@ -98,7 +98,9 @@ class RaftClient:
         ch = self._channels.get(vid)
         if ch is None:
             host, port = self.voters[vid]
-            ch = self._channels[vid] = NodeChannel(self.net_log, vid, host, port, f"raft-client-{self.local_id}")
+            ch = self._channels[vid] = NodeChannel(
+                self.net_log, vid, host, port, f"raft-client-{self.local_id}"
+            )
             self._locks[vid] = asyncio.Lock()
         return ch
 
@@ -154,7 +156,9 @@ class RaftClient:
         epoch = self.state.epoch
         self.progress = {v: ReplicaProgress() for v in self.voters}
         self.begun = {self.local_id}
-        self.epoch_start_offset = self.mlog.append_leader_change(epoch, self.local_id, sorted(self.voters), granting)
+        self.epoch_start_offset = self.mlog.append_leader_change(
+            epoch, self.local_id, sorted(self.voters), granting
+        )
         self._update_hw()
         self.on_leader(epoch)
         self._notify()
@@ -294,7 +298,8 @@ class RaftClient:
             ]
             if len(fetched) < self.state.majority():
                 self.log.info(
-                    f"Did not receive fetch request from the majority of the voters within {int(window_ms)}ms. "
+                    "Did not receive fetch request from the majority of the voters within "
+                    f"{int(window_ms)}ms. "
                     f"Current fetched voters are {sorted(v for v in fetched if v != self.local_id)}."
                 )
                 self.become_unattached(role.epoch)
@@ -305,7 +310,9 @@ class RaftClient:
             "topics": [
                 {
                     "topic_name": TOPIC,
-                    "partitions": [{"partition_index": PARTITION, "leader_id": self.local_id, "leader_epoch": epoch}],
+                    "partitions": [
+                        {"partition_index": PARTITION, "leader_id": self.local_id, "leader_epoch": epoch}
+                    ],
                 }
             ],
         }
@@ -368,7 +375,9 @@ class RaftClient:
             return
         timed_out = (time.monotonic() - self._last_leader_contact) * 1000 > self.fetch_timeout_ms
         if not self.is_voter and timed_out and self.state.leader_id >= 0:
-            self.log.info(f"No answer from leader {leader} for {self.fetch_timeout_ms} ms; looking for the leader")
+            self.log.info(
+                f"No answer from leader {leader} for {self.fetch_timeout_ms} ms; looking for the leader"
+            )
             self.become_unattached(self.state.epoch)
             self._last_leader_contact = time.monotonic()
             return
@@ -486,7 +495,11 @@ class RaftClient:
         if not granted:
             self.log.info(
                 f"Rejecting vote request from candidate {cand} in epoch {epoch}: state {role.name}"
-                + ("" if log_ok else f", candidate log ({p['last_offset_epoch']}, {p['last_offset']}) behind ours {ours}")
+                + (
+                    ""
+                    if log_ok
+                    else f", candidate log ({p['last_offset_epoch']}, {p['last_offset']}) behind ours {ours}"
+                )
             )
         return self._answer(ErrorCode.NONE, {"vote_granted": granted})
 
@@ -501,7 +514,9 @@ class RaftClient:
             return self._answer(ErrorCode.FENCED_LEADER_EPOCH)
         if leader not in self.voters:
             return self._answer(INCONSISTENT_VOTER_SET)
-        if not (self.state.role.name == FOLLOWER and self.state.epoch == epoch and self.state.leader_id == leader):
+        if not (
+            self.state.role.name == FOLLOWER and self.state.epoch == epoch and self.state.leader_id == leader
+        ):
             if leader != self.local_id:
                 self.become_follower(epoch, leader)
         return self._answer(ErrorCode.NONE)
@@ -522,14 +537,22 @@ class RaftClient:
             pos = successors.index(self.local_id) if self.local_id in successors else len(successors)
             self.log.info(f"Leader {leader} ended epoch {epoch}; standing for election (position {pos})")
             self.become_unattached(epoch)
-            self._candidate_after = time.monotonic() + pos * self.backoff_max_ms / 1000 / max(len(successors), 1)
+            self._candidate_after = time.monotonic() + pos * self.backoff_max_ms / 1000 / max(
+                len(successors), 1
+            )
             self.state.role.election_timeout_ms = 0
         return self._answer(ErrorCode.NONE)
 
     def handle_fetch(self, req: dict) -> tuple[dict, bool]:
         """Serve one KRaft Fetch of __cluster_metadata-0: (partition answer, has data)."""
         p = next(
-            (p for t in req["topics"] if t["topic"] == TOPIC for p in t["partitions"] if p["partition"] == PARTITION),
+            (
+                p
+                for t in req["topics"]
+                if t["topic"] == TOPIC
+                for p in t["partitions"]
+                if p["partition"] == PARTITION
+            ),
             None,
         )
         base = {"partition_index": PARTITION, "high_watermark": self.high_watermark, "records": None}
@@ -618,7 +641,9 @@ class RaftClient:
                             "leader_id": self.local_id,
                             "leader_epoch": self.state.epoch,
                             "high_watermark": self.high_watermark,
-                            "current_voters": [row(v, self.progress.get(v, ReplicaProgress())) for v in sorted(self.voters)],
+                            "current_voters": [
+                                row(v, self.progress.get(v, ReplicaProgress())) for v in sorted(self.voters)
+                            ],
                             "observers": [row(o, p) for o, p in sorted(self.observers.items())],
                         }
                     ],
@@ -667,9 +692,7 @@ class RaftClient:
             ],
         }
         self.on_resign()
-        await asyncio.gather(
-            *(self._end_one(v, body) for v in successors), return_exceptions=True
-        )
+        await asyncio.gather(*(self._end_one(v, body) for v in successors), return_exceptions=True)
 
     async def _end_one(self, vid: int, body: dict) -> None:
         try:

@@ -12,7 +12,8 @@ def controllers_answer(ctx, req: dict, controllers_type: int) -> dict:
         return {
             "error_code": ErrorCode.MISMATCHED_ENDPOINT_TYPE,
             "endpoint_type": req["endpoint_type"],
-            "error_message": "The request was sent to an endpoint of type CONTROLLER, but we wanted an endpoint "
+            "error_message": "The request was sent to an endpoint of type CONTROLLER, but we wanted an "
+            "endpoint "
             "of type BROKER",
             "cluster_id": md.cluster_id,
         }

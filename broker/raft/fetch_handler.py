@@ -12,9 +12,19 @@ from .metadata_log import TOPIC
 async def handle(ctx, req: dict) -> dict:
     raft = getattr(ctx.node, "raft", None)
     if raft is None:
-        return {"throttle_time_ms": 0, "error_code": ErrorCode.UNKNOWN_SERVER_ERROR, "session_id": 0, "responses": []}
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.UNKNOWN_SERVER_ERROR,
+            "session_id": 0,
+            "responses": [],
+        }
     if req["cluster_id"] is not None and req["cluster_id"] != raft.cluster_id:
-        return {"throttle_time_ms": 0, "error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "session_id": 0, "responses": []}
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.INCONSISTENT_CLUSTER_ID,
+            "session_id": 0,
+            "responses": [],
+        }
     deadline = time.monotonic() + max(req["max_wait_ms"], 0) / 1000
     hw_before = raft.high_watermark
     while True:

@@ -40,16 +40,25 @@ REGISTER_BROKER = RecordType(
         F("BrokerEpoch", INT64),
         F(
             "EndPoints",
-            Array(Struct(F("Name", STRING), F("Host", STRING), F("Port", UINT16), F("SecurityProtocol", INT16))),
+            Array(
+                Struct(F("Name", STRING), F("Host", STRING), F("Port", UINT16), F("SecurityProtocol", INT16))
+            ),
         ),
-        F("Features", Array(Struct(F("Name", STRING), F("MinSupportedVersion", INT16), F("MaxSupportedVersion", INT16)))),
+        F(
+            "Features",
+            Array(
+                Struct(F("Name", STRING), F("MinSupportedVersion", INT16), F("MaxSupportedVersion", INT16))
+            ),
+        ),
         F("Rack", STRING, null=0),
         F("Fenced", BOOL, default=True),
         F("InControlledShutdown", BOOL, 1),
     ),
     version=1,
 )
-UNREGISTER_BROKER = RecordType(1, "UnregisterBrokerRecord", _flex(F("BrokerId", INT32), F("BrokerEpoch", INT64)))
+UNREGISTER_BROKER = RecordType(
+    1, "UnregisterBrokerRecord", _flex(F("BrokerId", INT32), F("BrokerEpoch", INT64))
+)
 TOPIC = RecordType(2, "TopicRecord", _flex(F("Name", STRING), F("TopicId", UUID)))
 PARTITION = RecordType(
     3,
@@ -158,5 +167,6 @@ def to_json(value: bytes) -> str:
         if f.present(v) and (f.tag is None or fields[f.name] not in (None, f.default_value()))
     }
     return json.dumps(
-        {"type": _snake_to_type_name(rtype.name), "version": v, "data": _json_value(data)}, separators=(",", ":")
+        {"type": _snake_to_type_name(rtype.name), "version": v, "data": _json_value(data)},
+        separators=(",", ":"),
     )

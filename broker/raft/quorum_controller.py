@@ -80,14 +80,18 @@ class QuorumController(Controller):
         self._written = image
         self.metadata.controller_id = self.node_id
         self.active = True
-        self.log.info(f"Becoming the active controller at epoch {epoch}, committed offset {self.raft.high_watermark}")
+        self.log.info(
+            f"Becoming the active controller at epoch {epoch}, committed offset {self.raft.high_watermark}"
+        )
         if "metadata.version" not in self.features:  # a new cluster: Kafka's bootstrap record
             self.features["metadata.version"] = state_codec.METADATA_VERSION_LEVEL
             self.publish()
 
     def deactivate(self) -> None:
         if self.active:
-            self.log.info("Renouncing the leadership due to a metadata log event. Reverting to last stable offset")
+            self.log.info(
+                "Renouncing the leadership due to a metadata log event. Reverting to last stable offset"
+            )
         self.active = False
         self._wake()
 
@@ -128,7 +132,11 @@ class QuorumController(Controller):
                 a = t["assignments"]
                 err, msg, info = self.create_topic(t["name"], len(a), len(a[0]), t.get("configs"), a)
             elif parts < 1:
-                err, msg, info = ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.", None
+                err, msg, info = (
+                    ErrorCode.INVALID_PARTITIONS,
+                    "Number of partitions must be larger than 0.",
+                    None,
+                )
             elif rf < 1:
                 err, msg, info = (
                     ErrorCode.INVALID_REPLICATION_FACTOR,
@@ -137,7 +145,9 @@ class QuorumController(Controller):
                 )
             else:
                 internal = t["name"].startswith("__")
-                err, msg, info = self.create_topic(t["name"], parts, rf, t.get("configs") or None, internal=internal)
+                err, msg, info = self.create_topic(
+                    t["name"], parts, rf, t.get("configs") or None, internal=internal
+                )
             out.append(
                 {
                     "name": t["name"],

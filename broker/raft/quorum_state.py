@@ -22,6 +22,10 @@ STATE_FILE = "quorum-state"
 UNATTACHED, VOTED, CANDIDATE, LEADER, FOLLOWER = "Unattached", "Voted", "Candidate", "Leader", "Follower"
 
 
+def _vote(voter: int, granted: set[int], rejected: set[int]) -> str:
+    return "GRANTED" if voter in granted else "REJECTED" if voter in rejected else "UNRECORDED"
+
+
 @dataclass
 class Role:
     name: str
@@ -39,17 +43,16 @@ class Role:
         LeaderState, FollowerState), which is what the transition line prints."""
         vs = "[" + ", ".join(map(str, voters)) + "]"
         if self.name == UNATTACHED:
-            return f"Unattached(epoch={self.epoch}, voters={vs}, electionTimeoutMs={self.election_timeout_ms})"
+            return (
+                f"Unattached(epoch={self.epoch}, voters={vs}, electionTimeoutMs={self.election_timeout_ms})"
+            )
         if self.name == VOTED:
             return (
                 f"Voted(epoch={self.epoch}, votedId={self.voted_id}, voters={vs}, "
                 f"electionTimeoutMs={self.election_timeout_ms})"
             )
         if self.name == CANDIDATE:
-            states = ", ".join(
-                f"{v}={'GRANTED' if v in self.granted else 'REJECTED' if v in self.rejected else 'UNRECORDED'}"
-                for v in voters
-            )
+            states = ", ".join(f"{v}={_vote(v, self.granted, self.rejected)}" for v in voters)
             return (
                 f"CandidateState(localId={local_id}, epoch={self.epoch}, retries={self.retries}, "
                 f"voteStates={{{states}}}, highWatermark=Optional.empty, "
@@ -58,7 +61,8 @@ class Role:
         if self.name == LEADER:
             return f"Leader(localId={local_id}, epoch={self.epoch}, voters={vs})"
         return (
-            f"FollowerState(fetchTimeoutMs={fetch_timeout_ms}, epoch={self.epoch}, leaderId={self.leader_id}, "
+            f"FollowerState(fetchTimeoutMs={fetch_timeout_ms}, epoch={self.epoch}, "
+            f"leaderId={self.leader_id}, "
             f"voters={vs})"
         )
 
@@ -109,7 +113,9 @@ class QuorumState:
             self._become(Role(UNATTACHED, 0, election_timeout_ms=self.random_timeout_ms()))
             return
         except (OSError, ValueError, KeyError) as exc:
-            raise RuntimeError(f"{self.path}: unreadable quorum state ({exc}); fix or remove the file") from None
+            raise RuntimeError(
+                f"{self.path}: unreadable quorum state ({exc}); fix or remove the file"
+            ) from None
         if leader >= 0 and leader != self.local_id:
             self._become(Role(FOLLOWER, epoch, leader_id=leader))
         elif voted >= 0 and leader < 0:

@@ -41,7 +41,9 @@ def image_of(controller) -> dict:
         "cluster_id": md.cluster_id,
         "features": dict(getattr(controller, "features", {})),
         "registrations": regs,
-        "topics": {t.name: topic_to_json(t, controller.topic_configs.get(t.name)) for t in md.topics.values()},
+        "topics": {
+            t.name: topic_to_json(t, controller.topic_configs.get(t.name)) for t in md.topics.values()
+        },
     }
 
 
@@ -178,9 +180,16 @@ def replay(image: dict, value: bytes) -> None:
     elif rtype is mr.PARTITION:
         t = by_id.get(str(f["TopicId"]))
         if t is not None:
-            p = {"p": f["PartitionId"], "leader": f["Leader"], "epoch": f["LeaderEpoch"],
-                 "replicas": list(f["Replicas"]), "isr": list(f["Isr"])}
-            t["partitions"] = sorted([x for x in t["partitions"] if x["p"] != p["p"]] + [p], key=lambda x: x["p"])
+            p = {
+                "p": f["PartitionId"],
+                "leader": f["Leader"],
+                "epoch": f["LeaderEpoch"],
+                "replicas": list(f["Replicas"]),
+                "isr": list(f["Isr"]),
+            }
+            t["partitions"] = sorted(
+                [x for x in t["partitions"] if x["p"] != p["p"]] + [p], key=lambda x: x["p"]
+            )
     elif rtype is mr.PARTITION_CHANGE:
         t = by_id.get(str(f["TopicId"]))
         p = next((x for x in t["partitions"] if x["p"] == f["PartitionId"]), None) if t else None
@@ -205,7 +214,9 @@ def load_into(controller, image: dict, now: float) -> None:
     controller.registrations, controller.topic_configs = {}, {}
     controller.features = dict(image["features"])
     for r in image["registrations"].values():
-        info = BrokerInfo(r["id"], {k: BrokerEndpoint(h, p) for k, (h, p) in r["endpoints"].items()}, r["rack"])
+        info = BrokerInfo(
+            r["id"], {k: BrokerEndpoint(h, p) for k, (h, p) in r["endpoints"].items()}, r["rack"]
+        )
         controller.registrations[r["id"]] = Registration(
             info, r["epoch"], uuid.UUID(r["incarnation"]), now, fenced=r["fenced"]
         )

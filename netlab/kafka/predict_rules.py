@@ -170,7 +170,9 @@ def registered(world: World, broker: BrokerView) -> bool:
     broker outside KRaft is listed by itself. With several voters every broker, combined or not,
     registers with the elected leader (quorum_rules)."""
     if len(broker.voters) > 1:
-        return reaches_active_controller(world, broker, lambda node, ep: predict_probe(world, node, ep, link=True).ok)
+        return reaches_active_controller(
+            world, broker, lambda node, ep: predict_probe(world, node, ep, link=True).ok
+        )
     if not broker.voters or broker.node_id in broker.voters:
         return True
     for vid, (host, port) in broker.voters.items():

@@ -32,7 +32,11 @@ sys.path.insert(0, str(ROOT))
 from clusterproc import Cluster  # noqa: E402
 from quorumproc import FAST, Quorum  # noqa: E402
 
-LEADER_LINE = re.compile(r"^\[([0-9-]+ [0-9:]+,\d{3})\] INFO \[RaftManager id=(\d+)\] Completed transition to Leader\(localId=\d+, epoch=(\d+)", re.M)
+LEADER_LINE = re.compile(
+    r"^\[([0-9-]+ [0-9:]+,\d{3})\] INFO \[RaftManager id=(\d+)\] "
+    r"Completed transition to Leader\(localId=\d+, epoch=(\d+)",
+    re.M,
+)
 
 
 def _setting(name: str) -> int:
@@ -49,7 +53,9 @@ def _leader_lines(q: Quorum) -> list[tuple[float, int, int]]:
 
 
 def _all_registered(bootstrap: str, n: int) -> bool:
-    out = subprocess.run(["kcat", "-L", "-b", bootstrap, "-m", "2"], capture_output=True, text=True, timeout=10).stdout
+    out = subprocess.run(
+        ["kcat", "-L", "-b", bootstrap, "-m", "2"], capture_output=True, text=True, timeout=10
+    ).stdout
     return f" {n} brokers:" in out
 
 
@@ -64,12 +70,18 @@ def bench_election(runs: int) -> list[float]:
                 _, leader, epoch = _leader_lines(q)[-1]
                 killed_at = time.time()
                 q.kill(leader)
-                new = q.wait(lambda: [x for x in _leader_lines(q) if x[2] > epoch], 20, 0.02)
+                new = q.wait(lambda e=epoch: [x for x in _leader_lines(q) if x[2] > e], 20, 0.02)
                 if not new:
                     raise SystemExit(f"no new leader after killing {leader}")
                 out.append((new[0][0] - killed_at) * 1000)
                 q.start(leader)
-                q.wait(lambda: "Completed transition to FollowerState" in q.output(leader).split("Kafka Server started")[-1], 20)
+                q.wait(
+                    lambda n=leader: (
+                        "Completed transition to FollowerState"
+                        in q.output(n).split("Kafka Server started")[-1]
+                    ),
+                    20,
+                )
         finally:
             q.stop_all()
     return out
@@ -106,7 +118,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    election_ms, fetch_ms = _setting("controller.quorum.election.timeout.ms"), _setting("controller.quorum.fetch.timeout.ms")
+    election_ms, fetch_ms = (
+        _setting("controller.quorum.election.timeout.ms"),
+        _setting("controller.quorum.fetch.timeout.ms"),
+    )
     times = bench_election(args.runs)
     median = statistics.median(times)
     three, single = bench_start()

@@ -75,7 +75,9 @@ class Quorum:
         self.nodes: dict[int, QNode] = {}
         if layout == "combined":
             for i in range(1, voters + 1):
-                self.nodes[i] = QNode(i, f"127.0.0.{i}", "broker,controller", free_port(), free_port(), free_port())
+                self.nodes[i] = QNode(
+                    i, f"127.0.0.{i}", "broker,controller", free_port(), free_port(), free_port()
+                )
         else:
             for i in range(1, voters + 1):
                 self.nodes[i] = QNode(i, f"127.0.0.{i}", "controller", free_port())
@@ -137,16 +139,30 @@ class Quorum:
     def describe(self, via: int, what: str = "--status") -> subprocess.CompletedProcess:
         n = self.nodes[via]
         return subprocess.run(
-            [sys.executable, "-m", "broker.metadata_quorum", "--bootstrap-controller", f"{n.host}:{n.controller}",
-             "describe", what],
-            capture_output=True, text=True, timeout=30,
+            [
+                sys.executable,
+                "-m",
+                "broker.metadata_quorum",
+                "--bootstrap-controller",
+                f"{n.host}:{n.controller}",
+                "describe",
+                what,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
 
     def status(self, via: int) -> dict[str, str]:
         r = self.describe(via)
-        return dict(
-            (k.rstrip(":"), v.strip()) for k, _, v in (line.partition(" ") for line in r.stdout.splitlines())
-        ) if r.returncode == 0 else {}
+        return (
+            dict(
+                (k.rstrip(":"), v.strip())
+                for k, _, v in (line.partition(" ") for line in r.stdout.splitlines())
+            )
+            if r.returncode == 0
+            else {}
+        )
 
     def wait(self, what, timeout: float = 20, step: float = 0.1):
         deadline = time.monotonic() + timeout

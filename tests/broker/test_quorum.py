@@ -45,13 +45,23 @@ def test_three_combined_voters_form_a_quorum(combined):
     for i in (1, 2, 3):
         if i != leader:
             text = combined.output(i)
-            assert f"Completed transition to FollowerState(fetchTimeoutMs=2000, epoch={st['LeaderEpoch']}, leaderId={leader}" in text
+            assert (
+                f"Completed transition to FollowerState(fetchTimeoutMs=2000, epoch={st['LeaderEpoch']}, "
+                f"leaderId={leader}" in text
+            )
     # every voter holds the metadata log and its quorum state
     for i in (1, 2, 3):
         d = combined.tmp / f"logs-{i}" / "__cluster_metadata-0"
         assert (d / "00000000000000000000.log").stat().st_size > 0 and (d / "quorum-state").exists()
     rep = combined.describe(1, "--replication").stdout.splitlines()
-    assert rep[0].split() == ["NodeId", "LogEndOffset", "Lag", "LastFetchTimestamp", "LastCaughtUpTimestamp", "Status"]
+    assert rep[0].split() == [
+        "NodeId",
+        "LogEndOffset",
+        "Lag",
+        "LastFetchTimestamp",
+        "LastCaughtUpTimestamp",
+        "Status",
+    ]
     assert sorted(line.split()[-1] for line in rep[1:]) == ["Follower", "Follower", "Leader"]
     # brokers: all three registered, RF=3 acks=all round trip
     listing = combined.wait(lambda: (t := kcat_list(combined.bootstrap)) and " 3 brokers:" in t and t)
@@ -71,7 +81,9 @@ def test_leader_sigkill_elects_a_new_leader_and_writes_go_on(combined):
     combined.kill(old)
     others = [i for i in (1, 2, 3) if i != old]
     new = combined.wait(
-        lambda: next(((lid, ep) for lid, ep in combined.leaders() if ep > old_epoch), None), timeout=15, step=0.05
+        lambda: next(((lid, ep) for lid, ep in combined.leaders() if ep > old_epoch), None),
+        timeout=15,
+        step=0.05,
     )
     elapsed = time.monotonic() - killed_at
     assert new is not None, combined.output(others[0])
@@ -86,7 +98,9 @@ def test_leader_sigkill_elects_a_new_leader_and_writes_go_on(combined):
     assert all(err is None for err, _ in produce(survivors, "qfail", [b"c", b"d"]))
     assert consume(survivors, "qfail", 4) == [b"a", b"b", b"c", b"d"]
     # the controller on the new leader fences the dead broker
-    assert combined.wait(lambda: "Fencing broker %d because its session has timed out." % old in combined.output(new[0]))
+    assert combined.wait(
+        lambda: f"Fencing broker {old} because its session has timed out." in combined.output(new[0])
+    )
     create_topic(survivors, "qafter", 1, 2)
 
 
@@ -101,9 +115,14 @@ def test_two_of_three_down_no_leader_and_no_metadata_changes(combined):
     combined.kill(follower)
     time.sleep(6)  # fetch timeout and several election rounds
     out = combined.output(survivor)
-    epochs = [int(e) for e in re.findall(r"Completed transition to CandidateState\(localId=%d, epoch=(\d+)" % survivor, out)]
+    epochs = [
+        int(e)
+        for e in re.findall(rf"Completed transition to CandidateState\(localId={survivor}, epoch=(\d+)", out)
+    ]
     assert len(epochs) >= 2 and epochs == sorted(epochs), out[-3000:]
-    assert all(ep <= int(st["LeaderEpoch"]) for _, ep in combined.leaders()), "nobody may lead without a majority"
+    assert all(ep <= int(st["LeaderEpoch"]) for _, ep in combined.leaders()), (
+        "nobody may lead without a majority"
+    )
     assert combined.describe(survivor).returncode == 1
     with pytest.raises(KafkaException):
         create_topic(combined.nodes[survivor].bootstrap, "qnomajority", 1, 1)
@@ -120,7 +139,9 @@ def test_isolated_controllers_and_brokers(tmp_path):
         assert "broker 4 at 127.0.0.4:" in listing and "broker 6 at 127.0.0.6:" in listing, listing
         assert "broker 1 at" not in listing
         create_topic(q.bootstrap, "qiso", 2, 3)
-        assert all(err is None for err, _ in produce(q.bootstrap, "qiso", [b"x", b"y", b"z"], partitioner="murmur2"))
+        assert all(
+            err is None for err, _ in produce(q.bootstrap, "qiso", [b"x", b"y", b"z"], partitioner="murmur2")
+        )
         got = consume(q.bootstrap, "qiso", 3, 0, timeout=10) + consume(q.bootstrap, "qiso", 3, 1, timeout=5)
         assert sorted(got) == [b"x", b"y", b"z"]
         # brokers hold an observer replica of the metadata log; controllers hold no partition logs
@@ -145,7 +166,9 @@ def test_voter_bound_to_loopback_is_unreachable(tmp_path):
     try:
         q.start_all()
         port = q.nodes[3].controller
-        line = f"Connection to node 3 (/127.0.0.3:{port}) could not be established. Node may not be available."
+        line = (
+            f"Connection to node 3 (/127.0.0.3:{port}) could not be established. Node may not be available."
+        )
         assert q.wait(lambda: line in q.output(1) and line in q.output(2)), q.output(1)[-2000:]
         assert q.wait(lambda: any(lid in (1, 2) for lid, _ in q.leaders()))
     finally:

@@ -25,8 +25,24 @@ def _fields(pcap, ports: list[int]) -> list[list[str]]:
     argv = ["tshark", "-r", str(pcap)]
     for p in ports:
         argv += ["-d", f"tcp.port=={p},kafka"]
-    argv += ["-Y", "kafka", "-T", "fields", "-E", "separator=|", "-e", "kafka.request_key", "-e", "kafka.api_version",
-             "-e", "kafka.correlation_id", "-e", "kafka.client_id", "-e", "kafka.response_key"]
+    argv += [
+        "-Y",
+        "kafka",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+        "-e",
+        "kafka.request_key",
+        "-e",
+        "kafka.api_version",
+        "-e",
+        "kafka.correlation_id",
+        "-e",
+        "kafka.client_id",
+        "-e",
+        "kafka.response_key",
+    ]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True).stdout
     return [line.split("|") for line in out.splitlines() if line]
 
@@ -43,8 +59,11 @@ def test_tshark_sees_an_election_on_the_controller_ports(tmp_path):
         assert st
         ports = sorted(q.nodes[i].controller for i in q.voter_ids)
         bpf = " or ".join(f"tcp port {p}" for p in ports)
-        cap = subprocess.Popen(["tshark", "-i", "lo", "-f", bpf, "-w", str(pcap)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+        cap = subprocess.Popen(
+            ["tshark", "-i", "lo", "-f", bpf, "-w", str(pcap)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 10
         while (not pcap.exists() or pcap.stat().st_size == 0) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -52,7 +71,9 @@ def test_tshark_sees_an_election_on_the_controller_ports(tmp_path):
         leader = int(st["LeaderId"])
         q.kill(leader)
         other = next(i for i in q.voter_ids if i != leader)
-        assert q.wait(lambda: (s := q.status(other)) and s.get("LeaderId") not in (None, "-1", str(leader)), 15)
+        assert q.wait(
+            lambda: (s := q.status(other)) and s.get("LeaderId") not in (None, "-1", str(leader)), 15
+        )
         time.sleep(0.5)
     finally:
         if cap is not None:

@@ -77,7 +77,9 @@ def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
         assert _leader(q.nodes[last].bootstrap, "qdur") == last
         write_for(1.0)
         assert p.flush(60) == 0
-        cons = Consumer({"bootstrap.servers": q.nodes[last].bootstrap, "group.id": "qdur", "enable.auto.commit": False})
+        cons = Consumer(
+            {"bootstrap.servers": q.nodes[last].bootstrap, "group.id": "qdur", "enable.auto.commit": False}
+        )
         cons.assign([TopicPartition("qdur", 0, 0)])
         got, deadline = [], time.monotonic() + 20
         while len(got) < len(acked) and time.monotonic() < deadline:
