@@ -263,7 +263,9 @@ class BrokerNode:
             return ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.", None
         if replication_factor < 1:
             return ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.", None
-        if replication_factor > len(self.metadata.brokers):
+        # A forwarded auto-creation is judged by the controller (whose registered brokers this
+        # node's metadata may not show yet), as Kafka's AutoTopicCreationManager leaves it to it.
+        if replication_factor > len(self.metadata.brokers) and (self.controller is not None or validate_only):
             return (
                 ErrorCode.INVALID_REPLICATION_FACTOR,
                 f"Unable to replicate the partition {replication_factor} time(s): The target replication "

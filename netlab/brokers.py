@@ -12,6 +12,7 @@ a result: `wait_started` reads Kafka's message from its log.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 from dataclasses import dataclass
@@ -73,12 +74,24 @@ def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
                 name=BROKER_PROCESS,
                 role="broker",
                 argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
+                # the broker of this checkout (a worktree's, not whatever the venv has installed)
+                env=(("PYTHONPATH", BROKER_ROOT),),
                 files=((str(path), text),),
                 # brokers register with the controller at once: let it listen first
                 ready=STARTED_MARKS[1] if controller else None,
             )
         )
     return sorted(out, key=lambda p: p.ready is None)  # controllers first (stable otherwise)
+
+
+def _broker_root() -> str:
+    spec = importlib.util.find_spec("broker")  # located, not imported: the broker is another program
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the broker package is not installed next to netlab")
+    return str(Path(spec.origin).resolve().parents[1])
+
+
+BROKER_ROOT = _broker_root()
 
 
 def current_run(log: str) -> str:
@@ -115,9 +128,11 @@ REGISTER_PROBLEMS = ("could not be established", "Unable to register")
 
 def needs_registration(props: dict[str, str]) -> bool:
     """A KRaft node with the broker role only registers with a controller elsewhere before the
-    cluster lists it (Metadata omits unregistered brokers); a combined node registers itself."""
+    cluster lists it (Metadata omits unregistered brokers); a combined node registers itself,
+    unless there are several voters: then it registers with the elected leader like any broker."""
     roles = {r.strip().lower() for r in props.get("process.roles", "").split(",") if r.strip()}
-    return roles == {"broker"}
+    voters = [v for v in props.get("controller.quorum.voters", "").split(",") if v.strip()]
+    return roles == {"broker"} or ("broker" in roles and len(voters) > 1)
 
 
 def _judge(

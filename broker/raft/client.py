@@ -405,10 +405,18 @@ class RaftClient:
         if current.get("leader_epoch", -1) > self.state.epoch:
             self._on_higher_epoch(current["leader_epoch"], current.get("leader_id", -1))
             return False
+        known = current.get("leader_id", -1)
+        if (
+            current.get("leader_epoch", -1) == self.state.epoch
+            and self.state.leader_id < 0
+            and known >= 0
+            and known != self.local_id
+            and self.state.role.name != CANDIDATE
+        ):  # the leader of our epoch, learnt from a voter that knows it (Kafka: transition to follower)
+            self.become_follower(self.state.epoch, known)
+            return False
         if part["error_code"] != ErrorCode.NONE:
             return False
-        if not self.is_voter and current.get("leader_id", -1) >= 0 and self.state.leader_id < 0:
-            pass
         diverging = part.get("diverging_epoch")
         if diverging and diverging.get("end_offset", -1) >= 0:
             target = min(diverging["end_offset"], self.mlog.end_offset)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from clusterproc import kcat_list
 from quorumproc import Quorum
 from test_cluster_faults import _create
 
@@ -29,6 +30,9 @@ def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
     try:
         q.start_all()
         assert q.wait(lambda: q.status(1).get("CurrentObservers") == "[4,5,6]", 20)
+        # observers fetch before they register: wait until every broker lists all three
+        for i in (4, 5, 6):
+            assert q.wait(lambda n=i: " 3 brokers:" in kcat_list(q.nodes[n].bootstrap), 20)
         _create(q.bootstrap, "qdur", [[4, 5, 6]], {})
         acked: list[tuple[int, int]] = []
         failed: list = []
