@@ -110,3 +110,82 @@ def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
         assert "Truncating partition qdur-0 with TruncationState(offset=" in out
     finally:
         q.stop_all()
+
+
+def test_active_controller_killed_five_times_during_writes(tmp_path):
+    """Three dedicated controllers, brokers 4-6: the active controller is SIGKILLed (and restarted)
+    five times while an idempotent acks=all producer writes to an RF=3 topic; every acknowledged
+    record is read back once, in order, and each kill elected a new leader at a higher epoch."""
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    q = Quorum(tmp_path, "isolated")
+    try:
+        q.start_all()
+        for i in (4, 5, 6):
+            assert q.wait(lambda n=i: " 3 brokers:" in kcat_list(q.nodes[n].bootstrap), 20)
+        _create(q.bootstrap, "qctl", [[4, 5, 6]], {"min.insync.replicas": "2"})
+        acked: list[tuple[int, int]] = []
+        failed: list = []
+
+        def report(err, msg):
+            (failed if err else acked).append(str(err) if err else (msg.offset(), int(msg.value())))
+
+        p = Producer(
+            {
+                "bootstrap.servers": q.bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                "message.timeout.ms": 60000,
+                "linger.ms": 5,
+            }
+        )
+        n = 0
+
+        def write_for(seconds: float) -> None:
+            nonlocal n
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                p.produce("qctl", str(n).encode(), partition=0, on_delivery=report)
+                n += 1
+                p.poll(0.002)
+
+        epochs = []
+        for _ in range(5):
+            st = q.wait(
+                lambda: (s := q.status(1) or q.status(2) or q.status(3)) and s.get("LeaderId") != "-1" and s
+            )
+            assert st
+            leader, epoch = int(st["LeaderId"]), int(st["LeaderEpoch"])
+            epochs.append(epoch)
+            write_for(0.5)
+            q.kill(leader)
+            others = [i for i in (1, 2, 3) if i != leader]
+            deadline = time.monotonic() + 15
+            moved = False
+            while time.monotonic() < deadline and not moved:
+                write_for(0.2)
+                moved = any(int(s.get("LeaderEpoch", -1)) > epoch for s in map(q.status, others) if s)
+            assert moved, q.output(others[0])[-3000:]
+            q.start(leader)
+            write_for(0.5)
+        assert p.flush(60) == 0
+        cons = Consumer({"bootstrap.servers": q.bootstrap, "group.id": "qctl", "enable.auto.commit": False})
+        cons.assign([TopicPartition("qctl", 0, 0)])
+        got, deadline = [], time.monotonic() + 20
+        while len(got) < len(acked) and time.monotonic() < deadline:
+            m = cons.poll(0.5)
+            if m is not None and not m.error():
+                got.append(int(m.value()))
+        cons.close()
+        values = {v for _, v in acked}
+        lost, dups = len(values - set(got)), len(got) - len(set(got))
+        print(
+            f"\nCONTROLLER-KILLS kills=5 epochs={epochs} produced={n} acked={len(acked)} "
+            f"failed={len(failed)} consumed={len(got)} duplicates={dups} lost={lost}"
+        )
+        assert len(acked) > 100 and not failed, failed[:5]
+        assert lost == 0 and dups == 0
+        assert epochs == sorted(set(epochs))
+        assert [v for v in got if v in values] == [v for _, v in sorted(acked)]
+    finally:
+        q.stop_all()
