@@ -389,11 +389,6 @@ class KafkaConfig:
                 "--initial-controllers), which this broker does not run; list the voters in "
                 "controller.quorum.voters (`{id}@{host}:{port}`)"
             )
-        if set(self.process_roles) == {"broker"} and not self.voters:
-            out.append(
-                "process.roles=broker needs controller.quorum.voters naming the controllers "
-                "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported"
-            )
         return out
 
     def endpoint_for(self, listener: str) -> EndPoint | None:

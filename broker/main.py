@@ -19,6 +19,7 @@ from .config import ConfigException, KafkaConfig, RequirementFailed, collect_pro
 from .group import coordinator_of
 from .kafka_log import logger
 from .raft.setup import check_sessions as quorum_check_sessions
+from .raft.bootstrap import discover_voters
 from .raft.setup import is_multi_voter, start_quorum, stop_quorum
 from .server import BindError, SocketServer
 
@@ -134,6 +135,8 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
+    if not config.voters and config["controller.quorum.bootstrap.servers"]:
+        config.voters = await discover_voters(node.node_id, config["controller.quorum.bootstrap.servers"])
     if is_multi_voter(config):
         await start_quorum(node, config)
     elif node.controller is not None:

@@ -173,3 +173,29 @@ def test_voter_bound_to_loopback_is_unreachable(tmp_path):
         assert q.wait(lambda: any(lid in (1, 2) for lid, _ in q.leaders()))
     finally:
         q.stop_all()
+
+
+def test_brokers_with_bootstrap_servers_only(tmp_path):
+    """Brokers 4-6 name only controller.quorum.bootstrap.servers (one controller each, not the
+    voter list): each learns the voters from it and registers with the active controller."""
+    q = Quorum(tmp_path, "isolated")
+    for i, c in ((4, 1), (5, 2), (6, 3)):
+        n = q.nodes[c]
+        q.nodes[i].extra += [
+            "controller.quorum.voters=",
+            f"controller.quorum.bootstrap.servers={n.host}:{n.controller}",
+        ]
+    try:
+        q.start_all()
+        for i in (4, 5, 6):
+            assert (
+                "Learnt the controller quorum from controller.quorum.bootstrap.servers: " + q.voters
+                in q.output(i)
+            )
+        listing = q.wait(lambda: (t := kcat_list(q.bootstrap)) and " 3 brokers:" in t and t)
+        assert " 3 brokers:" in listing, listing
+        assert q.wait(lambda: q.status(1).get("CurrentObservers") == "[4,5,6]"), q.status(1)
+        create_topic(q.bootstrap, "qboot", 1, 3)
+        assert all(err is None for err, _ in produce(q.bootstrap, "qboot", [b"b"]))
+    finally:
+        q.stop_all()
