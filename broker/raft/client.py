@@ -29,7 +29,7 @@ from ..kafka_log import logger
 from ..log.config import LogConfig
 from ..protocol.errors import ErrorCode
 from .metadata_log import PARTITION, TOPIC, MetadataLog
-from .quorum_state import CANDIDATE, FOLLOWER, LEADER, VOTED, QuorumState
+from .quorum_state import CANDIDATE, FOLLOWER, LEADER, UNATTACHED, VOTED, QuorumState
 
 FETCH_VERSION = 12
 FETCH_MAX_WAIT_MS = 500  # Kafka's raft fetch long-poll (KafkaRaftClient's fetchMaxWaitMs)
@@ -126,7 +126,7 @@ class RaftClient:
     def last_fetched(self) -> tuple[int, int]:
         return self.mlog.last_epoch(), self.mlog.end_offset
 
-    def _part(self, body_key: str, req: dict) -> dict | None:
+    def _part(self, req: dict) -> dict | None:
         for t in req.get("topics") or []:
             if t["topic_name"] == TOPIC:
                 for p in t["partitions"]:
@@ -266,7 +266,7 @@ class RaftClient:
             resp = await self._send(vid, vote.API, 0, body)
         except ChannelError:
             return None
-        p = self._part("", resp)
+        p = self._part(resp)
         if resp["error_code"] or p is None:
             if resp["error_code"]:
                 self.log.info(f"Vote request to {vid} failed with {ErrorCode(resp['error_code']).name}")
@@ -320,7 +320,7 @@ class RaftClient:
             resp = await self._send(vid, begin_quorum_epoch.API, 0, body)
         except ChannelError:
             return
-        p = self._part("", resp)
+        p = self._part(resp)
         if p is not None and not resp["error_code"]:
             if p["leader_epoch"] > epoch:
                 self._on_higher_epoch(p["leader_epoch"], p["leader_id"])
@@ -478,7 +478,7 @@ class RaftClient:
     def handle_vote(self, req: dict) -> dict:
         if not self._check_cluster(req["cluster_id"]):
             return {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
-        p = self._part("", req)
+        p = self._part(req)
         if p is None:
             return {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
         cand, epoch = p["candidate_id"], p["candidate_epoch"]
@@ -493,7 +493,7 @@ class RaftClient:
         log_ok = (p["last_offset_epoch"], p["last_offset"]) >= ours
         if role.name == VOTED:
             granted = role.voted_id == cand
-        elif role.name == "Unattached":
+        elif role.name == UNATTACHED:
             granted = log_ok
             if granted:
                 self.state.to_voted(epoch, cand)
@@ -514,7 +514,7 @@ class RaftClient:
     def handle_begin_epoch(self, req: dict) -> dict:
         if not self._check_cluster(req["cluster_id"]):
             return {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
-        p = self._part("", req)
+        p = self._part(req)
         if p is None:
             return {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
         epoch, leader = p["leader_epoch"], p["leader_id"]
@@ -532,7 +532,7 @@ class RaftClient:
     def handle_end_epoch(self, req: dict) -> dict:
         if not self._check_cluster(req["cluster_id"]):
             return {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
-        p = self._part("", req)
+        p = self._part(req)
         if p is None:
             return {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
         epoch, leader = p["leader_epoch"], p["leader_id"]
