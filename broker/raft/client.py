@@ -195,12 +195,7 @@ class RaftClient:
         if left > 0:
             await self._wait_change(left)
             return
-        if self.state.role is role:
-            self.log.info(
-                f"Election has timed out, becoming a candidate in epoch {self.state.epoch + 1}"
-                if role.name == VOTED or self.state.epoch
-                else f"Becoming a candidate in epoch {self.state.epoch + 1}"
-            )
+        if self.state.role is role:  # Kafka logs only the transition here
             self._candidate_after = 0.0
             self.state.to_candidate()
             self._notify()
@@ -255,9 +250,16 @@ class RaftClient:
             if left > 0:
                 await self._wait_change(left)
             if self.state.role is role:
-                await self._wait_change(random.uniform(0, self.backoff_max_ms) / 1000)
+                # Kafka's binary exponential backoff: up to 2^retries x retry backoff, capped
+                cap = min(self.backoff_max_ms, 50 * 2 ** min(role.retries, 10))
+                backoff_ms = random.randint(0, max(cap, 1))
+                self.log.info(
+                    f"Election has timed out, backing off for {backoff_ms}ms before becoming a "
+                    "candidate again"
+                )
+                await self._wait_change(backoff_ms / 1000)
             if self.state.role is role:
-                self.log.info(f"Election has timed out, retrying as a candidate in epoch {role.epoch + 1}")
+                self.log.info("Re-elect as candidate after election backoff has completed")
                 self.state.to_candidate()
                 self._notify()
 
@@ -382,10 +384,7 @@ class RaftClient:
             self._last_leader_contact = time.monotonic()
             return
         if self.is_voter and timed_out:
-            self.log.info(
-                f"Become candidate due to fetch timeout (no answer from leader {leader} in epoch "
-                f"{self.state.epoch} for {self.fetch_timeout_ms} ms)"
-            )
+            self.log.info("Become candidate due to fetch timeout")
             self.state.to_candidate()
             self._notify()
             return
@@ -667,6 +666,7 @@ class RaftClient:
 
     # --- shutdown ---
     async def close(self) -> None:
+        self.log.info("Beginning graceful shutdown")
         if self.state.is_leader() and self.is_voter:
             await self._resign_gracefully()
         self._stopped = True
