@@ -13,13 +13,13 @@ import socket
 import sys
 from pathlib import Path
 
-from . import kafka_log
+from . import log4j
 from .cluster.metadata import BrokerEndpoint
 from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
 from .group import coordinator_of
-from .kafka_log import logger
-from .raft.setup import check_sessions as quorum_check_sessions
+from .log4j import logger
 from .raft.bootstrap import discover_voters
+from .raft.setup import check_sessions as quorum_check_sessions
 from .raft.setup import is_multi_voter, start_quorum, stop_quorum
 from .server import BindError, SocketServer
 
@@ -95,6 +95,17 @@ async def run(config: KafkaConfig) -> int:
     )
     log = logger(server_class, prefix)
     log.info("starting")
+    session = None
+    if config.zk_mode:  # ZooKeeper first, as Kafka: the broker id may come from it (broker/zk/)
+        from .zk import startup as zk_startup
+
+        log.info(f"Connecting to zookeeper on {config['zookeeper.connect']}")
+        try:
+            session = await zk_startup.connect(config)
+        except Exception as exc:
+            log.error("Fatal error during KafkaServer startup. Prepare to shutdown", exc_info=exc)
+            return 1
+        log = logger(server_class, f"[KafkaServer id={config.node_id}]")
     try:
         node = BrokerNode(config, advertised_endpoints(config))
     except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
@@ -108,6 +119,15 @@ async def run(config: KafkaConfig) -> int:
         node.shutdown()
         log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
         return 1
+    if session is not None:
+        try:
+            await zk_startup.attach(node, session)
+        except Exception as exc:  # e.g. the id is registered by a live broker already
+            log.error("Fatal error during KafkaServer startup. Prepare to shutdown", exc_info=exc)
+            await session.close()
+            await server.close()
+            node.shutdown()
+            return 1
     cluster = await start_cluster(node, config)
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
@@ -137,7 +157,9 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     node.replicas.fetchers = FetcherManager(node)
     if not config.voters and config["controller.quorum.bootstrap.servers"]:
         config.voters = await discover_voters(node.node_id, config["controller.quorum.bootstrap.servers"])
-    if is_multi_voter(config):
+    if node.zk is not None:  # ZooKeeper mode: the elected controller sends LeaderAndIsr (broker/zk/)
+        pass
+    elif is_multi_voter(config):
         await start_quorum(node, config)
     elif node.controller is not None:
         node.replicas.controller_client = LocalControllerClient(node.controller)
@@ -156,6 +178,8 @@ async def stop_cluster(node) -> None:
         await node.replicas.fetchers.close()
     if node.lifecycle is not None:
         await node.lifecycle.close()
+    if node.zk is not None:
+        await node.zk.close()
     await stop_quorum(node)
 
 
@@ -197,7 +221,7 @@ async def _housekeeping(node, config: KafkaConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    kafka_log.setup()
+    log4j.setup()
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     try:
         config = load_config(args)

@@ -24,8 +24,9 @@ import sys
 import time
 
 from .apis import describe_cluster, describe_quorum
-from .cluster.channel import ChannelError, NodeChannel
-from .kafka_log import logger
+from .cluster.channel import NodeChannel
+from .cluster.errors import ChannelError
+from .log4j import logger
 from .protocol.errors import ErrorCode
 from .raft.metadata_log import PARTITION, TOPIC
 

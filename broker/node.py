@@ -15,11 +15,11 @@ import uuid
 from dataclasses import dataclass
 
 from .cluster.controller import Controller
+from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
-from .kafka_log import logger
 from .log.batch import (
     CorruptRecordError,
     InvalidRecordError,
@@ -29,6 +29,7 @@ from .log.batch import (
 )
 from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
+from .log4j import logger
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
 from .topics import INTERNAL_TOPICS, topic_name_error
@@ -81,9 +82,11 @@ class BrokerNode:
             node_id=self.node_id,
             cluster_id=config["cluster.id"] or None,
             log=logger("kafka.log.LogManager").info,
+            zk_mode=config.zk_mode,
         )
         self.log.info(
-            f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}"
+            f"Loaded {sum(1 for _ in self.logs.partitions())} logs from "
+            f"{', '.join(map(str, config.log_dirs))}"
         )
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
         self.advertised = advertised
@@ -92,14 +95,16 @@ class BrokerNode:
         # broker-only node learns everything from the voter of controller.quorum.voters.
         # Several voters: the controller runs in the Raft layer (broker/raft/setup.py) and this
         # node's broker side talks to whichever voter is active, like a broker-only node.
-        self.has_controller = (not roles or "controller" in roles) and len(config.voters) <= 1
+        self.has_controller = ((not roles and not config.zk_mode) or "controller" in roles) and len(
+            config.voters
+        ) <= 1
         self.raft = self.quorum_controller = None  # broker/raft/ on a voter of several
         # A dedicated controller (process.roles=controller) serves only its controller listener:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles
         voter = next(iter(config.voters), self.node_id)
         self.metadata = ClusterMetadata(
-            cluster_id, controller_id=self.node_id if self.has_controller else voter
+            cluster_id, controller_id=self.node_id if self.has_controller else -1 if config.zk_mode else voter
         )
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
         self.producer_ids = ProducerIds()
@@ -107,6 +112,7 @@ class BrokerNode:
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
+        self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
         self.controller: Controller | None = None
         if self.has_controller:
             self.controller = Controller(
@@ -263,6 +269,14 @@ class BrokerNode:
             return ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.", None
         if replication_factor < 1:
             return ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.", None
+        if replication_factor > len(self.metadata.brokers) and self.config.zk_mode:
+            # ZkAdminManager.createTopics places replicas on the metadata cache's live brokers
+            return (
+                ErrorCode.INVALID_REPLICATION_FACTOR,
+                f"Replication factor: {replication_factor} larger than available brokers: "
+                f"{len(self.metadata.brokers)}.",
+                None,
+            )
         # A forwarded auto-creation is judged by the controller (whose registered brokers this
         # node's metadata may not show yet), as Kafka's AutoTopicCreationManager leaves it to it.
         if replication_factor > len(self.metadata.brokers) and (self.controller is not None or validate_only):
@@ -309,8 +323,10 @@ class BrokerNode:
         assignments: list[list[int]] | None = None,
         timeout_s: float = 10.0,
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        from .cluster.channel import ChannelError
-
+        if self.zk is not None:  # ZooKeeper mode: the topic is written to ZooKeeper (broker/zk/)
+            return await self.zk.create_topic(
+                name, partitions, replication_factor, configs, assignments, timeout_s
+            )
         if self.lifecycle is None:
             return ErrorCode.NOT_CONTROLLER, "no controller", None
         try:
@@ -360,8 +376,8 @@ class BrokerNode:
         if configs:
             self._save_topic_configs()
         self.log.info(
-            f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
-            f"and {partitions} partition(s)"
+            f"Created topic {name} with topic ID "
+            f"{base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} and {partitions} partition(s)"
         )
         return ErrorCode.NONE, None, info
 

@@ -12,7 +12,6 @@ a result: `wait_started` reads Kafka's message from its log.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
 from dataclasses import dataclass
@@ -74,24 +73,14 @@ def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
                 name=BROKER_PROCESS,
                 role="broker",
                 argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
-                # the broker of this checkout (a worktree's, not whatever the venv has installed)
-                env=(("PYTHONPATH", BROKER_ROOT),),
+                # the broker package next to this netlab, whatever the venv's install points at
+                env=(("PYTHONPATH", str(Path(__file__).resolve().parents[1])),),
                 files=((str(path), text),),
                 # brokers register with the controller at once: let it listen first
                 ready=STARTED_MARKS[1] if controller else None,
             )
         )
     return sorted(out, key=lambda p: p.ready is None)  # controllers first (stable otherwise)
-
-
-def _broker_root() -> str:
-    spec = importlib.util.find_spec("broker")  # located, not imported: the broker is another program
-    if spec is None or spec.origin is None:
-        raise RuntimeError("the broker package is not installed next to netlab")
-    return str(Path(spec.origin).resolve().parents[1])
-
-
-BROKER_ROOT = _broker_root()
 
 
 def current_run(log: str) -> str:

@@ -194,7 +194,9 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                 )
             )
     from netlab.brokers import broker_steps
+    from netlab.zookeeper import zookeeper_steps
 
+    out += zookeeper_steps(topology, ns)  # before brokers: zookeeper.connect is tried at start
     out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
         for p in spec.processes:
@@ -262,6 +264,9 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
             ],
             "broker": _broker_label(spec.broker)
             if (spec := topology.nodes[node]).broker is not None
+            else None,
+            "zookeeper": f"{spec.zookeeper.client_port_address or '0.0.0.0'}:{spec.zookeeper.client_port}"
+            if spec.zookeeper is not None
             else None,
             "ports": [
                 {

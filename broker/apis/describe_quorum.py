@@ -4,9 +4,10 @@ Controller listeners only."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 55
 

@@ -3,9 +3,10 @@ successors by how far their logs are (KIP-595). Controller listeners only."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 from .begin_quorum_epoch import RESPONSE
 
 KEY = 54

@@ -6,9 +6,10 @@ Answered by the leader only; a consumer (replica_id -1, KIP-320) may ask too."""
 from __future__ import annotations
 
 from ..cluster.leader_epochs import end_offset_for
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 23
 

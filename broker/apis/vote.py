@@ -3,9 +3,10 @@ Served on controller listeners only; the answer comes from broker/raft/client.py
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 52
 

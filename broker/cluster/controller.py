@@ -13,16 +13,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
+from .placement import assign_replicas
 from .snapshot import snapshot, topic_from_json, topic_to_json
 
 STATE_FILE = "cluster-metadata.json"
@@ -214,25 +214,13 @@ class Controller:
                 if p.leader == -1 and broker_id in p.isr:
                     p.leader, p.leader_epoch = broker_id, p.leader_epoch + 1
                     self.log.info(
-                        f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, leader epoch {p.leader_epoch}"
+                        f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, "
+                        f"leader epoch {p.leader_epoch}"
                     )
 
     # --- topics ---
     def _assign(self, partitions: int, rf: int) -> list[list[int]]:
-        """Kafka's rack-unaware placement: a random start broker and shift, round-robin after."""
-        brokers = sorted(self.metadata.brokers)
-        n = len(brokers)
-        start, shift = random.randrange(n), random.randrange(n)
-        out = []
-        for p in range(partitions):
-            if p > 0 and p % n == 0:
-                shift += 1
-            first = (start + p) % n
-            reps = [brokers[first]]
-            for j in range(rf - 1):
-                reps.append(brokers[(first + 1 + (shift + j) % (n - 1)) % n] if n > 1 else brokers[first])
-            out.append(reps)
-        return out
+        return assign_replicas(list(self.metadata.brokers), partitions, rf)
 
     def create_topic(
         self,

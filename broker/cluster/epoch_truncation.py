@@ -10,14 +10,21 @@ acknowledged records a second failure could then lose for good.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..apis import offset_for_leader_epoch
 from ..protocol.errors import ErrorCode
 from .leader_epochs import end_offset_for
 
-if TYPE_CHECKING:
-    from .fetcher import Fetcher
+
+class Fetcher(Protocol):
+    """What this module needs of broker/cluster/fetcher.Fetcher (no import: fetcher imports us)."""
+
+    node: Any
+    partitions: dict[tuple[str, int], int]
+    channel: Any
+    log: Any
+
 
 VERSION = 3  # with replica_id, as a broker's fetcher sends it
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 
 from ..apis import describe_cluster
-from ..cluster.channel import ChannelError, NodeChannel
-from ..kafka_log import logger
+from ..cluster.channel import NodeChannel
+from ..cluster.errors import ChannelError
+from ..log4j import logger
 
 RETRY_S = 1.0
 

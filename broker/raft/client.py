@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..apis import begin_quorum_epoch, end_quorum_epoch, vote
-from ..cluster.channel import ChannelError, NodeChannel
-from ..kafka_log import logger
+from ..cluster.channel import NodeChannel
+from ..cluster.errors import ChannelError
 from ..log.config import LogConfig
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .metadata_log import PARTITION, TOPIC, MetadataLog
 from .quorum_state import CANDIDATE, FOLLOWER, LEADER, UNATTACHED, VOTED, QuorumState

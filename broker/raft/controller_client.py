@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 
-from ..cluster.channel import ChannelError, NodeChannel
+from ..cluster.channel import NodeChannel
+from ..cluster.errors import ChannelError
 from ..cluster.lifecycle import RemoteControllerClient
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 
 

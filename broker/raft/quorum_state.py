@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..kafka_log import logger
+from ..log4j import logger
 
 STATE_FILE = "quorum-state"
 

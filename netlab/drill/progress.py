@@ -1,4 +1,5 @@
-"""Per-user drill progress: `$XDG_DATA_HOME/netlab/drills.json` (default ~/.local/share).
+"""Per-user drill progress: `$XDG_DATA_HOME/netlab/drills.json` (default ~/.local/share; under
+sudo, the invoking user's, owned by that user).
 
     {"version": 1,
      "drills": {"<id>": {"state": "started|solved", "attempts": N, "hints_used": 0-3,
@@ -27,9 +28,38 @@ VERSION = 1
 MAX_BYTES = 4 * 1024 * 1024  # progress of a few dozen drills is a few KB
 
 
+def _invoking_user() -> tuple[int, int, str] | None:
+    """(uid, gid, home) of the user behind `sudo`: `sudo netlab drill start` is that user's
+    progress, not root's. None when not run through sudo."""
+    import pwd
+
+    name, uid, gid = os.environ.get("SUDO_USER"), os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
+    if os.geteuid() != 0 or not name or not uid or not gid or name == "root":
+        return None
+    try:
+        return int(uid), int(gid), pwd.getpwnam(name).pw_dir
+    except (KeyError, ValueError):
+        return None
+
+
 def progress_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    user = _invoking_user()
+    home = user[2] if user else str(Path.home())
+    base = os.environ.get("XDG_DATA_HOME") or str(Path(home) / ".local" / "share")
     return Path(base) / "netlab" / "drills.json"
+
+
+def _give_back(path: Path) -> None:
+    """Under sudo, the file (and the netlab directory) belong to the user, who reads them later
+    without root (`netlab drill list`)."""
+    user = _invoking_user()
+    if user is None:
+        return
+    for p in (path.parent, path):
+        try:
+            os.chown(p, user[0], user[1])
+        except OSError:
+            pass
 
 
 @dataclass
@@ -105,6 +135,7 @@ def save_progress(progress: Progress, path: Path | None = None) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        _give_back(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

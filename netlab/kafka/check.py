@@ -19,10 +19,11 @@ from netlab.errors import InputError
 
 from .clients import DEFAULT_CLIENT, GRACE_S, ClientResult, run_client
 from .explain import java_link_error, verdict
-from .predict_rules import inter_broker_targets, predict_probe
+from .predict_rules import inter_broker_targets, predict_probe, predict_tcp
 from .probe import parse_host_port
 from .results import CONNECT, ProbeResult, Stage, Verdict
 from .views import World
+from .zk_rules import zookeeper_node
 
 DEFAULT_TIMEOUT = 6.0
 MAX_WORKERS = 16  # processes that mostly wait (for a broker, or for a client's timeout)
@@ -43,6 +44,7 @@ class LinkCheck:
     endpoint: str  # host:port it connects to
     to_node_id: int
     to_node: str
+    zookeeper: bool = False  # a ZooKeeper-mode broker's link to zookeeper.connect: TCP only
 
 
 @dataclass
@@ -59,6 +61,11 @@ def links_of(world: World) -> list[LinkCheck]:
         if b.running:
             for other, endpoint in inter_broker_targets(world, b):
                 out.append(LinkCheck(b.node, endpoint, other.node_id, other.node))
+    for b in world.brokers:  # ZooKeeper mode: every broker needs its ZooKeeper
+        if b.running:
+            for host, port in b.zookeeper:
+                zk = zookeeper_node(world, b, host, port)
+                out.append(LinkCheck(b.node, f"{host}:{port}", -1, zk or "zookeeper", zookeeper=True))
     for b in world.brokers:
         if b.running:
             for vid, (host, port) in sorted(b.voters.items()):
@@ -113,6 +120,7 @@ def run_link_probes(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     python: str | None = None,
+    tcp: bool = False,
 ) -> list[ProbeResult]:
     """Several `--link` probes from one node in one process (a broker's links all start in its
     node: one Python start instead of one per link)."""
@@ -125,7 +133,7 @@ def run_link_probes(
         "--json",
         "--timeout",
         f"{timeout:g}",
-        "--links",
+        "--tcp-links" if tcp else "--links",
         *endpoints,
     ]
     try:
@@ -143,10 +151,12 @@ def _link_verdict(world: World, link: LinkCheck, probe: ProbeResult) -> Verdict:
     v = verdict(world, link.node, probe)
     v.client = "broker"
     failed = probe.failed
-    if failed is not None and failed.name == CONNECT:
+    if failed is not None and failed.name == CONNECT and not link.zookeeper:
         host, _, port = link.endpoint.rpartition(":")
         addr = (failed.detail.get("tried") or [{}])[-1].get("address")
-        v.reason = f"{v.reason} (Kafka logs: {java_link_error(link.to_node_id, host, addr, int(port))})"
+        src = next((b for b in world.brokers if b.node == link.node), None)
+        word = "Broker" if src is not None and src.zookeeper else "Node"
+        v.reason = f"{v.reason} (Kafka logs: {java_link_error(link.to_node_id, host, addr, int(port), word)})"
     return v
 
 
@@ -169,14 +179,20 @@ def check(
             return None
         return run_client(c.client, c.bootstrap, prefix=prefixes[c.node], timeout=timeout, python=python)
 
-    by_node: dict[str, list[str]] = {}
-    for l in plan.links:  # one probe process per broker node for all of its links
-        if l.endpoint not in by_node.setdefault(l.node, []):
-            by_node[l.node].append(l.endpoint)
+    by_node: dict[tuple[str, bool], list[str]] = {}
+    for lk in plan.links:  # one probe process per broker node (and kind) for all of its links
+        if lk.endpoint not in by_node.setdefault((lk.node, lk.zookeeper), []):
+            by_node[(lk.node, lk.zookeeper)].append(lk.endpoint)
 
-    def links_of_node(node: str) -> dict[str, ProbeResult]:
-        eps = by_node[node]
-        return dict(zip(eps, run_link_probes(eps, prefixes[node], timeout=timeout, python=python)))
+    def links_of_node(key: tuple[str, bool]) -> dict[str, ProbeResult]:
+        eps = by_node[key]
+        return dict(
+            zip(
+                eps,
+                run_link_probes(eps, prefixes[key[0]], timeout=timeout, python=python, tcp=key[1]),
+                strict=True,
+            )
+        )
 
     # probes and real clients run side by side: they are independent processes; the real
     # clients (the slow part: a failing one waits for its timeout) are submitted first
@@ -187,7 +203,10 @@ def check(
         out = [
             verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)
         ]
-        return out + [_link_verdict(world, l, link_probes[l.node].result()[l.endpoint]) for l in plan.links]
+        return out + [
+            _link_verdict(world, lk, link_probes[(lk.node, lk.zookeeper)].result()[lk.endpoint])
+            for lk in plan.links
+        ]
 
 
 def predict(world: World, plan: CheckPlan) -> list[Verdict]:
@@ -197,12 +216,21 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
         v = verdict(world, c.node, predict_probe(world, c.node, c.bootstrap))
         v.client = c.client
         out.append(v)
-    for l in plan.links:
-        out.append(_link_verdict(world, l, predict_probe(world, l.node, l.endpoint, link=True)))
+    for lk in plan.links:
+        probe = (
+            predict_tcp(world, lk.node, lk.endpoint)
+            if lk.zookeeper
+            else predict_probe(world, lk.node, lk.endpoint, link=True)
+        )
+        out.append(_link_verdict(world, lk, probe))
     return out
 
 
-FATAL_MARKERS = ("Exiting Kafka due to fatal exception", "Fatal error during broker startup")
+FATAL_MARKERS = (
+    "Exiting Kafka due to fatal exception",
+    "Fatal error during broker startup",
+    "Fatal error during KafkaServer startup",  # ZooKeeper mode (broker/zk/)
+)
 
 
 def start_error_from_log(log: str) -> str | None:

@@ -33,6 +33,7 @@ from .lab_world import world_from_resolved
 from .predict_rules import broker_view
 from .results import Verdict
 from .views import WILDCARDS, World
+from .zk_rules import apply_reachability, zookeeper_views
 
 
 def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
@@ -56,6 +57,8 @@ def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None =
             if f.node == node
         }
         world.brokers.append(broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken))
+    world.zookeepers = zookeeper_views(topology)
+    apply_reachability(world)
     return world
 
 
