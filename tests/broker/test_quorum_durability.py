@@ -106,8 +106,8 @@ def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
         assert lost == 0 and dups == 0
         in_offset_order = [v for _, v in sorted(acked)]
         assert [v for v in got if v in values] == in_offset_order
-        out = q.output(last)
-        assert "Truncating partition qdur-0 with TruncationState(offset=" in out
+        # (whether the last broker logged a TruncationState line depends on whether its fetcher
+        # reached the successor before that died too; the numbers above are the check)
     finally:
         q.stop_all()
 
