@@ -5,36 +5,8 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.end_quorum_epoch import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-from .begin_quorum_epoch import RESPONSE
-
-KEY = 54
-
-REQUEST = Message(
-    Struct(
-        F("cluster_id", STRING, null=0),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("topic_name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("leader_id", INT32),
-                                F("leader_epoch", INT32),
-                                F("preferred_successors", Array(INT32)),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    )
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

@@ -5,64 +5,8 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.vote import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 52
-
-REQUEST = Message(
-    Struct(
-        F("cluster_id", STRING, null=0),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("topic_name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("candidate_epoch", INT32),
-                                F("candidate_id", INT32),
-                                F("last_offset_epoch", INT32),
-                                F("last_offset", INT64),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=0,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("error_code", INT16),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("topic_name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("error_code", INT16),
-                                F("leader_id", INT32),
-                                F("leader_epoch", INT32),
-                                F("vote_granted", BOOL),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=0,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
