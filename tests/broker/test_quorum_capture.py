@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -90,3 +91,10 @@ def test_tshark_sees_an_election_on_the_controller_ports(tmp_path):
     assert all(r[2] in responses for r in votes + [r for r in requests if r[0] == "53"])
     fetches = [r for r in requests if r[0] == "1"]
     assert fetches and all(r[1] == "12" for r in fetches)
+    # netlab's own decoder (built from broker/protocol/messages/) names and decodes them too
+    argv = [sys.executable, "-m", "netlab", "decode", str(pcap)] + [
+        a for p in ports for a in ("--port", str(p))
+    ]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120).stdout
+    assert "Vote v0 request (raft-client-" in out and "Vote response: ok" in out, out[-2000:]
+    assert "BeginQuorumEpoch v0 request" in out and "BrokerHeartbeat v0 request" in out
