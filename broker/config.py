@@ -21,6 +21,7 @@ from .listeners import (
     require,
     validate_listener_list,
 )
+from .topic_configs import BROKER_SYNONYMS
 
 __all__ = ["KafkaConfig", "ConfigException", "RequirementFailed", "SETTINGS"]
 
@@ -127,6 +128,9 @@ _ACCEPTED = {
     "control.plane.listener.name",
     "queued.max.requests",
 }
+# Broker settings that provide topic-config defaults (log.cleaner.delete.retention.ms, ...):
+# topic_configs reads them for DescribeConfigs and new topics.
+_ACCEPTED |= BROKER_SYNONYMS
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 
 _TYPE_NAMES = {"int": "INT", "long": "LONG", "boolean": "BOOLEAN", "double": "DOUBLE"}
