@@ -52,6 +52,11 @@ _DEFS = [
     _s("controller.listener.names", "string", None),
     _s("controller.quorum.voters", "list", ""),
     _s("controller.quorum.bootstrap.servers", "list", ""),
+    _s("controller.quorum.election.timeout.ms", "int", 1000, 0),
+    _s("controller.quorum.fetch.timeout.ms", "int", 2000, 0),
+    _s("controller.quorum.election.backoff.max.ms", "int", 1000, 0),
+    _s("controller.quorum.request.timeout.ms", "int", 2000, 0),
+    _s("metadata.log.dir", "string", None),
     _s("listeners", "string", "PLAINTEXT://:9092"),
     _s("advertised.listeners", "string", None),
     _s(
@@ -137,7 +142,6 @@ _ACCEPTED = {
     "confluent.support.metrics.enable",
     "unclean.leader.election.enable",
     "compression.type",
-    "metadata.log.dir",
     "log.message.format.version",
     "inter.broker.protocol.version",
     "share.coordinator.state.topic.replication.factor",
@@ -241,6 +245,10 @@ class KafkaConfig:
             self.advertised = [e for e in self.listeners if e.listener not in self.controller_listener_names]
         self.voters = self._parse_voters(v["controller.quorum.voters"])
         self.log_dirs = [Path(p.strip()) for p in (v["log.dirs"] or v["log.dir"]).split(",") if p.strip()]
+        # KRaft's __cluster_metadata-0 lives in metadata.log.dir, by default the first log dir.
+        self.metadata_log_dir = (
+            Path(v["metadata.log.dir"]) if v["metadata.log.dir"] else (self.log_dirs or [None])[0]
+        )
         if v["log.roll.ms"] is not None:
             self.roll_ms = v["log.roll.ms"]
         else:
@@ -410,21 +418,12 @@ class KafkaConfig:
                     f"not support (PLAINTEXT listeners only; no silent fallback)"
                 )
         bootstrap = self.values["controller.quorum.bootstrap.servers"]
-        if not self.voters and len(bootstrap) > 1:
+        if not self.voters and len(bootstrap) > 1 and "controller" in self.process_roles:
             out.append(
-                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers; this broker runs a "
-                f"single-node KRaft quorum only (a multi-voter quorum is not supported yet)"
-            )
-        if len(self.voters) > 1:
-            out.append(
-                f"controller.quorum.voters names {len(self.voters)} voters; this broker runs a single-node "
-                f"KRaft quorum only (one voter: no Raft leader election or metadata log replication: a multi-voter "
-                f"quorum is refused rather than faked)"
-            )
-        if set(self.process_roles) == {"broker"} and not self.voters:
-            out.append(
-                "process.roles=broker needs controller.quorum.voters naming the single controller "
-                "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported"
+                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers and "
+                "controller.quorum.voters is empty: a dynamic KRaft quorum (KIP-853, formatted with "
+                "--initial-controllers), which this broker does not run; list the voters in "
+                "controller.quorum.voters (`{id}@{host}:{port}`)"
             )
         return out
 

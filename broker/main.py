@@ -19,6 +19,9 @@ from .compaction import LogCleaner
 from .config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig, collect_props
 from .group import coordinator_of
 from .log4j import logger
+from .raft.bootstrap import discover_voters
+from .raft.setup import check_sessions as quorum_check_sessions
+from .raft.setup import is_multi_voter, start_quorum, stop_quorum
 from .server import BindError, SocketServer
 from .txn.coordinator import coordinator_of as txn_coordinator_of
 
@@ -182,8 +185,12 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
+    if not config.voters and config["controller.quorum.bootstrap.servers"]:
+        config.voters = await discover_voters(node.node_id, config["controller.quorum.bootstrap.servers"])
     if node.zk is not None:  # ZooKeeper mode: the elected controller sends LeaderAndIsr (broker/zk/)
         pass
+    elif is_multi_voter(config):
+        await start_quorum(node, config)
     elif node.controller is not None:
         node.replicas.controller_client = LocalControllerClient(node.controller)
         node.apply_metadata()
@@ -203,6 +210,7 @@ async def stop_cluster(node) -> None:
         await node.lifecycle.close()
     if node.zk is not None:
         await node.zk.close()
+    await stop_quorum(node)
 
 
 async def _cluster_checks(node, config: KafkaConfig) -> None:
@@ -213,6 +221,7 @@ async def _cluster_checks(node, config: KafkaConfig) -> None:
         await asyncio.sleep(every)
         if node.controller is not None:
             node.controller.check_sessions()
+        await quorum_check_sessions(node)
         node.replicas.check_lagging()
 
 

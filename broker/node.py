@@ -97,7 +97,12 @@ class BrokerNode:
         roles = set(config.process_roles)
         # A legacy (non-KRaft) node and a combined node run the controller in-process; a
         # broker-only node learns everything from the voter of controller.quorum.voters.
-        self.has_controller = (not roles and not config.zk_mode) or "controller" in roles
+        # Several voters: the controller runs in the Raft layer (broker/raft/setup.py) and this
+        # node's broker side talks to whichever voter is active, like a broker-only node.
+        self.has_controller = ((not roles and not config.zk_mode) or "controller" in roles) and len(
+            config.voters
+        ) <= 1
+        self.raft = self.quorum_controller = None  # broker/raft/ on a voter of several
         # A dedicated controller (process.roles=controller) serves only its controller listener:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles
@@ -328,7 +333,9 @@ class BrokerNode:
                 f"{len(self.metadata.brokers)}.",
                 None,
             )
-        if replication_factor > len(self.metadata.brokers):
+        # A forwarded auto-creation is judged by the controller (whose registered brokers this
+        # node's metadata may not show yet), as Kafka's AutoTopicCreationManager leaves it to it.
+        if replication_factor > len(self.metadata.brokers) and (self.controller is not None or validate_only):
             return (
                 ErrorCode.INVALID_REPLICATION_FACTOR,
                 f"Unable to replicate the partition {replication_factor} time(s): The target replication "

@@ -17,6 +17,7 @@ from ..protocol.errors import ErrorCode
 from ..protocol.messages.fetch import KEY, REQUEST, RESPONSE
 from ..quotas import FETCH as FETCH_QUOTA
 from ..quotas import quotas_of
+from ..raft import fetch_handler as raft_fetch
 from ..request_context import RequestContext
 from ..topic_configs import effective
 from ..txn import fetch_view
@@ -167,6 +168,8 @@ def _down_convert(ctx: RequestContext, req: dict, responses: list[dict]) -> None
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if ctx.controller_listener:  # KRaft: voters and observers fetch __cluster_metadata-0
+        return await raft_fetch.handle(ctx, req)
     if req["session_id"] != 0 or req["session_epoch"] > 0:
         # We never hand out sessions, so an incremental fetch names one we do not know.
         return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
@@ -190,4 +193,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await ctx.node.wait_for_append(left)
 
 
-API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle)
+API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle, on_controller_listener=True)

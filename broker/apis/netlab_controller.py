@@ -24,6 +24,7 @@ from .. import acls, dynamic_broker_configs, topic_config_changes
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
+from ..raft.quorum_controller import active_controller
 from ..request_context import RequestContext
 from . import alter_partition_reassignments, create_partitions, describe_acls, elect_leaders
 
@@ -55,7 +56,7 @@ async def _create(node, topics: list[dict]) -> list[dict]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    controller = getattr(ctx.node, "controller", None)
+    controller = active_controller(ctx.node)
     if controller is None:
         return {"error_code": ErrorCode.NOT_CONTROLLER, "body": "{}"}
     body = json.loads(req["body"] or "{}")
@@ -63,14 +64,18 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "metadata":
         await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
         return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
+    quorum = ctx.node.controller is None  # the active controller of a multi-voter quorum
     if op == "create_topics":
-        created = await _create(ctx.node, body["topics"])
+        created = (
+            controller.create_topics(body["topics"]) if quorum else await _create(ctx.node, body["topics"])
+        )
         return {
             "error_code": ErrorCode.NONE,
             "body": json.dumps({"topics": created, "version": controller.version}),
         }
     if op == "delete_topics":
-        res = {n: int(ctx.node.delete_topic(n)) for n in body["names"]}
+        delete = controller.delete_topic if quorum else ctx.node.delete_topic
+        res = {n: int(delete(n)) for n in body["names"]}
         return {
             "error_code": ErrorCode.NONE,
             "body": json.dumps({"results": res, "version": controller.version}),
