@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 import sys
 
+from netlab.brokers import broker_steps
 from netlab.names import HostsIndex, hosts_entries
 from netlab.resources import (
     Address,
@@ -29,6 +30,7 @@ from netlab.resources import (
     Vxlan,
 )
 from netlab.topology import netns_name
+from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology, VethLink
 from netlab.topology.resolve import Resolved, resolve, sysctl_interface
 
@@ -193,8 +195,6 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                     ),
                 )
             )
-    from netlab.brokers import broker_steps
-
     out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
         for p in spec.processes:
@@ -214,8 +214,6 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
 
 def _broker_label(settings: dict[str, str]) -> str:
     """A broker's listeners for pictures: `INTERNAL 0.0.0.0:29092 → broker:29092, ...`."""
-    from netlab.topology.kafka_fields import broker_properties
-
     props = broker_properties(settings)
     adv = dict(
         item.split("://", 1) for item in props.get("advertised.listeners", "").split(",") if "://" in item

@@ -13,7 +13,7 @@ from netlab.cli._render import console, err_console
 
 def running_topology(lab: str):
     """(LabState, Topology) of a running lab, from the copy of its file in the lab directory."""
-    from netlab.lab import load_lab
+    from netlab.lab.state import load_lab
     from netlab.topology import loads_topology
 
     state = load_lab(lab)

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
         Exit 1 when a result differs from the topology's `expect:`."""
         from netlab.kafka.lab_check import broker_logs, live_report
-        from netlab.lab import require_root
+        from netlab.lab.apply import require_root
 
         require_root()
         state, topology = running_topology(lab)

@@ -57,7 +57,8 @@ def register(app: typer.Typer) -> None:
         """Show a broker's properties, or edit them and restart the broker."""
         from broker.properties import parse_properties
         from netlab.brokers import format_properties, properties_path
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.state import load_lab
 
         state = load_lab(lab)
         step = broker_step(state, node)
@@ -88,7 +89,8 @@ def register(app: typer.Typer) -> None:
         changed = {k: new.get(k) for k in set(props) | set(new) if props.get(k) != new.get(k)}
         result = {"lab": lab, "node": node, "file": str(path), "changed": changed}
         if not no_restart:
-            from netlab.cli.restart import print_restart, restart_step
+            from netlab.cli.restart import print_restart
+            from netlab.lab.brokers import restart_step
 
             result["restart"] = restart_step(lab, step)
         if as_json:

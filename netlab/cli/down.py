@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Stop a lab's processes and delete its namespaces and files (idempotent)."""
-        from netlab.lab import destroy, lab_paths, list_labs, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.destroy import destroy
+        from netlab.lab.paths import lab_paths
+        from netlab.lab.state import list_labs
 
         if bool(lab) == all_labs:
             raise InputError("name one lab or pass --all (not both)", where="netlab down")

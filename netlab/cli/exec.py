@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a command in a node (its /etc/hosts, its hostname, its network), like `ip netns exec`."""
         from netlab.kernel.launcher import exec_in_node, node_env
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.state import load_lab
 
         if not command:
             raise InputError(

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         if lab is not None and file is not None:
             raise InputError("give a topology FILE or --lab NAME, not both", where="--lab")
         if lab is not None:
-            from netlab.lab import load_lab
+            from netlab.lab.state import load_lab
 
             plan = load_lab(lab).plan
         else:

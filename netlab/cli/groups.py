@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         """Consumer groups of a broker (python -m broker.groups on its log directories)."""
         from broker.properties import parse_properties
         from netlab.brokers import properties_path
-        from netlab.lab import load_lab
+        from netlab.lab.state import load_lab
 
         state = load_lab(lab)
         broker_step(state, node)

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Print a process's log (a broker's log is Kafka's own text)."""
-        from netlab.lab import load_lab
+        from netlab.lab.state import load_lab
 
         state = load_lab(lab)
         step = pick_process(state, node, process)

@@ -10,22 +10,6 @@ from rich.markup import escape
 from netlab.cli._render import console
 
 
-def restart_step(lab: str, step) -> dict:
-    """Stop, mark the log, start; for a broker wait until it started or failed (Kafka's message)."""
-    from netlab.brokers import RESTART_MARK, wait_started
-    from netlab.lab import lab_paths, start_process, stop_process
-
-    stop_process(lab, step)
-    log = lab_paths(lab).process(step.node, step.name).logfile
-    with open(log, "a") as fh:
-        fh.write(f"{RESTART_MARK}\n")
-    pid = start_process(lab, step)
-    out = {"lab": lab, "node": step.node, "process": step.name, "pid": pid}
-    if step.role == "broker":
-        out["broker"] = wait_started(lab, [step.node])[0].to_dict()
-    return out
-
-
 def print_restart(result: dict) -> int:
     b = result.get("broker")
     if b is None:
@@ -58,7 +42,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Restart a node's broker (or another of its processes); shows whether the broker started."""
         from netlab.cli.logs import pick_process
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.brokers import restart_step
+        from netlab.lab.state import load_lab
 
         require_root()
         step = pick_process(load_lab(lab), node, process)

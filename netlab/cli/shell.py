@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Open $SHELL inside a node (like `docker exec -it <container> sh`)."""
         from netlab.kernel.launcher import exec_in_node, node_env
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.state import load_lab
 
         require_root()
         state = load_lab(lab)

@@ -12,7 +12,7 @@ from netlab.cli._render import console
 
 
 def _list(as_json: bool) -> None:
-    from netlab.lab import list_labs, load_lab
+    from netlab.lab.state import list_labs, load_lab
     from netlab.resources import Process
 
     rows = []
@@ -48,7 +48,7 @@ def _list(as_json: bool) -> None:
 
 
 def _show(lab: str, as_json: bool) -> None:
-    from netlab.lab import lab_status
+    from netlab.lab.state import lab_status
 
     st = lab_status(lab)
     if as_json:

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Build a lab: namespaces, bridges, links, addresses, routes, hosts files, processes."""
-        from netlab.lab import apply, check_can_apply, require_root
+        from netlab.lab.apply import apply, check_can_apply, require_root
         from netlab.lab.planfile import plan_to_dict
         from netlab.plan import compile_plan, format_plan
         from netlab.resources import Namespace
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         elapsed = time.perf_counter() - started
         procs = [f"{s.node}/{s.name}" for s in plan.steps if s.kind == "process"]
         # a broker that does not start is a result (shown with Kafka's message), not a failure of `up`
-        from netlab.brokers import wait_started
+        from netlab.lab.brokers import wait_started
 
         brokers = (
             wait_started(plan.lab) if any(getattr(s, "role", "") == "broker" for s in plan.steps) else []

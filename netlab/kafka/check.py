@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 from netlab.errors import InputError
 
+from .broker_log import start_error_from_log
 from .clients import DEFAULT_CLIENT, GRACE_S, ClientResult, run_client
 from .explain import java_link_error, verdict
 from .predict_rules import inter_broker_targets, predict_probe
 from .probe import parse_host_port
-from .results import CONNECT, ProbeResult, Stage, Verdict
+from .results import CAUSES, CONNECT, ProbeResult, Stage, Verdict
 from .views import World
 
 DEFAULT_TIMEOUT = 6.0
@@ -202,19 +203,6 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
     return out
 
 
-FATAL_MARKERS = ("Exiting Kafka due to fatal exception", "Fatal error during broker startup")
-
-
-def start_error_from_log(log: str) -> str | None:
-    """Kafka's reason for not starting, from a broker log: the `<java class>: <message>` line
-    under its fatal error line (None when the log has none)."""
-    lines = log.splitlines()
-    for i, line in enumerate(lines[:-1]):
-        if any(m in line for m in FATAL_MARKERS):
-            return lines[i + 1].strip()
-    return None
-
-
 def start_verdicts(world: World, logs: dict[str, str] | None = None) -> list[Verdict]:
     """One row per broker: did it start? Live from each broker's log (`logs`: node -> text),
     predicted from the world (predict_rules.broker_view) when `logs` is None."""
@@ -263,14 +251,12 @@ def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list
 
 @dataclass(frozen=True)
 class Expectation:
-    """An `expect:` entry: ok, or fails with a cause (explain.CAUSES)."""
+    """An `expect:` entry: ok, or fails with a cause (results.CAUSES)."""
 
     ok: bool
     cause: str | None = None
 
     def __post_init__(self) -> None:
-        from .explain import CAUSES
-
         if self.ok and self.cause is not None:
             raise InputError(f"an expectation that works has no cause (got {self.cause!r})", where="expect")
         if self.cause is not None and self.cause not in CAUSES:

@@ -1,10 +1,8 @@
 """From a probe result (live or predicted) and what netlab knows about the lab (views.World) to
 one Verdict with a plain sentence naming the cause and the setting to change.
 
-Causes (Verdict.cause) are short and stable so `check` and `predict` compare on them, never on
-wording: bootstrap_unresolved, bootstrap_refused, bootstrap_unreachable, bootstrap_not_kafka,
-metadata_failed, advertised_unresolved, advertised_refused, advertised_unreachable,
-advertised_not_kafka, client_failed, broker_not_started (a row of its own per broker).
+The causes (Verdict.cause) are the vocabulary in results.CAUSES; `cause_of` maps a failed stage
+to one.
 """
 
 from __future__ import annotations
@@ -22,20 +20,6 @@ from .views import (
     is_ipv6,
     is_loopback,
     land,
-)
-
-CAUSES = (
-    "bootstrap_unresolved",
-    "bootstrap_refused",
-    "bootstrap_unreachable",
-    "bootstrap_not_kafka",
-    "metadata_failed",
-    "advertised_unresolved",
-    "advertised_refused",
-    "advertised_unreachable",
-    "advertised_not_kafka",
-    "client_failed",
-    "broker_not_started",
 )
 
 

@@ -13,10 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broker.properties import parse_properties
+from netlab.brokers import BROKER_PROCESS, current_run, properties_path
+from netlab.kernel import processes
+from netlab.lab.paths import lab_paths
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
 from netlab.topology.resolve import resolve
 
+from .broker_log import start_error_from_log
 from .check import (
     DEFAULT_TIMEOUT,
     CheckPlan,
@@ -25,8 +30,8 @@ from .check import (
     check,
     disagreements,
     expectation_mismatch,
+    links_of,
     predict,
-    start_error_from_log,
     start_verdicts,
 )
 from .lab_world import world_from_resolved
@@ -60,8 +65,6 @@ def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None =
 
 
 def plan_of(topology: Topology, world: World) -> CheckPlan:
-    from .check import links_of
-
     return CheckPlan([ClientCheck(c.node, c.bootstrap, c.client) for c in topology.clients], links_of(world))
 
 
@@ -138,9 +141,6 @@ def predicted_report(topology: Topology, props: Mapping[str, Mapping[str, str]] 
 def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
     """What each broker of a running lab runs with now: its server.properties in the lab
     directory (`netlab config ... set` edits it), else the topology's."""
-    from broker.properties import parse_properties
-    from netlab.brokers import properties_path
-
     out = {}
     for node, props in topology_props(topology).items():
         path = properties_path(lab, node)
@@ -183,9 +183,6 @@ def live_report(
 
 def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
     """node -> the text of its broker's log in the lab directory."""
-    from netlab.brokers import BROKER_PROCESS, current_run
-    from netlab.lab.paths import lab_paths
-
     paths = lab_paths(lab)
     out = {}
     for node in topology_props(topology):
@@ -196,10 +193,6 @@ def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
 
 def broker_states(lab: str, topology: Topology) -> dict[str, str]:
     """node -> the state of its broker process (running, exited, killed, not-started)."""
-    from netlab.brokers import BROKER_PROCESS
-    from netlab.kernel import processes
-    from netlab.lab.paths import lab_paths
-
     paths = lab_paths(lab)
     return {
         node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)

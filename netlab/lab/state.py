@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from broker.properties import parse_properties
+from netlab.brokers import current_run, properties_path
 from netlab.errors import InputError
+from netlab.kafka.broker_log import start_error_from_log
 from netlab.kernel import inspect, nsfs, processes
 from netlab.lab.paths import LAB_NAME, RUN_DIR, LabPaths, lab_paths
 from netlab.lab.planfile import read_plan
@@ -109,9 +112,6 @@ def _iface_networks(plan: Plan) -> dict[tuple[str, str], str]:
 def _brokers(state: LabState) -> list[dict]:
     """Each broker: its listeners as configured now (server.properties) and whether it runs,
     with Kafka's message when it stopped."""
-    from broker.properties import parse_properties
-    from netlab.brokers import current_run, properties_path, start_error
-
     out = []
     for step in state.process_steps:
         if step.role != "broker":
@@ -122,7 +122,7 @@ def _brokers(state: LabState) -> list[dict]:
         log = state.paths.process(step.node, step.name).logfile
         error = None
         if st.state != "running" and log.exists():
-            error = start_error(current_run(log.read_text(errors="replace")))
+            error = start_error_from_log(current_run(log.read_text(errors="replace")))
         out.append(
             {
                 "node": step.node,
