@@ -19,7 +19,7 @@ from netlab.kernel import processes
 from netlab.lab.paths import lab_paths
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
-from netlab.topology.resolve import resolve
+from netlab.topology.view import Resolved
 
 from .broker_log import start_error_from_log
 from .check import (
@@ -49,11 +49,11 @@ def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
     }
 
 
-def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
+def world_of(r: Resolved, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
     """The World of a topology with its brokers placed (binding rules applied per node, ports
     taken by the node's own port proxy counted)."""
-    world = world_from_resolved(topology._resolved or resolve(topology))
-    props = topology_props(topology) if props is None else props
+    world = world_from_resolved(r)
+    props = topology_props(r.topology) if props is None else props
     for node, p in props.items():
         taken = {
             ("0.0.0.0" if f.listen_host in WILDCARDS else f.listen_host, f.listen_port)
@@ -130,8 +130,10 @@ def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
     ]
 
 
-def predicted_report(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
-    world = world_of(topology, props)
+def predicted_report(r: Resolved, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
+    """`netlab predict`: every row from the topology alone (`load_topology` gives `r`)."""
+    topology = r.topology
+    world = world_of(r, props)
     plan = plan_of(topology, world)
     verdicts = start_verdicts(world) + predict(world, plan)
     expected, kinds = _expectations(topology, plan, world)
@@ -150,7 +152,7 @@ def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
 
 def live_report(
     lab: str,
-    topology: Topology,
+    r: Resolved,
     prefixes: Mapping[str, list[str]],
     logs: Mapping[str, str],
     *,
@@ -160,13 +162,14 @@ def live_report(
 ) -> Report:
     """Run every row inside the lab. `logs`: node -> the broker's log since its last start
     (Kafka's start message); `states`: node -> its process state (default: read from the lab)."""
+    topology = r.topology
     props = live_props(lab, topology)
-    predicted_world = world_of(topology, props)
+    predicted_world = world_of(r, props)
     plan = plan_of(topology, predicted_world)
-    states = broker_states(lab, topology) if states is None else states
+    states = broker_states(lab, r) if states is None else states
     # explain the live rows with the brokers as they really are (a broker that did not start
     # takes no connection, whatever the rules predicted; one that runs takes them)
-    world = world_of(topology, props)
+    world = world_of(r, props)
     for b in world.brokers:
         error = start_error_from_log(logs.get(b.node, ""))
         state = states.get(b.node, "running")
@@ -181,8 +184,9 @@ def live_report(
     return Report(verdicts, expected, kinds, predicted, notes=unknown_link_expectations(topology, plan))
 
 
-def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
+def broker_logs(lab: str, r: Resolved) -> dict[str, str]:
     """node -> the text of its broker's log in the lab directory."""
+    topology = r.topology
     paths = lab_paths(lab)
     out = {}
     for node in topology_props(topology):
@@ -191,8 +195,9 @@ def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
     return out
 
 
-def broker_states(lab: str, topology: Topology) -> dict[str, str]:
+def broker_states(lab: str, r: Resolved) -> dict[str, str]:
     """node -> the state of its broker process (running, exited, killed, not-started)."""
+    topology = r.topology
     paths = lab_paths(lab)
     return {
         node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)

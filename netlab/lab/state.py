@@ -147,7 +147,7 @@ def lab_status(name: str) -> dict:
             ifaces = inspect.interfaces(netns)
         except OSError as exc:  # not root: namespaces cannot be entered
             ifaces = []
-            nodes_note = f"interfaces not readable: {exc.strerror or exc} (run as root)"
+            nodes_note: str | None = f"interfaces not readable: {exc.strerror or exc} (run as root)"
         else:
             nodes_note = None
         for iface in ifaces:

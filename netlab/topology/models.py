@@ -504,8 +504,6 @@ class Topology(Strict):
     expect: ExpectSpec = Field(default_factory=ExpectSpec, description="expected broker starts and links")
 
     _source: str | None = PrivateAttr(None)
-    # The resolved view made by the loader (a loaded topology is not meant to be mutated).
-    _resolved: Any = PrivateAttr(None)
 
     @field_validator("nodes", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part
     Resolved,
     RouteOut,
     TopologyError,
+    Tunnel,
     TunnelEnd,
 )
 
@@ -133,17 +134,17 @@ class _Resolver:
         self._kafka()
         self._features()
         return Resolved(
-            self.t,
-            networks,
-            attachments,
-            ports,
-            self.ifaces,
-            vxlans,
-            tunnels,
-            routes,
-            extra,
-            self.requires,
-            self.notes,
+            topology=self.t,
+            networks=networks,
+            attachments=attachments,
+            ports=ports,
+            ifaces=self.ifaces,
+            vxlans=vxlans,
+            tunnels=tunnels,
+            routes=routes,
+            extra_hosts=extra,
+            requires=self.requires,
+            notes=self.notes,
         )
 
     def _networks(self) -> dict[str, Net]:
@@ -447,8 +448,9 @@ class _Resolver:
             f"or set `local:` on its endpoint",
         )
 
-    def _tunnels(self):
-        vxlans, tunnels = [], []
+    def _tunnels(self) -> tuple[list[Tunnel], list[Tunnel]]:
+        vxlans: list[Tunnel] = []
+        tunnels: list[Tunnel] = []
         used_ports: dict[tuple[str, str, int], PathKey] = {}
         for i, link in enumerate(self.t.links):
             if isinstance(link, VethLink):
@@ -488,7 +490,7 @@ class _Resolver:
                     ep.network if isinstance(link, VxlanLink) else None,
                 )
                 ends.append(TunnelEnd(ep.node, ep.interface, ep.address, local, peer, link.port, dev, master))
-            (vxlans if isinstance(link, VxlanLink) else tunnels).append((link, ends[0], ends[1]))
+            (vxlans if isinstance(link, VxlanLink) else tunnels).append(Tunnel(link, ends[0], ends[1]))
             self.requires.add(link.type)
         return vxlans, tunnels
 

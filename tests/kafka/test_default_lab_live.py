@@ -57,7 +57,7 @@ def default_lab():
         )
         + "\n"
     )
-    topology = loads_topology(text, str(DEFAULT_TOPOLOGY))
+    topology = loads_topology(text, str(DEFAULT_TOPOLOGY)).topology
     labapi.apply(compile_plan(topology), topology_text=text)
     try:
         assert [b.state for b in wait_started(name)] == ["started"]

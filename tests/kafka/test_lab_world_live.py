@@ -56,7 +56,7 @@ def _lab(example: str) -> tuple[str, object]:
     text = (
         "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
     )
-    return name, loads_topology(text, str(path))
+    return name, loads_topology(text, str(path)).topology
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -90,7 +90,7 @@ def test_check_equals_predict(scenario, tmp_path):
     text = (
         "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
     )
-    topology = loads_topology(text, str(path))
+    topology = loads_topology(text, str(path)).topology
     labapi.apply(compile_plan(topology))
     broker = None
     try:

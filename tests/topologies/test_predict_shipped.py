@@ -31,7 +31,7 @@ def test_shipped_set_is_the_issue_list():
     numbers = sorted({int(n[:2]) for n in names if n[:2].isdigit()})
     assert numbers == list(range(2, 12))
     _, default = load(ROOT / "topologies" / "default.yaml")
-    assert default.lab == "default"
+    assert default.topology.lab == "default"
     readme = (ROOT / "topologies" / "README.md").read_text()
     for name in names:
         assert name in readme, f"{name} is not explained in topologies/README.md"

@@ -30,7 +30,7 @@ def error_of(text: str) -> InputError:
 
 
 def test_base_is_valid():
-    topo = loads_topology(BASE, "t.yaml")
+    topo = loads_topology(BASE, "t.yaml").topology
     assert topo.lab == "t" and list(topo.nodes) == ["host", "broker"]
     assert topo.source == "t.yaml"
 
