@@ -5,15 +5,14 @@ from __future__ import annotations
 import typer
 
 from netlab.cli._kafka import print_report, running_topology
+from netlab.cli._options import json_option, lab_argument
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def check(
-        lab: str = typer.Argument(..., help="a running lab"),
-        as_json: bool = typer.Option(
-            False, "--json", help="one object per row: from, to, ok, stage, reason, client_error, ..."
-        ),
+        lab: str = lab_argument(),
+        as_json: bool = json_option("one object per row: from, to, ok, stage, reason, client_error, ..."),
         timeout: float = typer.Option(
             4.0, "--timeout", min=0.5, max=120, help="seconds each client gets (half produce, half consume)"
         ),

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from netlab.cli._options import json_option
 from netlab.cli._render import console, err_console
 from netlab.errors import InputError
 
@@ -15,7 +16,7 @@ def register(app: typer.Typer) -> None:
     def down(
         lab: str | None = typer.Argument(None, help="the lab to remove"),
         all_labs: bool = typer.Option(False, "--all", help="remove every lab that is up"),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        as_json: bool = json_option(),
     ) -> None:
         """Stop a lab's processes and delete its namespaces and files (idempotent)."""
         from netlab.lab.apply import require_root
@@ -26,7 +27,7 @@ def register(app: typer.Typer) -> None:
         if bool(lab) == all_labs:
             raise InputError("name one lab or pass --all (not both)", where="netlab down")
         require_root()
-        names = list_labs() if all_labs else [lab_paths(lab).lab]
+        names = list_labs() if all_labs or lab is None else [lab_paths(lab).lab]
         results = [destroy(name) for name in names]
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in results]))
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
                 continue
             extra = f", {len(r.processes_killed)} needed SIGKILL" if r.processes_killed else ""
             console.print(
-                f"[bold]lab {r.lab} removed[/]: {len(r.namespaces)} namespaces, {r.processes_stopped} processes stopped{extra}",
+                f"[bold]lab {r.lab} removed[/]: {len(r.namespaces)} namespaces, "
+                f"{r.processes_stopped} processes stopped{extra}",
                 highlight=False,
             )

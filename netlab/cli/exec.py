@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from netlab.cli._options import lab_argument, node_argument
 from netlab.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     @app.command("exec", context_settings={"ignore_unknown_options": True})
     def exec_(
-        lab: str = typer.Argument(..., help="the lab"),
-        node: str = typer.Argument(..., help="the node to run in"),
+        lab: str = lab_argument("the lab"),
+        node: str = node_argument("the node to run in"),
         command: list[str] = typer.Argument(None, help="the command, after --"),
     ) -> None:
         """Run a command in a node (its /etc/hosts, its hostname, its network), like `ip netns exec`."""

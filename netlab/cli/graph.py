@@ -6,20 +6,17 @@ from pathlib import Path
 
 import typer
 
+from netlab.cli._options import json_option, topology_argument, topology_file
 from netlab.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def graph(
-        file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
-        lab: str | None = typer.Option(
-            None, "--lab", help="draw a running lab from its stored plan instead"
-        ),
-        fmt: str = typer.Option(
-            "mermaid", "--format", "-f", help="mermaid (GitHub renders it), dot, or json"
-        ),
-        as_json: bool = typer.Option(False, "--json", help="same as --format json"),
+        file: Path | None = topology_argument(),
+        lab: str | None = typer.Option(None, "--lab", help="draw a running lab from its stored plan instead"),
+        fmt: str = typer.Option("mermaid", "--format", help="mermaid (GitHub renders it), dot, or json"),
+        as_json: bool = json_option("same as --format json"),
     ) -> None:
         """Draw nodes, networks, links, addresses and published ports."""
         from netlab.graph import FORMATS, render_graph
@@ -35,7 +32,7 @@ def register(app: typer.Typer) -> None:
             plan = load_lab(lab).plan
         else:
             from netlab.plan import compile_plan
-            from netlab.topology import DEFAULT_TOPOLOGY, load_topology
+            from netlab.topology import load_topology
 
-            plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
+            plan = compile_plan(load_topology(topology_file(file)))
         typer.echo(render_graph(plan.lab, plan.meta, fmt), nl=False)
