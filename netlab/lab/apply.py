@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from netlab.kernel.rtnl import Rtnl
 from netlab.lab.journal import Journal
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
+from netlab.polling import poll_until
 from netlab.resources import Address, LinkUp, Namespace, Plan, Process, Step
 from netlab.steps import LANES, handler
 
@@ -287,9 +287,9 @@ class _Applier:
     def _wait_relays_ready(self) -> None:
         """Relays print READY_MARK once their devices/sockets are open; wait for it (bounded)."""
         waiting = [s for s in self.started_steps if s.role in RELAY_ROLES]
-        deadline = time.monotonic() + READY_TIMEOUT
-        delay = 0.005
-        while waiting:
+
+        def all_ready() -> bool | None:
+            nonlocal waiting
             still = []
             for step in waiting:
                 files = self.paths.process(step.node, step.name)
@@ -305,14 +305,12 @@ class _Applier:
                     )
                 still.append(step)
             waiting = still
-            if waiting:
-                if time.monotonic() > deadline:
-                    raise NetlabError(
-                        f"processes not ready after {READY_TIMEOUT:.0f} s: "
-                        + ", ".join(s.key for s in waiting)
-                    )
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+            return True if not waiting else None
+
+        if poll_until(all_ready, READY_TIMEOUT) is None:
+            raise NetlabError(
+                f"processes not ready after {READY_TIMEOUT:.0f} s: " + ", ".join(s.key for s in waiting)
+            )
 
     def close(self) -> None:
         for ns in self.ns.values():

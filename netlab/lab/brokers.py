@@ -16,6 +16,7 @@ from netlab.kafka.broker_log import REGISTER_PROBLEMS, REGISTERED_MARK, has_star
 from netlab.kernel import processes
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab, start_process, stop_process
+from netlab.polling import poll_until
 from netlab.resources import Process
 
 START_TIMEOUT = 15.0
@@ -63,12 +64,11 @@ def wait_started(
         path = properties_path(lab, s.node)
         register[s.node] = needs_registration(parse_properties(path.read_text()) if path.exists() else {})
     began = time.monotonic()
-    deadline = began + timeout
     pending = {s.node: s for s in steps}
     done: dict[str, BrokerStart] = {}
     logs: dict[str, str] = {}
-    delay = 0.01
-    while pending:
+
+    def settled() -> bool | None:
         for node, step in list(pending.items()):
             files = state.paths.process(step.node, step.name)
             log = current_run(files.logfile.read_text(errors="replace")) if files.logfile.exists() else ""
@@ -80,31 +80,27 @@ def wait_started(
             if verdict is not None:
                 done[node] = verdict
                 del pending[node]
-        if pending:
-            # brokers that started but did not register: Kafka retries every ~2 s; three tries are enough
-            only_unregistered = all(has_started(logs.get(n, "")) for n in pending)
-            if time.monotonic() > deadline or (
-                only_unregistered and time.monotonic() - began > REGISTER_WAIT
-            ):
-                for node in pending:
-                    log = logs.get(node, "")
-                    if has_started(log):
-                        last = [
-                            line for line in log.splitlines() if any(p in line for p in REGISTER_PROBLEMS)
-                        ]
-                        done[node] = BrokerStart(
-                            node,
-                            "unregistered",
-                            (last[-1] if last else "not registered with the controller"),
-                            time.monotonic() - began,
-                        )
-                    else:
-                        done[node] = BrokerStart(
-                            node, "starting", f"not started after {timeout:.0f} s", time.monotonic() - began
-                        )
-                break
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+        # brokers that started but did not register: Kafka retries every ~2 s; three tries are enough
+        only_unregistered = all(has_started(logs.get(n, "")) for n in pending)
+        if not pending or (only_unregistered and time.monotonic() - began > REGISTER_WAIT):
+            return True
+        return None
+
+    poll_until(settled, timeout, first_delay=0.01)
+    for node in pending:  # not started (or not registered) in time
+        log = logs.get(node, "")
+        if has_started(log):
+            last = [line for line in log.splitlines() if any(p in line for p in REGISTER_PROBLEMS)]
+            done[node] = BrokerStart(
+                node,
+                "unregistered",
+                (last[-1] if last else "not registered with the controller"),
+                time.monotonic() - began,
+            )
+        else:
+            done[node] = BrokerStart(
+                node, "starting", f"not started after {timeout:.0f} s", time.monotonic() - began
+            )
     return [done[s.node] for s in steps]
 
 

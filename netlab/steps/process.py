@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from netlab.kernel import processes
+from netlab.polling import poll_until
 from netlab.steps.base import ApplyContext, Step, StepKind, register
 
 PROCESS_READY_TIMEOUT = 10.0
@@ -76,13 +76,12 @@ class ProcessKind(StepKind[Process]):
 
 def wait_mark(files: processes.ProcFiles, mark: str) -> bool:
     """Until `mark` is in the process's log, the process ended, or the bounded wait is over."""
-    deadline = time.monotonic() + PROCESS_READY_TIMEOUT
-    delay = 0.005
-    while time.monotonic() < deadline:
+
+    def seen() -> bool | None:
         if files.logfile.exists() and mark.encode() in files.logfile.read_bytes():
             return True
         if processes.state(files).state != "running":
             return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-    return False
+        return None
+
+    return bool(poll_until(seen, PROCESS_READY_TIMEOUT))
