@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         """Run each declared client and broker-to-broker link inside its node: ✓/✗, cause, setting to change.
 
         Exit 1 when a result differs from the topology's `expect:`."""
-        from netlab.kafka.lab_check import broker_logs, live_report
+        from netlab.kafka.lab_report import broker_logs, live_report
         from netlab.lab.apply import require_root
 
         require_root()

@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
         Kafka's validation and binding rules, Docker's name and publishing rules and the lab's
         routes. Exit 1 when a prediction contradicts `expect:`."""
-        from netlab.kafka.lab_check import predicted_report
+        from netlab.kafka.lab_report import predicted_report
         from netlab.topology import load_topology
 
         path = topology_file(file)

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT / "tests" / "topologies"))
 
 from shipped import cluster_refusal, load  # noqa: E402  (the same loader and broker question as the tests)
 
-import netlab.kafka.check as checkmod  # noqa: E402
+import netlab.kafka.verdicts as checkmod  # noqa: E402
 from netlab import lab as labapi  # noqa: E402
-from netlab.kafka.lab_check import broker_logs, live_report  # noqa: E402
+from netlab.kafka.lab_report import broker_logs, live_report  # noqa: E402
 from netlab.lab.brokers import wait_started  # noqa: E402
 from netlab.plan import compile_plan  # noqa: E402
 from netlab.resources import Namespace  # noqa: E402

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from kafkalab import PYTHON, Netns, fatal_line, run_broker_to_exit, start_broker
 
-from netlab.kafka.check import disagreements, start_verdicts
 from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import disagreements, start_verdicts
 from netlab.kafka.views import Vantage, World
 
 pytestmark = pytest.mark.root

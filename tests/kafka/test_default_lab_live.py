@@ -12,7 +12,9 @@ import pytest
 from kafkalab import PYTHON
 
 from netlab import lab as labapi
-from netlab.kafka.check import (
+from netlab.kafka.lab_world import world_from_resolved
+from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -21,8 +23,6 @@ from netlab.kafka.check import (
     expectation_mismatch,
     predict,
 )
-from netlab.kafka.lab_world import world_from_resolved
-from netlab.kafka.predict_rules import broker_view
 from netlab.lab.brokers import wait_started
 from netlab.plan import compile_plan
 from netlab.topology import DEFAULT_TOPOLOGY, loads_topology, netns_name, resolve

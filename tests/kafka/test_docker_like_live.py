@@ -12,7 +12,11 @@ import subprocess
 import pytest
 from kafkalab import PYTHON, Netns, start_broker
 
-from netlab.kafka.check import (
+from netlab.kafka.clients import run_client
+from netlab.kafka.explain import verdict
+from netlab.kafka.predict_rules import broker_view, predict_probe
+from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -21,10 +25,6 @@ from netlab.kafka.check import (
     expectation_mismatch,
     predict,
 )
-from netlab.kafka.clients import run_client
-from netlab.kafka.explain import verdict
-from netlab.kafka.predict_rules import broker_view, predict_probe
-from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
 from netlab.kafka.views import PublishedPort, Vantage, World
 from netlab.relays import READY_LINE
 

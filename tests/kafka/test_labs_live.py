@@ -16,7 +16,9 @@ import pytest
 from kafkalab import PYTHON, start_broker
 
 from netlab import lab as labapi
-from netlab.kafka.check import (
+from netlab.kafka.lab_world import world_from_resolved
+from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -25,8 +27,6 @@ from netlab.kafka.check import (
     expectation_mismatch,
     predict,
 )
-from netlab.kafka.lab_world import world_from_resolved
-from netlab.kafka.predict_rules import broker_view
 from netlab.plan import compile_plan
 from netlab.topology import loads_topology, netns_name, resolve
 

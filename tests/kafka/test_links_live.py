@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from kafkalab import PYTHON, Netns, start_broker
 
-from netlab.kafka.check import CheckPlan, check, disagreements, links_of, predict
 from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import CheckPlan, check, disagreements, links_of, predict
 from netlab.kafka.views import world_from_networks
 
 pytestmark = pytest.mark.root

@@ -10,7 +10,7 @@ import sys
 import pytest
 from shipped import ROOT, SHIPPED, load
 
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])

@@ -8,7 +8,7 @@ import support
 from shipped import SHIPPED, cluster_refusal, fresh_lab_name, load
 
 from netlab import lab as labapi
-from netlab.kafka.lab_check import broker_logs, live_report
+from netlab.kafka.lab_report import broker_logs, live_report
 from netlab.kernel import nsfs, processes
 from netlab.lab.brokers import wait_started
 from netlab.lab.paths import lab_paths

@@ -22,7 +22,10 @@ from netlab.topology.models import Topology
 from netlab.topology.view import Resolved
 
 from .broker_log import start_error_from_log
-from .check import (
+from .lab_world import world_from_resolved
+from .predict_rules import broker_view
+from .results import Verdict
+from .verdicts import (
     DEFAULT_TIMEOUT,
     CheckPlan,
     ClientCheck,
@@ -34,9 +37,6 @@ from .check import (
     predict,
     start_verdicts,
 )
-from .lab_world import world_from_resolved
-from .predict_rules import broker_view
-from .results import Verdict
 from .views import WILDCARDS, World
 
 
