@@ -32,7 +32,7 @@ from netlab.steps import handler
 from netlab.topology import netns_name
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology, VethLink
-from netlab.topology.resolve import Resolved, resolve, sysctl_interface
+from netlab.topology.resolve import Resolved, as_resolved, sysctl_interface
 
 # Interfaces that a step creates (vlan/bond are only checked for, see resolve.py).
 _BUILT_KINDS = ("bridge", "veth", "tap", "tun", "vxlan")
@@ -43,8 +43,7 @@ _UP_ORDER = {"bridge": 0, "veth": 1, "tap": 1, "tun": 2, "vxlan": 2}
 def compile_plan(r: Resolved | Topology) -> Plan:
     """The ordered steps that build this lab. `load_topology` gives the Resolved topology; a
     Topology built in code is resolved here (InputError naming the path if it is invalid)."""
-    if isinstance(r, Topology):
-        r = resolve(r)
+    r = as_resolved(r)
     topology = r.topology
     ns = {node: netns_name(topology.lab, node) for node in topology.nodes}
     steps: list[Step] = []

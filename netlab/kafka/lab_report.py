@@ -19,6 +19,7 @@ from netlab.kernel import processes
 from netlab.lab.paths import lab_paths
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
+from netlab.topology.resolve import as_resolved
 from netlab.topology.view import Resolved
 
 from .broker_log import start_error_from_log
@@ -49,9 +50,10 @@ def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
     }
 
 
-def world_of(r: Resolved, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
+def world_of(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
     """The World of a topology with its brokers placed (binding rules applied per node, ports
     taken by the node's own port proxy counted)."""
+    r = as_resolved(r)
     world = world_from_resolved(r)
     props = topology_props(r.topology) if props is None else props
     for node, p in props.items():
@@ -130,8 +132,9 @@ def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
     ]
 
 
-def predicted_report(r: Resolved, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
+def predicted_report(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
     """`netlab predict`: every row from the topology alone (`load_topology` gives `r`)."""
+    r = as_resolved(r)
     topology = r.topology
     world = world_of(r, props)
     plan = plan_of(topology, world)
@@ -152,7 +155,7 @@ def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
 
 def live_report(
     lab: str,
-    r: Resolved,
+    r: Resolved | Topology,
     prefixes: Mapping[str, list[str]],
     logs: Mapping[str, str],
     *,
@@ -162,6 +165,7 @@ def live_report(
 ) -> Report:
     """Run every row inside the lab. `logs`: node -> the broker's log since its last start
     (Kafka's start message); `states`: node -> its process state (default: read from the lab)."""
+    r = as_resolved(r)
     topology = r.topology
     props = live_props(lab, topology)
     predicted_world = world_of(r, props)
@@ -184,9 +188,9 @@ def live_report(
     return Report(verdicts, expected, kinds, predicted, notes=unknown_link_expectations(topology, plan))
 
 
-def broker_logs(lab: str, r: Resolved) -> dict[str, str]:
+def broker_logs(lab: str, r: Resolved | Topology) -> dict[str, str]:
     """node -> the text of its broker's log in the lab directory."""
-    topology = r.topology
+    topology = r.topology if isinstance(r, Resolved) else r
     paths = lab_paths(lab)
     out = {}
     for node in topology_props(topology):
@@ -195,9 +199,9 @@ def broker_logs(lab: str, r: Resolved) -> dict[str, str]:
     return out
 
 
-def broker_states(lab: str, r: Resolved) -> dict[str, str]:
+def broker_states(lab: str, r: Resolved | Topology) -> dict[str, str]:
     """node -> the state of its broker process (running, exited, killed, not-started)."""
-    topology = r.topology
+    topology = r.topology if isinstance(r, Resolved) else r
     paths = lab_paths(lab)
     return {
         node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)

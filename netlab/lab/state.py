@@ -5,7 +5,7 @@
 - `lab_status(name)` → a JSON-ready dict for `netlab status`: nodes, interfaces with
   addresses and the network each is on, bridges with their ports, processes and their state.
 - `start_process(lab, step)` / `stop_process(lab, step)` → (re)start or stop one Process step
-  of a running lab (issue 7 restarts brokers with these).
+  of a running lab (`netlab restart` and `netlab config` restart brokers with these).
 """
 
 from __future__ import annotations

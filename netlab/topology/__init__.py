@@ -5,7 +5,7 @@ Public API:
   the compiler needs made (resolve.py); every problem raises
   `InputError(message, where="<file>:<line>: <dotted.path>")`.
 - `loads_topology(text, filename) -> Resolved`: the same from a string.
-- `resolve(topology) -> Resolved`: for a Topology built in code.
+- `resolve(topology) -> Resolved`: for a Topology built in code; `as_resolved(x)` takes either.
 - `DEFAULT_TOPOLOGY`: topologies/default.yaml of this checkout.
 - `netns_name(lab, node)`: `netlab-<lab>-<node>`.
 """
@@ -19,13 +19,14 @@ from pydantic import ValidationError
 from netlab.errors import InputError
 from netlab.topology.errors import translate_validation_error
 from netlab.topology.models import Topology
-from netlab.topology.resolve import Resolved, TopologyError, resolve
+from netlab.topology.resolve import Resolved, TopologyError, as_resolved, resolve
 from netlab.topology.source import Source, parse_yaml, read_source
 
 __all__ = [
     "DEFAULT_TOPOLOGY",
     "Resolved",
     "Topology",
+    "as_resolved",
     "load_topology",
     "loads_topology",
     "netns_name",

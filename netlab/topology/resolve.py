@@ -74,6 +74,12 @@ def resolve(topology: Topology) -> Resolved:
     return _Resolver(topology).run()
 
 
+def as_resolved(topology: Resolved | Topology) -> Resolved:
+    """What `load_topology` gives, or a Topology built in code resolved now (TopologyError, an
+    InputError naming the dotted path, when it breaks a rule)."""
+    return topology if isinstance(topology, Resolved) else resolve(topology)
+
+
 class _Resolver:
     def __init__(self, topology: Topology):
         self.t = topology

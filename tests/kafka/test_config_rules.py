@@ -22,7 +22,7 @@ KRAFT = {
 }
 
 # (id, settings (node.id=1 is added unless given as None), java class, message) — the messages
-# are those of shared/research/kafka.md.
+# are Kafka 3.9's (KafkaConfig and SocketServer), word for word.
 CASES = [
     (
         "unparsable",
