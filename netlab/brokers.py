@@ -17,7 +17,7 @@ from pathlib import Path
 
 from netlab.kafka.broker_log import STARTED_MARKS
 from netlab.resources import Process
-from netlab.rundir import lab_root
+from netlab.rundir import RUN_DIR
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
 
@@ -27,7 +27,7 @@ RESTART_MARK = "----- netlab restart -----"
 
 
 def broker_dir(lab: str, node: str) -> Path:
-    return lab_root(lab) / "brokers" / node
+    return RUN_DIR / lab / "brokers" / node  # under lab_paths(lab).root
 
 
 def properties_path(lab: str, node: str) -> Path:

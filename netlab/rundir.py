@@ -1,7 +1,8 @@
 """Where labs keep their state: /run/netlab/<lab>/ (NETLAB_RUN_DIR moves it, for tests).
 
 A leaf: the plan names files under a lab's directory (a broker's server.properties) before the
-lab exists, and the lab engine (netlab/lab/paths.py) lays the directory out.
+lab exists, and the lab engine (netlab/lab/paths.py, `lab_paths(lab).root` is RUN_DIR/<lab>) lays
+the directory out.
 """
 
 from __future__ import annotations
@@ -10,7 +11,3 @@ import os
 from pathlib import Path
 
 RUN_DIR = Path(os.environ.get("NETLAB_RUN_DIR", "/run/netlab"))
-
-
-def lab_root(lab: str) -> Path:
-    return RUN_DIR / lab

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from netlab.errors import InputError
 from netlab.kernel.processes import ProcFiles
-from netlab.rundir import RUN_DIR as RUN_DIR  # re-exported: the lab engine's API
-from netlab.rundir import lab_root
+from netlab.rundir import RUN_DIR
 
 LAB_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")  # as the topology model: no "-" (netns names)
 
@@ -40,7 +39,7 @@ class LabPaths:
 
     @property
     def root(self) -> Path:
-        return lab_root(self.lab)
+        return RUN_DIR / self.lab
 
     @property
     def journal(self) -> Path:
