@@ -8,6 +8,7 @@ to one.
 from __future__ import annotations
 
 from .clients import ClientResult
+from .predict_rules import predict_probe, registered
 from .results import API_VERSIONS, CONNECT, METADATA, RESOLVE, ProbeResult, Stage, Verdict
 from .views import (
     DEAD_FORWARD,
@@ -106,8 +107,6 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
 
 def _any_suggestion(world: World, node: str, port: int) -> str:
     """A bootstrap address from which the whole path works for `node` (checked by prediction)."""
-    from .predict_rules import predict_probe  # predict_rules does not import explain: no cycle
-
     for b in world.brokers:
         if b.running:
             for alt in candidates(world, node, b.node, port):
@@ -193,8 +192,6 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
 
 def _unregistered(world: World, node: str, probe: ProbeResult) -> str:
     """Why a broker lists nobody: it never registered with its KRaft controller."""
-    from .predict_rules import registered
-
     lst = _bootstrap_listener(world, node, probe.bootstrap)
     broker = next((b for b in world.brokers if lst is not None and b.node == lst.broker), None)
     if broker is None or registered(world, broker):

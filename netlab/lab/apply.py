@@ -27,6 +27,7 @@ from netlab.errors import InputError, NetlabError, NotRootError
 from netlab.kernel import links, nsfs, processes
 from netlab.kernel.probes import missing_features
 from netlab.kernel.rtnl import Rtnl
+from netlab.lab.destroy import destroy
 from netlab.lab.journal import Journal
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
@@ -375,8 +376,6 @@ def apply(
     except BaseException as exc:
         applier.close()
         journal.close()
-        from netlab.lab.destroy import destroy
-
         destroy(plan.lab)
         if isinstance(exc, StepFailed):
             raise NetlabError(f"{exc}; everything made so far was removed") from exc

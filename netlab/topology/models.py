@@ -29,6 +29,7 @@ from pydantic import (
 from netlab.topology.kafka_fields import BrokerSettings, ClientSpec, ExpectSpec
 from netlab.topology.types import (
     CIDR,
+    SYSCTL_RE,
     HostName,
     IfName,
     IPv4,
@@ -343,8 +344,6 @@ class Node(Strict):
     @field_validator("sysctls")
     @classmethod
     def _sysctl_names(cls, value: dict[str, str]) -> dict[str, str]:
-        from netlab.topology.types import SYSCTL_RE
-
         for key in value:
             if not SYSCTL_RE.match(key):
                 raise ValueError(
