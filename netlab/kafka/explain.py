@@ -73,8 +73,12 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
     found: list[tuple[int, str]] = []
     for fwd in world.published:
         if fwd.node == node:
-            l = land(world, node, "127.0.0.1", fwd.listen_port)
-            if l.kind == LISTENER and l.listener.broker == broker:
+            landing = land(world, node, "127.0.0.1", fwd.listen_port)
+            if (
+                landing.kind == LISTENER
+                and landing.listener is not None
+                and landing.listener.broker == broker
+            ):
                 found.append((0, f"localhost:{fwd.listen_port} through the published port"))
     ports = sorted(
         {lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
@@ -88,8 +92,8 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
         )
 
     def lands_on_broker(addr: str, port: int) -> bool:
-        l = land(world, node, addr, port)
-        return l.kind == LISTENER and l.listener.broker == broker
+        landing = land(world, node, addr, port)
+        return landing.kind == LISTENER and landing.listener is not None and landing.listener.broker == broker
 
     for name, addrs in sorted(v.names.items()):
         owner = node if v.owns(addrs[0]) else v.reach.get(addrs[0])
@@ -131,10 +135,13 @@ def _why_refused(world: World, landing: Landing, node: str) -> str:
             )
     if where == node and is_loopback(landing.address):
         return (
-            f"nothing listens on port {landing.port} inside {node} itself (localhost is {node}'s own loopback, "
-            f"not the broker's)"
+            f"nothing listens on port {landing.port} inside {node} itself "
+            f"(localhost is {node}'s own loopback, not the broker's)"
         )
-    return f"nothing listens on {landing.address}:{landing.port} in {where} (no listener bound there, no published port)"
+    return (
+        f"nothing listens on {landing.address}:{landing.port} in {where} "
+        "(no listener bound there, no published port)"
+    )
 
 
 def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:

@@ -82,7 +82,7 @@ class Report:
 
     def mismatches(self) -> list[str]:
         out = []
-        for i, (v, exp) in enumerate(zip(self.verdicts, self.expected), 1):
+        for i, (v, exp) in enumerate(zip(self.verdicts, self.expected, strict=False), 1):
             if exp is None:
                 continue
             ok = exp == "ok"
@@ -98,7 +98,7 @@ class Report:
 
     def to_json(self) -> list[dict]:
         out = []
-        for v, exp, kind in zip(self.verdicts, self.expected, self.kinds):
+        for v, exp, kind in zip(self.verdicts, self.expected, self.kinds, strict=False):
             d = v.to_dict()
             d["kind"] = kind
             d["expect"] = exp
@@ -114,7 +114,7 @@ def _expectations(topology: Topology, plan: CheckPlan, world: World) -> tuple[li
         links = ["ok"] * len(plan.links)
     else:
         by = {(e.from_, e.to): e.expect for e in links_expect}
-        links = [by.get((l.node, l.endpoint)) for l in plan.links]
+        links = [by.get((link.node, link.endpoint)) for link in plan.links]
     kinds = ["start"] * len(starts) + ["client"] * len(clients) + ["link"] * len(links)
     return starts + clients + links, kinds
 
@@ -123,7 +123,7 @@ def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
     """`expect.links` entries that name no link of the lab (a typo, or a broker that does not run)."""
     if topology.expect.links == "ok":
         return []
-    have = {(l.node, l.endpoint) for l in plan.links}
+    have = {(link.node, link.endpoint) for link in plan.links}
     return [
         f"expect.links: no link {e.from_} -> {e.to} in this lab (links: "
         f"{', '.join(f'{a} -> {b}' for a, b in sorted(have)) or 'none'})"

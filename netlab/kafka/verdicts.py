@@ -171,13 +171,15 @@ def check(
         return run_client(c.client, c.bootstrap, prefix=prefixes[c.node], timeout=timeout, python=python)
 
     by_node: dict[str, list[str]] = {}
-    for l in plan.links:  # one probe process per broker node for all of its links
-        if l.endpoint not in by_node.setdefault(l.node, []):
-            by_node[l.node].append(l.endpoint)
+    for link in plan.links:  # one probe process per broker node for all of its links
+        if link.endpoint not in by_node.setdefault(link.node, []):
+            by_node[link.node].append(link.endpoint)
 
     def links_of_node(node: str) -> dict[str, ProbeResult]:
         eps = by_node[node]
-        return dict(zip(eps, run_link_probes(eps, prefixes[node], timeout=timeout, python=python)))
+        return dict(
+            zip(eps, run_link_probes(eps, prefixes[node], timeout=timeout, python=python), strict=False)
+        )
 
     # probes and real clients run side by side: they are independent processes; the real
     # clients (the slow part: a failing one waits for its timeout) are submitted first
@@ -186,9 +188,12 @@ def check(
         link_probes = {node: pool.submit(links_of_node, node) for node in by_node}
         probes = [pool.submit(probe_of, c) for c in plan.clients]
         out = [
-            verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)
+            verdict(world, c.node, p.result(), r.result())
+            for c, p, r in zip(plan.clients, probes, clients, strict=False)
         ]
-        return out + [_link_verdict(world, l, link_probes[l.node].result()[l.endpoint]) for l in plan.links]
+        return out + [
+            _link_verdict(world, link, link_probes[link.node].result()[link.endpoint]) for link in plan.links
+        ]
 
 
 def predict(world: World, plan: CheckPlan) -> list[Verdict]:
@@ -198,8 +203,8 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
         v = verdict(world, c.node, predict_probe(world, c.node, c.bootstrap))
         v.client = c.client
         out.append(v)
-    for l in plan.links:
-        out.append(_link_verdict(world, l, predict_probe(world, l.node, l.endpoint, link=True)))
+    for link in plan.links:
+        out.append(_link_verdict(world, link, predict_probe(world, link.node, link.endpoint, link=True)))
     return out
 
 
@@ -209,7 +214,7 @@ def start_verdicts(world: World, logs: dict[str, str] | None = None) -> list[Ver
     out = []
     for b in world.brokers:
         error = b.start_error if logs is None else start_error_from_log(logs.get(b.node, ""))
-        listeners = ", ".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)"
+        listeners = ", ".join(f"{lst.name}://{lst.bind}" for lst in b.listeners) or "(config refused)"
         if error is None:
             out.append(Verdict(b.node, listeners, True, client="broker"))
         else:
@@ -234,7 +239,7 @@ def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list
     from/to/ok/stage/target/cause, never on wording)."""
     out = []
     keys = ("ok", "stage", "target", "cause")
-    for a, b in zip(live, predicted):
+    for a, b in zip(live, predicted, strict=False):
         if a.cause == "client_failed" and b.ok and b.warning and a.warning:
             continue  # predicted: works only on some addresses, which a one-address client may hit
         if a.comparable() != b.comparable():

@@ -97,13 +97,14 @@ def _networks_list_to_map(value: Any) -> Any:
 
 
 class PortMapping(Strict):
-    """compose `ports:` long syntax; the short syntax `[IP:]HOSTPORT:CONTAINERPORT[/proto]` is parsed into it."""
+    """compose `ports:` long syntax; the short syntax `[IP:]HOSTPORT:CONTAINERPORT[/proto]` is parsed into it."""  # noqa: E501
 
     target: Port = Field(description="port in the container")
     published: Port = Field(description="port on the publishing node (the one holding the network's bridge)")
     host_ip: IPv4 | None = Field(
         None,
-        description="listen address on the publishing node; default: every address, IPv4 and IPv6, as Docker publishes (0.0.0.0 is IPv4 only)",
+        description="listen address on the publishing node; default: every address, IPv4 and IPv6, "
+        "as Docker publishes (0.0.0.0 is IPv4 only)",
     )
     protocol: Literal["tcp", "udp"] = "tcp"
     network: Name | None = Field(None, description="which of the container's networks; default its first")
@@ -287,7 +288,8 @@ def _extra_hosts(value: Any) -> Any:
             sep = min((i for i in (item.find(":"), item.find("=")) if i >= 0), default=-1)
             if sep <= 0:
                 raise ValueError(
-                    f"{item!r}: expected NAME:ADDRESS (or NAME=ADDRESS), e.g. host.docker.internal:host-gateway"
+                    f"{item!r}: expected NAME:ADDRESS (or NAME=ADDRESS), e.g. "
+                    "host.docker.internal:host-gateway"
                 )
             out.append({"name": item[:sep].strip(), "address": item[sep + 1 :].strip()})
         return out
@@ -368,7 +370,8 @@ class Network(Strict):
     )
     gateway: IPv4 | Literal["auto"] | None = Field(
         "auto",
-        description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; null = none",
+        description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; "
+        "null = none",
     )
     default_route: bool = Field(
         True, description="attached nodes get a default route via the gateway (Docker does)"
@@ -377,7 +380,8 @@ class Network(Strict):
         None,
         ge=68,
         le=65535,
-        description="MTU of the veths on this network (Docker's driver.mtu); e.g. 1450 when a VXLAN is a bridge port",
+        description="MTU of the veths on this network (Docker's driver.mtu); "
+        "e.g. 1450 when a VXLAN is a bridge port",
     )
 
     @field_validator("gateway", mode="before")
@@ -471,7 +475,7 @@ class VxlanLink(Strict):
 
 
 class TunLink(Strict):
-    """A TUN device in each node and a relay in each sending IP packets to the peer over UDP (a minimal VPN)."""
+    """A TUN device in each node and a relay in each sending IP packets to the peer over UDP (a minimal VPN)."""  # noqa: E501
 
     type: Literal["tun"]
     port: Port = 51820

@@ -223,7 +223,7 @@ class _Resolver:
     def _explicit_names(self) -> None:
         """Every interface name the user wrote, so defaults (eth0, ...) can avoid them."""
         self.explicit: dict[str, set[str]] = {n: set() for n in self.t.nodes}
-        for name, net in self.nets.items():
+        for _name, net in self.nets.items():
             self.explicit[net.node].add(net.bridge)
         for node, spec in self.t.nodes.items():
             for att in spec.networks.values():
@@ -331,7 +331,7 @@ class _Resolver:
                 if ep.address is not None:
                     explicit.append((ep.address.ip, ("links", i, "endpoints", j, "address")))
         for address, path in explicit:
-            for name, pool in self.pools.items():
+            for _name, pool in self.pools.items():
                 if address in pool.subnet:
                     try:
                         pool.reserve(address, dotted_path(path))
@@ -474,7 +474,8 @@ class _Resolver:
                         if mtu is None or mtu > 1450:
                             self.notes.append(
                                 f"VXLAN {ep.node}:{ep.interface} is a port of {master!r}; its 50 bytes of "
-                                f"encapsulation make frames over 1450 bytes from a 1500-byte underlay vanish: "
+                                "encapsulation make frames over 1450 bytes from a 1500-byte underlay "
+                                "vanish: "
                                 f"set networks.{ep.network}.mtu: 1450 (as Docker's overlay networks do)"
                             )
                     key = (ep.node, f"vxlan vni {link.vni}", link.port)

@@ -7,8 +7,8 @@ verbs. Plain dataclasses, in the file's declaration order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import NamedTuple
 
 from netlab.errors import InputError
 from netlab.topology.models import Topology, TunLink, VxlanLink

@@ -49,9 +49,7 @@ def test_addresses_are_unique_valid_and_statics_kept(data):
         wanted = data["nodes"][a.node]["networks"][a.network].get("ipv4_address")
         if wanted:
             assert str(a.address) == wanted
-    assert compile_plan(r) == compile_plan(
-        loads_topology(yaml.safe_dump(data, sort_keys=False), "gen.yaml")
-    )
+    assert compile_plan(r) == compile_plan(loads_topology(yaml.safe_dump(data, sort_keys=False), "gen.yaml"))
 
 
 @settings(max_examples=40, deadline=None)

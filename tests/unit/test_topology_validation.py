@@ -436,8 +436,8 @@ CASES = [
     ),
     (
         "typo-in-union-member",
-        BASE
-        + "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', 'broker:v']\n",
+        BASE + "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', "
+        "'broker:v']\n",
         "t.yaml:15: links[0].undrlay",
         ["did you mean 'underlay'", "Valid fields here: type, vni, port, underlay, endpoints"],
     ),
