@@ -90,7 +90,8 @@ def env_name_to_property(name: str) -> str | None:
 
 def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
     """Kafka settings found in an environment; KAFKA_CFG_* wins over the plain KAFKA_* form."""
-    plain, cfg = {}, {}
+    plain: dict[str, str] = {}
+    cfg: dict[str, str] = {}
     for name, value in env.items():
         prop = env_name_to_property(name)
         if prop is not None:

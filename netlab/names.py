@@ -60,8 +60,8 @@ def hosts_entries(
         for att in mine:
             head.add(str(att.address), node, *att.aliases)
     else:
-        own = next((i.address.ip for i in resolved.ifaces.get(node, []) if i.address is not None), None)
-        head.add(str(own) if own else OWN_NAME_FALLBACK, node)
+        first = next((i.address.ip for i in resolved.ifaces.get(node, []) if i.address is not None), None)
+        head.add(str(first) if first else OWN_NAME_FALLBACK, node)
     # Other members of each shared network. Their addresses are unique in the lab, so only an
     # extra_hosts line can share an address with them: merge into that line then.
     tail: list[tuple[str, tuple[str, ...]]] = []
@@ -69,7 +69,7 @@ def hosts_entries(
     for att in mine:
         members = index.by_network[att.network]
         clash = (head.names.keys() & index.addresses[att.network]) - own
-        for address, names, owner in members if clash else ():
+        for address, names, _owner in members if clash else ():
             if address in clash:
                 head.add(address, *names)
         tail.extend((a, n) for a, n, o in members if o != node and a not in clash)

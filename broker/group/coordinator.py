@@ -277,10 +277,10 @@ class GroupCoordinator(OffsetsAndInspection):
                 self._try_complete_join(g)
 
     def _join_future(self, m: Member) -> asyncio.Future:
-        if m.awaiting_join:
-            return m.join_future  # a repeated JoinGroup shares the pending answer
-        m.join_future = asyncio.get_running_loop().create_future()
-        return m.join_future
+        fut = m.join_future
+        if fut is None or fut.done():  # a repeated JoinGroup shares the pending answer
+            fut = m.join_future = asyncio.get_running_loop().create_future()
+        return fut
 
     async def _add_member_and_rebalance(self, g: Group, member_id: str, r: JoinRequest) -> dict:
         m = Member(
@@ -322,12 +322,11 @@ class GroupCoordinator(OffsetsAndInspection):
     async def _replace_static_member(self, g: Group, old_id: str, new_id: str, r: JoinRequest) -> dict:
         m = g.members.pop(old_id)
         leader_before = g.leader_id
-        if m.awaiting_join:
-            m.join_future.set_result(_join_error(E.FENCED_INSTANCE_ID, old_id))
-        if m.awaiting_sync:
-            m.sync_future.set_result({"error_code": E.FENCED_INSTANCE_ID, "assignment": b""})
+        m.answer_join(_join_error(E.FENCED_INSTANCE_ID, old_id))
+        m.answer_sync({"error_code": E.FENCED_INSTANCE_ID, "assignment": b""})
         m.member_id = new_id
         g.members[new_id] = m
+        assert r.group_instance_id is not None  # only a static member is replaced
         g.static_members[r.group_instance_id] = new_id
         if g.leader_id == old_id:
             g.leader_id = new_id
@@ -462,7 +461,7 @@ class GroupCoordinator(OffsetsAndInspection):
         )
         for m in g.members.values():
             if m.awaiting_join:
-                m.join_future.set_result(self._join_result(g, m))
+                m.answer_join(self._join_result(g, m))
             m.is_new = False
             self._schedule_expiry(g, m)
             g.pending_sync.add(m.member_id)
@@ -490,15 +489,12 @@ class GroupCoordinator(OffsetsAndInspection):
     def _propagate_sync_error(self, g: Group, code: GroupError) -> None:
         for m in g.members.values():
             m.assignment = b""
-            if m.awaiting_sync:
-                m.sync_future.set_result({"error_code": code, "assignment": b""})
+            m.answer_sync({"error_code": code, "assignment": b""})
 
     def _drop(self, g: Group, m: Member) -> None:
         """Take a member out of the bookkeeping (no state change)."""
-        if m.awaiting_join:
-            m.join_future.set_result(_join_error(E.UNKNOWN_MEMBER_ID, ""))
-        if m.awaiting_sync:
-            m.sync_future.set_result({"error_code": E.UNKNOWN_MEMBER_ID, "assignment": b""})
+        m.answer_join(_join_error(E.UNKNOWN_MEMBER_ID, ""))
+        m.answer_sync({"error_code": E.UNKNOWN_MEMBER_ID, "assignment": b""})
         if m.heartbeat_timer is not None:
             m.heartbeat_timer.cancel()
             m.heartbeat_timer = None
@@ -529,10 +525,9 @@ class GroupCoordinator(OffsetsAndInspection):
     ) -> dict:
         err = self.coordinator_error(group_id)
         g = self.groups.get(group_id)
-        if not err and g is None:
-            err = E.UNKNOWN_MEMBER_ID
-        if not err:
-            err = self._validate_member(g, member_id, instance_id, generation_id)
+        if err or g is None:
+            return {"error_code": err or E.UNKNOWN_MEMBER_ID, "assignment": b""}
+        err = self._validate_member(g, member_id, instance_id, generation_id)
         if not err and (
             (protocol_type is not None and protocol_type != g.protocol_type)
             or (protocol_name is not None and protocol_name != g.protocol_name)
@@ -549,9 +544,9 @@ class GroupCoordinator(OffsetsAndInspection):
             self._sync_answered(g)
             return self._sync_ok(g, m)
         # CompletingRebalance: the leader's assignment completes everyone's SyncGroup
-        if not m.awaiting_sync:  # a repeated SyncGroup shares the pending answer
-            m.sync_future = asyncio.get_running_loop().create_future()
         fut = m.sync_future
+        if fut is None or fut.done():  # a repeated SyncGroup shares the pending answer
+            fut = m.sync_future = asyncio.get_running_loop().create_future()
         if member_id == g.leader_id:
             statics = sum(1 for x in g.members.values() if x.group_instance_id is not None)
             self.log.info(
@@ -570,7 +565,7 @@ class GroupCoordinator(OffsetsAndInspection):
                 self._transition(g, S.STABLE)
                 for x in g.members.values():
                     if x.awaiting_sync:
-                        x.sync_future.set_result(self._sync_ok(g, x))
+                        x.answer_sync(self._sync_ok(g, x))
         result = await fut
         if result["error_code"] == E.NONE:
             self._sync_answered(g)
@@ -691,7 +686,5 @@ class GroupCoordinator(OffsetsAndInspection):
             if m.heartbeat_timer is not None:
                 m.heartbeat_timer.cancel()
                 m.heartbeat_timer = None
-            if m.awaiting_join:
-                m.join_future.set_result(_join_error(E.NOT_COORDINATOR, m.member_id))
-            if m.awaiting_sync:
-                m.sync_future.set_result({"error_code": E.NOT_COORDINATOR, "assignment": b""})
+            m.answer_join(_join_error(E.NOT_COORDINATOR, m.member_id))
+            m.answer_sync({"error_code": E.NOT_COORDINATOR, "assignment": b""})

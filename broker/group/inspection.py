@@ -3,15 +3,32 @@ ListGroups. A mixin of GroupCoordinator (it uses the coordinator's groups, store
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import GroupError
 from .offsets import CommittedOffset
-from .state import Group, GroupState
+from .state import Group, GroupState, Member
+
+if TYPE_CHECKING:
+    from .store import OffsetsTopic
 
 E = GroupError
 S = GroupState
 
 
 class OffsetsAndInspection:
+    # What the mixin uses of GroupCoordinator, declared for the type checker.
+    node: Any
+    topic: OffsetsTopic
+    groups: dict[str, Group]
+    max_metadata_bytes: int
+
+    if TYPE_CHECKING:
+
+        def coordinator_error(self, group_id: str | None) -> GroupError: ...
+        def load(self) -> None: ...
+        def _schedule_expiry(self, g: Group, m: Member) -> None: ...
+
     # --- offsets ---
     def commit(
         self,
@@ -53,7 +70,7 @@ class OffsetsAndInspection:
             err = E.REBALANCE_IN_PROGRESS
         else:
             self._schedule_expiry(g, g.members[member_id])
-        if not err and valid:
+        if g is not None and not err and valid:
             err = self.topic.store_offsets(group_id, valid)
             if not err:
                 g.offsets.update(valid)

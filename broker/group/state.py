@@ -56,6 +56,16 @@ class Member:
     def awaiting_sync(self) -> bool:
         return self.sync_future is not None and not self.sync_future.done()
 
+    def answer_join(self, result: dict) -> None:
+        """Complete this member's waiting JoinGroup, if one waits."""
+        if self.join_future is not None and not self.join_future.done():
+            self.join_future.set_result(result)
+
+    def answer_sync(self, result: dict) -> None:
+        """Complete this member's waiting SyncGroup, if one waits."""
+        if self.sync_future is not None and not self.sync_future.done():
+            self.sync_future.set_result(result)
+
     def metadata_for(self, protocol: str | None) -> bytes:
         for name, meta in self.protocols:
             if name == protocol:

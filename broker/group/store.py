@@ -132,7 +132,7 @@ class OffsetsTopic:
         """Replay the given partitions (default: every one); returns (groups, offsets, milliseconds taken)."""
         start = time.monotonic()
         info = self.node.metadata.topics.get(OFFSETS_TOPIC)
-        records = []
+        records: list = []
         for p in (sorted(info.partitions) if partitions is None else partitions) if info else ():
             plog = self.node.partition_log(OFFSETS_TOPIC, p)
             if plog is not None:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 try:  # the C extension: GB/s; the fallback only keeps the broker importable
     from crc32c import crc32c
 except ImportError:  # pragma: no cover - exercised only where crc32c is missing
-    from broker.log._crc32c_py import crc32c  # type: ignore[no-redef]
+    from broker.log._crc32c_py import crc32c  # type: ignore[assignment]
 
 
 class CorruptRecordError(Exception):

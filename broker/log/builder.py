@@ -7,6 +7,7 @@ checks it against kafka-python), so anything stored with it is readable by every
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 from broker.log.batch import HEADER, crc32c
 
@@ -30,7 +31,7 @@ def encode_record(
     timestamp_delta: int,
     key: bytes | None,
     value: bytes | None,
-    headers: list[tuple[str, bytes | None]] = (),
+    headers: Sequence[tuple[str, bytes | None]] = (),
 ) -> bytes:
     body = bytearray(b"\x00")  # attributes (unused)
     body += _zigzag(timestamp_delta) + _zigzag(offset_delta) + _field(key) + _field(value)
@@ -55,7 +56,7 @@ def build_batch(
     headers are [(name, value)]. Kafka's Java producer leaves partition_leader_epoch at -1."""
     if not records:
         raise ValueError("a batch needs at least one record")
-    stamps = [r[2] if len(r) > 2 else timestamp for r in records]  # type: ignore[misc]
+    stamps = [r[2] if len(r) > 2 else timestamp for r in records]
     base_ts = stamps[0]
     body = b"".join(
         encode_record(i, stamps[i] - base_ts, r[0], r[1], r[3] if len(r) > 3 else ())

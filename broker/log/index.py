@@ -112,7 +112,8 @@ class OffsetIndex(_IndexFile):
 
     def load(self, log_size: int) -> None:
         """Read the file and check it (Kafka's sanityCheck, plus positions inside the log)."""
-        keys, vals = [], []
+        keys: list[int] = []
+        vals: list[int] = []
         for i, (rel, pos) in enumerate(self._read_entries()):
             if i > 0 and rel == 0 and pos == 0:
                 break  # preallocated zeros from a Kafka broker that did not shut down cleanly
@@ -171,7 +172,8 @@ class TimeIndex(_IndexFile):
     entry = _TIME
 
     def load(self, next_offset_bound: int | None = None) -> None:
-        keys, vals = [], []
+        keys: list[int] = []
+        vals: list[int] = []
         for i, (ts, rel) in enumerate(self._read_entries()):
             if i > 0 and ts == 0 and rel == 0:
                 break

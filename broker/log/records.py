@@ -61,7 +61,7 @@ def decompress(codec: int, data: bytes | memoryview) -> bytes:
         return zlib.decompress(bytes(data), wbits=31)
     if codec == 2:
         try:
-            import snappy  # type: ignore[import-not-found]
+            import snappy
         except ImportError:
             raise UnsupportedCompression("snappy (python-snappy is not installed)") from None
         raw = bytes(data)
@@ -75,13 +75,13 @@ def decompress(codec: int, data: bytes | memoryview) -> bytes:
         return snappy.decompress(raw)
     if codec == 3:
         try:
-            import lz4.frame  # type: ignore[import-not-found]
+            import lz4.frame
         except ImportError:
             raise UnsupportedCompression("lz4 (the lz4 package is not installed)") from None
         return lz4.frame.decompress(bytes(data))
     if codec == 4:
         try:
-            import zstandard  # type: ignore[import-not-found]
+            import zstandard
         except ImportError:
             raise UnsupportedCompression("zstd (the zstandard package is not installed)") from None
         return zstandard.ZstdDecompressor().decompressobj().decompress(bytes(data))

@@ -256,10 +256,10 @@ class Capture:
                 ts = time.time_ns()
             wirelen = len(data)
             if cooked:
-                data = self._cook(data, addr)
-                if data is None:
+                cooked_data = self._cook(data, addr)
+                if cooked_data is None:
                     return False
-                wirelen = len(data)
+                data, wirelen = cooked_data, len(cooked_data)
             if len(data) > snaplen:
                 data = data[:snaplen]
             sink(ts, data, wirelen)
@@ -331,7 +331,9 @@ class Capture:
         stats: CaptureStats,
         start: float,
     ) -> CaptureStats:
-        ring, mm, cooked, snaplen = self.ring, self.ring.map, self.iface is None, self.snaplen
+        ring = self.ring
+        assert ring is not None  # _run_ring is chosen only when a ring was mapped
+        mm, cooked, snaplen = ring.map, self.iface is None, self.snaplen
         limit = count if count is not None else -1
         captured = 0
 
@@ -339,6 +341,7 @@ class Capture:
             nonlocal captured
             data = mm[at : at + min(caplen, snaplen)]
             if cooked:
+                assert addr is not None  # the ring gives every cooked frame its sockaddr_ll
                 _family, proto, ifindex, hatype, pkttype, halen, hwaddr = addr
                 if pkttype == PACKET_OUTGOING and hatype == ARPHRD_LOOPBACK:
                     return True  # loopback shows every packet twice; keep the incoming copy

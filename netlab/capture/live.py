@@ -8,6 +8,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from netlab.capture.capture import Capture, CaptureStats
 from netlab.capture.decode import decode_body, event_json, message_json
@@ -28,7 +29,7 @@ class LiveOptions:
 def packet_summary(linktype: int, ts_ns: int, data: bytes) -> str:
     from scapy.config import conf
 
-    cls = conf.l2types.get(linktype)
+    cls: Any = conf.l2types.get(linktype)
     try:
         text = cls(data).summary() if cls else f"{len(data)} bytes (link type {linktype})"
     except Exception as exc:  # noqa: BLE001 - a summary line must never stop a capture
@@ -137,7 +138,8 @@ def run_live(
     if skipped and note is not None:
         kept = " (the pcap has them all)" if writer is not None else ""
         note(
-            f"{skipped} packets arrived faster than they could be decoded and are missing from the output{kept}"
+            f"{skipped} packets arrived faster than they could be decoded and are missing from the "
+            f"output{kept}"
         )
     return stats
 

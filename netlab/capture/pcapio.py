@@ -11,7 +11,7 @@ import itertools
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from netlab.errors import InputError
 
@@ -33,7 +33,11 @@ class PcapWriter:
 
     def __init__(self, sink: str | Path | BinaryIO, linktype: int, snaplen: int = 262144):
         self._own = not hasattr(sink, "write")
-        self._f: BinaryIO = open(sink, "wb", buffering=1 << 20) if self._own else sink  # type: ignore[arg-type]
+        self._f: BinaryIO = (
+            open(sink, "wb", buffering=1 << 20)  # type: ignore[arg-type,assignment]
+            if self._own
+            else sink
+        )
         self._f.write(struct.pack("<IHHiIII", MAGIC_NS, 2, 4, 0, 0, snaplen, linktype))
         self.count = 0
 
@@ -125,7 +129,9 @@ def _read_pcapng(path: Path) -> tuple[int, Iterator[tuple[int, bytes, int]]]:
         reader = RawPcapNgReader(str(path))
     except Scapy_Exception as exc:
         raise InputError(f"not a readable pcapng file: {exc}", where=str(path)) from exc
-    packets = iter(reader)
+    # RawPcapNgReader yields pcapng metadata (linktype, tshigh/tslow, tsresol); scapy's
+    # annotations name the classic pcap tuple, hence Any.
+    packets: Iterator[tuple[bytes, Any]] = iter(reader)
     try:
         first = next(packets)
     except StopIteration:

@@ -73,7 +73,7 @@ def veth_request(
     mtu: int | None = None,
     a_up: bool = False,
 ) -> tuple:
-    peer = [("IFLA_IFNAME", b_ifname)]
+    peer: list[tuple[str, str | int]] = [("IFLA_IFNAME", b_ifname)]
     if b_netns_fd is not None:
         peer.append(("IFLA_NET_NS_FD", b_netns_fd))
     attrs: list = [("IFLA_IFNAME", a_ifname)]

@@ -195,7 +195,7 @@ def pids_in_netns(netns_paths: Sequence[str]) -> list[tuple[int, int]]:
             wanted.add((st.st_dev, st.st_ino))
         except OSError:
             pass
-    found = []
+    found: list = []
     if not wanted:
         return found
     for entry in os.listdir("/proc"):

@@ -73,6 +73,7 @@ class Rtnl:
         is set here). Raises KernelError for the first request the kernel refused."""
         seqs, chunks = [], []
         for request in requests:
+            data: bytes | bytearray
             if isinstance(request, bytearray):
                 self._seq += 1
                 struct.pack_into("=I", request, 8, self._seq)

@@ -67,14 +67,14 @@ def build(encode: Callable[[dict], bytes], sentinels: dict[str, tuple[str, objec
     points: dict[str, tuple[str, int, int]] = {}
     for key, (kind, value) in sentinels.items():
         if kind == "name":
-            raw = value.encode()
+            raw = str(value).encode()
             # the whole IFLA_IFNAME attribute (header + name + NUL) makes the match unique
             offset = _find_once(data, NLA_HDR.pack(4 + len(raw) + 1, 3) + raw + b"\0", key) + 4
             points[key] = ("name", offset, len(raw))
         elif kind in ("u32", "i32"):
             points[key] = (kind, _find_once(data, U32.pack(value), key), 4)
         elif kind == "ip4":
-            points[key] = ("ip4", _find_once(data, socket.inet_aton(value), key), 4)
+            points[key] = ("ip4", _find_once(data, socket.inet_aton(str(value)), key), 4)
     return Template(data, points)
 
 

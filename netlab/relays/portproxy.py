@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
+from functools import partial
 
 from netlab.relays import say_ready
 
@@ -127,13 +128,16 @@ class _UdpFront(asyncio.DatagramProtocol):
         loop = asyncio.get_running_loop()
         flow = self.flows.get(addr)
         if flow is None or flow.transport is None or flow.transport.is_closing():
+            front = self.transport
+            assert front is not None  # datagrams arrive only after connection_made
             _t, flow = await loop.create_datagram_endpoint(
-                lambda: _UdpFlow(self.transport, addr),
+                lambda: _UdpFlow(front, addr),
                 remote_addr=(self.fwd.target_host, self.fwd.target_port),
             )
             self.flows[addr] = flow
         flow.last = loop.time()
-        flow.transport.sendto(data)
+        if flow.transport is not None:
+            flow.transport.sendto(data)
 
     async def expire(self) -> None:
         loop = asyncio.get_running_loop()
@@ -141,7 +145,8 @@ class _UdpFront(asyncio.DatagramProtocol):
             await asyncio.sleep(UDP_IDLE_S / 4)
             for addr, flow in list(self.flows.items()):
                 if loop.time() - flow.last > UDP_IDLE_S:
-                    flow.transport.close()
+                    if flow.transport is not None:
+                        flow.transport.close()
                     del self.flows[addr]
 
 
@@ -161,7 +166,7 @@ async def serve(forwards: list[Forward]) -> None:
                 if family == socket.AF_INET6:
                     sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
                 sock.bind((host, fwd.listen_port))
-                _t, front = await loop.create_datagram_endpoint(lambda f=fwd: _UdpFront(f), sock=sock)
+                _t, front = await loop.create_datagram_endpoint(partial(_UdpFront, fwd), sock=sock)
                 tasks.append(loop.create_task(front.expire()))
     say_ready(" ".join(map(str, forwards)))
     await stop.wait()
