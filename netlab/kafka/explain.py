@@ -236,6 +236,7 @@ def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | 
     if failed is None and (client is None or client.ok):
         return Verdict(node, probe.bootstrap, True, client=name, warning=warning)
     if failed is None:
+        assert client is not None  # the probe passed: the client's failure is the row's
         said = client.client_error or client.error
         why = f"{warning}; " if warning else "every probe stage passed but "
         return Verdict(

@@ -110,6 +110,7 @@ def _expectations(topology: Topology, plan: CheckPlan, world: World) -> tuple[li
     starts = [topology.expect.brokers.get(b.node) for b in world.brokers]
     clients = [c.expect for c in topology.clients]
     links_expect = topology.expect.links
+    links: list[str | None]
     if links_expect == "ok":
         links = ["ok"] * len(plan.links)
     else:

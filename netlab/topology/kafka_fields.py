@@ -23,7 +23,8 @@ from netlab.topology.types import Name
 PROPERTY_KEY = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
 ENV_KEY = re.compile(r"^KAFKA_[A-Z0-9_]+$")
 CLIENT_NAMES = ("kcat", "confluent-kafka", "kafka-python", "aiokafka")
-DEFAULT_CLIENT = "kcat"
+ClientName = Literal["kcat", "confluent-kafka", "kafka-python", "aiokafka"]
+DEFAULT_CLIENT: ClientName = "kcat"
 
 
 class _Strict(BaseModel):
@@ -136,7 +137,7 @@ class ClientSpec(_Strict):
     bootstrap: HostPortText = Field(
         description="bootstrap address as the client is given it, e.g. localhost:9092"
     )
-    client: Literal["kcat", "confluent-kafka", "kafka-python", "aiokafka"] = Field(
+    client: ClientName = Field(
         DEFAULT_CLIENT, description="the real client that produces and consumes one record"
     )
     expect: Expectation | None = Field(None, description="ok, or the cause it fails with")

@@ -430,7 +430,7 @@ class VxlanEndpoint(TunnelEndpoint):
     )
 
 
-def _matching(pattern: str, example: str):
+def _matching(pattern: str, example: str) -> Any:
     regex = re.compile(pattern)
 
     def check(value: Any) -> str:
@@ -441,9 +441,10 @@ def _matching(pattern: str, example: str):
     return Annotated[str, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
 
 
-Duration = _matching(r"^\d+(\.\d+)?(us|ms|s)$", "50ms, 200us or 1s")
-Percent = _matching(r"^\d+(\.\d+)?%$", "1% or 0.5%")
-Rate = _matching(r"^\d+(\.\d+)?([kmg]?bit)$", "10mbit, 512kbit or 1gbit")
+# pydantic types made at import time: `Any` to mypy, checked by pydantic
+Duration: Any = _matching(r"^\d+(\.\d+)?(us|ms|s)$", "50ms, 200us or 1s")
+Percent: Any = _matching(r"^\d+(\.\d+)?%$", "1% or 0.5%")
+Rate: Any = _matching(r"^\d+(\.\d+)?([kmg]?bit)$", "10mbit, 512kbit or 1gbit")
 
 
 class Netem(Strict):
