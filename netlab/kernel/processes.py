@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,12 +168,13 @@ def stop_many(pidfiles: Sequence[Path], timeout: float = 3.0) -> list[int]:
     poll_until(all_gone, timeout, first_delay=0.002)
     for pgid in live:
         _signal_group(pgid, signal.SIGKILL)
-    for _ in range(200):  # bounded wait for the kills to land
+
+    def kills_landed() -> bool | None:
         for pid in live:
             _reap(pid)
-        if not any(group_members(g) for g in live):
-            break
-        time.sleep(0.01)
+        return True if not any(group_members(g) for g in live) else None
+
+    poll_until(kills_landed, 2.0, first_delay=0.01, max_delay=0.01)  # bounded wait for the kills to land
     return live
 
 
