@@ -3,12 +3,16 @@ the process, show the result of a restart. (Verbs never import each other; they 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 
 from netlab.cli._render import console
 from netlab.errors import InputError
-from netlab.lab.state import LabState
-from netlab.resources import Process
+
+if TYPE_CHECKING:  # the CLI imports every verb at start: the lab engine loads when a verb runs
+    from netlab.lab.state import LabState
+    from netlab.resources import Process
 
 
 def pick_process(state: LabState, node: str, name: str | None) -> Process:

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import typer
 
-from netlab.topology import DEFAULT_TOPOLOGY
-
 JSON_HELP = "machine-readable output"
 
 
@@ -50,4 +48,7 @@ def follow_option(help: str = "keep printing new lines (Ctrl-C to stop)") -> boo
 
 def topology_file(file: Path | None) -> Path:
     """The FILE a verb was given, or the default lab's."""
+    # imported here like the verbs' own imports: `netlab` loads every verb module at start
+    from netlab.topology import DEFAULT_TOPOLOGY
+
     return file or DEFAULT_TOPOLOGY
