@@ -1,7 +1,8 @@
 """Draw a lab: nodes, networks (as their own shapes), links, addresses, published ports.
 
 Works from a compiled plan's meta (so it can also draw a running lab from its stored
-plan.json). Formats: mermaid (renders on GitHub in a ```mermaid block), dot (Graphviz), json.
+plan.json). Formats: mermaid (renders on GitHub in a ```mermaid block), dot (Graphviz), json,
+and svg / png (the dot text laid out and drawn by graphviz's `dot`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 
-FORMATS = ("mermaid", "dot", "json")
+FORMATS = ("mermaid", "dot", "json", "svg", "png")
+BINARY_FORMATS = ("png",)
 
 
 def graph_model(lab: str, meta: dict) -> dict:
@@ -114,8 +116,8 @@ def to_dot(model: dict) -> str:
         )
     for node in model["nodes"]:
         label = _dot_text(node["id"]) + "".join(f"\\npublishes {_dot_text(p)}" for p in node["ports"])
-        if node.get("broker"):
-            label += f"\\nKafka {_dot_text(node['broker'])}"
+        if node.get("broker"):  # one listener per line: name bind → advertised
+            label += "".join(f"\\nKafka {_dot_text(part)}" for part in node["broker"].split(", "))
         lines.append(f'  {ids("n", node["id"])} [shape=box, label="{label}"];')
     styles = {
         "holds": "bold",
@@ -127,14 +129,25 @@ def to_dot(model: dict) -> str:
     }
     for e in model["edges"]:
         target = ids("net", e["to"]) if e["to_network"] else ids("n", e["to"])
-        lines.append(
-            f'  {ids("n", e["from"])} -- {target} [style={styles[e["kind"]]}, label="{_dot_text(e["label"])}"];'
-        )
+        attrs = f'style={styles[e["kind"]]}, label="{_dot_text(e["label"])}"'
+        lines.append(f'  {ids("n", e["from"])} -- {target} [{attrs}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def render_graph_bytes(lab: str, meta: dict, fmt: str) -> bytes:
+    """Any format as bytes; svg and png are graphviz's drawing of `to_dot`."""
+    if fmt in ("svg", "png"):
+        from netlab.graphviz import run_dot
+
+        return run_dot(to_dot(graph_model(lab, meta)), fmt)
+    return render_graph(lab, meta, fmt).encode()
+
+
 def render_graph(lab: str, meta: dict, fmt: str) -> str:
+    """A text format (mermaid, dot, json, svg); png is bytes: render_graph_bytes."""
+    if fmt == "svg":
+        return render_graph_bytes(lab, meta, fmt).decode()
     model = graph_model(lab, meta)
     if fmt == "mermaid":
         return to_mermaid(model)
@@ -142,4 +155,6 @@ def render_graph(lab: str, meta: dict, fmt: str) -> str:
         return to_dot(model)
     if fmt == "json":
         return json.dumps(model, indent=2) + "\n"
+    if fmt in BINARY_FORMATS:
+        raise ValueError(f"{fmt} is binary: use render_graph_bytes")
     raise ValueError(f"unknown graph format {fmt!r}; valid: {', '.join(FORMATS)}")

@@ -4,6 +4,8 @@ topology, run commands in its nodes, print a report."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -12,7 +14,7 @@ from netlab.cli._render import console, err_console
 
 
 def running_topology(lab: str):
-    """(LabState, Topology) of a running lab, from the copy of its file in the lab directory."""
+    """(LabState, Resolved topology) of a running lab, from the copy of its file in the lab directory."""
     from netlab.lab.state import load_lab
     from netlab.topology import loads_topology
 
@@ -83,3 +85,65 @@ def print_report(report, as_json: bool, title: str, live: bool) -> int:
                 "[dim]prediction (netlab predict) and live result agree on every row.[/]", highlight=False
             )
     return 1 if mismatches else 0
+
+
+@dataclass
+class LiveRun:
+    """A live check of a running lab, with what the report page needs besides the rows."""
+
+    report: Any  # lab_report.Report
+    topology: Any  # the Topology model (the report page draws it)
+    pcaps: list = field(default_factory=list)  # capture.rows.RowPcap, with --capture
+    world: Any = None  # the lab's World with the brokers' current properties (arrows end there)
+
+
+def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
+    """Run `netlab check` of a running lab. With `capture_dir` the rows run one at a time, each
+    captured into its own pcap there (netlab/capture/rows.py)."""
+    from netlab.kafka.lab_report import broker_logs, live_props, live_report, world_of
+    from netlab.lab.apply import require_root
+
+    require_root()
+    state, resolved = running_topology(lab)
+    topology = resolved.topology
+    prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
+    logs = broker_logs(lab, resolved)
+    world = world_of(resolved, live_props(lab, topology))
+    if capture_dir is None:
+        return LiveRun(live_report(lab, resolved, prefixes, logs, timeout=timeout), topology, [], world)
+    from netlab.capture.labinfo import lab_info
+    from netlab.capture.rows import RowCaptures
+
+    runner = RowCaptures(dict(state.nodes), capture_dir, lab_info(lab))
+    report = live_report(lab, resolved, prefixes, logs, timeout=timeout, runner=runner)
+    return LiveRun(report, topology, runner.pcaps, world)
+
+
+def check_html_target(path, where: str = "--html") -> None:
+    """Refuse a page that could not be written before a check runs (its directory must exist)."""
+    import os
+
+    from netlab.errors import InputError
+
+    parent = path.resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write {path}: {parent} is not a writable directory", where=where)
+
+
+def write_html(path, report, topology, *, live: bool, pcaps=(), world=None) -> None:
+    """The report page (netlab/report/) of a check or prediction, pcaps linked relative to it."""
+    import os
+
+    from netlab.errors import InputError
+    from netlab.report import RowCapture, render_lab_report
+
+    captures: list = [None] * len(report.verdicts)
+    for p in pcaps:
+        href = os.path.relpath(p.path, path.resolve().parent) if p.path else None
+        captures[p.row - 1] = RowCapture(href, p.story, p.note)
+    page = render_lab_report(report, topology, live=live, captures=captures, world=world)
+    try:
+        path.write_text(page)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", where="--html") from None
+    err_console.print(f"[dim]report page: {escape(str(path))} ({len(page) // 1024} kB)[/]", highlight=False)

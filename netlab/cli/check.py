@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from netlab.cli._kafka import print_report, running_topology
+from netlab.cli._kafka import check_html_target, live_check, print_report, write_html
 from netlab.cli._options import json_option, lab_argument
 
 
@@ -16,15 +18,22 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(
             4.0, "--timeout", min=0.5, max=120, help="seconds each client gets (half produce, half consume)"
         ),
+        html: Path | None = typer.Option(None, "--html", help="also write the report page (netlab report)"),
+        capture: bool = typer.Option(
+            False, "--capture", help="one pcap per row (rows then run one at a time), linked from --html"
+        ),
     ) -> None:
         """Run each declared client and broker-to-broker link inside its node: ✓/✗, cause, setting to change.
 
         Exit 1 when a result differs from the topology's `expect:`."""
-        from netlab.kafka.lab_report import broker_logs, live_report
-        from netlab.lab.apply import require_root
-
-        require_root()
-        state, topology = running_topology(lab)
-        prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
-        report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
-        raise typer.Exit(print_report(report, as_json, f"netlab check {lab}", live=True))
+        if html is not None:
+            check_html_target(html)
+        pcap_dir = None
+        if capture:  # next to the page, or here
+            pcap_dir = html.with_name(html.stem + ".pcaps") if html else Path(f"{lab}-check.pcaps")
+        run = live_check(lab, timeout, pcap_dir)
+        if html is not None:
+            write_html(html, run.report, run.topology, live=True, pcaps=run.pcaps, world=run.world)
+        if pcap_dir is not None:
+            typer.echo(f"{len(run.pcaps)} pcaps (one per row) in {pcap_dir}/", err=True)
+        raise typer.Exit(print_report(run.report, as_json, f"netlab check {lab}", live=True))

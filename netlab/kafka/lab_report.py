@@ -163,9 +163,11 @@ def live_report(
     timeout: float = DEFAULT_TIMEOUT,
     python: str | None = None,
     states: Mapping[str, str] | None = None,
+    runner=check,
 ) -> Report:
     """Run every row inside the lab. `logs`: node -> the broker's log since its last start
-    (Kafka's start message); `states`: node -> its process state (default: read from the lab)."""
+    (Kafka's start message); `states`: node -> its process state (default: read from the lab);
+    `runner`: check itself, or one with its signature (capture/rows.py: one row at a time, captured)."""
     r = as_resolved(r)
     topology = r.topology
     props = live_props(lab, topology)
@@ -181,7 +183,7 @@ def live_report(
         if error is None and state != "running":
             error = f"the broker process is not running ({state}; netlab logs {lab} {b.node} shows why)"
         b.start_error = error
-    verdicts = start_verdicts(world) + check(
+    verdicts = start_verdicts(world) + runner(
         world, plan, dict(prefixes), timeout=timeout, python=python or sys.executable
     )
     predicted = start_verdicts(predicted_world) + predict(predicted_world, plan)

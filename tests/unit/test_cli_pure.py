@@ -11,6 +11,7 @@ import pytest
 from netlab.topology import DEFAULT_TOPOLOGY
 
 EXAMPLES = DEFAULT_TOPOLOGY.parent / "examples"
+TOPOLOGIES = DEFAULT_TOPOLOGY.parent
 
 
 class Result:
@@ -108,8 +109,29 @@ def test_graph_formats_and_bad_format(netlab):
     assert dot.returncode == 0 and dot.stdout.startswith('graph "tapvm" {')
     as_json = netlab("graph", "--json")
     assert json.loads(as_json.stdout)["lab"] == "default"
-    bad = netlab("graph", "--format", "png")
-    assert bad.returncode == 2 and "valid: mermaid, dot, json" in bad.stderr
+    bad = netlab("graph", "--format", "gif")
+    assert bad.returncode == 2 and "valid: mermaid, dot, json, svg, png" in bad.stderr
+
+
+def test_graph_svg_and_png_drawn_by_graphviz(netlab, tmp_path):
+    import shutil
+
+    import support
+
+    if shutil.which("dot") is None:
+        support.not_runnable_here("graphviz `dot` is not installed (apt-get install graphviz)")
+    svg = netlab("graph", str(TOPOLOGIES / "02-five-brokers.yaml"), "--format", "svg")
+    assert svg.returncode == 0 and "<svg" in svg.stdout
+    from xml.etree import ElementTree
+
+    texts = [el.text for el in ElementTree.fromstring(svg.stdout.encode()).iter() if el.text]
+    for text in ("kafka-networks", "10.5.0.0/16", "bridge br-kafka", "broker-5", "eth0 10.5.0.15"):
+        assert text in texts, text  # networks as bridges, links with addresses
+    assert "publishes 9095:9095/tcp via host" in texts
+    assert "Kafka CONTROLLER 0.0.0.0:29093" in texts  # a listener per line
+    png = netlab("graph", "--format", "png", "-o", str(tmp_path / "lab.png"))
+    assert png.returncode == 0, png.stderr
+    assert (tmp_path / "lab.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_graph_of_a_lab_that_is_not_up_exits_2(netlab):

@@ -91,7 +91,9 @@ def test_json_and_unknown_format():
     lab, meta = meta_of(EXAMPLES / "p2p-routes.yaml")
     model = json.loads(render_graph(lab, meta, "json"))
     assert {(e["from"], e["to"]) for e in model["edges"]} == {("a", "r1"), ("r1", "r2"), ("r2", "b")}
-    with pytest.raises(ValueError, match="valid: mermaid, dot, json"):
+    with pytest.raises(ValueError, match="valid: mermaid, dot, json, svg, png"):
+        render_graph(lab, meta, "gif")
+    with pytest.raises(ValueError, match="png is binary"):
         render_graph(lab, meta, "png")
 
 
