@@ -86,11 +86,12 @@ def render_lab_report(
     """The page of a `netlab check` (live) or `netlab predict` run (lab_report.Report)."""
     notes = list(report.notes) + [f"prediction and live result differ: {d}" for d in report.disagreements()]
     how = "live check with real clients" if live else "predicted from the topology file (netlab predict)"
+    description = _model(topology).description
     return render_report(
         report.verdicts,
         topology,
         title=title,
-        subtitle=f"{_model(topology).description + ' — ' if _model(topology).description else ''}{how}",
+        subtitle=f"{description + ' — ' if description else ''}{how}",
         kinds=report.kinds,
         expected=report.expected,
         notes=notes,
