@@ -75,7 +75,7 @@ def in_netns(netns: str | None, fn: Callable[[], object]) -> object:
     """Run fn in a thread that has entered /run/netns/<netns> (None: this namespace)."""
     if netns is None:
         return fn()
-    path = f"/run/netns/{netns}"
+    path = netns if netns.startswith("/") else f"/run/netns/{netns}"  # a name, or /proc/<pid>/ns/net
     if not os.path.exists(path):
         raise InputError(f"network namespace {netns!r} does not exist (no {path})", where="capture")
     result: dict[str, object] = {}

@@ -106,6 +106,19 @@ def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
     require_root()
     state, resolved = running_topology(lab)
     topology = resolved.topology
+    from netlab.docker.lab import docker_lab_report, is_docker_lab
+
+    if is_docker_lab(lab):  # built with --engine docker: the rows run in its containers
+        if capture_dir is not None:
+            from netlab.errors import InputError
+
+            raise InputError(
+                "--capture runs in lab nodes; a lab on Docker: netlab capture LAB NODE", where="--capture"
+            )
+        from netlab.kafka.lab_report import topology_props
+
+        report = docker_lab_report(lab, topology, timeout=timeout)
+        return LiveRun(report, topology, [], world_of(resolved, topology_props(topology)))
     prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
     logs = broker_logs(lab, resolved)
     world = world_of(resolved, live_props(lab, topology))

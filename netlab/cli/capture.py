@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
         ),
         bpf: str = typer.Option(None, "--filter", help="BPF filter, tcpdump syntax."),
         netns: str = typer.Option(None, "--netns", help="Capture in this namespace directly (no lab)."),
+        docker: str = typer.Option(
+            None, "--docker", help="Capture in this running container's namespace (DOCKER_HOST's engine)."
+        ),
         as_json: bool = json_option("One JSON object per packet, or per Kafka message with --kafka."),
     ) -> None:
         """Capture raw packets in a node's namespace; print, save (-w) or tell the Kafka story (--kafka)."""
@@ -58,7 +61,16 @@ def register(app: typer.Typer) -> None:
         story = Story()
         ports = _ports(port)
         iface: str | None
-        if netns:
+        if docker:
+            from netlab.docker.cli import container_capture_target
+
+            if netns:
+                raise InputError("give --docker or --netns, not both", where="capture")
+            ns, names, hosts = container_capture_target(docker)
+            story = Story(names=names, hosts=hosts)
+            story.local_node = docker
+            iface = lab  # with --docker the one argument is the interface
+        elif netns:
             if lab and target:
                 raise InputError("with --netns give only the interface (or nothing for all)", where="capture")
             ns, iface = netns, target or lab
@@ -81,7 +93,14 @@ def register(app: typer.Typer) -> None:
                 iface = named or None
                 if iface is not None and not 1 <= len(iface) <= 15:
                     raise InputError(f"{iface!r} is not an interface name (1-15 characters)", where=target)
-            ns = info.node_netns(node)
+            from netlab.docker.lab import container_netns, is_docker_lab
+
+            # a container of a lab on Docker: its namespace through its init process
+            ns = (
+                container_netns(lab, node)
+                if is_docker_lab(lab) and node not in info.netns
+                else info.node_netns(node)
+            )
             story.local_node = node
         opts = LiveOptions(
             write=write,

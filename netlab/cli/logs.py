@@ -10,6 +10,7 @@ import typer
 
 from netlab.cli._lab import pick_process
 from netlab.cli._options import follow_option, json_option, lab_argument, node_argument, process_option
+from netlab.errors import InputError
 
 FOLLOW_POLL_S = 0.2
 
@@ -25,9 +26,19 @@ def register(app: typer.Typer) -> None:
         as_json: bool = json_option(),
     ) -> None:
         """Print a process's log (a broker's log is Kafka's own text)."""
+        from netlab.docker.lab import container_log, is_docker_lab
         from netlab.lab.state import load_lab
 
         state = load_lab(lab)
+        if is_docker_lab(lab) and node not in state.nodes:  # a container of a lab on Docker
+            if follow:
+                raise InputError("--follow is for lab nodes; on Docker use: docker logs -f", where="--follow")
+            text = container_log(lab, node, tail or None)
+            if as_json:
+                typer.echo(json.dumps({"lab": lab, "node": node, "lines": text.splitlines()}))
+            elif text:
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            return
         step = pick_process(state, node, process)
         path = state.paths.process(step.node, step.name).logfile
         text = path.read_text(errors="replace") if path.exists() else ""

@@ -6,6 +6,7 @@ The work is netlab.lab.up (load, resolve, plan, apply, wait for brokers); this m
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -23,17 +24,30 @@ def register(app: typer.Typer) -> None:
         file: Path | None = topology_argument(),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, create nothing"),
         as_json: bool = json_option(),
+        engine: str = typer.Option(
+            "namespace",
+            "--engine",
+            help="namespace (netlab's own model) or docker (the same lab on a real dockerd netlab starts)",
+        ),
     ) -> None:
         """Build a lab: namespaces, bridges, links, addresses, routes, hosts files, processes."""
+        if engine not in ("namespace", "docker"):
+            from netlab.errors import InputError
+
+            raise InputError(f"{engine!r} is not an engine: use namespace or docker", where="--engine")
         if dry_run:
             _dry_run(topology_file(file), as_json)
             return
         from netlab.lab.apply import require_root
+
+        require_root()
+        if engine == "docker":
+            _up_docker(topology_file(file), as_json)
+            return
         from netlab.lab.up import prepare
         from netlab.lab.up import up as build
         from netlab.resources import Namespace
 
-        require_root()
         plan = prepare(topology_file(file))
         if len(plan.of_kind(Namespace)) >= PROGRESS_FROM_NODES and not as_json:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,6 +68,31 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(result.to_dict()))
             return
         _print(result)
+
+
+def _up_docker(path: Path, as_json: bool) -> None:
+    """`--engine docker`: the same lab on a private dockerd (netlab/docker/lab.py)."""
+    from netlab.docker.lab import up_docker
+
+    started = time.perf_counter()
+    made = up_docker(path)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {**made.to_dict(), "lab": made.lab, "seconds": round(time.perf_counter() - started, 4)}
+            )
+        )
+        return
+    console.print(
+        f"[bold green]lab {made.lab} is up on Docker[/] ({time.perf_counter() - started:.2f} s): "
+        f"dockerd in node {made.host}, socket {made.socket}",
+        highlight=False,
+    )
+    console.print(
+        f"  next: netlab check {made.lab} · DOCKER_HOST=unix://{made.socket} docker ps · "
+        f"sudo netlab down {made.lab}",
+        highlight=False,
+    )
 
 
 def _dry_run(path: Path, as_json: bool) -> None:

@@ -163,14 +163,16 @@ def live_report(
     timeout: float = DEFAULT_TIMEOUT,
     python: str | None = None,
     states: Mapping[str, str] | None = None,
+    props: Mapping[str, Mapping[str, str]] | None = None,
     runner=check,
 ) -> Report:
     """Run every row inside the lab. `logs`: node -> the broker's log since its last start
     (Kafka's start message); `states`: node -> its process state (default: read from the lab);
+    `props`: node -> the broker's settings (default: read from the lab directory);
     `runner`: check itself, or one with its signature (capture/rows.py: one row at a time, captured)."""
     r = as_resolved(r)
     topology = r.topology
-    props = live_props(lab, topology)
+    props = live_props(lab, topology) if props is None else props
     predicted_world = world_of(r, props)
     plan = plan_of(topology, predicted_world)
     states = broker_states(lab, r) if states is None else states

@@ -114,8 +114,21 @@ def connect(
             clock.ms(),
             {"address": sockaddr[0], "local": f"{local[0]}:{local[1]}", "tried": tried},
         ), sock
-    last = tried[-1]["error"] if tried else "no address to connect to"
-    return Stage(stage, str(hp), False, last, clock.ms(), {"tried": tried}), None
+    return Stage(stage, str(hp), False, _telling_error(tried), clock.ms(), {"tried": tried}), None
+
+
+# An address of a family the node has no address of (::1 in a Docker container, whose IPv6 is
+# disabled although its hosts file lists ::1 localhost): the client moves on to the next address
+# and reports what that one said (librdkafka: "Connect to ipv4#127.0.0.1:9092 failed: Connection
+# refused"), so that is the error that tells.
+_NOT_TELLING = os.strerror(errno.EADDRNOTAVAIL)
+
+
+def _telling_error(tried: list[dict]) -> str:
+    if not tried:
+        return "no address to connect to"
+    telling = [t["error"] for t in tried if t["error"] != _NOT_TELLING]
+    return (telling or [tried[-1]["error"]])[-1]
 
 
 def api_versions(
