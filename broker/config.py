@@ -83,6 +83,11 @@ _DEFS = [
     _s("num.network.threads", "int", 3, 1),
     _s("num.io.threads", "int", 8, 1),
     _s("zookeeper.connect", "string", None),
+    # ZooKeeper mode (broker/zk/): Kafka 3.x's names and defaults
+    _s("zookeeper.connection.timeout.ms", "int", None),
+    _s("zookeeper.session.timeout.ms", "int", 18000, 1),
+    _s("reserved.broker.max.id", "int", 1000, 0),
+    _s("broker.id.generation.enable", "boolean", True),
     _s("log.retention.check.interval.ms", "long", 300000, 1),
     _s("group.min.session.timeout.ms", "int", 6000),
     _s("group.max.session.timeout.ms", "int", 1800000),
@@ -104,7 +109,6 @@ _ACCEPTED = {
     "num.recovery.threads.per.data.dir",
     "log.cleaner.enable",
     "log.cleanup.policy",
-    "zookeeper.connection.timeout.ms",
     "transaction.state.log.num.partitions",
     "num.replica.fetchers",
     "auto.leader.rebalance.enable",
@@ -185,6 +189,9 @@ class KafkaConfig:
                     f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and 'controller')"
                 )
         self.kraft = bool(self.process_roles)
+        # ZooKeeper mode: brokers coordinate through ZooKeeper (broker/zk/); without it and without
+        # process.roles this broker runs as a single node with its controller in-process
+        self.zk_mode = not self.kraft and bool((v["zookeeper.connect"] or "").strip())
         node_id, broker_id = v["node.id"], v["broker.id"]
         if node_id == -1 and broker_id != -1:
             node_id = broker_id
@@ -267,7 +274,7 @@ class KafkaConfig:
             )
         if not self.kraft:
             require(
-                self.node_id >= -1,
+                self.node_id >= -1 and (not self.zk_mode or self.node_id <= v["reserved.broker.max.id"]),
                 "broker.id must be greater than or equal to -1 and not greater than reserved.broker.max.id",
             )
         require(bool(self.log_dirs), "At least one log directory must be defined via log.dirs or log.dir.")

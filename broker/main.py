@@ -92,6 +92,17 @@ async def run(config: KafkaConfig) -> int:
     )
     log = logger(server_class, prefix)
     log.info("starting")
+    session = None
+    if config.zk_mode:  # ZooKeeper first, as Kafka: the broker id may come from it (broker/zk/)
+        from .zk import startup as zk_startup
+
+        log.info(f"Connecting to zookeeper on {config['zookeeper.connect']}")
+        try:
+            session = await zk_startup.connect(config)
+        except Exception as exc:
+            log.error("Fatal error during KafkaServer startup. Prepare to shutdown", exc_info=exc)
+            return 1
+        log = logger(server_class, f"[KafkaServer id={config.node_id}]")
     try:
         node = BrokerNode(config, advertised_endpoints(config))
     except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
@@ -105,6 +116,15 @@ async def run(config: KafkaConfig) -> int:
         node.shutdown()
         log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
         return 1
+    if session is not None:
+        try:
+            await zk_startup.attach(node, session)
+        except Exception as exc:  # e.g. the id is registered by a live broker already
+            log.error("Fatal error during KafkaServer startup. Prepare to shutdown", exc_info=exc)
+            await session.close()
+            await server.close()
+            node.shutdown()
+            return 1
     cluster = await start_cluster(node, config)
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
@@ -132,7 +152,9 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
-    if node.controller is not None:
+    if node.zk is not None:  # ZooKeeper mode: the elected controller sends LeaderAndIsr (broker/zk/)
+        pass
+    elif node.controller is not None:
         node.replicas.controller_client = LocalControllerClient(node.controller)
         node.apply_metadata()
     else:
@@ -149,6 +171,8 @@ async def stop_cluster(node) -> None:
         await node.replicas.fetchers.close()
     if node.lifecycle is not None:
         await node.lifecycle.close()
+    if node.zk is not None:
+        await node.zk.close()
 
 
 async def _cluster_checks(node, config: KafkaConfig) -> None:

@@ -81,6 +81,7 @@ class BrokerNode:
             node_id=self.node_id,
             cluster_id=config["cluster.id"] or None,
             log=logger("kafka.log.LogManager").info,
+            zk_mode=config.zk_mode,
         )
         self.log.info(
             f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}"
@@ -90,13 +91,13 @@ class BrokerNode:
         roles = set(config.process_roles)
         # A legacy (non-KRaft) node and a combined node run the controller in-process; a
         # broker-only node learns everything from the voter of controller.quorum.voters.
-        self.has_controller = not roles or "controller" in roles
+        self.has_controller = (not roles and not config.zk_mode) or "controller" in roles
         # A dedicated controller (process.roles=controller) serves only its controller listener:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles
         voter = next(iter(config.voters), self.node_id)
         self.metadata = ClusterMetadata(
-            cluster_id, controller_id=self.node_id if self.has_controller else voter
+            cluster_id, controller_id=self.node_id if self.has_controller else -1 if config.zk_mode else voter
         )
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
         self.producer_ids = ProducerIds()
@@ -104,6 +105,7 @@ class BrokerNode:
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
+        self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
         self.controller: Controller | None = None
         if self.has_controller:
             self.controller = Controller(
@@ -260,6 +262,14 @@ class BrokerNode:
             return ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.", None
         if replication_factor < 1:
             return ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.", None
+        if replication_factor > len(self.metadata.brokers) and self.config.zk_mode:
+            # ZkAdminManager.createTopics places replicas on the metadata cache's live brokers
+            return (
+                ErrorCode.INVALID_REPLICATION_FACTOR,
+                f"Replication factor: {replication_factor} larger than available brokers: "
+                f"{len(self.metadata.brokers)}.",
+                None,
+            )
         if replication_factor > len(self.metadata.brokers):
             return (
                 ErrorCode.INVALID_REPLICATION_FACTOR,
@@ -306,6 +316,10 @@ class BrokerNode:
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         from .cluster.channel import ChannelError
 
+        if self.zk is not None:  # ZooKeeper mode: the topic is written to ZooKeeper (broker/zk/)
+            return await self.zk.create_topic(
+                name, partitions, replication_factor, configs, assignments, timeout_s
+            )
         if self.lifecycle is None:
             return ErrorCode.NOT_CONTROLLER, "no controller", None
         try:

@@ -70,6 +70,8 @@ def broker_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
                 name=BROKER_PROCESS,
                 role="broker",
                 argv=(sys.executable, "-m", "broker", str(path), "--no-env"),
+                # the broker package next to this netlab, whatever the venv's install points at
+                env=(("PYTHONPATH", str(Path(__file__).resolve().parents[1])),),
                 files=((str(path), text),),
                 # brokers register with the controller at once: let it listen first
                 ready=STARTED_MARKS[1] if controller else None,

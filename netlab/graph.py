@@ -23,7 +23,9 @@ def graph_model(lab: str, meta: dict) -> dict:
             + f"{p['published']}:{p['target']}/{p['protocol']} via {p['publisher']}"
             for p in node.get("ports", [])
         ]
-        nodes.append({"id": name, "ports": ports, "broker": node.get("broker")})
+        nodes.append(
+            {"id": name, "ports": ports, "broker": node.get("broker"), "zookeeper": node.get("zookeeper")}
+        )
     networks = [
         {
             "id": name,
@@ -86,6 +88,7 @@ def to_mermaid(model: dict) -> str:
                 _mermaid_text(node["id"]),
                 *(_mermaid_text(f"publishes {p}") for p in node["ports"]),
                 *(_mermaid_text(f"Kafka {node['broker']}") for _ in [0] if node.get("broker")),
+                *(_mermaid_text(f"ZooKeeper {node['zookeeper']}") for _ in [0] if node.get("zookeeper")),
             ]
         )
         lines.append(f'  {ids("n", node["id"])}["{label}"]')
@@ -118,6 +121,8 @@ def to_dot(model: dict) -> str:
         label = _dot_text(node["id"]) + "".join(f"\\npublishes {_dot_text(p)}" for p in node["ports"])
         if node.get("broker"):  # one listener per line: name bind → advertised
             label += "".join(f"\\nKafka {_dot_text(part)}" for part in node["broker"].split(", "))
+        if node.get("zookeeper"):
+            label += f"\\nZooKeeper {_dot_text(node['zookeeper'])}"
         lines.append(f'  {ids("n", node["id"])} [shape=box, label="{label}"];')
     styles = {
         "holds": "bold",
@@ -130,7 +135,7 @@ def to_dot(model: dict) -> str:
     for e in model["edges"]:
         target = ids("net", e["to"]) if e["to_network"] else ids("n", e["to"])
         attrs = f'style={styles[e["kind"]]}, label="{_dot_text(e["label"])}"'
-        lines.append(f'  {ids("n", e["from"])} -- {target} [{attrs}];')
+        lines.append(f"  {ids('n', e['from'])} -- {target} [{attrs}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -33,6 +33,7 @@ from netlab.topology import netns_name
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology, VethLink
 from netlab.topology.resolve import Resolved, as_resolved, sysctl_interface
+from netlab.zookeeper import zookeeper_steps
 
 # Interfaces that a step creates (vlan/bond are only checked for, see resolve.py).
 _BUILT_KINDS = ("bridge", "veth", "tap", "tun", "vxlan")
@@ -195,6 +196,7 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                     ),
                 )
             )
+    out += zookeeper_steps(topology, ns)  # before brokers: zookeeper.connect is tried at start
     out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
         for user in spec.processes:
@@ -260,6 +262,9 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
             ],
             "broker": _broker_label(spec.broker)
             if (spec := topology.nodes[node]).broker is not None
+            else None,
+            "zookeeper": f"{spec.zookeeper.client_port_address or '0.0.0.0'}:{spec.zookeeper.client_port}"
+            if spec.zookeeper is not None
             else None,
             "ports": [
                 {

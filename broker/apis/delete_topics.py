@@ -38,7 +38,15 @@ async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     out = []
-    forwarded = await _forward(ctx, req["topic_names"]) if ctx.node.controller is None else {}
+    node = ctx.node
+    if node.zk is not None:  # ZooKeeper mode: marked in ZooKeeper, deleted by the controller (broker/zk/)
+        forwarded = (
+            await node.zk.delete_topics(req["topic_names"])
+            if node.config["delete.topic.enable"]
+            else {n: ErrorCode.TOPIC_DELETION_DISABLED for n in req["topic_names"]}
+        )
+    else:
+        forwarded = await _forward(ctx, req["topic_names"]) if node.controller is None else {}
     for name in req["topic_names"]:
         code = forwarded[name] if forwarded else ctx.node.delete_topic(name)
         msg = {

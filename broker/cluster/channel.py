@@ -45,6 +45,9 @@ def java_socket_address(host: str, ip: str, port: int) -> str:
 
 
 class NodeChannel:
+    # NetworkClient's wording: "Node" since Kafka 3.7, "Broker" before (the ZooKeeper-era lines)
+    UNAVAILABLE = "Node may not be available."
+
     def __init__(
         self,
         log: KafkaLogger,
@@ -92,7 +95,7 @@ class NodeChannel:
         except (TimeoutError, OSError) as exc:
             self._note_failure(
                 f"Connection to node {self.node_id} ({java_socket_address(self.host, ip, self.port)}) "
-                f"could not be established. Node may not be available.",
+                f"could not be established. {self.UNAVAILABLE}",
                 None,
             )
             raise ChannelError(str(exc) or type(exc).__name__) from None

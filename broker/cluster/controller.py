@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from pathlib import Path
 from ..kafka_log import logger
 from ..protocol.errors import ErrorCode
 from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
+from .placement import assign_replicas
 from .snapshot import snapshot, topic_from_json, topic_to_json
 
 STATE_FILE = "cluster-metadata.json"
@@ -219,20 +219,7 @@ class Controller:
 
     # --- topics ---
     def _assign(self, partitions: int, rf: int) -> list[list[int]]:
-        """Kafka's rack-unaware placement: a random start broker and shift, round-robin after."""
-        brokers = sorted(self.metadata.brokers)
-        n = len(brokers)
-        start, shift = random.randrange(n), random.randrange(n)
-        out = []
-        for p in range(partitions):
-            if p > 0 and p % n == 0:
-                shift += 1
-            first = (start + p) % n
-            reps = [brokers[first]]
-            for j in range(rf - 1):
-                reps.append(brokers[(first + 1 + (shift + j) % (n - 1)) % n] if n > 1 else brokers[first])
-            out.append(reps)
-        return out
+        return assign_replicas(list(self.metadata.brokers), partitions, rf)
 
     def create_topic(
         self,

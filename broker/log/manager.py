@@ -53,6 +53,7 @@ class LogManager:
         cluster_id: str | None = None,
         clock: Callable[[], int] = now_ms,
         log: Callable[[str], None] | None = None,
+        zk_mode: bool = False,
     ) -> None:
         if not log_dirs:
             raise LogDirError("log.dirs is empty: at least one directory is needed")
@@ -65,6 +66,7 @@ class LogManager:
         self._logs: dict[tuple[str, int], PartitionLog] = {}
         self._topic_ids: dict[str, uuid.UUID] = {}
         self._topic_overrides: dict[str, dict[str, Any]] = {}
+        self.zk_mode = zk_mode  # ZooKeeper mode writes meta.properties version 0 (broker.id)
         self.cluster_id = self._check_meta_properties(cluster_id)
         self.recovered_unclean: list[Path] = []
         for d in self.log_dirs:
@@ -107,6 +109,13 @@ class LogManager:
             cluster_id = ckpt.kafka_uuid_str(uuid.uuid4())
         for d in self.log_dirs:
             props = stored.get(d)
+            if self.zk_mode:  # Kafka's ZooKeeper-mode file: version=0, broker.id, cluster.id
+                if props is None or props.get("version") != "0" or not props.get("cluster.id"):
+                    ckpt.write_properties(
+                        d / ckpt.META_PROPERTIES,
+                        {"cluster.id": cluster_id, "version": "0", "broker.id": str(self.node_id)},
+                    )
+                continue
             if props is not None and props.get("cluster.id") and "directory.id" in props:
                 continue
             props = dict(props or {})

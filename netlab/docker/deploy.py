@@ -62,7 +62,7 @@ def docker_host_of(topology: Topology, resolved: Resolved) -> str:
     if topology.links:
         raise InputError("links: (veth, VXLAN, TUN) have no Docker equivalent", where=where)
     for name, node in topology.nodes.items():
-        for feature in ("tuntap", "routes", "vlans", "bonds", "processes"):
+        for feature in ("tuntap", "routes", "vlans", "bonds", "processes", "zookeeper"):
             if getattr(node, feature):
                 raise InputError(
                     f"nodes.{name}.{feature} has no equivalent in a Docker container netlab builds",

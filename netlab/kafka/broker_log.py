@@ -4,8 +4,9 @@ the same lines): started, registered with the controller, or the fatal error it 
 Kafka logs `[KafkaServer id=N] started (kafka.server.KafkaServer)` (ZooKeeper mode) or
 `Kafka Server started` (KRaft, kafka.server.KafkaRaftServer), `Successfully registered broker`
 once the controller accepted a KRaft broker (BrokerLifecycleManager), and on a refused config
-`Exiting Kafka due to fatal exception` (kafka.Kafka) or `Fatal error during broker startup`
-followed by the exception's `<java class>: <message>` line.
+`Exiting Kafka due to fatal exception` (kafka.Kafka), `Fatal error during broker startup` or, in
+ZooKeeper mode, `Fatal error during KafkaServer startup`, followed by the exception's
+`<java class>: <message>` line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 STARTED_MARKS = ("] started (kafka.server.KafkaServer)", "Kafka Server started")
 REGISTERED_MARK = "Successfully registered broker"
 REGISTER_PROBLEMS = ("could not be established", "Unable to register")
-FATAL_MARKERS = ("Exiting Kafka due to fatal exception", "Fatal error during broker startup")
+FATAL_MARKERS = (
+    "Exiting Kafka due to fatal exception",
+    "Fatal error during broker startup",
+    "Fatal error during KafkaServer startup",  # ZooKeeper mode (kafka.server.KafkaServer)
+)
 
 
 def has_started(log: str) -> bool:

@@ -267,9 +267,10 @@ def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | 
     )
 
 
-def java_link_error(node_id: int, host: str, address: str | None, port: int) -> str:
-    """The Java NetworkClient text for a failed broker-to-broker connection (Kafka 3.7+)."""
+def java_link_error(node_id: int, host: str, address: str | None, port: int, word: str = "Node") -> str:
+    """The Java NetworkClient text for a failed broker-to-broker connection (Kafka 3.7+ says
+    "Node", the ZooKeeper-era releases the seeds quote say "Broker")."""
     return (
         f"Connection to node {node_id} ({host}/{address or host}:{port}) could not be established. "
-        f"Node may not be available."
+        f"{word} may not be available."
     )

@@ -39,6 +39,7 @@ from .verdicts import (
     start_verdicts,
 )
 from .views import WILDCARDS, World
+from .zk_rules import apply_reachability, zookeeper_views
 
 
 def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
@@ -63,6 +64,8 @@ def world_of(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | No
             if f.node == node
         }
         world.brokers.append(broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken))
+    world.zookeepers = zookeeper_views(r.topology)
+    apply_reachability(world)
     return world
 
 

@@ -42,6 +42,7 @@ from .views import (
     World,
     land,
 )
+from .zk_rules import metadata_brokers, parse_connect, reaches_zookeeper
 
 NOT_KNOWN = "Name or service not known"  # glibc, hosts: files, no such name
 REFUSED_TEXT = "Connection refused"
@@ -114,6 +115,8 @@ def broker_view(
     view = BrokerView(
         node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners, cfg.voters
     )
+    if not props.get("process.roles"):  # ZooKeeper mode (zk_rules.py)
+        view.zookeeper = parse_connect(props.get("zookeeper.connect"))
     taken = set() if taken is None else taken
     for lst in views:
         err = bind_error(lst, world_node, taken)
@@ -157,6 +160,8 @@ def _where(landing: Landing) -> str:
 
 
 def _api_versions(hp: HostPort, landing: Landing, stage: str) -> Stage:
+    if landing.kind == LISTENER and landing.listener is None:  # a ZooKeeper closes on a Kafka request
+        return Stage(stage, str(hp), False, CLOSED_TEXT)
     if landing.kind == DEAD_FORWARD:
         return Stage(stage, str(hp), False, CLOSED_TEXT, 0.0, {"via": [p.describe() for p in landing.via]})
     return Stage(stage, str(hp), True)
@@ -167,6 +172,8 @@ def registered(world: World, broker: BrokerView) -> bool:
     broker) is listed only once it registered with a controller, which needs a running voter's
     controller endpoint reachable from its node; a voter (combined node) registers itself, and a
     broker outside KRaft is listed by itself."""
+    if broker.zookeeper:  # ZooKeeper mode: registered in ZooKeeper
+        return reaches_zookeeper(world, broker)
     if not broker.voters or broker.node_id in broker.voters:
         return True
     for vid, (host, port) in broker.voters.items():
@@ -217,6 +224,14 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: b
     broker = next(b for b in world.brokers if b.node == lst.broker and b.node_id == lst.node_id)
     # a broker that never registered has no cluster metadata at all: it lists nobody, itself included
     result.brokers = advertised_brokers(world, lst) if registered(world, broker) else []
+    if broker.zookeeper:  # what the ZooKeeper-mode controller's UpdateMetadata told it
+        listed = {
+            b.node_id
+            for b in metadata_brokers(
+                world, broker, lst, lambda n, e: predict_probe(world, n, e, link=True).ok
+            )
+        }
+        result.brokers = [b for b in result.brokers if b.node_id in listed]
     result.stages.append(
         Stage(
             METADATA,
@@ -253,12 +268,25 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: b
     return result
 
 
+def predict_tcp(world: World, node: str, target: str | HostPort) -> ProbeResult:
+    """A TCP-only link (a broker to its ZooKeeper): resolve and connect, as probe --tcp-links."""
+    hp = target if isinstance(target, HostPort) else parse_host_port(target)
+    v = world.vantage(node)
+    result = ProbeResult(str(hp))
+    st, addrs = _resolve(v, hp, RESOLVE)
+    result.stages.append(st)
+    if st.ok:
+        result.stages.append(_connect(world, v, hp, addrs, CONNECT)[0])
+    return result
+
+
 def inter_broker_targets(world: World, broker: BrokerView) -> list[tuple[BrokerView, str]]:
     """The endpoints `broker` connects to for replication: every other running broker's
     advertised endpoint of the inter-broker listener (as the brokers themselves use it)."""
     out = []
     for other in world.brokers:
-        if other is broker or not other.running:
+        # ZooKeeper mode: any broker may be the controller, which connects to itself as well
+        if (other is broker and not broker.zookeeper) or not other.running:
             continue
         lst = next((l for l in other.listeners if l.name == broker.inter_broker_listener), None)
         if lst is not None and lst.advertised_host is not None:

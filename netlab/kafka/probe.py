@@ -232,6 +232,20 @@ def probe(bootstrap: str | HostPort, timeout: float = DEFAULT_TIMEOUT, *, link: 
     return result
 
 
+def probe_tcp(target: str | HostPort, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
+    """Resolve and connect only: a ZooKeeper-mode broker's link to its ZooKeeper (not Kafka)."""
+    hp = target if isinstance(target, HostPort) else parse_host_port(target)
+    result = ProbeResult(str(hp))
+    st, addrs = resolve(hp, RESOLVE)
+    result.stages.append(st)
+    if st.ok:
+        st, sock = connect(hp, addrs, CONNECT, timeout)
+        result.stages.append(st)
+        if sock is not None:
+            sock.close()
+    return result
+
+
 def render_text(result: ProbeResult) -> str:
     lines = [f"probe {result.bootstrap}"]
     for s in result.stages:
@@ -258,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         help="check several endpoints as --link does, in parallel; with --json a list (one process "
         "for all of a broker's links)",
     )
+    p.add_argument(
+        "--tcp-links",
+        nargs="+",
+        metavar="HOST:PORT",
+        help="as --links, but only resolve and connect (a broker's link to ZooKeeper)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument(
         "--link",
@@ -276,11 +296,20 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.timeout <= 600:
         print(f"--timeout: expected seconds in (0, 600], got {args.timeout}", file=sys.stderr)
         return 2
+    tcp = args.tcp_links is not None
+    if tcp:
+        args.links = args.tcp_links
     if (args.bootstrap is None) == (args.links is None):
-        print("give --bootstrap HOST:PORT or --links HOST:PORT ...", file=sys.stderr)
+        print(
+            "give --bootstrap HOST:PORT, --links HOST:PORT ... or --tcp-links HOST:PORT ...", file=sys.stderr
+        )
         return 2
     try:
-        if args.links is not None:
+        if tcp:
+            for target in args.links:
+                parse_host_port(target, "--tcp-links")
+            results = [probe_tcp(t, args.timeout) for t in args.links]
+        elif args.links is not None:
             for target in args.links:
                 parse_host_port(target, "--links")
             from concurrent.futures import ThreadPoolExecutor

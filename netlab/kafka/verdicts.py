@@ -20,10 +20,11 @@ from netlab.errors import InputError
 from .broker_log import start_error_from_log
 from .clients import DEFAULT_CLIENT, GRACE_S, ClientResult, run_client
 from .explain import java_link_error, verdict
-from .predict_rules import inter_broker_targets, predict_probe
+from .predict_rules import inter_broker_targets, predict_probe, predict_tcp
 from .probe import parse_host_port
 from .results import CAUSES, CONNECT, ProbeResult, Stage, Verdict
 from .views import World
+from .zk_rules import zookeeper_node
 
 DEFAULT_TIMEOUT = 6.0
 MAX_WORKERS = 16  # processes that mostly wait (for a broker, or for a client's timeout)
@@ -44,6 +45,7 @@ class LinkCheck:
     endpoint: str  # host:port it connects to
     to_node_id: int
     to_node: str
+    zookeeper: bool = False  # a ZooKeeper-mode broker's link to zookeeper.connect: TCP only
 
 
 @dataclass
@@ -60,6 +62,11 @@ def links_of(world: World) -> list[LinkCheck]:
         if b.running:
             for other, endpoint in inter_broker_targets(world, b):
                 out.append(LinkCheck(b.node, endpoint, other.node_id, other.node))
+    for b in world.brokers:  # ZooKeeper mode: every broker needs its ZooKeeper
+        if b.running:
+            for host, port in b.zookeeper:
+                zk = zookeeper_node(world, b, host, port)
+                out.append(LinkCheck(b.node, f"{host}:{port}", -1, zk or "zookeeper", zookeeper=True))
     for b in world.brokers:
         if b.running:
             for vid, (host, port) in sorted(b.voters.items()):
@@ -114,6 +121,7 @@ def run_link_probes(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     python: str | None = None,
+    tcp: bool = False,
 ) -> list[ProbeResult]:
     """Several `--link` probes from one node in one process (a broker's links all start in its
     node: one Python start instead of one per link)."""
@@ -126,7 +134,7 @@ def run_link_probes(
         "--json",
         "--timeout",
         f"{timeout:g}",
-        "--links",
+        "--tcp-links" if tcp else "--links",
         *endpoints,
     ]
     try:
@@ -144,10 +152,12 @@ def _link_verdict(world: World, link: LinkCheck, probe: ProbeResult) -> Verdict:
     v = verdict(world, link.node, probe)
     v.client = "broker"
     failed = probe.failed
-    if failed is not None and failed.name == CONNECT:
+    if failed is not None and failed.name == CONNECT and not link.zookeeper:
         host, _, port = link.endpoint.rpartition(":")
         addr = (failed.detail.get("tried") or [{}])[-1].get("address")
-        v.reason = f"{v.reason} (Kafka logs: {java_link_error(link.to_node_id, host, addr, int(port))})"
+        src = next((b for b in world.brokers if b.node == link.node), None)
+        word = "Broker" if src is not None and src.zookeeper else "Node"
+        v.reason = f"{v.reason} (Kafka logs: {java_link_error(link.to_node_id, host, addr, int(port), word)})"
     return v
 
 
@@ -170,15 +180,19 @@ def check(
             return None
         return run_client(c.client, c.bootstrap, prefix=prefixes[c.node], timeout=timeout, python=python)
 
-    by_node: dict[str, list[str]] = {}
-    for link in plan.links:  # one probe process per broker node for all of its links
-        if link.endpoint not in by_node.setdefault(link.node, []):
-            by_node[link.node].append(link.endpoint)
+    by_node: dict[tuple[str, bool], list[str]] = {}
+    for lk in plan.links:  # one probe process per broker node (and kind) for all of its links
+        if lk.endpoint not in by_node.setdefault((lk.node, lk.zookeeper), []):
+            by_node[(lk.node, lk.zookeeper)].append(lk.endpoint)
 
-    def links_of_node(node: str) -> dict[str, ProbeResult]:
-        eps = by_node[node]
+    def links_of_node(key: tuple[str, bool]) -> dict[str, ProbeResult]:
+        eps = by_node[key]
         return dict(
-            zip(eps, run_link_probes(eps, prefixes[node], timeout=timeout, python=python), strict=False)
+            zip(
+                eps,
+                run_link_probes(eps, prefixes[key[0]], timeout=timeout, python=python, tcp=key[1]),
+                strict=True,
+            )
         )
 
     # probes and real clients run side by side: they are independent processes; the real
@@ -192,7 +206,8 @@ def check(
             for c, p, r in zip(plan.clients, probes, clients, strict=False)
         ]
         return out + [
-            _link_verdict(world, link, link_probes[link.node].result()[link.endpoint]) for link in plan.links
+            _link_verdict(world, lk, link_probes[(lk.node, lk.zookeeper)].result()[lk.endpoint])
+            for lk in plan.links
         ]
 
 
@@ -203,8 +218,13 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
         v = verdict(world, c.node, predict_probe(world, c.node, c.bootstrap))
         v.client = c.client
         out.append(v)
-    for link in plan.links:
-        out.append(_link_verdict(world, link, predict_probe(world, link.node, link.endpoint, link=True)))
+    for lk in plan.links:
+        probe = (
+            predict_tcp(world, lk.node, lk.endpoint)
+            if lk.zookeeper
+            else predict_probe(world, lk.node, lk.endpoint, link=True)
+        )
+        out.append(_link_verdict(world, lk, probe))
     return out
 
 

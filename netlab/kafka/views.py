@@ -124,10 +124,20 @@ class BrokerView:
     controller_listeners: list[str] = field(default_factory=list)
     voters: dict[int, tuple[str, int]] = field(default_factory=dict)  # KRaft controller.quorum.voters
     start_error: str | None = None  # Kafka's message when the broker does not start
+    zookeeper: list[tuple[str, int]] = field(default_factory=list)  # zookeeper.connect (ZooKeeper mode)
 
     @property
     def running(self) -> bool:
         return self.start_error is None
+
+
+@dataclass(frozen=True)
+class ZooKeeperView:
+    """A ZooKeeper server in a node (a topology `zookeeper:` block)."""
+
+    node: str
+    bind_host: str  # clientPortAddress, "" = every address
+    port: int
 
 
 @dataclass
@@ -136,6 +146,7 @@ class World:
     brokers: list[BrokerView] = field(default_factory=list)
     published: list[PublishedPort] = field(default_factory=list)
     name_scopes: dict[str, list[str]] = field(default_factory=dict)  # name -> networks it resolves on
+    zookeepers: list[ZooKeeperView] = field(default_factory=list)
 
     def vantage(self, node: str) -> Vantage:
         try:
@@ -195,6 +206,13 @@ def land(world: World, node: str, addr: str, port: int, _depth: int = 0) -> Land
             if _binds(lst, addr, there.addresses, bind_addrs):
                 return Landing(LISTENER, target, addr, port, lst)
             same_port.append(lst)
+    for z in world.zookeepers:  # a ZooKeeper server: a listener, but not a Kafka one
+        if (
+            z.node == target
+            and z.port == port
+            and (accepts(z.bind_host, addr) if z.bind_host in WILDCARDS else z.bind_host == addr)
+        ):
+            return Landing(LISTENER, target, addr, port)
     if _depth < 4:
         for fwd in world.published:
             wild = fwd.listen_host in WILDCARDS and accepts(fwd.listen_host, addr)

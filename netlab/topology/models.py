@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from netlab.topology.kafka_fields import BrokerSettings, ClientSpec, ExpectSpec
+from netlab.topology.zookeeper_fields import ZooKeeperSettings
 from netlab.topology.types import (
     CIDR,
     SYSCTL_RE,
@@ -327,6 +328,14 @@ class Node(Strict):
         description="run a broker here: Kafka properties (listeners, advertised.listeners, ...) "
         "and/or Docker-image variables (KAFKA_LISTENERS, ...)",
     )
+    zookeeper: ZooKeeperSettings | None = Field(
+        None, description="run a ZooKeeper server here (netlab/topology/zookeeper_fields.py)"
+    )
+
+    @field_validator("zookeeper", mode="before")
+    @classmethod
+    def _zookeeper_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
 
     @field_validator("networks", mode="before")
     @classmethod

@@ -108,8 +108,10 @@ def test_kraft_single_node_starts_and_controller_listener_serves_only_api_versio
 
 
 def test_zookeeper_style_config_starts_as_single_node(tmp_path):
+    """broker.id without process.roles and without zookeeper.connect: a single node. (With
+    zookeeper.connect it is ZooKeeper mode: tests/broker/test_zk_cluster.py.)"""
     p = free_port()
-    bp = start_broker(tmp_path, ["broker.id=7", "zookeeper.connect=zk:2181"], port=p)
+    bp = start_broker(tmp_path, ["broker.id=7"], port=p)
     try:
         assert "INFO [KafkaServer id=7] started (kafka.server.KafkaServer)" in bp.output(), bp.output()
         assert "node.id=7" in (bp.log_dir / "meta.properties").read_text()

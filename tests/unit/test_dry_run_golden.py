@@ -21,7 +21,8 @@ GOLDEN = ROOT / "tests" / "data" / "dry_run"
 TOPOLOGIES = sorted((ROOT / "topologies").glob("*.yaml")) + sorted(
     (ROOT / "topologies" / "examples").glob("*.yaml")
 )
-PYTHON = "<python>"  # the interpreter path differs between checkouts: it is normalised
+PYTHON = "<python>"  # the interpreter and the checkout differ between machines: both are normalised
+REPO = "<repo>"
 
 
 def _golden_name(path: Path, fmt: str) -> str:
@@ -47,7 +48,7 @@ def dry_run(capsys, monkeypatch):
             code = exc.code
         out = capsys.readouterr()
         text = f"exit {code}\n--- stdout\n{out.out}--- stderr\n{' '.join(out.err.split())}\n"
-        text = text.replace(sys.executable, PYTHON)
+        text = text.replace(sys.executable, PYTHON).replace(str(ROOT), REPO)
         # NETLAB_RUN_DIR moves the lab directories the plan names: compare as if it were the default
         return text if str(RUN_DIR) == "/run/netlab" else text.replace(str(RUN_DIR), "/run/netlab")
 

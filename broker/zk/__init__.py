@@ -1,0 +1,10 @@
+"""ZooKeeper mode: brokers with `zookeeper.connect` (and no process.roles) coordinate through a real
+ZooKeeper the way Kafka 3.x did before KRaft (kazoo is the ZooKeeper client).
+
+- znodes.py     Kafka's znode paths and JSON (kafka.zk.ZkData): /brokers/ids/<id>, /controller, ...
+- session.py    the ZooKeeper session (kazoo), bridged to the broker's event loop
+- identity.py   cluster id (/cluster/id), broker id (/brokers/seqid), meta.properties
+- controller.py the elected controller: leaders, ISR, LeaderAndIsr and UpdateMetadata to every broker
+- broker.py     one broker's ZooKeeper side: registration, election watch, applying the controller's
+                requests to the shared replication machinery (broker/cluster/replication.py)
+"""

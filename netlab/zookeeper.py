@@ -1,0 +1,85 @@
+"""ZooKeeper in nodes (pure): a node's `zookeeper:` block becomes a zoo.cfg in the lab directory
+and a `zkServer.sh start-foreground <zoo.cfg>` process inside the node (role 'zookeeper').
+
+    /run/netlab/<lab>/zookeeper/<node>/zoo.cfg   what it runs with
+    /run/netlab/<lab>/zookeeper/<node>/data/     dataDir (snapshots and transaction logs)
+
+Debian's zkServer.sh (zookeeper 3.8) execs the JVM, so the process netlab records is ZooKeeper
+itself. Facts about that script, measured here (docs/zookeeper.md):
+- it ignores ZOOCFGDIR and ZOO_LOG_DIR (its zkEnv.sh sets them), so the config path is its argument;
+- its class path has no SLF4J binding, so ZooKeeper logs nothing; JVMFLAGS may carry a later
+  `-cp` that adds Debian's slf4j-simple, which makes it log to stderr (our process log);
+- JMXDISABLE=true keeps the JVM from opening a JMX agent we do not use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netlab.resources import Process
+from netlab.rundir import RUN_DIR
+from netlab.topology.models import Topology
+from netlab.topology.zookeeper_fields import ZooKeeperSettings
+
+ZOOKEEPER_PROCESS = "zookeeper"
+ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh"
+ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
+# ZooKeeperServer's request processor is up: it answers clients from here on
+READY_MARK = "PrepRequestProcessor (sid:0) started"
+
+
+def zookeeper_dir(lab: str, node: str) -> Path:
+    return RUN_DIR / lab / "zookeeper" / node  # under lab_paths(lab).root
+
+
+def zoo_cfg(spec: ZooKeeperSettings, data_dir: Path) -> str:
+    lines = [
+        "# written by netlab from the node's zookeeper: block",
+        f"tickTime={spec.tick_time}",
+        f"dataDir={data_dir}",
+        f"clientPort={spec.client_port}",
+    ]
+    if spec.client_port_address:
+        lines.append(f"clientPortAddress={spec.client_port_address}")
+    lines += [
+        "admin.enableServer=false",  # else the AdminServer (Jetty) takes port 8080 in the node
+        "4lw.commands.whitelist=ruok,srvr,stat",
+    ]
+    lines += [f"{k}={v}" for k, v in spec.settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def jvm_env(spec: ZooKeeperSettings) -> tuple[tuple[str, str], ...]:
+    return (
+        ("JVMFLAGS", f"-Xmx{spec.heap} -Xss512k -XX:+UseSerialGC -cp {ZK_CLASSPATH}"),
+        ("JMXDISABLE", "true"),
+    )
+
+
+def zookeeper_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
+    out = []
+    for node, n in topology.nodes.items():
+        spec = n.zookeeper
+        if spec is None:
+            continue
+        base = zookeeper_dir(topology.lab, node)
+        cfg = base / "zoo.cfg"
+        out.append(
+            Process(
+                netns=ns[node],
+                node=node,
+                name=ZOOKEEPER_PROCESS,
+                role="zookeeper",
+                # ZooKeeper creates dataDir itself (zookeeper.datadir.autocreate defaults to true)
+                argv=(ZK_SERVER, "start-foreground", str(cfg)),
+                env=jvm_env(spec),
+                files=((str(cfg), zoo_cfg(spec, base / "data")),),
+                ready=READY_MARK,  # brokers connect at start: let it serve first
+            )
+        )
+    return out
+
+
+def connect_string(topology: Topology) -> dict[str, int]:
+    """node -> client port of every ZooKeeper in the topology."""
+    return {n: s.zookeeper.client_port for n, s in topology.nodes.items() if s.zookeeper is not None}

@@ -1,0 +1,89 @@
+"""A real ZooKeeper (Debian's zookeeper 3.8, scripts/install.sh) for broker tests: one standalone
+server on 127.0.0.1:<free port> with its data in the test's tmp dir, started with zkServer.sh
+start-foreground (which execs the JVM, so the Popen pid is ZooKeeper's) and stopped by that pid.
+tickTime=500 lets sessions be as short as 1 s, so expiry-driven tests take seconds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from brokerproc import free_port
+
+ZK_SERVER = Path("/usr/share/zookeeper/bin/zkServer.sh")
+ZK_CLI = Path("/usr/share/zookeeper/bin/zkCli.sh")
+CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
+READY = b"PrepRequestProcessor (sid:0) started"
+
+
+def require_zookeeper() -> None:
+    if not ZK_SERVER.exists():
+        pytest.skip(f"ZooKeeper is not installed ({ZK_SERVER} missing): run scripts/install.sh")
+
+
+class ZooKeeper:
+    def __init__(self, tmp: Path, port: int | None = None):
+        require_zookeeper()
+        self.dir = tmp / "zookeeper"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.cfg = self.dir / "zoo.cfg"
+        self.cfg.write_text(
+            f"tickTime=500\ndataDir={self.dir / 'data'}\nclientPort={self.port}\n"
+            "clientPortAddress=127.0.0.1\nadmin.enableServer=false\n"
+        )
+        self.log = self.dir / "zookeeper.log"
+        self.proc: subprocess.Popen | None = None
+        self.runs = 0
+
+    @property
+    def connect(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> None:
+        env = dict(os.environ, JMXDISABLE="true", JVMFLAGS=f"-Xmx128m -XX:+UseSerialGC -cp {CLASSPATH}")
+        with open(self.log, "ab") as out:
+            start_at = out.tell()
+            self.proc = subprocess.Popen(
+                [str(ZK_SERVER), "start-foreground", str(self.cfg)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        self.runs += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if READY in self.log.read_bytes()[start_at:]:
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"ZooKeeper exited ({self.proc.returncode}):\n{self.log.read_text()[-2000:]}"
+                )
+            time.sleep(0.05)
+        raise RuntimeError(f"ZooKeeper not ready after {timeout} s:\n{self.log.read_text()[-2000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def cli(self, *command: str) -> str:
+        """zkCli.sh -server <us> <command>: its output (the tool's own banner lines dropped)."""
+        out = subprocess.run(
+            [str(ZK_CLI), "-server", self.connect, *command],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+        return out.stdout
