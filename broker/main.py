@@ -13,11 +13,11 @@ import socket
 import sys
 from pathlib import Path
 
-from . import kafka_log
+from . import log4j
 from .cluster.metadata import BrokerEndpoint
 from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
 from .group import coordinator_of
-from .kafka_log import logger
+from .log4j import logger
 from .server import BindError, SocketServer
 
 CHECKPOINT_INTERVAL_S = 60.0
@@ -212,7 +212,7 @@ async def _housekeeping(node, config: KafkaConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    kafka_log.setup()
+    log4j.setup()
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     try:
         config = load_config(args)

@@ -15,11 +15,11 @@ import uuid
 from dataclasses import dataclass
 
 from .cluster.controller import Controller
+from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
-from .kafka_log import logger
 from .log.batch import (
     CorruptRecordError,
     InvalidRecordError,
@@ -29,6 +29,7 @@ from .log.batch import (
 )
 from .log.manager import LogManager
 from .log.partition_log import LogClosedError, LogConfig, PartitionLog
+from .log4j import logger
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
 from .topics import INTERNAL_TOPICS, topic_name_error
@@ -84,7 +85,8 @@ class BrokerNode:
             zk_mode=config.zk_mode,
         )
         self.log.info(
-            f"Loaded {len(self.logs.partitions())} logs from {', '.join(map(str, config.log_dirs))}"
+            f"Loaded {sum(1 for _ in self.logs.partitions())} logs from "
+            f"{', '.join(map(str, config.log_dirs))}"
         )
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
         self.advertised = advertised
@@ -314,8 +316,6 @@ class BrokerNode:
         assignments: list[list[int]] | None = None,
         timeout_s: float = 10.0,
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        from .cluster.channel import ChannelError
-
         if self.zk is not None:  # ZooKeeper mode: the topic is written to ZooKeeper (broker/zk/)
             return await self.zk.create_topic(
                 name, partitions, replication_factor, configs, assignments, timeout_s
@@ -369,8 +369,8 @@ class BrokerNode:
         if configs:
             self._save_topic_configs()
         self.log.info(
-            f"Created topic {name} with topic ID {base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} "
-            f"and {partitions} partition(s)"
+            f"Created topic {name} with topic ID "
+            f"{base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} and {partitions} partition(s)"
         )
         return ErrorCode.NONE, None, info
 

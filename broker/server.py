@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import itertools
 import socket
 from dataclasses import dataclass
 
 from .connection import FrameTooLarge, KafkaConnection
-from .kafka_log import logger
 from .listeners import EndPoint
+from .log4j import logger
 from .node import BrokerNode
-from .protocol.dispatch import CloseConnection, RequestContext, discover
+from .protocol.api import CloseConnection
 from .protocol.frames import InvalidRequest, handle_frame
+from .registry import discover
+from .request_context import RequestContext
 
 _REASONS = {
     errno.EADDRNOTAVAIL: "Cannot assign requested address",
@@ -58,7 +61,7 @@ def resolve_bind_host(host: str) -> str:
     # Java's InetAddress.getByName prefers IPv4 (java.net.preferIPv6Addresses=false), so
     # `localhost` binds 127.0.0.1 even where getaddrinfo lists ::1 first.
     v4 = [i for i in infos if i[0] == socket.AF_INET]
-    return (v4 or infos)[0][4][0]
+    return str((v4 or infos)[0][4][0])
 
 
 class SocketServer:
@@ -87,7 +90,7 @@ class SocketServer:
             controller = ep.listener in self.controller_listeners
             try:
                 server = await asyncio.get_running_loop().create_server(
-                    lambda ep=ep, c=controller: self._protocol(ep, c),
+                    functools.partial(self._protocol, ep, controller),
                     host,
                     ep.port,
                     reuse_address=True,
@@ -95,7 +98,7 @@ class SocketServer:
                 )
             except OSError as exc:
                 await self.close()
-                reason = _REASONS.get(exc.errno, exc.strerror or str(exc))
+                reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
                 raise BindError(f"Socket server failed to bind to {shown}:{ep.port}: {reason}.") from None
             port = server.sockets[0].getsockname()[1]
             self.bound.append(BoundListener(ep, server, host, port, controller))

@@ -5,35 +5,13 @@ own range; clients retry with a version from it (KIP-511)."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext, discover
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.api_versions import KEY, REQUEST, RESPONSE
+from ..registry import discover
+from ..request_context import RequestContext
 
-KEY, MIN_VERSION, MAX_VERSION = 18, 0, 3
-
-REQUEST = Message(
-    Struct(
-        F("client_software_name", STRING, 3),
-        F("client_software_version", STRING, 3),
-    ),
-    first_flexible=3,
-)
-
-_API = Struct(F("api_key", INT16), F("min_version", INT16), F("max_version", INT16), name="ApiVersion")
-_FEATURE = Struct(F("name", STRING, 3), F("min_version", INT16, 3), F("max_version", INT16, 3))
-_FINALIZED = Struct(F("name", STRING, 3), F("max_version_level", INT16, 3), F("min_version_level", INT16, 3))
-RESPONSE = Message(
-    Struct(
-        F("error_code", INT16),
-        F("api_keys", Array(_API)),
-        F("throttle_time_ms", INT32, 1),
-        F("supported_features", Array(_FEATURE), 3, tag=0),
-        F("finalized_features_epoch", INT64, 3, tag=1, default=-1),
-        F("finalized_features", Array(_FINALIZED), 3, tag=2),
-        F("zk_migration_ready", BOOL, 3, tag=3),
-    ),
-    first_flexible=3,
-)
+MIN_VERSION, MAX_VERSION = 0, 3
 
 
 def _api_keys() -> list[dict]:
@@ -47,10 +25,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         keys = [
             k
             for k in keys
-            if reg.get(k["api_key"]).on_controller_listener or reg.get(k["api_key"]).controller_only
+            if reg.apis[k["api_key"]].on_controller_listener or reg.apis[k["api_key"]].controller_only
         ]
     else:
-        keys = [k for k in keys if not reg.get(k["api_key"]).controller_only]
+        keys = [k for k in keys if not reg.apis[k["api_key"]].controller_only]
     return {"error_code": ErrorCode.NONE, "api_keys": keys, "throttle_time_ms": 0}
 
 

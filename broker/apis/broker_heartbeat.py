@@ -3,9 +3,10 @@ sending them is fenced after broker.session.timeout.ms. Served on controller lis
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, UUID, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 63
 

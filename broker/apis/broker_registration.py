@@ -4,9 +4,10 @@ listener and gets its broker epoch. Served on controller listeners only."""
 from __future__ import annotations
 
 from ..cluster.metadata import BrokerEndpoint
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 62
 
@@ -47,7 +48,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     controller = getattr(ctx.node, "controller", None)
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
-    endpoints = {l["name"]: BrokerEndpoint(l["host"], l["port"]) for l in req["listeners"]}
+    endpoints = {e["name"]: BrokerEndpoint(e["host"], e["port"]) for e in req["listeners"]}
     err, epoch = controller.register(
         req["broker_id"], req["cluster_id"], req["incarnation_id"], endpoints, req["rack"]
     )

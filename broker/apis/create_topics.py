@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, UUID, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 19
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..cluster.errors import ChannelError
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 20
 
@@ -23,16 +25,17 @@ RESPONSE = Message(
 
 async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode]:
     """A broker-only node: the controller deletes; we wait until our metadata shows it."""
-    from ..cluster.channel import ChannelError
-
     node = ctx.node
     if not node.config["delete.topic.enable"]:
         return {n: ErrorCode.TOPIC_DELETION_DISABLED for n in names}
-    try:
-        results, version = await node.lifecycle.client.delete_topics(names)
-    except (ChannelError, AttributeError):
+    lifecycle = node.lifecycle
+    if lifecycle is None:  # not registered with a controller (yet)
         return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
-    await node.lifecycle.wait_metadata(version, 10.0)
+    try:
+        results, version = await lifecycle.client.delete_topics(names)
+    except ChannelError:
+        return {n: ErrorCode.REQUEST_TIMED_OUT for n in names}
+    await lifecycle.wait_metadata(version, 10.0)
     return {n: ErrorCode(c) for n, c in results.items()}
 
 

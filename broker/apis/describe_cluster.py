@@ -4,9 +4,10 @@ their advertised endpoint for that listener), like Metadata without topics. Endp
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 60
 BROKERS, CONTROLLERS = 1, 2

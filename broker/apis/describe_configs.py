@@ -4,9 +4,10 @@ settings (defaults from the broker plus the topic's overrides)."""
 from __future__ import annotations
 
 from ..config import SETTINGS
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 32
 TOPIC, BROKER = 2, 4
@@ -137,7 +138,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             if rname not in ("", str(ctx.node.node_id)):
                 base.update(
                     error_code=ErrorCode.INVALID_REQUEST,
-                    error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, but received {rname}",
+                    error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, "
+                    f"but received {rname}",
                 )
             else:
                 base["configs"] = _broker_entries(ctx)

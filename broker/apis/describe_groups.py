@@ -4,8 +4,9 @@ assignments only while the group is Stable (as Kafka). Unknown groups are report
 from __future__ import annotations
 
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.schema import BOOL, BYTES, INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 15
 NO_AUTHORIZED_OPS = -2147483648

@@ -7,82 +7,12 @@ from __future__ import annotations
 import time
 
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..protocol.messages.fetch import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
-KEY = 1
 FETCH_SESSION_ID_NOT_FOUND = 70
-
-REQUEST = Message(
-    Struct(
-        F("cluster_id", STRING, 12, null=12, tag=0),
-        F("replica_id", INT32, default=-1),
-        F("max_wait_ms", INT32),
-        F("min_bytes", INT32),
-        F("max_bytes", INT32, 3, default=0x7FFFFFFF),
-        F("isolation_level", INT8, 4),
-        F("session_id", INT32, 7),
-        F("session_epoch", INT32, 7, default=-1),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("topic", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition", INT32),
-                                F("current_leader_epoch", INT32, 9, default=-1),
-                                F("fetch_offset", INT64),
-                                F("last_fetched_epoch", INT32, 12, default=-1),
-                                F("log_start_offset", INT64, 5, default=-1),
-                                F("partition_max_bytes", INT32),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-        F("forgotten_topics_data", Array(Struct(F("topic", STRING, 7), F("partitions", Array(INT32), 7))), 7),
-        F("rack_id", STRING, 11),
-    ),
-    first_flexible=12,
-)
-
-_ABORTED = Struct(F("producer_id", INT64, 4), F("first_offset", INT64, 4))
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 1),
-        F("error_code", INT16, 7),
-        F("session_id", INT32, 7),
-        F(
-            "responses",
-            Array(
-                Struct(
-                    F("topic", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("error_code", INT16),
-                                F("high_watermark", INT64),
-                                F("last_stable_offset", INT64, 4, default=-1),
-                                F("log_start_offset", INT64, 5, default=-1),
-                                F("aborted_transactions", Array(_ABORTED), 4, null=4),
-                                F("preferred_read_replica", INT32, 11, default=-1),
-                                F("records", RECORDS, null=0),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=12,
-)
 
 
 def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:

@@ -4,22 +4,9 @@ rejoin."""
 from __future__ import annotations
 
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import INT16, INT32, STRING, F, Message, Struct
-
-KEY = 12
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F("generation_id", INT32),
-        F("member_id", STRING),
-        F("group_instance_id", STRING, 3, null=3),
-    ),
-    first_flexible=4,
-)
-
-RESPONSE = Message(Struct(F("throttle_time_ms", INT32, 1), F("error_code", INT16)), first_flexible=4)
+from ..protocol.api import Api
+from ..protocol.messages.heartbeat import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

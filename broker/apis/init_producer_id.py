@@ -3,9 +3,10 @@ A re-initialising producer (v3+, KIP-360) keeps its id and gets the next epoch."
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 22
 

@@ -5,44 +5,9 @@ from __future__ import annotations
 
 from ..group import coordinator_of
 from ..group.coordinator import JoinRequest
-from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import BYTES, INT16, INT32, STRING, Array, F, Message, Struct
-
-KEY = 11
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F("session_timeout_ms", INT32),
-        F("rebalance_timeout_ms", INT32, 1, default=-1),
-        F("member_id", STRING),
-        F("group_instance_id", STRING, 5, null=5),
-        F("protocol_type", STRING),
-        F("protocols", Array(Struct(F("name", STRING), F("metadata", BYTES)))),
-    ),
-    first_flexible=6,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 2),
-        F("error_code", INT16),
-        F("generation_id", INT32, default=-1),
-        F("protocol_type", STRING, 7, null=7),
-        F("protocol_name", STRING, null=7),
-        F("leader", STRING),
-        F("member_id", STRING),
-        F(
-            "members",
-            Array(
-                Struct(
-                    F("member_id", STRING), F("group_instance_id", STRING, 5, null=5), F("metadata", BYTES)
-                )
-            ),
-        ),
-    ),
-    first_flexible=6,
-)
+from ..protocol.api import Api
+from ..protocol.messages.join_group import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

@@ -4,41 +4,13 @@ group.instance.id) leave; the group rebalances without them."""
 from __future__ import annotations
 
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
-
-KEY = 13
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F("member_id", STRING, 0, 2),
-        F("members", Array(Struct(F("member_id", STRING, 3), F("group_instance_id", STRING, 3, null=3))), 3),
-    ),
-    first_flexible=4,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 1),
-        F("error_code", INT16),
-        F(
-            "members",
-            Array(
-                Struct(
-                    F("member_id", STRING, 3),
-                    F("group_instance_id", STRING, 3, null=3),
-                    F("error_code", INT16, 3),
-                )
-            ),
-            3,
-        ),
-    ),
-    first_flexible=4,
-)
+from ..protocol.api import Api
+from ..protocol.messages.leave_group import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    leaving: list[tuple[str, str | None]]
     if ctx.api_version < 3:
         leaving = [(req["member_id"], None)]
     else:
@@ -48,7 +20,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         return {"throttle_time_ms": 0, "error_code": top or (errors[0] if errors else 0)}
     members = [
         {"member_id": mid, "group_instance_id": iid, "error_code": e}
-        for (mid, iid), e in zip(leaving, errors)
+        for (mid, iid), e in zip(leaving, errors, strict=False)
     ]
     return {"throttle_time_ms": 0, "error_code": top, "members": members}
 

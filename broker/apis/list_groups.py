@@ -4,8 +4,9 @@ may also filter by state, case-insensitively)."""
 from __future__ import annotations
 
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 16
 

@@ -4,9 +4,10 @@ the given one (through the time index)."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 2
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4

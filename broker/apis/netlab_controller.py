@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 32000
 

@@ -8,58 +8,9 @@ import time
 
 from ..group import coordinator_of
 from ..group.offsets import CommittedOffset
-from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
-
-KEY = 8
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F("generation_id", INT32, 1, default=-1),
-        F("member_id", STRING, 1),
-        F("group_instance_id", STRING, 7, null=7),
-        F("retention_time_ms", INT64, 2, 4, default=-1),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("committed_offset", INT64),
-                                F("committed_leader_epoch", INT32, 6, default=-1),
-                                F("commit_timestamp", INT64, 1, 1, default=-1),
-                                F("committed_metadata", STRING, null=0),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=8,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 3),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F("partitions", Array(Struct(F("partition_index", INT32), F("error_code", INT16)))),
-                )
-            ),
-        ),
-    ),
-    first_flexible=8,
-)
-
+from ..protocol.api import Api
+from ..protocol.messages.offset_commit import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 OFFSETS_COMMIT_TIMEOUT_MS = 5000  # Kafka's offsets.commit.timeout.ms default
 

@@ -4,47 +4,9 @@ of the group's partitions with a null topic list and get a top-level error code.
 from __future__ import annotations
 
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
-
-KEY = 9
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F("topics", Array(Struct(F("name", STRING), F("partition_indexes", Array(INT32)))), null=2),
-        F("require_stable", BOOL, 7),
-    ),
-    first_flexible=6,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 3),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("committed_offset", INT64),
-                                F("committed_leader_epoch", INT32, 5, default=-1),
-                                F("metadata", STRING, null=0),
-                                F("error_code", INT16),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-        F("error_code", INT16, 2),
-    ),
-    first_flexible=6,
-)
+from ..protocol.api import Api
+from ..protocol.messages.offset_fetch import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

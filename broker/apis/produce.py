@@ -5,60 +5,11 @@ REQUEST_TIMED_OUT after timeout_ms, NOT_ENOUGH_REPLICAS(_AFTER_APPEND) below min
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, CloseConnection, RequestContext
+from ..protocol.api import Api, CloseConnection
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, INT64, RECORDS, STRING, Array, F, Message, Struct
+from ..protocol.messages.produce import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 from ..topics import INTERNAL_TOPICS
-
-KEY = 0
-
-REQUEST = Message(
-    Struct(
-        F("transactional_id", STRING, 3, null=3),
-        F("acks", INT16),
-        F("timeout_ms", INT32),
-        F(
-            "topic_data",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F("partition_data", Array(Struct(F("index", INT32), F("records", RECORDS, null=0)))),
-                )
-            ),
-        ),
-    ),
-    first_flexible=9,
-)
-
-_RECORD_ERROR = Struct(F("batch_index", INT32, 8), F("batch_index_error_message", STRING, 8, null=8))
-RESPONSE = Message(
-    Struct(
-        F(
-            "responses",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partition_responses",
-                        Array(
-                            Struct(
-                                F("index", INT32),
-                                F("error_code", INT16),
-                                F("base_offset", INT64),
-                                F("log_append_time_ms", INT64, 2, default=-1),
-                                F("log_start_offset", INT64, 5, default=-1),
-                                F("record_errors", Array(_RECORD_ERROR), 8),
-                                F("error_message", STRING, 8, null=8),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-        F("throttle_time_ms", INT32, 1),
-    ),
-    first_flexible=9,
-)
 
 
 def _single_batch(records) -> bool:
@@ -158,7 +109,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
         ]
         if failed:
             raise CloseConnection(
-                f"acks=0 produce failed for {', '.join(f'{t}-{i}: {ErrorCode(c).name}' for t, i, c in failed)}"
+                "acks=0 produce failed for "
+                + ", ".join(f"{t}-{i}: {ErrorCode(c).name}" for t, i, c in failed)
             )
         return None
     return {"responses": responses, "throttle_time_ms": 0}

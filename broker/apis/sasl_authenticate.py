@@ -3,9 +3,10 @@ it outside a SASL handshake."""
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BYTES, INT16, INT64, STRING, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 36
 

@@ -4,9 +4,10 @@ listener fails with the error users see against a real broker (not a dropped con
 
 from __future__ import annotations
 
-from ..protocol.dispatch import Api, RequestContext
+from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
 
 KEY = 17
 

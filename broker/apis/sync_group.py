@@ -4,34 +4,9 @@ member gets its own part back once the leader's arrives."""
 from __future__ import annotations
 
 from ..group import coordinator_of
-from ..protocol.dispatch import Api, RequestContext
-from ..protocol.schema import BYTES, INT16, INT32, STRING, Array, F, Message, Struct
-
-KEY = 14
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F("generation_id", INT32),
-        F("member_id", STRING),
-        F("group_instance_id", STRING, 3, null=3),
-        F("protocol_type", STRING, 5, null=5),
-        F("protocol_name", STRING, 5, null=5),
-        F("assignments", Array(Struct(F("member_id", STRING), F("assignment", BYTES)))),
-    ),
-    first_flexible=4,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 1),
-        F("error_code", INT16),
-        F("protocol_type", STRING, 5, null=5),
-        F("protocol_name", STRING, 5, null=5),
-        F("assignment", BYTES),
-    ),
-    first_flexible=4,
-)
+from ..protocol.api import Api
+from ..protocol.messages.sync_group import KEY, REQUEST, RESPONSE
+from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

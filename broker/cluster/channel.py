@@ -18,18 +18,11 @@ import itertools
 import socket
 import struct
 
-from ..kafka_log import KafkaLogger
-from ..protocol.dispatch import Api
+from ..log4j import KafkaLogger
+from ..protocol.api import Api
 from ..protocol.header import skip_tagged_fields
 from ..protocol.types import Reader, Writer
-
-
-class ChannelError(Exception):
-    """The node could not be reached or the connection broke (already logged when it matters)."""
-
-
-class UnknownHost(Exception):
-    java_class = "java.net.UnknownHostException"
+from .errors import ChannelError, UnknownHost
 
 
 def _is_ip(host: str) -> bool:
@@ -76,7 +69,7 @@ class NodeChannel:
         except socket.gaierror as exc:
             raise UnknownHost(f"{self.host}: {exc.strerror}") from None
         v4 = [i for i in infos if i[0] == socket.AF_INET]  # Java prefers IPv4
-        return (v4 or infos)[0][4][0]
+        return str((v4 or infos)[0][4][0])
 
     async def connect(self) -> None:
         if self.connected:
@@ -99,7 +92,7 @@ class NodeChannel:
                 None,
             )
             raise ChannelError(str(exc) or type(exc).__name__) from None
-        sock = self._writer.get_extra_info("socket")
+        sock = self._writer.get_extra_info("socket") if self._writer is not None else None
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.failed_connects = 0

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
 from .placement import assign_replicas
@@ -214,7 +214,8 @@ class Controller:
                 if p.leader == -1 and broker_id in p.isr:
                     p.leader, p.leader_epoch = broker_id, p.leader_epoch + 1
                     self.log.info(
-                        f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, leader epoch {p.leader_epoch}"
+                        f"Partition {t.name}-{p.index}: leader -1 -> {broker_id}, "
+                        f"leader epoch {p.leader_epoch}"
                     )
 
     # --- topics ---

@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
-from .channel import ChannelError, NodeChannel
+from ..registry import discover
+from .channel import NodeChannel
+from .errors import ChannelError
 
 if TYPE_CHECKING:
     from ..node import BrokerNode
@@ -34,8 +36,7 @@ class Fetcher:
         return None if b is None else b.endpoints.get(self.node.config.inter_broker_listener)
 
     async def _run(self) -> None:
-        from ..apis import fetch as fetch_api
-
+        fetch_api = discover().by_name("Fetch")
         cfg = self.node.config
         backoff = cfg["replica.fetch.backoff.ms"] / 1000
         while self.partitions:
@@ -52,7 +53,7 @@ class Fetcher:
             req = self._request(cfg)
             try:
                 resp = await self.channel.request(
-                    fetch_api.API, FETCH_VERSION, req, cfg["replica.socket.timeout.ms"] / 1000
+                    fetch_api, FETCH_VERSION, req, cfg["replica.socket.timeout.ms"] / 1000
                 )
             except ChannelError as exc:
                 self.log.debug(f"Error in response for fetch request: {exc}")
@@ -125,7 +126,8 @@ class Fetcher:
                     # our log runs past the leader's (a divergent tail): cut it back to the leader's HW
                     target = min(plog.log_end_offset, max(p["high_watermark"], 0))
                     self.log.info(
-                        f"Truncating partition {tp[0]}-{tp[1]} to offset {target} (out of range at the leader)"
+                        f"Truncating partition {tp[0]}-{tp[1]} to offset {target} "
+                        "(out of range at the leader)"
                     )
                     plog.truncate_to(target)
                     self.node.rebuild_producers(plog)
@@ -157,9 +159,9 @@ class FetcherManager:
         self.fetchers: dict[int, Fetcher] = {}
 
     def add(self, tp: tuple[str, int], leader: int, epoch: int) -> None:
-        for lid, f in list(self.fetchers.items()):
-            if lid != leader and tp in f.partitions:
-                del f.partitions[tp]
+        for lid, other in list(self.fetchers.items()):
+            if lid != leader and tp in other.partitions:
+                del other.partitions[tp]
         f = self.fetchers.get(leader)
         if f is None or f.task.done():
             f = self.fetchers[leader] = Fetcher(self.node, leader)

@@ -16,9 +16,11 @@ import json
 import uuid
 from typing import TYPE_CHECKING
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
-from .channel import ChannelError, NodeChannel
+from ..registry import discover
+from .channel import NodeChannel
+from .errors import ChannelError
 
 if TYPE_CHECKING:
     from ..node import BrokerNode
@@ -27,9 +29,7 @@ METADATA_WAIT_MS = 1000
 
 
 def _api(name: str):
-    from ..protocol.dispatch import discover
-
-    return next(a for a in discover().apis.values() if a.name == name)
+    return discover().by_name(name)
 
 
 class LocalControllerClient:

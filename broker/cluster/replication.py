@@ -14,14 +14,54 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from ..kafka_log import logger
+from ..group import coordinator_of
+from ..group.partitioning import OFFSETS_TOPIC
+from ..log.partition_log import PartitionLog
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
-from .metadata import PartitionInfo
+from .metadata import ClusterMetadata, PartitionInfo
 
-if TYPE_CHECKING:
-    from ..node import BrokerNode
+
+class PartitionLogs(Protocol):
+    def get(self, topic: str, partition: int) -> PartitionLog | None: ...
+
+
+class ReplicaHost(Protocol):
+    """What the replica manager needs of its node (broker/node.py's BrokerNode is one): its id,
+    its logs, the cluster view, its settings, and a reset of producer state after a truncation.
+    Narrow on purpose, so replication does not depend on the whole node."""
+
+    @property
+    def node_id(self) -> int: ...
+
+    @property
+    def logs(self) -> PartitionLogs: ...
+
+    @property
+    def metadata(self) -> ClusterMetadata: ...
+
+    @property
+    def config(self) -> Any: ...  # a KafkaConfig: settings by Kafka name
+
+    def rebuild_producers(self, plog: PartitionLog) -> None: ...
+
+
+class PartitionFetchers(Protocol):
+    """The follower side's fetchers (broker/cluster/fetcher.py's FetcherManager)."""
+
+    def add(self, tp: tuple[str, int], leader: int, epoch: int) -> None: ...
+
+    def remove(self, tp: tuple[str, int]) -> None: ...
+
+
+class IsrChanges(Protocol):
+    """Who decides ISR changes (the controller, local or remote: broker/cluster/lifecycle.py)."""
+
+    async def alter_partition(
+        self, topic: str, partition: int, leader_epoch: int, isr: list[int]
+    ) -> ErrorCode: ...
 
 
 @dataclass
@@ -46,13 +86,13 @@ def _now_ms() -> float:
 
 
 class ReplicaManager:
-    def __init__(self, node: BrokerNode):
+    def __init__(self, node: ReplicaHost):
         self.node = node
         self.leaders: dict[tuple[str, int], LeaderState] = {}
         self.following: dict[tuple[str, int], tuple[int, int]] = {}  # tp -> (leader, epoch)
         self._hw_moved = asyncio.Event()
-        self.fetchers = None  # broker/cluster/fetcher.FetcherManager, set by the node in cluster mode
-        self.controller_client = None  # alter_partition(...) coroutine owner
+        self.fetchers: PartitionFetchers | None = None  # set by the node in cluster mode
+        self.controller_client: IsrChanges | None = None
 
     def partition_log_name(self, tp: tuple[str, int]) -> str:
         return f"{tp[0]}-{tp[1]}"
@@ -80,11 +120,12 @@ class ReplicaManager:
                         st.followers[r] = FollowerState(last_caught_up_ms=now)
                 self.leaders[tp] = st
                 self.node.rebuild_producers(plog)
+                topic_id = self.node.metadata.topics[topic].topic_id
                 self._plog_logger(tp).info(
-                    f"Leader {topic}-{p.index} with topic id Some({self.node.metadata.topics[topic].topic_id}) "
-                    f"starts at leader epoch {p.leader_epoch} from offset {plog.log_end_offset} with partition epoch "
-                    f"{p.leader_epoch}, high watermark {plog.high_watermark}, ISR [{','.join(map(str, p.isr))}], "
-                    f"replicas [{','.join(map(str, p.replicas))}]"
+                    f"Leader {topic}-{p.index} with topic id Some({topic_id}) "
+                    f"starts at leader epoch {p.leader_epoch} from offset {plog.log_end_offset} "
+                    f"with partition epoch {p.leader_epoch}, high watermark {plog.high_watermark}, "
+                    f"ISR [{','.join(map(str, p.isr))}], replicas [{','.join(map(str, p.replicas))}]"
                 )
                 self._coordinator(topic, p.index, True)
             else:
@@ -112,9 +153,6 @@ class ReplicaManager:
 
     def _coordinator(self, topic: str, partition: int, leader: bool) -> None:
         """Leaders of `__consumer_offsets` partitions are the group coordinators."""
-        from ..group import coordinator_of
-        from ..group.partitioning import OFFSETS_TOPIC
-
         if topic == OFFSETS_TOPIC:
             coordinator_of(self.node).on_leadership(partition, leader)
 
@@ -154,6 +192,8 @@ class ReplicaManager:
         if fs is None:
             return ErrorCode.NOT_LEADER_OR_FOLLOWER  # not a replica of this partition
         plog = self.node.logs.get(*tp)
+        if plog is None:
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER  # the log is gone (topic being deleted)
         now, leo = _now_ms(), plog.log_end_offset
         if fetch_offset >= leo:
             fs.last_caught_up_ms = now
@@ -211,8 +251,12 @@ class ReplicaManager:
         asyncio.get_running_loop().create_task(self._send_alter(tp, st, new_isr))
 
     async def _send_alter(self, tp, st: LeaderState, new_isr: list[int]) -> None:
+        if self.controller_client is None:
+            return
         try:
-            err = await self.controller_client.alter_partition(tp[0], tp[1], st.epoch, new_isr)
+            err: ErrorCode | None = await self.controller_client.alter_partition(
+                tp[0], tp[1], st.epoch, new_isr
+            )
         except Exception as exc:  # the controller unreachable: try again on the next check
             err = None
             self._plog_logger(tp).warning(f"Failed to alter the ISR: {exc}")

@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ..kafka_log import logger
+from ..log4j import logger
 from .errors import GroupError
 from .inspection import OffsetsAndInspection
 from .offsets import StoredGroup, StoredMember
@@ -116,7 +116,8 @@ class GroupCoordinator(OffsetsAndInspection):
             else f"partition(s) {','.join(map(str, partitions))} "
         )
         self.log.info(
-            f"Finished loading offsets and group metadata from {OFFSETS_TOPIC} {which}in {ms:.0f} milliseconds: "
+            f"Finished loading offsets and group metadata from {OFFSETS_TOPIC} {which}"
+            f"in {ms:.0f} milliseconds: "
             f"{len(groups)} group(s), {sum(len(o) for o in offsets.values())} committed offset(s)"
         )
 
@@ -246,7 +247,8 @@ class GroupCoordinator(OffsetsAndInspection):
                     r.session_timeout_ms / 1000, self._expire_pending, g, new_id
                 )
                 self.log.info(
-                    f"Dynamic member with unknown member id joins group {g.group_id} in {g.state.value} state. "
+                    f"Dynamic member with unknown member id joins group {g.group_id} "
+                    f"in {g.state.value} state. "
                     f"Created a new member id {new_id} and request the member to rejoin with this id."
                 )
                 return _join_error(E.MEMBER_ID_REQUIRED, new_id)
@@ -271,7 +273,8 @@ class GroupCoordinator(OffsetsAndInspection):
     def _expire_pending(self, g: Group, member_id: str) -> None:
         if g.pending_members.pop(member_id, "missing") != "missing":
             self.log.info(
-                f"Pending member {member_id} in group {g.group_id} has been removed after session timeout expiration."
+                f"Pending member {member_id} in group {g.group_id} has been removed "
+                "after session timeout expiration."
             )
             if g.is_(S.PREPARING_REBALANCE):
                 self._try_complete_join(g)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .errors import GroupError
 from .offsets import (
@@ -95,7 +95,8 @@ class OffsetsTopic:
             self.appended_upto[p] = res.next_offset
             return GroupError.NONE
         self.log.error(
-            f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: {res.error.name} {res.message or ''}"
+            f"Appending to {OFFSETS_TOPIC}-{p} for group {group_id} failed: "
+            f"{res.error.name} {res.message or ''}"
         )
         if res.error == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
             return GroupError.COORDINATOR_NOT_AVAILABLE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from .dispatch import Registry, RequestContext
+from .api import Registry
 from .header import read_request_header, write_response_header
 from .types import DecodeError, Reader, Writer
 
@@ -40,11 +40,11 @@ async def handle_frame(registry: Registry, frame: memoryview, make_ctx) -> list 
         raise InvalidRequest(
             f"Error getting request for apiKey: {api.name}, apiVersion: {version}: {exc}"
         ) from None
-    ctx: RequestContext = make_ctx(hdr, version)
-    body = await api.handler(ctx, request)
-    if body is None:
+    ctx = make_ctx(hdr, version)
+    answer = await api.handler(ctx, request)
+    if answer is None:
         return None
-    return _frame(api.response, body, version, hdr.correlation_id, api.response_header_flexible(version))
+    return _frame(api.response, answer, version, hdr.correlation_id, api.response_header_flexible(version))
 
 
 def _frame(message, body: dict, version: int, correlation_id: int, flexible_header: bool) -> list:

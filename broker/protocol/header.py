@@ -38,3 +38,23 @@ def write_response_header(w: Writer, correlation_id: int, flexible: bool) -> Non
     w.int32(correlation_id)
     if flexible:
         w.uvarint(0)  # no tagged fields
+
+
+def write_request_header(
+    w: Writer, api_key: int, api_version: int, correlation_id: int, client_id: str | None, flexible: bool
+) -> None:
+    """Request header v1, or v2 (`flexible`) with an empty tagged-field section."""
+    w.int16(api_key)
+    w.int16(api_version)
+    w.int32(correlation_id)
+    w.string(client_id, False)  # the client id stays a classic int16 string even in header v2
+    if flexible:
+        w.uvarint(0)
+
+
+def read_response_header(r: Reader, flexible: bool) -> int:
+    """The correlation id of a response header v0, or v1 (`flexible`, tagged fields skipped)."""
+    corr = r.int32()
+    if flexible:
+        skip_tagged_fields(r)
+    return corr

@@ -188,14 +188,14 @@ class Struct(Type):
             for _ in range(r.uvarint()):
                 tag = r.uvarint()
                 size = r.uvarint()
-                f = tagged.get(tag)
-                if f is None:
+                tf = tagged.get(tag)
+                if tf is None:
                     r.raw(size)  # unknown tags are skipped, as Kafka does
                     continue
                 sub = Reader(r.buf, r.pos, r.pos + size)
                 if sub.end > r.end:
                     raise DecodeError("tagged field runs past the end")
-                out[f.name] = f.type.read(sub, flex, f.nullable_from is not None and v >= f.nullable_from)
+                out[tf.name] = tf.type.read(sub, flex, tf.nullable_from is not None and v >= tf.nullable_from)
                 r.pos += size
         return out
 

@@ -24,7 +24,7 @@ from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError
 
 from ..cluster.metadata import BrokerEndpoint, BrokerInfo, PartitionInfo, TopicInfo
 from ..cluster.placement import assign_replicas
-from ..kafka_log import logger
+from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from ..topics import INTERNAL_TOPICS
 from . import znodes

@@ -24,17 +24,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError
 
 from ..cluster.channel import ChannelError, NodeChannel
 from ..cluster.metadata import BrokerEndpoint
-from ..kafka_log import logger
+from ..log4j import logger
 from . import znodes
+from .session import ZkSession
 
-if TYPE_CHECKING:
-    from .broker import ZkBroker
+
+class ControllerHost(Protocol):
+    """What the controller needs of the ZooKeeper-mode broker it runs in (zk/broker.py's
+    ZkBroker), not the whole of it: the node (its id and config) and its ZooKeeper session."""
+
+    node: Any
+    session: ZkSession
 
 LEADER_AND_ISR_VERSION = 6
 UPDATE_METADATA_VERSION = 7
@@ -134,7 +140,7 @@ class RequestSender:
 
 
 class ZkController:
-    def __init__(self, zkb: ZkBroker):
+    def __init__(self, zkb: ControllerHost):
         self.zkb = zkb
         self.broker_id = zkb.node.node_id
         self.session = zkb.session

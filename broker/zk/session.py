@@ -23,7 +23,7 @@ from kazoo.client import KazooClient, KazooState
 from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.retry import KazooRetry
 
-from ..kafka_log import logger
+from ..log4j import logger
 
 
 class ZooKeeperClientTimeoutException(Exception):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from scapy.config import conf
 
+from broker.protocol.apikeys import api_name
 from netlab.capture.kafka.fields import KafkaDecodeError
 from netlab.capture.kafka.layers import body_class, response_body_class
-from netlab.capture.kafka.schema import api_name
 from netlab.capture.kafka.summary import enrich, to_data
 from netlab.capture.packets import Unsupported
 from netlab.capture.pcapio import read_packets
@@ -25,7 +25,7 @@ from netlab.errors import InputError
 
 def decode_body(msg: KafkaMessage) -> KafkaMessage:
     """Dissect msg.body with the scapy layer; a body that does not fit becomes 'malformed'."""
-    if msg.kind not in ("request", "response") or msg.api_key is None:
+    if msg.kind not in ("request", "response") or msg.api_key is None or msg.api_version is None:
         return msg
     if msg.kind == "response":
         cls = response_body_class(msg.api_key, msg.api_version, msg.body)

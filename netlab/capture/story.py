@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from netlab.capture.kafka.schema import api_name
+from broker.protocol.apikeys import api_name
 from netlab.capture.kafka.summary import error_name
 from netlab.capture.stream import ConnEvent, KafkaMessage
 from netlab.kafka.views import is_ip, is_loopback
@@ -108,13 +108,15 @@ class Story:
 
     # -- Kafka ------------------------------------------------------------------------------
     def _request(self, m: KafkaMessage) -> str:
-        text = f"{api_name(m.api_key)} v{m.api_version} request"
+        text = f"{api_name(m.api_key)} v{m.api_version} request" if m.api_key is not None else "request"
         d = m.decoded or {}
         detail = ""
         if m.api_key == 3 and d:
             topics = d.get("topics")
-            every = topics is None or (m.api_version == 0 and not topics)  # v0: an empty list meant all
-            detail = "all topics" if every else ", ".join(str(t.get("topic")) for t in topics) or "no topics"
+            if topics is None or (m.api_version == 0 and not topics):  # v0: an empty list meant all
+                detail = "all topics"
+            else:
+                detail = ", ".join(str(t.get("name")) for t in topics) or "no topics"
         elif m.api_key == 10 and d:
             detail = f"coordinator for {d.get('key') or ', '.join(d.get('coordinator_keys') or [])}"
         elif m.api_key in (11, 12, 13, 14) and d:
@@ -149,14 +151,14 @@ class Story:
             ]
             for t in d.get("topics") or []:
                 if t.get("error_code"):
-                    parts.append(f"topic {t.get('topic')}: {error_name(t['error_code'])}")
+                    parts.append(f"topic {t.get('name')}: {error_name(t['error_code'])}")
                 else:
                     leaders = ", ".join(
                         f"p{p['partition_index']}→{p['leader_id']}"
                         + (f" {error_name(p['error_code'])}" if p.get("error_code") else "")
                         for p in t.get("partitions") or []
                     )
-                    parts.append(f"topic {t.get('topic')}: {leaders}")
+                    parts.append(f"topic {t.get('name')}: {leaders}")
             return f"{head}: " + "; ".join(parts)
         if m.api_key == 10:
             coords = d.get("coordinators") or []
@@ -198,7 +200,8 @@ class Story:
         return f"{head}: ok" if err == 0 else head
 
 
-def _topic_parts(topics, parts_key: str, index_key: str, name: str = "topic") -> str:
+def _topic_parts(topics, parts_key: str, index_key: str, name: str = "name") -> str:
+    """Topic names as Kafka's messages call them: `name` (Produce, Metadata), `topic` (Fetch)."""
     out = []
     for t in topics or []:
         idx = ",".join(str(p.get(index_key)) for p in t.get(parts_key) or [])

@@ -19,8 +19,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from netlab.capture.kafka.fields import KafkaDecodeError, read_uvarint
-from netlab.capture.kafka.schema import request_header_version, response_header_version
+from broker.protocol.apikeys import request_header_version, response_header_version
+from broker.protocol.header import skip_tagged_fields
+from broker.protocol.types import DecodeError, Reader
 from netlab.capture.packets import ACK, FIN, RST, SYN, tcp_segment
 
 MAX_FRAME = 100 * 1024 * 1024  # Kafka's socket.request.max.bytes default is 100 MiB
@@ -308,7 +309,7 @@ class StreamDecoder:
             if request_header_version(key, version) == 2:
                 try:
                     pos = _skip_tags(frame, pos)
-                except KafkaDecodeError as exc:
+                except DecodeError as exc:
                     return self._malformed(conn, True, ts, f"request header: {exc}", size)
             conn.requests[corr] = (key, version, client_id, ts)
             return KafkaMessage(
@@ -343,7 +344,7 @@ class StreamDecoder:
         if response_header_version(key, version) == 1:
             try:
                 pos = _skip_tags(frame, pos)
-            except KafkaDecodeError as exc:
+            except DecodeError as exc:
                 return self._malformed(conn, False, ts, f"response header: {exc}", size)
         return KafkaMessage(
             ts,
@@ -361,12 +362,6 @@ class StreamDecoder:
 
 
 def _skip_tags(frame: bytes, pos: int) -> int:
-    rest = frame[pos:]
-    n, rest = read_uvarint(rest, "header tagged fields")
-    for _ in range(n):
-        _tag, rest = read_uvarint(rest, "header tagged field")
-        length, rest = read_uvarint(rest, "header tagged field")
-        if length > len(rest):
-            raise KafkaDecodeError(f"header tagged field of {length} bytes runs past the frame")
-        rest = rest[length:]
-    return len(frame) - len(rest)
+    r = Reader(frame, pos)
+    skip_tagged_fields(r)
+    return r.pos

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         group: list[str] | None = typer.Option(None, "--group", help="only this group (repeatable)"),
         as_json: bool = json_option(),
     ) -> None:
-        """Consumer groups of a broker (python -m broker.groups on its log directories)."""
+        """Consumer groups of a broker (python -m broker.consumer_groups on its log directories)."""
         from broker.properties import parse_properties
         from netlab.brokers import properties_path
         from netlab.lab.state import load_lab
@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         path = properties_path(lab, node)
         props = parse_properties(path.read_text()) if path.exists() else {}
         dirs = props.get("log.dirs") or props.get("log.dir") or ""
-        argv = [sys.executable, "-m", "broker.groups", "--log-dirs", dirs]
+        argv = [sys.executable, "-m", "broker.consumer_groups", "--log-dirs", dirs]
         for g in group or []:
             argv += ["--group", g]
         if as_json:

@@ -22,9 +22,9 @@ from kafka.protocol.consumer import FetchResponse  # noqa: E402
 from kafka.protocol.metadata import MetadataRequest  # noqa: E402
 from kafka.protocol.producer import ProduceRequest  # noqa: E402
 
-from broker.protocol.dispatch import discover  # noqa: E402
 from broker.protocol.header import read_request_header  # noqa: E402
 from broker.protocol.types import Reader, Writer  # noqa: E402
+from broker.registry import discover  # noqa: E402
 
 REG = discover()
 

@@ -1,14 +1,14 @@
-"""A tiny blocking Kafka client for edge-case tests, built on kafka-python's protocol classes (an
-implementation independent of ours) and kafka-python's RecordBatch builder."""
+"""A blocking Kafka client for edge-case tests: requests built with kafka-python's protocol classes
+(an implementation independent of ours) and kafka-python's RecordBatch builder."""
 
 from __future__ import annotations
 
-import socket
-import struct
 import sys
 
 from kafka.record import MemoryRecords
 from kafka.record.default_records import DefaultRecordBatchBuilder
+
+from broker.protocol.client import KafkaClient, open_connection
 
 
 def batch(
@@ -46,41 +46,17 @@ def record_values(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-class RawClient:
+class RawClient(KafkaClient):
+    """The shared blocking client (broker/protocol/client.py) for transport and raw frames;
+    requests and responses encoded by kafka-python, so our codec is not checked against itself."""
+
     def __init__(self, host: str, port: int, timeout: float = 10):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.corr = 0
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def send_raw(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def recv_frame(self) -> bytes:
-        size = struct.unpack(">i", self._exact(4))[0]
-        return self._exact(size)
-
-    def _exact(self, n: int) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self.sock.recv(n - len(buf))
-            if not chunk:
-                raise ConnectionError(f"connection closed after {len(buf)} of {n} bytes")
-            buf += chunk
-        return bytes(buf)
-
-    def closed_by_peer(self) -> bool:
-        """True if the broker closed the connection (reads EOF within the socket timeout)."""
-        try:
-            return self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
+        super().__init__(open_connection(host, port, timeout), timeout, "rawclient")
 
     def request(self, req, version: int, *, expect_response: bool = True):
-        self.corr += 1
-        req.with_header(correlation_id=self.corr, client_id="rawclient")
-        self.sock.sendall(req.encode(version=version, header=True, framed=True))
+        corr = self.next_correlation_id()
+        req.with_header(correlation_id=corr, client_id=self.client_id)
+        self.send_raw(req.encode(version=version, header=True, framed=True))
         if not expect_response:
             return None
         frame = self.recv_frame()

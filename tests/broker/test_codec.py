@@ -24,10 +24,10 @@ from kafka.protocol.producer import (
     ProduceResponse,
 )
 
-from broker.protocol.dispatch import discover
 from broker.protocol.header import read_request_header
 from broker.protocol.schema import INT32, STRING, Array, F, Message, Struct
 from broker.protocol.types import DecodeError, Reader, Writer, encode_uvarint
+from broker.registry import discover
 
 REG = discover()
 

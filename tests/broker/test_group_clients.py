@@ -27,7 +27,7 @@ from test_group_support import (
     wait_until,
 )
 
-from broker.protocol.dispatch import discover
+from broker.registry import discover
 
 pytestmark = pytest.mark.clients
 
@@ -42,8 +42,7 @@ GROUP_APIS = {
 }
 SESSION_MS = 6000
 
-CONSUMER = (
-    r"""
+CONSUMER = r"""
 import json, sys, signal
 from confluent_kafka import Consumer
 bootstrap, group, topic, client_id, instance = sys.argv[1:6]
@@ -60,9 +59,7 @@ signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 while not stop:
     c.poll(0.1)
 c.close()
-"""
-    % SESSION_MS
-)
+""".replace("%d", str(SESSION_MS))  # a script with braces of its own: %d is its one placeholder
 
 
 class ConsumerProc:
@@ -246,8 +243,8 @@ def test_confluent_static_member_restart_keeps_assignment_without_rebalance(gb, 
         assert stabilized_generations(out, "statics") == gens_before  # the broker's generation did not move
         assert "Static member static-2 of group statics with unknown member id rejoins" in out
         assert (
-            "Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger "
-            "rebalance" in out
+            "Static member which joins during Stable stage and doesn't affect selectProtocol "
+            "will not trigger rebalance" in out
         )
         time.sleep(1)  # several heartbeat intervals: s1 would have been told to rejoin by now
         assert len(s1.events) == s1_events, s1.events[s1_events:]  # the other member saw nothing
@@ -400,7 +397,7 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
     assert bp.stop() == 0, bp.output()
     # the tool reads the committed offset from the stopped broker's log directory
     tool = subprocess.run(
-        [sys.executable, "-m", "broker.groups", "--log-dirs", str(bp.log_dir), "--json"],
+        [sys.executable, "-m", "broker.consumer_groups", "--log-dirs", str(bp.log_dir), "--json"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -429,7 +426,7 @@ def test_committed_offsets_survive_a_broker_restart(tmp_path):
             bp.output(),
         )
         tool = subprocess.run(
-            [sys.executable, "-m", "broker.groups", "--bootstrap", bp.bootstrap],
+            [sys.executable, "-m", "broker.consumer_groups", "--bootstrap", bp.bootstrap],
             capture_output=True,
             text=True,
             timeout=30,

@@ -1,4 +1,4 @@
-"""`python -m broker.groups`: exit codes and errors for bad input and unreachable brokers (its
+"""`python -m broker.consumer_groups`: exit codes and errors for bad input and unreachable brokers (its
 output from live and stopped brokers is checked in test_group_clients.py)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from test_group_support import (
 
 def _tool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "broker.groups", *args], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "broker.consumer_groups", *args], capture_output=True, text=True, timeout=30
     )
 
 
@@ -46,7 +46,10 @@ def test_live_group_members_assignments_and_lag(tmp_path):
         with client(bp) as c:
             j = join_new(c, "tool-group")
             # a consumer-protocol assignment: version 0, [("t1", [0, 1])], no user data
-            asg = b"\x00\x00\x00\x00\x00\x01\x00\x02t1\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\xff\xff"
+            asg = (
+                b"\x00\x00\x00\x00\x00\x01\x00\x02t1"
+                b"\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\xff\xff"
+            )
             assert (
                 sync(c, "tool-group", j["generation_id"], j["member_id"], {j["member_id"]: asg})["error_code"]
                 == 0

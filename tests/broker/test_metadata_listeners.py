@@ -12,7 +12,7 @@ import pytest
 
 from broker.apis import metadata
 from broker.cluster.metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
-from broker.protocol.dispatch import RequestContext
+from broker.request_context import RequestContext
 
 
 def _node():

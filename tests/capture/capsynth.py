@@ -105,11 +105,44 @@ def kp_message(api_key: int, version: int, kind: str, /, **values):
 
     if _KP is None:
         _KP = kp_classes()
+    _check_names(api_key, kind, values)
     data = bytes(make(body_class(api_key, version, kind), values))
     msg = _KP[api_key][kind].decode(data, version=version)
     msg._header = None
     assert bytes(msg.encode(version=version)) == data, "kafka-python disagrees with our encoding"
     return msg
+
+
+def _check_names(api_key: int, kind: str, values) -> None:
+    """`make` skips keys a version lacks; a key no version of the declared message has is a typo
+    (or an old name) and would silently leave the field at its default."""
+    from broker.protocol import schema as ks
+    from broker.protocol.messages import DECLARED
+
+    known: set[str] = set()
+
+    def walk(t) -> None:
+        if isinstance(t, ks.Array):
+            walk(t.item)
+        elif isinstance(t, ks.Struct):
+            for f in t.fields:
+                known.add(f.name)
+                walk(f.type)
+
+    api = DECLARED[api_key]
+    walk((api.request if kind == "request" else api.response).body)
+
+    def check(v) -> None:
+        if isinstance(v, dict):
+            unknown = set(v) - known
+            assert not unknown, f"{api.name} {kind} declares no field {sorted(unknown)}"
+            for x in v.values():
+                check(x)
+        elif isinstance(v, list):
+            for x in v:
+                check(x)
+
+    check(values)
 
 
 def subscription(topics: list[str]) -> bytes:
@@ -156,7 +189,7 @@ def bootstrap(c: Conversation, metadata_versions=range(0, 10), corr: int = 1) ->
         topics = [
             {
                 "error_code": 0,
-                "topic": "orders",
+                "name": "orders",
                 "is_internal": 0,
                 "partitions": [
                     {
@@ -171,10 +204,10 @@ def bootstrap(c: Conversation, metadata_versions=range(0, 10), corr: int = 1) ->
                     for p in range(3)
                 ],
             },
-            {"error_code": 3, "topic": "missing", "partitions": []},
+            {"error_code": 3, "name": "missing", "partitions": []},
         ]
         c.exchange(
-            kp_message(3, v, "request", topics=[{"topic": "orders"}], allow_auto_topic_creation=1),
+            kp_message(3, v, "request", topics=[{"name": "orders"}], allow_auto_topic_creation=1),
             kp_message(
                 3, v, "response", brokers=BROKERS, cluster_id="cluster-x", controller_id=1, topics=topics
             ),
@@ -214,7 +247,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 member_id="",
                 group_instance_id=None,
                 protocol_type="consumer",
-                protocols=[{"protocol": "range", "metadata": sub}],
+                protocols=[{"name": "range", "metadata": sub}],
             ),
             kp_message(
                 11,
@@ -265,7 +298,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
         )
         c.exchange(
             kp_message(
-                9, of, "request", group_id="my-group", topics=[{"topic": "orders", "partition_indexes": [0]}]
+                9, of, "request", group_id="my-group", topics=[{"name": "orders", "partition_indexes": [0]}]
             ),
             kp_message(
                 9,
@@ -274,7 +307,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 error_code=0,
                 topics=[
                     {
-                        "topic": "orders",
+                        "name": "orders",
                         "partitions": [
                             {
                                 "partition_index": 0,
@@ -302,7 +335,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 retention_time_ms=-1,
                 topics=[
                     {
-                        "topic": "orders",
+                        "name": "orders",
                         "partitions": [
                             {
                                 "partition_index": 0,
@@ -319,7 +352,7 @@ def rebalance(c: Conversation, version_sets, members: int = 3, corr: int = 100) 
                 8,
                 oc,
                 "response",
-                topics=[{"topic": "orders", "partitions": [{"partition_index": 0, "error_code": 0}]}],
+                topics=[{"name": "orders", "partitions": [{"partition_index": 0, "error_code": 0}]}],
             ),
             corr + 5,
             "consumer-1",
@@ -357,7 +390,7 @@ def produce_consume(c: Conversation, version_pairs, batch: bytes, corr: int = 50
                 transactional_id=None,
                 acks=-1,
                 timeout_ms=30000,
-                topic_data=[{"topic": "orders", "partition_data": [{"index": 0, "records": batch}]}],
+                topic_data=[{"name": "orders", "partition_data": [{"index": 0, "records": batch}]}],
             ),
             kp_message(
                 0,
@@ -365,7 +398,7 @@ def produce_consume(c: Conversation, version_pairs, batch: bytes, corr: int = 50
                 "response",
                 responses=[
                     {
-                        "topic": "orders",
+                        "name": "orders",
                         "partition_responses": [
                             {
                                 "index": 0,

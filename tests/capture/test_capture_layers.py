@@ -17,7 +17,7 @@ KP = kp_classes()
 CASES = [
     (key, version, kind)
     for key, api in sorted(APIS.items())
-    for version in range(api.max_version + 1)
+    for version in range(api.latest + 1)
     for kind in ("request", "response")
     if version <= KP[key][kind].max_version
 ]
@@ -57,7 +57,7 @@ def test_request_header_and_body_from_kafka_python():
     assert (pkt.api_key, pkt.api_version, pkt.correlation_id, pkt.client_id) == (3, 9, 42, "kcat")
     body = pkt.payload
     assert type(body).__name__ == "KafkaMetadataRequestV9"
-    assert [t.topic for t in body.topics] == ["orders"]
+    assert [t.getfieldval("name") for t in body.topics] == ["orders"]  # .name is scapy's layer name
     assert body.allow_auto_topic_creation == 0
 
 
@@ -90,7 +90,7 @@ def test_api_versions_response_keeps_header_v0_in_flexible_versions():
 
 
 def test_unknown_api_or_version_has_no_body_class():
-    assert body_class(3, APIS[3].max_version + 1, "request") is None
+    assert body_class(3, APIS[3].latest + 1, "request") is None
     assert body_class(2, 0, "request") is None  # ListOffsets: framed, not decoded
 
 
@@ -141,3 +141,14 @@ def test_rdpcap_in_order_gives_responses_their_bodies(tmp_path):
     forget_requests()
     alone = Ether(lone)
     assert alone[KafkaResponse].correlation_id == 2 and isinstance(alone[KafkaResponse].payload, Raw)
+
+
+def test_a_kafka_field_called_name_is_a_field():
+    """Kafka calls topic names `name`; scapy keeps layer names in `name` too. The field must
+    start empty (not as the layer's name) and the layer must keep its name."""
+    topics = next(f for f in body_class(3, 4, "response").fields_desc if f.name == "topics").elem
+    t = topics()
+    assert t.getfieldval("name") == "" and t.name == "KafkaMetadataResponseV4Topics"
+    t.setfieldval("name", "orders")
+    assert topics(bytes(t)).getfieldval("name") == "orders"
+    assert body_class(3, 4, "response")().name == "Kafka Metadata v4 response"

@@ -77,14 +77,15 @@ def test_story_wording():
         "brokers": [{"node_id": 1, "host": "broker", "port": 9092}],
         "topics": [
             {
-                "topic": "t",
+                "name": "t",
                 "error_code": 0,
                 "partitions": [{"partition_index": 0, "leader_id": -1, "error_code": 72}],
             }
         ],
     }
     assert story.lines(_msg("response", 3, 9, meta, src="10.5.0.3:9092", dst="10.5.0.2:40000")) == [
-        "10.5.0.3:9092 → client-1  Metadata response: broker 1 at broker:9092; topic t: p0→-1 LISTENER_NOT_FOUND"
+        "10.5.0.3:9092 → client-1  Metadata response: broker 1 at broker:9092; "
+        "topic t: p0→-1 LISTENER_NOT_FOUND"
     ]
     assert story.lines(
         _msg("response", 10, 2, {"error_code": 15}, src="10.5.0.3:9092", dst="10.5.0.2:1")
@@ -157,3 +158,75 @@ def test_live_backlog_is_bounded_and_the_pcap_stays_complete(tmp_path, monkeypat
     out.unlink()
     live.run_live(cap, live.LiveOptions(write=str(out), kafka=True), slow_out, Story(), note=notes.append)
     assert sum(1 for _ in read_packets(out)[1]) == len(frames)
+
+
+def test_story_names_topics_from_decoded_bodies():
+    """The story reads the field names of the declared messages (Kafka's: Metadata and Produce
+    topics are `name`, Fetch topics `topic`), checked on bodies kafka-python encoded."""
+    from kafka.protocol.consumer.fetch import FetchRequest
+    from kafka.protocol.metadata import MetadataRequest, MetadataResponse
+    from kafka.protocol.producer import ProduceRequest
+
+    from netlab.capture.decode import decode_body
+
+    def decoded(kind, obj, key, version, corr=1):
+        body = bytes(obj.encode(version=version))
+        return decode_body(
+            KafkaMessage(1, "10.5.0.2:40000", "10.5.0.3:9092", kind, corr, key, version, "kcat", body=body)
+        )
+
+    story = Story(names={"10.5.0.2": "client-1"}, hosts={}, local_node="client-1")
+    md = MetadataRequest[4](
+        topics=[MetadataRequest.MetadataRequestTopic(name="orders")], allow_auto_topic_creation=True
+    )
+    assert story.lines(decoded("request", md, 3, 4))[0].endswith("Metadata v4 request — orders (kcat)")
+    pd = ProduceRequest.TopicProduceData.PartitionProduceData(index=0, records=record_batch(2))
+    pr = ProduceRequest[7](
+        transactional_id=None,
+        acks=1,
+        timeout_ms=100,
+        topic_data=[ProduceRequest.TopicProduceData(name="orders", partition_data=[pd])],
+    )
+    assert story.lines(decoded("request", pr, 0, 7))[0].endswith(
+        "Produce v7 request — 2 records to orders[0] (kcat)"
+    )
+    fp = FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=0, partition_max_bytes=1024)
+    fr = FetchRequest[11](
+        replica_id=-1,
+        max_wait_ms=500,
+        min_bytes=1,
+        max_bytes=1 << 20,
+        isolation_level=0,
+        session_id=0,
+        session_epoch=-1,
+        topics=[FetchRequest.FetchTopic(topic="orders", partitions=[fp])],
+        forgotten_topics_data=[],
+        rack_id="",
+    )
+    assert story.lines(decoded("request", fr, 1, 11))[0].endswith("Fetch v11 request — from orders[0] (kcat)")
+    topic = MetadataResponse.MetadataResponseTopic(
+        error_code=0,
+        name="orders",
+        is_internal=False,
+        partitions=[
+            MetadataResponse.MetadataResponseTopic.MetadataResponsePartition(
+                error_code=0,
+                partition_index=0,
+                leader_id=1,
+                leader_epoch=0,
+                replica_nodes=[1],
+                isr_nodes=[1],
+                offline_replicas=[],
+            )
+        ],
+    )
+    mr = MetadataResponse[7](
+        throttle_time_ms=0,
+        brokers=[MetadataResponse.MetadataResponseBroker(node_id=1, host="b", port=9092, rack=None)],
+        cluster_id="c",
+        controller_id=1,
+        topics=[topic],
+    )
+    resp = decoded("response", mr, 3, 7)
+    resp.src, resp.dst = resp.dst, resp.src
+    assert story.lines(resp)[0].endswith("Metadata response: broker 1 at b:9092; topic orders: p0→1")

@@ -8,6 +8,8 @@ From scapy's interactive shell: ``from netlab.capture.kafka import *`` (binds TC
 call ``bind_kafka_port(29092)`` for other listener ports). See docs/capture.md.
 """
 
+from broker.protocol.apikeys import api_name
+from broker.protocol.messages import DECLARED as APIS
 from netlab.capture.kafka.fields import KafkaDecodeError
 from netlab.capture.kafka.layers import (
     KafkaBody,
@@ -21,7 +23,6 @@ from netlab.capture.kafka.layers import (
     response_layer,
 )
 from netlab.capture.kafka.records import RecordCount, count_records
-from netlab.capture.kafka.schema import APIS, api_name
 
 __all__ = [
     "KafkaBody",

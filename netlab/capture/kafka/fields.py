@@ -17,34 +17,25 @@ from typing import Any
 from scapy.config import conf
 from scapy.fields import Field
 
+from broker.protocol.types import DecodeError, Reader, Writer
 
-class KafkaDecodeError(ValueError):
+
+class KafkaDecodeError(DecodeError):
     """A Kafka structure does not fit the bytes it was read from."""
 
 
+# Length prefixes and varints are read and written by the broker's codec (broker/protocol/types.py),
+# the only Kafka codec in the repository; these helpers adapt it to scapy's (rest of the bytes)
+# convention and name the field in errors.
+
+
 def read_uvarint(s: bytes, what: str) -> tuple[int, bytes]:
-    value = 0
-    shift = 0
-    for i, byte in enumerate(s[:5]):
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, s[i + 1 :]
-        shift += 7
-    if len(s) < 5:
-        raise KafkaDecodeError(f"{what}: varint runs past the end of the frame")
-    raise KafkaDecodeError(f"{what}: varint longer than 5 bytes")
-
-
-def uvarint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+    r = Reader(s)
+    try:
+        value = r.uvarint()
+    except DecodeError as exc:
+        raise KafkaDecodeError(f"{what}: {exc}") from None
+    return value, s[r.pos :]
 
 
 def _take(s: bytes, n: int, what: str) -> tuple[bytes, bytes]:
@@ -55,21 +46,24 @@ def _take(s: bytes, n: int, what: str) -> tuple[bytes, bytes]:
 
 def _read_length(s: bytes, compact: bool, wide: bool, what: str) -> tuple[int | None, bytes]:
     """Length prefix -> (length or None for null, rest)."""
-    if compact:
-        n, s = read_uvarint(s, what)
-        return (None if n == 0 else n - 1), s
-    fmt, size = (">i", 4) if wide else (">h", 2)
-    raw, s = _take(s, size, what)
-    (n,) = struct.unpack(fmt, raw)
-    if n < -1:
-        raise KafkaDecodeError(f"{what}: negative length {n}")
-    return (None if n == -1 else n), s
+    r = Reader(s)
+    try:
+        n = r.bytes_len(compact) if wide else r.string_len(compact)
+    except DecodeError as exc:
+        raise KafkaDecodeError(f"{what}: {exc}") from None
+    return (None if n == -1 else n), s[r.pos :]
 
 
 def _write_length(n: int | None, compact: bool, wide: bool) -> bytes:
-    if compact:
-        return uvarint(0 if n is None else n + 1)
-    return struct.pack(">i" if wide else ">h", -1 if n is None else n)
+    w = Writer()
+    w.length(-1 if n is None else n, compact, wide)
+    return w.getvalue()
+
+
+def _uvarint(value: int) -> bytes:
+    w = Writer()
+    w.uvarint(value)
+    return w.getvalue()
 
 
 class KafkaIntField(Field):
@@ -83,19 +77,19 @@ class KafkaIntField(Field):
         return rest, struct.unpack(self.fmt, raw)[0]
 
 
-def Int8(name: str, default: int = 0) -> KafkaIntField:
+def Int8(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!b")
 
 
-def Int16(name: str, default: int = 0) -> KafkaIntField:
+def Int16(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!h")
 
 
-def Int32(name: str, default: int = 0) -> KafkaIntField:
+def Int32(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!i")
 
 
-def Int64(name: str, default: int = 0) -> KafkaIntField:
+def Int64(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!q")
 
 
@@ -287,9 +281,9 @@ class KafkaTaggedFields(Field):
         return s, tags
 
     def addfield(self, pkt, s, val):
-        s += uvarint(len(val or []))
+        s += _uvarint(len(val or []))
         for tag, raw in val or []:
-            s += uvarint(tag) + uvarint(len(raw)) + raw
+            s += _uvarint(tag) + _uvarint(len(raw)) + raw
         return s
 
     def i2len(self, pkt, x):

@@ -11,8 +11,10 @@ correlation id on the same connection. Three ways to supply that:
   TCP is remembered per connection, and a later KafkaResponse on that connection finds it;
 - otherwise the body stays ``Raw``.
 
-Body classes are generated from schema.py, one per (api, version, request/response), named like
-``KafkaMetadataResponseV4``; get them with :func:`body_class`.
+Body classes are generated from the broker's message declarations (broker/protocol/messages/,
+the one Kafka schema in the repository), one per (api, version, request/response), named like
+``KafkaMetadataResponseV4``; get them with :func:`body_class`. Tagged fields are not given their
+own scapy fields: every flexible structure ends in a generic tagged-field section kept raw.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from functools import cache
 
-from scapy.fields import ConditionalField
+from scapy.fields import ConditionalField, Field
 from scapy.layers.inet import TCP
 from scapy.packet import Packet, Raw, bind_layers
 
+from broker.protocol import schema as ks
+from broker.protocol.apikeys import api_name, request_header_version, response_header_version
+from broker.protocol.messages import DECLARED
 from netlab.capture.kafka.fields import (
     Int8,
     Int16,
@@ -32,12 +37,12 @@ from netlab.capture.kafka.fields import (
     KafkaArrayField,
     KafkaBoolField,
     KafkaBytesField,
+    KafkaIntField,
     KafkaRecordsField,
     KafkaStringField,
     KafkaTaggedFields,
     KafkaUuidField,
 )
-from netlab.capture.kafka.schema import APIS, F, api_name, request_header_version, response_header_version
 
 DEFAULT_PORTS = (9092,)
 
@@ -68,64 +73,73 @@ class KafkaBody(Packet):
         return f"{api_name(self.api_key)} v{self.api_version} {self.kind}"
 
 
-def _primitive(name: str, type_: str, compact: bool):
-    if type_ == "int8":
+def _primitive(name: str, type_: ks.Type, compact: bool) -> Field:
+    if type_ is ks.INT8:
         return Int8(name)
-    if type_ == "int16":
+    if type_ is ks.INT16:
         return Int16(name)
-    if type_ == "int32":
+    if type_ is ks.UINT16:
+        return KafkaIntField(name, 0, "!H")
+    if type_ is ks.INT32:
         return Int32(name)
-    if type_ == "int64":
+    if type_ is ks.INT64:
         return Int64(name)
-    if type_ == "bool":
+    if type_ is ks.BOOL:
         return KafkaBoolField(name)
-    if type_ == "uuid":
+    if type_ is ks.UUID:
         return KafkaUuidField(name)
-    if type_ == "string":
+    if type_ is ks.STRING:
         return KafkaStringField(name, "", compact=compact)
-    if type_ == "bytes":
-        return KafkaBytesField(name, b"", compact=compact)
-    if type_ == "records":
+    if type_ is ks.RECORDS:
         return KafkaRecordsField(name, None, compact=compact)
-    raise ValueError(f"unknown Kafka type {type_!r}")
+    if type_ is ks.BYTES:
+        return KafkaBytesField(name, b"", compact=compact)
+    raise ValueError(f"no scapy field for Kafka type {type_.name!r}")
 
 
-def _fields(fields: tuple[F, ...] | list[F], version: int, flexible: bool, prefix: str) -> list:
-    out = []
-    for f in fields:
-        if not f.in_version(version):
-            continue
-        if isinstance(f.type, str):
-            out.append(_primitive(f.name, f.type, flexible))
-        elif len(f.type) == 1 and isinstance(f.type[0], str):
-            out.append(KafkaArrayField(f.name, [], _primitive("item", f.type[0], flexible), compact=flexible))
-        else:
-            elem = _struct(f"{prefix}{_camel(f.name)}", tuple(f.type), version, flexible)
+def _fields(struct: ks.Struct, version: int, flexible: bool, prefix: str) -> list[Field]:
+    out: list[Field] = []
+    for f in struct.fields:
+        if not f.present(version) or f.tag is not None:
+            continue  # tagged fields stay in the raw tagged-field section
+        t = f.type
+        if isinstance(t, ks.Array) and isinstance(t.item, ks.Struct):
+            elem = _struct(f"{prefix}{_camel(f.name)}", t.item, version, flexible)
             out.append(KafkaArrayField(f.name, [], elem, compact=flexible))
+        elif isinstance(t, ks.Array):
+            out.append(KafkaArrayField(f.name, [], _primitive("item", t.item, flexible), compact=flexible))
+        elif isinstance(t, ks.Struct):
+            raise ValueError(f"{prefix}.{f.name}: a nested struct outside an array is not used by Kafka here")
+        else:
+            out.append(_primitive(f.name, t, flexible))
     if flexible:
         out.append(KafkaTaggedFields())
     return out
 
 
-def _struct(name: str, fields: tuple[F, ...], version: int, flexible: bool) -> type[Packet]:
-    return type(name, (KafkaStruct,), {"name": name, "fields_desc": _fields(fields, version, flexible, name)})
+def _struct(name: str, struct: ks.Struct, version: int, flexible: bool) -> type[Packet]:
+    # The layer name goes in as `_name` (where scapy's metaclass keeps it): a class attribute
+    # called `name` would become the default of Kafka fields called `name`.
+    return type(
+        name, (KafkaStruct,), {"_name": name, "fields_desc": _fields(struct, version, flexible, name)}
+    )
 
 
 @cache
 def body_class(api_key: int, api_version: int, kind: str) -> type[KafkaBody] | None:
     """The scapy class of a body, or None if netlab does not decode that api/version."""
-    api = APIS.get(api_key)
-    if api is None or not 0 <= api_version <= api.max_version or kind not in ("request", "response"):
+    api = DECLARED.get(api_key)
+    if api is None or not 0 <= api_version <= api.latest or kind not in ("request", "response"):
         return None
-    flexible = api.flexible(api_version)
-    schema = api.request if kind == "request" else api.response
+    message = api.request if kind == "request" else api.response
+    flexible = message.flexible(api_version)
     name = f"Kafka{api.name}{kind.capitalize()}V{api_version}"
     cls = type(
         name,
         (KafkaBody,),
         {
-            "name": f"Kafka {api.name} v{api_version} {kind}",
-            "fields_desc": _fields(schema, api_version, flexible, name),
+            "_name": f"Kafka {api.name} v{api_version} {kind}",  # see _struct
+            "fields_desc": _fields(message.body, api_version, flexible, name),
             "api_key": api_key,
             "api_version": api_version,
             "kind": kind,

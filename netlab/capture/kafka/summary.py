@@ -11,6 +11,7 @@ from typing import Any
 
 from scapy.packet import Packet
 
+from broker.protocol.errors import ErrorCode
 from netlab.capture.kafka.fields import (
     KafkaArrayField,
     KafkaBytesField,
@@ -20,41 +21,13 @@ from netlab.capture.kafka.fields import (
 )
 from netlab.capture.kafka.records import count_records
 
-ERROR_NAMES = {
-    -1: "UNKNOWN_SERVER_ERROR",
-    0: "NONE",
-    1: "OFFSET_OUT_OF_RANGE",
-    2: "CORRUPT_MESSAGE",
-    3: "UNKNOWN_TOPIC_OR_PARTITION",
-    5: "LEADER_NOT_AVAILABLE",
-    6: "NOT_LEADER_OR_FOLLOWER",
-    7: "REQUEST_TIMED_OUT",
-    8: "BROKER_NOT_AVAILABLE",
-    10: "MESSAGE_TOO_LARGE",
-    14: "COORDINATOR_LOAD_IN_PROGRESS",
-    15: "COORDINATOR_NOT_AVAILABLE",
-    16: "NOT_COORDINATOR",
-    17: "INVALID_TOPIC_EXCEPTION",
-    19: "NOT_ENOUGH_REPLICAS",
-    22: "ILLEGAL_GENERATION",
-    23: "INCONSISTENT_GROUP_PROTOCOL",
-    24: "INVALID_GROUP_ID",
-    25: "UNKNOWN_MEMBER_ID",
-    26: "INVALID_SESSION_TIMEOUT",
-    27: "REBALANCE_IN_PROGRESS",
-    29: "TOPIC_AUTHORIZATION_FAILED",
-    30: "GROUP_AUTHORIZATION_FAILED",
-    35: "UNSUPPORTED_VERSION",
-    36: "TOPIC_ALREADY_EXISTS",
-    42: "INVALID_REQUEST",
-    72: "LISTENER_NOT_FOUND",
-    79: "MEMBER_ID_REQUIRED",
-    82: "FENCED_INSTANCE_ID",
-}
-
 
 def error_name(code: int) -> str:
-    return ERROR_NAMES.get(code, f"error {code}")
+    """Kafka's name of an error code (the broker's table, broker/protocol/errors.py)."""
+    try:
+        return ErrorCode(code).name
+    except ValueError:
+        return f"error {code}"
 
 
 def to_data(pkt: Packet) -> dict[str, Any]:

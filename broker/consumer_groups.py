@@ -1,4 +1,4 @@
-"""`python -m broker.groups --bootstrap host:port | --log-dirs DIR [--group G] [--json]`
+"""`python -m broker.consumer_groups --bootstrap host:port | --log-dirs DIR [--group G] [--json]`
 
 Prints consumer groups: state, members and their assignments, committed offsets, log end offsets
 and lag per partition. `--bootstrap` asks a running broker (ListGroups, DescribeGroups,
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .group.client import ClientError, GroupClient
 from .group.consumer_protocol import decode_assignment
-from .group.offsets import read_partition, replay
+from .group.offsets import GroupRecord, OffsetRecord, read_partition, replay
 from .group.partitioning import OFFSETS_TOPIC
 from .log.batch import scan_valid_prefix
 
@@ -128,8 +128,8 @@ def from_log_dirs(dirs: list[Path], only: list[str] | None) -> list[dict]:
     parts: dict[tuple[str, int], Path] = {}
     for d in dirs:
         parts.update(_partition_dirs(d))
-    records = []
-    for (topic, p), d in sorted(parts.items()):
+    records: list[OffsetRecord | GroupRecord] = []
+    for (topic, _partition), d in sorted(parts.items()):
         if topic == OFFSETS_TOPIC:
             records.extend(read_partition(_DiskPartition(d)))
     groups, offsets = replay(records)
@@ -138,19 +138,19 @@ def from_log_dirs(dirs: list[Path], only: list[str] | None) -> list[dict]:
     for gid in ids:
         sg = groups.get(gid)
         committed = {tp: (c.offset, c.metadata) for tp, c in offsets.get(gid, {}).items()}
+        stored_members = sg.members if sg else []
+        assignments = [decode_assignment(m.assignment) for m in stored_members]
         members = [
             {
                 "member_id": m.member_id,
                 "group_instance_id": m.group_instance_id,
                 "client_id": m.client_id,
                 "client_host": m.client_host,
-                "assignment": decode_assignment(m.assignment),
+                "assignment": a,
             }
-            for m in (sg.members if sg else [])
+            for m, a in zip(stored_members, assignments, strict=True)
         ]
-        wanted = set(committed) | {
-            (t, p) for m in members for t, ps in (m["assignment"] or {}).items() for p in ps
-        }
+        wanted = set(committed) | {(t, p) for a in assignments for t, ps in (a or {}).items() for p in ps}
         ends = {tp: (_DiskPartition(parts[tp]).log_end_offset if tp in parts else None) for tp in wanted}
         state = ("Stable" if sg.members else "Empty") if sg else ("Empty" if committed else "Dead")
         out.append(
@@ -231,7 +231,7 @@ def render(groups: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m broker.groups", description=__doc__.split("\n\n")[1])
+    p = argparse.ArgumentParser(prog="python -m broker.consumer_groups", description=__doc__.split("\n\n")[1])
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--bootstrap", metavar="HOST:PORT", help="ask a running broker")
     src.add_argument("--log-dirs", metavar="DIR[,DIR]", help="read the broker's log directories from disk")

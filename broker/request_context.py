@@ -1,0 +1,18 @@
+"""What a request handler knows about the request it serves: the node, the listener, the client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .node import BrokerNode
+
+
+@dataclass
+class RequestContext:
+    node: BrokerNode
+    listener: str  # name of the listener whose socket accepted the connection
+    client_id: str | None
+    correlation_id: int
+    api_version: int
+    peer: str  # "host:port" of the client
+    controller_listener: bool = False
