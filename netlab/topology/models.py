@@ -27,7 +27,6 @@ from pydantic import (
 )
 
 from netlab.topology.kafka_fields import BrokerSettings, ClientSpec, ExpectSpec
-from netlab.topology.zookeeper_fields import ZooKeeperSettings
 from netlab.topology.types import (
     CIDR,
     SYSCTL_RE,
@@ -42,6 +41,7 @@ from netlab.topology.types import (
     parse_ipv4,
     parse_port_number,
 )
+from netlab.topology.zookeeper_fields import ZooKeeperSettings
 
 # Fields that later issues add; until then they are refused with this explanation.
 RESERVED_FIELDS: dict[tuple[str, str], str] = {}
