@@ -48,6 +48,8 @@ class ZkBroker:
         self._lost = False
         self._electing = False
         self._closing = False  # a clean stop: no more elections, no "Session expired."
+        # the loop keeps only weak references to tasks: ours are held here until they are done
+        self._background: set[asyncio.Task] = set()
 
     # --- start ---
     async def start(self) -> None:
@@ -77,14 +79,19 @@ class ZkBroker:
         # kazoo's thread: hop to the loop
         self.session.threadsafe(self._controller_changed)(data)
 
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def _controller_changed(self, data) -> None:
         current = znodes.decode_controller(data)
         if self._closing:
             return
         if current == -1 and not self._electing:
-            asyncio.get_running_loop().create_task(self._elect())
+            self._spawn(self._elect())
         elif current != self.broker_id and self.controller.active:
-            asyncio.get_running_loop().create_task(self.controller.resign("another broker is the controller"))
+            self._spawn(self.controller.resign("another broker is the controller"))
 
     async def _elect(self) -> None:
         self._electing = True
@@ -113,10 +120,10 @@ class ZkBroker:
             logger("kafka.zookeeper.ZooKeeperClient", "[ZooKeeperClient Kafka server]").info(
                 "Session expired."
             )
-            asyncio.get_running_loop().create_task(self.controller.resign("the ZooKeeper session expired"))
+            self._spawn(self.controller.resign("the ZooKeeper session expired"))
         elif state == KazooState.CONNECTED and self._lost:
             self._lost = False
-            asyncio.get_running_loop().create_task(self._after_new_session())
+            self._spawn(self._after_new_session())
 
     async def _after_new_session(self) -> None:
         """Kafka re-registers the broker (and re-runs for controller) on a new session."""

@@ -42,6 +42,7 @@ class ControllerHost(Protocol):
     node: Any
     session: ZkSession
 
+
 LEADER_AND_ISR_VERSION = 6
 UPDATE_METADATA_VERSION = 7
 SEND_TIMEOUT_S = 10.0

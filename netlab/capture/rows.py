@@ -21,7 +21,7 @@ from netlab.capture.labinfo import LabInfo
 from netlab.capture.pcapio import PcapWriter
 from netlab.capture.story import Story
 from netlab.kafka.results import Verdict
-from netlab.kafka.verdicts import CheckPlan, check
+from netlab.kafka.verdicts import GRACE_S, CheckPlan, check
 from netlab.kafka.views import World
 
 MAX_PACKETS = 20_000  # per row: a check row is a few dozen packets; this bounds the file
@@ -107,8 +107,10 @@ class RowCaptures:
             def run(one=one) -> list[Verdict]:
                 return check(world, one, prefixes, timeout=timeout, python=python)
 
-            # a row is bounded by the probe's and the client's own timeouts; the capture by twice that
-            verdicts, packets = _capture_while(self.netns[node], path, run, budget_s=timeout * 30 + 30)
+            # a row runs its probe and then its client, each bounded by timeout * 30 + GRACE_S
+            # (netlab.kafka.verdicts); the capture is bounded by both, so it never ends before the row
+            budget = 2 * (timeout * 30 + GRACE_S)
+            verdicts, packets = _capture_while(self.netns[node], path, run, budget_s=budget)
             out.extend(verdicts)
             self.pcaps.append(self._told(row, node, path, packets))
         return out

@@ -27,8 +27,13 @@ def register(app: typer.Typer) -> None:
         if bool(lab) == all_labs:
             raise InputError("name one lab or pass --all (not both)", where="netlab down")
         require_root()
+        from netlab.docker.lab import forget_engine, is_docker_lab
+
         names = list_labs() if all_labs or lab is None else [lab_paths(lab).lab]
+        on_docker = {name for name in names if is_docker_lab(name)}
         results = [destroy(name) for name in names]
+        for name in on_docker:  # the engine ended with the lab; what it left in the cgroup trees goes too
+            forget_engine(name)
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in results]))
             return

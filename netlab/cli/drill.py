@@ -11,7 +11,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from netlab.cli._kafka import check_html_target
 from netlab.cli._render import console
+from netlab.errors import InputError
 
 drill_app = typer.Typer(
     help="Listener misconfiguration drills: a broken lab, a story, a live judge.", no_args_is_help=True
@@ -68,6 +70,7 @@ def start(
     seed: int | None = typer.Option(None, "--seed", min=0, help="replay a variant (printed at start)"),
 ) -> None:
     """Build the drill's broken lab and tell its story."""
+    from netlab.drill.judge import diagnosis
     from netlab.drill.labs import require_root
     from netlab.drill.session import start as start_drill
 
@@ -80,7 +83,7 @@ def start(
     )
     console.print(f"\n{escape(story['who'].strip())}", highlight=False, soft_wrap=True)
     c = s.complaint
-    said = c.client_error or c.reason or "it fails"
+    said = c.client_error or diagnosis(c.reason) or "it fails"  # the symptom, never netlab's remedy
     console.print(
         f"\n  {c.from_node}$ {c.client or 'kcat'} → {c.to}\n  [red]{escape(said)}[/]",
         highlight=False,
@@ -120,11 +123,16 @@ def check(
     from netlab.drill.session import run_check
 
     require_root()
+    if html is not None:
+        check_html_target(html)  # before the check: a page that cannot be written is bad input
     variant, result, seconds = run_check(timeout)
     if html is not None:
         from netlab.drill.page import judgement_page
 
-        html.write_text(judgement_page(variant, result))
+        try:
+            html.write_text(judgement_page(variant, result))
+        except OSError as exc:
+            raise InputError(f"cannot write {html}: {exc.strerror}", where="--html") from None
     if as_json:
         typer.echo(
             json.dumps(

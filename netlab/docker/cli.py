@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netlab.errors import InputError
 from netlab.kafka.lab_report import Report
 from netlab.topology.models import Topology
 
-from .project import connect, engine_url, read_project
+from .enter import ContainerGone, require_local_engine
+from .project import connect, engine_url, project_names, read_project
 from .to_topology import to_topology
 from .verdicts import docker_report, imported_topology, topology_yaml
 
@@ -42,15 +44,15 @@ def import_docker(project: str | None, out: Path | None, client: str) -> tuple[s
         + topology_yaml(imported)
     )
     if out is not None:
-        out.write_text(text)
+        try:
+            out.write_text(text)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror}", where="--output") from None
     return text, imported.notes
 
 
 def container_capture_target(container: str) -> tuple[str, dict[str, str], dict[str, set[str]]]:
     """(namespace path, address -> name, name -> addresses) of a running container, for capture."""
-    from .enter import ContainerGone
-    from .project import project_names
-
     url = engine_url()
     docker = connect(url)
     try:
@@ -61,9 +63,8 @@ def container_capture_target(container: str) -> tuple[str, dict[str, str], dict[
             if found:
                 break
         if found is None:
-            from netlab.errors import InputError
-
             raise InputError(f"no running compose container {container!r} on {url}", where="--docker")
+        require_local_engine(p.engine_pid)
         if not found.running or not found.pid:
             raise ContainerGone(f"container {found.name} is not running ({found.state})")
         names = {a.address: c.service for c in p.containers for a in c.attachments}

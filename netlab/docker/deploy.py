@@ -44,8 +44,9 @@ class Deployed:
 
 def property_to_env(prop: str) -> str:
     """`advertised.listeners` -> KAFKA_ADVERTISED_LISTENERS; `_` -> `__`, `-` -> `___` (the
-    Confluent and Apache images' mapping, read back by broker.properties.env_name_to_property)."""
-    return "KAFKA_" + prop.replace("-", "___").replace("_", "__").replace(".", "_").upper()
+    Confluent and Apache images' mapping, read back by broker.properties.env_name_to_property).
+    `_` first: the `___` a dash becomes must not be doubled again."""
+    return "KAFKA_" + prop.replace("_", "__").replace("-", "___").replace(".", "_").upper()
 
 
 def docker_host_of(topology: Topology, resolved: Resolved) -> str:

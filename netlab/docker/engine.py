@@ -28,6 +28,7 @@ once inside the lab and no query ever leaves it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import signal
@@ -120,6 +121,33 @@ def cgroup_mounts(mountinfo: str | None = None) -> list[tuple[str, str, str]]:
     return out
 
 
+def cgroup_parent(root: Path) -> str:
+    """The cgroup every container of the engine in `root` goes under (dockerd --cgroup-parent; its
+    default, /docker, is the machine's Docker's). One name per engine, from its directory, so what
+    the engine leaves in the machine's cgroup hierarchies is found by that exact name alone."""
+    return "/netlab-engine-" + hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+
+
+def remove_cgroups(root: Path) -> list[str]:
+    """After the engine ended: remove its cgroups (cgroup_parent(root) and below, innermost first)
+    in every hierarchy; a killed engine cannot. Returns those still in use (rmdir refuses them)."""
+    name = cgroup_parent(root).lstrip("/")
+    busy: list[str] = []
+    for target, _fstype, _opts in cgroup_mounts():
+        top = Path(target) / name
+        if not top.is_dir():
+            continue
+        below = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
+        for d in [*below, top]:
+            try:
+                os.rmdir(d)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                busy.append(str(d))
+    return busy
+
+
 def _start_script(root: Path, mounts: list[tuple[str, str, str]]) -> str:
     lines = ["set -e", "ip link set lo up"]
     for target, fstype, opts in mounts:
@@ -135,6 +163,8 @@ def _start_script(root: Path, mounts: list[tuple[str, str, str]]) -> str:
         str(root / "exec"),
         "--pidfile",
         str(root / "dockerd.pid"),
+        "--cgroup-parent",
+        cgroup_parent(root),
         "--dns",
         LAB_DNS_SINK,
         "--ip-masq=false",  # no NAT: the lab has no way out, and must not look for one
@@ -210,17 +240,28 @@ def _answers(sock_path: Path) -> bool:
         s.close()
 
 
-def _log_tail(engine: Engine, lines: int = 3) -> str:
+TAIL_BYTES = 64 * 1024  # the end of a log is all an error message quotes; bounded however long it is
+
+
+def log_tail(path: Path, lines: int = 3) -> str:
+    """The last `lines` lines of a log (read from its last TAIL_BYTES only), joined with " | "."""
     try:
-        text = engine.log_path.read_text(errors="replace").strip().splitlines()
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - TAIL_BYTES))
+            text = fh.read(TAIL_BYTES).decode(errors="replace")
     except OSError:
         return "(no log)"
-    return " | ".join(text[-lines:]) or "(empty log)"
+    return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+
+def _log_tail(engine: Engine) -> str:
+    return log_tail(engine.log_path)
 
 
 def stop_engine(engine: Engine, timeout: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM dockerd (it stops its containers), then SIGKILL the unshare process that holds
-    the engine's PID namespace: whatever is left in that namespace ends with it."""
+    the engine's PID namespace: whatever is left in that namespace ends with it; then the
+    engine's cgroups go (remove_cgroups)."""
     dockerd = engine.dockerd_pid
     if dockerd is not None:
         try:
@@ -233,10 +274,11 @@ def stop_engine(engine: Engine, timeout: float = STOP_TIMEOUT_S) -> None:
     try:
         os.kill(engine.pid, signal.SIGKILL)
     except ProcessLookupError:
-        return
+        pass
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _alive(engine.pid):
         time.sleep(0.05)
+    remove_cgroups(engine.root)
 
 
 def _alive(pid: int) -> bool:

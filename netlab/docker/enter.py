@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from netlab.errors import NetlabError
+from netlab.errors import InputError, NetlabError
 
 from .project import Container
 
@@ -27,8 +27,11 @@ class ContainerGone(NetlabError):
     exit_code = 2
 
 
-def container_prefix(c: Container) -> list[str]:
-    """argv prefix that runs a command in container `c` with its own name resolution."""
+def container_prefix(c: Container, engine_pid: int | None) -> list[str]:
+    """argv prefix that runs a command in container `c` with its own name resolution.
+    `engine_pid`: the engine's dockerd on this machine (Project.engine_pid); without one the
+    container's pid means nothing here (a remote engine counts pids on another machine)."""
+    require_local_engine(engine_pid)
     if not c.running or not Path(f"/proc/{c.pid}/ns/net").exists():
         raise ContainerGone(f"container {c.name} is not running ({c.state}); start it, then check again")
     for f in (c.resolv_conf, c.hosts_file):
@@ -53,18 +56,33 @@ def container_prefix(c: Container) -> list[str]:
     ]
 
 
+def require_local_engine(engine_pid: int | None) -> None:
+    """Refuse an engine that is not a process of this machine: running anything "inside" its
+    containers or "on its host" would run it here instead, in the wrong namespace."""
+    if engine_pid is None:
+        raise InputError(
+            "the Docker engine is not on this machine (no dockerd behind a local unix socket): "
+            "netlab runs clients inside containers through /proc, so DOCKER_HOST must be "
+            "unix:///path/to/docker.sock of a local engine (import docker works with any engine)",
+            where="--docker",
+        )
+
+
 def host_prefix(engine_pid: int | None) -> list[str]:
     """argv prefix for "on the Docker host": nothing when the engine shares our network
     namespace; `ip netns exec NAME` when it runs in a named namespace (a lab node: its
-    /etc/netns/NAME files are its name resolution); else nsenter into the engine's namespace."""
-    if engine_pid is None:
-        return []
+    /etc/netns/NAME files are its name resolution); else nsenter into the engine's namespace.
+    An engine that is gone is an error, never "our namespace" (that would be the machine's)."""
+    require_local_engine(engine_pid)
     theirs = Path(f"/proc/{engine_pid}/ns/net")
     try:
         inode = os.stat(theirs).st_ino
-        if inode == os.stat("/proc/self/ns/net").st_ino:
-            return []
+        ours = os.stat("/proc/self/ns/net").st_ino
     except OSError:
+        raise ContainerGone(
+            f"the Docker engine (dockerd, pid {engine_pid}) is gone; start it, then check again"
+        ) from None
+    if inode == ours:
         return []
     for named in sorted(Path("/run/netns").glob("*")) if Path("/run/netns").is_dir() else ():
         try:

@@ -26,12 +26,14 @@ from netlab.topology import load_topology, loads_topology
 from netlab.topology.models import Topology
 
 from .deploy import broker_nodes, deploy, docker_host_of, wait_brokers
-from .engine import ENGINE_PROCESS, engine_command
+from .engine import ENGINE_PROCESS, engine_command, log_tail, remove_cgroups
+from .enter import ContainerGone, require_local_engine
 from .project import Project, connect, read_project
 from .verdicts import topology_report
 
 ENGINE_FILE = "docker.json"
 ENGINE_WAIT_S = 30.0
+LOG_MAX_LINES = 20_000  # `netlab logs` of a container: at most this many of its last lines
 
 
 @dataclass
@@ -47,6 +49,12 @@ class DockerLab:
 
 def engine_root(lab: str) -> Path:
     return lab_paths(lab).root / "docker"
+
+
+def forget_engine(lab: str) -> list[str]:
+    """After `destroy(lab)`: remove the cgroups the lab's engine made (by their exact name);
+    returns those still in use."""
+    return remove_cgroups(engine_root(lab))
 
 
 def is_docker_lab(lab: str) -> bool:
@@ -86,6 +94,7 @@ def up_docker(path: Path) -> DockerLab:
         return lab
     except BaseException:
         destroy(topology.lab)  # nothing half built: the engine's end takes every container with it
+        remove_cgroups(engine_root(topology.lab))  # what a killed engine leaves in the cgroup trees
         raise
 
 
@@ -100,10 +109,9 @@ def _wait_engine(socket: Path, log: Path):
             except NetlabError as exc:
                 last = exc
         time.sleep(0.1)
-    tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
     raise NetlabError(
         f"the lab's dockerd did not answer within {ENGINE_WAIT_S:g} s ({last or 'no socket'}); "
-        "its log ends: " + (" | ".join(tail) or "(empty)")
+        f"its log ends: {log_tail(log)}"
     )
 
 
@@ -128,26 +136,22 @@ def docker_lab_report(lab: str, topology: Topology, *, timeout: float) -> Report
 
 
 def container_log(lab: str, node: str, tail: int | None = None) -> str:
-    """A node's output (its broker's log) as `docker logs` gives it."""
-    from netlab.errors import InputError
-
+    """A node's output (its broker's log) as `docker logs` gives it: the last `tail` lines, at most
+    LOG_MAX_LINES (the engine sends the whole log otherwise, however long it grew)."""
     _info, client, project = lab_project(lab)
     try:
         c = project.container(node)
         ctr = client.containers.get(c.id)  # type: ignore[attr-defined]
-        return ctr.logs(tail=tail if tail is not None else "all").decode(errors="replace")
-    except InputError:
-        raise
+        return ctr.logs(tail=min(tail or LOG_MAX_LINES, LOG_MAX_LINES)).decode(errors="replace")
     finally:
         client.close()  # type: ignore[attr-defined]
 
 
 def container_netns(lab: str, node: str) -> str:
     """The network namespace of a node's container (/proc/<pid>/ns/net), for capture."""
-    from .enter import ContainerGone
-
     _info, client, project = lab_project(lab)
     client.close()  # type: ignore[attr-defined]
+    require_local_engine(project.engine_pid)
     c = project.container(node)
     if not c.running:
         raise ContainerGone(f"container {c.name} is not running ({c.state})")

@@ -56,7 +56,9 @@ def topology_report(
     if stopped:
         kept = [c for c in topology.clients if c.node not in stopped]
         topology = topology.model_copy(update={"clients": kept})
-    prefixes = {node: container_prefix(c) for node, c in nodes.items() if node not in stopped}
+    prefixes = {
+        node: container_prefix(c, project.engine_pid) for node, c in nodes.items() if node not in stopped
+    }
     prefixes[host] = host_prefix(project.engine_pid)
     props = topology_props(topology)
     logs, states = {}, {}

@@ -87,7 +87,8 @@ def describe(bootstrap: str, group: str, members: list[str], timeout: float) -> 
     seen = "no answer"
     while time.monotonic() - began < timeout:
         try:
-            d = admin.describe_consumer_groups([group], request_timeout=max(1.0, timeout / 3))[group].result()
+            wait = max(1.0, timeout / 3)
+            d = admin.describe_consumer_groups([group], request_timeout=wait)[group].result(wait + 1)
             ids = sorted(m.group_instance_id or m.member_id for m in d.members)
             state = str(d.state).rpartition(".")[2]
             seen = f"group {group} is {state} with members {ids or 'none'}"

@@ -12,6 +12,7 @@ from typing import Any
 from netlab.kafka.group_rules import offsets_topic_error, static_member_error
 from netlab.kafka.lab_report import Report
 from netlab.kafka.results import Verdict
+from netlab.report.model import split_reason
 from netlab.topology import Topology
 
 IGNORED_PROPERTIES = {"log.dirs"}  # netlab's own default, never the user's
@@ -59,12 +60,10 @@ class Judgement:
 
 
 def diagnosis(reason: str | None) -> str | None:
-    """netlab's sentence up to its remedy: explain.py writes '<what happened> — <what to change>'."""
-    if not reason:
-        return reason
-    head, sep, tail = reason.partition(" — ")
-    logs = tail.rpartition(" (Kafka logs: ")[2] if " (Kafka logs: " in tail else ""
-    return head + (f" (Kafka logs: {logs}" if logs else "")
+    """netlab's sentence without its remedy (explain.py: '<what happened> — <what to change>', or
+    '...; <node> can bootstrap from <address>'), Kafka's own log words kept: the report page's
+    split (netlab.report.model.split_reason), so the page and the judge hold back the same."""
+    return split_reason(reason)[0] if reason else reason
 
 
 def _row(v: Verdict, kind: str) -> Row:

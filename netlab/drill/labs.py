@@ -5,14 +5,20 @@ restructuring of netlab/lab, netlab/plan.py or netlab/brokers.py changes one fil
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from broker.properties import parse_properties
 from netlab.brokers import format_properties, properties_path
+from netlab.errors import InputError
 from netlab.kafka.lab_report import Report, broker_logs, live_props, live_report, predicted_report, world_of
 from netlab.kafka.results import Verdict
 from netlab.kafka.verdicts import CheckPlan, ClientCheck, check
+from netlab.kafka.views import World
 from netlab.lab import (
     apply,
     check_can_apply,
@@ -25,6 +31,10 @@ from netlab.lab.brokers import restart_step, wait_started
 from netlab.plan import compile_plan
 from netlab.topology import Topology, loads_topology
 
+from .solution import apply_changes
+
+MAX_TOPOLOGY = 1024 * 1024  # the drill's editable topology file: a few KB; bounded like every read
+
 __all__ = [
     "Built",
     "require_root",
@@ -32,6 +42,8 @@ __all__ = [
     "remove",
     "is_up",
     "lab_topology_path",
+    "read_lab_topology",
+    "live_world",
     "parse_topology",
     "running_props",
     "set_properties",
@@ -74,10 +86,29 @@ def is_up(lab: str) -> bool:
     return lab_paths(lab).plan.exists()
 
 
-def lab_topology_path(lab: str):
+def lab_topology_path(lab: str) -> Path:
     """The copy of the topology in the lab directory (what `netlab check` reads; the drill's
     editable file, applied with `netlab drill apply`)."""
     return lab_paths(lab).topology
+
+
+def read_lab_topology(lab: str) -> tuple[Path, str]:
+    """(path, text) of the lab's topology file ("" when it is not there), read bounded: the user
+    edits it, so it may be anything."""
+    path = lab_topology_path(lab)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_TOPOLOGY + 1)
+    except FileNotFoundError:
+        return path, ""
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    if len(raw) > MAX_TOPOLOGY:
+        raise InputError(f"larger than {MAX_TOPOLOGY} bytes: not a drill topology", where=str(path))
+    try:
+        return path, raw.decode()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", where=str(path)) from None
 
 
 def running_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
@@ -93,13 +124,8 @@ def set_properties(lab: str, node: str, changes: dict[str, str | None]) -> dict:
     if step is None:
         raise KeyError(node)
     path = properties_path(lab, node)
-    text = path.read_text()
-    props = parse_properties(text)
-    for key, value in changes.items():
-        if value is None:
-            props.pop(key, None)
-        else:
-            props[key] = value
+    text = path.read_text()  # netlab's own file in the lab directory (root only), a few hundred bytes
+    props = apply_changes(parse_properties(text), changes)
     header = "\n".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
     path.write_text(format_properties(props, header or f"broker of node {node} in lab {lab}"))
     return restart_step(lab, step)["broker"]  # as `netlab restart`: stop, mark the log, start, wait
@@ -112,6 +138,11 @@ def live_judge_report(lab: str, topology: Topology, timeout: float) -> Report:
     return live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
 
 
+def live_world(lab: str, topology: Topology) -> World:
+    """Where connections land in the running lab, with the settings its brokers run with now."""
+    return world_of(topology, live_props(lab, topology))
+
+
 def predicted(topology: Topology, props: dict[str, dict[str, str]] | None = None) -> Report:
     """`netlab predict`: the same rows from the topology (and, optionally, edited properties)."""
     return predicted_report(topology, props)
@@ -120,7 +151,7 @@ def predicted(topology: Topology, props: dict[str, dict[str, str]] | None = None
 def run_one_client(lab: str, topology: Topology, node: str, bootstrap: str, client: str, timeout: float):
     """One real client of the lab, live (for the story: what the user sees, verbatim)."""
     state = load_lab(lab)
-    world = world_of(topology, live_props(lab, topology))
+    world = live_world(lab, topology)
     prefix: dict[str, Sequence[str]] = {node: ["ip", "netns", "exec", state.netns(node)]}
     return check(world, CheckPlan([ClientCheck(node, bootstrap, client)], []), prefix, timeout=timeout)[0]
 
@@ -129,10 +160,6 @@ def run_group_client(lab: str, spec: dict, timeout: float) -> tuple[bool, str | 
     """Real clients for a group constraint in a node of the lab (python -m netlab.drill.group_client):
     join the group (group_forms), or describe it until it has the expected members (group_members)."""
     node, bootstrap, group = spec["node"], spec["bootstrap"], spec["group"]
-    import json
-    import subprocess
-    import sys
-
     argv = [
         "ip",
         "netns",

@@ -140,9 +140,12 @@ def _read(path: Path) -> str:
     return path.read_text()
 
 
-def _need(raw: dict, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+_KIND_WORDS = {int: "a number", str: "a text", list: "a list", dict: "a mapping"}
+
+
+def _need(raw: dict, key: str, kind: type, where: str) -> Any:
     if not isinstance(raw.get(key), kind):
-        raise InputError(f"`{key}` is required here ({kind})", where=where)
+        raise InputError(f"`{key}` is required here: {_KIND_WORDS.get(kind, kind.__name__)}", where=where)
     return raw[key]
 
 
@@ -180,8 +183,16 @@ def load_drill(directory: Path) -> Drill:
         raise InputError("params: each parameter is a non-empty list of choices", where=where)
     picks = []
     for name, spec in (raw.get("pick") or {}).items():
-        if spec.get("by") not in params:
+        if not isinstance(spec, dict) or not {"by", "over", "chosen", "other"} <= set(spec):
+            raise InputError(
+                f"pick.{name} is a mapping with by, over, chosen and other, e.g. "
+                "{by: bad, over: [1, 2, 3], chosen: 127.0.0.1, other: 0.0.0.0}",
+                where=where,
+            )
+        if spec["by"] not in params:
             raise InputError(f"pick.{name}.by must name a parameter", where=where)
+        if not isinstance(spec["over"], list):
+            raise InputError(f"pick.{name}.over is a list of the parameter's choices", where=where)
         picks.append(
             Pick(
                 name, spec["by"], tuple(str(x) for x in spec["over"]), str(spec["chosen"]), str(spec["other"])

@@ -11,8 +11,8 @@ from .model import Variant
 
 
 def judgement_page(variant: Variant, result: Judgement) -> str:
-    path = labs.lab_topology_path(variant.lab)
-    topology = labs.parse_topology(path.read_text(), str(path))
+    path, text = labs.read_lab_topology(variant.lab)
+    topology = labs.parse_topology(text, str(path))
     report = result.report
     notes = [f"{'✓' if c.ok else '✗'} {c.says}" + (f": {c.why}" if c.why else "") for c in result.constraints]
     return render_report(
@@ -21,6 +21,7 @@ def judgement_page(variant: Variant, result: Judgement) -> str:
         title=f"netlab drill {variant.drill.id}: {'solved' if result.solved else 'not solved yet'}",
         subtitle=f"{variant.drill.title} (seed {variant.seed})",
         kinds=report.kinds,
+        world=labs.live_world(variant.lab, topology),  # arrows end where the settings run now lead
         notes=notes,
         answers=False,
     )

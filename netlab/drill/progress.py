@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,8 +32,6 @@ MAX_BYTES = 4 * 1024 * 1024  # progress of a few dozen drills is a few KB
 def _invoking_user() -> tuple[int, int, str] | None:
     """(uid, gid, home) of the user behind `sudo`: `sudo netlab drill start` is that user's
     progress, not root's. None when not run through sudo."""
-    import pwd
-
     name, uid, gid = os.environ.get("SUDO_USER"), os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
     if os.geteuid() != 0 or not name or not uid or not gid or name == "root":
         return None
@@ -109,8 +108,18 @@ def load_progress(path: Path | None = None) -> Progress:
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:  # unreadable is not corrupt: nothing is moved
+        why = (
+            "it belongs to the user who ran `sudo netlab drill ...`: run as that user, or with sudo"
+            if isinstance(exc, PermissionError)
+            else "it must be a readable file; move it away to start with fresh progress"
+        )
+        raise InputError(
+            f"cannot read the drill progress file {path}: {exc.strerror} ({why})", where="progress"
+        ) from None
+    try:
         data = json.loads(raw) if len(raw) <= MAX_BYTES else None
-    except (OSError, ValueError):
+    except ValueError:
         data = None
     if data is None or not _valid(data):
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")

@@ -127,8 +127,7 @@ def start(drill_id: str, seed: int | None) -> Started:
 
 
 def _applied_topology(variant: Variant, progress: Progress):
-    path = labs.lab_topology_path(variant.lab)
-    text = path.read_text() if path.exists() else ""
+    path, text = labs.read_lab_topology(variant.lab)
     if text != _current(progress).get("applied"):
         raise InputError(
             f"{path} was edited but not applied; apply it with: sudo netlab drill apply (or undo the edit)",
@@ -215,8 +214,7 @@ def apply_edited() -> tuple[Variant, bool, list]:
     progress = load_progress()
     variant = current_variant(progress)
     require_lab(variant)
-    path = labs.lab_topology_path(variant.lab)
-    text = path.read_text()
+    path, text = labs.read_lab_topology(variant.lab)
     if text == _current(progress).get("applied"):
         return variant, False, []
     topology = labs.parse_topology(text, str(path))  # InputError: nothing touched

@@ -10,6 +10,17 @@ from typing import Any
 from .model import Variant
 
 
+def apply_changes(props: Mapping[str, str], changes: Mapping[str, str | None]) -> dict[str, str]:
+    """`props` with `changes` made (None removes the key), as `netlab config ... set/unset` does."""
+    out = dict(props)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
 def settings(variant: Variant) -> dict[str, dict[str, str | None]]:
     """node -> {property: new value (None: remove)}."""
     return {
@@ -60,12 +71,7 @@ def diff(variant: Variant, start_props: Mapping[str, Mapping[str, str]], lab_fil
     parts: list[str] = []
     for node, changes in settings(variant).items():
         before = dict(start_props.get(node, {}))
-        after = dict(before)
-        for k, v in changes.items():
-            if v is None:
-                after.pop(k, None)
-            else:
-                after[k] = v
+        after = apply_changes(before, changes)
         a = [f"{k}={v}\n" for k, v in before.items()]
         b = [f"{k}={v}\n" for k, v in after.items()]
         parts.append(

@@ -2,11 +2,14 @@
 settings decide: the offsets topic.
 
 Kafka creates `__consumer_offsets` on the first FindCoordinator with
-`offsets.topic.replication.factor` replicas (default 3) and refuses while fewer brokers are alive:
-GroupMetadataManager logs "Number of alive brokers '1' does not meet the required replication
+`offsets.topic.replication.factor` replicas (default 3) and refuses while fewer brokers are alive
+in the asked broker's metadata cache: kafka.server.KafkaApis (createGroupMetadataTopic; since 2.8
+AutoTopicCreationManager) logs "Number of alive brokers '1' does not meet the required replication
 factor '3' for the offsets topic (configured via 'offsets.topic.replication.factor') ..." and
 FindCoordinator answers COORDINATOR_NOT_AVAILABLE, so no group ever gets a coordinator (our broker:
-docs/groups.md). Once the topic exists, a later change of the setting does nothing (as in Kafka).
+broker/group/store.py, docs/groups.md). The asked broker applies its own setting, so one running
+broker with too high a factor is enough to break a client that asks it. Once the topic exists, a
+later change of the setting does nothing (as in Kafka).
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from netlab.graph import graph_model
+from netlab.kafka.lab_report import Report, world_of
 from netlab.kafka.results import Verdict
 from netlab.kafka.views import World
+from netlab.plan import compile_plan
 from netlab.topology.models import Topology
 from netlab.topology.view import Resolved
 
@@ -40,9 +42,6 @@ def report_parts(
     world: World | None = None,
 ) -> tuple[list[Row], str]:
     """(rows, svg) of a report: what the page is made of, for callers that want the picture alone."""
-    from netlab.kafka.lab_report import world_of
-    from netlab.plan import compile_plan
-
     world = world_of(topology) if world is None else world
     rows = build_rows(verdicts, world, kinds=kinds, expected=expected, captures=captures)
     lab = _model(topology).lab
@@ -81,7 +80,7 @@ def render_report(
 
 
 def render_lab_report(
-    report, topology: Topology | Resolved, *, title: str | None = None, live: bool, **kw
+    report: Report, topology: Topology | Resolved, *, title: str | None = None, live: bool, **kw
 ) -> str:
     """The page of a `netlab check` (live) or `netlab predict` run (lab_report.Report)."""
     notes = list(report.notes) + [f"prediction and live result differ: {d}" for d in report.disagreements()]

@@ -75,5 +75,7 @@ class ZooKeeperSettings(BaseModel):
                 v = "true" if v else "false"
             if isinstance(v, (dict, list)) or v is None:
                 raise ValueError(f"{key}: a zoo.cfg value is a string or a number")
+            if any(c in str(v) for c in "\r\n\0"):  # one value, one zoo.cfg line: nothing smuggled in
+                raise ValueError(f"{key}: a zoo.cfg value is one line (no line break)")
             out[key] = str(v)
         return out

@@ -6,14 +6,20 @@ ZooKeeper restarted under a running cluster, an unreachable ZooKeeper, auto brok
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import threading
 import time
 
 import pytest
-from brokerproc import free_port, run_broker_to_exit, start_broker
-from zkproc import ZooKeeper
+import support
+from brokerproc import BrokerProc, free_port, run_broker_to_exit, start_broker
+from pydantic import ValidationError
+from zkproc import ZK_SERVER, ZooKeeper
+
+from netlab.topology.models import Node
+from netlab.zookeeper import zoo_cfg
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
@@ -33,7 +39,7 @@ class ZkCluster:
     def __init__(self, tmp, zk: ZooKeeper, ids=(1, 2, 3)):
         self.tmp, self.zk = tmp, zk
         self.ports = {i: (free_port(), free_port()) for i in ids}
-        self.procs = {}
+        self.procs: dict[int, BrokerProc] = {}
 
     def overrides(self, i: int, broker_id: int | None) -> list[str]:
         internal, external = self.ports[i]
@@ -75,6 +81,11 @@ class ZkCluster:
 
 @pytest.fixture
 def zk(tmp_path):
+    # what the cluster tests run, or a loud NOT RUN (never a quiet skip, never a pass)
+    if shutil.which("kcat") is None:
+        support.not_runnable_here("kcat is not installed (scripts/install.sh installs it)")
+    if not ZK_SERVER.exists():
+        support.not_runnable_here(f"ZooKeeper is not installed ({ZK_SERVER} missing; scripts/install.sh)")
     z = ZooKeeper(tmp_path)
     z.start()
     yield z
@@ -133,7 +144,9 @@ def produce(bootstrap: str, topic: str, values: list[bytes], acks="all") -> list
     p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "enable.idempotence": True})
     acked: list[bytes] = []
     for v in values:
-        p.produce(topic, v, on_delivery=lambda err, msg: acked.append(msg.value()) if err is None else None)
+        p.produce(
+            topic, v, on_delivery=lambda err, msg: acked.append(msg.value() or b"") if err is None else None
+        )
     assert p.flush(30) == 0
     return acked
 
@@ -155,12 +168,12 @@ def consume_all(bootstrap: str, topic: str, expect: int, timeout: float = 30) ->
         while len(got) < expect and time.monotonic() < deadline:
             m = c.poll(0.5)
             if m is not None and not m.error():
-                got.append(m.value())
+                got.append(m.value() or b"")
         idle = time.monotonic() + 2  # nothing more than what was acknowledged?
         while time.monotonic() < idle:
             m = c.poll(0.3)
             if m is not None and not m.error():
-                got.append(m.value())
+                got.append(m.value() or b"")
     finally:
         c.close()
     return got
@@ -326,3 +339,13 @@ def test_unset_broker_id_gets_1001_and_keeps_it(tmp_path, zk):
         assert "Registered broker 1001 at path /brokers/ids/1001" in a.output()
     finally:
         c.stop_all()
+
+
+def test_a_zoo_cfg_setting_cannot_add_lines():
+    """Pure: a `settings` value is one zoo.cfg line, so it cannot smuggle in dataDir (netlab's own)
+    or anything else (placed here with the ZooKeeper tests of issue 14; it needs no ZooKeeper)."""
+    with pytest.raises(ValidationError, match="one line"):
+        Node.model_validate({"zookeeper": {"settings": {"maxClientCnxns": "60\ndataDir=/etc"}}})
+    one = Node.model_validate({"zookeeper": {"settings": {"maxClientCnxns": 60}}}).zookeeper
+    cfg = zoo_cfg(one, ZK_SERVER.parent / "data").splitlines()
+    assert "maxClientCnxns=60" in cfg and sum(line.startswith("dataDir=") for line in cfg) == 1

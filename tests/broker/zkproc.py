@@ -11,8 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 from brokerproc import free_port
+from support import not_runnable_here
 
 ZK_SERVER = Path("/usr/share/zookeeper/bin/zkServer.sh")
 ZK_CLI = Path("/usr/share/zookeeper/bin/zkCli.sh")
@@ -22,7 +22,7 @@ READY = b"PrepRequestProcessor (sid:0) started"
 
 def require_zookeeper() -> None:
     if not ZK_SERVER.exists():
-        pytest.skip(f"ZooKeeper is not installed ({ZK_SERVER} missing): run scripts/install.sh")
+        not_runnable_here(f"ZooKeeper is not installed ({ZK_SERVER} missing): run scripts/install.sh")
 
 
 class ZooKeeper:

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,23 @@ from netlab.docker.project import connect
 from netlab.topology import loads_topology
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def netlab_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180, user: int | None = None
+) -> subprocess.CompletedProcess:
+    """The real `netlab` command line (this checkout's), bounded in time, no stdin; `user`: run
+    it as that uid (and gid, no other groups) instead of root."""
+    as_user: dict = {} if user is None else {"user": user, "group": user, "extra_groups": []}
+    return subprocess.run(
+        [sys.executable, "-m", "netlab", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        **as_user,
+    )
 
 
 @dataclass
@@ -45,10 +63,15 @@ def remove_netns(name: str) -> None:
     shutil.rmtree(Path("/etc/netns") / name, ignore_errors=True)
 
 
+def netns_prefix() -> str:
+    """The names of this test run's engine namespaces (other runs, other helpers' too, have theirs)."""
+    return f"nltest-docker-{os.getpid()}-"
+
+
 def start_test_engine(tag: str, root: Path) -> TestEngine:
     if not shutil.which("dockerd") and not os.path.exists("/usr/sbin/dockerd"):
         not_runnable_here("dockerd is not installed (scripts/install.sh installs docker.io)")
-    name = f"nltest-docker-{os.getpid()}-{tag}"
+    name = f"{netns_prefix()}{tag}"
     make_netns(name)
     try:
         engine = start_engine(name, root)

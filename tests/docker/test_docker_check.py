@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from dockerlab import REPO, renamed
+from dockerlab import REPO, netlab_cli, netns_prefix, renamed
 
 from netlab.docker.deploy import broker_nodes, deploy, wait_brokers
 from netlab.docker.enter import ContainerGone, container_prefix
@@ -88,7 +87,7 @@ def test_import_round_trips(default_project):
 
 
 def _ours(netns: str) -> bool:
-    return netns.startswith("nltest-docker")
+    return netns.startswith(netns_prefix())
 
 
 def _others_netns_mount(line: str) -> bool:
@@ -138,30 +137,18 @@ def test_check_docker_changes_nothing(engine, default_project):
 
 
 def test_cli_check_and_import(engine, default_project, tmp_path):
-    env = {**os.environ, "DOCKER_HOST": engine.url, "PYTHONPATH": str(REPO)}
-    cp = subprocess.run(
-        [sys.executable, "-m", "netlab", "check", "--docker", LAB, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    env = {"DOCKER_HOST": engine.url}
+    cp = netlab_cli("check", "--docker", LAB, "--json", env=env, timeout=300)
     rows = json.loads(cp.stdout)
     assert cp.returncode == 1, cp.stderr  # some rows fail: exit 1
     assert {(r["from"], r["to"]): r["ok"] for r in rows}[("host", "localhost:9092")] is True
     out = tmp_path / "lab.yaml"
-    cp = subprocess.run(
-        [sys.executable, "-m", "netlab", "import", "docker", LAB, "-o", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    cp = netlab_cli("import", "docker", LAB, "-o", str(out), env=env, timeout=60)
     assert cp.returncode == 0, cp.stderr
-    cp = subprocess.run(
-        [sys.executable, "-m", "netlab", "validate", str(out)], capture_output=True, text=True, env=env
-    )
+    cp = netlab_cli("validate", str(out), env=env, timeout=60)
     assert cp.returncode == 0, cp.stdout + cp.stderr
+    nowhere = netlab_cli("import", "docker", LAB, "-o", str(tmp_path / "no" / "lab.yaml"), env=env)
+    assert nowhere.returncode == 2 and "--output: cannot write" in nowhere.stderr, nowhere.stderr
 
 
 def test_bad_input(engine, default_project, tmp_path):
@@ -170,11 +157,15 @@ def test_bad_input(engine, default_project, tmp_path):
     assert e.value.exit_code == 2 and "no such socket" in str(e.value)
     with pytest.raises(InputError, match="no compose project 'nope'.*dkdefault"):
         read_project(engine.client, "nope", engine.url)
-    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no.sock", "PYTHONPATH": str(REPO)}
-    cp = subprocess.run(
-        [sys.executable, "-m", "netlab", "check", "--docker", LAB], capture_output=True, text=True, env=env
-    )
+    cp = netlab_cli("check", "--docker", LAB, env={"DOCKER_HOST": f"unix://{tmp_path}/no.sock"}, timeout=60)
     assert cp.returncode == 2 and "no Docker engine answers" in cp.stderr + cp.stdout
+
+
+def test_no_permission_on_the_socket(engine, default_project):
+    # as nobody: the engine's socket is in a directory only root may enter
+    cp = netlab_cli("import", "docker", LAB, env={"DOCKER_HOST": engine.url, "HOME": "/tmp"}, user=65534)
+    assert cp.returncode == 2, cp.stdout + cp.stderr
+    assert "permission denied on the socket" in cp.stderr and engine.url in cp.stderr
 
 
 def test_a_stopped_container_is_a_clear_error(engine, default_project):
@@ -184,7 +175,7 @@ def test_a_stopped_container_is_a_clear_error(engine, default_project):
     try:
         gone = read_project(engine.client, LAB, engine.url).container("client-1")
         with pytest.raises(ContainerGone, match="client-1 is not running"):
-            container_prefix(gone)
+            container_prefix(gone, project.engine_pid)
         imported = to_topology(read_project(engine.client, LAB, engine.url))
         assert any("client-1" in n and "left out" in n for n in imported.notes)
     finally:

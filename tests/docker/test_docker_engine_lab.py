@@ -9,13 +9,15 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from dockerlab import REPO
+from dockerlab import REPO, netlab_cli, start_test_engine, stop_test_engine
+
+from netlab.docker.engine import cgroup_mounts, cgroup_parent
+from netlab.docker.image import ensure_image, node_mounts
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
@@ -23,22 +25,21 @@ LAB = "dkengine"
 
 
 def _netlab(*args: str, env: dict, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "netlab", *args], capture_output=True, text=True, env=env, timeout=timeout
-    )
+    return netlab_cli(*args, env=env, timeout=timeout)
 
 
 @pytest.fixture
 def env():
     # short: containerd's socket lands 45 characters below it, and a unix socket path has 107
     run_dir = Path(tempfile.mkdtemp(prefix="nl", dir="/tmp"))
-    yield {**os.environ, "PYTHONPATH": str(REPO), "NETLAB_RUN_DIR": str(run_dir)}
-    subprocess.run(
-        [sys.executable, "-m", "netlab", "down", LAB],
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "NETLAB_RUN_DIR": str(run_dir)},
-    )
+    yield {"NETLAB_RUN_DIR": str(run_dir)}
+    netlab_cli("down", LAB, env={"NETLAB_RUN_DIR": str(run_dir)}, timeout=120)
     shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _engine_cgroups(run_dir: Path) -> list[Path]:
+    name = cgroup_parent(run_dir / LAB / "docker").lstrip("/")
+    return [Path(target) / name for target, *_ in cgroup_mounts() if (Path(target) / name).exists()]
 
 
 def _topology(tmp_path: Path) -> Path:
@@ -96,6 +97,7 @@ def test_up_check_logs_capture_down(env, tmp_path):
         time.sleep(0.1)
     assert not [p for p in family | {engine} if Path(f"/proc/{p}").exists()]
     assert not (run_dir / LAB).exists()
+    assert _engine_cgroups(run_dir) == []  # down removes what the engine made in the cgroup trees
     assert f"netlab-{LAB}-host" not in os.listdir("/run/netns")
 
 
@@ -119,3 +121,30 @@ def test_what_docker_cannot_express_is_refused_up_front(env):
     assert "networks are held by several nodes" in cp.stdout + cp.stderr
     cp = _netlab("up", "--engine", "vm", env=env)
     assert cp.returncode == 2 and "not an engine" in cp.stdout + cp.stderr
+
+
+def test_an_engine_killed_with_its_containers_leaves_no_cgroup():
+    """Containers go under the engine's own cgroup parent (not the machine Docker's /docker), and
+    stop_engine removes what a SIGKILLed engine could not (the cgroups of its containers)."""
+    root = Path(tempfile.mkdtemp(prefix="nl", dir="/tmp"))  # short: unix socket paths below it
+    t = start_test_engine("cg", root / "e")
+    mine = [Path(target) / cgroup_parent(t.engine.root).lstrip("/") for target, *_ in cgroup_mounts()]
+    try:
+        ctr = t.client.containers.run(
+            ensure_image(t.client),
+            ["/usr/bin/sleep", "infinity"],
+            detach=True,
+            network_mode="none",
+            volumes=node_mounts(),
+        )
+        assert any(p.is_dir() and any(q.is_dir() for q in p.iterdir()) for p in mine), mine
+        assert ctr.id  # running under the engine's own parent
+        for pid in _descendants(t.engine.pid):  # the whole engine dies at once: no clean stop
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    finally:
+        stop_test_engine(t)
+        shutil.rmtree(root, ignore_errors=True)
+    assert [str(p) for p in mine if p.exists()] == []

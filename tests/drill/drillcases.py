@@ -22,11 +22,7 @@ def fixed(variant):
     topology = parse_topology(edited, "fixed") if edited is not None else start_topology(variant)
     props = {n: dict(p) for n, p in topology_props(topology).items()}
     for node, changes in solution.settings(variant).items():
-        for k, v in changes.items():
-            if v is None:
-                props[node].pop(k, None)
-            else:
-                props[node][k] = v
+        props[node] = solution.apply_changes(props[node], changes)
     return topology, props
 
 

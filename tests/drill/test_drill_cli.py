@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from support import NOT_RUN_PREFIX
 
-from netlab.drill.progress import Progress, load_progress, save_progress
+from netlab.drill.labs import lab_topology_path
+from netlab.drill.progress import CorruptProgress, Progress, load_progress, save_progress
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILL = "localhost_to_container"  # one-broker drill, the cheapest to build
@@ -75,10 +76,18 @@ def test_corrupt_progress_is_set_aside_and_reported(tmp_path):
 def test_wrong_shapes_are_corrupt(tmp_path, content):
     path = tmp_path / "drills.json"
     path.write_text(content)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(CorruptProgress) as exc:
         load_progress(path)
-    assert getattr(exc.value, "exit_code", None) == 2
+    assert exc.value.exit_code == 2
     assert not path.exists() and len(list(tmp_path.glob("drills.json.corrupt-*"))) == 1
+
+
+def test_an_unreadable_progress_file_is_reported_not_set_aside(tmp_path):
+    path = tmp_path / "netlab" / "drills.json"
+    path.mkdir(parents=True)  # not a file: reading it fails, but it is not "corrupt progress"
+    cp = netlab(tmp_path, "list")
+    assert cp.returncode == 2 and "cannot read the drill progress file" in cp.stderr, cp.stderr
+    assert path.is_dir() and not list(path.parent.glob("drills.json.corrupt-*"))  # nothing moved
 
 
 def test_atomic_save_roundtrip(tmp_path):
@@ -103,9 +112,7 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         other = netlab(tmp_path, "start", "advertised_wildcard")
         assert other.returncode == 2 and f"drill {DRILL} (seed 2) is running" in other.stderr
         # a bad edit of the drill's topology file is refused, the lab stays as it was
-        lab_file = Path("/run/netlab") / DRILL / "topology.yaml"
-        if os.environ.get("NETLAB_RUN_DIR"):
-            lab_file = Path(os.environ["NETLAB_RUN_DIR"]) / DRILL / "topology.yaml"
+        lab_file = lab_topology_path(DRILL)
         good = lab_file.read_text()
         lab_file.write_text(good.replace("nodes:", "nodes: [", 1))
         bad = netlab(tmp_path, "apply")
@@ -129,6 +136,8 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         assert before["current"]["id"] == DRILL  # nothing lost
         reset = netlab(tmp_path, "reset")
         assert reset.returncode == 0, reset.stderr
+        nowhere = netlab(tmp_path, "check", "--html", str(tmp_path / "no" / "drill.html"))
+        assert nowhere.returncode == 2 and "--html: cannot write" in nowhere.stderr, nowhere.stderr
         page = tmp_path / "drill.html"
         check = netlab(tmp_path, "check", "--json", "--html", str(page))
         assert check.returncode == 1

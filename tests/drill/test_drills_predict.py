@@ -4,7 +4,10 @@ solution, and hints before level 3 give none of the solution's values away."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from drillcases import DRILLS, SEEDS, fixed, predicted_fixed, predicted_start, start_topology
 
 from netlab.drill import solution
@@ -17,10 +20,6 @@ IDS = [f"{d.id}-seed{s}" for d, s in CASES]
 
 
 def test_at_least_fifteen_drills_with_distinct_labs():
-    from pathlib import Path
-
-    import yaml
-
     assert len(DRILLS) >= 15
     shipped = {
         yaml.safe_load(p.read_text())["lab"]

@@ -33,6 +33,8 @@ def test_a_copy_loads(drill_dir):
         ("  cause: advertised_refused", "  reason: x", "rule.cause"),
         ("  - network_unchanged", "  - no_such_rule", "kinds are"),
         ("title:", "title: [", "not valid YAML"),
+        ("difficulty: 1", "difficulty: easy", "`difficulty` is required here: a number"),
+        ("params:", "pick: {x: 3}\nparams:", "pick.x is a mapping with by, over, chosen and other"),
     ],
 )
 def test_bad_drill_files_are_located(drill_dir, old, new, says):
@@ -83,6 +85,9 @@ def test_diagnosis_stops_before_the_remedy():
     )
     link = "x refused — bind it to 0.0.0.0 (Kafka logs: Connection to node 1 could not be established.)"
     assert diagnosis(link) == "x refused (Kafka logs: Connection to node 1 could not be established.)"
+    # the address that works is an answer too
+    other = "10.5.0.3 is not reachable from mac (no route); mac can bootstrap from 192.168.64.2:9092"
+    assert diagnosis(other) == "10.5.0.3 is not reachable from mac (no route)"
 
 
 def test_listener_names():

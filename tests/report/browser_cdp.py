@@ -4,7 +4,9 @@ fd 4: answers out, each message JSON followed by a NUL byte).
 The pipe instead of --remote-debugging-port: no TCP port is opened (nothing to race with
 other helpers' tests for), and no websocket code is needed. Debian's chromium, headless, no
 sandbox (root), network off: every request it makes is recorded and the tests check there are
-none but the page itself.
+none but the page itself. Chromium runs in a throwaway network namespace of its own (`unshare
+--net`: only a loopback that is down), so whatever it might try (a name lookup, a component
+update) cannot leave it, whatever its flags say.
 """
 
 from __future__ import annotations
@@ -38,10 +40,20 @@ FLAGS = [
     "--window-size=1400,1000",
 ]
 TIMEOUT_S = 30.0
+MAX_EVENTS = 10_000  # events nobody waits for are dropped, oldest first
+MAX_MESSAGE = 64 * 1024 * 1024  # a full-page screenshot is a few MB of base64; bounded either way
 
 
 def available() -> str | None:
     return CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
+
+
+def isolation() -> list[str]:
+    """The argv prefix that gives chromium a network namespace of its own (root: a plain one;
+    otherwise a user namespace's)."""
+    if os.geteuid() == 0:
+        return ["unshare", "--net", "--"]
+    return ["unshare", "--user", "--map-root-user", "--net", "--"]
 
 
 class CDPError(RuntimeError):
@@ -66,6 +78,7 @@ class Browser:
 
         self.proc = subprocess.Popen(
             [
+                *isolation(),
                 available() or CHROMIUM,
                 *FLAGS,
                 f"--user-data-dir={profile}",
@@ -85,7 +98,7 @@ class Browser:
         self._next = 0
         self._answers: dict[int, dict] = {}
         self._lock = threading.Condition()
-        self.events: queue.Queue = queue.Queue()
+        self.events: queue.Queue = queue.Queue(maxsize=MAX_EVENTS)
         self.requests: list[str] = []  # every URL the page asked for (Network.requestWillBeSent)
         threading.Thread(target=self._reader, daemon=True).start()
         try:
@@ -119,6 +132,11 @@ class Browser:
                     self._lock.notify_all()
                 return
             buf += chunk
+            if len(buf) > MAX_MESSAGE and b"\0" not in buf:
+                with self._lock:
+                    self._answers[-1] = {"error": {"message": f"a message over {MAX_MESSAGE} bytes"}}
+                    self._lock.notify_all()
+                return
             while b"\0" in buf:
                 raw, buf = buf.split(b"\0", 1)
                 msg = json.loads(raw)
@@ -129,7 +147,18 @@ class Browser:
                 else:
                     if msg.get("method") == "Network.requestWillBeSent":
                         self.requests.append(msg["params"]["request"]["url"])
-                    self.events.put(msg)
+                    self._event(msg)
+
+    def _event(self, msg: dict) -> None:
+        while True:
+            try:
+                self.events.put_nowait(msg)
+                return
+            except queue.Full:
+                try:
+                    self.events.get_nowait()
+                except queue.Empty:
+                    pass
 
     def call(self, method: str, session: str | None = None, **params) -> dict:
         with self._lock:

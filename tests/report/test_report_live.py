@@ -5,18 +5,17 @@ capture."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import support
 from browser_cdp import Browser, available
 from test_report_browser import panel_text, point_on
+from test_report_page import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,14 +23,17 @@ pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
 
 def netlab(*args: str, cwd: Path = ROOT, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "netlab", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    return run_cli(*args, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _tools():
+    """Before any lab is built: what this test needs, or a loud NOT RUN."""
+    for tool, why in (("dot", "graphviz"), ("tshark", "tshark")):
+        if shutil.which(tool) is None:
+            support.not_runnable_here(f"{why} is not installed")
+    if available() is None:
+        support.not_runnable_here("chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture
@@ -51,11 +53,6 @@ def default_lab(tmp_path):
 
 
 def test_check_capture_html_and_report(default_lab, tmp_path):
-    for tool, why in (("dot", "graphviz"), ("tshark", "tshark")):
-        if shutil.which(tool) is None:
-            support.not_runnable_here(f"{why} is not installed")
-    if available() is None:
-        support.not_runnable_here("chromium is not installed (apt-get install chromium)")
     page = tmp_path / "check.html"
     result = netlab("check", default_lab, "--html", str(page), "--capture", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,10 +3,12 @@ opens the same pages in chromium)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -31,11 +33,13 @@ def _needs_dot():
 
 def svg_of(page: str) -> ElementTree.Element:
     """The inline SVG of a page, parsed as XML (it must be well-formed to be drawn)."""
-    return ElementTree.fromstring(re.search(r"<svg .*?</svg>", page, re.S).group(0))
+    found = re.search(r"<svg .*?</svg>", page, re.S)
+    assert found is not None, "the page has no inline SVG"
+    return ElementTree.fromstring(found.group(0))
 
 
 def arrows(svg: ElementTree.Element) -> dict[int, ElementTree.Element]:
-    return {int(a.get("data-row")): a for a in svg.iter(f"{SVG_NS}a")}
+    return {int(a.get("data-row", "0")): a for a in svg.iter(f"{SVG_NS}a")}
 
 
 @pytest.mark.parametrize("path", [DEFAULT_TOPOLOGY, FIVE], ids=["default", "five-brokers"])
@@ -191,7 +195,7 @@ def evil_page() -> tuple[str, list[Verdict]]:
     bad = next(i for i, v in enumerate(report.verdicts) if not v.ok)
     report.verdicts[bad].client_error = EVIL
     report.verdicts[bad].reason = f"cause {EVIL} — set {EVIL}"
-    captures = [None] * len(report.verdicts)
+    captures: list[RowCapture | None] = [None] * len(report.verdicts)
     captures[bad] = RowCapture(f'x".pcap{EVIL}', [f"story {EVIL}"])
     return render_lab_report(report, topology, live=False, captures=captures), report.verdicts
 
@@ -217,7 +221,7 @@ def test_page_is_self_contained():
 def test_a_capture_shows_its_story_and_links_its_pcap():
     topology = load_topology(DEFAULT_TOPOLOGY)
     report = predicted_report(topology)
-    captures = [None] * len(report.verdicts)
+    captures: list[RowCapture | None] = [None] * len(report.verdicts)
     captures[5] = RowCapture("check.pcaps/row06-client-1.pcap", ["client-1 → 127.0.0.1:9092  SYN … RST"])
     page = render_lab_report(report, topology, live=False, captures=captures)
     assert '<a href="check.pcaps/row06-client-1.pcap" download>row06-client-1.pcap</a>' in page
@@ -235,9 +239,16 @@ def test_every_shipped_lab_draws_every_row(path):
     ]
 
 
-def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real `netlab` command line, bounded in time, no stdin, a wide terminal."""
     return subprocess.run(
-        [sys.executable, "-m", "netlab", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+        [sys.executable, "-m", "netlab", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+        stdin=subprocess.DEVNULL,
     )
 
 

@@ -13,14 +13,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import time
 
 import pytest
 from shipped import ROOT, fresh_lab_name, load
 
 from netlab import lab as labapi
+from netlab.kafka.lab_report import broker_logs, live_report, predicted_report
 from netlab.lab.brokers import wait_started
 from netlab.plan import compile_plan
+from netlab.topology import loads_topology, netns_name
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
@@ -40,7 +43,7 @@ def _log(lab: str, node: str) -> str:
 
 def _in(lab: str, node: str, *argv: str, timeout: float = 30, input: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["ip", "netns", "exec", f"netlab-{lab}-{node}", *argv],
+        ["ip", "netns", "exec", netns_name(lab, node), *argv],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -49,8 +52,6 @@ def _in(lab: str, node: str, *argv: str, timeout: float = 30, input: str = "") -
 
 
 def _python_in(lab: str, node: str, code: str) -> str:
-    import sys
-
     out = _in(lab, node, sys.executable, "-c", code, timeout=60)
     assert out.returncode == 0, out.stderr
     return out.stdout
@@ -95,8 +96,6 @@ def test_seed_loopback_controller_reaches_nobody():
 
         # clients: Metadata lists no broker (so an admin client finds no controller to ask);
         # auto-creation fails as ZkAdminManager does with no live broker in the metadata cache
-        import sys
-
         probe = _in(
             lab,
             "host",
@@ -134,8 +133,6 @@ def test_seed_fix_container_name_and_an_unset_broker_id():
     lab = fresh_lab_name()
     text, _ = load(ROOT / "topologies" / "12b-zookeeper-container-name.yaml", lab)
     text = text.replace("      KAFKA_BROKER_ID: 5\n", "")  # broker-5 without an id: ZooKeeper gives 1001
-    from netlab.topology import loads_topology
-
     topology = loads_topology(text, "12b-unset-id").topology
     try:
         _up(text, topology)
@@ -196,9 +193,6 @@ expect:
 
 
 def test_unreachable_zookeeper_is_a_failed_start_predicted_and_live():
-    from netlab.kafka.lab_report import broker_logs, live_report, predicted_report
-    from netlab.topology import loads_topology
-
     lab = fresh_lab_name()
     text = NO_ZOOKEEPER.format(lab=lab)
     topology = loads_topology(text, "no-zookeeper.yaml").topology
@@ -213,7 +207,7 @@ def test_unreachable_zookeeper_is_a_failed_start_predicted_and_live():
             "kafka.zookeeper.ZooKeeperClientTimeoutException: Timed out waiting for connection while in "
             "state: CONNECTING"
         )
-        prefixes = {n: ["ip", "netns", "exec", f"netlab-{lab}-{n}"] for n in topology.nodes}
+        prefixes = {n: ["ip", "netns", "exec", netns_name(lab, n)] for n in topology.nodes}
         report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=4)
         assert report.mismatches() == [] and report.disagreements() == []
     finally:
