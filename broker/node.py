@@ -14,12 +14,14 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from .acls import AclBinding, binding_from_json
 from .cluster.controller import Controller
 from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .config import KafkaConfig
+from .dynamic_broker_configs import log_defaults
 from .log.batch import (
     CorruptRecordError,
     InvalidRecordError,
@@ -32,6 +34,13 @@ from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .log4j import logger
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
+from .topic_configs import (
+    BrokerSettings,
+    InvalidTopicConfig,
+    effective,
+    log_overrides,
+    validate_topic_configs,
+)
 from .topics import INTERNAL_TOPICS, topic_name_error
 
 
@@ -48,13 +57,6 @@ class ProduceResult:
 # Topic-level overrides given at creation. Kafka keeps them in its metadata log; a single node
 # keeps them in this file of the first log dir (the log loader ignores plain files).
 TOPIC_CONFIGS_FILE = "topic-configs.json"
-# Topic configs that belong to replication, not to the log (the log config refuses them).
-REPLICATION_CONFIGS = frozenset({"min.insync.replicas", "unclean.leader.election.enable"})
-
-
-def log_overrides(configs: dict | None) -> dict | None:
-    out = {k: v for k, v in (configs or {}).items() if k not in REPLICATION_CONFIGS}
-    return out or None
 
 
 def _random_cluster_id() -> str:
@@ -66,7 +68,7 @@ class BrokerNode:
         self.config = config
         self.node_id = config.node_id
         self.log = logger("kafka.server.KafkaServer", f"[KafkaServer id={self.node_id}]")
-        self.log_config = LogConfig(
+        self.static_log_config = self.log_config = LogConfig(
             segment_bytes=config["log.segment.bytes"],
             roll_ms=config.roll_ms,
             retention_bytes=config["log.retention.bytes"],
@@ -104,6 +106,8 @@ class BrokerNode:
         self.producers: dict[tuple[str, int], PartitionProducers] = {}
         self.producer_ids = ProducerIds()
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
+        self.broker_configs: dict[str, dict[str, str]] = {}  # dynamic ("" = cluster default, "<id>")
+        self.acls: list[AclBinding] = []  # broker/acls.py
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
@@ -119,6 +123,9 @@ class BrokerNode:
                 for name, info in self.metadata.topics.items():
                     self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
             self.topic_configs = self.controller.topic_configs
+            self.broker_configs = self.controller.broker_configs
+            self.acls = self.controller.acls
+            self._apply_broker_configs()
             self.controller.on_change.append(self.apply_metadata)
             if self.is_broker:
                 self.controller.register(
@@ -149,7 +156,7 @@ class BrokerNode:
             raise RuntimeError(f"{path}: unreadable topic configs ({exc}); fix or remove the file") from None
         for topic, overrides in stored.items():
             if topic in self.metadata.topics and overrides:
-                self.logs.set_topic_config(topic, overrides)
+                self.logs.set_topic_config(topic, log_overrides(overrides) or {})
                 self.topic_configs[topic] = dict(overrides)
 
     def _save_topic_configs(self) -> None:
@@ -198,18 +205,37 @@ class BrokerNode:
     def apply_snapshot(self, snap: dict) -> None:
         """A broker-only node: the controller's state replaces ours."""
         self.topic_configs = apply_snapshot(self.metadata, snap)
+        self.broker_configs = snap.get("broker_configs", {})
+        self.acls = [binding_from_json(d) for d in snap.get("acls", [])]
         self.apply_metadata()
+
+    def broker_settings(self) -> BrokerSettings:
+        """This broker's settings with the dynamic layers over the static ones."""
+        return BrokerSettings(
+            self.config.raw, self.broker_configs.get("", {}), self.broker_configs.get(str(self.node_id), {})
+        )
+
+    def _apply_broker_configs(self) -> None:
+        """Dynamic broker configs → the default log config of every log (a no-op if unchanged)."""
+        wanted = self.static_log_config.with_overrides(log_defaults(self.broker_settings()))
+        if wanted != self.log_config:
+            self.log_config = wanted
+            self.logs.set_default_config(wanted)
+            self.log.info(f"Log defaults now {wanted}")
 
     def apply_metadata(self) -> None:
         """Create the logs of the partitions this node replicates, lead or follow them, drop the
         logs of deleted topics."""
         me = self.node_id
+        self._apply_broker_configs()
         for name, info in list(self.metadata.topics.items()):
             known = self.logs.topics().get(name)
             if known is not None and known != info.topic_id:  # deleted and created again meanwhile
                 self._drop_local_topic(name)
             for p in info.partitions.values():
                 if me not in p.replicas:
+                    if self.logs.get(name, p.index) is not None:  # reassigned away from this node
+                        self._drop_local_partition(name, p.index)
                     continue
                 plog = self.logs.get(name, p.index)
                 if plog is None:
@@ -222,9 +248,29 @@ class BrokerNode:
                         continue
                     self.producers.setdefault((name, p.index), PartitionProducers())
                 self.replicas.apply(name, p)
+            self._refresh_log_config(name)
         for name in set(self.logs.topics()) - set(self.metadata.topics):
             self._drop_local_topic(name)
         self._wake_fetchers()
+
+    def _refresh_log_config(self, name: str) -> None:
+        """Altered topic configs reach the topic's local logs (AlterConfigs)."""
+        wanted = log_overrides(self.topic_configs.get(name)) or {}
+        if self.logs.topic_overrides(name) != wanted and name in self.logs.topics():
+            try:
+                self.logs.set_topic_config(name, wanted)
+            except ValueError as exc:  # validated before it was stored; an old state file may differ
+                self.log.error(f"Topic {name}: configs not applied to its logs: {exc}")
+
+    def _drop_local_partition(self, name: str, index: int) -> None:
+        self.producers.pop((name, index), None)
+        self.replicas.forget((name, index))
+        try:
+            self.logs.delete_partition(name, index)
+        except OSError as exc:
+            self.log.error(f"Error while deleting the local log of {name}-{index}: {exc}")
+            return
+        self.log.info(f"Deleted the local log of {name}-{index} (no longer a replica)")
 
     def _drop_local_topic(self, name: str) -> None:
         for t, p in [k for k in self.producers if k[0] == name]:
@@ -280,10 +326,10 @@ class BrokerNode:
                 f"broker(s) are registered.",
                 None,
             )
-        try:
+        try:  # Kafka's topic config names, types and ranges (broker/topic_configs.py)
+            validate_topic_configs(configs)
             self.log_config.with_overrides(log_overrides(configs))
-            int((configs or {}).get("min.insync.replicas", 1))
-        except ValueError as exc:
+        except (InvalidTopicConfig, ValueError) as exc:
             return ErrorCode.INVALID_CONFIG, str(exc), None
         if validate_only:
             return ErrorCode.NONE, None, None
@@ -488,11 +534,9 @@ class BrokerNode:
     def min_insync(self, topic: str) -> int:
         try:
             return int(
-                self.topic_configs.get(topic, {}).get(
-                    "min.insync.replicas", self.config["min.insync.replicas"]
-                )
+                effective("min.insync.replicas", self.topic_configs.get(topic, {}), self.broker_settings())
             )
-        except (TypeError, ValueError):
+        except (InvalidTopicConfig, TypeError, ValueError):
             return self.config["min.insync.replicas"]
 
     # --- long-poll support for Fetch ---

@@ -1,11 +1,13 @@
-"""CreateTopics (key 19), v2–7."""
+"""CreateTopics (key 19), v0–7."""
 
 from __future__ import annotations
 
+from ..acls import CLUSTER, CLUSTER_NAME, CREATE, TOPIC, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, UUID, Array, F, Message, Struct
 from ..request_context import RequestContext
+from ..topic_configs import describe as describe_topic_configs
 
 KEY = 19
 
@@ -111,7 +113,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
         out.update(
             num_partitions=parts if parts != -1 else node.config["num.partitions"],
             replication_factor=rf if rf != -1 else node.config["default.replication.factor"],
-            configs=[],
+            configs=describe_topic_configs(configs, node.broker_settings()),  # as Kafka answers v5+
         )
         if info is not None:
             out["topic_id"] = info.topic_id
@@ -132,9 +134,18 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 }
             )
             continue
+        if not allowed(ctx, CREATE, CLUSTER, CLUSTER_NAME) and not allowed(ctx, CREATE, TOPIC, t["name"]):
+            results.append(
+                {
+                    "name": t["name"],
+                    "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                    "error_message": "Authorization failed.",
+                }
+            )
+            continue
         t["timeout_ms"] = req["timeout_ms"]
         results.append(await _create(ctx, t, req["validate_only"]))
     return {"throttle_time_ms": 0, "topics": results}
 
 
-API = Api(KEY, "CreateTopics", 2, 7, REQUEST, RESPONSE, handle)
+API = Api(KEY, "CreateTopics", 0, 7, REQUEST, RESPONSE, handle)

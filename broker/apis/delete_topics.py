@@ -1,22 +1,40 @@
-"""DeleteTopics (key 20), v1–5."""
+"""DeleteTopics (key 20), v0–6: by name (v0–5) or by name or topic id (v6+, KIP-516)."""
 
 from __future__ import annotations
 
+import uuid
+
+from ..acls import DELETE, TOPIC, allowed
 from ..cluster.errors import ChannelError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.schema import INT16, INT32, STRING, UUID, Array, F, Message, Struct
 from ..request_context import RequestContext
 
 KEY = 20
+_ZERO = uuid.UUID(int=0)
 
-REQUEST = Message(Struct(F("topic_names", Array(STRING)), F("timeout_ms", INT32)), first_flexible=4)
+REQUEST = Message(
+    Struct(
+        F("topics", Array(Struct(F("name", STRING, 6, null=6), F("topic_id", UUID, 6))), 6),
+        F("topic_names", Array(STRING), 0, 5),
+        F("timeout_ms", INT32),
+    ),
+    first_flexible=4,
+)
 RESPONSE = Message(
     Struct(
         F("throttle_time_ms", INT32, 1),
         F(
             "responses",
-            Array(Struct(F("name", STRING), F("error_code", INT16), F("error_message", STRING, 5, null=5))),
+            Array(
+                Struct(
+                    F("name", STRING, null=6),
+                    F("topic_id", UUID, 6),
+                    F("error_code", INT16),
+                    F("error_message", STRING, 5, null=5),
+                )
+            ),
         ),
     ),
     first_flexible=4,
@@ -39,25 +57,73 @@ async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode
     return {n: ErrorCode(c) for n, c in results.items()}
 
 
+_MESSAGES = {
+    ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this topic-partition.",
+    ErrorCode.TOPIC_DELETION_DISABLED: "Topic deletion is disabled.",
+    ErrorCode.UNKNOWN_TOPIC_ID: "This server does not host this topic ID.",
+}
+
+
+def _named(ctx: RequestContext, req: dict) -> tuple[list[str], list[dict]]:
+    """The names to delete, and the answers already known (v6 entries that name no topic)."""
+    if ctx.api_version < 6:
+        return list(req["topic_names"]), []
+    names, early = [], []
+    for t in req["topics"]:
+        if t["name"] is not None and t["topic_id"].int != 0:
+            # Kafka's ControllerApis.deleteTopics refuses entries that give both
+            early.append(
+                {
+                    "name": t["name"],
+                    "topic_id": t["topic_id"],
+                    "error_code": ErrorCode.INVALID_REQUEST,
+                    "error_message": "You may not specify both topic name and topic id.",
+                }
+            )
+        elif t["name"] is not None:
+            names.append(t["name"])
+        else:
+            info = ctx.node.metadata.topic_by_id(t["topic_id"])
+            if info is None:
+                early.append(
+                    {
+                        "name": None,
+                        "topic_id": t["topic_id"],
+                        "error_code": ErrorCode.UNKNOWN_TOPIC_ID,
+                        "error_message": _MESSAGES[ErrorCode.UNKNOWN_TOPIC_ID],
+                    }
+                )
+            else:
+                names.append(info.name)
+    return names, early
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    out = []
+    names, out = _named(ctx, req)
+    for name in [n for n in names if not allowed(ctx, DELETE, TOPIC, n)]:  # with an authorizer
+        names.remove(name)
+        out.append({"name": name, "topic_id": _ZERO, "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED})
     node = ctx.node
+    ids = {n: t.topic_id for n in names if (t := node.metadata.topics.get(n)) is not None}
     if node.zk is not None:  # ZooKeeper mode: marked in ZooKeeper, deleted by the controller (broker/zk/)
         forwarded = (
-            await node.zk.delete_topics(req["topic_names"])
+            await node.zk.delete_topics(names)
             if node.config["delete.topic.enable"]
-            else {n: ErrorCode.TOPIC_DELETION_DISABLED for n in req["topic_names"]}
+            else {n: ErrorCode.TOPIC_DELETION_DISABLED for n in names}
         )
     else:
-        forwarded = await _forward(ctx, req["topic_names"]) if node.controller is None else {}
-    for name in req["topic_names"]:
+        forwarded = await _forward(ctx, names) if node.controller is None and names else {}
+    for name in names:
         code = forwarded[name] if forwarded else ctx.node.delete_topic(name)
-        msg = {
-            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this topic-partition.",
-            ErrorCode.TOPIC_DELETION_DISABLED: "Topic deletion is disabled.",
-        }.get(code)
-        out.append({"name": name, "error_code": code, "error_message": msg})
+        out.append(
+            {
+                "name": name,
+                "topic_id": ids.get(name, _ZERO),
+                "error_code": code,
+                "error_message": _MESSAGES.get(code),
+            }
+        )
     return {"throttle_time_ms": 0, "responses": out}
 
 
-API = Api(KEY, "DeleteTopics", 1, 5, REQUEST, RESPONSE, handle)
+API = Api(KEY, "DeleteTopics", 0, 6, REQUEST, RESPONSE, handle)

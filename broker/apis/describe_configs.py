@@ -1,17 +1,21 @@
-"""DescribeConfigs (key 32), v1–4: broker settings (as configured, with their sources) and topic
-settings (defaults from the broker plus the topic's overrides)."""
+"""DescribeConfigs (key 32), v0–4: broker settings (as configured, with their sources) and every
+Kafka 3.7 topic config (broker/topic_configs.py) with its source, type and synonyms."""
 
 from __future__ import annotations
 
+from ..acls import DESCRIBE_CONFIGS, config_denied
 from ..config import SETTINGS
+from ..dynamic_broker_configs import RECONFIGURABLE
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
 from ..request_context import RequestContext
+from ..topic_configs import CONFIG_TYPE_IDS, DYNAMIC_DEFAULT_BROKER_CONFIG, broker_synonym_chain
+from ..topic_configs import describe as describe_topic
 
 KEY = 32
 TOPIC, BROKER = 2, 4
-DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG = 1, 4, 5
+STATIC_BROKER_CONFIG, DEFAULT_CONFIG = 4, 5
 
 REQUEST = Message(
     Struct(
@@ -51,6 +55,7 @@ RESPONSE = Message(
                                 F("value", STRING, null=0),
                                 F("read_only", BOOL),
                                 F("config_source", INT8, 1, default=-1),
+                                F("is_default", BOOL, 0, 0),
                                 F("is_sensitive", BOOL),
                                 F("synonyms", Array(_SYNONYM), 1),
                                 F("config_type", INT8, 3),
@@ -65,53 +70,70 @@ RESPONSE = Message(
     first_flexible=4,
 )
 
-# Topic-level settings and the broker settings that provide their defaults.
-_TOPIC_DEFAULTS = {
-    "cleanup.policy": (None, "delete"),
-    "compression.type": (None, "producer"),
-    "max.message.bytes": ("message.max.bytes", None),
-    "message.timestamp.type": (None, "CreateTime"),
-    "min.insync.replicas": ("min.insync.replicas", None),
-    "retention.bytes": ("log.retention.bytes", None),
-    "retention.ms": (None, None),
-    "segment.bytes": ("log.segment.bytes", None),
-    "segment.ms": (None, None),
-    "index.interval.bytes": ("log.index.interval.bytes", None),
-}
+_TYPE_IDS = {"int": 3, "long": 5, "string": 2, "list": 7, "boolean": 1, "double": 6}
 
 
 def _str(v) -> str | None:
     if v is None:
         return None
+    if isinstance(v, list):
+        return ",".join(v)
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def _broker_entries(ctx: RequestContext) -> list[dict]:
-    cfg = ctx.node.config
+    """Each broker setting with its synonyms as Kafka's ConfigHelper lists them: the setting and
+    its lower-priority stand-ins, per-broker dynamic, cluster-wide dynamic and static entries, then
+    defaults; the value and source are the first synonym's. Reconfigurable settings
+    (broker/dynamic_broker_configs.py) are not read-only."""
+    cfg, settings = ctx.node.config, ctx.node.broker_settings()
     out = []
     for name in sorted(SETTINGS):
-        source = STATIC_BROKER_CONFIG if name in cfg.raw else DEFAULT_CONFIG
-        out.append({"name": name, "value": _str(cfg[name]), "read_only": True, "config_source": source})
+        chain = [n for n in broker_synonym_chain(name) if n in SETTINGS]
+        synonyms = [
+            {"name": n, "value": layer[n], "source": source}
+            for layer, source in settings.layers()
+            for n in chain
+            if n in layer
+        ]
+        synonyms += [
+            {"name": n, "value": _str(SETTINGS[n].default), "source": DEFAULT_CONFIG}
+            for n in chain
+            if SETTINGS[n].default is not None
+        ]
+        source = synonyms[0]["source"] if synonyms else DEFAULT_CONFIG
+        dynamic = settings.broker.get(name, settings.cluster.get(name))
+        out.append(
+            {
+                "name": name,
+                "value": dynamic if dynamic is not None else _str(cfg[name]),
+                "read_only": name not in RECONFIGURABLE,
+                "config_source": source,
+                "is_default": source == DEFAULT_CONFIG,
+                "synonyms": synonyms,
+                "config_type": _TYPE_IDS.get(SETTINGS[name].type, 0),
+            }
+        )
     return out
 
 
-def _topic_entries(ctx: RequestContext, topic: str) -> list[dict]:
-    cfg = ctx.node.config
-    overrides = ctx.node.topic_configs.get(topic, {})
+def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
+    """BROKER resource "": only the cluster-wide dynamic defaults, as Kafka answers it."""
     out = []
-    for name, (broker_key, fixed) in sorted(_TOPIC_DEFAULTS.items()):
-        if name == "retention.ms":
-            value = cfg.retention_ms
-        elif name == "segment.ms":
-            value = cfg.roll_ms
-        else:
-            value = cfg[broker_key] if broker_key else fixed
-        source = DEFAULT_CONFIG
-        if name in overrides:
-            value, source = overrides[name], DYNAMIC_TOPIC_CONFIG
-        elif broker_key and broker_key in cfg.raw:
-            source = STATIC_BROKER_CONFIG
-        out.append({"name": name, "value": _str(value), "read_only": False, "config_source": source})
+    for name, value in sorted(ctx.node.broker_configs.get("", {}).items()):
+        d = RECONFIGURABLE[name]
+        source = DYNAMIC_DEFAULT_BROKER_CONFIG
+        out.append(
+            {
+                "name": name,
+                "value": value,
+                "read_only": False,
+                "config_source": source,
+                "is_default": False,
+                "synonyms": [{"name": name, "value": value, "source": source}],
+                "config_type": CONFIG_TYPE_IDS[d.type],
+            }
+        )
     return out
 
 
@@ -126,16 +148,23 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "error_message": None,
             "configs": [],
         }
-        if rtype == TOPIC:
+        denied = config_denied(ctx, DESCRIBE_CONFIGS, rtype, rname)
+        if denied:
+            base.update(error_code=denied[0], error_message=denied[1])
+        elif rtype == TOPIC:
             if rname not in ctx.node.metadata.topics:
                 base.update(
                     error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                     error_message=f"Topic {rname} does not exist",
                 )
             else:
-                base["configs"] = _topic_entries(ctx, rname)
+                base["configs"] = describe_topic(
+                    ctx.node.topic_configs.get(rname, {}), ctx.node.broker_settings()
+                )
         elif rtype == BROKER:
-            if rname not in ("", str(ctx.node.node_id)):
+            if rname == "":
+                base["configs"] = _cluster_default_entries(ctx)
+            elif rname != str(ctx.node.node_id):
                 base.update(
                     error_code=ErrorCode.INVALID_REQUEST,
                     error_message=f"Unexpected broker id, expected {ctx.node.node_id} or empty string, "
@@ -149,8 +178,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             )
         if keys is not None:
             base["configs"] = [c for c in base["configs"] if c["name"] in keys]
+        if not req["include_synonyms"]:
+            for c in base["configs"]:
+                c["synonyms"] = []
         results.append(base)
     return {"throttle_time_ms": 0, "results": results}
 
 
-API = Api(KEY, "DescribeConfigs", 1, 4, REQUEST, RESPONSE, handle)
+API = Api(KEY, "DescribeConfigs", 0, 4, REQUEST, RESPONSE, handle)

@@ -1,18 +1,41 @@
-"""Fetch (key 1), v4–12: serves stored batches as they are, long-polls for MaxWaitMs until
+"""Fetch (key 1), v0–16: serves stored batches as they are, long-polls for MaxWaitMs until
 MinBytes are available (woken by appends). No fetch sessions: every answer is a full one with
-session id 0, which clients treat as "no session" (KIP-227)."""
+session id 0, which clients treat as "no session" (KIP-227). v13+ name topics by id (KIP-516);
+v0–3 get the batches down-converted to magic 0 (v0–1) or 1 (v2–3) messages, as Kafka's
+KafkaApis does for old fetchers (broker/log/legacy.py)."""
 
 from __future__ import annotations
 
 import time
+import uuid
 
+from ..acls import CLUSTER, CLUSTER_ACTION, CLUSTER_NAME, READ, TOPIC, allowed
+from ..log.legacy import ZstdForOldFetcher, down_convert
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.fetch import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
+from ..topic_configs import effective
 
+_ZERO_ID = uuid.UUID(int=0)
 FETCH_SESSION_ID_NOT_FOUND = 70
+
+
+def _errored(partition: int, error: int) -> dict:
+    """The answer for a partition that cannot be read. Kafka (ReplicaManager.readFromLocalLog's
+    error path, FetchResponse.partitionResponse) sends an EMPTY record set with unknown (-1)
+    offsets; a null set (size -1) makes librdkafka reject the whole response ("invalid
+    MessageSetSize -1") so it never sees the error and never resets its offset."""
+    return {
+        "partition_index": partition,
+        "error_code": error,
+        "high_watermark": -1,
+        "last_stable_offset": -1,
+        "log_start_offset": -1,
+        "aborted_transactions": None,
+        "records": b"",
+    }
 
 
 def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
@@ -23,21 +46,27 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
     replica = req["replica_id"]
     budget = req["max_bytes"] if req["max_bytes"] > 0 else 0x7FFFFFFF
     total, any_error, out = 0, False, []
+    # with an authorizer: followers need CLUSTER_ACTION on the cluster, consumers READ on the topic
+    follower_ok = replica < 0 or allowed(ctx, CLUSTER_ACTION, CLUSTER, CLUSTER_NAME)
     for t in req["topics"]:
         parts = []
+        may_read = follower_ok and (
+            replica >= 0 or t["topic"] is None or allowed(ctx, READ, TOPIC, t["topic"])
+        )
         for p in t["partitions"]:
             idx = p["partition"]
+            if not may_read:
+                any_error = True
+                parts.append(_errored(idx, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
+                continue
+            if t["topic"] is None:  # v13+: a topic id this broker does not know
+                any_error = True
+                parts.append(_errored(idx, ErrorCode.UNKNOWN_TOPIC_ID))
+                continue
             plog = node.partition_log(t["topic"], idx)
             if plog is None:
                 any_error = True
-                parts.append(
-                    {
-                        "partition_index": idx,
-                        "error_code": node.missing_partition_error(t["topic"], idx),
-                        "high_watermark": -1,
-                        "records": None,
-                    }
-                )
+                parts.append(_errored(idx, node.missing_partition_error(t["topic"], idx)))
                 continue
             if replica >= 0:
                 err = node.replicas.follower_fetched(
@@ -51,9 +80,7 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 )
             if err != ErrorCode.NONE:
                 any_error = True
-                parts.append(
-                    {"partition_index": idx, "error_code": err, "high_watermark": -1, "records": None}
-                )
+                parts.append(_errored(idx, err))
                 continue
             hw = plog.high_watermark
             upto = plog.log_end_offset if replica >= 0 else hw
@@ -72,35 +99,78 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                     data = plog.read(p["fetch_offset"], max(limit, 0), max_offset=upto, min_one=(total == 0))
                 except OffsetOutOfRangeError:
                     any_error = True
-                    entry.update(error_code=ErrorCode.OFFSET_OUT_OF_RANGE, records=None)
+                    entry = _errored(idx, ErrorCode.OFFSET_OUT_OF_RANGE)
                     data = b""
                 except LogClosedError:  # deleted while this fetch waited
                     any_error = True
-                    entry.update(error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records=None)
+                    entry = _errored(idx, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
                     data = b""
                 except OSError as exc:
                     node.log.error(f"Error while reading {t['topic']}-{idx}: {exc}")
                     any_error = True
-                    entry.update(error_code=ErrorCode.KAFKA_STORAGE_ERROR, records=None)
+                    entry = _errored(idx, ErrorCode.KAFKA_STORAGE_ERROR)
                     data = b""
                 if data:
                     entry["records"] = data
                     total += len(data)
             parts.append(entry)
-        out.append({"topic": t["topic"], "partitions": parts})
+        out.append({"topic": t["topic"], "topic_id": t["topic_id"], "partitions": parts})
     return out, total, any_error
+
+
+def _normalize(ctx: RequestContext, req: dict) -> None:
+    """One request shape for every version: replica id from replica_state (v15+), topic names
+    from topic ids (v13+; None where the id is unknown)."""
+    if ctx.api_version >= 15:
+        req["replica_id"] = (req["replica_state"] or {}).get("replica_id", -1)
+    for t in req["topics"]:
+        if ctx.api_version >= 13:
+            info = ctx.node.metadata.topic_by_id(t["topic_id"])
+            t["topic"] = info.name if info is not None else None
+        else:
+            info = ctx.node.metadata.topics.get(t["topic"])
+            t["topic_id"] = info.topic_id if info is not None else _ZERO_ID
+
+
+def _down_convert(ctx: RequestContext, req: dict, responses: list[dict]) -> None:
+    """Fetch v0–3: rewrite the served batches as magic 0 (v0–1) or 1 (v2–3) messages. Refused per
+    partition as Kafka refuses it: message.downconversion.enable=false → UNSUPPORTED_VERSION,
+    zstd batches → UNSUPPORTED_COMPRESSION_TYPE."""
+    magic = 0 if ctx.api_version <= 1 else 1
+    node = ctx.node
+    asked = {(t["topic"], p["partition"]): p["fetch_offset"] for t in req["topics"] for p in t["partitions"]}
+    for t in responses:
+        overrides = node.topic_configs.get(t["topic"], {})
+        allowed = effective("message.downconversion.enable", overrides, node.broker_settings())
+        for i, entry in enumerate(t["partitions"]):
+            if entry["error_code"] != ErrorCode.NONE:
+                continue
+            if not allowed:
+                t["partitions"][i] = _errored(entry["partition_index"], ErrorCode.UNSUPPORTED_VERSION)
+                continue
+            if entry["records"]:
+                try:
+                    first = asked.get((t["topic"], entry["partition_index"]), 0)
+                    entry["records"] = down_convert(entry["records"], magic, first)
+                except ZstdForOldFetcher:
+                    t["partitions"][i] = _errored(
+                        entry["partition_index"], ErrorCode.UNSUPPORTED_COMPRESSION_TYPE
+                    )
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     if req["session_id"] != 0 or req["session_epoch"] > 0:
         # We never hand out sessions, so an incremental fetch names one we do not know.
         return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
+    _normalize(ctx, req)
     deadline = time.monotonic() + max(req["max_wait_ms"], 0) / 1000
     min_bytes = max(req["min_bytes"], 0)
     while True:
         responses, total, any_error = _collect(ctx, req)
         left = deadline - time.monotonic()
         if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
+            if ctx.api_version <= 3 and req["replica_id"] < 0:
+                _down_convert(ctx, req, responses)
             return {
                 "throttle_time_ms": 0,
                 "error_code": ErrorCode.NONE,
@@ -110,4 +180,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await ctx.node.wait_for_append(left)
 
 
-API = Api(KEY, "Fetch", 4, 12, REQUEST, RESPONSE, handle)
+API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle)

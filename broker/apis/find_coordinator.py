@@ -7,6 +7,7 @@ COORDINATOR_NOT_AVAILABLE too."""
 
 from __future__ import annotations
 
+from ..acls import DESCRIBE, GROUP, allowed
 from ..group import coordinator_of
 from ..group.errors import GroupError
 from ..protocol.api import Api
@@ -31,6 +32,8 @@ def find(ctx: RequestContext, key: str, key_type: int) -> dict:
         return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "transactions are not supported by this broker")
     if not key:
         return fail(GroupError.INVALID_GROUP_ID, "The group id must not be empty")
+    if not allowed(ctx, DESCRIBE, GROUP, key):  # with an authorizer (KafkaApis)
+        return fail(GroupError.GROUP_AUTHORIZATION_FAILED, None)
     coord = coordinator_of(ctx.node)
     if not coord.topic.exists():
         err = coord.topic.create()

@@ -3,13 +3,17 @@ rejoin."""
 
 from __future__ import annotations
 
+from ..acls import GROUP, READ, allowed
 from ..group import coordinator_of
 from ..protocol.api import Api
+from ..protocol.errors import ErrorCode
 from ..protocol.messages.heartbeat import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, READ, GROUP, req["group_id"]):  # with an authorizer: READ on the group
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
     err = coordinator_of(ctx.node).heartbeat(
         req["group_id"],
         req["generation_id"],

@@ -3,6 +3,7 @@ A re-initialising producer (v3+, KIP-360) keeps its id and gets the next epoch."
 
 from __future__ import annotations
 
+from ..acls import may_write_some_topic
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
@@ -40,6 +41,13 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         return {
             "throttle_time_ms": 0,
             "error_code": ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+            "producer_id": -1,
+            "producer_epoch": -1,
+        }
+    if not may_write_some_topic(ctx):  # with an authorizer: IDEMPOTENT_WRITE or WRITE on a topic
+        return {
+            "throttle_time_ms": 0,
+            "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
             "producer_id": -1,
             "producer_epoch": -1,
         }

@@ -1,15 +1,19 @@
-"""LeaveGroup (key 13), v0–4: one member (v0–2) or a batch of members (v3+, by member id or
+"""LeaveGroup (key 13), v0–5: one member (v0–2) or a batch of members (v3+, by member id or
 group.instance.id) leave; the group rebalances without them."""
 
 from __future__ import annotations
 
+from ..acls import GROUP, READ, allowed
 from ..group import coordinator_of
 from ..protocol.api import Api
+from ..protocol.errors import ErrorCode
 from ..protocol.messages.leave_group import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if not allowed(ctx, READ, GROUP, req["group_id"]):  # with an authorizer: READ on the group
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
     leaving: list[tuple[str, str | None]]
     if ctx.api_version < 3:
         leaving = [(req["member_id"], None)]
@@ -25,4 +29,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     return {"throttle_time_ms": 0, "error_code": top, "members": members}
 
 
-API = Api(KEY, "LeaveGroup", 0, 4, REQUEST, RESPONSE, handle)
+API = Api(KEY, "LeaveGroup", 0, 5, REQUEST, RESPONSE, handle)

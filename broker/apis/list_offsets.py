@@ -1,9 +1,14 @@
-"""ListOffsets (key 2), v1–8: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local
-(-4, v8+: the log start, no tiered storage here), or the first offset whose timestamp is at least
-the given one (through the time index)."""
+"""ListOffsets (key 2), v0–8. v0 is the legacy form (segment offsets, `_legacy_offsets`); v1+:
+earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local (-4, v8+: the log start, no
+tiered storage here), or the first offset whose timestamp is at least the given one (through the
+time index)."""
 
 from __future__ import annotations
 
+import os
+import time
+
+from ..acls import DESCRIBE, TOPIC, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
@@ -28,6 +33,7 @@ REQUEST = Message(
                                 F("partition_index", INT32),
                                 F("current_leader_epoch", INT32, 4, default=-1),
                                 F("timestamp", INT64),
+                                F("max_num_offsets", INT32, 0, 0, default=1),
                             )
                         ),
                     ),
@@ -52,6 +58,7 @@ RESPONSE = Message(
                             Struct(
                                 F("partition_index", INT32),
                                 F("error_code", INT16),
+                                F("old_style_offsets", Array(INT64), 0, 0),
                                 F("timestamp", INT64, 1, default=-1),
                                 F("offset", INT64, 1, default=-1),
                                 F("leader_epoch", INT32, 4, default=-1),
@@ -113,12 +120,72 @@ def _offset_of_max(plog, h) -> int:
     return found[0] if found is not None and found[1] == h.max_timestamp else h.last_offset
 
 
+def _legacy_offsets(plog, ts: int, max_num: int) -> list[int]:
+    """v0: Kafka's legacyFetchOffsetsBefore. Each segment's base offset with the segment's last
+    modification time, plus (log end, now) when the active segment holds data; LATEST starts from
+    the last entry, EARLIEST from the first, a timestamp from the last entry modified at or before
+    it; then up to max_num offsets going back, highest first, capped at the high watermark for
+    consumers (ReplicaManager.legacyFetchOffsetsForTimestamp)."""
+    now = int(time.time() * 1000)
+    entries = []
+    for seg in plog.segments:
+        try:
+            mtime = int(os.stat(seg.log_path).st_mtime * 1000)
+        except OSError:
+            mtime = now
+        entries.append((seg.base_offset, mtime))
+    if plog.active_segment.size > 0:
+        entries.append((plog.log_end_offset, now))
+    if ts == LATEST:
+        start = len(entries) - 1
+    elif ts == EARLIEST:
+        start = 0
+    else:
+        start = len(entries) - 1
+        while start >= 0 and entries[start][1] > ts:
+            start -= 1
+    offsets = sorted((entries[i][0] for i in range(start, start - min(max_num, start + 1), -1)), reverse=True)
+    hw = plog.high_watermark
+    if any(o > hw for o in offsets):
+        offsets = [hw] + [o for o in offsets if o <= hw]
+    return offsets
+
+
+def _answer_v0(ctx: RequestContext, topic: str, p: dict) -> dict:
+    idx = p["partition_index"]
+    plog = ctx.node.partition_log(topic, idx)
+    if plog is None:
+        return {"partition_index": idx, "error_code": ctx.node.missing_partition_error(topic, idx)}
+    if ctx.node.replicas.leader_state(topic, idx) is None:
+        return {"partition_index": idx, "error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER}
+    return {
+        "partition_index": idx,
+        "error_code": ErrorCode.NONE,
+        "old_style_offsets": _legacy_offsets(plog, p["timestamp"], max(p["max_num_offsets"], 0)),
+    }
+
+
+def _authorized(answer):
+    """DESCRIBE on the topic, with an authorizer (KafkaApis.handleListOffsetRequest)."""
+
+    def checked(ctx: RequestContext, topic: str, p: dict) -> dict:
+        if not allowed(ctx, DESCRIBE, TOPIC, topic):
+            return {
+                "partition_index": p["partition_index"],
+                "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            }
+        return answer(ctx, topic, p)
+
+    return checked
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    answer = _authorized(_answer_v0 if ctx.api_version == 0 else _answer)
     topics = [
-        {"name": t["name"], "partitions": [_answer(ctx, t["name"], p) for p in t["partitions"]]}
+        {"name": t["name"], "partitions": [answer(ctx, t["name"], p) for p in t["partitions"]]}
         for t in req["topics"]
     ]
     return {"throttle_time_ms": 0, "topics": topics}
 
 
-API = Api(KEY, "ListOffsets", 1, 8, REQUEST, RESPONSE, handle)
+API = Api(KEY, "ListOffsets", 0, 8, REQUEST, RESPONSE, handle)

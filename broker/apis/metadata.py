@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from ..acls import CLUSTER, CLUSTER_NAME, CREATE, DESCRIBE, TOPIC, allowed
 from ..group import coordinator_of
 from ..group.partitioning import OFFSETS_TOPIC
 from ..protocol.api import Api
@@ -51,7 +52,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     md = node.metadata
     requested = req["topics"]
     if requested is None or (version == 0 and not requested):
-        topics = [_topic_answer(ctx, t, version) for t in sorted(md.topics.values(), key=lambda t: t.name)]
+        topics = [  # with an authorizer: the topics this client may DESCRIBE (KafkaApis)
+            _topic_answer(ctx, t, version)
+            for t in sorted(md.topics.values(), key=lambda t: t.name)
+            if allowed(ctx, DESCRIBE, TOPIC, t.name)
+        ]
     else:
         topics = []
         auto = req["allow_auto_topic_creation"] and node.config["auto.create.topics.enable"]
@@ -66,6 +71,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 )
                 continue
             info = md.topics.get(name)
+            # not DESCRIBE-able (or not creatable when unknown): TOPIC_AUTHORIZATION_FAILED, so
+            # an unauthorized client cannot tell whether the topic exists
+            if not allowed(ctx, DESCRIBE, TOPIC, name) or (
+                info is None
+                and auto
+                and not allowed(ctx, CREATE, CLUSTER, CLUSTER_NAME)
+                and not allowed(ctx, CREATE, TOPIC, name)
+            ):
+                topics.append(_error_topic(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
+                continue
             if info is None and topic_name_error(name):
                 topics.append(_error_topic(name, ErrorCode.INVALID_TOPIC_EXCEPTION))
                 continue

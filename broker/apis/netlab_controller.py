@@ -7,6 +7,12 @@ listener only (docs/cluster.md):
 - `create_topics` {topics: [{name, partitions, replication_factor, configs, assignments}]}
   (Kafka forwards CreateTopics to the controller as an Envelope);
 - `delete_topics` {names};
+- `create_partitions` {name, count, assignments} (apis/create_partitions.py);
+- `alter_topic_configs` {name, configs} (broker/topic_config_changes.py);
+- `elect_leaders` {topic_partitions, unclean} (apis/elect_leaders.py);
+- `alter_reassignments` {topics} (apis/alter_partition_reassignments.py);
+- `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
+- `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 """
 
@@ -14,10 +20,12 @@ from __future__ import annotations
 
 import json
 
+from .. import acls, dynamic_broker_configs, topic_config_changes
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
 from ..request_context import RequestContext
+from . import alter_partition_reassignments, create_partitions, describe_acls, elect_leaders
 
 KEY = 32000
 
@@ -66,6 +74,33 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "error_code": ErrorCode.NONE,
             "body": json.dumps({"results": res, "version": controller.version}),
         }
+    if op == "create_partitions":
+        err, msg = create_partitions.apply(ctx.node, body["name"], body["count"], body["assignments"])
+        answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_topic_configs":
+        err, msg = topic_config_changes.apply(ctx.node, body["name"], body["configs"])
+        answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "elect_leaders":
+        results = elect_leaders.elect(ctx.node, body["topic_partitions"], body["unclean"])
+        answer = {"results": results, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_reassignments":
+        responses = alter_partition_reassignments.alter(ctx.node, body["topics"])
+        answer = {"responses": responses, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_broker_configs":
+        err, msg = dynamic_broker_configs.apply(ctx.node, body["resource"], body["configs"])
+        answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "create_acls":
+        controller.add_acls([acls.binding_from_json(d) for d in body["acls"]])
+        return {"error_code": ErrorCode.NONE, "body": json.dumps({"version": controller.version})}
+    if op == "delete_acls":
+        gone = controller.delete_acls([describe_acls.filter_of(f) for f in body["filters"]])
+        answer = {"removed": [[b.to_json() for b in g] for g in gone], "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(
             body["broker_id"], body["topic"], body["partition"], body["leader_epoch"], body["isr"]

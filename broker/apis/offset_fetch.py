@@ -1,19 +1,33 @@
-"""OffsetFetch (key 9), v0–7: a group's committed offsets (-1 where none); v2+ may ask for all
-of the group's partitions with a null topic list and get a top-level error code."""
+"""OffsetFetch (key 9), v0–9: a group's committed offsets (-1 where none); v2+ may ask for all
+of the group's partitions with a null topic list and get a top-level error code; v8+ ask for
+several groups at once (each answered with its own error code, as Kafka's batched form)."""
 
 from __future__ import annotations
 
+from ..acls import DESCRIBE, GROUP, TOPIC, allowed
 from ..group import coordinator_of
 from ..protocol.api import Api
+from ..protocol.errors import ErrorCode
 from ..protocol.messages.offset_fetch import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
 
-async def handle(ctx: RequestContext, req: dict) -> dict:
+def _one_group(ctx: RequestContext, group_id: str, topics: list[dict] | None) -> tuple[int, list[dict]]:
     wanted = None
-    if req["topics"] is not None:
-        wanted = [(t["name"], p) for t in req["topics"] for p in t["partition_indexes"]]
-    err, found = coordinator_of(ctx.node).fetch_offsets(req["group_id"], wanted)
+    if topics is not None:
+        wanted = [(t["name"], p) for t in topics for p in t["partition_indexes"]]
+    if not allowed(ctx, DESCRIBE, GROUP, group_id):  # with an authorizer (KafkaApis)
+        err, found = ErrorCode.GROUP_AUTHORIZATION_FAILED, dict.fromkeys(wanted or [])
+    else:
+        err, found = coordinator_of(ctx.node).fetch_offsets(group_id, wanted)
+        # topics this client may not DESCRIBE: an error each when asked for, left out otherwise
+        found = {
+            tp: c for tp, c in found.items() if wanted is not None or allowed(ctx, DESCRIBE, TOPIC, tp[0])
+        }
+    topic_errors = {
+        t: ErrorCode.TOPIC_AUTHORIZATION_FAILED for t, _ in found if not allowed(ctx, DESCRIBE, TOPIC, t)
+    }
+    found = {tp: (None if tp[0] in topic_errors else c) for tp, c in found.items()}
     by_topic: dict[str, list[dict]] = {}
     for (topic, p), c in found.items():
         by_topic.setdefault(topic, []).append(
@@ -23,13 +37,24 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 "committed_leader_epoch": c.leader_epoch if c else -1,
                 "metadata": c.metadata if c else "",
                 # v0/v1 have no top-level error: a coordinator error goes on every partition
-                "error_code": err if ctx.api_version < 2 else 0,
+                "error_code": err if ctx.api_version < 2 else topic_errors.get(topic, 0),
             }
         )
-    topics = [{"name": name, "partitions": parts} for name, parts in by_topic.items()]
+    out = [{"name": name, "partitions": parts} for name, parts in by_topic.items()]
     if err and ctx.api_version >= 2:
-        topics = []
+        out = []
+    return err, out
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    if ctx.api_version >= 8:
+        groups = []
+        for g in req["groups"]:
+            err, topics = _one_group(ctx, g["group_id"], g["topics"])
+            groups.append({"group_id": g["group_id"], "topics": topics, "error_code": err})
+        return {"throttle_time_ms": 0, "groups": groups}
+    err, topics = _one_group(ctx, req["group_id"], req["topics"])
     return {"throttle_time_ms": 0, "topics": topics, "error_code": err}
 
 
-API = Api(KEY, "OffsetFetch", 0, 7, REQUEST, RESPONSE, handle)
+API = Api(KEY, "OffsetFetch", 0, 9, REQUEST, RESPONSE, handle)

@@ -1,15 +1,47 @@
-"""Produce (key 0), v3–9: record batches are validated (CRC, size, producer sequence) and stored
-byte-for-byte by the partition's leader; acks=0 gets no response, acks=1 an answer after the
+"""Produce (key 0), v0–10: record batches are validated (CRC, size, producer sequence) and stored
+byte-for-byte by the partition's leader (v0–2 may carry magic 0/1 message sets: up-converted to
+one v2 batch first, broker/log/legacy.py); acks=0 gets no response, acks=1 an answer after the
 append, acks=-1 (all) once the high watermark passes the batch (every ISR member has it):
 REQUEST_TIMED_OUT after timeout_ms, NOT_ENOUGH_REPLICAS(_AFTER_APPEND) below min.insync.replicas."""
 
 from __future__ import annotations
 
+from ..acls import TOPIC, WRITE, allowed
+from ..log.batch import CorruptRecordError
+from ..log.legacy import magic_of, up_convert
+from ..log.records import UnsupportedCompression
 from ..protocol.api import Api, CloseConnection
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.produce import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..topics import INTERNAL_TOPICS
+
+
+def _format_error(version: int, records) -> tuple[ErrorCode, str | None] | None:
+    """Kafka's ProduceRequest.validateRecords: v3+ carry exactly magic 2; ZStandard needs v7+."""
+    magic = magic_of(records)
+    if version >= 3 and magic != 2:
+        return (
+            ErrorCode.INVALID_RECORD,
+            f"Produce requests with version {version} are only allowed to contain record batches with "
+            "magic version 2",
+        )
+    if version < 7 and magic == 2 and len(records) > 22 and records[22] & 0x07 == 4:
+        return (
+            ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+            f"Produce requests with version {version} are not allowed to use ZStandard compression",
+        )
+    return None
+
+
+def _upconverted(records) -> tuple[ErrorCode, str | None, bytes | None]:
+    """A v0–2 message set of magic 0/1 as one v2 batch (Kafka's LogValidator converts too)."""
+    try:
+        return ErrorCode.NONE, None, up_convert(records)
+    except UnsupportedCompression as exc:
+        return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, str(exc), None
+    except CorruptRecordError as exc:
+        return ErrorCode.CORRUPT_MESSAGE, str(exc), None
 
 
 def _single_batch(records) -> bool:
@@ -22,7 +54,7 @@ def _single_batch(records) -> bool:
 
 async def handle(ctx: RequestContext, req: dict) -> dict | None:
     node, acks = ctx.node, req["acks"]
-    if req["transactional_id"] is not None:
+    if ctx.api_version >= 3 and req["transactional_id"] is not None:  # v0-2 have none
         code, message = (
             ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
             "transactions are not supported by this broker",
@@ -52,6 +84,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                     }
                 )
                 continue
+            if not allowed(ctx, WRITE, TOPIC, topic["name"]):
+                parts.append(
+                    {
+                        "index": p["index"],
+                        "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                        "base_offset": -1,
+                        "error_message": None,
+                    }
+                )
+                continue
             if topic["name"] in INTERNAL_TOPICS:  # clients never write there; the coordinators do
                 parts.append(
                     {
@@ -60,6 +102,16 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                         "base_offset": -1,
                         "error_message": f"Cannot append to internal topic {topic['name']}",
                     }
+                )
+                continue
+            bad = _format_error(ctx.api_version, records)
+            if bad is None and ctx.api_version < 3 and magic_of(records) < 2:
+                code_, msg_, converted = _upconverted(records)
+                bad = (code_, msg_) if converted is None else None
+                records = converted if converted is not None else records
+            if bad is not None:
+                parts.append(
+                    {"index": p["index"], "error_code": bad[0], "base_offset": -1, "error_message": bad[1]}
                 )
                 continue
             if not _single_batch(records):  # Kafka (v3+): exactly one batch per partition
@@ -116,4 +168,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
     return {"responses": responses, "throttle_time_ms": 0}
 
 
-API = Api(KEY, "Produce", 3, 9, REQUEST, RESPONSE, handle)
+API = Api(KEY, "Produce", 0, 10, REQUEST, RESPONSE, handle)

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..acls import AclBinding, AclFilter, binding_from_json
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
+from . import reassignment
 from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
 from .placement import assign_replicas
 from .snapshot import snapshot, topic_from_json, topic_to_json
@@ -47,6 +49,9 @@ class Controller:
         self.log = logger("org.apache.kafka.controller.QuorumController", f"[QuorumController id={node_id}]")
         self.registrations: dict[int, Registration] = {}
         self.topic_configs: dict[str, dict] = {}
+        # dynamic broker configs: "" = the cluster-wide default, "<id>" = one broker
+        self.broker_configs: dict[str, dict[str, str]] = {}
+        self.acls: list[AclBinding] = []  # broker/acls.py
         self.version = 0
         self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
         self._changed = asyncio.Event()
@@ -67,6 +72,8 @@ class Controller:
             t, c = topic_from_json(d)
             self.metadata.put_topic(t)
             self.topic_configs[t.name] = c
+        self.broker_configs = {k: dict(v) for k, v in state.get("broker_configs", {}).items()}
+        self.acls[:] = [binding_from_json(d) for d in state.get("acls", [])]
         self.version = state.get("version", 0)
 
     def _save(self) -> None:
@@ -79,6 +86,8 @@ class Controller:
                         topic_to_json(t, self.topic_configs.get(t.name))
                         for t in self.metadata.topics.values()
                     ],
+                    "broker_configs": self.broker_configs,
+                    "acls": [b.to_json() for b in self.acls],
                 }
             )
         )
@@ -96,7 +105,40 @@ class Controller:
             cb()
 
     def snapshot(self) -> dict:
-        return snapshot(self.metadata, self.version, self.topic_configs)
+        return {
+            **snapshot(self.metadata, self.version, self.topic_configs),
+            "broker_configs": self.broker_configs,
+            "acls": [b.to_json() for b in self.acls],
+        }
+
+    def add_acls(self, bindings: list[AclBinding]) -> None:
+        """CreateAcls, validated by the caller; an existing identical ACL is not added twice."""
+        for b in bindings:
+            if b not in self.acls:
+                self.acls.append(b)
+        self.publish()
+
+    def delete_acls(self, filters: list[AclFilter]) -> list[list[AclBinding]]:
+        """DeleteAcls: the ACLs each filter removed (an ACL goes with the first filter matching it)."""
+        out = []
+        for f in filters:
+            gone = [b for b in self.acls if f.matches(b)]
+            self.acls[:] = [b for b in self.acls if b not in gone]
+            out.append(gone)
+        if any(out):
+            self.publish()
+        return out
+
+    def set_broker_configs(self, resource: str, configs: dict[str, str]) -> None:
+        """Dynamic broker configs of one resource ("" or a broker id), validated by the caller."""
+        if configs:
+            self.broker_configs[resource] = dict(configs)
+        else:
+            self.broker_configs.pop(resource, None)
+        self.log.info(
+            f"Set the dynamic configs of broker resource '{resource}': {dict(sorted(configs.items()))}"
+        )
+        self.publish()
 
     async def wait_newer(self, version: int, timeout_s: float) -> None:
         if self.version > version or timeout_s <= 0:
@@ -208,6 +250,42 @@ class Controller:
             f"ISR {','.join(map(str, p.isr))}"
         )
 
+    def elect_leader(self, topic: str, index: int, unclean: bool) -> tuple[ErrorCode, str | None]:
+        """ElectLeaders for one partition (Kafka's ReplicationControlManager.electLeader), without
+        publishing: preferred → the first replica, if alive and in sync; unclean → only for an
+        offline partition, a live in-sync replica, else any live replica (its log becomes the
+        truth: the ISR shrinks to it)."""
+        t = self.metadata.topics.get(topic)
+        p = t.partitions.get(index) if t is not None else None
+        if p is None:
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."
+        if not unclean:
+            target = p.replicas[0]
+            if p.leader == target:
+                return ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition."
+            if target not in p.isr or not self._alive(target):
+                return (
+                    ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
+                    f"The preferred replica {target} of {topic}-{index} is not alive or not in sync.",
+                )
+            new_isr = p.isr
+        else:
+            if p.leader != -1 and self._alive(p.leader):
+                return ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition."
+            in_sync = [r for r in p.replicas if r in p.isr and self._alive(r)]
+            live = [r for r in p.replicas if self._alive(r)]
+            if not in_sync and not live:
+                return ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No eligible leaders are available."
+            target = (in_sync or live)[0]
+            new_isr = p.isr if in_sync else [target]
+        old = p.leader
+        p.leader, p.leader_epoch, p.isr = target, p.leader_epoch + 1, list(new_isr)
+        self.log.info(
+            f"Partition {topic}-{index}: leader {old} -> {target} ({'unclean' if unclean else 'preferred'} "
+            f"election), leader epoch {p.leader_epoch}, ISR {','.join(map(str, p.isr))}"
+        )
+        return ErrorCode.NONE, None
+
     def _elect_offline_partitions(self, broker_id: int) -> None:
         for t in self.metadata.topics.values():
             for p in t.partitions.values():
@@ -258,6 +336,30 @@ class Controller:
         self.publish()
         return ErrorCode.NONE, None, info
 
+    def add_partitions(self, name: str, assignments: list[list[int]]) -> None:
+        """CreatePartitions, validated by the caller: new partitions after the existing ones, each
+        led by its first replica (Kafka's ReplicationControlManager.createPartitions)."""
+        info = self.metadata.topics[name]
+        start = len(info.partitions)
+        for i, reps in enumerate(assignments):
+            p = start + i
+            info.partitions[p] = PartitionInfo(
+                p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps)
+            )
+        self.log.info(f"Added {len(assignments)} partition(s) to topic {name}")
+        self.publish()
+
+    def place(self, partitions: int, rf: int) -> list[list[int]]:
+        """Replica placement for new partitions (the same rule as for a new topic)."""
+        return self._assign(partitions, rf)
+
+    def set_topic_configs(self, name: str, configs: dict) -> None:
+        """AlterConfigs / IncrementalAlterConfigs, validated by the caller: the topic's whole set
+        of overrides, persisted with the cluster state and published to every broker."""
+        self.topic_configs[name] = dict(configs)
+        self.log.info(f"Set the configs of topic {name}: {dict(sorted(configs.items()))}")
+        self.publish()
+
     def adopt_topic(self, info: TopicInfo, configs: dict) -> None:
         """A topic found in the controller node's own logs with no controller state (a data dir
         from before cluster mode): one replica, here."""
@@ -294,5 +396,6 @@ class Controller:
                 f"{','.join(map(str, new_isr))} (requested by leader {broker_id})"
             )
             p.isr = [r for r in p.replicas if r in new_isr]
+            reassignment.maybe_complete(self, topic, p)
             self.publish()
         return ErrorCode.NONE

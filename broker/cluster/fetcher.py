@@ -143,6 +143,9 @@ class Fetcher:
                 if records:
                     plog.append_as_follower(records)
                     self.node.follower_appended(plog, records)
+                leader_start = min(p["log_start_offset"], plog.log_end_offset)
+                if leader_start > plog.log_start_offset:  # DeleteRecords at the leader (Kafka's
+                    plog.delete_records_before(leader_start)  # maybeIncrementLogStartOffset)
                 hw = min(p["high_watermark"], plog.log_end_offset)
                 if hw > plog.high_watermark:
                     plog.high_watermark = hw

@@ -29,6 +29,9 @@ class PartitionInfo:
     replicas: list[int] = field(default_factory=list)
     isr: list[int] = field(default_factory=list)
     offline: list[int] = field(default_factory=list)
+    # an ongoing reassignment (KIP-455): replicas being added / to be removed once they are in sync
+    adding: list[int] = field(default_factory=list)
+    removing: list[int] = field(default_factory=list)
 
 
 @dataclass

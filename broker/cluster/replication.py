@@ -130,6 +130,12 @@ class ReplicaManager:
                 self._coordinator(topic, p.index, True)
             else:
                 st.isr = list(p.isr)
+                # a reassignment changes the replica set under the same leader epoch
+                for r in [r for r in st.followers if r not in p.replicas]:
+                    del st.followers[r]
+                for r in p.replicas:
+                    if r != me and r not in st.followers:
+                        st.followers[r] = FollowerState()
             self.maybe_advance_hw(tp)
             return
         was_leader = self.leaders.pop(tp, None) is not None

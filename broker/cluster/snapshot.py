@@ -21,6 +21,9 @@ def topic_to_json(t: TopicInfo, configs: dict | None = None) -> dict:
                 "epoch": p.leader_epoch,
                 "replicas": list(p.replicas),
                 "isr": list(p.isr),
+                **(
+                    {"adding": list(p.adding), "removing": list(p.removing)} if p.adding or p.removing else {}
+                ),
             }
             for p in sorted(t.partitions.values(), key=lambda p: p.index)
         ],
@@ -29,7 +32,15 @@ def topic_to_json(t: TopicInfo, configs: dict | None = None) -> dict:
 
 def topic_from_json(d: dict) -> tuple[TopicInfo, dict]:
     parts = {
-        p["p"]: PartitionInfo(p["p"], p["leader"], p["epoch"], list(p["replicas"]), list(p["isr"]))
+        p["p"]: PartitionInfo(
+            p["p"],
+            p["leader"],
+            p["epoch"],
+            list(p["replicas"]),
+            list(p["isr"]),
+            adding=list(p.get("adding", [])),
+            removing=list(p.get("removing", [])),
+        )
         for p in d["partitions"]
     }
     return TopicInfo(d["name"], uuid.UUID(d["id"]), parts, d.get("internal", False)), dict(

@@ -123,6 +123,14 @@ class OffsetsTopic:
             group_id, [(offset_key(group_id, t, p), offset_value(c)) for (t, p), c in offsets.items()]
         )
 
+    def store_tombstones(
+        self, group_id: str, partitions: list[tuple[str, int]], *, group: bool = False
+    ) -> GroupError:
+        """Null values for the group's offsets of `partitions` (and its metadata when `group`):
+        what Kafka writes for DeleteGroups and OffsetDelete; replay drops the keys."""
+        keys = [offset_key(group_id, t, p) for t, p in partitions] + ([group_key(group_id)] if group else [])
+        return self._append(group_id, [(k, None) for k in keys]) if keys else GroupError.NONE
+
     def store_group(self, group_id: str, g: StoredGroup) -> GroupError:
         return self._append(group_id, [(group_key(group_id), group_value(g))])
 

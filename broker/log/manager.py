@@ -230,6 +230,33 @@ class LogManager:
                 if t == topic:
                     log.config = config
 
+    def set_default_config(self, config: LogConfig) -> None:
+        """New broker-wide defaults (dynamic broker configs): every log gets them under its topic's
+        overrides."""
+        with self._lock:
+            self.config = config
+            for (t, _), log in self._logs.items():
+                log.config = config.with_overrides(self._topic_overrides.get(t))
+
+    def topic_overrides(self, topic: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._topic_overrides.get(topic) or {})
+
+    def delete_partition(self, topic: str, partition: int) -> None:
+        """One partition's log goes (a replica moved away by a reassignment; Kafka's StopReplica
+        with deletion), the same way as a deleted topic's: renamed `-delete`, then removed."""
+        with self._lock:
+            log = self._logs.pop((topic, partition), None)
+            if log is None:
+                return
+            log.delete()
+            doomed = log.dir.with_name(f"{log.dir.name}.{uuid.uuid4().hex}-delete")
+            log.dir.rename(doomed)
+            shutil.rmtree(doomed)
+            if not any(t == topic for t, _ in self._logs):
+                self._topic_ids.pop(topic, None)
+                self._topic_overrides.pop(topic, None)
+
     def delete_topic(self, topic: str) -> None:
         """Kafka's way: rename each partition dir to `<topic>-<p>.<uuid>-delete`, then remove it."""
         with self._lock:

@@ -33,9 +33,15 @@ def register(app: typer.Typer) -> None:
 
             if capture:
                 raise InputError("--capture needs a running lab, not a file", where="--capture")
-            resolved = load_topology(Path(lab))
-            topology = resolved.topology
-            result, pcaps, live, world = predicted_report(resolved), [], False, None
+            from netlab.cli import _compose
+
+            if _compose.is_compose(Path(lab)):  # a docker-compose.yml, as `predict` reads it
+                from netlab.compose import compose_lab
+
+                topology = compose_lab(Path(lab)).topology
+            else:
+                topology = load_topology(Path(lab))
+            result, pcaps, live, world = predicted_report(topology), [], False, None
         else:
             pcap_dir = output.with_name(output.stem + ".pcaps") if capture else None
             run = live_check(lab, timeout, pcap_dir)

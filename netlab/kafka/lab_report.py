@@ -24,7 +24,7 @@ from netlab.topology.view import Resolved
 
 from .broker_log import start_error_from_log
 from .lab_world import world_from_resolved
-from .predict_rules import broker_view
+from .predict_rules import broker_refusal, broker_view
 from .results import Verdict
 from .verdicts import (
     DEFAULT_TIMEOUT,
@@ -63,7 +63,12 @@ def world_of(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | No
             for f in world.published
             if f.node == node
         }
-        world.brokers.append(broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken))
+        view = broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken)
+        if view.start_error is None:
+            # the lab runs netlab's broker: whatever it refuses (its own validation and what it
+            # does not support, e.g. several KRaft voters) does not start, whatever Kafka would do
+            view.start_error = broker_refusal(p)
+        world.brokers.append(view)
     world.zookeepers = zookeeper_views(r.topology)
     apply_reachability(world)
     return world

@@ -15,6 +15,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import cast
 
 from netlab.ipam import IpamError, SubnetPool, first_host, pick_subnet
+from netlab.topology.kafka_warnings import kafka_warnings
 from netlab.topology.models import Bond, Node, Topology, TunTap, VethLink, Vlan, VxlanEndpoint, VxlanLink
 from netlab.topology.source import PathKey, dotted_path
 from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part of this API)
@@ -700,6 +701,7 @@ class _Resolver:
     def _kafka(self) -> None:
         """`clients:` and `expect:` name nodes that exist (and brokers that are declared)."""
         brokers = [n for n, spec in self.t.nodes.items() if spec.broker is not None]
+        self.notes.extend(kafka_warnings(self.t))
         for i, c in enumerate(self.t.clients):
             self._node(c.node, ("clients", i, "node"))
         for node in self.t.expect.brokers:

@@ -30,7 +30,13 @@ def _node():
             {0: PartitionInfo(0, 1, 0, [1, 2], [1, 2]), 1: PartitionInfo(1, 2, 4, [2, 1], [2, 1])},
         )
     )
-    return SimpleNamespace(metadata=md, config={"auto.create.topics.enable": False})
+    return SimpleNamespace(metadata=md, config=_Config({"auto.create.topics.enable": False}), acls=[])
+
+
+class _Config(dict):
+    """Settings by name, like KafkaConfig; `raw` (the given properties) names no authorizer."""
+
+    raw: dict = {}
 
 
 def _ask(listener: str, version: int) -> dict:

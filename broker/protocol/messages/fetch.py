@@ -11,11 +11,13 @@ from ..schema import INT8, INT16, INT32, INT64, RECORDS, STRING, UUID, Array, F,
 KEY = 1
 NAME = "Fetch"
 LATEST = 18  # the newest version declared here (Kafka 4.x)
+_REPLICA_STATE = Struct(F("replica_id", INT32, 15, default=-1), F("replica_epoch", INT64, 15, default=-1))
 
 REQUEST = Message(
     Struct(
         F("cluster_id", STRING, 12, null=12, tag=0),
         F("replica_id", INT32, 0, 14, default=-1),
+        F("replica_state", _REPLICA_STATE, 15, tag=1),  # KIP-903: replaces replica_id from v15
         F("max_wait_ms", INT32),
         F("min_bytes", INT32),
         F("max_bytes", INT32, 3, default=0x7FFFFFFF),

@@ -1,0 +1,102 @@
+"""DeleteRecords (key 21), v0–2: move a partition's log start offset up (the records before it
+are gone for every reader; whole segments below it are deleted), on the leader. Checks are
+Kafka's (ReplicaManager.deleteRecordsOnLocalLog, Partition.deleteRecordsOnLeader): offset -1 means
+the high watermark, beyond it is OFFSET_OUT_OF_RANGE, a compact-only topic is POLICY_VIOLATION,
+internal topics are refused. Followers move theirs when their next fetch shows the leader's.
+Difference: Kafka answers once every replica's low watermark has moved; this answers with the
+leader's."""
+
+from __future__ import annotations
+
+from ..acls import DELETE, TOPIC, allowed
+from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
+from ..protocol.api import Api
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..request_context import RequestContext
+from ..topic_configs import effective
+from ..topics import INTERNAL_TOPICS
+
+KEY = 21
+HIGH_WATERMARK = -1
+
+REQUEST = Message(
+    Struct(
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F("partitions", Array(Struct(F("partition_index", INT32), F("offset", INT64)))),
+                )
+            ),
+        ),
+        F("timeout_ms", INT32),
+    ),
+    first_flexible=2,
+)
+RESPONSE = Message(
+    Struct(
+        F("throttle_time_ms", INT32),
+        F(
+            "topics",
+            Array(
+                Struct(
+                    F("name", STRING),
+                    F(
+                        "partitions",
+                        Array(
+                            Struct(
+                                F("partition_index", INT32), F("low_watermark", INT64), F("error_code", INT16)
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+    ),
+    first_flexible=2,
+)
+
+
+def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int, int]:
+    """(error, new low watermark)."""
+    node = ctx.node
+    if not allowed(ctx, DELETE, TOPIC, topic):  # with an authorizer
+        return ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1
+    if topic in INTERNAL_TOPICS:
+        return ErrorCode.INVALID_TOPIC_EXCEPTION, -1
+    plog = node.partition_log(topic, idx)
+    if plog is None:
+        return node.missing_partition_error(topic, idx), -1
+    if node.replicas.leader_state(topic, idx) is None:
+        return ErrorCode.NOT_LEADER_OR_FOLLOWER, -1
+    policy = effective("cleanup.policy", node.topic_configs.get(topic, {}), node.broker_settings())
+    if "delete" not in policy:
+        return ErrorCode.POLICY_VIOLATION, -1
+    target = plog.high_watermark if offset == HIGH_WATERMARK else offset
+    if target < 0 or target > plog.high_watermark:
+        return ErrorCode.OFFSET_OUT_OF_RANGE, -1
+    try:
+        return ErrorCode.NONE, plog.delete_records_before(target)
+    except OffsetOutOfRangeError:
+        return ErrorCode.OFFSET_OUT_OF_RANGE, -1
+    except LogClosedError:
+        return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1
+    except OSError as exc:
+        node.log.error(f"Error while deleting records of {topic}-{idx}: {exc}")
+        return ErrorCode.KAFKA_STORAGE_ERROR, -1
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    topics = []
+    for t in req["topics"]:
+        parts = []
+        for p in t["partitions"]:
+            err, low = _delete(ctx, t["name"], p["partition_index"], p["offset"])
+            parts.append({"partition_index": p["partition_index"], "low_watermark": low, "error_code": err})
+        topics.append({"name": t["name"], "partitions": parts})
+    return {"throttle_time_ms": 0, "topics": topics}
+
+
+API = Api(KEY, "DeleteRecords", 0, 2, REQUEST, RESPONSE, handle)
