@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
                 topology = compose_lab(Path(lab)).topology
             else:
-                topology = load_topology(Path(lab))
+                topology = load_topology(Path(lab)).topology
             result, pcaps, live, world = predicted_report(topology), [], False, None
         else:
             pcap_dir = output.with_name(output.stem + ".pcaps") if capture else None

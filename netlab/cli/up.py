@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         started, and the verdicts printed (docs/compose.md)."""
         from netlab.cli import _compose
 
-        if _compose.is_compose(file):
+        if file is not None and _compose.is_compose(file):
             if engine != "namespace":
                 from netlab.errors import InputError
 

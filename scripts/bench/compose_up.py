@@ -117,7 +117,7 @@ def predict_times(path: Path, runs: int) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "netlab", "predict", str(path), "-p", "benchp"],
+        [sys.executable, "-m", "netlab", "predict", str(path), "--project", "benchp"],
         capture_output=True,
         env=env,
         check=False,
