@@ -54,7 +54,7 @@ def test_predict_gives_the_recorded_verdicts(name):
 def test_import_round_trips(name):
     lab = compose_lab(CORPUS / name, options(name))
     text = to_yaml(lab.translation, ["round trip"])
-    again = loads_topology(text, f"{name}.lab.yaml")
+    again = loads_topology(text, f"{name}.lab.yaml").topology
     assert again.model_dump() == lab.topology.model_dump()
     assert rows_of(predicted_report(again)) == rows_of(predicted_report(lab.topology))
     derived = [line for line in text.splitlines() if "  # " in line]
