@@ -9,9 +9,9 @@ kernel features needed); it is JSON-serialisable.
 
 from __future__ import annotations
 
-import shlex
 import sys
 
+from netlab.brokers import broker_steps
 from netlab.names import HostsIndex, hosts_entries
 from netlab.resources import (
     Address,
@@ -28,21 +28,24 @@ from netlab.resources import (
     Veth,
     Vxlan,
 )
+from netlab.steps import handler
 from netlab.topology import netns_name
+from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology, VethLink
-from netlab.topology.resolve import Resolved, resolve, sysctl_interface
+from netlab.topology.resolve import Resolved, as_resolved, sysctl_interface
+from netlab.zookeeper import zookeeper_steps
 
 # Interfaces that a step creates (vlan/bond are only checked for, see resolve.py).
 _BUILT_KINDS = ("bridge", "veth", "tap", "tun", "vxlan")
 # Bring bridges up first and tunnels last, so underlays are up before what rides on them.
 _UP_ORDER = {"bridge": 0, "veth": 1, "tap": 1, "tun": 2, "vxlan": 2}
-# Hosts-file entries shown per node in the listing (a 200-node lab has 200 per node).
-_HOSTS_SHOWN = 8
 
 
-def compile_plan(topology: Topology) -> Plan:
-    """The ordered steps that build this lab (raises InputError if the topology is invalid)."""
-    r = topology._resolved or resolve(topology)
+def compile_plan(r: Resolved | Topology) -> Plan:
+    """The ordered steps that build this lab. `load_topology` gives the Resolved topology; a
+    Topology built in code is resolved here (InputError naming the path if it is invalid)."""
+    r = as_resolved(r)
+    topology = r.topology
     ns = {node: netns_name(topology.lab, node) for node in topology.nodes}
     steps: list[Step] = []
     steps += [Namespace(node=node, netns=ns[node]) for node in topology.nodes]
@@ -91,13 +94,13 @@ def _devices(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step]:
             taps.append(Tuntap(netns=ns[a.node], ifname=a.ifname, mode="tap"))
     for link in topology.links:
         if isinstance(link, VethLink):
-            a, b = link.endpoints
+            end_a, end_b = link.endpoints
             veths.append(
                 Veth(
-                    a_netns=ns[a.node],
-                    a_ifname=a.interface,
-                    b_netns=ns[b.node],
-                    b_ifname=b.interface,
+                    a_netns=ns[end_a.node],
+                    a_ifname=end_a.interface,
+                    b_netns=ns[end_b.node],
+                    b_ifname=end_b.interface,
                     mtu=link.mtu,
                 )
             )
@@ -105,21 +108,21 @@ def _devices(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step]:
         for dev in spec.tuntap:
             master = r.networks[dev.network].bridge if dev.network else None
             taps.append(Tuntap(netns=ns[node], ifname=dev.name, mode=dev.mode, master=master))
-    for _, *ends in r.tunnels:
-        taps += [Tuntap(netns=ns[e.node], ifname=e.ifname, mode="tun") for e in ends]
+    for tun in r.tunnels:
+        taps += [Tuntap(netns=ns[e.node], ifname=e.ifname, mode="tun") for e in tun.ends]
     vxlans = [
         Vxlan(
             netns=ns[e.node],
             ifname=e.ifname,
-            vni=link.vni,
+            vni=vx.link.vni,  # type: ignore[union-attr]
             local=str(e.local),
             remote=str(e.peer),
             dstport=e.port,
             underlay=e.underlay_dev,
             master=e.master,
         )
-        for link, *ends in r.vxlans
-        for e in ends
+        for vx in r.vxlans
+        for e in vx.ends
     ]
     return veths + taps + vxlans
 
@@ -172,8 +175,8 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                     ),
                 )
             )
-    for _, *ends in r.tunnels:
-        for e in ends:
+    for tun in r.tunnels:
+        for e in tun.ends:
             out.append(
                 Process(
                     netns=ns[e.node],
@@ -193,22 +196,19 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
                     ),
                 )
             )
-    from netlab.brokers import broker_steps
-    from netlab.zookeeper import zookeeper_steps
-
     out += zookeeper_steps(topology, ns)  # before brokers: zookeeper.connect is tried at start
     out += broker_steps(topology, ns)
     for node, spec in topology.nodes.items():
-        for p in spec.processes:
+        for user in spec.processes:
             out.append(
                 Process(
                     netns=ns[node],
                     node=node,
-                    name=p.effective_name,
-                    argv=tuple(p.command),
+                    name=user.effective_name,
+                    argv=tuple(user.command),
                     role="user",
-                    env=tuple(p.environment.items()),
-                    cwd=p.working_dir,
+                    env=tuple(user.environment.items()),
+                    cwd=user.working_dir,
                 )
             )
     return out
@@ -216,8 +216,6 @@ def _processes(topology: Topology, r: Resolved, ns: dict[str, str]) -> list[Step
 
 def _broker_label(settings: dict[str, str]) -> str:
     """A broker's listeners for pictures: `INTERNAL 0.0.0.0:29092 → broker:29092, ...`."""
-    from netlab.topology.kafka_fields import broker_properties
-
     props = broker_properties(settings)
     adv = dict(
         item.split("://", 1) for item in props.get("advertised.listeners", "").split(",") if "://" in item
@@ -293,7 +291,7 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
     }
     links = []
     for link in topology.links:
-        entry = {
+        entry: dict[str, object] = {
             "type": link.type,
             "endpoints": [
                 {"node": e.node, "interface": e.interface, "address": str(e.address) if e.address else None}
@@ -320,74 +318,9 @@ def _meta(topology: Topology, r: Resolved, ns: dict[str, str]) -> dict:
 # ---------------------------------------------------------------- the human-readable listing
 
 
-def _node_of(step: Step, by_netns: dict[str, str]) -> str:
-    if isinstance(step, Veth):
-        return by_netns.get(step.a_netns, step.a_netns)
-    return by_netns.get(getattr(step, "netns", ""), "?")
-
-
 def describe_step(step: Step) -> str:
-    """One step as the command an operator would type (iproute2 style)."""
-    q = shlex.quote
-    if isinstance(step, Namespace):
-        return f"ip netns add {step.netns} && ip -n {step.netns} link set lo up"
-    if isinstance(step, Sysctl):
-        return f"ip netns exec {step.netns} sysctl -w {step.name}={q(step.value)}"
-    if isinstance(step, Bridge):
-        return f"ip -n {step.netns} link add {step.ifname} type bridge    # network {step.network}"
-    if isinstance(step, Veth):
-        text = f"ip -n {step.a_netns} link add {step.a_ifname} type veth peer name {step.b_ifname} netns {step.b_netns}"
-        if step.mtu:
-            text += f" mtu {step.mtu}"
-        if step.a_master:
-            text += f" && ip -n {step.a_netns} link set {step.a_ifname} master {step.a_master}"
-        if step.b_master:
-            text += f" && ip -n {step.b_netns} link set {step.b_ifname} master {step.b_master}"
-        return text
-    if isinstance(step, Tuntap):
-        text = f"ip -n {step.netns} tuntap add dev {step.ifname} mode {step.mode}"
-        if step.master:
-            text += f" && ip -n {step.netns} link set {step.ifname} master {step.master}"
-        return text
-    if isinstance(step, Vxlan):
-        text = (
-            f"ip -n {step.netns} link add {step.ifname} type vxlan id {step.vni} local {step.local} "
-            f"remote {step.remote} dstport {step.dstport}"
-        )
-        if step.underlay:
-            text += f" dev {step.underlay}"
-        if step.master:
-            text += f" && ip -n {step.netns} link set {step.ifname} master {step.master}"
-        return text
-    if isinstance(step, Address):
-        return f"ip -n {step.netns} addr add {step.cidr} dev {step.ifname}"
-    if isinstance(step, LinkUp):
-        return f"ip -n {step.netns} link set {step.ifname} up"
-    if isinstance(step, Route):
-        text = f"ip -n {step.netns} route add {step.dst}"
-        if step.gateway:
-            text += f" via {step.gateway}"
-        if step.dev:
-            text += f" dev {step.dev}"
-        return text
-    if isinstance(step, HostsFile):
-        shown = step.entries[:_HOSTS_SHOWN]
-        body = "; ".join(f"{addr} {' '.join(names)}" for addr, names in shown)
-        more = len(step.entries) - len(shown)
-        return f"write /etc/netns/{step.netns}/hosts: {body}" + (f"; ... (+{more} more)" if more else "")
-    if isinstance(step, Process):
-        env = " ".join(f"{k}={q(v)}" for k, v in step.env)
-        text = f"ip netns exec {step.netns} " + (f"env {env} " if env else "") + shlex.join(step.argv)
-        if step.cwd:
-            text = f"(cd {q(step.cwd)} && {text})"
-        label = step.role if step.name == step.role else f"{step.role} {step.name}"
-        written = "".join(
-            f"write {path}:\n"
-            + "".join(f"    {line}\n" for line in body.splitlines() if not line.startswith("#"))
-            for path, body in step.files
-        )
-        return f"{written}{text} &    # {label}"
-    return step.key
+    """One step as the command an operator would type (iproute2 style): its kind's describer."""
+    return handler(step).describe(step)
 
 
 def format_plan(plan: Plan) -> str:
@@ -410,7 +343,8 @@ def format_plan(plan: Plan) -> str:
     )
     grouped: dict[str, list[str]] = {node: [] for node in nodes}
     for step in plan.steps:
-        grouped.setdefault(_node_of(step, by_netns), []).append(describe_step(step))
+        home = handler(step).namespaces(step)[0]
+        grouped.setdefault(by_netns.get(home, home), []).append(describe_step(step))
     for node, commands in grouped.items():
         lines.append("")
         lines.append(

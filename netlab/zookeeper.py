@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netlab.lab.paths import lab_paths
 from netlab.resources import Process
+from netlab.rundir import RUN_DIR
 from netlab.topology.models import Topology
 from netlab.topology.zookeeper_fields import ZooKeeperSettings
 
@@ -29,7 +29,7 @@ READY_MARK = "PrepRequestProcessor (sid:0) started"
 
 
 def zookeeper_dir(lab: str, node: str) -> Path:
-    return lab_paths(lab).root / "zookeeper" / node
+    return RUN_DIR / lab / "zookeeper" / node  # under lab_paths(lab).root
 
 
 def zoo_cfg(spec: ZooKeeperSettings, data_dir: Path) -> str:

@@ -8,14 +8,13 @@ Everything comes from the lab's saved plan, read through :func:`load_plan` only 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.errors import InputError
+from netlab.kafka.listeners import listener_ports
 
 STATE_DIR = Path("/run/netlab")
-_LISTENER = re.compile(r"^(.*)://\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)")
 
 
 def load_plan(lab: str) -> dict:
@@ -108,15 +107,6 @@ def lab_info(lab: str) -> LabInfo:
     for port in meta.get("kafka_ports") or []:
         info.kafka_ports.add(int(port))
     return info
-
-
-def listener_ports(value: str) -> set[int]:
-    ports = set()
-    for entry in value.split(","):
-        m = _LISTENER.match(entry.strip())
-        if m and int(m.group(3)) > 0:
-            ports.add(int(m.group(3)))
-    return ports
 
 
 def broker_ports(argv: list[str]) -> set[int]:

@@ -4,7 +4,7 @@ The rows of a check normally run side by side; two rows from one node would then
 capture. With --capture they run one at a time instead (slower: the rows' times add up), each
 inside a packet capture on every interface of the node the row starts from, so a row's pcap
 holds that row's packets and nothing of the others. The runner has the signature of
-`netlab.kafka.check.check`, which `lab_check.live_report(..., runner=)` takes.
+`netlab.kafka.verdicts.check`, which `lab_report.live_report(..., runner=)` takes.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from netlab.capture.decode import iter_events
 from netlab.capture.labinfo import LabInfo
 from netlab.capture.pcapio import PcapWriter
 from netlab.capture.story import Story
-from netlab.kafka.check import GRACE_S, CheckPlan, check
 from netlab.kafka.results import Verdict
+from netlab.kafka.verdicts import GRACE_S, CheckPlan, check
 from netlab.kafka.views import World
 
 MAX_PACKETS = 20_000  # per row: a check row is a few dozen packets; this bounds the file
@@ -108,7 +108,7 @@ class RowCaptures:
                 return check(world, one, prefixes, timeout=timeout, python=python)
 
             # a row runs its probe and then its client, each bounded by timeout * 30 + GRACE_S
-            # (netlab.kafka.check); the capture is bounded by both, so it never ends before the row
+            # (netlab.kafka.verdicts); the capture is bounded by both, so it never ends before the row
             budget = 2 * (timeout * 30 + GRACE_S)
             verdicts, packets = _capture_while(self.netns[node], path, run, budget_s=budget)
             out.extend(verdicts)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from broker.protocol.apikeys import api_name
 from netlab.capture.kafka.summary import error_name
 from netlab.capture.stream import ConnEvent, KafkaMessage
+from netlab.kafka.views import is_ip, is_loopback
 
 
 def _split(endpoint: str) -> tuple[str, int]:
@@ -36,7 +37,7 @@ class Story:
     def node_of(self, address: str) -> str:
         """The node an address belongs to (the address itself when unknown)."""
         name = self.names.get(address)
-        if name is None and self.local_node and _is_loopback(address):
+        if name is None and self.local_node and is_loopback(address):
             return self.local_node
         return name or address
 
@@ -47,7 +48,7 @@ class Story:
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def _addresses(self, host: str) -> set[str]:
-        if _is_ip(host):
+        if is_ip(host):
             return {host}
         if host == "localhost" and host not in self.hosts:
             return {"127.0.0.1", "::1"}
@@ -73,7 +74,7 @@ class Story:
                 if (addrs and addrs & tried) or (not addrs and tried):
                     continue  # (a name the lab does not know: any attempt on that port counts)
                 hidden = ""
-                if addrs and all(_is_loopback(a) for a in addrs) and client != self.local_node:
+                if addrs and all(is_loopback(a) for a in addrs) and client != self.local_node:
                     hidden = (
                         f" here (a connection to {client}'s own loopback is not visible from this capture)"
                     )
@@ -206,22 +207,3 @@ def _topic_parts(topics, parts_key: str, index_key: str, name: str = "name") -> 
         idx = ",".join(str(p.get(index_key)) for p in t.get(parts_key) or [])
         out.append(f"{t.get(name)}[{idx}]")
     return " ".join(out) or "nothing"
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False

@@ -93,12 +93,12 @@ def up_compose(file: Path, options, *, dry_run: bool, as_json: bool) -> int:
     import json
     import time
 
-    from netlab.brokers import wait_started
     from netlab.cli._kafka import print_report
     from netlab.compose import compose_lab
     from netlab.compose.topology_out import to_yaml
-    from netlab.kafka.lab_check import broker_logs, live_report
+    from netlab.kafka.lab_report import broker_logs, live_report
     from netlab.lab import apply, check_can_apply, require_root
+    from netlab.lab.brokers import wait_started
     from netlab.plan import compile_plan, format_plan
     from netlab.topology import netns_name
 
@@ -145,7 +145,7 @@ def up_compose(file: Path, options, *, dry_run: bool, as_json: bool) -> int:
     )
     code = print_report(report, False, f"netlab up {file}", live=True)
     from netlab.compose.fixes import fixes_for
-    from netlab.kafka.lab_check import predicted_report
+    from netlab.kafka.lab_report import predicted_report
 
     print_fixes(fixes_for(file, options, lab, predicted_report(lab.topology)).lines)
     console.print(

@@ -14,8 +14,8 @@ from netlab.cli._render import console, err_console
 
 
 def running_topology(lab: str):
-    """(LabState, Topology) of a running lab, from the copy of its file in the lab directory."""
-    from netlab.lab import load_lab
+    """(LabState, Resolved topology) of a running lab, from the copy of its file in the lab directory."""
+    from netlab.lab.state import load_lab
     from netlab.topology import loads_topology
 
     state = load_lab(lab)
@@ -91,8 +91,8 @@ def print_report(report, as_json: bool, title: str, live: bool) -> int:
 class LiveRun:
     """A live check of a running lab, with what the report page needs besides the rows."""
 
-    report: Any  # lab_check.Report
-    topology: Any
+    report: Any  # lab_report.Report
+    topology: Any  # the Topology model (the report page draws it)
     pcaps: list = field(default_factory=list)  # capture.rows.RowPcap, with --capture
     world: Any = None  # the lab's World with the brokers' current properties (arrows end there)
 
@@ -100,11 +100,12 @@ class LiveRun:
 def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
     """Run `netlab check` of a running lab. With `capture_dir` the rows run one at a time, each
     captured into its own pcap there (netlab/capture/rows.py)."""
-    from netlab.kafka.lab_check import broker_logs, live_props, live_report, world_of
-    from netlab.lab import require_root
+    from netlab.kafka.lab_report import broker_logs, live_props, live_report, world_of
+    from netlab.lab.apply import require_root
 
     require_root()
-    state, topology = running_topology(lab)
+    state, resolved = running_topology(lab)
+    topology = resolved.topology
     from netlab.docker.lab import docker_lab_report, is_docker_lab
 
     if is_docker_lab(lab):  # built with --engine docker: the rows run in its containers
@@ -114,23 +115,23 @@ def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
             raise InputError(
                 "--capture runs in lab nodes; a lab on Docker: netlab capture LAB NODE", where="--capture"
             )
-        from netlab.kafka.lab_check import topology_props
+        from netlab.kafka.lab_report import topology_props
 
         report = docker_lab_report(lab, topology, timeout=timeout)
-        return LiveRun(report, topology, [], world_of(topology, topology_props(topology)))
+        return LiveRun(report, topology, [], world_of(resolved, topology_props(topology)))
     from netlab.kernel.privileges import drop_argv, policy
 
     drop = drop_argv(policy("client"))  # the clients run unprivileged (docs/security.md)
     prefixes = {node: ["ip", "netns", "exec", netns, *drop] for node, netns in state.nodes.items()}
-    logs = broker_logs(lab, topology)
-    world = world_of(topology, live_props(lab, topology))
+    logs = broker_logs(lab, resolved)
+    world = world_of(resolved, live_props(lab, topology))
     if capture_dir is None:
-        return LiveRun(live_report(lab, topology, prefixes, logs, timeout=timeout), topology, [], world)
+        return LiveRun(live_report(lab, resolved, prefixes, logs, timeout=timeout), topology, [], world)
     from netlab.capture.labinfo import lab_info
     from netlab.capture.rows import RowCaptures
 
     runner = RowCaptures(dict(state.nodes), capture_dir, lab_info(lab))
-    report = live_report(lab, topology, prefixes, logs, timeout=timeout, runner=runner)
+    report = live_report(lab, resolved, prefixes, logs, timeout=timeout, runner=runner)
     return LiveRun(report, topology, runner.pcaps, world)
 
 

@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from netlab.cli._options import json_option
 from netlab.errors import InputError, NotRootError
 
 
@@ -42,14 +43,12 @@ def register(app: typer.Typer) -> None:
         port: list[int] = typer.Option(
             None, "--port", "-p", help="Kafka port (repeatable); default: the lab's listener ports."
         ),
-        bpf: str = typer.Option(None, "--filter", "-f", help="BPF filter, tcpdump syntax."),
+        bpf: str = typer.Option(None, "--filter", help="BPF filter, tcpdump syntax."),
         netns: str = typer.Option(None, "--netns", help="Capture in this namespace directly (no lab)."),
         docker: str = typer.Option(
             None, "--docker", help="Capture in this running container's namespace (DOCKER_HOST's engine)."
         ),
-        as_json: bool = typer.Option(
-            False, "--json", help="One JSON object per packet, or per Kafka message with --kafka."
-        ),
+        as_json: bool = json_option("One JSON object per packet, or per Kafka message with --kafka."),
     ) -> None:
         """Capture raw packets in a node's namespace; print, save (-w) or tell the Kafka story (--kafka)."""
         from netlab.capture.capture import Capture
@@ -61,6 +60,7 @@ def register(app: typer.Typer) -> None:
             raise NotRootError("capturing packets needs root: run it with sudo", where="capture")
         story = Story()
         ports = _ports(port)
+        iface: str | None
         if docker:
             from netlab.docker.cli import container_capture_target
 
@@ -89,8 +89,8 @@ def register(app: typer.Typer) -> None:
             else:
                 if not target:
                     raise InputError("name a node (NODE or NODE:IFACE) or a --network", where="capture")
-                node, _, iface = target.partition(":")
-                iface = iface or None
+                node, _, named = target.partition(":")
+                iface = named or None
                 if iface is not None and not 1 <= len(iface) <= 15:
                     raise InputError(f"{iface!r} is not an interface name (1-15 characters)", where=target)
             from netlab.docker.lab import container_netns, is_docker_lab

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from netlab.cli._kafka import check_html_target, live_check, print_report, write_html
+from netlab.cli._options import json_option
 from netlab.errors import InputError
 
 
@@ -22,9 +23,7 @@ def register(app: typer.Typer) -> None:
         client: str = typer.Option(
             "kcat", "--client", help="with --docker: the client of the generated rows"
         ),
-        as_json: bool = typer.Option(
-            False, "--json", help="one object per row: from, to, ok, stage, reason, client_error, ..."
-        ),
+        as_json: bool = json_option("one object per row: from, to, ok, stage, reason, client_error, ..."),
         timeout: float = typer.Option(
             4.0, "--timeout", min=0.5, max=120, help="seconds each client gets (half produce, half consume)"
         ),
@@ -40,7 +39,7 @@ def register(app: typer.Typer) -> None:
             check_html_target(html)
         if docker:
             from netlab.docker.cli import check_docker
-            from netlab.lab import require_root
+            from netlab.lab.apply import require_root
 
             require_root()
             if capture:

@@ -8,6 +8,8 @@ import json
 import typer
 
 from netlab.cli._kafka import broker_step
+from netlab.cli._lab import print_restart
+from netlab.cli._options import json_option, lab_argument, node_argument
 from netlab.cli._render import console
 from netlab.errors import InputError
 
@@ -45,19 +47,20 @@ def edit(props: dict[str, str], action: str, items: list[str]) -> dict[str, str]
 def register(app: typer.Typer) -> None:
     @app.command()
     def config(
-        lab: str = typer.Argument(..., help="a running lab"),
-        node: str = typer.Argument(..., help="a node that runs a broker"),
+        lab: str = lab_argument(),
+        node: str = node_argument("a node that runs a broker"),
         action: str | None = typer.Argument(None, help="set or unset (nothing: show)"),
         items: list[str] | None = typer.Argument(None, help="key=value (set) or key (unset)"),
         no_restart: bool = typer.Option(
             False, "--no-restart", help="edit only; restart later with netlab restart"
         ),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        as_json: bool = json_option(),
     ) -> None:
         """Show a broker's properties, or edit them and restart the broker."""
         from broker.properties import parse_properties
         from netlab.brokers import format_properties, properties_path
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.state import load_lab
 
         state = load_lab(lab)
         step = broker_step(state, node)
@@ -86,9 +89,9 @@ def register(app: typer.Typer) -> None:
         header = "\n".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
         path.write_text(format_properties(new, header or f"broker of node {node} in lab {lab}"))
         changed = {k: new.get(k) for k in set(props) | set(new) if props.get(k) != new.get(k)}
-        result = {"lab": lab, "node": node, "file": str(path), "changed": changed}
+        result: dict[str, object] = {"lab": lab, "node": node, "file": str(path), "changed": changed}
         if not no_restart:
-            from netlab.cli.restart import print_restart, restart_step
+            from netlab.lab.brokers import restart_step
 
             result["restart"] = restart_step(lab, step)
         if as_json:
@@ -96,7 +99,8 @@ def register(app: typer.Typer) -> None:
             return
         for k, v in sorted(changed.items()):
             console.print(f"  {k} = {v}" if v is not None else f"  {k} removed", highlight=False)
-        if "restart" in result:
-            print_restart(result["restart"])
+        restarted = result.get("restart")
+        if isinstance(restarted, dict):
+            print_restart(restarted)
         else:
             console.print(f"  not restarted; run: netlab restart {lab} {node}", highlight=False)

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from netlab.cli._options import json_option
 from netlab.errors import InputError
 
 
@@ -13,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def decode(
         pcap: str = typer.Argument(..., help="A pcap or pcapng file."),
-        as_json: bool = typer.Option(False, "--json", help="One JSON object per Kafka message."),
+        as_json: bool = json_option("One JSON object per Kafka message."),
         port: list[int] = typer.Option(
             None,
             "--port",

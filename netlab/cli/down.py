@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from netlab.cli._options import json_option
 from netlab.cli._render import console, err_console
 from netlab.errors import InputError
 
@@ -15,17 +16,20 @@ def register(app: typer.Typer) -> None:
     def down(
         lab: str | None = typer.Argument(None, help="the lab to remove"),
         all_labs: bool = typer.Option(False, "--all", help="remove every lab that is up"),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        as_json: bool = json_option(),
     ) -> None:
         """Stop a lab's processes and delete its namespaces and files (idempotent)."""
-        from netlab.lab import destroy, lab_paths, list_labs, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.destroy import destroy
+        from netlab.lab.paths import lab_paths
+        from netlab.lab.state import list_labs
 
         if bool(lab) == all_labs:
             raise InputError("name one lab or pass --all (not both)", where="netlab down")
         require_root()
         from netlab.docker.lab import forget_engine, is_docker_lab
 
-        names = list_labs() if all_labs else [lab_paths(lab).lab]
+        names = list_labs() if all_labs or lab is None else [lab_paths(lab).lab]
         on_docker = {name for name in names if is_docker_lab(name)}
         results = [destroy(name) for name in names]
         for name in on_docker:  # the engine ended with the lab; what it left in the cgroup trees goes too

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import typer
 
+from netlab.cli._options import lab_argument, node_argument
 from netlab.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     @app.command("exec", context_settings={"ignore_unknown_options": True})
     def exec_(
-        lab: str = typer.Argument(..., help="the lab"),
-        node: str = typer.Argument(..., help="the node to run in"),
+        lab: str = lab_argument("the lab"),
+        node: str = node_argument("the node to run in"),
         command: list[str] = typer.Argument(None, help="the command, after --"),
     ) -> None:
         """Run a command in a node (its /etc/hosts, its hostname, its network), like `ip netns exec`."""
         from netlab.kernel.launcher import exec_in_node, node_env
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.state import load_lab
 
         if not command:
             raise InputError(

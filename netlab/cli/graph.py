@@ -8,21 +8,21 @@ from pathlib import Path
 
 import typer
 
+from netlab.cli._options import json_option, topology_argument, topology_file
 from netlab.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def graph(
-        file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
+        file: Path | None = topology_argument(),
         lab: str | None = typer.Option(None, "--lab", help="draw a running lab from its stored plan instead"),
         fmt: str = typer.Option(
             "mermaid",
             "--format",
-            "-f",
             help="mermaid (GitHub renders it), dot, json, or svg / png (drawn by graphviz)",
         ),
-        as_json: bool = typer.Option(False, "--json", help="same as --format json"),
+        as_json: bool = json_option("same as --format json"),
         output: Path | None = typer.Option(
             None, "--output", "-o", help="write to this file instead of stdout"
         ),
@@ -38,14 +38,14 @@ def register(app: typer.Typer) -> None:
         if output is None and fmt in BINARY_FORMATS and sys.stdout.isatty():
             raise InputError(f"{fmt} is binary: write it with -o FILE (or redirect stdout)", where="--format")
         if lab is not None:
-            from netlab.lab import load_lab
+            from netlab.lab.state import load_lab
 
             plan = load_lab(lab).plan
         else:
             from netlab.plan import compile_plan
-            from netlab.topology import DEFAULT_TOPOLOGY, load_topology
+            from netlab.topology import load_topology
 
-            plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
+            plan = compile_plan(load_topology(topology_file(file)))
         data = render_graph_bytes(plan.lab, plan.meta, fmt)
         if output is None and fmt not in BINARY_FORMATS:
             typer.echo(data.decode(), nl=False)

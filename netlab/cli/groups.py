@@ -9,20 +9,21 @@ import sys
 import typer
 
 from netlab.cli._kafka import broker_step
+from netlab.cli._options import json_option, lab_argument, node_argument
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def groups(
-        lab: str = typer.Argument(..., help="a running lab"),
-        node: str = typer.Argument(..., help="a node that runs a broker"),
+        lab: str = lab_argument(),
+        node: str = node_argument("a node that runs a broker"),
         group: list[str] | None = typer.Option(None, "--group", help="only this group (repeatable)"),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        as_json: bool = json_option(),
     ) -> None:
         """Consumer groups of a broker (python -m broker.consumer_groups on its log directories)."""
         from broker.properties import parse_properties
         from netlab.brokers import properties_path
-        from netlab.lab import load_lab
+        from netlab.lab.state import load_lab
 
         state = load_lab(lab)
         broker_step(state, node)

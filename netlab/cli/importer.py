@@ -13,7 +13,7 @@ from netlab.cli._import_group import import_group
 def compose(
     file: Path = typer.Argument(..., help="a docker-compose.yml"),
     output: Path | None = typer.Option(None, "-o", "--output", help="write here instead of stdout"),
-    project: str | None = typer.Option(None, "--project", "-p", help="project name"),
+    project: str | None = typer.Option(None, "--project", help="project name"),
     env_file: Path | None = typer.Option(None, "--env-file", help="instead of .env"),
     client: str = typer.Option("kcat", "--client", help="kcat, confluent-kafka, kafka-python, aiokafka"),
     probe: list[str] | None = typer.Option(None, "--probe", help="FROM=HOST:PORT (repeatable)"),

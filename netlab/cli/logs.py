@@ -8,51 +8,26 @@ import time
 
 import typer
 
+from netlab.cli._lab import pick_process
+from netlab.cli._options import follow_option, json_option, lab_argument, node_argument, process_option
 from netlab.errors import InputError
 
 FOLLOW_POLL_S = 0.2
 
 
-def pick_process(state, node: str, name: str | None):
-    """The named process of `node`; without a name its broker, else its only process."""
-    state.netns(node)
-    steps = [s for s in state.process_steps if s.node == node]
-    if name is not None:
-        found = next((s for s in steps if s.name == name), None)
-        if found is None:
-            raise InputError(
-                f"node {node!r} has no process {name!r}; its processes: "
-                f"{', '.join(s.name for s in steps) or 'none'}",
-                where="--process",
-            )
-        return found
-    broker = next((s for s in steps if s.role == "broker"), None)
-    if broker is not None:
-        return broker
-    if len(steps) == 1:
-        return steps[0]
-    raise InputError(
-        f"node {node!r} runs {len(steps)} processes"
-        + (f" ({', '.join(s.name for s in steps)}); name one with --process" if steps else ""),
-        where="netlab logs",
-    )
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def logs(
-        lab: str = typer.Argument(..., help="a running lab"),
-        node: str = typer.Argument(..., help="the node"),
-        follow: bool = typer.Option(False, "-f", "--follow", help="keep printing new lines (Ctrl-C to stop)"),
-        process: str | None = typer.Option(
-            None, "--process", help="which process (default: the node's broker)"
-        ),
+        lab: str = lab_argument(),
+        node: str = node_argument(),
+        follow: bool = follow_option(),
+        process: str | None = process_option(),
         tail: int = typer.Option(0, "--tail", min=0, help="only the last N lines (0: all)"),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        as_json: bool = json_option(),
     ) -> None:
         """Print a process's log (a broker's log is Kafka's own text)."""
         from netlab.docker.lab import container_log, is_docker_lab
-        from netlab.lab import load_lab
+        from netlab.lab.state import load_lab
 
         state = load_lab(lab)
         if is_docker_lab(lab) and node not in state.nodes:  # a container of a lab on Docker

@@ -1,5 +1,6 @@
-"""`netlab predict <file> [--json]`: the verdicts of `netlab check`, from the topology alone.
-A compose file (top-level `services:`) is read as Docker Compose would run it (docs/compose.md)."""
+"""`netlab predict [FILE] [--json] [--html PAGE]`: the verdicts of `netlab check`, from the
+topology alone (default: the default lab). A compose file (top-level `services:`) is read as
+Docker Compose would run it (docs/compose.md)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from pathlib import Path
 import typer
 
 from netlab.cli._kafka import print_report, write_html
+from netlab.cli._options import json_option, topology_argument, topology_file
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def predict(
-        file: Path = typer.Argument(..., help="a topology file or a docker-compose.yml"),
-        as_json: bool = typer.Option(False, "--json", help="one object per row, as `netlab check --json`"),
+        file: Path | None = topology_argument(
+            "a topology file or a docker-compose.yml (default: the default lab)"
+        ),
+        as_json: bool = json_option("one object per row, as `netlab check --json`"),
         html: Path | None = typer.Option(None, "--html", help="also write the report page (netlab report)"),
-        project: str | None = typer.Option(None, "--project", "-p", help="compose: project name"),
+        project: str | None = typer.Option(None, "--project", help="compose: project name"),
         env_file: Path | None = typer.Option(None, "--env-file", help="compose: instead of .env"),
         desktop: str | None = typer.Option(
             None, "--desktop", help="compose: mac or windows (Docker Desktop)"
@@ -33,22 +37,23 @@ def register(app: typer.Typer) -> None:
         Kafka's validation and binding rules, Docker's name and publishing rules and the lab's routes.
         Exit 1 when a prediction contradicts `expect:`. A docker-compose.yml is read as Docker runs it."""
         from netlab.cli import _compose
-        from netlab.kafka.lab_check import predicted_report
+        from netlab.kafka.lab_report import predicted_report
         from netlab.topology import load_topology
 
-        if not _compose.is_compose(file):
-            topology = load_topology(file)
-            report = predicted_report(topology)
+        path = topology_file(file)
+        if not _compose.is_compose(path):
+            resolved = load_topology(path)
+            report = predicted_report(resolved)
             if html is not None:
-                write_html(html, report, topology, live=False)
-            raise typer.Exit(print_report(report, as_json, f"netlab predict {file}", live=False))
+                write_html(html, report, resolved.topology, live=False)
+            raise typer.Exit(print_report(report, as_json, f"netlab predict {path}", live=False))
         from netlab.compose import compose_lab
         from netlab.compose.fixes import fixes_for
 
         options = _compose.compose_options(project, env_file, desktop, client, probe, lan_ip)
-        lab = compose_lab(file, options)
+        lab = compose_lab(path, options)
         report = predicted_report(lab.topology)
-        fixes = fixes_for(file, options, lab, report)
+        fixes = fixes_for(path, options, lab, report)
         if html is not None:
             write_html(html, report, lab.topology, live=False)
         if as_json:
@@ -58,6 +63,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(rows, indent=1))
             raise typer.Exit(0)
         _compose.print_header(lab)
-        code = print_report(report, False, f"netlab predict {file}", live=False)
+        code = print_report(report, False, f"netlab predict {path}", live=False)
         _compose.print_fixes(fixes.lines)
         raise typer.Exit(code)

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         check_html_target(output, "--output")
         if lab.endswith((".yaml", ".yml")) or Path(lab).is_file():
             from netlab.errors import InputError
-            from netlab.kafka.lab_check import predicted_report
+            from netlab.kafka.lab_report import predicted_report
             from netlab.topology import load_topology
 
             if capture:
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
                 topology = compose_lab(Path(lab)).topology
             else:
-                topology = load_topology(Path(lab))
+                topology = load_topology(Path(lab)).topology
             result, pcaps, live, world = predicted_report(topology), [], False, None
         else:
             pcap_dir = output.with_name(output.stem + ".pcaps") if capture else None

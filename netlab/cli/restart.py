@@ -5,60 +5,23 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.markup import escape
 
-from netlab.cli._render import console
-
-
-def restart_step(lab: str, step) -> dict:
-    """Stop, mark the log, start; for a broker wait until it started or failed (Kafka's message)."""
-    from netlab.brokers import RESTART_MARK, wait_started
-    from netlab.lab import lab_paths, start_process, stop_process
-
-    stop_process(lab, step)
-    log = lab_paths(lab).process(step.node, step.name).logfile
-    with open(log, "a") as fh:
-        fh.write(f"{RESTART_MARK}\n")
-    pid = start_process(lab, step)
-    out = {"lab": lab, "node": step.node, "process": step.name, "pid": pid}
-    if step.role == "broker":
-        out["broker"] = wait_started(lab, [step.node])[0].to_dict()
-    return out
-
-
-def print_restart(result: dict) -> int:
-    b = result.get("broker")
-    if b is None:
-        console.print(
-            f"restarted {result['node']}/{result['process']} (pid {result['pid']})", highlight=False
-        )
-        return 0
-    if b["state"] == "started":
-        console.print(
-            f"[green]✓[/] broker in {result['node']} restarted ({b['seconds']:.2f} s)", highlight=False
-        )
-        return 0
-    console.print(
-        f"[bold red]✗[/] broker in {result['node']} did not start: {escape(b['error'] or b['state'])}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    return 0  # a broker that does not start is a result, shown with Kafka's message
+from netlab.cli._lab import pick_process, print_restart
+from netlab.cli._options import json_option, lab_argument, node_argument, process_option
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def restart(
-        lab: str = typer.Argument(..., help="a running lab"),
-        node: str = typer.Argument(..., help="the node"),
-        process: str | None = typer.Option(
-            None, "--process", help="which process (default: the node's broker)"
-        ),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        lab: str = lab_argument(),
+        node: str = node_argument(),
+        process: str | None = process_option(),
+        as_json: bool = json_option(),
     ) -> None:
         """Restart a node's broker (or another of its processes); shows whether the broker started."""
-        from netlab.cli.logs import pick_process
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.brokers import restart_step
+        from netlab.lab.state import load_lab
 
         require_root()
         step = pick_process(load_lab(lab), node, process)

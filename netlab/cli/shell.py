@@ -6,16 +6,19 @@ import os
 
 import typer
 
+from netlab.cli._options import lab_argument, node_argument
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def shell(
-        lab: str = typer.Argument(..., help="the lab"),
-        node: str = typer.Argument(..., help="the node"),
+        lab: str = lab_argument("the lab"),
+        node: str = node_argument(),
     ) -> None:
         """Open $SHELL inside a node (like `docker exec -it <container> sh`)."""
         from netlab.kernel.launcher import exec_in_node, node_env
-        from netlab.lab import load_lab, require_root
+        from netlab.lab.apply import require_root
+        from netlab.lab.state import load_lab
 
         require_root()
         state = load_lab(lab)

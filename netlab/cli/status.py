@@ -8,15 +8,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from netlab.cli._options import json_option
 from netlab.cli._render import console
 from netlab.errors import NotRootError
 
 
 def _list(as_json: bool) -> None:
-    from netlab.lab import list_labs, load_lab
+    from netlab.lab.state import list_labs, load_lab
     from netlab.resources import Process
 
-    rows = []
+    rows: list[dict[str, object]] = []
     for name in list_labs():
         try:
             state = load_lab(name)
@@ -45,13 +46,13 @@ def _list(as_json: bool) -> None:
     table = Table("lab", "nodes", "processes running", "source")
     for r in rows:
         table.add_row(
-            r["lab"], str(r["nodes"]), f"{r['processes_running']}/{r.get('processes')}", str(r["source"])
+            str(r["lab"]), str(r["nodes"]), f"{r['processes_running']}/{r.get('processes')}", str(r["source"])
         )
     console.print(table)
 
 
 def _show(lab: str, as_json: bool) -> None:
-    from netlab.lab import lab_status
+    from netlab.lab.state import lab_status
 
     st = lab_status(lab)
     if as_json:
@@ -113,7 +114,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(
         lab: str | None = typer.Argument(None, help="a lab; without it, list the labs that are up"),
-        as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        as_json: bool = json_option(),
     ) -> None:
         """Nodes, interfaces, addresses, networks, bridges and processes of a lab (or list labs)."""
         if lab is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from netlab.cli._options import json_option, topology_argument, topology_file
 from netlab.errors import InputError
 from netlab.gcpause import paused_gc
 
@@ -31,16 +32,16 @@ def summary(plan) -> dict:
 def register(app: typer.Typer) -> None:
     @app.command()
     def validate(
-        file: Path | None = typer.Argument(None, help="topology file (default: topologies/default.yaml)"),
-        as_json: bool = typer.Option(False, "--json", help="print the summary (or the error) as JSON"),
+        file: Path | None = topology_argument(),
+        as_json: bool = json_option("print the summary (or the error) as JSON"),
     ) -> None:
         """Check a topology file; print lab, nodes, networks and links, or the located error."""
         from netlab.cli import _compose
         from netlab.plan import compile_plan
-        from netlab.topology import DEFAULT_TOPOLOGY, load_topology
+        from netlab.topology import load_topology
 
-        path = file or DEFAULT_TOPOLOGY
         try:
+            path = topology_file(file)
             with paused_gc():  # big files: see netlab/gcpause.py
                 if _compose.is_compose(path):  # a docker-compose.yml: the lab it becomes (docs/compose.md)
                     from netlab.compose import compose_lab
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
         except InputError as exc:
             if as_json:
                 typer.echo(json.dumps({"valid": False, "error": exc.message, "where": exc.where}))
-                raise typer.Exit(exc.exit_code)
+                raise typer.Exit(exc.exit_code) from None
             raise
         info = summary(plan)
         if as_json:

@@ -171,8 +171,8 @@ def _row_key(v) -> tuple[str, str]:
 def _outcomes(topology) -> dict[tuple[str, str], bool]:
     """(from, to) -> does it work, for every row `predict` shows: the same rules over the same
     world (check.predicted_probes), without the sentences explain() writes for people."""
-    from netlab.kafka.check import ClientCheck, predicted_probes
-    from netlab.kafka.lab_check import plan_of, world_of
+    from netlab.kafka.lab_report import plan_of, world_of
+    from netlab.kafka.verdicts import ClientCheck, predicted_probes
 
     world = world_of(topology)
     out = {}

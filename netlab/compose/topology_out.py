@@ -27,7 +27,7 @@ def to_topology(t: Translation) -> Topology:
         ) from None
     topology._source = where
     try:
-        topology._resolved = resolve(topology)
+        resolve(topology)  # every whole-file rule checked here (compile_plan resolves it again)
     except TopologyError as exc:
         raise InputError(
             f"the compose file translates to an invalid lab: {exc.message}", where=where

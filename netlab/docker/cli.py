@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from netlab.errors import InputError
-from netlab.kafka.lab_check import Report
+from netlab.kafka.lab_report import Report
 from netlab.topology.models import Topology
 
 from .enter import ContainerGone, require_local_engine

@@ -176,8 +176,8 @@ def wait_brokers(
     """Wait (bounded) until each broker container (node -> its settings) logged Kafka's start
     message (and, for a KRaft broker-only node, its registration, as `netlab up` waits), failed
     to start (Kafka's fatal line, or the container exited), or `timeout` passed; node -> its log."""
-    from netlab.brokers import REGISTERED_MARK, STARTED_MARKS, needs_registration
-    from netlab.kafka.check import start_error_from_log
+    from netlab.brokers import needs_registration
+    from netlab.kafka.broker_log import REGISTERED_MARK, STARTED_MARKS, start_error_from_log
 
     deadline = time.monotonic() + timeout
     logs: dict[str, str] = {}

@@ -19,12 +19,11 @@ from pathlib import Path
 import yaml
 
 from netlab.errors import NetlabError
-from netlab.kafka.lab_check import Report
+from netlab.kafka.lab_report import Report
 from netlab.lab import apply, check_can_apply, destroy, lab_paths
 from netlab.plan import compile_plan
 from netlab.topology import load_topology, loads_topology
 from netlab.topology.models import Topology
-from netlab.topology.resolve import resolve
 
 from .deploy import broker_nodes, deploy, docker_host_of, wait_brokers
 from .engine import ENGINE_PROCESS, engine_command, log_tail, remove_cgroups
@@ -76,8 +75,8 @@ def _host_only(topology: Topology, host: str) -> str:
 
 
 def up_docker(path: Path) -> DockerLab:
-    topology = load_topology(path)
-    resolved = resolve(topology)
+    resolved = load_topology(path)
+    topology = resolved.topology
     host = docker_host_of(topology, resolved)
     plan = compile_plan(loads_topology(_host_only(topology, host), str(path)))
     check_can_apply(plan)

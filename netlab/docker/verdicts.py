@@ -3,7 +3,7 @@
 The project is read from the engine (project.py), seen as a netlab topology (to_topology.py),
 and every row is run with the machine's real clients inside the container it starts from
 (enter.py) or on the Docker host. The rows, causes and fixes are netlab check's own
-(netlab.kafka.lab_check): the same world model explains what the real clients saw.
+(netlab.kafka.lab_report): the same world model explains what the real clients saw.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import yaml
 
-from netlab.kafka.lab_check import Report, live_report, topology_props
+from netlab.kafka.lab_report import Report, live_report, topology_props
 from netlab.topology import loads_topology
 from netlab.topology.models import Topology
 
@@ -25,7 +25,7 @@ LOG_TAIL_LINES = 2000  # a broker's start message is near its beginning; bounded
 
 def imported_topology(imported: Imported) -> Topology:
     """The imported topology through netlab's own loader (so it is valid, or a located error)."""
-    return loads_topology(topology_yaml(imported), f"docker project {imported.topology['lab']}")
+    return loads_topology(topology_yaml(imported), f"docker project {imported.topology['lab']}").topology
 
 
 def topology_yaml(imported: Imported) -> str:

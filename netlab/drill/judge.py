@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netlab.kafka.group_rules import offsets_topic_error, static_member_error
-from netlab.kafka.lab_check import Report
+from netlab.kafka.lab_report import Report
 from netlab.kafka.results import Verdict
 from netlab.report.model import split_reason
 from netlab.topology import Topology

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broker.properties import parse_properties
-from netlab.brokers import RESTART_MARK, format_properties, properties_path, wait_started
+from netlab.brokers import format_properties, properties_path
 from netlab.errors import InputError
-from netlab.kafka.check import CheckPlan, ClientCheck, check
-from netlab.kafka.lab_check import Report, broker_logs, live_props, live_report, predicted_report, world_of
+from netlab.kafka.lab_report import Report, broker_logs, live_props, live_report, predicted_report, world_of
 from netlab.kafka.results import Verdict
+from netlab.kafka.verdicts import CheckPlan, ClientCheck, check
 from netlab.kafka.views import World
 from netlab.lab import (
     apply,
@@ -26,9 +26,8 @@ from netlab.lab import (
     lab_paths,
     load_lab,
     require_root,
-    start_process,
-    stop_process,
 )
+from netlab.lab.brokers import restart_step, wait_started
 from netlab.plan import compile_plan
 from netlab.topology import Topology, loads_topology
 
@@ -65,7 +64,7 @@ class Built:
 
 def parse_topology(text: str, where: str) -> Topology:
     """Validated topology from text (InputError with file:line: path on a bad one)."""
-    return loads_topology(text, where)
+    return loads_topology(text, where).topology
 
 
 def build(text: str, where: str) -> Built:
@@ -129,12 +128,7 @@ def set_properties(lab: str, node: str, changes: dict[str, str | None]) -> dict:
     props = apply_changes(parse_properties(text), changes)
     header = "\n".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
     path.write_text(format_properties(props, header or f"broker of node {node} in lab {lab}"))
-    # restart as `netlab restart` does: stop, mark the log (what follows is the new run), start
-    stop_process(lab, step)
-    with open(state.paths.process(step.node, step.name).logfile, "a") as fh:
-        fh.write(f"{RESTART_MARK}\n")
-    start_process(lab, step)
-    return wait_started(lab, [node])[0].to_dict()
+    return restart_step(lab, step)["broker"]  # as `netlab restart`: stop, mark the log, start, wait
 
 
 def live_judge_report(lab: str, topology: Topology, timeout: float) -> Report:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netlab.errors import InputError, NetlabError
-from netlab.kafka.lab_check import topology_props
+from netlab.kafka.lab_report import topology_props
 
 from . import labs, solution
 from .catalog import all_drills, get_drill

@@ -1,5 +1,5 @@
-"""Kafka's broker-config rules for listeners, written from Kafka 3.9's KafkaConfig (see
-shared/research/kafka.md), independent of broker/config.py so each checks the other: the
+"""Kafka's broker-config rules for listeners, written from Kafka 3.9's KafkaConfig,
+independent of broker/config.py so each checks the other: the
 tests run `python -m broker` on the same configs and require the same first message.
 
 `first_config_error(props)` returns the error Kafka stops at, as the broker's log prints it
@@ -9,15 +9,16 @@ tests run `python -m broker` on the same configs and require the same first mess
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NoReturn
+
+from .listeners import parse_entry
 
 CONFIG_EXCEPTION = "org.apache.kafka.common.config.ConfigException"
 ILLEGAL_ARGUMENT = "java.lang.IllegalArgumentException"
 BIND_EXCEPTION = "org.apache.kafka.common.KafkaException"
 
-_ENTRY = re.compile(r"^(.*)://\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)")
 _DEFAULT_MAP = "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
 
 
@@ -37,7 +38,7 @@ class _Stop(Exception):
         self.finding = finding
 
 
-def _config(msg: str) -> None:
+def _config(msg: str) -> NoReturn:
     raise _Stop(Finding(CONFIG_EXCEPTION, msg))
 
 
@@ -78,15 +79,16 @@ def _protocol_map(raw: str) -> dict[str, str]:
 def _entries(raw: str | None, pmap: dict[str, str]) -> list[Entry]:
     out = []
     for item in (x.strip() for x in (raw or "").split(",") if x.strip()):
-        m = _ENTRY.match(item)
-        if not m:
+        parsed = parse_entry(item)
+        if parsed is None:
             _config(f"Unable to parse {item} to a broker endpoint")
-        name = m.group(1).upper()
+        name = parsed.name.upper()
         if name not in pmap:
             _config(
-                f"Error creating broker listeners from '{raw}': No security protocol defined for listener {name}"
+                f"Error creating broker listeners from '{raw}': "
+                f"No security protocol defined for listener {name}"
             )
-        out.append(Entry(name, m.group(2), int(m.group(3))))
+        out.append(Entry(name, parsed.host, parsed.port))
     return out
 
 
@@ -123,7 +125,6 @@ def _int(props: Mapping[str, str], key: str, default: int) -> int:
         return int(props.get(key, default))
     except ValueError:
         _config(f"Invalid value {props[key]} for configuration {key}: Not a number of type INT")
-        raise AssertionError  # unreachable
 
 
 def _voters(raw: str) -> dict[int, tuple[str, int]]:

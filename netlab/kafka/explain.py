@@ -1,15 +1,14 @@
 """From a probe result (live or predicted) and what netlab knows about the lab (views.World) to
 one Verdict with a plain sentence naming the cause and the setting to change.
 
-Causes (Verdict.cause) are short and stable so `check` and `predict` compare on them, never on
-wording: bootstrap_unresolved, bootstrap_refused, bootstrap_unreachable, bootstrap_not_kafka,
-metadata_failed, advertised_unresolved, advertised_refused, advertised_unreachable,
-advertised_not_kafka, client_failed, broker_not_started (a row of its own per broker).
+The causes (Verdict.cause) are the vocabulary in results.CAUSES; `cause_of` maps a failed stage
+to one.
 """
 
 from __future__ import annotations
 
 from .clients import ClientResult
+from .predict_rules import predict_probe, registered
 from .results import API_VERSIONS, CONNECT, METADATA, RESOLVE, ProbeResult, Stage, Verdict
 from .views import (
     DEAD_FORWARD,
@@ -22,20 +21,6 @@ from .views import (
     is_ipv6,
     is_loopback,
     land,
-)
-
-CAUSES = (
-    "bootstrap_unresolved",
-    "bootstrap_refused",
-    "bootstrap_unreachable",
-    "bootstrap_not_kafka",
-    "metadata_failed",
-    "advertised_unresolved",
-    "advertised_refused",
-    "advertised_unreachable",
-    "advertised_not_kafka",
-    "client_failed",
-    "broker_not_started",
 )
 
 
@@ -88,8 +73,12 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
     found: list[tuple[int, str]] = []
     for fwd in world.published:
         if fwd.node == node:
-            l = land(world, node, "127.0.0.1", fwd.listen_port)
-            if l.kind == LISTENER and l.listener is not None and l.listener.broker == broker:
+            landing = land(world, node, "127.0.0.1", fwd.listen_port)
+            if (
+                landing.kind == LISTENER
+                and landing.listener is not None
+                and landing.listener.broker == broker
+            ):
                 found.append((0, f"localhost:{fwd.listen_port} through the published port"))
     ports = sorted(
         {lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
@@ -103,8 +92,8 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
         )
 
     def lands_on_broker(addr: str, port: int) -> bool:
-        l = land(world, node, addr, port)
-        return l.kind == LISTENER and l.listener is not None and l.listener.broker == broker
+        landing = land(world, node, addr, port)
+        return landing.kind == LISTENER and landing.listener is not None and landing.listener.broker == broker
 
     for name, addrs in sorted(v.names.items()):
         owner = node if v.owns(addrs[0]) else v.reach.get(addrs[0])
@@ -122,8 +111,6 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
 
 def _any_suggestion(world: World, node: str, port: int) -> str:
     """A bootstrap address from which the whole path works for `node` (checked by prediction)."""
-    from .predict_rules import predict_probe  # predict_rules does not import explain: no cycle
-
     for b in world.brokers:
         if b.running:
             for alt in candidates(world, node, b.node, port):
@@ -148,10 +135,13 @@ def _why_refused(world: World, landing: Landing, node: str) -> str:
             )
     if where == node and is_loopback(landing.address):
         return (
-            f"nothing listens on port {landing.port} inside {node} itself (localhost is {node}'s own loopback, "
-            f"not the broker's)"
+            f"nothing listens on port {landing.port} inside {node} itself "
+            f"(localhost is {node}'s own loopback, not the broker's)"
         )
-    return f"nothing listens on {landing.address}:{landing.port} in {where} (no listener bound there, no published port)"
+    return (
+        f"nothing listens on {landing.address}:{landing.port} in {where} "
+        "(no listener bound there, no published port)"
+    )
 
 
 def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
@@ -209,8 +199,6 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
 
 def _unregistered(world: World, node: str, probe: ProbeResult) -> str:
     """Why a broker lists nobody: it never registered with its KRaft controller."""
-    from .predict_rules import registered
-
     lst = _bootstrap_listener(world, node, probe.bootstrap)
     broker = next((b for b in world.brokers if lst is not None and b.node == lst.broker), None)
     if broker is None or registered(world, broker):
@@ -248,6 +236,7 @@ def verdict(world: World, node: str, probe: ProbeResult, client: ClientResult | 
     if failed is None and (client is None or client.ok):
         return Verdict(node, probe.bootstrap, True, client=name, warning=warning)
     if failed is None:
+        assert client is not None  # the probe passed: the client's failure is the row's
         said = client.client_error or client.error
         why = f"{warning}; " if warning else "every probe stage passed but "
         return Verdict(

@@ -55,8 +55,8 @@ class _Segments:
                 return ("net", bridge_net[(end.node, end.master)])
             return ("subnet", str(end.address.network)) if end.address is not None else None
 
-        for _link, a, b in r.vxlans:
-            ka, kb = key(a), key(b)
+        for vx in r.vxlans:
+            ka, kb = key(vx.a), key(vx.b)
             if ka and kb and find(ka) != find(kb):
                 parent[find(kb)] = find(ka)
         return {k: find(k) for k in parent}

@@ -33,6 +33,24 @@ STAGES = (
 )
 
 
+# Verdict.cause: short and stable, so `check` and `predict` (and a topology's `expect:`) compare
+# on them, never on wording. One per way a client fails, plus a row of its own per broker that
+# did not start. explain.py says which stage gives which cause.
+CAUSES = (
+    "bootstrap_unresolved",
+    "bootstrap_refused",
+    "bootstrap_unreachable",
+    "bootstrap_not_kafka",
+    "metadata_failed",
+    "advertised_unresolved",
+    "advertised_refused",
+    "advertised_unreachable",
+    "advertised_not_kafka",
+    "client_failed",
+    "broker_not_started",
+)
+
+
 @dataclass
 class Stage:
     name: str  # one of STAGES
@@ -105,7 +123,7 @@ class Verdict:
     ok: bool
     stage: str | None = None
     target: str | None = None  # the host:port at the failing stage (an advertised endpoint, say)
-    cause: str | None = None  # a short machine-readable cause, see explain.CAUSES
+    cause: str | None = None  # a short machine-readable cause, see CAUSES
     reason: str | None = None
     client_error: str | None = None
     client: str | None = None

@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.kernel import launcher
+from netlab.polling import poll_until
 
 # $0 = exit file, $1 = hostname, then the command (not exec'd: the shell records its exit code)
 _WRAPPER = 'hostname "$1" || exit 125; shift; "$@"; echo $? > "$0"'
@@ -171,24 +171,25 @@ def stop_many(pidfiles: Sequence[Path], timeout: float = 3.0) -> list[int]:
         if recorded and _owns_group(*recorded) and (alive(*recorded) or group_members(recorded[0])):
             groups.append(recorded[0])
             _signal_group(recorded[0], signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    delay = 0.002
     live = groups
-    while live and time.monotonic() < deadline:
+
+    def all_gone() -> bool | None:
+        nonlocal live
         for pid in live:
             _reap(pid)
         live = [g for g in live if group_members(g)]
-        if live:
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+        return True if not live else None
+
+    poll_until(all_gone, timeout, first_delay=0.002)
     for pgid in live:
         _signal_group(pgid, signal.SIGKILL)
-    for _ in range(200):  # bounded wait for the kills to land
+
+    def kills_landed() -> bool | None:
         for pid in live:
             _reap(pid)
-        if not any(group_members(g) for g in live):
-            break
-        time.sleep(0.01)
+        return True if not any(group_members(g) for g in live) else None
+
+    poll_until(kills_landed, 2.0, first_delay=0.01, max_delay=0.01)  # bounded wait for the kills to land
     return live
 
 
@@ -231,13 +232,13 @@ def stop_pids(pids: Sequence[tuple[int, int]], timeout: float = 2.0) -> list[int
     live = [p for p in pids if alive(*p)]
     for pid, _start in live:
         _kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while live and time.monotonic() < deadline:
+
+    def all_gone() -> bool | None:
+        nonlocal live
         live = [p for p in live if alive(*p)]
-        if live:
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+        return True if not live else None
+
+    poll_until(all_gone, timeout, first_delay=0.002)
     for pid, start in live:
         if alive(pid, start):
             _kill(pid, signal.SIGKILL)

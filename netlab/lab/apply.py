@@ -20,36 +20,21 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from netlab.errors import InputError, NetlabError, NotRootError
-from netlab.kernel import addresses, hostsfiles, links, nsfs, processes, sysctls
+from netlab.kernel import links, nsfs, processes
 from netlab.kernel.probes import missing_features
 from netlab.kernel.rtnl import Rtnl
-from netlab.kernel.worker import in_netns_fd
+from netlab.lab.destroy import destroy
 from netlab.lab.journal import Journal
 from netlab.lab.launch import launch
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
-from netlab.resources import (
-    STEP_KINDS,
-    Address,
-    Bridge,
-    HostsFile,
-    LinkUp,
-    Namespace,
-    Plan,
-    Process,
-    Route,
-    Step,
-    Sysctl,
-    Tuntap,
-    Veth,
-    Vxlan,
-)
+from netlab.polling import poll_until
+from netlab.resources import STEP_KINDS, Address, LinkUp, Namespace, Plan, Process, Step
+from netlab.steps import LANES, handler
 
 RELAY_ROLES = ("port-proxy", "tap-relay", "tun-relay")
 READY_MARK = b"netlab-relay ready"
@@ -87,14 +72,16 @@ def check_can_apply(plan: Plan) -> None:
     paths = lab_paths(plan.lab)
     if paths.root.exists():
         raise InputError(
-            f"a lab named {plan.lab!r} is already up (state in {paths.root}); remove it with: sudo netlab down {plan.lab}",
+            f"a lab named {plan.lab!r} is already up (state in {paths.root}); "
+            f"remove it with: sudo netlab down {plan.lab}",
             where=plan.source or "lab",
         )
     for step in plan.of_kind(Namespace):
         if nsfs.exists(step.netns):
             raise InputError(
                 f"network namespace {step.netns!r} already exists but no lab {plan.lab!r} is recorded; "
-                f"it is not netlab's to remove: delete it with `ip netns del {step.netns}` if it is a leftover",
+                f"it is not netlab's to remove: "
+                f"delete it with `ip netns del {step.netns}` if it is a leftover",
                 where=plan.source or "lab",
             )
     requires = list(plan.meta.get("requires") or [])
@@ -129,10 +116,7 @@ def parse_fail_at(spec: str | None) -> tuple[str, int] | None:
 
 
 def step_namespaces(step: Step) -> tuple[str, ...]:
-    if isinstance(step, Veth):
-        return (step.a_netns, step.b_netns)
-    netns = getattr(step, "netns", None)
-    return (netns,) if netns else ()
+    return handler(step).namespaces(step)
 
 
 def kernel_order(steps: list[Step], netns_order: list[str]) -> list[Step]:
@@ -181,11 +165,11 @@ class _Applier:
         self.ns: dict[str, _Ns] = {}
         self.error: BaseException | None = None
         self.producing = True
-        self.etc_template: str | None = None  # first node's /etc/netns dir (files lane only)
+        self._etc_template: str | None = None  # first node's /etc/netns dir (files lane only)
         self.addressed = {(s.netns, s.ifname) for s in plan.steps if isinstance(s, Address)}
         self.brought_up = {(s.netns, s.ifname) for s in plan.steps if isinstance(s, LinkUp)}
         self.already_up: set[tuple[str, str]] = set()
-        self.started: list[Process] = []
+        self.started_steps: list[Process] = []
 
     # -- bookkeeping shared by both threads ------------------------------------------------
     def _record(self, step: Step) -> None:
@@ -209,7 +193,9 @@ class _Applier:
                 self.error = exc
             self.lock.notify_all()
 
-    def _ns(self, name: str) -> _Ns:
+    # -- what a kind's handler may use (netlab.steps.base.ApplyContext) -------------------
+    def netns(self, name: str) -> _Ns:
+        """The namespace `name`, waiting until the namespace lane made it."""
         with self.lock:
             while name not in self.ns:
                 if self.error is not None:
@@ -218,6 +204,21 @@ class _Applier:
                     raise NetlabError(f"no namespace {name!r} in this plan")
                 self.lock.wait()
             return self.ns[name]
+
+    def process_files(self, node: str, name: str) -> processes.ProcFiles:
+        return self.paths.process(node, name)
+
+    def launch(self, step: Process) -> int:
+        return launch(self.paths, step)  # with the privileges of its role (kernel/privileges.py)
+
+    def etc_template(self, written: str | None = None) -> str | None:
+        with self.lock:
+            self._etc_template = self._etc_template or written
+            return self._etc_template
+
+    def started(self, step: Step) -> None:
+        assert isinstance(step, Process)
+        self.started_steps.append(step)
 
     # -- namespaces (producer thread) -----------------------------------------------------
     def _make_namespaces(self, steps: list[Namespace]) -> None:
@@ -263,10 +264,10 @@ class _Applier:
                 if self.error is not None:
                     return
                 for ns in step_namespaces(step):
-                    self._ns(ns)  # journal nothing for a namespace that is not (yet) ours
+                    self.netns(ns)  # journal nothing for a namespace that is not (yet) ours
                 self._record(step)
                 try:
-                    self._make(step)
+                    handler(step).make(self, step)
                 except (OSError, ValueError) as exc:
                     raise StepFailed(step, exc) from exc
                 self._advance(step)
@@ -278,11 +279,10 @@ class _Applier:
     def run(self) -> None:
         """Namespaces in one thread, files (/etc/netns, slow on a disk-backed /etc) in another,
         kernel objects in this one; processes last, once every object and file exists."""
-        lanes: dict[str, list[Step]] = {"netns": [], "files": [], "kernel": [], "process": []}
+        lanes: dict[str, list[Step]] = {lane: [] for lane in LANES}
         for step in self.plan.steps:
-            lane = {Namespace: "netns", HostsFile: "files", Process: "process"}.get(type(step), "kernel")
-            lanes[lane].append(step)
-        lanes["kernel"] = kernel_order(lanes["kernel"], [s.netns for s in lanes["netns"]])
+            lanes[handler(step).lane].append(step)
+        lanes["kernel"] = kernel_order(lanes["kernel"], [handler(s).namespaces(s)[0] for s in lanes["netns"]])
         threads = [
             threading.Thread(
                 target=self._make_namespaces, args=(lanes["netns"],), name="netlab-netns", daemon=True
@@ -300,79 +300,12 @@ class _Applier:
             raise self.error
         self._wait_relays_ready()
 
-    def _make(self, step: Step) -> None:
-        if isinstance(step, Sysctl):
-            with in_netns_fd(self._ns(step.netns).fd):
-                sysctls.write_sysctl(step.name, step.value)
-        elif isinstance(step, Bridge):
-            links.make_bridge(self._ns(step.netns).rtnl, step.ifname)
-        elif isinstance(step, Veth):
-            # Create from the side that has a bridge, so enslaving rides on the same request.
-            a_ns, a_if, a_master, b_ns, b_if, b_master = (
-                step.a_netns,
-                step.a_ifname,
-                step.a_master,
-                step.b_netns,
-                step.b_ifname,
-                step.b_master,
-            )
-            if b_master and not a_master:
-                a_ns, a_if, a_master, b_ns, b_if, b_master = b_ns, b_if, b_master, a_ns, a_if, a_master
-            a = self._ns(a_ns).rtnl
-            b_fd = None if b_ns == a_ns else self._ns(b_ns).fd
-            master = a.link_index(a_master) if a_master else None
-            # A bridge port with no address that the plan brings up anyway comes up right
-            # here; its LinkUp step is then satisfied without a request (same end state).
-            a_up = bool(a_master) and (a_ns, a_if) in self.brought_up and (a_ns, a_if) not in self.addressed
-            links.make_veth(a, a_if, b_if, b_fd, master, step.mtu, b_rtnl=self._ns(b_ns).rtnl, a_up=a_up)
-            if a_up:
-                self.already_up.add((a_ns, a_if))
-            if b_master:
-                links.set_master(self._ns(b_ns).rtnl, b_if, b_master)
-        elif isinstance(step, Tuntap):
-            ns = self._ns(step.netns)
-            with in_netns_fd(ns.fd):
-                links.make_tuntap(step.ifname, step.mode)
-            if step.master:
-                links.set_master(ns.rtnl, step.ifname, step.master)
-        elif isinstance(step, Vxlan):
-            r = self._ns(step.netns).rtnl
-            underlay = r.link_index(step.underlay) if step.underlay else None
-            links.make_vxlan(r, step.ifname, step.vni, step.local, step.remote, step.dstport, underlay)
-            if step.master:
-                links.set_master(r, step.ifname, step.master)
-        elif isinstance(step, Address):
-            addresses.add_address(self._ns(step.netns).rtnl, step.ifname, step.cidr)
-        elif isinstance(step, LinkUp):
-            if (step.netns, step.ifname) not in self.already_up:
-                links.set_up(self._ns(step.netns).rtnl, step.ifname)
-        elif isinstance(step, Route):
-            r = self._ns(step.netns).rtnl
-            dev = r.link_index(step.dev) if step.dev else None
-            addresses.add_route(r, step.dst, step.gateway, dev)
-        elif isinstance(step, HostsFile):
-            self._ns(step.netns)  # the node must exist first
-            written = hostsfiles.write_netns_etc(step.netns, step.entries, self.etc_template)
-            self.etc_template = self.etc_template or written
-        elif isinstance(step, Process):
-            self._ns(step.netns)
-            for path, text in step.files:  # under the lab directory: destroy removes them with it
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                Path(path).write_text(text)
-            files = self.paths.process(step.node, step.name)
-            launch(self.paths, step)  # with the privileges of its role (kernel/privileges.py)
-            self.started.append(step)
-            if step.ready:
-                _wait_mark(files, step.ready)
-        else:
-            raise NetlabError(f"the applier does not know step kind {step.kind!r} ({step.key})")
-
     def _wait_relays_ready(self) -> None:
         """Relays print READY_MARK once their devices/sockets are open; wait for it (bounded)."""
-        waiting = [s for s in self.started if s.role in RELAY_ROLES]
-        deadline = time.monotonic() + READY_TIMEOUT
-        delay = 0.005
-        while waiting:
+        waiting = [s for s in self.started_steps if s.role in RELAY_ROLES]
+
+        def all_ready() -> bool | None:
+            nonlocal waiting
             still = []
             for step in waiting:
                 files = self.paths.process(step.node, step.name)
@@ -388,37 +321,18 @@ class _Applier:
                     )
                 still.append(step)
             waiting = still
-            if waiting:
-                if time.monotonic() > deadline:
-                    raise NetlabError(
-                        "processes not ready after %.0f s: %s"
-                        % (READY_TIMEOUT, ", ".join(s.key for s in waiting))
-                    )
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+            return True if not waiting else None
+
+        if poll_until(all_ready, READY_TIMEOUT) is None:
+            raise NetlabError(
+                f"processes not ready after {READY_TIMEOUT:.0f} s: " + ", ".join(s.key for s in waiting)
+            )
 
     def close(self) -> None:
         for ns in self.ns.values():
             ns.rtnl.close()
             os.close(ns.fd)
         self.ns.clear()
-
-
-PROCESS_READY_TIMEOUT = 10.0
-
-
-def _wait_mark(files: processes.ProcFiles, mark: str) -> bool:
-    """Until `mark` is in the process's log, the process ended, or the bounded wait is over."""
-    deadline = time.monotonic() + PROCESS_READY_TIMEOUT
-    delay = 0.005
-    while time.monotonic() < deadline:
-        if files.logfile.exists() and mark.encode() in files.logfile.read_bytes():
-            return True
-        if processes.state(files).state != "running":
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-    return False
 
 
 def _run_interruptibly(applier: _Applier) -> None:
@@ -491,8 +405,6 @@ def _apply(
     except BaseException as exc:
         applier.close()
         journal.close()
-        from netlab.lab.destroy import destroy
-
         destroy(plan.lab)
         if isinstance(exc, StepFailed):
             raise NetlabError(f"{exc}; everything made so far was removed") from exc

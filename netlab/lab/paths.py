@@ -13,15 +13,14 @@ injects a failure just before the n-th step of that kind is created (see lab.app
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.errors import InputError
 from netlab.kernel.processes import ProcFiles
+from netlab.rundir import RUN_DIR
 
-RUN_DIR = Path(os.environ.get("NETLAB_RUN_DIR", "/run/netlab"))
 LAB_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")  # as the topology model: no "-" (netns names)
 
 

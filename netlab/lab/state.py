@@ -5,7 +5,7 @@
 - `lab_status(name)` → a JSON-ready dict for `netlab status`: nodes, interfaces with
   addresses and the network each is on, bridges with their ports, processes and their state.
 - `start_process(lab, step)` / `stop_process(lab, step)` → (re)start or stop one Process step
-  of a running lab (issue 7 restarts brokers with these).
+  of a running lab (`netlab restart` and `netlab config` restart brokers with these).
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from broker.properties import parse_properties
+from netlab.brokers import current_run, properties_path
 from netlab.errors import InputError, NotRootError
+from netlab.kafka.broker_log import start_error_from_log
 from netlab.kernel import inspect, nsfs, processes
 from netlab.lab.launch import launch
 from netlab.lab.paths import LAB_NAME, RUN_DIR, LabPaths, lab_paths
@@ -49,6 +52,13 @@ class LabState:
         return processes.state(self.paths.process(step.node, step.name))
 
 
+def list_labs() -> list[str]:
+    if not RUN_DIR.is_dir():
+        return []
+    # every lab directory counts, even one whose `up` was killed before it wrote plan.json
+    return sorted(p.name for p in RUN_DIR.iterdir() if p.is_dir() and LAB_NAME.match(p.name))
+
+
 def require_root_to_read(name: str) -> None:
     """A lab's state is private to root (0700: it holds record contents, properties, logs);
     other users are told so instead of reading it. NETLAB_PRETEND_NOT_ROOT=1 simulates it."""
@@ -58,13 +68,6 @@ def require_root_to_read(name: str) -> None:
             "properties and logs); run the command with sudo",
             where="netlab",
         )
-
-
-def list_labs() -> list[str]:
-    if not RUN_DIR.is_dir():
-        return []
-    # every lab directory counts, even one whose `up` was killed before it wrote plan.json
-    return sorted(p.name for p in RUN_DIR.iterdir() if p.is_dir() and LAB_NAME.match(p.name))
 
 
 def load_lab(name: str) -> LabState:
@@ -122,9 +125,6 @@ def _iface_networks(plan: Plan) -> dict[tuple[str, str], str]:
 def _brokers(state: LabState) -> list[dict]:
     """Each broker: its listeners as configured now (server.properties) and whether it runs,
     with Kafka's message when it stopped."""
-    from broker.properties import parse_properties
-    from netlab.brokers import current_run, properties_path, start_error
-
     out = []
     for step in state.process_steps:
         if step.role != "broker":
@@ -135,7 +135,7 @@ def _brokers(state: LabState) -> list[dict]:
         log = state.paths.process(step.node, step.name).logfile
         error = None
         if st.state != "running" and log.exists():
-            error = start_error(current_run(log.read_text(errors="replace")))
+            error = start_error_from_log(current_run(log.read_text(errors="replace")))
         out.append(
             {
                 "node": step.node,
@@ -160,7 +160,7 @@ def lab_status(name: str) -> dict:
             ifaces = inspect.interfaces(netns)
         except OSError as exc:  # not root: namespaces cannot be entered
             ifaces = []
-            nodes_note = f"interfaces not readable: {exc.strerror or exc} (run as root)"
+            nodes_note: str | None = f"interfaces not readable: {exc.strerror or exc} (run as root)"
         else:
             nodes_note = None
         for iface in ifaces:

@@ -5,7 +5,7 @@
   merged as the broker merges them (properties < KAFKA_* < KAFKA_CFG_*). Only the *shape* is
   checked here: a Kafka-invalid config is a result (the broker does not start), not a topology error.
 - `clients:` says which node runs which client against which bootstrap address.
-- Expectations are `ok` or a cause from netlab.kafka.explain.CAUSES; `netlab check` exits 1 when
+- Expectations are `ok` or a cause from netlab.kafka.results.CAUSES; `netlab check` exits 1 when
   the live result differs.
 """
 
@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
 
+from broker.properties import settings_from_env
+from netlab.kafka.results import CAUSES
 from netlab.topology.types import Name
 
 PROPERTY_KEY = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
@@ -25,26 +27,19 @@ ENV_KEY = re.compile(r"^(KAFKA_[A-Z0-9_]+|CLUSTER_ID)$")
 # before 7.4: KAFKA_CLUSTER_ID); bitnami: KAFKA_KRAFT_CLUSTER_ID.
 CLUSTER_ID_VARIABLES = ("KAFKA_CLUSTER_ID", "KAFKA_KRAFT_CLUSTER_ID", "CLUSTER_ID")
 CLIENT_NAMES = ("kcat", "confluent-kafka", "kafka-python", "aiokafka")
-DEFAULT_CLIENT = "kcat"
+ClientName = Literal["kcat", "confluent-kafka", "kafka-python", "aiokafka"]
+DEFAULT_CLIENT: ClientName = "kcat"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=False)
 
 
-def _causes() -> tuple[str, ...]:
-    from netlab.kafka.explain import CAUSES  # lazy: netlab.kafka does not import the topology
-
-    return CAUSES
-
-
 def _expectation(value: Any) -> str:
     if value is True:
         return "ok"
-    if not isinstance(value, str) or (value != "ok" and value not in _causes()):
-        raise ValueError(
-            f"{value!r} is not an expectation: use ok or one of the causes {', '.join(_causes())}"
-        )
+    if not isinstance(value, str) or (value != "ok" and value not in CAUSES):
+        raise ValueError(f"{value!r} is not an expectation: use ok or one of the causes {', '.join(CAUSES)}")
     return value
 
 
@@ -114,8 +109,6 @@ BrokerSettings = Annotated[
 def broker_properties(settings: dict[str, str]) -> dict[str, str]:
     """The properties the broker runs with: plain properties, then KAFKA_*, then KAFKA_CFG_*
     (the broker's own merge of a properties file and its environment)."""
-    from broker.properties import settings_from_env
-
     props = {k: v for k, v in settings.items() if not ENV_KEY.match(k)}
     props.update(settings_from_env({k: v for k, v in settings.items() if ENV_KEY.match(k)}))
     for var in CLUSTER_ID_VARIABLES:
@@ -152,7 +145,7 @@ class ClientSpec(_Strict):
     bootstrap: HostPortText = Field(
         description="bootstrap address as the client is given it, e.g. localhost:9092"
     )
-    client: Literal["kcat", "confluent-kafka", "kafka-python", "aiokafka"] = Field(
+    client: ClientName = Field(
         DEFAULT_CLIENT, description="the real client that produces and consumes one record"
     )
     expect: Expectation | None = Field(None, description="ok, or the cause it fails with")

@@ -27,9 +27,9 @@ from pydantic import (
 )
 
 from netlab.topology.kafka_fields import BrokerSettings, ClientSpec, ExpectSpec
-from netlab.topology.zookeeper_fields import ZooKeeperSettings
 from netlab.topology.types import (
     CIDR,
+    SYSCTL_RE,
     HostName,
     IfName,
     IPv4,
@@ -41,6 +41,7 @@ from netlab.topology.types import (
     parse_ipv4,
     parse_port_number,
 )
+from netlab.topology.zookeeper_fields import ZooKeeperSettings
 
 # Fields that later issues add; until then they are refused with this explanation.
 RESERVED_FIELDS: dict[tuple[str, str], str] = {}
@@ -97,13 +98,14 @@ def _networks_list_to_map(value: Any) -> Any:
 
 
 class PortMapping(Strict):
-    """compose `ports:` long syntax; the short syntax `[IP:]HOSTPORT:CONTAINERPORT[/proto]` is parsed into it."""
+    """compose `ports:` long syntax; the short syntax `[IP:]HOSTPORT:CONTAINERPORT[/proto]` is parsed into it."""  # noqa: E501
 
     target: Port = Field(description="port in the container")
     published: Port = Field(description="port on the publishing node (the one holding the network's bridge)")
     host_ip: IPv4 | None = Field(
         None,
-        description="listen address on the publishing node; default: every address, IPv4 and IPv6, as Docker publishes (0.0.0.0 is IPv4 only)",
+        description="listen address on the publishing node; default: every address, IPv4 and IPv6, "
+        "as Docker publishes (0.0.0.0 is IPv4 only)",
     )
     protocol: Literal["tcp", "udp"] = "tcp"
     network: Name | None = Field(None, description="which of the container's networks; default its first")
@@ -287,7 +289,8 @@ def _extra_hosts(value: Any) -> Any:
             sep = min((i for i in (item.find(":"), item.find("=")) if i >= 0), default=-1)
             if sep <= 0:
                 raise ValueError(
-                    f"{item!r}: expected NAME:ADDRESS (or NAME=ADDRESS), e.g. host.docker.internal:host-gateway"
+                    f"{item!r}: expected NAME:ADDRESS (or NAME=ADDRESS), e.g. "
+                    "host.docker.internal:host-gateway"
                 )
             out.append({"name": item[:sep].strip(), "address": item[sep + 1 :].strip()})
         return out
@@ -352,8 +355,6 @@ class Node(Strict):
     @field_validator("sysctls")
     @classmethod
     def _sysctl_names(cls, value: dict[str, str]) -> dict[str, str]:
-        from netlab.topology.types import SYSCTL_RE
-
         for key in value:
             if not SYSCTL_RE.match(key):
                 raise ValueError(
@@ -378,7 +379,8 @@ class Network(Strict):
     )
     gateway: IPv4 | Literal["auto"] | None = Field(
         "auto",
-        description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; null = none",
+        description="address of the bridge (like docker0's 172.17.0.1); auto = first host address; "
+        "null = none",
     )
     default_route: bool = Field(
         True, description="attached nodes get a default route via the gateway (Docker does)"
@@ -387,7 +389,8 @@ class Network(Strict):
         None,
         ge=68,
         le=65535,
-        description="MTU of the veths on this network (Docker's driver.mtu); e.g. 1450 when a VXLAN is a bridge port",
+        description="MTU of the veths on this network (Docker's driver.mtu); "
+        "e.g. 1450 when a VXLAN is a bridge port",
     )
     names: bool = Field(
         True,
@@ -441,7 +444,7 @@ class VxlanEndpoint(TunnelEndpoint):
     )
 
 
-def _matching(pattern: str, example: str):
+def _matching(pattern: str, example: str) -> Any:
     regex = re.compile(pattern)
 
     def check(value: Any) -> str:
@@ -452,9 +455,10 @@ def _matching(pattern: str, example: str):
     return Annotated[str, PlainValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})]
 
 
-Duration = _matching(r"^\d+(\.\d+)?(us|ms|s)$", "50ms, 200us or 1s")
-Percent = _matching(r"^\d+(\.\d+)?%$", "1% or 0.5%")
-Rate = _matching(r"^\d+(\.\d+)?([kmg]?bit)$", "10mbit, 512kbit or 1gbit")
+# pydantic types made at import time: `Any` to mypy, checked by pydantic
+Duration: Any = _matching(r"^\d+(\.\d+)?(us|ms|s)$", "50ms, 200us or 1s")
+Percent: Any = _matching(r"^\d+(\.\d+)?%$", "1% or 0.5%")
+Rate: Any = _matching(r"^\d+(\.\d+)?([kmg]?bit)$", "10mbit, 512kbit or 1gbit")
 
 
 class Netem(Strict):
@@ -486,7 +490,7 @@ class VxlanLink(Strict):
 
 
 class TunLink(Strict):
-    """A TUN device in each node and a relay in each sending IP packets to the peer over UDP (a minimal VPN)."""
+    """A TUN device in each node and a relay in each sending IP packets to the peer over UDP (a minimal VPN)."""  # noqa: E501
 
     type: Literal["tun"]
     port: Port = 51820
@@ -518,8 +522,6 @@ class Topology(Strict):
     expect: ExpectSpec = Field(default_factory=ExpectSpec, description="expected broker starts and links")
 
     _source: str | None = PrivateAttr(None)
-    # The resolved view made by the loader (a loaded topology is not meant to be mutated).
-    _resolved: Any = PrivateAttr(None)
 
     @field_validator("nodes", mode="before")
     @classmethod

@@ -10,11 +10,13 @@ file decides every choice.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import cast
 
 from netlab.ipam import IpamError, SubnetPool, first_host, pick_subnet
 from netlab.topology.kafka_warnings import kafka_warnings
-from netlab.topology.models import Topology, VethLink, VxlanLink
+from netlab.topology.models import Bond, Node, Topology, TunTap, VethLink, Vlan, VxlanEndpoint, VxlanLink
 from netlab.topology.source import PathKey, dotted_path
 from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part of this API)
     Attach,
@@ -24,6 +26,7 @@ from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part
     Resolved,
     RouteOut,
     TopologyError,
+    Tunnel,
     TunnelEnd,
 )
 
@@ -37,6 +40,15 @@ def sysctl_interface(name: str) -> str | None:
     if len(parts) >= 5 and parts[0] == "net" and parts[2] in ("conf", "neigh"):
         return ".".join(parts[3:-1])  # interface names may contain dots (flannel.1)
     return None
+
+
+def _devices(spec: Node) -> list[TunTap | Vlan | Bond]:
+    """A node's own devices (TUN/TAP, VLAN, bond), each with a name and an optional address."""
+    return [*spec.tuntap, *spec.vlans, *spec.bonds]
+
+
+def _vlans_and_bonds(spec: Node, vlan: str, bond: str) -> list[tuple[str, Sequence[Vlan | Bond]]]:
+    return [(vlan, spec.vlans), (bond, spec.bonds)]
 
 
 def short_name(prefix: str, *parts: str) -> str:
@@ -72,6 +84,12 @@ class _Names:
 
 def resolve(topology: Topology) -> Resolved:
     return _Resolver(topology).run()
+
+
+def as_resolved(topology: Resolved | Topology) -> Resolved:
+    """What `load_topology` gives, or a Topology built in code resolved now (TopologyError, an
+    InputError naming the dotted path, when it breaks a rule)."""
+    return topology if isinstance(topology, Resolved) else resolve(topology)
 
 
 class _Resolver:
@@ -134,17 +152,17 @@ class _Resolver:
         self._kafka()
         self._features()
         return Resolved(
-            self.t,
-            networks,
-            attachments,
-            ports,
-            self.ifaces,
-            vxlans,
-            tunnels,
-            routes,
-            extra,
-            self.requires,
-            self.notes,
+            topology=self.t,
+            networks=networks,
+            attachments=attachments,
+            ports=ports,
+            ifaces=self.ifaces,
+            vxlans=vxlans,
+            tunnels=tunnels,
+            routes=routes,
+            extra_hosts=extra,
+            requires=self.requires,
+            notes=self.notes,
         )
 
     def _networks(self) -> dict[str, Net]:
@@ -180,6 +198,7 @@ class _Resolver:
                 raise TopologyError(
                     path + ("subnet",), f"{subnet} is too small for a network: use /30 or shorter"
                 )
+            gateway: IPv4Address | None
             if spec.gateway == "auto":
                 gateway = first_host(subnet)
             else:
@@ -207,7 +226,7 @@ class _Resolver:
         """Subnets of addresses written on links and devices: auto subnets stay clear of them."""
         out = []
         for spec in self.t.nodes.values():
-            for dev in (*spec.tuntap, *spec.vlans, *spec.bonds):
+            for dev in _devices(spec):
                 if dev.address is not None:
                     out.append(dev.address.network)
         for link in self.t.links:
@@ -217,13 +236,13 @@ class _Resolver:
     def _explicit_names(self) -> None:
         """Every interface name the user wrote, so defaults (eth0, ...) can avoid them."""
         self.explicit: dict[str, set[str]] = {n: set() for n in self.t.nodes}
-        for name, net in self.nets.items():
+        for _name, net in self.nets.items():
             self.explicit[net.node].add(net.bridge)
         for node, spec in self.t.nodes.items():
             for att in spec.networks.values():
                 if att.interface:
                     self.explicit[node].add(att.interface)
-            for dev in (*spec.tuntap, *spec.vlans, *spec.bonds):
+            for dev in _devices(spec):
                 self.explicit[node].add(dev.name)
         for link in self.t.links:
             for ep in link.endpoints:
@@ -232,7 +251,9 @@ class _Resolver:
 
     def _attachments(self, nets: dict[str, Net]) -> list[Attach]:
         for name, net in nets.items():
-            path = ("networks", name, "bridge") if self.t.networks[name].bridge else ("networks", name)
+            path: PathKey = (
+                ("networks", name, "bridge") if self.t.networks[name].bridge else ("networks", name)
+            )
             addr = IPv4Interface(f"{net.gateway}/{net.subnet.prefixlen}") if net.gateway else None
             self._iface(net.node, net.bridge, "bridge", path, addr, name)
         out: list[Attach] = []
@@ -271,7 +292,7 @@ class _Resolver:
                         netname,
                         ifname,
                         peer,
-                        att.ipv4_address,
+                        cast(IPv4Address, att.ipv4_address),  # None until the dynamic pass below
                         net.subnet.prefixlen,
                         list(att.aliases),
                         att.mode,
@@ -325,7 +346,7 @@ class _Resolver:
                 if ep.address is not None:
                     explicit.append((ep.address.ip, ("links", i, "endpoints", j, "address")))
         for address, path in explicit:
-            for name, pool in self.pools.items():
+            for _name, pool in self.pools.items():
                 if address in pool.subnet:
                     try:
                         pool.reserve(address, dotted_path(path))
@@ -353,15 +374,15 @@ class _Resolver:
                     self._claim_address(dev.address.ip, path + ("address",))
                 self._iface(node, dev.name, dev.mode, path + ("name",), dev.address, dev.network)
                 self.requires.add(dev.mode)
-            for kind, items in (("vlan", spec.vlans), ("bond", spec.bonds)):
-                for i, dev in enumerate(items):
+            for kind, items in _vlans_and_bonds(spec, "vlan", "bond"):
+                for i, item in enumerate(items):
                     path = ("nodes", node, f"{kind}s", i)
-                    if dev.address is not None:
-                        self._claim_address(dev.address.ip, path + ("address",))
-                    self._iface(node, dev.name, kind, path + ("name",), dev.address)
+                    if item.address is not None:
+                        self._claim_address(item.address.ip, path + ("address",))
+                    self._iface(node, item.name, kind, path + ("name",), item.address)
                     self.requires.add(kind)
                     self.notes.append(
-                        f"{kind} {node}:{dev.name} needs the kernel's {kind} support; "
+                        f"{kind} {node}:{item.name} needs the kernel's {kind} support; "
                         f"this version checks for it but has no step that builds it yet"
                     )
 
@@ -411,6 +432,7 @@ class _Resolver:
     def _local(self, i: int, j: int) -> tuple[IPv4Address, str | None]:
         """Underlay address (and its interface) of endpoint j of links[i]."""
         link = self.t.links[i]
+        assert not isinstance(link, VethLink)  # only tunnels have underlays
         ep = link.endpoints[j]
         path = ("links", i, "endpoints", j)
         addrs = self._node_addresses(ep.node)
@@ -448,8 +470,9 @@ class _Resolver:
             f"or set `local:` on its endpoint",
         )
 
-    def _tunnels(self):
-        vxlans, tunnels = [], []
+    def _tunnels(self) -> tuple[list[Tunnel], list[Tunnel]]:
+        vxlans: list[Tunnel] = []
+        tunnels: list[Tunnel] = []
         used_ports: dict[tuple[str, str, int], PathKey] = {}
         for i, link in enumerate(self.t.links):
             if isinstance(link, VethLink):
@@ -460,15 +483,18 @@ class _Resolver:
                 path = ("links", i, "endpoints", j)
                 (local, dev), (peer, _) = locals_[j], locals_[1 - j]
                 master = None
+                bridged = ep.network if isinstance(ep, VxlanEndpoint) else None  # vxlan only
+                key: tuple[str, str, int]
                 if isinstance(link, VxlanLink):
-                    if ep.network is not None:
-                        master = self._bridge_of(ep.node, ep.network, path + ("network",))
-                        mtu = self.nets[ep.network].mtu
+                    if bridged is not None:
+                        master = self._bridge_of(ep.node, bridged, path + ("network",))
+                        mtu = self.nets[bridged].mtu
                         if mtu is None or mtu > 1450:
                             self.notes.append(
                                 f"VXLAN {ep.node}:{ep.interface} is a port of {master!r}; its 50 bytes of "
-                                f"encapsulation make frames over 1450 bytes from a 1500-byte underlay vanish: "
-                                f"set networks.{ep.network}.mtu: 1450 (as Docker's overlay networks do)"
+                                "encapsulation make frames over 1450 bytes from a 1500-byte underlay "
+                                "vanish: "
+                                f"set networks.{bridged}.mtu: 1450 (as Docker's overlay networks do)"
                             )
                     key = (ep.node, f"vxlan vni {link.vni}", link.port)
                 else:
@@ -486,16 +512,16 @@ class _Resolver:
                     link.type,
                     path + ("interface",),
                     ep.address,
-                    ep.network if isinstance(link, VxlanLink) else None,
+                    bridged if isinstance(link, VxlanLink) else None,
                 )
                 ends.append(TunnelEnd(ep.node, ep.interface, ep.address, local, peer, link.port, dev, master))
-            (vxlans if isinstance(link, VxlanLink) else tunnels).append((link, ends[0], ends[1]))
+            (vxlans if isinstance(link, VxlanLink) else tunnels).append(Tunnel(link, ends[0], ends[1]))
             self.requires.add(link.type)
         return vxlans, tunnels
 
     def _ports(self) -> list[Publish]:
         out: list[Publish] = []
-        bound: dict[tuple[str, str, int], tuple[str, PathKey]] = {}
+        bound: dict[tuple[str, str, int, str], tuple[str, PathKey]] = {}
         for node, spec in self.t.nodes.items():
             mine = self.by_node[node]
             for i, port in enumerate(spec.ports):
@@ -571,9 +597,9 @@ class _Resolver:
         routes: dict[str, list[RouteOut]] = {}
         owner_of: dict[IPv4Address, str] = {}
         for node, ifs in self.ifaces.items():
-            for i in ifs:
-                if i.address is not None:
-                    owner_of[i.address.ip] = node
+            for iface in ifs:
+                if iface.address is not None:
+                    owner_of[iface.address.ip] = node
         for node, spec in self.t.nodes.items():
             out: list[RouteOut] = []
             ifs = self.ifaces[node]
@@ -679,7 +705,7 @@ class _Resolver:
         for i, c in enumerate(self.t.clients):
             self._node(c.node, ("clients", i, "node"))
         for node in self.t.expect.brokers:
-            path = ("expect", "brokers", node)
+            path: PathKey = ("expect", "brokers", node)
             self._node(node, path)
             if node not in brokers:
                 raise TopologyError(
@@ -715,9 +741,9 @@ class _Resolver:
                         f"node {node!r} has no interface {dev!r} for this sysctl; use all, default, "
                         f"lo or one of: {', '.join(sorted(names)) or 'none'}",
                     )
-            for kind, items in (("vlans", spec.vlans), ("bonds", spec.bonds)):
-                for i, dev in enumerate(items):
-                    parents = [dev.parent] if kind == "vlans" else dev.members
+            for kind, items in _vlans_and_bonds(spec, "vlans", "bonds"):
+                for i, item in enumerate(items):
+                    parents = [item.parent] if isinstance(item, Vlan) else item.members
                     for p in parents:
                         if p not in names:
                             field_ = "parent" if kind == "vlans" else "members"

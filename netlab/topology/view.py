@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from typing import NamedTuple
 
 from netlab.errors import InputError
 from netlab.topology.models import Topology, TunLink, VxlanLink
@@ -91,6 +92,18 @@ class TunnelEnd:
     master: str | None  # vxlan only: bridge to enslave to
 
 
+class Tunnel(NamedTuple):
+    """A vxlan or tun link with its two ends (a and b in the file's order)."""
+
+    link: VxlanLink | TunLink
+    a: TunnelEnd
+    b: TunnelEnd
+
+    @property
+    def ends(self) -> tuple[TunnelEnd, TunnelEnd]:
+        return (self.a, self.b)
+
+
 @dataclass
 class RouteOut:
     dst: str
@@ -101,13 +114,16 @@ class RouteOut:
 
 @dataclass
 class Resolved:
+    """A loaded topology with every decision made: what `load_topology` returns and
+    `compile_plan` compiles. `topology` is the validated file as written."""
+
     topology: Topology
     networks: dict[str, Net]
     attachments: list[Attach]
     ports: list[Publish]
     ifaces: dict[str, list[Iface]]
-    vxlans: list[tuple[VxlanLink, TunnelEnd, TunnelEnd]]
-    tunnels: list[tuple[TunLink, TunnelEnd, TunnelEnd]]
+    vxlans: list[Tunnel]  # link.type == "vxlan"
+    tunnels: list[Tunnel]  # link.type == "tun"
     routes: dict[str, list[RouteOut]]
     extra_hosts: dict[str, list[tuple[str, str]]]  # node -> [(address, name)]
     requires: set[str] = field(default_factory=set)

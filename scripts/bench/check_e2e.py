@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT / "tests" / "topologies"))
 
 from shipped import cluster_refusal, load  # noqa: E402  (the same loader and broker question as the tests)
 
-import netlab.kafka.check as checkmod  # noqa: E402
+import netlab.kafka.verdicts as checkmod  # noqa: E402
 from netlab import lab as labapi  # noqa: E402
-from netlab.brokers import wait_started  # noqa: E402
-from netlab.kafka.lab_check import broker_logs, live_report  # noqa: E402
+from netlab.kafka.lab_report import broker_logs, live_report  # noqa: E402
+from netlab.lab.brokers import wait_started  # noqa: E402
 from netlab.plan import compile_plan  # noqa: E402
 from netlab.resources import Namespace  # noqa: E402
 
@@ -139,12 +139,15 @@ def main() -> int:
         f"({out['rows']} rows), median of {len(runs)} runs"
     )
     print(
-        f"  build {m['build_s']:.2f} s + broker start {m['broker_start_s']:.2f} s + check {m['check_s']:.2f} s "
-        f"= up+check {m['up_and_check_s']:.2f} s (goal < {GOAL_S:.0f} s: {'met' if out['meets_goal'] else 'NOT met'}); "
+        f"  build {m['build_s']:.2f} s + broker start {m['broker_start_s']:.2f} s + check "
+        f"{m['check_s']:.2f} s "
+        f"= up+check {m['up_and_check_s']:.2f} s (goal < {GOAL_S:.0f} s: "
+        f"{'met' if out['meets_goal'] else 'NOT met'}); "
         f"down {m['down_s']:.2f} s"
     )
     print(
-        f"  peer: the same {out['rows'] - out['brokers']} rows one at a time {m['peer_sequential_check_s']:.2f} s; "
+        f"  peer: the same {out['rows'] - out['brokers']} rows one at a time "
+        f"{m['peer_sequential_check_s']:.2f} s; "
         f"check runs them {m['speedup_over_sequential']:.1f}x faster"
     )
     bad = [x for r in runs for x in r["mismatches"] + r["disagreements"]]

@@ -33,11 +33,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from netlab import lab as labapi  # noqa: E402
-from netlab.brokers import wait_started  # noqa: E402
 from netlab.compose import ComposeOptions, compose_lab  # noqa: E402
 from netlab.compose.fixes import fixes_for  # noqa: E402
 from netlab.compose.topology_out import to_yaml  # noqa: E402
-from netlab.kafka.lab_check import broker_logs, live_report, predicted_report  # noqa: E402
+from netlab.kafka.lab_report import broker_logs, live_report, predicted_report  # noqa: E402
+from netlab.lab.brokers import wait_started  # noqa: E402
 from netlab.plan import compile_plan  # noqa: E402
 from netlab.resources import Namespace  # noqa: E402
 from netlab.topology import loads_topology  # noqa: E402
@@ -117,7 +117,7 @@ def predict_times(path: Path, runs: int) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "netlab", "predict", str(path), "-p", "benchp"],
+        [sys.executable, "-m", "netlab", "predict", str(path), "--project", "benchp"],
         capture_output=True,
         env=env,
         check=False,

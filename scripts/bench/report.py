@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from netlab.graph import graph_model  # noqa: E402
-from netlab.kafka.lab_check import predicted_report  # noqa: E402
+from netlab.kafka.lab_report import predicted_report  # noqa: E402
 from netlab.plan import compile_plan  # noqa: E402
 from netlab.report import render_lab_report  # noqa: E402
 from netlab.report.layout import layout_source  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> int:
     psi = cpu_pressure()
     topology = load_topology(args.topology)
     report = predicted_report(topology)
-    source = layout_source(graph_model(topology.lab, compile_plan(topology).meta))
+    source = layout_source(graph_model(topology.topology.lab, compile_plan(topology).meta))
 
     def dot(fmt: str) -> None:
         subprocess.run(

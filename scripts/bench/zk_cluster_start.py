@@ -8,7 +8,7 @@ registered in ZooKeeper - side by side with its peers, in the same process, one 
            links, ZooKeeper started and serving, brokers started) until all five brokers logged
            `Registered broker N at path /brokers/ids/N` and every one is listed by kcat;
 - kraft:   topology 02 (five KRaft brokers, broker-1 the controller) until all started and
-           registered (netlab.brokers.wait_started), the same machinery without ZooKeeper;
+           registered (netlab.lab.brokers.wait_started), the same machinery without ZooKeeper;
 - zk_only: the ZooKeeper of topology 12b alone (no brokers): apply until ZooKeeper serves.
 Ratios zk/kraft and zk/zk_only say what ZooKeeper mode costs at start. Also ZooKeeper's resident
 memory (VmRSS of the JVM, heap bounded by -Xmx128m) right after the cluster is up.
@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "tests" / "topologies"))
 from shipped import load  # noqa: E402  (the loader the tests use)
 
 from netlab import lab as labapi  # noqa: E402
-from netlab.brokers import wait_started  # noqa: E402
 from netlab.kernel import processes  # noqa: E402
+from netlab.lab.brokers import wait_started  # noqa: E402
 from netlab.plan import compile_plan  # noqa: E402
 from netlab.topology import loads_topology  # noqa: E402
 

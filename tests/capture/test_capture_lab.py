@@ -30,7 +30,7 @@ def demo_lab(tmp_path):
     try:
         # The lab's own broker: its EXTERNAL_SAME_HOST listener on 10.5.0.3:9092 advertises
         # localhost:9092 — the classic mistake: clients in other containers dial their own loopback.
-        from netlab.brokers import wait_started
+        from netlab.lab.brokers import wait_started
 
         started = wait_started(name)
         assert started and all(s.state == "started" for s in started), started

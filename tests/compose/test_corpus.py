@@ -11,7 +11,7 @@ import yaml
 
 from netlab.compose import ComposeOptions, compose_lab
 from netlab.compose.topology_out import to_yaml
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 from netlab.topology import loads_topology
 
 HERE = Path(__file__).parent
@@ -54,7 +54,7 @@ def test_predict_gives_the_recorded_verdicts(name):
 def test_import_round_trips(name):
     lab = compose_lab(CORPUS / name, options(name))
     text = to_yaml(lab.translation, ["round trip"])
-    again = loads_topology(text, f"{name}.lab.yaml")
+    again = loads_topology(text, f"{name}.lab.yaml").topology
     assert again.model_dump() == lab.topology.model_dump()
     assert rows_of(predicted_report(again)) == rows_of(predicted_report(lab.topology))
     derived = [line for line in text.splitlines() if "  # " in line]

@@ -9,11 +9,11 @@ import yaml
 from test_corpus import CORPUS, EXPECTED, options, rows_of
 
 from netlab import lab as labapi
-from netlab.brokers import wait_started
 from netlab.compose import compose_lab
 from netlab.compose.topology_out import to_yaml
-from netlab.kafka.lab_check import broker_logs, live_report
+from netlab.kafka.lab_report import broker_logs, live_report
 from netlab.kernel import nsfs
+from netlab.lab.brokers import wait_started
 from netlab.lab.paths import lab_paths
 from netlab.plan import compile_plan
 from netlab.resources import Namespace

@@ -15,7 +15,7 @@ from netlab.compose import ComposeOptions, compose_lab
 from netlab.compose.load import load_compose_data
 from netlab.compose.project import build_project
 from netlab.errors import InputError
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -166,11 +166,13 @@ def test_network_modes_links_and_names(tmp_path):
     assert t.data["networks"]["docker0"]["subnet"] == "172.17.0.0/16"
     assert t.data["networks"]["docker0"]["names"] is False
     # legacy bridge: no names, except the link written into /etc/hosts
-    world_names = lab.topology._resolved.extra_hosts
+    from netlab.topology import resolve
+
+    world_names = resolve(lab.topology).extra_hosts
     assert ("172.17.0.2", "db") in world_names["legacy2"]
     from netlab.kafka.lab_world import world_from_resolved
 
-    world = world_from_resolved(lab.topology._resolved)
+    world = world_from_resolved(resolve(lab.topology))
     assert world.vantage("legacy1").resolve("legacy2") is None
     assert world.vantage("legacy2").resolve("db") == ["172.17.0.2"]
     assert world.vantage("legacy2").resolve("legacy1") == ["172.17.0.2"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 from netlab.kafka.predict_rules import broker_refusal
 from netlab.topology import loads_topology
 
@@ -63,7 +63,7 @@ def test_broker_only_node_needs_the_controllers_cluster_id():
         rep, t = starts_and_metadata(ctl, b)
         client = [v for v, k in zip(rep.verdicts, rep.kinds, strict=True) if k == "client"][0]
         assert not client.ok and client.cause == "metadata_failed"  # never registered: lists nobody
-        notes = t._resolved.notes
+        notes = t.notes
         assert any("do not share one cluster.id" in n and "ctl" in n and "b1" in n for n in notes)
 
 
@@ -122,7 +122,7 @@ def test_validate_warnings_name_the_nodes():
             """
         )
     )
-    notes = t._resolved.notes
+    notes = t.notes
     assert any(n.startswith("zkb: a ZooKeeper-mode broker without broker.id") for n in notes)
     assert any(n.startswith("img: KAFKA_ADVERTISED_LISTENERS without KAFKA_LISTENERS") for n in notes)
 

@@ -93,4 +93,4 @@ def stop_test_engine(t: TestEngine) -> None:
 def renamed(path: Path, lab: str):
     """A shipped topology under another lab name (tests run beside other labs)."""
     text = re.sub(r"^lab: .*$", f"lab: {lab}", path.read_text(), count=1, flags=re.M)
-    return loads_topology(text, str(path))
+    return loads_topology(text, str(path)).topology

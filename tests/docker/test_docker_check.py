@@ -18,7 +18,7 @@ from netlab.docker.project import DockerUnavailable, connect, read_project
 from netlab.docker.to_topology import to_topology
 from netlab.docker.verdicts import docker_report, imported_topology, topology_report
 from netlab.errors import InputError
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 from netlab.topology.resolve import resolve
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 def _expressible() -> list[Path]:
     out = []
     for path in sorted((REPO / "topologies").glob("*.yaml")):
-        t = load_topology(path)
+        t = load_topology(path).topology
         try:
             docker_host_of(t, resolve(t))
         except InputError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from netlab.drill import solution
 from netlab.drill.catalog import all_drills
 from netlab.drill.labs import parse_topology, predicted
-from netlab.kafka.lab_check import topology_props
+from netlab.kafka.lab_report import topology_props
 
 SEEDS = (1, 2, 3)
 DRILLS = all_drills()

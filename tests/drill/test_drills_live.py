@@ -17,7 +17,7 @@ from drillcases import DRILLS, SEEDS
 
 from netlab.drill import labs, session
 from netlab.drill.judge import constraints_of
-from netlab.kafka.lab_check import topology_props
+from netlab.kafka.lab_report import topology_props
 from netlab.kernel import nsfs, processes
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab

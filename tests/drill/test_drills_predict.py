@@ -12,7 +12,7 @@ from drillcases import DRILLS, SEEDS, fixed, predicted_fixed, predicted_start, s
 
 from netlab.drill import solution
 from netlab.drill.judge import constraints_of, judge
-from netlab.kafka.lab_check import topology_props
+from netlab.kafka.lab_report import topology_props
 from netlab.topology.resolve import resolve
 
 CASES = [(d, s) for d in DRILLS for s in SEEDS]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from kafkalab import PYTHON, Netns, fatal_line, run_broker_to_exit, start_broker
 
-from netlab.kafka.check import disagreements, start_verdicts
 from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import disagreements, start_verdicts
 from netlab.kafka.views import Vantage, World
 
 pytestmark = pytest.mark.root
@@ -32,12 +32,14 @@ CASES = [
             "listener.security.protocol.map": "INTERNAL:PLAINTEXT",
             "inter.broker.listener.name": "INTERNAL",
         },
-        "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: Unresolved address.",
+        "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
+        "Unresolved address.",
     ),
     (
         "port-in-use",
         {"listeners": "PLAINTEXT://127.0.0.1:9092", "advertised.listeners": "PLAINTEXT://localhost:9092"},
-        "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:9092: Address already in use.",
+        "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:9092: "
+        "Address already in use.",
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""check.py's pure parts (predict, disagreements, expectations) and the rendering."""
+"""verdicts.py's pure parts (predict, disagreements, expectations) and the rendering."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from kafkaworlds import add_broker, five_brokers
 from rich.console import Console
 
 from netlab.errors import InputError
-from netlab.kafka.check import (
+from netlab.kafka.render import verdict_report, verdicts_json
+from netlab.kafka.results import Verdict
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -16,8 +18,6 @@ from netlab.kafka.check import (
     links_of,
     predict,
 )
-from netlab.kafka.render import verdict_report, verdicts_json
-from netlab.kafka.results import Verdict
 from netlab.kafka.views import world_from_networks
 
 

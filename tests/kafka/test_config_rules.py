@@ -22,7 +22,7 @@ KRAFT = {
 }
 
 # (id, settings (node.id=1 is added unless given as None), java class, message) — the messages
-# are those of shared/research/kafka.md.
+# are Kafka 3.9's (KafkaConfig and SocketServer), word for word.
 CASES = [
     (
         "unparsable",
@@ -62,7 +62,8 @@ CASES = [
         "no-protocol",
         {"listeners": "INTERNAL://:9092"},
         CONFIG_EXCEPTION,
-        "Error creating broker listeners from 'INTERNAL://:9092': No security protocol defined for listener INTERNAL",
+        "Error creating broker listeners from 'INTERNAL://:9092': No security protocol defined for "
+        "listener INTERNAL",
     ),
     (
         "advertised-wildcard",
@@ -75,8 +76,8 @@ CASES = [
         "inter-broker-not-advertised",
         dict(TWO),
         ILLEGAL_ARGUMENT,
-        RF
-        + "inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options "
+        RF + "inter.broker.listener.name must be a listener name defined in advertised.listeners. The "
+        "valid options "
         "based on currently configured listeners are INTERNAL,EXTERNAL",
     ),
     (
@@ -88,8 +89,8 @@ CASES = [
             "inter.broker.listener.name": "INTERNAL",
         },
         ILLEGAL_ARGUMENT,
-        RF
-        + "advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. "
+        RF + "advertised.listeners listener names must be equal to or a subset of the ones defined in "
+        "listeners. "
         "Found INTERNAL,EXTERNAL. The valid options based on the current configuration are INTERNAL",
     ),
     (
@@ -116,14 +117,16 @@ CASES = [
         "kraft-no-node-id",
         {**KRAFT, "node.id": None},
         CONFIG_EXCEPTION,
-        "Missing configuration `node.id` which is required when `process.roles` is defined (i.e. when running in "
+        "Missing configuration `node.id` which is required when `process.roles` is defined (i.e. when "
+        "running in "
         "KRaft mode).",
     ),
     (
         "kraft-no-quorum",
         {**KRAFT, "controller.quorum.voters": ""},
         CONFIG_EXCEPTION,
-        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap "
+        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
+        "bootstrap "
         "controllers or controller.quorum.voters must contain a parseable set of controllers.",
     ),
     (
@@ -135,39 +138,39 @@ CASES = [
             "controller.quorum.voters": "1@localhost:9093",
         },
         ILLEGAL_ARGUMENT,
-        RF
-        + "controller.listener.names must contain at least one value when running KRaft with just the broker role",
+        RF + "controller.listener.names must contain at least one value when running KRaft with just the "
+        "broker role",
     ),
     (
         "broker-role-controller-listener",
         {**KRAFT, "process.roles": "broker", "node.id": "2"},
         ILLEGAL_ARGUMENT,
-        RF
-        + "controller.listener.names must not contain a value appearing in the 'listeners' configuration when "
+        RF + "controller.listener.names must not contain a value appearing in the 'listeners' "
+        "configuration when "
         "running KRaft with just the broker role",
     ),
     (
         "broker-role-is-voter",
         {**KRAFT, "process.roles": "broker", "listeners": "PLAINTEXT://:9092"},
         ILLEGAL_ARGUMENT,
-        RF
-        + "If process.roles contains just the 'broker' role, the node id 1 must not be included in the set of "
+        RF + "If process.roles contains just the 'broker' role, the node id 1 must not be included in the "
+        "set of "
         "voters controller.quorum.voters=Set(1)",
     ),
     (
         "controller-role-not-voter",
         {**KRAFT, "controller.quorum.voters": "2@localhost:9093"},
         ILLEGAL_ARGUMENT,
-        RF
-        + "If process.roles contains the 'controller' role, the node id 1 must be included in the set of voters "
+        RF + "If process.roles contains the 'controller' role, the node id 1 must be included in the set "
+        "of voters "
         "controller.quorum.voters=Set(2)",
     ),
     (
         "controller-role-no-controller-names",
         {**KRAFT, "controller.listener.names": None, "listeners": "PLAINTEXT://:9092"},
         ILLEGAL_ARGUMENT,
-        RF
-        + "controller.listener.names must contain at least one value appearing in the 'listeners' configuration "
+        RF + "controller.listener.names must contain at least one value appearing in the 'listeners' "
+        "configuration "
         "when running the KRaft controller role",
     ),
     (
@@ -178,16 +181,16 @@ CASES = [
             MAP: "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,OTHER:PLAINTEXT",
         },
         ILLEGAL_ARGUMENT,
-        RF
-        + "controller.listener.names must only contain values appearing in the 'listeners' configuration when "
+        RF + "controller.listener.names must only contain values appearing in the 'listeners' "
+        "configuration when "
         "running the KRaft controller role",
     ),
     (
         "controller-only-with-broker-listener",
         {**KRAFT, "process.roles": "controller"},
         ILLEGAL_ARGUMENT,
-        RF
-        + "The listeners config must only contain KRaft controller listeners from controller.listener.names when "
+        RF + "The listeners config must only contain KRaft controller listeners from "
+        "controller.listener.names when "
         "process.roles=controller",
     ),
     (
@@ -222,7 +225,7 @@ def broker_lines(tmp_path_factory) -> dict[str, tuple[int | None, str | None, st
         return rc, fatal_line(log), log
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip([c[0] for c in CASES], pool.map(one, CASES)))
+        return dict(zip([c[0] for c in CASES], pool.map(one, CASES), strict=False))
 
 
 @pytest.mark.slow
@@ -244,7 +247,8 @@ def test_broker_prints_the_same_message(broker_lines, case_id, given, klass, mes
         },
         {
             **TWO,
-            "advertised.listeners": "INTERNAL://broker-1:29092,EXTERNAL://localhost:29092",  # ports may repeat
+            # ports may repeat
+            "advertised.listeners": "INTERNAL://broker-1:29092,EXTERNAL://localhost:29092",
             "inter.broker.listener.name": "INTERNAL",
         },
         {

@@ -12,8 +12,9 @@ import pytest
 from kafkalab import PYTHON
 
 from netlab import lab as labapi
-from netlab.brokers import wait_started
-from netlab.kafka.check import (
+from netlab.kafka.lab_world import world_from_resolved
+from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -22,8 +23,7 @@ from netlab.kafka.check import (
     expectation_mismatch,
     predict,
 )
-from netlab.kafka.lab_world import world_from_resolved
-from netlab.kafka.predict_rules import broker_view
+from netlab.lab.brokers import wait_started
 from netlab.plan import compile_plan
 from netlab.topology import DEFAULT_TOPOLOGY, loads_topology, netns_name, resolve
 
@@ -53,11 +53,12 @@ def default_lab():
     name = "kd" + secrets.token_hex(3)
     text = (
         "\n".join(
-            f"lab: {name}" if l.startswith("lab:") else l for l in DEFAULT_TOPOLOGY.read_text().splitlines()
+            f"lab: {name}" if line.startswith("lab:") else line
+            for line in DEFAULT_TOPOLOGY.read_text().splitlines()
         )
         + "\n"
     )
-    topology = loads_topology(text, str(DEFAULT_TOPOLOGY))
+    topology = loads_topology(text, str(DEFAULT_TOPOLOGY)).topology
     labapi.apply(compile_plan(topology), topology_text=text)
     try:
         assert [b.state for b in wait_started(name)] == ["started"]
@@ -74,13 +75,14 @@ def test_check_equals_predict_and_expectations(default_lab):
     plan = CheckPlan(clients=[ClientCheck(node, bootstrap, client) for node, bootstrap, client, _ in ROWS])
     live = check(world, plan, prefixes, timeout=4, python=PYTHON)
     assert disagreements(live, predict(world, plan)) == []
-    for v, (_, _, _, cause) in zip(live, ROWS):
+    for v, (_, _, _, cause) in zip(live, ROWS, strict=False):
         assert expectation_mismatch(v, Expectation(cause is None, cause)) is None, v
         if not v.ok:
             assert v.client_error and v.reason
     host_internal = live[2]
     assert host_internal.reason == (
-        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
+        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker "
+        "does not "
         "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
         "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port"
     )

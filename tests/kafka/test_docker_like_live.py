@@ -12,7 +12,11 @@ import subprocess
 import pytest
 from kafkalab import PYTHON, Netns, start_broker
 
-from netlab.kafka.check import (
+from netlab.kafka.clients import run_client
+from netlab.kafka.explain import verdict
+from netlab.kafka.predict_rules import broker_view, predict_probe
+from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -21,10 +25,6 @@ from netlab.kafka.check import (
     expectation_mismatch,
     predict,
 )
-from netlab.kafka.clients import run_client
-from netlab.kafka.explain import verdict
-from netlab.kafka.predict_rules import broker_view, predict_probe
-from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
 from netlab.kafka.views import PublishedPort, Vantage, World
 from netlab.relays import READY_LINE
 
@@ -131,7 +131,8 @@ def test_the_sentence_names_cause_and_fix(lab):
     w = world()
     v = verdict(w, "host", live(lab["host"], "10.77.0.2:29092"))
     assert v.reason == (
-        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
+        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker "
+        "does not "
         "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
         "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port"
     )
@@ -162,7 +163,7 @@ def test_check_with_kcat_agrees_with_predict_and_expectations(lab):
     prefixes = {name: ns.prefix for name, ns in lab.items()}
     live_verdicts = check(w, plan, prefixes, timeout=4, python=PYTHON)
     assert disagreements(live_verdicts, predict(w, plan)) == []
-    for v, (_, _, ok, cause) in zip(live_verdicts, EXPECTED):
+    for v, (_, _, ok, cause) in zip(live_verdicts, EXPECTED, strict=False):
         assert expectation_mismatch(v, Expectation(ok, cause)) is None, v
         assert v.client == "kcat" and (v.ok or v.client_error)
     by_to = {(v.from_node, v.to): v for v in live_verdicts}

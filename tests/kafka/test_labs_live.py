@@ -16,7 +16,9 @@ import pytest
 from kafkalab import PYTHON, start_broker
 
 from netlab import lab as labapi
-from netlab.kafka.check import (
+from netlab.kafka.lab_world import world_from_resolved
+from netlab.kafka.predict_rules import broker_view
+from netlab.kafka.verdicts import (
     CheckPlan,
     ClientCheck,
     Expectation,
@@ -25,8 +27,6 @@ from netlab.kafka.check import (
     expectation_mismatch,
     predict,
 )
-from netlab.kafka.lab_world import world_from_resolved
-from netlab.kafka.predict_rules import broker_view
 from netlab.plan import compile_plan
 from netlab.topology import loads_topology, netns_name, resolve
 
@@ -88,9 +88,12 @@ def test_check_equals_predict(scenario, tmp_path):
     path = REPO / "topologies" / example
     name = "kl" + secrets.token_hex(3)
     text = (
-        "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
+        "\n".join(
+            f"lab: {name}" if line.startswith("lab:") else line for line in path.read_text().splitlines()
+        )
+        + "\n"
     )
-    topology = loads_topology(text, str(path))
+    topology = loads_topology(text, str(path)).topology
     labapi.apply(compile_plan(topology))
     broker = None
     try:
@@ -102,7 +105,7 @@ def test_check_equals_predict(scenario, tmp_path):
         plan = CheckPlan([ClientCheck(n, b, c) for n, b, c, _ in rows])
         live = check(world, plan, prefixes, timeout=4, python=PYTHON)
         assert disagreements(live, predict(world, plan)) == []
-        for v, (_, _, _, cause) in zip(live, rows):
+        for v, (_, _, _, cause) in zip(live, rows, strict=False):
             assert expectation_mismatch(v, Expectation(cause is None, cause)) is None, v
     finally:
         if broker is not None:

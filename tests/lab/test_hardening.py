@@ -13,7 +13,7 @@ import time
 import pytest
 from labtools import REPO, leftovers, run_cli, topology_plan
 
-from netlab.brokers import wait_started
+from netlab.lab.brokers import wait_started
 from netlab.kernel import processes
 from netlab.kernel.privileges import RUN_USER, code_readable, drop_argv, policy
 from netlab.lab import lab_paths

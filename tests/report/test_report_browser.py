@@ -20,7 +20,7 @@ import support
 from browser_cdp import Browser, available
 from test_report_page import FIVE, evil_page
 
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 from netlab.report import render_lab_report
 from netlab.report.model import split_reason
 from netlab.topology import DEFAULT_TOPOLOGY, load_topology
@@ -44,7 +44,7 @@ def browser(tmp_path_factory):
 def write_page(tmp_path: Path, path: Path) -> tuple[Path, list]:
     topology = load_topology(path)
     report = predicted_report(topology)
-    out = tmp_path / f"{topology.lab}.html"
+    out = tmp_path / f"{topology.topology.lab}.html"
     out.write_text(render_lab_report(report, topology, live=False))
     return out, report.verdicts
 

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 import support
 
-from netlab.kafka.lab_check import predicted_report
+from netlab.kafka.lab_report import predicted_report
 from netlab.kafka.results import Verdict
 from netlab.report import RowCapture, render_lab_report, render_report, report_parts
 from netlab.report.model import reached_node, split_reason
@@ -108,7 +108,7 @@ def test_arrows_end_at_the_node_the_connection_reached():
     assert by[("host", "localhost:9092")] == "broker"  # through the published port
     assert by[("host", "broker:29092")] == "broker"  # does not resolve on host: the name's node
     assert by[("client-1", "localhost:9092")] == "client-1"  # its own loopback: a loop
-    from netlab.kafka.lab_check import world_of
+    from netlab.kafka.lab_report import world_of
 
     assert reached_node(world_of(topology), "host", "nosuchname:9092") is None
 

@@ -14,7 +14,7 @@ SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
 
 def load(path: Path, lab: str | None = None):
     """The topology of `path`, renamed to `lab` when given (so a test never touches a user's lab);
-    returns (text, topology)."""
+    returns (text, the Resolved topology)."""
     text = path.read_text()
     if lab is not None:
         lines = text.splitlines()
@@ -28,13 +28,13 @@ def fresh_lab_name() -> str:
     return "tt" + secrets.token_hex(4)
 
 
-def cluster_refusal(topology) -> str | None:
+def cluster_refusal(topology) -> str | None:  # a Resolved topology
     """Ask the broker whether it runs these configs: the first reason it refuses one that Kafka
     accepts (a multi-node KRaft role it does not support yet), or None. Kafka-invalid configs are
     the topology's point, not a refusal."""
     from broker.config import KafkaConfig
 
-    for node, spec in topology.nodes.items():
+    for node, spec in topology.topology.nodes.items():
         if spec.broker is None:
             continue
         try:

@@ -7,8 +7,8 @@ import support
 from shipped import ROOT, cluster_refusal, fresh_lab_name, load
 
 from netlab import lab as labapi
-from netlab.brokers import wait_started
-from netlab.kafka.lab_check import broker_logs, live_report
+from netlab.kafka.lab_report import broker_logs, live_report
+from netlab.lab.brokers import wait_started
 from netlab.plan import compile_plan
 from netlab.resources import Namespace
 

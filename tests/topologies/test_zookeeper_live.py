@@ -20,8 +20,8 @@ import pytest
 from shipped import ROOT, fresh_lab_name, load
 
 from netlab import lab as labapi
-from netlab.brokers import wait_started
-from netlab.kafka.lab_check import broker_logs, live_report, predicted_report
+from netlab.kafka.lab_report import broker_logs, live_report, predicted_report
+from netlab.lab.brokers import wait_started
 from netlab.plan import compile_plan
 from netlab.topology import loads_topology, netns_name
 
@@ -31,8 +31,9 @@ SEED_IPS = {1: "192.168.96.5", 2: "192.168.96.3", 3: "192.168.96.4", 4: "192.168
 
 
 def _up(text: str, topology):
-    labapi.apply(compile_plan(topology), topology_text=text)
-    starts = wait_started(topology.lab, timeout=30)
+    plan = compile_plan(topology)
+    labapi.apply(plan, topology_text=text)
+    starts = wait_started(plan.lab, timeout=30)
     assert all(s.state == "started" for s in starts), starts
 
 
@@ -132,7 +133,7 @@ def test_seed_fix_container_name_and_an_unset_broker_id():
     lab = fresh_lab_name()
     text, _ = load(ROOT / "topologies" / "12b-zookeeper-container-name.yaml", lab)
     text = text.replace("      KAFKA_BROKER_ID: 5\n", "")  # broker-5 without an id: ZooKeeper gives 1001
-    topology = loads_topology(text, "12b-unset-id")
+    topology = loads_topology(text, "12b-unset-id").topology
     try:
         _up(text, topology)
         assert "Registered broker 1001 at path /brokers/ids/1001" in _log(lab, "broker-5")
@@ -194,7 +195,7 @@ expect:
 def test_unreachable_zookeeper_is_a_failed_start_predicted_and_live():
     lab = fresh_lab_name()
     text = NO_ZOOKEEPER.format(lab=lab)
-    topology = loads_topology(text, "no-zookeeper.yaml")
+    topology = loads_topology(text, "no-zookeeper.yaml").topology
     predicted = predicted_report(topology)
     assert predicted.mismatches() == []
     [row] = predicted.verdicts

@@ -41,7 +41,7 @@ expect:
 
 
 def test_broker_block_keeps_both_styles_and_merges_like_the_broker():
-    t = loads_topology(BASE, "t.yaml")
+    t = loads_topology(BASE, "t.yaml").topology
     settings = t.nodes["broker"].broker
     assert settings["listeners"] == "INTERNAL://0.0.0.0:29092,EXTERNAL://0.0.0.0:9092"  # a YAML list joined
     assert settings["auto.create.topics.enable"] == "true"
@@ -53,13 +53,13 @@ def test_broker_block_keeps_both_styles_and_merges_like_the_broker():
 
 
 def test_clients_and_expectations():
-    t = loads_topology(BASE, "t.yaml")
+    t = loads_topology(BASE, "t.yaml").topology
     assert [(c.node, c.bootstrap, c.client, c.expect) for c in t.clients] == [
         ("host", "localhost:9092", "kcat", None),
         ("broker", "broker:29092", "kafka-python", "ok"),
     ]
     assert t.expect.brokers == {"broker": "ok"}
-    assert [(l.from_, l.to, l.expect) for l in t.expect.links] == [
+    assert [(e.from_, e.to, e.expect) for e in t.expect.links] == [
         ("broker", "broker:29092", "advertised_refused")
     ]
     assert (
@@ -69,7 +69,7 @@ def test_clients_and_expectations():
                 "  links: ok\n",
             ),
             "t.yaml",
-        ).expect.links
+        ).topology.expect.links
         == "ok"
     )
 
@@ -101,7 +101,7 @@ def test_a_kafka_invalid_config_is_not_a_topology_error():
             "listeners: [INTERNAL://0.0.0.0:29092, EXTERNAL://0.0.0.0:9092]", "listeners: A://:9092,B://:9092"
         ),
         "t.yaml",
-    )
+    ).topology
     assert t.nodes["broker"].broker["listeners"] == "A://:9092,B://:9092"
     assert compile_plan(t).of_kind(Process)
 
@@ -115,7 +115,7 @@ def test_broker_settings_helper_types():
 
 
 def test_plan_starts_the_broker_with_its_properties_in_the_lab_directory():
-    t = loads_topology(BASE, "t.yaml")
+    t = loads_topology(BASE, "t.yaml").topology
     plan = compile_plan(t)
     (step,) = [s for s in plan.of_kind(Process) if s.role == "broker"]
     path = str(properties_path("t", "broker"))
@@ -158,7 +158,7 @@ def test_properties_file_format_and_registration_rule():
     assert needs_registration({"process.roles": "broker"})
     assert not needs_registration({"process.roles": "broker,controller"})
     assert not needs_registration({})
-    t = loads_topology(BASE, "t.yaml")
+    t = loads_topology(BASE, "t.yaml").topology
     assert node_properties(t, "broker")["log.dirs"].endswith("/t/brokers/broker/data")
 
 

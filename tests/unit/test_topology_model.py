@@ -16,7 +16,7 @@ EXAMPLES = DEFAULT_TOPOLOGY.parent / "examples"
 
 
 def resolved(text: str):
-    return resolve(loads_topology(text, "t.yaml"))
+    return loads_topology(text, "t.yaml")
 
 
 def addresses(r) -> dict[tuple[str, str], str]:
@@ -28,7 +28,7 @@ def test_netns_name():
 
 
 def test_default_topology_is_the_docker_host_model():
-    topo = load_topology(DEFAULT_TOPOLOGY)
+    topo = load_topology(DEFAULT_TOPOLOGY).topology
     r = resolve(topo)
     assert topo.lab == "default"
     net = r.networks["kafka-net"]
@@ -96,7 +96,8 @@ networks:
 def test_auto_subnets_avoid_link_addresses():
     text = (
         "lab: t\nnodes: {host: {}, a: {networks: [x]}}\nnetworks: {x: {}}\n"
-        "links:\n  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, {node: host, interface: p0}]\n"
+        "links:\n  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, "
+        "{node: host, interface: p0}]\n"
     )
     assert str(resolved(text).networks["x"].subnet) == "172.19.0.0/16"
 
@@ -104,7 +105,8 @@ def test_auto_subnets_avoid_link_addresses():
 def test_link_addresses_inside_a_network_are_not_handed_out():
     text = (
         TWO_NODES.replace("ipv4_address: 10.1.0.2", "interface: eth0")
-        + "links:\n  - endpoints: [{node: a, interface: p0, address: 10.1.0.2/30}, {node: b, interface: p0}]\n"
+        + "links:\n  - endpoints: [{node: a, interface: p0, address: 10.1.0.2/30}, "
+        "{node: b, interface: p0}]\n"
     )
     r = resolved(text)
     assert "10.1.0.2" not in addresses(r).values()
@@ -160,7 +162,7 @@ def test_port_short_syntax_errors(text, words):
 
 
 def test_ports_publish_from_the_bridge_node_to_the_container_address():
-    r = resolve(load_topology(EXAMPLES / "multihomed.yaml"))
+    r = load_topology(EXAMPLES / "multihomed.yaml")
     assert [(p.publisher, p.spec) for p in r.ports] == [
         ("host", "tcp:[::]:8080=172.30.1.10:8080"),
         ("host", "tcp:127.0.0.1:8081=172.30.2.10:8081"),
@@ -180,7 +182,7 @@ def names_in(r, node: str) -> dict[str, list[str]]:
 
 
 def test_names_resolve_only_between_nodes_sharing_a_network():
-    r = resolve(load_topology(EXAMPLES / "multihomed.yaml"))
+    r = load_topology(EXAMPLES / "multihomed.yaml")
     client, app, db, host = (names_in(r, n) for n in ("client", "app", "db", "host"))
     assert client["app"] == ["172.30.1.10"] and client["web"] == ["172.30.1.10"]
     assert "db" not in client and "api" not in client  # db and the backend alias are not on frontend
@@ -193,7 +195,7 @@ def test_names_resolve_only_between_nodes_sharing_a_network():
 
 
 def test_localhost_own_name_extra_hosts_and_host_gateway():
-    r = resolve(load_topology(DEFAULT_TOPOLOGY))
+    r = load_topology(DEFAULT_TOPOLOGY)
     c1 = hosts_entries(r, "client-1")
     assert c1[0] == ("127.0.0.1", ("localhost",))
     assert c1[1] == ("::1", ("localhost", "ip6-localhost", "ip6-loopback"))
@@ -215,7 +217,7 @@ def test_extra_hosts_mapping_form_and_explicit_address():
 
 
 def test_node_without_network_resolves_its_own_name():
-    r = resolve(load_topology(EXAMPLES / "p2p-routes.yaml"))
+    r = load_topology(EXAMPLES / "p2p-routes.yaml")
     assert names_in(r, "a")["a"] == ["10.0.1.2"]
     assert "r1" not in names_in(r, "a")  # links carry no names (Docker has no such thing)
 
@@ -243,7 +245,7 @@ networks:
 links:
   - endpoints: ["a:p0", "b:p0"]
 """
-    topo = loads_topology(text, "t.yaml")
+    topo = loads_topology(text, "t.yaml").topology
     a = topo.nodes["a"]
     assert a.sysctls == {"net.ipv4.ip_forward": "1"}
     assert a.processes[0].command == ["sleep", "a b"] and a.processes[0].environment == {"A": "1", "B": "x=y"}
@@ -258,9 +260,9 @@ def test_default_interface_names_skip_explicit_ones():
 
 
 def test_default_route_via_first_gateway_network_and_override():
-    r = resolve(load_topology(EXAMPLES / "multihomed.yaml"))
+    r = load_topology(EXAMPLES / "multihomed.yaml")
     assert [(rt.dst, rt.gateway, rt.dev) for rt in r.routes["app"]] == [("default", "172.30.1.1", "eth0")]
-    r = resolve(load_topology(EXAMPLES / "p2p-routes.yaml"))
+    r = load_topology(EXAMPLES / "p2p-routes.yaml")
     assert [(rt.dst, rt.gateway) for rt in r.routes["a"]] == [("default", "10.0.1.1")]
     # an explicit default route replaces Docker's
     text = TWO_NODES.replace(

@@ -30,7 +30,7 @@ def error_of(text: str) -> InputError:
 
 
 def test_base_is_valid():
-    topo = loads_topology(BASE, "t.yaml")
+    topo = loads_topology(BASE, "t.yaml").topology
     assert topo.lab == "t" and list(topo.nodes) == ["host", "broker"]
     assert topo.source == "t.yaml"
 
@@ -436,8 +436,8 @@ CASES = [
     ),
     (
         "typo-in-union-member",
-        BASE
-        + "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', 'broker:v']\n",
+        BASE + "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', "
+        "'broker:v']\n",
         "t.yaml:15: links[0].undrlay",
         ["did you mean 'underlay'", "Valid fields here: type, vni, port, underlay, endpoints"],
     ),

@@ -196,7 +196,7 @@ def test_predict_parses_zookeeper_connect():
 def test_predict_zookeeper_mode_of_the_seed_and_its_fix():
     from pathlib import Path
 
-    from netlab.kafka.lab_check import predicted_report, world_of
+    from netlab.kafka.lab_report import predicted_report, world_of
 
     root = Path(__file__).resolve().parents[2] / "topologies"
     seed = loads_topology((root / "12-zookeeper-loopback.yaml").read_text(), "12.yaml")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 from netlab.errors import InputError
 
+from .broker_log import start_error_from_log
 from .clients import DEFAULT_CLIENT, GRACE_S, ClientResult, run_client
 from .explain import java_link_error, verdict
 from .predict_rules import inter_broker_targets, predict_probe, predict_tcp
 from .probe import parse_host_port
-from .results import CONNECT, ProbeResult, Stage, Verdict
+from .results import CAUSES, CONNECT, ProbeResult, Stage, Verdict
 from .views import World
 from .zk_rules import zookeeper_node
 
@@ -201,7 +202,8 @@ def check(
         link_probes = {node: pool.submit(links_of_node, node) for node in by_node}
         probes = [pool.submit(probe_of, c) for c in plan.clients]
         out = [
-            verdict(world, c.node, p.result(), r.result()) for c, p, r in zip(plan.clients, probes, clients)
+            verdict(world, c.node, p.result(), r.result())
+            for c, p, r in zip(plan.clients, probes, clients, strict=False)
         ]
         return out + [
             _link_verdict(world, lk, link_probes[(lk.node, lk.zookeeper)].result()[lk.endpoint])
@@ -238,30 +240,13 @@ def predict(world: World, plan: CheckPlan) -> list[Verdict]:
     return out
 
 
-FATAL_MARKERS = (
-    "Exiting Kafka due to fatal exception",
-    "Fatal error during broker startup",
-    "Fatal error during KafkaServer startup",  # ZooKeeper mode (broker/zk/)
-)
-
-
-def start_error_from_log(log: str) -> str | None:
-    """Kafka's reason for not starting, from a broker log: the `<java class>: <message>` line
-    under its fatal error line (None when the log has none)."""
-    lines = log.splitlines()
-    for i, line in enumerate(lines[:-1]):
-        if any(m in line for m in FATAL_MARKERS):
-            return lines[i + 1].strip()
-    return None
-
-
 def start_verdicts(world: World, logs: dict[str, str] | None = None) -> list[Verdict]:
     """One row per broker: did it start? Live from each broker's log (`logs`: node -> text),
     predicted from the world (predict_rules.broker_view) when `logs` is None."""
     out = []
     for b in world.brokers:
         error = b.start_error if logs is None else start_error_from_log(logs.get(b.node, ""))
-        listeners = ", ".join(f"{l.name}://{l.bind}" for l in b.listeners) or "(config refused)"
+        listeners = ", ".join(f"{lst.name}://{lst.bind}" for lst in b.listeners) or "(config refused)"
         if error is None:
             out.append(Verdict(b.node, listeners, True, client="broker"))
         else:
@@ -286,7 +271,7 @@ def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list
     from/to/ok/stage/target/cause, never on wording)."""
     out = []
     keys = ("ok", "stage", "target", "cause")
-    for a, b in zip(live, predicted):
+    for a, b in zip(live, predicted, strict=False):
         if a.cause == "client_failed" and b.ok and b.warning and a.warning:
             continue  # predicted: works only on some addresses, which a one-address client may hit
         if a.comparable() != b.comparable():
@@ -303,14 +288,12 @@ def disagreements(live: Sequence[Verdict], predicted: Sequence[Verdict]) -> list
 
 @dataclass(frozen=True)
 class Expectation:
-    """An `expect:` entry: ok, or fails with a cause (explain.CAUSES)."""
+    """An `expect:` entry: ok, or fails with a cause (results.CAUSES)."""
 
     ok: bool
     cause: str | None = None
 
     def __post_init__(self) -> None:
-        from .explain import CAUSES
-
         if self.ok and self.cause is not None:
             raise InputError(f"an expectation that works has no cause (got {self.cause!r})", where="expect")
         if self.cause is not None and self.cause not in CAUSES:

@@ -13,11 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broker.properties import parse_properties
+from netlab.brokers import BROKER_PROCESS, current_run, properties_path
+from netlab.kernel import processes
+from netlab.lab.paths import lab_paths
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
-from netlab.topology.resolve import resolve
+from netlab.topology.resolve import as_resolved
+from netlab.topology.view import Resolved
 
-from .check import (
+from .broker_log import start_error_from_log
+from .lab_world import world_from_resolved
+from .predict_rules import broker_refusal, broker_view
+from .results import Verdict
+from .verdicts import (
     DEFAULT_TIMEOUT,
     CheckPlan,
     ClientCheck,
@@ -25,13 +34,10 @@ from .check import (
     check,
     disagreements,
     expectation_mismatch,
+    links_of,
     predict,
-    start_error_from_log,
     start_verdicts,
 )
-from .lab_world import world_from_resolved
-from .predict_rules import broker_refusal, broker_view
-from .results import Verdict
 from .views import WILDCARDS, World
 from .zk_rules import apply_reachability, zookeeper_views
 
@@ -45,11 +51,12 @@ def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
     }
 
 
-def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
+def world_of(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
     """The World of a topology with its brokers placed (binding rules applied per node, ports
     taken by the node's own port proxy counted)."""
-    world = world_from_resolved(topology._resolved or resolve(topology))
-    props = topology_props(topology) if props is None else props
+    r = as_resolved(r)
+    world = world_from_resolved(r)
+    props = topology_props(r.topology) if props is None else props
     for node, p in props.items():
         taken = {
             ("0.0.0.0" if f.listen_host in WILDCARDS else f.listen_host, f.listen_port)
@@ -62,14 +69,12 @@ def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None =
             # does not support, e.g. several KRaft voters) does not start, whatever Kafka would do
             view.start_error = broker_refusal(p)
         world.brokers.append(view)
-    world.zookeepers = zookeeper_views(topology)
+    world.zookeepers = zookeeper_views(r.topology)
     apply_reachability(world)
     return world
 
 
 def plan_of(topology: Topology, world: World) -> CheckPlan:
-    from .check import links_of
-
     return CheckPlan([ClientCheck(c.node, c.bootstrap, c.client) for c in topology.clients], links_of(world))
 
 
@@ -85,7 +90,7 @@ class Report:
 
     def mismatches(self) -> list[str]:
         out = []
-        for i, (v, exp) in enumerate(zip(self.verdicts, self.expected), 1):
+        for i, (v, exp) in enumerate(zip(self.verdicts, self.expected, strict=False), 1):
             if exp is None:
                 continue
             ok = exp == "ok"
@@ -101,7 +106,7 @@ class Report:
 
     def to_json(self) -> list[dict]:
         out = []
-        for v, exp, kind in zip(self.verdicts, self.expected, self.kinds):
+        for v, exp, kind in zip(self.verdicts, self.expected, self.kinds, strict=False):
             d = v.to_dict()
             d["kind"] = kind
             d["expect"] = exp
@@ -113,11 +118,12 @@ def _expectations(topology: Topology, plan: CheckPlan, world: World) -> tuple[li
     starts = [topology.expect.brokers.get(b.node) for b in world.brokers]
     clients = [c.expect for c in topology.clients]
     links_expect = topology.expect.links
+    links: list[str | None]
     if links_expect == "ok":
         links = ["ok"] * len(plan.links)
     else:
         by = {(e.from_, e.to): e.expect for e in links_expect}
-        links = [by.get((l.node, l.endpoint)) for l in plan.links]
+        links = [by.get((link.node, link.endpoint)) for link in plan.links]
     kinds = ["start"] * len(starts) + ["client"] * len(clients) + ["link"] * len(links)
     return starts + clients + links, kinds
 
@@ -126,7 +132,7 @@ def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
     """`expect.links` entries that name no link of the lab (a typo, or a broker that does not run)."""
     if topology.expect.links == "ok":
         return []
-    have = {(l.node, l.endpoint) for l in plan.links}
+    have = {(link.node, link.endpoint) for link in plan.links}
     return [
         f"expect.links: no link {e.from_} -> {e.to} in this lab (links: "
         f"{', '.join(f'{a} -> {b}' for a, b in sorted(have)) or 'none'})"
@@ -135,8 +141,11 @@ def unknown_link_expectations(topology: Topology, plan: CheckPlan) -> list[str]:
     ]
 
 
-def predicted_report(topology: Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
-    world = world_of(topology, props)
+def predicted_report(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> Report:
+    """`netlab predict`: every row from the topology alone (`load_topology` gives `r`)."""
+    r = as_resolved(r)
+    topology = r.topology
+    world = world_of(r, props)
     plan = plan_of(topology, world)
     verdicts = start_verdicts(world) + predict(world, plan)
     expected, kinds = _expectations(topology, plan, world)
@@ -146,9 +155,6 @@ def predicted_report(topology: Topology, props: Mapping[str, Mapping[str, str]] 
 def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
     """What each broker of a running lab runs with now: its server.properties in the lab
     directory (`netlab config ... set` edits it), else the topology's."""
-    from broker.properties import parse_properties
-    from netlab.brokers import properties_path
-
     out = {}
     for node, props in topology_props(topology).items():
         path = properties_path(lab, node)
@@ -158,7 +164,7 @@ def live_props(lab: str, topology: Topology) -> dict[str, dict[str, str]]:
 
 def live_report(
     lab: str,
-    topology: Topology,
+    r: Resolved | Topology,
     prefixes: Mapping[str, list[str]],
     logs: Mapping[str, str],
     *,
@@ -172,13 +178,15 @@ def live_report(
     (Kafka's start message); `states`: node -> its process state (default: read from the lab);
     `props`: node -> the broker's settings (default: read from the lab directory);
     `runner`: check itself, or one with its signature (capture/rows.py: one row at a time, captured)."""
+    r = as_resolved(r)
+    topology = r.topology
     props = live_props(lab, topology) if props is None else props
-    predicted_world = world_of(topology, props)
+    predicted_world = world_of(r, props)
     plan = plan_of(topology, predicted_world)
-    states = broker_states(lab, topology) if states is None else states
+    states = broker_states(lab, r) if states is None else states
     # explain the live rows with the brokers as they really are (a broker that did not start
     # takes no connection, whatever the rules predicted; one that runs takes them)
-    world = world_of(topology, props)
+    world = world_of(r, props)
     for b in world.brokers:
         error = start_error_from_log(logs.get(b.node, ""))
         state = states.get(b.node, "running")
@@ -193,11 +201,9 @@ def live_report(
     return Report(verdicts, expected, kinds, predicted, notes=unknown_link_expectations(topology, plan))
 
 
-def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
+def broker_logs(lab: str, r: Resolved | Topology) -> dict[str, str]:
     """node -> the text of its broker's log in the lab directory."""
-    from netlab.brokers import BROKER_PROCESS, current_run
-    from netlab.lab.paths import lab_paths
-
+    topology = r.topology if isinstance(r, Resolved) else r
     paths = lab_paths(lab)
     out = {}
     for node in topology_props(topology):
@@ -206,12 +212,9 @@ def broker_logs(lab: str, topology: Topology) -> dict[str, str]:
     return out
 
 
-def broker_states(lab: str, topology: Topology) -> dict[str, str]:
+def broker_states(lab: str, r: Resolved | Topology) -> dict[str, str]:
     """node -> the state of its broker process (running, exited, killed, not-started)."""
-    from netlab.brokers import BROKER_PROCESS
-    from netlab.kernel import processes
-    from netlab.lab.paths import lab_paths
-
+    topology = r.topology if isinstance(r, Resolved) else r
     paths = lab_paths(lab)
     return {
         node: processes.state(paths.process(node, BROKER_PROCESS)).state for node in topology_props(topology)

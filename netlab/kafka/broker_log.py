@@ -1,0 +1,35 @@
+"""What a broker's log says about its start, in the lines Kafka itself writes (our broker writes
+the same lines): started, registered with the controller, or the fatal error it stopped on.
+
+Kafka logs `[KafkaServer id=N] started (kafka.server.KafkaServer)` (ZooKeeper mode) or
+`Kafka Server started` (KRaft, kafka.server.KafkaRaftServer), `Successfully registered broker`
+once the controller accepted a KRaft broker (BrokerLifecycleManager), and on a refused config
+`Exiting Kafka due to fatal exception` (kafka.Kafka), `Fatal error during broker startup` or, in
+ZooKeeper mode, `Fatal error during KafkaServer startup`, followed by the exception's
+`<java class>: <message>` line.
+"""
+
+from __future__ import annotations
+
+STARTED_MARKS = ("] started (kafka.server.KafkaServer)", "Kafka Server started")
+REGISTERED_MARK = "Successfully registered broker"
+REGISTER_PROBLEMS = ("could not be established", "Unable to register")
+FATAL_MARKERS = (
+    "Exiting Kafka due to fatal exception",
+    "Fatal error during broker startup",
+    "Fatal error during KafkaServer startup",  # ZooKeeper mode (kafka.server.KafkaServer)
+)
+
+
+def has_started(log: str) -> bool:
+    return any(m in log for m in STARTED_MARKS)
+
+
+def start_error_from_log(log: str) -> str | None:
+    """Kafka's reason for not starting, from a broker log: the `<java class>: <message>` line
+    under its fatal error line (None when the log has none)."""
+    lines = log.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if any(m in line for m in FATAL_MARKERS):
+            return lines[i + 1].strip()
+    return None
