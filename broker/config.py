@@ -175,13 +175,15 @@ def _convert(setting: Setting, raw: str) -> Any:
             )
         if setting.at_least is not None and n < setting.at_least:
             raise ConfigException(
-                f"Invalid value {n} for configuration {setting.name}: Value must be at least {setting.at_least}"
+                f"Invalid value {n} for configuration {setting.name}: Value must be at least "
+                f"{setting.at_least}"
             )
         return n
     if setting.type == "boolean":
         if v.lower() not in ("true", "false"):
             raise ConfigException(
-                f"Invalid value {raw} for configuration {setting.name}: Expected value to be either true or false"
+                f"Invalid value {raw} for configuration {setting.name}: Expected value to be either true or "
+                "false"
             )
         return v.lower() == "true"
     if setting.type == "list":
@@ -215,7 +217,8 @@ class KafkaConfig:
             if role not in ("broker", "controller"):
                 raise ConfigException(
                     f"Invalid value {self.raw['process.roles']} for configuration process.roles: "
-                    f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and 'controller')"
+                    f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and "
+                    "'controller')"
                 )
         self.kraft = bool(self.process_roles)
         # ZooKeeper mode: brokers coordinate through ZooKeeper (broker/zk/); without it and without
@@ -322,7 +325,8 @@ class KafkaConfig:
         if self.kraft and not self.voters and not v["controller.quorum.bootstrap.servers"]:
             raise ConfigException(
                 "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
-                "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers."
+                "bootstrap controllers or controller.quorum.voters must contain a parseable set of "
+                "controllers."
             )
         if roles == {"broker"}:
             require(
@@ -339,12 +343,15 @@ class KafkaConfig:
             )
             require(
                 bool(cln),
-                "controller.listener.names must contain at least one value when running KRaft with just the broker role",
+                (
+                    "controller.listener.names must contain at least one value when running KRaft with "
+                    "just the broker role"
+                ),
             )
             require(
                 not any(n in cln for n in listener_names),
-                "controller.listener.names must not contain a value appearing in the 'listeners' configuration "
-                "when running KRaft with just the broker role",
+                "controller.listener.names must not contain a value appearing in the 'listeners' "
+                "configuration when running KRaft with just the broker role",
             )
         elif roles == {"controller"}:
             require(
@@ -382,12 +389,15 @@ class KafkaConfig:
             require(
                 set(adv_names) <= set(listener_names),
                 "advertised.listeners listener names must be equal to or a subset of the ones defined in "
-                f"listeners. Found {','.join(adv_names)}. The valid options based on the current configuration "
-                f"are {','.join(listener_names)}",
+                f"listeners. Found {','.join(adv_names)}. The valid options based on the current "
+                f"configuration are {','.join(listener_names)}",
             )
         require(
             not any(e.host == "0.0.0.0" for e in self.advertised),
-            "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.",
+            (
+                "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP "
+                "address."
+            ),
         )
 
     def _validate_controller_role(self, listener_names: list[str]) -> None:

@@ -75,7 +75,10 @@ class PartitionProducers:
         if epoch < entry.epoch:
             raise SequenceError(
                 ErrorCode.INVALID_PRODUCER_EPOCH,
-                f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch {entry.epoch}",
+                (
+                    f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch "
+                    f"{entry.epoch}"
+                ),
             )
         if epoch == entry.epoch:
             for b in entry.batches:

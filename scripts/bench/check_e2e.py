@@ -139,12 +139,14 @@ def main() -> int:
         f"({out['rows']} rows), median of {len(runs)} runs"
     )
     print(
-        f"  build {m['build_s']:.2f} s + broker start {m['broker_start_s']:.2f} s + check {m['check_s']:.2f} s "
-        f"= up+check {m['up_and_check_s']:.2f} s (goal < {GOAL_S:.0f} s: {'met' if out['meets_goal'] else 'NOT met'}); "
+        f"  build {m['build_s']:.2f} s + broker start {m['broker_start_s']:.2f} s + check "
+        f"{m['check_s']:.2f} s = up+check {m['up_and_check_s']:.2f} s (goal < {GOAL_S:.0f} s: "
+        f"{'met' if out['meets_goal'] else 'NOT met'}); "
         f"down {m['down_s']:.2f} s"
     )
     print(
-        f"  peer: the same {out['rows'] - out['brokers']} rows one at a time {m['peer_sequential_check_s']:.2f} s; "
+        f"  peer: the same {out['rows'] - out['brokers']} rows one at a time "
+        f"{m['peer_sequential_check_s']:.2f} s; "
         f"check runs them {m['speedup_over_sequential']:.1f}x faster"
     )
     bad = [x for r in runs for x in r["mismatches"] + r["disagreements"]]

@@ -32,12 +32,18 @@ CASES = [
             "listener.security.protocol.map": "INTERNAL:PLAINTEXT",
             "inter.broker.listener.name": "INTERNAL",
         },
-        "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: Unresolved address.",
+        (
+            "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
+            "Unresolved address."
+        ),
     ),
     (
         "port-in-use",
         {"listeners": "PLAINTEXT://127.0.0.1:9092", "advertised.listeners": "PLAINTEXT://localhost:9092"},
-        "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:9092: Address already in use.",
+        (
+            "org.apache.kafka.common.KafkaException: Socket server failed to bind to 127.0.0.1:9092: "
+            "Address already in use."
+        ),
     ),
 ]
 

@@ -62,7 +62,10 @@ CASES = [
         "no-protocol",
         {"listeners": "INTERNAL://:9092"},
         CONFIG_EXCEPTION,
-        "Error creating broker listeners from 'INTERNAL://:9092': No security protocol defined for listener INTERNAL",
+        (
+            "Error creating broker listeners from 'INTERNAL://:9092': No security protocol defined for "
+            "listener INTERNAL"
+        ),
     ),
     (
         "advertised-wildcard",
@@ -76,8 +79,10 @@ CASES = [
         dict(TWO),
         ILLEGAL_ARGUMENT,
         RF
-        + "inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options "
-        "based on currently configured listeners are INTERNAL,EXTERNAL",
+        + (
+            "inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid "
+            "options based on currently configured listeners are INTERNAL,EXTERNAL"
+        ),
     ),
     (
         "advertised-not-subset",
@@ -89,8 +94,11 @@ CASES = [
         },
         ILLEGAL_ARGUMENT,
         RF
-        + "advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. "
-        "Found INTERNAL,EXTERNAL. The valid options based on the current configuration are INTERNAL",
+        + (
+            "advertised.listeners listener names must be equal to or a subset of the ones defined in "
+            "listeners. Found INTERNAL,EXTERNAL. The valid options based on the current configuration are "
+            "INTERNAL"
+        ),
     ),
     (
         "both-inter-broker-settings",
@@ -116,15 +124,15 @@ CASES = [
         "kraft-no-node-id",
         {**KRAFT, "node.id": None},
         CONFIG_EXCEPTION,
-        "Missing configuration `node.id` which is required when `process.roles` is defined (i.e. when running in "
-        "KRaft mode).",
+        "Missing configuration `node.id` which is required when `process.roles` is defined (i.e. when "
+        "running in KRaft mode).",
     ),
     (
         "kraft-no-quorum",
         {**KRAFT, "controller.quorum.voters": ""},
         CONFIG_EXCEPTION,
-        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap "
-        "controllers or controller.quorum.voters must contain a parseable set of controllers.",
+        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
+        "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.",
     ),
     (
         "broker-role-no-controller-names",
@@ -136,39 +144,50 @@ CASES = [
         },
         ILLEGAL_ARGUMENT,
         RF
-        + "controller.listener.names must contain at least one value when running KRaft with just the broker role",
+        + (
+            "controller.listener.names must contain at least one value when running KRaft with just the "
+            "broker role"
+        ),
     ),
     (
         "broker-role-controller-listener",
         {**KRAFT, "process.roles": "broker", "node.id": "2"},
         ILLEGAL_ARGUMENT,
         RF
-        + "controller.listener.names must not contain a value appearing in the 'listeners' configuration when "
-        "running KRaft with just the broker role",
+        + (
+            "controller.listener.names must not contain a value appearing in the 'listeners' configuration "
+            "when running KRaft with just the broker role"
+        ),
     ),
     (
         "broker-role-is-voter",
         {**KRAFT, "process.roles": "broker", "listeners": "PLAINTEXT://:9092"},
         ILLEGAL_ARGUMENT,
         RF
-        + "If process.roles contains just the 'broker' role, the node id 1 must not be included in the set of "
-        "voters controller.quorum.voters=Set(1)",
+        + (
+            "If process.roles contains just the 'broker' role, the node id 1 must not be included in the "
+            "set of voters controller.quorum.voters=Set(1)"
+        ),
     ),
     (
         "controller-role-not-voter",
         {**KRAFT, "controller.quorum.voters": "2@localhost:9093"},
         ILLEGAL_ARGUMENT,
         RF
-        + "If process.roles contains the 'controller' role, the node id 1 must be included in the set of voters "
-        "controller.quorum.voters=Set(2)",
+        + (
+            "If process.roles contains the 'controller' role, the node id 1 must be included in the set of "
+            "voters controller.quorum.voters=Set(2)"
+        ),
     ),
     (
         "controller-role-no-controller-names",
         {**KRAFT, "controller.listener.names": None, "listeners": "PLAINTEXT://:9092"},
         ILLEGAL_ARGUMENT,
         RF
-        + "controller.listener.names must contain at least one value appearing in the 'listeners' configuration "
-        "when running the KRaft controller role",
+        + (
+            "controller.listener.names must contain at least one value appearing in the 'listeners' "
+            "configuration when running the KRaft controller role"
+        ),
     ),
     (
         "controller-names-not-in-listeners",
@@ -179,16 +198,21 @@ CASES = [
         },
         ILLEGAL_ARGUMENT,
         RF
-        + "controller.listener.names must only contain values appearing in the 'listeners' configuration when "
-        "running the KRaft controller role",
+        + (
+            "controller.listener.names must only contain values appearing in the 'listeners' configuration "
+            "when running the KRaft controller role"
+        ),
     ),
     (
         "controller-only-with-broker-listener",
         {**KRAFT, "process.roles": "controller"},
         ILLEGAL_ARGUMENT,
         RF
-        + "The listeners config must only contain KRaft controller listeners from controller.listener.names when "
-        "process.roles=controller",
+        + (
+            "The listeners config must only contain KRaft controller listeners from "
+            "controller.listener.names when "
+            "process.roles=controller"
+        ),
     ),
     (
         "bad-voters",
@@ -244,7 +268,8 @@ def test_broker_prints_the_same_message(broker_lines, case_id, given, klass, mes
         },
         {
             **TWO,
-            "advertised.listeners": "INTERNAL://broker-1:29092,EXTERNAL://localhost:29092",  # ports may repeat
+            # ports may repeat
+            "advertised.listeners": "INTERNAL://broker-1:29092,EXTERNAL://localhost:29092",
             "inter.broker.listener.name": "INTERNAL",
         },
         {

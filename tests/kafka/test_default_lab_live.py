@@ -80,9 +80,10 @@ def test_check_equals_predict_and_expectations(default_lab):
             assert v.client_error and v.reason
     host_internal = live[2]
     assert host_internal.reason == (
-        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
-        "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
-        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port"
+        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker "
+        "does not resolve on host (it resolves only on network kafka-net) — advertise an address host can "
+        "reach (advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published "
+        "port"
     )
     assert host_internal.client_error.startswith(
         "Failed to resolve 'broker:29092': Name or service not known"

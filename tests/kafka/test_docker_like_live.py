@@ -131,9 +131,10 @@ def test_the_sentence_names_cause_and_fix(lab):
     w = world()
     v = verdict(w, "host", live(lab["host"], "10.77.0.2:29092"))
     assert v.reason == (
-        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker does not "
-        "resolve on host (it resolves only on network kafka-net) — advertise an address host can reach "
-        "(advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published port"
+        "bootstrap reached listener INTERNAL on broker, which advertises broker:29092; the name broker "
+        "does not resolve on host (it resolves only on network kafka-net) — advertise an address host can "
+        "reach (advertised.listeners=INTERNAL://... on broker), e.g. localhost:9092 through the published "
+        "port"
     )
     v = verdict(w, "client", live(lab["client"], "broker:9092"))
     assert "which advertises localhost:9092" in v.reason and "client's own loopback" in v.reason

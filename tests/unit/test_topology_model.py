@@ -96,15 +96,15 @@ networks:
 def test_auto_subnets_avoid_link_addresses():
     text = (
         "lab: t\nnodes: {host: {}, a: {networks: [x]}}\nnetworks: {x: {}}\n"
-        "links:\n  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, {node: host, interface: p0}]\n"
+        "links:\n  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, {node: host, interface: "
+        "p0}]\n"
     )
     assert str(resolved(text).networks["x"].subnet) == "172.19.0.0/16"
 
 
 def test_link_addresses_inside_a_network_are_not_handed_out():
-    text = (
-        TWO_NODES.replace("ipv4_address: 10.1.0.2", "interface: eth0")
-        + "links:\n  - endpoints: [{node: a, interface: p0, address: 10.1.0.2/30}, {node: b, interface: p0}]\n"
+    text = TWO_NODES.replace("ipv4_address: 10.1.0.2", "interface: eth0") + (
+        "links:\n  - endpoints: [{node: a, interface: p0, address: 10.1.0.2/30}, {node: b, interface: p0}]\n"
     )
     r = resolved(text)
     assert "10.1.0.2" not in addresses(r).values()

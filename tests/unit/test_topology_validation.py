@@ -437,7 +437,10 @@ CASES = [
     (
         "typo-in-union-member",
         BASE
-        + "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', 'broker:v']\n",
+        + (
+            "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', "
+            "'broker:v']\n"
+        ),
         "t.yaml:15: links[0].undrlay",
         ["did you mean 'underlay'", "Valid fields here: type, vni, port, underlay, endpoints"],
     ),
