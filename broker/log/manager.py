@@ -311,18 +311,19 @@ class LogManager:
                 logs = [log for log in self._logs.values() if log.dir.parent == d]
                 ckpt.write_offsets(
                     d / ckpt.RECOVERY_POINT_CHECKPOINT,
-                    {(l.topic, l.partition): l.recovery_point for l in logs},
+                    {(log.topic, log.partition): log.recovery_point for log in logs},
                 )
                 ckpt.write_offsets(
-                    d / ckpt.REPLICATION_CHECKPOINT, {(l.topic, l.partition): l.high_watermark for l in logs}
+                    d / ckpt.REPLICATION_CHECKPOINT,
+                    {(log.topic, log.partition): log.high_watermark for log in logs},
                 )
                 # Kafka lists only logs whose start offset is above their first segment's base.
                 ckpt.write_offsets(
                     d / ckpt.LOG_START_CHECKPOINT,
                     {
-                        (l.topic, l.partition): l.log_start_offset
-                        for l in logs
-                        if l.log_start_offset > l.segments[0].base_offset
+                        (log.topic, log.partition): log.log_start_offset
+                        for log in logs
+                        if log.log_start_offset > log.segments[0].base_offset
                     },
                 )
 

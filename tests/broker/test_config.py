@@ -75,27 +75,27 @@ def test_duplicate_names_and_ports():
         fails({"listeners": "PLAINTEXT://:9092,PLAINTEXT://:9093"})
         == "requirement failed: Each listener must have a different name, listeners: PLAINTEXT://:9092,PLAINTEXT://:9093"
     )
-    l = "A://:9092,B://:9092"
+    listeners = "A://:9092,B://:9092"
     assert (
         fails(
             {
-                "listeners": l,
+                "listeners": listeners,
                 "listener.security.protocol.map": "A:PLAINTEXT,B:PLAINTEXT",
                 "inter.broker.listener.name": "A",
             }
         )
-        == f"requirement failed: Each listener must have a different port, listeners: {l}"
+        == f"requirement failed: Each listener must have a different port, listeners: {listeners}"
     )
-    l = "A://127.0.0.1:9092,B://127.0.0.2:9092"
+    listeners = "A://127.0.0.1:9092,B://127.0.0.2:9092"
     assert fails(
         {
-            "listeners": l,
+            "listeners": listeners,
             "listener.security.protocol.map": "A:PLAINTEXT,B:PLAINTEXT",
             "inter.broker.listener.name": "A",
         }
     ) == (
         "requirement failed: If you have two listeners on the same port then one needs to be IPv4 and the "
-        f"other IPv6, listeners: {l}, port: 9092"
+        f"other IPv6, listeners: {listeners}, port: 9092"
     )
     # an IPv4 and an IPv6 literal may share a port (Kafka 3.6+); port 0 is exempt
     KafkaConfig(

@@ -246,7 +246,7 @@ def broker_lines(tmp_path_factory) -> dict[str, tuple[int | None, str | None, st
         return rc, fatal_line(log), log
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip([c[0] for c in CASES], pool.map(one, CASES)))
+        return dict(zip([c[0] for c in CASES], pool.map(one, CASES), strict=True))
 
 
 @pytest.mark.slow

@@ -53,7 +53,8 @@ def default_lab():
     name = "kd" + secrets.token_hex(3)
     text = (
         "\n".join(
-            f"lab: {name}" if l.startswith("lab:") else l for l in DEFAULT_TOPOLOGY.read_text().splitlines()
+            f"lab: {name}" if line.startswith("lab:") else line
+            for line in DEFAULT_TOPOLOGY.read_text().splitlines()
         )
         + "\n"
     )
@@ -74,7 +75,7 @@ def test_check_equals_predict_and_expectations(default_lab):
     plan = CheckPlan(clients=[ClientCheck(node, bootstrap, client) for node, bootstrap, client, _ in ROWS])
     live = check(world, plan, prefixes, timeout=4, python=PYTHON)
     assert disagreements(live, predict(world, plan)) == []
-    for v, (_, _, _, cause) in zip(live, ROWS):
+    for v, (_, _, _, cause) in zip(live, ROWS, strict=True):
         assert expectation_mismatch(v, Expectation(cause is None, cause)) is None, v
         if not v.ok:
             assert v.client_error and v.reason

@@ -163,7 +163,7 @@ def test_check_with_kcat_agrees_with_predict_and_expectations(lab):
     prefixes = {name: ns.prefix for name, ns in lab.items()}
     live_verdicts = check(w, plan, prefixes, timeout=4, python=PYTHON)
     assert disagreements(live_verdicts, predict(w, plan)) == []
-    for v, (_, _, ok, cause) in zip(live_verdicts, EXPECTED):
+    for v, (_, _, ok, cause) in zip(live_verdicts, EXPECTED, strict=True):
         assert expectation_mismatch(v, Expectation(ok, cause)) is None, v
         assert v.client == "kcat" and (v.ok or v.client_error)
     by_to = {(v.from_node, v.to): v for v in live_verdicts}

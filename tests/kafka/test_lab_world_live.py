@@ -32,29 +32,29 @@ EXAMPLES = [
 PORT = 9  # discard: nothing listens on it in a lab
 
 # Connect to every address at once; print address -> "refused" or the error text.
-TRY_ALL = (
-    """
+TRY_ALL = f"""
 import json, socket, sys
 from concurrent.futures import ThreadPoolExecutor
 def one(a):
     s = socket.socket(); s.settimeout(2.0)
     try:
-        s.connect((a, %d)); return "connected"
+        s.connect((a, {PORT})); return "connected"
     except ConnectionRefusedError: return "refused"
     except OSError as e: return e.strerror or "timed out"
     finally: s.close()
 addrs = sys.argv[1:]
 with ThreadPoolExecutor(len(addrs) or 1) as p: print(json.dumps(dict(zip(addrs, p.map(one, addrs)))))
 """
-    % PORT
-)
 
 
 def _lab(example: str) -> tuple[str, object]:
     path = REPO / "topologies" / example
     name = "kw" + secrets.token_hex(3)
     text = (
-        "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
+        "\n".join(
+            f"lab: {name}" if line.startswith("lab:") else line for line in path.read_text().splitlines()
+        )
+        + "\n"
     )
     return name, loads_topology(text, str(path))
 

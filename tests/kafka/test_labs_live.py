@@ -88,7 +88,10 @@ def test_check_equals_predict(scenario, tmp_path):
     path = REPO / "topologies" / example
     name = "kl" + secrets.token_hex(3)
     text = (
-        "\n".join(f"lab: {name}" if l.startswith("lab:") else l for l in path.read_text().splitlines()) + "\n"
+        "\n".join(
+            f"lab: {name}" if line.startswith("lab:") else line for line in path.read_text().splitlines()
+        )
+        + "\n"
     )
     topology = loads_topology(text, str(path))
     labapi.apply(compile_plan(topology))
@@ -102,7 +105,7 @@ def test_check_equals_predict(scenario, tmp_path):
         plan = CheckPlan([ClientCheck(n, b, c) for n, b, c, _ in rows])
         live = check(world, plan, prefixes, timeout=4, python=PYTHON)
         assert disagreements(live, predict(world, plan)) == []
-        for v, (_, _, _, cause) in zip(live, rows):
+        for v, (_, _, _, cause) in zip(live, rows, strict=True):
             assert expectation_mismatch(v, Expectation(cause is None, cause)) is None, v
     finally:
         if broker is not None:

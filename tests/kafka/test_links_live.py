@@ -57,7 +57,7 @@ def test_links_live_equal_predicted(brokers):
     for node in ("broker-a", "broker-b"):
         w.brokers.append(broker_view(node, PROPS[node], w.vantage(node)))
     plan = CheckPlan(links=links_of(w))
-    assert [(l.node, l.endpoint) for l in plan.links] == [
+    assert [(link.node, link.endpoint) for link in plan.links] == [
         ("broker-a", "broker-b:29092"),
         ("broker-b", "broker-a:29092"),
     ]

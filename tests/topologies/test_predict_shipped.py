@@ -18,7 +18,9 @@ def test_prediction_matches_expect(path):
     _, topology = load(path)
     report = predicted_report(topology)
     assert report.notes == []
-    assert None not in report.expected, [v.to for v, e in zip(report.verdicts, report.expected) if e is None]
+    assert None not in report.expected, [
+        v.to for v, e in zip(report.verdicts, report.expected, strict=True) if e is None
+    ]
     assert report.mismatches() == []
     for v in report.verdicts:
         assert v.ok or (v.reason and v.cause), v

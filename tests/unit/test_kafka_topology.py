@@ -59,7 +59,7 @@ def test_clients_and_expectations():
         ("broker", "broker:29092", "kafka-python", "ok"),
     ]
     assert t.expect.brokers == {"broker": "ok"}
-    assert [(l.from_, l.to, l.expect) for l in t.expect.links] == [
+    assert [(link.from_, link.to, link.expect) for link in t.expect.links] == [
         ("broker", "broker:29092", "advertised_refused")
     ]
     assert (
