@@ -249,8 +249,11 @@ class KafkaConfig:
         self.voters = self._parse_voters(v["controller.quorum.voters"])
         self.log_dirs = [Path(p.strip()) for p in (v["log.dirs"] or v["log.dir"]).split(",") if p.strip()]
         # KRaft's __cluster_metadata-0 lives in metadata.log.dir, by default the first log dir.
-        self.metadata_log_dir = (
-            Path(v["metadata.log.dir"]) if v["metadata.log.dir"] else (self.log_dirs or [None])[0]
+        # None only when no log dir is set, which validation below rejects.
+        self.metadata_log_dir: Path | None = (
+            Path(v["metadata.log.dir"])
+            if v["metadata.log.dir"]
+            else (self.log_dirs[0] if self.log_dirs else None)
         )
         if v["log.roll.ms"] is not None:
             self.roll_ms = v["log.roll.ms"]
