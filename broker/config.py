@@ -334,15 +334,19 @@ class KafkaConfig:
         if roles == {"broker"}:
             require(
                 not any(n in cln for n in adv_names),
-                "The advertised.listeners config must not contain KRaft controller listeners from "
-                "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                "that send requests via advertised listeners do not send requests to KRaft controllers -- "
-                "they only send requests to KRaft brokers.",
+                (
+                    "The advertised.listeners config must not contain KRaft controller listeners from "
+                    "controller.listener.names when process.roles contains the broker role because Kafka "
+                    "clients that send requests via advertised listeners do not send requests to KRaft "
+                    "controllers -- they only send requests to KRaft brokers."
+                ),
             )
             require(
                 self.node_id not in self.voters,
-                f"If process.roles contains just the 'broker' role, the node id {self.node_id} must not be "
-                f"included in the set of voters controller.quorum.voters={self._voter_set()}",
+                (
+                    f"If process.roles contains just the 'broker' role, the node id {self.node_id} must not "
+                    f"be included in the set of voters controller.quorum.voters={self._voter_set()}"
+                ),
             )
             require(
                 bool(cln),
@@ -353,8 +357,10 @@ class KafkaConfig:
             )
             require(
                 not any(n in cln for n in listener_names),
-                "controller.listener.names must not contain a value appearing in the 'listeners' "
-                "configuration when running KRaft with just the broker role",
+                (
+                    "controller.listener.names must not contain a value appearing in the 'listeners' "
+                    "configuration when running KRaft with just the broker role"
+                ),
             )
         elif roles == {"controller"}:
             require(
@@ -363,17 +369,21 @@ class KafkaConfig:
             )
             require(
                 not self.advertised,
-                "The listeners config must only contain KRaft controller listeners from "
-                "controller.listener.names when process.roles=controller",
+                (
+                    "The listeners config must only contain KRaft controller listeners from "
+                    "controller.listener.names when process.roles=controller"
+                ),
             )
             self._validate_controller_role(listener_names)
         elif roles == {"broker", "controller"}:
             require(
                 not any(n in cln for n in adv_names),
-                "The advertised.listeners config must not contain KRaft controller listeners from "
-                "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                "that send requests via advertised listeners do not send requests to KRaft controllers -- "
-                "they only send requests to KRaft brokers.",
+                (
+                    "The advertised.listeners config must not contain KRaft controller listeners from "
+                    "controller.listener.names when process.roles contains the broker role because Kafka "
+                    "clients that send requests via advertised listeners do not send requests to KRaft "
+                    "controllers -- they only send requests to KRaft brokers."
+                ),
             )
             self._validate_controller_role(listener_names)
         if not roles or "broker" in roles:
@@ -386,14 +396,18 @@ class KafkaConfig:
             )
             require(
                 self.inter_broker_listener in adv_names,
-                "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
-                f"The valid options based on currently configured listeners are {','.join(adv_names)}",
+                (
+                    "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
+                    f"The valid options based on currently configured listeners are {','.join(adv_names)}"
+                ),
             )
             require(
                 set(adv_names) <= set(listener_names),
-                "advertised.listeners listener names must be equal to or a subset of the ones defined in "
-                f"listeners. Found {','.join(adv_names)}. The valid options based on the current "
-                f"configuration are {','.join(listener_names)}",
+                (
+                    "advertised.listeners listener names must be equal to or a subset of the ones defined in "
+                    f"listeners. Found {','.join(adv_names)}. The valid options based on the current "
+                    f"configuration are {','.join(listener_names)}"
+                ),
             )
         require(
             not any(e.host == "0.0.0.0" for e in self.advertised),
@@ -406,18 +420,24 @@ class KafkaConfig:
     def _validate_controller_role(self, listener_names: list[str]) -> None:
         require(
             not self.voters or self.node_id in self.voters,
-            f"If process.roles contains the 'controller' role, the node id {self.node_id} must be included "
-            f"in the set of voters controller.quorum.voters={self._voter_set()}",
+            (
+                f"If process.roles contains the 'controller' role, the node id {self.node_id} must be "
+                f"included in the set of voters controller.quorum.voters={self._voter_set()}"
+            ),
         )
         require(
             any(n in listener_names for n in self.controller_listener_names),
-            "controller.listener.names must contain at least one value appearing in the 'listeners' "
-            "configuration when running the KRaft controller role",
+            (
+                "controller.listener.names must contain at least one value appearing in the 'listeners' "
+                "configuration when running the KRaft controller role"
+            ),
         )
         require(
             all(n in listener_names for n in self.controller_listener_names),
-            "controller.listener.names must only contain values appearing in the 'listeners' configuration "
-            "when running the KRaft controller role",
+            (
+                "controller.listener.names must only contain values appearing in the 'listeners' "
+                "configuration when running the KRaft controller role"
+            ),
         )
 
     # --- what this broker can run (beyond Kafka's own rules) ---

@@ -22,8 +22,10 @@ CASES = [
             "advertised.listeners": "EXTERNAL://192.168.8.133:9091",
             "inter.broker.listener.name": "EXTERNAL",
         },
-        "org.apache.kafka.common.KafkaException: Socket server failed to bind to 192.168.8.133:9091: "
-        "Cannot assign requested address.",
+        (
+            "org.apache.kafka.common.KafkaException: Socket server failed to bind to 192.168.8.133:9091: "
+            "Cannot assign requested address."
+        ),
     ),
     (
         "unresolved-name",
@@ -66,8 +68,10 @@ def test_bind_failure_predicted_and_real(kafka_ns, tmp_path, case_id, props, exp
         ("127.0.0.7", None),  # the name is the node's own (loopback) address: it binds there
         (
             "192.168.8.133",
-            "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
-            "Cannot assign requested address.",
+            (
+                "org.apache.kafka.common.KafkaException: Socket server failed to bind to broker-1:29092: "
+                "Cannot assign requested address."
+            ),
         ),
     ],
 )

@@ -110,8 +110,10 @@ CASES = [
         "inter-broker-not-in-map",
         {**TWO, "inter.broker.listener.name": "REPLICATION"},
         CONFIG_EXCEPTION,
-        "Listener with name REPLICATION defined in inter.broker.listener.name not found in "
-        "listener.security.protocol.map.",
+        (
+            "Listener with name REPLICATION defined in inter.broker.listener.name not found in "
+            "listener.security.protocol.map."
+        ),
     ),
     (
         "no-broker-listener",
@@ -124,15 +126,19 @@ CASES = [
         "kraft-no-node-id",
         {**KRAFT, "node.id": None},
         CONFIG_EXCEPTION,
-        "Missing configuration `node.id` which is required when `process.roles` is defined (i.e. when "
-        "running in KRaft mode).",
+        (
+            "Missing configuration `node.id` which is required when `process.roles` is defined (i.e. when "
+            "running in KRaft mode)."
+        ),
     ),
     (
         "kraft-no-quorum",
         {**KRAFT, "controller.quorum.voters": ""},
         CONFIG_EXCEPTION,
-        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
-        "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.",
+        (
+            "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
+            "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers."
+        ),
     ),
     (
         "broker-role-no-controller-names",
@@ -210,16 +216,17 @@ CASES = [
         RF
         + (
             "The listeners config must only contain KRaft controller listeners from "
-            "controller.listener.names when "
-            "process.roles=controller"
+            "controller.listener.names when process.roles=controller"
         ),
     ),
     (
         "bad-voters",
         {**KRAFT, "controller.quorum.voters": "1localhost:9093"},
         CONFIG_EXCEPTION,
-        "Invalid configuration value for controller.quorum.voters. Each entry should be in the form "
-        "`{id}@{host}:{port}`.",
+        (
+            "Invalid configuration value for controller.quorum.voters. Each entry should be in the form "
+            "`{id}@{host}:{port}`."
+        ),
     ),
 ]
 

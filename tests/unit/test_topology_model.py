@@ -96,8 +96,8 @@ networks:
 def test_auto_subnets_avoid_link_addresses():
     text = (
         "lab: t\nnodes: {host: {}, a: {networks: [x]}}\nnetworks: {x: {}}\n"
-        "links:\n  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, {node: host, interface: "
-        "p0}]\n"
+        "links:\n"
+        "  - endpoints: [{node: a, interface: p0, address: 172.18.3.1/30}, {node: host, interface: p0}]\n"
     )
     assert str(resolved(text).networks["x"].subnet) == "172.19.0.0/16"
 

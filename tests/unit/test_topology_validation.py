@@ -154,8 +154,10 @@ CASES = [
         "duplicate-address",
         BASE.replace(
             "networks:\n  kafka-net:\n    subnet",
-            "  other:\n    networks:\n      kafka-net: {ipv4_address: 10.5.0.3}\n"
-            "networks:\n  kafka-net:\n    subnet",
+            (
+                "  other:\n    networks:\n      kafka-net: {ipv4_address: 10.5.0.3}\n"
+                "networks:\n  kafka-net:\n    subnet"
+            ),
         ),
         "t.yaml:10: nodes.other.networks.kafka-net.ipv4_address",
         ["already used by nodes.broker"],
@@ -263,8 +265,10 @@ CASES = [
         "port-conflict",
         BASE.replace(
             "networks:\n  kafka-net:\n    subnet",
-            "    ports: ['9092:9092']\n  b2:\n    networks: [kafka-net]\n    ports: ['127.0.0.1:9092:9092']\n"
-            "networks:\n  kafka-net:\n    subnet",
+            (
+                "    ports: ['9092:9092']\n  b2:\n    networks: [kafka-net]\n"
+                "    ports: ['127.0.0.1:9092:9092']\nnetworks:\n  kafka-net:\n    subnet"
+            ),
         ),
         "t.yaml:11: nodes.b2.ports[0]",
         ["already published by nodes.broker.ports[0]"],
@@ -402,8 +406,10 @@ CASES = [
         "process-duplicate-name",
         BASE.replace(
             "networks:\n  kafka-net:\n    subnet",
-            "    processes:\n      - command: sleep 100\n      - command: [sleep, '200']\n"
-            "networks:\n  kafka-net:\n    subnet",
+            (
+                "    processes:\n      - command: sleep 100\n      - command: [sleep, '200']\n"
+                "networks:\n  kafka-net:\n    subnet"
+            ),
         ),
         "t.yaml:10: nodes.broker.processes[1]",
         ["already has a process named 'sleep'"],
@@ -412,8 +418,10 @@ CASES = [
         "process-reserved-name",
         BASE.replace(
             "networks:\n  kafka-net:\n    subnet",
-            "    processes:\n      - {name: port-proxy, command: sleep 1}\n"
-            "networks:\n  kafka-net:\n    subnet",
+            (
+                "    processes:\n      - {name: port-proxy, command: sleep 1}\n"
+                "networks:\n  kafka-net:\n    subnet"
+            ),
         ),
         "t.yaml:9: nodes.broker.processes[0].name",
         ["reserved"],
@@ -422,8 +430,10 @@ CASES = [
         "process-relative-cwd",
         BASE.replace(
             "networks:\n  kafka-net:\n    subnet",
-            "    processes:\n      - {command: sleep 1, working_dir: tmp}\n"
-            "networks:\n  kafka-net:\n    subnet",
+            (
+                "    processes:\n      - {command: sleep 1, working_dir: tmp}\n"
+                "networks:\n  kafka-net:\n    subnet"
+            ),
         ),
         "t.yaml:9: nodes.broker.processes[0].working_dir",
         ["absolute path"],
@@ -438,8 +448,8 @@ CASES = [
         "typo-in-union-member",
         BASE
         + (
-            "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n    endpoints: ['host:v', "
-            "'broker:v']\n"
+            "links:\n  - type: vxlan\n    vni: 3\n    undrlay: kafka-net\n"
+            "    endpoints: ['host:v', 'broker:v']\n"
         ),
         "t.yaml:15: links[0].undrlay",
         ["did you mean 'underlay'", "Valid fields here: type, vni, port, underlay, endpoints"],
