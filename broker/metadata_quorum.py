@@ -66,7 +66,7 @@ async def _ask(host: str, port: int) -> tuple[str, dict]:
         ch.close()
     part = resp["topics"][0]["partitions"][0] if resp["topics"] else None
     err = resp["error_code"] or (part["error_code"] if part else ErrorCode.UNKNOWN_SERVER_ERROR)
-    if err:
+    if err or part is None:
         raise ChannelError(f"DescribeQuorum answered {ErrorCode(err).name}")
     return cluster["cluster_id"], part
 

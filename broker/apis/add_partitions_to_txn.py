@@ -84,8 +84,8 @@ async def _one(ctx: RequestContext, tid: str, pid: int, epoch: int, topics: list
             ),
         )
     if verify:
-        err = coord.verify_partitions(tid, pid, epoch, wanted)
-        return _results(topics, lambda t, p: err.get((t, p), ErrorCode.NONE))
+        errors = coord.verify_partitions(tid, pid, epoch, wanted)
+        return _results(topics, lambda t, p: errors.get((t, p), ErrorCode.NONE))
     err = await coord.add_partitions(tid, pid, epoch, wanted)
     if ctx.api_version < 2 and err == ErrorCode.PRODUCER_FENCED:  # older clients know only this one
         err = ErrorCode.INVALID_PRODUCER_EPOCH

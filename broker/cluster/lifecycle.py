@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
@@ -44,15 +44,24 @@ class LocalControllerClient:
         return self.controller.alter_partition(self.controller.node_id, topic, partition, leader_epoch, isr)
 
 
+class ControllerChannel(Protocol):
+    """What a broker needs of its channel to the controller: a NodeChannel to the one voter, or
+    raft/controller_client.py's channel that finds the active one of several."""
+
+    async def request(self, api, version: int, body: dict, timeout_s: float) -> dict: ...
+
+    def close(self) -> None: ...
+
+
 class RemoteControllerClient:
     """Calls on the controller, one channel per purpose (as Kafka has one per manager name)."""
 
     def __init__(self, node: BrokerNode, voter_id: int, host: str, port: int):
         self.node, self.voter_id, self.host, self.port = node, voter_id, host, port
-        self._channels: dict[str, NodeChannel] = {}
+        self._channels: dict[str, ControllerChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def channel(self, name: str) -> NodeChannel:
+    def channel(self, name: str) -> ControllerChannel:
         ch = self._channels.get(name)
         if ch is None:
             prefix = f"[NodeToControllerChannelManager id={self.node.node_id} name={name}]"

@@ -563,7 +563,7 @@ class RaftClient:
             ),
             None,
         )
-        base = {"partition_index": PARTITION, "high_watermark": self.high_watermark, "records": None}
+        base: dict = {"partition_index": PARTITION, "high_watermark": self.high_watermark, "records": None}
         base["current_leader"] = {"leader_id": self.state.leader_id, "leader_epoch": self.state.epoch}
         if p is None:
             return dict(base, error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), False

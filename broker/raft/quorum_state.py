@@ -80,23 +80,29 @@ class QuorumState:
         self.path = directory / STATE_FILE
         self.election_timeout_ms, self.fetch_timeout_ms = election_timeout_ms, fetch_timeout_ms
         self.log = logger("org.apache.kafka.raft.QuorumState", f"[RaftManager id={local_id}]")
-        self.role: Role | None = None
+        self._role: Role | None = None  # None only until restored ("from null" in Kafka's first line)
         self._restore()
 
     @property
+    def role(self) -> Role:
+        """The current role: there always is one once the state is restored."""
+        assert self._role is not None
+        return self._role
+
+    @property
     def epoch(self) -> int:
-        return self.role.epoch if self.role else 0
+        return self._role.epoch if self._role else 0
 
     @property
     def leader_id(self) -> int:
-        if self.role is None:
+        if self._role is None:
             return -1
         if self.role.name == LEADER:
             return self.local_id
         return self.role.leader_id if self.role.name == FOLLOWER else -1
 
     def is_leader(self) -> bool:
-        return self.role is not None and self.role.name == LEADER
+        return self._role is not None and self._role.name == LEADER
 
     def majority(self) -> int:
         return len(self.voters) // 2 + 1
@@ -140,8 +146,8 @@ class QuorumState:
         os.replace(tmp, self.path)
 
     def _become(self, new: Role) -> None:
-        old = self.role
-        self.role = new
+        old = self._role
+        self._role = new
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._save()
         desc = lambda r: r.describe(self.voters, self.local_id, self.fetch_timeout_ms) if r else "null"  # noqa: E731
@@ -155,7 +161,7 @@ class QuorumState:
         self._become(Role(VOTED, epoch, voted_id=candidate, election_timeout_ms=self.random_timeout_ms()))
 
     def to_candidate(self) -> None:
-        retries = self.role.retries + 1 if self.role and self.role.name == CANDIDATE else 1
+        retries = self.role.retries + 1 if self._role and self._role.name == CANDIDATE else 1
         r = Role(
             CANDIDATE,
             self.epoch + 1,

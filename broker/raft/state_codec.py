@@ -192,8 +192,9 @@ def replay(image: dict, value: bytes) -> None:
             )
     elif rtype is mr.PARTITION_CHANGE:
         t = by_id.get(str(f["TopicId"]))
-        p = next((x for x in t["partitions"] if x["p"] == f["PartitionId"]), None) if t else None
-        if p is not None:
+        changed = next((x for x in t["partitions"] if x["p"] == f["PartitionId"]), None) if t else None
+        if changed is not None:
+            p = changed
             if f["Isr"]:  # an ISR is never empty: absent means unchanged
                 p["isr"] = list(f["Isr"])
             if f["Leader"] != -2:
