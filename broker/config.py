@@ -175,13 +175,15 @@ def _convert(setting: Setting, raw: str) -> Any:
             )
         if setting.at_least is not None and n < setting.at_least:
             raise ConfigException(
-                f"Invalid value {n} for configuration {setting.name}: Value must be at least {setting.at_least}"
+                f"Invalid value {n} for configuration {setting.name}: Value must be at least "
+                f"{setting.at_least}"
             )
         return n
     if setting.type == "boolean":
         if v.lower() not in ("true", "false"):
             raise ConfigException(
-                f"Invalid value {raw} for configuration {setting.name}: Expected value to be either true or false"
+                f"Invalid value {raw} for configuration {setting.name}: Expected value to be either true or "
+                "false"
             )
         return v.lower() == "true"
     if setting.type == "list":
@@ -215,7 +217,8 @@ class KafkaConfig:
             if role not in ("broker", "controller"):
                 raise ConfigException(
                     f"Invalid value {self.raw['process.roles']} for configuration process.roles: "
-                    f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and 'controller')"
+                    f"Unknown process role '{role}' (must be a comma-separated list of 'broker' and "
+                    "'controller')"
                 )
         self.kraft = bool(self.process_roles)
         # ZooKeeper mode: brokers coordinate through ZooKeeper (broker/zk/); without it and without
@@ -246,8 +249,11 @@ class KafkaConfig:
         self.voters = self._parse_voters(v["controller.quorum.voters"])
         self.log_dirs = [Path(p.strip()) for p in (v["log.dirs"] or v["log.dir"]).split(",") if p.strip()]
         # KRaft's __cluster_metadata-0 lives in metadata.log.dir, by default the first log dir.
-        self.metadata_log_dir = (
-            Path(v["metadata.log.dir"]) if v["metadata.log.dir"] else (self.log_dirs or [None])[0]
+        # None only when no log dir is set, which validation below rejects.
+        self.metadata_log_dir: Path | None = (
+            Path(v["metadata.log.dir"])
+            if v["metadata.log.dir"]
+            else (self.log_dirs[0] if self.log_dirs else None)
         )
         if v["log.roll.ms"] is not None:
             self.roll_ms = v["log.roll.ms"]
@@ -322,29 +328,39 @@ class KafkaConfig:
         if self.kraft and not self.voters and not v["controller.quorum.bootstrap.servers"]:
             raise ConfigException(
                 "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
-                "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers."
+                "bootstrap controllers or controller.quorum.voters must contain a parseable set of "
+                "controllers."
             )
         if roles == {"broker"}:
             require(
                 not any(n in cln for n in adv_names),
-                "The advertised.listeners config must not contain KRaft controller listeners from "
-                "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                "that send requests via advertised listeners do not send requests to KRaft controllers -- "
-                "they only send requests to KRaft brokers.",
+                (
+                    "The advertised.listeners config must not contain KRaft controller listeners from "
+                    "controller.listener.names when process.roles contains the broker role because Kafka "
+                    "clients that send requests via advertised listeners do not send requests to KRaft "
+                    "controllers -- they only send requests to KRaft brokers."
+                ),
             )
             require(
                 self.node_id not in self.voters,
-                f"If process.roles contains just the 'broker' role, the node id {self.node_id} must not be "
-                f"included in the set of voters controller.quorum.voters={self._voter_set()}",
+                (
+                    f"If process.roles contains just the 'broker' role, the node id {self.node_id} must not "
+                    f"be included in the set of voters controller.quorum.voters={self._voter_set()}"
+                ),
             )
             require(
                 bool(cln),
-                "controller.listener.names must contain at least one value when running KRaft with just the broker role",
+                (
+                    "controller.listener.names must contain at least one value when running KRaft with "
+                    "just the broker role"
+                ),
             )
             require(
                 not any(n in cln for n in listener_names),
-                "controller.listener.names must not contain a value appearing in the 'listeners' configuration "
-                "when running KRaft with just the broker role",
+                (
+                    "controller.listener.names must not contain a value appearing in the 'listeners' "
+                    "configuration when running KRaft with just the broker role"
+                ),
             )
         elif roles == {"controller"}:
             require(
@@ -353,17 +369,21 @@ class KafkaConfig:
             )
             require(
                 not self.advertised,
-                "The listeners config must only contain KRaft controller listeners from "
-                "controller.listener.names when process.roles=controller",
+                (
+                    "The listeners config must only contain KRaft controller listeners from "
+                    "controller.listener.names when process.roles=controller"
+                ),
             )
             self._validate_controller_role(listener_names)
         elif roles == {"broker", "controller"}:
             require(
                 not any(n in cln for n in adv_names),
-                "The advertised.listeners config must not contain KRaft controller listeners from "
-                "controller.listener.names when process.roles contains the broker role because Kafka clients "
-                "that send requests via advertised listeners do not send requests to KRaft controllers -- "
-                "they only send requests to KRaft brokers.",
+                (
+                    "The advertised.listeners config must not contain KRaft controller listeners from "
+                    "controller.listener.names when process.roles contains the broker role because Kafka "
+                    "clients that send requests via advertised listeners do not send requests to KRaft "
+                    "controllers -- they only send requests to KRaft brokers."
+                ),
             )
             self._validate_controller_role(listener_names)
         if not roles or "broker" in roles:
@@ -376,35 +396,48 @@ class KafkaConfig:
             )
             require(
                 self.inter_broker_listener in adv_names,
-                "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
-                f"The valid options based on currently configured listeners are {','.join(adv_names)}",
+                (
+                    "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
+                    f"The valid options based on currently configured listeners are {','.join(adv_names)}"
+                ),
             )
             require(
                 set(adv_names) <= set(listener_names),
-                "advertised.listeners listener names must be equal to or a subset of the ones defined in "
-                f"listeners. Found {','.join(adv_names)}. The valid options based on the current configuration "
-                f"are {','.join(listener_names)}",
+                (
+                    "advertised.listeners listener names must be equal to or a subset of the ones defined in "
+                    f"listeners. Found {','.join(adv_names)}. The valid options based on the current "
+                    f"configuration are {','.join(listener_names)}"
+                ),
             )
         require(
             not any(e.host == "0.0.0.0" for e in self.advertised),
-            "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.",
+            (
+                "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP "
+                "address."
+            ),
         )
 
     def _validate_controller_role(self, listener_names: list[str]) -> None:
         require(
             not self.voters or self.node_id in self.voters,
-            f"If process.roles contains the 'controller' role, the node id {self.node_id} must be included "
-            f"in the set of voters controller.quorum.voters={self._voter_set()}",
+            (
+                f"If process.roles contains the 'controller' role, the node id {self.node_id} must be "
+                f"included in the set of voters controller.quorum.voters={self._voter_set()}"
+            ),
         )
         require(
             any(n in listener_names for n in self.controller_listener_names),
-            "controller.listener.names must contain at least one value appearing in the 'listeners' "
-            "configuration when running the KRaft controller role",
+            (
+                "controller.listener.names must contain at least one value appearing in the 'listeners' "
+                "configuration when running the KRaft controller role"
+            ),
         )
         require(
             all(n in listener_names for n in self.controller_listener_names),
-            "controller.listener.names must only contain values appearing in the 'listeners' configuration "
-            "when running the KRaft controller role",
+            (
+                "controller.listener.names must only contain values appearing in the 'listeners' "
+                "configuration when running the KRaft controller role"
+            ),
         )
 
     # --- what this broker can run (beyond Kafka's own rules) ---

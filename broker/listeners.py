@@ -96,7 +96,8 @@ def parse_endpoints(value: str | None, protocol_map: dict[str, str]) -> list[End
             raise ConfigException(f"Unable to parse {entry} to a broker endpoint") from None
         if name not in protocol_map:
             raise ConfigException(
-                f"Error creating broker listeners from '{value}': No security protocol defined for listener {name}"
+                f"Error creating broker listeners from '{value}': No security protocol defined for listener "
+                f"{name}"
             )
         out.append(EndPoint(name, m.group(2), port, protocol_map[name]))
     return out

@@ -68,14 +68,19 @@ class PartitionProducers:
             if first_seq != 0:
                 raise SequenceError(
                     ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                    f"Out of order sequence number for producer {pid}: found {first_seq} "
-                    f"(incoming seq. number), expected 0 for an unknown producer",
+                    (
+                        f"Out of order sequence number for producer {pid}: found {first_seq} "
+                        f"(incoming seq. number), expected 0 for an unknown producer"
+                    ),
                 )
             return None
         if epoch < entry.epoch:
             raise SequenceError(
                 ErrorCode.INVALID_PRODUCER_EPOCH,
-                f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch {entry.epoch}",
+                (
+                    f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch "
+                    f"{entry.epoch}"
+                ),
             )
         if epoch == entry.epoch:
             for b in entry.batches:
@@ -84,15 +89,19 @@ class PartitionProducers:
             if not _in_sequence(entry.last_seq, first_seq):
                 raise SequenceError(
                     ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                    f"Out of order sequence number for producer {pid} at offset "
-                    f"{entry.batches[-1].last_offset if entry.batches else -1}: {first_seq} "
-                    f"(incoming seq. number), {entry.last_seq} (current end sequence number)",
+                    (
+                        f"Out of order sequence number for producer {pid} at offset "
+                        f"{entry.batches[-1].last_offset if entry.batches else -1}: {first_seq} "
+                        f"(incoming seq. number), {entry.last_seq} (current end sequence number)"
+                    ),
                 )
         elif first_seq != 0:  # a bumped epoch starts again at sequence 0
             raise SequenceError(
                 ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                f"Invalid sequence number for new epoch of producer {pid}: {epoch} "
-                f"(request epoch), {first_seq} (seq. number), {entry.epoch} (current producer epoch)",
+                (
+                    f"Invalid sequence number for new epoch of producer {pid}: {epoch} "
+                    f"(request epoch), {first_seq} (seq. number), {entry.epoch} (current producer epoch)"
+                ),
             )
         return None
 
@@ -119,8 +128,10 @@ class PartitionProducers:
         if entry is not None and epoch < entry.epoch:
             raise SequenceError(
                 ErrorCode.INVALID_PRODUCER_EPOCH,
-                f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch "
-                f"{entry.epoch}",
+                (
+                    f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch "
+                    f"{entry.epoch}"
+                ),
             )
 
     def end_transaction(self, pid: int, epoch: int) -> None:

@@ -189,7 +189,7 @@ class OffsetIndex(_IndexFile):
         self._truncate_entries(bisect_right(self._keys, offset - 1))
 
     def entries(self) -> list[tuple[int, int]]:
-        return list(zip(self._keys, self._vals))
+        return list(zip(self._keys, self._vals, strict=True))
 
 
 class TimeIndex(_IndexFile):
@@ -248,4 +248,4 @@ class TimeIndex(_IndexFile):
         self._truncate_entries(n)
 
     def entries(self) -> list[tuple[int, int]]:
-        return list(zip(self._keys, self._vals))
+        return list(zip(self._keys, self._vals, strict=True))

@@ -39,7 +39,8 @@ def validate_topic_name(topic: str) -> None:
         )
     if not _LEGAL_TOPIC.match(topic):
         raise ValueError(
-            f"Topic name \"{topic}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+            f'Topic name "{topic}" is illegal, it contains a character other than ASCII alphanumerics, '
+            "'.', '_' and '-'"
         )
 
 
@@ -92,9 +93,9 @@ class LogManager:
                 raise LogDirError(f"node.id was not specified in {path}")
             if int(node) != self.node_id:
                 raise LogDirError(
-                    f"Stored node id {node} doesn't match previous node id {self.node_id} in {path}. If you moved "
-                    "your data, make sure your configured node id matches. If you intend to create a new node, you "
-                    "should remove all data in your data directories."
+                    f"Stored node id {node} doesn't match previous node id {self.node_id} in {path}. If you "
+                    "moved your data, make sure your configured node id matches. If you intend to create a "
+                    "new node, you should remove all data in your data directories."
                 )
             found = props.get("cluster.id")
             if found:
@@ -151,7 +152,8 @@ class LogManager:
             tp = (topic, partition)
             if tp in self._logs:
                 raise LogDirError(
-                    f"Duplicate log directories for {topic}-{partition} are found in both {self._logs[tp].dir} and {sub}"
+                    f"Duplicate log directories for {topic}-{partition} are found in both "
+                    f"{self._logs[tp].dir} and {sub}"
                 )
             try:
                 topic_id = ckpt.read_partition_metadata(sub)
@@ -199,7 +201,8 @@ class LogManager:
             known = self._topic_ids.get(topic)
             if known is not None and known != topic_id:
                 raise ValueError(
-                    f"topic {topic} already exists here with id {ckpt.kafka_uuid_str(known)}, not {ckpt.kafka_uuid_str(topic_id)}"
+                    f"topic {topic} already exists here with id {ckpt.kafka_uuid_str(known)}, not "
+                    f"{ckpt.kafka_uuid_str(topic_id)}"
                 )
             if config_overrides is not None:
                 self._topic_overrides[topic] = dict(config_overrides)
@@ -308,18 +311,19 @@ class LogManager:
                 logs = [log for log in self._logs.values() if log.dir.parent == d]
                 ckpt.write_offsets(
                     d / ckpt.RECOVERY_POINT_CHECKPOINT,
-                    {(l.topic, l.partition): l.recovery_point for l in logs},
+                    {(log.topic, log.partition): log.recovery_point for log in logs},
                 )
                 ckpt.write_offsets(
-                    d / ckpt.REPLICATION_CHECKPOINT, {(l.topic, l.partition): l.high_watermark for l in logs}
+                    d / ckpt.REPLICATION_CHECKPOINT,
+                    {(log.topic, log.partition): log.high_watermark for log in logs},
                 )
                 # Kafka lists only logs whose start offset is above their first segment's base.
                 ckpt.write_offsets(
                     d / ckpt.LOG_START_CHECKPOINT,
                     {
-                        (l.topic, l.partition): l.log_start_offset
-                        for l in logs
-                        if l.log_start_offset > l.segments[0].base_offset
+                        (log.topic, log.partition): log.log_start_offset
+                        for log in logs
+                        if log.log_start_offset > log.segments[0].base_offset
                     },
                 )
 

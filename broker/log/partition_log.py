@@ -190,7 +190,8 @@ class PartitionLog:
         batches = self._validate(buf, from_client=True, control_ok=control)
         if len(buf) > self.config.segment_bytes:
             raise RecordBatchTooLargeError(
-                f"Message batch size is {len(buf)} bytes in append to partition {self.topic}-{self.partition}, "
+                f"Message batch size is {len(buf)} bytes in append to partition "
+                f"{self.topic}-{self.partition}, "
                 f"which exceeds the maximum configured segment size of {self.config.segment_bytes}."
             )
         log_append = self.config.message_timestamp_type == "LogAppendTime"
@@ -230,7 +231,8 @@ class PartitionLog:
             leo = self.log_end_offset
             if batches[0][1].base_offset < leo:
                 raise InvalidRecordError(
-                    f"Out of order offsets: first offset {batches[0][1].base_offset} is below the log end offset {leo}"
+                    f"Out of order offsets: first offset {batches[0][1].base_offset} is below the log end "
+                    f"offset {leo}"
                 )
             entries = []
             max_ts, offset_of_max, prev_next = NO_TIMESTAMP, -1, leo
@@ -267,24 +269,27 @@ class PartitionLog:
             size = h.size
             if from_client and h.base_offset != 0:
                 raise InvalidRecordError(
-                    f"The baseOffset of the record batch in the append to {where} should be 0, but it is {h.base_offset}"
+                    f"The baseOffset of the record batch in the append to {where} should be 0, but it is "
+                    f"{h.base_offset}"
                 )
             if size > max_bytes:
                 raise RecordTooLargeError(
-                    f"The record batch size in the append to {where} is {size} bytes which exceeds the maximum "
-                    f"configured value of {max_bytes}."
+                    f"The record batch size in the append to {where} is {size} bytes which exceeds the "
+                    f"maximum configured value of {max_bytes}."
                 )
             crc = crc32c(memoryview(buf)[pos + CRC_START : pos + size])
             if crc != h.crc:
                 raise CorruptRecordError(
-                    f"Record is corrupt (stored crc = {h.crc}, computed crc = {crc}) in the batch at byte {pos} of the append to {where}"
+                    f"Record is corrupt (stored crc = {h.crc}, computed crc = {crc}) in the batch at byte "
+                    f"{pos} of the append to {where}"
                 )
             if h.records_count <= 0:
                 raise InvalidRecordError(f"Invalid reported count for record batch: {h.records_count}")
             if from_client:
                 if h.records_count != h.last_offset_delta + 1:
                     raise InvalidRecordError(
-                        f"Inconsistent batch offset range [0, {h.last_offset_delta}] and count of records {h.records_count}"
+                        f"Inconsistent batch offset range [0, {h.last_offset_delta}] and count of records "
+                        f"{h.records_count}"
                     )
                 if h.is_control and not control_ok:
                     raise InvalidRecordError("Clients are not allowed to write control records")
@@ -613,7 +618,8 @@ class PartitionLog:
             self._check_open()
             if offset > self.log_end_offset:
                 raise OffsetOutOfRangeError(
-                    f"Cannot increment the log start offset to {offset} of partition {self.topic}-{self.partition} "
+                    f"Cannot increment the log start offset to {offset} of partition "
+                    f"{self.topic}-{self.partition} "
                     f"since it is larger than the log end offset {self.log_end_offset}"
                 )
             if offset > self.log_start_offset:

@@ -97,18 +97,21 @@ class LogSegment:
             h = BatchHeader.parse(raw)
             if h.last_offset != indexed_offset:
                 raise IndexCorruptError(
-                    f"{self.index.path}: last entry says offset {indexed_offset} at position {pos}, the batch there ends at {h.last_offset}"
+                    f"{self.index.path}: last entry says offset {indexed_offset} at position {pos}, the "
+                    f"batch there ends at {h.last_offset}"
                 )
         truncated = self._scan_tail(pos, first_is_indexed=bool(len(self.index)))
         if truncated and len(self.index) and self.size == pos:
             # the torn batch is the indexed one: what precedes it is only known from a full scan
             raise IndexCorruptError(
-                f"{self.index.path}: truncated {truncated} bytes of a torn tail at position {pos}, the batch the last entry names"
+                f"{self.index.path}: truncated {truncated} bytes of a torn tail at position {pos}, the "
+                "batch the last entry names"
             )
         if last_ts is not None and last_ts[1] >= self.next_offset:
             if not truncated:
                 raise IndexCorruptError(
-                    f"{self.time_index.path}: names offset {last_ts[1]}, beyond the segment's end {self.next_offset}"
+                    f"{self.time_index.path}: names offset {last_ts[1]}, beyond the segment's end "
+                    f"{self.next_offset}"
                 )
             # the torn batch was the one the closing time-index entry named: drop that entry and
             # take the max timestamp again from what is left
@@ -143,7 +146,10 @@ class LogSegment:
             if h.base_offset < self.next_offset:
                 stop = (
                     pos,
-                    f"batch at byte {pos} has base offset {h.base_offset}, expected at least {self.next_offset}",
+                    (
+                        f"batch at byte {pos} has base offset {h.base_offset}, expected at least "
+                        f"{self.next_offset}"
+                    ),
                 )
                 break
             self._index_batch(pos, h.last_offset, h.max_timestamp, h.size)

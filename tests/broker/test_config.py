@@ -75,27 +75,27 @@ def test_duplicate_names_and_ports():
         fails({"listeners": "PLAINTEXT://:9092,PLAINTEXT://:9093"})
         == "requirement failed: Each listener must have a different name, listeners: PLAINTEXT://:9092,PLAINTEXT://:9093"
     )
-    l = "A://:9092,B://:9092"
+    listeners = "A://:9092,B://:9092"
     assert (
         fails(
             {
-                "listeners": l,
+                "listeners": listeners,
                 "listener.security.protocol.map": "A:PLAINTEXT,B:PLAINTEXT",
                 "inter.broker.listener.name": "A",
             }
         )
-        == f"requirement failed: Each listener must have a different port, listeners: {l}"
+        == f"requirement failed: Each listener must have a different port, listeners: {listeners}"
     )
-    l = "A://127.0.0.1:9092,B://127.0.0.2:9092"
+    listeners = "A://127.0.0.1:9092,B://127.0.0.2:9092"
     assert fails(
         {
-            "listeners": l,
+            "listeners": listeners,
             "listener.security.protocol.map": "A:PLAINTEXT,B:PLAINTEXT",
             "inter.broker.listener.name": "A",
         }
     ) == (
-        "requirement failed: If you have two listeners on the same port then one needs to be IPv4 and the other "
-        f"IPv6, listeners: {l}, port: 9092"
+        "requirement failed: If you have two listeners on the same port then one needs to be IPv4 and the "
+        f"other IPv6, listeners: {listeners}, port: 9092"
     )
     # an IPv4 and an IPv6 literal may share a port (Kafka 3.6+); port 0 is exempt
     KafkaConfig(
@@ -145,16 +145,17 @@ def test_inter_broker_listener_rules():
             "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,OTHER:PLAINTEXT",
         }
     ) == (
-        "requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. "
-        "The valid options based on currently configured listeners are INTERNAL,EXTERNAL"
+        "requirement failed: inter.broker.listener.name must be a listener name defined in "
+        "advertised.listeners. The valid options based on currently configured listeners are "
+        "INTERNAL,EXTERNAL"
     )
     assert (
         fails({**TWO, "security.inter.broker.protocol": "PLAINTEXT"}, ConfigException)
         == "Only one of inter.broker.listener.name and security.inter.broker.protocol should be set."
     )
-    assert (
-        fails({**TWO, "inter.broker.listener.name": "NOPE"}, ConfigException)
-        == "Listener with name NOPE defined in inter.broker.listener.name not found in listener.security.protocol.map."
+    assert fails({**TWO, "inter.broker.listener.name": "NOPE"}, ConfigException) == (
+        "Listener with name NOPE defined in inter.broker.listener.name not found in "
+        "listener.security.protocol.map."
     )
     # unset → the listener named after security.inter.broker.protocol (PLAINTEXT), absent here
     props = {k: v for k, v in TWO.items() if k != "inter.broker.listener.name"}
@@ -171,8 +172,9 @@ def test_advertised_names_subset_of_listeners():
             "listener.security.protocol.map": "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,EXTRA:PLAINTEXT",
         }
     ) == (
-        "requirement failed: advertised.listeners listener names must be equal to or a subset of the ones defined "
-        "in listeners. Found INTERNAL,EXTRA. The valid options based on the current configuration are INTERNAL,EXTERNAL"
+        "requirement failed: advertised.listeners listener names must be equal to or a subset of the ones "
+        "defined in listeners. Found INTERNAL,EXTRA. The valid options based on the current configuration "
+        "are INTERNAL,EXTERNAL"
     )
 
 
@@ -185,12 +187,12 @@ def test_kraft_rules():
         "(i.e. when running in KRaft mode)."
     )
     assert fails({**KRAFT, "controller.quorum.voters": ""}, ConfigException).startswith(
-        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap "
-        "controllers or controller.quorum.voters must contain a parseable set of controllers."
+        "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of "
+        "bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers."
     )
     assert fails({**KRAFT, "controller.quorum.voters": "2@localhost:9093"}) == (
-        "requirement failed: If process.roles contains the 'controller' role, the node id 1 must be included in "
-        "the set of voters controller.quorum.voters=Set(2)"
+        "requirement failed: If process.roles contains the 'controller' role, the node id 1 must be "
+        "included in the set of voters controller.quorum.voters=Set(2)"
     )
     assert fails({**KRAFT, "controller.quorum.voters": "1-localhost:9093"}, ConfigException) == (
         "Invalid configuration value for controller.quorum.voters. Each entry should be in the form "
@@ -219,12 +221,12 @@ def test_kraft_broker_only_rules():
         "listeners": "PLAINTEXT://:9092",
     }
     assert fails({**b, "controller.quorum.voters": "1@c:9093"}) == (
-        "requirement failed: If process.roles contains just the 'broker' role, the node id 1 must not be included "
-        "in the set of voters controller.quorum.voters=Set(1)"
+        "requirement failed: If process.roles contains just the 'broker' role, the node id 1 must not be "
+        "included in the set of voters controller.quorum.voters=Set(1)"
     )
     assert fails({**b, "controller.listener.names": ""}) == (
-        "requirement failed: controller.listener.names must contain at least one value when running KRaft with "
-        "just the broker role"
+        "requirement failed: controller.listener.names must contain at least one value when running KRaft "
+        "with just the broker role"
     )
     assert fails({**b, "listeners": "PLAINTEXT://:9092,CONTROLLER://:9093"}) == (
         "requirement failed: controller.listener.names must not contain a value appearing in the 'listeners' "
@@ -245,8 +247,8 @@ def test_unsupported_but_valid_configs_are_named():
     assert KafkaConfig(one).unsupported_reasons() == []
     ssl = {"listeners": "PLAINTEXT://:9092,SSL://:9093"}
     assert KafkaConfig(ssl).unsupported_reasons() == [
-        "Listener SSL uses security protocol SSL, which this broker does not support (PLAINTEXT listeners only; "
-        "no silent fallback)"
+        "Listener SSL uses security protocol SSL, which this broker does not support (PLAINTEXT listeners "
+        "only; no silent fallback)"
     ]
 
 
@@ -259,9 +261,9 @@ def test_malformed_values():
         fails({"num.partitions": "0"}, ConfigException)
         == "Invalid value 0 for configuration num.partitions: Value must be at least 1"
     )
-    assert (
-        fails({"auto.create.topics.enable": "yes"}, ConfigException)
-        == "Invalid value yes for configuration auto.create.topics.enable: Expected value to be either true or false"
+    assert fails({"auto.create.topics.enable": "yes"}, ConfigException) == (
+        "Invalid value yes for configuration auto.create.topics.enable: Expected value to be either "
+        "true or false"
     )
     assert (
         fails({"node.id": "1", "broker.id": "2"}, ConfigException)
@@ -280,7 +282,10 @@ def test_unknown_settings_warn_like_kafka():
 
 
 def test_properties_file_syntax():
-    text = "# comment\n! also\nlisteners = PLAINTEXT://:9092\nlog.dirs:/a,\\\n  /b\nnum.partitions 3\nkey\\=x=1\n\n"
+    text = (
+        "# comment\n! also\nlisteners = PLAINTEXT://:9092\n"
+        "log.dirs:/a,\\\n  /b\nnum.partitions 3\nkey\\=x=1\n\n"
+    )
     assert parse_properties(text) == {
         "listeners": "PLAINTEXT://:9092",
         "log.dirs": "/a,/b",

@@ -148,7 +148,7 @@ def test_kcat_through_a_broker_lists_only_the_two_brokers(cluster):
 def test_rf2_acks_all_round_trip_and_the_controller_holds_no_replica(cluster):
     create_topic(cluster.bootstrap(2), "rf2", 2, 2)
     for p in (0, 1):
-        part = cluster.wait(lambda: cluster.partition("rf2", p))
+        part = cluster.wait(lambda p=p: cluster.partition("rf2", p))
         assert sorted(part["replicas"]) == [2, 3] and sorted(part["isr"]) == [2, 3], part
     values = [f"v{i}".encode() for i in range(40)]
     results = produce(cluster.bootstrap(), "rf2", values, partitioner="consistent")

@@ -39,8 +39,8 @@ def test_malformed_value_exits_1(tmp_path):
     rc, out = run_broker_to_exit(tmp_path, ["num.partitions=lots"])
     assert rc == 1 and FATAL in out
     assert (
-        "org.apache.kafka.common.config.ConfigException: Invalid value lots for configuration num.partitions: "
-        "Not a number of type INT"
+        "org.apache.kafka.common.config.ConfigException: Invalid value lots for configuration "
+        "num.partitions: Not a number of type INT"
     ) in out
 
 
