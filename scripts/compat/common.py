@@ -145,7 +145,9 @@ def start_brokers(count: int, extra: list[str] | None = None) -> Brokers:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env))
         _wait_listening(port, b.procs[-1], b.workdir / f"broker-{i}.log")
-    time.sleep(1.0 if count > 1 else 0.2)  # brokers register with the controller
+        if count > 1:  # registered with the controller and fenced no more (as tests/broker/clusterproc.py)
+            ready = "Kafka Server started" if i == 1 else "Transitioning from RECOVERY to RUNNING."
+            _wait_log(ready, b.procs[-1], b.workdir / f"broker-{i}.log")
     return b
 
 
@@ -159,6 +161,17 @@ def _wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float
                 return
         time.sleep(0.1)
     raise SystemExit(f"broker did not listen on {port} within {timeout}s:\n{log.read_text()}")
+
+
+def _wait_log(text: str, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"broker exited:\n{log.read_text()}")
+        if text in log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"broker did not log {text!r} within {timeout}s:\n{log.read_text()}")
 
 
 @dataclass
@@ -200,9 +213,7 @@ def report(suite: str, mode: str, results: list[Result]) -> int:
             + (f"  -- {r.detail}" if r.detail and r.outcome != "passed" else "")
         )
     if known:
-        print(
-            f"\n!!! {len(known)} KNOWN-UNPASSABLE tests (scripts/compat/known.py), NOT counted as passed:"
-        )
+        print(f"\n!!! {len(known)} KNOWN-UNPASSABLE tests (scripts/compat/known.py), NOT counted as passed:")
         for r, why in known:
             surprise = "  (passed anyway)" if r.outcome == "passed" else ""
             print(f"KNOWN   {r.test}  -- {why}{surprise}")
