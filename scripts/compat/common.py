@@ -219,7 +219,8 @@ def report(suite: str, mode: str, results: list[Result]) -> int:
             print(f"KNOWN   {r.test}  -- {why}{surprise}")
     n = {o: sum(1 for r, _ in counted if r.outcome == o) for o in ("passed", "failed", "skipped")}
     print(
-        f"\n{suite} [{mode}]: {n['passed']} passed, {n['failed']} failed, {n['skipped']} skipped; {len(known)} known-unpassable"
+        f"\n{suite} [{mode}]: {n['passed']} passed, {n['failed']} failed, {n['skipped']} skipped;"
+        f" {len(known)} known-unpassable"
     )
     return 1 if n["failed"] else 0
 

@@ -26,7 +26,8 @@ def main() -> int:
     src = sdist("confluent-kafka", version("confluent-kafka"))
     tests_or_exit(SUITE, src, "tests/integration")
     print(
-        f"!!! {SUITE}: the sdist now carries tests/integration, but running them is not written yet (docs/compat.md)"
+        f"!!! {SUITE}: the sdist now carries tests/integration,"
+        " but running them is not written yet (docs/compat.md)"
     )
     return 3
 
