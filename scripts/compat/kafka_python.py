@@ -23,6 +23,13 @@ from common import junit_results, report, run_pytest, sdist, start_brokers, test
 
 SUITE = "kafka-python"
 
+# what the suite's own fixture writes into the Kafka it spawns (KafkaFixture._acl_config): an
+# authorizer that allows everyone where no ACL is set; StandardAuthorizer since our broker is KRaft
+BROKER_PROPERTIES = [
+    "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "allow.everyone.if.no.acl.found=true",
+]
+
 SERVICE_SHIM = '''"""Written by netlab's scripts/compat/kafka_python.py: the sdist lacks test/service.py."""
 
 
@@ -68,7 +75,7 @@ def main() -> int:
     deps = test_deps(["pytest-mock", "pytest-timeout"])  # the suite's `testing` extra
     files = ["test/integration/test_producer_integration.py", "test/integration/test_consumer_integration.py"]
     targets = files if a.quick else ["test/integration"]
-    brokers = start_brokers(3 if a.cluster else 1)
+    brokers = start_brokers(3 if a.cluster else 1, BROKER_PROPERTIES)
     try:
         first = brokers.bootstrap.split(",")[0]
         path = f"{src}{os.pathsep}{deps}"
