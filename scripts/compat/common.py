@@ -114,19 +114,20 @@ COMMON = [
 ]
 
 
-def start_brokers(count: int, extra: list[str] | None = None) -> Brokers:
-    """One broker (count=1), or a KRaft cluster: node 1 broker+controller, the others brokers."""
+def start_brokers(count: int, extra: list[str] | None = None, first_id: int = 1) -> Brokers:
+    """One broker (count=1), or a KRaft cluster: the first node broker+controller, the others brokers;
+    node ids from `first_id` (a suite may assume its broker is node 0)."""
     b = Brokers(workdir=Path(tempfile.mkdtemp(prefix="netlab-compat-")))
     controller = free_port()
     b.ports = [free_port() for _ in range(count)]
-    for i, port in enumerate(b.ports, start=1):
+    for i, port in enumerate(b.ports, start=first_id):
         args = [f"node.id={i}", f"log.dirs={b.workdir / f'logs-{i}'}", *COMMON, *(extra or [])]
         rf = min(count, 3)
         args += [f"offsets.topic.replication.factor={rf}", f"default.replication.factor={rf}"]
         if count > 1:
-            roles = "broker,controller" if i == 1 else "broker"
+            roles = "broker,controller" if i == first_id else "broker"
             listeners = f"PLAINTEXT://127.0.0.1:{port}" + (
-                f",CONTROLLER://127.0.0.1:{controller}" if i == 1 else ""
+                f",CONTROLLER://127.0.0.1:{controller}" if i == first_id else ""
             )
             args += [
                 f"process.roles={roles}",
@@ -135,8 +136,8 @@ def start_brokers(count: int, extra: list[str] | None = None) -> Brokers:
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                f"controller.quorum.voters=1@127.0.0.1:{controller}",
-                "cluster.id=netlabCompatCluster000A",
+                f"controller.quorum.voters={first_id}@127.0.0.1:{controller}",
+                "cluster.id=netlabCompatClust0000A",
             ]
         else:
             args.append(f"listeners=PLAINTEXT://127.0.0.1:{port}")
@@ -146,7 +147,7 @@ def start_brokers(count: int, extra: list[str] | None = None) -> Brokers:
         b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env))
         _wait_listening(port, b.procs[-1], b.workdir / f"broker-{i}.log")
         if count > 1:  # registered with the controller and fenced no more (as tests/broker/clusterproc.py)
-            ready = "Kafka Server started" if i == 1 else "Transitioning from RECOVERY to RUNNING."
+            ready = "Kafka Server started" if i == first_id else "Transitioning from RECOVERY to RUNNING."
             _wait_log(ready, b.procs[-1], b.workdir / f"broker-{i}.log")
     return b
 

@@ -75,7 +75,8 @@ def main() -> int:
     deps = test_deps(["pytest-mock", "pytest-timeout"])  # the suite's `testing` extra
     files = ["test/integration/test_producer_integration.py", "test/integration/test_consumer_integration.py"]
     targets = files if a.quick else ["test/integration"]
-    brokers = start_brokers(3 if a.cluster else 1, BROKER_PROPERTIES)
+    # node 0: the suite's fixture is KafkaFixture.instance(0, ...) and its tests name broker 0
+    brokers = start_brokers(3 if a.cluster else 1, BROKER_PROPERTIES, first_id=0)
     try:
         first = brokers.bootstrap.split(",")[0]
         path = f"{src}{os.pathsep}{deps}"
