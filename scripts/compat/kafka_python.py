@@ -23,11 +23,18 @@ from common import junit_results, report, run_pytest, sdist, start_brokers, test
 
 SUITE = "kafka-python"
 
-# what the suite's own fixture writes into the Kafka it spawns (KafkaFixture._acl_config): an
-# authorizer that allows everyone where no ACL is set; StandardAuthorizer since our broker is KRaft
+# The settings the suite gives the Kafka it would spawn (its servers/resources/default/kafka.properties
+# in the kafka-python repository, not in the sdist, and KafkaFixture._acl_config): tests rely on them,
+# e.g. test_group's 3 s session timeout is below Kafka's default group.min.session.timeout.ms (6 s).
+# StandardAuthorizer, since our broker is KRaft.
 BROKER_PROPERTIES = [
     "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
     "allow.everyone.if.no.acl.found=true",
+    "group.min.session.timeout.ms=1000",
+    "num.partitions=4",
+    "offsets.topic.num.partitions=2",
+    "offsets.commit.timeout.ms=500",
+    "replica.lag.time.max.ms=1000",
 ]
 
 SERVICE_SHIM = '''"""Written by netlab's scripts/compat/kafka_python.py: the sdist lacks test/service.py."""
