@@ -16,6 +16,7 @@ from .listeners import (
     ConfigException,
     EndPoint,
     RequirementFailed,
+    kraft_controller_protocols,
     parse_endpoints,
     parse_protocol_map,
     require,
@@ -23,7 +24,13 @@ from .listeners import (
 )
 from .topic_configs import BROKER_SYNONYMS
 
-__all__ = ["KafkaConfig", "ConfigException", "RequirementFailed", "SETTINGS"]
+__all__ = ["KafkaConfig", "ConfigException", "RequirementFailed", "UnsupportedConfig", "SETTINGS"]
+
+
+class UnsupportedConfig(Exception):
+    """A configuration Kafka accepts but this broker refuses to run (KafkaConfig.unsupported_reasons)."""
+
+    java_class = "broker.UnsupportedConfigurationException"
 
 
 @dataclass(frozen=True)
@@ -204,11 +211,15 @@ class KafkaConfig:
         if node_id != broker_id:
             raise ConfigException("You must set `node.id` to the same value as `broker.id`.")
         self.node_id = node_id
-        self.protocol_map = parse_protocol_map(v["listener.security.protocol.map"])
-        self.listeners = parse_endpoints(v["listeners"], self.protocol_map)
         self.controller_listener_names = [
             x.strip().upper() for x in (v["controller.listener.names"] or "").split(",") if x.strip()
         ]
+        self.protocol_map = parse_protocol_map(v["listener.security.protocol.map"])
+        if self.kraft and "listener.security.protocol.map" not in self.raw:
+            self.protocol_map = kraft_controller_protocols(
+                self.protocol_map, self.controller_listener_names, v["listeners"]
+            )
+        self.listeners = parse_endpoints(v["listeners"], self.protocol_map)
         adv_raw = v["advertised.listeners"]
         if adv_raw is not None:
             self.advertised = parse_endpoints(adv_raw, self.protocol_map)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .cluster.errors import ChannelError
+from .cluster.forwarding import forward
 from .protocol.errors import ErrorCode
 from .topic_configs import TOPIC_CONFIGS, BrokerSettings, InvalidTopicConfig, broker_default, parse
 
@@ -71,13 +71,7 @@ async def change(node, resource: str, configs: dict[str, str], validate_only: bo
         return ErrorCode.NONE, None
     if node.controller is not None:
         return apply(node, resource, configs)
-    try:
-        err, answer = await node.lifecycle.client.call(
-            "forwarding", "alter_broker_configs", {"resource": resource, "configs": configs}
-        )
-    except ChannelError as exc:
-        return ErrorCode.REQUEST_TIMED_OUT, f"the controller could not be reached: {exc}"
+    err, answer = await forward(node, "alter_broker_configs", {"resource": resource, "configs": configs})
     if err:
-        return err, None
-    await node.lifecycle.wait_metadata(answer["version"], 10.0)
+        return err, answer.get("error")
     return answer["error_code"], answer["error_message"]

@@ -65,6 +65,19 @@ def parse_protocol_map(value: str) -> dict[str, str]:
     return out
 
 
+def kraft_controller_protocols(
+    pmap: dict[str, str], controller_names: list[str], listeners: str
+) -> dict[str, str]:
+    """Kafka's KafkaConfig.effectiveListenerSecurityProtocolMap (3.3+): in KRaft, when
+    listener.security.protocol.map is not set, every controller listener name maps to PLAINTEXT,
+    unless a controller or listener name is SSL, SASL_PLAINTEXT or SASL_SSL."""
+    secure = ("SSL", "SASL_PLAINTEXT", "SASL_SSL")
+    names = [item.split("://", 1)[0].strip().upper() for item in listeners.split(",") if "://" in item]
+    if any(n in secure for n in controller_names + names):
+        return pmap
+    return {**pmap, **{n: "PLAINTEXT" for n in controller_names if n not in pmap}}
+
+
 def parse_endpoints(value: str | None, protocol_map: dict[str, str]) -> list[EndPoint]:
     """Parse a listeners-style list; errors carry Kafka's wording."""
     if value is None or not value.strip():

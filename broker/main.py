@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import log4j
 from .cluster.metadata import BrokerEndpoint
-from .config import ConfigException, KafkaConfig, RequirementFailed, collect_props
+from .config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig, collect_props
 from .group import coordinator_of
 from .log4j import logger
 from .server import BindError, SocketServer
@@ -222,7 +222,3 @@ def main(argv: list[str] | None = None) -> int:
     if reasons:
         return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
     return asyncio.run(run(config))
-
-
-class UnsupportedConfig(Exception):
-    java_class = "broker.UnsupportedConfigurationException"

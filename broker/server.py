@@ -49,8 +49,12 @@ class BoundListener:
 
 
 def resolve_bind_host(host: str) -> str:
-    """Empty host and 0.0.0.0 bind the wildcard; a name binds the single address it resolves to."""
-    if host in ("", "0.0.0.0"):
+    """An empty host binds the dual-stack wildcard `::` (Java's wildcard address, IPv4 mapped:
+    `localhost` works whether a client tries ::1 or 127.0.0.1 first); 0.0.0.0 binds IPv4 only;
+    a name binds the single address it resolves to."""
+    if host == "":
+        return "::" if socket.has_ipv6 and _ipv6_available() else "0.0.0.0"
+    if host == "0.0.0.0":
         return "0.0.0.0"
     if host == "::":
         return host
@@ -62,6 +66,28 @@ def resolve_bind_host(host: str) -> str:
     # `localhost` binds 127.0.0.1 even where getaddrinfo lists ::1 first.
     v4 = [i for i in infos if i[0] == socket.AF_INET]
     return str((v4 or infos)[0][4][0])
+
+
+def _ipv6_available() -> bool:
+    """Can this namespace bind [::]? (No IPv6 at all, e.g. ipv6.disable=1: fall back to 0.0.0.0.)"""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::", 0))
+        return True
+    except OSError:
+        return False
+
+
+def _dual_stack_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(("::", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class SocketServer:
@@ -89,13 +115,12 @@ class SocketServer:
                 raise BindError(f"Socket server failed to bind to {ep.host}:{ep.port}: Unresolved address.")
             controller = ep.listener in self.controller_listeners
             try:
-                server = await asyncio.get_running_loop().create_server(
-                    functools.partial(self._protocol, ep, controller),
-                    host,
-                    ep.port,
-                    reuse_address=True,
-                    backlog=128,
-                )
+                factory = functools.partial(self._protocol, ep, controller)
+                loop = asyncio.get_running_loop()
+                if host == "::":  # asyncio would set IPV6_V6ONLY; Java's wildcard takes IPv4 too
+                    server = await loop.create_server(factory, sock=_dual_stack_socket(ep.port), backlog=128)
+                else:
+                    server = await loop.create_server(factory, host, ep.port, reuse_address=True, backlog=128)
             except OSError as exc:
                 await self.close()
                 reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))

@@ -5,7 +5,7 @@ to the controller (NetlabController `alter_topic_configs`) and answers once its 
 
 from __future__ import annotations
 
-from .cluster.errors import ChannelError
+from .cluster.forwarding import forward
 from .protocol.errors import ErrorCode
 from .topic_configs import InvalidTopicConfig, log_overrides, validate_topic_configs
 
@@ -35,14 +35,8 @@ async def change(node, name: str, configs: dict[str, str], validate_only: bool) 
         err, msg = check(node, name, configs)
         if err or validate_only:
             return err, msg
-        try:
-            err, answer = await node.lifecycle.client.call(
-                "forwarding", "alter_topic_configs", {"name": name, "configs": configs}
-            )
-        except ChannelError as exc:
-            return ErrorCode.REQUEST_TIMED_OUT, f"the controller could not be reached: {exc}"
+        err, answer = await forward(node, "alter_topic_configs", {"name": name, "configs": configs})
         if err:
-            return err, None
-        await node.lifecycle.wait_metadata(answer["version"], 10.0)
+            return err, answer.get("error")
         return answer["error_code"], answer["error_message"]
     return apply(node, name, configs)

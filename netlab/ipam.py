@@ -93,5 +93,6 @@ class SubnetPool:
                 return candidate
         raise IpamError(
             f"subnet {self.subnet} has no free address left for {owner} "
-            f"({len(self.owner)} of {self.subnet.num_addresses - 2} host addresses in use); use a larger subnet"
+            f"({len(self.owner)} of {self.subnet.num_addresses - 2} host addresses in use); "
+            "use a larger subnet"
         )

@@ -5,7 +5,8 @@ What a node resolves (and nothing else, since its nsswitch.conf says `hosts: fil
 - explicit `extra_hosts` (host-gateway already replaced by the gateway address);
 - its own name (and its aliases) on each of its networks, first network first;
 - every other node's name and that node's aliases *on a network both share*, at that node's
-  address on that network. The node holding a network's bridge is not a member: like the
+  address on that network — except on a network with `names: false` (Docker's legacy default
+  bridge, which has no embedded DNS). The node holding a network's bridge is not a member: like the
   Docker host, it resolves container names only through its own extra_hosts.
 """
 
@@ -42,8 +43,10 @@ class HostsIndex:
         self.addresses: dict[str, set[str]] = {}
         for att in resolved.attachments:
             names = tuple(dict.fromkeys((att.node, *att.aliases)))
-            self.by_network.setdefault(att.network, []).append((str(att.address), names, att.node))
             self.addresses.setdefault(att.network, set()).add(str(att.address))
+            members = self.by_network.setdefault(att.network, [])
+            if resolved.topology.networks[att.network].names:  # not on a legacy default bridge
+                members.append((str(att.address), names, att.node))
 
 
 def hosts_entries(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..cluster import reassignment
-from ..cluster.errors import ChannelError
+from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
@@ -71,12 +71,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if node.controller is not None:
         responses = alter(node, req["topics"])
     else:
-        try:
-            err, answer = await node.lifecycle.client.call(
-                "forwarding", "alter_reassignments", {"topics": req["topics"]}
-            )
-        except ChannelError as exc:
-            err, answer = ErrorCode.REQUEST_TIMED_OUT, {"error": str(exc)}
+        err, answer = await forward(node, "alter_reassignments", {"topics": req["topics"]})
         if err:
             return {
                 "throttle_time_ms": 0,
@@ -84,7 +79,6 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 "error_message": answer.get("error"),
                 "responses": [],
             }
-        await node.lifecycle.wait_metadata(answer["version"], 10.0)
         responses = answer["responses"]
     return {
         "throttle_time_ms": 0,

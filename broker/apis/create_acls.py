@@ -4,7 +4,7 @@ authorizer is configured; without one Kafka answers SECURITY_DISABLED, and so do
 from __future__ import annotations
 
 from .. import acls as A
-from ..cluster.errors import ChannelError
+from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -71,16 +71,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if valid and node.controller is not None:
         node.controller.add_acls(valid)
     elif valid:
-        try:
-            err, answer = await node.lifecycle.client.call(
-                "forwarding", "create_acls", {"acls": [b.to_json() for b in valid]}
-            )
-        except ChannelError as exc:
-            err, answer = ErrorCode.REQUEST_TIMED_OUT, {"error": str(exc)}
+        err, answer = await forward(node, "create_acls", {"acls": [b.to_json() for b in valid]})
         if err:
             results = [{"error_code": err, "error_message": answer.get("error")} for _ in results]
-        else:
-            await node.lifecycle.wait_metadata(answer["version"], 10.0)
     return {"throttle_time_ms": 0, "results": results}
 
 

@@ -6,7 +6,7 @@ once its own metadata shows the new partitions."""
 from __future__ import annotations
 
 from ..acls import ALTER, TOPIC, allowed
-from ..cluster.errors import ChannelError
+from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, STRING, Array, F, Message, Struct
@@ -107,15 +107,10 @@ def apply(node, name: str, count: int, assignments: list[list[int]] | None) -> t
 
 
 async def _forward(ctx: RequestContext, name: str, count: int, assignments) -> tuple[int, str | None]:
-    lifecycle = ctx.node.lifecycle
     body = {"name": name, "count": count, "assignments": assignments}
-    try:
-        err, answer = await lifecycle.client.call("forwarding", "create_partitions", body)
-    except ChannelError as exc:
-        return ErrorCode.REQUEST_TIMED_OUT, f"the controller could not be reached: {exc}"
+    err, answer = await forward(ctx.node, "create_partitions", body)
     if err:
-        return err, None
-    await lifecycle.wait_metadata(answer["version"], 10.0)
+        return err, answer.get("error")
     return answer["error_code"], answer["error_message"]
 
 

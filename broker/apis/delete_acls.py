@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from .. import acls as A
-from ..cluster.errors import ChannelError
+from ..cluster.forwarding import forward
 from ..protocol.api import Api
-from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
 from ..request_context import RequestContext
 from .create_acls import guard
@@ -67,8 +66,8 @@ def _answer(removed: list[list[dict]]) -> list[dict]:
 async def handle(ctx: RequestContext, req: dict) -> dict:
     refused = guard(ctx, A.ALTER)
     if refused:
-        err = {"error_code": refused[0], "error_message": refused[1], "matching_acls": []}
-        return {"throttle_time_ms": 0, "filter_results": [err] * len(req["filters"])}
+        denied: dict = {"error_code": refused[0], "error_message": refused[1], "matching_acls": []}
+        return {"throttle_time_ms": 0, "filter_results": [denied] * len(req["filters"])}
     node = ctx.node
     if node.controller is not None:
         removed = [
@@ -76,16 +75,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             for gone in node.controller.delete_acls([filter_of(f) for f in req["filters"]])
         ]
     else:
-        try:
-            err, answer = await node.lifecycle.client.call(
-                "forwarding", "delete_acls", {"filters": req["filters"]}
-            )
-        except ChannelError as exc:
-            err, answer = ErrorCode.REQUEST_TIMED_OUT, {"error": str(exc)}
+        err, answer = await forward(node, "delete_acls", {"filters": req["filters"]})
         if err:
-            failed = {"error_code": err, "error_message": answer.get("error"), "matching_acls": []}
+            failed: dict = {"error_code": err, "error_message": answer.get("error"), "matching_acls": []}
             return {"throttle_time_ms": 0, "filter_results": [failed] * len(req["filters"])}
-        await node.lifecycle.wait_metadata(answer["version"], 10.0)
         removed = answer["removed"]
     return {"throttle_time_ms": 0, "filter_results": _answer(removed)}
 

@@ -6,7 +6,7 @@ are left out of the answer. A broker-only node forwards (NetlabController `elect
 from __future__ import annotations
 
 from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
-from ..cluster.errors import ChannelError
+from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -92,13 +92,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         results = elect(node, req["topic_partitions"], unclean)
     else:
         body = {"topic_partitions": req["topic_partitions"], "unclean": unclean}
-        try:
-            err, answer = await node.lifecycle.client.call("forwarding", "elect_leaders", body)
-        except ChannelError:
-            err, answer = ErrorCode.REQUEST_TIMED_OUT, {}
+        err, answer = await forward(node, "elect_leaders", body)
         if err:
             return {"throttle_time_ms": 0, "error_code": err, "replica_election_results": []}
-        await node.lifecycle.wait_metadata(answer["version"], 10.0)
         results = answer["results"]
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "replica_election_results": results}
 

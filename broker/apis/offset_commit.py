@@ -35,7 +35,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         denied = {
             tp: ErrorCode.TOPIC_AUTHORIZATION_FAILED for tp in offsets if not allowed(ctx, READ, TOPIC, tp[0])
         }
-    errors = (
+    errors: dict = (
         coord.commit(
             req["group_id"],
             req["generation_id"],

@@ -147,11 +147,13 @@ def check_batch(buf: bytes | bytearray | memoryview, pos: int, end: int, *, veri
     size = length + LOG_OVERHEAD
     if avail > MAGIC_OFFSET and buf[pos + MAGIC_OFFSET] != 2:
         raise CorruptRecordError(
-            f"batch at byte {pos} has magic {buf[pos + MAGIC_OFFSET]}; only magic 2 (RecordBatch v2) is stored"
+            f"batch at byte {pos} has magic {buf[pos + MAGIC_OFFSET]}; "
+            "only magic 2 (RecordBatch v2) is stored"
         )
     if size < HEADER_SIZE:
         raise CorruptRecordError(
-            f"batch at byte {pos} declares length {length}, below the v2 minimum of {HEADER_SIZE - LOG_OVERHEAD}"
+            f"batch at byte {pos} declares length {length}, "
+            f"below the v2 minimum of {HEADER_SIZE - LOG_OVERHEAD}"
         )
     if size > avail:
         raise CorruptRecordError(
@@ -160,13 +162,15 @@ def check_batch(buf: bytes | bytearray | memoryview, pos: int, end: int, *, veri
     header = BatchHeader.parse(buf, pos)
     if header.records_count < 0 or header.last_offset_delta < 0:
         raise CorruptRecordError(
-            f"batch at byte {pos} has records count {header.records_count} and last offset delta {header.last_offset_delta}"
+            f"batch at byte {pos} has records count {header.records_count} "
+            f"and last offset delta {header.last_offset_delta}"
         )
     if verify_crc:
         actual = batch_crc(buf, pos, size)
         if actual != header.crc:
             raise CorruptRecordError(
-                f"batch at byte {pos} (base offset {header.base_offset}) fails its CRC: stored {header.crc}, computed {actual}"
+                f"batch at byte {pos} (base offset {header.base_offset}) fails its CRC: "
+                f"stored {header.crc}, computed {actual}"
             )
     return header
 

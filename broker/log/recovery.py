@@ -48,7 +48,8 @@ def load_segments(
         seg = LogSegment(directory, base, index_interval_bytes)
         if cut_at is not None:
             note(
-                f"deleting segment {seg.log_path.name}: it follows a corrupt segment that was truncated to offset {cut_at}"
+                f"deleting segment {seg.log_path.name}: "
+                f"it follows a corrupt segment that was truncated to offset {cut_at}"
             )
             seg.delete()
             continue

@@ -6,14 +6,12 @@ from pathlib import Path
 
 import typer
 
+from netlab.cli._import_group import import_group
 from netlab.cli._render import err_console
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        help="Turn a setup that exists elsewhere into a netlab topology.", no_args_is_help=True
-    )
-    app.add_typer(group, name="import")
+    group = import_group(app)  # shared with `import compose` (importer.py)
 
     @group.command("docker")
     def import_docker_verb(

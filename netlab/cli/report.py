@@ -33,7 +33,14 @@ def register(app: typer.Typer) -> None:
 
             if capture:
                 raise InputError("--capture needs a running lab, not a file", where="--capture")
-            topology = load_topology(Path(lab))
+            from netlab.cli import _compose
+
+            if _compose.is_compose(Path(lab)):  # a docker-compose.yml, as `predict` reads it
+                from netlab.compose import compose_lab
+
+                topology = compose_lab(Path(lab)).topology
+            else:
+                topology = load_topology(Path(lab))
             result, pcaps, live, world = predicted_report(topology), [], False, None
         else:
             pcap_dir = output.with_name(output.stem + ".pcaps") if capture else None

@@ -18,17 +18,42 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def up(
         file: Path | None = typer.Argument(
-            None, help="topology file (default: the default lab, topologies/default.yaml)"
+            None,
+            help="topology file or docker-compose.yml (default: the default lab, topologies/default.yaml)",
         ),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, create nothing"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        project: str | None = typer.Option(None, "--project", "-p", help="compose: project name"),
+        env_file: Path | None = typer.Option(None, "--env-file", help="compose: instead of .env"),
+        desktop: str | None = typer.Option(
+            None, "--desktop", help="compose: mac or windows (Docker Desktop)"
+        ),
+        client: str = typer.Option(
+            "kcat", "--client", help="compose: kcat, confluent-kafka, kafka-python, aiokafka"
+        ),
+        probe: list[str] | None = typer.Option(None, "--probe", help="compose: FROM=HOST:PORT (repeatable)"),
+        lan_ip: str | None = typer.Option(None, "--lan-ip", help="compose: the host's LAN address (or off)"),
         engine: str = typer.Option(
             "namespace",
             "--engine",
             help="namespace (netlab's own model) or docker (the same lab on a real dockerd netlab starts)",
         ),
     ) -> None:
-        """Build a lab: namespaces, bridges, links, addresses, routes, hosts files, processes."""
+        """Build a lab: namespaces, bridges, links, addresses, routes, hosts files, processes.
+
+        A docker-compose.yml (top-level `services:`) is built as Docker would run it, its brokers
+        started, and the verdicts printed (docs/compose.md)."""
+        from netlab.cli import _compose
+
+        if _compose.is_compose(file):
+            if engine != "namespace":
+                from netlab.errors import InputError
+
+                raise InputError(
+                    "a compose file is built with the namespace engine only (for now)", where="--engine"
+                )
+            options = _compose.compose_options(project, env_file, desktop, client, probe, lan_ip)
+            raise typer.Exit(_compose.up_compose(file, options, dry_run=dry_run, as_json=as_json))
         from netlab.lab import apply, check_can_apply, require_root
         from netlab.lab.planfile import plan_to_dict
         from netlab.plan import compile_plan, format_plan

@@ -34,12 +34,20 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the summary (or the error) as JSON"),
     ) -> None:
         """Check a topology file; print lab, nodes, networks and links, or the located error."""
+        from netlab.cli import _compose
         from netlab.plan import compile_plan
         from netlab.topology import DEFAULT_TOPOLOGY, load_topology
 
         path = file or DEFAULT_TOPOLOGY
         try:
-            plan = compile_plan(load_topology(path))
+            if _compose.is_compose(path):  # a docker-compose.yml: the lab it becomes (docs/compose.md)
+                from netlab.compose import compose_lab
+
+                lab = compose_lab(path)
+                plan = compile_plan(lab.topology)
+                plan.meta["notes"] = list(plan.meta["notes"]) + lab.notes
+            else:
+                plan = compile_plan(load_topology(path))
         except InputError as exc:
             if as_json:
                 typer.echo(json.dumps({"valid": False, "error": exc.message, "where": exc.where}))

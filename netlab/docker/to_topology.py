@@ -7,8 +7,11 @@ are the ones the engine gave (static in the topology, so a rebuilt lab is the sa
 Names resolve as Docker's embedded DNS resolves them on user-defined networks: the service name,
 the container name and the network aliases, on the networks a container shares.
 
-Brokers are the containers whose environment holds Kafka settings (KAFKA_*, KAFKA_CFG_*): the
-`broker:` block takes them as written, as a compose file gives them. Clients are generated (no
+Brokers are read as the compose import reads them (netlab/compose/profiles/): a Kafka image's
+container gets the settings its entrypoint derives from its environment (Confluent's listeners
+from the advertised ones, Bitnami's KAFKA_CFG_*, wurstmeister's KAFKA_ADVERTISED_HOST_NAME ...);
+any other container whose environment holds Kafka settings (KAFKA_*, KAFKA_CFG_*: netlab's own
+node image, an image netlab does not know) gets them as written. Clients are generated (no
 compose file declares them): from the host to every published port of a broker
 (`localhost:<port>`), and from every other container to every listener port of every broker by
 its service name, the questions people ask of a compose stack.
@@ -20,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from netlab.compose.profiles import KafkaRole, configure_service, family_of
+from netlab.compose.profiles.base import LAB_OWNED, ImageRef
 from netlab.topology.kafka_fields import DEFAULT_CLIENT, ENV_KEY, broker_properties
 from netlab.topology.types import HOSTNAME_RE, LAB_RE, NAME_RE
 
@@ -52,11 +57,25 @@ def node_name(raw: str) -> str:
     return name
 
 
+def kafka_role(c: Container) -> KafkaRole | None:
+    """The broker a known Kafka image's entrypoint makes of this container's environment."""
+    image = ImageRef.parse(c.image) if c.image else None
+    if image is None or family_of(image) in (None, "zookeeper"):
+        return None
+    address = c.attachments[0].address if c.attachments else ""
+    facts = {"host": HOST_NODE, "hostname": c.hostname, "address": address}
+    role = configure_service(image, dict(c.env), container=c.name, facts=facts)
+    return role if isinstance(role, KafkaRole) else None
+
+
 def is_broker(c: Container) -> bool:
-    return any(ENV_KEY.match(k) for k in c.env)
+    return kafka_role(c) is not None or any(ENV_KEY.match(k) for k in c.env)
 
 
 def broker_block(c: Container) -> dict[str, str]:
+    role = kafka_role(c)
+    if role is not None:  # the image's derivations applied; its data directory is the lab's
+        return {k: v for k, v in sorted(role.props.items()) if k not in LAB_OWNED}
     return {k: v for k, v in sorted(c.env.items()) if ENV_KEY.match(k)}
 
 

@@ -209,20 +209,32 @@ def check(
         ]
 
 
+def predicted_probes(world: World, plan: CheckPlan):
+    """(client or link, its predicted ProbeResult) for every row `predict` shows, in its order
+    (the compose fixes judge many variants with these, without writing the sentences)."""
+    for c in plan.clients:
+        yield c, predict_probe(world, c.node, c.bootstrap)
+    for lk in plan.links:
+        yield (
+            lk,
+            (
+                predict_tcp(world, lk.node, lk.endpoint)
+                if lk.zookeeper
+                else predict_probe(world, lk.node, lk.endpoint, link=True)
+            ),
+        )
+
+
 def predict(world: World, plan: CheckPlan) -> list[Verdict]:
     """The same verdicts from the world alone (no root, no kernel)."""
     out = []
-    for c in plan.clients:
-        v = verdict(world, c.node, predict_probe(world, c.node, c.bootstrap))
-        v.client = c.client
+    for row, probe in predicted_probes(world, plan):
+        if isinstance(row, ClientCheck):
+            v = verdict(world, row.node, probe)
+            v.client = row.client
+        else:
+            v = _link_verdict(world, row, probe)
         out.append(v)
-    for lk in plan.links:
-        probe = (
-            predict_tcp(world, lk.node, lk.endpoint)
-            if lk.zookeeper
-            else predict_probe(world, lk.node, lk.endpoint, link=True)
-        )
-        out.append(_link_verdict(world, lk, probe))
     return out
 
 

@@ -146,6 +146,12 @@ def _check(props: Mapping[str, str]) -> ListenerConfig:
     raw_a = props.get("advertised.listeners")
     roles = {r.strip().lower() for r in props.get("process.roles", "").split(",") if r.strip()}
     cln = [x.strip().upper() for x in props.get("controller.listener.names", "").split(",") if x.strip()]
+    if roles and "listener.security.protocol.map" not in props:
+        # KafkaConfig.effectiveListenerSecurityProtocolMap: controller names default to PLAINTEXT
+        # in KRaft unless an SSL/SASL name is in use
+        names = [x.split("://", 1)[0].strip().upper() for x in raw_l.split(",") if "://" in x]
+        if not any(n in ("SSL", "SASL_PLAINTEXT", "SASL_SSL") for n in cln + names):
+            pmap = {**pmap, **{n: "PLAINTEXT" for n in cln if n not in pmap}}
     node_id = _int(props, "node.id", -1)
     if node_id == -1:
         node_id = _int(props, "broker.id", -1)

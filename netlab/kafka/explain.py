@@ -89,7 +89,7 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
     for fwd in world.published:
         if fwd.node == node:
             l = land(world, node, "127.0.0.1", fwd.listen_port)
-            if l.kind == LISTENER and l.listener.broker == broker:
+            if l.kind == LISTENER and l.listener is not None and l.listener.broker == broker:
                 found.append((0, f"localhost:{fwd.listen_port} through the published port"))
     ports = sorted(
         {lst.bind_port for b in world.brokers if b.node == broker for lst in b.listeners},
@@ -104,7 +104,7 @@ def candidates(world: World, node: str, broker: str, prefer_port: int | None = N
 
     def lands_on_broker(addr: str, port: int) -> bool:
         l = land(world, node, addr, port)
-        return l.kind == LISTENER and l.listener.broker == broker
+        return l.kind == LISTENER and l.listener is not None and l.listener.broker == broker
 
     for name, addrs in sorted(v.names.items()):
         owner = node if v.owns(addrs[0]) else v.reach.get(addrs[0])

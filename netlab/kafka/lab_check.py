@@ -30,7 +30,7 @@ from .check import (
     start_verdicts,
 )
 from .lab_world import world_from_resolved
-from .predict_rules import broker_view
+from .predict_rules import broker_refusal, broker_view
 from .results import Verdict
 from .views import WILDCARDS, World
 from .zk_rules import apply_reachability, zookeeper_views
@@ -56,7 +56,12 @@ def world_of(topology: Topology, props: Mapping[str, Mapping[str, str]] | None =
             for f in world.published
             if f.node == node
         }
-        world.brokers.append(broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken))
+        view = broker_view(node, dict(p), world.vantage(node), hostname=node, taken=taken)
+        if view.start_error is None:
+            # the lab runs netlab's broker: whatever it refuses (its own validation and what it
+            # does not support, e.g. several KRaft voters) does not start, whatever Kafka would do
+            view.start_error = broker_refusal(p)
+        world.brokers.append(view)
     world.zookeepers = zookeeper_views(topology)
     apply_reachability(world)
     return world

@@ -143,6 +143,8 @@ def world_from_resolved(r: Resolved) -> World:
         vantages[node] = Vantage(node, names, own, reach, nets)
     scopes: dict[str, list[str]] = {}
     for a in r.attachments:
+        if not r.topology.networks[a.network].names:
+            continue
         for name in dict.fromkeys((a.node, *a.aliases)):
             if a.network not in scopes.setdefault(name, []):
                 scopes[name].append(a.network)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from broker.config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig
+
 from .config_rules import BIND_EXCEPTION, Finding, listener_config
 from .probe import HostPort, parse_host_port
 from .results import (
@@ -50,13 +52,27 @@ UNREACHABLE_TEXT = "Network is unreachable"
 CLOSED_TEXT = "not a Kafka answer: connection closed by the peer"
 
 
+def broker_refusal(props: Mapping[str, str]) -> str | None:
+    """Every reason our broker refuses to start with these properties, from its own code
+    (broker/config.py: KafkaConfig's validation, then unsupported_reasons), as the line its log
+    prints under `Exiting Kafka due to fatal exception` (broker/main.py); None if it starts."""
+    try:
+        config = KafkaConfig(props)
+    except (ConfigException, RequirementFailed) as exc:
+        return f"{exc.java_class}: {exc}"
+    reasons = config.unsupported_reasons()
+    if reasons:
+        return f"{UnsupportedConfig.java_class}: {'; '.join(reasons)}"
+    return None
+
+
 def bind_error(listener: ListenerView, node: Vantage, taken: set[tuple[str, int]]) -> Finding | None:
     """Kafka's SocketServer bind outcome for one listener inside its node (None = it binds).
     Messages show the host as configured (Java's InetSocketAddress.getHostString)."""
     host, port = listener.bind_host, listener.bind_port
     shown = host or "0.0.0.0"
     if host in WILDCARDS:
-        addr = "0.0.0.0"
+        addr = "0.0.0.0"  # an empty host binds [::] dual-stack: it takes the IPv4 port as well
     else:
         addrs = node.resolve_ipv4(host)
         if not addrs:
@@ -113,7 +129,13 @@ def broker_view(
             )
         )
     view = BrokerView(
-        node, cfg.node_id, views, cfg.inter_broker_listener, cfg.controller_listeners, cfg.voters
+        node,
+        cfg.node_id,
+        views,
+        cfg.inter_broker_listener,
+        cfg.controller_listeners,
+        cfg.voters,
+        cluster_id=(props.get("cluster.id") or "").strip() or None,
     )
     if not props.get("process.roles"):  # ZooKeeper mode (zk_rules.py)
         view.zookeeper = parse_connect(props.get("zookeeper.connect"))
@@ -181,6 +203,10 @@ def registered(world: World, broker: BrokerView) -> bool:
         if (
             voter is not None
             and voter.running
+            # the controller rejects a registration whose cluster id is not its own; a node with
+            # no cluster.id makes up a random one (broker/node.py), as an unformatted Kafka can't
+            and broker.cluster_id is not None
+            and broker.cluster_id == voter.cluster_id
             and predict_probe(world, broker.node, f"{host}:{port}", link=True).ok
         ):
             return True

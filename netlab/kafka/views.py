@@ -35,8 +35,9 @@ def is_ipv6(addr: str) -> bool:
 
 def accepts(bind_host: str, addr: str) -> bool:
     """Does a socket bound to `bind_host` (a wildcard) take connections to `addr`? 0.0.0.0 is
-    IPv4 only (as our broker and netlab's port proxy bind it); "::" is dual-stack."""
-    if bind_host == "::":
+    IPv4 only (as our broker and netlab's port proxy bind it); "::" is dual-stack, and so is a
+    Kafka listener with an empty host (Java binds its wildcard, [::], with IPv4 mapped)."""
+    if bind_host in ("::", ""):
         return True
     return not is_ipv6(addr)
 
@@ -124,6 +125,7 @@ class BrokerView:
     controller_listeners: list[str] = field(default_factory=list)
     voters: dict[int, tuple[str, int]] = field(default_factory=dict)  # KRaft controller.quorum.voters
     start_error: str | None = None  # Kafka's message when the broker does not start
+    cluster_id: str | None = None  # cluster.id (None: the node makes up a random one)
     zookeeper: list[tuple[str, int]] = field(default_factory=list)  # zookeeper.connect (ZooKeeper mode)
 
     @property

@@ -19,7 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from netlab.topology.types import Name
 
 PROPERTY_KEY = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
-ENV_KEY = re.compile(r"^KAFKA_[A-Z0-9_]+$")
+ENV_KEY = re.compile(r"^(KAFKA_[A-Z0-9_]+|CLUSTER_ID)$")
+# The images format the storage with these (not Kafka settings: Kafka reads the cluster id from
+# meta.properties); netlab's broker takes it as cluster.id. cp-kafka/apache: CLUSTER_ID (cp-kafka
+# before 7.4: KAFKA_CLUSTER_ID); bitnami: KAFKA_KRAFT_CLUSTER_ID.
+CLUSTER_ID_VARIABLES = ("KAFKA_CLUSTER_ID", "KAFKA_KRAFT_CLUSTER_ID", "CLUSTER_ID")
 CLIENT_NAMES = ("kcat", "confluent-kafka", "kafka-python", "aiokafka")
 DEFAULT_CLIENT = "kcat"
 
@@ -87,7 +91,8 @@ def broker_settings(value: Any) -> dict[str, str]:
         if not (PROPERTY_KEY.match(key) or ENV_KEY.match(key)):
             raise ValueError(
                 f"{key!r} is neither a Kafka property (lower case and dotted, e.g. "
-                f"advertised.listeners) nor a Docker-image variable (e.g. KAFKA_ADVERTISED_LISTENERS)"
+                f"advertised.listeners) nor a Docker-image variable (e.g. KAFKA_ADVERTISED_LISTENERS, "
+                f"CLUSTER_ID)"
             )
         out[key] = _setting_value(key, val)
     return out
@@ -113,6 +118,9 @@ def broker_properties(settings: dict[str, str]) -> dict[str, str]:
 
     props = {k: v for k, v in settings.items() if not ENV_KEY.match(k)}
     props.update(settings_from_env({k: v for k, v in settings.items() if ENV_KEY.match(k)}))
+    for var in CLUSTER_ID_VARIABLES:
+        if settings.get(var, "").strip():
+            props["cluster.id"] = settings[var].strip()
     return props
 
 

@@ -389,6 +389,11 @@ class Network(Strict):
         le=65535,
         description="MTU of the veths on this network (Docker's driver.mtu); e.g. 1450 when a VXLAN is a bridge port",
     )
+    names: bool = Field(
+        True,
+        description="members resolve each other's names (Docker's embedded DNS); false for Docker's "
+        "legacy default bridge (docker0), where containers find each other only through links",
+    )
 
     @field_validator("gateway", mode="before")
     @classmethod

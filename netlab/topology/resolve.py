@@ -13,6 +13,7 @@ import hashlib
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from netlab.ipam import IpamError, SubnetPool, first_host, pick_subnet
+from netlab.topology.kafka_warnings import kafka_warnings
 from netlab.topology.models import Topology, VethLink, VxlanLink
 from netlab.topology.source import PathKey, dotted_path
 from netlab.topology.view import (  # noqa: F401  (re-exported: the view is part of this API)
@@ -674,6 +675,7 @@ class _Resolver:
     def _kafka(self) -> None:
         """`clients:` and `expect:` name nodes that exist (and brokers that are declared)."""
         brokers = [n for n, spec in self.t.nodes.items() if spec.broker is not None]
+        self.notes.extend(kafka_warnings(self.t))
         for i, c in enumerate(self.t.clients):
             self._node(c.node, ("clients", i, "node"))
         for node in self.t.expect.brokers:

@@ -20,8 +20,10 @@ UPLINK_REASON = (
 
 LAB_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,31}$")
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Names a hosts file (and Docker's embedded DNS) resolves: RFC 1123 labels, plus `_`, which
+# compose service names often carry (`kafka_broker`) and glibc resolves from /etc/hosts.
 HOSTNAME_RE = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+    r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$"
 )
 IFNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 IFNAME_MAX = 15  # IFNAMSIZ - 1

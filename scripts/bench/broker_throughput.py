@@ -392,16 +392,20 @@ def main() -> int:
     res["produce_vs_iperf3"] = round(res["produce_MBps"] / ip, 3) if ip == ip else None
     res["consume_vs_iperf3"] = round(res["consume_MBps"] / ip, 3) if ip == ip else None
     print(
-        f"produce  {res['produce_MBps']:8.1f} MB/s  ({res['produce_vs_iperf3']} of iperf3)   goal >= 200  (best of the two:)"
+        f"produce  {res['produce_MBps']:8.1f} MB/s  ({res['produce_vs_iperf3']} of iperf3)   "
+        "goal >= 200  (best of the two:)"
     )
     print(
-        f"produce  {res['produce_kcat_MBps']:8.1f} MB/s  kcat -P,  broker CPU {res['broker_cpu_produce_kcat']} cores"
+        f"produce  {res['produce_kcat_MBps']:8.1f} MB/s  kcat -P,  "
+        f"broker CPU {res['broker_cpu_produce_kcat']} cores"
     )
     print(
-        f"produce  {res['produce_python_MBps']:8.1f} MB/s  confluent-kafka Producer in Python,  broker CPU {res['broker_cpu_produce']} cores"
+        f"produce  {res['produce_python_MBps']:8.1f} MB/s  confluent-kafka Producer in Python,  "
+        f"broker CPU {res['broker_cpu_produce']} cores"
     )
     print(
-        f"consume  {res['consume_MBps']:8.1f} MB/s  ({res['consume_vs_iperf3']} of iperf3)   goal >= 400  (kcat)"
+        f"consume  {res['consume_MBps']:8.1f} MB/s  ({res['consume_vs_iperf3']} of iperf3)   "
+        "goal >= 400  (kcat)"
     )
     print(f"consume  {res['consume_python_MBps']:8.1f} MB/s  (confluent-kafka assign() consumer in Python)")
     print(f"iperf3   {res['iperf3_MBps']:8.1f} MB/s  (TCP, loopback, one stream)")
@@ -410,15 +414,18 @@ def main() -> int:
         f"{res['broker_cpu_s_per_GB_consume']} s (one core's worth of broker = 1/that GB/s)"
     )
     print(
-        f"broker CPU (cores busy): produce {res['broker_cpu_produce']}, consume {res['broker_cpu_consume']} "
+        f"broker CPU (cores busy): produce {res['broker_cpu_produce']}, "
+        f"consume {res['broker_cpu_consume']} "
         f"(kcat), {res['broker_cpu_consume_python']} (Python consumer)"
     )
     print(
-        f"latency  p99 {res['p99_ms']} ms, p50 {res['p50_ms']} ms at {args.rate} records/s acks=1   goal p99 < 10"
+        f"latency  p99 {res['p99_ms']} ms, p50 {res['p50_ms']} ms at {args.rate} records/s acks=1   "
+        "goal p99 < 10"
     )
     if psi_start is not None:
         print(
-            f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), {psi_before_latency}% before "
+            f"CPU pressure (PSI some avg10): {psi_start}% at start (other load), "
+            f"{psi_before_latency}% before "
             f"the latency run — the share of time runnable tasks waited for a CPU"
         )
     if args.json:

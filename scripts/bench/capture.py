@@ -204,7 +204,9 @@ def capture_rate(ns: Namespaces, tmp: Path, seconds: float, pps: int, with_tcpdu
         report = json.loads(client.stdout)
         sent = int(report["end"]["sum"]["packets"])
     except (ValueError, KeyError) as exc:
-        raise SystemExit(f"iperf3 gave no count ({exc}): {client.stdout[-500:]} {client.stderr[-500:]}")
+        raise SystemExit(
+            f"iperf3 gave no count ({exc}): {client.stdout[-500:]} {client.stderr[-500:]}"
+        ) from exc
     netlab_n = count_udp(nl_pcap, IPERF_PORT)
     if not with_tcpdump:
         return {
@@ -401,18 +403,21 @@ def main() -> int:
     try:
         with Namespaces() as ns:
             log(
-                f"capture: iperf3 UDP {args.pps or 'max'} pps x {args.seconds} s, netlab capture and tcpdump side by side"
+                f"capture: iperf3 UDP {args.pps or 'max'} pps x {args.seconds} s, "
+                "netlab capture and tcpdump side by side"
             )
             result = capture_rate(ns, tmp, args.seconds, args.pps)
             log(
-                f"  sent {result['sent']}  netlab {result['netlab_captured']}  tcpdump {result['tcpdump_captured']}"
+                f"  sent {result['sent']}  netlab {result['netlab_captured']}  "
+                f"tcpdump {result['tcpdump_captured']}"
                 f"  ratio {result['ratio']}"
             )
             if args.solo:
                 log("capture alone (no tcpdump), so iperf3 gets more CPU: how fast can netlab keep up")
                 solo = capture_rate(ns, tmp, args.seconds, args.pps, with_tcpdump=False)
                 log(
-                    f"  sent {solo['solo_sent']} ({solo['solo_sent_pps']} pps)  netlab {solo['solo_netlab_captured']}"
+                    f"  sent {solo['solo_sent']} ({solo['solo_sent_pps']} pps)  "
+                    f"netlab {solo['solo_netlab_captured']}"
                 )
                 result.update(solo)
             log("decode: real Kafka traffic (broker + kcat), replicated with UDP packets")

@@ -58,7 +58,10 @@ def machine_load() -> dict:
 
 def topology_text(lab: str, n: int) -> str:
     nodes = "".join(f"  c{i}: {{networks: [net]}}\n" for i in range(n))
-    return f"lab: {lab}\nnodes:\n  host: {{}}\n{nodes}networks:\n  net: {{node: host, bridge: br0, subnet: 10.128.0.0/16, gateway: 10.128.0.1}}\n"
+    return (
+        f"lab: {lab}\nnodes:\n  host: {{}}\n{nodes}networks:\n"
+        "  net: {node: host, bridge: br0, subnet: 10.128.0.0/16, gateway: 10.128.0.1}\n"
+    )
 
 
 def run_netlab(n: int, rep: int) -> tuple[float, float, float]:
@@ -119,7 +122,8 @@ def run_ipbatch(n: int, rep: int, workdir: Path) -> tuple[float, float]:
     (workdir / "host.batch").write_text("".join(host))
     for i in range(n):
         (workdir / f"c{i}.batch").write_text(
-            f"link set lo up\naddr add {addr[f'c{i}']} dev eth0\nlink set eth0 up\nroute add default via 10.128.0.1 dev eth0\n"
+            f"link set lo up\naddr add {addr[f'c{i}']} dev eth0\n"
+            "link set eth0 up\nroute add default via 10.128.0.1 dev eth0\n"
         )
     (workdir / "down.batch").write_text("".join(f"netns del {ns(x)}\n" for x in nodes))
     t0 = time.perf_counter()
@@ -274,14 +278,17 @@ def main() -> int:
             print(f"  {who:8s} not run")
         else:
             print(
-                f"  {who:8s} up {up:7.3f} s ({up * 1000 / n:6.2f} ms/host)   down {down:7.3f} s ({down * 1000 / n:6.2f} ms/host)"
+                f"  {who:8s} up {up:7.3f} s ({up * 1000 / n:6.2f} ms/host)   "
+                f"down {down:7.3f} s ({down * 1000 / n:6.2f} ms/host)"
             )
     print(f"  netlab CLI process (interpreter start + imports + up): {cli_up:.3f} s")
     print(
-        f"  netlab/ip-batch up {ratios['netlab_vs_ipbatch_up']} (goal <= 1.0), down {ratios['netlab_vs_ipbatch_down']}"
+        f"  netlab/ip-batch up {ratios['netlab_vs_ipbatch_up']} (goal <= 1.0), "
+        f"down {ratios['netlab_vs_ipbatch_down']}"
     )
     print(
-        f"  mininet/netlab up {ratios['mininet_over_netlab_up']}x (goal >= 7), down {ratios['mininet_over_netlab_down']}x (goal >= 20)"
+        f"  mininet/netlab up {ratios['mininet_over_netlab_up']}x (goal >= 7), "
+        f"down {ratios['mininet_over_netlab_down']}x (goal >= 20)"
     )
     print(f"  machine load before/after: {load_before} / {result['load_after']}")
     if notes:

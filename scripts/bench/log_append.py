@@ -4,8 +4,9 @@
 Appends `--mb` MB (default 1024) of 16 KB batches of 1 KB records, then reads everything back in
 1 MiB fetches (what a consumer's Fetch asks for). The peer, run side by side on the same disk
 and interleaved with it in 64 MiB rounds, does only the unavoidable part: os.write of the same
-blobs to a plain file, then os.pread of it in 1 MiB pieces. The ratios say how much the log's own work (offset rewrite, CRC-32C per batch,
-index upkeep, segment lookup) costs compared to moving the bytes.
+blobs to a plain file, then os.pread of it in 1 MiB pieces. The ratios say how much the log's own
+work (offset rewrite, CRC-32C per batch, index upkeep, segment lookup) costs compared to moving the
+bytes.
 
     scripts/bench/log_append.py [--mb N] [--batch-kb 16] [--record-bytes 1024] [--dir D] [--json]
 
@@ -164,10 +165,14 @@ def main() -> int:
     }
     print(f"appended {mb:.0f} MB in {count} batches of {len(batches[0])} bytes")
     print(
-        f"  log append  {result['append_MBps']:>8} MB/s   peer os.write {result['peer_write_MBps']:>8} MB/s   ratio {result['append_ratio_to_peer']}"
+        f"  log append  {result['append_MBps']:>8} MB/s   "
+        f"peer os.write {result['peer_write_MBps']:>8} MB/s   "
+        f"ratio {result['append_ratio_to_peer']}"
     )
     print(
-        f"  log read    {result['read_MBps']:>8} MB/s   peer os.pread {result['peer_read_MBps']:>8} MB/s   ratio {result['read_ratio_to_peer']}"
+        f"  log read    {result['read_MBps']:>8} MB/s   "
+        f"peer os.pread {result['peer_read_MBps']:>8} MB/s   "
+        f"ratio {result['read_ratio_to_peer']}"
     )
     if args.json:
         print(json.dumps(result))

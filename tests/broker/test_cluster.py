@@ -61,7 +61,7 @@ def consume(bootstrap: str, topic: str, count: int, partition: int = 0, timeout:
 
 
 def test_kcat_lists_all_three_brokers_per_listener(cluster):
-    for i, n in cluster.nodes.items():
+    for n in cluster.nodes.values():
         ext = kcat_list(n.bootstrap)
         assert " 3 brokers:" in ext, ext
         for j, m in cluster.nodes.items():
@@ -108,7 +108,7 @@ def test_stopped_broker_is_fenced_and_leadership_moves(cluster):
     )
     for p in led_by_3:
         part = cluster.wait(
-            lambda: cluster.partition("fence", p)["leader"] != 3 and cluster.partition("fence", p)
+            lambda p=p: cluster.partition("fence", p)["leader"] != 3 and cluster.partition("fence", p)
         )
         assert part["leader"] in (1, 2) and part["epoch"] > epochs[p] and 3 not in part["isr"]
     listing = kcat_list(cluster.nodes[1].bootstrap)
@@ -128,7 +128,8 @@ def test_broker_that_cannot_reach_the_controller_logs_kafkas_texts(tmp_path):
     try:
         c.start(1)
         c.nodes[2].extra = [
-            f"controller.quorum.voters=1@127.0.0.1:{c.controller_port + 1 if c.controller_port < 65000 else 1}"
+            "controller.quorum.voters=1@127.0.0.1:"
+            f"{c.controller_port + 1 if c.controller_port < 65000 else 1}"
         ]
         bp = c.start(2, wait_for="could not be established", timeout=15)
         out = bp.output()

@@ -162,7 +162,9 @@ def test_acks_all_survives_leader_sigkill_and_restart(tmp_path):
             c.kill(leader)
             kills += 1
             write_for(2.5)  # failover happens meanwhile (session timeout 1.5 s)
-            assert c.wait(lambda: c.partition("dur", 0)["leader"] not in (leader, -1), 10), c.state()
+            assert c.wait(lambda leader=leader: c.partition("dur", 0)["leader"] not in (leader, -1), 10), (
+                c.state()
+            )
             c.start(leader)
             write_for(0.5)
             assert c.wait(lambda: all(len(c.partition("dur", q)["isr"]) == 3 for q in (0, 1)), 30), c.state()

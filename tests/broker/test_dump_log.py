@@ -54,15 +54,17 @@ def test_log_dump_matches_kafka_output(segment):
     assert lines[:4] == [
         f"Dumping {segment}.log",
         "Starting offset: 0",
-        "baseOffset: 0 lastOffset: 0 count: 1 baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 "
-        "partitionLeaderEpoch: 0 isTransactional: false isControl: false position: 0 CreateTime: 1672041637310 "
-        "size: 73 magic: 2 compresscodec: none crc: 456919687 isvalid: true",
-        "| offset: 0 CreateTime: 1672041637310 keySize: -1 valueSize: 5 sequence: -1 headerKeys: [] payload: world",
+        "baseOffset: 0 lastOffset: 0 count: 1 baseSequence: -1 lastSequence: -1 producerId: -1 "
+        "producerEpoch: -1 partitionLeaderEpoch: 0 isTransactional: false isControl: false "
+        "position: 0 CreateTime: 1672041637310 size: 73 magic: 2 compresscodec: none crc: 456919687 "
+        "isvalid: true",
+        "| offset: 0 CreateTime: 1672041637310 keySize: -1 valueSize: 5 sequence: -1 "
+        "headerKeys: [] payload: world",
     ]
     assert lines[4].startswith("baseOffset: 1 lastOffset: 2 count: 2 ") and " position: 73 " in lines[4]
     assert lines[5] == (
-        f"| offset: 1 CreateTime: {TS + 1} keySize: 1 valueSize: 60 sequence: -1 headerKeys: [trace] key: k payload: "
-        + "a" * 60
+        f"| offset: 1 CreateTime: {TS + 1} keySize: 1 valueSize: 60 sequence: -1 "
+        "headerKeys: [trace] key: k payload: " + "a" * 60
     )
     assert "compresscodec: gzip" in lines[7] and lines[8].endswith("payload: " + "zipped" * 20)
     assert len([line for line in lines if line.startswith("baseOffset:")]) == 5
@@ -76,8 +78,8 @@ def test_newer_kafka_output_shape(segment):
     lines = dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.9")).stdout.splitlines()
     assert lines[1] == "Log starting offset: 0"
     assert (
-        " isControl: false deleteHorizonMs: OptionalLong.empty position: 0 CreateTime: 1672041637310 size: 73 "
-        in lines[2]
+        " isControl: false deleteHorizonMs: OptionalLong.empty position: 0 "
+        "CreateTime: 1672041637310 size: 73 " in lines[2]
     )
     assert (
         dump(Path(f"{segment}.log"), extra=("--kafka-version", "3.2")).stdout.splitlines()[1]

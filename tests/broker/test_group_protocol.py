@@ -116,7 +116,7 @@ def test_find_coordinator_answers_for_the_requests_listener(tmp_path):
 
             with GroupClient("127.0.0.1", port) as c:
                 wait_until(
-                    lambda: (
+                    lambda name=name: (
                         c.request("find_coordinator", 2, {"key": "g", "key_type": 0})["error_code"]
                         != COORDINATOR_NOT_AVAILABLE
                         or name == "HIDDEN"
@@ -286,8 +286,8 @@ def test_static_member_replaced_without_rebalance_old_one_fenced(gb):
     out = gb.output()
     assert stabilized_generations(out, "g") == [1, 2]
     assert (
-        "Static member which joins during Stable stage and doesn't affect selectProtocol will not trigger rebalance"
-        in out
+        "Static member which joins during Stable stage and doesn't affect selectProtocol "
+        "will not trigger rebalance" in out
     )
 
 

@@ -37,9 +37,9 @@ def test_meta_properties_and_node_id_mismatch(tmp_path):
     with pytest.raises(LogDirError) as e:
         LogManager([tmp_path / "a"], LogConfig(), node_id=4)
     assert str(e.value) == (
-        f"Stored node id 3 doesn't match previous node id 4 in {tmp_path / 'a' / 'meta.properties'}. If you moved "
-        "your data, make sure your configured node id matches. If you intend to create a new node, you should "
-        "remove all data in your data directories."
+        f"Stored node id 3 doesn't match previous node id 4 in {tmp_path / 'a' / 'meta.properties'}. "
+        "If you moved your data, make sure your configured node id matches. "
+        "If you intend to create a new node, you should remove all data in your data directories."
     )
     with pytest.raises(
         LogDirError, match=r"Invalid cluster.id in: .*meta.properties. Expected other, but read MkU3"

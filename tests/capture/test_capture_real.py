@@ -169,7 +169,7 @@ def test_real_group_rebalance_member_counts_match_tshark(real_pcap):
         pytest.fail("tshark decoded no JoinGroup response")
     by_key = {(m.dst, m.correlation_id): m.decoded["member_count"] for m in ours}
     ours_by_corr = {}
-    for (dst, corr), n in by_key.items():
+    for (_dst, corr), n in by_key.items():
         ours_by_corr.setdefault(corr, set()).add(n)
     for p in theirs:
         if p.raw.get("kafka.error", "0") != "0":

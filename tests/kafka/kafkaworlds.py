@@ -38,6 +38,6 @@ def five_brokers(broker1_internal: str = "broker-1") -> World:
 def links(w: World) -> list:
     out = []
     for b in w.brokers:
-        for other, endpoint in inter_broker_targets(w, b):
+        for _other, endpoint in inter_broker_targets(w, b):
             out.append(verdict(w, b.node, predict_probe(w, b.node, endpoint, link=True)))
     return out

@@ -17,16 +17,28 @@ pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
 TIMEOUT = 4.0
 RESOLVE_TEXT = {
-    "kcat": r"Failed to resolve 'broker-1:29092': Name or service not known \(after \d+ms in state CONNECT\)",
-    "confluent-kafka": r"Failed to resolve 'broker-1:29092': Name or service not known \(after \d+ms in state CONNECT\)",
+    "kcat": (
+        r"Failed to resolve 'broker-1:29092': Name or service not known "
+        r"\(after \d+ms in state CONNECT\)"
+    ),
+    "confluent-kafka": (
+        r"Failed to resolve 'broker-1:29092': Name or service not known "
+        r"\(after \d+ms in state CONNECT\)"
+    ),
     "kafka-python": r"DNS lookup failed for broker-1:29092, gaierror\(-2, 'Name or service not known'\)",
     "aiokafka": r"Unable connect to node with id 1: \[Errno -2\] Name or service not known",
 }
 REFUSED_TEXT = {
     "kcat": r"Connect to ipv4#127\.0\.0\.1:9093 failed: Connection refused \(after \d+ms in state CONNECT\)",
-    "confluent-kafka": r"Connect to ipv4#127\.0\.0\.1:9093 failed: Connection refused \(after \d+ms in state CONNECT\)",
+    "confluent-kafka": (
+        r"Connect to ipv4#127\.0\.0\.1:9093 failed: Connection refused "
+        r"\(after \d+ms in state CONNECT\)"
+    ),
     "kafka-python": r"KafkaConnectionError: 111 ECONNREFUSED",
-    "aiokafka": r"Unable connect to \"127\.0\.0\.1:9093\": \[Errno 111\] Connect call failed \('127\.0\.0\.1', 9093\)",
+    "aiokafka": (
+        r"Unable connect to \"127\.0\.0\.1:9093\": \[Errno 111\] "
+        r"Connect call failed \('127\.0\.0\.1', 9093\)"
+    ),
 }
 CASES = [(c, b) for c in CLIENTS for b in ("127.0.0.1:9092", "127.0.0.1:29092", "127.0.0.1:9093")]
 
@@ -88,7 +100,10 @@ def test_bad_client_and_timeout_are_input_errors():
 def test_pick_client_error_prefers_the_searchable_line():
     lines = [
         "1/1 brokers are down",
-        "broker-1:29092/1: Failed to resolve 'broker-1:29092': Name or service not known (after 1ms in state CONNECT)",
+        (
+            "broker-1:29092/1: Failed to resolve 'broker-1:29092': Name or service not known "
+            "(after 1ms in state CONNECT)"
+        ),
     ]
     assert (
         pick_client_error(lines)

@@ -38,7 +38,8 @@ def test_broker_1_internal_on_loopback_breaks_links_to_it():
         )
     assert (
         java_link_error(1, "broker-1", "10.5.0.11", 29092)
-        == "Connection to node 1 (broker-1/10.5.0.11:29092) could not be established. Node may not be available."
+        == "Connection to node 1 (broker-1/10.5.0.11:29092) could not be established. "
+        "Node may not be available."
     )
     assert predict_probe(w, "host", "localhost:9091").ok  # EXTERNAL still works from the host
 

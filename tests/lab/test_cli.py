@@ -18,7 +18,8 @@ pytestmark = pytest.mark.root
 def _topology(tmp_path, lab: str, extra_node: str = "") -> str:
     path = tmp_path / f"{lab}.yaml"
     path.write_text(
-        f"lab: {lab}\nnodes:\n  host: {{}}\n  web: {{networks: [front], ports: ['18080:80']}}\n  cli: {{networks: [front]}}\n{extra_node}"
+        f"lab: {lab}\nnodes:\n  host: {{}}\n  web: {{networks: [front], ports: ['18080:80']}}\n"
+        f"  cli: {{networks: [front]}}\n{extra_node}"
         "networks:\n  front: {subnet: 10.63.0.0/24, gateway: 10.63.0.1}\n"
     )
     return str(path)

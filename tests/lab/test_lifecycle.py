@@ -88,7 +88,8 @@ def test_injected_failure_rolls_back_everything(lab_name, kind):
 def test_injected_failure_via_env_and_cli(tmp_path, lab_name):
     topo = tmp_path / "lab.yaml"
     topo.write_text(
-        f"lab: {lab_name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\n  b: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.61.0.0/24}}\n"
+        f"lab: {lab_name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\n  b: {{networks: [n]}}\n"
+        "networks:\n  n: {subnet: 10.61.0.0/24}\n"
     )
     result = run_cli("up", str(topo), env={"NETLAB_FAIL_AT": "veth:2"})
     assert result.returncode == 1, result.stderr
@@ -151,7 +152,7 @@ def test_down_after_a_process_died_and_status_shows_it(lab_factory, lab_name):
         ),
         Process(plans.ns(lab_name, "c2"), "c2", "quits", ("sh", "-c", "exit 3")),
     )
-    plan = lab_factory(plans.bridge_lab(lab_name, containers=2, extra=extra))
+    lab_factory(plans.bridge_lab(lab_name, containers=2, extra=extra))
     paths = labapi.lab_paths(lab_name)
     pid, start = processes.read_pidfile(paths.process("c1", "victim").pidfile)
     # the process really runs inside the node: its network namespace is the node's (once
@@ -193,7 +194,8 @@ def _root_snapshot() -> dict:
         )
 
     links = sorted(
-        (l["ifname"], l.get("mtu"), l.get("master"), l.get("address")) for l in ip_json("link", "show")
+        (link["ifname"], link.get("mtu"), link.get("master"), link.get("address"))
+        for link in ip_json("link", "show")
     )
     addrs = sorted(
         (a["ifname"], tuple(sorted(f"{i['local']}/{i['prefixlen']}" for i in a.get("addr_info", []))))
@@ -257,7 +259,8 @@ def test_down_all_removes_every_lab_of_its_state_dir(tmp_path):
         for i, name in enumerate(names):
             topo = tmp_path / f"{name}.yaml"
             topo.write_text(
-                f"lab: {name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\nnetworks:\n  n: {{subnet: 10.64.{i}.0/24}}\n"
+                f"lab: {name}\nnodes:\n  host: {{}}\n  a: {{networks: [n]}}\n"
+                f"networks:\n  n: {{subnet: 10.64.{i}.0/24}}\n"
             )
             assert run_cli("up", str(topo), env=env).returncode == 0
         listing = json.loads(run_cli("status", "--json", env=env).stdout)
@@ -275,7 +278,7 @@ def test_down_all_removes_every_lab_of_its_state_dir(tmp_path):
 
 
 def test_stop_and_restart_a_process_of_a_running_lab(lab_factory, lab_name):
-    plan = lab_factory(plans.bridge_lab(lab_name, containers=1, publish=[("c1", 18081, 7002)]))
+    lab_factory(plans.bridge_lab(lab_name, containers=1, publish=[("c1", 18081, 7002)]))
     host, c1 = plans.ns(lab_name, "host"), plans.ns(lab_name, "c1")
     server = nettools.start_echo_server(c1, "c1", "0.0.0.0", 7002)
     try:
