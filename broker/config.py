@@ -52,6 +52,11 @@ _DEFS = [
     _s("controller.listener.names", "string", None),
     _s("controller.quorum.voters", "list", ""),
     _s("controller.quorum.bootstrap.servers", "list", ""),
+    _s("controller.quorum.election.timeout.ms", "int", 1000, 0),
+    _s("controller.quorum.fetch.timeout.ms", "int", 2000, 0),
+    _s("controller.quorum.election.backoff.max.ms", "int", 1000, 0),
+    _s("controller.quorum.request.timeout.ms", "int", 2000, 0),
+    _s("metadata.log.dir", "string", None),
     _s("listeners", "string", "PLAINTEXT://:9092"),
     _s("advertised.listeners", "string", None),
     _s(
@@ -78,6 +83,8 @@ _DEFS = [
     _s("log.flush.interval.messages", "long", None, 1),
     _s("log.flush.interval.ms", "long", None),
     _s("socket.request.max.bytes", "int", 104857600, 1),
+    _s("queued.max.request.bytes", "long", -1),  # Kafka: -1 = no bound on request buffers
+    _s("connections.max.idle.ms", "long", 600000),
     _s("message.max.bytes", "int", 1048588, 0),
     _s("cluster.id", "string", None),
     _s("broker.rack", "string", None),
@@ -85,6 +92,21 @@ _DEFS = [
     _s("offsets.topic.replication.factor", "int", 3, 1),
     _s("transaction.state.log.replication.factor", "int", 3, 1),
     _s("transaction.state.log.min.isr", "int", 2, 1),
+    _s("transaction.state.log.num.partitions", "int", 50, 1),
+    _s("transaction.state.log.segment.bytes", "int", 104857600, 1),
+    _s("transaction.max.timeout.ms", "int", 900000, 1),
+    _s("transaction.abort.timed.out.transaction.cleanup.interval.ms", "int", 10000, 1),
+    _s("quota.producer.default", "long", 2**63 - 1, 1),
+    _s("quota.consumer.default", "long", 2**63 - 1, 1),
+    _s("quota.window.num", "int", 11, 1),
+    _s("quota.window.size.seconds", "int", 1, 1),
+    _s("log.cleaner.enable", "boolean", True),
+    _s("log.cleanup.policy", "list", "delete"),
+    _s("log.cleaner.backoff.ms", "long", 15000, 0),
+    _s("log.cleaner.min.cleanable.ratio", "double", "0.5"),
+    _s("log.cleaner.min.compaction.lag.ms", "long", 0, 0),
+    _s("log.cleaner.max.compaction.lag.ms", "long", 2**63 - 1, 1),
+    _s("log.cleaner.delete.retention.ms", "long", 86400000, 0),
     _s("min.insync.replicas", "int", 1, 1),
     _s("group.initial.rebalance.delay.ms", "int", 3000, 0),
     _s("replica.fetch.wait.max.ms", "int", 500),
@@ -115,15 +137,11 @@ _ACCEPTED = {
     "socket.send.buffer.bytes",
     "socket.receive.buffer.bytes",
     "num.recovery.threads.per.data.dir",
-    "log.cleaner.enable",
-    "log.cleanup.policy",
-    "transaction.state.log.num.partitions",
     "num.replica.fetchers",
     "auto.leader.rebalance.enable",
     "confluent.support.metrics.enable",
     "unclean.leader.election.enable",
     "compression.type",
-    "metadata.log.dir",
     "log.message.format.version",
     "inter.broker.protocol.version",
     "share.coordinator.state.topic.replication.factor",
@@ -227,6 +245,10 @@ class KafkaConfig:
             self.advertised = [e for e in self.listeners if e.listener not in self.controller_listener_names]
         self.voters = self._parse_voters(v["controller.quorum.voters"])
         self.log_dirs = [Path(p.strip()) for p in (v["log.dirs"] or v["log.dir"]).split(",") if p.strip()]
+        # KRaft's __cluster_metadata-0 lives in metadata.log.dir, by default the first log dir.
+        self.metadata_log_dir = (
+            Path(v["metadata.log.dir"]) if v["metadata.log.dir"] else (self.log_dirs or [None])[0]
+        )
         if v["log.roll.ms"] is not None:
             self.roll_ms = v["log.roll.ms"]
         else:
@@ -396,21 +418,12 @@ class KafkaConfig:
                     f"not support (PLAINTEXT listeners only; no silent fallback)"
                 )
         bootstrap = self.values["controller.quorum.bootstrap.servers"]
-        if not self.voters and len(bootstrap) > 1:
+        if not self.voters and len(bootstrap) > 1 and "controller" in self.process_roles:
             out.append(
-                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers; this broker runs a "
-                f"single-node KRaft quorum only (a multi-voter quorum is not supported yet)"
-            )
-        if len(self.voters) > 1:
-            out.append(
-                f"controller.quorum.voters names {len(self.voters)} voters; this broker runs a single-node "
-                f"KRaft quorum only (one voter: no Raft leader election or metadata log replication: a multi-voter "
-                f"quorum is refused rather than faked)"
-            )
-        if set(self.process_roles) == {"broker"} and not self.voters:
-            out.append(
-                "process.roles=broker needs controller.quorum.voters naming the single controller "
-                "(`{id}@{host}:{port}`); controller.quorum.bootstrap.servers alone is not supported"
+                f"controller.quorum.bootstrap.servers names {len(bootstrap)} controllers and "
+                "controller.quorum.voters is empty: a dynamic KRaft quorum (KIP-853, formatted with "
+                "--initial-controllers), which this broker does not run; list the voters in "
+                "controller.quorum.voters (`{id}@{host}:{port}`)"
             )
         return out
 

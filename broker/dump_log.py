@@ -26,6 +26,8 @@ from typing import TextIO
 from broker.log.batch import BatchHeader, CorruptRecordError, batch_crc, check_batch
 from broker.log.index import OffsetIndex, TimeIndex
 from broker.log.records import UnsupportedCompression, iter_records
+from broker.raft.metadata_dump import metadata_payload
+from broker.txn.partition_state import read_txn_index
 
 
 def _bool(b: bool) -> str:
@@ -61,7 +63,13 @@ def parse_kafka_version(text: str) -> tuple[int, int]:
 
 
 def dump_log(
-    path: Path, *, deep: bool, print_data: bool, out: TextIO, kafka_version: tuple[int, int] = (3, 1)
+    path: Path,
+    *,
+    deep: bool,
+    print_data: bool,
+    out: TextIO,
+    kafka_version: tuple[int, int] = (3, 1),
+    metadata: bool = False,
 ) -> None:
     start = int(path.name.split(".")[0])
     # the header line changed in Kafka 3.3; the batch line gained deleteHorizonMs in 3.2
@@ -87,7 +95,7 @@ def dump_log(
             file=out,
         )
         if deep:
-            _dump_records(raw, h, print_data, out)
+            _dump_records(raw, h, print_data, out, metadata)
     if valid < size:
         print(f"Found {size - valid} invalid bytes at the end of {path.name}", file=out)
 
@@ -96,7 +104,7 @@ def _optional_long(value: int | None) -> str:
     return "OptionalLong.empty" if value is None else f"OptionalLong[{value}]"  # Java's toString
 
 
-def _dump_records(raw: bytes, h: BatchHeader, print_data: bool, out: TextIO) -> None:
+def _dump_records(raw: bytes, h: BatchHeader, print_data: bool, out: TextIO, metadata: bool = False) -> None:
     try:
         for rec in iter_records(raw, h):
             line = (
@@ -105,6 +113,11 @@ def _dump_records(raw: bytes, h: BatchHeader, print_data: bool, out: TextIO) -> 
                 f"valueSize: {-1 if rec.value is None else len(rec.value)} "
                 f"sequence: {rec.sequence} headerKeys: [{','.join(k for k, _ in rec.headers)}]"
             )
+            if (
+                metadata
+            ):  # KRaft's __cluster_metadata: decoded records (Kafka's ClusterMetadataLogMessageParser)
+                print(line + " " + metadata_payload(rec, h.is_control), file=out)
+                continue
             if h.is_control and rec.key is not None and len(rec.key) >= 4:
                 ctype = int.from_bytes(rec.key[2:4], "big", signed=True)
                 name = {0: "ABORT", 1: "COMMIT"}.get(ctype)
@@ -230,9 +243,16 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         prog="python -m broker.dump_log",
         description="Parse a log segment or index file and dump its contents, like kafka-dump-log.sh.",
     )
-    parser.add_argument("--files", required=True, help="comma-separated .log/.index/.timeindex files to dump")
+    parser.add_argument(
+        "--files", required=True, help="comma-separated .log/.index/.timeindex/.txnindex files to dump"
+    )
     parser.add_argument("--print-data-log", action="store_true", help="print each record's key and payload")
     parser.add_argument("--deep-iteration", action="store_true", help="print every record, not only batches")
+    parser.add_argument(
+        "--cluster-metadata-decoder",
+        action="store_true",
+        help="decode the records of KRaft's __cluster_metadata log (metadata records, LeaderChange)",
+    )
     parser.add_argument(
         "--verify-index-only",
         action="store_true",
@@ -255,15 +275,23 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
             if path.name.endswith(".log"):
                 dump_log(
                     path,
-                    deep=args.print_data_log or args.deep_iteration,
+                    deep=args.print_data_log or args.deep_iteration or args.cluster_metadata_decoder,
                     print_data=args.print_data_log,
                     out=out,
                     kafka_version=args.kafka_version,
+                    metadata=args.cluster_metadata_decoder,
                 )
             elif path.name.endswith(".timeindex"):
                 dump_time_index(path, verify_only=args.verify_index_only, out=out, err=err)
             elif path.name.endswith(".index"):
                 dump_index(path, verify_only=args.verify_index_only, out=out, err=err)
+            elif path.name.endswith(".txnindex"):  # Kafka's DumpLogSegments.dumpTxnIndex lines
+                for a in read_txn_index(path):
+                    print(
+                        f"version: 0 producerId: {a.producer_id} firstOffset: {a.first_offset} "
+                        f"lastOffset: {a.last_offset} lastStableOffset: {a.last_stable_offset}",
+                        file=out,
+                    )
             else:
                 print(f"Ignoring unknown file {name}", file=err)
         except FileNotFoundError:

@@ -15,12 +15,20 @@ from pathlib import Path
 
 from . import log4j
 from .cluster.metadata import BrokerEndpoint
+from .compaction import LogCleaner
 from .config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig, collect_props
 from .group import coordinator_of
 from .log4j import logger
+from .raft.bootstrap import discover_voters
+from .raft.setup import check_sessions as quorum_check_sessions
+from .raft.setup import is_multi_voter, start_quorum, stop_quorum
 from .server import BindError, SocketServer
+from .txn.coordinator import coordinator_of as txn_coordinator_of
 
 CHECKPOINT_INTERVAL_S = 60.0
+# Whole-shutdown bound. Kafka bounds controlled shutdown by controlled.shutdown (KRaft: the
+# lifecycle manager's shutdown deadline) and then stops anyway; our steps together get this long.
+SHUTDOWN_DEADLINE_S = 5.0
 FLUSH_CHECK_S = 1.0
 
 
@@ -130,19 +138,44 @@ async def run(config: KafkaConfig) -> int:
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():  # a second SIGTERM/SIGINT while shutting down: leave now
+            log.warning("Received a second shutdown signal; exiting without completing the shutdown")
+            os._exit(1)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     housekeeping = asyncio.create_task(_housekeeping(node, config))
+    cleaner = asyncio.create_task(LogCleaner(node).run())  # compacted topics (broker/compaction.py)
     await stop.wait()
     log.info("shutting down")
     housekeeping.cancel()
+    cleaner.cancel()
     cluster.cancel()
-    await stop_cluster(node)
-    coordinator_of(node).shutdown()
-    await server.close()
+    # One deadline for the network part of the shutdown (controlled shutdown, fetchers, sockets):
+    # a controller that never answers must not keep the process alive. The logs are closed
+    # (flushed, checkpointed) whatever happened before.
+    # asyncio.wait, not wait_for: on timeout wait_for waits for the cancelled task to end,
+    # which is exactly what may never happen.
+    stopping = asyncio.create_task(_stop_network(node, server))
+    done, _ = await asyncio.wait({stopping}, timeout=SHUTDOWN_DEADLINE_S)
+    if not done:
+        stopping.cancel()
+        log.warning(
+            f"Shutdown steps did not finish within {SHUTDOWN_DEADLINE_S:.0f} s; closing the logs and exiting"
+        )
     node.shutdown()
     log.info("shut down completed")
     return 0
+
+
+async def _stop_network(node, server: SocketServer) -> None:
+    await stop_cluster(node)
+    coordinator_of(node).shutdown()
+    txn_coordinator_of(node).shutdown()
+    await server.close()
 
 
 async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
@@ -152,8 +185,12 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
+    if not config.voters and config["controller.quorum.bootstrap.servers"]:
+        config.voters = await discover_voters(node.node_id, config["controller.quorum.bootstrap.servers"])
     if node.zk is not None:  # ZooKeeper mode: the elected controller sends LeaderAndIsr (broker/zk/)
         pass
+    elif is_multi_voter(config):
+        await start_quorum(node, config)
     elif node.controller is not None:
         node.replicas.controller_client = LocalControllerClient(node.controller)
         node.apply_metadata()
@@ -173,6 +210,7 @@ async def stop_cluster(node) -> None:
         await node.lifecycle.close()
     if node.zk is not None:
         await node.zk.close()
+    await stop_quorum(node)
 
 
 async def _cluster_checks(node, config: KafkaConfig) -> None:
@@ -183,6 +221,7 @@ async def _cluster_checks(node, config: KafkaConfig) -> None:
         await asyncio.sleep(every)
         if node.controller is not None:
             node.controller.check_sessions()
+        await quorum_check_sessions(node)
         node.replicas.check_lagging()
 
 
@@ -221,4 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     reasons = config.unsupported_reasons()
     if reasons:
         return _fatal("Exiting Kafka due to fatal exception", UnsupportedConfig("; ".join(reasons)))
+    raise_fd_limit()
     return asyncio.run(run(config))
+
+
+def raise_fd_limit() -> None:
+    """What the JVM does at start (HotSpot's -XX:+MaxFDLimit, on by default on Linux): the soft
+    limit of open files goes up to the hard limit, since a broker holds one fd per segment."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass

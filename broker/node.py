@@ -20,6 +20,7 @@ from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
+from .compaction import deletes, keyless_record_error
 from .config import KafkaConfig
 from .dynamic_broker_configs import log_defaults
 from .log.batch import (
@@ -42,6 +43,7 @@ from .topic_configs import (
     validate_topic_configs,
 )
 from .topics import INTERNAL_TOPICS, topic_name_error
+from .txn import registry as txn_registry
 
 
 @dataclass
@@ -95,7 +97,12 @@ class BrokerNode:
         roles = set(config.process_roles)
         # A legacy (non-KRaft) node and a combined node run the controller in-process; a
         # broker-only node learns everything from the voter of controller.quorum.voters.
-        self.has_controller = (not roles and not config.zk_mode) or "controller" in roles
+        # Several voters: the controller runs in the Raft layer (broker/raft/setup.py) and this
+        # node's broker side talks to whichever voter is active, like a broker-only node.
+        self.has_controller = ((not roles and not config.zk_mode) or "controller" in roles) and len(
+            config.voters
+        ) <= 1
+        self.raft = self.quorum_controller = None  # broker/raft/ on a voter of several
         # A dedicated controller (process.roles=controller) serves only its controller listener:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles
@@ -111,6 +118,7 @@ class BrokerNode:
         self._appended: asyncio.Future | None = None
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
+        self._creating: set[str] = set()  # topics whose logs a worker thread is making now
         self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
         self.controller: Controller | None = None
         if self.has_controller:
@@ -167,7 +175,9 @@ class BrokerNode:
 
     def _rebuild_producers(self, plog: PartitionLog) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
+        txns, read = txn_registry.fresh(plog), txn_registry.batch_reader(plog)
         for h in plog.iter_batch_headers(plog.log_start_offset):
+            txns.on_batch(h, read)  # open transactions and aborted ones, in the same scan
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
                 state.record(
@@ -187,7 +197,12 @@ class BrokerNode:
 
     def follower_appended(self, plog: PartitionLog, records) -> None:
         state = self.producers.setdefault((plog.topic, plog.partition), PartitionProducers())
-        for h, _ in iter_batches(records, verify_crc=False):
+        txns = txn_registry.txns_of(plog)
+        for h, raw in iter_batches(records, verify_crc=False):
+            txns.on_batch(h, lambda _h, raw=raw: raw)  # open transactions, markers, .txnindex
+            if h.is_control:  # a marker moves the producer's epoch (fencing), as on the leader
+                state.end_transaction(h.producer_id, h.producer_epoch)
+                continue
             if h.producer_id >= 0:
                 self.producer_ids.seen(h.producer_id)
                 state.record(
@@ -300,7 +315,7 @@ class BrokerNode:
         err = topic_name_error(name)
         if err:
             return ErrorCode.INVALID_TOPIC_EXCEPTION, err, None
-        if name in self.metadata.topics:
+        if name in self.metadata.topics or name in self._creating:
             return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         if partitions == -1:
             partitions = self.config["num.partitions"]
@@ -318,7 +333,9 @@ class BrokerNode:
                 f"{len(self.metadata.brokers)}.",
                 None,
             )
-        if replication_factor > len(self.metadata.brokers):
+        # A forwarded auto-creation is judged by the controller (whose registered brokers this
+        # node's metadata may not show yet), as Kafka's AutoTopicCreationManager leaves it to it.
+        if replication_factor > len(self.metadata.brokers) and (self.controller is not None or validate_only):
             return (
                 ErrorCode.INVALID_REPLICATION_FACTOR,
                 f"Unable to replicate the partition {replication_factor} time(s): The target replication "
@@ -386,12 +403,109 @@ class BrokerNode:
         await self.lifecycle.wait_metadata(version, timeout_s)
         return ErrorCode(r["error_code"]), r["error_message"], self.metadata.topics.get(name)
 
+    async def create_topic_async(
+        self,
+        name: str,
+        partitions: int,
+        replication_factor: int,
+        configs: dict | None = None,
+        validate_only: bool = False,
+        assignments: list[list[int]] | None = None,
+    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        """create_topic for CreateTopics on the controller's node: the replicas are placed first,
+        and this node's partition directories and files are made in a worker thread, so the event
+        loop serves other clients meanwhile (3,000 partitions take seconds of mkdir and fsync).
+        The other brokers make theirs the same way when the metadata reaches them
+        (BrokerLifecycle); a broker-only node forwards the request."""
+        err, msg, info = self.create_topic(name, partitions, replication_factor, configs, validate_only=True)
+        single = (
+            self.controller is not None
+            and assignments is None
+            and self.metadata.brokers.keys() == {self.node_id}
+        )
+        if err != ErrorCode.NONE or validate_only or self.controller is None:
+            return self.create_topic(
+                name, partitions, replication_factor, configs, validate_only, assignments
+            )
+        if name in self._creating:
+            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
+        if partitions == -1:
+            partitions = self.config["num.partitions"]
+        if replication_factor == -1:
+            replication_factor = self.config["default.replication.factor"]
+        if not single and assignments is None:  # place the replicas now, to know which logs are ours
+            assignments = self.controller.place(partitions, replication_factor)
+        if single:
+            mine = list(range(partitions))
+        else:
+            mine = [p for p, replicas in enumerate(assignments or []) if self.node_id in replicas]
+        topic_id = uuid.uuid4()
+        self._creating.add(name)
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._make_logs, name, mine, topic_id, configs
+            )
+        except (OSError, ValueError) as exc:
+            return self._creation_failed(name, exc)
+        finally:
+            self._creating.discard(name)
+        if single:
+            return self._create_single(name, partitions, configs, topic_id)
+        assert assignments is not None
+        return self.controller.create_topic(
+            name,
+            len(assignments),
+            len(assignments[0]),
+            configs,
+            assignments,
+            internal=name in INTERNAL_TOPICS,
+            topic_id=topic_id,
+        )
+
+    def _make_logs(self, name: str, partitions: list[int], topic_id: uuid.UUID, configs: dict | None) -> None:
+        """Worker thread: the partition logs (LogManager is thread-safe); nothing else."""
+        for p in partitions:
+            self.logs.create(name, p, topic_id, log_overrides(configs))
+
+    def logs_to_make(self, snap: dict) -> list[tuple[str, int, uuid.UUID, dict | None]]:
+        """The partitions of a controller snapshot that this node replicates and has no log for
+        yet (a broker-only node makes them in a worker thread before applying the snapshot)."""
+        known = self.logs.topics()
+        out = []
+        for d in snap.get("topics", []):
+            topic_id = uuid.UUID(d["id"])
+            if known.get(d["name"], topic_id) != topic_id:
+                continue  # deleted and created again: apply_metadata drops the old logs first
+            for p in d["partitions"]:
+                if self.node_id in p["replicas"] and self.logs.get(d["name"], p["p"]) is None:
+                    out.append((d["name"], p["p"], topic_id, log_overrides(d.get("configs"))))
+        return out
+
+    def make_logs(self, todo: list[tuple[str, int, uuid.UUID, dict | None]]) -> None:
+        """Worker thread: make these logs; a failure is left to apply_metadata, which logs it."""
+        for name, partition, topic_id, overrides in todo:
+            try:
+                self.logs.create(name, partition, topic_id, overrides)
+            except (OSError, ValueError):
+                pass
+
+    def _creation_failed(self, name: str, exc: Exception) -> tuple[ErrorCode, str | None, TopicInfo | None]:
+        self.log.error(f"Error while creating log for topic {name}: {exc}")
+        if name in self.logs.topics():
+            self.logs.delete_topic(name)
+        return (
+            ErrorCode.KAFKA_STORAGE_ERROR if isinstance(exc, OSError) else ErrorCode.INVALID_TOPIC_EXCEPTION,
+            str(exc),
+            None,
+        )
+
     def _create_single(
-        self, name: str, partitions: int, configs: dict | None
+        self, name: str, partitions: int, configs: dict | None, topic_id: uuid.UUID | None = None
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
         """The controller's own broker is the only one: as before cluster mode (logs first, so a
-        storage error is answered), then the controller records the topic."""
-        topic_id = uuid.uuid4()
+        storage error is answered), then the controller records the topic. With `topic_id`, the
+        logs were made already (create_topic_async) and are only looked up here."""
+        topic_id = topic_id or uuid.uuid4()
         info = TopicInfo(name, topic_id, {}, internal=name in INTERNAL_TOPICS)
         try:
             for p in range(partitions):
@@ -444,7 +558,11 @@ class BrokerNode:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
 
     # --- produce ---
-    def append(self, topic: str, partition: int, records, acks: int) -> ProduceResult:
+    def append(
+        self, topic: str, partition: int, records, acks: int, *, from_coordinator: bool = False
+    ) -> ProduceResult:
+        """`from_coordinator`: the group coordinator's transactional offset records (Kafka's
+        AppendOrigin.Coordinator): the producer's epoch is checked, its sequence (-1) is not."""
         plog = self.logs.get(topic, partition)
         if plog is None:
             known = topic in self.metadata.topics and partition in self.metadata.topics[topic].partitions
@@ -471,11 +589,9 @@ class BrokerNode:
             if not headers:
                 return ProduceResult(ErrorCode.CORRUPT_MESSAGE, message="empty record set")
             h0 = headers[0]
-            if h0.producer_id >= 0:
-                if h0.is_transactional:
-                    return ProduceResult(
-                        ErrorCode.INVALID_REQUEST, message="transactions are not supported by this broker"
-                    )
+            if from_coordinator:
+                state.check_epoch(h0.producer_id, h0.producer_epoch)
+            elif h0.producer_id >= 0:
                 dup = state.check(
                     h0.producer_id, h0.producer_epoch, h0.base_sequence, headers[-1].last_sequence
                 )
@@ -487,6 +603,13 @@ class BrokerNode:
                         plog.log_start_offset,
                         next_offset=dup.first_offset + 1,
                     )
+            keyless = keyless_record_error(
+                self, topic, partition, records, plog.config.max_message_bytes
+            )  # compacted topics need keys
+            if keyless:
+                return ProduceResult(
+                    ErrorCode.INVALID_RECORD, log_start_offset=plog.log_start_offset, message=keyless
+                )
             info = plog.append(records, leader_epoch=leader.epoch)
         except SequenceError as exc:
             return ProduceResult(exc.code, log_start_offset=plog.log_start_offset, message=str(exc))
@@ -521,6 +644,8 @@ class BrokerNode:
                 info.last_offset,
                 info.max_timestamp,
             )
+            if h0.is_transactional:  # the partition's open transaction of this producer
+                txn_registry.txns_of(plog).on_batch(h0._replace(base_offset=info.base_offset))
         self.replicas.maybe_advance_hw((topic, partition))  # the ISR is this node alone: HW = LEO
         self._wake_fetchers()
         return ProduceResult(
@@ -539,7 +664,13 @@ class BrokerNode:
         except (InvalidTopicConfig, TypeError, ValueError):
             return self.config["min.insync.replicas"]
 
+    def producers_of(self, topic: str, partition: int) -> PartitionProducers:
+        return self.producers.setdefault((topic, partition), PartitionProducers())
+
     # --- long-poll support for Fetch ---
+    def wake_fetchers(self) -> None:
+        self._wake_fetchers()
+
     def _wake_fetchers(self) -> None:
         fut = self._appended
         if fut is not None:
@@ -562,7 +693,7 @@ class BrokerNode:
     def enforce_retention(self) -> None:
         now = int(time.time() * 1000)
         for plog in list(self.logs.partitions()):
-            removed = plog.enforce_retention(now)
+            removed = plog.enforce_retention(now, by_time_and_size=deletes(self, plog.topic))
             if removed:
                 self.log.info(f"Deleted {removed} segment(s) of {plog.topic}-{plog.partition} by retention")
 

@@ -113,6 +113,24 @@ class PartitionProducers:
             entry = self.entries[pid] = ProducerEntry(epoch)
         entry.batches.append(_CachedBatch(first_seq, last_seq, first_offset, last_offset, timestamp))
 
+    def check_epoch(self, pid: int, epoch: int) -> None:
+        """Raise SequenceError if `epoch` is older than the producer's here (fenced)."""
+        entry = self.entries.get(pid)
+        if entry is not None and epoch < entry.epoch:
+            raise SequenceError(
+                ErrorCode.INVALID_PRODUCER_EPOCH,
+                f"Epoch of producer {pid} is {epoch}, which is smaller than the last seen epoch "
+                f"{entry.epoch}",
+            )
+
+    def end_transaction(self, pid: int, epoch: int) -> None:
+        """A transaction marker: the producer's epoch here becomes the marker's (a bumped epoch
+        fences the old one, whose next batch gets INVALID_PRODUCER_EPOCH; Kafka's
+        ProducerAppendInfo.appendEndTxnMarker)."""
+        entry = self.entries.get(pid)
+        if entry is None or epoch != entry.epoch:
+            self.entries[pid] = ProducerEntry(epoch)
+
 
 class ProducerIds:
     """Hands out producer ids above every id seen in the logs, so a restarted broker never gives a

@@ -16,3 +16,5 @@ class RequestContext:
     api_version: int
     peer: str  # "host:port" of the client
     controller_listener: bool = False
+    request_size: int = 0  # bytes of the request frame (the produce quota counts them)
+    throttle_ms: int = 0  # set by a handler over its client quota: the connection is muted this long

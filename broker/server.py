@@ -14,7 +14,7 @@ import itertools
 import socket
 from dataclasses import dataclass
 
-from .connection import FrameTooLarge, KafkaConnection
+from .connection import FrameTooLarge, KafkaConnection, MemoryPool
 from .listeners import EndPoint
 from .log4j import logger
 from .node import BrokerNode
@@ -104,6 +104,9 @@ class SocketServer:
         self.bound: list[BoundListener] = []
         self._conns: set[KafkaConnection] = set()
         self._ids = itertools.count()
+        self.pool = MemoryPool(node.config["queued.max.request.bytes"])
+        self.max_idle_s = node.config["connections.max.idle.ms"] / 1000
+        self._reaper: asyncio.Task | None = None
 
     async def bind(self, endpoints: list[EndPoint]) -> None:
         """Bind every listener or raise BindError with Kafka's message (nothing stays bound then)."""
@@ -132,12 +135,30 @@ class SocketServer:
                 f"Created {kind} acceptor and processors for endpoint : ListenerName({ep.listener})"
             )
             logger("kafka.network.DataPlaneAcceptor").info(f"Awaiting socket connections on {shown}:{port}.")
+        if self._reaper is None and self.max_idle_s > 0:
+            self._reaper = asyncio.get_running_loop().create_task(self._close_idle())
+
+    async def _close_idle(self) -> None:
+        """connections.max.idle.ms: close connections with no traffic for that long (Kafka's
+        Selector expires idle channels the same way; a muted channel with a request in flight
+        is not idle)."""
+        every = min(max(self.max_idle_s / 4, 0.05), 30.0)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(every)
+            cutoff = loop.time() - self.max_idle_s
+            for conn in [c for c in self._conns if not c.in_flight and c.last_active < cutoff]:
+                self.selector_log.debug(
+                    f"About to close the idle connection from /{conn.peer[0]}:{conn.peer[1]} due to "
+                    f"being idle for {(loop.time() - conn.last_active) * 1000:.0f} millis"
+                )
+                conn.close()
 
     def _protocol(self, ep: EndPoint, controller: bool) -> KafkaConnection:
         conn_id = next(self._ids)
 
-        def make_ctx(conn: KafkaConnection, hdr, version):
-            return RequestContext(
+        def make_ctx(conn: KafkaConnection, hdr, version, size: int, made: list):
+            ctx = RequestContext(
                 self.node,
                 ep.listener,
                 hdr.client_id,
@@ -145,7 +166,10 @@ class SocketServer:
                 version,
                 f"{conn.peer[0]}:{conn.peer[1]}",
                 controller_listener=controller,
+                request_size=size,
             )
+            made.append(ctx)
+            return ctx
 
         def channel(conn: KafkaConnection) -> str:
             return f"{conn.local[0]}:{conn.local[1]}-{conn.peer[0]}:{conn.peer[1]}-{conn_id}"
@@ -168,8 +192,11 @@ class SocketServer:
                 return
             if not controller and key != 18 and self.node.lifecycle is not None:
                 await self.node.lifecycle.wait_running(STARTUP_WAIT_S)
+            made: list[RequestContext] = []
             try:
-                chunks = await handle_frame(self.registry, frame, lambda h, v: make_ctx(conn, h, v))
+                chunks = await handle_frame(
+                    self.registry, frame, lambda h, v: make_ctx(conn, h, v, len(frame), made)
+                )
             except InvalidRequest as exc:
                 self.log.info(f"Closing socket connection to /{conn.peer[0]} due to invalid request: {exc}")
                 conn.close()
@@ -188,6 +215,8 @@ class SocketServer:
             if chunks is not None:
                 conn.send(chunks)
                 await conn.drain()
+            if made and made[0].throttle_ms > 0:  # over a client quota: Kafka mutes the channel (KIP-219)
+                conn.mute_for(made[0].throttle_ms / 1000)
 
         def bad_size(conn: KafkaConnection, size: int) -> None:
             msg = (
@@ -200,11 +229,13 @@ class SocketServer:
                 exc_info=FrameTooLarge(msg),
             )
 
-        conn = KafkaConnection(self.max_request, handle, self._conns.discard, bad_size)
+        conn = KafkaConnection(self.max_request, handle, self._conns.discard, bad_size, self.pool)
         self._conns.add(conn)
         return conn
 
     async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
         for b in self.bound:
             b.server.close()
         for c in list(self._conns):

@@ -117,9 +117,11 @@ REGISTER_PROBLEMS = ("could not be established", "Unable to register")
 
 def needs_registration(props: dict[str, str]) -> bool:
     """A KRaft node with the broker role only registers with a controller elsewhere before the
-    cluster lists it (Metadata omits unregistered brokers); a combined node registers itself."""
+    cluster lists it (Metadata omits unregistered brokers); a combined node registers itself,
+    unless there are several voters: then it registers with the elected leader like any broker."""
     roles = {r.strip().lower() for r in props.get("process.roles", "").split(",") if r.strip()}
-    return roles == {"broker"}
+    voters = [v for v in props.get("controller.quorum.voters", "").split(",") if v.strip()]
+    return roles == {"broker"} or ("broker" in roles and len(voters) > 1)
 
 
 def _judge(

@@ -205,6 +205,9 @@ class Process(Step):
     # text the process logs once others may rely on it (a KRaft controller listening): later
     # processes start after it appears, or after the process ends, or after a bounded wait
     ready: str | None = None
+    # role 'user' only: run as the unprivileged `netlab` user (`up --unprivileged`); netlab's
+    # own roles always run unprivileged (netlab/kernel/privileges.py)
+    unprivileged: bool = False
 
     @property
     def key(self) -> str:

@@ -36,6 +36,18 @@ if ((${#missing[@]})); then
     if ((placed_policy)); then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
+# The unprivileged user netlab's node processes (brokers, relays, check clients) run as
+# (netlab/kernel/privileges.py, docs/security.md): a system user and group of its own, no home,
+# no shell. `netlab up` makes it too when missing; here it exists before the first lab.
+if ! getent passwd netlab >/dev/null; then
+    if [[ $EUID -eq 0 ]]; then
+        useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin --comment "netlab lab processes" netlab
+    else
+        echo "netlab: the system user 'netlab' is missing; run this with sudo to create it" >&2
+    fi
+fi
+
 # Debian's python3 is the reference interpreter; fall back to whatever python3 is on PATH.
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || PYTHON=$(command -v python3)

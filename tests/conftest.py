@@ -4,14 +4,29 @@
 - A check that cannot run on this kernel (netem, VLAN, bonding...) calls
   `support.not_on_this_kernel(feature)`: the test is skipped, never passed, and the run ends with a
   banner listing every such check so nobody mistakes a green run for full coverage.
+- A program a test runs that is not installed (FileNotFoundError from subprocess, in the test or
+  in a fixture) makes that test NOT RUN with the program's name, never an error that reads like
+  a bug; scripts/install.sh installs every program the suite runs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
-from support import NOT_RUN_PREFIX
+from support import NOT_RUN_PREFIX, missing_program
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    program = missing_program(call.excinfo) if call.excinfo is not None else None
+    if program is not None and shutil.which(program) is None:
+        report.outcome = "skipped"
+        reason = f"{NOT_RUN_PREFIX}`{program}` is not installed here (scripts/install.sh installs it)"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {reason}")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -14,3 +14,16 @@ def not_on_this_kernel(feature: str, why: str = "") -> None:
 
 def not_runnable_here(what: str) -> None:
     pytest.skip(f"{NOT_RUN_PREFIX}{what}")
+
+
+def missing_program(excinfo) -> str | None:
+    """The program name if `excinfo` is subprocess failing to find the program to run (a
+    FileNotFoundError raised while starting a child), else None."""
+    import os
+
+    exc = excinfo.value
+    if not isinstance(exc, FileNotFoundError) or not exc.filename:
+        return None
+    if not any(entry.name == "_execute_child" for entry in excinfo.traceback):
+        return None
+    return os.path.basename(str(exc.filename))

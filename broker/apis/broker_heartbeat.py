@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, UUID, Array, F, Message, Struct
+from ..raft.quorum_controller import active_controller
 from ..request_context import RequestContext
 
 KEY = 63
@@ -35,7 +36,7 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    controller = getattr(ctx.node, "controller", None)
+    controller = active_controller(ctx.node)
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
     err, fenced = controller.heartbeat(req["broker_id"], req["broker_epoch"], req["want_shut_down"])

@@ -7,6 +7,7 @@ from ..cluster.metadata import BrokerEndpoint
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
+from ..raft.quorum_controller import active_controller
 from ..request_context import RequestContext
 
 KEY = 62
@@ -45,7 +46,7 @@ RESPONSE = Message(
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    controller = getattr(ctx.node, "controller", None)
+    controller = active_controller(ctx.node)
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
     endpoints = {e["name"]: BrokerEndpoint(e["host"], e["port"]) for e in req["listeners"]}

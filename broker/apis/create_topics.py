@@ -105,7 +105,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
                 timeout_s=max(t.get("timeout_ms", 0), 0) / 1000 or 10.0,
             )
     else:
-        err, msg, info = node.create_topic(
+        err, msg, info = await node.create_topic_async(
             t["name"], parts, rf, configs, validate_only, assignments=assignments
         )
     out = {"name": t["name"], "error_code": err, "error_message": msg}
@@ -120,8 +120,36 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
     return out
 
 
+# Kafka's ReplicationControlManager.MAX_PARTITIONS_PER_BATCH (QuorumController's
+# MAX_RECORDS_PER_USER_OP is the same 10,000): one request may create at most this many partitions.
+MAX_PARTITIONS_PER_REQUEST = 10_000
+
+
+def _requested_partitions(t: dict, default: int) -> int:
+    """What validateTotalNumberOfPartitions counts for one topic."""
+    if t["assignments"]:
+        return len(t["assignments"])
+    if t["num_partitions"] == -1:
+        return default
+    return max(t["num_partitions"], 0)
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
     names = [t["name"] for t in req["topics"]]
+    default = ctx.node.config["num.partitions"]
+    if sum(_requested_partitions(t, default) for t in req["topics"]) > MAX_PARTITIONS_PER_REQUEST:
+        # Kafka throws PolicyViolationException for the whole request: every topic gets it
+        return {
+            "throttle_time_ms": 0,
+            "topics": [
+                {
+                    "name": n,
+                    "error_code": ErrorCode.POLICY_VIOLATION,
+                    "error_message": "Excessively large number of partitions per request.",
+                }
+                for n in names
+            ],
+        }
     results = []
     for t in req["topics"]:
         if names.count(t["name"]) > 1:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..raft.describe_controllers import controllers_answer
 from ..request_context import RequestContext
 
 KEY = 60
@@ -43,6 +44,8 @@ RESPONSE = Message(
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     md = ctx.node.metadata
+    if ctx.controller_listener:  # KIP-919: a controller answers with the quorum's voters
+        return controllers_answer(ctx, req, CONTROLLERS)
     if req["endpoint_type"] == CONTROLLERS:
         return {
             "error_code": ErrorCode.MISMATCHED_ENDPOINT_TYPE,
@@ -70,4 +73,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     }
 
 
-API = Api(KEY, "DescribeCluster", 0, 1, REQUEST, RESPONSE, handle)
+API = Api(KEY, "DescribeCluster", 0, 1, REQUEST, RESPONSE, handle, on_controller_listener=True)

@@ -15,8 +15,12 @@ from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.fetch import KEY, REQUEST, RESPONSE
+from ..quotas import FETCH as FETCH_QUOTA
+from ..quotas import quotas_of
+from ..raft import fetch_handler as raft_fetch
 from ..request_context import RequestContext
 from ..topic_configs import effective
+from ..txn import fetch_view
 
 _ZERO_ID = uuid.UUID(int=0)
 FETCH_SESSION_ID_NOT_FOUND = 70
@@ -83,14 +87,19 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 parts.append(_errored(idx, err))
                 continue
             hw = plog.high_watermark
-            upto = plog.log_end_offset if replica >= 0 else hw
+            lso = fetch_view.last_stable_offset(plog)  # transactions: the first still-open one
+            read_committed = replica < 0 and req["isolation_level"] == fetch_view.READ_COMMITTED
+            upto = plog.log_end_offset if replica >= 0 else lso if read_committed else hw
             entry = {
                 "partition_index": idx,
                 "error_code": ErrorCode.NONE,
                 "high_watermark": hw,
-                "last_stable_offset": hw,
+                "last_stable_offset": lso,
                 "log_start_offset": plog.log_start_offset,
-                "aborted_transactions": None,
+                # read_committed: the aborted transactions in what is read (clients drop their records)
+                "aborted_transactions": (
+                    fetch_view.aborted_transactions(plog, p["fetch_offset"], upto) if read_committed else None
+                ),
                 "records": b"",
             }
             limit = min(p["partition_max_bytes"], budget - total)
@@ -159,6 +168,8 @@ def _down_convert(ctx: RequestContext, req: dict, responses: list[dict]) -> None
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    if ctx.controller_listener:  # KRaft: voters and observers fetch __cluster_metadata-0
+        return await raft_fetch.handle(ctx, req)
     if req["session_id"] != 0 or req["session_epoch"] > 0:
         # We never hand out sessions, so an incremental fetch names one we do not know.
         return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
@@ -171,8 +182,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
             if ctx.api_version <= 3 and req["replica_id"] < 0:
                 _down_convert(ctx, req, responses)
+            if req["replica_id"] < 0:  # consumer fetch quota (followers have none here)
+                ctx.throttle_ms = quotas_of(ctx.node).record(FETCH_QUOTA, ctx.client_id, total)
             return {
-                "throttle_time_ms": 0,
+                "throttle_time_ms": ctx.throttle_ms,
                 "error_code": ErrorCode.NONE,
                 "session_id": 0,
                 "responses": responses,
@@ -180,4 +193,4 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         await ctx.node.wait_for_append(left)
 
 
-API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle)
+API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle, on_controller_listener=True)

@@ -1,6 +1,7 @@
 """FindCoordinator (key 10), v0–4: the coordinator's endpoint for the request's listener.
 
-The group maps to a `__consumer_offsets` partition; its leader coordinates the group. The topic
+The group maps to a `__consumer_offsets` partition, a transactional id (key type 1) to a
+`__transaction_state` partition; its leader coordinates it. The topic
 is created on first use, and that first answer is COORDINATOR_NOT_AVAILABLE (Kafka creates it
 asynchronously; clients retry). A coordinator without the request's listener is
 COORDINATOR_NOT_AVAILABLE too."""
@@ -11,8 +12,9 @@ from ..acls import DESCRIBE, GROUP, allowed
 from ..group import coordinator_of
 from ..group.errors import GroupError
 from ..protocol.api import Api
-from ..protocol.messages.find_coordinator import GROUP_KEY_TYPE, KEY, REQUEST, RESPONSE
+from ..protocol.messages.find_coordinator import GROUP_KEY_TYPE, KEY, REQUEST, RESPONSE, TRANSACTION_KEY_TYPE
 from ..request_context import RequestContext
+from ..txn.coordinator import coordinator_of as txn_coordinator_of
 
 
 def find(ctx: RequestContext, key: str, key_type: int) -> dict:
@@ -28,8 +30,10 @@ def find(ctx: RequestContext, key: str, key_type: int) -> dict:
             "error_message": message,
         }
 
+    if key_type == TRANSACTION_KEY_TYPE:
+        return _find_txn(ctx, key, fail)
     if key_type != GROUP_KEY_TYPE:
-        return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "transactions are not supported by this broker")
+        return fail(GroupError.INVALID_REQUEST, f"Unknown coordinator type {key_type}")
     if not key:
         return fail(GroupError.INVALID_GROUP_ID, "The group id must not be empty")
     if not allowed(ctx, DESCRIBE, GROUP, key):  # with an authorizer (KafkaApis)
@@ -49,6 +53,32 @@ def find(ctx: RequestContext, key: str, key_type: int) -> dict:
     if endpoint is None:
         return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.")
     coord.load()
+    return {
+        "key": key,
+        "node_id": leader,
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "error_code": GroupError.NONE,
+        "error_message": None,
+    }
+
+
+def _find_txn(ctx: RequestContext, key: str, fail) -> dict:
+    """Transaction coordinator: the leader of the id's `__transaction_state` partition (created
+    on first use like `__consumer_offsets`)."""
+    if not key:
+        return fail(GroupError.INVALID_REQUEST, "The transactional id must not be empty")
+    coord = txn_coordinator_of(ctx.node)
+    if not coord.topic_exists():
+        coord.create_topic()
+        return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.")
+    leader = coord.leader_of(key)
+    broker = ctx.node.metadata.brokers.get(leader) if leader is not None else None
+    endpoint = broker.endpoints.get(ctx.listener) if broker is not None else None
+    if endpoint is None:
+        return fail(GroupError.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.")
+    if leader == ctx.node.node_id:
+        coord.load()
     return {
         "key": key,
         "node_id": leader,

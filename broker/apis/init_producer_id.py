@@ -1,5 +1,6 @@
-"""InitProducerId (key 22), v0–4: producer ids for idempotent (non-transactional) producers.
-A re-initialising producer (v3+, KIP-360) keeps its id and gets the next epoch."""
+"""InitProducerId (key 22), v0–4: producer ids for idempotent producers; a re-initialising
+producer (v3+, KIP-360) keeps its id and gets the next epoch. With a transactional.id the
+transaction coordinator answers (broker/txn/coordinator.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
 from ..request_context import RequestContext
+from ..txn.coordinator import coordinator_of
 
 KEY = 22
 
@@ -34,16 +36,12 @@ RESPONSE = Message(
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
     if req["transactional_id"] is not None:
-        ctx.node.log.warning(
-            f"InitProducerId with transactional.id={req['transactional_id']!r} from "
-            f"{ctx.client_id}: transactions are not supported by this broker"
+        err, pid, epoch = await coordinator_of(ctx.node).init_producer_id(
+            req["transactional_id"], req["transaction_timeout_ms"], req["producer_id"], req["producer_epoch"]
         )
-        return {
-            "throttle_time_ms": 0,
-            "error_code": ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-            "producer_id": -1,
-            "producer_epoch": -1,
-        }
+        if ctx.api_version < 4 and err == ErrorCode.PRODUCER_FENCED:  # Kafka: v4 introduced it here
+            err = ErrorCode.INVALID_PRODUCER_EPOCH
+        return {"throttle_time_ms": 0, "error_code": err, "producer_id": pid, "producer_epoch": epoch}
     if not may_write_some_topic(ctx):  # with an authorizer: IDEMPOTENT_WRITE or WRITE on a topic
         return {
             "throttle_time_ms": 0,

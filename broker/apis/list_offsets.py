@@ -5,6 +5,7 @@ time index)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -13,6 +14,7 @@ from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
 from ..request_context import RequestContext
+from ..txn import fetch_view
 
 KEY = 2
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4
@@ -73,7 +75,7 @@ RESPONSE = Message(
 )
 
 
-def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
+def _answer(ctx: RequestContext, topic: str, p: dict, isolation_level: int = 0) -> dict:
     idx, ts = p["partition_index"], p["timestamp"]
     plog = ctx.node.partition_log(topic, idx)
     if plog is None:
@@ -87,8 +89,12 @@ def _answer(ctx: RequestContext, topic: str, p: dict) -> dict:
         "timestamp": -1,
         "leader_epoch": leader.epoch,
     }
-    if ts == LATEST:  # what a consumer may read: up to the high watermark
-        out["offset"] = plog.high_watermark
+    if ts == LATEST:  # what a consumer may read: up to the high watermark (read_committed: the LSO)
+        out["offset"] = (
+            fetch_view.last_stable_offset(plog)
+            if isolation_level == fetch_view.READ_COMMITTED
+            else plog.high_watermark
+        )
     elif ts == EARLIEST:
         out["offset"] = plog.log_start_offset
     elif ts == MAX_TIMESTAMP and ctx.api_version >= 7:
@@ -180,7 +186,12 @@ def _authorized(answer):
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    answer = _authorized(_answer_v0 if ctx.api_version == 0 else _answer)
+    # read_committed (v2+): the latest offset is the last stable offset (broker/txn/)
+    answer = _authorized(
+        _answer_v0
+        if ctx.api_version == 0
+        else functools.partial(_answer, isolation_level=req["isolation_level"])
+    )
     topics = [
         {"name": t["name"], "partitions": [answer(ctx, t["name"], p) for p in t["partitions"]]}
         for t in req["topics"]

@@ -24,6 +24,7 @@ from .. import acls, dynamic_broker_configs, topic_config_changes
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
+from ..raft.quorum_controller import active_controller
 from ..request_context import RequestContext
 from . import alter_partition_reassignments, create_partitions, describe_acls, elect_leaders
 
@@ -33,10 +34,10 @@ REQUEST = Message(Struct(F("op", STRING), F("body", STRING)), first_flexible=0)
 RESPONSE = Message(Struct(F("error_code", INT16), F("body", STRING)), first_flexible=0)
 
 
-def _create(node, topics: list[dict]) -> list[dict]:
+async def _create(node, topics: list[dict]) -> list[dict]:
     out = []
-    for t in topics:
-        err, msg, info = node.create_topic(
+    for t in topics:  # logs of the controller's own replicas made off the event loop
+        err, msg, info = await node.create_topic_async(
             t["name"],
             t["partitions"],
             t["replication_factor"],
@@ -55,7 +56,7 @@ def _create(node, topics: list[dict]) -> list[dict]:
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    controller = getattr(ctx.node, "controller", None)
+    controller = active_controller(ctx.node)
     if controller is None:
         return {"error_code": ErrorCode.NOT_CONTROLLER, "body": "{}"}
     body = json.loads(req["body"] or "{}")
@@ -63,13 +64,18 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "metadata":
         await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
         return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
+    quorum = ctx.node.controller is None  # the active controller of a multi-voter quorum
     if op == "create_topics":
+        created = (
+            controller.create_topics(body["topics"]) if quorum else await _create(ctx.node, body["topics"])
+        )
         return {
             "error_code": ErrorCode.NONE,
-            "body": json.dumps({"topics": _create(ctx.node, body["topics"]), "version": controller.version}),
+            "body": json.dumps({"topics": created, "version": controller.version}),
         }
     if op == "delete_topics":
-        res = {n: int(ctx.node.delete_topic(n)) for n in body["names"]}
+        delete = controller.delete_topic if quorum else ctx.node.delete_topic
+        res = {n: int(delete(n)) for n in body["names"]}
         return {
             "error_code": ErrorCode.NONE,
             "body": json.dumps({"results": res, "version": controller.version}),

@@ -13,6 +13,8 @@ from ..log.records import UnsupportedCompression
 from ..protocol.api import Api, CloseConnection
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.produce import KEY, REQUEST, RESPONSE
+from ..quotas import PRODUCE as PRODUCE_QUOTA
+from ..quotas import quotas_of
 from ..request_context import RequestContext
 from ..topics import INTERNAL_TOPICS
 
@@ -54,12 +56,7 @@ def _single_batch(records) -> bool:
 
 async def handle(ctx: RequestContext, req: dict) -> dict | None:
     node, acks = ctx.node, req["acks"]
-    if ctx.api_version >= 3 and req["transactional_id"] is not None:  # v0-2 have none
-        code, message = (
-            ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-            "transactions are not supported by this broker",
-        )
-    elif acks not in (0, 1, -1):
+    if acks not in (0, 1, -1):
         code, message = ErrorCode.INVALID_REQUIRED_ACKS, f"acks must be 0, 1 or -1, not {acks}"
     else:
         code, message = ErrorCode.NONE, None
@@ -152,6 +149,8 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                     f"{res.error.name} {res.message or ''}"
                 )
         responses.append({"name": topic["name"], "partition_responses": parts})
+    # client produce quota: the request's bytes; over it, throttle_time_ms and a muted channel
+    ctx.throttle_ms = quotas_of(node).record(PRODUCE_QUOTA, ctx.client_id, ctx.request_size)
     if acks == 0:  # the client expects no response at all; on an error Kafka closes the connection
         failed = [
             (t["name"], p["index"], p["error_code"])
@@ -165,7 +164,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict | None:
                 + ", ".join(f"{t}-{i}: {ErrorCode(c).name}" for t, i, c in failed)
             )
         return None
-    return {"responses": responses, "throttle_time_ms": 0}
+    return {"responses": responses, "throttle_time_ms": ctx.throttle_ms}
 
 
 API = Api(KEY, "Produce", 0, 10, REQUEST, RESPONSE, handle)

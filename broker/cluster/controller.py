@@ -308,8 +308,10 @@ class Controller:
         configs: dict | None,
         assignments: list[list[int]] | None = None,
         internal: bool = False,
+        topic_id: uuid.UUID | None = None,
     ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        """Validated by the caller (names, counts, configs); places replicas and publishes."""
+        """Validated by the caller (names, counts, configs); places replicas and publishes.
+        `topic_id`: the id the caller's node already made its logs with (create_topic_async)."""
         if name in self.metadata.topics:
             return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         alive = len(self.metadata.brokers)
@@ -322,7 +324,7 @@ class Controller:
                     None,
                 )
             assignments = self._assign(partitions, rf)
-        info = TopicInfo(name, uuid.uuid4(), {}, internal=internal)
+        info = TopicInfo(name, topic_id or uuid.uuid4(), {}, internal=internal)
         for p, reps in enumerate(assignments):
             info.partitions[p] = PartitionInfo(
                 p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from ..registry import discover
+from . import epoch_truncation
 from .channel import NodeChannel
 from .errors import ChannelError
 
@@ -50,6 +51,14 @@ class Fetcher:
                 self.channel = NodeChannel(
                     self.net_log, self.leader, ep.host, ep.port, f"broker-{self.node.node_id}-fetcher-0"
                 )
+            try:  # KIP-101: cut a diverged tail where the leader says, before fetching
+                if not await epoch_truncation.reconcile(self, cfg["replica.socket.timeout.ms"] / 1000):
+                    await self._sleep(backoff)
+                    continue
+            except ChannelError as exc:
+                self.log.debug(f"Error in OffsetForLeaderEpoch request: {exc}")
+                await self._sleep(backoff)
+                continue
             req = self._request(cfg)
             try:
                 resp = await self.channel.request(
@@ -179,9 +188,9 @@ class FetcherManager:
         for f in self.fetchers.values():
             f.stop()
             f.task.cancel()
-        for f in self.fetchers.values():
-            try:
-                await f.task
-            except (asyncio.CancelledError, Exception):
-                pass
+        tasks = [f.task for f in self.fetchers.values()]
+        if tasks:
+            # bounded: a cancellation lost in wait_for (Python 3.11) must not hold the shutdown;
+            # stop() emptied their partitions, so their loops end at the next turn anyway
+            await asyncio.wait(tasks, timeout=1.0)
         self.fetchers.clear()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ..node import BrokerNode
 
 METADATA_WAIT_MS = 1000
+TASK_STOP_S = 1.0  # longest close() waits for the heartbeat and metadata loops to end
+CONTROLLED_SHUTDOWN_S = 2.0  # longest the controller may take to approve our shutdown
 
 
 def _api(name: str):
@@ -42,15 +44,24 @@ class LocalControllerClient:
         return self.controller.alter_partition(self.controller.node_id, topic, partition, leader_epoch, isr)
 
 
+class ControllerChannel(Protocol):
+    """What a broker needs of its channel to the controller: a NodeChannel to the one voter, or
+    raft/controller_client.py's channel that finds the active one of several."""
+
+    async def request(self, api, version: int, body: dict, timeout_s: float) -> dict: ...
+
+    def close(self) -> None: ...
+
+
 class RemoteControllerClient:
     """Calls on the controller, one channel per purpose (as Kafka has one per manager name)."""
 
     def __init__(self, node: BrokerNode, voter_id: int, host: str, port: int):
         self.node, self.voter_id, self.host, self.port = node, voter_id, host, port
-        self._channels: dict[str, NodeChannel] = {}
+        self._channels: dict[str, ControllerChannel] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def channel(self, name: str) -> NodeChannel:
+    def channel(self, name: str) -> ControllerChannel:
         ch = self._channels.get(name)
         if ch is None:
             prefix = f"[NodeToControllerChannelManager id={self.node.node_id} name={name}]"
@@ -119,6 +130,9 @@ class BrokerLifecycle:
         self.metadata_version = -1
         self.caught_up = asyncio.Event()  # the first metadata snapshot is applied
         self._tasks: list[asyncio.Task] = []
+        # Checked by every retry loop: a cancellation can be lost inside asyncio.wait_for on
+        # Python 3.11 (the awaited read completes in the same step), and the loop must end anyway.
+        self._stopping = False
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -161,7 +175,7 @@ class BrokerLifecycle:
 
     async def _heartbeats(self) -> None:
         interval = self.node.config["broker.heartbeat.interval.ms"] / 1000
-        while True:
+        while not self._stopping:
             if not self.registered.is_set():
                 if not await self._register():
                     await asyncio.sleep(interval)
@@ -191,7 +205,7 @@ class BrokerLifecycle:
             await asyncio.sleep(interval)
 
     async def _metadata(self) -> None:
-        while True:
+        while not self._stopping:
             await self.registered.wait()
             try:
                 _, snap = await self.client.call(
@@ -204,6 +218,9 @@ class BrokerLifecycle:
                 await asyncio.sleep(0.5)
                 continue
             if snap.get("version", -1) != self.metadata_version:
+                todo = self.node.logs_to_make(snap)
+                if todo:  # thousands of new partitions: mkdir and fsync off the event loop
+                    await asyncio.get_running_loop().run_in_executor(None, self.node.make_logs, todo)
                 try:
                     self.node.apply_snapshot(snap)
                 except Exception as exc:  # keep pulling; the next snapshot may apply
@@ -234,16 +251,15 @@ class BrokerLifecycle:
             await asyncio.sleep(0.02)
 
     async def close(self) -> None:
+        self._stopping = True
         for t in self._tasks:
             t.cancel()
-        for t in self._tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):
-                pass
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=TASK_STOP_S)  # bounded: see _stopping
         if self.registered.is_set():
             # Kafka's controlled shutdown, reduced: tell the controller, which fences us at once
             # and moves our leaderships, instead of waiting out broker.session.timeout.ms.
+            # Bounded like Kafka's: without an answer we log its words and stop anyway.
             body = {
                 "broker_id": self.node.node_id,
                 "broker_epoch": self.epoch,
@@ -251,9 +267,16 @@ class BrokerLifecycle:
                 "want_fence": True,
                 "want_shut_down": True,
             }
-            try:
-                await self.client.channel("heartbeat").request(_api("BrokerHeartbeat"), 0, body, 2.0)
+            # a channel of its own: a heartbeat whose cancellation was lost may still own "heartbeat"
+            ask = asyncio.ensure_future(
+                self.client.channel("shutdown").request(
+                    _api("BrokerHeartbeat"), 0, body, CONTROLLED_SHUTDOWN_S
+                )
+            )
+            done, _ = await asyncio.wait({ask}, timeout=CONTROLLED_SHUTDOWN_S + 0.5)
+            if done and ask.exception() is None:
                 self.log.info("The controller acknowledged our shutdown; our partitions have moved")
-            except ChannelError:
-                pass
+            else:
+                ask.cancel()
+                self.log.warning("Timed out waiting for the controller to approve controlled shutdown")
         self.client.close()

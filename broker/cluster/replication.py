@@ -5,8 +5,9 @@ changes asked of the controller.
 - Leader: HW = the smallest log end offset over the ISR. A follower whose fetch offset reaches
   the HW (and this leader epoch's start offset) is added to the ISR; one not caught up for
   replica.lag.time.max.ms is removed (the controller decides; Kafka's AlterPartition).
-- Follower: on a new leader epoch it truncates to its own HW (the pre-KIP-101 rule; documented in
-  docs/cluster.md) and fetches from the leader (broker/cluster/fetcher.py).
+- Follower: on a new leader epoch it asks the leader where its last epoch ends (OffsetForLeaderEpoch,
+  KIP-101/279, broker/cluster/epoch_truncation.py), truncates there and fetches from the leader
+  (broker/cluster/fetcher.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from ..group.partitioning import OFFSETS_TOPIC
 from ..log.partition_log import PartitionLog
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
+from ..txn.coordinator import coordinator_of as txn_coordinator_of
+from ..txn.log_records import TXN_TOPIC
 from .metadata import ClusterMetadata, PartitionInfo
 
 
@@ -90,6 +93,7 @@ class ReplicaManager:
         self.node = node
         self.leaders: dict[tuple[str, int], LeaderState] = {}
         self.following: dict[tuple[str, int], tuple[int, int]] = {}  # tp -> (leader, epoch)
+        self.pending_truncation: set[tuple[str, int]] = set()  # followers to reconcile with the leader
         self._hw_moved = asyncio.Event()
         self.fetchers: PartitionFetchers | None = None  # set by the node in cluster mode
         self.controller_client: IsrChanges | None = None
@@ -144,7 +148,9 @@ class ReplicaManager:
             self.following[tp] = (p.leader, p.leader_epoch)
             if was_leader:
                 self._coordinator(topic, p.index, False)
-            if plog.log_end_offset > plog.high_watermark:
+            if self.fetchers is not None:
+                self.pending_truncation.add(tp)  # by OffsetForLeaderEpoch (cluster/epoch_truncation.py)
+            elif plog.log_end_offset > plog.high_watermark:
                 self._plog_logger(tp).info(
                     f"Truncating to offset {plog.high_watermark} (the high watermark) on becoming "
                     f"a follower of {p.leader} at leader epoch {p.leader_epoch}"
@@ -161,6 +167,8 @@ class ReplicaManager:
         """Leaders of `__consumer_offsets` partitions are the group coordinators."""
         if topic == OFFSETS_TOPIC:
             coordinator_of(self.node).on_leadership(partition, leader)
+        elif topic == TXN_TOPIC:  # ... and of `__transaction_state` the transaction coordinators
+            txn_coordinator_of(self.node).on_leadership(partition, leader)
 
     def forget(self, tp: tuple[str, int]) -> None:
         self.leaders.pop(tp, None)

@@ -78,6 +78,14 @@ class OffsetsAndInspection:
             result[tp] = err
         return result
 
+    def commit_transactional(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> None:
+        """A committed transaction's offsets (TxnOffsetCommit, already in the log as transactional
+        records; the COMMIT marker makes them the group's: broker/txn/pending_offsets.py)."""
+        g = self.groups.get(group_id)
+        if g is None:
+            g = self.groups[group_id] = Group(group_id)
+        g.offsets.update(offsets)
+
     def fetch_offsets(
         self, group_id: str, partitions: list[tuple[str, int]] | None
     ) -> tuple[GroupError, dict[tuple[str, int], CommittedOffset | None]]:

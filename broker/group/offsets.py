@@ -65,6 +65,7 @@ _GROUP_VALUE = Message(
     first_flexible=4,
 )
 _I16 = struct.Struct(">h")
+_COMMIT_TYPE = b"\x00\x01"  # a control record key's type field: 1 = COMMIT (0 = ABORT)
 
 
 class OffsetsRecordError(ValueError):
@@ -226,9 +227,13 @@ def decode(key: bytes, value: bytes | None) -> OffsetRecord | GroupRecord:
 
 
 def read_partition(plog, chunk: int = 1 << 20) -> Iterator[OffsetRecord | GroupRecord]:
-    """Every record of one `__consumer_offsets` partition, oldest first (control batches skipped)."""
+    """Every record of one `__consumer_offsets` partition, oldest first. Offsets committed in a
+    transaction (TxnOffsetCommit: transactional batches) count from their producer's COMMIT
+    marker on and are dropped at its ABORT, as Kafka's GroupMetadataManager loads them; those
+    whose transaction is still open at the end are left out."""
     offset = plog.log_start_offset
     end = plog.log_end_offset
+    open_txns: dict[int, list[OffsetRecord | GroupRecord]] = {}
     while offset < end:
         data = plog.read(offset, chunk, min_one=True)
         if not data:
@@ -238,11 +243,21 @@ def read_partition(plog, chunk: int = 1 << 20) -> Iterator[OffsetRecord | GroupR
             if header.next_offset <= offset:
                 continue
             last = header.next_offset
+            keyed = [
+                (rec.key, rec.value)
+                for rec in iter_records(raw, header)
+                if rec.offset >= offset and rec.key is not None
+            ]
             if header.is_control:
+                pending = open_txns.pop(header.producer_id, [])
+                if keyed and keyed[0][0][2:4] == _COMMIT_TYPE:
+                    yield from pending
                 continue
-            for rec in iter_records(raw, header):
-                if rec.offset >= offset and rec.key is not None:
-                    yield decode(rec.key, rec.value)
+            decoded = [decode(k, v) for k, v in keyed]
+            if header.is_transactional:
+                open_txns.setdefault(header.producer_id, []).extend(decoded)
+            else:
+                yield from decoded
         if last <= offset:
             break  # no progress: stop rather than loop
         offset = last

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from ..log.batch import ATTR_TRANSACTIONAL
+from ..log.builder import build_batch
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from .errors import GroupError
@@ -79,7 +81,10 @@ class OffsetsTopic:
             return GroupError.COORDINATOR_NOT_AVAILABLE
         n = setting(self.node, "offsets.topic.num.partitions", DEFAULT_NUM_PARTITIONS)
         seg = setting(self.node, "offsets.topic.segment.bytes", OFFSETS_SEGMENT_BYTES)
-        err, msg, _ = self.node.create_topic(OFFSETS_TOPIC, n, rf, {"segment.bytes": seg})
+        # Kafka's offsets topic: compacted, so only the latest offset per key is kept
+        err, msg, _ = self.node.create_topic(
+            OFFSETS_TOPIC, n, rf, {"segment.bytes": seg, "cleanup.policy": "compact"}
+        )
         if err == ErrorCode.LEADER_NOT_AVAILABLE:  # forwarded to the controller; clients retry
             return GroupError.COORDINATOR_NOT_AVAILABLE
         if err not in (ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS):
@@ -117,6 +122,38 @@ class OffsetsTopic:
         if err == ErrorCode.NOT_LEADER_OR_FOLLOWER:
             return GroupError.NOT_COORDINATOR
         return GroupError.COORDINATOR_NOT_AVAILABLE
+
+    def store_txn_offsets(
+        self,
+        group_id: str,
+        producer_id: int,
+        producer_epoch: int,
+        offsets: dict[tuple[str, int], CommittedOffset],
+    ) -> GroupError:
+        """TxnOffsetCommit: the offset records as a transactional batch of the producer (sequence
+        -1), decided later by the transaction's marker (Kafka's GroupMetadataManager.storeOffsets
+        with a producer id)."""
+        p = self.partition_for(group_id)
+        records = [(offset_key(group_id, t, q), offset_value(c)) for (t, q), c in offsets.items()]
+        batch = build_batch(
+            records,
+            timestamp=int(time.time() * 1000),
+            producer_id=producer_id,
+            producer_epoch=producer_epoch,
+            base_sequence=-1,
+            attributes=ATTR_TRANSACTIONAL,
+        )
+        res = self.node.append(OFFSETS_TOPIC, p, batch, 1, from_coordinator=True)
+        if res.error == ErrorCode.NONE:
+            self.appended_upto[p] = res.next_offset
+            return GroupError.NONE
+        if res.error == ErrorCode.INVALID_PRODUCER_EPOCH:
+            return GroupError.INVALID_PRODUCER_EPOCH
+        return (
+            GroupError.NOT_COORDINATOR
+            if res.error == ErrorCode.NOT_LEADER_OR_FOLLOWER
+            else (GroupError.COORDINATOR_NOT_AVAILABLE)
+        )
 
     def store_offsets(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> GroupError:
         return self._append(

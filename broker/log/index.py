@@ -8,6 +8,10 @@ append: the file is always exactly `entries * entry_size` bytes, which Kafka's o
 broker read the same way. Entries are mirrored in Python lists so lookups are a `bisect`.
 A file Kafka left preallocated (trailing zero entries after a crash) is read up to the first
 zero entry, like kafka-dump-log does.
+
+No file descriptor is held between operations: the entries live in memory, so the file is opened
+only to write, truncate or sync it (Kafka likewise closes an index's file once it is mmapped).
+A broker with thousands of partitions holds one fd per segment (its .log), not three.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import os
 import struct
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -33,7 +39,8 @@ class _IndexFile:
     def __init__(self, path: Path, base_offset: int) -> None:
         self.path = path
         self.base_offset = base_offset
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))  # exists from now on, like Kafka's
+        self._closed = False
         # int64 arrays, not lists: 16 bytes an entry (a 1 GiB segment has ~260k entries)
         self._keys = array("q")  # offsets (offset index) or timestamps (time index)
         self._vals = array("q")  # positions (offset index) or offsets (time index)
@@ -49,10 +56,19 @@ class _IndexFile:
     def entry_count(self) -> int:
         return len(self._keys)
 
+    @contextmanager
+    def _file(self) -> Iterator[int]:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
     def _read_entries(self) -> list[tuple[int, int]]:
-        size = os.fstat(self._fd).st_size
+        with self._file() as fd:
+            size = os.fstat(fd).st_size
+            data = os.pread(fd, size, 0)
         esize = self.entry.size
-        data = os.pread(self._fd, size, 0)
         if size % esize:
             raise IndexCorruptError(f"{self.path}: size {size} is not a multiple of the entry size {esize}")
         return list(self.entry.iter_unpack(data))
@@ -63,8 +79,9 @@ class _IndexFile:
             self.write_pending()
 
     def write_pending(self) -> None:
-        if self._pending:
-            os.pwrite(self._fd, self._pending, self._written * self.entry.size)
+        if self._pending and not self._closed:
+            with self._file() as fd:
+                os.pwrite(fd, self._pending, self._written * self.entry.size)
             self._written += len(self._pending) // self.entry.size
             self._pending.clear()
 
@@ -74,7 +91,7 @@ class _IndexFile:
         if n < self._written:
             self._pending.clear()
             self._written = n
-            os.ftruncate(self._fd, n * self.entry.size)
+            self._truncate_file(n * self.entry.size)
         else:
             del self._pending[(n - self._written) * self.entry.size :]
 
@@ -83,21 +100,30 @@ class _IndexFile:
         self._written = 0
         del self._keys[:]
         del self._vals[:]
-        os.ftruncate(self._fd, 0)
+        self._truncate_file(0)
+
+    def _truncate_file(self, size: int) -> None:
+        if self._closed:  # deleted or closed: never create the file again
+            return
+        with self._file() as fd:
+            os.ftruncate(fd, size)
 
     def flush(self) -> None:
         self.write_pending()
-        os.fsync(self._fd)
+        if self._closed:
+            return
+        with self._file() as fd:
+            os.fsync(fd)
 
     def dup_fd(self) -> int:
+        """A private fd on the file (for a background fsync), the caller closes it."""
         self.write_pending()
-        return os.dup(self._fd)
+        return os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
 
     def close(self) -> None:
-        if self._fd >= 0:
+        if not self._closed:
             self.write_pending()
-            os.close(self._fd)
-            self._fd = -1
+            self._closed = True
 
     def delete(self) -> None:
         self._pending.clear()
@@ -131,8 +157,8 @@ class OffsetIndex(_IndexFile):
         self._keys, self._vals = array("q", keys), array("q", vals)
         self._pending.clear()
         self._written = len(keys)
-        if os.fstat(self._fd).st_size != len(keys) * self.entry.size:
-            os.ftruncate(self._fd, len(keys) * self.entry.size)
+        if self.path.stat().st_size != len(keys) * self.entry.size:
+            self._truncate_file(len(keys) * self.entry.size)
 
     def append(self, offset: int, position: int) -> None:
         if self._keys and offset <= self._keys[-1]:
@@ -191,8 +217,8 @@ class TimeIndex(_IndexFile):
         self._keys, self._vals = array("q", keys), array("q", vals)
         self._pending.clear()
         self._written = len(keys)
-        if os.fstat(self._fd).st_size != len(keys) * self.entry.size:
-            os.ftruncate(self._fd, len(keys) * self.entry.size)
+        if self.path.stat().st_size != len(keys) * self.entry.size:
+            self._truncate_file(len(keys) * self.entry.size)
 
     def maybe_append(self, timestamp: int, offset: int) -> None:
         """Append only when the timestamp grows, as Kafka's TimeIndex.maybeAppend does."""

@@ -34,6 +34,7 @@ from broker.log.batch import (
     set_log_append_time,
 )
 from broker.log.config import TOPIC_CONFIG_KEYS, LogConfig, now_ms
+from broker.log.index import IndexCorruptError
 from broker.log.recovery import load_segments
 from broker.log.segment import LogSegment
 
@@ -180,10 +181,13 @@ class PartitionLog:
 
     # -- appending -----------------------------------------------------------------------
 
-    def append(self, records: bytes | bytearray | memoryview, *, leader_epoch: int = 0) -> AppendInfo:
-        """Validate a producer's blob, assign offsets, write it. All or nothing."""
+    def append(
+        self, records: bytes | bytearray | memoryview, *, leader_epoch: int = 0, control: bool = False
+    ) -> AppendInfo:
+        """Validate a producer's blob, assign offsets, write it. All or nothing. `control`: the
+        broker's own transaction markers (clients may not write control batches)."""
         buf = bytearray(records)
-        batches = self._validate(buf, from_client=True)
+        batches = self._validate(buf, from_client=True, control_ok=control)
         if len(buf) > self.config.segment_bytes:
             raise RecordBatchTooLargeError(
                 f"Message batch size is {len(buf)} bytes in append to partition {self.topic}-{self.partition}, "
@@ -247,7 +251,9 @@ class PartitionLog:
                 first, prev_next - 1, max_ts, offset_of_max, -1, prev_next - first, len(batches)
             )
 
-    def _validate(self, buf: bytes | bytearray, *, from_client: bool) -> list[tuple[int, BatchHeader]]:
+    def _validate(
+        self, buf: bytes | bytearray, *, from_client: bool, control_ok: bool = False
+    ) -> list[tuple[int, BatchHeader]]:
         """Kafka's UnifiedLog.analyzeAndValidateRecords order: structure, base offset 0 (from
         clients), size vs max.message.bytes, CRC, then count consistency."""
         out = []
@@ -280,7 +286,7 @@ class PartitionLog:
                     raise InvalidRecordError(
                         f"Inconsistent batch offset range [0, {h.last_offset_delta}] and count of records {h.records_count}"
                     )
-                if h.is_control:
+                if h.is_control and not control_ok:
                     raise InvalidRecordError("Clients are not allowed to write control records")
             out.append((pos, h))
             pos += size
@@ -500,16 +506,19 @@ class PartitionLog:
             self._leader_epochs = kept
             ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
 
-    def enforce_retention(self, now_ms: int | None = None) -> int:
+    def enforce_retention(self, now_ms: int | None = None, *, by_time_and_size: bool = True) -> int:
         """Kafka's deleteOldSegments, three passes in Kafka's order: segments wholly below the
         log start offset, then retention.bytes, then retention.ms. Only a prefix of the log goes,
         never the active segment, never a segment reaching past the high watermark. Returns how
-        many segments were deleted."""
+        many segments were deleted. `by_time_and_size` False: cleanup.policy without `delete`
+        (compact only), where only segments below the log start offset go."""
         now = self.clock() if now_ms is None else now_ms
         cfg = self.config
         with self._lock:
             self._check_open()
             deleted = self._delete_while(lambda seg, nxt: nxt.base_offset <= self.log_start_offset)
+            if not by_time_and_size:
+                return deleted
             if cfg.retention_bytes >= 0 and self.size_in_bytes >= cfg.retention_bytes:
                 diff = self.size_in_bytes - cfg.retention_bytes
 
@@ -565,6 +574,37 @@ class PartitionLog:
         if kept != self._leader_epochs:
             self._leader_epochs = kept
             ckpt.write_leader_epochs(self.dir / ckpt.LEADER_EPOCH_CHECKPOINT, kept)
+
+    def replace_segments(self, staged: list[tuple[LogSegment, bytes, list]], staging: Path) -> bool:
+        """Swap cleaned copies in for segments (Kafka's replaceSegments; the log cleaner's last
+        step). `staged`: (old segment, its new bytes, index entries as LogSegment.append takes
+        them). Offsets are unchanged, so readers see the same offsets before and after. Returns
+        False (nothing swapped) if retention removed one of the segments meanwhile."""
+        built = []
+        for old, data, entries in staged:  # the new files, off the lock
+            seg = LogSegment(staging, old.base_offset, self.config.index_interval_bytes)
+            if entries:
+                seg.append(data, entries)
+            seg.on_become_inactive()
+            seg.flush()
+            seg.close()
+            built.append((old, seg))
+        with self._lock:
+            self._check_open()
+            if any(old not in self._segments for old, _ in built):
+                return False
+            for old, seg in built:
+                old.close()
+                for path in (seg.log_path, seg.index.path, seg.time_index.path):
+                    os.replace(path, self.dir / path.name)
+                new = LogSegment(self.dir, old.base_offset, self.config.index_interval_bytes)
+                try:
+                    new.load()
+                except IndexCorruptError:
+                    new.recover()
+                self._segments[self._segments.index(old)] = new
+            ckpt.fsync_dir(self.dir)
+        return True
 
     def delete_records_before(self, offset: int) -> int:
         """DeleteRecords: move the log start offset up to `offset` (≤ high watermark is the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,8 +36,13 @@ class LogSegment:
         self.index_interval_bytes = index_interval_bytes
         name = segment_name(base_offset)
         self.log_path = directory / (name + LOG_SUFFIX)
-        self._fd = os.open(self.log_path, os.O_RDWR | os.O_CREAT, 0o644)
-        st = os.fstat(self._fd)
+        # The .log file is opened on first use (a partition nobody reads or writes holds no file
+        # descriptor: 3,000 fresh partitions cost none), then kept open like Kafka's FileRecords.
+        self._fd = -1
+        self._closed = False
+        self._open_lock = threading.Lock()
+        os.close(os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644))
+        st = os.stat(self.log_path)
         self.size = st.st_size
         self.created_ms = int(st.st_mtime * 1000) if self.size else int(time.time() * 1000)
         missing = [
@@ -53,6 +59,17 @@ class LogSegment:
         self.bytes_since_last_index_entry = 0
         self._first_batch_timestamp: int | None = None
         self.walk_error: tuple[int, str] | None = None
+
+    @property
+    def fd(self) -> int:
+        """The .log file's descriptor, opened on first use (-1 once closed: calls fail EBADF)."""
+        fd = self._fd
+        if fd < 0 and not self._closed:
+            with self._open_lock:
+                if self._fd < 0 and not self._closed:
+                    self._fd = os.open(self.log_path, os.O_RDWR | os.O_CLOEXEC)
+                fd = self._fd
+        return fd
 
     # -- loading and recovery ------------------------------------------------------------
 
@@ -72,7 +89,7 @@ class LogSegment:
         if len(self.index):
             indexed_offset = self.index.last()[0]
             self.next_offset = indexed_offset + 1
-            raw = os.pread(self._fd, HEADER_SIZE, pos)
+            raw = os.pread(self.fd, HEADER_SIZE, pos)
             if len(raw) < HEADER_SIZE or raw[16] != 2:
                 raise IndexCorruptError(
                     f"{self.index.path}: last entry points at position {pos}, where no batch starts"
@@ -143,7 +160,7 @@ class LogSegment:
             return 0
         pos = self.walk_error[0]
         cut = self.size - pos
-        os.ftruncate(self._fd, pos)
+        os.ftruncate(self.fd, pos)
         self.size = pos
         return cut
 
@@ -163,7 +180,7 @@ class LogSegment:
             if have >= LOG_OVERHEAD:
                 need = max(_BASE_LEN.unpack_from(chunk, rel)[1] + LOG_OVERHEAD, HEADER_SIZE)
             if have < need and pos + need <= end:
-                chunk = os.pread(self._fd, min(max(_SCAN_CHUNK, need), end - pos), pos)
+                chunk = os.pread(self.fd, min(max(_SCAN_CHUNK, need), end - pos), pos)
                 cstart, rel = pos, 0
             try:
                 h = check_batch(chunk, rel, len(chunk), verify_crc=verify_crc)
@@ -183,7 +200,7 @@ class LogSegment:
         while pos < end:
             rel = pos - cstart
             if len(chunk) - rel < HEADER_SIZE:
-                chunk = os.pread(self._fd, min(_HEADER_CHUNK, end - pos), pos)
+                chunk = os.pread(self.fd, min(_HEADER_CHUNK, end - pos), pos)
                 cstart, rel = pos, 0
             if len(chunk) - rel < HEADER_SIZE or chunk[rel + 16] != 2:
                 self.walk_error = (pos, f"no batch header at byte {pos}")
@@ -205,9 +222,9 @@ class LogSegment:
         written = 0
         try:
             while written < len(view):  # a regular file takes it in one go unless the disk fills
-                written += os.pwrite(self._fd, view[written:], start + written)
+                written += os.pwrite(self.fd, view[written:], start + written)
         except OSError:
-            os.ftruncate(self._fd, start)  # all-or-nothing
+            os.ftruncate(self.fd, start)  # all-or-nothing
             raise
         self.size = start + len(view)
         if start == 0 and batches:
@@ -242,14 +259,16 @@ class LogSegment:
 
     def first_batch_timestamp(self) -> int | None:
         if self._first_batch_timestamp is None and self.size >= HEADER_SIZE:
-            self._first_batch_timestamp = BatchHeader.parse(os.pread(self._fd, HEADER_SIZE, 0)).max_timestamp
+            self._first_batch_timestamp = BatchHeader.parse(os.pread(self.fd, HEADER_SIZE, 0)).max_timestamp
         return self._first_batch_timestamp
 
     def translate_offset(self, offset: int) -> int | None:
         """Position of the first batch whose last offset >= `offset`, or None."""
         _, pos = self.index.lookup(offset)
         size = self.size
-        fd = self._fd
+        if pos + 27 > size:
+            return None  # nothing there (an empty segment is not even opened)
+        fd = self.fd
         while pos + 27 <= size:
             base, length, lod = _BASE_LEN_LOD.unpack(os.pread(fd, 27, pos))
             if base + lod >= offset:
@@ -268,7 +287,7 @@ class LogSegment:
             return None
         avail = self.size - pos
         want = min(max(max_bytes, HEADER_SIZE), avail)
-        chunk = os.pread(self._fd, want, pos)
+        chunk = os.pread(self.fd, want, pos)
         n = len(chunk)
         cut = 0
         if max_offset is None or max_offset >= self.next_offset:  # no high watermark inside
@@ -283,7 +302,7 @@ class LogSegment:
             size = length + LOG_OVERHEAD
             if cut + size > n:
                 if cut == 0 and min_one and size <= avail:
-                    return os.pread(self._fd, size, pos)
+                    return os.pread(self.fd, size, pos)
                 break
             if cut + size > max_bytes and not (cut == 0 and min_one):
                 break
@@ -293,7 +312,7 @@ class LogSegment:
         return memoryview(chunk)[:cut]
 
     def read_at(self, pos: int, size: int) -> bytes:
-        return os.pread(self._fd, size, pos)
+        return os.pread(self.fd, size, pos)
 
     # -- truncation, flushing, lifecycle -------------------------------------------------
 
@@ -303,7 +322,7 @@ class LogSegment:
         if pos is None:
             return 0
         removed = self.size - pos
-        os.ftruncate(self._fd, pos)
+        os.ftruncate(self.fd, pos)
         self.size = pos
         self.index.truncate_to(offset)
         self.time_index.truncate_to(offset)
@@ -321,22 +340,28 @@ class LogSegment:
         return self.max_timestamp
 
     def last_modified_ms(self) -> int:
-        return int(os.fstat(self._fd).st_mtime * 1000)
+        # a retention check must not open every segment's file
+        st = os.fstat(self._fd) if self._fd >= 0 else os.stat(self.log_path)
+        return int(st.st_mtime * 1000)
 
     def flush(self) -> None:
-        os.fsync(self._fd)
+        if self._fd >= 0:  # never opened here: nothing was written through it in this process
+            os.fsync(self._fd)
         self.index.flush()
         self.time_index.flush()
 
     def dup_fds(self) -> list[int]:
         """Private copies of the file descriptors, for a background fsync that must not race
         with close()."""
-        return [os.dup(self._fd), self.index.dup_fd(), self.time_index.dup_fd()]
+        log = [os.dup(self._fd)] if self._fd >= 0 else []
+        return [*log, self.index.dup_fd(), self.time_index.dup_fd()]
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        with self._open_lock:
+            self._closed = True
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
         self.index.close()
         self.time_index.close()
 
@@ -345,6 +370,7 @@ class LogSegment:
         self.log_path.unlink(missing_ok=True)
         self.index.delete()
         self.time_index.delete()
+        self.log_path.with_suffix(".txnindex").unlink(missing_ok=True)  # aborted txns (broker/txn/)
 
     def __repr__(self) -> str:
         return f"LogSegment(base={self.base_offset}, size={self.size}, next_offset={self.next_offset})"

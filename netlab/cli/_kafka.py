@@ -118,7 +118,10 @@ def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
 
         report = docker_lab_report(lab, topology, timeout=timeout)
         return LiveRun(report, topology, [], world_of(topology, topology_props(topology)))
-    prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
+    from netlab.kernel.privileges import drop_argv, policy
+
+    drop = drop_argv(policy("client"))  # the clients run unprivileged (docs/security.md)
+    prefixes = {node: ["ip", "netns", "exec", netns, *drop] for node, netns in state.nodes.items()}
     logs = broker_logs(lab, topology)
     world = world_of(topology, live_props(lab, topology))
     if capture_dir is None:

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from netlab.cli._render import console
+from netlab.errors import NotRootError
 
 
 def _list(as_json: bool) -> None:
@@ -19,6 +20,8 @@ def _list(as_json: bool) -> None:
     for name in list_labs():
         try:
             state = load_lab(name)
+        except NotRootError:
+            raise
         except Exception:  # a lab dir of an `up` killed before plan.json was written
             rows.append({"lab": name, "nodes": None, "processes_running": None, "source": None})
             continue

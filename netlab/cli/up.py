@@ -23,6 +23,12 @@ def register(app: typer.Typer) -> None:
         ),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the plan, create nothing"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        unprivileged: bool = typer.Option(
+            False,
+            "--unprivileged",
+            help="run the topology's `processes:` as user netlab with no capabilities "
+            "(netlab's own processes always are; docs/security.md)",
+        ),
         project: str | None = typer.Option(None, "--project", "-p", help="compose: project name"),
         env_file: Path | None = typer.Option(None, "--env-file", help="compose: instead of .env"),
         desktop: str | None = typer.Option(
@@ -94,6 +100,10 @@ def register(app: typer.Typer) -> None:
             )
             return
         plan = compile_plan(load_topology(file or DEFAULT_TOPOLOGY))
+        if unprivileged:
+            from netlab.lab.launch import unprivileged_user_processes
+
+            plan = unprivileged_user_processes(plan)
         if dry_run:
             typer.echo(
                 json.dumps(plan_to_dict(plan), indent=1, default=str) if as_json else format_plan(plan)
@@ -118,6 +128,15 @@ def register(app: typer.Typer) -> None:
         else:
             paths = apply(plan)
         elapsed = time.perf_counter() - started
+        from netlab.kernel.privileges import RUN_USER, code_readable
+
+        if not code_readable():
+            err_console.print(
+                f"[yellow]warning[/]: netlab's code is not readable by user {RUN_USER} (installed under a "
+                "private directory?): the lab's processes run as uid 0 without capabilities instead "
+                "(docs/security.md)",
+                highlight=False,
+            )
         procs = [f"{s.node}/{s.name}" for s in plan.steps if s.kind == "process"]
         # a broker that does not start is a result (shown with Kafka's message), not a failure of `up`
         from netlab.brokers import wait_started

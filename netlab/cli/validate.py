@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from netlab.errors import InputError
+from netlab.gcpause import paused_gc
 
 
 def summary(plan) -> dict:
@@ -40,14 +41,15 @@ def register(app: typer.Typer) -> None:
 
         path = file or DEFAULT_TOPOLOGY
         try:
-            if _compose.is_compose(path):  # a docker-compose.yml: the lab it becomes (docs/compose.md)
-                from netlab.compose import compose_lab
+            with paused_gc():  # big files: see netlab/gcpause.py
+                if _compose.is_compose(path):  # a docker-compose.yml: the lab it becomes (docs/compose.md)
+                    from netlab.compose import compose_lab
 
-                lab = compose_lab(path)
-                plan = compile_plan(lab.topology)
-                plan.meta["notes"] = list(plan.meta["notes"]) + lab.notes
-            else:
-                plan = compile_plan(load_topology(path))
+                    lab = compose_lab(path)
+                    plan = compile_plan(lab.topology)
+                    plan.meta["notes"] = list(plan.meta["notes"]) + lab.notes
+                else:
+                    plan = compile_plan(load_topology(path))
         except InputError as exc:
             if as_json:
                 typer.echo(json.dumps({"valid": False, "error": exc.message, "where": exc.where}))
@@ -71,12 +73,15 @@ def _print_summary(info: dict) -> None:
         highlight=False,
     )
     out(f"nodes ({len(info['nodes'])}):", highlight=False)
+    lines = []  # one print for all nodes: rich costs ~0.5 ms per call (5,000 nodes: 2.5 s)
     for name, node in info["nodes"].items():
         where = ", ".join(
             f"{net} {n['ifname']} {n['address'] or '-'}" + (" (bridge)" if n["mode"] == "bridge" else "")
             for net, n in node["networks"].items()
         )
-        out(f"  {escape(name)}" + (f": {escape(where)}" if where else ""), highlight=False)
+        lines.append(f"  {escape(name)}" + (f": {escape(where)}" if where else ""))
+    if lines:
+        out("\n".join(lines), highlight=False, soft_wrap=True)
     out(f"networks ({len(info['networks'])}):", highlight=False)
     for name, net in info["networks"].items():
         gw = f" gateway {net['gateway']}" if net["gateway"] else " no gateway"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from broker.properties import env_name_to_property
 from netlab.errors import InputError
@@ -63,7 +64,7 @@ def docker_host_of(topology: Topology, resolved: Resolved) -> str:
     if topology.links:
         raise InputError("links: (veth, VXLAN, TUN) have no Docker equivalent", where=where)
     for name, node in topology.nodes.items():
-        for feature in ("tuntap", "routes", "vlans", "bonds", "processes", "zookeeper"):
+        for feature in ("tuntap", "routes", "vlans", "bonds", "processes"):
             if getattr(node, feature):
                 raise InputError(
                     f"nodes.{name}.{feature} has no equivalent in a Docker container netlab builds",
@@ -111,6 +112,10 @@ def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None
                     env[name] = value
                 else:  # e.g. cluster.id: the images read CLUSTER_ID to format storage, not as a setting
                     command += ["--override", f"{prop}={value}"]
+            stop_signal = "SIGTERM"
+        if spec.zookeeper is not None:
+            command, zk_env = _zookeeper_command(spec.zookeeper)
+            env.update(zk_env)
             stop_signal = "SIGTERM"
         first = attachments[0] if attachments else None
         endpoint = (
@@ -192,6 +197,23 @@ def wait_brokers(
 def broker_nodes(topology: Topology) -> dict[str, dict[str, str]]:
     """node -> the settings its broker runs with, for every broker of the topology."""
     return {n: broker_properties(s.broker) for n, s in topology.nodes.items() if s.broker is not None}
+
+
+# ZooKeeper in a container: Debian's, from the mounted /usr, its zoo.cfg written into the
+# container's own /tmp from the environment (nothing of the lab's files is mounted in)
+ZK_CONTAINER_DIR = "/tmp/zookeeper"
+_ZK_START = (
+    f'mkdir -p {ZK_CONTAINER_DIR} && printf "%s" "$NETLAB_ZOO_CFG" > {ZK_CONTAINER_DIR}/zoo.cfg && '
+    f'exec "$0" start-foreground {ZK_CONTAINER_DIR}/zoo.cfg'
+)
+
+
+def _zookeeper_command(spec) -> tuple[list[str], dict[str, str]]:
+    from netlab.zookeeper import ZK_SERVER, jvm_env, zoo_cfg
+
+    env = dict(jvm_env(spec))
+    env["NETLAB_ZOO_CFG"] = zoo_cfg(spec, PurePosixPath(ZK_CONTAINER_DIR) / "data")  # type: ignore[arg-type]
+    return ["/bin/sh", "-c", _ZK_START, ZK_SERVER], env
 
 
 def _port_bindings(resolved: Resolved, node: str) -> dict:

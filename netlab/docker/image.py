@@ -77,7 +77,15 @@ def checkout_root() -> Path:
 
 def node_mounts() -> dict[str, dict[str, str]]:
     """Read-only bind mounts that give a container the machine's programs and netlab's code."""
-    paths = {Path("/usr"), Path("/etc/alternatives"), checkout_root(), Path(sys.prefix).resolve()}
+    # /etc/zookeeper and the JVM's /etc/java-*: ZooKeeper's class path and Java's own settings
+    paths = {
+        Path("/usr"),
+        Path("/etc/alternatives"),
+        Path("/etc/zookeeper"),
+        checkout_root(),
+        Path(sys.prefix).resolve(),
+    }
+    paths |= set(Path("/etc").glob("java-*"))
     out: dict[str, dict[str, str]] = {}
     for p in sorted(paths):
         if p.exists() and not any(p != q and p.is_relative_to(q) for q in paths):

@@ -18,6 +18,7 @@ from broker.config import ConfigException, KafkaConfig, RequirementFailed, Unsup
 
 from .config_rules import BIND_EXCEPTION, Finding, listener_config
 from .probe import HostPort, parse_host_port
+from .quorum_rules import reaches_active_controller
 from .results import (
     ADVERTISED_API_VERSIONS,
     ADVERTISED_CONNECT,
@@ -193,9 +194,14 @@ def registered(world: World, broker: BrokerView) -> bool:
     """Is the broker in the cluster's metadata? A KRaft node that is not a voter (process.roles=
     broker) is listed only once it registered with a controller, which needs a running voter's
     controller endpoint reachable from its node; a voter (combined node) registers itself, and a
-    broker outside KRaft is listed by itself."""
+    broker outside KRaft is listed by itself. With several voters every broker, combined or not,
+    registers with the elected leader (quorum_rules)."""
     if broker.zookeeper:  # ZooKeeper mode: registered in ZooKeeper
         return reaches_zookeeper(world, broker)
+    if len(broker.voters) > 1:
+        return reaches_active_controller(
+            world, broker, lambda node, ep: predict_probe(world, node, ep, link=True).ok
+        )
     if not broker.voters or broker.node_id in broker.voters:
         return True
     for vid, (host, port) in broker.voters.items():

@@ -48,9 +48,12 @@ def write_netns_etc(
     resolv.conf (identical for every node) are hard-linked instead of written again: on a
     disk-backed /etc each new file costs ~0.5 ms, and a lab of 200 nodes writes 600."""
     path = netns_etc(netns)
-    os.makedirs(ETC_NETNS, exist_ok=True)
+    os.makedirs(ETC_NETNS, mode=0o755, exist_ok=True)
     try:
+        # world-readable like /etc itself, whatever the umask (lab state is made with 077):
+        # the node's unprivileged programs resolve names through these files
         os.mkdir(path)
+        os.chmod(path, 0o755)
         fresh = True  # nobody can be reading files of a directory made just now
     except FileExistsError:
         fresh = False
@@ -69,11 +72,13 @@ def write_netns_etc(
 
 def _write(target: str, text: str, atomic: bool = True) -> None:
     if not atomic:
-        with open(target, "w") as fh:
+        with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), "w") as fh:
+            os.fchmod(fh.fileno(), 0o644)
             fh.write(text)
         return
     tmp = f"{target}.netlab-tmp"
-    with open(tmp, "w") as fh:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), "w") as fh:
+        os.fchmod(fh.fileno(), 0o644)
         fh.write(text)
     os.replace(tmp, target)  # never a half-written file under `ip netns exec`
 

@@ -88,6 +88,21 @@ def start(
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
 ) -> int:
+    old_umask = os.umask(0o077)  # lab state is private: pid, exit and log files 0600 (so are the child's)
+    try:
+        return _start(files, netns, node, argv, env, cwd)
+    finally:
+        os.umask(old_umask)
+
+
+def _start(
+    files: ProcFiles,
+    netns: str,
+    node: str,
+    argv: Sequence[str],
+    env: Mapping[str, str] | None,
+    cwd: str | None,
+) -> int:
     for path in (files.pidfile, files.exitfile, files.logfile):
         path.parent.mkdir(parents=True, exist_ok=True)
     files.exitfile.unlink(missing_ok=True)

@@ -31,9 +31,11 @@ from netlab.kernel.probes import missing_features
 from netlab.kernel.rtnl import Rtnl
 from netlab.kernel.worker import in_netns_fd
 from netlab.lab.journal import Journal
+from netlab.lab.launch import launch
 from netlab.lab.paths import LabPaths, lab_paths
 from netlab.lab.planfile import write_plan
 from netlab.resources import (
+    STEP_KINDS,
     Address,
     Bridge,
     HostsFile,
@@ -109,9 +111,20 @@ def check_can_apply(plan: Plan) -> None:
 
 
 def parse_fail_at(spec: str | None) -> tuple[str, int] | None:
+    """`kind[:n]` → (kind, n). An unknown kind or a bad n is bad input (exit 2): a hook that
+    silently matches nothing would let a test pass without testing anything."""
     if not spec:
         return None
     kind, _, nth = spec.partition(":")
+    if kind not in STEP_KINDS:
+        raise InputError(
+            f"unknown step kind {kind!r}; valid kinds: {', '.join(sorted(STEP_KINDS))}",
+            where="NETLAB_FAIL_AT",
+        )
+    if nth and not (nth.isdigit() and int(nth) >= 1):
+        raise InputError(
+            f"{nth!r} is not a step number; use kind or kind:N with N >= 1", where="NETLAB_FAIL_AT"
+        )
     return kind, int(nth or 1)
 
 
@@ -347,7 +360,7 @@ class _Applier:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 Path(path).write_text(text)
             files = self.paths.process(step.node, step.name)
-            processes.start(files, step.netns, step.node, step.argv, dict(step.env), step.cwd)
+            launch(self.paths, step)  # with the privileges of its role (kernel/privileges.py)
             self.started.append(step)
             if step.ready:
                 _wait_mark(files, step.ready)
@@ -440,9 +453,25 @@ def apply(
     """Create everything in `plan`. On any failure destroy what was made (from the journal)
     and raise NetlabError naming the failing step and the kernel's error."""
     require_root()
-    paths = lab_paths(plan.lab)
+    inject = parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT"))  # bad spec: exit 2, nothing made
+    # Lab state is private (it holds record contents, properties, logs): every file and
+    # directory netlab or its processes make under it is 0600/0700 (docs/security.md).
+    old_umask = os.umask(0o077)
     try:
-        paths.root.mkdir(parents=True, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
+        return _apply(plan, topology_text, progress, inject)
+    finally:
+        os.umask(old_umask)
+
+
+def _apply(
+    plan: Plan, topology_text: str | None, progress: ProgressFn | None, inject: tuple[str, int] | None
+) -> LabPaths:
+    paths = lab_paths(plan.lab)
+    if not paths.root.parent.is_dir():
+        paths.root.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(paths.root.parent, 0o755)  # lab names are public (like `ip netns list`), state is not
+    try:
+        paths.root.mkdir(mode=0o700, exist_ok=False)  # atomic: two `up`s of one lab cannot both pass
     except FileExistsError:
         raise InputError(
             f"a lab named {plan.lab!r} is already up; remove it with: sudo netlab down {plan.lab}",
@@ -456,9 +485,7 @@ def apply(
     elif plan.source and os.path.isfile(plan.source):
         shutil.copyfile(plan.source, paths.topology)
     journal = Journal(paths.journal)
-    applier = _Applier(
-        plan, paths, journal, parse_fail_at(fail_at or os.environ.get("NETLAB_FAIL_AT")), progress
-    )
+    applier = _Applier(plan, paths, journal, inject, progress)
     try:
         _run_interruptibly(applier)
     except BaseException as exc:

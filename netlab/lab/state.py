@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from netlab.errors import InputError
+from netlab.errors import InputError, NotRootError
 from netlab.kernel import inspect, nsfs, processes
+from netlab.lab.launch import launch
 from netlab.lab.paths import LAB_NAME, RUN_DIR, LabPaths, lab_paths
 from netlab.lab.planfile import read_plan
 from netlab.resources import Bridge, Namespace, Plan, Process
@@ -47,6 +49,17 @@ class LabState:
         return processes.state(self.paths.process(step.node, step.name))
 
 
+def require_root_to_read(name: str) -> None:
+    """A lab's state is private to root (0700: it holds record contents, properties, logs);
+    other users are told so instead of reading it. NETLAB_PRETEND_NOT_ROOT=1 simulates it."""
+    if os.geteuid() != 0 or os.environ.get("NETLAB_PRETEND_NOT_ROOT") == "1":
+        raise NotRootError(
+            f"the state of lab {name!r} is private to root (it holds record contents, broker "
+            "properties and logs); run the command with sudo",
+            where="netlab",
+        )
+
+
 def list_labs() -> list[str]:
     if not RUN_DIR.is_dir():
         return []
@@ -56,6 +69,7 @@ def list_labs() -> list[str]:
 
 def load_lab(name: str) -> LabState:
     paths = lab_paths(name)
+    require_root_to_read(name)
     if not paths.plan.exists():
         known = list_labs()
         raise InputError(
@@ -79,10 +93,9 @@ def start_process(lab: str, step_or_key: Process | str) -> int:
     """Start (or restart after stop) one process of a running lab; returns its pid."""
     state = load_lab(lab)
     step = _find_process(state, step_or_key)
-    files = state.paths.process(step.node, step.name)
     if state.process_state(step).state == "running":
         raise InputError(f"process {step.key} of lab {lab!r} is already running", where="process")
-    return processes.start(files, step.netns, step.node, step.argv, dict(step.env), step.cwd)
+    return launch(state.paths, step)
 
 
 def stop_process(lab: str, step_or_key: Process | str, timeout: float = 3.0) -> processes.ProcState:

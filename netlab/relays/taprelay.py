@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 
-from netlab.kernel import links, nsfs
+from netlab.kernel import links, nsfs, privileges
 from netlab.relays import say_ready
 
 
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"taprelay: {exc}", file=sys.stderr, flush=True)
         return 1
+    privileges.drop_now()  # both TAPs are open: nothing below needs root (docs/security.md)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     threads = [threading.Thread(target=copy_frames, args=p, daemon=True) for p in ((a, b), (b, a))]
     for t in threads:

@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 
-from netlab.kernel import links
+from netlab.kernel import links, privileges
 from netlab.relays import say_ready
 from netlab.relays.portproxy import _host_port
 
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"tunrelay: {exc}", file=sys.stderr, flush=True)
         return 1
+    privileges.drop_now()  # device and socket are open: nothing below needs root (docs/security.md)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 
     def tun_to_udp() -> None:

@@ -52,8 +52,61 @@ def dotted_path(path: PathKey) -> str:
     return out
 
 
-def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filename: str) -> Any:
+# An alias re-uses a node, and nested aliases multiply: nine levels of nine aliases ("billion
+# laughs") are 9^9 nodes from a 1 kB file. Like go-yaml (decode.go: "document contains excessive
+# aliasing", used by kubectl), we bound the expansion: at most this many nodes may be built
+# through aliases in one file. A hand-written topology re-uses a few blocks, far below it.
+MAX_ALIAS_NODES = 100_000
+
+
+class _Budget:
+    """Nodes built through aliases so far; which nodes were built once (so a second build is an
+    alias)."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.through_alias = 0
+        self.depth = 0  # > 0 while building the content of an alias
+        self.entry: PathKey = ()  # path of the outermost alias being built
+
+
+def _usage_line(path: PathKey, lines: dict[PathKey, int]) -> int | None:
+    """The line where `path` is written: a mapping key's line is where it is used (a sequence
+    item that is an alias carries the line of its anchor instead)."""
+    for end in range(len(path), 0, -1):
+        if isinstance(path[end - 1], str) and path[:end] in lines:
+            return lines[path[:end]]
+    return lines.get(())
+
+
+def _construct(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filename: str, budget: _Budget
+) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if not isinstance(node, yaml.ScalarNode):
+        alias = id(node) in budget.seen
+        budget.seen.add(id(node))
+        if alias or budget.depth:
+            budget.through_alias += len(node.value) + 1
+            if budget.through_alias > MAX_ALIAS_NODES:
+                at = budget.entry if budget.depth else path
+                raise InputError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} nodes (nested aliases multiply, "
+                    "as in a 'billion laughs' file); write the repeated parts out or nest fewer aliases",
+                    where=f"{filename}:{_usage_line(at, lines)}: {dotted_path(at)}",
+                )
+        if alias:
+            if not budget.depth:
+                budget.entry = path  # the outermost alias: where the user wrote it
+            budget.depth += 1
+            try:
+                return _build(node, path, lines, filename, budget)
+            finally:
+                budget.depth -= 1
+    return _build(node, path, lines, filename, budget)
+
+
+def _build(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filename: str, budget: _Budget) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
@@ -75,13 +128,13 @@ def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], filena
                     where=f"{filename}:{key_node.start_mark.line + 1}: {dotted_path(path + (key,))}",
                 )
             lines[path + (key,)] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, path + (key,), lines, filename)
+            result[key] = _construct(value_node, path + (key,), lines, filename, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            items.append(_construct(item, path + (index,), lines, filename))
+            items.append(_construct(item, path + (index,), lines, filename, budget))
         return items
     return _scalar(node)
 
@@ -112,7 +165,7 @@ def parse_yaml(text: str, filename: str) -> Source:
     lines: dict[PathKey, int] = {}
     if root is None:
         return Source({}, lines, filename)
-    data = _construct(root, (), lines, filename)
+    data = _construct(root, (), lines, filename, _Budget())
     return Source(data, lines, filename)
 
 

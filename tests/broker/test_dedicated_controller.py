@@ -120,7 +120,18 @@ def test_controller_serves_only_controller_apis_and_is_no_broker(cluster):
     assert "Registered broker 1 " not in out, out
     rc = RawClient("127.0.0.1", cluster.cport)
     resp = rc.request(ApiVersionsRequest(version=0), 0)
-    assert resp.error_code == 0 and [k.api_key for k in resp.api_keys] == [18, 62, 63, 32000]
+    assert resp.error_code == 0 and [k.api_key for k in resp.api_keys] == [
+        1,
+        18,
+        52,
+        53,
+        54,
+        55,
+        60,
+        62,
+        63,
+        32000,
+    ]
     rc.request(MetadataRequest(topics=None, version=1), 1, expect_response=False)
     assert rc.closed_by_peer()
 

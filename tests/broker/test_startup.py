@@ -53,7 +53,10 @@ def test_ssl_listener_refused_at_start(tmp_path):
     assert "Listener SSL uses security protocol SSL, which this broker does not support" in out
 
 
-def test_several_voters_refused(tmp_path):
+CONTROLLER_KEYS = [1, 18, 52, 53, 54, 55, 60, 62, 63, 32000]
+
+
+def test_dynamic_quorum_refused(tmp_path):
     p = free_port()
     rc, out = run_broker_to_exit(
         tmp_path,
@@ -62,10 +65,10 @@ def test_several_voters_refused(tmp_path):
             f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{free_port()}",
             "controller.listener.names=CONTROLLER",
             "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "controller.quorum.voters=1@127.0.0.1:9093,2@127.0.0.2:9093",
+            "controller.quorum.bootstrap.servers=127.0.0.1:9093,127.0.0.2:9093",
         ],
     )
-    assert rc == 1 and "single-node KRaft quorum only" in out
+    assert rc == 1 and "a dynamic KRaft quorum (KIP-853" in out
 
 
 def test_kraft_single_node_starts_and_controller_listener_serves_only_api_versions(tmp_path):
@@ -90,12 +93,8 @@ def test_kraft_single_node_starts_and_controller_listener_serves_only_api_versio
 
         rc = RawClient("127.0.0.1", c)
         resp = rc.request(ApiVersionsRequest(version=0), 0)
-        assert resp.error_code == 0 and [k.api_key for k in resp.api_keys] == [
-            18,
-            62,
-            63,
-            32000,
-        ]  # + the controller RPCs
+        # Fetch (of __cluster_metadata-0), the KRaft RPCs, DescribeCluster (KIP-919), the controller RPCs
+        assert resp.error_code == 0 and [k.api_key for k in resp.api_keys] == CONTROLLER_KEYS
         rc.request(MetadataRequest(topics=None, version=1), 1, expect_response=False)
         assert rc.closed_by_peer()
         rc = RawClient("127.0.0.1", p)

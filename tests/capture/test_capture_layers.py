@@ -14,9 +14,13 @@ from netlab.capture.kafka import APIS, KafkaRequest, KafkaResponse, body_class, 
 from netlab.capture.kafka.summary import to_data
 
 KP = kp_classes()
+# KRaft's Vote, BeginQuorumEpoch, EndQuorumEpoch: kafka-python has no class for them; a real
+# election's capture checks them (tests/broker/test_quorum_capture.py, with tshark's framing).
+NO_REFERENCE = {52, 53, 54}
 CASES = [
     (key, version, kind)
     for key, api in sorted(APIS.items())
+    if key not in NO_REFERENCE
     for version in range(api.latest + 1)
     for kind in ("request", "response")
     if version <= KP[key][kind].max_version
@@ -24,7 +28,7 @@ CASES = [
 
 
 def test_every_decoded_api_is_covered():
-    assert {c[0] for c in CASES} == set(APIS)
+    assert {c[0] for c in CASES} == set(APIS) - NO_REFERENCE
     assert len(CASES) > 200
 
 

@@ -25,11 +25,11 @@ def test_prediction_matches_expect(path):
 
 
 def test_shipped_set_is_the_issue_list():
-    """Topology 1 is default.yaml (lab `default`), then 2..12 as numbered files."""
+    """Topology 1 is default.yaml (lab `default`), then 2..15 as numbered files."""
     names = [p.name for p in SHIPPED]
     assert "default.yaml" in names
     numbers = sorted({int(n[:2]) for n in names if n[:2].isdigit()})
-    assert numbers == list(range(2, 13))
+    assert numbers == list(range(2, 16))
     _, default = load(ROOT / "topologies" / "default.yaml")
     assert default.lab == "default"
     readme = (ROOT / "topologies" / "README.md").read_text()

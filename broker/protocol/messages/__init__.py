@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from ..schema import Message
 from . import (
     api_versions,
+    begin_quorum_epoch,
+    describe_quorum,
+    end_quorum_epoch,
     fetch,
     find_coordinator,
     heartbeat,
@@ -27,6 +30,7 @@ from . import (
     offset_fetch,
     produce,
     sync_group,
+    vote,
 )
 
 
@@ -56,5 +60,9 @@ DECLARED: dict[int, Declared] = {
         offset_fetch,
         produce,
         sync_group,
+        vote,
+        begin_quorum_epoch,
+        end_quorum_epoch,
+        describe_quorum,
     )
 }

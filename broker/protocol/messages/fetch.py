@@ -58,6 +58,8 @@ REQUEST = Message(
     first_flexible=12,
 )
 
+_EPOCH_END = Struct(F("epoch", INT32, default=-1), F("end_offset", INT64, default=-1))
+_LEADER = Struct(F("leader_id", INT32, default=-1), F("leader_epoch", INT32, default=-1))
 _ABORTED = Struct(F("producer_id", INT64, 4), F("first_offset", INT64, 4))
 RESPONSE = Message(
     Struct(
@@ -82,6 +84,9 @@ RESPONSE = Message(
                                 F("aborted_transactions", Array(_ABORTED), 4, null=4),
                                 F("preferred_read_replica", INT32, 11, default=-1),
                                 F("records", RECORDS, null=0),
+                                # KRaft's fields (KIP-595), tagged in v12+
+                                F("diverging_epoch", _EPOCH_END, 12, tag=0),
+                                F("current_leader", _LEADER, 12, tag=1),
                             )
                         ),
                     ),

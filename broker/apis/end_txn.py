@@ -1,0 +1,34 @@
+"""EndTxn (key 26), v0–3: commit or abort the producer's transaction (broker/txn/coordinator.py)."""
+
+from __future__ import annotations
+
+from ..protocol.api import Api
+from ..protocol.errors import ErrorCode
+from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, F, Message, Struct
+from ..request_context import RequestContext
+from ..txn.coordinator import coordinator_of
+
+KEY = 26
+
+REQUEST = Message(
+    Struct(
+        F("transactional_id", STRING),
+        F("producer_id", INT64),
+        F("producer_epoch", INT16),
+        F("committed", BOOL),
+    ),
+    first_flexible=3,
+)
+RESPONSE = Message(Struct(F("throttle_time_ms", INT32), F("error_code", INT16)), first_flexible=3)
+
+
+async def handle(ctx: RequestContext, req: dict) -> dict:
+    err = await coordinator_of(ctx.node).end_txn(
+        req["transactional_id"], req["producer_id"], req["producer_epoch"], req["committed"]
+    )
+    if ctx.api_version < 2 and err == ErrorCode.PRODUCER_FENCED:
+        err = ErrorCode.INVALID_PRODUCER_EPOCH
+    return {"throttle_time_ms": 0, "error_code": err}
+
+
+API = Api(KEY, "EndTxn", 0, 3, REQUEST, RESPONSE, handle)

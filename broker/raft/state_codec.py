@@ -1,0 +1,246 @@
+"""The controller's state as Kafka's metadata records in `__cluster_metadata-0`.
+
+The active controller keeps an *image* (brokers with their registration, topics with configs and
+partitions) of what it has written; each change is written as the records that turn the old
+image into the new one (RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
+TopicRecord, ConfigRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord) and every
+reader — a standby voter, a broker, a new leader — rebuilds the image by replaying them in order,
+as Kafka's MetadataLoader does. A PartitionChangeRecord that names a leader bumps the leader
+epoch (Kafka's PartitionRegistration.merge); a change the record cannot express (an epoch moved
+by more than one) is written as a whole PartitionRecord, which replaces the partition."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+from ..cluster.metadata import BrokerEndpoint, BrokerInfo
+from ..cluster.snapshot import topic_from_json, topic_to_json
+from . import metadata_records as mr
+
+METADATA_VERSION_LEVEL = 19  # the metadata.version Kafka 3.7 bootstraps a new cluster with (3.7-IV4)
+
+
+def empty_image(cluster_id: str) -> dict:
+    return {"cluster_id": cluster_id, "features": {}, "registrations": {}, "topics": {}}
+
+
+def image_of(controller) -> dict:
+    regs = {}
+    for bid, r in controller.registrations.items():
+        regs[bid] = {
+            "id": bid,
+            "rack": r.info.rack,
+            "endpoints": {k: [e.host, e.port] for k, e in r.info.endpoints.items()},
+            "epoch": r.epoch,
+            "incarnation": str(r.incarnation),
+            "fenced": r.fenced,
+        }
+    md = controller.metadata
+    return {
+        "cluster_id": md.cluster_id,
+        "features": dict(getattr(controller, "features", {})),
+        "registrations": regs,
+        "topics": {
+            t.name: topic_to_json(t, controller.topic_configs.get(t.name)) for t in md.topics.values()
+        },
+    }
+
+
+# --- writing: the records between two images ---
+def diff(old: dict, new: dict) -> list[bytes]:
+    out: list[bytes] = []
+    for name, level in sorted(new["features"].items()):
+        if old["features"].get(name) != level:
+            out.append(mr.encode(mr.FEATURE_LEVEL, {"Name": name, "FeatureLevel": level}))
+    for bid, r in sorted(new["registrations"].items()):
+        o = old["registrations"].get(bid)
+        if o is None or o["epoch"] != r["epoch"] or o["incarnation"] != r["incarnation"]:
+            out.append(
+                mr.encode(
+                    mr.REGISTER_BROKER,
+                    {
+                        "BrokerId": bid,
+                        "IncarnationId": uuid.UUID(r["incarnation"]),
+                        "BrokerEpoch": r["epoch"],
+                        "EndPoints": [
+                            {"Name": k, "Host": h, "Port": p, "SecurityProtocol": 0}
+                            for k, (h, p) in r["endpoints"].items()
+                        ],
+                        "Features": [],
+                        "Rack": r["rack"],
+                        "Fenced": True,  # registered fenced, then unfenced (Kafka's order)
+                    },
+                )
+            )
+            o = {"fenced": True}
+        if o["fenced"] != r["fenced"]:
+            rtype = mr.FENCE_BROKER if r["fenced"] else mr.UNFENCE_BROKER
+            out.append(mr.encode(rtype, {"Id": bid, "Epoch": r["epoch"]}))
+    for bid, o in sorted(old["registrations"].items()):
+        if bid not in new["registrations"]:
+            out.append(mr.encode(mr.UNREGISTER_BROKER, {"BrokerId": bid, "BrokerEpoch": o["epoch"]}))
+    for name, t in sorted(old["topics"].items()):
+        n = new["topics"].get(name)
+        if n is None or n["id"] != t["id"]:
+            out.append(mr.encode(mr.REMOVE_TOPIC, {"TopicId": uuid.UUID(t["id"])}))
+    for name, t in sorted(new["topics"].items()):
+        o = old["topics"].get(name)
+        tid = uuid.UUID(t["id"])
+        if o is None or o["id"] != t["id"]:
+            out.append(mr.encode(mr.TOPIC, {"Name": name, "TopicId": tid}))
+            for k, v in sorted(t["configs"].items()):
+                out.append(
+                    mr.encode(
+                        mr.CONFIG,
+                        {"ResourceType": mr.TOPIC_RESOURCE, "ResourceName": name, "Name": k, "Value": str(v)},
+                    )
+                )
+            for p in t["partitions"]:
+                out.append(_partition_record(tid, p))
+            continue
+        before = {p["p"]: p for p in o["partitions"]}
+        for p in t["partitions"]:
+            b = before.get(p["p"])
+            if b is None or b["replicas"] != p["replicas"]:
+                out.append(_partition_record(tid, p))
+                continue
+            leader_moved = b["leader"] != p["leader"] or b["epoch"] != p["epoch"]
+            if leader_moved and p["epoch"] != b["epoch"] + 1:
+                out.append(_partition_record(tid, p))
+                continue
+            change = {"PartitionId": p["p"], "TopicId": tid}
+            if b["isr"] != p["isr"]:
+                change["Isr"] = list(p["isr"])
+            if leader_moved:
+                change["Leader"] = p["leader"]
+            if len(change) > 2:
+                out.append(mr.encode(mr.PARTITION_CHANGE, change))
+    return out
+
+
+def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
+    return mr.encode(
+        mr.PARTITION,
+        {
+            "PartitionId": p["p"],
+            "TopicId": tid,
+            "Replicas": list(p["replicas"]),
+            "Isr": list(p["isr"]),
+            "RemovingReplicas": [],
+            "AddingReplicas": [],
+            "Leader": p["leader"],
+            "LeaderEpoch": p["epoch"],
+            "PartitionEpoch": p["epoch"],
+        },
+    )
+
+
+# --- reading: replay records into an image ---
+def replay(image: dict, value: bytes) -> None:
+    rtype, f = mr.decode(value)
+    regs, topics = image["registrations"], image["topics"]
+    by_id = {t["id"]: t for t in topics.values()}
+    if rtype is mr.FEATURE_LEVEL:
+        image["features"][f["Name"]] = f["FeatureLevel"]
+    elif rtype is mr.REGISTER_BROKER:
+        regs[f["BrokerId"]] = {
+            "id": f["BrokerId"],
+            "rack": f["Rack"],
+            "endpoints": {e["Name"]: [e["Host"], e["Port"]] for e in f["EndPoints"]},
+            "epoch": f["BrokerEpoch"],
+            "incarnation": str(f["IncarnationId"]),
+            "fenced": f["Fenced"],
+        }
+    elif rtype in (mr.FENCE_BROKER, mr.UNFENCE_BROKER):
+        r = regs.get(f["Id"])
+        if r is not None and r["epoch"] == f["Epoch"]:
+            r["fenced"] = rtype is mr.FENCE_BROKER
+    elif rtype is mr.UNREGISTER_BROKER:
+        regs.pop(f["BrokerId"], None)
+    elif rtype is mr.TOPIC:
+        topics[f["Name"]] = {
+            "name": f["Name"],
+            "id": str(f["TopicId"]),
+            "internal": f["Name"].startswith("__"),
+            "configs": {},
+            "partitions": [],
+        }
+    elif rtype is mr.CONFIG:
+        t = topics.get(f["ResourceName"])
+        if t is not None and f["ResourceType"] == mr.TOPIC_RESOURCE:
+            if f["Value"] is None:
+                t["configs"].pop(f["Name"], None)
+            else:
+                t["configs"][f["Name"]] = f["Value"]
+    elif rtype is mr.REMOVE_TOPIC:
+        t = by_id.get(str(f["TopicId"]))
+        if t is not None:
+            topics.pop(t["name"], None)
+    elif rtype is mr.PARTITION:
+        t = by_id.get(str(f["TopicId"]))
+        if t is not None:
+            p = {
+                "p": f["PartitionId"],
+                "leader": f["Leader"],
+                "epoch": f["LeaderEpoch"],
+                "replicas": list(f["Replicas"]),
+                "isr": list(f["Isr"]),
+            }
+            t["partitions"] = sorted(
+                [x for x in t["partitions"] if x["p"] != p["p"]] + [p], key=lambda x: x["p"]
+            )
+    elif rtype is mr.PARTITION_CHANGE:
+        t = by_id.get(str(f["TopicId"]))
+        changed = next((x for x in t["partitions"] if x["p"] == f["PartitionId"]), None) if t else None
+        if changed is not None:
+            p = changed
+            if f["Isr"]:  # an ISR is never empty: absent means unchanged
+                p["isr"] = list(f["Isr"])
+            if f["Leader"] != -2:
+                p["leader"], p["epoch"] = f["Leader"], p["epoch"] + 1
+
+
+def copy_image(image: dict) -> dict:
+    return copy.deepcopy(image)
+
+
+def load_into(controller, image: dict, now: float) -> None:
+    """Replace the controller's brokers and topics with `image`; every session restarts at `now`
+    (Kafka's new active controller gives every broker a fresh session too)."""
+    from ..cluster.controller import Registration
+
+    md = controller.metadata
+    md.brokers, md.topics = {}, {}
+    controller.registrations, controller.topic_configs = {}, {}
+    controller.features = dict(image["features"])
+    for r in image["registrations"].values():
+        info = BrokerInfo(
+            r["id"], {k: BrokerEndpoint(h, p) for k, (h, p) in r["endpoints"].items()}, r["rack"]
+        )
+        controller.registrations[r["id"]] = Registration(
+            info, r["epoch"], uuid.UUID(r["incarnation"]), now, fenced=r["fenced"]
+        )
+        if not r["fenced"]:
+            md.brokers[r["id"]] = info
+        controller._next_epoch = max(controller._next_epoch, r["epoch"])
+    for d in image["topics"].values():
+        t, c = topic_from_json(d)
+        md.topics[t.name] = t
+        controller.topic_configs[t.name] = c
+
+
+def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
+    """The image as brokers apply it (broker/cluster/snapshot.py's shape): unfenced brokers only,
+    the active controller's id."""
+    return {
+        "version": version,
+        "cluster_id": image["cluster_id"],
+        "controller_id": controller_id,
+        "brokers": [
+            {"id": r["id"], "rack": r["rack"], "endpoints": r["endpoints"]}
+            for _, r in sorted(image["registrations"].items())
+            if not r["fenced"]
+        ],
+        "topics": [t for _, t in sorted(image["topics"].items())],
+    }

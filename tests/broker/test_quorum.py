@@ -1,0 +1,209 @@
+"""Multi-voter KRaft quorums of real `python -m broker` processes on 127.0.0.x, without netlab:
+three combined voters elect a leader with Kafka's RPCs, survive the leader's SIGKILL, stop
+changing metadata without a majority; three dedicated controllers serve three brokers that learn
+metadata by fetching __cluster_metadata-0 as observers."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from clusterproc import kcat_list
+from quorumproc import Quorum
+from test_cluster import consume, create_topic, produce
+
+pytestmark = [pytest.mark.clients, pytest.mark.slow]
+
+
+@pytest.fixture
+def combined(tmp_path):
+    q = Quorum(tmp_path, "combined")
+    try:
+        q.start_all()
+        yield q
+    finally:
+        q.stop_all()
+
+
+def _all_brokers(q: Quorum, n: int = 3) -> None:
+    """Every broker lists all n brokers (registered, and its metadata caught up)."""
+    for i, node in q.nodes.items():
+        if "broker" in node.roles and q.alive(i):
+            assert q.wait(lambda b=node.bootstrap: f" {n} brokers:" in kcat_list(b), 20), i
+
+
+def _leader(q: Quorum, via: int, timeout: float = 20) -> dict:
+    st = q.wait(lambda: (s := q.status(via)) and s.get("LeaderId") not in (None, "-1") and s, timeout)
+    assert st, q.describe(via).stderr
+    return st
+
+
+def test_three_combined_voters_form_a_quorum(combined):
+    st = _leader(combined, 1)
+    assert st["ClusterId"] == "netlabQuorumTest00000A"
+    assert st["CurrentVoters"] == "[1,2,3]"
+    assert int(st["LeaderId"]) in (1, 2, 3) and int(st["LeaderEpoch"]) >= 1
+    assert int(st["HighWatermark"]) > 0
+    leader = int(st["LeaderId"])
+    out = combined.output(leader)
+    assert "Completed transition to CandidateState(localId=" in out
+    assert f"Completed transition to Leader(localId={leader}, epoch={st['LeaderEpoch']}" in out
+    for i in (1, 2, 3):
+        if i != leader:
+            text = combined.output(i)
+            assert (
+                f"Completed transition to FollowerState(fetchTimeoutMs=2000, epoch={st['LeaderEpoch']}, "
+                f"leaderId={leader}" in text
+            )
+    # every voter holds the metadata log and its quorum state
+    for i in (1, 2, 3):
+        d = combined.tmp / f"logs-{i}" / "__cluster_metadata-0"
+        assert (d / "00000000000000000000.log").stat().st_size > 0 and (d / "quorum-state").exists()
+    rep = combined.describe(1, "--replication").stdout.splitlines()
+    assert rep[0].split() == [
+        "NodeId",
+        "LogEndOffset",
+        "Lag",
+        "LastFetchTimestamp",
+        "LastCaughtUpTimestamp",
+        "Status",
+    ]
+    assert sorted(line.split()[-1] for line in rep[1:]) == ["Follower", "Follower", "Leader"]
+    # brokers: all three registered, RF=3 acks=all round trip
+    _all_brokers(combined)
+    create_topic(combined.bootstrap, "qround", 1, 3)
+    res = produce(combined.bootstrap, "qround", [b"v%d" % i for i in range(20)])
+    assert all(err is None for err, _ in res)
+    assert consume(combined.bootstrap, "qround", 20) == [b"v%d" % i for i in range(20)]
+
+
+def test_leader_sigkill_elects_a_new_leader_and_writes_go_on(combined):
+    st = _leader(combined, 1)
+    old, old_epoch = int(st["LeaderId"]), int(st["LeaderEpoch"])
+    _all_brokers(combined)
+    create_topic(combined.bootstrap, "qfail", 1, 3)
+    assert all(err is None for err, _ in produce(combined.bootstrap, "qfail", [b"a", b"b"]))
+    killed_at = time.monotonic()
+    combined.kill(old)
+    others = [i for i in (1, 2, 3) if i != old]
+    new = combined.wait(
+        lambda: next(((lid, ep) for lid, ep in combined.leaders() if ep > old_epoch), None),
+        timeout=15,
+        step=0.05,
+    )
+    elapsed = time.monotonic() - killed_at
+    assert new is not None, combined.output(others[0])
+    assert new[0] in others
+    # fetch timeout (2 s) + at most two randomized election timeouts (1-2 s each) + slack
+    assert elapsed < 2 + 4 + 3, elapsed
+    for i in others:
+        assert f"Connection to node {old} (/127.0.0.{old}:" in combined.output(i)
+    st2 = _leader(combined, others[0])
+    assert int(st2["LeaderId"]) == new[0] and int(st2["LeaderEpoch"]) > old_epoch
+    survivors = ",".join(combined.nodes[i].bootstrap for i in others)
+    assert all(err is None for err, _ in produce(survivors, "qfail", [b"c", b"d"]))
+    assert consume(survivors, "qfail", 4) == [b"a", b"b", b"c", b"d"]
+    # the controller on the new leader fences the dead broker
+    assert combined.wait(
+        lambda: f"Fencing broker {old} because its session has timed out." in combined.output(new[0])
+    )
+    create_topic(survivors, "qafter", 1, 2)
+
+
+def test_two_of_three_down_no_leader_and_no_metadata_changes(combined):
+    from confluent_kafka import KafkaException
+
+    st = _leader(combined, 1)
+    leader = int(st["LeaderId"])
+    follower = next(i for i in (1, 2, 3) if i != leader)
+    survivor = next(i for i in (1, 2, 3) if i not in (leader, follower))
+    combined.kill(leader)
+    combined.kill(follower)
+    time.sleep(6)  # fetch timeout and several election rounds
+    out = combined.output(survivor)
+    epochs = [
+        int(e)
+        for e in re.findall(rf"Completed transition to CandidateState\(localId={survivor}, epoch=(\d+)", out)
+    ]
+    assert len(epochs) >= 2 and epochs == sorted(epochs), out[-3000:]
+    assert all(ep <= int(st["LeaderEpoch"]) for _, ep in combined.leaders()), (
+        "nobody may lead without a majority"
+    )
+    assert combined.describe(survivor).returncode == 1
+    with pytest.raises(KafkaException):
+        create_topic(combined.nodes[survivor].bootstrap, "qnomajority", 1, 1)
+
+
+def test_isolated_controllers_and_brokers(tmp_path):
+    q = Quorum(tmp_path, "isolated")
+    try:
+        q.start_all()
+        st = _leader(q, 1)
+        assert st["CurrentVoters"] == "[1,2,3]"
+        assert q.wait(lambda: q.status(1).get("CurrentObservers") == "[4,5,6]"), q.status(1)
+        _all_brokers(q)
+        listing = kcat_list(q.bootstrap)
+        assert "broker 4 at 127.0.0.4:" in listing and "broker 6 at 127.0.0.6:" in listing, listing
+        assert "broker 1 at" not in listing
+        create_topic(q.bootstrap, "qiso", 2, 3)
+        assert all(
+            err is None for err, _ in produce(q.bootstrap, "qiso", [b"x", b"y", b"z"], partitioner="murmur2")
+        )
+        got = consume(q.bootstrap, "qiso", 3, 0, timeout=10) + consume(q.bootstrap, "qiso", 3, 1, timeout=5)
+        assert sorted(got) == [b"x", b"y", b"z"]
+        # brokers hold an observer replica of the metadata log; controllers hold no partition logs
+        assert (tmp_path / "logs-4" / "__cluster_metadata-0" / "00000000000000000000.log").stat().st_size > 0
+        assert not list((tmp_path / "logs-1").glob("qiso-*"))
+        # SIGKILL the active controller: brokers go on with the next one
+        leader = int(st["LeaderId"])
+        q.kill(leader)
+        other = next(i for i in (1, 2, 3) if i != leader)
+        assert q.wait(lambda: (s := q.status(other)) and s.get("LeaderId") not in (None, str(leader)), 15)
+        _all_brokers(q)
+        create_topic(q.bootstrap, "qiso2", 1, 3)
+        assert all(err is None for err, _ in produce(q.bootstrap, "qiso2", [b"after"]))
+    finally:
+        q.stop_all()
+
+
+def test_voter_bound_to_loopback_is_unreachable(tmp_path):
+    """Node 3's controller listener binds 127.0.0.1 while controller.quorum.voters names
+    127.0.0.3: the others log Kafka's connection failure for node 3, and 1 and 2 form the quorum."""
+    q = Quorum(tmp_path, "combined")
+    q.nodes[3].bind_host = "127.0.0.1"
+    try:
+        q.start_all()
+        port = q.nodes[3].controller
+        line = (
+            f"Connection to node 3 (/127.0.0.3:{port}) could not be established. Node may not be available."
+        )
+        assert q.wait(lambda: line in q.output(1) and line in q.output(2)), q.output(1)[-2000:]
+        assert q.wait(lambda: any(lid in (1, 2) for lid, _ in q.leaders()))
+    finally:
+        q.stop_all()
+
+
+def test_brokers_with_bootstrap_servers_only(tmp_path):
+    """Brokers 4-6 name only controller.quorum.bootstrap.servers (one controller each, not the
+    voter list): each learns the voters from it and registers with the active controller."""
+    q = Quorum(tmp_path, "isolated")
+    for i, c in ((4, 1), (5, 2), (6, 3)):
+        n = q.nodes[c]
+        q.nodes[i].extra += [
+            "controller.quorum.voters=",
+            f"controller.quorum.bootstrap.servers={n.host}:{n.controller}",
+        ]
+    try:
+        q.start_all()
+        for i in (4, 5, 6):
+            assert (
+                "Learnt the controller quorum from controller.quorum.bootstrap.servers: " + q.voters
+                in q.output(i)
+            )
+        _all_brokers(q)
+        assert q.wait(lambda: q.status(1).get("CurrentObservers") == "[4,5,6]"), q.status(1)
+        create_topic(q.bootstrap, "qboot", 1, 3)
+        assert all(err is None for err, _ in produce(q.bootstrap, "qboot", [b"b"]))
+    finally:
+        q.stop_all()
