@@ -35,6 +35,8 @@ BROKER_PROPERTIES = [
     "offsets.topic.num.partitions=2",
     "offsets.commit.timeout.ms=500",
     "replica.lag.time.max.ms=1000",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
 ]
 
 SERVICE_SHIM = '''"""Written by netlab's scripts/compat/kafka_python.py: the sdist lacks test/service.py."""
