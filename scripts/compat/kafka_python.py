@@ -6,7 +6,7 @@
 Downloads the installed kafka-python's sdist from PyPI (pip, at run time), starts one broker (or
 three with --cluster) and runs test/integration with KAFKA_URI (the suite's external-broker mode)
 and KAFKA_VERSION=3.7.0 (the release this broker is; docs/broker.md). --quick runs the producer
-and consumer files only. Not in CI (minutes): docs/compat.md has the latest numbers.
+and consumer files only. Not in CI (it downloads from PyPI): docs/compat.md has the numbers.
 """
 
 from __future__ import annotations
