@@ -1,0 +1,253 @@
+"""Shared by the per-suite scripts: obtain a client's test suite from its PyPI sdist at run time
+(never vendored), start netlab's broker (one node, or a 3-broker KRaft cluster on loopback), run
+the suite with the environment it documents for an external cluster, and print one line per test
+plus `N passed, N failed, N skipped` (known-unpassable tests listed apart, never as passed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from known import reason_for
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
+CACHE = Path(os.environ.get("NETLAB_COMPAT_CACHE", Path(tempfile.gettempdir()) / "netlab-compat"))
+
+
+def sdist(package: str, version: str) -> Path:
+    """The package's source distribution, downloaded by pip into the cache, extracted there."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    stem = f"{package.replace('-', '_')}-{version}"
+    out = CACHE / stem
+    if out.is_dir():
+        return out
+    archives = list(CACHE.glob(f"{stem}.tar.gz")) + list(CACHE.glob(f"{package}-{version}.tar.gz"))
+    if not archives:
+        # --no-binary names the package only: with :all: pip would also compile its build
+        # requirements (Cython) from source to prepare the metadata, for many minutes
+        cmd = [PYTHON, "-m", "pip", "download", "--no-deps", "--no-binary", package, f"{package}=={version}"]
+        subprocess.run(cmd + ["-d", str(CACHE)], check=True, timeout=900, cwd=CACHE)
+        archives = list(CACHE.glob(f"{stem}.tar.gz")) + list(CACHE.glob(f"{package}-{version}.tar.gz"))
+    with tarfile.open(archives[0]) as tar:
+        members = tar.getmembers()
+        bad = [
+            m.name
+            for m in members
+            if m.name.startswith("/") or ".." in Path(m.name).parts or m.issym() or m.islnk()
+        ]
+        if bad:
+            raise SystemExit(f"{archives[0]}: refusing to extract unsafe paths {bad[:3]}")
+        tar.extractall(CACHE, members=members)
+    found = [p for p in CACHE.iterdir() if p.is_dir() and p.name.lower() == archives[0].name[:-7].lower()]
+    return found[0] if found else out
+
+
+def tests_or_exit(suite: str, src: Path, tests: str) -> Path:
+    """The suite's tests inside the sdist, or a loud NOT RUN (exit 3) naming what is missing: the
+    tests are only ever taken from the registry, never from a copy of ours."""
+    path = src / tests
+    if path.is_dir():
+        return path
+    print(f"!!! {suite}: NOT RUN. The sdist {src.name} (PyPI) holds no {tests}/, so the suite cannot be")
+    print("!!! obtained from a package registry here; nothing was run and nothing is counted.")
+    print(f"{suite}: 0 passed, 0 failed, 0 skipped; NOT RUN (no tests in the sdist)")
+    raise SystemExit(3)
+
+
+def test_deps(packages: list[str]) -> Path:
+    """The suite's own test requirements (pytest plugins), installed by pip into the cache (not
+    into the project's environment); returned for PYTHONPATH."""
+    target = CACHE / "deps"
+    missing = [p for p in packages if not list(target.glob(p.replace("-", "_").split("=")[0] + "*"))]
+    if missing:
+        cmd = [PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), *missing]
+        subprocess.run(cmd, check=True, timeout=900)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Brokers:
+    """netlab broker processes on loopback; `bootstrap` for the suite; stopped by pid."""
+
+    procs: list[subprocess.Popen] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+    workdir: Path | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{p}" for p in self.ports)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+COMMON = [
+    "auto.create.topics.enable=true",
+    "group.initial.rebalance.delay.ms=0",
+    "num.partitions=1",
+]
+
+
+def start_brokers(count: int, extra: list[str] | None = None, first_id: int = 1) -> Brokers:
+    """One broker (count=1), or a KRaft cluster: the first node broker+controller, the others brokers;
+    node ids from `first_id` (a suite may assume its broker is node 0)."""
+    b = Brokers(workdir=Path(tempfile.mkdtemp(prefix="netlab-compat-")))
+    controller = free_port()
+    b.ports = [free_port() for _ in range(count)]
+    for i, port in enumerate(b.ports, start=first_id):
+        args = [f"node.id={i}", f"log.dirs={b.workdir / f'logs-{i}'}", *COMMON, *(extra or [])]
+        rf = min(count, 3)
+        args += [f"offsets.topic.replication.factor={rf}", f"default.replication.factor={rf}"]
+        if count > 1:
+            roles = "broker,controller" if i == first_id else "broker"
+            listeners = f"PLAINTEXT://127.0.0.1:{port}" + (
+                f",CONTROLLER://127.0.0.1:{controller}" if i == first_id else ""
+            )
+            args += [
+                f"process.roles={roles}",
+                f"listeners={listeners}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"controller.quorum.voters={first_id}@127.0.0.1:{controller}",
+                "cluster.id=netlabCompatClust0000A",
+            ]
+        else:
+            args.append(f"listeners=PLAINTEXT://127.0.0.1:{port}")
+        cmd = [PYTHON, "-m", "broker", "--no-env"] + [x for a in args for x in ("--override", a)]
+        log = open(b.workdir / f"broker-{i}.log", "w")
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env))
+        _wait_listening(port, b.procs[-1], b.workdir / f"broker-{i}.log")
+        if count > 1:  # registered with the controller and fenced no more (as tests/broker/clusterproc.py)
+            ready = "Kafka Server started" if i == first_id else "Transitioning from RECOVERY to RUNNING."
+            _wait_log(ready, b.procs[-1], b.workdir / f"broker-{i}.log")
+    return b
+
+
+def _wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"broker exited:\n{log.read_text()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"broker did not listen on {port} within {timeout}s:\n{log.read_text()}")
+
+
+def _wait_log(text: str, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"broker exited:\n{log.read_text()}")
+        if text in log.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"broker did not log {text!r} within {timeout}s:\n{log.read_text()}")
+
+
+@dataclass
+class Result:
+    test: str
+    outcome: str  # passed / failed / skipped
+    detail: str = ""
+
+
+def junit_results(path: Path) -> list[Result]:
+    out = []
+    if not path.exists():
+        return out
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        if case.find("failure") is not None or case.find("error") is not None:
+            el = case.find("failure") if case.find("failure") is not None else case.find("error")
+            out.append(
+                Result(
+                    name, "failed", (el.get("message") or "").splitlines()[0][:160] if el is not None else ""
+                )
+            )
+        elif case.find("skipped") is not None:
+            out.append(Result(name, "skipped", (case.find("skipped").get("message") or "")[:160]))
+        else:
+            out.append(Result(name, "passed"))
+    return out
+
+
+def report(suite: str, mode: str, results: list[Result]) -> int:
+    """One line per test, the known-unpassable ones apart and loud, then the counts."""
+    known, counted = [], []
+    for r in results:
+        why = reason_for(suite, r.test)
+        (known if why else counted).append((r, why))
+    for r, _ in counted:
+        print(
+            f"{r.outcome.upper():7} {r.test}"
+            + (f"  -- {r.detail}" if r.detail and r.outcome != "passed" else "")
+        )
+    if known:
+        print(f"\n!!! {len(known)} KNOWN-UNPASSABLE tests (scripts/compat/known.py), NOT counted as passed:")
+        for r, why in known:
+            surprise = "  (passed anyway)" if r.outcome == "passed" else ""
+            print(f"KNOWN   {r.test}  -- {why}{surprise}")
+    n = {o: sum(1 for r, _ in counted if r.outcome == o) for o in ("passed", "failed", "skipped")}
+    print(
+        f"\n{suite} [{mode}]: {n['passed']} passed, {n['failed']} failed, {n['skipped']} skipped;"
+        f" {len(known)} known-unpassable"
+    )
+    return 1 if n["failed"] else 0
+
+
+def run_pytest(
+    workdir: Path, targets: list[str], env: dict, junit: Path, timeout: float, extra: list[str] | None = None
+) -> None:
+    """pytest in the suite's own tree; its output goes to <junit>.log, whose tail is shown when no
+    result came out (a collection error names itself there)."""
+    cmd = [
+        PYTHON,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        *(extra or []),
+        *targets,
+    ]
+    log = junit.with_suffix(".log")
+    with open(log, "w") as out:
+        try:
+            subprocess.run(cmd, cwd=workdir, env=env, timeout=timeout, stdout=out, stderr=subprocess.STDOUT)
+        except subprocess.TimeoutExpired:
+            print(f"!!! the suite ran past {timeout:.0f}s and was stopped; results so far only")
+    if not junit_results(junit):
+        print(f"!!! no test results; the end of {log}:")
+        print("\n".join(log.read_text().splitlines()[-25:]))
