@@ -320,7 +320,7 @@ def inter_broker_targets(world: World, broker: BrokerView) -> list[tuple[BrokerV
         # ZooKeeper mode: any broker may be the controller, which connects to itself as well
         if (other is broker and not broker.zookeeper) or not other.running:
             continue
-        lst = next((l for l in other.listeners if l.name == broker.inter_broker_listener), None)
+        lst = next((x for x in other.listeners if x.name == broker.inter_broker_listener), None)
         if lst is not None and lst.advertised_host is not None:
             out.append((other, f"{lst.advertised_host}:{lst.advertised_port}"))
     return out

@@ -13,10 +13,10 @@ import time
 import pytest
 from labtools import REPO, leftovers, run_cli, topology_plan
 
-from netlab.lab.brokers import wait_started
 from netlab.kernel import processes
 from netlab.kernel.privileges import RUN_USER, code_readable, drop_argv, policy
 from netlab.lab import lab_paths
+from netlab.lab.brokers import wait_started
 from netlab.lab.launch import unprivileged_user_processes
 from netlab.resources import Process
 
