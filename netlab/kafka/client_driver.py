@@ -78,8 +78,9 @@ def run_confluent(bootstrap: str, topic: str, value: bytes, timeout: float, log:
             msg = consumer.poll(min(0.5, max(deadline - time.monotonic(), 0.01)))
             if msg is None:
                 continue
-            if msg.error():
-                return _fail("consume", f"KafkaError: {msg.error().str()}")
+            err = msg.error()
+            if err is not None:
+                return _fail("consume", f"KafkaError: {err.str()}")
             if msg.value() == value:
                 return {"ok": True, "stage": None, "error": None}
         return _fail("consume", f"the record was not read back within {timeout / 2:g}s")

@@ -111,7 +111,7 @@ def broker_view(
     `taken` holds (address, port) pairs already bound in that node (other brokers, port proxies)."""
     cfg, finding = listener_config(props)
     if cfg is None:
-        return BrokerView(node, -1, [], start_error=finding.text)
+        return BrokerView(node, -1, [], start_error=finding.text if finding else "invalid listeners")
     adv = {e.name: e for e in cfg.advertised}
     views = []
     for e in cfg.listeners:
@@ -159,8 +159,10 @@ def _resolve(v: Vantage, hp: HostPort, stage: str) -> tuple[Stage, list[str]]:
     return Stage(stage, str(hp), True, None, 0.0, {"addresses": addrs}), addrs
 
 
-def _connect(world: World, v: Vantage, hp: HostPort, addrs: list[str], stage: str) -> tuple[Stage, Landing]:
-    landing = None
+def _connect(
+    world: World, v: Vantage, hp: HostPort, addrs: list[str], stage: str
+) -> tuple[Stage, Landing | None]:
+    landing: Landing | None = None
     tried: list[dict] = []
     for addr in addrs:  # clients try the addresses in order
         landing = land(world, v.node, addr, hp.port)
@@ -171,9 +173,8 @@ def _connect(world: World, v: Vantage, hp: HostPort, addrs: list[str], stage: st
         tried.append(
             {"address": addr, "error": UNREACHABLE_TEXT if landing.kind == UNREACHABLE else REFUSED_TEXT}
         )
-    return Stage(
-        stage, str(hp), False, tried[-1]["error"], 0.0, {"tried": tried, "landing": _where(landing)}
-    ), landing
+    where = _where(landing) if landing is not None else None
+    return Stage(stage, str(hp), False, tried[-1]["error"], 0.0, {"tried": tried, "landing": where}), landing
 
 
 def _where(landing: Landing) -> str:
@@ -227,7 +228,7 @@ def advertised_brokers(world: World, listener: ListenerView) -> list[AdvertisedB
         if not b.running or not registered(world, b):
             continue
         for lst in b.listeners:
-            if lst.name == listener.name and lst.advertised_host is not None:
+            if lst.name == listener.name and lst.advertised_host is not None and lst.advertised_port:
                 out.append(AdvertisedBroker(b.node_id, lst.advertised_host, lst.advertised_port))
     return out
 
@@ -241,16 +242,17 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: b
     result.stages.append(st)
     if not st.ok:
         return result
-    st, landing = _connect(world, v, hp, addrs, CONNECT)
+    st, landed = _connect(world, v, hp, addrs, CONNECT)
     result.stages.append(st)
-    if not st.ok:
+    if not st.ok or landed is None:
         return result
+    landing = landed
     st = _api_versions(hp, landing, API_VERSIONS)
     result.stages.append(st)
     if not st.ok or link:
         return result
     lst = landing.listener
-    if lst.advertised_host is None:  # a KRaft controller listener serves ApiVersions only
+    if lst is None or lst.advertised_host is None:  # a KRaft controller listener serves ApiVersions only
         result.stages.append(Stage(METADATA, str(hp), False, "connection closed by the peer"))
         return result
     broker = next(b for b in world.brokers if b.node == lst.broker and b.node_id == lst.node_id)
@@ -290,10 +292,10 @@ def predict_probe(world: World, node: str, bootstrap: str | HostPort, *, link: b
         st, addrs = _resolve(v, ep, ADVERTISED_RESOLVE)
         stages = [st]
         if st.ok:
-            cst, landing = _connect(world, v, ep, addrs, ADVERTISED_CONNECT)
+            cst, landed = _connect(world, v, ep, addrs, ADVERTISED_CONNECT)
             stages.append(cst)
-            if cst.ok:
-                stages.append(_api_versions(ep, landing, ADVERTISED_API_VERSIONS))
+            if cst.ok and landed is not None:
+                stages.append(_api_versions(ep, landed, ADVERTISED_API_VERSIONS))
         for s in stages:
             s.detail["node_id"] = b.node_id
         result.stages.extend(stages)

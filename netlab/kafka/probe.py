@@ -254,7 +254,9 @@ def render_text(result: ProbeResult) -> str:
         lines.append(f"  {mark} {s.name:<24} {s.target:<28} {s.elapsed_ms:8.1f} ms  {extra}")
     failed = result.failed
     lines.append(
-        "result: ok" if result.ok else f"result: failed at {failed.name} ({failed.target}): {failed.error}"
+        f"result: failed at {failed.name} ({failed.target}): {failed.error}"
+        if failed is not None
+        else "result: ok"
     )
     return "\n".join(lines)
 

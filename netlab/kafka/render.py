@@ -42,7 +42,7 @@ def verdict_report(
     for i, v in enumerate(verdicts, 1):
         mark = Text("✓", style="green") if v.ok else Text("✗", style="bold red")
         start_row = v.client == "broker" and v.stage in (None, "start") and "://" in v.to
-        cells = [
+        cells: list[str | Text] = [
             str(i),
             v.from_node,
             "(starts)" if start_row else v.to,

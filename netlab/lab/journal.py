@@ -13,17 +13,23 @@ import json
 import re
 import threading
 from dataclasses import fields
-from functools import cache
 from pathlib import Path
+from typing import Any
 
 from netlab.resources import Step, step_from_dict
 
 NOT_OURS = "not-ours"
 
 
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: Any) -> tuple[str, ...]:
+    """The field names of a Step class (every one is a dataclass), computed once per class."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def step_record(step: Step) -> dict:

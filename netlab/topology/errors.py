@@ -24,7 +24,7 @@ def translate_validation_error(exc: ValidationError, data: Any) -> tuple[str, Pa
     errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     path, key_error = _data_path(first["loc"], data)
-    message = _message(first, path, key_error, data)
+    message = _message(dict(first), path, key_error, data)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} after fixing this)"
     return message, path
@@ -157,7 +157,9 @@ def _child(current: Any, part: Any) -> Any:
 def _pick_by_type(models: list[type[BaseModel]], current: Any) -> type[BaseModel]:
     wanted = current.get("type", "veth") if isinstance(current, dict) else "veth"
     for m in models:
-        annotation = m.model_fields["type"].annotation if "type" in m.model_fields else None
-        if typing.get_origin(annotation) is Literal and wanted in typing.get_args(annotation):
+        field = m.model_fields.get("type")
+        annotation = field.annotation if field is not None else None
+        origin = typing.get_origin(annotation)
+        if origin is Literal and wanted in typing.get_args(annotation):
             return m
     return models[0]

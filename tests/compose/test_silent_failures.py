@@ -68,23 +68,27 @@ def test_broker_only_node_needs_the_controllers_cluster_id():
 
 
 def test_predict_refuses_what_the_broker_refuses():
+    # a dynamic quorum (KIP-853: bootstrap servers, no voters) is one this broker does not run
     props = {
         "node.id": "1",
         "process.roles": "broker,controller",
         "controller.listener.names": "CONTROLLER",
         "listeners": "PLAINTEXT://:9092,CONTROLLER://:9093",
-        "controller.quorum.voters": "1@a:9093,2@b:9093",
+        "controller.quorum.bootstrap.servers": "a:9093,b:9093",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     }
     refusal = broker_refusal(props)
-    assert refusal.startswith(
-        "broker.UnsupportedConfigurationException: controller.quorum.voters names 2 voters"
+    assert refusal is not None and refusal.startswith(
+        "broker.UnsupportedConfigurationException: controller.quorum.bootstrap.servers names 2 controllers"
     )
     t = loads_topology(lab("a:\n  networks: [net]\n  broker: " + str(props).replace("'", '"') + "\n"))
     start = predicted_report(t).verdicts[0]
     assert not start.ok and start.cause == "broker_not_started"
     assert refusal in start.reason
-    assert broker_refusal({**props, "controller.quorum.voters": "1@a:9093"}) is None
+    # the static quorum the broker does run (issue 13): three voters start
+    static = {**props, "controller.quorum.voters": "1@a:9093,2@b:9093,3@c:9093"}
+    del static["controller.quorum.bootstrap.servers"]
+    assert broker_refusal(static) is None
 
 
 def test_kraft_controller_listener_defaults_to_plaintext_as_kafka():

@@ -59,9 +59,7 @@ def test_hosts_entries_of_a_big_network_are_shared_not_copied():
     files = {s.netns: s.entries for s in plan.steps if isinstance(s, HostsFile)}
     a, b = files["netlab-big-c1"], files["netlab-big-c2"]
     assert a[-1] is b[-1]  # the same entry object, not a copy per hosts file
-    from netlab.topology.resolve import resolve
-
-    r = resolve(topo)
+    r = topo  # loads_topology gives the resolved view
     index = HostsIndex(r)
     for node in ("c0", "c17", f"c{n - 1}"):
         tail = _naive_tail(index, "net", node) + _naive_tail(index, "side", node)
