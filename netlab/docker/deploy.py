@@ -74,9 +74,19 @@ def docker_host_of(topology: Topology, resolved: Resolved) -> str:
 
 
 def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None = None) -> Deployed:
-    """Create and start the lab on `client`'s engine; returns what it made (for removal by id)."""
-    project = topology.lab
-    host = docker_host_of(topology, resolved)
+    """Create and start the lab on `client`'s engine; returns what it made (for removal by id).
+    On any failure what was made so far is removed before the error is raised: nothing half built."""
+    made = Deployed(topology.lab, docker_host_of(topology, resolved), {}, {})
+    try:
+        _deploy(client, topology, resolved, python, made)
+    except BaseException:
+        undeploy(client, made)
+        raise
+    return made
+
+
+def _deploy(client, topology: Topology, resolved: Resolved, python: str | None, made: Deployed) -> None:
+    project, host = made.project, made.host
     image = ensure_image(client)
     networks = {}
     for name, net in resolved.networks.items():
@@ -96,7 +106,7 @@ def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None
             options={"com.docker.network.bridge.name": net.bridge},
             labels={PROJECT_LABEL: project, NETWORK_LABEL: name},
         )
-    containers: dict[str, str] = {}
+        made.networks[name] = networks[name].id
     for node, spec in topology.nodes.items():
         if node == host:
             continue
@@ -146,12 +156,10 @@ def deploy(client, topology: Topology, resolved: Resolved, *, python: str | None
             networking_config=client.api.create_networking_config(endpoint) if endpoint else None,
             stop_timeout=BROKER_STOP_TIMEOUT_S,
         )
-        cid = ctr["Id"]
+        cid = made.containers[node] = ctr["Id"]
         for a in attachments[1:]:
             networks[a.network].connect(cid, ipv4_address=str(a.address), aliases=[node, *a.aliases])
         client.api.start(cid)
-        containers[node] = cid
-    return Deployed(project, host, containers, {n: net.id for n, net in networks.items()})
 
 
 def undeploy(client, deployed: Deployed) -> None:

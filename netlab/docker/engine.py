@@ -149,7 +149,10 @@ def remove_cgroups(root: Path) -> list[str]:
 
 
 def _start_script(root: Path, mounts: list[tuple[str, str, str]]) -> str:
-    lines = ["set -e", "ip link set lo up"]
+    # The Docker host's own outgoing connections (the clients netlab runs "on the host") take
+    # ephemeral ports from 49152 up, IANA's dynamic range, so they never hold a port the lab
+    # publishes (compose gives container-only ports host ports from 32768, as Docker does).
+    lines = ["set -e", "ip link set lo up", "sysctl -q -w net.ipv4.ip_local_port_range='49152 60999'"]
     for target, fstype, opts in mounts:
         t = shlex.quote(target)
         lines.append(f"mkdir -p {t} && mount -t {fstype} -o {shlex.quote(opts)} {fstype} {t}")

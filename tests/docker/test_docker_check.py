@@ -180,3 +180,21 @@ def test_a_stopped_container_is_a_clear_error(engine, default_project):
         assert any("client-1" in n and "left out" in n for n in imported.notes)
     finally:
         engine.client.containers.get(client_1.id).start()
+
+
+def test_a_failed_deploy_removes_what_it_made(engine, default_project, tmp_path):
+    """A second lab whose network can be made (its own subnet and bridge) but whose containers
+    cannot (their names are taken by the first lab): what the failed attempt made is removed."""
+    from docker.errors import APIError
+
+    text = (REPO / "topologies" / "default.yaml").read_text()
+    text = text.replace("lab: default", "lab: dkdup").replace("10.5.", "10.6.").replace("br-kafka", "br-kdup")
+    path = tmp_path / "dup.yaml"
+    path.write_text(text)
+    from netlab.topology import load_topology
+
+    second = load_topology(path).topology
+    before = sorted(n.id for n in engine.client.networks.list())
+    with pytest.raises(APIError, match="already in use"):
+        deploy(engine.client, second, resolve(second))
+    assert sorted(n.id for n in engine.client.networks.list()) == before
