@@ -39,7 +39,15 @@ def sdist(package: str, version: str) -> Path:
         cmd = [PYTHON, "-m", "pip", "download", "--no-deps", "--no-binary", package, f"{package}=={version}"]
         subprocess.run(cmd + ["-d", str(CACHE)], check=True, timeout=900, cwd=CACHE)
         archives = list(CACHE.glob(f"{stem}.tar.gz")) + list(CACHE.glob(f"{package}-{version}.tar.gz"))
-    with tarfile.open(archives[0]) as tar:
+    safe_extract(archives[0], CACHE)
+    found = [p for p in CACHE.iterdir() if p.is_dir() and p.name.lower() == archives[0].name[:-7].lower()]
+    return found[0] if found else out
+
+
+def safe_extract(archive: Path, dest: Path) -> None:
+    """Unpack a source archive, refusing absolute paths, `..` and links (a registry's file is
+    still input: nothing may land outside `dest`)."""
+    with tarfile.open(archive) as tar:
         members = tar.getmembers()
         bad = [
             m.name
@@ -47,10 +55,8 @@ def sdist(package: str, version: str) -> Path:
             if m.name.startswith("/") or ".." in Path(m.name).parts or m.issym() or m.islnk()
         ]
         if bad:
-            raise SystemExit(f"{archives[0]}: refusing to extract unsafe paths {bad[:3]}")
-        tar.extractall(CACHE, members=members)
-    found = [p for p in CACHE.iterdir() if p.is_dir() and p.name.lower() == archives[0].name[:-7].lower()]
-    return found[0] if found else out
+            raise SystemExit(f"{archive}: refusing to extract unsafe paths {bad[:3]}")
+        tar.extractall(dest, members=members)
 
 
 def tests_or_exit(suite: str, src: Path, tests: str) -> Path:
