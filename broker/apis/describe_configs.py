@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..acls import DESCRIBE_CONFIGS, config_denied
 from ..config import SETTINGS
 from ..dynamic_broker_configs import RECONFIGURABLE
+from ..dynamic_config_names import NOT_MODELLED, SECURITY, TYPE_IDS
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -107,20 +108,49 @@ def _broker_entries(ctx: RequestContext) -> list[dict]:
             {
                 "name": name,
                 "value": dynamic if dynamic is not None else _str(cfg[name]),
-                "read_only": name not in RECONFIGURABLE,
+                "read_only": not _dynamic(name),
                 "config_source": source,
                 "is_default": source == DEFAULT_CONFIG,
                 "synonyms": synonyms,
                 "config_type": _TYPE_IDS.get(SETTINGS[name].type, 0),
             }
         )
-    return out
+    # dynamic security settings this broker does not otherwise know (broker/dynamic_config_names.py)
+    for layer, source in settings.layers()[:2]:
+        for name in sorted(n for n in layer if n in SECURITY and n not in SETTINGS):
+            if not any(e["name"] == name for e in out):
+                out.append(_security_entry(name, layer[name], source))
+    return sorted(out, key=lambda e: e["name"])
+
+
+def _dynamic(name: str) -> bool:
+    """Not read-only: one of Kafka's DynamicBrokerConfig.AllDynamicConfigs."""
+    return name in RECONFIGURABLE or name in SECURITY or name in NOT_MODELLED
+
+
+def _security_entry(name: str, value: str, source: int) -> dict:
+    """A dynamic SSL/SASL setting; a PASSWORD one is sensitive: its value is never answered."""
+    sensitive = SECURITY[name] == "PASSWORD"
+    shown = None if sensitive else value
+    return {
+        "name": name,
+        "value": shown,
+        "read_only": False,
+        "config_source": source,
+        "is_default": False,
+        "is_sensitive": sensitive,
+        "synonyms": [{"name": name, "value": shown, "source": source}],
+        "config_type": TYPE_IDS[SECURITY[name]],
+    }
 
 
 def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
     """BROKER resource "": only the cluster-wide dynamic defaults, as Kafka answers it."""
     out = []
     for name, value in sorted(ctx.node.broker_configs.get("", {}).items()):
+        if name not in RECONFIGURABLE:
+            out.append(_security_entry(name, value, DYNAMIC_DEFAULT_BROKER_CONFIG))
+            continue
         d = RECONFIGURABLE[name]
         source = DYNAMIC_DEFAULT_BROKER_CONFIG
         out.append(
