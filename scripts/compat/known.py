@@ -34,11 +34,11 @@ KNOWN: dict[str, dict[str, str]] = {
         "0109_auto_create_topics$": KAFKA_CLI + " (kafka-acls.sh)",
         "0115_producer_auth$": KAFKA_CLI + " (kafka-acls.sh)",
         "0119_consumer_auth$": KAFKA_CLI + " (kafka-acls.sh)",
+        "0098_consumer_txn$": "runs Kafka's Java producer (TransactionProducerCli) from KAFKA_PATH first: no Kafka install here",
         "0097_ssl_verify$": SSL_SASL,
         "0126_oauthbearer_oidc$": SSL_SASL,
     },
     "librdkafka[single]": {
-        "0098_consumer_txn$": NEEDS_3_BROKERS,
         "0101_fetch_from_follower$": NEEDS_3_BROKERS,
         "0103_transactions$": NEEDS_3_BROKERS,
     },

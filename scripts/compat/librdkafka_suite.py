@@ -65,20 +65,24 @@ def results_from(report_path: Path, log: Path) -> list[Result]:
     """The runner's JSON report (TEST_REPORT); when the run was stopped before writing it, the
     per-test verdict lines of its output."""
     out = []
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
+    # the runner's closing table: | name | STATE | duration | reason
+    reasons = {m[0]: m[1].strip() for m in re.findall(r"^\| (\S+)\s+\|\s+\w+ \|\s+[\d.]+s \| (.*)$", plain, re.M)}
     if report_path.exists():
         tests = json.loads(report_path.read_text())["tests"]
         for name, t in tests.items():
             if name == "<MAIN>":  # the run as a whole, below
                 continue
+            # RUNNING / DNS ("did not start"): the runner stopped (a test's timeout aborts the run);
+            # counted as failed, never as passed or skipped
             state = {"PASSED": "passed", "FAILED": "failed", "SKIPPED": "skipped"}.get(t["state"], "failed")
-            detail = t.get("extra", "") if state != "passed" else ""
-            out.append(Result(name, state, (detail or t["state"]).replace("\n", " ")[:200]))
+            detail = reasons.get(name) or {"DNS": "did not start: the run was aborted"}.get(t["state"], t["state"])
+            out.append(Result(name, state, "" if state == "passed" else detail[:200]))
         main = tests.get("<MAIN>", {})
         if main.get("state") not in (None, "PASSED"):
             print(f"!!! the test run as a whole: {main.get('state')} {main.get('extra', '')}")
         return out
     print(f"!!! no JSON report; verdicts read from {log}")
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
     for name, state in re.findall(r"=+ Test (\S+) (PASSED|FAILED) =+", plain):
         out.append(Result(name, state.lower()))
     return out
