@@ -26,6 +26,7 @@ from ..cluster.metadata import BrokerEndpoint, BrokerInfo, PartitionInfo, TopicI
 from ..cluster.placement import assign_replicas
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
+from ..protocol.messages import leader_and_isr, update_metadata
 from ..topics import INTERNAL_TOPICS
 from . import znodes
 from .controller import ZkController
@@ -44,6 +45,7 @@ class ZkBroker:
         self.server_log = logger("kafka.server.KafkaServer", f"[KafkaServer id={self.broker_id}]")
         self.controller = ZkController(self)
         self.controller_epoch = -1
+        self.broker_epoch = -1  # czxid of our /brokers/ids znode (Kafka's broker epoch)
         self.zk_versions: dict[tuple[str, int], int] = {}
         self._lost = False
         self._electing = False
@@ -69,6 +71,7 @@ class ZkBroker:
                 f"registered as broker {self.broker_id}"
             ) from None
         czxid = self.session.client.exists(path).czxid
+        self.broker_epoch = czxid
         self.log.info(
             f"Registered broker {self.broker_id} at path {path} with addresses: "
             + ",".join(f"{n}://{e.host}:{e.port}" for n, e in self.node.advertised.items())
@@ -137,6 +140,31 @@ class ZkBroker:
             self.server_log.warning(f"Could not register again after a new ZooKeeper session: {exc}")
 
     # --- requests from the controller ---
+    def _refused(self, req: dict, name: str) -> ErrorCode | None:
+        """Kafka's ZkBrokerEpochManager.isBrokerEpochStale, before anything is applied: a request
+        meant for this broker's previous registration (a quick restart) is skipped with
+        STALE_BROKER_EPOCH. A request from a KRaft controller (isKRaftController, LeaderAndIsr v7+
+        / UpdateMetadata v8+, KIP-866) is for a broker migrating to KRaft; this broker has no
+        migration (no BrokerLifecycleManager), where Kafka fails the request with an
+        IllegalStateException, i.e. UNKNOWN_SERVER_ERROR."""
+        epoch = req["broker_epoch"]
+        if epoch == -1:  # UNKNOWN_BROKER_EPOCH: before v2/v5, or a controller that does not know it
+            return None
+        if req["is_kraft_controller"]:
+            self.server_log.error(
+                f"Received {name} request from KRaft controller {req['controller_id']}, but this broker "
+                "is not migrating to KRaft: Expected BrokerLifecycleManager to be non-null."
+            )
+            return ErrorCode.UNKNOWN_SERVER_ERROR
+        if epoch < self.broker_epoch:
+            self.server_log.info(
+                f"Received {name} request with broker epoch {epoch} smaller than the current broker epoch "
+                f"{self.broker_epoch} from controller {req['controller_id']} with epoch "
+                f"{req['controller_epoch']}."
+            )
+            return ErrorCode.STALE_BROKER_EPOCH
+        return None
+
     def _stale(self, req: dict) -> bool:
         if req["controller_epoch"] < self.controller_epoch:
             self.server_log.warning(
@@ -148,14 +176,15 @@ class ZkBroker:
         return False
 
     async def on_leader_and_isr(self, req: dict, version: int) -> dict:
-        from ..apis.leader_and_isr import partition_states
-
+        refused = self._refused(req, "LeaderAndIsr")
+        if refused is not None:
+            return {"error_code": refused}
         if self._stale(req):
             return {"error_code": ErrorCode.STALE_CONTROLLER_EPOCH}
         ids = {t["topic_name"]: t["topic_id"] for t in req["topic_states"]}
         md = self.node.metadata
         md.controller_id = req["controller_id"]
-        states = partition_states(req, version)
+        states = leader_and_isr.partition_states(req, version)
         for topic, s in states:
             info = md.topics.get(topic)
             tid = ids.get(topic) or uuid.UUID(int=0)
@@ -193,8 +222,14 @@ class ZkBroker:
             self.node.topic_configs[topic] = configs
 
     def on_update_metadata(self, req: dict, version: int) -> ErrorCode:
-        from ..apis.update_metadata import partition_states
-
+        refused = self._refused(req, "UpdateMetadata")
+        if refused is not None:
+            return refused
+        if req["is_kraft_controller"] and req["type"] == update_metadata.TYPE_FULL:  # KIP-866
+            self.server_log.error(
+                "Received UpdateMetadataRequest with Type=FULL (2), but ZK migrations are not enabled "
+                "on this broker. Not treating this as a full metadata update"
+            )
         if self._stale(req):
             return ErrorCode.STALE_CONTROLLER_EPOCH
         md = self.node.metadata
@@ -206,7 +241,7 @@ class ZkBroker:
         md.brokers = brokers
         ids = {t["topic_name"]: t["topic_id"] for t in req.get("topic_states") or []}
         topics: dict[str, TopicInfo] = {}
-        for topic, s in partition_states(req, version):
+        for topic, s in update_metadata.partition_states(req, version):
             info = topics.get(topic)
             if info is None:
                 old = md.topics.get(topic)

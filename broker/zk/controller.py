@@ -28,9 +28,12 @@ from typing import Any, Protocol
 
 from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError
 
+from ..apis import leader_and_isr, update_metadata
 from ..cluster.channel import ChannelError, NodeChannel
 from ..cluster.metadata import BrokerEndpoint
 from ..log4j import logger
+from ..protocol.messages import leader_and_isr as leader_and_isr_messages
+from ..protocol.messages import update_metadata as update_metadata_messages
 from . import znodes
 from .session import ZkSession
 
@@ -43,8 +46,9 @@ class ControllerHost(Protocol):
     session: ZkSession
 
 
-LEADER_AND_ISR_VERSION = 6
-UPDATE_METADATA_VERSION = 7
+# Kafka 3.7's newest (its ControllerChannelManager sends the newest the IBP allows)
+LEADER_AND_ISR_VERSION = 7
+UPDATE_METADATA_VERSION = 8
 SEND_TIMEOUT_S = 10.0
 PROTOCOL_IDS = {"PLAINTEXT": 0, "SSL": 1, "SASL_PLAINTEXT": 2, "SASL_SSL": 3}
 
@@ -105,8 +109,6 @@ class RequestSender:
         self._wake.set()
 
     async def _run(self) -> None:
-        from ..apis import leader_and_isr, update_metadata
-
         backoff = 0.1
         while True:
             await self._wake.wait()
@@ -357,6 +359,8 @@ class ZkController:
 
         um = {
             "controller_id": self.broker_id,
+            "is_kraft_controller": False,
+            "type": update_metadata_messages.TYPE_UNKNOWN,
             "controller_epoch": self.epoch,
             "topic_states": [
                 {
@@ -381,7 +385,8 @@ class ZkController:
                 "controller_id": self.broker_id,
                 "controller_epoch": self.epoch,
                 "broker_epoch": b.epoch,
-                "type": 0,
+                "is_kraft_controller": False,  # a ZooKeeper controller (KIP-866's flag is for migration)
+                "type": leader_and_isr_messages.TYPE_UNKNOWN,  # FULL/INCREMENTAL: migration only
                 "topic_states": [
                     {
                         "topic_name": t,

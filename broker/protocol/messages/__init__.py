@@ -24,12 +24,14 @@ from . import (
     find_coordinator,
     heartbeat,
     join_group,
+    leader_and_isr,
     leave_group,
     metadata,
     offset_commit,
     offset_fetch,
     produce,
     sync_group,
+    update_metadata,
     vote,
 )
 
@@ -64,5 +66,7 @@ DECLARED: dict[int, Declared] = {
         begin_quorum_epoch,
         end_quorum_epoch,
         describe_quorum,
+        leader_and_isr,
+        update_metadata,
     )
 }
