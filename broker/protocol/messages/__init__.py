@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..schema import Message
 from . import (
+    alter_replica_log_dirs,
     api_versions,
     begin_quorum_epoch,
     describe_quorum,
@@ -68,5 +69,6 @@ DECLARED: dict[int, Declared] = {
         describe_quorum,
         leader_and_isr,
         update_metadata,
+        alter_replica_log_dirs,
     )
 }
