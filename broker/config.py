@@ -157,6 +157,11 @@ SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 _TYPE_NAMES = {"int": "INT", "long": "LONG", "boolean": "BOOLEAN", "double": "DOUBLE"}
 
 
+def convert_setting(setting: Setting, raw: str) -> Any:
+    """A setting's typed value, or ConfigException with Kafka's words (also for dynamic configs)."""
+    return _convert(setting, raw)
+
+
 def _convert(setting: Setting, raw: str) -> Any:
     v = raw.strip()
     if setting.type in ("int", "long"):

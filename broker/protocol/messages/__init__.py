@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..schema import Message
 from . import (
+    alter_configs,
     alter_replica_log_dirs,
     api_versions,
     begin_quorum_epoch,
@@ -24,6 +25,7 @@ from . import (
     fetch,
     find_coordinator,
     heartbeat,
+    incremental_alter_configs,
     join_group,
     leader_and_isr,
     leave_group,
@@ -70,5 +72,7 @@ DECLARED: dict[int, Declared] = {
         leader_and_isr,
         update_metadata,
         alter_replica_log_dirs,
+        alter_configs,
+        incremental_alter_configs,
     )
 }
