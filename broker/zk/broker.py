@@ -27,10 +27,13 @@ from ..cluster.placement import assign_replicas
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from ..protocol.messages import leader_and_isr, update_metadata
+from ..topic_configs import log_overrides
 from ..topics import INTERNAL_TOPICS
 from . import znodes
 from .controller import ZkController
 from .session import ZkSession
+
+TIMED_OUT_ELECTING = "Operation timed out while the controller elected leaders."
 
 
 class NodeExistsException(Exception):
@@ -185,15 +188,31 @@ class ZkBroker:
         md = self.node.metadata
         md.controller_id = req["controller_id"]
         states = leader_and_isr.partition_states(req, version)
+        # a topic's id: the request's (v5+), else the one we know; a new id for a new topic
+        tids: dict[str, uuid.UUID] = {}
+        for topic, _ in states:
+            if topic in tids:
+                continue
+            info, tid = md.topics.get(topic), ids.get(topic) or uuid.UUID(int=0)
+            fresh = info is None or (tid.int and info.topic_id != tid)
+            tids[topic] = (tid if tid.int else uuid.uuid4()) if fresh else info.topic_id
+            if fresh:
+                await self._load_topic_config(topic)
+        # the new partitions' logs are made in a worker thread (thousands of directories and
+        # fsyncs), as a KRaft broker does, before the metadata says they exist
+        todo = []
+        for t, s in states:
+            tid, p = tids[t], s["partition_index"]
+            known = self.node.logs.topics().get(t, tid)
+            if self.broker_id in s["replicas"] and known == tid and self.node.logs.get(t, p) is None:
+                todo.append((t, p, tid, log_overrides(self.node.topic_configs.get(t))))
+        if todo:
+            await asyncio.to_thread(self.node.make_logs, todo)
         for topic, s in states:
             info = md.topics.get(topic)
-            tid = ids.get(topic) or uuid.UUID(int=0)
-            if info is None or (tid.int and info.topic_id != tid):
-                info = TopicInfo(
-                    topic, tid if tid.int else uuid.uuid4(), {}, internal=topic in INTERNAL_TOPICS
-                )
+            if info is None or info.topic_id != tids[topic]:
+                info = TopicInfo(topic, tids[topic], {}, internal=topic in INTERNAL_TOPICS)
                 md.put_topic(info)
-                await self._load_topic_config(topic)
             info.partitions[s["partition_index"]] = PartitionInfo(
                 s["partition_index"], s["leader"], s["leader_epoch"], list(s["replicas"]), list(s["isr"])
             )
@@ -306,18 +325,71 @@ class ZkBroker:
             + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in enumerate(assignments))
             + ")"
         )
+        info = await self._leaders_elected(name, len(assignments), timeout_s)
+        if info is None:
+            return ErrorCode.REQUEST_TIMED_OUT, TIMED_OUT_ELECTING, None
+        return ErrorCode.NONE, None, info
+
+    async def _leaders_elected(self, name: str, count: int, timeout_s: float) -> TopicInfo | None:
+        """The topic once our metadata shows `count` partitions, each with a leader."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while loop.time() < deadline:
             info = self.node.metadata.topics.get(name)
             if (
                 info is not None
-                and len(info.partitions) == len(assignments)
+                and len(info.partitions) == count
                 and all(p.leader >= 0 for p in info.partitions.values())
             ):
-                return ErrorCode.NONE, None, info
+                return info
             await asyncio.sleep(0.02)
-        return ErrorCode.REQUEST_TIMED_OUT, "Operation timed out while the controller elected leaders.", None
+        return None
+
+    async def add_partitions(
+        self, name: str, count: int, assignments: list[list[int]] | None, timeout_s: float
+    ) -> tuple[ErrorCode, str | None]:
+        """Kafka's AdminZkClient.addPartitions (the request was checked by the caller): the new
+        partitions' replicas are written into /brokers/topics/<t>, conditional on the znode's
+        version; the controller's data watch picks them up and elects their leaders; we answer
+        once our metadata has them."""
+        info = self.node.metadata.topics[name]
+        current, rf = len(info.partitions), len(info.partitions[0].replicas)
+        if assignments is None:
+            alive = sorted(self.node.metadata.brokers)
+            if rf > len(alive):
+                return (
+                    ErrorCode.INVALID_REPLICATION_FACTOR,
+                    f"Replication factor: {rf} larger than available brokers: {len(alive)}.",
+                )
+            assignments = assign_replicas(alive, count - current, rf)
+        new = {current + i: reps for i, reps in enumerate(assignments)}
+
+        def write() -> None:
+            c = self.session.client
+            data, stat = c.get(znodes.topic_path(name))
+            parts, tid = znodes.decode_topic(data)
+            if len(parts) != current:  # another change got there first: the client retries
+                raise BadVersionError()
+            data = znodes.encode_topic({**parts, **new}, tid or info.topic_id)
+            c.set(znodes.topic_path(name), data, stat.version)
+
+        try:
+            await asyncio.wait_for(self.session.call(write), max(timeout_s, 1.0))
+        except NoNodeError:
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."
+        except BadVersionError:
+            return ErrorCode.INVALID_PARTITIONS, f"Topic {name}'s partitions changed meanwhile; try again."
+        except Exception as exc:  # ZooKeeper away or slow
+            return ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper did not take the partitions: {exc}"
+        self.server_log.info(
+            f"Creating {count - current} partitions for '{name}' with the following replica assignment: "
+            + "HashMap("
+            + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in new.items())
+            + ")."
+        )
+        if await self._leaders_elected(name, count, timeout_s) is None:
+            return ErrorCode.REQUEST_TIMED_OUT, TIMED_OUT_ELECTING
+        return ErrorCode.NONE, None
 
     async def delete_topics(self, names: list[str], timeout_s: float = 10.0) -> dict[str, ErrorCode]:
         """Kafka's AdminZkClient.deleteTopic: mark /admin/delete_topics/<t>; the controller deletes."""

@@ -156,6 +156,7 @@ class ZkController:
         self.senders: dict[int, RequestSender] = {}
         self._dirty = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._watched: set[str] = set()  # topics whose znode has our data watch (kazoo's thread)
 
     # --- becoming and stopping being the controller ---
     def _bump_epoch(self) -> tuple[int, int]:
@@ -202,6 +203,7 @@ class ZkController:
         if not self.active:
             return
         self.active = False
+        self._watched = set()  # the watches drop themselves on their next event
         self.log.info(f"Resigning as the controller ({why})")
         if self._task is not None:
             self._task.cancel()
@@ -254,6 +256,7 @@ class ZkController:
         states: list[PState] = []
         topic_ids = {}
         for topic in sorted(c.get_children(znodes.TOPICS)):
+            self._watch_topic(topic)
             try:
                 assignment, tid = znodes.decode_topic(c.get(znodes.topic_path(topic))[0])
             except (NoNodeError, ValueError):
@@ -264,6 +267,27 @@ class ZkController:
                 if st is not None:
                     states.append(st)
         return live, states, topic_ids
+
+    def _watch_topic(self, topic: str) -> None:
+        """Kafka's PartitionModificationsHandler: a data watch on /brokers/topics/<t>, so new
+        partitions written there (AdminZkClient.addPartitions) are noticed. Kazoo's thread."""
+        if topic in self._watched:
+            return
+        self._watched.add(topic)
+        watched = self._watched
+        first = [True]
+
+        def fired(data, _stat, event=None) -> bool:
+            if not self.active or data is None or watched is not self._watched:
+                watched.discard(topic)
+                return False  # kazoo drops the watch
+            if first[0]:  # kazoo calls once at once with the current data: already read
+                first[0] = False
+                return True
+            self.session.threadsafe(self.changed)()
+            return True
+
+        self.session.client.DataWatch(znodes.topic_path(topic), fired)
 
     def _partition_blocking(self, topic: str, p: int, replicas: list[int], live: dict) -> PState | None:
         c = self.session.client

@@ -141,3 +141,48 @@ def test_broker_checks_epoch_and_kraft_controller(tmp_path, zk):  # noqa: F811
     finally:
         c.stop_all()
     assert "smaller than the current broker epoch" in c.procs[1].output()
+
+
+def test_create_partitions_in_zookeeper_mode_off_the_loop(tmp_path, zk):  # noqa: F811
+    """CreatePartitions on a ZooKeeper-mode broker (Kafka's AdminZkClient.addPartitions: the new
+    replicas go into /brokers/topics/<t>; the controller's data watch elects their leaders), at
+    most 10,000 per request; the broker makes the logs LeaderAndIsr brings in a worker thread,
+    so other clients are served meanwhile."""
+    import json
+    import threading
+
+    from confluent_kafka.admin import AdminClient, NewPartitions
+    from test_create_topics_bounds import _api_versions_latency_at, _raw_create_partitions
+
+    c = ZkCluster(tmp_path, zk, ids=(1,))
+    try:
+        bp = c.start(1)
+        create_topic(c.bootstrap(), "zkgrow", 1, 1)
+        admin = AdminClient({"bootstrap.servers": c.bootstrap()})
+        admin.create_partitions([NewPartitions("zkgrow", 3)], request_timeout=30)["zkgrow"].result(30)
+        parts = kcat_metadata(c.bootstrap(), "zkgrow")["topics"][0]["partitions"]
+        assert sorted(p["partition"] for p in parts) == [0, 1, 2] and all(p["leader"] == 1 for p in parts)
+        assert sorted(json.loads(zk.cli("get", "/brokers/topics/zkgrow").splitlines()[-1])["partitions"]) == [
+            "0",
+            "1",
+            "2",
+        ]
+        bp.port = c.ports[1][1]  # the raw client below talks to the external listener
+        bp.proc.pid  # noqa: B018 (the process is up)
+        res = _raw_create_partitions(bp, {"zkgrow": 2147483647})
+        assert res["zkgrow"] == (44, "Unable to perform excessively large batch operation.")
+
+        stop = threading.Event()
+        latencies: list[float] = []
+        probe = threading.Thread(
+            target=_api_versions_latency_at, args=("127.0.0.1", c.ports[1][1], stop, latencies), daemon=True
+        )
+        probe.start()
+        admin.create_partitions([NewPartitions("zkgrow", 1500)], request_timeout=120)["zkgrow"].result(120)
+        stop.set()
+        probe.join(30)
+        assert len(list((tmp_path / "logs-1").glob("zkgrow-*"))) == 1500
+        print(f"\nZooKeeper mode, 1,497 new partitions: slowest other request {max(latencies) * 1000:.0f} ms")
+        assert len(latencies) > 10
+    finally:
+        c.stop_all()

@@ -20,6 +20,7 @@ from . import (
     alter_replica_log_dirs,
     api_versions,
     begin_quorum_epoch,
+    create_partitions,
     describe_quorum,
     end_quorum_epoch,
     fetch,
@@ -74,5 +75,6 @@ DECLARED: dict[int, Declared] = {
         alter_replica_log_dirs,
         alter_configs,
         incremental_alter_configs,
+        create_partitions,
     )
 }
