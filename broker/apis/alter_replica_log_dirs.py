@@ -1,90 +1,60 @@
-"""AlterReplicaLogDirs (key 34), v0–2: put partitions of this broker into a given log dir. As
-Kafka's ReplicaManager.alterReplicaLogDirs, per partition: a dir not in `log.dirs` is
-LOG_DIR_NOT_FOUND ("Log dir X is not found in the config.", LogManager.isLogDirOnline), a
-partition this broker holds no replica of is REPLICA_NOT_AVAILABLE, one already in that dir is a
-no-op answered NONE. Kafka then moves a replica between dirs in the background (a future log
-filled by ReplicaAlterLogDirsThread); netlab does not model that move: such a partition is
-refused with INVALID_REQUEST and a broker log line saying so (docs/compat.md). Without ALTER on
-the cluster (with an authorizer) every partition is CLUSTER_AUTHORIZATION_FAILED (KafkaApis)."""
+"""AlterReplicaLogDirs (key 34), v0-2: move replicas between this broker's log dirs (`log.dirs`
+lists several), as Kafka's ReplicaManager.alterReplicaLogDirs decides per partition:
+
+- ALTER on the cluster (with an authorizer), else CLUSTER_AUTHORIZATION_FAILED for all;
+- a topic whose future dir name (`<topic>-<p>.<32 hex>-future`) is over 255 characters:
+  INVALID_TOPIC_EXCEPTION ("The topic name is too long.", KAFKA-4893);
+- a path that is not one of `log.dirs` (absolute): LOG_DIR_NOT_FOUND;
+- a partition this broker has no replica of: REPLICA_NOT_AVAILABLE, and the dir is remembered
+  for when it gets one (LogManager.maybeUpdatePreferredLogDir);
+- else the log moves (PartitionLog.move_to) and DescribeLogDirs lists it under the new dir.
+
+Kafka answers at once and copies in a ReplicaAlterLogDirsThread (DescribeLogDirs shows the
+future replica meanwhile); here the move is done, off the event loop, before the answer.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
 
 from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.alter_replica_log_dirs import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
-KEY = 34
-
-REQUEST = Message(
-    Struct(
-        F(
-            "dirs",
-            Array(
-                Struct(
-                    F("path", STRING),
-                    F("topics", Array(Struct(F("name", STRING), F("partitions", Array(INT32))))),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "results",
-            Array(
-                Struct(
-                    F("topic_name", STRING),
-                    F("partitions", Array(Struct(F("partition_index", INT32), F("error_code", INT16)))),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
+_FUTURE_NAME_EXTRA = len(".") + 32 + len("-future")  # Kafka's UnifiedLog.logFutureDirName
 
 
-def _error(ctx: RequestContext, topic: str, partition: int, dest: str) -> int:
+async def _move_one(ctx: RequestContext, topic: str, partition: int, path: str) -> ErrorCode:
     logs = ctx.node.logs
-    configured = {d.resolve() for d in logs.log_dirs}
-    target = Path(dest).resolve() if dest else None
-    if target not in configured:
-        ctx.node.log.warn(f"Unable to alter log dirs for {topic}-{partition}: Log dir {dest} is not found in the config")
+    if len(f"{topic}-{partition}") + _FUTURE_NAME_EXTRA > 255:
+        return ErrorCode.INVALID_TOPIC_EXCEPTION
+    dest = logs.log_dir_named(path)
+    if dest is None:
+        ctx.node.log.warning(
+            f"Unable to alter log dirs for {topic}-{partition}: Log dir {path} is not found in the config."
+        )
         return ErrorCode.LOG_DIR_NOT_FOUND
-    plog = logs.get(topic, partition)
-    if plog is None:
-        return ErrorCode.REPLICA_NOT_AVAILABLE
-    if plog.dir.parent.resolve() == target:
-        return ErrorCode.NONE
-    ctx.node.log.warn(
-        f"Unable to alter log dirs for {topic}-{partition}: netlab's broker does not move a replica"
-        f" between log directories ({plog.dir.parent} to {dest})"
-    )
-    return ErrorCode.INVALID_REQUEST
+    try:
+        moved = await asyncio.to_thread(logs.move_partition, topic, partition, dest)
+    except OSError as exc:
+        ctx.node.log.error(f"Error while changing replica dir for partition {topic}-{partition}: {exc}")
+        return ErrorCode.KAFKA_STORAGE_ERROR
+    return ErrorCode.NONE if moved else ErrorCode.REPLICA_NOT_AVAILABLE
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    wanted = [(t["name"], p, d["path"]) for d in req["dirs"] for t in d["topics"] for p in t["partitions"]]
+    by_topic: dict[str, list[dict]] = {}
     may = allowed(ctx, ALTER, CLUSTER, CLUSTER_NAME)
-    by_topic: dict[str, dict[int, int]] = {}
-    for d in req["dirs"]:
-        for t in d["topics"]:
-            for p in t["partitions"]:
-                err = _error(ctx, t["name"], p, d["path"]) if may else ErrorCode.CLUSTER_AUTHORIZATION_FAILED
-                by_topic.setdefault(t["name"], {})[p] = err
-    results = [
-        {
-            "topic_name": name,
-            "partitions": [{"partition_index": p, "error_code": e} for p, e in sorted(parts.items())],
-        }
-        for name, parts in by_topic.items()
-    ]
-    return {"throttle_time_ms": 0, "results": results}
+    for topic, partition, path in wanted:
+        err = await _move_one(ctx, topic, partition, path) if may else ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+        by_topic.setdefault(topic, []).append({"partition_index": partition, "error_code": err})
+    return {
+        "throttle_time_ms": 0,
+        "results": [{"topic_name": t, "partitions": ps} for t, ps in by_topic.items()],
+    }
 
 
 API = Api(KEY, "AlterReplicaLogDirs", 0, 2, REQUEST, RESPONSE, handle)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ..acls import DESCRIBE_CONFIGS, config_denied
 from ..config import SETTINGS
-from ..dynamic_broker_configs import RECONFIGURABLE
-from ..dynamic_config_names import NOT_MODELLED, SECURITY, TYPE_IDS
+from ..dynamic_broker_configs import RECONFIGURABLE, read_only
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -85,8 +84,8 @@ def _str(v) -> str | None:
 def _broker_entries(ctx: RequestContext) -> list[dict]:
     """Each broker setting with its synonyms as Kafka's ConfigHelper lists them: the setting and
     its lower-priority stand-ins, per-broker dynamic, cluster-wide dynamic and static entries, then
-    defaults; the value and source are the first synonym's. Reconfigurable settings
-    (broker/dynamic_broker_configs.py) are not read-only."""
+    defaults; the value and source are the first synonym's. Kafka's dynamic configs
+    (broker/dynamic_broker_configs.py, DynamicBrokerConfig.AllDynamicConfigs) are not read-only."""
     cfg, settings = ctx.node.config, ctx.node.broker_settings()
     out = []
     for name in sorted(SETTINGS):
@@ -108,50 +107,21 @@ def _broker_entries(ctx: RequestContext) -> list[dict]:
             {
                 "name": name,
                 "value": dynamic if dynamic is not None else _str(cfg[name]),
-                "read_only": not _dynamic(name),
+                "read_only": read_only(name),
                 "config_source": source,
                 "is_default": source == DEFAULT_CONFIG,
                 "synonyms": synonyms,
                 "config_type": _TYPE_IDS.get(SETTINGS[name].type, 0),
             }
         )
-    # dynamic security settings this broker does not otherwise know (broker/dynamic_config_names.py)
-    for layer, source in settings.layers()[:2]:
-        for name in sorted(n for n in layer if n in SECURITY and n not in SETTINGS):
-            if not any(e["name"] == name for e in out):
-                out.append(_security_entry(name, layer[name], source))
-    return sorted(out, key=lambda e: e["name"])
-
-
-def _dynamic(name: str) -> bool:
-    """Not read-only: one of Kafka's DynamicBrokerConfig.AllDynamicConfigs."""
-    return name in RECONFIGURABLE or name in SECURITY or name in NOT_MODELLED
-
-
-def _security_entry(name: str, value: str, source: int) -> dict:
-    """A dynamic SSL/SASL setting; a PASSWORD one is sensitive: its value is never answered."""
-    sensitive = SECURITY[name] == "PASSWORD"
-    shown = None if sensitive else value
-    return {
-        "name": name,
-        "value": shown,
-        "read_only": False,
-        "config_source": source,
-        "is_default": False,
-        "is_sensitive": sensitive,
-        "synonyms": [{"name": name, "value": shown, "source": source}],
-        "config_type": TYPE_IDS[SECURITY[name]],
-    }
+    return out
 
 
 def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
     """BROKER resource "": only the cluster-wide dynamic defaults, as Kafka answers it."""
     out = []
     for name, value in sorted(ctx.node.broker_configs.get("", {}).items()):
-        if name not in RECONFIGURABLE:
-            out.append(_security_entry(name, value, DYNAMIC_DEFAULT_BROKER_CONFIG))
-            continue
-        d = RECONFIGURABLE[name]
+        d = RECONFIGURABLE.get(name)
         source = DYNAMIC_DEFAULT_BROKER_CONFIG
         out.append(
             {
@@ -161,7 +131,9 @@ def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
                 "config_source": source,
                 "is_default": False,
                 "synonyms": [{"name": name, "value": value, "source": source}],
-                "config_type": CONFIG_TYPE_IDS[d.type],
+                "config_type": CONFIG_TYPE_IDS[d.type]
+                if d is not None
+                else _TYPE_IDS.get(SETTINGS[name].type if name in SETTINGS else "string", 0),
             }
         )
     return out
