@@ -66,7 +66,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             err, topics = _one_group(ctx, g["group_id"], g["topics"], req["require_stable"])
             groups.append({"group_id": g["group_id"], "topics": topics, "error_code": err})
         return {"throttle_time_ms": 0, "groups": groups}
-    err, topics = _one_group(ctx, req["group_id"], req["topics"], ctx.api_version >= 7 and req["require_stable"])
+    err, topics = _one_group(
+        ctx, req["group_id"], req["topics"], ctx.api_version >= 7 and req["require_stable"]
+    )
     return {"throttle_time_ms": 0, "topics": topics, "error_code": err}
 
 

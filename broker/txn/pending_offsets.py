@@ -38,7 +38,8 @@ def complete(node, partition: int, producer_id: int, commit: bool) -> None:
 
 
 def has_pending(node, group_id: str, tp: tuple[str, int]) -> bool:
-    """Offsets for `tp` wait for a transaction's marker (GroupMetadata.hasPendingOffsetCommitsForTopicPartition)."""
+    """Offsets for `tp` wait for a transaction's marker
+    (GroupMetadata.hasPendingOffsetCommitsForTopicPartition)."""
     return any(g == group_id and tp in offsets for (_, g), offsets in _pending.get(node, {}).items())
 
 

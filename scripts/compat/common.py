@@ -227,8 +227,9 @@ def report(suite: str, mode: str, results: list[Result]) -> int:
             surprise = "  (passed anyway)" if r.outcome == "passed" else ""
             print(f"KNOWN   {r.test}  -- {why}{surprise}")
     n = {o: sum(1 for r, _ in counted if r.outcome == o) for o in ("passed", "failed", "skipped")}
+    name = suite.split("[")[0]
     print(
-        f"\n{suite.split('[')[0]} [{mode}]: {n['passed']} passed, {n['failed']} failed, {n['skipped']} skipped;"
+        f"\n{name} [{mode}]: {n['passed']} passed, {n['failed']} failed, {n['skipped']} skipped;"
         f" {len(known)} known-unpassable"
     )
     return 1 if n["failed"] else 0

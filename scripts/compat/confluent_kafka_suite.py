@@ -28,7 +28,9 @@ def main() -> int:
     if (src / "tests" / "integration").is_dir():
         where = f"the PyPI sdist {src.name}"
     else:
-        print(f"{SUITE}: the PyPI sdist {src.name} holds no tests/integration; trying Debian's source package")
+        print(
+            f"{SUITE}: the PyPI sdist {src.name} holds no tests/integration; trying Debian's source package"
+        )
         try:
             pool = debian_source.fetch("python-confluent-kafka")
         except debian_source.NotObtainable as exc:

@@ -107,4 +107,6 @@ def install_missing(packages: list[str]) -> None:
         return
     print(f"installing build dependencies: {' '.join(missing)}", flush=True)
     cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
-    subprocess.run(cmd, check=True, timeout=900, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        cmd, check=True, timeout=900, env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/bin:/bin"}
+    )

@@ -11,6 +11,9 @@ from __future__ import annotations
 SSL_SASL = "needs SSL or SASL listeners: the broker serves PLAINTEXT only"
 KAFKA_CLI = "shells out to a Kafka CLI tool (kafka-topics.sh, kafka-configs.sh ...): no Kafka install here"
 DOWNLOADS_KAFKA = "downloads and starts a real Kafka (its own fixture), not an external broker"
+JAVA_CLIENT = (
+    "runs Kafka's Java producer (TransactionProducerCli) from KAFKA_PATH first: no Kafka install here"
+)
 NEEDS_3_BROKERS = "creates topics with replication factor 3: needs the suite's 3-broker cluster (--cluster)"
 
 KNOWN: dict[str, dict[str, str]] = {
@@ -19,8 +22,8 @@ KNOWN: dict[str, dict[str, str]] = {
         "test_sasl_integration": SSL_SASL,
     },
     "kafka-python[cluster]": {
-        "test_alter_replica_log_dirs": "assumes one broker: its topic has replication factor 1 and it asks the"
-        " first broker describe_log_dirs names, which on a 3-broker cluster may not host partition 0"
+        "test_alter_replica_log_dirs": "assumes one broker: its topic has replication factor 1 and it"
+        " asks the first broker describe_log_dirs names, which on a 3-broker cluster may not host partition 0"
         " (REPLICA_NOT_AVAILABLE, as Kafka's ReplicaManager answers)",
     },
     "aiokafka": {
@@ -39,13 +42,15 @@ KNOWN: dict[str, dict[str, str]] = {
         "0109_auto_create_topics$": KAFKA_CLI + " (kafka-acls.sh)",
         "0115_producer_auth$": KAFKA_CLI + " (kafka-acls.sh)",
         "0119_consumer_auth$": KAFKA_CLI + " (kafka-acls.sh)",
-        "0098_consumer_txn$": "runs Kafka's Java producer (TransactionProducerCli) from KAFKA_PATH first: no Kafka install here",
+        "0098_consumer_txn$": JAVA_CLIENT,
         "0097_ssl_verify$": SSL_SASL,
         "0126_oauthbearer_oidc$": SSL_SASL,
     },
     "librdkafka[single]": {
         "0101_fetch_from_follower$": NEEDS_3_BROKERS,
         "0103_transactions$": NEEDS_3_BROKERS,
+        "0107_topic_recreate$": NEEDS_3_BROKERS,  # --scenario noautocreate
+        "0111_delay_create_topics$": NEEDS_3_BROKERS,
     },
 }
 

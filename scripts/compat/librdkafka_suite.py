@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """librdkafka's own test suite (tests/ of Debian's librdkafka source) against netlab's broker.
 
-    scripts/compat/librdkafka_suite.py [--cluster] [--timeout S] [--tests 0001,0012] [--skip 0041]
+    scripts/compat/librdkafka_suite.py [--cluster] [--scenario noautocreate] [--tests 0001,0012] [--skip 0041]
 
 Fetches Debian bookworm's librdkafka source package at run time with a private deb-src list (the
 system's apt configuration is never changed; scripts/compat/debian_source.py), installs its
@@ -67,7 +67,9 @@ def results_from(report_path: Path, log: Path) -> list[Result]:
     out = []
     plain = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
     # the runner's closing table: | name | STATE | duration | reason
-    reasons = {m[0]: m[1].strip() for m in re.findall(r"^\| (\S+)\s+\|\s+\w+ \|\s+[\d.]+s \| (.*)$", plain, re.M)}
+    reasons = {
+        m[0]: m[1].strip() for m in re.findall(r"^\| (\S+)\s+\|\s+\w+ \|\s+[\d.]+s \| (.*)$", plain, re.M)
+    }
     if report_path.exists():
         tests = json.loads(report_path.read_text())["tests"]
         for name, t in tests.items():
@@ -76,7 +78,9 @@ def results_from(report_path: Path, log: Path) -> list[Result]:
             # RUNNING / DNS ("did not start"): the runner stopped (a test's timeout aborts the run);
             # counted as failed, never as passed or skipped
             state = {"PASSED": "passed", "FAILED": "failed", "SKIPPED": "skipped"}.get(t["state"], "failed")
-            detail = reasons.get(name) or {"DNS": "did not start: the run was aborted"}.get(t["state"], t["state"])
+            detail = reasons.get(name) or {"DNS": "did not start: the run was aborted"}.get(
+                t["state"], t["state"]
+            )
             out.append(Result(name, state, "" if state == "passed" else detail[:200]))
         main = tests.get("<MAIN>", {})
         if main.get("state") not in (None, "PASSED"):
@@ -93,7 +97,15 @@ def main() -> int:
     ap.add_argument("--cluster", action="store_true", help="three brokers instead of one")
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--tests", help="only these test numbers (the runner's TESTS), e.g. 0001,0012")
-    ap.add_argument("--skip", help="leave these test numbers out (the runner's TESTS_SKIP); say so with the numbers")
+    ap.add_argument(
+        "--scenario",
+        default="default",
+        choices=["default", "noautocreate"],
+        help="the suite's tests/scenarios/: noautocreate runs the tests needing auto-create off",
+    )
+    ap.add_argument(
+        "--skip", help="leave these test numbers out (the runner's TESTS_SKIP); say so with the numbers"
+    )
     a = ap.parse_args()
     try:
         pool = debian_source.fetch("librdkafka")
@@ -108,8 +120,13 @@ def main() -> int:
     count = 3 if a.cluster else 1
     # the transaction coordinator's log needs as many brokers as its replication factor (Kafka's
     # default 3), so a single broker gets 1, as a one-broker Kafka must
-    txn = [f"transaction.state.log.replication.factor={count}", f"transaction.state.log.min.isr={min(count, 2)}"]
-    brokers = start_brokers(count, BROKER_PROPERTIES + txn)
+    txn = [
+        f"transaction.state.log.replication.factor={count}",
+        f"transaction.state.log.min.isr={min(count, 2)}",
+    ]
+    # the runner runs only the tests of TEST_SCENARIO; noautocreate.json: auto_create_topics false
+    scenario = ["auto.create.topics.enable=false"] if a.scenario == "noautocreate" else []
+    brokers = start_brokers(count, BROKER_PROPERTIES + txn + scenario)
     run = Path(tempfile.mkdtemp(prefix="netlab-rdkafka-run-"))
     try:
         conf = run / "test.conf"
@@ -119,6 +136,7 @@ def main() -> int:
             RDKAFKA_TEST_CONF=str(conf),
             TEST_REPORT=str(run / "report.json"),
             TEST_KAFKA_VERSION="3.7.0",
+            TEST_SCENARIO=a.scenario,
             LD_LIBRARY_PATH=f"{tree / 'src'}:{tree / 'src-cpp'}",
         )
         env.pop("KAFKA_PATH", None)
@@ -142,7 +160,8 @@ def main() -> int:
                 print(f"!!! the suite ran past {a.timeout:.0f}s and was stopped; results so far only")
         results = results_from(run / "report.json", log)
         print(f"(runner output: {log})")
-        return report(SUITE if a.cluster else f"{SUITE}[single]", "cluster" if a.cluster else "single", results)
+        mode = ("cluster" if a.cluster else "single") + ("" if a.scenario == "default" else f", {a.scenario}")
+        return report(SUITE if a.cluster else f"{SUITE}[single]", mode, results)
     finally:
         brokers.stop()
 
