@@ -14,6 +14,7 @@ from broker.properties import parse_properties
 from netlab.brokers import RESTART_MARK, current_run, needs_registration, properties_path
 from netlab.kafka.broker_log import REGISTER_PROBLEMS, REGISTERED_MARK, has_started, start_error_from_log
 from netlab.kernel import processes
+from netlab.lab.containers import reconcile
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab, start_process, stop_process
 from netlab.polling import poll_until
@@ -114,4 +115,6 @@ def restart_step(lab: str, step: Process) -> dict:
     out: dict = {"lab": lab, "node": step.node, "process": step.name, "pid": pid}
     if step.role == "broker":
         out["broker"] = wait_started(lab, [step.node])[0].to_dict()
+        # its container follows it: stopped (names and ports withdrawn) or running again
+        out["stopped_containers"] = reconcile(lab)
     return out
