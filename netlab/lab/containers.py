@@ -27,7 +27,7 @@ from netlab.lab.state import LabState, load_lab
 from netlab.names import HostsIndex, hosts_entries
 from netlab.polling import poll_until
 from netlab.resources import HostsFile, Namespace, Process
-from netlab.topology import loads_topology
+from netlab.topology import load_topology
 from netlab.topology.view import Resolved
 
 STATE_FILE = "containers.json"
@@ -59,7 +59,7 @@ def reconcile(lab: str) -> dict[str, str]:
     errors = broker_errors(state)
     if not errors or not state.paths.topology.exists():
         return {}
-    r = loads_topology(state.paths.topology.read_text(), state.plan.source or str(state.paths.topology))
+    r = load_topology(state.paths.topology)  # the lab's copy, read bounded as any topology file
     stopped = stopped_containers(r, errors)
     before = _recorded(state)
     if stopped == before:

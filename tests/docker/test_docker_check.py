@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from netlab.docker.deploy import broker_nodes, deploy, wait_brokers
 from netlab.docker.enter import ContainerGone, container_prefix
 from netlab.docker.project import DockerUnavailable, connect, read_project
 from netlab.docker.to_topology import to_topology
-from netlab.docker.verdicts import docker_report, imported_topology, topology_report
+from netlab.docker.verdicts import docker_report, imported_topology, require_unchanged, topology_report
 from netlab.errors import InputError
 from netlab.kafka.lab_report import predicted_report
 from netlab.topology.resolve import resolve
@@ -180,6 +183,45 @@ def test_a_stopped_container_is_a_clear_error(engine, default_project):
         assert any("client-1" in n and "left out" in n for n in imported.notes)
     finally:
         engine.client.containers.get(client_1.id).start()
+
+
+def test_a_container_that_stops_during_a_check_is_a_clear_error(engine, default_project):
+    """The rows ran against containers as they were when the check began: one that stops
+    meanwhile makes the check an error naming it and when (exit 2), not rows that fail."""
+    _topology, _deployed, project = default_project
+    client_1 = project.container("client-1")
+    began = datetime.now(timezone.utc)
+    running = {c.service: c for c in read_project(engine.client, LAB, engine.url).containers}
+    require_unchanged(engine.client, running, began)  # nothing changed: no error
+    engine.client.containers.get(client_1.id).stop(timeout=0)
+    try:
+        with pytest.raises(ContainerGone, match=r"container client-1 \(node client-1\) stopped during") as e:
+            require_unchanged(engine.client, running, began)
+        assert e.value.exit_code == 2 and "exit code" in str(e.value) and "UTC" in str(e.value)
+    finally:
+        engine.client.containers.get(client_1.id).start()
+    # the real command line, with the container stopped while its rows run
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netlab", "check", "--docker", LAB, "--timeout", "6"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "DOCKER_HOST": engine.url},
+    )
+    try:
+        time.sleep(2.0)  # the rows are running (a failing client waits up to its 6 s timeout)
+        assert proc.poll() is None, proc.communicate()
+        engine.client.containers.get(client_1.id).stop(timeout=0)
+        out, err = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        engine.client.containers.get(client_1.id).start()
+    assert proc.returncode == 2, out + err
+    said = " ".join(err.split())  # the error is wrapped to the terminal's width
+    assert "container client-1 (node client-1) stopped during the check" in said, err
 
 
 def test_a_failed_deploy_removes_what_it_made(engine, default_project, tmp_path):
