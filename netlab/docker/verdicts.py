@@ -9,11 +9,12 @@ and every row is run with the machine's real clients inside the container it sta
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import yaml
 
 from netlab.kafka.lab_report import Report, live_report, topology_props
+from netlab.kafka.verdicts import check
 from netlab.topology import loads_topology
 from netlab.topology.models import Topology
 
@@ -48,9 +49,11 @@ def topology_report(
     host: str,
     *,
     timeout: float,
+    runner=check,
 ) -> Report:
     """The rows of `topology` run on the project's containers: node -> container in `nodes`,
-    `host` the node that is the Docker host. Brokers run with the settings the topology gives."""
+    `host` the node that is the Docker host. Brokers run with the settings the topology gives.
+    `runner`: netlab.kafka.verdicts.check, or one with its signature (as live_report takes)."""
     # Docker runs nothing in a stopped container (a broker that failed to start takes its
     # container with it, unlike a lab node): rows from one are left out, and said so
     stopped = {node for node, c in nodes.items() if not c.running}
@@ -62,13 +65,15 @@ def topology_report(
     }
     prefixes[host] = host_prefix(project.engine_pid)
     props = topology_props(topology)
-    began = datetime.now(timezone.utc)
+    began = datetime.now(UTC)
     logs, states = {}, {}
     for node in props:
         c = nodes[node]
         states[node] = "running" if c.running else c.state
         logs[node] = _log(client, c.id)
-    report = live_report(topology.lab, topology, prefixes, logs, timeout=timeout, states=states, props=props)
+    report = live_report(
+        topology.lab, topology, prefixes, logs, timeout=timeout, states=states, props=props, runner=runner
+    )
     # rows run in (and against) containers as they were when the check began: one that stopped
     # or restarted meanwhile makes every row a guess, so the check is an error, not a result
     require_unchanged(client, {n: c for n, c in nodes.items() if n not in stopped}, began)

@@ -102,6 +102,9 @@ def wait_started(
             done[node] = BrokerStart(
                 node, "starting", f"not started after {timeout:.0f} s", time.monotonic() - began
             )
+    # a container whose broker did not start (or ended) is stopped, as Docker stops it: its names
+    # and published ports are withdrawn; one whose broker runs again gets them back
+    reconcile(lab)
     return [done[s.node] for s in steps]
 
 
@@ -115,6 +118,4 @@ def restart_step(lab: str, step: Process) -> dict:
     out: dict = {"lab": lab, "node": step.node, "process": step.name, "pid": pid}
     if step.role == "broker":
         out["broker"] = wait_started(lab, [step.node])[0].to_dict()
-        # its container follows it: stopped (names and ports withdrawn) or running again
-        out["stopped_containers"] = reconcile(lab)
     return out

@@ -5,9 +5,9 @@ stopped that container and withdrawn its names and published ports (netlab/conta
 which nodes are containers and cites Docker's code). `reconcile(lab)` makes the lab match:
 every node's hosts file without the stopped containers' names, and each publishing node's port
 proxy restarted with only the forwards of running containers. A container whose broker runs
-again (`netlab restart`, `netlab config ... set`) gets both back. It runs after `netlab up`
-waited for the brokers, after a broker restart, and before `netlab check` runs its rows (a
-broker may have ended since); it changes nothing when the set of stopped containers is as last
+again (`netlab restart`, `netlab config ... set`) gets both back. It runs each time netlab waited
+for brokers to start (`netlab up`, a restart: netlab/lab/brokers.py `wait_started`) and before
+`netlab check` runs its rows (a broker may have ended since); it changes nothing when the set of stopped containers is as last
 recorded (`containers.json` in the lab directory).
 """
 
@@ -104,6 +104,11 @@ def _restart_proxy(state: LabState, step: Process, specs: list[str]) -> None:
         return None
 
     poll_until(ready, READY_TIMEOUT)
+
+
+def stopped_now(lab: str) -> dict[str, str]:
+    """The lab's stopped containers as `reconcile` last left them: node -> why."""
+    return _recorded(load_lab(lab))
 
 
 def _recorded(state: LabState) -> dict[str, str]:

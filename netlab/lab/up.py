@@ -15,7 +15,7 @@ from pathlib import Path
 
 from netlab.lab.apply import ProgressFn, apply, check_can_apply
 from netlab.lab.brokers import BrokerStart, wait_started
-from netlab.lab.containers import reconcile
+from netlab.lab.containers import stopped_now
 from netlab.plan import compile_plan
 from netlab.resources import Namespace, Plan, Process
 from netlab.topology import load_topology
@@ -76,7 +76,5 @@ def up(source: str | Path | Plan, *, progress: ProgressFn | None = None) -> UpRe
     paths = apply(plan, progress=progress)
     elapsed = time.perf_counter() - started
     has_brokers = any(s.role == "broker" for s in plan.of_kind(Process))
-    brokers = wait_started(plan.lab) if has_brokers else []
-    # a container whose broker did not start is stopped: its names and published ports go
-    stopped = reconcile(plan.lab) if has_brokers else {}
-    return UpResult(plan, paths.root, elapsed, brokers, stopped)
+    brokers = wait_started(plan.lab) if has_brokers else []  # containers follow their broker
+    return UpResult(plan, paths.root, elapsed, brokers, stopped_now(plan.lab))

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from netlab.docker.to_topology import to_topology
 from netlab.docker.verdicts import docker_report, imported_topology, require_unchanged, topology_report
 from netlab.errors import InputError
 from netlab.kafka.lab_report import predicted_report
+from netlab.kafka.verdicts import check
 from netlab.topology.resolve import resolve
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
@@ -182,46 +182,48 @@ def test_a_stopped_container_is_a_clear_error(engine, default_project):
         imported = to_topology(read_project(engine.client, LAB, engine.url))
         assert any("client-1" in n and "left out" in n for n in imported.notes)
     finally:
-        engine.client.containers.get(client_1.id).start()
+        _start_again(engine, client_1.id)
+
+
+def _start_again(engine, container_id: str) -> None:
+    ctr = engine.client.containers.get(container_id)
+    ctr.start()
+    deadline = time.monotonic() + 20
+    while ctr.status != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        ctr.reload()
+    assert ctr.status == "running", ctr.status
 
 
 def test_a_container_that_stops_during_a_check_is_a_clear_error(engine, default_project):
-    """The rows ran against containers as they were when the check began: one that stops
+    """The rows run against the containers as they were when the check began: one that stops
     meanwhile makes the check an error naming it and when (exit 2), not rows that fail."""
-    _topology, _deployed, project = default_project
-    client_1 = project.container("client-1")
-    began = datetime.now(timezone.utc)
-    running = {c.service: c for c in read_project(engine.client, LAB, engine.url).containers}
-    require_unchanged(engine.client, running, began)  # nothing changed: no error
-    engine.client.containers.get(client_1.id).stop(timeout=0)
+    topology, deployed, _project = default_project
+    project = read_project(engine.client, LAB, engine.url)
+    nodes = {c.service: c for c in project.containers}
+    assert nodes["client-1"].running
+    began = datetime.now(UTC)
+    require_unchanged(engine.client, nodes, began)  # nothing changed: no error
+    stopped: list[str] = []
+
+    def stop_then_run(world, plan, prefixes, **kw):
+        # the rows' prefixes were made while client-1 ran; it stops now, as the rows start
+        engine.client.containers.get(nodes["client-1"].id).stop(timeout=0)
+        stopped.append("client-1")
+        return check(world, plan, prefixes, **kw)
+
     try:
-        with pytest.raises(ContainerGone, match=r"container client-1 \(node client-1\) stopped during") as e:
-            require_unchanged(engine.client, running, began)
-        assert e.value.exit_code == 2 and "exit code" in str(e.value) and "UTC" in str(e.value)
+        with pytest.raises(ContainerGone) as e:
+            topology_report(
+                engine.client, project, topology, nodes, deployed.host, timeout=4, runner=stop_then_run
+            )
     finally:
-        engine.client.containers.get(client_1.id).start()
-    # the real command line, with the container stopped while its rows run
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "netlab", "check", "--docker", LAB, "--timeout", "6"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "DOCKER_HOST": engine.url},
-    )
-    try:
-        time.sleep(2.0)  # the rows are running (a failing client waits up to its 6 s timeout)
-        assert proc.poll() is None, proc.communicate()
-        engine.client.containers.get(client_1.id).stop(timeout=0)
-        out, err = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        engine.client.containers.get(client_1.id).start()
-    assert proc.returncode == 2, out + err
-    said = " ".join(err.split())  # the error is wrapped to the terminal's width
-    assert "container client-1 (node client-1) stopped during the check" in said, err
+        _start_again(engine, nodes["client-1"].id)
+    assert stopped == ["client-1"]
+    said = str(e.value)
+    assert e.value.exit_code == 2
+    assert "container client-1 (node client-1) stopped during the check" in said, said
+    assert "exit code" in said and "UTC" in said and "start it, then check again" in said
 
 
 def test_a_failed_deploy_removes_what_it_made(engine, default_project, tmp_path):
