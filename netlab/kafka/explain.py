@@ -127,7 +127,8 @@ def _withdrawn_name(world: World, host: str) -> str | None:
     owner = world.withdrawn_names.get(host)
     if owner is None:
         return None
-    return f"{exited_sentence(owner, world.stopped[owner])}; Docker's embedded DNS no longer answers for {host}"
+    gone = exited_sentence(owner, world.stopped[owner])
+    return f"{gone}; Docker's embedded DNS no longer answers for {host}"
 
 
 def _withdrawn_port(world: World, landing: Landing) -> str | None:
@@ -135,8 +136,10 @@ def _withdrawn_port(world: World, landing: Landing) -> str | None:
     for owner, ports in world.withdrawn.items():
         for fwd in ports:
             wild = fwd.listen_host in WILDCARDS and accepts(fwd.listen_host, landing.address)
-            if fwd.node == landing.node and fwd.listen_port == landing.port and (
-                wild or fwd.listen_host == landing.address
+            if (
+                fwd.node == landing.node
+                and fwd.listen_port == landing.port
+                and (wild or fwd.listen_host == landing.address)
             ):
                 return (
                     f"{exited_sentence(owner, world.stopped[owner])}; Docker withdrew its published "

@@ -153,6 +153,7 @@ def world_from_resolved(r: Resolved, stopped: Mapping[str, str] | None = None) -
         for name in dict.fromkeys((a.node, *a.aliases)):
             if a.network not in scopes.setdefault(name, []):
                 scopes[name].append(a.network)
+
     def published(ports) -> list[PublishedPort]:
         return [
             PublishedPort(p.publisher, p.listen_host, p.listen_port, p.target_host, p.target_port)

@@ -7,8 +7,8 @@ every node's hosts file without the stopped containers' names, and each publishi
 proxy restarted with only the forwards of running containers. A container whose broker runs
 again (`netlab restart`, `netlab config ... set`) gets both back. It runs each time netlab waited
 for brokers to start (`netlab up`, a restart: netlab/lab/brokers.py `wait_started`) and before
-`netlab check` runs its rows (a broker may have ended since); it changes nothing when the set of stopped containers is as last
-recorded (`containers.json` in the lab directory).
+`netlab check` runs its rows (a broker may have ended since); it changes nothing when the set
+of stopped containers is as last recorded (`containers.json` in the lab directory).
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import dataclasses
 import json
 
 from netlab.brokers import RESTART_MARK, current_run
-from netlab.errors import NetlabError
 from netlab.containers import kept_ports, stopped_containers
+from netlab.errors import NetlabError
 from netlab.kafka.broker_log import start_error_from_log
 from netlab.kernel import hostsfiles, processes
 from netlab.lab.apply import READY_MARK, READY_TIMEOUT
 from netlab.lab.launch import launch
+from netlab.lab.logfile import read_tail
 from netlab.lab.state import LabState, load_lab
 from netlab.names import HostsIndex, hosts_entries
 from netlab.polling import poll_until
@@ -47,7 +48,7 @@ def broker_errors(state: LabState) -> dict[str, str | None]:
         if st.state in ("running", "not-started"):
             out[step.node] = None
             continue
-        log = current_run(files.logfile.read_text(errors="replace")) if files.logfile.exists() else ""
+        log = current_run("\n".join(read_tail(files.logfile).lines))  # Kafka's last words, bounded
         out[step.node] = start_error_from_log(log) or f"the broker process is {st.state}"
     return out
 
@@ -96,7 +97,7 @@ def _restart_proxy(state: LabState, step: Process, specs: list[str]) -> None:
     launch(state.paths, dataclasses.replace(step, argv=(*prefix, *specs)))
 
     def ready() -> bool | None:
-        log = current_run(files.logfile.read_text(errors="replace"))
+        log = current_run("\n".join(read_tail(files.logfile).lines))
         if READY_MARK.decode() in log:
             return True
         if processes.state(files).state != "running":

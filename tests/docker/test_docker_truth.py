@@ -1,6 +1,7 @@
 """The namespace model checked against Docker itself: every shipped topology that Docker can
 express, built on a real dockerd, gives the verdicts its `expect:` rows give (which the namespace
-engine is held to by tests/topologies), row by row, and netlab's prediction agrees, row by row, with no exception list."""
+engine is held to by tests/topologies), row by row, and netlab's prediction agrees, row by row,
+with no list of exceptions."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def _expressible() -> list[Path]:
 
 
 EXPRESSIBLE = _expressible()
+
 
 def test_most_shipped_topologies_are_expressible():
     # what Docker cannot express: a second Docker host or a VM (09), two Kubernetes nodes (10),
