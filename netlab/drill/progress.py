@@ -130,7 +130,8 @@ def load_progress(path: Path | None = None) -> Progress:
         raise CorruptProgress(
             f"the drill progress file {path} is not readable progress (not JSON of version {VERSION}); "
             f"it was set aside as {aside} (nothing deleted); run the command again to start with "
-            f"fresh progress. A drill lab that is still up can be removed with: sudo netlab down <its lab> (the drill's id unless started with --lab)",
+            f"fresh progress. A drill lab that is still up can be removed with: sudo netlab down <its "
+            f"lab> (the drill's id unless started with --lab)",
             where="progress",
         )
     return Progress(data["drills"], data["current"])

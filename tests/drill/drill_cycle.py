@@ -58,7 +58,9 @@ def predicted_constraints_agree(cycle: Cycle, when: str, variant, judgement) -> 
     applied = labs.parse_topology(labs.lab_topology_path(variant.lab).read_text(), "applied")
     pristine = labs.parse_topology(variant.topology_text, "pristine")
     props = labs.running_props(variant.lab, applied)
-    predicted = constraints_of(variant.constraints, pristine, applied, topology_props(pristine), props, running)
+    predicted = constraints_of(
+        variant.constraints, pristine, applied, topology_props(pristine), props, running
+    )
     cycle.need(
         [c.ok for c in predicted] == [c.ok for c in judgement.constraints],
         f"{when}: predicted constraints {[(c.says, c.ok) for c in predicted]} != judged "
@@ -73,7 +75,9 @@ def declared(cycle: Cycle, when: str, judgement) -> None:
     cycle.need(report.mismatches() == [], f"{when}: rows not as declared: {report.mismatches()}")
     cycle.need(report.disagreements() == [], f"{when}: predict disagrees: {report.disagreements()}")
     for i, (v, e) in enumerate(zip(report.verdicts, report.expected, strict=True), 1):
-        cycle.need(v.ok == (e in (None, "ok")), f"{when}: row {i} {v.from_node} -> {v.to} ok={v.ok}, expect {e}")
+        cycle.need(
+            v.ok == (e in (None, "ok")), f"{when}: row {i} {v.from_node} -> {v.to} ok={v.ok}, expect {e}"
+        )
     cycle.need(not judgement.solved, f"{when}: judged solved")
     for row in judgement.rows:
         if not row.ok:
@@ -106,7 +110,9 @@ def run(drill_id: str, seed: int, lab: str) -> Cycle:
         cycle.lap("solution_apply")
         _, after_fix, seconds = session.run_check()
         cycle.lap("check_fixed")
-        bad = [r.text for r in after_fix.rows if not r.ok] + [c.says for c in after_fix.constraints if not c.ok]
+        bad = [r.text for r in after_fix.rows if not r.ok] + [
+            c.says for c in after_fix.constraints if not c.ok
+        ]
         cycle.need(after_fix.solved, f"after the solution: not solved: {bad}")
         cycle.need(
             after_fix.report.disagreements() == [],
@@ -126,7 +132,9 @@ def run(drill_id: str, seed: int, lab: str) -> Cycle:
         cycle.lap("stop")
     cycle.need(not lab_paths(lab).root.exists(), f"stop left {lab_paths(lab).root}")
     cycle.need([ns for ns in netns if nsfs.exists(ns)] == [], "stop left namespaces")
-    cycle.need([ns for ns in netns if (Path("/etc/netns") / ns).exists()] == [], "stop left /etc/netns entries")
+    cycle.need(
+        [ns for ns in netns if (Path("/etc/netns") / ns).exists()] == [], "stop left /etc/netns entries"
+    )
     cycle.need([r for r in recorded if r and processes.alive(*r)] == [], "stop left processes running")
     cycle.need(not labs.is_up(lab), "stop left the lab up")
     return cycle

@@ -36,7 +36,9 @@ def expected_cost(drill_id: str) -> int:
     """Longest first, so that the last cycles to finish are short ones: group drills wait for a
     group that never forms, each broker is one more process to start."""
     d = next(d for d in DRILLS if d.id == drill_id)
-    groups = sum(1 for c in d.constraints if isinstance(c, dict) and {"group_forms", "group_members"} & set(c))
+    groups = sum(
+        1 for c in d.constraints if isinstance(c, dict) and {"group_forms", "group_members"} & set(c)
+    )
     return 10 * groups + d.template.count("broker:")
 
 
@@ -76,7 +78,11 @@ def cycles(request, tmp_path_factory) -> dict:
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
         futures = {
             case: pool.submit(
-                run_cycle, case[0], case[1], f"drills{tag}_{i}", tmp_path_factory.mktemp(f"{case[0]}{case[1]}")
+                run_cycle,
+                case[0],
+                case[1],
+                f"drills{tag}_{i}",
+                tmp_path_factory.mktemp(f"{case[0]}{case[1]}"),
             )
             for i, case in enumerate(wanted)
         }
