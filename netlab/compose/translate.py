@@ -400,11 +400,14 @@ def _zookeeper(t: Translation, s: Service, role: ZooKeeperRole, node: str) -> No
     spec["zookeeper"] = {"client_port": role.client_port}
     t.comments[("nodes", node, "zookeeper")] = f"ZooKeeper server of {s.image}"
     t.comments[("nodes", node, "zookeeper", "client_port")] = "the image's client port"
-    if role.servers and len([x for x in role.servers.replace(";", " ").split() if x.strip()]) > 1:
-        t.notes.append(
-            f"{s.name}: a ZooKeeper ensemble ({role.servers}) runs as standalone servers in netlab "
-            "(one per node, no quorum)"
-        )
+    t.notes += [f"{s.name}: {n}" for n in role.notes]
+    if len(role.servers) > 1:  # a quorum peer, as the image's entrypoint configures it
+        spec["zookeeper"]["server_id"] = role.server_id
+        spec["zookeeper"]["servers"] = dict(role.servers)
+        spec["zookeeper"]["settings"] = dict(role.settings)
+        why = "the image's entrypoint: server id (myid), server.N lines, initLimit/syncLimit"
+        for key in ("server_id", "servers", "settings"):
+            t.comments[("nodes", node, "zookeeper", key)] = why
 
 
 def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> None:

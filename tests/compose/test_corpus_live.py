@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from test_corpus import CORPUS, EXPECTED, options, rows_of
+from test_corpus import CORPUS, EXPECTED, FILES, options, rows_of
 
 from netlab import lab as labapi
 from netlab.compose import compose_lab
@@ -25,15 +25,7 @@ pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 # more than the 2 s a 4 s budget leaves (seen twice); rows that fail, fail at once anyway
 CLIENT_TIMEOUT = 10.0
 
-LIVE = {
-    "conduktor-zk-single-kafka-single.yml": "composel1",
-    "apache-kafka-single-node-plaintext.yml": "composel2",
-    "bitnami-kafka-3.7-single.yml": "composel3",
-    "wurstmeister-jmx-scenario.yml": "composel4",
-    "cp-all-in-one-community.yml": "composel5",
-    "conduktor-zk-single-kafka-multiple.yml": "composel6",
-    "bitnami-kafka-2-zookeeper.yml": "composel7",
-}
+LIVE = {name: f"composel{i}" for i, name in enumerate(FILES, start=10)}
 
 
 def wait_zookeeper_metadata(plan, lab, timeout: float = 20.0) -> None:
@@ -82,7 +74,7 @@ def normalized(rows: dict[str, str], lab, project: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(LIVE))
+@pytest.mark.parametrize("name", FILES)
 def test_up_equals_expected_and_predict(name):
     opts = options(name)
     opts.project = LIVE[name]
