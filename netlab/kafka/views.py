@@ -141,7 +141,9 @@ class ZooKeeperView:
     bind_host: str  # clientPortAddress, "" = every address
     port: int
     server_id: int | None = None  # myid, in an ensemble
-    servers: tuple[tuple[int, str, int, int], ...] = ()  # the ensemble: (id, host, quorum port, election port)
+    servers: tuple[
+        tuple[int, str, int, int], ...
+    ] = ()  # the ensemble: (id, host, quorum port, election port)
     serving: bool = True  # an ensemble member serves only inside a quorum (zk_rules.apply_quorum)
 
 

@@ -46,7 +46,9 @@ def zookeeper_views(topology) -> list[ZooKeeperView]:
         z = spec.zookeeper
         if z is None:
             continue
-        servers = tuple((sid, *parse_server(line)) for sid, line in sorted(z.servers.items())) if z.ensemble else ()
+        servers = (
+            tuple((sid, *parse_server(line)) for sid, line in sorted(z.servers.items())) if z.ensemble else ()
+        )
         out.append(ZooKeeperView(node, z.client_port_address or "", z.client_port, z.server_id, servers))
     return out
 

@@ -80,7 +80,9 @@ class ZooKeeperSettings(BaseModel):
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise ValueError("servers maps a server id to host:quorumPort:electionPort, e.g. {1: zoo1:2888:3888}")
+            raise ValueError(
+                "servers maps a server id to host:quorumPort:electionPort, e.g. {1: zoo1:2888:3888}"
+            )
         out = {}
         for key, line in value.items():
             try:

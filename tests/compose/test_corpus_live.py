@@ -28,37 +28,6 @@ CLIENT_TIMEOUT = 10.0
 LIVE = {name: f"composel{i}" for i, name in enumerate(FILES, start=10)}
 
 
-def wait_zookeeper_metadata(plan, lab, timeout: float = 20.0) -> None:
-    """A ZooKeeper-mode broker answers before the controller's first UpdateMetadata reaches it;
-    until then its metadata lists no broker and a topic it auto-creates fails with Invalid
-    replication factor — Kafka's ZkAdminManager places replicas on the metadata cache, so Kafka
-    races the same way. The rows judge the settled cluster: wait (bounded) until each such broker
-    lists a broker, asking it from its own node (kcat -L on its loopback)."""
-    import subprocess
-    import time
-
-    from netlab.kafka.config_rules import listener_config
-
-    ns = {s.node: s.netns for s in plan.of_kind(Namespace)}
-    for svc, node in lab.translation.brokers.items():
-        props = lab.translation.roles[svc].props
-        if props.get("process.roles") or not props.get("zookeeper.connect"):
-            continue
-        cfg, _ = listener_config(props)
-        port = next(e.port for e in cfg.listeners if e.name not in cfg.controller_listeners)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = subprocess.run(
-                ["ip", "netns", "exec", ns[node], "kcat", "-L", "-b", f"127.0.0.1:{port}", "-m", "3"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-            ).stdout
-            if " 0 brokers:" not in out and " brokers:" in out:
-                break
-            time.sleep(0.2)
-
-
 def normalized(rows: dict[str, str], lab, project: str) -> dict[str, str]:
     """Row keys as recorded with project `corpus`: the generated client container and the
     containers' 12-hex ids are named after the project."""
@@ -84,7 +53,6 @@ def test_up_equals_expected_and_predict(name):
     labapi.apply(plan, topology_text=to_yaml(lab.translation, ["live corpus test"]))
     try:
         wait_started(plan.lab)
-        wait_zookeeper_metadata(plan, lab)
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
         report = live_report(
             plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=CLIENT_TIMEOUT
@@ -113,7 +81,6 @@ def test_up_with_another_client():
     labapi.apply(plan, topology_text=to_yaml(lab.translation, ["live corpus test"]))
     try:
         wait_started(plan.lab)
-        wait_zookeeper_metadata(plan, lab)
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
         report = live_report(
             plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=CLIENT_TIMEOUT

@@ -60,7 +60,9 @@ def _confluent(env: dict[str, str]) -> ZooKeeperRole:
             role.entrypoint_error = "ZOOKEEPER_SERVER_ID is required."
             return role
         role.servers = _checked(
-            {i: entry.strip() for i, entry in enumerate(listed.split(";"), start=1)}, role, "ZOOKEEPER_SERVERS"
+            {i: entry.strip() for i, entry in enumerate(listed.split(";"), start=1)},
+            role,
+            "ZOOKEEPER_SERVERS",
         )
         role.settings = {
             "initLimit": env.get("ZOOKEEPER_INIT_LIMIT") or "10",
@@ -79,7 +81,10 @@ def _official(env: dict[str, str]) -> ZooKeeperRole:
             return role
         servers[int(key[7:])] = value
     role.servers = _checked(servers, role, "ZOO_SERVERS")
-    role.settings = {"initLimit": env.get("ZOO_INIT_LIMIT") or "5", "syncLimit": env.get("ZOO_SYNC_LIMIT") or "2"}
+    role.settings = {
+        "initLimit": env.get("ZOO_INIT_LIMIT") or "5",
+        "syncLimit": env.get("ZOO_SYNC_LIMIT") or "2",
+    }
     return role
 
 
