@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
+from netlab.errors import InputError
 from netlab.topology.models import Node
 from netlab.topology.types import HOSTNAME_RE
+from netlab.topology.zookeeper_fields import parse_connect
 
 from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of
 from .profiles.base import drop_lab_owned
@@ -356,6 +358,7 @@ def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, 
         t.notes.append(f"{s.name}: a second Kafka in node {node} (shared namespace) is not modelled")
         return
     drop_lab_owned(role, str(image))
+    _check_zookeeper_connect(t, s, role, family)
     _empty_hosts_to_hostname(t, s, role, node)
     if role.zookeeper_connect is not None and not role.kraft and not ZOOKEEPER_BLOCK:
         t.notes.append(
@@ -374,6 +377,16 @@ def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, 
     spec["broker"] = block
     for n in role.notes:
         t.notes.append(f"{s.name}: {n}")
+
+
+def _check_zookeeper_connect(t: Translation, s: Service, role: KafkaRole, family: str | None) -> None:
+    """A zookeeper.connect Kafka's ZooKeeper client cannot parse: exit 2 at the variable that wrote it."""
+    try:
+        parse_connect(role.props.get("zookeeper.connect"))
+    except ValueError as exc:
+        var = (_written_as(s, "zookeeper.connect", family) or "").split(" ")[0]
+        path = ("services", s.name, "environment", var) if var else ("services", s.name, "environment")
+        raise InputError(str(exc), where=t.project.loaded.src.where(path)) from None
 
 
 def _written_as(s: Service, key: str, family: str | None) -> str | None:

@@ -16,28 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from netlab.topology.zookeeper_fields import parse_connect as parse_connect  # zookeeper.connect, as validated
 from netlab.topology.zookeeper_fields import parse_server
 
 from .views import LISTENER, BrokerView, ListenerView, World, ZooKeeperView, land
 
 LinkOk = Callable[[str, str], bool]  # (from node, host:port) -> does a broker's link get through?
-
-
-def parse_connect(value: str | None) -> list[tuple[str, int]]:
-    """zookeeper.connect: host:port[,host:port...][/chroot]; a missing port is 2181."""
-    out = []
-    for part in (value or "").split("/", 1)[0].split(","):
-        part = part.strip()
-        if not part:
-            continue
-        host, colon, port = part.rpartition(":")
-        if not colon:
-            host, port = part, "2181"
-        try:
-            out.append((host.strip("[]"), int(port)))
-        except ValueError:
-            continue
-    return out
 
 
 def zookeeper_views(topology) -> list[ZooKeeperView]:

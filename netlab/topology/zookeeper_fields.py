@@ -51,6 +51,27 @@ def parse_server(value: str) -> tuple[str, int, int]:
     return m.group("host").strip("[]"), ports[0], ports[1]
 
 
+def parse_connect(value: str | None) -> list[tuple[str, int]]:
+    """zookeeper.connect: host:port[,host:port...][/chroot]; a missing port is 2181. A port that is
+    not a number 1-65535 is a ValueError saying so (Kafka's ZooKeeper client would fail on it in
+    ConnectStringParser): the topology's validation turns it into a located error."""
+    out = []
+    for part in (value or "").split("/", 1)[0].split(","):
+        part = part.strip()
+        if not part:
+            continue
+        host, colon, port = part.rpartition(":")
+        if not colon:
+            host, port = part, "2181"
+        if not (port.isdigit() and 1 <= int(port) <= 65535) or not host.strip("[]"):
+            raise ValueError(
+                f"zookeeper.connect: {part!r} is not host:port (a port 1-65535), e.g. zookeeper:2181; "
+                "several are comma-separated, a /chroot may follow the last"
+            )
+        out.append((host.strip("[]"), int(port)))
+    return out
+
+
 class ZooKeeperSettings(BaseModel):
     """One ZooKeeper server in the node: standalone, or a member of an ensemble (`servers`)."""
 

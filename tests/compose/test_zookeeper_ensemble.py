@@ -156,3 +156,32 @@ def zk_srvr(netns: str) -> str:
     return subprocess.run(
         ["ip", "netns", "exec", netns, sys.executable, "-c", code], capture_output=True, text=True, timeout=10
     ).stdout
+
+
+@pytest.mark.parametrize("value", ["zookeeper:twentyone", "zookeeper:0", "zk1:2181,:2181"])
+def test_a_bad_zookeeper_port_is_a_located_error(tmp_path, value):
+    """Not dropped: exit 2 at the variable that wrote it, nothing built."""
+    from netlab.errors import InputError
+
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(
+        "services:\n  kafka:\n    image: confluentinc/cp-kafka:7.8.0\n    environment:\n"
+        f"      KAFKA_BROKER_ID: 1\n      KAFKA_ZOOKEEPER_CONNECT: '{value}'\n"
+        "      KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://kafka:9092\n"
+    )
+    with pytest.raises(InputError) as e:
+        compose_lab(path, ComposeOptions(project="zkens", lan_ip=None))
+    assert e.value.exit_code == 2
+    assert str(e.value).startswith(f"{path}:6: services.kafka.environment.KAFKA_ZOOKEEPER_CONNECT: ")
+    assert "is not host:port (a port 1-65535)" in str(e.value)
+
+
+def test_a_bad_zookeeper_port_in_a_topology_is_located():
+    from netlab.errors import InputError
+    from netlab.topology import loads_topology
+
+    with pytest.raises(InputError) as e:
+        loads_topology(
+            "lab: zkbad\nnodes:\n  b:\n    broker:\n      zookeeper.connect: 'zk:x/kafka'\n", "t.yaml"
+        )
+    assert str(e.value).startswith("t.yaml:4: nodes.b.broker: zookeeper.connect: 'zk:x' is not host:port")

@@ -281,3 +281,30 @@ def test_ensemble_block_errors(block, says):
     with pytest.raises(InputError) as e:
         loads_topology(yaml.safe_dump({"lab": "zkens2", "nodes": {"z": {"zookeeper": block}}}), "t.yaml")
     assert says in str(e.value)
+
+
+def test_a_zookeeper_request_is_bounded():
+    """ZkSession.call: a kazoo call that does not return within its limit is the caller's
+    ZooKeeperRequestTimeout, not a wait forever (the default limit: session + connection timeout)."""
+    import asyncio
+    import threading
+    import time
+
+    from broker.zk.session import ZkSession, ZooKeeperRequestTimeout
+
+    session = ZkSession("127.0.0.1:1", session_timeout_ms=6000, connection_timeout_ms=2000)
+    assert session.call_limit_s == 8.0
+    release = threading.Event()
+
+    async def main() -> float:
+        session.loop = asyncio.get_running_loop()
+        assert await session.call(lambda a, b=0: a + b, 1, b=2) == 3
+        began = time.monotonic()
+        try:
+            with pytest.raises(ZooKeeperRequestTimeout, match="within 0.2 s"):
+                await session.call(release.wait, 30, limit_s=0.2)
+            return time.monotonic() - began
+        finally:
+            release.set()  # the worker thread ends (asyncio.run joins the executor's threads)
+
+    assert asyncio.run(main()) < 5
