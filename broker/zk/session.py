@@ -1,7 +1,8 @@
 """The broker's ZooKeeper session (kazoo), bridged to the event loop.
 
 Kazoo runs its own thread; every blocking call goes through `call` (the default executor, one
-call at a time per caller, each bounded by the session and connection timeouts) and watch callbacks reach the loop via call_soon_threadsafe.
+call at a time per caller, each bounded by the session and connection timeouts) and watch
+callbacks reach the loop via call_soon_threadsafe.
 Connecting is bounded by zookeeper.connection.timeout.ms (default: zookeeper.session.timeout.ms)
 as in Kafka's ZooKeeperClient; running out is Kafka's fatal start-up error:
 
@@ -101,7 +102,7 @@ class ZkSession:
         limit = self.call_limit_s if limit_s is None else limit_s
         try:
             return await asyncio.wait_for(self.loop.run_in_executor(None, lambda: fn(*args, **kwargs)), limit)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ZooKeeperRequestTimeout(f"no answer from ZooKeeper within {limit:g} s") from None
 
     def threadsafe(self, cb: Callable[..., None]) -> Callable[..., None]:
