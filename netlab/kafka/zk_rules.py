@@ -98,7 +98,9 @@ def apply_quorum(world: World) -> None:
 
 def reaches_zookeeper(world: World, broker: BrokerView) -> bool:
     """Does the broker reach a ZooKeeper of zookeeper.connect that serves (kazoo, like Kafka's
-    client, tries the listed servers in turn)?"""
+    client, tries the listed servers in turn)? Worked out once per world (apply_reachability)."""
+    if broker.zookeeper_reached is not None:
+        return broker.zookeeper_reached
     v = world.vantage(broker.node)
     serving = {z.node for z in world.zookeepers if z.serving}
     for host, port in broker.zookeeper:
@@ -124,6 +126,10 @@ def apply_reachability(world: World) -> None:
     one with broker.id unset gets 1001, 1002, ... from /brokers/seqid in the order brokers
     register (predicted: the topology's order; live, simultaneous starts may swap them)."""
     apply_quorum(world)
+    for b in world.brokers:
+        b.zookeeper_reached = None  # the ZooKeepers' quorum may have changed: ask again, once
+        if b.zookeeper:
+            b.zookeeper_reached = reaches_zookeeper(world, b)
     next_id = FIRST_AUTO_ID
     for b in world.brokers:
         if b.zookeeper and b.running and not reaches_zookeeper(world, b):
