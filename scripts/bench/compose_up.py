@@ -7,7 +7,8 @@ Inputs, from tests/compose/corpus: cp-all-in-one's Kafka part (its `broker` serv
 from cp-all-in-one.yml at run time) and a three-broker ZooKeeper file
 (conduktor-zk-single-kafka-multiple.yml). Phases of `up`: compose (load, interpolate, schema,
 semantics, image profiles, translation), build (compile + apply), brokers (until each logged that
-it started and, in ZooKeeper mode, got its first UpdateMetadata), verdicts (every generated row live: probe + kcat), down. Peer, side by side in the
+it started and, in ZooKeeper mode, got its first UpdateMetadata), verdicts (every generated row
+live: probe + kcat), down. Peer, side by side in the
 same run: the same lab from the topology `netlab import compose` writes, brought up the same way,
 so the ratio is what reading the compose file costs. `predict`: in-process (compose + predict +
 the checked fixes) against predict of the imported topology, and the CLI wall time against the
