@@ -26,6 +26,7 @@ from netlab.kafka.broker_log import (
     start_error_from_log,
 )
 from netlab.kernel import processes
+from netlab.lab.containers import reconcile
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab, start_process, stop_process
 from netlab.polling import poll_until
@@ -160,6 +161,9 @@ def wait_started(
             done[node] = BrokerStart(
                 node, "starting", f"not started after {timeout:.0f} s", time.monotonic() - began
             )
+    # a container whose broker did not start (or ended) is stopped, as Docker stops it: its names
+    # and published ports are withdrawn; one whose broker runs again gets them back
+    reconcile(lab)
     return [done[s.node] for s in steps]
 
 
