@@ -21,7 +21,7 @@ from .group import coordinator_of
 from .log4j import logger
 from .raft.bootstrap import discover_voters
 from .raft.setup import check_sessions as quorum_check_sessions
-from .raft.setup import is_multi_voter, start_quorum, stop_quorum
+from .raft.setup import start_quorum, stop_quorum
 from .server import BindError, SocketServer
 from .txn.coordinator import coordinator_of as txn_coordinator_of
 
@@ -116,7 +116,6 @@ async def run(config: KafkaConfig) -> int:
     except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
         log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
         return 1
-    coordinator_of(node).load()
     server = SocketServer(node, config.controller_listener_names if config.kraft else [])
     try:
         await server.bind(config.listeners)
@@ -134,6 +133,7 @@ async def run(config: KafkaConfig) -> int:
             node.shutdown()
             return 1
     cluster = await start_cluster(node, config)
+    coordinator_of(node).load()  # groups of the offsets partitions led here (metadata known now)
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
     stop = asyncio.Event()
@@ -182,24 +182,12 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     """Wire the node to its controller (in-process, or the voter over the controller listener)
     and start replica fetchers; returns the task that checks sessions and ISR lag."""
     from .cluster.fetcher import FetcherManager
-    from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
     if not config.voters and config["controller.quorum.bootstrap.servers"]:
         config.voters = await discover_voters(node.node_id, config["controller.quorum.bootstrap.servers"])
-    if node.zk is not None:  # ZooKeeper mode: the elected controller sends LeaderAndIsr (broker/zk/)
-        pass
-    elif is_multi_voter(config):
+    if node.zk is None:  # KRaft (ZooKeeper mode: the elected controller sends LeaderAndIsr, broker/zk/)
         await start_quorum(node, config)
-    elif node.controller is not None:
-        node.replicas.controller_client = LocalControllerClient(node.controller)
-        node.apply_metadata()
-    else:
-        voter_id, (host, port) = next(iter(config.voters.items()))
-        client = RemoteControllerClient(node, voter_id, host, port)
-        node.replicas.controller_client = client
-        node.lifecycle = BrokerLifecycle(node, client)
-        node.lifecycle.start()
     return asyncio.create_task(_cluster_checks(node, config))
 
 
@@ -219,8 +207,6 @@ async def _cluster_checks(node, config: KafkaConfig) -> None:
     every = min(config["replica.lag.time.max.ms"] / 2000, config["broker.session.timeout.ms"] / 4000, 1.0)
     while True:
         await asyncio.sleep(every)
-        if node.controller is not None:
-            node.controller.check_sessions()
         await quorum_check_sessions(node)
         node.replicas.check_lagging()
 

@@ -6,7 +6,6 @@ starts from the same state."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from ..cluster.controller import Controller
@@ -49,19 +48,9 @@ class QuorumController(Controller):
         self.features: dict[str, int] = {}
         self.committed_image = MetadataFollower(raft, cluster_id)
         self._written = state_codec.empty_image(cluster_id)  # what the active controller has written
-        super().__init__(node_id, ClusterMetadata(cluster_id, node_id), raft.mlog.dir, session_timeout_ms)
+        super().__init__(node_id, ClusterMetadata(cluster_id, node_id), session_timeout_ms)
         raft.on_leader, raft.on_resign = self.activate, self.deactivate
         raft.commit_listeners.append(self.committed)
-
-    # --- persistence: the metadata log replaces cluster-metadata.json ---
-    def _load(self) -> None:
-        pass
-
-    def _save(self) -> None:
-        pass
-
-    def has_state(self) -> bool:
-        return self.raft.mlog.end_offset > 0
 
     def publish(self) -> None:
         if not self.active:
@@ -93,29 +82,11 @@ class QuorumController(Controller):
                 "Renouncing the leadership due to a metadata log event. Reverting to last stable offset"
             )
         self.active = False
-        self._wake()
 
     def committed(self, hw: int) -> None:
-        if self.committed_image.advance(hw):
-            self._wake()
+        self.committed_image.advance(hw)
         if not self.active:
             state_codec.load_into(self, self.committed_image.image, time.monotonic())
-
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    # --- what brokers see: committed state only ---
-    def snapshot(self) -> dict:
-        return state_codec.to_snapshot(self.committed_image.image, self.node_id, self.committed_image.offset)
-
-    async def wait_newer(self, version: int, timeout_s: float) -> None:
-        if self.committed_image.offset > version or timeout_s <= 0:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout_s)
-        except TimeoutError:
-            pass
 
     def check_sessions(self) -> None:
         if self.active:
@@ -164,9 +135,7 @@ class NotActiveError(Exception):
 
 
 def active_controller(node):
-    """The controller that may answer a controller RPC here: the in-process one of a single-voter
-    node, or this voter's quorum controller while it is the active (leader) one."""
-    if node.controller is not None:
-        return node.controller
+    """The controller that may answer a controller RPC here: this voter's quorum controller while
+    it is the active (leader) one (always, for the only voter of a quorum of one)."""
     qc = getattr(node, "quorum_controller", None)
     return qc if qc is not None and qc.active else None

@@ -4,7 +4,6 @@ replicated topics, and fail over when it fences one; the controller itself is ne
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -13,6 +12,8 @@ import pytest
 from brokerproc import BrokerProc, free_port, start_broker
 from clusterproc import FAST, PROTO_MAP, kcat_list
 from test_cluster import consume, create_topic, produce
+
+from broker.raft.metadata_image import read_state
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
@@ -85,7 +86,7 @@ class DedicatedCluster:
                 self.procs[i].stop()
 
     def partition(self, topic: str, p: int) -> dict | None:
-        state = json.loads((self.tmp / "logs-1" / "cluster-metadata.json").read_text())
+        state = read_state(self.tmp / "logs-1" / "__cluster_metadata-0")
         t = next((t for t in state["topics"] if t["name"] == topic), None)
         return None if t is None else next(x for x in t["partitions"] if x["p"] == p)
 
