@@ -7,13 +7,18 @@ so a running voter can lead only when, counting itself, a majority of the voters
 linked with it both ways. The quorum forms when some voter can lead. Brokers then register with,
 and fetch metadata from, a voter that can lead (broker → that voter's controller endpoint).
 
+A broker that lists only `controller.quorum.bootstrap.servers` first learns the voters
+(broker/raft/bootstrap.py): it tries the bootstrap servers in order with DescribeCluster for
+CONTROLLER endpoints, which only a controller listener answers (a broker listener closes the
+connection on that controller API), and takes the voters of the first controller that answers.
+
 `reach(node, "host:port")` is the caller's verdict for one connection (predict_probe's link mode)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .views import BrokerView, World
+from .views import LISTENER, BrokerView, World, land
 
 Reach = Callable[[str, str], bool]
 
@@ -54,3 +59,34 @@ def reaches_active_controller(world: World, broker: BrokerView, reach: Reach) ->
         reach(broker.node, _endpoint(broker.voters, vid))
         for vid in possible_leaders(world, broker.voters, reach)
     )
+
+
+def parse_bootstrap_controllers(value: str | None) -> list[tuple[str, int]]:
+    """controller.quorum.bootstrap.servers as the broker reads it (host:port, comma separated);
+    config_rules.py has already refused a malformed list, so bad entries are skipped here."""
+    out = []
+    for entry in (value or "").split(","):
+        host, _, port = entry.strip().rpartition(":")
+        if host and port.isdigit():
+            out.append((host.strip("[]"), int(port)))
+    return out
+
+
+def learnt_voters(world: World, broker: BrokerView) -> dict[int, tuple[str, int]] | None:
+    """The voters the broker learns from its bootstrap servers, or None if none answers: the
+    first server (in order; each name's addresses in order) whose connection lands on a
+    controller listener of a running KRaft controller, which answers its own voter set."""
+    here = world.vantage(broker.node)
+    for host, port in broker.controller_bootstrap:
+        for addr in here.resolve(host) or []:
+            landing = land(world, broker.node, addr, port)
+            if landing.kind != LISTENER or landing.listener is None:
+                continue
+            target = next((b for b in world.brokers if b.node == landing.listener.broker and b.running), None)
+            if (
+                target is not None
+                and landing.listener.name in target.controller_listeners
+                and target.node_id in target.voters
+            ):
+                return dict(target.voters)
+    return None
