@@ -20,7 +20,7 @@ from . import state_codec
 from .broker_metadata import LogFollowingLifecycle
 from .client import RaftClient
 from .controller_client import QuorumControllerClient
-from .quorum_controller import MetadataFollower, QuorumController
+from .quorum_controller import QuorumController
 
 
 def _voters(node, config) -> dict[int, tuple[str, int]]:
@@ -64,11 +64,15 @@ def _start_quorum_of_one(node, raft: RaftClient, config) -> None:
     had_topics = bool(qc.metadata.topics)
     node.controller = qc
     node.metadata.controller_id = node.node_id
-    follower = MetadataFollower(raft, node.metadata.cluster_id)
+    # The node reads what its own voter committed: the controller's replayed image (its commit
+    # listener runs first), not a second replay of the same records.
+    applied = [-1]
 
-    def apply_committed(hw: int) -> None:  # the node reads what its own voter committed
-        if follower.advance(hw):
-            node.apply_snapshot(state_codec.to_snapshot(follower.image, node.node_id, hw))
+    def apply_committed(hw: int) -> None:
+        committed = qc.committed_image
+        if committed.offset > applied[0]:
+            applied[0] = committed.offset
+            node.apply_snapshot(state_codec.to_snapshot(committed.image, node.node_id, hw))
 
     raft.commit_listeners.append(apply_committed)
     apply_committed(raft.high_watermark)

@@ -222,7 +222,7 @@ def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
 def replay(image: dict, value: bytes) -> None:
     rtype, f = mr.decode(value)
     regs, topics = image["registrations"], image["topics"]
-    by_id = {t["id"]: t for t in topics.values()}
+    by_id = _TopicsById(image)
     if rtype is mr.FEATURE_LEVEL:
         image["features"][f["Name"]] = f["FeatureLevel"]
     elif rtype is mr.REGISTER_BROKER:
@@ -291,18 +291,53 @@ def replay(image: dict, value: bytes) -> None:
             }
             if f["AddingReplicas"] or f["RemovingReplicas"]:
                 p["adding"], p["removing"] = list(f["AddingReplicas"]), list(f["RemovingReplicas"])
-            t["partitions"] = sorted(
-                [x for x in t["partitions"] if x["p"] != p["p"]] + [p], key=lambda x: x["p"]
-            )
+            _put_partition(t["partitions"], p)
     elif rtype is mr.PARTITION_CHANGE:
         t = by_id.get(str(f["TopicId"]))
-        changed = next((x for x in t["partitions"] if x["p"] == f["PartitionId"]), None) if t else None
+        changed = _find_partition(t["partitions"], f["PartitionId"]) if t else None
         if changed is not None:
             p = changed
             if f["Isr"]:  # an ISR is never empty: absent means unchanged
                 p["isr"] = list(f["Isr"])
             if f["Leader"] != -2:
                 p["leader"], p["epoch"] = f["Leader"], p["epoch"] + 1
+
+
+class _TopicsById:
+    """Topic by id through a name index kept in the image (rebuilt when it misses): most records
+    name a topic, and scanning every topic for each of thousands of records would make a replay
+    quadratic."""
+
+    def __init__(self, image: dict):
+        self.image = image
+
+    def get(self, tid: str) -> dict | None:
+        topics = self.image["topics"]
+        index = self.image.get("_ids")
+        t = topics.get(index.get(tid, "")) if index is not None else None
+        if t is not None and t["id"] == tid:
+            return t
+        index = self.image["_ids"] = {t["id"]: name for name, t in topics.items()}
+        return topics.get(index.get(tid, ""))
+
+
+def _put_partition(parts: list[dict], p: dict) -> None:
+    """Insert or replace partition `p` in a list kept sorted by index (usually appended in order)."""
+    if not parts or parts[-1]["p"] < p["p"]:
+        parts.append(p)
+        return
+    old = _find_partition(parts, p["p"])
+    if old is not None:
+        parts[parts.index(old)] = p
+    else:
+        parts.append(p)
+        parts.sort(key=lambda x: x["p"])
+
+
+def _find_partition(parts: list[dict], index: int) -> dict | None:
+    if 0 <= index < len(parts) and parts[index]["p"] == index:  # dense, as Kafka numbers them
+        return parts[index]
+    return next((x for x in parts if x["p"] == index), None)
 
 
 def copy_image(image: dict) -> dict:
