@@ -3,9 +3,13 @@ the rules the broker's Raft layer (broker/raft/client.py) follows, as Kafka's Ka
 
 - a candidate sends Vote to each other voter's controller endpoint (candidate → voter);
 - followers fetch `__cluster_metadata-0` from the leader (voter → leader);
+- the leader tells each voter with BeginQuorumEpoch (leader → voter);
 so a running voter can lead only when, counting itself, a majority of the voters are running and
-linked with it both ways. The quorum forms when some voter can lead. Brokers then register with,
-and fetch metadata from, a voter that can lead (broker → that voter's controller endpoint).
+linked with it both ways. A voter the leader cannot reach but that reaches the others (its
+controller listener bound to its own loopback) never learns of the leader and keeps standing,
+deposing it each time (no pre-vote in Kafka 3.7): then no leader stays. The quorum forms when
+some voter can lead and nobody deposes it. Brokers then register with, and fetch metadata from,
+that leader (broker → its controller endpoint).
 
 A broker that lists only `controller.quorum.bootstrap.servers` first learns the voters
 (broker/raft/bootstrap.py): it tries the bootstrap servers in order with DescribeCluster for
@@ -33,9 +37,14 @@ def needed_links(voters: dict[int, tuple[str, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a in sorted(voters) for b in sorted(voters) if a != b]
 
 
+def _running(world: World, voters: dict[int, tuple[str, int]]) -> dict[int, BrokerView]:
+    return {vid: b for vid in voters if (b := world.broker(vid)) is not None and b.running}
+
+
 def possible_leaders(world: World, voters: dict[int, tuple[str, int]], reach: Reach) -> list[int]:
+    """Running voters that, counting themselves, are linked both ways with a majority."""
     majority = len(voters) // 2 + 1
-    running = {vid: b for vid in voters if (b := world.broker(vid)) is not None and b.running}
+    running = _running(world, voters)
     out = []
     for vid, b in sorted(running.items()):
         support = 1
@@ -49,15 +58,40 @@ def possible_leaders(world: World, voters: dict[int, tuple[str, int]], reach: Re
     return out
 
 
+def disruptive_voters(
+    world: World, voters: dict[int, tuple[str, int]], reach: Reach, leader: int
+) -> list[int]:
+    """Running voters that `leader` cannot reach but that reach another voter. Such a voter never
+    gets BeginQuorumEpoch, so it never learns of the leader: it stands again and again, and each
+    Vote at a higher epoch turns its receiver Unattached, the leader included (KafkaRaftClient's
+    handleVoteRequest; Kafka 3.7 has no pre-vote, KIP-996). The leader never stays."""
+    running = _running(world, voters)
+    lb = running[leader]
+    out = []
+    for vid, b in sorted(running.items()):
+        if vid == leader or reach(lb.node, _endpoint(voters, vid)):
+            continue
+        if any(reach(b.node, _endpoint(voters, o)) for o in running if o != vid):
+            out.append(vid)
+    return out
+
+
+def stable_leaders(world: World, voters: dict[int, tuple[str, int]], reach: Reach) -> list[int]:
+    """Possible leaders that no voter keeps deposing."""
+    return [
+        v for v in possible_leaders(world, voters, reach) if not disruptive_voters(world, voters, reach, v)
+    ]
+
+
 def quorum_forms(world: World, voters: dict[int, tuple[str, int]], reach: Reach) -> bool:
-    return bool(possible_leaders(world, voters, reach))
+    return bool(stable_leaders(world, voters, reach))
 
 
 def reaches_active_controller(world: World, broker: BrokerView, reach: Reach) -> bool:
-    """A broker of a multi-voter quorum registers once it reaches a voter that can lead."""
+    """A broker of a multi-voter quorum registers once it reaches a voter that leads (stably)."""
     return any(
         reach(broker.node, _endpoint(broker.voters, vid))
-        for vid in possible_leaders(world, broker.voters, reach)
+        for vid in stable_leaders(world, broker.voters, reach)
     )
 
 

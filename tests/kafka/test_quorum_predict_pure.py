@@ -6,7 +6,14 @@ from __future__ import annotations
 from kafkaworlds import add_broker
 
 from netlab.kafka.predict_rules import predict_probe, registered
-from netlab.kafka.quorum_rules import learnt_voters, needed_links, possible_leaders, quorum_forms
+from netlab.kafka.quorum_rules import (
+    disruptive_voters,
+    learnt_voters,
+    needed_links,
+    possible_leaders,
+    quorum_forms,
+    stable_leaders,
+)
 from netlab.kafka.views import world_from_networks
 
 VOTERS = ",".join(f"{n}@kafka-{n}:9093" for n in (1, 2, 3))
@@ -43,14 +50,29 @@ def test_needed_links_are_every_ordered_voter_pair():
     assert needed_links(w.brokers[0].voters) == [(1, 2), (1, 3), (2, 1), (2, 3), (3, 1), (3, 2)]
 
 
-def test_quorum_forms_without_the_voter_bound_to_loopback():
+def test_voter_bound_to_loopback_keeps_deposing_the_leader():
+    """Node 3 binds CONTROLLER to its own loopback: 1 and 2 could lead, but neither reaches 3,
+    which reaches both; it never learns of the leader and its Votes at ever higher epochs depose
+    it (Kafka 3.7, no pre-vote), so no leader stays and no broker registers."""
     w = three_voters({3})
     voters = w.brokers[0].voters
-    assert possible_leaders(w, voters, reach(w)) == [1, 2]
+    r = reach(w)
+    assert possible_leaders(w, voters, r) == [1, 2]
+    assert disruptive_voters(w, voters, r, 1) == [3] and disruptive_voters(w, voters, r, 2) == [3]
+    assert stable_leaders(w, voters, r) == []
+    assert not quorum_forms(w, voters, r)
+    assert not any(registered(w, b) for b in w.brokers)
+    assert predict_probe(w, "kafka-1", "kafka-1:9092").brokers == []
+
+
+def test_voter_that_reaches_nobody_does_not_disrupt():
+    """A voter that can neither be reached nor reach out (it did not start) leaves 1 and 2 be."""
+    w = three_voters(set())
+    w.brokers[2].start_error = "Socket server failed to bind to kafka-3:9092: Address already in use."
+    voters = w.brokers[0].voters
+    assert stable_leaders(w, voters, reach(w)) == [1, 2]
     assert quorum_forms(w, voters, reach(w))
-    assert all(registered(w, b) for b in w.brokers)  # node 3 reaches the leader from its side
-    listed = predict_probe(w, "kafka-1", "kafka-1:9092").brokers
-    assert [b.node_id for b in listed] == [1, 2, 3]
+    assert registered(w, w.brokers[0]) and registered(w, w.brokers[1])
 
 
 def test_no_quorum_when_two_voters_are_unreachable():
@@ -129,6 +151,6 @@ def test_bootstrap_only_broker_that_reaches_no_controller_never_registers():
 
 
 def test_bootstrap_servers_are_tried_in_order():
-    w = controllers_and_bootstrap_broker("c1:9093,c2:9093", {1})
-    assert learnt_voters(w, w.brokers[-1]) is not None  # c1 refuses, c2 answers
-    assert registered(w, w.brokers[-1])  # c2 and c3 form the quorum; b4 reaches them
+    w = controllers_and_bootstrap_broker("b4:9092,c2:9093")
+    assert learnt_voters(w, w.brokers[-1]) is not None  # a broker listener closes, c2 answers
+    assert registered(w, w.brokers[-1])

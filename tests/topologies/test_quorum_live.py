@@ -1,5 +1,7 @@
 """The apache/kafka combined example (topology 13: three broker,controller voters), live in real
-namespaces: the active controller is SIGKILLed five times while an idempotent acks=all producer in
+namespaces.
+
+Faults: the active controller is SIGKILLed five times while an idempotent acks=all producer in
 the `client` container writes numbered records to an RF=3 topic (min.insync.replicas=2).
 
 After each kill the two survivors elect a new leader at a higher epoch within Kafka's bound
@@ -26,6 +28,9 @@ import pytest
 from shipped import ROOT, load
 
 from netlab import lab as labapi
+from netlab.kafka.lab_report import world_of
+from netlab.kafka.predict_rules import predict_probe, registered
+from netlab.kafka.quorum_rules import disruptive_voters, possible_leaders, quorum_forms
 from netlab.kernel import processes
 from netlab.lab.brokers import restart_step, wait_started
 from netlab.plan import compile_plan
@@ -197,4 +202,67 @@ def test_active_controller_sigkilled_five_times_during_idempotent_writes(tmp_pat
         if writer is not None and writer.poll() is None:
             writer.kill()
             writer.wait(10)
+        labapi.destroy(lab)
+
+
+def _loopback_controller(text: str, node: str) -> str:
+    """`node` binds its CONTROLLER listener to 127.0.0.1 (its own loopback) while the voters list
+    it as node:9093, the mistake of a copied `localhost` listener."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            inside = line.strip() == f"{node}:"
+        if inside and line.strip().startswith("KAFKA_LISTENERS:"):
+            line = line.replace("CONTROLLER://:9093", "CONTROLLER://127.0.0.1:9093")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+CANDIDATE_3 = re.compile(
+    r"\[RaftManager id=3\] Completed transition to CandidateState\(localId=3, epoch=(\d+)"
+)
+
+
+def test_voter_bound_to_loopback_deposes_every_leader_predicted_and_live():
+    """kafka-3's controller listener on 127.0.0.1 (listed as kafka-3:9093). Predicted: 1 and 2
+    could lead, but neither reaches 3, which reaches both, so 3 never learns of a leader and its
+    Votes keep deposing it: no leader stays, no broker registers. Live, as Kafka 3.7 (no pre-vote,
+    KIP-996): the others log Kafka's connection failure for node 3, and node 3 stands again and
+    again at ever higher epochs while the lab runs."""
+    lab = "qk" + secrets.token_hex(3)
+    text, _ = load(ROOT / "topologies" / "13-kraft-combined.yaml", lab)
+    text = _loopback_controller(_fast(text), "kafka-3")
+    assert "CONTROLLER://127.0.0.1:9093" in text
+    resolved = loads_topology(text, "13-kraft-combined.yaml")
+    world = world_of(resolved)
+    voters = world.broker(1).voters
+
+    def reach(node: str, ep: str) -> bool:
+        return predict_probe(world, node, ep, link=True).ok
+
+    assert possible_leaders(world, voters, reach) == [1, 2]
+    assert [disruptive_voters(world, voters, reach, v) for v in (1, 2)] == [[3], [3]]
+    assert not quorum_forms(world, voters, reach)
+    assert not any(registered(world, world.broker(i)) for i in (1, 2, 3))
+    plan = compile_plan(resolved)
+    labapi.apply(plan, topology_text=text)
+    try:
+        starts = wait_started(lab, timeout=30)
+        assert all(s.state == "started" for s in starts), starts
+
+        def candidacies() -> list[int]:
+            return [int(e) for e in CANDIDATE_3.findall(_log(lab, "kafka-3"))]
+
+        assert _wait(lambda: len(candidacies()) >= 3, 20), _log(lab, "kafka-3")[-3000:]
+        first = candidacies()
+        time.sleep(5)
+        later = candidacies()
+        assert len(later) >= len(first) + 2 and later[-1] > first[-1], (first, later)
+        failure = (
+            "Connection to node 3 (kafka-3/10.7.0.13:9093) could not be established. "
+            "Node may not be available."
+        )
+        assert all(failure in _log(lab, n) for n in ("kafka-1", "kafka-2")), _log(lab, "kafka-1")[-3000:]
+        print(f"\nLOOPBACK-VOTER node 3 stood {len(later)} times, epochs {later[0]}..{later[-1]}")
+    finally:
         labapi.destroy(lab)
