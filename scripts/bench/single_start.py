@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,14 @@ SHAPES = {
 }
 
 
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def one_start(shape: str) -> float:
     port, cport = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,6 +62,8 @@ def one_start(shape: str) -> float:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         try:
             deadline = t0 + 30
+            while time.monotonic() < deadline and not _accepts(port):  # kcat would back off 1 s
+                time.sleep(0.005)
             while time.monotonic() < deadline:
                 out = subprocess.run(
                     ["kcat", "-L", "-b", f"127.0.0.1:{port}", "-m", "1"],
