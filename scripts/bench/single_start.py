@@ -3,9 +3,10 @@
 broker), for the two single-node shapes: no process.roles (the plain default) and a combined
 KRaft node that is the only voter (process.roles=broker,controller). Median of N runs:
 
-    scripts/bench/single_start.py [--runs 5] [--json]
+    scripts/bench/single_start.py [--runs 5] [--peer OTHER_CHECKOUT] [--json]
 
-Run it before and after a change on the same machine; compare the medians (a ratio)."""
+With --peer, every run starts this checkout's broker and then the peer's (e.g. main), alternating,
+so both see the same machine load; the report gives both medians and their ratio."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def one_start(shape: str) -> float:
+def one_start(shape: str, root: Path = ROOT) -> float:
     port, cport = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
         args = ["node.id=1", f"log.dirs={tmp}/logs"] + SHAPES[shape]
@@ -57,9 +58,11 @@ def one_start(shape: str) -> float:
         cmd = [sys.executable, "-m", "broker", "--no-env"]
         for a in args:
             cmd += ["--override", a]
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PYTHONPATH=str(root))
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=str(root)
+        )
         try:
             deadline = t0 + 30
             while time.monotonic() < deadline and not _accepts(port):  # kcat would back off 1 s
@@ -83,17 +86,32 @@ def one_start(shape: str) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--peer", type=Path, help="another checkout to start alternately (e.g. /work/main)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    res = {}
+    roots = {"this": ROOT} | ({"peer": args.peer.resolve()} if args.peer else {})
+    res: dict = {}
     for shape in SHAPES:
-        times = [one_start(shape) for _ in range(args.runs)]
-        res[shape] = {"median_ms": round(statistics.median(times)), "runs_ms": [round(t) for t in times]}
+        times: dict[str, list[float]] = {k: [] for k in roots}
+        for _ in range(args.runs):
+            for name, root in roots.items():
+                times[name].append(one_start(shape, root))
+        res[shape] = {
+            name: {"median_ms": round(statistics.median(t)), "runs_ms": [round(x) for x in t]}
+            for name, t in times.items()
+        }
+        if args.peer:
+            res[shape]["ratio_this_to_peer"] = round(
+                res[shape]["this"]["median_ms"] / res[shape]["peer"]["median_ms"], 2
+            )
     if args.json:
         print(json.dumps(res))
-    else:
-        for shape, r in res.items():
-            print(f"{shape:16} median {r['median_ms']} ms  runs {r['runs_ms']}")
+        return 0
+    for shape, r in res.items():
+        for name in roots:
+            print(f"{shape:16} {name:5} median {r[name]['median_ms']} ms  runs {r[name]['runs_ms']}")
+        if args.peer:
+            print(f"{shape:16} ratio this/peer {r['ratio_this_to_peer']}")
     return 0
 
 
