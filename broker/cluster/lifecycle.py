@@ -187,7 +187,7 @@ class BrokerLifecycle:
             body = {
                 "broker_id": self.node.node_id,
                 "broker_epoch": self.epoch,
-                "current_metadata_offset": self.metadata_version - 1,
+                "current_metadata_offset": max(self.metadata_version - 1, -1),
                 "want_fence": not self.metadata_ready.is_set(),
                 "want_shut_down": False,
             }
@@ -263,7 +263,7 @@ class BrokerLifecycle:
             body = {
                 "broker_id": self.node.node_id,
                 "broker_epoch": self.epoch,
-                "current_metadata_offset": self.metadata_version - 1,
+                "current_metadata_offset": max(self.metadata_version - 1, -1),
                 "want_fence": True,
                 "want_shut_down": True,
             }

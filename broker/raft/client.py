@@ -248,6 +248,11 @@ class RaftClient:
                 if p["leader_epoch"] > role.epoch:
                     self._on_higher_epoch(p["leader_epoch"], p["leader_id"])
                     break
+                if p["leader_epoch"] == role.epoch and p["leader_id"] not in (-1, self.local_id):
+                    # another voter won this epoch: follow it (KafkaRaftClient's
+                    # maybeHandleCommonResponse, a known leader at our own epoch)
+                    self.become_follower(role.epoch, p["leader_id"])
+                    break
                 (role.granted if p["vote_granted"] else role.rejected).add(vid)
                 if len(role.granted) >= self.state.majority():
                     self._become_leader()

@@ -5,11 +5,11 @@ the rules the broker's Raft layer (broker/raft/client.py) follows, as Kafka's Ka
 - followers fetch `__cluster_metadata-0` from the leader (voter → leader);
 - the leader tells each voter with BeginQuorumEpoch (leader → voter);
 so a running voter can lead only when, counting itself, a majority of the voters are running and
-linked with it both ways. A voter the leader cannot reach but that reaches the others (its
-controller listener bound to its own loopback) never learns of the leader and keeps standing,
-deposing it each time (no pre-vote in Kafka 3.7): then no leader stays. The quorum forms when
-some voter can lead and nobody deposes it. Brokers then register with, and fetch metadata from,
-that leader (broker → its controller endpoint).
+linked with it both ways. The quorum forms when some voter can lead. Brokers then register with,
+and fetch metadata from, a voter that can lead (broker → that voter's controller endpoint). A
+voter the leader cannot reach but that reaches the others (`disruptive_voters`: its controller
+listener bound to its own loopback) may depose the leader again and again before it hears of it:
+a race of timers the prediction cannot settle, so it is named, not counted against the quorum.
 
 A broker that lists only `controller.quorum.bootstrap.servers` first learns the voters
 (broker/raft/bootstrap.py): it tries the bootstrap servers in order with DescribeCluster for
@@ -62,9 +62,11 @@ def disruptive_voters(
     world: World, voters: dict[int, tuple[str, int]], reach: Reach, leader: int
 ) -> list[int]:
     """Running voters that `leader` cannot reach but that reach another voter. Such a voter never
-    gets BeginQuorumEpoch, so it never learns of the leader: it stands again and again, and each
-    Vote at a higher epoch turns its receiver Unattached, the leader included (KafkaRaftClient's
-    handleVoteRequest; Kafka 3.7 has no pre-vote, KIP-996). The leader never stays."""
+    gets BeginQuorumEpoch: it learns of the leader only from an answer to its own Vote (a known
+    leader at its epoch or a later one, and then it follows, since fetches go out from it). Until
+    then each of its Votes at a higher epoch turns its receiver Unattached, the leader included
+    (KafkaRaftClient's handleVoteRequest; Kafka 3.7 has no pre-vote, KIP-996). Which comes first
+    is a race of timers: the quorum forms without it, or keeps being deposed for a while."""
     running = _running(world, voters)
     lb = running[leader]
     out = []
@@ -76,22 +78,15 @@ def disruptive_voters(
     return out
 
 
-def stable_leaders(world: World, voters: dict[int, tuple[str, int]], reach: Reach) -> list[int]:
-    """Possible leaders that no voter keeps deposing."""
-    return [
-        v for v in possible_leaders(world, voters, reach) if not disruptive_voters(world, voters, reach, v)
-    ]
-
-
 def quorum_forms(world: World, voters: dict[int, tuple[str, int]], reach: Reach) -> bool:
-    return bool(stable_leaders(world, voters, reach))
+    return bool(possible_leaders(world, voters, reach))
 
 
 def reaches_active_controller(world: World, broker: BrokerView, reach: Reach) -> bool:
-    """A broker of a multi-voter quorum registers once it reaches a voter that leads (stably)."""
+    """A broker of a multi-voter quorum registers once it reaches a voter that can lead."""
     return any(
         reach(broker.node, _endpoint(broker.voters, vid))
-        for vid in stable_leaders(world, broker.voters, reach)
+        for vid in possible_leaders(world, broker.voters, reach)
     )
 
 

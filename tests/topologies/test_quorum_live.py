@@ -221,14 +221,19 @@ def _loopback_controller(text: str, node: str) -> str:
 CANDIDATE_3 = re.compile(
     r"\[RaftManager id=3\] Completed transition to CandidateState\(localId=3, epoch=(\d+)"
 )
+FOLLOWER_3 = re.compile(
+    r"\[RaftManager id=3\] Completed transition to "
+    r"FollowerState\(fetchTimeoutMs=\d+, epoch=(\d+), leaderId=(\d+)"
+)
 
 
-def test_voter_bound_to_loopback_deposes_every_leader_predicted_and_live():
+def test_voter_bound_to_loopback_predicted_and_live():
     """kafka-3's controller listener on 127.0.0.1 (listed as kafka-3:9093). Predicted: 1 and 2
-    could lead, but neither reaches 3, which reaches both, so 3 never learns of a leader and its
-    Votes keep deposing it: no leader stays, no broker registers. Live, as Kafka 3.7 (no pre-vote,
-    KIP-996): the others log Kafka's connection failure for node 3, and node 3 stands again and
-    again at ever higher epochs while the lab runs."""
+    can lead, all three brokers register (3 dials out), and 3 is the voter that may depose them.
+    Live: 1 and 2 log Kafka's connection failure for node 3, which never gets BeginQuorumEpoch;
+    it ends up following 1 or 2 (it heard of the leader in an answer to its Vote) or, until then,
+    keeps standing at ever higher epochs, each Vote deposing the leader (Kafka 3.7, no pre-vote,
+    KIP-996): which one depends on the timers, so the test reports it and checks that it is one."""
     lab = "qk" + secrets.token_hex(3)
     text, _ = load(ROOT / "topologies" / "13-kraft-combined.yaml", lab)
     text = _loopback_controller(_fast(text), "kafka-3")
@@ -240,29 +245,33 @@ def test_voter_bound_to_loopback_deposes_every_leader_predicted_and_live():
     def reach(node: str, ep: str) -> bool:
         return predict_probe(world, node, ep, link=True).ok
 
-    assert possible_leaders(world, voters, reach) == [1, 2]
+    assert possible_leaders(world, voters, reach) == [1, 2] and quorum_forms(world, voters, reach)
     assert [disruptive_voters(world, voters, reach, v) for v in (1, 2)] == [[3], [3]]
-    assert not quorum_forms(world, voters, reach)
-    assert not any(registered(world, world.broker(i)) for i in (1, 2, 3))
+    assert all(registered(world, world.broker(i)) for i in (1, 2, 3))
     plan = compile_plan(resolved)
     labapi.apply(plan, topology_text=text)
     try:
         starts = wait_started(lab, timeout=30)
         assert all(s.state == "started" for s in starts), starts
-
-        def candidacies() -> list[int]:
-            return [int(e) for e in CANDIDATE_3.findall(_log(lab, "kafka-3"))]
-
-        assert _wait(lambda: len(candidacies()) >= 3, 20), _log(lab, "kafka-3")[-3000:]
-        first = candidacies()
-        time.sleep(5)
-        later = candidacies()
-        assert len(later) >= len(first) + 2 and later[-1] > first[-1], (first, later)
         failure = (
             "Connection to node 3 (kafka-3/10.7.0.13:9093) could not be established. "
             "Node may not be available."
         )
-        assert all(failure in _log(lab, n) for n in ("kafka-1", "kafka-2")), _log(lab, "kafka-1")[-3000:]
-        print(f"\nLOOPBACK-VOTER node 3 stood {len(later)} times, epochs {later[0]}..{later[-1]}")
+        said = _wait(lambda: all(failure in _log(lab, n) for n in ("kafka-1", "kafka-2")), 20)
+        assert said, _log(lab, "kafka-1")[-3000:]
+        time.sleep(3)
+        log3 = _log(lab, "kafka-3")
+        follows = [int(lid) for _, lid in FOLLOWER_3.findall(log3)]
+        stood = [int(e) for e in CANDIDATE_3.findall(log3)]
+        assert (follows and follows[-1] in (1, 2)) or len(stood) >= 3, log3[-3000:]
+        if follows and follows[-1] in (1, 2):
+            listed = _wait(
+                lambda: " 3 brokers:" in _in(lab, "client", "kcat", "-L", "-b", BOOTSTRAP).stdout, 20
+            )
+            assert listed, log3[-3000:]
+        print(
+            f"\nLOOPBACK-VOTER node 3: stood {len(stood)} times"
+            + (f", then follows {follows[-1]}" if follows else ", still deposing")
+        )
     finally:
         labapi.destroy(lab)
