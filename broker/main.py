@@ -133,6 +133,11 @@ async def run(config: KafkaConfig) -> int:
             node.shutdown()
             return 1
     cluster = await start_cluster(node, config)
+    if node.lifecycle is not None:
+        # Kafka's BrokerServer finishes starting once the controller has unfenced the broker; we
+        # wait a bounded time (Kafka waits on), so a broker that cannot register still starts
+        log.info("Waiting for the broker to be unfenced")
+        await node.lifecycle.wait_running(UNFENCE_WAIT_S)
     coordinator_of(node).load()  # groups of the offsets partitions led here (metadata known now)
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
@@ -234,6 +239,9 @@ async def _housekeeping(node, config: KafkaConfig) -> None:
             # off the event loop (the log manager takes its own lock)
             await loop.run_in_executor(None, node.logs.checkpoint)
             next_checkpoint = loop.time() + CHECKPOINT_INTERVAL_S
+
+
+UNFENCE_WAIT_S = 5.0  # longest start-up waits for the broker to be unfenced
 
 
 def main(argv: list[str] | None = None) -> int:
