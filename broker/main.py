@@ -133,14 +133,6 @@ async def run(config: KafkaConfig) -> int:
             node.shutdown()
             return 1
     cluster = await start_cluster(node, config)
-    if node.lifecycle is not None:
-        # Kafka's BrokerServer finishes starting once the controller has unfenced the broker; we
-        # wait a bounded time (Kafka waits on), so a broker that cannot register still starts
-        log.info("Waiting for the broker to be unfenced")
-        await node.lifecycle.wait_running(UNFENCE_WAIT_S)
-    coordinator_of(node).load()  # groups of the offsets partitions led here (metadata known now)
-    log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -152,6 +144,20 @@ async def run(config: KafkaConfig) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
+    if node.lifecycle is not None:
+        # Kafka's BrokerServer finishes starting once the controller has unfenced the broker; we
+        # wait a bounded time (Kafka waits on), so a broker that cannot register still starts.
+        # A stop signal meanwhile ends the wait and shuts down as usual.
+        log.info("Waiting for the broker to be unfenced")
+        waits = {
+            asyncio.ensure_future(node.lifecycle.wait_running(UNFENCE_WAIT_S)),
+            asyncio.ensure_future(stop.wait()),
+        }
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for w in pending:
+            w.cancel()
+    coordinator_of(node).load()  # groups of the offsets partitions led here (metadata known now)
+    log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
     housekeeping = asyncio.create_task(_housekeeping(node, config))
     cleaner = asyncio.create_task(LogCleaner(node).run())  # compacted topics (broker/compaction.py)
     await stop.wait()
