@@ -100,6 +100,15 @@ class QuorumController(Controller):
         if not self.active:
             state_codec.load_into(self, self.committed_image.image, time.monotonic())
 
+    def register_local(self, broker_id: int, cluster_id: str, incarnation, endpoints, rack) -> None:
+        """The only voter's own broker: registered fenced, then unfenced by an in-process
+        heartbeat, since a quorum of one has committed (and its broker applied) the record as it
+        was written."""
+        _, epoch = self.register(broker_id, cluster_id, incarnation, endpoints, rack, local=True)
+        self.heartbeat(
+            broker_id, epoch, False, want_fence=False, metadata_offset=self.raft.high_watermark - 1
+        )
+
     def check_sessions(self) -> None:
         if self.active:
             super().check_sessions()

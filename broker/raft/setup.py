@@ -13,7 +13,6 @@ A node without process.roles (no controller listener) is a quorum of one that no
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from ..cluster.lifecycle import LocalControllerClient
 from . import state_codec
@@ -81,17 +80,9 @@ def _start_quorum_of_one(node, raft: RaftClient, config) -> None:
     node.replicas.controller_client = LocalControllerClient(qc)
     if not had_topics:
         node.adopt_local_topics()
-    _, epoch = qc.register(
-        node.node_id,
-        node.metadata.cluster_id,
-        uuid.uuid4(),
-        node.advertised,
-        config["broker.rack"],
-        local=True,
+    qc.register_local(
+        node.node_id, node.metadata.cluster_id, node.incarnation, node.advertised, config["broker.rack"]
     )
-    # registered fenced; its broker has replayed the record already (a quorum of one commits as
-    # it writes), so its first heartbeat, in-process, unfences it
-    qc.heartbeat(node.node_id, epoch, False, want_fence=False, metadata_offset=raft.high_watermark - 1)
     node.apply_metadata()
 
 
