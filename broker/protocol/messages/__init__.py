@@ -12,62 +12,11 @@ A leaf package: it imports only broker.protocol.schema, so netlab may import it.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 
 from ..schema import Message
-from . import (
-    add_offsets_to_txn,
-    add_partitions_to_txn,
-    alter_client_quotas,
-    alter_configs,
-    alter_partition_reassignments,
-    alter_replica_log_dirs,
-    api_versions,
-    begin_quorum_epoch,
-    broker_heartbeat,
-    broker_registration,
-    create_acls,
-    create_partitions,
-    create_topics,
-    delete_acls,
-    delete_groups,
-    delete_records,
-    delete_topics,
-    describe_acls,
-    describe_client_quotas,
-    describe_cluster,
-    describe_configs,
-    describe_groups,
-    describe_log_dirs,
-    describe_quorum,
-    elect_leaders,
-    end_quorum_epoch,
-    end_txn,
-    fetch,
-    find_coordinator,
-    heartbeat,
-    incremental_alter_configs,
-    init_producer_id,
-    join_group,
-    leader_and_isr,
-    leave_group,
-    list_groups,
-    list_offsets,
-    list_partition_reassignments,
-    metadata,
-    offset_commit,
-    offset_delete,
-    offset_fetch,
-    offset_for_leader_epoch,
-    produce,
-    sasl_authenticate,
-    sasl_handshake,
-    sync_group,
-    txn_offset_commit,
-    update_metadata,
-    vote,
-    write_txn_markers,
-)
 
 
 @dataclass(frozen=True)
@@ -82,59 +31,15 @@ class Declared:
         return self.request.flexible(version)
 
 
-DECLARED: dict[int, Declared] = {
-    m.KEY: Declared(m.KEY, m.NAME, m.LATEST, m.REQUEST, m.RESPONSE)
-    for m in (
-        add_offsets_to_txn,
-        add_partitions_to_txn,
-        alter_client_quotas,
-        alter_configs,
-        alter_partition_reassignments,
-        alter_replica_log_dirs,
-        api_versions,
-        begin_quorum_epoch,
-        broker_heartbeat,
-        broker_registration,
-        create_acls,
-        create_partitions,
-        create_topics,
-        delete_acls,
-        delete_groups,
-        delete_records,
-        delete_topics,
-        describe_acls,
-        describe_client_quotas,
-        describe_cluster,
-        describe_configs,
-        describe_groups,
-        describe_log_dirs,
-        describe_quorum,
-        elect_leaders,
-        end_quorum_epoch,
-        end_txn,
-        fetch,
-        find_coordinator,
-        heartbeat,
-        incremental_alter_configs,
-        init_producer_id,
-        join_group,
-        leader_and_isr,
-        leave_group,
-        list_groups,
-        list_offsets,
-        list_partition_reassignments,
-        metadata,
-        offset_commit,
-        offset_delete,
-        offset_fetch,
-        offset_for_leader_epoch,
-        produce,
-        sasl_authenticate,
-        sasl_handshake,
-        sync_group,
-        txn_offset_commit,
-        update_metadata,
-        vote,
-        write_txn_markers,
-    )
-}
+def _declared() -> dict[int, Declared]:
+    """Every module of this package (found by listing it, as broker/registry.py finds handlers)."""
+    out: dict[int, Declared] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        m = importlib.import_module(f"{__name__}.{info.name}")
+        if m.KEY in out:
+            raise ValueError(f"API key {m.KEY} declared twice ({out[m.KEY].name}, {m.NAME})")
+        out[m.KEY] = Declared(m.KEY, m.NAME, m.LATEST, m.REQUEST, m.RESPONSE)
+    return out
+
+
+DECLARED: dict[int, Declared] = _declared()
