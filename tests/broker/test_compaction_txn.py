@@ -85,7 +85,12 @@ def test_aborted_transaction_goes_then_its_marker(tmp_path):
     # a later pass, markers older than delete.retention.ms: the ABORT marker goes (none of its
     # batches left); the COMMIT marker stays while its transaction's batch is there (producer
     # 8's last data batch, kept for its sequence)
-    stats = _pass(plog, plog.active_segment.base_offset, CleanerSettings(delete_retention_ms=0), NOW + 10_000)
+    stats = _pass(
+        plog,
+        plog.active_segment.base_offset,
+        CleanerSettings(delete_retention_ms=0),
+        int(time.time() * 1000) + 10_000,
+    )
     got = _contents(plog)
     assert [o for o, *_, ctl in got if ctl] == [5], got
     assert stats.markers_removed == 1
@@ -100,7 +105,7 @@ def test_an_active_producers_last_batch_stays_emptied(tmp_path):
     plog.append(marker_batch(7, 0, commit=False, coordinator_epoch=0), control=True)  # 1
     plog.roll()
     plog.append(_batch([(b"k", b"v")]))
-    _pass(plog, 0, CleanerSettings(delete_retention_ms=0), NOW + 10_000)
+    _pass(plog, 0, CleanerSettings(delete_retention_ms=0), int(time.time() * 1000) + 10_000)
     assert [(o, ctl) for o, _, _, ctl in _contents(plog)] == [(1, True), (2, False)]
     headers = list(plog.iter_batch_headers(0))
     assert (headers[0].base_offset, headers[0].producer_id, headers[0].base_sequence) == (0, 7, 0)
