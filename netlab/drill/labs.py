@@ -29,6 +29,7 @@ from netlab.lab import (
     require_root,
 )
 from netlab.lab.brokers import restart_step, wait_started
+from netlab.lab.containers import reconcile
 from netlab.plan import compile_plan
 from netlab.topology import Topology, loads_topology
 
@@ -76,7 +77,9 @@ def build(text: str, where: str) -> Built:
     plan = compile_plan(topology)
     check_can_apply(plan)
     apply(plan, topology_text=text)
-    return Built(plan.lab, wait_started(plan.lab))
+    brokers = wait_started(plan.lab)
+    reconcile(plan.lab)  # as `netlab up`: a container whose broker did not start is stopped
+    return Built(plan.lab, brokers)
 
 
 def remove(lab: str) -> bool:
@@ -142,6 +145,7 @@ def client_prefix(netns: str) -> list[str]:
 def live_judge_report(lab: str, topology: Topology, timeout: float) -> Report:
     """`netlab check <lab>`: every row of the topology run live with real clients, the same
     verdicts without waiting out the clients of rows that failed anyway (rows.quick_check)."""
+    reconcile(lab)  # as `netlab check`: a broker that ended since, its container stopped
     state = load_lab(lab)
     prefixes = {node: client_prefix(netns) for node, netns in state.nodes.items()}
     return live_report(
