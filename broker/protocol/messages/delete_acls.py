@@ -8,25 +8,14 @@ netlab's capture decoder build from it.
 from __future__ import annotations
 
 from ..schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from .describe_acls import ACL_FILTER, PATTERN_LITERAL
 
 NAME = "DeleteAcls"
 LATEST = 3
 
-PATTERN_LITERAL = 3  # Kafka's PatternType.LITERAL: v0 requests name resources literally
-
 KEY = 31
 
-_FILTER = Struct(
-    F("resource_type_filter", INT8),
-    F("resource_name_filter", STRING, null=0),
-    F("pattern_type_filter", INT8, 1, default=PATTERN_LITERAL),
-    F("principal_filter", STRING, null=0),
-    F("host_filter", STRING, null=0),
-    F("operation", INT8),
-    F("permission_type", INT8),
-)
-
-REQUEST = Message(Struct(F("filters", Array(_FILTER))), first_flexible=2)
+REQUEST = Message(Struct(F("filters", Array(ACL_FILTER))), first_flexible=2)
 
 _MATCH = Struct(
     F("error_code", INT16),

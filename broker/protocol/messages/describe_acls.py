@@ -16,18 +16,18 @@ PATTERN_LITERAL = 3  # Kafka's PatternType.LITERAL: v0 requests name resources l
 
 KEY = 29
 
-REQUEST = Message(
-    Struct(
-        F("resource_type_filter", INT8),
-        F("resource_name_filter", STRING, null=0),
-        F("pattern_type_filter", INT8, 1, default=PATTERN_LITERAL),
-        F("principal_filter", STRING, null=0),
-        F("host_filter", STRING, null=0),
-        F("operation", INT8),
-        F("permission_type", INT8),
-    ),
-    first_flexible=2,
+# an ACL binding filter (the fields of DeleteAcls' filters, PATTERN_LITERAL the v0 default)
+ACL_FILTER = Struct(
+    F("resource_type_filter", INT8),
+    F("resource_name_filter", STRING, null=0),
+    F("pattern_type_filter", INT8, 1, default=PATTERN_LITERAL),
+    F("principal_filter", STRING, null=0),
+    F("host_filter", STRING, null=0),
+    F("operation", INT8),
+    F("permission_type", INT8),
 )
+
+REQUEST = Message(ACL_FILTER, first_flexible=2)
 
 _ACL = Struct(F("principal", STRING), F("host", STRING), F("operation", INT8), F("permission_type", INT8))
 
