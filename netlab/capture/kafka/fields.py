@@ -93,6 +93,11 @@ def Int64(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!q")
 
 
+def Float64(name: str, default: float = 0.0) -> KafkaIntField:
+    """Kafka's float64 (client quota values): a big-endian IEEE 754 double."""
+    return KafkaIntField(name, default, "!d")
+
+
 class KafkaBoolField(KafkaIntField):
     def __init__(self, name: str, default: bool = False):
         super().__init__(name, int(default), "!B")
