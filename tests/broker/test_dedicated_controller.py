@@ -177,8 +177,12 @@ def test_killed_broker_is_fenced_and_leadership_moves(cluster):
     # what clients see: only the survivor, leading both partitions
     from confluent_kafka.admin import AdminClient
 
-    md = AdminClient({"bootstrap.servers": cluster.bootstrap(survivor)}).list_topics(timeout=10)
-    assert sorted(md.brokers) == [survivor]
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap(survivor)})
+    # the survivor learns the fencing by fetching the metadata log: a moment after the controller
+    md = cluster.wait(
+        lambda: (m := admin.list_topics(timeout=10)) and sorted(m.brokers) == [survivor] and m, 10
+    )
+    assert md, admin.list_topics(timeout=10).brokers
     assert {md.topics["failover"].partitions[i].leader for i in (0, 1)} == {survivor}
     results = produce(cluster.bootstrap(survivor), "failover", [b"after-%d" % i for i in range(10)])
     assert all(err is None for err, _ in results), results
