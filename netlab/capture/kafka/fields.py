@@ -67,9 +67,10 @@ def _uvarint(value: int) -> bytes:
 
 
 class KafkaIntField(Field):
-    """A signed big-endian integer that fails with a Kafka-style message when truncated."""
+    """A signed big-endian integer (or float64, by its struct format) that fails with a Kafka-style
+    message when truncated."""
 
-    def __init__(self, name: str, default: int | None, fmt: str):
+    def __init__(self, name: str, default: int | float | None, fmt: str):
         super().__init__(name, default, fmt)
 
     def getfield(self, pkt, s):
