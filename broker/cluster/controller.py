@@ -85,6 +85,11 @@ class Controller:
         self.publish()
 
     # --- brokers ---
+    def register_local(self, broker_id: int, cluster_id: str, incarnation, endpoints, rack) -> None:
+        """Register the controller's own node's broker in-process; how it is unfenced depends on
+        the metadata log, so the quorum controller (broker/raft/quorum_controller.py) says."""
+        raise NotImplementedError
+
     def register(
         self,
         broker_id: int,
