@@ -76,23 +76,23 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "body": json.dumps({"results": res, "version": controller.version}),
         }
     if op == "create_partitions":
-        err, msg = create_partitions.apply(ctx.node, body["name"], body["count"], body["assignments"])
+        err, msg = create_partitions.apply(controller, body["name"], body["count"], body["assignments"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_topic_configs":
-        err, msg = topic_config_changes.apply(ctx.node, body["name"], body["configs"])
+        err, msg = topic_config_changes.apply(ctx.node, controller, body["name"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "elect_leaders":
-        results = elect_leaders.elect(ctx.node, body["topic_partitions"], body["unclean"])
+        results = elect_leaders.elect(controller, body["topic_partitions"], body["unclean"])
         answer = {"results": results, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_reassignments":
-        responses = alter_partition_reassignments.alter(ctx.node, body["topics"])
+        responses = alter_partition_reassignments.alter(controller, body["topics"])
         answer = {"responses": responses, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_broker_configs":
-        err, msg = dynamic_broker_configs.apply(ctx.node, body["resource"], body["configs"])
+        err, msg = dynamic_broker_configs.apply(ctx.node, controller, body["resource"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "create_acls":
