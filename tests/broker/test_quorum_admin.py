@@ -23,7 +23,9 @@ AUTHZ = [
 @pytest.fixture(scope="module", params=["combined", "isolated"])
 def quorum(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"qadm{request.param}")
-    q = Quorum(tmp, request.param, extra={i: list(AUTHZ) for i in range(1, 4 if request.param == "combined" else 7)})
+    q = Quorum(
+        tmp, request.param, extra={i: list(AUTHZ) for i in range(1, 4 if request.param == "combined" else 7)}
+    )
     try:
         q.start_all()
         st = _leader(q, 1)
@@ -133,7 +135,9 @@ def test_broker_configs(quorum):
     r = ConfigResource(ConfigResource.Type.BROKER, str(target))
     a = _admin(quorum, target)
     assert quorum.wait(
-        lambda: a.describe_configs([r], request_timeout=15)[r].result(15)["message.max.bytes"].value == "1500",
+        lambda: (
+            a.describe_configs([r], request_timeout=15)[r].result(15)["message.max.bytes"].value == "1500"
+        ),
         10,
     )
     _set_cluster_default(quorum.nodes[asked], "log.cleaner.threads", "2")
@@ -142,7 +146,8 @@ def test_broker_configs(quorum):
         ai = _admin(quorum, i)
         assert quorum.wait(
             lambda ai=ai, rb=rb: (
-                ai.describe_configs([rb], request_timeout=15)[rb].result(15)["log.cleaner.threads"].value == "2"
+                ai.describe_configs([rb], request_timeout=15)[rb].result(15)["log.cleaner.threads"].value
+                == "2"
             ),
             10,
         ), i
@@ -154,7 +159,9 @@ def _set_cluster_default(n, name: str, value: str) -> None:
     from kafka.protocol.admin import IncrementalAlterConfigsRequest as R
 
     res = R.AlterConfigsResource(
-        resource_type=4, resource_name="", configs=[R.AlterConfigsResource.AlterableConfig(name=name, config_operation=0, value=value)]
+        resource_type=4,
+        resource_name="",
+        configs=[R.AlterConfigsResource.AlterableConfig(name=name, config_operation=0, value=value)],
     )
     rc = RawClient(n.host, n.external)
     try:
@@ -293,6 +300,8 @@ def test_client_quotas(quorum):
         m = quorum.nodes[i]
         rc = RawClient(m.host, m.external)
         try:
-            assert quorum.wait(lambda rc=rc: _describe(rc).get("qslow") == {"consumer_byte_rate": 30000.0}, 5), i
+            assert quorum.wait(
+                lambda rc=rc: _describe(rc).get("qslow") == {"consumer_byte_rate": 30000.0}, 5
+            ), i
         finally:
             rc.close()
