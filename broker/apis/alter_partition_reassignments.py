@@ -14,7 +14,8 @@ from ..request_context import RequestContext
 
 
 def alter(controller, topics: list[dict]) -> list[dict]:
-    """On the active controller: every partition's change, then one publish."""
+    """On the active controller (ReplicationControlManager.alterPartitionReassignments): every
+    partition's change against its own state, then one publish."""
     out = []
     for t in topics:
         parts = []

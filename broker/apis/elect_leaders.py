@@ -16,7 +16,8 @@ PREFERRED, UNCLEAN = 0, 1
 
 
 def elect(controller, wanted: list[dict] | None, unclean: bool) -> list[dict]:
-    """On the active controller: elect, publish once, answer per partition."""
+    """On the active controller (Kafka's ReplicationControlManager.electLeaders, reached through
+    ControllerApis): elect from its own state, publish once, answer per partition."""
     everything = wanted is None
     if wanted is None:
         wanted = [

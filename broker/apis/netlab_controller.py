@@ -12,6 +12,9 @@ JSON request/response, Kafka-framed, on the controller listener only (docs/clust
 - `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
 - `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
+
+Served only by the active controller, from its own state (Kafka's ControllerApis on the active
+QuorumController), the same for the only voter of a quorum of one and for the leader of several.
 """
 
 from __future__ import annotations
