@@ -182,12 +182,12 @@ def test_cache_is_bounded_and_evicts_smaller_sessions(tmp_path):
     clients = [RawClient("127.0.0.1", bp.port) for _ in range(5)]
     try:
         assert create(clients[0], "fs_evict", partitions=PARTS).error_code == 0
-        sids = [_open(c, n) for c, n in zip(clients, (12, 8, 12))]
+        sids = [_open(c, n) for c, n in zip(clients, (12, 8, 12), strict=False)]
         assert all(sids)
         assert _open(clients[3], 8) == 0  # as small as the smallest: no slot for it
-        assert [_fetch(c, 12, s, 1).error_code for c, s in zip(clients, sids)] == [0, 0, 0]
+        assert [_fetch(c, 12, s, 1).error_code for c, s in zip(clients, sids, strict=False)] == [0, 0, 0]
         assert _open(clients[4], 20) > 0  # bigger: evicts the 8-partition session
-        codes = [_fetch(c, 12, s, 2).error_code for c, s in zip(clients, sids)]
+        codes = [_fetch(c, 12, s, 2).error_code for c, s in zip(clients, sids, strict=False)]
         assert codes == [0, NOT_FOUND, 0]
     finally:
         for c in clients:
