@@ -6,8 +6,8 @@ answer carries its id. The client then sends incremental fetches (same id, epoch
 only partitions whose fetch state changed plus `forgotten_topics_data`; the broker reads every
 partition of the session and answers only those with records, a changed high watermark or log
 start offset, or an error. Epoch -1 closes a session (and asks for none). The cache holds at most
-`max.incremental.fetch.session.cache.slots` sessions, each at most the partitions one request can
-name (so memory is bounded by slots × request size); when full, a new session evicts one unused
+`max.incremental.fetch.session.cache.slots` sessions holding MAX_CACHED_PARTITIONS partitions
+in all; when full, a new session evicts one unused
 for two minutes, else one worth less (Kafka's EvictableKey: follower sessions outrank consumer
 sessions, then bigger outranks smaller)."""
 
@@ -28,6 +28,10 @@ INITIAL_EPOCH = 0
 FINAL_EPOCH = -1
 EVICTION_MS = 120_000  # Kafka's BrokerServer/KafkaServer: new FetchSessionCache(slots, 2 * 60 * 1000)
 _MAX_EPOCH = 2**31 - 1
+# Ours, not Kafka's (whose cache only counts them): all sessions together hold at most this many
+# partitions (~300 bytes each), so incremental requests cannot grow the cache without bound. A
+# session that would pass it is not kept: its client falls back to full fetches.
+MAX_CACHED_PARTITIONS = 200_000
 
 FETCH_SESSION_ID_NOT_FOUND = 70
 INVALID_FETCH_SESSION_EPOCH = 71
@@ -117,6 +121,10 @@ class FetchSessionCache:
         self._clock = clock or (lambda: time.monotonic() * 1000)
         self.sessions: dict[int, FetchSession] = {}  # by last use, oldest first (touch re-inserts)
         self.evictions = 0
+        self.max_partitions = MAX_CACHED_PARTITIONS
+
+    def cached_partitions(self) -> int:
+        return sum(len(s.partitions) for s in self.sessions.values())
 
     def now_ms(self) -> float:
         return self._clock()
@@ -136,7 +144,7 @@ class FetchSessionCache:
         self, privileged: bool, uses_topic_ids: bool, partitions: dict[Key, CachedPartition]
     ) -> int:
         """Open a session when there is a free slot or one can be evicted; INVALID_SESSION_ID if not."""
-        if self.max_entries <= 0:
+        if self.max_entries <= 0 or self.cached_partitions() + len(partitions) > self.max_partitions:
             return INVALID_SESSION_ID
         now = self.now_ms()
         if len(self.sessions) >= self.max_entries and not self._try_evict(privileged, len(partitions), now):
@@ -289,6 +297,9 @@ def new_context(cache: FetchSessionCache, version: int, req: dict, privileged: b
     if session.uses_topic_ids != uses_topic_ids:
         return FetchContext(cache, "error", FETCH_SESSION_TOPIC_ID_ERROR)
     _update(session, req, uses_topic_ids)
+    if cache.cached_partitions() > cache.max_partitions:  # bounded memory: drop it (see above)
+        cache.remove(session.id)
+        return FetchContext(cache, "error", FETCH_SESSION_ID_NOT_FOUND)
     session.epoch = next_epoch(session.epoch)
     cache.touch(session, cache.now_ms())
     return FetchContext(cache, "incremental", session=session, uses_topic_ids=uses_topic_ids)
