@@ -22,7 +22,7 @@ from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, To
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .compaction import deletes, keyless_record_error
-from .config import KafkaConfig
+from .config import ConfigException, KafkaConfig, RequirementFailed
 from .dynamic_broker_configs import LISTENER_CONFIGS, listener_config, log_defaults
 from .log.batch import (
     CorruptRecordError,
@@ -248,7 +248,14 @@ class BrokerNode:
         listening = {k: v for k, v in mine.items() if k in LISTENER_CONFIGS}
         if listening != self._listener_overrides and self.on_listeners_changed is not None:
             self._listener_overrides = listening
-            self.on_listeners_changed(listener_config(self.config.raw, listening))
+            try:
+                new = listener_config(self.config.raw, listening)
+            except (ConfigException, RequirementFailed) as exc:
+                # stored overrides that no longer fit the static config (it changed since): Kafka
+                # logs invalid dynamic configs and starts with the static ones
+                self.log.error(f"Dynamic listener configs {listening} are not valid here, ignored: {exc}")
+                return
+            self.on_listeners_changed(new)
 
     def watch_listeners(self, hook: Callable[[KafkaConfig], None]) -> None:
         """Set the listener hook; called at once if dynamic listener settings are already stored

@@ -9,39 +9,8 @@ from ..cluster import reassignment
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.alter_partition_reassignments import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 45
-
-REQUEST = Message(
-    Struct(
-        F("timeout_ms", INT32, default=60000),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(Struct(F("partition_index", INT32), F("replicas", Array(INT32), null=0))),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=0,
-)
-_RESULT = Struct(F("partition_index", INT32), F("error_code", INT16), F("error_message", STRING, null=0))
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("error_message", STRING, null=0),
-        F("responses", Array(Struct(F("name", STRING), F("partitions", Array(_RESULT))))),
-    ),
-    first_flexible=0,
-)
 
 
 def alter(node, topics: list[dict]) -> list[dict]:

@@ -100,8 +100,10 @@ def _added(node, t: dict) -> int:
 async def handle(ctx: RequestContext, req: dict) -> dict:
     names = [t["name"] for t in req["topics"]]
     if sum(_added(ctx.node, t) for t in req["topics"]) > MAX_PARTITIONS_PER_REQUEST:
-        msg = "Unable to perform excessively large batch operation."
-        results = [{"name": n, "error_code": ErrorCode.POLICY_VIOLATION, "error_message": msg} for n in names]
+        too_large = "Unable to perform excessively large batch operation."
+        results = [
+            {"name": n, "error_code": ErrorCode.POLICY_VIOLATION, "error_message": too_large} for n in names
+        ]
         return {"throttle_time_ms": 0, "results": results}
     results = []
     for t in req["topics"]:

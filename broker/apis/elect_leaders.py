@@ -9,45 +9,10 @@ from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.elect_leaders import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
-KEY = 43
 PREFERRED, UNCLEAN = 0, 1
-
-REQUEST = Message(
-    Struct(
-        F("election_type", INT8, 1),
-        F("topic_partitions", Array(Struct(F("topic", STRING), F("partitions", Array(INT32)))), null=0),
-        F("timeout_ms", INT32, default=60000),
-    ),
-    first_flexible=2,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16, 1),
-        F(
-            "replica_election_results",
-            Array(
-                Struct(
-                    F("topic", STRING),
-                    F(
-                        "partition_result",
-                        Array(
-                            Struct(
-                                F("partition_id", INT32),
-                                F("error_code", INT16),
-                                F("error_message", STRING, null=0),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
 
 
 def elect(node, wanted: list[dict] | None, unclean: bool) -> list[dict]:
