@@ -132,9 +132,7 @@ def main() -> int:
             not (peer / "broker" / "__init__.py").is_file()
             or not (peer / "tests/broker/clusterproc.py").is_file()
         ):
-            print(
-                f"--compare {args.compare}: not a netlab tree (no broker/, tests/broker/clusterproc.py)"
-            )
+            print(f"--compare {args.compare}: not a netlab tree (no broker/, tests/broker/clusterproc.py)")
             return 2
         results = {}
         for label, tree in (("peer", peer), ("this", ROOT)):
