@@ -3,7 +3,7 @@
 fetch sessions (KIP-227) change, side by side with a peer tree (e.g. the commit before them).
 
     scripts/bench/fetch_sessions.py [--partitions 400] [--records 200] [--json]
-    scripts/bench/fetch_sessions.py --compare PEER_TREE [...]
+    scripts/bench/fetch_sessions.py --compare PEER_TREE [--rounds N] [...]
 
 One run: three `python -m broker` processes on 127.0.0.1-3 (tests/broker/clusterproc.py, the
 broker code run from this tree, or from --tree), a replication-factor-3 topic with
@@ -13,7 +13,8 @@ acks=1 by confluent-kafka; reported: median and p90 per write, the acks=all / ac
 the brokers' CPU seconds. Every follower fetch round trip in an acks=all write names the
 follower's partitions of the other topic too unless fetch sessions leave them out: that is what
 the ratio shows. --compare runs the same with PEER_TREE's broker and prints both and the ratio
-of the medians. Everything started is stopped by pid; nothing leaves loopback.
+of the medians (--rounds N alternates N runs each, since the shared cores' load varies; the
+kernel's CPU pressure is printed per run). Everything started is stopped by pid; nothing leaves loopback.
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_pressure() -> float | None:
+    """The kernel's CPU pressure (PSI some avg10, %): other work on the 2 shared cores slows
+    both trees alike, which the ratio absorbs and the absolute numbers do not."""
+    try:
+        return float(Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _summary(ms: list[float]) -> dict:
     q = statistics.quantiles(ms, n=10)
     return {"median_ms": round(statistics.median(ms), 2), "p90_ms": round(q[8], 2)}
@@ -113,6 +123,7 @@ def run_once(tree: Path, partitions: int, records: int) -> dict:
         "acks_1": o,
         "all_over_1": round(a["median_ms"] / o["median_ms"], 2),
         "broker_cpu_s": round(cpu, 2),
+        "cpu_pressure_avg10": cpu_pressure(),
     }
 
 
@@ -122,6 +133,7 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=200)
     ap.add_argument("--compare", metavar="PEER_TREE", help="also run with this tree's broker package")
     ap.add_argument("--tree", default=str(ROOT), help="the tree whose broker is measured (default: this one)")
+    ap.add_argument("--rounds", type=int, default=1, help="with --compare: alternating runs per tree")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.partitions < 1 or args.records < 10:
@@ -134,23 +146,26 @@ def main() -> int:
         ):
             print(f"--compare {args.compare}: not a netlab tree (no broker/, tests/broker/clusterproc.py)")
             return 2
-        results = {}
-        for label, tree in (("peer", peer), ("this", ROOT)):
-            env = dict(os.environ, PYTHONPATH=str(tree))
-            argv = [sys.executable, __file__, "--tree", str(tree), "--partitions", str(args.partitions)]
-            argv += ["--records", str(args.records), "--json"]
-            out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, check=True)
-            results[label] = json.loads(out.stdout.strip().splitlines()[-1])
-        ratio = results["peer"]["acks_all"]["median_ms"] / results["this"]["acks_all"]["median_ms"]
-        results["peer_over_this_acks_all_median"] = round(ratio, 2)
-        for label in ("peer", "this"):
-            r = results[label]
-            print(
-                f"{label}: acks=all median {r['acks_all']['median_ms']} ms (p90 {r['acks_all']['p90_ms']}), "
-                f"acks=1 median {r['acks_1']['median_ms']} ms (p90 {r['acks_1']['p90_ms']}), "
-                f"all/1 {r['all_over_1']}, broker CPU {r['broker_cpu_s']} s"
-            )
-        print(f"acks=all median, peer / this: {results['peer_over_this_acks_all_median']}")
+        runs: dict[str, list[dict]] = {"peer": [], "this": []}
+        for _ in range(args.rounds):  # alternated, so load changes hit both alike
+            for label, tree in (("peer", peer), ("this", ROOT)):
+                env = dict(os.environ, PYTHONPATH=str(tree))
+                argv = [sys.executable, __file__, "--tree", str(tree), "--partitions", str(args.partitions)]
+                argv += ["--records", str(args.records), "--json"]
+                out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                runs[label].append(r)
+                a, o = r["acks_all"], r["acks_1"]
+                print(
+                    f"{label}: acks=all median {a['median_ms']} ms (p90 {a['p90_ms']}), "
+                    f"acks=1 median {o['median_ms']} ms (p90 {o['p90_ms']}), "
+                    f"all/1 {r['all_over_1']}, broker CPU {r['broker_cpu_s']} s, "
+                    f"CPU pressure {r['cpu_pressure_avg10']} %"
+                )
+        med = {k: statistics.median(r["acks_all"]["median_ms"] for r in v) for k, v in runs.items()}
+        ratio = round(med["peer"] / med["this"], 2)
+        results = {**runs, "peer_over_this_acks_all_median": ratio}
+        print(f"acks=all, median of the rounds' medians, peer / this: {ratio}")
         if args.json:
             print(json.dumps(results))
         return 0
