@@ -14,11 +14,17 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     controller = active_controller(ctx.node)
     if controller is None:
         return {"throttle_time_ms": 0, "error_code": ErrorCode.NOT_CONTROLLER}
-    err, fenced = controller.heartbeat(req["broker_id"], req["broker_epoch"], req["want_shut_down"])
+    err, fenced = controller.heartbeat(
+        req["broker_id"],
+        req["broker_epoch"],
+        req["want_shut_down"],
+        want_fence=req["want_fence"],
+        metadata_offset=req["current_metadata_offset"],
+    )
     return {
         "throttle_time_ms": 0,
         "error_code": err,
-        "is_caught_up": not fenced,
+        "is_caught_up": err == ErrorCode.NONE and not fenced,
         "is_fenced": fenced,
         "should_shut_down": req["want_shut_down"] and err == ErrorCode.NONE,
     }

@@ -1,9 +1,7 @@
 """NetlabController (key 32000, ours, not Kafka's): the broker-to-controller calls for which we
-do not speak Kafka's own RPCs. One JSON request/response, Kafka-framed, on the controller
-listener only (docs/cluster.md):
+do not speak Kafka's own RPCs (metadata itself brokers fetch from `__cluster_metadata-0`). One
+JSON request/response, Kafka-framed, on the controller listener only (docs/cluster.md):
 
-- `metadata` {version, wait_ms}: the whole cluster state once it is newer than `version` (long
-  poll) — our stand-in for fetching the `__cluster_metadata` log;
 - `create_topics` {topics: [{name, partitions, replication_factor, configs, assignments}]}
   (Kafka forwards CreateTopics to the controller as an Envelope);
 - `delete_topics` {names};
@@ -61,10 +59,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         return {"error_code": ErrorCode.NOT_CONTROLLER, "body": "{}"}
     body = json.loads(req["body"] or "{}")
     op = req["op"]
-    if op == "metadata":
-        await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
-        return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
-    quorum = ctx.node.controller is None  # the active controller of a multi-voter quorum
+    quorum = ctx.node.controller is None  # the active controller of a quorum of several
     if op == "create_topics":
         created = (
             controller.create_topics(body["topics"]) if quorum else await _create(ctx.node, body["topics"])
