@@ -254,13 +254,6 @@ def _produce(q: Quorum, topic: str, n: int) -> None:
     assert prod.flush(20) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a new replica added by a reassignment after DeleteRecords fetches from 0, below the "
-    "leader's log start: the leader answers OFFSET_OUT_OF_RANGE and broker/cluster/fetcher.py truncates "
-    "to the HW (0) and asks again forever; Kafka's AbstractFetcherThread.fetchOffsetAndTruncate "
-    "starts it at the leader's log start offset instead",
-)
 def test_reassignment_after_delete_records(quorum):
     from confluent_kafka import TopicPartition
     from kafka import TopicPartition as KTP
