@@ -6,6 +6,14 @@ import pytest
 
 NOT_RUN_PREFIX = "NOT RUN ON THIS MACHINE: "
 
+# Test files that build labs under the same fixed name (a drill's lab is named after the drill),
+# so they must never run at the same time: file -> a group whose files run in one xdist worker,
+# one after the other (tests/conftest.py; tests/unit/test_lab_names.py checks the other files).
+SHARED_LABS = {
+    "tests/drill/test_drill_cli.py": "drill labs",
+    "tests/drill/test_drills_live.py": "drill labs",
+}
+
 
 def not_on_this_kernel(feature: str, why: str = "") -> None:
     """Skip loudly: the check could not run here, which is not the same as passing."""
