@@ -8,7 +8,10 @@ kept in `cleaner-offset-checkpoint` of its log dir, in Kafka's offset-checkpoint
 Settings: the topic's override, else the broker's `log.cleanup.policy` /
 `log.cleaner.min.cleanable.ratio` / `log.cleaner.min.compaction.lag.ms` /
 `log.cleaner.max.compaction.lag.ms` / `log.cleaner.delete.retention.ms` (dynamic, then static),
-else Kafka's default (broker/topic_configs.py's `effective`).
+else Kafka's default (broker/topic_configs.py's `effective`). The key map's bound comes from
+`log.cleaner.dedupe.buffer.size`, `log.cleaner.io.buffer.load.factor` and
+`log.cleaner.threads` (dynamic, then static); a pass that fills it moves the checkpoint only as
+far as it mapped, so the next rounds clean the rest (Kafka's passes).
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ import asyncio
 import time
 from pathlib import Path
 
+from .config import SETTINGS, convert_setting
 from .log import checkpoints as ckpt
 from .log.batch import CorruptRecordError, iter_batches
-from .log.cleaner import CleanerSettings, clean, cleanable_end, dirty_ratio, remove_staging
+from .log.cleaner import CleanerSettings, clean, cleanable_end, dirty_ratio, map_entries, remove_staging
 from .log.records import iter_records
 from .log4j import logger
 from .topic_configs import effective
 from .txn.fetch_view import last_stable_offset
+from .txn.registry import txns_of
 
 CHECKPOINT_FILE = "cleaner-offset-checkpoint"
 LONG_MAX = 2**63 - 1
@@ -49,12 +54,25 @@ def deletes(node, topic: str) -> bool:
     return "delete" in policies(node, topic)
 
 
+def broker_setting(node, name: str):
+    """A broker-wide setting, typed: the per-broker dynamic value, the cluster default, else the
+    static one."""
+    settings = node.broker_settings()
+    raw = settings.broker.get(name, settings.cluster.get(name))
+    return node.config[name] if raw is None else convert_setting(SETTINGS[name], raw)
+
+
 def settings_of(node, topic: str) -> CleanerSettings:
     return CleanerSettings(
         topic_setting(node, topic, "min.cleanable.dirty.ratio"),
         topic_setting(node, topic, "min.compaction.lag.ms"),
         topic_setting(node, topic, "max.compaction.lag.ms"),
         topic_setting(node, topic, "delete.retention.ms"),
+        map_entries(
+            broker_setting(node, "log.cleaner.dedupe.buffer.size"),
+            float(broker_setting(node, "log.cleaner.io.buffer.load.factor")),
+            broker_setting(node, "log.cleaner.threads"),
+        ),
     )
 
 
@@ -146,15 +164,21 @@ class LogCleaner:
             first_dirty, end = due
             remove_staging(plog.dir)
             start = time.monotonic()
+            aborted = txns_of(plog).aborted_between(plog.log_start_offset, end)
             try:
                 stats = await asyncio.to_thread(
-                    clean, plog, settings_of(self.node, plog.topic), first_dirty, end, now
+                    clean, plog, settings_of(self.node, plog.topic), first_dirty, end, now, aborted
                 )
             except Exception as exc:  # a log deleted meanwhile or a disk error: skip it this round
                 self.log.error(f"Error cleaning log {plog.topic}-{plog.partition}: {exc}")
                 continue
             tp = (plog.topic, plog.partition)
-            self.first_dirty[tp] = end
+            if stats.map_full:
+                self.log.info(
+                    f"Offset map for log {plog.topic}-{plog.partition} is full: cleaned up to offset "
+                    f"{stats.end} of the dirty section [{first_dirty}, {end}), the rest in later passes"
+                )
+            self.first_dirty[tp] = max(first_dirty, stats.end)
             if stats.tombstones_kept_until is None:
                 self.tombstones_due.pop(tp, None)
             else:
@@ -165,7 +189,7 @@ class LogCleaner:
             secs = time.monotonic() - start
             self.log.info(
                 f"Log cleaner thread 0 cleaned log {plog.topic}-{plog.partition} (dirty section = "
-                f"[{first_dirty}, {end}])\n\t{stats.bytes_read / 1e6:,.1f} MB of log processed "
+                f"[{first_dirty}, {stats.end}])\n\t{stats.bytes_read / 1e6:,.1f} MB of log processed "
                 f"in {secs:,.1f} "
                 f"seconds, {stats.records_read} records read, {stats.records_kept} kept "
                 f"({100 * (1 - stats.bytes_written / max(stats.bytes_read, 1)):.1f}% size reduction)"

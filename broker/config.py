@@ -107,6 +107,10 @@ _DEFS = [
     _s("log.cleaner.min.compaction.lag.ms", "long", 0, 0),
     _s("log.cleaner.max.compaction.lag.ms", "long", 2**63 - 1, 1),
     _s("log.cleaner.delete.retention.ms", "long", 86400000, 0),
+    # the cleaner's key map (broker/log/cleaner.py); Kafka's names, defaults and lower bounds
+    _s("log.cleaner.dedupe.buffer.size", "long", 134217728),
+    _s("log.cleaner.io.buffer.load.factor", "double", "0.9"),
+    _s("log.cleaner.threads", "int", 1, 0),
     _s("min.insync.replicas", "int", 1, 1),
     _s("group.initial.rebalance.delay.ms", "int", 3000, 0),
     _s("replica.fetch.wait.max.ms", "int", 500),
@@ -155,6 +159,11 @@ _ACCEPTED |= BROKER_SYNONYMS
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 
 _TYPE_NAMES = {"int": "INT", "long": "LONG", "boolean": "BOOLEAN", "double": "DOUBLE"}
+
+
+def convert_setting(setting: Setting, raw: str) -> Any:
+    """A setting's typed value, or ConfigException with Kafka's words (also for dynamic configs)."""
+    return _convert(setting, raw)
 
 
 def _convert(setting: Setting, raw: str) -> Any:
@@ -321,6 +330,10 @@ class KafkaConfig:
                 "broker.id must be greater than or equal to -1 and not greater than reserved.broker.max.id",
             )
         require(bool(self.log_dirs), "At least one log directory must be defined via log.dirs or log.dir.")
+        require(
+            v["log.cleaner.dedupe.buffer.size"] / max(v["log.cleaner.threads"], 1) > 1024 * 1024,
+            "log.cleaner.dedupe.buffer.size must be at least 1MB per cleaner thread.",
+        )
         adv_names = [e.listener for e in self.advertised]
         listener_names = [e.listener for e in self.listeners]
         roles = set(self.process_roles)

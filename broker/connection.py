@@ -117,6 +117,7 @@ class KafkaConnection(asyncio.BufferedProtocol):
         self.transport: asyncio.Transport | None = None
         self.peer = ("?", 0)
         self.local = ("?", 0)
+        self.listener: str | None = None  # the listener name it came in on (server.py)
         self._worker: asyncio.Task | None = None
         self._wsock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

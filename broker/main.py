@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
 import socket
@@ -133,6 +134,8 @@ async def run(config: KafkaConfig) -> int:
             await server.close()
             node.shutdown()
             return 1
+    background: set[asyncio.Task] = set()
+    node.watch_listeners(functools.partial(_listeners_changed, node, server, background))
     cluster = await start_cluster(node, config)
     log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
 
@@ -169,6 +172,27 @@ async def run(config: KafkaConfig) -> int:
     node.shutdown()
     log.info("shut down completed")
     return 0
+
+
+def _listeners_changed(node, server: SocketServer, background: set, new: KafkaConfig) -> None:
+    """Dynamic `listeners` / `advertised.listeners` of this broker (checked by
+    broker/dynamic_broker_configs.py as Kafka's DynamicListenerConfig does): re-bind, then
+    advertise the new endpoints. A listener that cannot be bound is logged and the old ones stay,
+    as a failed reconfiguration in Kafka leaves the broker as it was."""
+    log = logger("kafka.server.DynamicListenerConfig")
+
+    async def go() -> None:
+        try:
+            await server.rebind(new.listeners)
+        except BindError as exc:
+            log.error(f"Failed to reconfigure listeners: {exc}")
+            return
+        node.readvertise(advertised_endpoints(new))
+        log.info(f"Listeners now {','.join(f'{e.listener}://{e.host}:{e.port}' for e in new.listeners)}")
+
+    task = asyncio.get_running_loop().create_task(go())
+    background.add(task)
+    task.add_done_callback(background.discard)
 
 
 async def _stop_network(node, server: SocketServer) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .acls import AclBinding, binding_from_json
@@ -22,7 +23,7 @@ from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .compaction import deletes, keyless_record_error
 from .config import KafkaConfig
-from .dynamic_broker_configs import log_defaults
+from .dynamic_broker_configs import LISTENER_CONFIGS, listener_config, log_defaults
 from .log.batch import (
     CorruptRecordError,
     InvalidRecordError,
@@ -121,6 +122,11 @@ class BrokerNode:
         self._creating: set[str] = set()  # topics whose logs a worker thread is making now
         self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
         self.controller: Controller | None = None
+        self.incarnation = uuid.uuid4()
+        # dynamic listener settings of this broker (broker/dynamic_broker_configs.py): main.py
+        # re-binds and re-advertises through this hook when they change
+        self.on_listeners_changed: Callable[[KafkaConfig], None] | None = None
+        self._listener_overrides: dict[str, str] = {}
         if self.has_controller:
             self.controller = Controller(
                 self.node_id, self.metadata, config.log_dirs[0], config["broker.session.timeout.ms"]
@@ -137,7 +143,7 @@ class BrokerNode:
             self.controller.on_change.append(self.apply_metadata)
             if self.is_broker:
                 self.controller.register(
-                    self.node_id, cluster_id, uuid.uuid4(), advertised, config["broker.rack"], local=True
+                    self.node_id, cluster_id, self.incarnation, advertised, config["broker.rack"], local=True
                 )
 
     # --- start-up ---
@@ -231,12 +237,39 @@ class BrokerNode:
         )
 
     def _apply_broker_configs(self) -> None:
-        """Dynamic broker configs → the default log config of every log (a no-op if unchanged)."""
+        """Dynamic broker configs → the default log config of every log, and this broker's
+        listener settings → the hook (each a no-op if unchanged)."""
         wanted = self.static_log_config.with_overrides(log_defaults(self.broker_settings()))
         if wanted != self.log_config:
             self.log_config = wanted
             self.logs.set_default_config(wanted)
             self.log.info(f"Log defaults now {wanted}")
+        mine = self.broker_configs.get(str(self.node_id), {})
+        listening = {k: v for k, v in mine.items() if k in LISTENER_CONFIGS}
+        if listening != self._listener_overrides and self.on_listeners_changed is not None:
+            self._listener_overrides = listening
+            self.on_listeners_changed(listener_config(self.config.raw, listening))
+
+    def watch_listeners(self, hook: Callable[[KafkaConfig], None]) -> None:
+        """Set the listener hook; called at once if dynamic listener settings are already stored
+        (Kafka applies them at start-up, before clients connect)."""
+        self.on_listeners_changed = hook
+        self._apply_broker_configs()
+
+    def readvertise(self, endpoints: dict[str, BrokerEndpoint]) -> None:
+        """New advertised endpoints (a dynamic advertised.listeners change, allowed where Kafka
+        allows it: not on a KRaft broker): registered again with the in-process controller, so
+        Metadata answers them (Kafka: KafkaController.updateBrokerInfo)."""
+        self.advertised = endpoints
+        if self.controller is not None and self.is_broker:
+            self.controller.register(
+                self.node_id,
+                self.metadata.cluster_id,
+                self.incarnation,
+                endpoints,
+                self.config["broker.rack"],
+                local=True,
+            )
 
     def apply_metadata(self) -> None:
         """Create the logs of the partitions this node replicates, lead or follow them, drop the

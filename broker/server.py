@@ -110,33 +110,62 @@ class SocketServer:
 
     async def bind(self, endpoints: list[EndPoint]) -> None:
         """Bind every listener or raise BindError with Kafka's message (nothing stays bound then)."""
-        for ep in endpoints:
-            host = resolve_bind_host(ep.host)
-            shown = ep.host or "0.0.0.0"  # Kafka prints InetSocketAddress.getHostString: the name as given
-            if not host:
-                await self.close()
-                raise BindError(f"Socket server failed to bind to {ep.host}:{ep.port}: Unresolved address.")
-            controller = ep.listener in self.controller_listeners
-            try:
-                factory = functools.partial(self._protocol, ep, controller)
-                loop = asyncio.get_running_loop()
-                if host == "::":  # asyncio would set IPV6_V6ONLY; Java's wildcard takes IPv4 too
-                    server = await loop.create_server(factory, sock=_dual_stack_socket(ep.port), backlog=128)
-                else:
-                    server = await loop.create_server(factory, host, ep.port, reuse_address=True, backlog=128)
-            except OSError as exc:
-                await self.close()
-                reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
-                raise BindError(f"Socket server failed to bind to {shown}:{ep.port}: {reason}.") from None
-            port = server.sockets[0].getsockname()[1]
-            self.bound.append(BoundListener(ep, server, host, port, controller))
-            kind = "control-plane" if controller else "data-plane"
-            self.log.info(
-                f"Created {kind} acceptor and processors for endpoint : ListenerName({ep.listener})"
-            )
-            logger("kafka.network.DataPlaneAcceptor").info(f"Awaiting socket connections on {shown}:{port}.")
+        try:
+            for ep in endpoints:
+                await self._bind_one(ep)
+        except BindError:
+            await self.close()
+            raise
         if self._reaper is None and self.max_idle_s > 0:
             self._reaper = asyncio.get_running_loop().create_task(self._close_idle())
+
+    async def rebind(self, endpoints: list[EndPoint]) -> None:
+        """A dynamic `listeners` change (Kafka's DynamicListenerConfig.reconfigure): listeners no
+        longer wanted (or changed) stop accepting and their connections close
+        (SocketServer.removeListeners), new ones are bound (addListeners). A listener that cannot
+        be bound raises BindError; the ones added by this call are then closed again."""
+        wanted = {e.listener: e for e in endpoints}
+        for b in [b for b in self.bound if wanted.get(b.endpoint.listener) != b.endpoint]:
+            self.bound.remove(b)
+            b.server.close()
+            for c in [c for c in self._conns if c.listener == b.endpoint.listener]:
+                c.close()
+            self.log.info(f"Removed listener {b.endpoint.listener} ({b.host}:{b.port})")
+        have = {b.endpoint.listener for b in self.bound}
+        added: list[BoundListener] = []
+        try:
+            for ep in endpoints:
+                if ep.listener not in have:
+                    added.append(await self._bind_one(ep))
+        except BindError:
+            for b in added:
+                self.bound.remove(b)
+                b.server.close()
+            raise
+
+    async def _bind_one(self, ep: EndPoint) -> BoundListener:
+        host = resolve_bind_host(ep.host)
+        shown = ep.host or "0.0.0.0"  # Kafka prints InetSocketAddress.getHostString: the name as given
+        if not host:
+            raise BindError(f"Socket server failed to bind to {ep.host}:{ep.port}: Unresolved address.")
+        controller = ep.listener in self.controller_listeners
+        try:
+            factory = functools.partial(self._protocol, ep, controller)
+            loop = asyncio.get_running_loop()
+            if host == "::":  # asyncio would set IPV6_V6ONLY; Java's wildcard takes IPv4 too
+                server = await loop.create_server(factory, sock=_dual_stack_socket(ep.port), backlog=128)
+            else:
+                server = await loop.create_server(factory, host, ep.port, reuse_address=True, backlog=128)
+        except OSError as exc:
+            reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+            raise BindError(f"Socket server failed to bind to {shown}:{ep.port}: {reason}.") from None
+        port = server.sockets[0].getsockname()[1]
+        bound = BoundListener(ep, server, host, port, controller)
+        self.bound.append(bound)
+        kind = "control-plane" if controller else "data-plane"
+        self.log.info(f"Created {kind} acceptor and processors for endpoint : ListenerName({ep.listener})")
+        logger("kafka.network.DataPlaneAcceptor").info(f"Awaiting socket connections on {shown}:{port}.")
+        return bound
 
     async def _close_idle(self) -> None:
         """connections.max.idle.ms: close connections with no traffic for that long (Kafka's
@@ -230,6 +259,7 @@ class SocketServer:
             )
 
         conn = KafkaConnection(self.max_request, handle, self._conns.discard, bad_size, self.pool)
+        conn.listener = ep.listener  # closed when a dynamic change removes the listener
         self._conns.add(conn)
         return conn
 

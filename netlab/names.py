@@ -8,9 +8,12 @@ What a node resolves (and nothing else, since its nsswitch.conf says `hosts: fil
   address on that network — except on a network with `names: false` (Docker's legacy default
   bridge, which has no embedded DNS). The node holding a network's bridge is not a member: like the
   Docker host, it resolves container names only through its own extra_hosts.
+A stopped container (netlab/containers.py) is withdrawn: its names leave the other nodes' files.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from netlab.topology.resolve import Resolved
 
@@ -38,14 +41,16 @@ class _Entries:
 class HostsIndex:
     """Per network, each member's (address, names) once, so N hosts files cost O(N) each."""
 
-    def __init__(self, resolved: Resolved):
+    def __init__(self, resolved: Resolved, withdrawn: Collection[str] = ()):
+        """`withdrawn`: stopped containers, whose names Docker's embedded DNS no longer serves."""
         self.by_network: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
         self.addresses: dict[str, set[str]] = {}
         for att in resolved.attachments:
             names = tuple(dict.fromkeys((att.node, *att.aliases)))
             self.addresses.setdefault(att.network, set()).add(str(att.address))
             members = self.by_network.setdefault(att.network, [])
-            if resolved.topology.networks[att.network].names:  # not on a legacy default bridge
+            # not on a legacy default bridge, not a stopped container
+            if resolved.topology.networks[att.network].names and att.node not in withdrawn:
                 members.append((str(att.address), names, att.node))
         # Per network, the members' (address, names) entries as one shared tuple and where each
         # node's own entries sit: a node's tail is two C-level slices of it, and the entry

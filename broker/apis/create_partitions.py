@@ -1,7 +1,13 @@
 """CreatePartitions (key 37), v0–3: add partitions to a topic, placed by the controller or as
 assigned. Checks and messages are Kafka's (ReplicationControlManager.createPartitions). A
 broker-only node forwards to the controller (NetlabController `create_partitions`) and answers
-once its own metadata shows the new partitions."""
+once its own metadata shows the new partitions; a ZooKeeper-mode broker writes the topic's new
+assignment to its znode (AdminZkClient.addPartitions) and the controller takes it from there.
+
+At most 10,000 new partitions per request (Kafka 3.7's controller builds at most
+MAX_RECORDS_PER_USER_OP records per operation; more fails the whole request with
+POLICY_VIOLATION, EventHandlerExceptionInfo's "Unable to perform excessively large batch
+operation."), as CreateTopics' cap (docs/hardening.md)."""
 
 from __future__ import annotations
 
@@ -9,38 +15,9 @@ from ..acls import ALTER, TOPIC, allowed
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.create_partitions import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 37
-
-REQUEST = Message(
-    Struct(
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F("count", INT32),
-                    F("assignments", Array(Struct(F("broker_ids", Array(INT32)))), null=0),
-                )
-            ),
-        ),
-        F("timeout_ms", INT32),
-        F("validate_only", BOOL),
-    ),
-    first_flexible=2,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "results",
-            Array(Struct(F("name", STRING), F("error_code", INT16), F("error_message", STRING, null=0))),
-        ),
-    ),
-    first_flexible=2,
-)
+from .create_topics import MAX_PARTITIONS_PER_REQUEST
 
 
 def check(node, name: str, count: int, assignments: list[list[int]] | None) -> tuple[int, str | None]:
@@ -114,8 +91,18 @@ async def _forward(ctx: RequestContext, name: str, count: int, assignments) -> t
     return answer["error_code"], answer["error_message"]
 
 
+def _added(node, t: dict) -> int:
+    """The partition records a topic's entry would add (none for a topic we do not know)."""
+    info = node.metadata.topics.get(t["name"])
+    return max(t["count"] - len(info.partitions), 0) if info is not None else 0
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
     names = [t["name"] for t in req["topics"]]
+    if sum(_added(ctx.node, t) for t in req["topics"]) > MAX_PARTITIONS_PER_REQUEST:
+        msg = "Unable to perform excessively large batch operation."
+        results = [{"name": n, "error_code": ErrorCode.POLICY_VIOLATION, "error_message": msg} for n in names]
+        return {"throttle_time_ms": 0, "results": results}
     results = []
     for t in req["topics"]:
         err: int
@@ -129,7 +116,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         elif req["validate_only"] or ctx.node.controller is None:
             err, msg = check(ctx.node, name, count, assignments)
             if not err and not req["validate_only"]:
-                err, msg = await _forward(ctx, name, count, assignments)
+                if ctx.node.zk is not None:
+                    timeout_s = max(req["timeout_ms"], 0) / 1000
+                    err, msg = await ctx.node.zk.add_partitions(name, count, assignments, timeout_s)
+                else:
+                    err, msg = await _forward(ctx, name, count, assignments)
         else:
             err, msg = apply(ctx.node, name, count, assignments)
         results.append({"name": name, "error_code": err, "error_message": msg})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..acls import DESCRIBE_CONFIGS, config_denied
 from ..config import SETTINGS
-from ..dynamic_broker_configs import RECONFIGURABLE
+from ..dynamic_broker_configs import RECONFIGURABLE, read_only
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
@@ -84,8 +84,8 @@ def _str(v) -> str | None:
 def _broker_entries(ctx: RequestContext) -> list[dict]:
     """Each broker setting with its synonyms as Kafka's ConfigHelper lists them: the setting and
     its lower-priority stand-ins, per-broker dynamic, cluster-wide dynamic and static entries, then
-    defaults; the value and source are the first synonym's. Reconfigurable settings
-    (broker/dynamic_broker_configs.py) are not read-only."""
+    defaults; the value and source are the first synonym's. Kafka's dynamic configs
+    (broker/dynamic_broker_configs.py, DynamicBrokerConfig.AllDynamicConfigs) are not read-only."""
     cfg, settings = ctx.node.config, ctx.node.broker_settings()
     out = []
     for name in sorted(SETTINGS):
@@ -107,7 +107,7 @@ def _broker_entries(ctx: RequestContext) -> list[dict]:
             {
                 "name": name,
                 "value": dynamic if dynamic is not None else _str(cfg[name]),
-                "read_only": name not in RECONFIGURABLE,
+                "read_only": read_only(name),
                 "config_source": source,
                 "is_default": source == DEFAULT_CONFIG,
                 "synonyms": synonyms,
@@ -121,7 +121,7 @@ def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
     """BROKER resource "": only the cluster-wide dynamic defaults, as Kafka answers it."""
     out = []
     for name, value in sorted(ctx.node.broker_configs.get("", {}).items()):
-        d = RECONFIGURABLE[name]
+        d = RECONFIGURABLE.get(name)
         source = DYNAMIC_DEFAULT_BROKER_CONFIG
         out.append(
             {
@@ -131,7 +131,9 @@ def _cluster_default_entries(ctx: RequestContext) -> list[dict]:
                 "config_source": source,
                 "is_default": False,
                 "synonyms": [{"name": name, "value": value, "source": source}],
-                "config_type": CONFIG_TYPE_IDS[d.type],
+                "config_type": CONFIG_TYPE_IDS[d.type]
+                if d is not None
+                else _TYPE_IDS.get(SETTINGS[name].type if name in SETTINGS else "string", 0),
             }
         )
     return out

@@ -2,61 +2,26 @@
 applied to a topic's current overrides, then checked and applied as CreateTopics' configs are
 (broker/topic_config_changes.py), or to a broker resource's dynamic configs
 (broker/dynamic_broker_configs.py). Kafka's rules (ConfigAdminManager): a key twice in one
-resource is INVALID_REQUEST, APPEND/SUBTRACT on a non-list config INVALID_CONFIG."""
+resource is INVALID_REQUEST, APPEND/SUBTRACT on a non-list config INVALID_CONFIG. The
+per-resource loop is broker/config_alteration.py, shared with AlterConfigs."""
 
 from __future__ import annotations
 
 from .. import dynamic_broker_configs
-from ..acls import ALTER_CONFIGS, config_denied
+from ..config_alteration import TOPIC, alter_each
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.incremental_alter_configs import (
+    APPEND,
+    DELETE,
+    KEY,
+    REQUEST,
+    RESPONSE,
+    SET,
+    SUBTRACT,
+)
 from ..request_context import RequestContext
-from ..topic_config_changes import change
 from ..topic_configs import TOPIC_CONFIGS, broker_default, parse, to_string
-from .alter_configs import BROKER, TOPIC
-
-KEY = 44
-SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
-
-REQUEST = Message(
-    Struct(
-        F(
-            "resources",
-            Array(
-                Struct(
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                    F(
-                        "configs",
-                        Array(
-                            Struct(F("name", STRING), F("config_operation", INT8), F("value", STRING, null=0))
-                        ),
-                    ),
-                )
-            ),
-        ),
-        F("validate_only", BOOL),
-    ),
-    first_flexible=1,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "responses",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("error_message", STRING, null=0),
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                )
-            ),
-        ),
-    ),
-    first_flexible=1,
-)
 
 
 def merged(
@@ -99,43 +64,21 @@ def merged(
     return current, ErrorCode.NONE, None
 
 
+def _after_operations(ctx: RequestContext, rtype: int, name: str, res: dict):
+    """The resource's current set (a topic's overrides, a broker resource's dynamic layer) with
+    the request's operations applied."""
+    settings = ctx.node.broker_settings()
+    if rtype == TOPIC:
+        if name not in ctx.node.metadata.topics:
+            return None, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic {name} does not exist"
+        current, defs = ctx.node.topic_configs.get(name, {}), TOPIC_CONFIGS
+    else:
+        current, defs = ctx.node.broker_configs.get(name, {}), dynamic_broker_configs.RECONFIGURABLE
+    return merged(current, res["configs"], defs, lambda d: broker_default(d, settings))
+
+
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    out = []
-    for res in req["resources"]:
-        err: int
-        msg: str | None
-        rtype, name = res["resource_type"], res["resource_name"]
-        denied = config_denied(ctx, ALTER_CONFIGS, rtype, name)
-        if denied:
-            err, msg = denied
-        elif rtype == TOPIC:
-            if name not in ctx.node.metadata.topics:
-                err, msg = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic {name} does not exist"
-            else:
-                current = ctx.node.topic_configs.get(name, {})
-                configs, err, msg = merged(
-                    current,
-                    res["configs"],
-                    TOPIC_CONFIGS,
-                    lambda d: broker_default(d, ctx.node.broker_settings()),
-                )
-                if configs is not None:
-                    err, msg = await change(ctx.node, name, configs, req["validate_only"])
-        elif rtype == BROKER:
-            current = ctx.node.broker_configs.get(name, {})
-            settings = ctx.node.broker_settings()
-            configs, err, msg = merged(
-                current,
-                res["configs"],
-                dynamic_broker_configs.RECONFIGURABLE,
-                lambda d, s=settings: broker_default(d, s),
-            )
-            if configs is not None:
-                err, msg = await dynamic_broker_configs.change(ctx.node, name, configs, req["validate_only"])
-        else:
-            err, msg = ErrorCode.INVALID_REQUEST, f"Unsupported resource type {rtype}"
-        out.append({"error_code": err, "error_message": msg, "resource_type": rtype, "resource_name": name})
-    return {"throttle_time_ms": 0, "responses": out}
+    return await alter_each(ctx, req, _after_operations)
 
 
 API = Api(KEY, "IncrementalAlterConfigs", 0, 1, REQUEST, RESPONSE, handle)

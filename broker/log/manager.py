@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from broker.log import checkpoints as ckpt
-from broker.log.partition_log import LogConfig, PartitionLog, now_ms
+from broker.log.partition_log import FUTURE_SUFFIX, LogConfig, PartitionLog, now_ms
 
 _LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]+$")
 _PARTITION_DIR = re.compile(r"^(?P<topic>.+)-(?P<partition>\d+)$")
@@ -70,8 +70,13 @@ class LogManager:
         self.zk_mode = zk_mode  # ZooKeeper mode writes meta.properties version 0 (broker.id)
         self.cluster_id = self._check_meta_properties(cluster_id)
         self.recovered_unclean: list[Path] = []
+        # AlterReplicaLogDirs of a partition this broker does not host yet: where it goes when
+        # created (Kafka's LogManager.preferredLogDirs)
+        self.preferred_dirs: dict[tuple[str, int], Path] = {}
+        futures: list[Path] = []
         for d in self.log_dirs:
-            self._load_dir(d)
+            futures += self._load_dir(d)
+        self._finish_interrupted_moves(futures)
 
     # -- meta.properties -----------------------------------------------------------------
 
@@ -128,7 +133,9 @@ class LogManager:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _load_dir(self, d: Path) -> None:
+    def _load_dir(self, d: Path) -> list[Path]:
+        """Load the logs of one dir; returns its `-future` dirs (moves a crash interrupted)."""
+        futures: list[Path] = []
         marker = d / ckpt.CLEAN_SHUTDOWN
         clean = marker.exists()
         try:
@@ -143,6 +150,9 @@ class LogManager:
                 continue
             if sub.name.endswith("-delete"):
                 shutil.rmtree(sub, ignore_errors=True)  # a topic deletion interrupted by a crash
+                continue
+            if sub.name.endswith(FUTURE_SUFFIX):
+                futures.append(sub)
                 continue
             m = _PARTITION_DIR.match(sub.name)
             if m is None or sub.name == METADATA_LOG_DIR:
@@ -185,6 +195,26 @@ class LogManager:
             self.recovered_unclean.append(d)
             self._log(f"{d}: no clean shutdown marker; recovered logs from their recovery points")
         marker.unlink(missing_ok=True)  # from now on a crash is an unclean shutdown
+        return futures
+
+    def _finish_interrupted_moves(self, futures: list[Path]) -> None:
+        """A move between log dirs (PartitionLog.move_to) cut by a crash: if the source log is
+        still here the move had not committed and the copy goes; if not, the copy is the log."""
+        for sub in futures:
+            name = sub.name[: -len(FUTURE_SUFFIX)].rsplit(".", 1)[0]
+            m = _PARTITION_DIR.match(name)
+            if m is None or (m["topic"], int(m["partition"])) in self._logs:
+                shutil.rmtree(sub, ignore_errors=True)
+                continue
+            target = sub.with_name(name)
+            sub.rename(target)
+            topic, partition = m["topic"], int(m["partition"])
+            topic_id = ckpt.read_partition_metadata(target) or self._topic_ids.get(topic) or uuid.uuid4()
+            self._topic_ids.setdefault(topic, topic_id)
+            self._log(f"{target}: finished a move between log dirs that a crash interrupted")
+            self._logs[(topic, partition)] = PartitionLog(
+                target, topic, partition, topic_id, self.config, clock=self.clock, log=self._log
+            )
 
     # -- partitions ----------------------------------------------------------------------
 
@@ -210,7 +240,7 @@ class LogManager:
             if existing is not None:
                 return existing
             config = self.config.with_overrides(self._topic_overrides.get(topic))
-            d = self._least_used_dir()
+            d = self.preferred_dirs.pop((topic, partition), None) or self._least_used_dir()
             log = PartitionLog(
                 d / f"{topic}-{partition}",
                 topic,
@@ -235,6 +265,30 @@ class LogManager:
             if parent in counts:
                 counts[parent] += 1
         return min(self.log_dirs, key=counts.__getitem__)
+
+    def log_dir_named(self, path: str) -> Path | None:
+        """The configured log dir `path` names (Kafka compares absolute paths), or None."""
+        for d in self.log_dirs:
+            if path in (str(d), str(d.absolute())):
+                return d
+        return None
+
+    def move_partition(self, topic: str, partition: int, dest: Path) -> bool:
+        """AlterReplicaLogDirs for one partition (blocking: run it off the event loop). Returns
+        False if this broker has no log for it (the dir is remembered for when it is created, as
+        Kafka's maybeUpdatePreferredLogDir does)."""
+        with self._lock:
+            log = self._logs.get((topic, partition))
+            if log is None:
+                self.preferred_dirs[(topic, partition)] = dest
+                return False
+            self.preferred_dirs.pop((topic, partition), None)
+            if log.dir.parent == dest:
+                return True
+        log.move_to(dest)
+        with self._lock:
+            self.checkpoint()
+        return True
 
     def set_topic_config(self, topic: str, overrides: dict[str, Any]) -> None:
         """Per-topic overrides (Kafka topic config names), applied to existing partitions too."""

@@ -13,6 +13,7 @@ so after an unclean shutdown only the tail since the recovery point is scanned.
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import threading
 import uuid
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 NO_TIMESTAMP = -1
+FUTURE_SUFFIX = "-future"  # Kafka's UnifiedLog.FutureDirSuffix: a log being moved between dirs
 pack_offset = struct.Struct(">q").pack_into
 pack_epoch = struct.Struct(">i").pack_into
 _MAX_RELATIVE_OFFSET = (1 << 31) - 1
@@ -656,6 +658,47 @@ class PartitionLog:
             for seg in self._segments:
                 seg.close()
             self._closed = True
+
+    def move_to(self, parent: Path) -> None:
+        """Move this log's directory under another log dir of the broker (AlterReplicaLogDirs).
+
+        Kafka copies into a future log (`<topic>-<p>.<uuid>-future`) while the current one keeps
+        serving, then swaps them (LogManager.replaceCurrentWithFutureLog). Here the copy runs
+        under this log's lock (appends and reads of this partition wait; a move within one
+        filesystem is a rename of each file). The commit point is renaming the source to
+        `-delete`: before it a crash leaves the source (LogManager drops the future dir), after
+        it the future dir is the log (LogManager promotes it)."""
+        with self._lock:
+            self._check_open()
+            leo = self.log_end_offset
+            self._segments[-1].on_become_inactive()
+            self.flush()
+            for seg in self._segments:
+                seg.close()
+            tag = uuid.uuid4().hex
+            future = parent / f"{self.dir.name}.{tag}{FUTURE_SUFFIX}"
+            try:
+                shutil.copytree(self.dir, future)  # across filesystems too
+                for f in future.iterdir():
+                    fd = os.open(f, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                ckpt.fsync_dir(future)
+            except OSError:
+                shutil.rmtree(future, ignore_errors=True)
+                self._load_segments(leo, True)  # the source is untouched: serve it again
+                raise
+            doomed = self.dir.with_name(f"{self.dir.name}.{tag}-delete")
+            self.dir.rename(doomed)  # the commit point
+            target = parent / self.dir.name
+            future.rename(target)
+            ckpt.fsync_dir(parent)
+            ckpt.fsync_dir(doomed.parent)
+            shutil.rmtree(doomed, ignore_errors=True)
+            self.dir = target
+            self._load_segments(leo, True)
 
     def delete(self) -> None:
         """Remove every file of this log (topic deletion)."""

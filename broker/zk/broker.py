@@ -26,10 +26,14 @@ from ..cluster.metadata import BrokerEndpoint, BrokerInfo, PartitionInfo, TopicI
 from ..cluster.placement import assign_replicas
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
+from ..protocol.messages import leader_and_isr, update_metadata
+from ..topic_configs import log_overrides
 from ..topics import INTERNAL_TOPICS
 from . import znodes
 from .controller import ZkController
 from .session import ZkSession
+
+TIMED_OUT_ELECTING = "Operation timed out while the controller elected leaders."
 
 
 class NodeExistsException(Exception):
@@ -44,6 +48,7 @@ class ZkBroker:
         self.server_log = logger("kafka.server.KafkaServer", f"[KafkaServer id={self.broker_id}]")
         self.controller = ZkController(self)
         self.controller_epoch = -1
+        self.broker_epoch = -1  # czxid of our /brokers/ids znode (Kafka's broker epoch)
         self.zk_versions: dict[tuple[str, int], int] = {}
         self._lost = False
         self._electing = False
@@ -69,6 +74,7 @@ class ZkBroker:
                 f"registered as broker {self.broker_id}"
             ) from None
         czxid = self.session.client.exists(path).czxid
+        self.broker_epoch = czxid
         self.log.info(
             f"Registered broker {self.broker_id} at path {path} with addresses: "
             + ",".join(f"{n}://{e.host}:{e.port}" for n, e in self.node.advertised.items())
@@ -137,6 +143,31 @@ class ZkBroker:
             self.server_log.warning(f"Could not register again after a new ZooKeeper session: {exc}")
 
     # --- requests from the controller ---
+    def _refused(self, req: dict, name: str) -> ErrorCode | None:
+        """Kafka's ZkBrokerEpochManager.isBrokerEpochStale, before anything is applied: a request
+        meant for this broker's previous registration (a quick restart) is skipped with
+        STALE_BROKER_EPOCH. A request from a KRaft controller (isKRaftController, LeaderAndIsr v7+
+        / UpdateMetadata v8+, KIP-866) is for a broker migrating to KRaft; this broker has no
+        migration (no BrokerLifecycleManager), where Kafka fails the request with an
+        IllegalStateException, i.e. UNKNOWN_SERVER_ERROR."""
+        epoch = req["broker_epoch"]
+        if epoch == -1:  # UNKNOWN_BROKER_EPOCH: before v2/v5, or a controller that does not know it
+            return None
+        if req["is_kraft_controller"]:
+            self.server_log.error(
+                f"Received {name} request from KRaft controller {req['controller_id']}, but this broker "
+                "is not migrating to KRaft: Expected BrokerLifecycleManager to be non-null."
+            )
+            return ErrorCode.UNKNOWN_SERVER_ERROR
+        if epoch < self.broker_epoch:
+            self.server_log.info(
+                f"Received {name} request with broker epoch {epoch} smaller than the current broker epoch "
+                f"{self.broker_epoch} from controller {req['controller_id']} with epoch "
+                f"{req['controller_epoch']}."
+            )
+            return ErrorCode.STALE_BROKER_EPOCH
+        return None
+
     def _stale(self, req: dict) -> bool:
         if req["controller_epoch"] < self.controller_epoch:
             self.server_log.warning(
@@ -148,23 +179,40 @@ class ZkBroker:
         return False
 
     async def on_leader_and_isr(self, req: dict, version: int) -> dict:
-        from ..apis.leader_and_isr import partition_states
-
+        refused = self._refused(req, "LeaderAndIsr")
+        if refused is not None:
+            return {"error_code": refused}
         if self._stale(req):
             return {"error_code": ErrorCode.STALE_CONTROLLER_EPOCH}
         ids = {t["topic_name"]: t["topic_id"] for t in req["topic_states"]}
         md = self.node.metadata
         md.controller_id = req["controller_id"]
-        states = partition_states(req, version)
+        states = leader_and_isr.partition_states(req, version)
+        # a topic's id: the request's (v5+), else the one we know; a new id for a new topic
+        tids: dict[str, uuid.UUID] = {}
+        for topic, _ in states:
+            if topic in tids:
+                continue
+            info, tid = md.topics.get(topic), ids.get(topic) or uuid.UUID(int=0)
+            fresh = info is None or (tid.int and info.topic_id != tid)
+            tids[topic] = (tid if tid.int else uuid.uuid4()) if fresh else info.topic_id
+            if fresh:
+                await self._load_topic_config(topic)
+        # the new partitions' logs are made in a worker thread (thousands of directories and
+        # fsyncs), as a KRaft broker does, before the metadata says they exist
+        todo = []
+        for t, s in states:
+            tid, p = tids[t], s["partition_index"]
+            known = self.node.logs.topics().get(t, tid)
+            if self.broker_id in s["replicas"] and known == tid and self.node.logs.get(t, p) is None:
+                todo.append((t, p, tid, log_overrides(self.node.topic_configs.get(t))))
+        if todo:
+            await asyncio.to_thread(self.node.make_logs, todo)
         for topic, s in states:
             info = md.topics.get(topic)
-            tid = ids.get(topic) or uuid.UUID(int=0)
-            if info is None or (tid.int and info.topic_id != tid):
-                info = TopicInfo(
-                    topic, tid if tid.int else uuid.uuid4(), {}, internal=topic in INTERNAL_TOPICS
-                )
+            if info is None or info.topic_id != tids[topic]:
+                info = TopicInfo(topic, tids[topic], {}, internal=topic in INTERNAL_TOPICS)
                 md.put_topic(info)
-                await self._load_topic_config(topic)
             info.partitions[s["partition_index"]] = PartitionInfo(
                 s["partition_index"], s["leader"], s["leader_epoch"], list(s["replicas"]), list(s["isr"])
             )
@@ -193,8 +241,14 @@ class ZkBroker:
             self.node.topic_configs[topic] = configs
 
     def on_update_metadata(self, req: dict, version: int) -> ErrorCode:
-        from ..apis.update_metadata import partition_states
-
+        refused = self._refused(req, "UpdateMetadata")
+        if refused is not None:
+            return refused
+        if req["is_kraft_controller"] and req["type"] == update_metadata.TYPE_FULL:  # KIP-866
+            self.server_log.error(
+                "Received UpdateMetadataRequest with Type=FULL (2), but ZK migrations are not enabled "
+                "on this broker. Not treating this as a full metadata update"
+            )
         if self._stale(req):
             return ErrorCode.STALE_CONTROLLER_EPOCH
         md = self.node.metadata
@@ -206,7 +260,7 @@ class ZkBroker:
         md.brokers = brokers
         ids = {t["topic_name"]: t["topic_id"] for t in req.get("topic_states") or []}
         topics: dict[str, TopicInfo] = {}
-        for topic, s in partition_states(req, version):
+        for topic, s in update_metadata.partition_states(req, version):
             info = topics.get(topic)
             if info is None:
                 old = md.topics.get(topic)
@@ -271,18 +325,71 @@ class ZkBroker:
             + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in enumerate(assignments))
             + ")"
         )
+        info = await self._leaders_elected(name, len(assignments), timeout_s)
+        if info is None:
+            return ErrorCode.REQUEST_TIMED_OUT, TIMED_OUT_ELECTING, None
+        return ErrorCode.NONE, None, info
+
+    async def _leaders_elected(self, name: str, count: int, timeout_s: float) -> TopicInfo | None:
+        """The topic once our metadata shows `count` partitions, each with a leader."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while loop.time() < deadline:
             info = self.node.metadata.topics.get(name)
             if (
                 info is not None
-                and len(info.partitions) == len(assignments)
+                and len(info.partitions) == count
                 and all(p.leader >= 0 for p in info.partitions.values())
             ):
-                return ErrorCode.NONE, None, info
+                return info
             await asyncio.sleep(0.02)
-        return ErrorCode.REQUEST_TIMED_OUT, "Operation timed out while the controller elected leaders.", None
+        return None
+
+    async def add_partitions(
+        self, name: str, count: int, assignments: list[list[int]] | None, timeout_s: float
+    ) -> tuple[ErrorCode, str | None]:
+        """Kafka's AdminZkClient.addPartitions (the request was checked by the caller): the new
+        partitions' replicas are written into /brokers/topics/<t>, conditional on the znode's
+        version; the controller's data watch picks them up and elects their leaders; we answer
+        once our metadata has them."""
+        info = self.node.metadata.topics[name]
+        current, rf = len(info.partitions), len(info.partitions[0].replicas)
+        if assignments is None:
+            alive = sorted(self.node.metadata.brokers)
+            if rf > len(alive):
+                return (
+                    ErrorCode.INVALID_REPLICATION_FACTOR,
+                    f"Replication factor: {rf} larger than available brokers: {len(alive)}.",
+                )
+            assignments = assign_replicas(alive, count - current, rf)
+        new = {current + i: reps for i, reps in enumerate(assignments)}
+
+        def write() -> None:
+            c = self.session.client
+            data, stat = c.get(znodes.topic_path(name))
+            parts, tid = znodes.decode_topic(data)
+            if len(parts) != current:  # another change got there first: the client retries
+                raise BadVersionError()
+            data = znodes.encode_topic({**parts, **new}, tid or info.topic_id)
+            c.set(znodes.topic_path(name), data, stat.version)
+
+        try:
+            await asyncio.wait_for(self.session.call(write), max(timeout_s, 1.0))
+        except NoNodeError:
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."
+        except BadVersionError:
+            return ErrorCode.INVALID_PARTITIONS, f"Topic {name}'s partitions changed meanwhile; try again."
+        except Exception as exc:  # ZooKeeper away or slow
+            return ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper did not take the partitions: {exc}"
+        self.server_log.info(
+            f"Creating {count - current} partitions for '{name}' with the following replica assignment: "
+            + "HashMap("
+            + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in new.items())
+            + ")."
+        )
+        if await self._leaders_elected(name, count, timeout_s) is None:
+            return ErrorCode.REQUEST_TIMED_OUT, TIMED_OUT_ELECTING
+        return ErrorCode.NONE, None
 
     async def delete_topics(self, names: list[str], timeout_s: float = 10.0) -> dict[str, ErrorCode]:
         """Kafka's AdminZkClient.deleteTopic: mark /admin/delete_topics/<t>; the controller deletes."""

@@ -28,9 +28,12 @@ from typing import Any, Protocol
 
 from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError
 
+from ..apis import leader_and_isr, update_metadata
 from ..cluster.channel import ChannelError, NodeChannel
 from ..cluster.metadata import BrokerEndpoint
 from ..log4j import logger
+from ..protocol.messages import leader_and_isr as leader_and_isr_messages
+from ..protocol.messages import update_metadata as update_metadata_messages
 from . import znodes
 from .session import ZkSession
 
@@ -43,8 +46,9 @@ class ControllerHost(Protocol):
     session: ZkSession
 
 
-LEADER_AND_ISR_VERSION = 6
-UPDATE_METADATA_VERSION = 7
+# Kafka 3.7's newest (its ControllerChannelManager sends the newest the IBP allows)
+LEADER_AND_ISR_VERSION = 7
+UPDATE_METADATA_VERSION = 8
 SEND_TIMEOUT_S = 10.0
 PROTOCOL_IDS = {"PLAINTEXT": 0, "SSL": 1, "SASL_PLAINTEXT": 2, "SASL_SSL": 3}
 
@@ -105,8 +109,6 @@ class RequestSender:
         self._wake.set()
 
     async def _run(self) -> None:
-        from ..apis import leader_and_isr, update_metadata
-
         backoff = 0.1
         while True:
             await self._wake.wait()
@@ -154,6 +156,7 @@ class ZkController:
         self.senders: dict[int, RequestSender] = {}
         self._dirty = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._watched: set[str] = set()  # topics whose znode has our data watch (kazoo's thread)
 
     # --- becoming and stopping being the controller ---
     def _bump_epoch(self) -> tuple[int, int]:
@@ -200,6 +203,7 @@ class ZkController:
         if not self.active:
             return
         self.active = False
+        self._watched = set()  # the watches drop themselves on their next event
         self.log.info(f"Resigning as the controller ({why})")
         if self._task is not None:
             self._task.cancel()
@@ -252,6 +256,7 @@ class ZkController:
         states: list[PState] = []
         topic_ids = {}
         for topic in sorted(c.get_children(znodes.TOPICS)):
+            self._watch_topic(topic)
             try:
                 assignment, tid = znodes.decode_topic(c.get(znodes.topic_path(topic))[0])
             except (NoNodeError, ValueError):
@@ -262,6 +267,27 @@ class ZkController:
                 if st is not None:
                     states.append(st)
         return live, states, topic_ids
+
+    def _watch_topic(self, topic: str) -> None:
+        """Kafka's PartitionModificationsHandler: a data watch on /brokers/topics/<t>, so new
+        partitions written there (AdminZkClient.addPartitions) are noticed. Kazoo's thread."""
+        if topic in self._watched:
+            return
+        self._watched.add(topic)
+        watched = self._watched
+        first = [True]
+
+        def fired(data, _stat, event=None) -> bool:
+            if not self.active or data is None or watched is not self._watched:
+                watched.discard(topic)
+                return False  # kazoo drops the watch
+            if first[0]:  # kazoo calls once at once with the current data: already read
+                first[0] = False
+                return True
+            self.session.threadsafe(self.changed)()
+            return True
+
+        self.session.client.DataWatch(znodes.topic_path(topic), fired)
 
     def _partition_blocking(self, topic: str, p: int, replicas: list[int], live: dict) -> PState | None:
         c = self.session.client
@@ -357,6 +383,8 @@ class ZkController:
 
         um = {
             "controller_id": self.broker_id,
+            "is_kraft_controller": False,
+            "type": update_metadata_messages.TYPE_UNKNOWN,
             "controller_epoch": self.epoch,
             "topic_states": [
                 {
@@ -381,7 +409,8 @@ class ZkController:
                 "controller_id": self.broker_id,
                 "controller_epoch": self.epoch,
                 "broker_epoch": b.epoch,
-                "type": 0,
+                "is_kraft_controller": False,  # a ZooKeeper controller (KIP-866's flag is for migration)
+                "type": leader_and_isr_messages.TYPE_UNKNOWN,  # FULL/INCREMENTAL: migration only
                 "topic_states": [
                     {
                         "topic_name": t,

@@ -120,7 +120,9 @@ def live_check(lab: str, timeout: float, capture_dir=None) -> LiveRun:
         report = docker_lab_report(lab, topology, timeout=timeout)
         return LiveRun(report, topology, [], world_of(resolved, topology_props(topology)))
     from netlab.kernel.privileges import drop_argv, policy
+    from netlab.lab.containers import reconcile
 
+    reconcile(lab)  # a broker that ended since: its container stopped, names and ports withdrawn
     drop = drop_argv(policy("client"))  # the clients run unprivileged (docs/security.md)
     prefixes = {node: ["ip", "netns", "exec", netns, *drop] for node, netns in state.nodes.items()}
     logs = broker_logs(lab, resolved)

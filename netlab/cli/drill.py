@@ -68,6 +68,9 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="one object per 
 def start(
     drill_id: str = typer.Argument(..., metavar="ID", help="a drill id (netlab drill list)"),
     seed: int | None = typer.Option(None, "--seed", min=0, help="replay a variant (printed at start)"),
+    lab: str | None = typer.Option(
+        None, "--lab", help="name the lab (default: the drill's id), e.g. when that lab is taken"
+    ),
 ) -> None:
     """Build the drill's broken lab and tell its story."""
     from netlab.drill.judge import diagnosis
@@ -75,7 +78,7 @@ def start(
     from netlab.drill.session import start as start_drill
 
     require_root()
-    s = start_drill(drill_id, seed)
+    s = start_drill(drill_id, seed, lab)
     v, story = s.variant, s.variant.story
     console.print(
         f"[bold]{escape(v.drill.title)}[/]  ({v.drill.id}, difficulty {v.drill.difficulty}, seed {v.seed})",
@@ -100,7 +103,8 @@ def start(
     # the seed alone replays the variant; its parameters are not printed (one of them may be the
     # answer, e.g. which of five brokers is broken)
     console.print(
-        f"  variant: seed {v.seed} — replay with: sudo netlab drill start {v.drill.id} --seed {v.seed}",
+        f"  variant: seed {v.seed} — replay with: sudo netlab drill start {v.drill.id} --seed {v.seed}"
+        + (f" --lab {v.lab}" if v.lab != v.drill.id else ""),
         highlight=False,
         soft_wrap=True,
     )

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
 import typer
 
 from netlab.cli._lab import pick_process
 from netlab.cli._options import follow_option, json_option, lab_argument, node_argument, process_option
 from netlab.errors import InputError
-
-FOLLOW_POLL_S = 0.2
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +24,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print a process's log (a broker's log is Kafka's own text)."""
         from netlab.docker.lab import container_log, is_docker_lab
+        from netlab.lab.logfile import MAX_TAIL_BYTES, read_tail
+        from netlab.lab.logfile import follow as follow_log
         from netlab.lab.state import load_lab
 
         state = load_lab(lab)
@@ -41,30 +40,38 @@ def register(app: typer.Typer) -> None:
             return
         step = pick_process(state, node, process)
         path = state.paths.process(step.node, step.name).logfile
-        text = path.read_text(errors="replace") if path.exists() else ""
-        lines = text.splitlines()[-tail:] if tail else text.splitlines()
+        shown = read_tail(path, tail)  # bounded, however long the log grew
         if as_json:
             typer.echo(
-                json.dumps({"lab": lab, "node": node, "process": step.name, "log": str(path), "lines": lines})
+                json.dumps(
+                    {
+                        "lab": lab,
+                        "node": node,
+                        "process": step.name,
+                        "log": str(path),
+                        "lines": shown.lines,
+                        "skipped_bytes": shown.skipped,
+                    }
+                )
             )
             return
-        if lines:
-            sys.stdout.write("\n".join(lines) + "\n")
+        if shown.skipped and not tail:
+            typer.echo(
+                f"(the first {shown.skipped} bytes of {path} are not shown: at most its last "
+                f"{MAX_TAIL_BYTES >> 20} MiB; --tail N shows the last N lines)",
+                err=True,
+            )
+        if shown.lines:
+            sys.stdout.write("\n".join(shown.lines) + "\n")
         if not follow:
             return
         sys.stdout.flush()
-        offset = len(text.encode())
+
+        def write(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
         try:
-            while True:
-                time.sleep(FOLLOW_POLL_S)
-                if not path.exists():
-                    break  # the lab went down
-                with open(path, "rb") as fh:
-                    fh.seek(offset)
-                    new = fh.read()
-                if new:
-                    offset += len(new)
-                    sys.stdout.write(new.decode(errors="replace"))
-                    sys.stdout.flush()
+            follow_log(path, shown.end, write)
         except KeyboardInterrupt:
             pass

@@ -174,6 +174,13 @@ def _print(result) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+    for node in result.stopped:
+        console.print(
+            f"  [bold red]✗[/] container {node} exited (its broker is its main process): Docker "
+            f"withdrew its names and published ports",
+            highlight=False,
+            soft_wrap=True,
+        )
     if result.brokers:
         console.print(
             f"  next: netlab check {lab} · netlab logs {lab} <node> · netlab config {lab} <node>",

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netlab.errors import NetlabError
+from netlab.polling import poll_until
 
 # Where the engine "forwards" names it does not know: the lab namespace's own loopback, where
 # nothing answers (port unreachable), so unknown names fail fast and stay inside the lab.
@@ -46,6 +47,7 @@ LAB_DNS_SINK = "127.0.0.53"
 START_TIMEOUT_S = 30.0
 ENGINE_PROCESS = "dockerd"  # the process name of the engine in a lab node
 STOP_TIMEOUT_S = 20.0
+CGROUP_WAIT_S = 10.0  # for the cgroups of a killed engine to empty
 
 
 class EngineError(NetlabError):
@@ -261,6 +263,20 @@ def _log_tail(engine: Engine) -> str:
     return log_tail(engine.log_path)
 
 
+def remove_cgroups_when_empty(root: Path, timeout: float = CGROUP_WAIT_S) -> list[str]:
+    """remove_cgroups, again until none is busy or `timeout` passed: the kernel ends a killed
+    engine's processes at once, but a loaded machine takes a moment to empty their cgroups
+    (rmdir: EBUSY). Returns those still in use."""
+    busy: list[str] = []
+
+    def removed() -> bool | None:
+        busy[:] = remove_cgroups(root)
+        return True if not busy else None
+
+    poll_until(removed, timeout, max_delay=0.2)
+    return busy
+
+
 def stop_engine(engine: Engine, timeout: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM dockerd (it stops its containers), then SIGKILL the unshare process that holds
     the engine's PID namespace: whatever is left in that namespace ends with it; then the
@@ -281,7 +297,7 @@ def stop_engine(engine: Engine, timeout: float = STOP_TIMEOUT_S) -> None:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _alive(engine.pid):
         time.sleep(0.05)
-    remove_cgroups(engine.root)
+    remove_cgroups_when_empty(engine.root)
 
 
 def _alive(pid: int) -> bool:

@@ -26,7 +26,7 @@ from netlab.topology import load_topology, loads_topology
 from netlab.topology.models import Topology
 
 from .deploy import broker_nodes, deploy, docker_host_of, wait_brokers
-from .engine import ENGINE_PROCESS, engine_command, log_tail, remove_cgroups
+from .engine import ENGINE_PROCESS, engine_command, log_tail, remove_cgroups, remove_cgroups_when_empty
 from .enter import ContainerGone, require_local_engine
 from .project import Project, connect, read_project
 from .verdicts import topology_report
@@ -54,7 +54,7 @@ def engine_root(lab: str) -> Path:
 def forget_engine(lab: str) -> list[str]:
     """After `destroy(lab)`: remove the cgroups the lab's engine made (by their exact name);
     returns those still in use."""
-    return remove_cgroups(engine_root(lab))
+    return remove_cgroups_when_empty(engine_root(lab))
 
 
 def is_docker_lab(lab: str) -> bool:

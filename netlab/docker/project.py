@@ -64,6 +64,7 @@ class Container:
     extra_hosts: list[str] = field(default_factory=list)
     resolv_conf: str = ""
     hosts_file: str = ""
+    started_at: str = ""  # State.StartedAt: a container restarted since has another
 
     @property
     def running(self) -> bool:
@@ -213,6 +214,7 @@ def _container(a: dict) -> Container:
         published=_published(net.get("Ports") or {}),
         extra_hosts=list(host.get("ExtraHosts") or []),
         resolv_conf=a.get("ResolvConfPath", ""),
+        started_at=str(state.get("StartedAt") or ""),
         hosts_file=a.get("HostsPath", ""),
     )
 

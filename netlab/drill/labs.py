@@ -19,6 +19,7 @@ from netlab.kafka.lab_report import Report, broker_logs, live_props, live_report
 from netlab.kafka.results import Verdict
 from netlab.kafka.verdicts import CheckPlan, ClientCheck, check
 from netlab.kafka.views import World
+from netlab.kernel.privileges import drop_argv, policy
 from netlab.lab import (
     apply,
     check_can_apply,
@@ -28,9 +29,11 @@ from netlab.lab import (
     require_root,
 )
 from netlab.lab.brokers import restart_step, wait_started
+from netlab.lab.containers import reconcile
 from netlab.plan import compile_plan
 from netlab.topology import Topology, loads_topology
 
+from .rows import quick_check
 from .solution import apply_changes
 
 MAX_TOPOLOGY = 1024 * 1024  # the drill's editable topology file: a few KB; bounded like every read
@@ -74,7 +77,9 @@ def build(text: str, where: str) -> Built:
     plan = compile_plan(topology)
     check_can_apply(plan)
     apply(plan, topology_text=text)
-    return Built(plan.lab, wait_started(plan.lab))
+    brokers = wait_started(plan.lab)
+    reconcile(plan.lab)  # as `netlab up`: a container whose broker did not start is stopped
+    return Built(plan.lab, brokers)
 
 
 def remove(lab: str) -> bool:
@@ -131,11 +136,21 @@ def set_properties(lab: str, node: str, changes: dict[str, str | None]) -> dict:
     return restart_step(lab, step)["broker"]  # as `netlab restart`: stop, mark the log, start, wait
 
 
+def client_prefix(netns: str) -> list[str]:
+    """How `netlab check` starts a client in a node: in its namespace, unprivileged
+    (docs/security.md: clients run as the `netlab` user, without capabilities)."""
+    return ["ip", "netns", "exec", netns, *drop_argv(policy("client"))]
+
+
 def live_judge_report(lab: str, topology: Topology, timeout: float) -> Report:
-    """`netlab check <lab>`: every row of the topology run live with real clients."""
+    """`netlab check <lab>`: every row of the topology run live with real clients, the same
+    verdicts without waiting out the clients of rows that failed anyway (rows.quick_check)."""
+    reconcile(lab)  # as `netlab check`: a broker that ended since, its container stopped
     state = load_lab(lab)
-    prefixes = {node: ["ip", "netns", "exec", netns] for node, netns in state.nodes.items()}
-    return live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
+    prefixes = {node: client_prefix(netns) for node, netns in state.nodes.items()}
+    return live_report(
+        lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout, runner=quick_check
+    )
 
 
 def live_world(lab: str, topology: Topology) -> World:
@@ -152,7 +167,7 @@ def run_one_client(lab: str, topology: Topology, node: str, bootstrap: str, clie
     """One real client of the lab, live (for the story: what the user sees, verbatim)."""
     state = load_lab(lab)
     world = live_world(lab, topology)
-    prefix: dict[str, Sequence[str]] = {node: ["ip", "netns", "exec", state.netns(node)]}
+    prefix: dict[str, Sequence[str]] = {node: client_prefix(state.netns(node))}
     return check(world, CheckPlan([ClientCheck(node, bootstrap, client)], []), prefix, timeout=timeout)[0]
 
 
@@ -160,15 +175,7 @@ def run_group_client(lab: str, spec: dict, timeout: float) -> tuple[bool, str | 
     """Real clients for a group constraint in a node of the lab (python -m netlab.drill.group_client):
     join the group (group_forms), or describe it until it has the expected members (group_members)."""
     node, bootstrap, group = spec["node"], spec["bootstrap"], spec["group"]
-    argv = [
-        "ip",
-        "netns",
-        "exec",
-        load_lab(lab).netns(node),
-        sys.executable,
-        "-m",
-        "netlab.drill.group_client",
-    ]
+    argv = client_prefix(load_lab(lab).netns(node)) + [sys.executable, "-m", "netlab.drill.group_client"]
     argv += ["--bootstrap", bootstrap, "--group", group, "--timeout", f"{timeout:g}"]
     if "members" in spec:
         argv += ["--members", ",".join(str(m) for m in spec["members"])]

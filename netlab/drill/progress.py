@@ -14,11 +14,14 @@ this shape is never discarded: it is renamed aside to drills.json.corrupt-<time>
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pwd
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,10 +130,44 @@ def load_progress(path: Path | None = None) -> Progress:
         raise CorruptProgress(
             f"the drill progress file {path} is not readable progress (not JSON of version {VERSION}); "
             f"it was set aside as {aside} (nothing deleted); run the command again to start with "
-            f"fresh progress. A drill lab that is still up can be removed with: sudo netlab down <drill id>",
+            f"fresh progress. A drill lab that is still up can be removed with: sudo netlab down <its "
+            f"lab> (the drill's id unless started with --lab)",
             where="progress",
         )
     return Progress(data["drills"], data["current"])
+
+
+LOCK_WAIT_S = 120.0  # the longest command (a five-broker reset, a check of a group drill) takes ~15 s
+
+
+@contextmanager
+def exclusive(path: Path | None = None) -> Iterator[None]:
+    """One `netlab drill` command at a time per progress file (per user): a lock file next to it,
+    held while a command reads, acts and writes. Two commands at once (two terminals, a script)
+    would otherwise both see no drill running and both start one, or lose each other's counts.
+    Bounded: waits LOCK_WAIT_S for the other command, then says so (exit 2)."""
+    path = path or progress_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(f".{path.name}.lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _give_back(lock)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise InputError(
+                        f"another netlab drill command has held {lock} for {LOCK_WAIT_S:g} s; let it "
+                        f"finish (or end it) and run this again",
+                        where="progress",
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def save_progress(progress: Progress, path: Path | None = None) -> None:

@@ -1,12 +1,15 @@
 """What each `netlab drill` subcommand does, as library functions (the CLI only parses and prints).
 
-One drill runs at a time (progress.current); its lab is named after the drill. Every failure
-that the user can act on is an InputError (exit 2) that says what to do, and leaves the progress
-file and the lab as they were.
+One drill runs at a time per user (progress.current; one command at a time: progress.exclusive).
+Its lab is named after the drill unless the run names it (`start --lab`), so that two runs of
+the same drill (two users, a user and a test) do not take each other's lab. Every failure that
+the user can act on is an InputError (exit 2) that says what to do, and leaves the progress file
+and the lab as they were.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from dataclasses import dataclass
@@ -14,18 +17,30 @@ from typing import Any
 
 from netlab.errors import InputError, NetlabError
 from netlab.kafka.lab_report import topology_props
+from netlab.topology.types import check_lab_name
 
 from . import labs, solution
 from .catalog import all_drills, get_drill
 from .judge import Judgement, judge
 from .model import Variant
-from .progress import Progress, load_progress, save_progress
+from .progress import Progress, exclusive, load_progress, save_progress
 
 GROUP_TIMEOUT = 6.0  # a group forms in < 1 s here; without a coordinator the client retries until then
 CHECK_TIMEOUT = 4.0  # seconds each real client gets in `drill check` (as the shipped-lab tests)
 STORY_TIMEOUT = (
     1.0  # the one client run for the story: its first error comes within ms (measured for every drill)
 )
+
+
+def one_at_a_time(command):
+    """A command that reads, acts on and writes the progress runs alone (progress.exclusive)."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with exclusive():
+            return command(*args, **kwargs)
+
+    return run
 
 
 @dataclass
@@ -67,7 +82,7 @@ def _current(progress: Progress) -> dict[str, Any]:
 
 def current_variant(progress: Progress) -> Variant:
     cur = _current(progress)
-    return get_drill(cur["id"]).variant(int(cur["seed"]))
+    return get_drill(cur["id"]).variant(int(cur["seed"]), cur.get("lab"))
 
 
 def require_lab(variant: Variant) -> None:
@@ -101,9 +116,21 @@ def _complaint(variant: Variant):
     return labs.run_one_client(variant.lab, topology, c.node, c.bootstrap, c.client, STORY_TIMEOUT)
 
 
-def start(drill_id: str, seed: int | None) -> Started:
+def lab_name(drill_id: str, lab: str | None) -> str:
+    """The run's lab: the drill's id, or the name given with --lab (a valid lab name)."""
+    if lab is None:
+        return drill_id
+    try:
+        return check_lab_name(lab)
+    except ValueError as exc:
+        raise InputError(str(exc), where="netlab drill start --lab") from None
+
+
+@one_at_a_time
+def start(drill_id: str, seed: int | None, lab: str | None = None) -> Started:
     progress = load_progress()
     drill = get_drill(drill_id)
+    lab = lab_name(drill.id, lab)
     if progress.current is not None:
         cur = progress.current
         raise InputError(
@@ -111,8 +138,15 @@ def start(drill_id: str, seed: int | None) -> Started:
             f"end it with: sudo netlab drill stop",
             where="netlab drill start",
         )
+    if labs.is_up(lab):
+        raise InputError(
+            f"a lab named {lab!r} is already up (another run of this drill: another user's, or a test's; "
+            f"or a lab of that name); give this run its own lab: sudo netlab drill start {drill.id} "
+            f"--lab <name> (1-32 of a-z 0-9 _), or remove that lab with: sudo netlab down {lab}",
+            where="netlab drill start",
+        )
     seed = random.SystemRandom().randrange(1, 100000) if seed is None else seed
-    variant = drill.variant(seed)
+    variant = drill.variant(seed, lab)
     brokers = _build(variant)  # InputError (lab name taken, not root) before anything is recorded
     progress.current = {
         "id": drill.id,
@@ -136,6 +170,7 @@ def _applied_topology(variant: Variant, progress: Progress):
     return labs.parse_topology(text, str(path))
 
 
+@one_at_a_time
 def run_check(timeout: float = CHECK_TIMEOUT) -> tuple[Variant, Judgement, float | None]:
     """Judge the running drill live; record the attempt (and the time when solved)."""
     progress = load_progress()
@@ -167,6 +202,7 @@ def run_check(timeout: float = CHECK_TIMEOUT) -> tuple[Variant, Judgement, float
     return variant, result, seconds
 
 
+@one_at_a_time
 def hint(level: int | None = None) -> tuple[Variant, int, str]:
     """The next hint (or a given level up to the next one); each use is recorded."""
     progress = load_progress()
@@ -186,6 +222,7 @@ def hint(level: int | None = None) -> tuple[Variant, int, str]:
     return variant, level, variant.hints[level - 1]
 
 
+@one_at_a_time
 def show_solution(apply: bool) -> tuple[Variant, str, list]:
     """The solution as a diff with its why; with apply, make the change."""
     progress = load_progress()
@@ -202,13 +239,19 @@ def show_solution(apply: bool) -> tuple[Variant, str, list]:
         edited = solution.edited_topology(variant)
         if edited is not None:
             labs.lab_topology_path(variant.lab).write_text(edited)
-            apply_edited()
+            _apply_edited()
         for node, changes in solution.settings(variant).items():
             restarts.append((node, labs.set_properties(variant.lab, node, changes)))
     return variant, text, restarts
 
 
+@one_at_a_time
 def apply_edited() -> tuple[Variant, bool, list]:
+    """Rebuild the drill's lab from its edited topology file (see _apply_edited)."""
+    return _apply_edited()
+
+
+def _apply_edited() -> tuple[Variant, bool, list]:
     """Rebuild the drill's lab from its edited topology file. A file that does not validate
     changes nothing (exit 2, file:line: path); a lab that cannot be rebuilt is rebuilt as it was."""
     progress = load_progress()
@@ -219,9 +262,7 @@ def apply_edited() -> tuple[Variant, bool, list]:
         return variant, False, []
     topology = labs.parse_topology(text, str(path))  # InputError: nothing touched
     if topology.lab != variant.lab:
-        raise InputError(
-            f"lab: must stay {variant.lab!r} (the drill's lab is named after the drill)", where=str(path)
-        )
+        raise InputError(f"lab: must stay {variant.lab!r} (the running drill's lab)", where=str(path))
     previous = _current(progress)["applied"]
     labs.remove(variant.lab)
     try:
@@ -237,6 +278,7 @@ def apply_edited() -> tuple[Variant, bool, list]:
     return variant, True, brokers
 
 
+@one_at_a_time
 def reset() -> tuple[Variant, list]:
     """Back to the broken start of the same seed (the lab is rebuilt; edits are dropped)."""
     progress = load_progress()
@@ -248,6 +290,7 @@ def reset() -> tuple[Variant, list]:
     return variant, brokers
 
 
+@one_at_a_time
 def stop() -> tuple[str, bool]:
     """End the running drill: remove its lab, keep its progress."""
     progress = load_progress()

@@ -7,6 +7,8 @@ to one.
 
 from __future__ import annotations
 
+from netlab.containers import exited_sentence
+
 from .clients import ClientResult
 from .predict_rules import predict_probe, registered
 from .results import API_VERSIONS, CONNECT, METADATA, RESOLVE, ProbeResult, Stage, Verdict
@@ -18,6 +20,7 @@ from .views import (
     Landing,
     ListenerView,
     World,
+    accepts,
     is_ipv6,
     is_loopback,
     land,
@@ -119,9 +122,40 @@ def _any_suggestion(world: World, node: str, port: int) -> str:
     return ""
 
 
+def _withdrawn_name(world: World, host: str) -> str | None:
+    """Why `host` stopped resolving: the container it names stopped (netlab/containers.py)."""
+    owner = world.withdrawn_names.get(host)
+    if owner is None:
+        return None
+    gone = exited_sentence(owner, world.stopped[owner])
+    return f"{gone}; Docker's embedded DNS no longer answers for {host}"
+
+
+def _withdrawn_port(world: World, landing: Landing) -> str | None:
+    """Why nothing answers a published port: its container stopped and Docker unmapped it."""
+    for owner, ports in world.withdrawn.items():
+        for fwd in ports:
+            wild = fwd.listen_host in WILDCARDS and accepts(fwd.listen_host, landing.address)
+            if (
+                fwd.node == landing.node
+                and fwd.listen_port == landing.port
+                and (wild or fwd.listen_host == landing.address)
+            ):
+                return (
+                    f"{exited_sentence(owner, world.stopped[owner])}; Docker withdrew its published "
+                    f"port {fwd.listen_port} on {fwd.node}"
+                )
+    return None
+
+
 def _why_refused(world: World, landing: Landing, node: str) -> str:
     """Why a connection to a node ends in a refusal (or a proxy that closes)."""
     where = landing.node or "?"
+    withdrawn = _withdrawn_port(world, landing)
+    if withdrawn is not None:
+        return withdrawn
+    if where in world.stopped:
+        return exited_sentence(where, world.stopped[where])
     down = [b for b in world.brokers if b.node == where and not b.running]
     if down:
         return f"the broker in {where} did not start: {down[0].start_error}"
@@ -169,6 +203,10 @@ def _reason(world: World, node: str, probe: ProbeResult, failed: Stage) -> str:
     cause = cause_of(failed)
     kind = cause.split("_", 1)[1]
     if kind == "unresolved":
+        gone = _withdrawn_name(world, host)
+        if gone is not None:
+            what = f"the name {host} does not resolve on {node}: {gone}"
+            return f"{prefix}{what}" + (f" — {fix}" if advertised else "")
         what = f"the name {host} does not resolve on {node} ({_scope(world, host)})"
         if not advertised:
             return f"{what} — use a bootstrap address {node} can resolve{_any_suggestion(world, node, port)}"

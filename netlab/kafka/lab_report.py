@@ -15,6 +15,7 @@ from pathlib import Path
 
 from broker.properties import parse_properties
 from netlab.brokers import BROKER_PROCESS, current_run, properties_path
+from netlab.containers import stopped_containers
 from netlab.kernel import processes
 from netlab.lab.paths import lab_paths
 from netlab.topology.kafka_fields import broker_properties
@@ -51,9 +52,16 @@ def topology_props(topology: Topology) -> dict[str, dict[str, str]]:
     }
 
 
-def world_of(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | None = None) -> World:
+def world_of(
+    r: Resolved | Topology,
+    props: Mapping[str, Mapping[str, str]] | None = None,
+    start_errors: Mapping[str, str | None] | None = None,
+) -> World:
     """The World of a topology with its brokers placed (binding rules applied per node, ports
-    taken by the node's own port proxy counted)."""
+    taken by the node's own port proxy counted). `start_errors` (node -> Kafka's error or None)
+    replaces the predicted start of each broker with what really happened (a live lab). A
+    container whose broker did not start is stopped: its names and published ports are withdrawn
+    (netlab/containers.py)."""
     r = as_resolved(r)
     world = world_from_resolved(r)
     props = topology_props(r.topology) if props is None else props
@@ -70,7 +78,15 @@ def world_of(r: Resolved | Topology, props: Mapping[str, Mapping[str, str]] | No
             view.start_error = broker_refusal(p)
         world.brokers.append(view)
     world.zookeepers = zookeeper_views(r.topology)
-    apply_reachability(world)
+    apply_reachability(world)  # ZooKeeper-mode brokers that reach no ZooKeeper exit; their ids
+    if start_errors is not None:
+        for b in world.brokers:
+            b.start_error = start_errors.get(b.node)
+    stopped = stopped_containers(r, {b.node: b.start_error for b in world.brokers})
+    if stopped:  # the stopped containers' own vantages (and so their brokers' binds) are unchanged
+        placed = world
+        world = world_from_resolved(r, stopped)
+        world.brokers, world.zookeepers = placed.brokers, placed.zookeepers
     return world
 
 
@@ -186,13 +202,14 @@ def live_report(
     states = broker_states(lab, r) if states is None else states
     # explain the live rows with the brokers as they really are (a broker that did not start
     # takes no connection, whatever the rules predicted; one that runs takes them)
-    world = world_of(r, props)
-    for b in world.brokers:
-        error = start_error_from_log(logs.get(b.node, ""))
-        state = states.get(b.node, "running")
+    errors = {}
+    for node in props:
+        error = start_error_from_log(logs.get(node, ""))
+        state = states.get(node, "running")
         if error is None and state != "running":
-            error = f"the broker process is not running ({state}; netlab logs {lab} {b.node} shows why)"
-        b.start_error = error
+            error = f"the broker process is not running ({state}; netlab logs {lab} {node} shows why)"
+        errors[node] = error
+    world = world_of(r, props, errors)
     verdicts = start_verdicts(world) + runner(
         world, plan, dict(prefixes), timeout=timeout, python=python or sys.executable
     )

@@ -7,13 +7,17 @@
   the far node can route back to the source address;
 - published ports: each `ports:` entry (a port proxy on the node holding the bridge);
 - name scopes: on which networks each node name and alias resolves.
+A stopped container (`stopped`: node -> Kafka's error, netlab/containers.py) has neither names
+nor published ports: Docker withdrew both when its main process, the broker, exited.
 Brokers are added by the caller (predict_rules.broker_view) from the node's `broker:` settings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from ipaddress import IPv4Address, IPv4Network, ip_address
 
+from netlab.containers import kept_ports, withdrawn_ports
 from netlab.names import HostsIndex, hosts_entries
 from netlab.topology.view import Resolved
 
@@ -122,8 +126,9 @@ class _Routing:
         return src is not None and owner is not None and self.forward_path(owner, src)
 
 
-def world_from_resolved(r: Resolved) -> World:
-    index = HostsIndex(r)
+def world_from_resolved(r: Resolved, stopped: Mapping[str, str] | None = None) -> World:
+    stopped = dict(stopped or {})
+    index = HostsIndex(r, withdrawn=stopped)
     seg = _Segments(r)
     routing = _Routing(r, seg)
     vantages: dict[str, Vantage] = {}
@@ -143,14 +148,28 @@ def world_from_resolved(r: Resolved) -> World:
         vantages[node] = Vantage(node, names, own, reach, nets)
     scopes: dict[str, list[str]] = {}
     for a in r.attachments:
-        if not r.topology.networks[a.network].names:
+        if not r.topology.networks[a.network].names or a.node in stopped:
             continue
         for name in dict.fromkeys((a.node, *a.aliases)):
             if a.network not in scopes.setdefault(name, []):
                 scopes[name].append(a.network)
-    published = [
-        PublishedPort(p.publisher, p.listen_host, p.listen_port, p.target_host, p.target_port)
-        for p in r.ports
-        if p.protocol == "tcp"
-    ]
-    return World(vantages, published=published, name_scopes=scopes)
+
+    def published(ports) -> list[PublishedPort]:
+        return [
+            PublishedPort(p.publisher, p.listen_host, p.listen_port, p.target_host, p.target_port)
+            for p in ports
+            if p.protocol == "tcp"
+        ]
+
+    world = World(vantages, published=published(kept_ports(r, stopped)), name_scopes=scopes)
+    world.stopped = stopped
+    world.withdrawn = {
+        node: published(p for p in withdrawn_ports(r, stopped) if p.node == node) for node in stopped
+    }
+    world.withdrawn_names = {
+        name: a.node
+        for a in r.attachments
+        if a.node in stopped and r.topology.networks[a.network].names
+        for name in (a.node, *a.aliases)
+    }
+    return world

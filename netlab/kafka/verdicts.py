@@ -109,10 +109,13 @@ def run_probe(
         return ProbeResult(
             bootstrap, [Stage("resolve", bootstrap, False, "the probe did not finish in time")]
         )
-    if cp.returncode not in (0, 1):
-        why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
-        return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, f"the probe could not run: {why}")])
-    return ProbeResult.from_dict(json.loads(cp.stdout))
+    try:
+        if cp.returncode in (0, 1):
+            return ProbeResult.from_dict(json.loads(cp.stdout))
+    except ValueError:  # no JSON: the prefix failed (nsenter into a container that stopped: status 1)
+        pass
+    why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
+    return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, f"the probe could not run: {why}")])
 
 
 def run_link_probes(
@@ -140,7 +143,10 @@ def run_link_probes(
     try:
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
         if cp.returncode in (0, 1):
-            return [ProbeResult.from_dict(d) for d in json.loads(cp.stdout)]
+            try:
+                return [ProbeResult.from_dict(d) for d in json.loads(cp.stdout)]
+            except ValueError:  # no JSON: the prefix failed before the probe ran
+                pass
         why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
         why = f"the probe could not run: {why}"
     except subprocess.TimeoutExpired:

@@ -149,6 +149,10 @@ class World:
     published: list[PublishedPort] = field(default_factory=list)
     name_scopes: dict[str, list[str]] = field(default_factory=dict)  # name -> networks it resolves on
     zookeepers: list[ZooKeeperView] = field(default_factory=list)
+    # stopped containers (netlab/containers.py): node -> Kafka's error; what Docker withdrew
+    stopped: dict[str, str] = field(default_factory=dict)
+    withdrawn: dict[str, list[PublishedPort]] = field(default_factory=dict)  # node -> its ports
+    withdrawn_names: dict[str, str] = field(default_factory=dict)  # name or alias -> node
 
     def vantage(self, node: str) -> Vantage:
         try:

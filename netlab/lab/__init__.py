@@ -7,7 +7,8 @@ Library API (other verbs use these; all but `list_labs`/`load_lab`/`lab_status` 
 - `list_labs() -> [name]`, `load_lab(name) -> LabState` (plan, nodes: node→netns,
   process_state(step)), `lab_status(name) -> dict`
 - `start_process(lab, step|"node/name") -> pid`, `stop_process(lab, step|"node/name")`
-- brokers of a running lab: `netlab.lab.brokers` (wait_started, restart_step)
+- brokers of a running lab: `netlab.lab.brokers` (wait_started, restart_step); their containers
+  follow them: `netlab.lab.containers` (reconcile)
 - the whole pipeline for `netlab up`: `netlab.lab.up` (up(path) -> UpResult)
 - running commands in a node: `netlab.kernel.launcher` (run_in_node / popen_in_node)
 

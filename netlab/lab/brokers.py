@@ -14,6 +14,7 @@ from broker.properties import parse_properties
 from netlab.brokers import RESTART_MARK, current_run, needs_registration, properties_path
 from netlab.kafka.broker_log import REGISTER_PROBLEMS, REGISTERED_MARK, has_started, start_error_from_log
 from netlab.kernel import processes
+from netlab.lab.containers import reconcile
 from netlab.lab.paths import lab_paths
 from netlab.lab.state import load_lab, start_process, stop_process
 from netlab.polling import poll_until
@@ -101,6 +102,9 @@ def wait_started(
             done[node] = BrokerStart(
                 node, "starting", f"not started after {timeout:.0f} s", time.monotonic() - began
             )
+    # a container whose broker did not start (or ended) is stopped, as Docker stops it: its names
+    # and published ports are withdrawn; one whose broker runs again gets them back
+    reconcile(lab)
     return [done[s.node] for s in steps]
 
 

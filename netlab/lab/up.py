@@ -15,6 +15,7 @@ from pathlib import Path
 
 from netlab.lab.apply import ProgressFn, apply, check_can_apply
 from netlab.lab.brokers import BrokerStart, wait_started
+from netlab.lab.containers import stopped_now
 from netlab.plan import compile_plan
 from netlab.resources import Namespace, Plan, Process
 from netlab.topology import load_topology
@@ -26,6 +27,7 @@ class UpResult:
     state_dir: Path
     seconds: float  # building the lab (namespaces ... processes started)
     brokers: list[BrokerStart] = field(default_factory=list)
+    stopped: dict[str, str] = field(default_factory=dict)  # stopped containers: node -> why
 
     @property
     def lab(self) -> str:
@@ -54,6 +56,7 @@ class UpResult:
             "state_dir": str(self.state_dir),
             "processes": self.processes,
             "brokers": [b.to_dict() for b in self.brokers],
+            "stopped_containers": dict(self.stopped),
         }
 
 
@@ -73,4 +76,5 @@ def up(source: str | Path | Plan, *, progress: ProgressFn | None = None) -> UpRe
     paths = apply(plan, progress=progress)
     elapsed = time.perf_counter() - started
     has_brokers = any(s.role == "broker" for s in plan.of_kind(Process))
-    return UpResult(plan, paths.root, elapsed, wait_started(plan.lab) if has_brokers else [])
+    brokers = wait_started(plan.lab) if has_brokers else []  # containers follow their broker
+    return UpResult(plan, paths.root, elapsed, brokers, stopped_now(plan.lab))

@@ -57,6 +57,8 @@ def dotted_path(path: PathKey) -> str:
 # aliasing", used by kubectl), we bound the expansion: at most this many nodes may be built
 # through aliases in one file. A hand-written topology re-uses a few blocks, far below it.
 MAX_ALIAS_NODES = 100_000
+# The most a topology file may be: read no further (as compose files, netlab/compose/load.py)
+MAX_TOPOLOGY_BYTES = 4 << 20
 
 
 class _Budget:
@@ -170,15 +172,25 @@ def parse_yaml(text: str, filename: str) -> Source:
 
 
 def read_source(path: str | Path) -> Source:
+    """A topology file, read up to MAX_TOPOLOGY_BYTES (a bigger one is refused, located)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TOPOLOGY_BYTES + 1)
     except FileNotFoundError:
         raise InputError("no such file; give the path of a topology YAML file", where=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a directory; give the path of a topology YAML file", where=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", where=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    if len(raw) > MAX_TOPOLOGY_BYTES:
+        raise InputError(
+            f"larger than {MAX_TOPOLOGY_BYTES} bytes ({MAX_TOPOLOGY_BYTES >> 20} MiB), the most a topology "
+            "file may be (a 5,000-node lab is about 150 kB); a bigger file is not read",
+            where=str(path),
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", where=str(path)) from None
     return parse_yaml(text, str(path))

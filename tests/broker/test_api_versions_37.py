@@ -40,20 +40,9 @@ REQUESTS, RESPONSES = _generated_classes()
 SERVED = [(k, lo, hi) for k, lo, hi in REG.version_ranges() if not REG.get(k).controller_only]
 
 
-# ZooKeeper-mode inter-broker APIs (broker/zk/, another piece of work): Kafka 3.7 serves
-# LeaderAndIsr 0-7 and UpdateMetadata 0-8; they are checked apart so a mismatch shows as XFAIL
-# (and turns into a failure, strict, once they match, so this list gets updated).
-INTER_BROKER_ZK = {4: "LeaderAndIsr", 5: "StopReplica", 6: "UpdateMetadata", 7: "ControlledShutdown"}
-
-
 def _range_cases():
     for key, lo, hi in SERVED:
-        marks = []
-        if key in INTER_BROKER_ZK and (lo, hi) != KAFKA_37.get(key):
-            name = INTER_BROKER_ZK[key]
-            why = f"{name} (ZooKeeper mode, broker/zk/) serves {(lo, hi)}, Kafka 3.7 {KAFKA_37.get(key)}"
-            marks = [pytest.mark.xfail(strict=True, reason=why)]
-        yield pytest.param(key, lo, hi, marks=marks, id=REG.get(key).name)
+        yield pytest.param(key, lo, hi, id=REG.get(key).name)
 
 
 @pytest.mark.parametrize("key, lo, hi", list(_range_cases()))

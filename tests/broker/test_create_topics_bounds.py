@@ -168,3 +168,39 @@ def test_3000_partitions_in_a_cluster_do_not_stop_any_broker(tmp_path):
         assert max(worst.values()) < 2.0, worst
     finally:
         c.stop_all()
+
+
+def _raw_create_partitions(bp, counts: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """CreatePartitions v1 with kafka-python's encoder (librdkafka checks counts itself)."""
+    from kafka.protocol.admin import CreatePartitionsRequest
+    from rawclient import RawClient
+
+    rc = RawClient("127.0.0.1", bp.port, timeout=30)
+    try:
+        req = CreatePartitionsRequest(
+            topics=[
+                CreatePartitionsRequest.CreatePartitionsTopic(name=n, count=c, assignments=None, version=1)
+                for n, c in counts.items()
+            ],
+            timeout_ms=30000,
+            validate_only=False,
+            version=1,
+        )
+        return {r.name: (r.error_code, r.error_message) for r in rc.request(req, 1).results}
+    finally:
+        rc.close()
+
+
+def test_one_create_partitions_request_may_add_at_most_10000_partitions(broker):
+    """As CreateTopics: Kafka 3.7's controller fails an operation of more than 10,000 records
+    with POLICY_VIOLATION (EventHandlerExceptionInfo)."""
+    assert _raw_create(broker, {"grow-a": 1, "grow-b": 1}) == {"grow-a": (0, None), "grow-b": (0, None)}
+    t0 = time.monotonic()
+    res = _raw_create_partitions(broker, {"grow-a": 2147483647})
+    assert time.monotonic() - t0 < 10
+    assert res["grow-a"] == (44, "Unable to perform excessively large batch operation.")
+    res = _raw_create_partitions(broker, {"grow-a": 6001, "grow-b": 6001})  # the whole request
+    assert {code for code, _ in res.values()} == {44}, res
+    assert not (broker.log_dir / "grow-a-1").exists()
+    assert _raw_create_partitions(broker, {"grow-a": 3}) == {"grow-a": (0, None)}  # within the bound
+    assert (broker.log_dir / "grow-a-2").exists()

@@ -91,10 +91,18 @@ def test_broker_never_imports_netlab():
 
 
 def test_protocol_package_is_a_leaf():
-    # dispatch.py: transitional re-exports for API modules written before the split (docs/broker.md)
-    protocol = {m for m in BROKER if m.startswith("broker.protocol") and m != "broker.protocol.dispatch"}
+    protocol = {m for m in BROKER if m.startswith("broker.protocol")}
     outside = {(m, t) for m in protocol for t in GRAPH[m] if not t.startswith("broker.protocol")}
     assert outside == set()
+
+
+def test_no_module_imports_the_removed_dispatch_reexport():
+    # broker/protocol/dispatch.py was a transitional re-export (issue 10); API modules import
+    # broker.protocol.api and broker.request_context directly
+    assert "broker.protocol.dispatch" not in BROKER
+    assert {
+        m for m, ts in GRAPH.items() if any(t.startswith("broker.protocol.dispatch") for t in ts)
+    } == set()
 
 
 def test_netlab_imports_only_the_protocol_and_properties_of_the_broker():

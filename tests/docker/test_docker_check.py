@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,10 @@ from netlab.docker.deploy import broker_nodes, deploy, wait_brokers
 from netlab.docker.enter import ContainerGone, container_prefix
 from netlab.docker.project import DockerUnavailable, connect, read_project
 from netlab.docker.to_topology import to_topology
-from netlab.docker.verdicts import docker_report, imported_topology, topology_report
+from netlab.docker.verdicts import docker_report, imported_topology, require_unchanged, topology_report
 from netlab.errors import InputError
 from netlab.kafka.lab_report import predicted_report
+from netlab.kafka.verdicts import check
 from netlab.topology.resolve import resolve
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
@@ -179,7 +182,48 @@ def test_a_stopped_container_is_a_clear_error(engine, default_project):
         imported = to_topology(read_project(engine.client, LAB, engine.url))
         assert any("client-1" in n and "left out" in n for n in imported.notes)
     finally:
-        engine.client.containers.get(client_1.id).start()
+        _start_again(engine, client_1.id)
+
+
+def _start_again(engine, container_id: str) -> None:
+    ctr = engine.client.containers.get(container_id)
+    ctr.start()
+    deadline = time.monotonic() + 20
+    while ctr.status != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        ctr.reload()
+    assert ctr.status == "running", ctr.status
+
+
+def test_a_container_that_stops_during_a_check_is_a_clear_error(engine, default_project):
+    """The rows run against the containers as they were when the check began: one that stops
+    meanwhile makes the check an error naming it and when (exit 2), not rows that fail."""
+    topology, deployed, _project = default_project
+    project = read_project(engine.client, LAB, engine.url)
+    nodes = {c.service: c for c in project.containers}
+    assert nodes["client-1"].running
+    began = datetime.now(UTC)
+    require_unchanged(engine.client, nodes, began)  # nothing changed: no error
+    stopped: list[str] = []
+
+    def stop_then_run(world, plan, prefixes, **kw):
+        # the rows' prefixes were made while client-1 ran; it stops now, as the rows start
+        engine.client.containers.get(nodes["client-1"].id).stop(timeout=0)
+        stopped.append("client-1")
+        return check(world, plan, prefixes, **kw)
+
+    try:
+        with pytest.raises(ContainerGone) as e:
+            topology_report(
+                engine.client, project, topology, nodes, deployed.host, timeout=4, runner=stop_then_run
+            )
+    finally:
+        _start_again(engine, nodes["client-1"].id)
+    assert stopped == ["client-1"]
+    said = str(e.value)
+    assert e.value.exit_code == 2
+    assert "container client-1 (node client-1) stopped during the check" in said, said
+    assert "exit code" in said and "UTC" in said and "start it, then check again" in said
 
 
 def test_a_failed_deploy_removes_what_it_made(engine, default_project, tmp_path):

@@ -1,6 +1,7 @@
 """The namespace model checked against Docker itself: every shipped topology that Docker can
 express, built on a real dockerd, gives the verdicts its `expect:` rows give (which the namespace
-engine is held to by tests/topologies), row by row, and netlab's prediction agrees."""
+engine is held to by tests/topologies), row by row, and netlab's prediction agrees, row by row,
+with no list of exceptions."""
 
 from __future__ import annotations
 
@@ -33,28 +34,6 @@ def _expressible() -> list[Path]:
 
 EXPRESSIBLE = _expressible()
 
-# Where Docker and the namespace model differ, with the evidence of this test (docs/docker.md).
-# A broker that refuses to start ends its container's main process, so Docker stops the
-# container: its name leaves the embedded DNS (clients get "not resolved", not "refused") and its
-# published ports are withdrawn (the host gets "refused", not a proxy that accepts and closes).
-# A lab node outlives its broker, so netlab predicts what a restarting container would show.
-STOPPED_CONTAINER = {
-    "04-bind-foreign-address": [
-        "row 2, host -> localhost:9091: expected bootstrap_not_kafka, but it fails with bootstrap_refused "
-        "at connect localhost:9091",
-        "row 3, laptop -> 192.168.8.133:9091: expected bootstrap_not_kafka, but it fails with "
-        "bootstrap_refused at connect 192.168.8.133:9091",
-        "row 4, client -> broker-1:29092: expected bootstrap_refused, but it fails with bootstrap_unresolved "
-        "at resolve broker-1:29092",
-    ],
-    "06-same-port": [
-        "row 2, client -> broker:9092: expected bootstrap_refused, but it fails with bootstrap_unresolved "
-        "at resolve broker:9092",
-        "row 3, host -> localhost:9092: expected bootstrap_not_kafka, but it fails with bootstrap_refused "
-        "at connect localhost:9092",
-    ],
-}
-
 
 def test_most_shipped_topologies_are_expressible():
     # what Docker cannot express: a second Docker host or a VM (09), two Kubernetes nodes (10),
@@ -72,10 +51,9 @@ def test_docker_agrees_with_the_model(engine, path):
         project = read_project(engine.client, lab, engine.url)
         nodes = {c.service: c for c in project.containers}
         report = topology_report(engine.client, project, topology, nodes, deployed.host, timeout=4)
-        assert report.mismatches() == STOPPED_CONTAINER.get(path.stem, []), report.mismatches()
-        if path.stem not in STOPPED_CONTAINER:
-            assert report.disagreements() == [], report.disagreements()
-        else:  # the rows from the stopped container were not run, and the report says so
-            assert any("Docker runs nothing in a stopped container" in n for n in report.notes)
+        # full agreement, stopped containers included: a broker that refuses to start stops its
+        # container, and netlab withdraws its names and published ports as Docker does
+        assert report.mismatches() == [], report.mismatches()
+        assert report.disagreements() == [], report.disagreements()
     finally:
         undeploy(engine.client, deployed)

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from support import NOT_RUN_PREFIX
 
+from netlab.drill import progress as progress_module
 from netlab.drill.labs import lab_topology_path
-from netlab.drill.progress import CorruptProgress, Progress, load_progress, save_progress
+from netlab.drill.progress import CorruptProgress, Progress, exclusive, load_progress, save_progress
+from netlab.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILL = "localhost_to_container"  # one-broker drill, the cheapest to build
@@ -55,6 +57,27 @@ def test_no_drill_running(tmp_path, verb):
     cp = netlab(tmp_path, verb)
     assert cp.returncode == 2, (cp.stdout, cp.stderr)
     assert "no drill is running" in cp.stderr and "netlab drill start" in cp.stderr
+
+
+def test_a_bad_lab_name_is_refused_before_anything(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip(f"{NOT_RUN_PREFIX}needs root (start checks for root first)")
+    cp = netlab(tmp_path, "start", DRILL, "--lab", "no-dashes")
+    assert cp.returncode == 2 and "--lab" in cp.stderr and "not a valid lab name" in cp.stderr, cp.stderr
+    assert not (tmp_path / "netlab" / "drills.json").exists()  # nothing recorded, nothing built
+
+
+def test_one_command_at_a_time_per_progress_file(tmp_path, monkeypatch):
+    """A second command waits for the first (bounded), then says so: exit 2, nothing touched."""
+    path = tmp_path / "netlab" / "drills.json"
+    monkeypatch.setattr(progress_module, "LOCK_WAIT_S", 0.3)
+    with exclusive(path):
+        with pytest.raises(InputError) as exc, exclusive(path):
+            pass
+    assert exc.value.exit_code == 2 and "another netlab drill command" in str(exc.value)
+    with exclusive(path):  # released: the next command runs
+        pass
+    assert not path.exists()
 
 
 def test_corrupt_progress_is_set_aside_and_reported(tmp_path):
@@ -111,6 +134,19 @@ def test_lab_removed_behind_netlabs_back_and_one_drill_at_a_time(tmp_path):
         assert "seed 2" in cp.stdout and "--seed 2" in cp.stdout
         other = netlab(tmp_path, "start", "advertised_wildcard")
         assert other.returncode == 2 and f"drill {DRILL} (seed 2) is running" in other.stderr
+        # another user (another progress file) starting the same drill: its lab is taken, so it
+        # is told to name its own, and with --lab both runs coexist
+        someone = tmp_path / "someone"
+        taken = netlab(someone, "start", DRILL, "--seed", "2")
+        assert taken.returncode == 2 and "--lab" in taken.stderr and "already up" in taken.stderr
+        assert not (someone / "netlab" / "drills.json").exists()
+        own = netlab(someone, "start", DRILL, "--seed", "2", "--lab", "drillscli2")
+        assert own.returncode == 0, own.stderr
+        assert "the lab is drillscli2" in own.stdout and "--lab drillscli2" in own.stdout
+        assert json.loads((someone / "netlab" / "drills.json").read_text())["current"]["lab"] == "drillscli2"
+        assert netlab(someone, "stop").returncode == 0
+        assert not lab_topology_path("drillscli2").parent.exists()
+        assert lab_topology_path(DRILL).exists()  # the first run's lab is untouched
         # a bad edit of the drill's topology file is refused, the lab stays as it was
         lab_file = lab_topology_path(DRILL)
         good = lab_file.read_text()

@@ -37,7 +37,9 @@ def test_up_builds_the_lab_and_waits_for_its_broker(default_copy):
     out = result.to_dict()
     assert set(out) == {
         "lab", "nodes", "steps", "seconds", "broker_start_seconds", "state_dir", "processes", "brokers",
+        "stopped_containers",
     }  # fmt: skip
+    assert out["stopped_containers"] == {}  # the broker started: its container runs
     assert out["steps"] == len(result.plan.steps) and out["brokers"][0]["state"] == "started"
     assert labapi.load_lab(name).plan == result.plan
     # a second `up` of the same lab is refused before anything is made

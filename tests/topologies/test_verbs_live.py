@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from shipped import ROOT, fresh_lab_name, load
@@ -73,10 +74,21 @@ def test_config_breaks_and_fixes_the_broker(default_lab):
         "row 1, broker -> (config refused): expected ok, but it fails with broker_not_started" in bad.stdout
     )
     assert "prediction (netlab predict) and live result agree on every row" in bad.stdout
+    # the broker is its container's main process: the container stopped, and as Docker does,
+    # netlab withdrew its name (client-1 no longer resolves it) and its published port
+    words = " ".join(bad.stdout.split())
+    assert "container broker exited: Kafka refused to start:" in words, bad.stdout
+    assert "Docker withdrew its published port 9092 on host" in words, bad.stdout
+    hosts = (Path("/etc/netns") / f"netlab-{lab}-client-1" / "hosts").read_text()
+    assert "broker" not in hosts and "client-2" in hosts, hosts
+    rows = {(r["from"], r["to"]): r for r in json.loads(netlab("check", lab, "--json").stdout)}
+    assert rows[("client-1", "broker:29092")]["cause"] == "bootstrap_unresolved"
+    assert rows[("host", "localhost:9092")]["cause"] == "bootstrap_refused"
 
     fixed = netlab("config", lab, "broker", "set", f"listeners={GOOD}")
     assert "restarted" in fixed.stdout, fixed.stdout
-    assert netlab("check", lab).returncode == 0
+    assert netlab("check", lab).returncode == 0  # the container runs again: name and port are back
+    assert "broker" in (Path("/etc/netns") / f"netlab-{lab}-client-1" / "hosts").read_text()
 
     logs = json.loads(netlab("logs", lab, "broker", "--json").stdout)
     text = "\n".join(logs["lines"])
@@ -95,3 +107,5 @@ def test_verbs_refuse_bad_input(default_lab):
     assert netlab("logs", lab, "nobody").returncode == 2
     r = netlab("logs", lab, "host")  # one process there: the port proxy
     assert r.returncode == 0 and "netlab-relay ready" in r.stdout
+    last = json.loads(netlab("logs", lab, "host", "--tail", "1", "--json").stdout)
+    assert last["lines"] == r.stdout.splitlines()[-1:]  # the last line only, read from the end

@@ -3,14 +3,17 @@ compile with shared hosts entries (the speed itself is measured in scripts/bench
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from netlab.errors import InputError
 from netlab.names import HostsIndex, hosts_entries
 from netlab.plan import compile_plan
 from netlab.resources import HostsFile
-from netlab.topology import loads_topology
-from netlab.topology.source import MAX_ALIAS_NODES, parse_yaml
+from netlab.topology import load_topology, loads_topology
+from netlab.topology.source import MAX_ALIAS_NODES, MAX_TOPOLOGY_BYTES, parse_yaml
 
 BOMB = """lab: bomb
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -64,3 +67,34 @@ def test_hosts_entries_of_a_big_network_are_shared_not_copied():
     for node in ("c0", "c17", f"c{n - 1}"):
         tail = _naive_tail(index, "net", node) + _naive_tail(index, "side", node)
         assert hosts_entries(r, node, index)[-len(tail) :] == tail
+
+
+def test_a_topology_file_over_the_cap_is_refused_unread(tmp_path):
+    """The source file is read up to MAX_TOPOLOGY_BYTES and no further: a bigger one is a
+    located error (exit 2), whatever it holds."""
+    big = tmp_path / "big.yaml"
+    with open(big, "w") as fh:
+        fh.write("lab: big\nnodes:\n  host: {}\n")
+        fh.write("# padding\n" * (MAX_TOPOLOGY_BYTES // 10 + 1))
+    assert big.stat().st_size > MAX_TOPOLOGY_BYTES
+    with pytest.raises(InputError) as err:
+        load_topology(big)
+    assert err.value.where == str(big) and f"larger than {MAX_TOPOLOGY_BYTES} bytes" in err.value.message
+    assert err.value.exit_code == 2
+    cp = subprocess.run(
+        [sys.executable, "-m", "netlab", "validate", str(big)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    said = " ".join((cp.stdout + cp.stderr).split())
+    assert cp.returncode == 2 and "larger than" in said and str(big) in said, said
+
+
+def test_a_topology_file_at_the_cap_is_read(tmp_path):
+    ok = tmp_path / "ok.yaml"
+    head = "lab: atcap\nnodes:\n  host: {}\n"
+    ok.write_text(head + "#" * (MAX_TOPOLOGY_BYTES - len(head) - 1) + "\n")
+    assert ok.stat().st_size == MAX_TOPOLOGY_BYTES
+    assert load_topology(ok).topology.lab == "atcap"

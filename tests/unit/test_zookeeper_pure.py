@@ -105,7 +105,7 @@ def test_controller_topic_and_state_znodes():
     assert json.loads(znodes.encode_cluster_id("abc")) == {"version": "1", "id": "abc"}
 
 
-@pytest.mark.parametrize("version", range(0, 7))
+@pytest.mark.parametrize("version", range(0, 8))
 def test_leader_and_isr_round_trip(version):
     tid = uuid.uuid4()
     st = {
@@ -122,7 +122,8 @@ def test_leader_and_isr_round_trip(version):
         "controller_id": 1,
         "controller_epoch": 1,
         "broker_epoch": 9,
-        "type": 0,
+        "is_kraft_controller": True,
+        "type": 2,
         "ungrouped_partition_states": [st],
         "topic_states": [{"topic_name": "t", "topic_id": tid, "partition_states": [st]}],
         "live_leaders": [{"broker_id": 2, "host_name": "b2", "port": 29092}],
@@ -131,9 +132,11 @@ def test_leader_and_isr_round_trip(version):
     [(topic, s)] = leader_and_isr.partition_states(back, version)
     assert topic == "t" and (s["leader"], s["leader_epoch"], s["isr"], s["zk_version"]) == (2, 3, [2, 1], 4)
     assert back["live_leaders"] == req["live_leaders"]
+    # v5 added Type, v7 isKRaftController (KIP-866); absent versions read as Kafka's defaults
+    assert (back["type"], back["is_kraft_controller"]) == ((2 if version >= 5 else 0), version >= 7)
 
 
-@pytest.mark.parametrize("version", range(0, 8))
+@pytest.mark.parametrize("version", range(0, 9))
 def test_update_metadata_round_trip(version):
     st = {
         "partition_index": 1,
@@ -148,6 +151,8 @@ def test_update_metadata_round_trip(version):
     }
     req = {
         "controller_id": 1,
+        "is_kraft_controller": True,
+        "type": 2,
         "controller_epoch": 2,
         "ungrouped_partition_states": [st],
         "topic_states": [{"topic_name": "t", "topic_id": uuid.uuid4(), "partition_states": [st]}],
@@ -165,6 +170,8 @@ def test_update_metadata_round_trip(version):
     [(topic, s)] = update_metadata.partition_states(back, version)
     assert topic == "t" and s["leader"] == -1 and s["replicas"] == [3, 1]
     assert back["live_brokers"][0]["id"] == 1
+    # v8 added isKRaftController and the tagged Type (tag 0)
+    assert (back["type"], back["is_kraft_controller"]) == ((2, True) if version >= 8 else (0, False))
 
 
 def test_zookeeper_mode_config():

@@ -16,20 +16,26 @@ from dataclasses import dataclass
 
 from ..schema import Message
 from . import (
+    alter_configs,
+    alter_replica_log_dirs,
     api_versions,
     begin_quorum_epoch,
+    create_partitions,
     describe_quorum,
     end_quorum_epoch,
     fetch,
     find_coordinator,
     heartbeat,
+    incremental_alter_configs,
     join_group,
+    leader_and_isr,
     leave_group,
     metadata,
     offset_commit,
     offset_fetch,
     produce,
     sync_group,
+    update_metadata,
     vote,
 )
 
@@ -64,5 +70,11 @@ DECLARED: dict[int, Declared] = {
         begin_quorum_epoch,
         end_quorum_epoch,
         describe_quorum,
+        leader_and_isr,
+        update_metadata,
+        alter_replica_log_dirs,
+        alter_configs,
+        incremental_alter_configs,
+        create_partitions,
     )
 }
