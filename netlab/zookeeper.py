@@ -1,5 +1,6 @@
 """ZooKeeper in nodes (pure): a node's `zookeeper:` block becomes a zoo.cfg in the lab directory
-and a `zkServer.sh start-foreground <zoo.cfg>` process inside the node (role 'zookeeper').
+and a `zkServer.sh start-foreground <zoo.cfg>` process inside the node (role 'zookeeper'); with
+`servers`, a quorum peer of an ensemble (server.N lines, and dataDir/myid).
 
     /run/netlab/<lab>/zookeeper/<node>/zoo.cfg   what it runs with
     /run/netlab/<lab>/zookeeper/<node>/data/     dataDir (snapshots and transaction logs)
@@ -26,6 +27,12 @@ ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh"
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
 # ZooKeeperServer's request processor is up: it answers clients from here on
 READY_MARK = "PrepRequestProcessor (sid:0) started"
+# a quorum peer serves once it leads or follows in broadcast (QuorumPeer logs "Peer state changed:
+# leading - broadcast" / "following - broadcast"), i.e. once a majority of the ensemble formed
+ENSEMBLE_READY_MARK = "ing - broadcast"
+# an ensemble without them does not start (QuorumPeerConfig: "initLimit is not set"); these are
+# ZooKeeper's sample zoo.cfg values (cp-zookeeper's configure defaults to the same)
+ENSEMBLE_DEFAULTS = {"initLimit": "10", "syncLimit": "5"}
 
 
 def zookeeper_dir(lab: str, node: str) -> Path:
@@ -46,7 +53,15 @@ def zoo_cfg(spec: ZooKeeperSettings, data_dir: Path) -> str:
         "4lw.commands.whitelist=ruok,srvr,stat",
     ]
     lines += [f"{k}={v}" for k, v in spec.settings.items()]
+    if spec.ensemble:
+        lines += [f"{k}={v}" for k, v in ENSEMBLE_DEFAULTS.items() if k not in spec.settings]
+        lines += [f"server.{sid}={line}" for sid, line in sorted(spec.servers.items())]
     return "\n".join(lines) + "\n"
+
+
+def ensemble_key(spec: ZooKeeperSettings) -> tuple[tuple[int, str], ...]:
+    """Members of one ensemble have the same server lines."""
+    return tuple(sorted(spec.servers.items()))
 
 
 def jvm_env(spec: ZooKeeperSettings) -> tuple[tuple[str, str], ...]:
@@ -54,6 +69,20 @@ def jvm_env(spec: ZooKeeperSettings) -> tuple[tuple[str, str], ...]:
         ("JVMFLAGS", f"-Xmx{spec.heap} -Xss512k -XX:+UseSerialGC -cp {ZK_CLASSPATH}"),
         ("JMXDISABLE", "true"),
     )
+
+
+def _ready(topology: Topology, node: str, spec: ZooKeeperSettings) -> str | None:
+    """A standalone server: wait until it serves. An ensemble member serves only once a majority
+    runs, and members start one after another: only the ensemble's last member waits (then a
+    quorum has formed, or the bounded wait ran out)."""
+    if not spec.ensemble:
+        return READY_MARK
+    members = [
+        n
+        for n, s in topology.nodes.items()
+        if s.zookeeper is not None and ensemble_key(s.zookeeper) == ensemble_key(spec)
+    ]
+    return ENSEMBLE_READY_MARK if members[-1] == node else None
 
 
 def zookeeper_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
@@ -64,6 +93,9 @@ def zookeeper_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
             continue
         base = zookeeper_dir(topology.lab, node)
         cfg = base / "zoo.cfg"
+        files = [(str(cfg), zoo_cfg(spec, base / "data"))]
+        if spec.ensemble:  # QuorumPeerConfig reads the server's id from dataDir/myid
+            files.append((str(base / "data" / "myid"), f"{spec.server_id}\n"))
         out.append(
             Process(
                 netns=ns[node],
@@ -73,8 +105,8 @@ def zookeeper_steps(topology: Topology, ns: dict[str, str]) -> list[Process]:
                 # ZooKeeper creates dataDir itself (zookeeper.datadir.autocreate defaults to true)
                 argv=(ZK_SERVER, "start-foreground", str(cfg)),
                 env=jvm_env(spec),
-                files=((str(cfg), zoo_cfg(spec, base / "data")),),
-                ready=READY_MARK,  # brokers connect at start: let it serve first
+                files=tuple(files),
+                ready=_ready(topology, node, spec),  # brokers connect at start: let it serve first
             )
         )
     return out

@@ -17,7 +17,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     zk = getattr(ctx.node, "zk", None)
     if zk is None:
         return {"error_code": ErrorCode.STALE_CONTROLLER_EPOCH}
-    return {"error_code": zk.on_update_metadata(req, ctx.api_version)}
+    return {"error_code": zk.on_update_metadata(req, ctx.api_version, ctx.correlation_id)}
 
 
 API = Api(KEY, "UpdateMetadata", 0, 8, REQUEST, RESPONSE, handle)

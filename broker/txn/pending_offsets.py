@@ -37,5 +37,11 @@ def complete(node, partition: int, producer_id: int, commit: bool) -> None:
             coord.commit_transactional(group_id, offsets)
 
 
+def has_pending(node, group_id: str, tp: tuple[str, int]) -> bool:
+    """Offsets for `tp` wait for a transaction's marker
+    (GroupMetadata.hasPendingOffsetCommitsForTopicPartition)."""
+    return any(g == group_id and tp in offsets for (_, g), offsets in _pending.get(node, {}).items())
+
+
 def is_marker_for_offsets(topic: str) -> bool:
     return topic == OFFSETS_TOPIC

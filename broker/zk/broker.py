@@ -240,7 +240,7 @@ class ZkBroker:
         if configs:
             self.node.topic_configs[topic] = configs
 
-    def on_update_metadata(self, req: dict, version: int) -> ErrorCode:
+    def on_update_metadata(self, req: dict, version: int, correlation_id: int = -1) -> ErrorCode:
         refused = self._refused(req, "UpdateMetadata")
         if refused is not None:
             return refused
@@ -276,8 +276,17 @@ class ZkBroker:
                 list(s["isr"]),
                 list(s["offline_replicas"]),
             )
+        before = {(t, p) for t, info in md.topics.items() for p in info.partitions}
+        after = {(t, p) for t, info in topics.items() for p in info.partitions}
         md.topics = topics
         self.node.apply_metadata()  # a deleted topic's local logs go (Kafka: StopReplica)
+        # Kafka's ZkMetadataCache.updateMetadata logs this (state.change.logger) for every request;
+        # netlab's `up` waits for the first one (netlab/lab/brokers.py: the broker is ready)
+        logger("state.change.logger", f"[Broker id={self.node.node_id}]").info(
+            f"Add {len(after)} partitions and deleted {len(before - after)} partitions from metadata cache "
+            f"in response to UpdateMetadata request sent by controller {req['controller_id']} epoch "
+            f"{req['controller_epoch']} with correlation id {correlation_id}"
+        )
         return ErrorCode.NONE
 
     # --- topics (Kafka's AdminZkClient) ---

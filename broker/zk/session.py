@@ -1,7 +1,8 @@
 """The broker's ZooKeeper session (kazoo), bridged to the event loop.
 
 Kazoo runs its own thread; every blocking call goes through `call` (the default executor, one
-bounded call at a time per caller) and watch callbacks reach the loop via call_soon_threadsafe.
+call at a time per caller, each bounded by the session and connection timeouts) and watch
+callbacks reach the loop via call_soon_threadsafe.
 Connecting is bounded by zookeeper.connection.timeout.ms (default: zookeeper.session.timeout.ms)
 as in Kafka's ZooKeeperClient; running out is Kafka's fatal start-up error:
 
@@ -28,6 +29,10 @@ from ..log4j import logger
 
 class ZooKeeperClientTimeoutException(Exception):
     java_class = "kafka.zookeeper.ZooKeeperClientTimeoutException"
+
+
+class ZooKeeperRequestTimeout(Exception):
+    """A ZooKeeper request that did not finish within ZkSession.call's limit."""
 
 
 class ZkSession:
@@ -81,9 +86,24 @@ class ZkSession:
     def connected(self) -> bool:
         return self.client.state == KazooState.CONNECTED
 
-    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    @property
+    def call_limit_s(self) -> float:
+        """How long one blocking call may take: a request cannot usefully outlive the session
+        (once it expires every request fails) plus one reconnect within the connection timeout."""
+        return self.session_timeout_s + self.connection_timeout_s
+
+    async def call(
+        self, fn: Callable[..., Any], *args: Any, limit_s: float | None = None, **kwargs: Any
+    ) -> Any:
+        """`fn(*args, **kwargs)` (kazoo, blocking) in a worker thread, bounded by `limit_s`
+        (default call_limit_s): past it the caller gets ZooKeeperRequestTimeout; kazoo fails the
+        stuck request itself when its connection goes (its thread is not ours to kill)."""
         assert self.loop is not None
-        return await self.loop.run_in_executor(None, lambda: fn(*args, **kwargs))
+        limit = self.call_limit_s if limit_s is None else limit_s
+        try:
+            return await asyncio.wait_for(self.loop.run_in_executor(None, lambda: fn(*args, **kwargs)), limit)
+        except TimeoutError:
+            raise ZooKeeperRequestTimeout(f"no answer from ZooKeeper within {limit:g} s") from None
 
     def threadsafe(self, cb: Callable[..., None]) -> Callable[..., None]:
         """A watch callback (kazoo's thread) that runs `cb` on the event loop instead."""

@@ -5,7 +5,8 @@
   container it shares a network with, by service name (`kafka:29092`); a network with brokers
   and no such service gets a client container `client-<network>` on it;
 - a machine on the host's LAN to the host's LAN address through every published port.
-`--probe FROM=HOST:PORT` asks given questions instead: FROM is a service, `host`, `lan` or
+`--probe FROM=HOST:PORT` asks given questions instead: FROM is a service, `host`, `lan`, `vm`
+(Docker Desktop's VM, with --desktop) or
 `+SERVICE` (a new client container on every network of SERVICE).
 """
 
@@ -116,6 +117,10 @@ def probe_rows(t: Translation, probes: list[str]) -> list[Row]:
             if LAN_NODE not in t.data["nodes"]:
                 raise InputError("`lan` needs a published port (and --lan-ip not off)", where="--probe")
             node = LAN_NODE
+        elif who == "vm":
+            if t.desktop_vm is None:
+                raise InputError("`vm` (Docker Desktop's VM) needs --desktop mac|windows", where="--probe")
+            node = t.desktop_vm
         elif who.startswith("+"):
             svc = who[1:]
             if svc not in t.project.services:
@@ -134,7 +139,8 @@ def probe_rows(t: Translation, probes: list[str]) -> list[Row]:
             node = t.node_of[who]
         else:
             raise InputError(
-                f"{who!r} is not a service, host, lan or +SERVICE; services: {', '.join(t.project.services)}",
+                f"{who!r} is not a service, host, lan, vm or +SERVICE; "
+                f"services: {', '.join(t.project.services)}",
                 where="--probe",
             )
         rows.append(Row(node, target, who))

@@ -18,8 +18,10 @@ import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
+from netlab.errors import InputError
 from netlab.topology.models import Node
 from netlab.topology.types import HOSTNAME_RE
+from netlab.topology.zookeeper_fields import parse_connect
 
 from .profiles import ImageRef, KafkaRole, ZooKeeperRole, configure_service, family_of
 from .profiles.base import drop_lab_owned
@@ -46,6 +48,7 @@ class Translation:
     network_of: dict[str, str] = field(default_factory=dict)  # compose network key -> netlab name
     roles: dict[str, KafkaRole | ZooKeeperRole] = field(default_factory=dict)  # by service
     notes: list[str] = field(default_factory=list)
+    desktop_vm: str | None = None  # --desktop: the node of Docker Desktop's VM
 
     @property
     def data_nodes(self) -> dict:
@@ -194,7 +197,7 @@ def translate(
     if lan_ip is not None and any(s.ports for s in project.services.values() if s.network_mode != "host"):
         _lan(t, nodes, networks, lan_ip)
     if desktop:
-        _desktop(t, nodes, desktop, lan_ip)
+        _desktop(t, nodes, networks, desktop, lan_ip)
     data["nodes"] = nodes
     data["networks"] = networks
     return t
@@ -356,6 +359,7 @@ def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, 
         t.notes.append(f"{s.name}: a second Kafka in node {node} (shared namespace) is not modelled")
         return
     drop_lab_owned(role, str(image))
+    _check_zookeeper_connect(t, s, role, family)
     _empty_hosts_to_hostname(t, s, role, node)
     if role.zookeeper_connect is not None and not role.kraft and not ZOOKEEPER_BLOCK:
         t.notes.append(
@@ -374,6 +378,16 @@ def _broker(t: Translation, s: Service, role: KafkaRole, spec: dict, node: str, 
     spec["broker"] = block
     for n in role.notes:
         t.notes.append(f"{s.name}: {n}")
+
+
+def _check_zookeeper_connect(t: Translation, s: Service, role: KafkaRole, family: str | None) -> None:
+    """A zookeeper.connect Kafka's ZooKeeper client cannot parse: exit 2 at the variable that wrote it."""
+    try:
+        parse_connect(role.props.get("zookeeper.connect"))
+    except ValueError as exc:
+        var = (_written_as(s, "zookeeper.connect", family) or "").split(" ")[0]
+        path = ("services", s.name, "environment", var) if var else ("services", s.name, "environment")
+        raise InputError(str(exc), where=t.project.loaded.src.where(path)) from None
 
 
 def _written_as(s: Service, key: str, family: str | None) -> str | None:
@@ -400,11 +414,14 @@ def _zookeeper(t: Translation, s: Service, role: ZooKeeperRole, node: str) -> No
     spec["zookeeper"] = {"client_port": role.client_port}
     t.comments[("nodes", node, "zookeeper")] = f"ZooKeeper server of {s.image}"
     t.comments[("nodes", node, "zookeeper", "client_port")] = "the image's client port"
-    if role.servers and len([x for x in role.servers.replace(";", " ").split() if x.strip()]) > 1:
-        t.notes.append(
-            f"{s.name}: a ZooKeeper ensemble ({role.servers}) runs as standalone servers in netlab "
-            "(one per node, no quorum)"
-        )
+    t.notes += [f"{s.name}: {n}" for n in role.notes]
+    if len(role.servers) > 1:  # a quorum peer, as the image's entrypoint configures it
+        spec["zookeeper"]["server_id"] = role.server_id
+        spec["zookeeper"]["servers"] = dict(role.servers)
+        spec["zookeeper"]["settings"] = dict(role.settings)
+        why = "the image's entrypoint: server id (myid), server.N lines, initLimit/syncLimit"
+        for key in ("server_id", "servers", "settings"):
+            t.comments[("nodes", node, "zookeeper", key)] = why
 
 
 def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> None:
@@ -431,28 +448,84 @@ def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> No
     t.comments[("nodes", HOST, "networks", LAN_NETWORK, "ipv4_address")] = "the host's LAN address (--lan-ip)"
 
 
-def _desktop(t: Translation, nodes: dict, desktop: str, lan_ip: IPv4Address | None) -> None:
-    """Docker Desktop (Mac, Windows): host.docker.internal resolves in every container, to the
-    host (here the host node, the containers' gateway); on Windows Docker Desktop also writes it
-    into the host's own hosts file, with the host's address. Not modelled: that the Desktop host
-    cannot route to container addresses (the engine runs in a VM; topologies/09 models that)."""
-    for name, spec in nodes.items():
-        if name in (HOST, LAN_NODE) or not spec.get("networks"):
+DESKTOP_VM = "docker-desktop"  # the VM Docker Desktop runs the engine in
+DESKTOP_NETWORK = "desktop-vm"  # between the host and the VM
+DESKTOP_SUBNET = "192.168.65.0/24"  # Docker Desktop's own VM network
+DESKTOP_HOST_IP = "192.168.65.254"  # the host's side (Docker Desktop's host.docker.internal address)
+DESKTOP_VM_IP = "192.168.65.3"
+
+
+def _desktop(t: Translation, nodes: dict, networks: dict, desktop: str, lan_ip: IPv4Address | None) -> None:
+    """Docker Desktop (Mac, Windows): the engine runs in a VM (`docker-desktop`) between the host
+    and the containers, as topologies/09 draws a Mac running Docker in a VM:
+    - the VM holds every Docker network's bridge and publishes the containers' ports; Docker
+      Desktop forwards each published port from the host (on the host_ip written, else every
+      address) to the VM: `localhost:9092` on the host works through two hops;
+    - the host has no route to the VM's bridge networks: container addresses are unreachable;
+    - host.docker.internal resolves in every container (to its gateway, the VM, whose published
+      ports are the host's ports), and on Windows also on the host itself (Docker Desktop writes
+      it into the Windows hosts file, with the host's address). A host service that is not a
+      published port is not reachable that way here (the lab's host runs none)."""
+    vm = DESKTOP_VM
+    while vm in nodes:
+        vm += "-2"
+    for name, spec in networks.items():
+        if spec.get("node") == HOST:
+            spec["node"] = vm
+            t.comments[("networks", name, "node")] = f"Docker Desktop ({desktop}): the VM holds the bridges"
+    networks[DESKTOP_NETWORK] = {
+        "node": HOST,
+        "bridge": "br-desktop",
+        "subnet": DESKTOP_SUBNET,
+        "gateway": DESKTOP_HOST_IP,
+        "names": False,
+    }
+    t.comments[("networks", DESKTOP_NETWORK)] = f"Docker Desktop ({desktop}): the host's link to the VM"
+    vm_spec: dict = {"networks": {DESKTOP_NETWORK: {"ipv4_address": DESKTOP_VM_IP}}, "ports": []}
+    t.comments[("nodes", vm)] = f"Docker Desktop ({desktop}): the VM running the engine"
+    for name, spec in list(nodes.items()):
+        if name in (HOST, LAN_NODE, vm):
+            continue
+        for entry in spec.get("ports", []):  # published by the VM, forwarded by Desktop from the host
+            mirror = {
+                "target": entry["published"],
+                "published": entry["published"],
+                "protocol": entry["protocol"],
+            }
+            if "host_ip" in entry:
+                mirror["host_ip"] = entry.pop("host_ip")  # the host listens there; the VM on every address
+            mirror["network"] = DESKTOP_NETWORK
+            vm_spec["ports"].append(mirror)
+            t.comments[("nodes", vm, "ports", len(vm_spec["ports"]) - 1)] = (
+                f"Docker Desktop forwards the host's port {entry['published']} to the VM ({name})"
+            )
+        if not spec.get("networks"):
             continue
         hosts = spec.setdefault("extra_hosts", [])
         if not any(h.startswith("host.docker.internal:") for h in hosts):
             hosts.append("host.docker.internal:host-gateway")
             t.comments[("nodes", name, "extra_hosts", len(hosts) - 1)] = f"Docker Desktop ({desktop})"
+    # network_mode: host is the VM's namespace under Docker Desktop, not the host's
+    host_spec = nodes[HOST]
+    for key in [k for k in host_spec if k not in ("networks", "extra_hosts")]:
+        vm_spec[key] = host_spec.pop(key)
+    for svc, node in t.node_of.items():
+        if node == HOST:
+            t.node_of[svc] = vm
+    if not vm_spec["ports"]:
+        del vm_spec["ports"]
+    nodes[vm] = vm_spec
+    t.desktop_vm = vm
     if desktop == "windows":
-        hosts = nodes[HOST].setdefault("extra_hosts", [])
+        hosts = host_spec.setdefault("extra_hosts", [])
         hosts.append(f"host.docker.internal:{lan_ip or '127.0.0.1'}")
         t.comments[("nodes", HOST, "extra_hosts", len(hosts) - 1)] = (
             "Docker Desktop for Windows writes it on the host"
         )
     t.notes.append(
-        f"--desktop {desktop}: host.docker.internal resolves in containers"
-        + (" and on the host" if desktop == "windows" else "")
-        + "; that the host cannot reach container addresses (the VM) is not modelled here"
+        f"--desktop {desktop}: the engine runs in the VM {vm} ({DESKTOP_VM_IP}); published ports are "
+        f"forwarded from the host to it; container addresses are not reachable from the host; "
+        "host.docker.internal resolves in containers" + (" and on the host" if desktop == "windows" else "")
     )
 
 

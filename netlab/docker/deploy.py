@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from broker.properties import env_name_to_property
@@ -41,6 +41,7 @@ class Deployed:
     host: str  # the node that is the Docker host
     containers: dict[str, str]  # node -> container id
     networks: dict[str, str]  # network -> network id
+    zookeepers: list[str] = field(default_factory=list)  # nodes whose container runs a ZooKeeper
 
 
 def property_to_env(prop: str) -> str:
@@ -124,6 +125,7 @@ def _deploy(client, topology: Topology, resolved: Resolved, python: str | None, 
                     command += ["--override", f"{prop}={value}"]
             stop_signal = "SIGTERM"
         if spec.zookeeper is not None:
+            made.zookeepers.append(node)
             command, zk_env = _zookeeper_command(spec.zookeeper)
             env.update(zk_env)
             stop_signal = "SIGTERM"
@@ -182,20 +184,34 @@ def wait_brokers(
     client, deployed: Deployed, brokers: dict[str, dict[str, str]], timeout: float = 30.0
 ) -> dict[str, str]:
     """Wait (bounded) until each broker container (node -> its settings) logged Kafka's start
-    message (and, for a KRaft broker-only node, its registration, as `netlab up` waits), failed
-    to start (Kafka's fatal line, or the container exited), or `timeout` passed; node -> its log."""
+    message (and, for a KRaft broker-only node, its registration; for a ZooKeeper-mode broker its
+    first UpdateMetadata or the controller's line that it cannot reach it — as `netlab up` waits,
+    netlab/lab/brokers.py), failed to start (Kafka's fatal line, or the container exited), or
+    `timeout` passed; also until every ZooKeeper container serves (its own ready line, as the
+    namespace engine waits for it). node -> its log."""
     from netlab.brokers import needs_registration
     from netlab.kafka.broker_log import REGISTERED_MARK, STARTED_MARKS, start_error_from_log
+    from netlab.lab.brokers import metadata_settled
+    from netlab.zookeeper import ENSEMBLE_READY_MARK, READY_MARK
 
     deadline = time.monotonic() + timeout
     logs: dict[str, str] = {}
     pending = dict(brokers)
-    while pending and time.monotonic() < deadline:
+    zookeepers = [n for n in deployed.zookeepers if n in deployed.containers]
+    while (pending or zookeepers) and time.monotonic() < deadline:
+        for node in list(zookeepers):
+            ctr = client.containers.get(deployed.containers[node])
+            log = ctr.logs(tail=2000).decode(errors="replace")
+            if READY_MARK in log or ENSEMBLE_READY_MARK in log or ctr.status == "exited":
+                zookeepers.remove(node)
         for node, props in list(pending.items()):
             ctr = client.containers.get(deployed.containers[node])
             log = logs[node] = ctr.logs(tail=2000).decode(errors="replace")
             started = any(m in log for m in STARTED_MARKS)
             registered = REGISTERED_MARK in log or not needs_registration(props)
+            zk_mode = bool(props.get("zookeeper.connect")) and not props.get("process.roles", "").strip()
+            if started and zk_mode:
+                registered = metadata_settled(log, list(logs.values()))
             if (started and registered) or start_error_from_log(log) or ctr.status == "exited":
                 del pending[node]
         time.sleep(0.1)
@@ -210,8 +226,11 @@ def broker_nodes(topology: Topology) -> dict[str, dict[str, str]]:
 # ZooKeeper in a container: Debian's, from the mounted /usr, its zoo.cfg written into the
 # container's own /tmp from the environment (nothing of the lab's files is mounted in)
 ZK_CONTAINER_DIR = "/tmp/zookeeper"
+# an ensemble member also gets its myid (netlab/zookeeper.py writes the same into the lab's dataDir)
 _ZK_START = (
-    f'mkdir -p {ZK_CONTAINER_DIR} && printf "%s" "$NETLAB_ZOO_CFG" > {ZK_CONTAINER_DIR}/zoo.cfg && '
+    f'mkdir -p {ZK_CONTAINER_DIR}/data && printf "%s" "$NETLAB_ZOO_CFG" > {ZK_CONTAINER_DIR}/zoo.cfg && '
+    f'if [ -n "$NETLAB_ZOO_MYID" ]; then '
+    f'printf "%s\\n" "$NETLAB_ZOO_MYID" > {ZK_CONTAINER_DIR}/data/myid; fi && '
     f'exec "$0" start-foreground {ZK_CONTAINER_DIR}/zoo.cfg'
 )
 
@@ -221,6 +240,8 @@ def _zookeeper_command(spec) -> tuple[list[str], dict[str, str]]:
 
     env = dict(jvm_env(spec))
     env["NETLAB_ZOO_CFG"] = zoo_cfg(spec, PurePosixPath(ZK_CONTAINER_DIR) / "data")  # type: ignore[arg-type]
+    if spec.ensemble:
+        env["NETLAB_ZOO_MYID"] = str(spec.server_id)
     return ["/bin/sh", "-c", _ZK_START, ZK_SERVER], env
 
 

@@ -11,7 +11,19 @@ ZooKeeper mode, `Fatal error during KafkaServer startup`, followed by the except
 
 from __future__ import annotations
 
+import re
+
 STARTED_MARKS = ("] started (kafka.server.KafkaServer)", "Kafka Server started")
+# ZooKeeper mode: a broker's metadata cache is filled by the controller's UpdateMetadata only
+# (ZkMetadataCache logs this line, state.change.logger, for each one); until the first, its
+# Metadata lists no broker
+UPDATE_METADATA_MARK = "from metadata cache in response to UpdateMetadata request"
+# ...and a controller that cannot reach a broker logs, for it (kafka.controller.RequestSendThread):
+#   Controller 4's connection to broker broker-3:29092 (id: 3 rack: null) was unsuccessful
+UNREACHED_BY_CONTROLLER = re.compile(
+    r"'s connection to broker \S+ \(id: (-?\d+) rack: [^)]*\) was unsuccessful"
+)
+ZK_BROKER_ID = re.compile(r"\[KafkaServer id=(-?\d+)\] started \(kafka\.server\.KafkaServer\)")
 REGISTERED_MARK = "Successfully registered broker"
 REGISTER_PROBLEMS = ("could not be established", "Unable to register")
 FATAL_MARKERS = (

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from broker.properties import parse_properties
-from netlab.brokers import BROKER_PROCESS, current_run, properties_path
+from netlab.broker_files import BROKER_PROCESS, current_run, properties_path
 from netlab.containers import stopped_containers
 from netlab.kernel import processes
-from netlab.lab.paths import lab_paths
+from netlab.lab_paths import lab_paths
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
 from netlab.topology.resolve import as_resolved

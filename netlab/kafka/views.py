@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 WILDCARDS = ("", "0.0.0.0", "::")
 
 
+@lru_cache(maxsize=4096)  # pure, and asked thousands of times per predict (compose fixes)
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -50,6 +52,7 @@ def gai_order(addrs: list[str]) -> list[str]:
     return list(addrs)
 
 
+@lru_cache(maxsize=4096)
 def is_loopback(addr: str) -> bool:
     try:
         return ipaddress.ip_address(addr).is_loopback
@@ -127,6 +130,7 @@ class BrokerView:
     start_error: str | None = None  # Kafka's message when the broker does not start
     cluster_id: str | None = None  # cluster.id (None: the node makes up a random one)
     zookeeper: list[tuple[str, int]] = field(default_factory=list)  # zookeeper.connect (ZooKeeper mode)
+    zookeeper_reached: bool | None = None  # zk_rules.apply_reachability's answer, kept (asked often)
 
     @property
     def running(self) -> bool:
@@ -140,6 +144,11 @@ class ZooKeeperView:
     node: str
     bind_host: str  # clientPortAddress, "" = every address
     port: int
+    server_id: int | None = None  # myid, in an ensemble
+    servers: tuple[
+        tuple[int, str, int, int], ...
+    ] = ()  # the ensemble: (id, host, quorum port, election port)
+    serving: bool = True  # an ensemble member serves only inside a quorum (zk_rules.apply_quorum)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """ZooKeeper mode in `netlab predict` (brokers with zookeeper.connect; broker/zk/ is the live side).
 
 What decides what a ZooKeeper-mode cluster looks like from outside:
-- a broker is registered when it reaches a ZooKeeper of zookeeper.connect (a TCP link);
+- a ZooKeeper of an ensemble serves only inside a quorum, a majority of its servers (apply_quorum);
+- a broker is registered when it reaches a serving ZooKeeper of zookeeper.connect (a TCP link);
 - one registered broker is the controller (the first to create /controller: we predict the first
   in the topology's order, which starts first); it connects to every registered broker, itself
   included, at that broker's advertised endpoint of inter.broker.listener.name;
@@ -15,42 +16,98 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from netlab.topology.zookeeper_fields import parse_connect as parse_connect  # zookeeper.connect, as validated
+from netlab.topology.zookeeper_fields import parse_server
+
 from .views import LISTENER, BrokerView, ListenerView, World, ZooKeeperView, land
 
 LinkOk = Callable[[str, str], bool]  # (from node, host:port) -> does a broker's link get through?
 
 
-def parse_connect(value: str | None) -> list[tuple[str, int]]:
-    """zookeeper.connect: host:port[,host:port...][/chroot]; a missing port is 2181."""
+def zookeeper_views(topology) -> list[ZooKeeperView]:
     out = []
-    for part in (value or "").split("/", 1)[0].split(","):
-        part = part.strip()
-        if not part:
+    for node, spec in topology.nodes.items():
+        z = spec.zookeeper
+        if z is None:
             continue
-        host, colon, port = part.rpartition(":")
-        if not colon:
-            host, port = part, "2181"
-        try:
-            out.append((host.strip("[]"), int(port)))
-        except ValueError:
-            continue
+        servers = (
+            tuple((sid, *parse_server(line)) for sid, line in sorted(z.servers.items())) if z.ensemble else ()
+        )
+        out.append(ZooKeeperView(node, z.client_port_address or "", z.client_port, z.server_id, servers))
     return out
 
 
-def zookeeper_views(topology) -> list[ZooKeeperView]:
-    return [
-        ZooKeeperView(node, spec.zookeeper.client_port_address or "", spec.zookeeper.client_port)
-        for node, spec in topology.nodes.items()
-        if spec.zookeeper is not None
-    ]
+def _peer_address(world: World, node: str, host: str) -> str | None:
+    """Where a quorum peer binds its own quorum/election ports: the address its own server line
+    resolves to in its node (ZooKeeper's default quorumListenOnAllIPs=false); 0.0.0.0 is every one."""
+    if host in ("0.0.0.0", "::"):
+        return host
+    addrs = world.vantage(node).resolve_ipv4(host) or []
+    return addrs[0] if addrs else None
+
+
+def _peer_reaches(world: World, a: ZooKeeperView, b: ZooKeeperView, port_of) -> bool:
+    """Does member `a` get a connection to member `b` at b's line of a's server list?"""
+    line_a = next((s for s in a.servers if s[0] == b.server_id), None)
+    line_b = next((s for s in b.servers if s[0] == b.server_id), None)
+    if line_a is None or line_b is None:
+        return False
+    bound = _peer_address(world, b.node, line_b[1])
+    if bound is None or port_of(line_a) != port_of(line_b):
+        return False
+    here = world.vantage(a.node)
+    for addr in here.resolve_ipv4(line_a[1]) or []:
+        target = a.node if here.owns(addr) else here.reach.get(addr)
+        if target == b.node and (bound in ("0.0.0.0", "::") or bound == addr):
+            return True
+    return False
+
+
+def apply_quorum(world: World) -> None:
+    """Which ensemble members serve. ZooKeeper's FastLeaderElection keeps one connection per pair,
+    opened by the higher server id (QuorumCnxManager drops one from a lower id and connects back),
+    to the lower one's election port; followers then connect to the leader's quorum port. A leader
+    needs a majority of the ensemble's voters (itself included: QuorumMaj); of the candidates the
+    one with the most followers leads (ties: the highest id, as the vote compares ids last). The
+    members outside its quorum, and every member when none has a majority, do not serve
+    (ZooKeeper accepts the TCP connection, then closes it: "ZooKeeperServer not running")."""
+    ensembles: dict[tuple, list[ZooKeeperView]] = {}
+    for z in world.zookeepers:
+        if z.servers:
+            ensembles.setdefault(z.servers, []).append(z)
+    for servers, members in ensembles.items():
+        majority = len(servers) // 2 + 1
+
+        def election(a: ZooKeeperView, b: ZooKeeperView) -> bool:
+            hi, lo = (a, b) if (a.server_id or 0) > (b.server_id or 0) else (b, a)
+            return _peer_reaches(world, hi, lo, lambda line: line[3])
+
+        best: list[ZooKeeperView] = []
+        for leader in sorted(members, key=lambda z: z.server_id or 0):
+            quorum = [leader] + [
+                f
+                for f in members
+                if f is not leader and election(f, leader) and _peer_reaches(world, f, leader, lambda x: x[2])
+            ]
+            if len(quorum) >= len(best):
+                best = quorum
+        serving = {z.node for z in best} if len(best) >= majority else set()
+        for z in members:
+            world.zookeepers[world.zookeepers.index(z)] = replace(z, serving=z.node in serving)
 
 
 def reaches_zookeeper(world: World, broker: BrokerView) -> bool:
+    """Does the broker reach a ZooKeeper of zookeeper.connect that serves (kazoo, like Kafka's
+    client, tries the listed servers in turn)? Worked out once per world (apply_reachability)."""
+    if broker.zookeeper_reached is not None:
+        return broker.zookeeper_reached
     v = world.vantage(broker.node)
+    serving = {z.node for z in world.zookeepers if z.serving}
     for host, port in broker.zookeeper:
         for addr in v.resolve(host) or []:
             landing = land(world, broker.node, addr, port)
-            if landing.kind == LISTENER and landing.listener is None:  # a ZooKeeper, not a Kafka listener
+            # a ZooKeeper, not a Kafka listener
+            if landing.kind == LISTENER and landing.listener is None and landing.node in serving:
                 return True
     return False
 
@@ -68,6 +125,11 @@ def apply_reachability(world: World) -> None:
     """A ZooKeeper-mode broker that reaches none of its ZooKeepers exits at start, as Kafka does;
     one with broker.id unset gets 1001, 1002, ... from /brokers/seqid in the order brokers
     register (predicted: the topology's order; live, simultaneous starts may swap them)."""
+    apply_quorum(world)
+    for b in world.brokers:
+        b.zookeeper_reached = None  # the ZooKeepers' quorum may have changed: ask again, once
+        if b.zookeeper:
+            b.zookeeper_reached = reaches_zookeeper(world, b)
     next_id = FIRST_AUTO_ID
     for b in world.brokers:
         if b.zookeeper and b.running and not reaches_zookeeper(world, b):

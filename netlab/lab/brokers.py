@@ -1,7 +1,11 @@
 """Brokers of a running lab: wait (bounded) until they started, restart one.
 
 A broker that refuses its config or fails to bind is a result, not an error: `wait_started`
-reads Kafka's message from its log (netlab.kafka.broker_log). The planning side (properties,
+reads Kafka's message from its log (netlab.kafka.broker_log). A ZooKeeper-mode broker answers
+before the controller's first UpdateMetadata reaches it, and until then its Metadata lists no
+broker and a topic it auto-creates fails (Kafka's ZkMetadataCache and ZkAdminManager race the same
+way): `wait_started` also waits, bounded, for that first UpdateMetadata, or for the controller's
+line saying it cannot reach the broker (then none is coming: the lab's result). The planning side (properties,
 process steps) is netlab/brokers.py.
 """
 
@@ -12,7 +16,15 @@ from dataclasses import dataclass
 
 from broker.properties import parse_properties
 from netlab.brokers import RESTART_MARK, current_run, needs_registration, properties_path
-from netlab.kafka.broker_log import REGISTER_PROBLEMS, REGISTERED_MARK, has_started, start_error_from_log
+from netlab.kafka.broker_log import (
+    REGISTER_PROBLEMS,
+    REGISTERED_MARK,
+    UNREACHED_BY_CONTROLLER,
+    UPDATE_METADATA_MARK,
+    ZK_BROKER_ID,
+    has_started,
+    start_error_from_log,
+)
 from netlab.kernel import processes
 from netlab.lab.containers import reconcile
 from netlab.lab.paths import lab_paths
@@ -22,6 +34,7 @@ from netlab.resources import Process
 
 START_TIMEOUT = 15.0
 REGISTER_WAIT = 6.0
+METADATA_WAIT = 10.0  # after its start, for a ZooKeeper-mode broker's first UpdateMetadata
 
 
 @dataclass
@@ -53,6 +66,21 @@ def _judge(
     return None
 
 
+def _zookeeper_mode(props: dict[str, str]) -> bool:
+    return bool(props.get("zookeeper.connect")) and not props.get("process.roles", "").strip()
+
+
+def metadata_settled(log: str, all_logs: list[str]) -> bool:
+    """A started ZooKeeper-mode broker got its first UpdateMetadata, or the controller logged that
+    it cannot reach it (the controller is one of the lab's brokers)."""
+    if UPDATE_METADATA_MARK in log:
+        return True
+    m = ZK_BROKER_ID.search(log)
+    if m is None:
+        return False
+    return any(u.group(1) == m.group(1) for text in all_logs for u in UNREACHED_BY_CONTROLLER.finditer(text))
+
+
 def wait_started(
     lab: str, nodes: list[str] | None = None, timeout: float = START_TIMEOUT
 ) -> list[BrokerStart]:
@@ -60,14 +88,39 @@ def wait_started(
     with its controller) or exited; each with Kafka's message when it did not start."""
     state = load_lab(lab)
     steps = [s for s in state.process_steps if s.role == "broker" and (nodes is None or s.node in nodes)]
-    register = {}
+    register, zk_mode = {}, set()
     for s in steps:
         path = properties_path(lab, s.node)
-        register[s.node] = needs_registration(parse_properties(path.read_text()) if path.exists() else {})
+        props = parse_properties(path.read_text()) if path.exists() else {}
+        register[s.node] = needs_registration(props)
+        if _zookeeper_mode(props):
+            zk_mode.add(s.node)
+    every = [s for s in state.process_steps if s.role == "broker"]  # the controller may be any of them
     began = time.monotonic()
     pending = {s.node: s for s in steps}
     done: dict[str, BrokerStart] = {}
     logs: dict[str, str] = {}
+    awaiting_metadata: dict[str, BrokerStart] = {}
+
+    def read(step: Process) -> str:
+        files = state.paths.process(step.node, step.name)
+        return current_run(files.logfile.read_text(errors="replace")) if files.logfile.exists() else ""
+
+    def metadata_waits() -> bool:
+        """True while a started ZooKeeper-mode broker still waits for its first UpdateMetadata."""
+        if not awaiting_metadata:
+            return False
+        texts = [read(s) for s in every]
+        for node, start in list(awaiting_metadata.items()):
+            step = next(s for s in steps if s.node == node)
+            expired = time.monotonic() - began - start.seconds > METADATA_WAIT
+            if (
+                expired
+                or metadata_settled(read(step), texts)
+                or processes.state(state.paths.process(step.node, step.name)).state != "running"
+            ):
+                del awaiting_metadata[node]
+        return bool(awaiting_metadata)
 
     def settled() -> bool | None:
         for node, step in list(pending.items()):
@@ -81,13 +134,19 @@ def wait_started(
             if verdict is not None:
                 done[node] = verdict
                 del pending[node]
+                if verdict.state == "started" and node in zk_mode:
+                    awaiting_metadata[node] = verdict
+        if metadata_waits():
+            return None
+        if pending and time.monotonic() - began > timeout:  # the start wait is over
+            return True
         # brokers that started but did not register: Kafka retries every ~2 s; three tries are enough
         only_unregistered = all(has_started(logs.get(n, "")) for n in pending)
         if not pending or (only_unregistered and time.monotonic() - began > REGISTER_WAIT):
             return True
         return None
 
-    poll_until(settled, timeout, first_delay=0.01)
+    poll_until(settled, timeout + METADATA_WAIT, first_delay=0.01)
     for node in pending:  # not started (or not registered) in time
         log = logs.get(node, "")
         if has_started(log):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from broker.properties import settings_from_env
 from netlab.kafka.results import CAUSES
 from netlab.topology.types import Name
+from netlab.topology.zookeeper_fields import parse_connect
 
 PROPERTY_KEY = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
 ENV_KEY = re.compile(r"^(KAFKA_[A-Z0-9_]+|CLUSTER_ID)$")
@@ -90,6 +91,7 @@ def broker_settings(value: Any) -> dict[str, str]:
                 f"CLUSTER_ID)"
             )
         out[key] = _setting_value(key, val)
+    parse_connect(broker_properties(out).get("zookeeper.connect"))  # a bad port: a located error
     return out
 
 

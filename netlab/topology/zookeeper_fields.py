@@ -6,8 +6,16 @@
       tick_time: 2000                # tickTime, ms
       heap: 128m                     # the JVM's -Xmx
       settings: {maxClientCnxns: 60} # further zoo.cfg lines, written as given
+      server_id: 1                   # myid, in an ensemble
+      servers:                       # the ensemble: server.N lines of zoo.cfg
+        1: zoo1:2888:3888
+        2: zoo2:2888:3888
+        3: zoo3:2888:3888
 
-`zookeeper: {}` (or `zookeeper:` alone) runs one with these defaults. The compose importer maps
+`zookeeper: {}` (or `zookeeper:` alone) runs one with these defaults. With two or more `servers`
+every member runs as a quorum peer (ZooKeeper's QuorumPeerMain): `server_id` names its own line
+and is written to `myid` in its data directory; a single line runs standalone (ZooKeeper's own rule
+with standaloneEnabled, its default). The compose importer maps
 the ZooKeeper images' variables (ZOOKEEPER_CLIENT_PORT, ZOO_PORT_NUMBER, ...) onto these fields.
 """
 
@@ -16,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from netlab.topology.types import parse_ipv4
 
@@ -24,10 +32,48 @@ ZOO_CFG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 HEAP = re.compile(r"^[1-9][0-9]*[kKmMgG]?$")
 # zoo.cfg keys netlab writes itself: setting them in `settings` would make two truths
 OWN_KEYS = frozenset({"dataDir", "clientPort", "clientPortAddress", "tickTime", "admin.enableServer"})
+# a server.N value: host:quorumPort:electionPort[:participant|observer][;[clientAddress:]clientPort]
+SERVER_LINE = re.compile(
+    r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<peer>\d{1,5}):(?P<election>\d{1,5})"
+    r"(?::(?P<role>participant|observer))?(?:;(?:(?P<caddr>[A-Za-z0-9_.-]+):)?(?P<cport>\d{1,5}))?$"
+)
+
+
+def parse_server(value: str) -> tuple[str, int, int]:
+    """host, quorum port, election port of a server.N value (ValueError when it is not one)."""
+    m = SERVER_LINE.match(value.strip())
+    ports = [int(m.group(g)) for g in ("peer", "election")] if m else []
+    if m is None or not all(1 <= p <= 65535 for p in ports):
+        raise ValueError(
+            f"{value!r} is not a ZooKeeper server line: host:quorumPort:electionPort[;clientPort], "
+            "e.g. zoo1:2888:3888"
+        )
+    return m.group("host").strip("[]"), ports[0], ports[1]
+
+
+def parse_connect(value: str | None) -> list[tuple[str, int]]:
+    """zookeeper.connect: host:port[,host:port...][/chroot]; a missing port is 2181. A port that is
+    not a number 1-65535 is a ValueError saying so (Kafka's ZooKeeper client would fail on it in
+    ConnectStringParser): the topology's validation turns it into a located error."""
+    out = []
+    for part in (value or "").split("/", 1)[0].split(","):
+        part = part.strip()
+        if not part:
+            continue
+        host, colon, port = part.rpartition(":")
+        if not colon:
+            host, port = part, "2181"
+        if not (port.isdigit() and 1 <= int(port) <= 65535) or not host.strip("[]"):
+            raise ValueError(
+                f"zookeeper.connect: {part!r} is not host:port (a port 1-65535), e.g. zookeeper:2181; "
+                "several are comma-separated, a /chroot may follow the last"
+            )
+        out.append((host.strip("[]"), int(port)))
+    return out
 
 
 class ZooKeeperSettings(BaseModel):
-    """One standalone ZooKeeper server in the node (no ensemble)."""
+    """One ZooKeeper server in the node: standalone, or a member of an ensemble (`servers`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +84,46 @@ class ZooKeeperSettings(BaseModel):
     tick_time: int = Field(2000, ge=1, description="tickTime in ms (session timeouts are 2-20 ticks)")
     heap: str = Field("128m", description="the JVM heap limit (-Xmx), e.g. 128m")
     settings: dict[str, str] = Field(default_factory=dict, description="more zoo.cfg lines, key: value")
+    server_id: int | None = Field(None, ge=1, le=255, description="myid: this server's number in `servers`")
+    servers: dict[int, str] = Field(
+        default_factory=dict,
+        description="the ensemble, zoo.cfg's server.N lines: N -> host:quorumPort:electionPort[;clientPort]",
+    )
+
+    @property
+    def ensemble(self) -> bool:
+        """A quorum peer (two or more servers), not a standalone server."""
+        return len(self.servers) > 1
+
+    @field_validator("servers", mode="before")
+    @classmethod
+    def _servers(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError(
+                "servers maps a server id to host:quorumPort:electionPort, e.g. {1: zoo1:2888:3888}"
+            )
+        out = {}
+        for key, line in value.items():
+            try:
+                sid = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(f"{key!r} is not a server id (a number 1-255)") from None
+            if not 1 <= sid <= 255:
+                raise ValueError(f"server id {sid} is out of range (1-255)")
+            parse_server(str(line))
+            out[sid] = str(line).strip()
+        return out
+
+    @model_validator(mode="after")
+    def _own_line(self) -> ZooKeeperSettings:
+        if self.ensemble and self.server_id not in self.servers:
+            have = ", ".join(str(k) for k in sorted(self.servers))
+            raise ValueError(
+                f"server_id must name this server's line in servers ({have}); it is {self.server_id}"
+            )
+        return self
 
     @field_validator("client_port_address")
     @classmethod
@@ -66,6 +152,8 @@ class ZooKeeperSettings(BaseModel):
             key = str(key)
             if not ZOO_CFG_KEY.match(key):
                 raise ValueError(f"{key!r} is not a zoo.cfg key (letters, digits, '.', '_')")
+            if key.startswith("server.") and key[7:].isdigit():
+                raise ValueError(f"{key}: write the ensemble under servers: ({key[7:]}: host:2888:3888)")
             if key in OWN_KEYS:
                 raise ValueError(
                     f"{key} is set by netlab (use the fields client_port, client_port_address, tick_time; "

@@ -103,7 +103,7 @@ def main() -> int:
         junit = Path(tempfile.mkdtemp()) / "junit.xml"
         run_pytest(src, targets, env, junit, a.timeout)
         return report(
-            SUITE,
+            SUITE + ("[cluster]" if a.cluster else ""),
             ("cluster" if a.cluster else "single") + (", quick" if a.quick else ""),
             junit_results(junit),
         )

@@ -1,12 +1,22 @@
-"""`netlab up docker-compose.yml` on a representative part of the corpus, live: real namespaces,
+"""`netlab up docker-compose.yml` on every file of the corpus, live: real namespaces, ZooKeepers,
 brokers, kcat in every node. Live rows equal the recorded verdicts and the prediction; `down`
-leaves nothing."""
+leaves nothing.
+
+Cheap enough for CI: a lab's rows are real clients that mostly wait (a failing kcat for its
+message timeout), so while one lab's rows run the next labs are built; bring-up and teardown
+(kernel work) go one lab at a time, rows of up to PARALLEL labs at once. No fixed sleeps: `up`
+waits for what Kafka waits for (netlab/lab/brokers.wait_started), each row is bounded by its
+client's timeout. Every row of expected.yaml is judged."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
 import pytest
 import yaml
-from test_corpus import CORPUS, EXPECTED, options, rows_of
+from test_corpus import CORPUS, EXPECTED, FILES, options, rows_of
 
 from netlab import lab as labapi
 from netlab.compose import compose_lab
@@ -22,49 +32,69 @@ pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
 # seconds each real client gets (half produce, half consume): in ZooKeeper mode the first produce
 # waits for the topic's creation through ZooKeeper and the controller, which on 2 loaded cores took
-# more than the 2 s a 4 s budget leaves (seen twice); rows that fail, fail at once anyway
+# more than the 2 s a 4 s budget leaves (seen twice)
 CLIENT_TIMEOUT = 10.0
+PARALLEL = 3  # labs whose rows run at once (each runs up to 16 client processes, mostly waiting)
+KERNEL = threading.Lock()  # apply / destroy: one lab at a time
 
-LIVE = {
-    "conduktor-zk-single-kafka-single.yml": "composel1",
-    "apache-kafka-single-node-plaintext.yml": "composel2",
-    "bitnami-kafka-3.7-single.yml": "composel3",
-    "wurstmeister-jmx-scenario.yml": "composel4",
-    "cp-all-in-one-community.yml": "composel5",
-    "conduktor-zk-single-kafka-multiple.yml": "composel6",
-    "bitnami-kafka-2-zookeeper.yml": "composel7",
-}
+LIVE = {name: f"composel{i}" for i, name in enumerate(FILES, start=10)}
+ANOTHER_CLIENT = ("bitnami-kafka-3.7-single.yml", "composel9", "confluent-kafka")
 
 
-def wait_zookeeper_metadata(plan, lab, timeout: float = 20.0) -> None:
-    """A ZooKeeper-mode broker answers before the controller's first UpdateMetadata reaches it;
-    until then its metadata lists no broker and a topic it auto-creates fails with Invalid
-    replication factor — Kafka's ZkAdminManager places replicas on the metadata cache, so Kafka
-    races the same way. The rows judge the settled cluster: wait (bounded) until each such broker
-    lists a broker, asking it from its own node (kcat -L on its loopback)."""
-    import subprocess
-    import time
+@dataclass
+class Outcome:
+    """What one live run of a corpus file gave (asserted by the tests, in pytest's thread)."""
 
-    from netlab.kafka.config_rules import listener_config
+    lab: object = None
+    report: object = None
+    saved_lab: str | None = None
+    lab_dir_left: bool = True
+    netns_left: list[str] = field(default_factory=list)
 
-    ns = {s.node: s.netns for s in plan.of_kind(Namespace)}
-    for svc, node in lab.translation.brokers.items():
-        props = lab.translation.roles[svc].props
-        if props.get("process.roles") or not props.get("zookeeper.connect"):
-            continue
-        cfg, _ = listener_config(props)
-        port = next(e.port for e in cfg.listeners if e.name not in cfg.controller_listeners)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = subprocess.run(
-                ["ip", "netns", "exec", ns[node], "kcat", "-L", "-b", f"127.0.0.1:{port}", "-m", "3"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-            ).stdout
-            if " 0 brokers:" not in out and " brokers:" in out:
-                break
-            time.sleep(0.2)
+
+def run_live(name: str, project: str, client: str | None = None) -> Outcome:
+    opts = options(name)
+    opts.project = project
+    if client:
+        opts.client = client
+    out = Outcome(lab=compose_lab(CORPUS / name, opts))
+    plan = compile_plan(out.lab.topology)
+    netns = [s.netns for s in plan.of_kind(Namespace)]
+    try:
+        with KERNEL:
+            labapi.apply(plan, topology_text=to_yaml(out.lab.translation, ["live corpus test"]))
+        wait_started(plan.lab)
+        prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
+        logs = broker_logs(plan.lab, out.lab.topology)
+        out.report = live_report(plan.lab, out.lab.topology, prefixes, logs, timeout=CLIENT_TIMEOUT)
+        out.saved_lab = yaml.safe_load(lab_paths(plan.lab).topology.read_text())["lab"]
+    finally:
+        with KERNEL:
+            labapi.destroy(plan.lab)
+    out.lab_dir_left = lab_paths(plan.lab).root.exists()
+    out.netns_left = [ns for ns in netns if nsfs.exists(ns)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def live_runs(request) -> dict[str, Future]:
+    """Every selected corpus file's live run, started at once (PARALLEL at a time), the files
+    with the most rows first so the long ones overlap the short ones."""
+    wanted = sorted(
+        {
+            item.callspec.params["name"]
+            for item in request.session.items
+            if item.module is request.module and item.originalname == "test_up_equals_expected_and_predict"
+        },
+        key=lambda n: -len(EXPECTED[n]["rows"] or {}),
+    )
+    pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="corpus-live")
+    runs = {name: pool.submit(run_live, name, LIVE[name]) for name in wanted}
+    if any(item.originalname == "test_up_with_another_client" for item in request.session.items):
+        name, project, client = ANOTHER_CLIENT
+        runs["another client"] = pool.submit(run_live, name, project, client)
+    yield runs
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def normalized(rows: dict[str, str], lab, project: str) -> dict[str, str]:
@@ -82,52 +112,26 @@ def normalized(rows: dict[str, str], lab, project: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(LIVE))
-def test_up_equals_expected_and_predict(name):
-    opts = options(name)
-    opts.project = LIVE[name]
-    lab = compose_lab(CORPUS / name, opts)
-    plan = compile_plan(lab.topology)
-    netns = [s.netns for s in plan.of_kind(Namespace)]
-    labapi.apply(plan, topology_text=to_yaml(lab.translation, ["live corpus test"]))
-    try:
-        wait_started(plan.lab)
-        wait_zookeeper_metadata(plan, lab)
-        prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
-        report = live_report(
-            plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=CLIENT_TIMEOUT
-        )
-        said = [f"{v.from_node} -> {v.to}: {v.client_error}" for v in report.verdicts if not v.ok]
-        assert report.disagreements() == [], "\n".join(report.disagreements() + said)
-        assert normalized(rows_of(report), lab, LIVE[name]) == EXPECTED[name]["rows"]
-        for v in report.verdicts:
-            if not v.ok:
-                assert v.reason and v.client_error, v
-        saved = yaml.safe_load(lab_paths(plan.lab).topology.read_text())
-        assert saved["lab"] == plan.lab  # `netlab check <lab>` finds the translated topology
-    finally:
-        labapi.destroy(plan.lab)
-    assert not lab_paths(plan.lab).root.exists()
-    assert [ns for ns in netns if nsfs.exists(ns)] == []
+@pytest.mark.parametrize("name", FILES)
+def test_up_equals_expected_and_predict(name, live_runs):
+    run = live_runs[name].result()
+    report, lab = run.report, run.lab
+    said = [f"{v.from_node} -> {v.to}: {v.client_error}" for v in report.verdicts if not v.ok]
+    assert report.disagreements() == [], "\n".join(report.disagreements() + said)
+    assert normalized(rows_of(report), lab, LIVE[name]) == EXPECTED[name]["rows"]
+    for v in report.verdicts:
+        if not v.ok:
+            assert v.reason and v.client_error, v
+    assert run.saved_lab == lab.topology.lab  # `netlab check <lab>` finds the translated topology
+    assert not run.lab_dir_left and run.netns_left == []
 
 
-def test_up_with_another_client():
+def test_up_with_another_client(live_runs):
     """`--client confluent-kafka`: the generated rows run that real client, with the same verdicts."""
-    name = "bitnami-kafka-3.7-single.yml"
-    opts = options(name)
-    opts.project, opts.client = "composel9", "confluent-kafka"
-    lab = compose_lab(CORPUS / name, opts)
-    plan = compile_plan(lab.topology)
-    labapi.apply(plan, topology_text=to_yaml(lab.translation, ["live corpus test"]))
-    try:
-        wait_started(plan.lab)
-        wait_zookeeper_metadata(plan, lab)
-        prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
-        report = live_report(
-            plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=CLIENT_TIMEOUT
-        )
-        assert report.disagreements() == [], "\n".join(report.disagreements())
-        assert normalized(rows_of(report), lab, "composel9") == EXPECTED[name]["rows"]
-        assert {v.client for v in report.verdicts if v.client != "broker"} == {"confluent-kafka"}
-    finally:
-        labapi.destroy(plan.lab)
+    name, project, _ = ANOTHER_CLIENT
+    run = live_runs["another client"].result()
+    report = run.report
+    assert report.disagreements() == [], "\n".join(report.disagreements())
+    assert normalized(rows_of(report), run.lab, project) == EXPECTED[name]["rows"]
+    assert {v.client for v in report.verdicts if v.client != "broker"} == {"confluent-kafka"}
+    assert not run.lab_dir_left and run.netns_left == []

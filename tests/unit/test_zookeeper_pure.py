@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from broker.apis import leader_and_isr, update_metadata
@@ -225,3 +226,92 @@ def test_predict_zookeeper_mode_of_the_seed_and_its_fix():
     world = world_of(fixed)
     assert {b.node: b.node_id for b in world.brokers}["broker-5"] == 1001  # not -1
     assert all(v.ok for v in predicted_report(fixed).verdicts)
+
+
+def test_a_zookeeper_mode_broker_is_ready_after_its_first_update_metadata():
+    """netlab/lab/brokers.metadata_settled: the broker's own state.change.logger line, or the
+    controller's line that it cannot reach this broker (then no UpdateMetadata is coming)."""
+    from netlab.lab.brokers import metadata_settled
+
+    started = "[2026-12-05 02:20:33,512] INFO [KafkaServer id=3] started (kafka.server.KafkaServer)\n"
+    got = (
+        "INFO [Broker id=3] Add 0 partitions and deleted 0 partitions from metadata cache in response to "
+        "UpdateMetadata request sent by controller 1 epoch 1 with correlation id 2 (state.change.logger)\n"
+    )
+    unreached = (
+        "WARN [RequestSendThread controllerId=1] Controller 1's connection to broker kafka3:19094 "
+        "(id: {} rack: null) was unsuccessful (kafka.controller.RequestSendThread)\n"
+    )
+    assert not metadata_settled(started, [started])
+    assert metadata_settled(started + got, [started + got])
+    assert metadata_settled(started, [started, unreached.format(3)])
+    assert not metadata_settled(started, [started, unreached.format(2)])  # another broker
+    assert not metadata_settled("", [unreached.format(3)])  # not started: no id known yet
+
+
+def test_an_ensemble_member_writes_server_lines_and_myid():
+    from netlab.topology import loads_topology
+    from netlab.zookeeper import ENSEMBLE_READY_MARK, READY_MARK, zookeeper_steps
+
+    servers = {1: "zoo1:2888:3888", 2: "zoo2:2888:3888", 3: "zoo3:2888:3888"}
+    nodes = {
+        f"zoo{i}": {"zookeeper": {"client_port": 2180 + i, "server_id": i, "servers": servers}}
+        for i in (1, 2, 3)
+    }
+    nodes["solo"] = {"zookeeper": {}}
+    topo = loads_topology(yaml.safe_dump({"lab": "zkens1", "nodes": nodes}), "t.yaml").topology
+    steps = {s.node: s for s in zookeeper_steps(topo, {n: f"ns-{n}" for n in nodes})}
+    cfg = dict(steps["zoo2"].files)
+    text = next(v for k, v in cfg.items() if k.endswith("zoo.cfg"))
+    assert "server.1=zoo1:2888:3888\nserver.2=zoo2:2888:3888\nserver.3=zoo3:2888:3888" in text
+    assert "initLimit=10" in text and "syncLimit=5" in text and "clientPort=2182" in text
+    assert next(v for k, v in cfg.items() if k.endswith("data/myid")) == "2\n"
+    # members start one after another: only the last waits, for the quorum
+    assert [steps[n].ready for n in ("zoo1", "zoo2", "zoo3")] == [None, None, ENSEMBLE_READY_MARK]
+    assert steps["solo"].ready == READY_MARK and len(steps["solo"].files) == 1
+
+
+@pytest.mark.parametrize(
+    "block, says",
+    [
+        ({"servers": {1: "a:2888:3888", 2: "b:2888:3888"}}, "server_id must name"),
+        ({"server_id": 3, "servers": {1: "a:2888:3888", 2: "b:2888:3888"}}, "server_id must name"),
+        ({"server_id": 1, "servers": {1: "a:2888", 2: "b:2888:3888"}}, "not a ZooKeeper server line"),
+        ({"server_id": 1, "servers": {0: "a:2888:3888", 2: "b:2888:3888"}}, "out of range"),
+        ({"settings": {"server.1": "a:2888:3888"}}, "write the ensemble under servers"),
+    ],
+)
+def test_ensemble_block_errors(block, says):
+    from netlab.errors import InputError
+    from netlab.topology import loads_topology
+
+    with pytest.raises(InputError) as e:
+        loads_topology(yaml.safe_dump({"lab": "zkens2", "nodes": {"z": {"zookeeper": block}}}), "t.yaml")
+    assert says in str(e.value)
+
+
+def test_a_zookeeper_request_is_bounded():
+    """ZkSession.call: a kazoo call that does not return within its limit is the caller's
+    ZooKeeperRequestTimeout, not a wait forever (the default limit: session + connection timeout)."""
+    import asyncio
+    import threading
+    import time
+
+    from broker.zk.session import ZkSession, ZooKeeperRequestTimeout
+
+    session = ZkSession("127.0.0.1:1", session_timeout_ms=6000, connection_timeout_ms=2000)
+    assert session.call_limit_s == 8.0
+    release = threading.Event()
+
+    async def main() -> float:
+        session.loop = asyncio.get_running_loop()
+        assert await session.call(lambda a, b=0: a + b, 1, b=2) == 3
+        began = time.monotonic()
+        try:
+            with pytest.raises(ZooKeeperRequestTimeout, match="within 0.2 s"):
+                await session.call(release.wait, 30, limit_s=0.2)
+            return time.monotonic() - began
+        finally:
+            release.set()  # the worker thread ends (asyncio.run joins the executor's threads)
+
+    assert asyncio.run(main()) < 5

@@ -73,7 +73,8 @@ class KafkaRole:
 class ZooKeeperRole:
     client_port: int
     server_id: int | None = None
-    servers: str | None = None
+    servers: dict[int, str] = field(default_factory=dict)  # server.N lines as the entrypoint writes them
+    settings: dict[str, str] = field(default_factory=dict)  # further zoo.cfg lines it writes (ensemble)
     entrypoint_error: str | None = None
     derived: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

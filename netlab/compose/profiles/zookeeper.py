@@ -1,16 +1,26 @@
 """ZooKeeper images: which port the server listens on, its id and its ensemble.
 
 - `zookeeper` (Docker official image, docker-library/zookeeper `docker-entrypoint.sh`):
-  clientPort 2181 (the image's zoo.cfg), ZOO_MY_ID, ZOO_SERVERS;
+  clientPort 2181 (the image's zoo.cfg); ZOO_SERVERS is a whitespace-separated list of complete
+  `server.N=host:2888:3888[;2181]` lines, appended to zoo.cfg as written; myid is ZOO_MY_ID
+  (default 1); initLimit/syncLimit from ZOO_INIT_LIMIT/ZOO_SYNC_LIMIT (the Dockerfile's 5 and 2);
 - `confluentinc/cp-zookeeper` (confluentinc/kafka-images `zookeeper/include/etc/confluent/docker/
-  configure`): ZOOKEEPER_CLIENT_PORT is required (`dub ensure`), ZOOKEEPER_SERVER_ID,
-  ZOOKEEPER_SERVERS;
+  configure` and `zookeeper.properties.template`): ZOOKEEPER_CLIENT_PORT is required (`dub
+  ensure`); ZOOKEEPER_SERVERS is split on `;` and numbered from 1 in that order
+  (`server.<loop.index>=<entry>`); with ZOOKEEPER_SERVERS, ZOOKEEPER_SERVER_ID is required and
+  becomes myid, initLimit/syncLimit default to 10/5 (ZOOKEEPER_INIT_LIMIT/ZOOKEEPER_SYNC_LIMIT);
 - `bitnami/zookeeper` (bitnami/containers `libzookeeper.sh`): ZOO_PORT_NUMBER (2181),
-  ALLOW_ANONYMOUS_LOGIN=yes required without authentication, ZOO_SERVER_ID, ZOO_SERVERS;
+  ALLOW_ANONYMOUS_LOGIN=yes required without authentication, ZOO_SERVER_ID, ZOO_SERVERS (its
+  ensemble syntax is not modelled: a note, and the server runs standalone);
 - `wurstmeister/zookeeper`: a fixed 2181.
+
+An ensemble of one line runs standalone (ZooKeeper's standaloneEnabled, true by default), as
+netlab's `zookeeper:` block does.
 """
 
 from __future__ import annotations
+
+from netlab.topology.zookeeper_fields import parse_server
 
 from .base import ImageRef, ZooKeeperRole
 
@@ -27,17 +37,62 @@ def _int(text: str | None) -> int | None:
     return int(text) if text and text.strip().isdigit() else None
 
 
+def _checked(servers: dict[int, str], role: ZooKeeperRole, variable: str) -> dict[int, str]:
+    """Lines ZooKeeper would refuse stop the server (QuorumPeerConfig's ConfigException)."""
+    for line in servers.values():
+        try:
+            parse_server(line)
+        except ValueError as e:
+            role.entrypoint_error = f"{variable}: {e}"
+            return {}
+    return servers
+
+
+def _confluent(env: dict[str, str]) -> ZooKeeperRole:
+    port = _int(env.get("ZOOKEEPER_CLIENT_PORT"))
+    role = ZooKeeperRole(port or 2181, _int(env.get("ZOOKEEPER_SERVER_ID")))
+    if port is None:
+        role.entrypoint_error = "ZOOKEEPER_CLIENT_PORT is required."
+        return role
+    listed = env.get("ZOOKEEPER_SERVERS") or ""
+    if listed:  # configure: `dub ensure ZOOKEEPER_SERVER_ID`, then the template numbers the entries
+        if role.server_id is None:
+            role.entrypoint_error = "ZOOKEEPER_SERVER_ID is required."
+            return role
+        role.servers = _checked(
+            {i: entry.strip() for i, entry in enumerate(listed.split(";"), start=1)},
+            role,
+            "ZOOKEEPER_SERVERS",
+        )
+        role.settings = {
+            "initLimit": env.get("ZOOKEEPER_INIT_LIMIT") or "10",
+            "syncLimit": env.get("ZOOKEEPER_SYNC_LIMIT") or "5",
+        }
+    return role
+
+
+def _official(env: dict[str, str]) -> ZooKeeperRole:
+    role = ZooKeeperRole(2181, _int(env.get("ZOO_MY_ID")) or 1)
+    servers: dict[int, str] = {}
+    for line in (env.get("ZOO_SERVERS") or "").split():
+        key, eq, value = line.partition("=")
+        if not (eq and key.startswith("server.") and key[7:].isdigit()):
+            role.entrypoint_error = f"ZOO_SERVERS: {line!r} is not a server.N=host:2888:3888 line"
+            return role
+        servers[int(key[7:])] = value
+    role.servers = _checked(servers, role, "ZOO_SERVERS")
+    role.settings = {
+        "initLimit": env.get("ZOO_INIT_LIMIT") or "5",
+        "syncLimit": env.get("ZOO_SYNC_LIMIT") or "2",
+    }
+    return role
+
+
 def configure(image: ImageRef, env: dict[str, str]) -> ZooKeeperRole:
     if image.repo == "confluentinc/cp-zookeeper":
-        port = _int(env.get("ZOOKEEPER_CLIENT_PORT"))
-        role = ZooKeeperRole(port or 2181, _int(env.get("ZOOKEEPER_SERVER_ID")), env.get("ZOOKEEPER_SERVERS"))
-        if port is None:
-            role.entrypoint_error = "ZOOKEEPER_CLIENT_PORT is required."
-        return role
+        return _confluent(env)
     if image.repo.endswith("bitnami/zookeeper") or image.repo == "bitnamilegacy/zookeeper":
-        role = ZooKeeperRole(
-            _int(env.get("ZOO_PORT_NUMBER")) or 2181, _int(env.get("ZOO_SERVER_ID")), env.get("ZOO_SERVERS")
-        )
+        role = ZooKeeperRole(_int(env.get("ZOO_PORT_NUMBER")) or 2181, _int(env.get("ZOO_SERVER_ID")))
         if env.get("ALLOW_ANONYMOUS_LOGIN", "no").lower() not in ("yes", "true", "1") and env.get(
             "ZOO_ENABLE_AUTH", "no"
         ).lower() not in ("yes", "true", "1"):
@@ -45,7 +100,11 @@ def configure(image: ImageRef, env: dict[str, str]) -> ZooKeeperRole:
                 "The ALLOW_ANONYMOUS_LOGIN environment variable does not allow to connect without "
                 "authentication. Set ALLOW_ANONYMOUS_LOGIN=yes to allow unauthenticated users to connect"
             )
+        if len((env.get("ZOO_SERVERS") or "").replace(",", " ").split()) > 1:
+            role.notes.append(
+                f"bitnami's ZOO_SERVERS ensemble ({env['ZOO_SERVERS']}) is not modelled: runs standalone"
+            )
         return role
     if image.repo == "wurstmeister/zookeeper":
         return ZooKeeperRole(2181)
-    return ZooKeeperRole(2181, _int(env.get("ZOO_MY_ID")), env.get("ZOO_SERVERS"))
+    return _official(env)
