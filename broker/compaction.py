@@ -149,7 +149,10 @@ class LogCleaner:
             return
         while True:
             await asyncio.sleep(self.backoff_s)
-            await self.clean_once()
+            try:
+                await self.clean_once()
+            except Exception:  # a bug must not stop the cleaner for good: logged, next round
+                self.log.error("Error in the log cleaner round", exc_info=True)
 
     async def clean_once(self) -> int:
         """One round over every compacted log; returns how many were cleaned."""

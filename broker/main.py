@@ -22,7 +22,7 @@ from .group import coordinator_of
 from .log4j import logger
 from .raft.bootstrap import discover_voters
 from .raft.setup import check_sessions as quorum_check_sessions
-from .raft.setup import is_multi_voter, start_quorum, stop_quorum
+from .raft.setup import start_quorum, stop_quorum
 from .server import BindError, SocketServer
 from .txn.coordinator import coordinator_of as txn_coordinator_of
 
@@ -117,7 +117,6 @@ async def run(config: KafkaConfig) -> int:
     except Exception as exc:  # storage: unreadable dirs, a meta.properties of another node...
         log.error("Fatal error during broker startup. Prepare to shutdown", exc_info=exc)
         return 1
-    coordinator_of(node).load()
     server = SocketServer(node, config.controller_listener_names if config.kraft else [])
     try:
         await server.bind(config.listeners)
@@ -137,8 +136,6 @@ async def run(config: KafkaConfig) -> int:
     background: set[asyncio.Task] = set()
     node.watch_listeners(functools.partial(_listeners_changed, node, server, background))
     cluster = await start_cluster(node, config)
-    log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -150,6 +147,20 @@ async def run(config: KafkaConfig) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
+    if node.lifecycle is not None:
+        # Kafka's BrokerServer finishes starting once the controller has unfenced the broker; we
+        # wait a bounded time (Kafka waits on), so a broker that cannot register still starts.
+        # A stop signal meanwhile ends the wait and shuts down as usual.
+        log.info("Waiting for the broker to be unfenced")
+        waits = {
+            asyncio.ensure_future(node.lifecycle.wait_running(UNFENCE_WAIT_S)),
+            asyncio.ensure_future(stop.wait()),
+        }
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for w in pending:
+            w.cancel()
+    coordinator_of(node).load()  # groups of the offsets partitions led here (metadata known now)
+    log.info(f"Kafka Server started (cluster id {node.metadata.cluster_id})" if config.kraft else "started")
     housekeeping = asyncio.create_task(_housekeeping(node, config))
     cleaner = asyncio.create_task(LogCleaner(node).run())  # compacted topics (broker/compaction.py)
     await stop.wait()
@@ -206,24 +217,12 @@ async def start_cluster(node, config: KafkaConfig) -> asyncio.Task:
     """Wire the node to its controller (in-process, or the voter over the controller listener)
     and start replica fetchers; returns the task that checks sessions and ISR lag."""
     from .cluster.fetcher import FetcherManager
-    from .cluster.lifecycle import BrokerLifecycle, LocalControllerClient, RemoteControllerClient
 
     node.replicas.fetchers = FetcherManager(node)
     if not config.voters and config["controller.quorum.bootstrap.servers"]:
         config.voters = await discover_voters(node.node_id, config["controller.quorum.bootstrap.servers"])
-    if node.zk is not None:  # ZooKeeper mode: the elected controller sends LeaderAndIsr (broker/zk/)
-        pass
-    elif is_multi_voter(config):
+    if node.zk is None:  # KRaft (ZooKeeper mode: the elected controller sends LeaderAndIsr, broker/zk/)
         await start_quorum(node, config)
-    elif node.controller is not None:
-        node.replicas.controller_client = LocalControllerClient(node.controller)
-        node.apply_metadata()
-    else:
-        voter_id, (host, port) = next(iter(config.voters.items()))
-        client = RemoteControllerClient(node, voter_id, host, port)
-        node.replicas.controller_client = client
-        node.lifecycle = BrokerLifecycle(node, client)
-        node.lifecycle.start()
     return asyncio.create_task(_cluster_checks(node, config))
 
 
@@ -243,8 +242,6 @@ async def _cluster_checks(node, config: KafkaConfig) -> None:
     every = min(config["replica.lag.time.max.ms"] / 2000, config["broker.session.timeout.ms"] / 4000, 1.0)
     while True:
         await asyncio.sleep(every)
-        if node.controller is not None:
-            node.controller.check_sessions()
         await quorum_check_sessions(node)
         node.replicas.check_lagging()
 
@@ -272,6 +269,9 @@ async def _housekeeping(node, config: KafkaConfig) -> None:
             # off the event loop (the log manager takes its own lock)
             await loop.run_in_executor(None, node.logs.checkpoint)
             next_checkpoint = loop.time() + CHECKPOINT_INTERVAL_S
+
+
+UNFENCE_WAIT_S = 5.0  # longest start-up waits for the broker to be unfenced
 
 
 def main(argv: list[str] | None = None) -> int:

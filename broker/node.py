@@ -22,7 +22,7 @@ from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, To
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
 from .compaction import deletes, keyless_record_error
-from .config import KafkaConfig
+from .config import ConfigException, KafkaConfig, RequirementFailed
 from .dynamic_broker_configs import LISTENER_CONFIGS, listener_config, log_defaults
 from .log.batch import (
     CorruptRecordError,
@@ -96,14 +96,14 @@ class BrokerNode:
         cluster_id = getattr(self.logs, "cluster_id", None) or config["cluster.id"] or _random_cluster_id()
         self.advertised = advertised
         roles = set(config.process_roles)
-        # A legacy (non-KRaft) node and a combined node run the controller in-process; a
-        # broker-only node learns everything from the voter of controller.quorum.voters.
-        # Several voters: the controller runs in the Raft layer (broker/raft/setup.py) and this
-        # node's broker side talks to whichever voter is active, like a broker-only node.
+        # Every node that is not in ZooKeeper mode runs KRaft (broker/raft/setup.py). The only
+        # voter of a quorum of one (a combined or dedicated controller, or a node without
+        # process.roles, which is its own quorum) keeps the active controller in `controller`
+        # from start_cluster on; a node of a larger quorum reaches whichever voter is active.
         self.has_controller = ((not roles and not config.zk_mode) or "controller" in roles) and len(
             config.voters
         ) <= 1
-        self.raft = self.quorum_controller = None  # broker/raft/ on a voter of several
+        self.raft = self.quorum_controller = None  # broker/raft/: the Raft client and controller
         # A dedicated controller (process.roles=controller) serves only its controller listener:
         # it never registers as a broker, so it hosts no replica and no Metadata lists it.
         self.is_broker = not roles or "broker" in roles
@@ -121,30 +121,23 @@ class BrokerNode:
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
         self._creating: set[str] = set()  # topics whose logs a worker thread is making now
         self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
-        self.controller: Controller | None = None
-        self.incarnation = uuid.uuid4()
+        self.controller: Controller | None = None  # set by broker/raft/setup.py (a quorum of one)
+        self.incarnation = uuid.uuid4()  # this process's registration with a local controller
         # dynamic listener settings of this broker (broker/dynamic_broker_configs.py): main.py
         # re-binds and re-advertises through this hook when they change
         self.on_listeners_changed: Callable[[KafkaConfig], None] | None = None
         self._listener_overrides: dict[str, str] = {}
-        if self.has_controller:
-            self.controller = Controller(
-                self.node_id, self.metadata, config.log_dirs[0], config["broker.session.timeout.ms"]
-            )
-            if self.is_broker and not self.controller.has_state():
-                self._load_topics()  # a data dir from before cluster mode: adopt what is on disk
-                self._load_topic_configs()
-                for name, info in self.metadata.topics.items():
-                    self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
-            self.topic_configs = self.controller.topic_configs
-            self.broker_configs = self.controller.broker_configs
-            self.acls = self.controller.acls
-            self._apply_broker_configs()
-            self.controller.on_change.append(self.apply_metadata)
-            if self.is_broker:
-                self.controller.register(
-                    self.node_id, cluster_id, self.incarnation, advertised, config["broker.rack"], local=True
-                )
+
+    def adopt_local_topics(self) -> None:
+        """A data dir from before the metadata log (no topic in it): the topics found on disk,
+        one replica each, here, with their stored configs; the controller records them."""
+        assert self.controller is not None
+        self._load_topics()
+        self._load_topic_configs()
+        for name, info in self.metadata.topics.items():
+            self.controller.adopt_topic(info, self.topic_configs.get(name, {}))
+        if self.metadata.topics:
+            self.controller.publish()
 
     # --- start-up ---
     def _load_topics(self) -> None:
@@ -248,7 +241,14 @@ class BrokerNode:
         listening = {k: v for k, v in mine.items() if k in LISTENER_CONFIGS}
         if listening != self._listener_overrides and self.on_listeners_changed is not None:
             self._listener_overrides = listening
-            self.on_listeners_changed(listener_config(self.config.raw, listening))
+            try:
+                new = listener_config(self.config.raw, listening)
+            except (ConfigException, RequirementFailed) as exc:
+                # stored overrides that no longer fit the static config (it changed since): Kafka
+                # logs invalid dynamic configs and starts with the static ones
+                self.log.error(f"Dynamic listener configs {listening} are not valid here, ignored: {exc}")
+                return
+            self.on_listeners_changed(new)
 
     def watch_listeners(self, hook: Callable[[KafkaConfig], None]) -> None:
         """Set the listener hook; called at once if dynamic listener settings are already stored
@@ -262,13 +262,12 @@ class BrokerNode:
         Metadata answers them (Kafka: KafkaController.updateBrokerInfo)."""
         self.advertised = endpoints
         if self.controller is not None and self.is_broker:
-            self.controller.register(
+            self.controller.register_local(
                 self.node_id,
                 self.metadata.cluster_id,
                 self.incarnation,
                 endpoints,
                 self.config["broker.rack"],
-                local=True,
             )
 
     def apply_metadata(self) -> None:

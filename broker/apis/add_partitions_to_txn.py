@@ -6,53 +6,11 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.add_partitions_to_txn import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..txn.coordinator import coordinator_of
 
-KEY = 24
 OPERATION_NOT_ATTEMPTED = 55
-
-_TOPIC = Struct(F("name", STRING), F("partitions", Array(INT32)))
-REQUEST = Message(
-    Struct(
-        F(
-            "transactions",
-            Array(
-                Struct(
-                    F("transactional_id", STRING),
-                    F("producer_id", INT64),
-                    F("producer_epoch", INT16),
-                    F("verify_only", BOOL),
-                    F("topics", Array(_TOPIC)),
-                )
-            ),
-            4,
-        ),
-        F("v3_and_below_transactional_id", STRING, 0, 3),
-        F("v3_and_below_producer_id", INT64, 0, 3),
-        F("v3_and_below_producer_epoch", INT16, 0, 3),
-        F("v3_and_below_topics", Array(_TOPIC), 0, 3),
-    ),
-    first_flexible=3,
-)
-_TOPIC_RESULT = Struct(
-    F("name", STRING),
-    F("results_by_partition", Array(Struct(F("partition_index", INT32), F("partition_error_code", INT16)))),
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16, 4),
-        F(
-            "results_by_transaction",
-            Array(Struct(F("transactional_id", STRING), F("topic_results", Array(_TOPIC_RESULT)))),
-            4,
-        ),
-        F("results_by_topic_v3_and_below", Array(_TOPIC_RESULT), 0, 3),
-    ),
-    first_flexible=3,
-)
 
 
 def _results(topics: list[dict], code_of) -> list[dict]:

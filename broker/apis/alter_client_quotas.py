@@ -9,45 +9,11 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, FLOAT64, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.alter_client_quotas import KEY, REQUEST, RESPONSE
 from ..quotas import DEFAULT_CLIENT, FETCH, PRODUCE, quotas_of
 from ..request_context import RequestContext
 
-KEY = 49
 CLIENT_ID = "client-id"
-
-_ENTITY = Struct(F("entity_type", STRING), F("entity_name", STRING, null=0))
-REQUEST = Message(
-    Struct(
-        F(
-            "entries",
-            Array(
-                Struct(
-                    F("entity", Array(_ENTITY)),
-                    F("ops", Array(Struct(F("key", STRING), F("value", FLOAT64), F("remove", BOOL)))),
-                )
-            ),
-        ),
-        F("validate_only", BOOL),
-    ),
-    first_flexible=1,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "entries",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("error_message", STRING, null=0),
-                    F("entity", Array(_ENTITY)),
-                )
-            ),
-        ),
-    ),
-    first_flexible=1,
-)
 
 
 def _check(entry: dict) -> str | None:

@@ -9,53 +9,23 @@ from ..cluster import reassignment
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.alter_partition_reassignments import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
-KEY = 45
 
-REQUEST = Message(
-    Struct(
-        F("timeout_ms", INT32, default=60000),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(Struct(F("partition_index", INT32), F("replicas", Array(INT32), null=0))),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=0,
-)
-_RESULT = Struct(F("partition_index", INT32), F("error_code", INT16), F("error_message", STRING, null=0))
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("error_message", STRING, null=0),
-        F("responses", Array(Struct(F("name", STRING), F("partitions", Array(_RESULT))))),
-    ),
-    first_flexible=0,
-)
-
-
-def alter(node, topics: list[dict]) -> list[dict]:
-    """On the controller: every partition's change, then one publish."""
+def alter(controller, topics: list[dict]) -> list[dict]:
+    """On the active controller (ReplicationControlManager.alterPartitionReassignments): every
+    partition's change against its own state, then one publish."""
     out = []
     for t in topics:
         parts = []
         for p in t["partitions"]:
-            err, msg = reassignment.start(node.controller, t["name"], p["partition_index"], p["replicas"])
+            err, msg = reassignment.start(controller, t["name"], p["partition_index"], p["replicas"])
             parts.append(
                 {"partition_index": p["partition_index"], "error_code": int(err), "error_message": msg}
             )
         out.append({"name": t["name"], "partitions": parts})
-    node.controller.publish()
+    controller.publish()
     return out
 
 
@@ -69,7 +39,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         }
     node = ctx.node
     if node.controller is not None:
-        responses = alter(node, req["topics"])
+        responses = alter(node.controller, req["topics"])
     else:
         err, answer = await forward(node, "alter_reassignments", {"topics": req["topics"]})
         if err:

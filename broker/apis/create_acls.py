@@ -7,38 +7,10 @@ from .. import acls as A
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.create_acls import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
-KEY = 30
 NO_AUTHORIZER = "No Authorizer is configured."
-
-REQUEST = Message(
-    Struct(
-        F(
-            "creations",
-            Array(
-                Struct(
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                    F("resource_pattern_type", INT8, 1, default=A.LITERAL),
-                    F("principal", STRING),
-                    F("host", STRING),
-                    F("operation", INT8),
-                    F("permission_type", INT8),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("results", Array(Struct(F("error_code", INT16), F("error_message", STRING, null=0)))),
-    ),
-    first_flexible=2,
-)
 
 
 def guard(ctx: RequestContext, operation: int) -> tuple[int, str | None] | None:

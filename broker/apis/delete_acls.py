@@ -6,50 +6,10 @@ from __future__ import annotations
 from .. import acls as A
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
-from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.delete_acls import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from .create_acls import guard
 from .describe_acls import filter_of
-
-KEY = 31
-
-_FILTER = Struct(
-    F("resource_type_filter", INT8),
-    F("resource_name_filter", STRING, null=0),
-    F("pattern_type_filter", INT8, 1, default=A.LITERAL),
-    F("principal_filter", STRING, null=0),
-    F("host_filter", STRING, null=0),
-    F("operation", INT8),
-    F("permission_type", INT8),
-)
-REQUEST = Message(Struct(F("filters", Array(_FILTER))), first_flexible=2)
-_MATCH = Struct(
-    F("error_code", INT16),
-    F("error_message", STRING, null=0),
-    F("resource_type", INT8),
-    F("resource_name", STRING),
-    F("pattern_type", INT8, 1, default=A.LITERAL),
-    F("principal", STRING),
-    F("host", STRING),
-    F("operation", INT8),
-    F("permission_type", INT8),
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "filter_results",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("error_message", STRING, null=0),
-                    F("matching_acls", Array(_MATCH)),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
 
 
 def _answer(removed: list[list[dict]]) -> list[dict]:

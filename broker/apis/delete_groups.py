@@ -8,19 +8,8 @@ from ..group import coordinator_of
 from ..group.deletion import delete_group
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.delete_groups import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 42
-
-REQUEST = Message(Struct(F("groups_names", Array(STRING))), first_flexible=2)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("results", Array(Struct(F("group_id", STRING), F("error_code", INT16)))),
-    ),
-    first_flexible=2,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

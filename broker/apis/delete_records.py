@@ -12,51 +12,12 @@ from ..acls import DELETE, TOPIC, allowed
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.delete_records import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..topic_configs import effective
 from ..topics import INTERNAL_TOPICS
 
-KEY = 21
 HIGH_WATERMARK = -1
-
-REQUEST = Message(
-    Struct(
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F("partitions", Array(Struct(F("partition_index", INT32), F("offset", INT64)))),
-                )
-            ),
-        ),
-        F("timeout_ms", INT32),
-    ),
-    first_flexible=2,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32), F("low_watermark", INT64), F("error_code", INT16)
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
 
 
 def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int, int]:

@@ -8,37 +8,10 @@ from ..acls import DELETE, TOPIC, allowed
 from ..cluster.errors import ChannelError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, UUID, Array, F, Message, Struct
+from ..protocol.messages.delete_topics import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
-KEY = 20
 _ZERO = uuid.UUID(int=0)
-
-REQUEST = Message(
-    Struct(
-        F("topics", Array(Struct(F("name", STRING, 6, null=6), F("topic_id", UUID, 6))), 6),
-        F("topic_names", Array(STRING), 0, 5),
-        F("timeout_ms", INT32),
-    ),
-    first_flexible=4,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 1),
-        F(
-            "responses",
-            Array(
-                Struct(
-                    F("name", STRING, null=6),
-                    F("topic_id", UUID, 6),
-                    F("error_code", INT16),
-                    F("error_message", STRING, 5, null=5),
-                )
-            ),
-        ),
-    ),
-    first_flexible=4,
-)
 
 
 async def _forward(ctx: RequestContext, names: list[str]) -> dict[str, ErrorCode]:

@@ -6,44 +6,9 @@ from __future__ import annotations
 from .. import acls as A
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.describe_acls import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from .create_acls import guard
-
-KEY = 29
-
-REQUEST = Message(
-    Struct(
-        F("resource_type_filter", INT8),
-        F("resource_name_filter", STRING, null=0),
-        F("pattern_type_filter", INT8, 1, default=A.LITERAL),
-        F("principal_filter", STRING, null=0),
-        F("host_filter", STRING, null=0),
-        F("operation", INT8),
-        F("permission_type", INT8),
-    ),
-    first_flexible=2,
-)
-_ACL = Struct(F("principal", STRING), F("host", STRING), F("operation", INT8), F("permission_type", INT8))
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("error_message", STRING, null=0),
-        F(
-            "resources",
-            Array(
-                Struct(
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                    F("pattern_type", INT8, 1, default=A.LITERAL),
-                    F("acls", Array(_ACL)),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
 
 
 def filter_of(r: dict) -> A.AclFilter:

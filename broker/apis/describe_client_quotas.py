@@ -5,41 +5,11 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, FLOAT64, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.describe_client_quotas import KEY, REQUEST, RESPONSE
 from ..quotas import DEFAULT_CLIENT, quotas_of
 from ..request_context import RequestContext
 
-KEY = 48
 MATCH_EXACT, MATCH_DEFAULT, MATCH_ANY = 0, 1, 2
-
-REQUEST = Message(
-    Struct(
-        F(
-            "components",
-            Array(Struct(F("entity_type", STRING), F("match_type", INT8), F("match", STRING, null=0))),
-        ),
-        F("strict", BOOL),
-    ),
-    first_flexible=1,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("error_message", STRING, null=0),
-        F(
-            "entries",
-            Array(
-                Struct(
-                    F("entity", Array(Struct(F("entity_type", STRING), F("entity_name", STRING, null=0)))),
-                    F("values", Array(Struct(F("key", STRING), F("value", FLOAT64)))),
-                )
-            ),
-            null=0,
-        ),
-    ),
-    first_flexible=1,
-)
 
 
 def _matches(name: str, comp: dict) -> bool:

@@ -6,40 +6,9 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.describe_cluster import BROKERS, CONTROLLERS, KEY, REQUEST, RESPONSE
 from ..raft.describe_controllers import controllers_answer
 from ..request_context import RequestContext
-
-KEY = 60
-BROKERS, CONTROLLERS = 1, 2
-NO_AUTHORIZED_OPS = -2147483648
-
-REQUEST = Message(
-    Struct(
-        F("include_cluster_authorized_operations", BOOL),
-        F("endpoint_type", INT8, 1, default=BROKERS),
-    ),
-    first_flexible=0,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("error_message", STRING, null=0),
-        F("endpoint_type", INT8, 1, default=BROKERS),
-        F("cluster_id", STRING),
-        F("controller_id", INT32, default=-1),
-        F(
-            "brokers",
-            Array(
-                Struct(F("broker_id", INT32), F("host", STRING), F("port", INT32), F("rack", STRING, null=0))
-            ),
-        ),
-        F("cluster_authorized_operations", INT32, default=NO_AUTHORIZED_OPS),
-    ),
-    first_flexible=0,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

@@ -8,67 +8,14 @@ from ..config import SETTINGS
 from ..dynamic_broker_configs import RECONFIGURABLE, read_only
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.describe_configs import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..topic_configs import CONFIG_TYPE_IDS, DYNAMIC_DEFAULT_BROKER_CONFIG, broker_synonym_chain
 from ..topic_configs import describe as describe_topic
 
-KEY = 32
 TOPIC, BROKER = 2, 4
 STATIC_BROKER_CONFIG, DEFAULT_CONFIG = 4, 5
 
-REQUEST = Message(
-    Struct(
-        F(
-            "resources",
-            Array(
-                Struct(
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                    F("configuration_keys", Array(STRING), null=0),
-                )
-            ),
-        ),
-        F("include_synonyms", BOOL, 1),
-        F("include_documentation", BOOL, 3),
-    ),
-    first_flexible=4,
-)
-
-_SYNONYM = Struct(F("name", STRING, 1), F("value", STRING, 1, null=0), F("source", INT8, 1))
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "results",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("error_message", STRING, null=0),
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                    F(
-                        "configs",
-                        Array(
-                            Struct(
-                                F("name", STRING),
-                                F("value", STRING, null=0),
-                                F("read_only", BOOL),
-                                F("config_source", INT8, 1, default=-1),
-                                F("is_default", BOOL, 0, 0),
-                                F("is_sensitive", BOOL),
-                                F("synonyms", Array(_SYNONYM), 1),
-                                F("config_type", INT8, 3),
-                                F("documentation", STRING, 3, null=0),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=4,
-)
 
 _TYPE_IDS = {"int": 3, "long": 5, "string": 2, "list": 7, "boolean": 1, "double": 6}
 

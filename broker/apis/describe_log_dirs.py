@@ -11,42 +11,8 @@ from pathlib import Path
 from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.describe_log_dirs import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 35
-
-REQUEST = Message(
-    Struct(
-        F("topics", Array(Struct(F("topic", STRING), F("partitions", Array(INT32)))), null=0),
-    ),
-    first_flexible=2,
-)
-_PARTITION = Struct(
-    F("partition_index", INT32),
-    F("partition_size", INT64),
-    F("offset_lag", INT64),
-    F("is_future_key", BOOL),
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16, 3),
-        F(
-            "results",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("log_dir", STRING),
-                    F("topics", Array(Struct(F("name", STRING), F("partitions", Array(_PARTITION))))),
-                    F("total_bytes", INT64, 4, default=-1),
-                    F("usable_bytes", INT64, 4, default=-1),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
 
 
 def _space(d: Path) -> tuple[int, int]:

@@ -9,54 +9,20 @@ from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
 from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.elect_leaders import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 
-KEY = 43
 PREFERRED, UNCLEAN = 0, 1
 
-REQUEST = Message(
-    Struct(
-        F("election_type", INT8, 1),
-        F("topic_partitions", Array(Struct(F("topic", STRING), F("partitions", Array(INT32)))), null=0),
-        F("timeout_ms", INT32, default=60000),
-    ),
-    first_flexible=2,
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16, 1),
-        F(
-            "replica_election_results",
-            Array(
-                Struct(
-                    F("topic", STRING),
-                    F(
-                        "partition_result",
-                        Array(
-                            Struct(
-                                F("partition_id", INT32),
-                                F("error_code", INT16),
-                                F("error_message", STRING, null=0),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=2,
-)
 
-
-def elect(node, wanted: list[dict] | None, unclean: bool) -> list[dict]:
-    """On the controller: elect, publish once, answer per partition."""
-    controller = node.controller
+def elect(controller, wanted: list[dict] | None, unclean: bool) -> list[dict]:
+    """On the active controller (Kafka's ReplicationControlManager.electLeaders, reached through
+    ControllerApis): elect from its own state, publish once, answer per partition."""
     everything = wanted is None
     if wanted is None:
         wanted = [
-            {"topic": n, "partitions": sorted(t.partitions)} for n, t in sorted(node.metadata.topics.items())
+            {"topic": n, "partitions": sorted(t.partitions)}
+            for n, t in sorted(controller.metadata.topics.items())
         ]
     results, changed = [], False
     for t in wanted:
@@ -89,7 +55,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         }
     node = ctx.node
     if node.controller is not None:
-        results = elect(node, req["topic_partitions"], unclean)
+        results = elect(node.controller, req["topic_partitions"], unclean)
     else:
         body = {"topic_partitions": req["topic_partitions"], "unclean": unclean}
         err, answer = await forward(node, "elect_leaders", body)

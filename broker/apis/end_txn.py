@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, F, Message, Struct
+from ..protocol.messages.end_txn import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..txn.coordinator import coordinator_of
-
-KEY = 26
-
-REQUEST = Message(
-    Struct(
-        F("transactional_id", STRING),
-        F("producer_id", INT64),
-        F("producer_epoch", INT16),
-        F("committed", BOOL),
-    ),
-    first_flexible=3,
-)
-RESPONSE = Message(Struct(F("throttle_time_ms", INT32), F("error_code", INT16)), first_flexible=3)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

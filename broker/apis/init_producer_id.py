@@ -7,31 +7,9 @@ from __future__ import annotations
 from ..acls import may_write_some_topic
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, INT64, STRING, F, Message, Struct
+from ..protocol.messages.init_producer_id import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..txn.coordinator import coordinator_of
-
-KEY = 22
-
-REQUEST = Message(
-    Struct(
-        F("transactional_id", STRING, null=0),
-        F("transaction_timeout_ms", INT32),
-        F("producer_id", INT64, 3, default=-1),
-        F("producer_epoch", INT16, 3, default=-1),
-    ),
-    first_flexible=2,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("producer_id", INT64, default=-1),
-        F("producer_epoch", INT16),
-    ),
-    first_flexible=2,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

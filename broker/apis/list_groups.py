@@ -5,24 +5,8 @@ from __future__ import annotations
 
 from ..group import coordinator_of
 from ..protocol.api import Api
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.list_groups import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 16
-
-REQUEST = Message(Struct(F("states_filter", Array(STRING), 4)), first_flexible=3)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 1),
-        F("error_code", INT16),
-        F(
-            "groups",
-            Array(Struct(F("group_id", STRING), F("protocol_type", STRING), F("group_state", STRING, 4))),
-        ),
-    ),
-    first_flexible=3,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

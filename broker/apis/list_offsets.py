@@ -12,67 +12,11 @@ import time
 from ..acls import DESCRIBE, TOPIC, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT8, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.list_offsets import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..txn import fetch_view
 
-KEY = 2
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4
-
-REQUEST = Message(
-    Struct(
-        F("replica_id", INT32),
-        F("isolation_level", INT8, 2),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("current_leader_epoch", INT32, 4, default=-1),
-                                F("timestamp", INT64),
-                                F("max_num_offsets", INT32, 0, 0, default=1),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=6,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 2),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition_index", INT32),
-                                F("error_code", INT16),
-                                F("old_style_offsets", Array(INT64), 0, 0),
-                                F("timestamp", INT64, 1, default=-1),
-                                F("offset", INT64, 1, default=-1),
-                                F("leader_epoch", INT32, 4, default=-1),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=6,
-)
 
 
 def _answer(ctx: RequestContext, topic: str, p: dict, isolation_level: int = 0) -> dict:

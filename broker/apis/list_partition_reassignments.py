@@ -6,33 +6,8 @@ from __future__ import annotations
 from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.list_partition_reassignments import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 46
-
-REQUEST = Message(
-    Struct(
-        F("timeout_ms", INT32, default=60000),
-        F("topics", Array(Struct(F("name", STRING), F("partition_indexes", Array(INT32)))), null=0),
-    ),
-    first_flexible=0,
-)
-_PARTITION = Struct(
-    F("partition_index", INT32),
-    F("replicas", Array(INT32)),
-    F("adding_replicas", Array(INT32)),
-    F("removing_replicas", Array(INT32)),
-)
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F("error_code", INT16),
-        F("error_message", STRING, null=0),
-        F("topics", Array(Struct(F("name", STRING), F("partitions", Array(_PARTITION))))),
-    ),
-    first_flexible=0,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

@@ -1,9 +1,7 @@
 """NetlabController (key 32000, ours, not Kafka's): the broker-to-controller calls for which we
-do not speak Kafka's own RPCs. One JSON request/response, Kafka-framed, on the controller
-listener only (docs/cluster.md):
+do not speak Kafka's own RPCs (metadata itself brokers fetch from `__cluster_metadata-0`). One
+JSON request/response, Kafka-framed, on the controller listener only (docs/cluster.md):
 
-- `metadata` {version, wait_ms}: the whole cluster state once it is newer than `version` (long
-  poll) — our stand-in for fetching the `__cluster_metadata` log;
 - `create_topics` {topics: [{name, partitions, replication_factor, configs, assignments}]}
   (Kafka forwards CreateTopics to the controller as an Envelope);
 - `delete_topics` {names};
@@ -14,6 +12,9 @@ listener only (docs/cluster.md):
 - `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
 - `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
+
+Served only by the active controller, from its own state (Kafka's ControllerApis on the active
+QuorumController), the same for the only voter of a quorum of one and for the leader of several.
 """
 
 from __future__ import annotations
@@ -61,10 +62,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         return {"error_code": ErrorCode.NOT_CONTROLLER, "body": "{}"}
     body = json.loads(req["body"] or "{}")
     op = req["op"]
-    if op == "metadata":
-        await controller.wait_newer(body.get("version", -1), body.get("wait_ms", 0) / 1000)
-        return {"error_code": ErrorCode.NONE, "body": json.dumps(controller.snapshot())}
-    quorum = ctx.node.controller is None  # the active controller of a multi-voter quorum
+    quorum = ctx.node.controller is None  # the active controller of a quorum of several
     if op == "create_topics":
         created = (
             controller.create_topics(body["topics"]) if quorum else await _create(ctx.node, body["topics"])
@@ -81,23 +79,23 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "body": json.dumps({"results": res, "version": controller.version}),
         }
     if op == "create_partitions":
-        err, msg = create_partitions.apply(ctx.node, body["name"], body["count"], body["assignments"])
+        err, msg = create_partitions.apply(controller, body["name"], body["count"], body["assignments"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_topic_configs":
-        err, msg = topic_config_changes.apply(ctx.node, body["name"], body["configs"])
+        err, msg = topic_config_changes.apply(ctx.node, controller, body["name"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "elect_leaders":
-        results = elect_leaders.elect(ctx.node, body["topic_partitions"], body["unclean"])
+        results = elect_leaders.elect(controller, body["topic_partitions"], body["unclean"])
         answer = {"results": results, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_reassignments":
-        responses = alter_partition_reassignments.alter(ctx.node, body["topics"])
+        responses = alter_partition_reassignments.alter(controller, body["topics"])
         answer = {"responses": responses, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_broker_configs":
-        err, msg = dynamic_broker_configs.apply(ctx.node, body["resource"], body["configs"])
+        err, msg = dynamic_broker_configs.apply(ctx.node, controller, body["resource"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "create_acls":

@@ -8,35 +8,8 @@ from ..group import coordinator_of
 from ..group.deletion import delete_offsets
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, STRING, Array, F, Message, Struct
+from ..protocol.messages.offset_delete import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 47
-
-REQUEST = Message(
-    Struct(
-        F("group_id", STRING),
-        F(
-            "topics",
-            Array(Struct(F("name", STRING), F("partitions", Array(Struct(F("partition_index", INT32)))))),
-        ),
-    )
-)
-RESPONSE = Message(
-    Struct(
-        F("error_code", INT16),
-        F("throttle_time_ms", INT32),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("name", STRING),
-                    F("partitions", Array(Struct(F("partition_index", INT32), F("error_code", INT16)))),
-                )
-            ),
-        ),
-    )
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

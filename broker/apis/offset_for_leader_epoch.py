@@ -8,61 +8,8 @@ from __future__ import annotations
 from ..cluster.leader_epochs import end_offset_for
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.offset_for_leader_epoch import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 23
-
-REQUEST = Message(
-    Struct(
-        F("replica_id", INT32, 3, default=-2),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("topic", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("partition", INT32),
-                                F("current_leader_epoch", INT32, 2, default=-1),
-                                F("leader_epoch", INT32),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=4,
-)
-
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32, 2),
-        F(
-            "topics",
-            Array(
-                Struct(
-                    F("topic", STRING),
-                    F(
-                        "partitions",
-                        Array(
-                            Struct(
-                                F("error_code", INT16),
-                                F("partition", INT32),
-                                F("leader_epoch", INT32, 1, default=-1),
-                                F("end_offset", INT64, default=-1),
-                            )
-                        ),
-                    ),
-                )
-            ),
-        ),
-    ),
-    first_flexible=4,
-)
 
 
 def answer(node, topic: str, p: dict) -> dict:

@@ -6,13 +6,8 @@ from __future__ import annotations
 
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
-from ..protocol.schema import INT16, STRING, Array, F, Message, Struct
+from ..protocol.messages.sasl_handshake import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-KEY = 17
-
-REQUEST = Message(Struct(F("mechanism", STRING)))
-RESPONSE = Message(Struct(F("error_code", INT16), F("mechanisms", Array(STRING))))
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

@@ -5,44 +5,9 @@ brokers (CLUSTER_ACTION); there are no ACLs here."""
 from __future__ import annotations
 
 from ..protocol.api import Api
-from ..protocol.schema import BOOL, INT16, INT32, INT64, STRING, Array, F, Message, Struct
+from ..protocol.messages.write_txn_markers import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
 from ..txn.markers import write_marker
-
-KEY = 27
-
-REQUEST = Message(
-    Struct(
-        F(
-            "markers",
-            Array(
-                Struct(
-                    F("producer_id", INT64),
-                    F("producer_epoch", INT16),
-                    F("transaction_result", BOOL),
-                    F("topics", Array(Struct(F("name", STRING), F("partition_indexes", Array(INT32))))),
-                    F("coordinator_epoch", INT32),
-                )
-            ),
-        )
-    ),
-    first_flexible=1,
-)
-_PARTITION = Struct(F("partition_index", INT32), F("error_code", INT16))
-RESPONSE = Message(
-    Struct(
-        F(
-            "markers",
-            Array(
-                Struct(
-                    F("producer_id", INT64),
-                    F("topics", Array(Struct(F("name", STRING), F("partitions", Array(_PARTITION))))),
-                )
-            ),
-        )
-    ),
-    first_flexible=1,
-)
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:

@@ -1,33 +1,23 @@
-"""The KRaft-style controller of a single-voter quorum: broker registrations and sessions,
-topics and partition state (replicas, ISR, leader, leader epoch), leader election on fencing.
+"""The state and rules of the KRaft controller: broker registrations and sessions, topics and
+partition state (replicas, ISR, leader, leader epoch), leader election on fencing.
 
-It runs inside the node whose process.roles includes `controller`. Every change bumps
-`version`; brokers pull the whole state (broker/cluster/snapshot.py) with a long poll, and the
-controller's own broker is told through `on_change`. The state is kept in
-`cluster-metadata.json` in the first log dir (our stand-in for the `__cluster_metadata` log), so
-a restarted controller remembers topics, replicas, ISR and epochs.
+The controller of a quorum (broker/raft/quorum_controller.py, Kafka's QuorumController) builds on
+this: every change ends in `publish()`, which writes it to `__cluster_metadata-0` as Kafka's
+metadata records; brokers learn it by reading that log. With one voter the quorum is of one.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..acls import AclBinding, AclFilter, binding_from_json
+from ..acls import AclBinding, AclFilter
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
 from . import reassignment
 from .metadata import BrokerEndpoint, BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo
 from .placement import assign_replicas
-from .snapshot import snapshot, topic_from_json, topic_to_json
-
-STATE_FILE = "cluster-metadata.json"
 
 
 @dataclass
@@ -36,15 +26,15 @@ class Registration:
     epoch: int
     incarnation: uuid.UUID
     last_heartbeat: float
-    fenced: bool = False
+    fenced: bool = True  # Kafka registers a broker fenced; a heartbeat unfences it once caught up
     local: bool = False  # the controller's own broker: never times out
+    record_offset: int = -1  # where its RegisterBrokerRecord is in the metadata log
 
 
 class Controller:
-    def __init__(self, node_id: int, metadata: ClusterMetadata, state_dir: Path, session_timeout_ms: int):
+    def __init__(self, node_id: int, metadata: ClusterMetadata, session_timeout_ms: int):
         self.node_id = node_id
         self.metadata = metadata  # brokers: the unfenced ones (what Metadata lists)
-        self.state_path = state_dir / STATE_FILE
         self.session_timeout_s = session_timeout_ms / 1000
         self.log = logger("org.apache.kafka.controller.QuorumController", f"[QuorumController id={node_id}]")
         self.registrations: dict[int, Registration] = {}
@@ -54,62 +44,16 @@ class Controller:
         self.acls: list[AclBinding] = []  # broker/acls.py
         self.version = 0
         self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
-        self._changed = asyncio.Event()
-        self.on_change: list[Callable[[], None]] = []
-        self._load()
-
-    # --- persistence ---
-    def _load(self) -> None:
-        if not self.state_path.exists():
-            return
-        try:
-            state = json.loads(self.state_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise RuntimeError(
-                f"{self.state_path}: unreadable cluster metadata ({exc}); fix or remove the file"
-            ) from None
-        for d in state["topics"]:
-            t, c = topic_from_json(d)
-            self.metadata.put_topic(t)
-            self.topic_configs[t.name] = c
-        self.broker_configs = {k: dict(v) for k, v in state.get("broker_configs", {}).items()}
-        self.acls[:] = [binding_from_json(d) for d in state.get("acls", [])]
-        self.version = state.get("version", 0)
-
-    def _save(self) -> None:
-        tmp = self.state_path.with_name(self.state_path.name + ".tmp")
-        tmp.write_text(
-            json.dumps(
-                {
-                    "version": self.version,
-                    "topics": [
-                        topic_to_json(t, self.topic_configs.get(t.name))
-                        for t in self.metadata.topics.values()
-                    ],
-                    "broker_configs": self.broker_configs,
-                    "acls": [b.to_json() for b in self.acls],
-                }
-            )
+        self.heartbeat_log = logger(
+            "org.apache.kafka.controller.BrokerHeartbeatManager", f"[QuorumController id={node_id}]"
         )
-        os.replace(tmp, self.state_path)
-
-    def has_state(self) -> bool:
-        return self.state_path.exists()
+        self.cluster_log = logger(
+            "org.apache.kafka.controller.ClusterControlManager", f"[QuorumController id={node_id}]"
+        )
 
     def publish(self) -> None:
-        self.version += 1
-        self._save()
-        self._changed.set()
-        self._changed = asyncio.Event()
-        for cb in self.on_change:
-            cb()
-
-    def snapshot(self) -> dict:
-        return {
-            **snapshot(self.metadata, self.version, self.topic_configs),
-            "broker_configs": self.broker_configs,
-            "acls": [b.to_json() for b in self.acls],
-        }
+        """Make the changes so far durable and visible (the quorum controller writes records)."""
+        raise NotImplementedError
 
     def add_acls(self, bindings: list[AclBinding]) -> None:
         """CreateAcls, validated by the caller; an existing identical ACL is not added twice."""
@@ -140,15 +84,12 @@ class Controller:
         )
         self.publish()
 
-    async def wait_newer(self, version: int, timeout_s: float) -> None:
-        if self.version > version or timeout_s <= 0:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout_s)
-        except TimeoutError:
-            pass
-
     # --- brokers ---
+    def register_local(self, broker_id: int, cluster_id: str, incarnation, endpoints, rack) -> None:
+        """Register the controller's own node's broker in-process; how it is unfenced depends on
+        the metadata log, so the quorum controller (broker/raft/quorum_controller.py) says."""
+        raise NotImplementedError
+
     def register(
         self,
         broker_id: int,
@@ -166,46 +107,77 @@ class Controller:
             return ErrorCode.INCONSISTENT_CLUSTER_ID, -1
         old = self.registrations.get(broker_id)
         if (
-            old is not None
+            not local
+            and old is not None
             and not old.fenced
             and old.incarnation != incarnation
             and time.monotonic() - old.last_heartbeat < self.session_timeout_s
-            and not old.local
         ):
             self.log.info(f"Rejecting registration of broker {broker_id}: another incarnation is still alive")
             return ErrorCode.DUPLICATE_BROKER_REGISTRATION, -1
+        if old is not None and not old.fenced and not local:
+            self._fence_partitions(broker_id)  # a new incarnation: its old self is gone
         self._next_epoch += 1
         reg = Registration(
             BrokerInfo(broker_id, dict(endpoints), rack),
             self._next_epoch,
             incarnation,
             time.monotonic(),
-            fenced=False,
+            fenced=True,
             local=local,
         )
         self.registrations[broker_id] = reg
-        self.metadata.register_broker(reg.info)
+        self.metadata.brokers.pop(broker_id, None)
         self.log.info(
             f"Registered broker {broker_id} with epoch {reg.epoch} and endpoints "
             + ", ".join(f"{k}://{e.host}:{e.port}" for k, e in endpoints.items())
         )
-        self._elect_offline_partitions(broker_id)
-        self.publish()
+        self.publish()  # RegisterBrokerRecord, fenced (ClusterControlManager.registerBroker)
+        reg.record_offset = self.version - 1
         return ErrorCode.NONE, reg.epoch
 
-    def heartbeat(self, broker_id: int, epoch: int, want_shutdown: bool) -> tuple[ErrorCode, bool]:
+    def heartbeat(
+        self,
+        broker_id: int,
+        epoch: int,
+        want_shutdown: bool,
+        want_fence: bool = False,
+        metadata_offset: int = -1,
+    ) -> tuple[ErrorCode, bool]:
+        """(error, fenced). A fenced broker that asks to be unfenced is, once it has replayed its
+        own RegisterBrokerRecord (Kafka's BrokerHeartbeatManager); one whose session timed out
+        is unfenced the same way when it comes back."""
         reg = self.registrations.get(broker_id)
         if reg is None:
             return ErrorCode.BROKER_ID_NOT_REGISTERED, True
         if reg.epoch != epoch:
             return ErrorCode.STALE_BROKER_EPOCH, True
-        if reg.fenced:  # fenced by a session timeout: it must register again
-            return ErrorCode.STALE_BROKER_EPOCH, True
         reg.last_heartbeat = time.monotonic()
         if want_shutdown:
             self.fence(broker_id, "it is shutting down")
             return ErrorCode.NONE, True
-        return ErrorCode.NONE, False
+        if reg.fenced and not want_fence:
+            if metadata_offset >= reg.record_offset:
+                self.heartbeat_log.info(
+                    f"The request from broker {broker_id} to unfence has been granted because it has "
+                    f"caught up with the offset of its register broker record {reg.record_offset}."
+                )
+                self.unfence(broker_id)
+            else:
+                self.heartbeat_log.debug(
+                    f"The request from broker {broker_id} to unfence cannot yet be granted because it "
+                    f"has not caught up with the offset of its register broker record {reg.record_offset}. "
+                    f"It is still at offset {metadata_offset}."
+                )
+        return ErrorCode.NONE, reg.fenced
+
+    def unfence(self, broker_id: int) -> None:
+        reg = self.registrations[broker_id]
+        reg.fenced = False
+        self.metadata.register_broker(reg.info)
+        self.cluster_log.info(f"Unfenced broker: UnfenceBrokerRecord(id={broker_id}, epoch={reg.epoch})")
+        self._elect_offline_partitions(broker_id)
+        self.publish()
 
     def check_sessions(self) -> None:
         now = time.monotonic()
@@ -219,6 +191,12 @@ class Controller:
             return
         self.log.info(f"Fencing broker {broker_id} because {why}.")
         reg.fenced = True
+        self._fence_partitions(broker_id)
+        self.cluster_log.info(f"Fenced broker: FenceBrokerRecord(id={broker_id}, epoch={reg.epoch})")
+        self.publish()
+
+    def _fence_partitions(self, broker_id: int) -> None:
+        """Leaderships move off the broker and it leaves every ISR (unless it is the last member)."""
         self.metadata.brokers.pop(broker_id, None)
         for t in self.metadata.topics.values():
             for p in t.partitions.values():
@@ -228,7 +206,6 @@ class Controller:
                     self._elect(t.name, p, exclude=broker_id)
                 elif broker_id in p.isr and len(p.isr) > 1:
                     p.isr = [r for r in p.isr if r != broker_id]
-        self.publish()
 
     def _alive(self, bid: int) -> bool:
         reg = self.registrations.get(bid)

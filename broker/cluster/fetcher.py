@@ -1,7 +1,8 @@
 """Replica fetchers: one task per leader broker, fetching this broker's follower partitions from
 the leader's advertised endpoint for inter.broker.listener.name (Fetch v12 with replica_id), as
-Kafka's ReplicaFetcherThread does. Failures are logged with Kafka's prefix
-`[ReplicaFetcher replicaId=2, leaderId=1, fetcherId=0]`."""
+Kafka's ReplicaFetcherThread does, in an incremental fetch session (KIP-227,
+fetch_session_handler.py) so that each request names only the partitions whose state changed.
+Failures are logged with Kafka's prefix `[ReplicaFetcher replicaId=2, leaderId=1, fetcherId=0]`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..registry import discover
 from . import epoch_truncation
 from .channel import NodeChannel
 from .errors import ChannelError
+from .fetch_session_handler import FetchSessionHandler
 
 if TYPE_CHECKING:
     from ..node import BrokerNode
@@ -29,6 +31,7 @@ class Fetcher:
         self.log = logger("kafka.server.ReplicaFetcherThread", prefix)
         self.net_log = logger("org.apache.kafka.clients.NetworkClient", prefix)
         self.channel: NodeChannel | None = None
+        self.session = FetchSessionHandler()
         self.task = asyncio.get_running_loop().create_task(self._run())
         self._wakeup = asyncio.Event()
 
@@ -65,9 +68,11 @@ class Fetcher:
                     fetch_api, FETCH_VERSION, req, cfg["replica.socket.timeout.ms"] / 1000
                 )
             except ChannelError as exc:
+                self.session.handle_error()
                 self.log.debug(f"Error in response for fetch request: {exc}")
                 await self._sleep(backoff)
                 continue
+            self.session.handle_response(resp)
             if resp["error_code"]:
                 self.log.warning(f"Error in fetch: {ErrorCode(resp['error_code']).name}")
                 await self._sleep(backoff)
@@ -90,21 +95,18 @@ class Fetcher:
             pass
 
     def _request(self, cfg) -> dict:
-        topics: dict[str, list] = {}
-        for (t, p), epoch in sorted(self.partitions.items()):
+        wanted: dict[tuple[str, int], dict] = {}
+        for (t, p), epoch in self.partitions.items():
             plog = self.node.logs.get(t, p)
             if plog is None:
                 continue
-            topics.setdefault(t, []).append(
-                {
-                    "partition": p,
-                    "current_leader_epoch": epoch,
-                    "fetch_offset": plog.log_end_offset,
-                    "last_fetched_epoch": -1,
-                    "log_start_offset": plog.log_start_offset,
-                    "partition_max_bytes": cfg["replica.fetch.max.bytes"],
-                }
-            )
+            wanted[(t, p)] = {
+                "current_leader_epoch": epoch,
+                "fetch_offset": plog.log_end_offset,
+                "last_fetched_epoch": -1,
+                "log_start_offset": plog.log_start_offset,
+                "partition_max_bytes": cfg["replica.fetch.max.bytes"],
+            }
         return {
             "cluster_id": None,
             "replica_id": self.node.node_id,
@@ -112,10 +114,7 @@ class Fetcher:
             "min_bytes": 1,
             "max_bytes": 10 * 1024 * 1024,
             "isolation_level": 0,
-            "session_id": 0,
-            "session_epoch": -1,
-            "topics": [{"topic": t, "partitions": ps} for t, ps in topics.items()],
-            "forgotten_topics_data": [],
+            **self.session.build(wanted),
             "rack_id": "",
         }
 

@@ -1,10 +1,11 @@
 """How a broker talks to its controller.
 
-- In a combined node (process.roles=broker,controller) the controller is in the same process:
-  `LocalControllerClient` calls it directly, and the broker registers in-process at start.
-- A broker-only node reaches the single voter of controller.quorum.voters over the controller
-  listener: `BrokerLifecycle` registers (BrokerRegistration, key 62), heartbeats (BrokerHeartbeat,
-  key 63) and pulls metadata (our NetlabController `metadata` call, a long poll);
+- The only voter of a quorum of one (a single node, or a combined node with one voter) has the
+  controller in the same process: `LocalControllerClient` calls it directly, and the broker
+  registers in-process at start (broker/raft/setup.py).
+- Any other broker reaches the active controller over the controller listener: `BrokerLifecycle`
+  registers (BrokerRegistration, key 62) and heartbeats (BrokerHeartbeat, key 63); its metadata
+  comes from fetching `__cluster_metadata-0` (broker/raft/broker_metadata.py);
   `RemoteControllerClient` forwards CreateTopics/DeleteTopics/AlterPartition.
 Failures are logged like Kafka's BrokerLifecycleManager and NodeToControllerChannelManager.
 """
@@ -25,7 +26,6 @@ from .errors import ChannelError
 if TYPE_CHECKING:
     from ..node import BrokerNode
 
-METADATA_WAIT_MS = 1000
 TASK_STOP_S = 1.0  # longest close() waits for the heartbeat and metadata loops to end
 CONTROLLED_SHUTDOWN_S = 2.0  # longest the controller may take to approve our shutdown
 
@@ -117,7 +117,7 @@ class RemoteControllerClient:
 
 
 class BrokerLifecycle:
-    """Registration, heartbeats and the metadata pull of a broker-only node."""
+    """Registration and heartbeats of a broker that reaches its controller over the network."""
 
     def __init__(self, node: BrokerNode, client: RemoteControllerClient):
         self.node, self.client = node, client
@@ -127,8 +127,10 @@ class BrokerLifecycle:
         self.incarnation = uuid.uuid4()
         self.epoch = -1
         self.registered = asyncio.Event()
-        self.metadata_version = -1
-        self.caught_up = asyncio.Event()  # the first metadata snapshot is applied
+        self.metadata_version = -1  # the metadata log offset applied up to (exclusive)
+        self.metadata_ready = asyncio.Event()  # the first metadata is applied (RECOVERY)
+        self.caught_up = asyncio.Event()  # unfenced by the controller (RUNNING): clients are served
+        self._heartbeat_now = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         # Checked by every retry loop: a cancellation can be lost inside asyncio.wait_for on
         # Python 3.11 (the awaited read completes in the same step), and the loop must end anyway.
@@ -180,13 +182,16 @@ class BrokerLifecycle:
                 if not await self._register():
                     await asyncio.sleep(interval)
                     continue
+            # Kafka's BrokerLifecycleManager: fenced until the broker has its metadata, then it
+            # asks to be unfenced (want_fence=false) with the offset it has applied
             body = {
                 "broker_id": self.node.node_id,
                 "broker_epoch": self.epoch,
-                "current_metadata_offset": max(self.metadata_version, 0),
-                "want_fence": False,
+                "current_metadata_offset": max(self.metadata_version - 1, -1),
+                "want_fence": not self.metadata_ready.is_set(),
                 "want_shut_down": False,
             }
+            resp: dict = {}
             try:
                 resp = await self.client.channel("heartbeat").request(_api("BrokerHeartbeat"), 0, body, 10.0)
                 err = resp["error_code"]
@@ -202,38 +207,33 @@ class BrokerLifecycle:
                 )
                 self.registered.clear()
                 continue
-            await asyncio.sleep(interval)
+            fenced = err != ErrorCode.NONE or resp.get("is_fenced", True)
+            if not fenced and not self.caught_up.is_set():
+                self.log.info("The broker has been unfenced. Transitioning from RECOVERY to RUNNING.")
+                self.caught_up.set()
+            # fenced with its metadata: ask again soon (Kafka schedules the next heartbeat at once)
+            fenced_ready = fenced and err == ErrorCode.NONE and self.metadata_ready.is_set()
+            await self._pause(min(interval, 0.1) if fenced_ready else interval)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep until the next heartbeat, or until the metadata is first ready."""
+        try:
+            await asyncio.wait_for(self._heartbeat_now.wait(), seconds)
+        except TimeoutError:
+            pass
+        self._heartbeat_now.clear()
+
+    def metadata_applied(self, offset: int) -> None:
+        """The metadata log is applied up to `offset` (exclusive)."""
+        self.metadata_version = offset
+        if not self.metadata_ready.is_set():
+            self.log.info("The broker has caught up. Transitioning from STARTING to RECOVERY.")
+            self.metadata_ready.set()
+            self._heartbeat_now.set()
 
     async def _metadata(self) -> None:
-        while not self._stopping:
-            await self.registered.wait()
-            try:
-                _, snap = await self.client.call(
-                    "metadata",
-                    "metadata",
-                    {"version": self.metadata_version, "wait_ms": METADATA_WAIT_MS},
-                    timeout_s=METADATA_WAIT_MS / 1000 + 10,
-                )
-            except ChannelError:
-                await asyncio.sleep(0.5)
-                continue
-            if snap.get("version", -1) != self.metadata_version:
-                todo = self.node.logs_to_make(snap)
-                if todo:  # thousands of new partitions: mkdir and fsync off the event loop
-                    await asyncio.get_running_loop().run_in_executor(None, self.node.make_logs, todo)
-                try:
-                    self.node.apply_snapshot(snap)
-                except Exception as exc:  # keep pulling; the next snapshot may apply
-                    self.log.error(
-                        f"Error applying metadata version {snap.get('version')}: {exc}", exc_info=exc
-                    )
-                    await asyncio.sleep(0.5)
-                    continue
-                self.metadata_version = snap["version"]
-            if not self.caught_up.is_set():
-                self.log.info("The broker has caught up. Transitioning from STARTING to RECOVERY.")
-                self.log.info("Transitioning from RECOVERY to RUNNING.")
-                self.caught_up.set()
+        """Learn the cluster's metadata (broker/raft/broker_metadata.py: from the metadata log)."""
+        raise NotImplementedError
 
     async def wait_running(self, timeout_s: float) -> None:
         """Client requests wait (bounded) for the first metadata: Kafka serves them only once the
@@ -263,7 +263,7 @@ class BrokerLifecycle:
             body = {
                 "broker_id": self.node.node_id,
                 "broker_epoch": self.epoch,
-                "current_metadata_offset": max(self.metadata_version, 0),
+                "current_metadata_offset": max(self.metadata_version - 1, -1),
                 "want_fence": True,
                 "want_shut_down": True,
             }

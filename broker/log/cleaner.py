@@ -110,6 +110,11 @@ def _segment_bytes(plog, seg) -> bytes:
         return seg.read_at(0, seg.size)
 
 
+def _batches(data: bytes):
+    """The batches of a segment's bytes; none for a segment an earlier pass left empty."""
+    return iter_batches(data, verify_crc=False) if data else iter(())
+
+
 def _digest(key) -> bytes:
     return hashlib.md5(key).digest()  # Kafka's SkimpyOffsetMap hashes keys with MD5
 
@@ -169,7 +174,7 @@ def _offset_map(
     for seg in segments:
         if seg.next_offset <= first_dirty:
             continue
-        for h, raw in iter_batches(_segment_bytes(plog, seg), verify_crc=False):
+        for h, raw in _batches(_segment_bytes(plog, seg)):
             if h.is_control:
                 txns.marker(h, control_type(raw, h))
             elif not txns.data_batch(h):
@@ -259,7 +264,7 @@ def clean(
         stats.bytes_read += len(data)
         out = bytearray()
         entries = []
-        for h, raw in iter_batches(data, verify_crc=False):
+        for h, raw in _batches(data):
             producer_last = h.producer_id >= 0 and h.last_offset in keep_for_producers
             if h.is_control:
                 may_go = txns.marker(h, control_type(raw, h))

@@ -34,13 +34,12 @@ class LogFollowingLifecycle(BrokerLifecycle):
             changed = self.follower.advance(hw)
             if changed or self.metadata_version < 0:
                 snap = state_codec.to_snapshot(self.follower.image, self.raft.state.leader_id, hw)
+                todo = self.node.logs_to_make(snap)
+                if todo:  # thousands of new partitions: mkdir and fsync off the event loop
+                    await asyncio.get_running_loop().run_in_executor(None, self.node.make_logs, todo)
                 try:
                     self.node.apply_snapshot(snap)
                 except Exception as exc:  # keep following; the next image may apply
                     self.log.error(f"Error applying metadata up to offset {hw}: {exc}", exc_info=exc)
                     continue
-            self.metadata_version = hw
-            if not self.caught_up.is_set():
-                self.log.info("The broker has caught up. Transitioning from STARTING to RECOVERY.")
-                self.log.info("Transitioning from RECOVERY to RUNNING.")
-                self.caught_up.set()
+            self.metadata_applied(hw)

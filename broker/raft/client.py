@@ -165,7 +165,15 @@ class RaftClient:
         self._notify()
 
     # --- the loop ---
+    def is_only_voter(self) -> bool:
+        return self.is_voter and set(self.voters) == {self.local_id}
+
     def start(self) -> None:
+        # Kafka's KafkaRaftClient.initialize: the only voter stands at once and, being its own
+        # majority, leads (no election timeout to wait out), before anything else runs.
+        if self.is_only_voter() and not self.state.is_leader():
+            self.state.to_candidate()
+            self._become_leader()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
@@ -239,6 +247,11 @@ class RaftClient:
                 vid, p = res
                 if p["leader_epoch"] > role.epoch:
                     self._on_higher_epoch(p["leader_epoch"], p["leader_id"])
+                    break
+                if p["leader_epoch"] == role.epoch and p["leader_id"] not in (-1, self.local_id):
+                    # another voter won this epoch: follow it (KafkaRaftClient's
+                    # maybeHandleCommonResponse, a known leader at our own epoch)
+                    self.become_follower(role.epoch, p["leader_id"])
                     break
                 (role.granted if p["vote_granted"] else role.rejected).add(vid)
                 if len(role.granted) >= self.state.majority():

@@ -95,6 +95,21 @@ FENCE_BROKER = RecordType(7, "FenceBrokerRecord", _flex(F("Id", INT32), F("Epoch
 UNFENCE_BROKER = RecordType(8, "UnfenceBrokerRecord", _flex(F("Id", INT32), F("Epoch", INT64)))
 REMOVE_TOPIC = RecordType(9, "RemoveTopicRecord", _flex(F("TopicId", UUID)))
 FEATURE_LEVEL = RecordType(12, "FeatureLevelRecord", _flex(F("Name", STRING), F("FeatureLevel", INT16)))
+ACCESS_CONTROL_ENTRY = RecordType(
+    18,
+    "AccessControlEntryRecord",
+    _flex(
+        F("Id", UUID),
+        F("ResourceType", INT8),
+        F("ResourceName", STRING),
+        F("PatternType", INT8),
+        F("Principal", STRING),
+        F("Host", STRING),
+        F("Operation", INT8),
+        F("PermissionType", INT8),
+    ),
+)
+REMOVE_ACCESS_CONTROL_ENTRY = RecordType(19, "RemoveAccessControlEntryRecord", _flex(F("Id", UUID)))
 
 TYPES = {
     t.key: t
@@ -109,9 +124,12 @@ TYPES = {
         UNFENCE_BROKER,
         REMOVE_TOPIC,
         FEATURE_LEVEL,
+        ACCESS_CONTROL_ENTRY,
+        REMOVE_ACCESS_CONTROL_ENTRY,
     )
 }
 TOPIC_RESOURCE = 2  # ConfigResource.Type.TOPIC
+BROKER_RESOURCE = 4  # ConfigResource.Type.BROKER: name "" is the cluster-wide default, else a broker id
 
 
 class RecordError(ValueError):

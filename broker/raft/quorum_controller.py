@@ -6,7 +6,6 @@ starts from the same state."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from ..cluster.controller import Controller
@@ -49,19 +48,10 @@ class QuorumController(Controller):
         self.features: dict[str, int] = {}
         self.committed_image = MetadataFollower(raft, cluster_id)
         self._written = state_codec.empty_image(cluster_id)  # what the active controller has written
-        super().__init__(node_id, ClusterMetadata(cluster_id, node_id), raft.mlog.dir, session_timeout_ms)
+        self._just_written: tuple[int, int, dict] | None = None  # (start, end, image) being appended
+        super().__init__(node_id, ClusterMetadata(cluster_id, node_id), session_timeout_ms)
         raft.on_leader, raft.on_resign = self.activate, self.deactivate
         raft.commit_listeners.append(self.committed)
-
-    # --- persistence: the metadata log replaces cluster-metadata.json ---
-    def _load(self) -> None:
-        pass
-
-    def _save(self) -> None:
-        pass
-
-    def has_state(self) -> bool:
-        return self.raft.mlog.end_offset > 0
 
     def publish(self) -> None:
         if not self.active:
@@ -69,7 +59,12 @@ class QuorumController(Controller):
         new = state_codec.image_of(self)
         records = state_codec.diff(self._written, new)
         if records:
-            self.raft.append(records)
+            start = self.raft.mlog.end_offset
+            self._just_written = (start, start + len(records), new)
+            try:
+                self.raft.append(records)  # a quorum of one commits them before this returns
+            finally:
+                self._just_written = None
             self._written = new
         self.version = self.raft.mlog.end_offset  # brokers have it once they applied up to here
 
@@ -93,29 +88,26 @@ class QuorumController(Controller):
                 "Renouncing the leadership due to a metadata log event. Reverting to last stable offset"
             )
         self.active = False
-        self._wake()
 
     def committed(self, hw: int) -> None:
-        if self.committed_image.advance(hw):
-            self._wake()
+        known = self._just_written
+        if known is not None and self.committed_image.offset == known[0] and hw == known[1]:
+            # committed as they were written (a quorum of one): the image after them is the one
+            # just diffed against, so thousands of records need not be decoded again
+            self.committed_image.image, self.committed_image.offset = known[2], hw
+        else:
+            self.committed_image.advance(hw)
         if not self.active:
             state_codec.load_into(self, self.committed_image.image, time.monotonic())
 
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    # --- what brokers see: committed state only ---
-    def snapshot(self) -> dict:
-        return state_codec.to_snapshot(self.committed_image.image, self.node_id, self.committed_image.offset)
-
-    async def wait_newer(self, version: int, timeout_s: float) -> None:
-        if self.committed_image.offset > version or timeout_s <= 0:
-            return
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout_s)
-        except TimeoutError:
-            pass
+    def register_local(self, broker_id: int, cluster_id: str, incarnation, endpoints, rack) -> None:
+        """The only voter's own broker: registered fenced, then unfenced by an in-process
+        heartbeat, since a quorum of one has committed (and its broker applied) the record as it
+        was written."""
+        _, epoch = self.register(broker_id, cluster_id, incarnation, endpoints, rack, local=True)
+        self.heartbeat(
+            broker_id, epoch, False, want_fence=False, metadata_offset=self.raft.high_watermark - 1
+        )
 
     def check_sessions(self) -> None:
         if self.active:
@@ -164,9 +156,7 @@ class NotActiveError(Exception):
 
 
 def active_controller(node):
-    """The controller that may answer a controller RPC here: the in-process one of a single-voter
-    node, or this voter's quorum controller while it is the active (leader) one."""
-    if node.controller is not None:
-        return node.controller
+    """The controller that may answer a controller RPC here: this voter's quorum controller while
+    it is the active (leader) one (always, for the only voter of a quorum of one)."""
     qc = getattr(node, "quorum_controller", None)
     return qc if qc is not None and qc.active else None

@@ -1,26 +1,39 @@
-"""Wiring for a multi-voter quorum (controller.quorum.voters with more than one entry): a voter
-runs the Raft client and a standby controller; a node with the broker role registers with the
-active controller over the controller listener like any broker (Kafka's combined nodes do too)."""
+"""Wiring of KRaft on a node (every node not in ZooKeeper mode): a voter runs the Raft client and a
+controller that is active while it leads; a broker learns metadata from `__cluster_metadata-0`.
+
+- The only voter of a quorum of one (the default single node, or a cluster with one controller)
+  leads from the start (Kafka's KafkaRaftClient elects an only voter at once). Its controller is
+  `node.controller`; its own broker registers in-process and applies each committed batch of
+  records as soon as it is committed, which for a quorum of one is when it is written.
+- A voter of several elects a leader with Vote; its broker side talks to whichever voter is
+  active over the controller listener, as a broker-only node does.
+- A broker-only node fetches the log from the leader as an observer (broker_metadata.py).
+A node without process.roles (no controller listener) is a quorum of one that nobody dials."""
 
 from __future__ import annotations
 
 import asyncio
 
+from ..cluster.lifecycle import LocalControllerClient
+from . import state_codec
 from .broker_metadata import LogFollowingLifecycle
 from .client import RaftClient
 from .controller_client import QuorumControllerClient
 from .quorum_controller import QuorumController
 
 
-def is_multi_voter(config) -> bool:
-    return len(config.voters) > 1
+def _voters(node, config) -> dict[int, tuple[str, int]]:
+    if config.voters:
+        return dict(config.voters)
+    return {node.node_id: ("", -1)}  # no process.roles: its own quorum, never dialled
 
 
 async def start_quorum(node, config) -> None:
-    voter = node.node_id in config.voters
+    voters = _voters(node, config)
+    voter = node.node_id in voters
     raft = RaftClient(
         node.node_id,
-        dict(config.voters),
+        voters,
         node.metadata.cluster_id,
         config.metadata_log_dir,
         node.log_config,
@@ -32,12 +45,45 @@ async def start_quorum(node, config) -> None:
         node.quorum_controller = QuorumController(
             node.node_id, node.metadata.cluster_id, raft, config["broker.session.timeout.ms"], config
         )
+    if raft.is_only_voter():
+        _start_quorum_of_one(node, raft, config)
+        return
     if node.is_broker:
         client = QuorumControllerClient(node, config.voters)
         node.replicas.controller_client = client
         node.lifecycle = LogFollowingLifecycle(node, client, raft)
         node.lifecycle.start()
     raft.start()
+
+
+def _start_quorum_of_one(node, raft: RaftClient, config) -> None:
+    qc = node.quorum_controller
+    raft.start()  # leads at once: the controller is active when this returns
+    assert qc.active, "the only voter leads from the start"
+    had_topics = bool(qc.metadata.topics)
+    node.controller = qc
+    node.metadata.controller_id = node.node_id
+    # The node reads what its own voter committed: the controller's replayed image (its commit
+    # listener runs first), not a second replay of the same records.
+    applied = [-1]
+
+    def apply_committed(hw: int) -> None:
+        committed = qc.committed_image
+        if committed.offset > applied[0]:
+            applied[0] = committed.offset
+            node.apply_snapshot(state_codec.to_snapshot(committed.image, node.node_id, hw))
+
+    raft.commit_listeners.append(apply_committed)
+    apply_committed(raft.high_watermark)
+    if not node.is_broker:  # a dedicated controller: its image serves the forwarded requests
+        return
+    node.replicas.controller_client = LocalControllerClient(qc)
+    if not had_topics:
+        node.adopt_local_topics()
+    qc.register_local(
+        node.node_id, node.metadata.cluster_id, node.incarnation, node.advertised, config["broker.rack"]
+    )
+    node.apply_metadata()
 
 
 async def check_sessions(node) -> None:

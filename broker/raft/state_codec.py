@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import uuid
 
+from ..acls import binding_from_json
 from ..cluster.metadata import BrokerEndpoint, BrokerInfo
 from ..cluster.snapshot import topic_from_json, topic_to_json
 from . import metadata_records as mr
@@ -22,7 +23,21 @@ METADATA_VERSION_LEVEL = 19  # the metadata.version Kafka 3.7 bootstraps a new c
 
 
 def empty_image(cluster_id: str) -> dict:
-    return {"cluster_id": cluster_id, "features": {}, "registrations": {}, "topics": {}}
+    return {
+        "cluster_id": cluster_id,
+        "features": {},
+        "registrations": {},
+        "topics": {},
+        "broker_configs": {},  # resource ("" = cluster default, "<id>") -> {name: value}
+        "acls": {},  # ACL id -> binding as JSON (AccessControlEntryRecord)
+    }
+
+
+def acl_id(binding: dict) -> str:
+    """A stable id per ACL: an identical ACL is never stored twice, so its content names it
+    (Kafka draws a random Uuid; ours is derived, which the record's shape allows)."""
+    key = "|".join(str(binding[k]) for k in sorted(binding))
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "acl:" + key))
 
 
 def image_of(controller) -> dict:
@@ -44,6 +59,8 @@ def image_of(controller) -> dict:
         "topics": {
             t.name: topic_to_json(t, controller.topic_configs.get(t.name)) for t in md.topics.values()
         },
+        "broker_configs": {k: dict(v) for k, v in controller.broker_configs.items()},
+        "acls": {acl_id(b.to_json()): b.to_json() for b in controller.acls},
     }
 
 
@@ -77,6 +94,8 @@ def diff(old: dict, new: dict) -> list[bytes]:
         if o["fenced"] != r["fenced"]:
             rtype = mr.FENCE_BROKER if r["fenced"] else mr.UNFENCE_BROKER
             out.append(mr.encode(rtype, {"Id": bid, "Epoch": r["epoch"]}))
+    out += _config_diff(old.get("broker_configs", {}), new.get("broker_configs", {}))
+    out += _acl_diff(old.get("acls", {}), new.get("acls", {}))
     for bid, o in sorted(old["registrations"].items()):
         if bid not in new["registrations"]:
             out.append(mr.encode(mr.UNREGISTER_BROKER, {"BrokerId": bid, "BrokerEpoch": o["epoch"]}))
@@ -99,10 +118,23 @@ def diff(old: dict, new: dict) -> list[bytes]:
             for p in t["partitions"]:
                 out.append(_partition_record(tid, p))
             continue
+        oc, tc = _strings(o["configs"]), _strings(t["configs"])
+        for k in sorted(set(oc) | set(tc)):
+            if oc.get(k) != tc.get(k):
+                value = tc.get(k)
+                out.append(
+                    mr.encode(
+                        mr.CONFIG,
+                        {"ResourceType": mr.TOPIC_RESOURCE, "ResourceName": name, "Name": k, "Value": value},
+                    )
+                )
         before = {p["p"]: p for p in o["partitions"]}
         for p in t["partitions"]:
             b = before.get(p["p"])
-            if b is None or b["replicas"] != p["replicas"]:
+            reassigning = (b or {}).get("adding", []) != p.get("adding", []) or (b or {}).get(
+                "removing", []
+            ) != p.get("removing", [])
+            if b is None or b["replicas"] != p["replicas"] or reassigning:
                 out.append(_partition_record(tid, p))
                 continue
             leader_moved = b["leader"] != p["leader"] or b["epoch"] != p["epoch"]
@@ -119,6 +151,56 @@ def diff(old: dict, new: dict) -> list[bytes]:
     return out
 
 
+def _strings(configs: dict) -> dict[str, str]:
+    """Config values as the records carry them (a replayed image holds strings)."""
+    return {k: str(v) for k, v in configs.items()}
+
+
+def _config_diff(old: dict, new: dict) -> list[bytes]:
+    """ConfigRecords of resource type BROKER; a removed config is a record with a null value."""
+    out = []
+    for resource in sorted(set(old) | set(new)):
+        o, n = _strings(old.get(resource, {})), _strings(new.get(resource, {}))
+        for name in sorted(set(o) | set(n)):
+            if o.get(name) != n.get(name):
+                value = None if name not in n else str(n[name])
+                out.append(
+                    mr.encode(
+                        mr.CONFIG,
+                        {
+                            "ResourceType": mr.BROKER_RESOURCE,
+                            "ResourceName": resource,
+                            "Name": name,
+                            "Value": value,
+                        },
+                    )
+                )
+    return out
+
+
+def _acl_diff(old: dict, new: dict) -> list[bytes]:
+    gone = sorted(set(old) - set(new))
+    out = [mr.encode(mr.REMOVE_ACCESS_CONTROL_ENTRY, {"Id": uuid.UUID(i)}) for i in gone]
+    for i in sorted(set(new) - set(old)):
+        b = new[i]
+        out.append(
+            mr.encode(
+                mr.ACCESS_CONTROL_ENTRY,
+                {
+                    "Id": uuid.UUID(i),
+                    "ResourceType": b["resource_type"],
+                    "ResourceName": b["resource_name"],
+                    "PatternType": b["pattern_type"],
+                    "Principal": b["principal"],
+                    "Host": b["host"],
+                    "Operation": b["operation"],
+                    "PermissionType": b["permission_type"],
+                },
+            )
+        )
+    return out
+
+
 def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
     return mr.encode(
         mr.PARTITION,
@@ -127,8 +209,8 @@ def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
             "TopicId": tid,
             "Replicas": list(p["replicas"]),
             "Isr": list(p["isr"]),
-            "RemovingReplicas": [],
-            "AddingReplicas": [],
+            "RemovingReplicas": list(p.get("removing", [])),
+            "AddingReplicas": list(p.get("adding", [])),
             "Leader": p["leader"],
             "LeaderEpoch": p["epoch"],
             "PartitionEpoch": p["epoch"],
@@ -140,7 +222,7 @@ def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
 def replay(image: dict, value: bytes) -> None:
     rtype, f = mr.decode(value)
     regs, topics = image["registrations"], image["topics"]
-    by_id = {t["id"]: t for t in topics.values()}
+    by_id = _TopicsById(image)
     if rtype is mr.FEATURE_LEVEL:
         image["features"][f["Name"]] = f["FeatureLevel"]
     elif rtype is mr.REGISTER_BROKER:
@@ -166,6 +248,26 @@ def replay(image: dict, value: bytes) -> None:
             "configs": {},
             "partitions": [],
         }
+    elif rtype is mr.CONFIG and f["ResourceType"] == mr.BROKER_RESOURCE:
+        configs = image.setdefault("broker_configs", {}).setdefault(f["ResourceName"], {})
+        if f["Value"] is None:
+            configs.pop(f["Name"], None)
+        else:
+            configs[f["Name"]] = f["Value"]
+        if not configs:
+            image["broker_configs"].pop(f["ResourceName"], None)
+    elif rtype is mr.ACCESS_CONTROL_ENTRY:
+        image.setdefault("acls", {})[str(f["Id"])] = {
+            "resource_type": f["ResourceType"],
+            "resource_name": f["ResourceName"],
+            "pattern_type": f["PatternType"],
+            "principal": f["Principal"],
+            "host": f["Host"],
+            "operation": f["Operation"],
+            "permission_type": f["PermissionType"],
+        }
+    elif rtype is mr.REMOVE_ACCESS_CONTROL_ENTRY:
+        image.setdefault("acls", {}).pop(str(f["Id"]), None)
     elif rtype is mr.CONFIG:
         t = topics.get(f["ResourceName"])
         if t is not None and f["ResourceType"] == mr.TOPIC_RESOURCE:
@@ -187,18 +289,55 @@ def replay(image: dict, value: bytes) -> None:
                 "replicas": list(f["Replicas"]),
                 "isr": list(f["Isr"]),
             }
-            t["partitions"] = sorted(
-                [x for x in t["partitions"] if x["p"] != p["p"]] + [p], key=lambda x: x["p"]
-            )
+            if f["AddingReplicas"] or f["RemovingReplicas"]:
+                p["adding"], p["removing"] = list(f["AddingReplicas"]), list(f["RemovingReplicas"])
+            _put_partition(t["partitions"], p)
     elif rtype is mr.PARTITION_CHANGE:
         t = by_id.get(str(f["TopicId"]))
-        changed = next((x for x in t["partitions"] if x["p"] == f["PartitionId"]), None) if t else None
+        changed = _find_partition(t["partitions"], f["PartitionId"]) if t else None
         if changed is not None:
             p = changed
             if f["Isr"]:  # an ISR is never empty: absent means unchanged
                 p["isr"] = list(f["Isr"])
             if f["Leader"] != -2:
                 p["leader"], p["epoch"] = f["Leader"], p["epoch"] + 1
+
+
+class _TopicsById:
+    """Topic by id through a name index kept in the image (rebuilt when it misses): most records
+    name a topic, and scanning every topic for each of thousands of records would make a replay
+    quadratic."""
+
+    def __init__(self, image: dict):
+        self.image = image
+
+    def get(self, tid: str) -> dict | None:
+        topics = self.image["topics"]
+        index = self.image.get("_ids")
+        t = topics.get(index.get(tid, "")) if index is not None else None
+        if t is not None and t["id"] == tid:
+            return t
+        index = self.image["_ids"] = {t["id"]: name for name, t in topics.items()}
+        return topics.get(index.get(tid, ""))
+
+
+def _put_partition(parts: list[dict], p: dict) -> None:
+    """Insert or replace partition `p` in a list kept sorted by index (usually appended in order)."""
+    if not parts or parts[-1]["p"] < p["p"]:
+        parts.append(p)
+        return
+    old = _find_partition(parts, p["p"])
+    if old is not None:
+        parts[parts.index(old)] = p
+    else:
+        parts.append(p)
+        parts.sort(key=lambda x: x["p"])
+
+
+def _find_partition(parts: list[dict], index: int) -> dict | None:
+    if 0 <= index < len(parts) and parts[index]["p"] == index:  # dense, as Kafka numbers them
+        return parts[index]
+    return next((x for x in parts if x["p"] == index), None)
 
 
 def copy_image(image: dict) -> dict:
@@ -228,6 +367,10 @@ def load_into(controller, image: dict, now: float) -> None:
         t, c = topic_from_json(d)
         md.topics[t.name] = t
         controller.topic_configs[t.name] = c
+    # in place: a node's handlers may hold these very objects
+    controller.broker_configs.clear()
+    controller.broker_configs.update({k: dict(v) for k, v in image.get("broker_configs", {}).items()})
+    controller.acls[:] = [binding_from_json(b) for _, b in sorted(image.get("acls", {}).items())]
 
 
 def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
@@ -243,4 +386,6 @@ def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
             if not r["fenced"]
         ],
         "topics": [t for _, t in sorted(image["topics"].items())],
+        "broker_configs": {k: dict(v) for k, v in image.get("broker_configs", {}).items()},
+        "acls": [b for _, b in sorted(image.get("acls", {}).items())],
     }

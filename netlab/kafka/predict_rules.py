@@ -13,12 +13,13 @@ with no root and no kernel.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from broker.config import ConfigException, KafkaConfig, RequirementFailed, UnsupportedConfig
 
 from .config_rules import BIND_EXCEPTION, Finding, listener_config
 from .probe import HostPort, parse_host_port
-from .quorum_rules import reaches_active_controller
+from .quorum_rules import learnt_voters, parse_bootstrap_controllers, reaches_active_controller
 from .results import (
     ADVERTISED_API_VERSIONS,
     ADVERTISED_CONNECT,
@@ -138,6 +139,7 @@ def broker_view(
         cfg.voters,
         cluster_id=(props.get("cluster.id") or "").strip() or None,
     )
+    view.controller_bootstrap = parse_bootstrap_controllers(props.get("controller.quorum.bootstrap.servers"))
     if not props.get("process.roles"):  # ZooKeeper mode (zk_rules.py)
         view.zookeeper = parse_connect(props.get("zookeeper.connect"))
     taken = set() if taken is None else taken
@@ -199,6 +201,11 @@ def registered(world: World, broker: BrokerView) -> bool:
     registers with the elected leader (quorum_rules)."""
     if broker.zookeeper:  # ZooKeeper mode: registered in ZooKeeper
         return reaches_zookeeper(world, broker)
+    if not broker.voters and broker.controller_bootstrap:  # learns the voters first (quorum_rules)
+        voters = learnt_voters(world, broker)
+        if voters is None:
+            return False  # it retries its bootstrap servers forever and never registers
+        broker = replace(broker, voters=voters)
     if len(broker.voters) > 1:
         return reaches_active_controller(
             world, broker, lambda node, ep: predict_probe(world, node, ep, link=True).ok

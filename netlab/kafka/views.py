@@ -127,6 +127,8 @@ class BrokerView:
     inter_broker_listener: str | None = None
     controller_listeners: list[str] = field(default_factory=list)
     voters: dict[int, tuple[str, int]] = field(default_factory=dict)  # KRaft controller.quorum.voters
+    # controller.quorum.bootstrap.servers, in order: with no voters, the broker learns them there
+    controller_bootstrap: list[tuple[str, int]] = field(default_factory=list)
     start_error: str | None = None  # Kafka's message when the broker does not start
     cluster_id: str | None = None  # cluster.id (None: the node makes up a random one)
     zookeeper: list[tuple[str, int]] = field(default_factory=list)  # zookeeper.connect (ZooKeeper mode)

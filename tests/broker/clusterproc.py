@@ -4,7 +4,6 @@ EXTERNAL listener; timings are shortened so fencing and ISR changes happen withi
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
@@ -12,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brokerproc import BrokerProc, free_port, start_broker
+
+from broker.raft.metadata_image import read_state
 
 CLUSTER_ID = "netlabClusterTest0000A"
 FAST = [
@@ -111,8 +112,9 @@ class Cluster:
         return ",".join(n.bootstrap for n in self.nodes.values())
 
     def state(self) -> dict:
-        """The controller's persisted view (topics, replicas, ISR, leaders, epochs)."""
-        return json.loads((self.tmp / "logs-1" / "cluster-metadata.json").read_text())
+        """The controller's view (topics, replicas, ISR, leaders, epochs), replayed from its
+        metadata log `__cluster_metadata-0`."""
+        return read_state(self.tmp / "logs-1" / "__cluster_metadata-0")
 
     def partition(self, topic: str, p: int = 0) -> dict:
         t = next(t for t in self.state()["topics"] if t["name"] == topic)

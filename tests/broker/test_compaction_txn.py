@@ -85,7 +85,12 @@ def test_aborted_transaction_goes_then_its_marker(tmp_path):
     # a later pass, markers older than delete.retention.ms: the ABORT marker goes (none of its
     # batches left); the COMMIT marker stays while its transaction's batch is there (producer
     # 8's last data batch, kept for its sequence)
-    stats = _pass(plog, plog.active_segment.base_offset, CleanerSettings(delete_retention_ms=0), NOW + 10_000)
+    stats = _pass(
+        plog,
+        plog.active_segment.base_offset,
+        CleanerSettings(delete_retention_ms=0),
+        int(time.time() * 1000) + 10_000,
+    )
     got = _contents(plog)
     assert [o for o, *_, ctl in got if ctl] == [5], got
     assert stats.markers_removed == 1
@@ -100,7 +105,7 @@ def test_an_active_producers_last_batch_stays_emptied(tmp_path):
     plog.append(marker_batch(7, 0, commit=False, coordinator_epoch=0), control=True)  # 1
     plog.roll()
     plog.append(_batch([(b"k", b"v")]))
-    _pass(plog, 0, CleanerSettings(delete_retention_ms=0), NOW + 10_000)
+    _pass(plog, 0, CleanerSettings(delete_retention_ms=0), int(time.time() * 1000) + 10_000)
     assert [(o, ctl) for o, _, _, ctl in _contents(plog)] == [(1, True), (2, False)]
     headers = list(plog.iter_batch_headers(0))
     assert (headers[0].base_offset, headers[0].producer_id, headers[0].base_sequence) == (0, 7, 0)
@@ -155,18 +160,17 @@ def test_broker_removes_aborted_records_and_cleans_a_big_dirty_section_in_passes
     from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    bp = start_broker(
-        tmp_path,
-        [
-            "log.cleaner.backoff.ms=200",
-            "log.cleaner.dedupe.buffer.size=1048577",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "transaction.state.log.num.partitions=1",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=1",
-        ],
-    )
+    settings = [
+        "log.cleaner.backoff.ms=200",
+        "log.cleaner.dedupe.buffer.size=1048577",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "transaction.state.log.num.partitions=1",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=1",
+    ]
+    # written with the cleaner off, so the first pass finds one dirty section of 100,000 records
+    bp = start_broker(tmp_path, [*settings, "log.cleaner.enable=false"])
     try:
         admin = AdminClient({"bootstrap.servers": bp.bootstrap})
         cfg = {"cleanup.policy": "compact", "segment.bytes": "102400", "min.cleanable.dirty.ratio": "0.01"}
@@ -181,28 +185,32 @@ def test_broker_removes_aborted_records_and_cleans_a_big_dirty_section_in_passes
                 p.produce("ctxn", key=f"t{i}".encode(), value=value * 100)
             p.flush(15)
             (p.commit_transaction if commit else p.abort_transaction)(15)
-        plain = Producer({"bootstrap.servers": bp.bootstrap, "linger.ms": 20})
+        # batches well under segment.bytes (a bigger one is refused: RECORD_LIST_TOO_LARGE)
+        plain = Producer({"bootstrap.servers": bp.bootstrap, "linger.ms": 20, "batch.size": 16384})
+        errors: list = []
         for value in (b"a", b"b"):
             for i in range(50_000):
-                plain.produce("cbig", key=f"key-{i:05d}".encode(), value=value)
+                plain.produce(
+                    "cbig",
+                    key=f"key-{i:05d}".encode(),
+                    value=value,
+                    on_delivery=lambda e, m: e and errors.append(e),
+                )
                 if i % 10_000 == 0:
                     plain.poll(0)
-        plain.produce("ctxn", key=b"roll", value=b"x" * 90_000)  # a new active segment
+        plain.flush(30)
+        for topic in ("ctxn", "cbig"):  # a new active segment: everything before is cleanable
+            plain.produce(topic, key=b"roll", value=b"x" * 90_000)
         assert plain.flush(30) == 0
+        assert not errors, errors[:3]
         p.begin_transaction()  # the producer's last batch lands in the active segment
         p.produce("ctxn", key=b"last", value=b"1")
         p.commit_transaction(15)
-
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            out = bp.output()
-            if "cleaned log ctxn-0" in out and "Offset map for log cbig-0 is full" in out:
-                if out.count("cleaned log cbig-0") >= 3:
-                    break
-            time.sleep(0.5)
-        out = bp.output()
-        assert "cleaned log ctxn-0" in out and "Offset map for log cbig-0 is full" in out, out[-3000:]
-        time.sleep(2)  # the last pass of cbig finishing
+        del p, plain, admin
+    finally:
+        assert bp.stop() == 0, bp.output()
+    bp = start_broker(tmp_path, settings, port=bp.port, log_dir=bp.log_dir)
+    try:
 
         def read_all(topic: str) -> list:
             c = Consumer(
@@ -226,9 +234,32 @@ def test_broker_removes_aborted_records_and_cleans_a_big_dirty_section_in_passes
             finally:
                 c.close()
 
+        deadline = time.monotonic() + 120
+        big = [r for r in read_all("cbig") if r[0] != b"roll"]
+        while len(big) > 50_000 and time.monotonic() < deadline:  # the passes under way
+            time.sleep(1)
+            big = [r for r in read_all("cbig") if r[0] != b"roll"]
+        out = bp.output()
+        assert "Offset map for log cbig-0 is full" in out, out[-3000:]
+        assert out.count("cleaned log cbig-0") >= 2, out[-3000:]
+        assert len(big) == 50_000 and {v for _, v in big} == {b"b"}, (len(big), {v for _, v in big})
+        assert "cleaned log ctxn-0" in out
         txn_values = {v for _, v in read_all("ctxn")}
         assert b"gone" * 100 not in txn_values and b"kept" * 100 in txn_values
-        big = read_all("cbig")
-        assert len(big) == 50_000 and {v for _, v in big} == {b"b"}, (len(big), {v for _, v in big})
     finally:
         assert bp.stop() == 0, bp.output()
+
+
+def test_a_segment_emptied_by_one_pass_does_not_stop_the_next(tmp_path):
+    plog = _log(tmp_path)
+    plog.append(_batch([(b"k", b"old")]))
+    plog.roll()
+    plog.append(_batch([(b"k", b"new")]))
+    plog.roll()
+    _pass(plog, 0, CleanerSettings())
+    assert plog.segments[0].size == 0  # emptied, kept as an empty file
+    plog.append(_batch([(b"k", b"newer")]))
+    plog.roll()
+    stats = _pass(plog, 2, CleanerSettings())  # read to the empty segment and past it
+    assert stats.segments >= 2
+    assert [(k, v) for _, k, v, _ in _contents(plog)] == [(b"k", b"newer")]

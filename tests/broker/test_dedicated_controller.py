@@ -4,7 +4,6 @@ replicated topics, and fail over when it fences one; the controller itself is ne
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -13,6 +12,8 @@ import pytest
 from brokerproc import BrokerProc, free_port, start_broker
 from clusterproc import FAST, PROTO_MAP, kcat_list
 from test_cluster import consume, create_topic, produce
+
+from broker.raft.metadata_image import read_state
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
@@ -85,7 +86,7 @@ class DedicatedCluster:
                 self.procs[i].stop()
 
     def partition(self, topic: str, p: int) -> dict | None:
-        state = json.loads((self.tmp / "logs-1" / "cluster-metadata.json").read_text())
+        state = read_state(self.tmp / "logs-1" / "__cluster_metadata-0")
         t = next((t for t in state["topics"] if t["name"] == topic), None)
         return None if t is None else next(x for x in t["partitions"] if x["p"] == p)
 
@@ -176,8 +177,12 @@ def test_killed_broker_is_fenced_and_leadership_moves(cluster):
     # what clients see: only the survivor, leading both partitions
     from confluent_kafka.admin import AdminClient
 
-    md = AdminClient({"bootstrap.servers": cluster.bootstrap(survivor)}).list_topics(timeout=10)
-    assert sorted(md.brokers) == [survivor]
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap(survivor)})
+    # the survivor learns the fencing by fetching the metadata log: a moment after the controller
+    md = cluster.wait(
+        lambda: (m := admin.list_topics(timeout=10)) and sorted(m.brokers) == [survivor] and m, 10
+    )
+    assert md, admin.list_topics(timeout=10).brokers
     assert {md.topics["failover"].partitions[i].leader for i in (0, 1)} == {survivor}
     results = produce(cluster.bootstrap(survivor), "failover", [b"after-%d" % i for i in range(10)])
     assert all(err is None for err, _ in results), results

@@ -12,9 +12,12 @@ from broker.group import coordinator_of
 from broker.group.coordinator import JoinRequest
 from broker.group.offsets import CommittedOffset
 from broker.node import BrokerNode
+from broker.raft.setup import start_quorum, stop_quorum
 
 
-def _node(log_dir) -> BrokerNode:
+async def _node(log_dir) -> BrokerNode:
+    """A node with its KRaft quorum of one started (its controller writes the metadata log), as
+    broker/main.py's start_cluster does."""
     config = KafkaConfig(
         {
             "node.id": "1",
@@ -25,7 +28,14 @@ def _node(log_dir) -> BrokerNode:
             "group.initial.rebalance.delay.ms": "0",
         }
     )
-    return BrokerNode(config, {"PLAINTEXT": BrokerEndpoint("127.0.0.1", 9092)})
+    node = BrokerNode(config, {"PLAINTEXT": BrokerEndpoint("127.0.0.1", 9092)})
+    await start_quorum(node, config)
+    return node
+
+
+async def _stop(node: BrokerNode) -> None:
+    await stop_quorum(node)
+    node.shutdown()
 
 
 def _join(group: str, member_id: str = "", instance: str | None = None) -> JoinRequest:
@@ -45,7 +55,7 @@ def _join(group: str, member_id: str = "", instance: str | None = None) -> JoinR
 
 def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
     async def first() -> str:
-        node = _node(tmp_path)
+        node = await _node(tmp_path)
         coord = coordinator_of(node)
         assert coord.topic.create() == 0 and len(node.metadata.topics["__consumer_offsets"].partitions) == 5
         assert node.create_topic("t", 2, 1)[0] == 0
@@ -57,11 +67,11 @@ def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
         assert coord.commit("g", 1, j["member_id"], "i-1", {("t", 0): CommittedOffset(7)}) == {("t", 0): 0}
         assert coord.commit("solo", -1, "", None, {("t", 1): CommittedOffset(3, 2, "m", 1)}) == {("t", 1): 0}
         coord.shutdown()
-        node.shutdown()
+        await _stop(node)
         return j["member_id"]
 
     async def second(member_id: str) -> None:
-        node = _node(tmp_path)
+        node = await _node(tmp_path)
         coord = coordinator_of(node)
         coord.load()
         g = coord.groups["g"]
@@ -78,7 +88,7 @@ def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
         # the restored member keeps its session by heartbeating with its generation
         assert coord.heartbeat("g", 1, member_id, "i-1") == 0
         coord.shutdown()
-        node.shutdown()
+        await _stop(node)
 
     member_id = asyncio.run(first())
     asyncio.run(second(member_id))
@@ -86,7 +96,7 @@ def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
 
 def test_shutdown_answers_waiting_joins_and_stops_timers(tmp_path):
     async def run() -> None:
-        node = _node(tmp_path)
+        node = await _node(tmp_path)
         coord = coordinator_of(node)
         coord.topic.create()
         a = await coord.join(_join("g"))
@@ -100,6 +110,6 @@ def test_shutdown_answers_waiting_joins_and_stops_timers(tmp_path):
         assert res["error_code"] == 16  # NOT_COORDINATOR
         g = coord.groups["g"]
         assert g.join_timer is None and all(m.heartbeat_timer is None for m in g.members.values())
-        node.shutdown()
+        await _stop(node)
 
     asyncio.run(run())

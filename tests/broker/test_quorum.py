@@ -169,7 +169,9 @@ def test_isolated_controllers_and_brokers(tmp_path):
 
 def test_voter_bound_to_loopback_is_unreachable(tmp_path):
     """Node 3's controller listener binds 127.0.0.1 while controller.quorum.voters names
-    127.0.0.3: the others log Kafka's connection failure for node 3, and 1 and 2 form the quorum."""
+    127.0.0.3: the others log Kafka's connection failure for node 3, and 1 or 2 leads (for a
+    while: node 3 never hears of the leader and its Votes depose it, as the lab test
+    tests/topologies/test_quorum_live.py shows)."""
     q = Quorum(tmp_path, "combined")
     q.nodes[3].bind_host = "127.0.0.1"
     try:

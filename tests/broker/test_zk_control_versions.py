@@ -62,6 +62,8 @@ def test_controller_sends_leader_and_isr_v7_and_update_metadata_v8(tmp_path, zk)
         while (not pcap.exists() or pcap.stat().st_size == 0) and time.monotonic() < deadline:
             time.sleep(0.1)
         c.start(1)
+        # the controller's first UpdateMetadata reached the broker (slow on a loaded machine)
+        wait_until(lambda: kcat_metadata(c.bootstrap())["brokers"], 60, "metadata from the controller")
         create_topic(c.bootstrap(), "zkv7", 1, 1)
         wait_until(
             lambda: any(t["topic"] == "zkv7" for t in kcat_metadata(c.bootstrap())["topics"]), 20, "zkv7"
@@ -123,7 +125,7 @@ def test_broker_checks_epoch_and_kraft_controller(tmp_path, zk):  # noqa: F811
     c = ZkCluster(tmp_path, zk, ids=(1,))
     try:
         c.start(1)
-        wait_until(lambda: kcat_metadata(c.bootstrap())["brokers"], 20, "metadata from the controller")
+        wait_until(lambda: kcat_metadata(c.bootstrap())["brokers"], 60, "metadata from the controller")
         czxid = int(zk.cli("stat", "/brokers/ids/1").split("cZxid = ")[1].split()[0], 16)
         with KafkaClient(open_connection("127.0.0.1", c.ports[1][0], 10), 10) as kc:
 
@@ -157,6 +159,7 @@ def test_create_partitions_in_zookeeper_mode_off_the_loop(tmp_path, zk):  # noqa
     c = ZkCluster(tmp_path, zk, ids=(1,))
     try:
         bp = c.start(1)
+        wait_until(lambda: kcat_metadata(c.bootstrap())["brokers"], 60, "metadata from the controller")
         create_topic(c.bootstrap(), "zkgrow", 1, 1)
         admin = AdminClient({"bootstrap.servers": c.bootstrap()})
         admin.create_partitions([NewPartitions("zkgrow", 3)], request_timeout=30)["zkgrow"].result(30)
@@ -168,7 +171,6 @@ def test_create_partitions_in_zookeeper_mode_off_the_loop(tmp_path, zk):  # noqa
             "2",
         ]
         bp.port = c.ports[1][1]  # the raw client below talks to the external listener
-        bp.proc.pid  # noqa: B018 (the process is up)
         res = _raw_create_partitions(bp, {"zkgrow": 2147483647})
         assert res["zkgrow"] == (44, "Unable to perform excessively large batch operation.")
 

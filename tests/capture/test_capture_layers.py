@@ -14,9 +14,12 @@ from netlab.capture.kafka import APIS, KafkaRequest, KafkaResponse, body_class, 
 from netlab.capture.kafka.summary import to_data
 
 KP = kp_classes()
-# KRaft's Vote, BeginQuorumEpoch, EndQuorumEpoch: kafka-python has no class for them; a real
-# election's capture checks them (tests/broker/test_quorum_capture.py, with tshark's framing).
-NO_REFERENCE = {52, 53, 54}
+# kafka-python has no class for these. KRaft's Vote, BeginQuorumEpoch, EndQuorumEpoch: a real
+# election's capture checks them (tests/broker/test_quorum_capture.py, with tshark's framing);
+# ZooKeeper mode's LeaderAndIsr and UpdateMetadata: a real controller's capture
+# (tests/broker/test_zk_control_versions.py) and their round trips (tests/unit/test_zookeeper_pure.py);
+# KRaft's BrokerRegistration and BrokerHeartbeat: the cluster tests that exchange them.
+NO_REFERENCE = {4, 6, 52, 53, 54, 62, 63}
 CASES = [
     (key, version, kind)
     for key, api in sorted(APIS.items())
@@ -95,7 +98,7 @@ def test_api_versions_response_keeps_header_v0_in_flexible_versions():
 
 def test_unknown_api_or_version_has_no_body_class():
     assert body_class(3, APIS[3].latest + 1, "request") is None
-    assert body_class(2, 0, "request") is None  # ListOffsets: framed, not decoded
+    assert body_class(5, 0, "request") is None  # StopReplica: framed, not decoded
 
 
 def test_api_versions_error_response_has_a_v0_body():

@@ -299,12 +299,9 @@ def test_cli_with_a_lab_plan(lab, tmp_path, monkeypatch):
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "plan.json").write_text(json.dumps(plan))
     monkeypatch.setattr(labinfo, "STATE_DIR", tmp_path)
-    try:
-        from netlab.lab import paths
+    from netlab import lab_paths
 
-        monkeypatch.setattr(paths, "RUN_DIR", tmp_path)  # the lab engine's loader, when present
-    except ImportError:
-        pass
+    monkeypatch.setattr(lab_paths, "RUN_DIR", tmp_path)  # where the lab engine's loader looks
     info = labinfo.lab_info("demo")
     assert info.kafka_ports == {9092, 29092}
     assert info.names == {"10.77.0.1": "client", "10.77.0.2": "broker-1"}

@@ -12,32 +12,11 @@ A leaf package: it imports only broker.protocol.schema, so netlab may import it.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 
 from ..schema import Message
-from . import (
-    alter_configs,
-    alter_replica_log_dirs,
-    api_versions,
-    begin_quorum_epoch,
-    create_partitions,
-    describe_quorum,
-    end_quorum_epoch,
-    fetch,
-    find_coordinator,
-    heartbeat,
-    incremental_alter_configs,
-    join_group,
-    leader_and_isr,
-    leave_group,
-    metadata,
-    offset_commit,
-    offset_fetch,
-    produce,
-    sync_group,
-    update_metadata,
-    vote,
-)
 
 
 @dataclass(frozen=True)
@@ -52,29 +31,15 @@ class Declared:
         return self.request.flexible(version)
 
 
-DECLARED: dict[int, Declared] = {
-    m.KEY: Declared(m.KEY, m.NAME, m.LATEST, m.REQUEST, m.RESPONSE)
-    for m in (
-        api_versions,
-        fetch,
-        find_coordinator,
-        heartbeat,
-        join_group,
-        leave_group,
-        metadata,
-        offset_commit,
-        offset_fetch,
-        produce,
-        sync_group,
-        vote,
-        begin_quorum_epoch,
-        end_quorum_epoch,
-        describe_quorum,
-        leader_and_isr,
-        update_metadata,
-        alter_replica_log_dirs,
-        alter_configs,
-        incremental_alter_configs,
-        create_partitions,
-    )
-}
+def _declared() -> dict[int, Declared]:
+    """Every module of this package (found by listing it, as broker/registry.py finds handlers)."""
+    out: dict[int, Declared] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        m = importlib.import_module(f"{__name__}.{info.name}")
+        if m.KEY in out:
+            raise ValueError(f"API key {m.KEY} declared twice ({out[m.KEY].name}, {m.NAME})")
+        out[m.KEY] = Declared(m.KEY, m.NAME, m.LATEST, m.REQUEST, m.RESPONSE)
+    return out
+
+
+DECLARED: dict[int, Declared] = _declared()

@@ -30,20 +30,19 @@ REQUEST = Message(
     ),
     first_flexible=2,
 )
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "responses",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("error_message", STRING, null=0),
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                )
-            ),
+# one result per resource; IncrementalAlterConfigs answers with the same body
+RESOURCE_RESULTS = Struct(
+    F("throttle_time_ms", INT32),
+    F(
+        "responses",
+        Array(
+            Struct(
+                F("error_code", INT16),
+                F("error_message", STRING, null=0),
+                F("resource_type", INT8),
+                F("resource_name", STRING),
+            )
         ),
     ),
-    first_flexible=2,
 )
+RESPONSE = Message(RESOURCE_RESULTS, first_flexible=2)

@@ -8,7 +8,8 @@ IncrementalAlterConfigsResponse.json), up to LATEST: the broker's handler
 
 from __future__ import annotations
 
-from ..schema import BOOL, INT8, INT16, INT32, STRING, Array, F, Message, Struct
+from ..schema import BOOL, INT8, STRING, Array, F, Message, Struct
+from .alter_configs import RESOURCE_RESULTS
 
 NAME = "IncrementalAlterConfigs"
 LATEST = 1
@@ -36,20 +37,4 @@ REQUEST = Message(
     ),
     first_flexible=1,
 )
-RESPONSE = Message(
-    Struct(
-        F("throttle_time_ms", INT32),
-        F(
-            "responses",
-            Array(
-                Struct(
-                    F("error_code", INT16),
-                    F("error_message", STRING, null=0),
-                    F("resource_type", INT8),
-                    F("resource_name", STRING),
-                )
-            ),
-        ),
-    ),
-    first_flexible=1,
-)
+RESPONSE = Message(RESOURCE_RESULTS, first_flexible=1)

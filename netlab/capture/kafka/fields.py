@@ -67,9 +67,10 @@ def _uvarint(value: int) -> bytes:
 
 
 class KafkaIntField(Field):
-    """A signed big-endian integer that fails with a Kafka-style message when truncated."""
+    """A signed big-endian integer (or float64, by its struct format) that fails with a Kafka-style
+    message when truncated."""
 
-    def __init__(self, name: str, default: int | None, fmt: str):
+    def __init__(self, name: str, default: int | float | None, fmt: str):
         super().__init__(name, default, fmt)
 
     def getfield(self, pkt, s):
@@ -91,6 +92,11 @@ def Int32(name: str, default: int | None = 0) -> KafkaIntField:
 
 def Int64(name: str, default: int | None = 0) -> KafkaIntField:
     return KafkaIntField(name, default, "!q")
+
+
+def Float64(name: str, default: float = 0.0) -> KafkaIntField:
+    """Kafka's float64 (client quota values): a big-endian IEEE 754 double."""
+    return KafkaIntField(name, default, "!d")
 
 
 class KafkaBoolField(KafkaIntField):

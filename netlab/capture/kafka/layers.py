@@ -30,6 +30,7 @@ from broker.protocol import schema as ks
 from broker.protocol.apikeys import api_name, request_header_version, response_header_version
 from broker.protocol.messages import DECLARED
 from netlab.capture.kafka.fields import (
+    Float64,
     Int8,
     Int16,
     Int32,
@@ -84,6 +85,8 @@ def _primitive(name: str, type_: ks.Type, compact: bool) -> Field:
         return Int32(name)
     if type_ is ks.INT64:
         return Int64(name)
+    if type_ is ks.FLOAT64:
+        return Float64(name)
     if type_ is ks.BOOL:
         return KafkaBoolField(name)
     if type_ is ks.UUID:
