@@ -114,6 +114,8 @@ _DEFS = [
     _s("min.insync.replicas", "int", 1, 1),
     _s("group.initial.rebalance.delay.ms", "int", 3000, 0),
     _s("replica.fetch.wait.max.ms", "int", 500),
+    # fetch sessions (KIP-227, broker/fetch_sessions.py): Kafka's name, default and lower bound
+    _s("max.incremental.fetch.session.cache.slots", "int", 1000, 0),
     _s("num.network.threads", "int", 3, 1),
     _s("num.io.threads", "int", 8, 1),
     _s("zookeeper.connect", "string", None),

@@ -233,11 +233,12 @@ def log_defaults(settings: BrokerSettings) -> dict[str, object]:
     }
 
 
-def resource_error(node, resource: str) -> tuple[int, str | None]:
-    """Kafka's check of a BROKER resource name: "" (cluster default) or a registered broker id."""
+def resource_error(node, resource: str, metadata=None) -> tuple[int, str | None]:
+    """Kafka's check of a BROKER resource name: "" (cluster default) or a registered broker id
+    (in `metadata`: the controller's own view on the controller, else this broker's)."""
     if resource == "":
         return ErrorCode.NONE, None
-    if not resource.isdigit() or int(resource) not in node.metadata.brokers:
+    if not resource.isdigit() or int(resource) not in (metadata or node.metadata).brokers:
         return (
             ErrorCode.INVALID_REQUEST,
             f"Unexpected broker id, expected a registered broker or empty string, but received {resource}",
@@ -245,19 +246,19 @@ def resource_error(node, resource: str) -> tuple[int, str | None]:
     return ErrorCode.NONE, None
 
 
-def _checks(node, resource: str, configs: dict[str, str]):
-    yield resource_error(node, resource)
+def _checks(node, resource: str, configs: dict[str, str], metadata=None):
+    yield resource_error(node, resource, metadata)
     yield check(configs, per_broker=resource != "")
     if resource == str(node.node_id):
         yield check_listeners(node, configs)
 
 
-def apply(node, resource: str, configs: dict[str, str]) -> tuple[int, str | None]:
-    """On the controller: the resource's whole dynamic set."""
-    for err, msg in _checks(node, resource, configs):
+def apply(node, controller, resource: str, configs: dict[str, str]) -> tuple[int, str | None]:
+    """On the active controller: the resource's whole dynamic set."""
+    for err, msg in _checks(node, resource, configs, controller.metadata):
         if err:
             return err, msg
-    node.controller.set_broker_configs(resource, configs)
+    controller.set_broker_configs(resource, configs)
     return ErrorCode.NONE, None
 
 
@@ -268,7 +269,7 @@ async def change(node, resource: str, configs: dict[str, str], validate_only: bo
     if validate_only:
         return ErrorCode.NONE, None
     if node.controller is not None:
-        return apply(node, resource, configs)
+        return apply(node, node.controller, resource, configs)
     err, answer = await forward(node, "alter_broker_configs", {"resource": resource, "configs": configs})
     if err:
         return err, answer.get("error")

@@ -10,8 +10,9 @@ from .protocol.errors import ErrorCode
 from .topic_configs import InvalidTopicConfig, log_overrides, validate_topic_configs
 
 
-def check(node, name: str, configs: dict[str, str]) -> tuple[int, str | None]:
-    if name not in node.metadata.topics:
+def check(node, name: str, configs: dict[str, str], metadata=None) -> tuple[int, str | None]:
+    """`metadata`: the view the topic is looked up in (the controller's own on the controller)."""
+    if name not in (metadata or node.metadata).topics:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic {name} does not exist"
     try:
         validate_topic_configs(configs)
@@ -21,12 +22,13 @@ def check(node, name: str, configs: dict[str, str]) -> tuple[int, str | None]:
     return ErrorCode.NONE, None
 
 
-def apply(node, name: str, configs: dict[str, str]) -> tuple[int, str | None]:
-    """On the controller."""
-    err, msg = check(node, name, configs)
+def apply(node, controller, name: str, configs: dict[str, str]) -> tuple[int, str | None]:
+    """On the active controller: checked against its own topics (ConfigurationControlManager)
+    and this node's log settings."""
+    err, msg = check(node, name, configs, controller.metadata)
     if err:
         return err, msg
-    node.controller.set_topic_configs(name, configs)
+    controller.set_topic_configs(name, configs)
     return ErrorCode.NONE, None
 
 
@@ -39,4 +41,4 @@ async def change(node, name: str, configs: dict[str, str], validate_only: bool) 
         if err:
             return err, answer.get("error")
         return answer["error_code"], answer["error_message"]
-    return apply(node, name, configs)
+    return apply(node, node.controller, name, configs)

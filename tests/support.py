@@ -6,6 +6,12 @@ import pytest
 
 NOT_RUN_PREFIX = "NOT RUN ON THIS MACHINE: "
 
+# Test files that build labs under the same fixed name, so they must never run at the same time:
+# file -> a group whose files run in one xdist worker, one after the other (tests/conftest.py;
+# tests/unit/test_lab_names.py checks that no other two files share a fixed name). Empty today:
+# every live test names its labs for itself (drills too, with `drill start --lab`).
+SHARED_LABS: dict[str, str] = {}
+
 
 def not_on_this_kernel(feature: str, why: str = "") -> None:
     """Skip loudly: the check could not run here, which is not the same as passing."""

@@ -13,18 +13,19 @@ from ..protocol.messages.alter_partition_reassignments import KEY, REQUEST, RESP
 from ..request_context import RequestContext
 
 
-def alter(node, topics: list[dict]) -> list[dict]:
-    """On the controller: every partition's change, then one publish."""
+def alter(controller, topics: list[dict]) -> list[dict]:
+    """On the active controller (ReplicationControlManager.alterPartitionReassignments): every
+    partition's change against its own state, then one publish."""
     out = []
     for t in topics:
         parts = []
         for p in t["partitions"]:
-            err, msg = reassignment.start(node.controller, t["name"], p["partition_index"], p["replicas"])
+            err, msg = reassignment.start(controller, t["name"], p["partition_index"], p["replicas"])
             parts.append(
                 {"partition_index": p["partition_index"], "error_code": int(err), "error_message": msg}
             )
         out.append({"name": t["name"], "partitions": parts})
-    node.controller.publish()
+    controller.publish()
     return out
 
 
@@ -38,7 +39,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         }
     node = ctx.node
     if node.controller is not None:
-        responses = alter(node, req["topics"])
+        responses = alter(node.controller, req["topics"])
     else:
         err, answer = await forward(node, "alter_reassignments", {"topics": req["topics"]})
         if err:

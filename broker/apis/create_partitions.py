@@ -20,9 +20,10 @@ from ..request_context import RequestContext
 from .create_topics import MAX_PARTITIONS_PER_REQUEST
 
 
-def check(node, name: str, count: int, assignments: list[list[int]] | None) -> tuple[int, str | None]:
-    """Kafka's validation of one topic's request; (error, message)."""
-    info = node.metadata.topics.get(name)
+def check(metadata, name: str, count: int, assignments: list[list[int]] | None) -> tuple[int, str | None]:
+    """Kafka's validation of one topic's request against a view of the cluster (the broker's, or
+    the controller's own, as ReplicationControlManager checks it); (error, message)."""
+    info = metadata.topics.get(name)
     if info is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition."
     current = len(info.partitions)
@@ -56,7 +57,7 @@ def check(node, name: str, count: int, assignments: list[list[int]] | None) -> t
                     ErrorCode.INVALID_REPLICA_ASSIGNMENT,
                     f"The manual partition assignment includes the broker {b} more than once.",
                 )
-            if b not in node.metadata.brokers:
+            if b not in metadata.brokers:
                 return (
                     ErrorCode.INVALID_REPLICA_ASSIGNMENT,
                     f"The manual partition assignment includes broker {b}, but no such broker is registered.",
@@ -64,22 +65,24 @@ def check(node, name: str, count: int, assignments: list[list[int]] | None) -> t
     return ErrorCode.NONE, None
 
 
-def apply(node, name: str, count: int, assignments: list[list[int]] | None) -> tuple[int, str | None]:
-    """On the controller: validate, place and publish."""
-    err, msg = check(node, name, count, assignments)
+def apply(controller, name: str, count: int, assignments: list[list[int]] | None) -> tuple[int, str | None]:
+    """On the active controller (the only voter's, or the one a broker forwarded to): validate
+    against its own state, place and publish."""
+    md = controller.metadata
+    err, msg = check(md, name, count, assignments)
     if err:
         return err, msg
-    info = node.metadata.topics[name]
+    info = md.topics[name]
     if assignments is None:
         rf = len(info.partitions[0].replicas)
-        if rf > len(node.metadata.brokers):
+        if rf > len(md.brokers):
             return (
                 ErrorCode.INVALID_REPLICATION_FACTOR,
                 f"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} "
-                f"cannot be reached because only {len(node.metadata.brokers)} broker(s) are registered.",
+                f"cannot be reached because only {len(md.brokers)} broker(s) are registered.",
             )
-        assignments = node.controller.place(count - len(info.partitions), rf)
-    node.controller.add_partitions(name, assignments)
+        assignments = controller.place(count - len(info.partitions), rf)
+    controller.add_partitions(name, assignments)
     return ErrorCode.NONE, None
 
 
@@ -116,7 +119,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         elif not allowed(ctx, ALTER, TOPIC, name):  # with an authorizer
             err, msg = ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."
         elif req["validate_only"] or ctx.node.controller is None:
-            err, msg = check(ctx.node, name, count, assignments)
+            err, msg = check(ctx.node.metadata, name, count, assignments)
             if not err and not req["validate_only"]:
                 if ctx.node.zk is not None:
                     timeout_s = max(req["timeout_ms"], 0) / 1000
@@ -124,7 +127,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 else:
                     err, msg = await _forward(ctx, name, count, assignments)
         else:
-            err, msg = apply(ctx.node, name, count, assignments)
+            err, msg = apply(ctx.node.controller, name, count, assignments)
         results.append({"name": name, "error_code": err, "error_message": msg})
     return {"throttle_time_ms": 0, "results": results}
 

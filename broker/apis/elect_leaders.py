@@ -15,13 +15,14 @@ from ..request_context import RequestContext
 PREFERRED, UNCLEAN = 0, 1
 
 
-def elect(node, wanted: list[dict] | None, unclean: bool) -> list[dict]:
-    """On the controller: elect, publish once, answer per partition."""
-    controller = node.controller
+def elect(controller, wanted: list[dict] | None, unclean: bool) -> list[dict]:
+    """On the active controller (Kafka's ReplicationControlManager.electLeaders, reached through
+    ControllerApis): elect from its own state, publish once, answer per partition."""
     everything = wanted is None
     if wanted is None:
         wanted = [
-            {"topic": n, "partitions": sorted(t.partitions)} for n, t in sorted(node.metadata.topics.items())
+            {"topic": n, "partitions": sorted(t.partitions)}
+            for n, t in sorted(controller.metadata.topics.items())
         ]
     results, changed = [], False
     for t in wanted:
@@ -54,7 +55,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         }
     node = ctx.node
     if node.controller is not None:
-        results = elect(node, req["topic_partitions"], unclean)
+        results = elect(node.controller, req["topic_partitions"], unclean)
     else:
         body = {"topic_partitions": req["topic_partitions"], "unclean": unclean}
         err, answer = await forward(node, "elect_leaders", body)

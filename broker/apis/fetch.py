@@ -1,6 +1,7 @@
 """Fetch (key 1), v0–16: serves stored batches as they are, long-polls for MaxWaitMs until
-MinBytes are available (woken by appends). No fetch sessions: every answer is a full one with
-session id 0, which clients treat as "no session" (KIP-227). v13+ name topics by id (KIP-516);
+MinBytes are available (woken by appends). v7+ may use incremental fetch sessions (KIP-227,
+broker/fetch_sessions.py): a full fetch opens one, later fetches name only changed partitions and
+get only partitions with news. v13+ name topics by id (KIP-516);
 v0–3 get the batches down-converted to magic 0 (v0–1) or 1 (v2–3) messages, as Kafka's
 KafkaApis does for old fetchers (broker/log/legacy.py)."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 
+from .. import fetch_sessions
 from ..acls import CLUSTER, CLUSTER_ACTION, CLUSTER_NAME, READ, TOPIC, allowed
 from ..log.legacy import ZstdForOldFetcher, down_convert
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
@@ -23,7 +25,6 @@ from ..topic_configs import effective
 from ..txn import fetch_view
 
 _ZERO_ID = uuid.UUID(int=0)
-FETCH_SESSION_ID_NOT_FOUND = 70
 
 
 def _errored(partition: int, error: int) -> dict:
@@ -170,24 +171,28 @@ def _down_convert(ctx: RequestContext, req: dict, responses: list[dict]) -> None
 async def handle(ctx: RequestContext, req: dict) -> dict:
     if ctx.controller_listener:  # KRaft: voters and observers fetch __cluster_metadata-0
         return await raft_fetch.handle(ctx, req)
-    if req["session_id"] != 0 or req["session_epoch"] > 0:
-        # We never hand out sessions, so an incremental fetch names one we do not know.
-        return {"error_code": FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
     _normalize(ctx, req)
+    session = fetch_sessions.new_context(
+        fetch_sessions.cache_of(ctx.node), ctx.api_version, req, privileged=req["replica_id"] >= 0
+    )
+    if session.error:  # Kafka's SessionErrorContext: a top-level error, no partitions
+        return {"throttle_time_ms": 0, "error_code": session.error, "session_id": 0, "responses": []}
+    to_read = {**req, "topics": session.topics_to_read(req)}
     deadline = time.monotonic() + max(req["max_wait_ms"], 0) / 1000
     min_bytes = max(req["min_bytes"], 0)
     while True:
-        responses, total, any_error = _collect(ctx, req)
+        responses, total, any_error = _collect(ctx, to_read)
         left = deadline - time.monotonic()
-        if total >= min_bytes or any_error or left <= 0 or not req["topics"]:
+        if total >= min_bytes or any_error or left <= 0 or not to_read["topics"]:
             if ctx.api_version <= 3 and req["replica_id"] < 0:
                 _down_convert(ctx, req, responses)
             if req["replica_id"] < 0:  # consumer fetch quota (followers have none here)
                 ctx.throttle_ms = quotas_of(ctx.node).record(FETCH_QUOTA, ctx.client_id, total)
+            session_id, responses = session.respond(req, responses)
             return {
                 "throttle_time_ms": ctx.throttle_ms,
                 "error_code": ErrorCode.NONE,
-                "session_id": 0,
+                "session_id": session_id,
                 "responses": responses,
             }
         await ctx.node.wait_for_append(left)

@@ -19,7 +19,9 @@ from ..txn import fetch_view
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL = -1, -2, -3, -4
 
 
-def _answer(ctx: RequestContext, topic: str, p: dict, isolation_level: int = 0) -> dict:
+def _answer(
+    ctx: RequestContext, topic: str, p: dict, isolation_level: int = 0, replica: bool = False
+) -> dict:
     idx, ts = p["partition_index"], p["timestamp"]
     plog = ctx.node.partition_log(topic, idx)
     if plog is None:
@@ -35,7 +37,9 @@ def _answer(ctx: RequestContext, topic: str, p: dict, isolation_level: int = 0) 
     }
     if ts == LATEST:  # what a consumer may read: up to the high watermark (read_committed: the LSO)
         out["offset"] = (
-            fetch_view.last_stable_offset(plog)
+            plog.log_end_offset  # a follower asking (Kafka's KafkaApis: no isolation for a replica)
+            if replica
+            else fetch_view.last_stable_offset(plog)
             if isolation_level == fetch_view.READ_COMMITTED
             else plog.high_watermark
         )
@@ -134,7 +138,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     answer = _authorized(
         _answer_v0
         if ctx.api_version == 0
-        else functools.partial(_answer, isolation_level=req["isolation_level"])
+        else functools.partial(
+            _answer, isolation_level=req["isolation_level"], replica=req["replica_id"] >= 0
+        )
     )
     topics = [
         {"name": t["name"], "partitions": [answer(ctx, t["name"], p) for p in t["partitions"]]}

@@ -12,6 +12,9 @@ JSON request/response, Kafka-framed, on the controller listener only (docs/clust
 - `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
 - `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
+
+Served only by the active controller, from its own state (Kafka's ControllerApis on the active
+QuorumController), the same for the only voter of a quorum of one and for the leader of several.
 """
 
 from __future__ import annotations
@@ -76,23 +79,23 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "body": json.dumps({"results": res, "version": controller.version}),
         }
     if op == "create_partitions":
-        err, msg = create_partitions.apply(ctx.node, body["name"], body["count"], body["assignments"])
+        err, msg = create_partitions.apply(controller, body["name"], body["count"], body["assignments"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_topic_configs":
-        err, msg = topic_config_changes.apply(ctx.node, body["name"], body["configs"])
+        err, msg = topic_config_changes.apply(ctx.node, controller, body["name"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "elect_leaders":
-        results = elect_leaders.elect(ctx.node, body["topic_partitions"], body["unclean"])
+        results = elect_leaders.elect(controller, body["topic_partitions"], body["unclean"])
         answer = {"results": results, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_reassignments":
-        responses = alter_partition_reassignments.alter(ctx.node, body["topics"])
+        responses = alter_partition_reassignments.alter(controller, body["topics"])
         answer = {"responses": responses, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_broker_configs":
-        err, msg = dynamic_broker_configs.apply(ctx.node, body["resource"], body["configs"])
+        err, msg = dynamic_broker_configs.apply(ctx.node, controller, body["resource"], body["configs"])
         answer = {"error_code": int(err), "error_message": msg, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "create_acls":

@@ -1,7 +1,8 @@
 """Replica fetchers: one task per leader broker, fetching this broker's follower partitions from
 the leader's advertised endpoint for inter.broker.listener.name (Fetch v12 with replica_id), as
-Kafka's ReplicaFetcherThread does. Failures are logged with Kafka's prefix
-`[ReplicaFetcher replicaId=2, leaderId=1, fetcherId=0]`."""
+Kafka's ReplicaFetcherThread does, in an incremental fetch session (KIP-227,
+fetch_session_handler.py) so that each request names only the partitions whose state changed.
+Failures are logged with Kafka's prefix `[ReplicaFetcher replicaId=2, leaderId=1, fetcherId=0]`."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from ..registry import discover
 from . import epoch_truncation
 from .channel import NodeChannel
 from .errors import ChannelError
+from .fetch_session_handler import FetchSessionHandler
 
 if TYPE_CHECKING:
     from ..node import BrokerNode
 
 FETCH_VERSION = 12
+LIST_OFFSETS_VERSION = 4  # current_leader_epoch (KIP-320)
 
 
 class Fetcher:
@@ -29,6 +32,8 @@ class Fetcher:
         self.log = logger("kafka.server.ReplicaFetcherThread", prefix)
         self.net_log = logger("org.apache.kafka.clients.NetworkClient", prefix)
         self.channel: NodeChannel | None = None
+        self.session = FetchSessionHandler()
+        self.out_of_range: set[tuple[str, int]] = set()  # answered OFFSET_OUT_OF_RANGE: ask the leader
         self.task = asyncio.get_running_loop().create_task(self._run())
         self._wakeup = asyncio.Event()
 
@@ -59,15 +64,24 @@ class Fetcher:
                 self.log.debug(f"Error in OffsetForLeaderEpoch request: {exc}")
                 await self._sleep(backoff)
                 continue
+            if self.out_of_range:
+                try:
+                    await self._reset_out_of_range(cfg["replica.socket.timeout.ms"] / 1000)
+                except ChannelError as exc:
+                    self.log.debug(f"Error in ListOffsets request: {exc}")
+                    await self._sleep(backoff)
+                    continue
             req = self._request(cfg)
             try:
                 resp = await self.channel.request(
                     fetch_api, FETCH_VERSION, req, cfg["replica.socket.timeout.ms"] / 1000
                 )
             except ChannelError as exc:
+                self.session.handle_error()
                 self.log.debug(f"Error in response for fetch request: {exc}")
                 await self._sleep(backoff)
                 continue
+            self.session.handle_response(resp)
             if resp["error_code"]:
                 self.log.warning(f"Error in fetch: {ErrorCode(resp['error_code']).name}")
                 await self._sleep(backoff)
@@ -82,6 +96,59 @@ class Fetcher:
         if self.channel is not None:
             self.channel.close()
 
+    async def _leader_offsets(self, tps: list[tuple[str, int]], timestamp: int, timeout: float) -> dict:
+        """The leader's earliest (-2) or latest (-1) offset of each partition, asked as a replica."""
+        topics: dict[str, list[dict]] = {}
+        for t, p in tps:
+            topics.setdefault(t, []).append(
+                {
+                    "partition_index": p,
+                    "current_leader_epoch": self.partitions[(t, p)],
+                    "timestamp": timestamp,
+                }
+            )
+        req = {
+            "replica_id": self.node.node_id,
+            "isolation_level": 0,
+            "topics": [{"name": t, "partitions": ps} for t, ps in topics.items()],
+        }
+        assert self.channel is not None
+        resp = await self.channel.request(
+            discover().by_name("ListOffsets"), LIST_OFFSETS_VERSION, req, timeout
+        )
+        return {
+            (t["name"], p["partition_index"]): p["offset"]
+            for t in resp["topics"]
+            for p in t["partitions"]
+            if p["error_code"] == ErrorCode.NONE
+        }
+
+    async def _reset_out_of_range(self, timeout: float) -> None:
+        """Kafka's AbstractFetcherThread.fetchOffsetAndTruncate: a leader whose log ends before ours
+        (an unclean election) → truncate to its end; ours ending before the leader's log start
+        (DeleteRecords or retention there, a new replica) → start over at its log start."""
+        tps = [tp for tp in self.out_of_range if tp in self.partitions]
+        latest = await self._leader_offsets(tps, -1, timeout)
+        earliest = await self._leader_offsets(tps, -2, timeout)
+        for tp in tps:
+            plog = self.node.logs.get(*tp)
+            if plog is None or tp not in latest or tp not in earliest:
+                continue  # asked again after the next out-of-range answer
+            if latest[tp] < plog.log_end_offset:
+                self.log.warning(
+                    f"Reset fetch offset for partition {tp[0]}-{tp[1]} from {plog.log_end_offset} to "
+                    f"current leader {self.leader}'s latest offset {latest[tp]}"
+                )
+                plog.truncate_to(latest[tp])
+            elif plog.log_end_offset < earliest[tp]:
+                self.log.info(
+                    f"Reset fetch offset for partition {tp[0]}-{tp[1]} from {plog.log_end_offset} to "
+                    f"current leader {self.leader}'s start offset {earliest[tp]}"
+                )
+                plog.truncate_fully_and_start_at(earliest[tp])
+            self.node.rebuild_producers(plog)
+            self.out_of_range.discard(tp)
+
     async def _sleep(self, s: float) -> None:
         self._wakeup.clear()
         try:
@@ -90,21 +157,18 @@ class Fetcher:
             pass
 
     def _request(self, cfg) -> dict:
-        topics: dict[str, list] = {}
-        for (t, p), epoch in sorted(self.partitions.items()):
+        wanted: dict[tuple[str, int], dict] = {}
+        for (t, p), epoch in self.partitions.items():
             plog = self.node.logs.get(t, p)
             if plog is None:
                 continue
-            topics.setdefault(t, []).append(
-                {
-                    "partition": p,
-                    "current_leader_epoch": epoch,
-                    "fetch_offset": plog.log_end_offset,
-                    "last_fetched_epoch": -1,
-                    "log_start_offset": plog.log_start_offset,
-                    "partition_max_bytes": cfg["replica.fetch.max.bytes"],
-                }
-            )
+            wanted[(t, p)] = {
+                "current_leader_epoch": epoch,
+                "fetch_offset": plog.log_end_offset,
+                "last_fetched_epoch": -1,
+                "log_start_offset": plog.log_start_offset,
+                "partition_max_bytes": cfg["replica.fetch.max.bytes"],
+            }
         return {
             "cluster_id": None,
             "replica_id": self.node.node_id,
@@ -112,10 +176,7 @@ class Fetcher:
             "min_bytes": 1,
             "max_bytes": 10 * 1024 * 1024,
             "isolation_level": 0,
-            "session_id": 0,
-            "session_epoch": -1,
-            "topics": [{"topic": t, "partitions": ps} for t, ps in topics.items()],
-            "forgotten_topics_data": [],
+            **self.session.build(wanted),
             "rack_id": "",
         }
 
@@ -131,15 +192,9 @@ class Fetcher:
                 if plog is None:
                     continue
                 err = p["error_code"]
-                if err == ErrorCode.OFFSET_OUT_OF_RANGE:
-                    # our log runs past the leader's (a divergent tail): cut it back to the leader's HW
-                    target = min(plog.log_end_offset, max(p["high_watermark"], 0))
-                    self.log.info(
-                        f"Truncating partition {tp[0]}-{tp[1]} to offset {target} "
-                        "(out of range at the leader)"
-                    )
-                    plog.truncate_to(target)
-                    self.node.rebuild_producers(plog)
+                if err == ErrorCode.OFFSET_OUT_OF_RANGE:  # Kafka sends no offsets with it: ask
+                    backoff = backoff or tp in self.out_of_range  # asked already, in vain: wait
+                    self.out_of_range.add(tp)
                     continue
                 if err != ErrorCode.NONE:
                     self.log.info(
@@ -150,6 +205,7 @@ class Fetcher:
                     continue
                 records = p["records"]
                 if records:
+                    self._start_at_straddling_batch(plog, tp, records)
                     plog.append_as_follower(records)
                     self.node.follower_appended(plog, records)
                 leader_start = min(p["log_start_offset"], plog.log_end_offset)
@@ -159,6 +215,22 @@ class Fetcher:
                 if hw > plog.high_watermark:
                     plog.high_watermark = hw
         return backoff
+
+    def _start_at_straddling_batch(self, plog, tp: tuple[str, int], records) -> None:
+        """An empty follower log starting at the leader's log start, which DeleteRecords put in the
+        middle of a batch: the leader sends that whole batch, so the log starts again at the batch's
+        base offset (Kafka's Partition.appendRecordsToFollowerOrFutureReplica on
+        UnexpectedAppendOffsetException); the leader's log start offset follows below."""
+        if len(records) < 27 or plog.log_end_offset != plog.log_start_offset:
+            return
+        base, last_delta = int.from_bytes(records[0:8], "big"), int.from_bytes(records[23:27], "big")
+        if base < plog.log_end_offset <= base + last_delta:
+            self.log.info(
+                f"Unexpected offset in append to {tp[0]}-{tp[1]}. First offset {base} is less than log "
+                f"start offset {plog.log_start_offset}. Since this is the first record to be appended "
+                f"to the follower's log, will start the log from offset {base}."
+            )
+            plog.truncate_fully_and_start_at(base)
 
     def stop(self) -> None:
         self.partitions.clear()

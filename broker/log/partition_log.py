@@ -492,6 +492,13 @@ class PartitionLog:
             self._segments[-1].truncate_to(offset)
             self._after_truncation()
 
+    def truncate_fully_and_start_at(self, offset: int) -> None:
+        """Drop the whole log and start it empty at `offset` (a follower below its leader's log
+        start: Kafka's UnifiedLog.truncateFullyAndStartAt)."""
+        with self._lock:
+            self._check_open()
+            self._truncate_fully_and_start_at(offset)
+
     def _truncate_fully_and_start_at(self, offset: int) -> None:
         for seg in self._segments:
             seg.delete()

@@ -396,6 +396,8 @@ class ZkBroker:
             + ", ".join(f"{p} -> ArrayBuffer({', '.join(map(str, r))})" for p, r in new.items())
             + ")."
         )
+        if timeout_s <= 0:  # Kafka's ZkAdminManager.createPartitions answers at once, not waiting
+            return ErrorCode.NONE, None
         if await self._leaders_elected(name, count, timeout_s) is None:
             return ErrorCode.REQUEST_TIMED_OUT, TIMED_OUT_ELECTING
         return ErrorCode.NONE, None
