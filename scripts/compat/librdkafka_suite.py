@@ -32,9 +32,14 @@ SUITE = "librdkafka"
 
 # What the suite's trivup cluster gives Kafka (tests/scenarios/default.json: auto-create, 4
 # partitions, replication factor min(brokers, 3)) and the ACL tests (0081) expect: an authorizer
-# that allows everything without ACLs (StandardAuthorizer, since our broker is KRaft).
+# that allows everything without ACLs (StandardAuthorizer, since our broker is KRaft). trivup
+# leaves group.initial.rebalance.delay.ms at Kafka's default 3000 (common.py sets 0): tests such as
+# 0118 subscribe two consumers at once but poll only one of them, which works only when both join
+# the group's first generation; with 0 the first consumer completes a generation alone and the
+# second's JoinGroup rightly waits for it to rejoin, which it cannot do without being polled.
 BROKER_PROPERTIES = [
     "num.partitions=4",
+    "group.initial.rebalance.delay.ms=3000",
     "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
     "allow.everyone.if.no.acl.found=true",
 ]
