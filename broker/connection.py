@@ -128,17 +128,22 @@ class KafkaConnection(asyncio.BufferedProtocol):
         self.transport = transport
         self.peer = transport.get_extra_info("peername") or ("?", 0)
         self.local = transport.get_extra_info("sockname") or ("?", 0)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            _big_send_buffer(sock)
-            # A private handle on the same socket for gathered writes (sendmsg of the response
-            # chunks, record batches included, without joining them first).
-            self._wsock = socket.socket(fileno=os.dup(sock.fileno()))
-            self._wsock.setblocking(False)
+        # the worker first: if anything below fails, the connection is still served (an accepted
+        # connection without a worker would never be answered)
         self._loop = loop = asyncio.get_running_loop()
         self.last_active = loop.time()
         self._worker = loop.create_task(self._run())
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                _big_send_buffer(sock)
+                # A private handle on the same socket for gathered writes (sendmsg of the response
+                # chunks, record batches included, without joining them first).
+                self._wsock = socket.socket(fileno=os.dup(sock.fileno()))
+                self._wsock.setblocking(False)
+            except OSError:  # out of file descriptors (EMFILE) or reset: answer through the transport
+                self._wsock = None
 
     def get_buffer(self, sizehint: int) -> memoryview:
         if self._big is not None:
