@@ -98,6 +98,15 @@ def cluster(tmp_path, zk):
     try:
         for i in (1, 2, 3):
             c.start(i)
+        # Kafka's ZK-mode CreateTopics places replicas on the brokers in the receiving broker's
+        # metadata cache (ZkAdminManager: metadataCache.getAliveBrokers), which the controller's
+        # UpdateMetadata fills a moment after "started": wait until every broker sees all three
+        for i in (1, 2, 3):
+            wait_until(
+                lambda i=i: sorted(b["id"] for b in kcat_metadata(c.bootstrap(i))["brokers"]) == [1, 2, 3],
+                20,
+                f"broker {i} seeing all three brokers",
+            )
         yield c
     finally:
         c.stop_all()
