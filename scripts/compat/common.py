@@ -71,15 +71,36 @@ def tests_or_exit(suite: str, src: Path, tests: str) -> Path:
     raise SystemExit(3)
 
 
-def test_deps(packages: list[str]) -> Path:
+def test_deps(packages: list[str], target: Path | None = None, with_deps: bool = False) -> Path:
     """The suite's own test requirements (pytest plugins), installed by pip into the cache (not
-    into the project's environment); returned for PYTHONPATH."""
-    target = CACHE / "deps"
-    missing = [p for p in packages if not list(target.glob(p.replace("-", "_").split("=")[0] + "*"))]
+    into the project's environment); returned for PYTHONPATH. `with_deps`: also what they need
+    that is missing there (into `target`, its own directory, so it shadows nothing of another suite)."""
+    target = target or CACHE / "deps"
+    stems = [p.split("=")[0].split("<")[0].split(">")[0] for p in packages]
+    missing = [
+        p
+        for p, stem in zip(packages, stems)
+        if not list(target.glob(stem.replace("-", "_") + "*")) and not list(target.glob(stem.lower() + "*"))
+    ]
     if missing:
-        cmd = [PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), *missing]
-        subprocess.run(cmd, check=True, timeout=900)
+        cmd = [PYTHON, "-m", "pip", "install", "--quiet", "--target", str(target)]
+        subprocess.run(cmd + ([] if with_deps else ["--no-deps"]) + missing, check=True, timeout=900)
     return target
+
+
+PLUGINS = Path(__file__).resolve().parent / "plugins"
+
+
+def suite_source(arg: str, must_have: list[str], how: str) -> Path:
+    """The checkout of a client's test suite given with --source, checked for the files the run
+    needs; bad input exits 2 saying what is missing and how to get a checkout (`how`)."""
+    path = Path(arg).resolve()
+    lacking = [m for m in must_have if not (path / m).exists()]
+    if not path.is_dir() or lacking:
+        what = "is not a directory" if not path.is_dir() else f"lacks {', '.join(lacking)}"
+        print(f"--source {arg}: {what}; expected a checkout of the suite. {how}", file=sys.stderr)
+        raise SystemExit(2)
+    return path
 
 
 def free_port() -> int:
@@ -95,6 +116,7 @@ class Brokers:
     procs: list[subprocess.Popen] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
     workdir: Path | None = None
+    keep: bool = False  # keep workdir (the brokers' logs and data) after stop, to read them
 
     @property
     def bootstrap(self) -> str:
@@ -109,7 +131,9 @@ class Brokers:
                 p.wait(15)
             except subprocess.TimeoutExpired:
                 p.kill()
-        if self.workdir is not None:
+        if self.workdir is not None and self.keep:
+            print(f"broker logs and data kept in {self.workdir}")
+        elif self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -240,8 +264,11 @@ def run_pytest(
 ) -> None:
     """pytest in the suite's own tree; its output goes to <junit>.log, whose tail is shown when no
     result came out (a collection error names itself there)."""
+    # -P: the working directory (the suite's checkout) is not put first on sys.path, so a checkout's
+    # own package source cannot shadow the installed client under test
     cmd = [
         PYTHON,
+        "-P",
         "-m",
         "pytest",
         "-q",
