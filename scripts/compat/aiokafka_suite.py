@@ -83,7 +83,9 @@ def main() -> int:
         f"transaction.state.log.replication.factor={count}",
         f"transaction.state.log.min.isr={min(count, 2)}",
     ]
-    brokers = start_brokers(count, BROKER_PROPERTIES + txn)
+    # node ids from 0: the image's Kafka is broker.id=0 (Kafka's config/server.properties), and
+    # tests/test_sender.py sends to node_id=0
+    brokers = start_brokers(count, BROKER_PROPERTIES + txn, first_id=0)
     brokers.keep = a.keep
     try:
         env = dict(
