@@ -59,18 +59,6 @@ def safe_extract(archive: Path, dest: Path) -> None:
         tar.extractall(dest, members=members)
 
 
-def tests_or_exit(suite: str, src: Path, tests: str) -> Path:
-    """The suite's tests inside the sdist, or a loud NOT RUN (exit 3) naming what is missing: the
-    tests are only ever taken from the registry, never from a copy of ours."""
-    path = src / tests
-    if path.is_dir():
-        return path
-    print(f"!!! {suite}: NOT RUN. The sdist {src.name} (PyPI) holds no {tests}/, so the suite cannot be")
-    print("!!! obtained from a package registry here; nothing was run and nothing is counted.")
-    print(f"{suite}: 0 passed, 0 failed, 0 skipped; NOT RUN (no tests in the sdist)")
-    raise SystemExit(3)
-
-
 def test_deps(packages: list[str], target: Path | None = None, with_deps: bool = False) -> Path:
     """The suite's own test requirements (pytest plugins), installed by pip into the cache (not
     into the project's environment); returned for PYTHONPATH. `with_deps`: also what they need

@@ -63,9 +63,10 @@ BROKER_PROPERTIES = [
 # pytest plugins from the suite's requirements/requirements-tests.txt (no dependencies: pytest is
 # the project's), and what its conftest imports beyond confluent-kafka itself (cluster_fixture.py
 # imports the Schema Registry clients: authlib, httpx, cachetools; tests/common imports the old
-# Avro API: avro, fastavro), with their dependencies
+# Avro API: avro, fastavro; share_consumer/test_share_consumer_deserialization.py the Protobuf
+# serializers: protobuf, googleapis-common-protos), with their dependencies
 PLUGIN_DEPS = ["pytest-timeout", "pytest-asyncio==1.3.0"]
-IMPORT_DEPS = ["authlib", "httpx", "cachetools", "avro", "fastavro"]
+IMPORT_DEPS = ["authlib", "httpx", "cachetools", "avro", "fastavro", "protobuf", "googleapis-common-protos"]
 
 
 def suite_version(src: Path) -> str:
@@ -113,6 +114,8 @@ def main() -> int:
             str(src / "pyproject.toml"),
             "-o",
             "asyncio_default_fixture_loop_scope=function",
+            # a file that cannot be imported is one failure, not the end of the run
+            "--continue-on-collection-errors",
         ]
         run_pytest(src, a.tests or ["tests/integration"], env, junit, a.timeout, extra)
         print(f"(pytest output: {junit.with_suffix('.log')})")
