@@ -1,5 +1,5 @@
-"""Shared by the per-suite scripts: obtain a client's test suite from its PyPI sdist at run time
-(never vendored), start netlab's broker (one node, or a 3-broker KRaft cluster on loopback), run
+"""Shared by the per-suite scripts: obtain a client's test suite from its PyPI sdist at run time,
+or check the checkout given with --source (never vendored), start netlab's broker (one node, or a 3-broker KRaft cluster on loopback), run
 the suite with the environment it documents for an external cluster, and print one line per test
 plus `N passed, N failed, N skipped` (known-unpassable tests listed apart, never as passed)."""
 
