@@ -60,9 +60,9 @@ def run_live(name: str, project: str, client: str | None = None) -> Outcome:
     out = Outcome(lab=compose_lab(CORPUS / name, opts))
     plan = compile_plan(out.lab.topology)
     netns = [s.netns for s in plan.of_kind(Namespace)]
+    with KERNEL:  # a failed apply removes what it made; destroy only a lab this run made
+        labapi.apply(plan, topology_text=to_yaml(out.lab.translation, ["live corpus test"]))
     try:
-        with KERNEL:
-            labapi.apply(plan, topology_text=to_yaml(out.lab.translation, ["live corpus test"]))
         wait_started(plan.lab)
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
         logs = broker_logs(plan.lab, out.lab.topology)
