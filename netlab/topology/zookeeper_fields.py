@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from netlab.topology.types import parse_ipv4
 
-ZOO_CFG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+ZOO_CFG_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")  # 4lw.commands.whitelist starts with a digit
 HEAP = re.compile(r"^[1-9][0-9]*[kKmMgG]?$")
 # zoo.cfg keys netlab writes itself: setting them in `settings` would make two truths
 OWN_KEYS = frozenset({"dataDir", "clientPort", "clientPortAddress", "tickTime", "admin.enableServer"})
@@ -167,3 +167,33 @@ class ZooKeeperSettings(BaseModel):
                 raise ValueError(f"{key}: a zoo.cfg value is one line (no line break)")
             out[key] = str(v)
         return out
+
+
+WILDCARDS = ("0.0.0.0", "::")
+
+Member = tuple[tuple[int, str, int, int], ...]  # (id, host, quorum port, election port) per line
+
+
+def server_tuples(servers: dict[int, str]) -> Member:
+    return tuple((sid, *parse_server(line)) for sid, line in sorted(servers.items()))
+
+
+def _compatible(a: Member, b: Member) -> bool:
+    """Two members' server lists describe one ensemble: the same ids and ports, and each line the
+    same host, unless one of them names its own line with a wildcard (`0.0.0.0`, as Bitnami's and
+    the official image's READMEs write a member's own line)."""
+    if [(s[0], s[2], s[3]) for s in a] != [(s[0], s[2], s[3]) for s in b]:
+        return False
+    return all(x[1] == y[1] or x[1] in WILDCARDS or y[1] in WILDCARDS for x, y in zip(a, b, strict=True))
+
+
+def ensemble_groups(members: dict[str, Member]) -> list[list[str]]:
+    """Which members (node -> its server lines) form one ensemble, in the members' order: linked
+    when their lists are compatible, and transitively."""
+    groups: list[list[str]] = []
+    for node, servers in members.items():
+        joined = [g for g in groups if any(_compatible(servers, members[m]) for m in g)]
+        merged = [m for g in joined for m in g] + [node]
+        groups = [g for g in groups if g not in joined] + [merged]
+    order = list(members)
+    return sorted((sorted(g, key=order.index) for g in groups), key=lambda g: order.index(g[0]))

@@ -74,7 +74,8 @@ class ZooKeeperRole:
     client_port: int
     server_id: int | None = None
     servers: dict[int, str] = field(default_factory=dict)  # server.N lines as the entrypoint writes them
-    settings: dict[str, str] = field(default_factory=dict)  # further zoo.cfg lines it writes (ensemble)
+    settings: dict[str, str] = field(default_factory=dict)  # further zoo.cfg lines it writes
+    tick_time: int | None = None  # tickTime, when the image sets one (None: ZooKeeper's 2000)
     entrypoint_error: str | None = None
     derived: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
