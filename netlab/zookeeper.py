@@ -60,10 +60,10 @@ def zoo_cfg(spec: ZooKeeperSettings, data_dir: Path) -> str:
 
 
 def ensemble_members(topology: Topology, node: str) -> list[str]:
-    """The nodes of `node`'s ensemble, in topology order (zookeeper_fields.ensemble_groups: a
-    member may name its own line 0.0.0.0)."""
+    """The nodes of `node`'s ensemble, in topology order (zookeeper_fields.ensemble_groups: each
+    member may write its own line its own way, e.g. 0.0.0.0)."""
     members = {
-        n: server_tuples(s.zookeeper.servers)
+        n: (s.zookeeper.server_id, server_tuples(s.zookeeper.servers))
         for n, s in topology.nodes.items()
         if s.zookeeper is not None and s.zookeeper.ensemble
     }

@@ -42,7 +42,9 @@ def _peer_address(world: World, node: str, host: str, listen_all: bool = False) 
     """Where a quorum peer binds its own quorum/election ports: the address its own server line
     resolves to in its node (ZooKeeper's default quorumListenOnAllIPs=false); 0.0.0.0 is every one,
     as is every line with quorumListenOnAllIPs=true (QuorumCnxManager binds the wildcard then)."""
-    if listen_all or host in WILDCARDS:
+    if listen_all:
+        return "0.0.0.0"
+    if host in WILDCARDS:
         return host
     addrs = world.vantage(node).resolve_ipv4(host) or []
     return addrs[0] if addrs else None
@@ -74,7 +76,7 @@ def apply_quorum(world: World) -> None:
     members outside its quorum, and every member when none has a majority, do not serve
     (ZooKeeper accepts the TCP connection, then closes it: "ZooKeeperServer not running")."""
     views = {z.node: z for z in world.zookeepers if z.servers}
-    for group in ensemble_groups({n: z.servers for n, z in views.items()}):
+    for group in ensemble_groups({n: (z.server_id, z.servers) for n, z in views.items()}):
         members = [views[n] for n in group]
         servers = members[0].servers
         majority = len(servers) // 2 + 1

@@ -178,21 +178,23 @@ def server_tuples(servers: dict[int, str]) -> Member:
     return tuple((sid, *parse_server(line)) for sid, line in sorted(servers.items()))
 
 
-def _compatible(a: Member, b: Member) -> bool:
+def _compatible(a: tuple[int | None, Member], b: tuple[int | None, Member]) -> bool:
     """Two members' server lists describe one ensemble: the same ids and ports, and each line the
-    same host, unless one of them names its own line with a wildcard (`0.0.0.0`, as Bitnami's and
-    the official image's READMEs write a member's own line)."""
-    if [(s[0], s[2], s[3]) for s in a] != [(s[0], s[2], s[3]) for s in b]:
+    same host except a member's own line, which each writes its own way (`0.0.0.0`, as Bitnami's
+    and the official image's READMEs do, or a name of its own): ZooKeeper binds a member's own line
+    and connects to the others' lines, it never compares the lists."""
+    (id_a, lines_a), (id_b, lines_b) = a, b
+    if [(s[0], s[2], s[3]) for s in lines_a] != [(s[0], s[2], s[3]) for s in lines_b]:
         return False
-    return all(x[1] == y[1] or x[1] in WILDCARDS or y[1] in WILDCARDS for x, y in zip(a, b, strict=True))
+    return all(x[1] == y[1] or x[0] in (id_a, id_b) for x, y in zip(lines_a, lines_b, strict=True))
 
 
-def ensemble_groups(members: dict[str, Member]) -> list[list[str]]:
-    """Which members (node -> its server lines) form one ensemble, in the members' order: linked
-    when their lists are compatible, and transitively."""
+def ensemble_groups(members: dict[str, tuple[int | None, Member]]) -> list[list[str]]:
+    """Which members (node -> its server id and server lines) form one ensemble, in the members'
+    order: linked when their lists are compatible, and transitively."""
     groups: list[list[str]] = []
-    for node, servers in members.items():
-        joined = [g for g in groups if any(_compatible(servers, members[m]) for m in g)]
+    for node, own in members.items():
+        joined = [g for g in groups if any(_compatible(own, members[m]) for m in g)]
         merged = [m for g in joined for m in g] + [node]
         groups = [g for g in groups if g not in joined] + [merged]
     order = list(members)

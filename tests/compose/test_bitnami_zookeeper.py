@@ -269,3 +269,32 @@ def test_live_the_readme_ensemble_forms_a_quorum_and_the_brokers_register(tmp_pa
         assert all(v.ok for v in report.verdicts), [v for v in report.verdicts if not v.ok]
     finally:
         labapi.destroy(plan.lab)
+
+
+def _own_alias_file(tmp_path, listen_all: str) -> object:
+    """zookeeper1 names its own line `zk1a`, its alias on network `a` only; zookeeper2 and 3 know it
+    as zookeeper1 on network `b`. Without quorumListenOnAllIPs it binds its quorum and election
+    ports on its `a` address, where the others never connect."""
+    lines = {1: "zookeeper1", 2: "zookeeper2", 3: "zookeeper3"}
+    text = "services:\n"
+    for i in (1, 2, 3):
+        own = {**lines, 1: "zk1a"} if i == 1 else lines
+        nets = "      a:\n        aliases: [zk1a]\n      b: {}\n" if i == 1 else "      b: {}\n"
+        text += (
+            f"  zookeeper{i}:\n    image: bitnami/zookeeper:3.8\n    networks:\n{nets}    environment:\n"
+            f"      ALLOW_ANONYMOUS_LOGIN: 'yes'\n      ZOO_SERVER_ID: {i}\n"
+            f"      ZOO_LISTEN_ALLIPS_ENABLED: '{listen_all}'\n"
+            f"      ZOO_SERVERS: {','.join(f'{own[j]}:2888:3888' for j in (1, 2, 3))}\n"
+        )
+    text += "networks:\n  a: {}\n  b: {}\n"
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("listen_all, zk1_serves", [("no", False), ("yes", True)])
+def test_predict_zoo_listen_allips_enabled(tmp_path, listen_all, zk1_serves):
+    """ZOO_LISTEN_ALLIPS_ENABLED -> quorumListenOnAllIPs: with it, the member binds every address."""
+    lab = compose_lab(_own_alias_file(tmp_path, listen_all), ComposeOptions(project="bzkallips", lan_ip=None))
+    serving = {z.node: z.serving for z in world_of(lab.topology).zookeepers}
+    assert serving == {"zookeeper1": zk1_serves, "zookeeper2": True, "zookeeper3": True}
