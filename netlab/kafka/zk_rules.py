@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from netlab.topology.zookeeper_fields import parse_connect as parse_connect  # zookeeper.connect, as validated
 from netlab.topology.zookeeper_fields import WILDCARDS, ensemble_groups, server_tuples
+from netlab.topology.zookeeper_fields import parse_connect as parse_connect  # zookeeper.connect, as validated
 
 from .views import LISTENER, BrokerView, ListenerView, World, ZooKeeperView, land
 
@@ -33,7 +33,9 @@ def zookeeper_views(topology) -> list[ZooKeeperView]:
         servers = server_tuples(z.servers) if z.ensemble else ()
         listen_all = z.settings.get("quorumListenOnAllIPs", "").strip().lower() == "true"
         out.append(
-            ZooKeeperView(node, z.client_port_address or "", z.client_port, z.server_id, servers, listen_all=listen_all)
+            ZooKeeperView(
+                node, z.client_port_address or "", z.client_port, z.server_id, servers, listen_all=listen_all
+            )
         )
     return out
 

@@ -47,7 +47,13 @@ def test_servers_split_on_comma_semicolon_and_space(sep):
 
 def test_explicit_ids_when_the_value_holds_double_colons():
     """`host:port:port::id`: `server.${srv[1]}=${srv[0]};port` (the README's ids 2, 4, 6)."""
-    r = role({**ANON, "ZOO_SERVER_ID": "4", "ZOO_SERVERS": "0.0.0.0:2888:3888::2,zk2:2888:3888::4,zk3:2888:3888::6"})
+    r = role(
+        {
+            **ANON,
+            "ZOO_SERVER_ID": "4",
+            "ZOO_SERVERS": "0.0.0.0:2888:3888::2,zk2:2888:3888::4,zk3:2888:3888::6",
+        }
+    )
     assert r.servers == {2: "0.0.0.0:2888:3888;2181", 4: "zk2:2888:3888;2181", 6: "zk3:2888:3888;2181"}
     assert r.server_id == 4
 
@@ -127,12 +133,18 @@ def test_without_anonymous_login_it_refuses(image):
 )
 def test_a_bad_client_port_is_refused(port, words):
     r = role({**ANON, "ZOO_PORT_NUMBER": port})
-    assert r.entrypoint_error == f"An invalid port was specified in the environment variable ZOO_PORT_NUMBER: {words}"
+    assert (
+        r.entrypoint_error
+        == f"An invalid port was specified in the environment variable ZOO_PORT_NUMBER: {words}"
+    )
 
 
 def test_client_port_and_metrics_port_must_differ():
     r = role({**ANON, "ZOO_PORT_NUMBER": "7000"})
-    assert r.entrypoint_error == "ZOO_PORT_NUMBER and ZOO_PROMETHEUS_METRICS_PORT_NUMBER are bound to the same port"
+    assert (
+        r.entrypoint_error
+        == "ZOO_PORT_NUMBER and ZOO_PROMETHEUS_METRICS_PORT_NUMBER are bound to the same port"
+    )
 
 
 def test_a_positional_entry_with_a_client_port_is_refused():
@@ -157,7 +169,8 @@ def test_every_error_is_kept_in_the_scripts_order():
     r = role({"ZOO_PORT_NUMBER": "80", "ZOO_PEER_TYPE": "voter"})
     assert r.entrypoint_error is not None
     assert r.entrypoint_error.split(" / ") == [
-        "An invalid port was specified in the environment variable ZOO_PORT_NUMBER: privileged port requested",
+        "An invalid port was specified in the environment variable ZOO_PORT_NUMBER: "
+        "privileged port requested",
         ANON_ERROR,
         "The ZOO_PEER_TYPE environment voter should be one of [observer/participant]",
     ]
@@ -203,9 +216,7 @@ def readme_ensemble(tmp_path, anon: str = "yes", listen_all: str | None = None):
     ids = {1: 2, 2: 4, 3: 6}
     text = "services:"
     for i, sid in ids.items():
-        entries = [
-            f"{'0.0.0.0' if j == i else f'zookeeper{j}'}:2888:3888::{ids[j]}" for j in ids
-        ]
+        entries = [f"{'0.0.0.0' if j == i else f'zookeeper{j}'}:2888:3888::{ids[j]}" for j in ids]
         text += ZK.format(i=i, anon=anon, sid=sid, servers=",".join(entries))
         if listen_all:
             text += f"      - ZOO_LISTEN_ALLIPS_ENABLED={listen_all}\n"
@@ -219,7 +230,11 @@ def test_predict_the_readme_ensemble_is_one_quorum(tmp_path):
     lab = compose_lab(readme_ensemble(tmp_path), ComposeOptions(project="bzkpredict", lan_ip=None))
     zk = lab.topology.nodes["zookeeper2"].zookeeper
     assert zk is not None and zk.server_id == 4
-    assert zk.servers == {2: "zookeeper1:2888:3888;2181", 4: "0.0.0.0:2888:3888;2181", 6: "zookeeper3:2888:3888;2181"}
+    assert zk.servers == {
+        2: "zookeeper1:2888:3888;2181",
+        4: "0.0.0.0:2888:3888;2181",
+        6: "zookeeper3:2888:3888;2181",
+    }
     serving = {z.node: z.serving for z in world_of(lab.topology).zookeepers}
     assert serving == {"zookeeper1": True, "zookeeper2": True, "zookeeper3": True}
     rows = {f"{v.from_node} -> {v.to}": v.ok for v in predicted_report(lab.topology).verdicts}

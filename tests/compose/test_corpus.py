@@ -57,7 +57,11 @@ def predicted_quorums(topology) -> list[list[str]]:
     from netlab.zookeeper import ensemble_members
 
     serving = {z.node for z in world_of(topology).zookeepers if z.serving and z.servers}
-    groups = {tuple(ensemble_members(topology, n)) for n, s in topology.nodes.items() if s.zookeeper and s.zookeeper.ensemble}
+    groups = {
+        tuple(ensemble_members(topology, n))
+        for n, s in topology.nodes.items()
+        if s.zookeeper and s.zookeeper.ensemble
+    }
     return sorted([n for n in g if n in serving] for g in groups)
 
 

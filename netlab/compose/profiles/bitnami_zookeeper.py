@@ -111,7 +111,9 @@ def validation_errors(env: dict[str, str]) -> list[str]:
     values = [_value(env, n) for n in ports]
     if all(re.fullmatch(r"\d+", v) for v in values) and int(values[0]) == int(values[1]):
         errors.append(f"{ports[0]} and {ports[1]} are bound to the same port")
-    if not is_boolean_yes(env.get("ALLOW_ANONYMOUS_LOGIN")) and not is_boolean_yes(env.get("ZOO_ENABLE_AUTH")):
+    if not is_boolean_yes(env.get("ALLOW_ANONYMOUS_LOGIN")) and not is_boolean_yes(
+        env.get("ZOO_ENABLE_AUTH")
+    ):
         errors.append(
             "The ZOO_ENABLE_AUTH environment variable does not configure authentication. Set the "
             "environment variable ALLOW_ANONYMOUS_LOGIN=yes to allow unauthenticated users to connect to "
@@ -206,7 +208,9 @@ def configure(env: dict[str, str]) -> ZooKeeperRole:
                 role.servers = {}
                 return role
     if is_boolean_yes(env.get("ZOO_ENABLE_AUTH")) or is_boolean_yes(env.get("ZOO_ENABLE_QUORUM_AUTH")):
-        role.notes.append("ZooKeeper SASL authentication (ZOO_ENABLE_AUTH / ZOO_ENABLE_QUORUM_AUTH) is not modelled")
+        role.notes.append(
+            "ZooKeeper SASL authentication (ZOO_ENABLE_AUTH / ZOO_ENABLE_QUORUM_AUTH) is not modelled"
+        )
     if is_boolean_yes(env.get("ZOO_TLS_CLIENT_ENABLE")) or is_boolean_yes(env.get("ZOO_TLS_QUORUM_ENABLE")):
         role.notes.append("ZooKeeper TLS (ZOO_TLS_CLIENT_ENABLE / ZOO_TLS_QUORUM_ENABLE) is not modelled")
     return role
