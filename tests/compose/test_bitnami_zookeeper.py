@@ -207,6 +207,7 @@ KAFKA = """
       - ALLOW_PLAINTEXT_LISTENER=yes
       - KAFKA_CFG_ZOOKEEPER_CONNECT=zookeeper1:2181,zookeeper2:2181,zookeeper3:2181
       - KAFKA_BROKER_ID={i}
+      - KAFKA_CFG_ZOOKEEPER_CONNECTION_TIMEOUT_MS=4000
 """
 
 
@@ -249,6 +250,54 @@ def test_predict_without_anonymous_login_no_zookeeper_and_no_broker(tmp_path):
     report = predicted_report(lab.topology)
     starts = [v for v, k in zip(report.verdicts, report.kinds, strict=True) if k == "start"]
     assert starts and not any(v.ok for v in starts)  # the brokers time out connecting, as Kafka does
+    # the ZooKeeper containers stopped (Docker stops a container with its main process): no client
+    # rows from them; a client container on their network asks instead
+    assert {v.from_node for v, k in zip(report.verdicts, report.kinds, strict=True) if k == "client"} == {
+        "client-bzkpredict-default"
+    }
+
+
+def test_a_member_that_never_serves_still_runs_clients(tmp_path):
+    """The server.N= form: the container keeps running (ZooKeeper retries), it just never serves."""
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(
+        "services:\n  zk:\n    image: bitnami/zookeeper:3.8\n    environment:\n"
+        "      ALLOW_ANONYMOUS_LOGIN: 'yes'\n"
+        "      ZOO_SERVERS: server.1=zk:2888:3888 server.2=zk2:2888:3888\n"
+        + KAFKA.format(i=1).replace("zookeeper1:2181,zookeeper2:2181,zookeeper3:2181", "zk:2181")
+    )
+    lab = compose_lab(path, ComposeOptions(project="bzkpredict", lan_ip=None))
+    assert lab.topology.nodes["zk"].zookeeper is None
+    report = predicted_report(lab.topology)
+    rows = {f"{v.from_node} -> {v.to}": v for v in report.verdicts}
+    assert "zk -> kafka1:9092" in rows and not rows["kafka1 -> PLAINTEXT://:9092"].ok
+
+
+@pytest.mark.root
+@pytest.mark.slow
+def test_live_without_anonymous_login_the_brokers_time_out_as_predicted(tmp_path):
+    """No ZooKeeper runs; both brokers exit with Kafka's ZooKeeperClientTimeoutException, live as
+    predicted."""
+    from netlab import lab as labapi
+    from netlab.compose.topology_out import to_yaml
+    from netlab.kafka.lab_report import broker_logs, live_report
+    from netlab.lab.brokers import wait_started
+    from netlab.plan import compile_plan
+    from netlab.resources import Namespace
+
+    lab = compose_lab(readme_ensemble(tmp_path, anon="no"), ComposeOptions(project="bzkrefuse", lan_ip=None))
+    plan = compile_plan(lab.topology)
+    labapi.apply(plan, topology_text=to_yaml(lab.translation, ["bitnami zookeeper refusal test"]))
+    try:
+        started = {b.node: b for b in wait_started(plan.lab, timeout=20)}
+        assert {n: b.state for n, b in started.items()} == {"kafka1": "failed", "kafka2": "failed"}, started
+        assert all("ZooKeeperClientTimeoutException" in (b.error or "") for b in started.values()), started
+        prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
+        report = live_report(plan.lab, lab.topology, prefixes, broker_logs(plan.lab, lab.topology), timeout=4)
+        assert report.disagreements() == [], report.disagreements()
+        assert report.verdicts and not any(v.ok for v in report.verdicts)
+    finally:
+        labapi.destroy(plan.lab)
 
 
 @pytest.mark.root

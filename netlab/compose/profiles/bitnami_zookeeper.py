@@ -198,6 +198,7 @@ def configure(env: dict[str, str]) -> ZooKeeperRole:
         unresolvable = _unresolvable_line(role.servers)
         if unresolvable:
             role.entrypoint_error = unresolvable
+            role.exits = False  # the JVM keeps retrying: the container runs
             role.servers = {}
             return role
         for line in role.servers.values():
