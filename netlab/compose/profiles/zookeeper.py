@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from netlab.topology.zookeeper_fields import parse_server
 
-from . import bitnami_zookeeper
 from .base import ImageRef, ZooKeeperRole
+from .bitnami_zookeeper import REPOS as BITNAMI_REPOS
+from .bitnami_zookeeper import configure as bitnami_configure
 
-REPOS = ("zookeeper", "confluentinc/cp-zookeeper", *bitnami_zookeeper.REPOS, "wurstmeister/zookeeper")
+REPOS = ("zookeeper", "confluentinc/cp-zookeeper", *BITNAMI_REPOS, "wurstmeister/zookeeper")
 
 
 def _int(text: str | None) -> int | None:
@@ -85,8 +86,8 @@ def _official(env: dict[str, str]) -> ZooKeeperRole:
 def configure(image: ImageRef, env: dict[str, str]) -> ZooKeeperRole:
     if image.repo == "confluentinc/cp-zookeeper":
         return _confluent(env)
-    if image.repo in bitnami_zookeeper.REPOS:
-        return bitnami_zookeeper.configure(env)
+    if image.repo in BITNAMI_REPOS:
+        return bitnami_configure(env)
     if image.repo == "wurstmeister/zookeeper":
         return ZooKeeperRole(2181)
     return _official(env)
