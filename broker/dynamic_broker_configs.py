@@ -26,13 +26,18 @@ import re
 from collections.abc import Mapping
 
 from .cluster.forwarding import forward
-from .config import SETTINGS, ConfigException, KafkaConfig, RequirementFailed, convert_setting
+from .config import ConfigException, KafkaConfig, RequirementFailed, convert_setting, setting_for
 from .protocol.errors import ErrorCode
 from .topic_configs import TOPIC_CONFIGS, BrokerSettings, InvalidTopicConfig, broker_default, parse
 
 # DynamicLogConfig.ReconfigurableConfigs: the first (highest-priority) broker synonym of each topic
-# config → that topic config
-RECONFIGURABLE = {d.synonyms[0].name: d for d in TOPIC_CONFIGS.values() if d.synonyms}
+# config → that topic config, except log.message.format.version (DynamicLogConfig.ExcludedConfigs:
+# every broker must support the version first)
+RECONFIGURABLE = {
+    d.synonyms[0].name: d
+    for d in TOPIC_CONFIGS.values()
+    if d.synonyms and d.synonyms[0].name != "log.message.format.version"
+}
 
 # SslConfigs.RECONFIGURABLE_CONFIGS (DynamicBrokerConfig.DynamicSecurityConfigs)
 SECURITY = frozenset(
@@ -130,8 +135,17 @@ LISTENER_PREFIXED = re.compile(r"listener\.name\.[^.]*\.(.*)")  # DynamicBrokerC
 
 
 def read_only(name: str) -> bool:
-    """ConfigHelper.createBrokerConfigEntry: read-only unless a dynamic config."""
+    """ConfigHelper.createBrokerConfigEntry: read-only unless a dynamic config (by its exact name:
+    a listener-prefixed key is read-only there too)."""
     return name not in ALL_DYNAMIC
+
+
+def update_mode(name: str) -> str:
+    """The "Dynamic Update Mode" Kafka's broker config page shows (DynamicBrokerConfig
+    .dynamicConfigUpdateModes): per-broker, cluster-wide or read-only."""
+    if name in PER_BROKER:
+        return "per-broker"
+    return "cluster-wide" if name in ALL_DYNAMIC else "read-only"
 
 
 def _set(names) -> str:
@@ -161,10 +175,11 @@ def check(changes: Mapping[str, str | None], per_broker: bool) -> tuple[int, str
             continue
         base = _base(name)
         try:
+            setting = setting_for(base)
             if base in RECONFIGURABLE:
                 parse(RECONFIGURABLE[base], value, source_name=name)
-            elif base in SETTINGS:
-                convert_setting(SETTINGS[base], value)
+            elif setting is not None:  # DynamicBrokerConfig.validateConfigTypes: Kafka's ConfigDef types
+                convert_setting(setting, value)
         except (InvalidTopicConfig, ConfigException) as exc:
             return ErrorCode.INVALID_CONFIG, str(exc)
     if not per_broker:

@@ -1,0 +1,387 @@
+"""Kafka 3.7's broker configs: every key of KafkaConfig's ConfigDef, with its ConfigDef type and
+default. The one table of broker config names, types and defaults: broker/config.py SETTINGS (what
+this broker acts on) takes its types and defaults from here, DescribeConfigs on a BROKER resource
+lists every public entry, and dynamic broker configs are type-checked against it.
+
+Source: apache/kafka at tag 3.7.1, `core/src/main/scala/kafka/server/KafkaConfig.scala` (the
+`define`/`defineInternal` calls of `KafkaConfig.configDef`, in their order) plus the keys it merges
+from `RemoteLogManagerConfig.CONFIG_DEF` (storage module). Defaults are the values of the constants
+those calls name (`Defaults`, `LogConfig`, `SslConfigs`, `SaslConfigs`, `RaftConfig`,
+`OffsetConfig`, `TransactionLog`, ...). The JVM-dependent ones are as on Java 11+ (ssl.protocol
+TLSv1.3, ssl.enabled.protocols TLSv1.2,TLSv1.3, ssl.keymanager.algorithm SunX509,
+ssl.trustmanager.algorithm PKIX), as Kafka's generated 3.7 broker config page shows them.
+Internal keys (`defineInternal`) are not listed by DescribeConfigs (AbstractConfig.nonInternalValues).
+Which keys may change dynamically, and at which level, is broker/dynamic_broker_configs.py
+(DynamicBrokerConfig).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+LONG_MAX = 2**63 - 1
+INT_MAX = 2**31 - 1
+DOUBLE_MAX = 1.7976931348623157e308  # Double.MAX_VALUE
+
+# ConfigDef.Type names this table uses
+TYPES = ("BOOLEAN", "STRING", "INT", "SHORT", "LONG", "DOUBLE", "LIST", "CLASS", "PASSWORD")
+
+
+@dataclass(frozen=True)
+class BrokerConfigDef:
+    name: str
+    type: str  # one of TYPES
+    default: Any  # the typed default; None is Kafka's null default
+    internal: bool = False  # defineInternal: accepted, never described
+
+
+def _c(name: str, typ: str, default: Any, internal: bool = False) -> BrokerConfigDef:
+    return BrokerConfigDef(name, typ, default, internal)
+
+
+_TABLE = [
+    _c("zookeeper.connect", "STRING", None),
+    _c("zookeeper.session.timeout.ms", "INT", 18000),
+    _c("zookeeper.connection.timeout.ms", "INT", None),
+    _c("zookeeper.set.acl", "BOOLEAN", False),
+    _c("zookeeper.max.in.flight.requests", "INT", 10),
+    _c("zookeeper.ssl.client.enable", "BOOLEAN", False),
+    _c("zookeeper.clientCnxnSocket", "STRING", None),
+    _c("zookeeper.ssl.keystore.location", "STRING", None),
+    _c("zookeeper.ssl.keystore.password", "PASSWORD", None),
+    _c("zookeeper.ssl.keystore.type", "STRING", None),
+    _c("zookeeper.ssl.truststore.location", "STRING", None),
+    _c("zookeeper.ssl.truststore.password", "PASSWORD", None),
+    _c("zookeeper.ssl.truststore.type", "STRING", None),
+    _c("zookeeper.ssl.protocol", "STRING", "TLSv1.2"),
+    _c("zookeeper.ssl.enabled.protocols", "LIST", None),
+    _c("zookeeper.ssl.cipher.suites", "LIST", None),
+    _c("zookeeper.ssl.endpoint.identification.algorithm", "STRING", "HTTPS"),
+    _c("zookeeper.ssl.crl.enable", "BOOLEAN", False),
+    _c("zookeeper.ssl.ocsp.enable", "BOOLEAN", False),
+    _c("broker.id.generation.enable", "BOOLEAN", True),
+    _c("reserved.broker.max.id", "INT", 1000),
+    _c("broker.id", "INT", -1),
+    _c("message.max.bytes", "INT", 1048588),
+    _c("num.network.threads", "INT", 3),
+    _c("num.io.threads", "INT", 8),
+    _c("num.replica.alter.log.dirs.threads", "INT", None),
+    _c("background.threads", "INT", 10),
+    _c("queued.max.requests", "INT", 500),
+    _c("queued.max.request.bytes", "LONG", -1),
+    _c("request.timeout.ms", "INT", 30000),
+    _c("socket.connection.setup.timeout.ms", "LONG", 10000),
+    _c("socket.connection.setup.timeout.max.ms", "LONG", 30000),
+    _c("metadata.log.max.record.bytes.between.snapshots", "LONG", 20971520),
+    _c("metadata.log.max.snapshot.interval.ms", "LONG", 3600000),
+    _c("process.roles", "LIST", []),
+    _c("node.id", "INT", -1),
+    _c("initial.broker.registration.timeout.ms", "INT", 60000),
+    _c("broker.heartbeat.interval.ms", "INT", 2000),
+    _c("broker.session.timeout.ms", "INT", 9000),
+    _c("controller.listener.names", "STRING", None),
+    _c("sasl.mechanism.controller.protocol", "STRING", "GSSAPI"),
+    _c("metadata.log.dir", "STRING", None),
+    _c("metadata.log.segment.bytes", "INT", 1073741824),
+    _c("metadata.log.segment.min.bytes", "INT", 8388608, internal=True),
+    _c("metadata.log.segment.ms", "LONG", 604800000),
+    _c("metadata.max.retention.bytes", "LONG", 104857600),
+    _c("metadata.max.retention.ms", "LONG", 604800000),
+    _c("metadata.max.idle.interval.ms", "INT", 500),
+    _c("server.max.startup.time.ms", "LONG", LONG_MAX, internal=True),
+    _c("zookeeper.metadata.migration.enable", "BOOLEAN", False),
+    _c("eligible.leader.replicas.enable", "BOOLEAN", False),
+    _c("zookeeper.metadata.migration.min.batch.size", "INT", 200, internal=True),
+    _c("authorizer.class.name", "STRING", ""),
+    _c("early.start.listeners", "STRING", None),
+    _c("listeners", "STRING", "PLAINTEXT://:9092"),
+    _c("advertised.listeners", "STRING", None),
+    _c(
+        "listener.security.protocol.map",
+        "STRING",
+        "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+    ),
+    _c("control.plane.listener.name", "STRING", None),
+    _c("socket.send.buffer.bytes", "INT", 102400),
+    _c("socket.receive.buffer.bytes", "INT", 102400),
+    _c("socket.request.max.bytes", "INT", 104857600),
+    _c("socket.listen.backlog.size", "INT", 50),
+    _c("max.connections.per.ip", "INT", INT_MAX),
+    _c("max.connections.per.ip.overrides", "STRING", ""),
+    _c("max.connections", "INT", INT_MAX),
+    _c("max.connection.creation.rate", "INT", INT_MAX),
+    _c("connections.max.idle.ms", "LONG", 600000),
+    _c("connection.failed.authentication.delay.ms", "INT", 100),
+    _c("broker.rack", "STRING", None),
+    _c("num.partitions", "INT", 1),
+    _c("log.dir", "STRING", "/tmp/kafka-logs"),
+    _c("log.dirs", "STRING", None),
+    _c("log.segment.bytes", "INT", 1073741824),
+    _c("log.roll.ms", "LONG", None),
+    _c("log.roll.hours", "INT", 168),
+    _c("log.roll.jitter.ms", "LONG", None),
+    _c("log.roll.jitter.hours", "INT", 0),
+    _c("log.retention.ms", "LONG", None),
+    _c("log.retention.minutes", "INT", None),
+    _c("log.retention.hours", "INT", 168),
+    _c("log.retention.bytes", "LONG", -1),
+    _c("log.retention.check.interval.ms", "LONG", 300000),
+    _c("log.cleanup.policy", "LIST", ["delete"]),
+    _c("log.cleaner.threads", "INT", 1),
+    _c("log.cleaner.io.max.bytes.per.second", "DOUBLE", DOUBLE_MAX),
+    _c("log.cleaner.dedupe.buffer.size", "LONG", 134217728),
+    _c("log.cleaner.io.buffer.size", "INT", 524288),
+    _c("log.cleaner.io.buffer.load.factor", "DOUBLE", 0.9),
+    _c("log.cleaner.backoff.ms", "LONG", 15000),
+    _c("log.cleaner.min.cleanable.ratio", "DOUBLE", 0.5),
+    _c("log.cleaner.enable", "BOOLEAN", True),
+    _c("log.cleaner.delete.retention.ms", "LONG", 86400000),
+    _c("log.cleaner.min.compaction.lag.ms", "LONG", 0),
+    _c("log.cleaner.max.compaction.lag.ms", "LONG", LONG_MAX),
+    _c("log.index.size.max.bytes", "INT", 10485760),
+    _c("log.index.interval.bytes", "INT", 4096),
+    _c("log.flush.interval.messages", "LONG", LONG_MAX),
+    _c("log.segment.delete.delay.ms", "LONG", 60000),
+    _c("log.flush.scheduler.interval.ms", "LONG", LONG_MAX),
+    _c("log.flush.interval.ms", "LONG", None),
+    _c("log.flush.offset.checkpoint.interval.ms", "INT", 60000),
+    _c("log.flush.start.offset.checkpoint.interval.ms", "INT", 60000),
+    _c("log.preallocate", "BOOLEAN", False),
+    _c("num.recovery.threads.per.data.dir", "INT", 1),
+    _c("auto.create.topics.enable", "BOOLEAN", True),
+    _c("min.insync.replicas", "INT", 1),
+    _c("log.message.format.version", "STRING", "3.0-IV1"),
+    _c("log.message.timestamp.type", "STRING", "CreateTime"),
+    _c("log.message.timestamp.difference.max.ms", "LONG", LONG_MAX),
+    _c("log.message.timestamp.before.max.ms", "LONG", LONG_MAX),
+    _c("log.message.timestamp.after.max.ms", "LONG", LONG_MAX),
+    _c("create.topic.policy.class.name", "CLASS", None),
+    _c("alter.config.policy.class.name", "CLASS", None),
+    _c("log.message.downconversion.enable", "BOOLEAN", True),
+    _c("controller.socket.timeout.ms", "INT", 30000),
+    _c("default.replication.factor", "INT", 1),
+    _c("replica.lag.time.max.ms", "LONG", 30000),
+    _c("replica.socket.timeout.ms", "INT", 30000),
+    _c("replica.socket.receive.buffer.bytes", "INT", 65536),
+    _c("replica.fetch.max.bytes", "INT", 1048576),
+    _c("replica.fetch.wait.max.ms", "INT", 500),
+    _c("replica.fetch.backoff.ms", "INT", 1000),
+    _c("replica.fetch.min.bytes", "INT", 1),
+    _c("replica.fetch.response.max.bytes", "INT", 10485760),
+    _c("num.replica.fetchers", "INT", 1),
+    _c("replica.high.watermark.checkpoint.interval.ms", "LONG", 5000),
+    _c("fetch.purgatory.purge.interval.requests", "INT", 1000),
+    _c("producer.purgatory.purge.interval.requests", "INT", 1000),
+    _c("delete.records.purgatory.purge.interval.requests", "INT", 1),
+    _c("auto.leader.rebalance.enable", "BOOLEAN", True),
+    _c("leader.imbalance.per.broker.percentage", "INT", 10),
+    _c("leader.imbalance.check.interval.seconds", "LONG", 300),
+    _c("unclean.leader.election.enable", "BOOLEAN", False),
+    _c("security.inter.broker.protocol", "STRING", "PLAINTEXT"),
+    _c("inter.broker.protocol.version", "STRING", "3.7-IV4"),
+    _c("inter.broker.listener.name", "STRING", None),
+    _c("replica.selector.class", "STRING", None),
+    _c("controlled.shutdown.max.retries", "INT", 3),
+    _c("controlled.shutdown.retry.backoff.ms", "LONG", 5000),
+    _c("controlled.shutdown.enable", "BOOLEAN", True),
+    _c("group.min.session.timeout.ms", "INT", 6000),
+    _c("group.max.session.timeout.ms", "INT", 1800000),
+    _c("group.initial.rebalance.delay.ms", "INT", 3000),
+    _c("group.max.size", "INT", INT_MAX),
+    _c("group.coordinator.rebalance.protocols", "LIST", ["classic"]),
+    _c("group.coordinator.threads", "INT", 1),
+    _c("group.coordinator.new.enable", "BOOLEAN", False, internal=True),
+    _c("group.consumer.session.timeout.ms", "INT", 45000),
+    _c("group.consumer.min.session.timeout.ms", "INT", 45000),
+    _c("group.consumer.max.session.timeout.ms", "INT", 60000),
+    _c("group.consumer.heartbeat.interval.ms", "INT", 5000),
+    _c("group.consumer.min.heartbeat.interval.ms", "INT", 5000),
+    _c("group.consumer.max.heartbeat.interval.ms", "INT", 15000),
+    _c("group.consumer.max.size", "INT", INT_MAX),
+    _c(
+        "group.consumer.assignors",
+        "LIST",
+        [
+            "org.apache.kafka.coordinator.group.assignor.UniformAssignor",
+            "org.apache.kafka.coordinator.group.assignor.RangeAssignor",
+        ],
+    ),
+    _c("offset.metadata.max.bytes", "INT", 4096),
+    _c("offsets.load.buffer.size", "INT", 5242880),
+    _c("offsets.topic.replication.factor", "SHORT", 3),
+    _c("offsets.topic.num.partitions", "INT", 50),
+    _c("offsets.topic.segment.bytes", "INT", 104857600),
+    _c("offsets.topic.compression.codec", "INT", 0),
+    _c("offsets.retention.minutes", "INT", 10080),
+    _c("offsets.retention.check.interval.ms", "LONG", 600000),
+    _c("offsets.commit.timeout.ms", "INT", 5000),
+    _c("offsets.commit.required.acks", "SHORT", -1),
+    _c("delete.topic.enable", "BOOLEAN", True),
+    _c("compression.type", "STRING", "producer"),
+    _c("transactional.id.expiration.ms", "INT", 604800000),
+    _c("transaction.max.timeout.ms", "INT", 900000),
+    _c("transaction.state.log.min.isr", "INT", 2),
+    _c("transaction.state.log.load.buffer.size", "INT", 5242880),
+    _c("transaction.state.log.replication.factor", "SHORT", 3),
+    _c("transaction.state.log.num.partitions", "INT", 50),
+    _c("transaction.state.log.segment.bytes", "INT", 104857600),
+    _c("transaction.abort.timed.out.transaction.cleanup.interval.ms", "INT", 10000),
+    _c("transaction.remove.expired.transaction.cleanup.interval.ms", "INT", 3600000),
+    _c("transaction.partition.verification.enable", "BOOLEAN", True),
+    _c("producer.id.expiration.ms", "INT", 86400000),
+    _c("producer.id.expiration.check.interval.ms", "INT", 600000, internal=True),
+    _c("max.incremental.fetch.session.cache.slots", "INT", 1000),
+    _c("fetch.max.bytes", "INT", 57671680),
+    _c("metrics.num.samples", "INT", 2),
+    _c("metrics.sample.window.ms", "LONG", 30000),
+    _c("metric.reporters", "LIST", []),
+    _c("metrics.recording.level", "STRING", "INFO"),
+    _c("auto.include.jmx.reporter", "BOOLEAN", True),
+    _c("kafka.metrics.reporters", "LIST", []),
+    _c("kafka.metrics.polling.interval.secs", "INT", 10),
+    _c("telemetry.max.bytes", "INT", 1048576),
+    _c("quota.window.num", "INT", 11),
+    _c("replication.quota.window.num", "INT", 11),
+    _c("alter.log.dirs.replication.quota.window.num", "INT", 11),
+    _c("controller.quota.window.num", "INT", 11),
+    _c("quota.window.size.seconds", "INT", 1),
+    _c("replication.quota.window.size.seconds", "INT", 1),
+    _c("alter.log.dirs.replication.quota.window.size.seconds", "INT", 1),
+    _c("controller.quota.window.size.seconds", "INT", 1),
+    _c("client.quota.callback.class", "CLASS", None),
+    _c("connections.max.reauth.ms", "LONG", 0),
+    _c("sasl.server.max.receive.size", "INT", 524288),
+    _c("security.providers", "STRING", None),
+    _c(
+        "principal.builder.class",
+        "CLASS",
+        "org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder",
+    ),
+    _c("ssl.protocol", "STRING", "TLSv1.3"),
+    _c("ssl.provider", "STRING", None),
+    _c("ssl.enabled.protocols", "LIST", ["TLSv1.2", "TLSv1.3"]),
+    _c("ssl.keystore.type", "STRING", "JKS"),
+    _c("ssl.keystore.location", "STRING", None),
+    _c("ssl.keystore.password", "PASSWORD", None),
+    _c("ssl.key.password", "PASSWORD", None),
+    _c("ssl.keystore.key", "PASSWORD", None),
+    _c("ssl.keystore.certificate.chain", "PASSWORD", None),
+    _c("ssl.truststore.type", "STRING", "JKS"),
+    _c("ssl.truststore.location", "STRING", None),
+    _c("ssl.truststore.password", "PASSWORD", None),
+    _c("ssl.truststore.certificates", "PASSWORD", None),
+    _c("ssl.keymanager.algorithm", "STRING", "SunX509"),
+    _c("ssl.trustmanager.algorithm", "STRING", "PKIX"),
+    _c("ssl.endpoint.identification.algorithm", "STRING", "https"),
+    _c("ssl.secure.random.implementation", "STRING", None),
+    _c("ssl.client.auth", "STRING", "none"),
+    _c("ssl.cipher.suites", "LIST", []),
+    _c("ssl.principal.mapping.rules", "STRING", "DEFAULT"),
+    _c("ssl.engine.factory.class", "CLASS", None),
+    _c("ssl.allow.dn.changes", "BOOLEAN", False),
+    _c("ssl.allow.san.changes", "BOOLEAN", False),
+    _c("sasl.mechanism.inter.broker.protocol", "STRING", "GSSAPI"),
+    _c("sasl.jaas.config", "PASSWORD", None),
+    _c("sasl.enabled.mechanisms", "LIST", ["GSSAPI"]),
+    _c("sasl.server.callback.handler.class", "CLASS", None),
+    _c("sasl.client.callback.handler.class", "CLASS", None),
+    _c("sasl.login.class", "CLASS", None),
+    _c("sasl.login.callback.handler.class", "CLASS", None),
+    _c("sasl.kerberos.service.name", "STRING", None),
+    _c("sasl.kerberos.kinit.cmd", "STRING", "/usr/bin/kinit"),
+    _c("sasl.kerberos.ticket.renew.window.factor", "DOUBLE", 0.8),
+    _c("sasl.kerberos.ticket.renew.jitter", "DOUBLE", 0.05),
+    _c("sasl.kerberos.min.time.before.relogin", "LONG", 60000),
+    _c("sasl.kerberos.principal.to.local.rules", "LIST", ["DEFAULT"]),
+    _c("sasl.login.refresh.window.factor", "DOUBLE", 0.8),
+    _c("sasl.login.refresh.window.jitter", "DOUBLE", 0.05),
+    _c("sasl.login.refresh.min.period.seconds", "SHORT", 60),
+    _c("sasl.login.refresh.buffer.seconds", "SHORT", 300),
+    _c("sasl.login.connect.timeout.ms", "INT", None),
+    _c("sasl.login.read.timeout.ms", "INT", None),
+    _c("sasl.login.retry.backoff.max.ms", "LONG", 10000),
+    _c("sasl.login.retry.backoff.ms", "LONG", 100),
+    _c("sasl.oauthbearer.scope.claim.name", "STRING", "scope"),
+    _c("sasl.oauthbearer.sub.claim.name", "STRING", "sub"),
+    _c("sasl.oauthbearer.token.endpoint.url", "STRING", None),
+    _c("sasl.oauthbearer.jwks.endpoint.url", "STRING", None),
+    _c("sasl.oauthbearer.jwks.endpoint.refresh.ms", "LONG", 3600000),
+    _c("sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "LONG", 100),
+    _c("sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms", "LONG", 10000),
+    _c("sasl.oauthbearer.clock.skew.seconds", "INT", 30),
+    _c("sasl.oauthbearer.expected.audience", "LIST", None),
+    _c("sasl.oauthbearer.expected.issuer", "STRING", None),
+    _c("delegation.token.master.key", "PASSWORD", None),
+    _c("delegation.token.secret.key", "PASSWORD", None),
+    _c("delegation.token.max.lifetime.ms", "LONG", 604800000),
+    _c("delegation.token.expiry.time.ms", "LONG", 86400000),
+    _c("delegation.token.expiry.check.interval.ms", "LONG", 3600000),
+    _c("password.encoder.secret", "PASSWORD", None),
+    _c("password.encoder.old.secret", "PASSWORD", None),
+    _c("password.encoder.keyfactory.algorithm", "STRING", None),
+    _c("password.encoder.cipher.algorithm", "STRING", "AES/CBC/PKCS5Padding"),
+    _c("password.encoder.key.length", "INT", 128),
+    _c("password.encoder.iterations", "INT", 4096),
+    _c("controller.quorum.voters", "LIST", []),
+    _c("controller.quorum.election.timeout.ms", "INT", 1000),
+    _c("controller.quorum.fetch.timeout.ms", "INT", 2000),
+    _c("controller.quorum.election.backoff.max.ms", "INT", 1000),
+    _c("controller.quorum.append.linger.ms", "INT", 25),
+    _c("controller.quorum.request.timeout.ms", "INT", 2000),
+    _c("controller.quorum.retry.backoff.ms", "INT", 20),
+    _c("unstable.api.versions.enable", "BOOLEAN", False, internal=True),
+    _c("unstable.metadata.versions.enable", "BOOLEAN", False, internal=True),
+    _c("remote.log.storage.system.enable", "BOOLEAN", False),
+    _c("remote.log.storage.manager.impl.prefix", "STRING", "rsm.config."),
+    _c("remote.log.metadata.manager.impl.prefix", "STRING", "rlmm.config."),
+    _c("remote.log.storage.manager.class.name", "STRING", None),
+    _c("remote.log.storage.manager.class.path", "STRING", None),
+    _c(
+        "remote.log.metadata.manager.class.name",
+        "STRING",
+        "org.apache.kafka.server.log.remote.metadata.storage.TopicBasedRemoteLogMetadataManager",
+    ),
+    _c("remote.log.metadata.manager.class.path", "STRING", None),
+    _c("remote.log.metadata.manager.listener.name", "STRING", None),
+    _c("remote.log.metadata.custom.metadata.max.bytes", "INT", 128),
+    _c("remote.log.index.file.cache.total.size.bytes", "LONG", 1073741824),
+    _c("remote.log.manager.thread.pool.size", "INT", 10),
+    _c("remote.log.manager.task.interval.ms", "LONG", 30000),
+    _c("remote.log.manager.task.retry.backoff.ms", "LONG", 500, internal=True),
+    _c("remote.log.manager.task.retry.backoff.max.ms", "LONG", 30000, internal=True),
+    _c("remote.log.manager.task.retry.jitter", "DOUBLE", 0.2, internal=True),
+    _c("remote.log.reader.threads", "INT", 10),
+    _c("remote.log.reader.max.pending.tasks", "INT", 100),
+    _c("log.local.retention.ms", "LONG", -2),
+    _c("log.local.retention.bytes", "LONG", -2),
+]
+BROKER_CONFIGS: dict[str, BrokerConfigDef] = {d.name: d for d in _TABLE}
+# What DescribeConfigs lists for a broker besides the keys it was given (public keys only)
+PUBLIC_CONFIGS: tuple[str, ...] = tuple(d.name for d in _TABLE if not d.internal)
+
+
+def java_double(v: float) -> str:
+    """Double.toString: plain between 10^-3 and 10^7, else computerized scientific notation."""
+    if v == 0 or 1e-3 <= abs(v) < 1e7:
+        return repr(float(v))
+    mantissa, _, exp = f"{v!r}".lower().partition("e")
+    if not exp:  # repr chose plain digits for a large value
+        mantissa, _, exp = f"{v:.16e}".partition("e")
+        mantissa = mantissa.rstrip("0")
+    if "." not in mantissa:
+        mantissa += ".0"
+    return f"{mantissa}E{int(exp)}"
+
+
+def to_string(d: BrokerConfigDef | None, value: Any) -> str | None:
+    """ConfigDef.convertToString: lists comma-joined, booleans lower-case, doubles as Java prints them."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ",".join(str(x) for x in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) or (d is not None and d.type == "DOUBLE"):
+        return java_double(float(value))
+    return str(value)
