@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .kafka_broker_configs import BROKER_CONFIGS
 from .listeners import (
     ConfigException,
     EndPoint,
@@ -22,7 +23,6 @@ from .listeners import (
     require,
     validate_listener_list,
 )
-from .kafka_broker_configs import BROKER_CONFIGS
 from .topic_configs import BROKER_SYNONYMS
 
 __all__ = ["KafkaConfig", "ConfigException", "RequirementFailed", "UnsupportedConfig", "SETTINGS"]
@@ -52,7 +52,7 @@ def _s(name: str, at_least: int | None = None) -> Setting:
 # Settings this broker reads that Kafka 3.7's KafkaConfig does not define, and why they are here.
 # DescribeConfigs lists them only when set, as Kafka lists any unknown key it was given.
 NOT_IN_KAFKA_37 = {
-    "controller.quorum.bootstrap.servers": "Kafka 3.8+ (KIP-853); accepted to refuse a dynamic quorum clearly",
+    "controller.quorum.bootstrap.servers": "Kafka 3.8+ (KIP-853); read to refuse a dynamic quorum clearly",
     "cluster.id": "netlab's way to pass the id kafka-storage.sh format writes to meta.properties",
     "quota.producer.default": "Kafka before 3.0 (removed by KAFKA-12591); still honoured by broker/quotas.py",
     "quota.consumer.default": "Kafka before 3.0 (removed by KAFKA-12591); still honoured by broker/quotas.py",
