@@ -18,6 +18,7 @@ Which keys may change dynamically, and at which level, is broker/dynamic_broker_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 LONG_MAX = 2**63 - 1
@@ -362,16 +363,14 @@ PUBLIC_CONFIGS: tuple[str, ...] = tuple(d.name for d in _TABLE if not d.internal
 
 
 def java_double(v: float) -> str:
-    """Double.toString: plain between 10^-3 and 10^7, else computerized scientific notation."""
+    """Double.toString: plain between 10^-3 and 10^7, else computerized scientific notation,
+    both with the shortest digits that read back as the same double."""
     if v == 0 or 1e-3 <= abs(v) < 1e7:
         return repr(float(v))
-    mantissa, _, exp = f"{v!r}".lower().partition("e")
-    if not exp:  # repr chose plain digits for a large value
-        mantissa, _, exp = f"{v:.16e}".partition("e")
-        mantissa = mantissa.rstrip("0")
-    if "." not in mantissa:
-        mantissa += ".0"
-    return f"{mantissa}E{int(exp)}"
+    sign, digits, exp = Decimal(repr(float(v))).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    mantissa = f"{text[0]}.{text[1:] or '0'}"
+    return f"{'-' if sign else ''}{mantissa}E{len(text) - 1 + int(exp)}"
 
 
 def to_string(d: BrokerConfigDef | None, value: Any) -> str | None:
