@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .config import ConfigException, convert_setting, setting_for
-from .dynamic_broker_configs import LISTENER_PREFIXED, read_only
+from .dynamic_broker_configs import BROKER_QUOTA, LISTENER_PREFIXED, read_only
 from .kafka_broker_configs import BROKER_CONFIGS, PUBLIC_CONFIGS, to_string
 from .topic_configs import (
     CONFIG_TYPE_IDS,
@@ -49,7 +49,10 @@ def synonyms_of(name: str) -> list[str]:
 
 
 def config_type(name: str) -> str | None:
-    """KafkaConfig.configType: the name's ConfigDef type, else its synonyms' (None: unknown)."""
+    """KafkaConfig.configType: the name's ConfigDef type (KafkaConfig's, or DynamicConfig.Broker's
+    for the throttles), else its synonyms' (None: unknown)."""
+    if name in BROKER_QUOTA:
+        return "LONG"
     return next((BROKER_CONFIGS[n].type for n in synonyms_of(name) if n in BROKER_CONFIGS), None)
 
 
@@ -66,18 +69,16 @@ def _default_layer() -> dict[str, str]:
 _DEFAULTS = _default_layer()
 
 
-def _as_kafka_prints(name: str, typ: str | None, raw: str) -> str:
-    """A configured value as KafkaConfig holds it, printed back (ConfigDef.convertToString);
-    strings, classes and unknown keys stay as given."""
-    if typ in (None, "STRING", "PASSWORD", "CLASS"):
+def _as_kafka_prints(name: str, raw: str) -> str:
+    """A configured value as Kafka describes it: a KafkaConfig key's parsed value printed back
+    (ConfigDef.convertToString); any other key (listener-prefixed, custom) as given (originals)."""
+    d, setting = BROKER_CONFIGS.get(name), setting_for(name)
+    if d is None or setting is None or d.type in ("STRING", "PASSWORD", "CLASS"):
         return raw
-    base = next(n for n in synonyms_of(name) if n in BROKER_CONFIGS)
-    setting = setting_for(base)
     try:
-        text = to_string(BROKER_CONFIGS[base], convert_setting(setting, raw)) if setting else None
+        return to_string(d, convert_setting(setting, raw)) or raw
     except ConfigException:
-        text = None
-    return raw if text is None else text
+        return raw
 
 
 def _entry(name: str, settings: BrokerSettings, per_broker: bool) -> dict:
@@ -96,7 +97,7 @@ def _entry(name: str, settings: BrokerSettings, per_broker: bool) -> dict:
     source = synonyms[0]["source"] if synonyms else DEFAULT_CONFIG
     if per_broker:
         own = next((layer[name] for layer, _ in settings.layers() if name in layer), None)
-        value = _DEFAULTS.get(name) if own is None else _as_kafka_prints(name, typ, own)
+        value = _DEFAULTS.get(name) if own is None else _as_kafka_prints(name, own)
     else:
         value = settings.cluster[name]
     return {

@@ -26,7 +26,8 @@ import re
 from collections.abc import Mapping
 
 from .cluster.forwarding import forward
-from .config import ConfigException, KafkaConfig, RequirementFailed, convert_setting, setting_for
+from .config import ConfigException, KafkaConfig, RequirementFailed, Setting, convert_setting, setting_for
+from .kafka_broker_configs import BROKER_CONFIGS, LONG_MAX
 from .protocol.errors import ErrorCode
 from .topic_configs import TOPIC_CONFIGS, BrokerSettings, InvalidTopicConfig, broker_default, parse
 
@@ -129,6 +130,15 @@ ALL_DYNAMIC = (
     | PRODUCER_STATE
     | REMOTE_LOG
 )
+# DynamicConfig.Broker's own keys (QuotaConfigs): the replication throttles, LONG, at least 0,
+# default Long.MaxValue; dynamic-only, not KafkaConfig keys. Stored and described, not acted on.
+BROKER_QUOTA = frozenset(
+    {
+        "leader.replication.throttled.rate",
+        "follower.replication.throttled.rate",
+        "replica.alter.log.dirs.io.max.bytes.per.second",
+    }
+)
 CLUSTER_LEVEL_LISTENER = frozenset({"max.connections", "max.connection.creation.rate", "num.network.threads"})
 PER_BROKER = (SECURITY | LISTENER) - CLUSTER_LEVEL_LISTENER
 LISTENER_PREFIXED = re.compile(r"listener\.name\.[^.]*\.(.*)")  # DynamicBrokerConfig.ListenerConfigRegex
@@ -159,8 +169,11 @@ def _base(name: str) -> str:
 
 def check(changes: Mapping[str, str | None], per_broker: bool) -> tuple[int, str | None]:
     """DynamicBrokerConfig.validateConfigs: non-dynamic names, bare security configs, types, and
-    per-broker names at the cluster level."""
-    fixed = [k for k in changes if _base(k) not in ALL_DYNAMIC]
+    per-broker names at the cluster level. Non-dynamic means a KafkaConfig key outside
+    DynamicConfig.Broker's (DynamicConfig.Broker.nonDynamicProps): any other name, listener-prefixed
+    or custom, is accepted as Kafka accepts it (customPropsAllowed), and only the dynamic ones are
+    type-checked, by their base name (validateConfigTypes)."""
+    fixed = [k for k in changes if k in BROKER_CONFIGS and k not in ALL_DYNAMIC]
     if fixed:
         return ErrorCode.INVALID_REQUEST, f"Cannot update these configs dynamically: {_set(fixed)}"
     bare = [k for k in changes if k in SECURITY]
@@ -175,10 +188,11 @@ def check(changes: Mapping[str, str | None], per_broker: bool) -> tuple[int, str
             continue
         base = _base(name)
         try:
-            setting = setting_for(base)
             if base in RECONFIGURABLE:
                 parse(RECONFIGURABLE[base], value, source_name=name)
-            elif setting is not None:  # DynamicBrokerConfig.validateConfigTypes: Kafka's ConfigDef types
+            elif base in BROKER_QUOTA:
+                convert_setting(Setting(base, "long", LONG_MAX, 0), value)
+            elif base in ALL_DYNAMIC and (setting := setting_for(base)) is not None:
                 convert_setting(setting, value)
         except (InvalidTopicConfig, ConfigException) as exc:
             return ErrorCode.INVALID_CONFIG, str(exc)

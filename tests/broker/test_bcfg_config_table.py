@@ -83,3 +83,19 @@ def test_bcfg_dynamic_values_checked_by_kafkas_types():
 def test_bcfg_doubles_print_as_java_does():
     assert java_double(1.7976931348623157e308) == "1.7976931348623157E308"
     assert (java_double(0.9), java_double(0.05), java_double(1e7)) == ("0.9", "0.05", "1.0E7")
+
+
+def test_bcfg_names_kafka_accepts_dynamically():
+    # DynamicConfig.Broker.nonDynamicProps: only KafkaConfig's non-dynamic keys are refused
+    assert check({"node.id": "7"}, per_broker=True) == (
+        42,
+        "Cannot update these configs dynamically: Set(node.id)",
+    )
+    assert check({"my.custom.setting": "x"}, per_broker=True) == (0, None)
+    assert check({"leader.replication.throttled.rate": "1048576"}, per_broker=False) == (0, None)
+    err, msg = check({"leader.replication.throttled.rate": "-1"}, per_broker=True)
+    assert (err, msg) == (
+        40,
+        "Invalid value -1 for configuration leader.replication.throttled.rate: Value must be at least 0",
+    )
+    assert config_type("leader.replication.throttled.rate") == "LONG"

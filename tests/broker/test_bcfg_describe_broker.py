@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.clients]
 
 RELOGIN = "sasl.kerberos.min.time.before.relogin"
 SECRET = "listener.name.plaintext.ssl.key.password"  # per-listener, as Kafka accepts SSL passwords
+THROTTLE = "leader.replication.throttled.rate"
 DEFAULT, DYNAMIC_BROKER, STATIC = 5, 2, 4  # ConfigSource ids
 GIVEN = {"node.id", "listeners", "log.dirs"}  # what brokerproc.start_broker sets: all Kafka configs
 
@@ -101,9 +102,9 @@ def test_bcfg_kafka_python_lists_every_config(tmp_path):
         entries = _kafka_python(bp)
         assert set(entries) == set(PUBLIC_CONFIGS) | GIVEN
         before = entries[RELOGIN]
-        _alter(bp, {RELOGIN: "58000", SECRET: "hunter2"})
+        _alter(bp, {RELOGIN: "58000", SECRET: "hunter2", THROTTLE: "1048576"})
         after = _kafka_python(bp)
-        assert len(after) == len(PUBLIC_CONFIGS) + 1  # the listener-prefixed secret
+        assert set(after) == set(PUBLIC_CONFIGS) | {SECRET, THROTTLE}  # the keys given are listed too
     finally:
         assert bp.stop() == 0, bp.output()
     assert (before["value"], before["config_source"]) == ("60000", "DEFAULT_CONFIG")
@@ -118,5 +119,11 @@ def test_bcfg_kafka_python_lists_every_config(tmp_path):
     secret = after[SECRET]
     assert (secret["value"], secret["is_sensitive"], secret["config_type"]) == (None, True, "PASSWORD")
     assert [s["value"] for s in secret["synonyms"]] == [None]
+    throttle = after[THROTTLE]  # DynamicConfig.Broker's own key: typed, not sensitive
+    assert (throttle["value"], throttle["config_type"], throttle["is_sensitive"]) == (
+        "1048576",
+        "LONG",
+        False,
+    )
     keystore = after["ssl.keystore.password"]
     assert keystore["value"] is None and keystore["is_sensitive"] and not keystore["read_only"]
