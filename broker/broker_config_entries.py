@@ -117,8 +117,18 @@ def _names(settings: BrokerSettings) -> Iterable[str]:
     return sorted({*PUBLIC_CONFIGS, *settings.static, *settings.cluster, *settings.broker})
 
 
+def _populate_synonyms(settings: BrokerSettings) -> BrokerSettings:
+    """KafkaConfig.populateSynonyms: node.id and broker.id stand for each other in the originals."""
+    static = dict(settings.static)
+    for given, other in (("node.id", "broker.id"), ("broker.id", "node.id")):
+        if given in static and other not in static:
+            static[other] = static[given]
+    return BrokerSettings(static, settings.cluster, settings.broker)
+
+
 def broker_entries(settings: BrokerSettings) -> list[dict]:
     """DescribeConfigs BROKER <this broker's id>."""
+    settings = _populate_synonyms(settings)
     return [_entry(n, settings, per_broker=True) for n in _names(settings)]
 
 

@@ -99,3 +99,10 @@ def test_bcfg_names_kafka_accepts_dynamically():
         "Invalid value -1 for configuration leader.replication.throttled.rate: Value must be at least 0",
     )
     assert config_type("leader.replication.throttled.rate") == "LONG"
+
+
+def test_bcfg_topic_config_synonym_defaults_are_the_tables():
+    # topic_configs keeps each broker synonym's default for DescribeConfigs; they are Kafka's too
+    for d in TOPIC_CONFIGS.values():
+        for s in d.synonyms:
+            assert s.default == BROKER_CONFIGS[s.name].default, (d.name, s.name)

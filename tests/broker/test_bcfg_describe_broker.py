@@ -74,6 +74,8 @@ def test_bcfg_confluent_lists_every_config_dynamic_sensitive_and_restart(tmp_pat
         assert entries["ssl.key.password"].is_sensitive and entries["ssl.key.password"].value is None
         assert entries["log.dirs"].source == STATIC and entries["log.dirs"].value == str(bp.log_dir)
         assert entries["log.cleaner.io.max.bytes.per.second"].value == "1.7976931348623157E308"
+        # KafkaConfig.populateSynonyms: node.id=1 given, broker.id described as given too
+        assert (entries["broker.id"].value, entries["broker.id"].source) == ("1", STATIC)
 
         _alter(bp, {RELOGIN: "58000", SECRET: "hunter2"})
         entries = _confluent(bp)
