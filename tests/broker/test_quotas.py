@@ -1,15 +1,19 @@
 """Client byte-rate quotas: a client over its produce or fetch quota gets throttle_time_ms in the
 response and its connection is muted for that time (the next request on it is answered only
 afterwards); quotas set per client id with AlterClientQuotas (kafka-python's protocol classes, an
-independent encoder), described back, persisted; librdkafka reports the throttle it was told."""
+independent encoder), described back, kept as ClientQuotaRecords in the metadata log (read back
+with our kafka-dump-log) and so across a restart; librdkafka reports the throttle it was told."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
 
 from brokerproc import start_broker
+
+from broker import dump_log
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
@@ -76,6 +80,15 @@ def _describe(rc: RawClient) -> dict:
     return {e.entity[0].entity_name: {v.key: v.value for v in e.values} for e in resp.entries}
 
 
+def _quota_records(metadata_dir) -> list[dict]:
+    """The ClientQuotaRecords of a metadata log as kafka-dump-log --cluster-metadata-decoder prints them."""
+    out = io.StringIO()
+    files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
+    assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
+    payloads = [line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line]
+    return [d["data"] for d in map(json.loads, payloads) if d["type"] == "CLIENT_QUOTA_RECORD"]
+
+
 def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
     # two 1-second samples: the rate is measured over 1-2 s, so throttles stay short here
     bp = start_broker(tmp_path, ["quota.window.num=2"])
@@ -90,8 +103,11 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
         try:
             r = _alter(rc, "slow_reader", "consumer_byte_rate", 30000.0)
             assert r.entries[0].error_code == 0
-            bad = _alter(rc, "slow_reader", "request_percentage", 50.0)
-            assert bad.entries[0].error_code == 42 and "not supported" in bad.entries[0].error_message
+            bad = _alter(rc, "slow_reader", "byte_rate", 50.0)  # not a quota key (QuotaConfigs)
+            assert (bad.entries[0].error_code, bad.entries[0].error_message) == (
+                42,
+                "Invalid configuration key byte_rate",
+            )
             assert _alter(rc, None, "producer_byte_rate", 1e9).entries[0].error_code == 0
             assert _describe(rc) == {
                 "slow_reader": {"consumer_byte_rate": 30000.0},
@@ -99,8 +115,14 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
             }
         finally:
             rc.close()
-        stored = json.loads((tmp_path / "kafka-logs" / "client-quotas.json").read_text())
-        assert stored["slow_reader"] == {"consumer_byte_rate": 30000.0}
+        records = _quota_records(tmp_path / "kafka-logs" / "__cluster_metadata-0")
+        assert {
+            "entity": [{"entityType": "client-id", "entityName": "slow_reader"}],
+            "key": "consumer_byte_rate",
+            "value": 30000.0,
+            "remove": False,
+        } in records, records
+        assert not (tmp_path / "kafka-logs" / "client-quotas.json").exists()
         stats: list[dict] = []
         c = Consumer(
             {
