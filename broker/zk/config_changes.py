@@ -38,9 +38,9 @@ def _seq(child: str) -> int:
         return -1
 
 
-def _pending(c: KazooClient, after: int) -> tuple[list[tuple[str, dict[str, float]]], int]:
-    """(the entities named by notifications newer than `after`, read now; the newest number),
-    purging expired notifications on the way."""
+def _pending(c: KazooClient, after: int) -> tuple[list[tuple[str, dict[str, str]]], int]:
+    """(the entities named by notifications newer than `after` with their properties read now;
+    the newest number), purging expired notifications on the way."""
     try:
         children = sorted(c.get_children(znodes.CONFIG_CHANGES), key=_seq)
     except NoNodeError:
@@ -57,7 +57,7 @@ def _pending(c: KazooClient, after: int) -> tuple[list[tuple[str, dict[str, floa
             last = n
             entity_path = znodes.decode_config_change(data)
             if entity_path and entity_path.split("/", 1)[0] in ROOTS:
-                updates.append((entity_path, cq.zk_values(read_props(c, entity_path), entity_path)))
+                updates.append((entity_path, read_props(c, entity_path)))
         if now - stat.ctime > EXPIRATION_MS:
             try:
                 c.delete(path)
@@ -120,8 +120,10 @@ class ConfigChangeListener:
             self._last = last
             if updates:
                 table = {k: dict(v) for k, v in self.node.client_quotas.items()}
-                for path, values in updates:
-                    self.log.info(f"Processing override for entityPath: {path} with config: {values}")
+                for path, props in updates:
+                    shown = ", ".join(f"{k}={v}" for k, v in sorted(props.items()))  # Properties.toString
+                    self.log.info(f"Processing override for entityPath: {path} with config: {{{shown}}}")
+                    values = cq.zk_values(props, path)
                     if values:
                         table[path] = values
                     else:

@@ -85,7 +85,9 @@ def _quota_records(metadata_dir) -> list[dict]:
     out = io.StringIO()
     files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
     assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
-    payloads = [line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line]
+    payloads = [
+        line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line
+    ]
     return [d["data"] for d in map(json.loads, payloads) if d["type"] == "CLIENT_QUOTA_RECORD"]
 
 
