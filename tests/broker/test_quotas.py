@@ -12,13 +12,13 @@ import time
 import uuid
 
 from brokerproc import start_broker
-
-from broker import dump_log
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
 from kafka.protocol.producer import ProduceRequest
 from rawclient import RawClient, batch
+
+from broker import dump_log
 
 
 def _topic(bs: str) -> str:

@@ -16,8 +16,8 @@ from test_zk_cluster import cluster, wait_until, zk, zk_get  # noqa: F401 (the f
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
 
-def _client(cluster, i: int) -> RawClient:
-    return RawClient(f"127.0.0.{i}", cluster.ports[i][1])
+def _client(c, i: int) -> RawClient:
+    return RawClient(f"127.0.0.{i}", c.ports[i][1])
 
 
 def _alter_entity(rc: RawClient, entity: list[tuple[str, str | None]], key: str, value: float):
