@@ -68,6 +68,15 @@ def _alter(rc: RawClient, name: str | None, key: str, value: float, remove: bool
     return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=False, version=1), 1)
 
 
+def _alter_entity(rc: RawClient, entity: list[tuple[str, str | None]], key: str, value: float):
+    E = AlterClientQuotasRequest.EntryData
+    entry = E(
+        entity=[E.EntityData(entity_type=t, entity_name=n) for t, n in entity],
+        ops=[E.OpData(key=key, value=value, remove=False)],
+    )
+    return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=False, version=1), 1)
+
+
 def _describe(rc: RawClient) -> dict:
     C = DescribeClientQuotasRequest.ComponentData
     resp = rc.request(
@@ -159,6 +168,26 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
         rc = RawClient("127.0.0.1", bp.port)
         try:
             assert _describe(rc)["slow_reader"] == {"consumer_byte_rate": 30000.0}
+        finally:
+            rc.close()
+    finally:
+        assert bp.stop() == 0, bp.output()
+
+
+def test_user_quota_comes_before_the_client_ids(tmp_path):
+    """Kafka's order of precedence: a quota of the user (every PLAINTEXT client is ANONYMOUS)
+    applies before the client id's own, which here would never throttle."""
+    bp = start_broker(tmp_path)
+    try:
+        topic = _topic(bp.bootstrap)
+        rc = RawClient("127.0.0.1", bp.port)
+        try:
+            assert _alter(rc, "rawclient", "producer_byte_rate", 1e9).entries[0].error_code == 0
+            r = _alter_entity(rc, [("user", "ANONYMOUS")], "producer_byte_rate", 20000.0)
+            assert r.entries[0].error_code == 0
+            throttles = [_produce(rc, topic, 50_000).throttle_time_ms for _ in range(5)]
+            # as in test_produce_quota_throttles_and_mutes: 25 kB/s against the user's 20 kB/s
+            assert throttles[:3] == [0, 0, 0] and 2000 < throttles[4] < 3000, throttles
         finally:
             rc.close()
     finally:

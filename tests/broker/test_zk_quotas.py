@@ -10,7 +10,7 @@ import json
 
 import pytest
 from rawclient import RawClient
-from test_quotas import _alter, _describe, _produce
+from test_quotas import _alter, _alter_entity, _describe, _produce
 from test_zk_cluster import cluster, wait_until, zk, zk_get  # noqa: F401 (the fixtures)
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
@@ -18,17 +18,6 @@ pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
 def _client(c, i: int) -> RawClient:
     return RawClient(f"127.0.0.{i}", c.ports[i][1])
-
-
-def _alter_entity(rc: RawClient, entity: list[tuple[str, str | None]], key: str, value: float):
-    from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest
-
-    E = AlterClientQuotasRequest.EntryData
-    entry = E(
-        entity=[E.EntityData(entity_type=t, entity_name=n) for t, n in entity],
-        ops=[E.OpData(key=key, value=value, remove=False)],
-    )
-    return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=False, version=1), 1)
 
 
 def _describe_all(rc: RawClient) -> dict:
