@@ -324,3 +324,62 @@ def _alter_only(rc: RawClient, name: str, key: str, value: float):
         ops=[E.OpData(key=key, value=value, remove=False)],
     )
     return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=True, version=1), 1)
+
+
+def test_client_quotas_five_voters_and_a_new_leader(tmp_path):
+    """Five combined voters: a quota set through a follower is described by every broker; the
+    active controller SIGKILLed, the new one (which replayed the records as a standby) keeps it,
+    refuses what Kafka refuses and accepts the next change, which the survivors describe."""
+    from test_quotas import _alter, _alter_entity, _describe
+
+    q = Quorum(tmp_path, "combined", voters=5)
+    try:
+        q.start_all()
+        first = int(_leader(q, 1)["LeaderId"])
+        _all_brokers(q, 5)
+        asked = next(i for i in q.nodes if i != first)
+
+        def alter(i: int, *args, **kw):
+            n = q.nodes[i]
+            rc = RawClient(n.host, n.external)
+            try:
+                return _alter(rc, *args, **kw).entries[0]
+            finally:
+                rc.close()
+
+        def described(i: int) -> dict:
+            n = q.nodes[i]
+            rc = RawClient(n.host, n.external)
+            try:
+                return _describe(rc)
+            finally:
+                rc.close()
+
+        assert alter(asked, "quo5", "producer_byte_rate", 4096.0).error_code == 0
+        for i in q.nodes:
+            assert q.wait(lambda i=i: described(i) == {"quo5": {"producer_byte_rate": 4096.0}}, 10), i
+        q.kill(first)
+        survivors = [i for i in q.nodes if i != first]
+        second = int(
+            q.wait(
+                lambda: (
+                    (s := q.status(survivors[0])) and s.get("LeaderId") not in (None, "-1", str(first)) and s
+                )
+            )["LeaderId"]
+        )
+        assert q.wait(lambda: alter(survivors[-1], "quo5", "consumer_byte_rate", 2048.0).error_code == 0, 20)
+        n = q.nodes[survivors[-1]]
+        rc = RawClient(n.host, n.external)
+        try:
+            bad = _alter_entity(rc, [("user", "u"), ("ip", "10.0.0.1")], "producer_byte_rate", 1.0).entries[0]
+        finally:
+            rc.close()
+        assert (bad.error_code, bad.error_message) == (
+            42,
+            "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId",
+        )
+        want = {"quo5": {"producer_byte_rate": 4096.0, "consumer_byte_rate": 2048.0}}
+        for i in survivors:
+            assert q.wait(lambda i=i: described(i) == want, 10), (i, second)
+    finally:
+        q.stop_all()
