@@ -125,7 +125,7 @@ def request_entity(entry: dict) -> Entity:
 def _valid_ip(name: str | None) -> bool:
     """Kafka resolves a host name here (InetAddress.getByName); a broker answering a request
     never waits on DNS, so only an IP literal (or the default) is valid here."""
-    if name is None or name == DEFAULT:
+    if name is None:
         return True
     try:
         ipaddress.ip_address(name)
@@ -283,7 +283,14 @@ def zk_apply_ops(props: dict[str, str], keys: dict[str, str], ops: list[dict]) -
         if kind == "DOUBLE":
             out[op["key"]] = java_double(value)
         elif kind in ("LONG", "INT"):
-            whole = math.trunc(value + 1e-6) if math.isfinite(value) else 0
+            # Scala's Double.toLong / toInt: NaN is 0, the rest clamped to the type's range
+            top = _MAX[kind]
+            if math.isnan(value):
+                whole = 0
+            elif math.isinf(value):
+                whole = top if value > 0 else -top - 1
+            else:
+                whole = max(-top - 1, min(top, math.trunc(value + 1e-6)))
             if abs(whole - value) > 1e-6:
                 raise QuotaError(
                     ErrorCode.INVALID_REQUEST, f"Configuration {op['key']} must be a {kind} value"

@@ -97,9 +97,9 @@ class ClientQuotas:
             s = self._samples[(kind, *tags)] = _Samples(self.window_ms, self.samples_n)
         s.record(nbytes, now)
         rate, window = s.rate_and_window(now)
-        if rate <= q:
-            return 0
-        return round((rate - q) / q * window)
+        if not rate > q or not q > 0:  # within it; or a NaN or non-positive quota (ZooKeeper
+            return 0  # mode stores them unchecked), which never throttles here
+        return min(round((rate - q) / q * window), 2**31 - 1)
 
 
 def _int_or_none(v) -> int | None:

@@ -130,6 +130,14 @@ def test_zookeeper_dialect_stores_property_strings():
     with pytest.raises(cq.QuotaError) as scram:  # a SCRAM credential is no quota: Kafka's IllegalState
         cq.zk_apply_ops({}, keys, [{"key": "SCRAM-SHA-256", "value": 1.0, "remove": False}])
     assert (scram.value.code, scram.value.message) == (ErrorCode.UNKNOWN_SERVER_ERROR, None)
+    ip_keys = cq.zk_entity({"ip": None})[1]
+    for too_big in (3e9, float("inf")):  # Scala's toInt clamps: no longer the value asked for
+        with pytest.raises(cq.QuotaError, match="Configuration connection_creation_rate must be a INT value"):
+            cq.zk_apply_ops(
+                {}, ip_keys, [{"key": "connection_creation_rate", "value": too_big, "remove": False}]
+            )
+    with pytest.raises(cq.QuotaError, match="%3Cdefault%3E is not a valid IP"):  # a name, not the default
+        cq.zk_entity({"ip": "<default>"})
     with pytest.raises(cq.QuotaError, match="IP entity should not be used with user/client ID entity"):
         cq.zk_entity({"ip": None, "client-id": "c"})
     assert [cq.java_double(v) for v in (25.5, 50.0, 1e-4, 12345678.9, 0.001)] == [
