@@ -174,6 +174,11 @@ def check_value(keys: dict[str, str], key: str, value: float) -> tuple[int, str]
     return None
 
 
+def same_value(a: float | None, b: float | None) -> bool:
+    """Java's Double.equals: NaN equals NaN (Kafka accepts a NaN quota; it is written once)."""
+    return a == b or (a is not None and b is not None and math.isnan(a) and math.isnan(b))
+
+
 Change = tuple[str, str, "float | None"]  # (entity path, key, new value or None to remove)
 
 
@@ -225,7 +230,7 @@ def _alter_entity(
         bad = check_value(keys, key, value)
         if bad:
             return bad[0], bad[1], []
-        if current.get(key) != value:
+        if not same_value(current.get(key), value):
             mine.append((path, key, float(value)))
     return ErrorCode.NONE, None, mine
 

@@ -4,11 +4,11 @@ The active controller keeps an *image* (brokers with their registration, topics 
 partitions) of what it has written; each change is written as the records that turn the old
 image into the new one (RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
 TopicRecord, ConfigRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord,
-AccessControlEntryRecord, ClientQuotaRecord) and every
-reader — a standby voter, a broker, a new leader — rebuilds the image by replaying them in order,
-as Kafka's MetadataLoader does. A PartitionChangeRecord that names a leader bumps the leader
-epoch (Kafka's PartitionRegistration.merge); a change the record cannot express (an epoch moved
-by more than one) is written as a whole PartitionRecord, which replaces the partition."""
+AccessControlEntryRecord, ClientQuotaRecord) and every reader — a standby voter, a broker, a new
+leader — rebuilds the image by replaying them in order, as Kafka's MetadataLoader does. A
+PartitionChangeRecord that names a leader bumps the leader epoch (Kafka's
+PartitionRegistration.merge); a change the record cannot express (an epoch moved by more than
+one) is written as a whole PartitionRecord, which replaces the partition."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ def _quota_diff(old: dict, new: dict) -> list[bytes]:
             for t, name in client_quotas.ordered(client_quotas.entity_of_path(path))
         ]
         for key in sorted(set(o) | set(n)):
-            if o.get(key) != n.get(key):
+            if key not in n or not client_quotas.same_value(o.get(key), n[key]):
                 removed = key not in n
                 out.append(
                     mr.encode(
