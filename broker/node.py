@@ -117,6 +117,9 @@ class BrokerNode:
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
         self.broker_configs: dict[str, dict[str, str]] = {}  # dynamic ("" = cluster default, "<id>")
         self.acls: list[AclBinding] = []  # broker/acls.py
+        # client quotas by entity path (broker/client_quotas.py): replayed ClientQuotaRecords, or
+        # in ZooKeeper mode what /config/{clients,users,ips} hold (broker/zk/config_changes.py)
+        self.client_quotas: dict[str, dict[str, float]] = {}
         self.fetch_waiters = FetchWaiters()  # long-polling fetches, by partition
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
@@ -222,6 +225,7 @@ class BrokerNode:
         self.topic_configs = apply_snapshot(self.metadata, snap)
         self.broker_configs = snap.get("broker_configs", {})
         self.acls = [binding_from_json(d) for d in snap.get("acls", [])]
+        self.client_quotas = snap.get("client_quotas", {})
         self.apply_metadata()
 
     def broker_settings(self) -> BrokerSettings:
