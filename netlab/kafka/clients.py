@@ -134,6 +134,11 @@ def _run(
             if stop is not None and stop(bufs[err_fd].decode(errors="replace")):
                 ran.stopped = True
                 break
+    if not (ran.timed_out or ran.stopped):
+        try:  # both streams closed: it is ending (or closed them and goes on: the deadline holds)
+            proc.wait(max(end - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            ran.timed_out = True
     if ran.timed_out or ran.stopped:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
