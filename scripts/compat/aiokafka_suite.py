@@ -114,8 +114,11 @@ def main() -> int:
         ]
         run_pytest(src, a.tests or ["tests"], env, junit, a.timeout, extra)
         print(f"(pytest output: {junit.with_suffix('.log')})")
-        return report(SUITE + ("[cluster]" if a.cluster else "[single]"),
-                      "cluster" if a.cluster else "single", junit_results(junit))
+        return report(
+            SUITE + ("[cluster]" if a.cluster else "[single]"),
+            "cluster" if a.cluster else "single",
+            junit_results(junit),
+        )
     finally:
         brokers.stop()
 

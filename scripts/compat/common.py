@@ -1,7 +1,8 @@
 """Shared by the per-suite scripts: obtain a client's test suite from its PyPI sdist at run time,
-or check the checkout given with --source (never vendored), start netlab's broker (one node, or a 3-broker KRaft cluster on loopback), run
-the suite with the environment it documents for an external cluster, and print one line per test
-plus `N passed, N failed, N skipped` (known-unpassable tests listed apart, never as passed)."""
+or check the checkout given with --source (never vendored), start netlab's broker (one node, or a
+3-broker KRaft cluster on loopback), run the suite with the environment it documents for an
+external cluster, and print one line per test plus `N passed, N failed, N skipped`
+(known-unpassable tests listed apart, never as passed)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_deps(packages: list[str], target: Path | None = None, with_deps: bool =
     stems = [p.split("=")[0].split("<")[0].split(">")[0] for p in packages]
     missing = [
         p
-        for p, stem in zip(packages, stems)
+        for p, stem in zip(packages, stems, strict=True)
         if not list(target.glob(stem.replace("-", "_") + "*")) and not list(target.glob(stem.lower() + "*"))
     ]
     if missing:

@@ -34,17 +34,19 @@ KNOWN: dict[str, dict[str, str]] = {
     "aiokafka": {
         "ssl": SSL_SASL,  # test_ssl_consume, test_producer_ssl, test_create_ssl_context
         # (test_conn's SASL handshake tests mock the broker's answers: they are counted)
-        "tests.test_sasl.": SSL_SASL + "; its ACLs are set with kafka-acls.sh in the suite's docker container",
+        "tests.test_sasl.": SSL_SASL
+        + "; its ACLs are set with kafka-acls.sh in the suite's docker container",
     },
     "aiokafka[cluster]": {
         # the suite's Kafka is one docker container; these assert exactly that
         "test_admin.TestAdmin::test_metadata$": ONE_BROKER + " (asserts len(metadata.brokers) == 1)",
         "test_admin.TestAdmin::test_describe_cluster$": ONE_BROKER + " ([broker_id] = the cluster's brokers)",
-        "test_admin.TestAdmin::test_describe_configs_broker$": ONE_BROKER + " ([broker_id] = the cluster's brokers)",
+        "test_admin.TestAdmin::test_describe_configs_broker$": ONE_BROKER
+        + " ([broker_id] = the cluster's brokers)",
         "test_client.TestKafkaClientIntegration::test_no_concurrent_send_on_connection$": ONE_BROKER
         + ": it sends a Fetch to a random broker, on a cluster often not the partition's leader, and"
         " Kafka's ReplicaManager answers NOT_LEADER_OR_FOLLOWER (6) at once instead of long-polling",
-        "test_client.TestKafkaClientIntegration::test_concurrent_send_on_different_connection_groups$": ONE_BROKER
+        "TestKafkaClientIntegration::test_concurrent_send_on_different_connection_groups$": ONE_BROKER
         + ": the same random-broker Fetch as test_no_concurrent_send_on_connection",
     },
     "confluent-kafka-python": {

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-NO_IMAGE = "pulls and runs the suite's Kafka docker image (--docker-image): never done here, the broker is netlab's"
+NO_IMAGE = (
+    "pulls and runs the suite's Kafka docker image (--docker-image): never done here, the broker is netlab's"
+)
 NO_CERTS = (
     "SSL certificates are generated inside the suite's Kafka docker image (gen-ssl-certs.sh);"
     " the broker serves PLAINTEXT only"
@@ -33,6 +35,7 @@ NO_CERTS = (
 NO_ACL_TOOL = "kafka-acls.sh runs inside the suite's Kafka docker container (SASL ACL tests): none here"
 NO_CONFIG_TOOL = "kafka-configs.sh (SCRAM users) runs inside the suite's Kafka docker container: none here"
 NO_KDC = "Kerberos keytabs and the KDC live in the suite's Kafka docker container (GSSAPI): none here"
+
 
 class Unavailable:
     """Stands where the suite expects a docker-backed helper: any use skips the test, naming why
@@ -167,4 +170,6 @@ def pytest_plugin_registered(plugin, manager):
 
 
 def pytest_report_header(config):
-    return f"netlab external broker(s): {os.environ.get('NETLAB_COMPAT_BOOTSTRAP')} (aiokafka_external plugin)"
+    return (
+        f"netlab external broker(s): {os.environ.get('NETLAB_COMPAT_BOOTSTRAP')} (aiokafka_external plugin)"
+    )
