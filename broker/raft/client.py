@@ -441,7 +441,7 @@ class RaftClient:
             return True
         records = part["records"]
         if records:
-            self.mlog.append_replicated(bytes(records))
+            self.mlog.append_replicated(bytes(records), flush=self.is_voter)
         hw = min(part["high_watermark"], self.mlog.end_offset)
         if hw > self.high_watermark:
             self.high_watermark = hw
