@@ -11,8 +11,8 @@ leader for every partition.
 Layouts: `single` is tests/broker/clusterproc.py's (node 1 broker+controller and the only voter,
 nodes 2-3 brokers fetching `__cluster_metadata` as observers); `voters3` is
 tests/broker/quorumproc.py's three combined voters. With --peer (e.g. a `git worktree` of main),
-every size is run with this checkout's brokers and then the peer's, so both see the same machine
-load; the report gives medians and the ratio.
+this checkout's cluster and the peer's run at once and the creations alternate between them, so
+both see the same machine load; the report gives medians and their ratio.
 
 Per creation it reports the time from the CreateTopics answer until broker 3's Metadata lists the
 topic (0 when the first Metadata request after the answer already has it) and how many of the
@@ -44,8 +44,13 @@ from rawclient import RawClient  # noqa: E402
 PARTITIONS = 4
 
 
+# Kafka's own session and ISR timings instead of the tests' shortened ones: on a loaded machine a
+# 1.5 s session fences brokers in the middle of a run (the later --override wins)
+KAFKA_TIMINGS = ["broker.session.timeout.ms=9000", "replica.lag.time.max.ms=30000"]
+
+
 def _start(root: Path, tmp: Path, node_id: int, overrides: list[str], port: int) -> subprocess.Popen:
-    args = [f"log.dirs={tmp}/logs-{node_id}"] + overrides
+    args = [f"log.dirs={tmp}/logs-{node_id}"] + overrides + KAFKA_TIMINGS
     cmd = [sys.executable, "-m", "broker", "--no-env"]
     for a in args:
         cmd += ["--override", a]
@@ -101,63 +106,90 @@ def _wait(what, timeout: float, why: str):
     raise RuntimeError(why)
 
 
-def one_size(root: Path, layout: str, existing: int, creations: int, rf: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="mdpbench") as d:
-        tmp = Path(d)
+class Run:
+    """One cluster of one checkout, started and filled with the existing topics."""
+
+    def __init__(self, root: Path, layout: str, existing: int, rf: int):
+        self.dir = tempfile.TemporaryDirectory(prefix="mdpbench")
+        tmp = Path(self.dir.name)
         nodes = _nodes(layout, tmp)
-        procs = [_start(root, tmp, i, o, free_port()) for i, o, _h, _p in nodes]
-        try:
-            (_, _, h1, p1), (_, _, h3, p3) = nodes[0], nodes[2]
+        self.procs = [_start(root, tmp, i, o, free_port()) for i, o, _h, _p in nodes]
+        self.rf = rf
+        self.after_ms: list[float] = []
+        self.total_ms: list[float] = []
+        self.first = 0
+        (_, _, h1, p1), (_, _, h3, p3) = nodes[0], nodes[2]
 
-            def three_brokers() -> bool:
-                with RawClient(h3, p3) as rc:
-                    return len(_metadata(rc, None).brokers) == 3
+        def three_brokers() -> bool:
+            with RawClient(h3, p3) as rc:
+                return len(_metadata(rc, None).brokers) == 3
 
-            _wait(three_brokers, 60, f"{layout}: broker 3 never listed three brokers ({tmp})")
-            c1, c3 = RawClient(h1, p1, 60), RawClient(h3, p3, 60)
-            for start in range(0, existing, 50):
-                _create(c1, [f"old{i}" for i in range(start, min(existing, start + 50))], rf)
-            if existing:
-                _wait(
-                    lambda: _ready(_metadata(c3, [f"old{existing - 1}"]), f"old{existing - 1}"),
-                    120,
-                    "the existing topics never reached broker 3",
-                )
-            after_ms, total_ms, first = [], [], 0
-            for k in range(creations):
-                name = f"new{k}"
-                t0 = time.monotonic()
-                _create(c1, [name], rf)
-                t1 = time.monotonic()
-                polls = 0
-                while True:
-                    polls += 1
-                    if _ready(_metadata(c3, [name]), name):
-                        break
-                    if time.monotonic() - t1 > 30:
-                        raise RuntimeError(f"{name} never reached broker 3")
-                    time.sleep(0.001)
-                t2 = time.monotonic()
-                first += polls == 1
-                after_ms.append((t2 - t1) * 1000 if polls > 1 else 0.0)
-                total_ms.append((t2 - t0) * 1000)
-            c1.close()
-            c3.close()
-        finally:
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(5)
-    return {
-        "after_answer_median_ms": round(statistics.median(after_ms), 1),
-        "after_answer_max_ms": round(max(after_ms), 1),
-        "create_to_visible_median_ms": round(statistics.median(total_ms), 1),
-        "visible_on_first_request": f"{first}/{creations}",
-    }
+        _wait(three_brokers, 60, f"{layout}: broker 3 never listed three brokers ({tmp})")
+        self.c1, self.c3 = RawClient(h1, p1, 60), RawClient(h3, p3, 60)
+        for start in range(0, existing, 50):
+            _create(self.c1, [f"old{i}" for i in range(start, min(existing, start + 50))], rf)
+        if existing:
+            last = f"old{existing - 1}"
+            _wait(
+                lambda: _ready(_metadata(self.c3, [last]), last),
+                120,
+                "the existing topics never reached broker 3",
+            )
+
+    def once(self, name: str) -> None:
+        """Create `name` through broker 1, then ask broker 3 until it lists it."""
+        t0 = time.monotonic()
+        _create(self.c1, [name], self.rf)
+        t1 = time.monotonic()
+        polls = 0
+        while True:
+            polls += 1
+            if _ready(_metadata(self.c3, [name]), name):
+                break
+            if time.monotonic() - t1 > 30:
+                raise RuntimeError(f"{name} never reached broker 3")
+            time.sleep(0.001)
+        t2 = time.monotonic()
+        self.first += polls == 1
+        self.after_ms.append((t2 - t1) * 1000 if polls > 1 else 0.0)
+        self.total_ms.append((t2 - t0) * 1000)
+
+    def result(self) -> dict:
+        return {
+            "after_answer_median_ms": round(statistics.median(self.after_ms), 1),
+            "after_answer_max_ms": round(max(self.after_ms), 1),
+            "create_to_visible_median_ms": round(statistics.median(self.total_ms), 1),
+            "visible_on_first_request": f"{self.first}/{len(self.after_ms)}",
+        }
+
+    def stop(self) -> None:
+        for c in (self.c1, self.c3):
+            c.close()
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+        self.dir.cleanup()
+
+
+def one_size(roots: dict[str, Path], layout: str, existing: int, creations: int, rf: int) -> dict:
+    """Every checkout's cluster runs at once and the creations alternate between them, so each
+    sees the same machine load (this machine's 2 cores are shared)."""
+    runs: dict[str, Run] = {}
+    try:
+        for name, root in roots.items():
+            runs[name] = Run(root, layout, existing, rf)
+        for k in range(creations):
+            for run in runs.values():
+                run.once(f"new{k}")
+        return {name: run.result() for name, run in runs.items()}
+    finally:
+        for run in runs.values():
+            run.stop()
 
 
 def main() -> int:
@@ -172,12 +204,16 @@ def main() -> int:
     roots = {"this": ROOT} | ({"peer": args.peer.resolve()} if args.peer else {})
     res: dict = {}
     for n in [int(x) for x in args.existing.split(",")]:
-        res[n] = {
-            name: one_size(root, args.layout, n, args.creations, args.rf) for name, root in roots.items()
-        }
+        res[n] = one_size(roots, args.layout, n, args.creations, args.rf)
+        if args.peer:
+            a, b = (
+                res[n]["this"]["create_to_visible_median_ms"],
+                res[n]["peer"]["create_to_visible_median_ms"],
+            )
+            res[n]["ratio_this_to_peer"] = round(a / b, 2) if b else None
         if not args.json:
             for name, r in res[n].items():
-                print(f"{args.layout} existing={n:<4} {name:5} {r}", flush=True)
+                print(f"{args.layout} rf={args.rf} existing={n:<4} {name:5} {r}", flush=True)
     if args.json:
         print(json.dumps({"layout": args.layout, "results": res}))
     return 0

@@ -32,7 +32,9 @@ pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
 EXISTING = 30
 PARTITIONS = 4
-TRANSITION = re.compile(r"\[Broker id=(\d+)\] Transitioning (\d+) partition\(s\) to local (leaders|followers)\.")
+TRANSITION = re.compile(
+    r"\[Broker id=(\d+)\] Transitioning (\d+) partition\(s\) to local (leaders|followers)\."
+)
 
 
 @pytest.fixture(params=["single", "voters3"])
@@ -103,7 +105,7 @@ def test_mdp_a_new_topic_is_applied_as_a_delta(mdp_cluster):
 
     _create(rc1, ["mdpnew"])
     leaders = _wait(lambda: _listed(rc3, "mdpnew"))
-    assert leaders, f"broker 3 never listed mdpnew:\n{c.output(3)[marks[3]:]}"
+    assert leaders, f"broker 3 never listed mdpnew:\n{c.output(3)[marks[3] :]}"
     for i in (1, 3):  # node 1 applies in-process (single) or from its own log replica (voters3)
         got = _wait(lambda i=i: sum(_transitions(c.output(i)[marks[i] :], i).values()) >= PARTITIONS, 10)
         seen = _transitions(c.output(i)[marks[i] :], i)
