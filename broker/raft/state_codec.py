@@ -347,7 +347,7 @@ def _replay_topic(topics: dict, by_id: _TopicsById, rtype, f: dict, d: MetadataD
     elif rtype is mr.PARTITION_CHANGE:
         t = by_id.get(str(f["TopicId"]))
         changed = _find_partition(t["partitions"], f["PartitionId"]) if t else None
-        if changed is not None:
+        if t is not None and changed is not None:
             p = changed
             if f["Isr"]:  # an ISR is never empty: absent means unchanged
                 p["isr"] = list(f["Isr"])
