@@ -29,7 +29,8 @@ def publish_image(node, image: dict, controller_id: int, offset: int) -> None:
 
 
 def update_cache(node, image: dict, delta: MetadataDelta, controller_id: int) -> None:
-    """Step 1: the touched brokers, topics, configs and ACLs into the node's metadata view."""
+    """Step 1: the touched brokers, topics, configs, ACLs and client quotas into the node's
+    metadata view."""
     md = node.metadata
     md.controller_id = controller_id
     if delta.brokers:
@@ -53,6 +54,8 @@ def update_cache(node, image: dict, delta: MetadataDelta, controller_id: int) ->
         node.broker_configs = {k: dict(v) for k, v in image.get("broker_configs", {}).items()}
     if delta.acls:
         node.acls = [binding_from_json(b) for _, b in sorted(image.get("acls", {}).items())]
+    if delta.client_quotas:
+        node.client_quotas = {k: dict(v) for k, v in image.get("client_quotas", {}).items()}
 
 
 def new_logs(node, image: dict, delta: MetadataDelta) -> list:

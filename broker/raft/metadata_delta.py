@@ -1,6 +1,6 @@
 """What a run of metadata records changed (Kafka's MetadataDelta, reduced): the topics and
 partitions they touched, the topics they removed, and whether brokers, dynamic broker configs,
-ACLs or features changed. Filled while the records are replayed into the image
+ACLs, client quotas or features changed. Filled while the records are replayed into the image
 (state_codec.replay), so a broker applies just these (broker/raft/broker_publisher.py) in time
 proportional to the change, as Kafka's BrokerMetadataPublisher does with a MetadataDelta,
 instead of rebuilding its whole view from the image on every change."""
@@ -18,11 +18,18 @@ class MetadataDelta:
     brokers: bool = False  # a registration, fencing or unfencing
     broker_configs: bool = False
     acls: bool = False
+    client_quotas: bool = False
     features: bool = False
 
     def __bool__(self) -> bool:
         return bool(
-            self.topics or self.removed or self.brokers or self.broker_configs or self.acls or self.features
+            self.topics
+            or self.removed
+            or self.brokers
+            or self.broker_configs
+            or self.acls
+            or self.client_quotas
+            or self.features
         )
 
     def touch(self, topic: str, partition: int | None = None) -> None:
@@ -44,6 +51,7 @@ class MetadataDelta:
         self.brokers |= other.brokers
         self.broker_configs |= other.broker_configs
         self.acls |= other.acls
+        self.client_quotas |= other.client_quotas
         self.features |= other.features
 
     def topic_names(self) -> set[str]:
