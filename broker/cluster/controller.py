@@ -56,8 +56,7 @@ class Controller:
     def publish(self, topics: set[str] | None = None) -> None:
         """Make the changes so far durable and visible (the quorum controller writes records).
         `topics`: the change touched only these topics (besides brokers, broker configs, ACLs and
-        client quotas),
-        so only they are compared with what was written; None compares every topic."""
+        client quotas), so only they are compared with what was written; None: every topic."""
         raise NotImplementedError
 
     def add_acls(self, bindings: list[AclBinding]) -> None:
