@@ -89,7 +89,7 @@ def _create(rc: RawClient, names: list[str], rf: int) -> None:
         for n in names
     ]
     resp = rc.request(CreateTopicsRequest(topics=topics, timeout_ms=30000, validate_only=False, version=4), 4)
-    bad = [(t.name, t.error_code) for t in resp.topics if t.error_code]
+    bad = [(t.name, t.error_code, t.error_message) for t in resp.topics if t.error_code]
     if bad:
         raise RuntimeError(f"CreateTopics failed: {bad}")
 
@@ -184,8 +184,11 @@ def one_size(roots: dict[str, Path], layout: str, existing: int, creations: int,
         for name, root in roots.items():
             runs[name] = Run(root, layout, existing, rf)
         for k in range(creations):
-            for run in runs.values():
-                run.once(f"new{k}")
+            for name, run in runs.items():
+                try:
+                    run.once(f"new{k}")
+                except RuntimeError as exc:
+                    raise RuntimeError(f"{name} ({roots[name]}): {exc}") from None
         return {name: run.result() for name, run in runs.items()}
     finally:
         for run in runs.values():
