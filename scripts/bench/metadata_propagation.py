@@ -6,7 +6,7 @@ answer broker 3 is asked with Metadata for that topic in a tight loop until it l
 leader for every partition.
 
     scripts/bench/metadata_propagation.py [--layout single|voters3] [--existing 0,150]
-        [--creations 20] [--peer OTHER_CHECKOUT] [--json]
+        [--creations 20] [--rf 3] [--peer OTHER_CHECKOUT] [--json]
 
 Layouts: `single` is tests/broker/clusterproc.py's (node 1 broker+controller and the only voter,
 nodes 2-3 brokers fetching `__cluster_metadata` as observers); `voters3` is
