@@ -122,6 +122,7 @@ _DEFS = [
     # ZooKeeper mode (broker/zk/): Kafka 3.x's names and defaults
     _s("zookeeper.connection.timeout.ms", "int", None),
     _s("zookeeper.session.timeout.ms", "int", 18000, 1),
+    _s("zookeeper.max.in.flight.requests", "int", 10, 1),
     _s("reserved.broker.max.id", "int", 1000, 0),
     _s("broker.id.generation.enable", "boolean", True),
     _s("log.retention.check.interval.ms", "long", 300000, 1),

@@ -36,8 +36,17 @@ class ZooKeeperRequestTimeout(Exception):
 
 
 class ZkSession:
-    def __init__(self, connect: str, session_timeout_ms: int, connection_timeout_ms: int | None):
+    def __init__(
+        self,
+        connect: str,
+        session_timeout_ms: int,
+        connection_timeout_ms: int | None,
+        max_in_flight: int = 10,
+    ):
         self.connect_string = connect.strip()
+        # zookeeper.max.in.flight.requests (Kafka's default 10): unanswered requests of a batch
+        # (broker/zk/pipeline.py)
+        self.max_in_flight = max_in_flight
         self.session_timeout_s = session_timeout_ms / 1000
         self.connection_timeout_s = (connection_timeout_ms or session_timeout_ms) / 1000
         self.log = logger("kafka.zookeeper.ZooKeeperClient", "[ZooKeeperClient Kafka server]")

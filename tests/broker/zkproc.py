@@ -35,6 +35,8 @@ class ZooKeeper:
         self.cfg.write_text(
             f"tickTime=500\ndataDir={self.dir / 'data'}\nclientPort={self.port}\n"
             "clientPortAddress=127.0.0.1\nadmin.enableServer=false\n"
+            # ZooKeeper's own per-connection statistics (`cons`), which tests read
+            "4lw.commands.whitelist=srvr,stat,cons,mntr,ruok\n"
         )
         self.log = self.dir / "zookeeper.log"
         self.proc: subprocess.Popen | None = None
