@@ -16,6 +16,11 @@ then
   to wait for), until both other brokers' Metadata lists every partition with a leader among
   them: the new controller reads the cluster and moves every partition (each one's ISR loses
   the stopped broker, a third of them their leader).
+- create_zk_s, failover_zk_s: the controller's own part of both, from ZooKeeper's own clock: from
+  the topic znode's creation to the last partition state znode's creation (ctime), and from the
+  new /controller znode's creation to the last state znode's change (mtime). The rest of create_s
+  and failover_s is the brokers' (each makes and starts 1,500 logs on LeaderAndIsr) and the
+  clients';
 - zk_requests: the requests ZooKeeper received from the controller's session during the create
   (the `lcxid` of its connection in ZooKeeper's own `cons` answer).
 Medians over the runs and the ratios before/after.
@@ -42,9 +47,10 @@ sys.path.insert(0, str(ROOT / "tests" / "broker"))
 sys.path.insert(0, str(ROOT))
 
 from brokerproc import free_port  # noqa: E402
+from kazoo.client import KazooClient  # noqa: E402
 from zkproc import ZooKeeper  # noqa: E402
 
-from broker.protocol.client import KafkaClient, open_connection  # noqa: E402
+from broker.protocol.client import KafkaClient, WireError, open_connection  # noqa: E402
 from broker.protocol.messages import metadata  # noqa: E402
 
 TOPIC = "zkpbench"
@@ -139,6 +145,25 @@ class Cluster:
                 return int(json.loads(line)["brokerid"])
         raise RuntimeError(f"no /controller: {out[-500:]}")
 
+    def znode_times(self, partitions: int) -> tuple[float, float, float, float]:
+        """ZooKeeper's own times (s): the topic znode's ctime, the /controller znode's ctime, and
+        the newest ctime and mtime among the partition state znodes."""
+        zk = KazooClient(hosts=self.zk.connect, timeout=10)
+        zk.start(10)
+        try:
+            topic = zk.exists(f"/brokers/topics/{TOPIC}").ctime
+            ctl = zk.exists("/controller").ctime
+            stats = [zk.exists(f"/brokers/topics/{TOPIC}/partitions/{p}/state") for p in range(partitions)]
+        finally:
+            zk.stop()
+            zk.close()
+        return (
+            topic / 1000,
+            ctl / 1000,
+            max(s.ctime for s in stats) / 1000,
+            max(s.mtime for s in stats) / 1000,
+        )
+
     def controller_requests(self, broker_id: int) -> int:
         """lcxid of the controller's connection in ZooKeeper's `cons`: the xid of the last request
         that session sent, i.e. how many requests it sent on this connection (pings excluded)."""
@@ -181,8 +206,8 @@ def wait(fn, what: str) -> None:
         try:
             if fn():
                 return
-        except OSError:
-            pass  # a broker still starting or just killed
+        except (OSError, WireError):
+            pass  # a broker still starting, just stopped, or too busy to answer in time
         time.sleep(0.1)
     raise RuntimeError(f"{what} not reached in {STEP_TIMEOUT_S} s")
 
@@ -206,12 +231,20 @@ def run_once(tree: Path, partitions: int) -> dict:
         create_s = time.perf_counter() - t0
         fut.result(60)
         requests = c.controller_requests(ctl) - before
+        topic_ctime, _, states_ctime, _ = c.znode_times(partitions)
         alive = [i for i in IDS if i != ctl]
         t1 = time.perf_counter()
         c.procs[ctl].send_signal(signal.SIGTERM)
         wait(lambda: c.all_led(alive, partitions, set(alive)), "every partition led by a live broker")
         failover_s = time.perf_counter() - t1
-        return {"create_s": create_s, "failover_s": failover_s, "zk_requests": requests}
+        _, controller_ctime, _, states_mtime = c.znode_times(partitions)
+        return {
+            "create_s": create_s,
+            "create_zk_s": states_ctime - topic_ctime,
+            "failover_s": failover_s,
+            "failover_zk_s": states_mtime - controller_ctime,
+            "zk_requests": requests,
+        }
     finally:
         c.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -242,14 +275,15 @@ def main() -> int:
             rows[side].append(r)
             print(side, json.dumps({k: round(v, 2) for k, v in r.items()}), file=sys.stderr, flush=True)
     res: dict = {"runs": args.runs, "partitions": args.partitions}
-    for key in ("create_s", "failover_s", "zk_requests"):
+    keys = ("create_s", "create_zk_s", "failover_s", "failover_zk_s", "zk_requests")
+    for key in keys:
         med = {side: statistics.median(r[key] for r in rows[side]) for side in rows}
         res[key] = {side: round(v, 2) for side, v in med.items()}
         res[key]["ratio_before_over_after"] = round(med["before"] / med["after"], 2) if med["after"] else None
     if args.json:
         print(json.dumps(res))
     else:
-        for key in ("create_s", "failover_s", "zk_requests"):
+        for key in keys:
             r = res[key]
             print(
                 f"{key:12} before {r['before']:>9}  after {r['after']:>9}  "
