@@ -152,9 +152,12 @@ class ZkController:
             try:
                 await self._handle(events)
             except ControllerMovedException as exc:
-                self.log.error(f"Controller moved to another broker: {exc}")
-                await self.resign("the controller epoch moved on")
-                return
+                # Kafka's KafkaController.process: the event is dropped, then maybeResign
+                self.log.info(
+                    f"Controller moved to another broker when processing {_names(events)}.", exc_info=exc
+                )
+                await self._maybe_resign()
+                continue
             except Exception as exc:  # ZooKeeper away: keep what we sent, try again
                 self.log.warning(f"Could not read the cluster state from ZooKeeper: {exc}")
                 self._pending |= events
@@ -163,6 +166,18 @@ class ZkController:
                 continue
             if self.active and self.channel is not None:
                 self.channel.send_all(self.ctx, self.epoch)
+
+    async def _maybe_resign(self) -> None:
+        """Kafka's maybeResign: resign only if /controller no longer names us (a write fenced by
+        the epoch check while /controller still does changes nothing: this controller stays, and
+        every write it tries fails the same way, as in Kafka)."""
+        try:
+            current = await self.zk.controller_id()
+        except Exception as exc:  # ZooKeeper away: the /controller watch decides later
+            self.log.warning(f"Could not read /controller: {exc}")
+            return
+        if current != self.broker_id:
+            await self.resign("another broker is the controller")
 
     async def _handle(self, events: set[Any]) -> None:
         if BROKERS in events:
@@ -304,3 +319,18 @@ class ZkController:
                     f"ISR {','.join(map(str, isr))}"
                 )
         return reread
+
+
+def _names(events: set[Any]) -> str:
+    """Kafka's event names for the log."""
+    kafka = {
+        BROKERS: "BrokerChange",
+        TOPICS: "TopicChange",
+        DELETIONS: "TopicDeletion",
+        ISR: "IsrChangeNotification",
+    }
+    kafka |= {ALL_STATES: "Startup", RETRY: "Retry"}
+    out = sorted(
+        kafka.get(e, "") if not isinstance(e, tuple) else f"PartitionModifications({e[1]})" for e in events
+    )
+    return ", ".join(out)

@@ -41,6 +41,14 @@ class ControllerZkClient:
     async def children(self, path: str, watch: Watch | None) -> list[str]:
         return list(await self._one(pipeline.get_children(self.session, path, watch)))
 
+    async def controller_id(self) -> int:
+        """Who /controller names (-1: nobody)."""
+        try:
+            data, _ = await self._one(pipeline.get(self.session, znodes.CONTROLLER))
+        except NoNodeError:
+            return -1
+        return znodes.decode_controller(data)
+
     # --- brokers ---
     async def live_brokers(self, watch: Watch) -> dict[int, LiveBroker]:
         """Every registered broker with its endpoints and epoch (the znode's czxid)."""

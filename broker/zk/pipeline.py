@@ -1,13 +1,16 @@
-"""Many ZooKeeper requests at once, on the event loop (Kafka's ZooKeeperClient.handleRequests and
+"""Many ZooKeeper requests at once (Kafka's ZooKeeperClient.handleRequests and
 KafkaZkClient.retryRequestsUntilConnected).
 
 Kafka's controller hands ZooKeeper a whole batch (every new partition's state znode, every state
 to read or update) and waits for all answers; at most `zookeeper.max.in.flight.requests` (default
-10) are unanswered at any time. We do the same with kazoo's asynchronous calls: a request is a
-function that starts one kazoo `*_async` call; its answer (a value or kazoo's exception, like
-Kafka's per-request result code) comes back on the loop in the order the requests were given.
-A request that failed with ConnectionLoss is sent again once the session is connected (Kafka's
-retry), bounded by the session's call limit; every other outcome is the caller's to judge.
+10) are unanswered at any time (a semaphore, released by each answer's callback). We do the same
+with kazoo's asynchronous calls: a request is a function that starts one kazoo `*_async` call; its
+answer (a value or kazoo's exception, like Kafka's per-request result code) is returned in the
+order the requests were given. The batch runs in the session's own batch thread, not on the
+event loop: an answer frees its slot at once, however busy the loop is. Requests that failed
+with ConnectionLoss are sent again once the session is connected (Kafka's retry); every other
+outcome is the caller's to judge. Waiting is bounded: no free slot, no answer or no connection
+within the session's call limit (session + connection timeout) is ZooKeeperRequestTimeout.
 
 Controller writes are fenced as Kafka's are (KafkaZkClient.wrapRequestWithControllerEpochCheck):
 each goes in a ZooKeeper multi with a version check of /controller_epoch, so a controller that
@@ -18,14 +21,16 @@ ControllerMovedException.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+import functools
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kazoo.exceptions import (
     BadVersionError,
     ConnectionClosedError,
     ConnectionLoss,
-    KazooException,
     RolledBackError,
     RuntimeInconsistency,
     SessionExpiredError,
@@ -39,64 +44,67 @@ Request = Callable[[], IAsyncResult]
 
 
 class ControllerMovedException(Exception):
-    java_class = "kafka.common.ControllerMovedException"
+    java_class = "org.apache.kafka.common.errors.ControllerMovedException"
 
 
 async def run(session: ZkSession, requests: Sequence[Request]) -> list[Any]:
-    """Every request's answer (a value, or the kazoo exception it failed with), in order; at most
-    session.max_in_flight unanswered at once. Raises only when the session cannot be had within
-    its limit (ZooKeeperRequestTimeout) or is gone (kazoo's SessionExpiredError and the like)."""
+    """Every request's answer (a value, or the kazoo exception it failed with), in order. Raises
+    only when the session cannot be had in time (ZooKeeperRequestTimeout) or is gone (kazoo's
+    SessionExpiredError, ConnectionClosedError)."""
+    if not requests:
+        return []
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(session.batches, handle_requests, session, requests)
+
+
+def handle_requests(session: ZkSession, requests: Sequence[Request]) -> list[Any]:
+    """The batch thread's part (blocking, every wait bounded by the call limit)."""
+    limit = session.call_limit_s
     results: list[Any] = [None] * len(requests)
-    todo: Iterator[int] = iter(range(len(requests)))
-
-    async def worker() -> None:
-        for i in todo:  # one shared iterator: each index is taken by exactly one worker
-            results[i] = await _one(session, requests[i])
-
-    workers = min(session.max_in_flight, len(requests))
-    tasks = [asyncio.ensure_future(worker()) for _ in range(workers)]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for t in tasks:
-            t.cancel()
+    remaining = list(range(len(requests)))
+    while remaining:
+        _send(session, requests, remaining, results, limit)
+        for i in remaining:
+            if isinstance(results[i], (SessionExpiredError, ConnectionClosedError)):
+                raise results[i]
+        remaining = [i for i in remaining if isinstance(results[i], ConnectionLoss)]
+        if remaining:  # Kafka: zooKeeperClient.waitUntilConnected, then those again
+            deadline = time.monotonic() + limit
+            while not session.connected:
+                if time.monotonic() >= deadline:
+                    raise ZooKeeperRequestTimeout(f"ZooKeeper not connected within {limit:g} s")
+                time.sleep(0.05)
     return results
 
 
-async def _one(session: ZkSession, request: Request) -> Any:
-    loop = asyncio.get_running_loop()
-    limit = session.call_limit_s
-    deadline = loop.time() + limit
-    while True:
-        fut: asyncio.Future = loop.create_future()
+def _send(
+    session: ZkSession, requests: Sequence[Request], which: list[int], results: list, limit: float
+) -> None:
+    slots = threading.Semaphore(session.max_in_flight)
+    lock = threading.Lock()
+    left = [len(which)]
+    finished = threading.Event()
 
-        def done(ar: IAsyncResult, fut: asyncio.Future = fut) -> None:  # kazoo's callback thread
-            outcome = ar.value if ar.successful() else ar.exception
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_settle, fut, outcome)
+    def answered(i: int, outcome: Any) -> None:  # kazoo's callback thread
+        results[i] = outcome
+        slots.release()
+        with lock:
+            left[0] -= 1
+            if left[0] == 0:
+                finished.set()
 
-        request().rawlink(done)
+    def done(i: int, ar: IAsyncResult) -> None:
+        answered(i, ar.value if ar.successful() else ar.exception)
+
+    for i in which:
+        if not slots.acquire(timeout=limit):
+            raise ZooKeeperRequestTimeout(f"no answer from ZooKeeper within {limit:g} s")
         try:
-            outcome = await asyncio.wait_for(fut, max(deadline - loop.time(), 0.001))
-        except TimeoutError:
-            raise ZooKeeperRequestTimeout(f"no answer from ZooKeeper within {limit:g} s") from None
-        if not isinstance(outcome, ConnectionLoss):
-            if isinstance(outcome, KazooException) and _session_gone(outcome):
-                raise outcome
-            return outcome
-        while not session.connected:  # Kafka: zooKeeperClient.waitUntilConnected, then again
-            if loop.time() >= deadline:
-                raise ZooKeeperRequestTimeout(f"ZooKeeper not connected within {limit:g} s")
-            await asyncio.sleep(0.05)
-
-
-def _settle(fut: asyncio.Future, outcome: Any) -> None:
-    if not fut.done():
-        fut.set_result(outcome)
-
-
-def _session_gone(exc: KazooException) -> bool:
-    return isinstance(exc, (SessionExpiredError, ConnectionClosedError))
+            requests[i]().rawlink(functools.partial(done, i))
+        except Exception as exc:  # refused before it was sent (kazoo checks its arguments)
+            answered(i, exc)
+    if not finished.wait(limit):
+        raise ZooKeeperRequestTimeout(f"no answer from ZooKeeper within {limit:g} s")
 
 
 # --- reads ---

@@ -33,7 +33,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -164,15 +163,9 @@ class Cluster:
             max(s.mtime for s in stats) / 1000,
         )
 
-    def controller_requests(self, broker_id: int) -> int:
-        """lcxid of the controller's connection in ZooKeeper's `cons`: the xid of the last request
-        that session sent, i.e. how many requests it sent on this connection (pings excluded)."""
-        owner = self.zk.cli("stat", "/controller").split("ephemeralOwner = ")[1].split()[0]
-        sid = f"sid={owner}"
-        for line in four_letter(self.zk.port, "cons").splitlines():
-            if sid in line:
-                return int(line.split("lcxid=")[1].split(",")[0], 16)
-        raise RuntimeError(f"session {owner} not in cons")
+    def controller_requests(self) -> int:
+        """Requests the controller's session sent, as ZooKeeper's `cons` counts them."""
+        return self.zk.session_requests(self.zk.ephemeral_owner("/controller"))
 
     def stop(self) -> None:
         for p in self.procs.values():
@@ -185,19 +178,6 @@ class Cluster:
                 p.kill()
                 p.wait(5)
         self.zk.stop()
-
-
-def four_letter(port: int, word: str) -> str:
-    with socket.create_connection(("127.0.0.1", port), 5) as s:
-        s.sendall(word.encode())
-        s.settimeout(5)
-        chunks = []
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            chunks.append(b)
-    return b"".join(chunks).decode(errors="replace")
 
 
 def wait(fn, what: str) -> None:
@@ -221,7 +201,7 @@ def run_once(tree: Path, partitions: int) -> dict:
         c.start()
         wait(lambda: all(len(c.metadata(i, None)["brokers"]) == 3 for i in IDS), "three brokers")
         ctl = c.controller_id()
-        before = c.controller_requests(ctl)
+        before = c.controller_requests()
         admin = AdminClient({"bootstrap.servers": c.bootstrap(), "log_level": 0})
         t0 = time.perf_counter()
         fut = admin.create_topics(
@@ -230,7 +210,7 @@ def run_once(tree: Path, partitions: int) -> dict:
         wait(lambda: c.all_led(IDS, partitions, set(IDS)), "every partition led on every broker")
         create_s = time.perf_counter() - t0
         fut.result(60)
-        requests = c.controller_requests(ctl) - before
+        requests = c.controller_requests() - before
         topic_ctime, _, states_ctime, _ = c.znode_times(partitions)
         alive = [i for i in IDS if i != ctl]
         t1 = time.perf_counter()
