@@ -20,7 +20,7 @@ from kazoo.exceptions import NodeExistsError, NoNodeError
 
 from . import pipeline, znodes
 from .context import LiveBroker, TopicPartition
-from .pipeline import checked, failure, unwrap
+from .pipeline import Op, failure
 from .session import ZkSession
 
 Watch = Callable[[Any], None]
@@ -112,62 +112,33 @@ class ControllerZkClient:
         self, states: dict[TopicPartition, tuple[int, list[int]]]
     ) -> dict[TopicPartition, Any]:
         """Kafka's createTopicPartitionStatesRaw: /brokers/topics/<t>/partitions once per topic,
-        then per partition one fenced multi creating partitions/<p> and partitions/<p>/state
-        (leader epoch 0), or the state alone where partitions/<p> already exists. The outcome
-        per partition: None (created), NodeExistsError (a state is there), or another error."""
+        then per partition partitions/<p> and partitions/<p>/state (leader epoch 0) in one
+        fenced multi, or the state alone where partitions/<p> already exists. The outcome per
+        partition: None (created), NodeExistsError (a state is there), or another error."""
         topics = sorted({t for t, _ in states})
-        made = await pipeline.run(
-            self.session,
-            [
-                checked(self.session, self.epoch_zk_version, ("create", znodes.partitions_path(t), None))
-                for t in topics
-            ],
-        )
-        for outcome in made:
-            err = failure(unwrap(outcome))
+        made = await self._writes([(t, [("create", znodes.partitions_path(t), None)]) for t in topics])
+        for writes in made.values():
+            err = failure(writes)
             if err is not None and not isinstance(err, (NodeExistsError, NoNodeError)):
                 raise err
-        tps = list(states)
 
-        def data(tp: TopicPartition) -> bytes:
+        def state(tp: TopicPartition) -> Op:
             leader, isr = states[tp]
-            return znodes.encode_partition_state(leader, 0, isr, self.epoch)
+            data = znodes.encode_partition_state(leader, 0, isr, self.epoch)
+            return ("create", znodes.partition_state_path(*tp), data)
 
-        got = await pipeline.run(
-            self.session,
-            [
-                checked(
-                    self.session,
-                    self.epoch_zk_version,
-                    ("create", znodes.partition_path(*tp), None),
-                    ("create", znodes.partition_state_path(*tp), data(tp)),
-                )
-                for tp in tps
-            ],
+        got = await self._writes(
+            [(tp, [("create", znodes.partition_path(*tp), None), state(tp)]) for tp in states]
         )
         out: dict[TopicPartition, Any] = {}
-        retry = []
-        for tp, outcome in zip(tps, got, strict=True):
-            writes = unwrap(outcome)
-            err = failure(writes)
+        again = []
+        for tp, writes in got.items():
             if isinstance(writes[0], NodeExistsError):
-                retry.append(tp)  # partitions/<p> is there (an earlier controller's): the state alone
+                again.append(tp)  # partitions/<p> is there (an earlier controller's): the state alone
             else:
-                out[tp] = err
-        if retry:
-            got = await pipeline.run(
-                self.session,
-                [
-                    checked(
-                        self.session,
-                        self.epoch_zk_version,
-                        ("create", znodes.partition_state_path(*tp), data(tp)),
-                    )
-                    for tp in retry
-                ],
-            )
-            for tp, outcome in zip(retry, got, strict=True):
-                out[tp] = failure(unwrap(outcome))
+                out[tp] = failure(writes)
+        for tp, writes in (await self._writes([(tp, [state(tp)]) for tp in again])).items():
+            out[tp] = failure(writes)
         return out
 
     async def update_states(
@@ -176,22 +147,17 @@ class ControllerZkClient:
         """Kafka's updateLeaderAndIsr: (leader, leader epoch, ISR, expected version) per
         partition, each a fenced conditional set. The outcome: the new ZnodeStat, or the error
         (BadVersionError: the znode changed since we read it - re-read and elect again)."""
-        tps = list(updates)
 
-        def req(tp: TopicPartition) -> pipeline.Request:
+        def op(tp: TopicPartition) -> Op:
             leader, epoch, isr, version = updates[tp]
             data = znodes.encode_partition_state(leader, epoch, isr, self.epoch)
-            return checked(
-                self.session, self.epoch_zk_version, ("set", znodes.partition_state_path(*tp), data, version)
-            )
+            return ("set", znodes.partition_state_path(*tp), data, version)
 
-        got = await pipeline.run(self.session, [req(tp) for tp in tps])
-        out: dict[TopicPartition, Any] = {}
-        for tp, outcome in zip(tps, got, strict=True):
-            writes = unwrap(outcome)
-            err = failure(writes)
-            out[tp] = err if err is not None else writes[0]
-        return out
+        got = await self._writes([(tp, [op(tp)]) for tp in updates])
+        return {tp: failure(writes) or writes[0] for tp, writes in got.items()}
+
+    async def _writes(self, items: list[tuple[Any, list[Op]]]) -> dict:
+        return await pipeline.fenced_writes(self.session, self.epoch_zk_version, items)
 
     # --- ISR change notifications (brokers before Kafka 2.7 leave these) ---
     async def isr_changes(self, watch: Watch) -> tuple[list[str], set[TopicPartition]]:
@@ -241,11 +207,8 @@ class ControllerZkClient:
             await self._delete_all(level)
 
     async def _delete_all(self, paths: Iterable[str]) -> None:
-        paths = list(paths)
-        got = await pipeline.run(
-            self.session, [checked(self.session, self.epoch_zk_version, ("delete", p)) for p in paths]
-        )
-        for outcome in got:
-            err = failure(unwrap(outcome))
+        got = await self._writes([(p, [("delete", p)]) for p in paths])
+        for writes in got.values():
+            err = failure(writes)
             if err is not None and not isinstance(err, NoNodeError):
                 raise err  # e.g. NotEmpty: a child appeared meanwhile; the event is retried

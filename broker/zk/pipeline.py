@@ -118,6 +118,39 @@ def get_children(session: ZkSession, path: str, watch: Callable[[Any], None] | N
 
 # --- fenced writes (a multi: check /controller_epoch's version, then the writes) ---
 Op = tuple  # ("create", path, data) | ("set", path, data, version) | ("delete", path)
+# items (partitions) whose writes share one multi; ~100 bytes of path and data per write keeps a
+# chunk far below ZooKeeper's request limit (jute.maxbuffer, 1 MB)
+WRITE_CHUNK = 100
+
+
+async def fenced_writes(session: ZkSession, epoch_zk_version: int, items: list[tuple[Any, list[Op]]]) -> dict:
+    """Each item's write outcomes (one per op: a result or kazoo's exception), by item key.
+
+    Kafka sends one fenced request per partition. We put WRITE_CHUNK items' writes into one
+    fenced multi, one request instead of a hundred (the GIL makes every request's hand-over
+    between threads dear when the broker is busy); a multi is all or nothing, so a chunk that
+    fails is sent again item by item, and every item's outcome is its own, as in Kafka."""
+    chunks = [items[i : i + WRITE_CHUNK] for i in range(0, len(items), WRITE_CHUNK)]
+    got = await run(
+        session, [checked(session, epoch_zk_version, *(op for _, ops in c for op in ops)) for c in chunks]
+    )
+    out: dict = {}
+    again: list[tuple[Any, list[Op]]] = []
+    for chunk, outcome in zip(chunks, got, strict=True):
+        writes = unwrap(outcome)
+        if failure(writes) is None:
+            at = 0
+            for key, ops in chunk:
+                out[key] = writes[at : at + len(ops)]
+                at += len(ops)
+        elif len(chunk) == 1:
+            out[chunk[0][0]] = writes
+        else:
+            again += chunk
+    got = await run(session, [checked(session, epoch_zk_version, *ops) for _, ops in again])
+    for (key, _), outcome in zip(again, got, strict=True):
+        out[key] = unwrap(outcome)
+    return out
 
 
 def checked(session: ZkSession, epoch_zk_version: int, *ops: Op) -> Request:
