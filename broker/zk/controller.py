@@ -232,6 +232,7 @@ class ZkController:
         for topic in sorted(await self.zk.children(znodes.DELETE_TOPICS, self._watch(DELETIONS))):
             await self.zk.delete_topic(topic)
             self.ctx.remove_topic(topic)
+            self._watches.pop(("topic", topic), None)
             self.delete_log.info(f"Deletion of topic {topic} successfully completed")
 
     async def _isr_change_notification(self) -> None:
