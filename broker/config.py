@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .kafka_broker_configs import BROKER_CONFIGS
 from .listeners import (
     ConfigException,
     EndPoint,
@@ -36,108 +37,122 @@ class UnsupportedConfig(Exception):
 @dataclass(frozen=True)
 class Setting:
     name: str
-    type: str  # int, long, string, list, boolean, double
+    type: str  # Kafka's ConfigDef type, lower-case: int, short, long, string, list, boolean, double, ...
     default: Any
     at_least: int | None = None
 
 
-def _s(name, typ, default, at_least=None) -> Setting:
+def _s(name: str, at_least: int | None = None) -> Setting:
+    """A Kafka 3.7 broker config this broker acts on: type and default from Kafka's table
+    (broker/kafka_broker_configs.py), the lower bound of its validator here."""
+    d = BROKER_CONFIGS[name]
+    return Setting(name, d.type.lower(), d.default, at_least)
+
+
+# Settings this broker reads that Kafka 3.7's KafkaConfig does not define, and why they are here.
+# DescribeConfigs lists them only when set, as Kafka lists any unknown key it was given.
+NOT_IN_KAFKA_37 = {
+    "controller.quorum.bootstrap.servers": "Kafka 3.8+ (KIP-853); read to refuse a dynamic quorum clearly",
+    "cluster.id": "netlab's way to pass the id kafka-storage.sh format writes to meta.properties",
+    "quota.producer.default": "Kafka before 3.0 (removed by KAFKA-12591); still honoured by broker/quotas.py",
+    "quota.consumer.default": "Kafka before 3.0 (removed by KAFKA-12591); still honoured by broker/quotas.py",
+}
+
+
+def _extra(name: str, typ: str, default: Any, at_least: int | None = None) -> Setting:
+    assert name in NOT_IN_KAFKA_37 and name not in BROKER_CONFIGS, name
     return Setting(name, typ, default, at_least)
 
 
 _DEFS = [
-    _s("node.id", "int", -1),
-    _s("broker.id", "int", -1),
-    _s("process.roles", "list", ""),
-    _s("controller.listener.names", "string", None),
-    _s("controller.quorum.voters", "list", ""),
-    _s("controller.quorum.bootstrap.servers", "list", ""),
-    _s("controller.quorum.election.timeout.ms", "int", 1000, 0),
-    _s("controller.quorum.fetch.timeout.ms", "int", 2000, 0),
-    _s("controller.quorum.election.backoff.max.ms", "int", 1000, 0),
-    _s("controller.quorum.request.timeout.ms", "int", 2000, 0),
-    _s("metadata.log.dir", "string", None),
-    _s("listeners", "string", "PLAINTEXT://:9092"),
-    _s("advertised.listeners", "string", None),
-    _s(
-        "listener.security.protocol.map",
-        "string",
-        "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
-    ),
-    _s("inter.broker.listener.name", "string", None),
-    _s("security.inter.broker.protocol", "string", None),
-    _s("log.dirs", "string", None),
-    _s("log.dir", "string", "/tmp/kafka-logs"),
-    _s("num.partitions", "int", 1, 1),
-    _s("default.replication.factor", "int", 1),
-    _s("auto.create.topics.enable", "boolean", True),
-    _s("delete.topic.enable", "boolean", True),
-    _s("log.segment.bytes", "int", 1073741824, 14),
-    _s("log.roll.ms", "long", None),
-    _s("log.roll.hours", "int", 168, 1),
-    _s("log.retention.bytes", "long", -1),
-    _s("log.retention.ms", "long", None),
-    _s("log.retention.minutes", "int", None),
-    _s("log.retention.hours", "int", 168),
-    _s("log.index.interval.bytes", "int", 4096, 0),
-    _s("log.flush.interval.messages", "long", None, 1),
-    _s("log.flush.interval.ms", "long", None),
-    _s("socket.request.max.bytes", "int", 104857600, 1),
-    _s("queued.max.request.bytes", "long", -1),  # Kafka: -1 = no bound on request buffers
-    _s("connections.max.idle.ms", "long", 600000),
-    _s("message.max.bytes", "int", 1048588, 0),
-    _s("cluster.id", "string", None),
-    _s("broker.rack", "string", None),
-    _s("offsets.topic.num.partitions", "int", 50, 1),
-    _s("offsets.topic.replication.factor", "int", 3, 1),
-    _s("transaction.state.log.replication.factor", "int", 3, 1),
-    _s("transaction.state.log.min.isr", "int", 2, 1),
-    _s("transaction.state.log.num.partitions", "int", 50, 1),
-    _s("transaction.state.log.segment.bytes", "int", 104857600, 1),
-    _s("transaction.max.timeout.ms", "int", 900000, 1),
-    _s("transaction.abort.timed.out.transaction.cleanup.interval.ms", "int", 10000, 1),
-    _s("quota.producer.default", "long", 2**63 - 1, 1),
-    _s("quota.consumer.default", "long", 2**63 - 1, 1),
-    _s("quota.window.num", "int", 11, 1),
-    _s("quota.window.size.seconds", "int", 1, 1),
-    _s("log.cleaner.enable", "boolean", True),
-    _s("log.cleanup.policy", "list", "delete"),
-    _s("log.cleaner.backoff.ms", "long", 15000, 0),
-    _s("log.cleaner.min.cleanable.ratio", "double", "0.5"),
-    _s("log.cleaner.min.compaction.lag.ms", "long", 0, 0),
-    _s("log.cleaner.max.compaction.lag.ms", "long", 2**63 - 1, 1),
-    _s("log.cleaner.delete.retention.ms", "long", 86400000, 0),
+    _s("node.id"),
+    _s("broker.id"),
+    _s("process.roles"),
+    _s("controller.listener.names"),
+    _s("controller.quorum.voters"),
+    _extra("controller.quorum.bootstrap.servers", "list", ""),
+    _s("controller.quorum.election.timeout.ms", 0),
+    _s("controller.quorum.fetch.timeout.ms", 0),
+    _s("controller.quorum.election.backoff.max.ms", 0),
+    _s("controller.quorum.request.timeout.ms", 0),
+    _s("metadata.log.dir"),
+    _s("listeners"),
+    _s("advertised.listeners"),
+    _s("listener.security.protocol.map"),
+    _s("inter.broker.listener.name"),
+    _s("security.inter.broker.protocol"),
+    _s("log.dirs"),
+    _s("log.dir"),
+    _s("num.partitions", 1),
+    _s("default.replication.factor"),
+    _s("auto.create.topics.enable"),
+    _s("delete.topic.enable"),
+    _s("log.segment.bytes", 14),
+    _s("log.roll.ms"),
+    _s("log.roll.hours", 1),
+    _s("log.retention.bytes"),
+    _s("log.retention.ms"),
+    _s("log.retention.minutes"),
+    _s("log.retention.hours"),
+    _s("log.index.interval.bytes", 0),
+    _s("log.flush.interval.messages", 1),
+    _s("log.flush.interval.ms"),
+    _s("socket.request.max.bytes", 1),
+    _s("queued.max.request.bytes"),  # Kafka: -1 = no bound on request buffers
+    _s("connections.max.idle.ms"),
+    _s("message.max.bytes", 0),
+    _extra("cluster.id", "string", None),
+    _s("broker.rack"),
+    _s("offsets.topic.num.partitions", 1),
+    _s("offsets.topic.replication.factor", 1),
+    _s("transaction.state.log.replication.factor", 1),
+    _s("transaction.state.log.min.isr", 1),
+    _s("transaction.state.log.num.partitions", 1),
+    _s("transaction.state.log.segment.bytes", 1),
+    _s("transaction.max.timeout.ms", 1),
+    _s("transaction.abort.timed.out.transaction.cleanup.interval.ms", 1),
+    _extra("quota.producer.default", "long", 2**63 - 1, 1),
+    _extra("quota.consumer.default", "long", 2**63 - 1, 1),
+    _s("quota.window.num", 1),
+    _s("quota.window.size.seconds", 1),
+    _s("log.cleaner.enable"),
+    _s("log.cleanup.policy"),
+    _s("log.cleaner.backoff.ms", 0),
+    _s("log.cleaner.min.cleanable.ratio"),
+    _s("log.cleaner.min.compaction.lag.ms", 0),
+    _s("log.cleaner.max.compaction.lag.ms", 1),
+    _s("log.cleaner.delete.retention.ms", 0),
     # the cleaner's key map (broker/log/cleaner.py); Kafka's names, defaults and lower bounds
-    _s("log.cleaner.dedupe.buffer.size", "long", 134217728),
-    _s("log.cleaner.io.buffer.load.factor", "double", "0.9"),
-    _s("log.cleaner.threads", "int", 1, 0),
-    _s("min.insync.replicas", "int", 1, 1),
-    _s("group.initial.rebalance.delay.ms", "int", 3000, 0),
-    _s("replica.fetch.wait.max.ms", "int", 500),
+    _s("log.cleaner.dedupe.buffer.size"),
+    _s("log.cleaner.io.buffer.load.factor"),
+    _s("log.cleaner.threads", 0),
+    _s("min.insync.replicas", 1),
+    _s("group.initial.rebalance.delay.ms", 0),
+    _s("replica.fetch.wait.max.ms"),
     # fetch sessions (KIP-227, broker/fetch_sessions.py): Kafka's name, default and lower bound
-    _s("max.incremental.fetch.session.cache.slots", "int", 1000, 0),
-    _s("num.network.threads", "int", 3, 1),
-    _s("num.io.threads", "int", 8, 1),
-    _s("zookeeper.connect", "string", None),
+    _s("max.incremental.fetch.session.cache.slots", 0),
+    _s("num.network.threads", 1),
+    _s("num.io.threads", 1),
+    _s("zookeeper.connect"),
     # ZooKeeper mode (broker/zk/): Kafka 3.x's names and defaults
-    _s("zookeeper.connection.timeout.ms", "int", None),
-    _s("zookeeper.session.timeout.ms", "int", 18000, 1),
-    _s("zookeeper.max.in.flight.requests", "int", 10, 1),
-    _s("reserved.broker.max.id", "int", 1000, 0),
-    _s("broker.id.generation.enable", "boolean", True),
-    _s("log.retention.check.interval.ms", "long", 300000, 1),
-    _s("group.min.session.timeout.ms", "int", 6000),
-    _s("group.max.session.timeout.ms", "int", 1800000),
-    _s("offset.metadata.max.bytes", "int", 4096),
-    _s("offsets.topic.segment.bytes", "int", 104857600, 1),
+    _s("zookeeper.connection.timeout.ms"),
+    _s("zookeeper.session.timeout.ms", 1),
+    _s("zookeeper.max.in.flight.requests", 1),  # broker/zk/pipeline.py
+    _s("reserved.broker.max.id", 0),
+    _s("broker.id.generation.enable"),
+    _s("log.retention.check.interval.ms", 1),
+    _s("group.min.session.timeout.ms"),
+    _s("group.max.session.timeout.ms"),
+    _s("offset.metadata.max.bytes"),
+    _s("offsets.topic.segment.bytes", 1),
     # cluster (broker/cluster/): registration, heartbeats, replication
-    _s("broker.heartbeat.interval.ms", "int", 2000, 1),
-    _s("broker.session.timeout.ms", "int", 9000, 1),
-    _s("replica.lag.time.max.ms", "long", 30000, 1),
-    _s("replica.fetch.backoff.ms", "int", 1000, 0),
-    _s("replica.fetch.max.bytes", "int", 1048576, 0),
-    _s("replica.socket.timeout.ms", "int", 30000, 1),
-    _s("request.timeout.ms", "int", 30000, 0),
+    _s("broker.heartbeat.interval.ms", 1),
+    _s("broker.session.timeout.ms", 1),
+    _s("replica.lag.time.max.ms", 1),
+    _s("replica.fetch.backoff.ms", 0),
+    _s("replica.fetch.max.bytes", 0),
+    _s("replica.socket.timeout.ms", 1),
+    _s("request.timeout.ms", 0),
 ]
 # Kafka settings we accept silently but do not act on (JVM/thread tuning and the like).
 _ACCEPTED = {
@@ -156,12 +171,15 @@ _ACCEPTED = {
     "control.plane.listener.name",
     "queued.max.requests",
 }
+# Every key Kafka 3.7's KafkaConfig defines is known (no "isn't a known config" warning for it).
+_ACCEPTED |= set(BROKER_CONFIGS)
 # Broker settings that provide topic-config defaults (log.cleaner.delete.retention.ms, ...):
 # topic_configs reads them for DescribeConfigs and new topics.
 _ACCEPTED |= BROKER_SYNONYMS
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 
-_TYPE_NAMES = {"int": "INT", "long": "LONG", "boolean": "BOOLEAN", "double": "DOUBLE"}
+_TYPE_NAMES = {"int": "INT", "short": "SHORT", "long": "LONG", "boolean": "BOOLEAN", "double": "DOUBLE"}
+_LIMITS = {"short": 2**15, "int": 2**31, "long": 2**63}
 
 
 def convert_setting(setting: Setting, raw: str) -> Any:
@@ -171,7 +189,7 @@ def convert_setting(setting: Setting, raw: str) -> Any:
 
 def _convert(setting: Setting, raw: str) -> Any:
     v = raw.strip()
-    if setting.type in ("int", "long"):
+    if setting.type in _LIMITS:
         try:
             n = int(v)
         except ValueError:
@@ -179,7 +197,7 @@ def _convert(setting: Setting, raw: str) -> Any:
                 f"Invalid value {raw} for configuration {setting.name}: Not a number of type "
                 f"{_TYPE_NAMES[setting.type]}"
             ) from None
-        limit = 2**31 if setting.type == "int" else 2**63
+        limit = _LIMITS[setting.type]
         if not -limit <= n < limit:
             raise ConfigException(
                 f"Invalid value {raw} for configuration {setting.name}: Not a number of type "
@@ -198,9 +216,24 @@ def _convert(setting: Setting, raw: str) -> Any:
                 "false"
             )
         return v.lower() == "true"
+    if setting.type == "double":
+        try:
+            return float(v)
+        except ValueError:
+            raise ConfigException(
+                f"Invalid value {raw} for configuration {setting.name}: Not a number of type DOUBLE"
+            ) from None
     if setting.type == "list":
         return [x.strip() for x in v.split(",") if x.strip()]
     return v
+
+
+def setting_for(name: str) -> Setting | None:
+    """The setting this broker models, else Kafka's definition of the name (for type checks)."""
+    if name in SETTINGS:
+        return SETTINGS[name]
+    d = BROKER_CONFIGS.get(name)
+    return Setting(name, d.type.lower(), d.default) if d is not None else None
 
 
 class KafkaConfig:
@@ -297,8 +330,10 @@ class KafkaConfig:
         return voters
 
     def _inter_broker_listener(self) -> str:
+        # KafkaConfig.interBrokerListenerNameAndSecurityProtocol: security.inter.broker.protocol
+        # counts as given only when the properties name it (its default is PLAINTEXT)
         name, proto = self.values["inter.broker.listener.name"], self.values["security.inter.broker.protocol"]
-        if name is not None and proto is not None:
+        if name is not None and "security.inter.broker.protocol" in self.raw:
             raise ConfigException(
                 "Only one of inter.broker.listener.name and security.inter.broker.protocol should be set."
             )

@@ -26,13 +26,19 @@ import re
 from collections.abc import Mapping
 
 from .cluster.forwarding import forward
-from .config import SETTINGS, ConfigException, KafkaConfig, RequirementFailed, convert_setting
+from .config import ConfigException, KafkaConfig, RequirementFailed, Setting, convert_setting, setting_for
+from .kafka_broker_configs import BROKER_CONFIGS, LONG_MAX
 from .protocol.errors import ErrorCode
 from .topic_configs import TOPIC_CONFIGS, BrokerSettings, InvalidTopicConfig, broker_default, parse
 
 # DynamicLogConfig.ReconfigurableConfigs: the first (highest-priority) broker synonym of each topic
-# config → that topic config
-RECONFIGURABLE = {d.synonyms[0].name: d for d in TOPIC_CONFIGS.values() if d.synonyms}
+# config → that topic config, except log.message.format.version (DynamicLogConfig.ExcludedConfigs:
+# every broker must support the version first)
+RECONFIGURABLE = {
+    d.synonyms[0].name: d
+    for d in TOPIC_CONFIGS.values()
+    if d.synonyms and d.synonyms[0].name != "log.message.format.version"
+}
 
 # SslConfigs.RECONFIGURABLE_CONFIGS (DynamicBrokerConfig.DynamicSecurityConfigs)
 SECURITY = frozenset(
@@ -124,14 +130,32 @@ ALL_DYNAMIC = (
     | PRODUCER_STATE
     | REMOTE_LOG
 )
+# DynamicConfig.Broker's own keys (QuotaConfigs): the replication throttles, LONG, at least 0,
+# default Long.MaxValue; dynamic-only, not KafkaConfig keys. Stored and described, not acted on.
+BROKER_QUOTA = frozenset(
+    {
+        "leader.replication.throttled.rate",
+        "follower.replication.throttled.rate",
+        "replica.alter.log.dirs.io.max.bytes.per.second",
+    }
+)
 CLUSTER_LEVEL_LISTENER = frozenset({"max.connections", "max.connection.creation.rate", "num.network.threads"})
 PER_BROKER = (SECURITY | LISTENER) - CLUSTER_LEVEL_LISTENER
 LISTENER_PREFIXED = re.compile(r"listener\.name\.[^.]*\.(.*)")  # DynamicBrokerConfig.ListenerConfigRegex
 
 
 def read_only(name: str) -> bool:
-    """ConfigHelper.createBrokerConfigEntry: read-only unless a dynamic config."""
+    """ConfigHelper.createBrokerConfigEntry: read-only unless a dynamic config (by its exact name:
+    a listener-prefixed key is read-only there too)."""
     return name not in ALL_DYNAMIC
+
+
+def update_mode(name: str) -> str:
+    """The "Dynamic Update Mode" Kafka's broker config page shows (DynamicBrokerConfig
+    .dynamicConfigUpdateModes): per-broker, cluster-wide or read-only."""
+    if name in PER_BROKER:
+        return "per-broker"
+    return "cluster-wide" if name in ALL_DYNAMIC else "read-only"
 
 
 def _set(names) -> str:
@@ -145,8 +169,11 @@ def _base(name: str) -> str:
 
 def check(changes: Mapping[str, str | None], per_broker: bool) -> tuple[int, str | None]:
     """DynamicBrokerConfig.validateConfigs: non-dynamic names, bare security configs, types, and
-    per-broker names at the cluster level."""
-    fixed = [k for k in changes if _base(k) not in ALL_DYNAMIC]
+    per-broker names at the cluster level. Non-dynamic means a KafkaConfig key outside
+    DynamicConfig.Broker's (DynamicConfig.Broker.nonDynamicProps): any other name, listener-prefixed
+    or custom, is accepted as Kafka accepts it (customPropsAllowed), and only the dynamic ones are
+    type-checked, by their base name (validateConfigTypes)."""
+    fixed = [k for k in changes if k in BROKER_CONFIGS and k not in ALL_DYNAMIC]
     if fixed:
         return ErrorCode.INVALID_REQUEST, f"Cannot update these configs dynamically: {_set(fixed)}"
     bare = [k for k in changes if k in SECURITY]
@@ -163,8 +190,10 @@ def check(changes: Mapping[str, str | None], per_broker: bool) -> tuple[int, str
         try:
             if base in RECONFIGURABLE:
                 parse(RECONFIGURABLE[base], value, source_name=name)
-            elif base in SETTINGS:
-                convert_setting(SETTINGS[base], value)
+            elif base in BROKER_QUOTA:
+                convert_setting(Setting(base, "long", LONG_MAX, 0), value)
+            elif base in ALL_DYNAMIC and (setting := setting_for(base)) is not None:
+                convert_setting(setting, value)
         except (InvalidTopicConfig, ConfigException) as exc:
             return ErrorCode.INVALID_CONFIG, str(exc)
     if not per_broker:

@@ -24,6 +24,7 @@ from .cluster.snapshot import apply_snapshot
 from .compaction import deletes, keyless_record_error
 from .config import ConfigException, KafkaConfig, RequirementFailed
 from .dynamic_broker_configs import LISTENER_CONFIGS, listener_config, log_defaults
+from .fetch_waiters import FetchWaiters
 from .log.batch import (
     CorruptRecordError,
     InvalidRecordError,
@@ -116,7 +117,10 @@ class BrokerNode:
         self.topic_configs: dict[str, dict] = {}  # topic-level overrides given at creation
         self.broker_configs: dict[str, dict[str, str]] = {}  # dynamic ("" = cluster default, "<id>")
         self.acls: list[AclBinding] = []  # broker/acls.py
-        self._appended: asyncio.Future | None = None
+        # client quotas by entity path (broker/client_quotas.py): replayed ClientQuotaRecords, or
+        # in ZooKeeper mode what /config/{clients,users,ips} hold (broker/zk/config_changes.py)
+        self.client_quotas: dict[str, dict[str, float]] = {}
+        self.fetch_waiters = FetchWaiters()  # long-polling fetches, by partition
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
         self._creating: set[str] = set()  # topics whose logs a worker thread is making now
@@ -213,7 +217,7 @@ class BrokerNode:
                     h.last_offset,
                     h.max_timestamp,
                 )
-        self._wake_fetchers()
+        self.wake_fetchers((plog.topic, plog.partition))
 
     # --- cluster metadata → local replicas ---
     def apply_snapshot(self, snap: dict) -> None:
@@ -221,6 +225,7 @@ class BrokerNode:
         self.topic_configs = apply_snapshot(self.metadata, snap)
         self.broker_configs = snap.get("broker_configs", {})
         self.acls = [binding_from_json(d) for d in snap.get("acls", [])]
+        self.client_quotas = snap.get("client_quotas", {})
         self.apply_metadata()
 
     def broker_settings(self) -> BrokerSettings:
@@ -679,7 +684,7 @@ class BrokerNode:
             if h0.is_transactional:  # the partition's open transaction of this producer
                 txn_registry.txns_of(plog).on_batch(h0._replace(base_offset=info.base_offset))
         self.replicas.maybe_advance_hw((topic, partition))  # the ISR is this node alone: HW = LEO
-        self._wake_fetchers()
+        self.wake_fetchers((topic, partition))  # followers read up to the log end
         return ProduceResult(
             ErrorCode.NONE,
             info.base_offset,
@@ -699,27 +704,16 @@ class BrokerNode:
     def producers_of(self, topic: str, partition: int) -> PartitionProducers:
         return self.producers.setdefault((topic, partition), PartitionProducers())
 
-    # --- long-poll support for Fetch ---
-    def wake_fetchers(self) -> None:
-        self._wake_fetchers()
+    # --- long-poll support for Fetch (broker/fetch_waiters.py) ---
+    def wake_fetchers(self, tp: tuple[str, int] | None = None) -> None:
+        """News of one partition (an append, its high watermark moved), or of all (None)."""
+        if tp is None:
+            self.fetch_waiters.wake_all()
+        else:
+            self.fetch_waiters.wake(tp)
 
     def _wake_fetchers(self) -> None:
-        fut = self._appended
-        if fut is not None:
-            self._appended = None
-            if not fut.done():
-                fut.set_result(None)
-
-    async def wait_for_append(self, timeout_s: float) -> None:
-        """Return after the next append or after `timeout_s`, whichever comes first."""
-        if timeout_s <= 0:
-            return
-        if self._appended is None:
-            self._appended = asyncio.get_running_loop().create_future()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._appended), timeout_s)
-        except TimeoutError:
-            pass
+        self.fetch_waiters.wake_all()
 
     # --- housekeeping ---
     def enforce_retention(self) -> None:

@@ -9,24 +9,25 @@ least (quota.window.num - 1) whole windows (Kafka's Rate.windowSize). Throttle t
 (rate - quota) / quota * elapsed window (Kafka's QuotaUtils.throttleTime; the byte-rate
 quotas are not bounded, only Kafka's request-time quota is).
 
-Quotas: a client id's own (set with AlterClientQuotas, kept in `client-quotas.json` of the first
-log dir), else the default client-id entity's (AlterClientQuotas too), else the broker settings
-`quota.producer.default` / `quota.consumer.default` (Kafka's static defaults before 3.0), else none.
+Quotas: the entity quotas set with AlterClientQuotas (the node's `client_quotas`: replayed
+ClientQuotaRecords in KRaft, /config/users and /config/clients in ZooKeeper mode), the first that
+applies in Kafka's order of precedence over <user, client-id>, <user> and <client-id> and their
+defaults (broker/client_quotas.quota_for; every client here is User:ANONYMOUS, PLAINTEXT only),
+else the broker settings `quota.producer.default` / `quota.consumer.default` (Kafka's static
+defaults before 3.0), else none.
 Produce counts the request's size (Kafka: request.sizeInBytes); Fetch counts the record bytes of
 the response (Kafka counts the whole response; the difference is the few bytes of framing).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 import weakref
 from dataclasses import dataclass, field
 
-PRODUCE, FETCH = "producer_byte_rate", "consumer_byte_rate"
-QUOTAS_FILE = "client-quotas.json"
-DEFAULT_CLIENT = ""  # the <default> client-id entity (a null entity name on the wire)
+from .client_quotas import FETCH, PRODUCE, quota_for
+
+ANONYMOUS_USER = "ANONYMOUS"  # the user of every PLAINTEXT client (KafkaPrincipal.ANONYMOUS)
 _STATIC = {PRODUCE: "quota.producer.default", FETCH: "quota.consumer.default"}
 
 
@@ -65,54 +66,40 @@ class ClientQuotas:
         self.window_ms = int(cfg.get("quota.window.size.seconds", 1)) * 1000
         self.samples_n = int(cfg.get("quota.window.num", 11))
         self.static = {kind: _int_or_none(cfg.get(key)) for kind, key in _STATIC.items()}
-        self.path = node.config.log_dirs[0] / QUOTAS_FILE
-        self.entities: dict[str, dict[str, float]] = {}  # client id ("" = default) -> {key: value}
-        if self.path.exists():
-            try:
-                self.entities = json.loads(self.path.read_text())
-            except (OSError, ValueError) as exc:
-                raise RuntimeError(
-                    f"{self.path}: unreadable client quotas ({exc}); fix or remove it"
-                ) from None
-        self._samples: dict[tuple[str, str], _Samples] = {}
+        self._samples: dict[tuple[str, str, str], _Samples] = {}
 
-    def quota(self, kind: str, client_id: str) -> float | None:
-        for entity in (client_id, DEFAULT_CLIENT):
-            q = self.entities.get(entity, {}).get(kind)
-            if q is not None:
-                return q
-        return self.static[kind]
+    def quota(
+        self, kind: str, client_id: str, user: str = ANONYMOUS_USER
+    ) -> tuple[tuple[str, str], float | None]:
+        """(the tags the usage is counted under, the quota or None)."""
+        table = self.node.client_quotas
+        tags, q = quota_for(table, kind, user, client_id) if table else (("", client_id), None)
+        if q is None and self.static[kind] is not None:
+            return ("", client_id), self.static[kind]
+        return tags, q
 
-    def record(self, kind: str, client_id: str | None, nbytes: int, now_ms: int | None = None) -> int:
+    def record(
+        self,
+        kind: str,
+        client_id: str | None,
+        nbytes: int,
+        now_ms: int | None = None,
+        user: str = ANONYMOUS_USER,
+    ) -> int:
         """Count `nbytes` for the client; return the throttle time in ms (0 within quota)."""
         cid = client_id or ""
-        q = self.quota(kind, cid)
+        tags, q = self.quota(kind, cid, user)
         if q is None:
             return 0
         now = int(time.monotonic() * 1000) if now_ms is None else now_ms
-        s = self._samples.get((kind, cid))
+        s = self._samples.get((kind, *tags))
         if s is None:
-            s = self._samples[(kind, cid)] = _Samples(self.window_ms, self.samples_n)
+            s = self._samples[(kind, *tags)] = _Samples(self.window_ms, self.samples_n)
         s.record(nbytes, now)
         rate, window = s.rate_and_window(now)
-        if rate <= q:
-            return 0
-        return round((rate - q) / q * window)
-
-    # --- AlterClientQuotas / DescribeClientQuotas ---
-    def alter(self, client_id: str, key: str, value: float | None) -> None:
-        ent = self.entities.setdefault(client_id, {})
-        if value is None:
-            ent.pop(key, None)
-            if not ent:
-                self.entities.pop(client_id, None)
-        else:
-            ent[key] = value
-
-    def save(self) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.entities, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        if not rate > q or not q > 0:  # within it; or a NaN or non-positive quota (ZooKeeper
+            return 0  # mode stores them unchecked), which never throttles here
+        return min(round((rate - q) / q * window), 2**31 - 1)
 
 
 def _int_or_none(v) -> int | None:

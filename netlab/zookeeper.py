@@ -20,7 +20,7 @@ from pathlib import Path
 from netlab.resources import Process
 from netlab.rundir import RUN_DIR
 from netlab.topology.models import Topology
-from netlab.topology.zookeeper_fields import ZooKeeperSettings
+from netlab.topology.zookeeper_fields import ZooKeeperSettings, ensemble_groups, server_tuples
 
 ZOOKEEPER_PROCESS = "zookeeper"
 ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh"
@@ -59,9 +59,15 @@ def zoo_cfg(spec: ZooKeeperSettings, data_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ensemble_key(spec: ZooKeeperSettings) -> tuple[tuple[int, str], ...]:
-    """Members of one ensemble have the same server lines."""
-    return tuple(sorted(spec.servers.items()))
+def ensemble_members(topology: Topology, node: str) -> list[str]:
+    """The nodes of `node`'s ensemble, in topology order (zookeeper_fields.ensemble_groups: each
+    member may write its own line its own way, e.g. 0.0.0.0)."""
+    members = {
+        n: (s.zookeeper.server_id, server_tuples(s.zookeeper.servers))
+        for n, s in topology.nodes.items()
+        if s.zookeeper is not None and s.zookeeper.ensemble
+    }
+    return next((g for g in ensemble_groups(members) if node in g), [node])
 
 
 def jvm_env(spec: ZooKeeperSettings) -> tuple[tuple[str, str], ...]:
@@ -77,11 +83,7 @@ def _ready(topology: Topology, node: str, spec: ZooKeeperSettings) -> str | None
     quorum has formed, or the bounded wait ran out)."""
     if not spec.ensemble:
         return READY_MARK
-    members = [
-        n
-        for n, s in topology.nodes.items()
-        if s.zookeeper is not None and ensemble_key(s.zookeeper) == ensemble_key(spec)
-    ]
+    members = ensemble_members(topology, node)
     return ENSEMBLE_READY_MARK if members[-1] == node else None
 
 

@@ -1,57 +1,54 @@
-"""AlterClientQuotas (key 49), v0–1: set or remove client-id byte-rate quotas
-(producer_byte_rate, consumer_byte_rate) of a client id or of the default client id (a null
-name), kept in `client-quotas.json` (broker/quotas.py). Only the client-id entity type is
-served; user quotas, request_percentage and controller_mutation_rate are refused with
-INVALID_REQUEST. On a cluster the quotas are this broker's own (Kafka keeps them in the cluster
-metadata)."""
+"""AlterClientQuotas (key 49), v0–1: set or remove quotas of user, client-id, <user, client-id>
+and ip entities (their defaults too: a null name), with Kafka's validation
+(broker/client_quotas.py). Needs ALTER_CONFIGS on the cluster (KafkaApis / ControllerApis).
+
+Where they are kept is Kafka's:
+- KRaft: the active controller validates and writes a ClientQuotaRecord per changed key to
+  `__cluster_metadata-0` (ControllerApis.handleAlterClientQuotas -> ClientQuotaControlManager);
+  every broker replays them. A broker that is not the active controller forwards the request
+  (KafkaApis: maybeForwardToController), validate_only too, and answers once its own metadata
+  has the change.
+- ZooKeeper mode: the receiving broker writes the entity's znode and a /config/changes
+  notification itself (ZkAdminManager.alterClientQuotas; broker/zk/client_quotas.py).
+"""
 
 from __future__ import annotations
 
+from ..acls import ALTER_CONFIGS, CLUSTER, CLUSTER_NAME, allowed
+from ..cluster.forwarding import forward
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.alter_client_quotas import KEY, REQUEST, RESPONSE
-from ..quotas import DEFAULT_CLIENT, FETCH, PRODUCE, quotas_of
 from ..request_context import RequestContext
 
-CLIENT_ID = "client-id"
+CLUSTER_DENIED = "Cluster authorization failed."  # Errors.CLUSTER_AUTHORIZATION_FAILED's message
 
 
-def _check(entry: dict) -> str | None:
-    types = [e["entity_type"] for e in entry["entity"]]
-    if types != [CLIENT_ID]:
-        return (
-            f"Only client-id quotas are supported by this broker, not {'+'.join(types) or 'an empty entity'}"
-        )
-    for op in entry["ops"]:
-        if op["key"] not in (PRODUCE, FETCH):
-            return f"Quota {op['key']} is not supported by this broker (only {PRODUCE}, {FETCH})"
-        if not op["remove"] and op["value"] <= 0:
-            return f"Invalid value {op['value']} for {op['key']}: it must be positive"
-    return None
+def _all_failed(req: dict, code: int, message: str | None) -> dict:
+    """AlterClientQuotasRequest.getErrorResponse: every entry, as sent, with the error."""
+    entries = [{"error_code": code, "error_message": message, "entity": e["entity"]} for e in req["entries"]]
+    return {"throttle_time_ms": 0, "entries": entries}
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    quotas = quotas_of(ctx.node)
-    out = []
-    changed = False
-    for entry in req["entries"]:
-        err = _check(entry)
-        if err is None and not req["validate_only"]:
-            name = entry["entity"][0]["entity_name"]
-            for op in entry["ops"]:
-                quotas.alter(
-                    DEFAULT_CLIENT if name is None else name, op["key"], None if op["remove"] else op["value"]
-                )
-            changed = True
-        out.append(
-            {
-                "error_code": ErrorCode.INVALID_REQUEST if err else ErrorCode.NONE,
-                "error_message": err,
-                "entity": entry["entity"],
-            }
+    if not allowed(ctx, ALTER_CONFIGS, CLUSTER, CLUSTER_NAME):
+        return _all_failed(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, CLUSTER_DENIED)
+    node = ctx.node
+    entries, validate_only = req["entries"], req["validate_only"]
+    if node.zk is not None:
+        try:
+            out = await node.zk.alter_client_quotas(entries, validate_only)
+        except Exception as exc:  # ZooKeeper away (or the session lost mid-way)
+            return _all_failed(req, ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper: {exc}")
+    elif node.controller is not None:  # the only voter of a quorum of one: its controller
+        out = node.controller.alter_client_quotas(entries, validate_only)
+    else:
+        err, answer = await forward(
+            node, "alter_client_quotas", {"entries": entries, "validate_only": validate_only}
         )
-    if changed:
-        quotas.save()
+        if err:
+            return _all_failed(req, err, answer.get("error"))
+        out = answer["entries"]
     return {"throttle_time_ms": 0, "entries": out}
 
 

@@ -10,7 +10,9 @@ lists several), as Kafka's ReplicaManager.alterReplicaLogDirs decides per partit
 - else the log moves (PartitionLog.move_to) and DescribeLogDirs lists it under the new dir.
 
 Kafka answers at once and copies in a ReplicaAlterLogDirsThread (DescribeLogDirs shows the
-future replica meanwhile); here the move is done, off the event loop, before the answer.
+future replica meanwhile); here the move is done, off the event loop, before the answer. As in
+Kafka the partition serves appends and reads while its log is copied; they wait only for the
+catch-up and the swap (broker/log/dir_move.py).
 """
 
 from __future__ import annotations

@@ -1,45 +1,38 @@
-"""DescribeClientQuotas (key 48), v0–1: the client-id quotas set with AlterClientQuotas
-(broker/quotas.py). Filters: match type 0 (this name), 1 (the default entity), 2 (any)."""
+"""DescribeClientQuotas (key 48), v0–1: the quota entities matching a filter (match type 0: this
+name, 1: the default entity, 2: any entity of the type; strict: no other entity types), with
+Kafka's checks of the filter (broker/client_quotas.describe). Needs DESCRIBE_CONFIGS on the
+cluster. Answered by any broker: in KRaft from its replayed metadata (KRaftMetadataCache ->
+ClientQuotasImage.describe), in ZooKeeper mode from the entity znodes
+(ZkAdminManager.describeClientQuotas)."""
 
 from __future__ import annotations
 
+from .. import client_quotas
+from ..acls import CLUSTER, CLUSTER_NAME, DESCRIBE_CONFIGS, allowed
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.describe_client_quotas import KEY, REQUEST, RESPONSE
-from ..quotas import DEFAULT_CLIENT, quotas_of
 from ..request_context import RequestContext
 
-MATCH_EXACT, MATCH_DEFAULT, MATCH_ANY = 0, 1, 2
 
-
-def _matches(name: str, comp: dict) -> bool:
-    if comp["match_type"] == MATCH_EXACT:
-        return name == comp["match"]
-    if comp["match_type"] == MATCH_DEFAULT:
-        return name == DEFAULT_CLIENT
-    return True
+def _failed(code: int, message: str | None) -> dict:
+    return {"throttle_time_ms": 0, "error_code": code, "error_message": message, "entries": None}
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
-    comps = req["components"]
-    if any(c["entity_type"] != "client-id" for c in comps) or comps[1:]:
-        # a user (or user + client-id) filter: this broker keeps client-id quotas only
-        return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None, "entries": []}
-    if any(c["match_type"] not in (MATCH_EXACT, MATCH_DEFAULT, MATCH_ANY) for c in comps):
-        return {
-            "throttle_time_ms": 0,
-            "error_code": ErrorCode.INVALID_REQUEST,
-            "error_message": "Unknown match type",
-            "entries": None,
-        }
-    entries = [
-        {
-            "entity": [{"entity_type": "client-id", "entity_name": None if name == DEFAULT_CLIENT else name}],
-            "values": [{"key": k, "value": float(v)} for k, v in sorted(values.items())],
-        }
-        for name, values in sorted(quotas_of(ctx.node).entities.items())
-        if all(_matches(name, c) for c in comps)
-    ]
+    if not allowed(ctx, DESCRIBE_CONFIGS, CLUSTER, CLUSTER_NAME):
+        return _failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, None)
+    node = ctx.node
+    table = node.client_quotas
+    if node.zk is not None:
+        try:
+            table = await node.zk.client_quota_table()
+        except Exception as exc:  # ZooKeeper away
+            return _failed(ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper: {exc}")
+    try:
+        entries = client_quotas.describe(table, req["components"], req["strict"], zk=node.zk is not None)
+    except client_quotas.QuotaError as exc:
+        return _failed(exc.code, exc.message)
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None, "entries": entries}
 
 

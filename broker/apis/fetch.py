@@ -195,7 +195,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 "session_id": session_id,
                 "responses": responses,
             }
-        await ctx.node.wait_for_append(left)
+        await ctx.node.fetch_waiters.wait(
+            ((t["topic"], p["partition"]) for t in to_read["topics"] for p in t["partitions"]), left
+        )
 
 
 API = Api(KEY, "Fetch", 0, 16, REQUEST, RESPONSE, handle, on_controller_listener=True)

@@ -11,6 +11,8 @@ JSON request/response, Kafka-framed, on the controller listener only (docs/clust
 - `alter_reassignments` {topics} (apis/alter_partition_reassignments.py);
 - `alter_broker_configs` {resource, configs} (broker/dynamic_broker_configs.py);
 - `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
+- `alter_client_quotas` {entries, validate_only} (apis/alter_client_quotas.py; Kafka forwards
+  AlterClientQuotas itself);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 
 Served only by the active controller, from its own state (Kafka's ControllerApis on the active
@@ -104,6 +106,10 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "delete_acls":
         gone = controller.delete_acls([describe_acls.filter_of(f) for f in body["filters"]])
         answer = {"removed": [[b.to_json() for b in g] for g in gone], "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_client_quotas":
+        entries = controller.alter_client_quotas(body["entries"], body["validate_only"])
+        answer = {"entries": entries, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(

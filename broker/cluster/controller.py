@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from .. import client_quotas
 from ..acls import AclBinding, AclFilter
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
@@ -42,6 +43,7 @@ class Controller:
         # dynamic broker configs: "" = the cluster-wide default, "<id>" = one broker
         self.broker_configs: dict[str, dict[str, str]] = {}
         self.acls: list[AclBinding] = []  # broker/acls.py
+        self.client_quotas: client_quotas.Table = {}  # entity path -> {key: value}
         self.version = 0
         self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
         self.heartbeat_log = logger(
@@ -72,6 +74,20 @@ class Controller:
         if any(out):
             self.publish()
         return out
+
+    def alter_client_quotas(self, entries: list[dict], validate_only: bool) -> list[dict]:
+        """AlterClientQuotas (Kafka's ClientQuotaControlManager.alterClientQuotas): validated
+        here, against this controller's quotas; the changed keys are written as ClientQuotaRecords
+        unless validate_only. The answer's entries, one per distinct entity."""
+        results, changes = client_quotas.controller_alter(self.client_quotas, entries)
+        if changes and not validate_only:
+            for path, key, value in changes:
+                client_quotas.apply_change(self.client_quotas, path, key, value)
+                self.log.info(
+                    f"Client quota {path}: {key} " + ("removed" if value is None else f"set to {value}")
+                )
+            self.publish()
+        return results
 
     def set_broker_configs(self, resource: str, configs: dict[str, str]) -> None:
         """Dynamic broker configs of one resource ("" or a broker id), validated by the caller."""

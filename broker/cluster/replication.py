@@ -33,8 +33,9 @@ class PartitionLogs(Protocol):
 
 class ReplicaHost(Protocol):
     """What the replica manager needs of its node (broker/node.py's BrokerNode is one): its id,
-    its logs, the cluster view, its settings, and a reset of producer state after a truncation.
-    Narrow on purpose, so replication does not depend on the whole node."""
+    its logs, the cluster view, its settings, a reset of producer state after a truncation, and
+    the wake-up of fetches waiting on a partition. Narrow on purpose, so replication does not
+    depend on the whole node."""
 
     @property
     def node_id(self) -> int: ...
@@ -49,6 +50,8 @@ class ReplicaHost(Protocol):
     def config(self) -> Any: ...  # a KafkaConfig: settings by Kafka name
 
     def rebuild_producers(self, plog: PartitionLog) -> None: ...
+
+    def wake_fetchers(self, tp: tuple[str, int] | None = None) -> None: ...
 
 
 class PartitionFetchers(Protocol):
@@ -193,6 +196,7 @@ class ReplicaManager:
         if hw > plog.high_watermark:
             plog.high_watermark = hw
             self._wake()
+            self.node.wake_fetchers(tp)  # consumers long-polling on it see the new records now
 
     def follower_fetched(self, tp: tuple[str, int], replica: int, fetch_offset: int, epoch: int) -> ErrorCode:
         st = self.leaders.get(tp)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broker.log import checkpoints as ckpt
+from broker.log import dir_move
 from broker.log.batch import (
     CRC_START,
     BatchHeader,
@@ -105,6 +106,8 @@ class PartitionLog:
         self.clock = clock
         self._log = log or (lambda msg: None)
         self._lock = threading.RLock()
+        self._moving = threading.Lock()  # AlterReplicaLogDirs: one move at a time (dir_move.py)
+        self.truncations = 0  # how often the log was cut at its end (a move's copy starts over)
         self._segments: list[LogSegment] = []
         self._bases: list[int] = []
         self._unflushed_messages = 0
@@ -508,6 +511,7 @@ class PartitionLog:
         self._after_truncation()
 
     def _after_truncation(self) -> None:
+        self.truncations += 1
         leo = self.log_end_offset
         self.recovery_point = min(self.recovery_point, leo)
         self.high_watermark = min(self.high_watermark, leo)
@@ -669,43 +673,50 @@ class PartitionLog:
     def move_to(self, parent: Path) -> None:
         """Move this log's directory under another log dir of the broker (AlterReplicaLogDirs).
 
-        Kafka copies into a future log (`<topic>-<p>.<uuid>-future`) while the current one keeps
-        serving, then swaps them (LogManager.replaceCurrentWithFutureLog). Here the copy runs
-        under this log's lock (appends and reads of this partition wait; a move within one
-        filesystem is a rename of each file). The commit point is renaming the source to
-        `-delete`: before it a crash leaves the source (LogManager drops the future dir), after
-        it the future dir is the log (LogManager promotes it)."""
-        with self._lock:
-            self._check_open()
-            leo = self.log_end_offset
-            self._segments[-1].on_become_inactive()
-            self.flush()
-            for seg in self._segments:
-                seg.close()
+        As Kafka, into a future log (`<topic>-<p>.<uuid>-future`) copied while this one keeps
+        serving, then swapped with it (LogManager.replaceCurrentWithFutureLog): dir_move.py
+        copies with no lock held and catches up under this log's lock, so appends and reads of
+        the partition wait only for what changed during the copy. The commit point is renaming
+        the source to `-delete`: before it a crash leaves the source (LogManager drops the future
+        dir), after it the future dir is the log (LogManager promotes it)."""
+        with self._moving:  # one move of this log at a time
+            with self._lock:
+                self._check_open()
+                self.flush()
+                active_base, truncations = self._segments[-1].base_offset, self.truncations
             tag = uuid.uuid4().hex
             future = parent / f"{self.dir.name}.{tag}{FUTURE_SUFFIX}"
             try:
-                shutil.copytree(self.dir, future)  # across filesystems too
-                for f in future.iterdir():
-                    fd = os.open(f, os.O_RDONLY)
-                    try:
-                        os.fsync(fd)
-                    finally:
-                        os.close(fd)
-                ckpt.fsync_dir(future)
-            except OSError:
+                state = dir_move.copy_serving(self.dir, future, active_base, truncations)
+            except BaseException:
                 shutil.rmtree(future, ignore_errors=True)
-                self._load_segments(leo, True)  # the source is untouched: serve it again
                 raise
-            doomed = self.dir.with_name(f"{self.dir.name}.{tag}-delete")
-            self.dir.rename(doomed)  # the commit point
-            target = parent / self.dir.name
-            future.rename(target)
-            ckpt.fsync_dir(parent)
-            ckpt.fsync_dir(doomed.parent)
-            shutil.rmtree(doomed, ignore_errors=True)
-            self.dir = target
-            self._load_segments(leo, True)
+            with self._lock:
+                try:
+                    self._check_open()
+                except BaseException:
+                    shutil.rmtree(future, ignore_errors=True)
+                    raise
+                leo = self.log_end_offset
+                self._segments[-1].on_become_inactive()
+                self.flush()
+                for seg in self._segments:
+                    seg.close()
+                try:
+                    dir_move.catch_up(self.dir, future, state, self.truncations)
+                except OSError:
+                    shutil.rmtree(future, ignore_errors=True)
+                    self._load_segments(leo, True)  # the source is untouched: serve it again
+                    raise
+                doomed = self.dir.with_name(f"{self.dir.name}.{tag}-delete")
+                self.dir.rename(doomed)  # the commit point
+                target = parent / self.dir.name
+                future.rename(target)
+                ckpt.fsync_dir(parent)
+                ckpt.fsync_dir(doomed.parent)
+                shutil.rmtree(doomed, ignore_errors=True)
+                self.dir = target
+                self._load_segments(leo, True)
 
     def delete(self) -> None:
         """Remove every file of this log (topic deletion)."""

@@ -12,7 +12,21 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from ..protocol.schema import BOOL, INT8, INT16, INT32, INT64, STRING, UINT16, UUID, Array, F, Message, Struct
+from ..protocol.schema import (
+    BOOL,
+    FLOAT64,
+    INT8,
+    INT16,
+    INT32,
+    INT64,
+    STRING,
+    UINT16,
+    UUID,
+    Array,
+    F,
+    Message,
+    Struct,
+)
 from ..protocol.types import Reader, Writer
 
 FRAME_VERSION = 1
@@ -94,6 +108,17 @@ PARTITION_CHANGE = RecordType(
 FENCE_BROKER = RecordType(7, "FenceBrokerRecord", _flex(F("Id", INT32), F("Epoch", INT64)))
 UNFENCE_BROKER = RecordType(8, "UnfenceBrokerRecord", _flex(F("Id", INT32), F("Epoch", INT64)))
 REMOVE_TOPIC = RecordType(9, "RemoveTopicRecord", _flex(F("TopicId", UUID)))
+# ClientQuotaRecord.json (Kafka 3.7: version 0, flexible): one quota key of one entity set or removed
+CLIENT_QUOTA = RecordType(
+    14,
+    "ClientQuotaRecord",
+    _flex(
+        F("Entity", Array(Struct(F("EntityType", STRING), F("EntityName", STRING, null=0)))),
+        F("Key", STRING),
+        F("Value", FLOAT64),
+        F("Remove", BOOL),
+    ),
+)
 FEATURE_LEVEL = RecordType(12, "FeatureLevelRecord", _flex(F("Name", STRING), F("FeatureLevel", INT16)))
 ACCESS_CONTROL_ENTRY = RecordType(
     18,
@@ -124,6 +149,7 @@ TYPES = {
         UNFENCE_BROKER,
         REMOVE_TOPIC,
         FEATURE_LEVEL,
+        CLIENT_QUOTA,
         ACCESS_CONTROL_ENTRY,
         REMOVE_ACCESS_CONTROL_ENTRY,
     )

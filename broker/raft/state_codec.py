@@ -3,17 +3,19 @@
 The active controller keeps an *image* (brokers with their registration, topics with configs and
 partitions) of what it has written; each change is written as the records that turn the old
 image into the new one (RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
-TopicRecord, ConfigRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord) and every
-reader — a standby voter, a broker, a new leader — rebuilds the image by replaying them in order,
-as Kafka's MetadataLoader does. A PartitionChangeRecord that names a leader bumps the leader
-epoch (Kafka's PartitionRegistration.merge); a change the record cannot express (an epoch moved
-by more than one) is written as a whole PartitionRecord, which replaces the partition."""
+TopicRecord, ConfigRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord,
+AccessControlEntryRecord, ClientQuotaRecord) and every reader — a standby voter, a broker, a new
+leader — rebuilds the image by replaying them in order, as Kafka's MetadataLoader does. A
+PartitionChangeRecord that names a leader bumps the leader epoch (Kafka's
+PartitionRegistration.merge); a change the record cannot express (an epoch moved by more than
+one) is written as a whole PartitionRecord, which replaces the partition."""
 
 from __future__ import annotations
 
 import copy
 import uuid
 
+from .. import client_quotas
 from ..acls import binding_from_json
 from ..cluster.metadata import BrokerEndpoint, BrokerInfo
 from ..cluster.snapshot import topic_from_json, topic_to_json
@@ -30,6 +32,7 @@ def empty_image(cluster_id: str) -> dict:
         "topics": {},
         "broker_configs": {},  # resource ("" = cluster default, "<id>") -> {name: value}
         "acls": {},  # ACL id -> binding as JSON (AccessControlEntryRecord)
+        "client_quotas": {},  # entity path -> {quota key: value} (ClientQuotaRecord, broker/client_quotas.py)
     }
 
 
@@ -61,6 +64,7 @@ def image_of(controller) -> dict:
         },
         "broker_configs": {k: dict(v) for k, v in controller.broker_configs.items()},
         "acls": {acl_id(b.to_json()): b.to_json() for b in controller.acls},
+        "client_quotas": {k: dict(v) for k, v in controller.client_quotas.items()},
     }
 
 
@@ -96,6 +100,7 @@ def diff(old: dict, new: dict) -> list[bytes]:
             out.append(mr.encode(rtype, {"Id": bid, "Epoch": r["epoch"]}))
     out += _config_diff(old.get("broker_configs", {}), new.get("broker_configs", {}))
     out += _acl_diff(old.get("acls", {}), new.get("acls", {}))
+    out += _quota_diff(old.get("client_quotas", {}), new.get("client_quotas", {}))
     for bid, o in sorted(old["registrations"].items()):
         if bid not in new["registrations"]:
             out.append(mr.encode(mr.UNREGISTER_BROKER, {"BrokerId": bid, "BrokerEpoch": o["epoch"]}))
@@ -201,6 +206,33 @@ def _acl_diff(old: dict, new: dict) -> list[bytes]:
     return out
 
 
+def _quota_diff(old: dict, new: dict) -> list[bytes]:
+    """A ClientQuotaRecord per key set, changed or removed (ClientQuotaControlManager writes one
+    per changed key; Remove=true carries no value)."""
+    out = []
+    for path in sorted(set(old) | set(new)):
+        o, n = old.get(path, {}), new.get(path, {})
+        entity = [
+            {"EntityType": t, "EntityName": name}
+            for t, name in client_quotas.ordered(client_quotas.entity_of_path(path))
+        ]
+        for key in sorted(set(o) | set(n)):
+            if key not in n or not client_quotas.same_value(o.get(key), n[key]):
+                removed = key not in n
+                out.append(
+                    mr.encode(
+                        mr.CLIENT_QUOTA,
+                        {
+                            "Entity": entity,
+                            "Key": key,
+                            "Value": 0.0 if removed else n[key],
+                            "Remove": removed,
+                        },
+                    )
+                )
+    return out
+
+
 def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
     return mr.encode(
         mr.PARTITION,
@@ -268,6 +300,15 @@ def replay(image: dict, value: bytes) -> None:
         }
     elif rtype is mr.REMOVE_ACCESS_CONTROL_ENTRY:
         image.setdefault("acls", {}).pop(str(f["Id"]), None)
+    elif rtype is mr.CLIENT_QUOTA:
+        entity = {e["EntityType"]: e["EntityName"] for e in f["Entity"]}
+        if client_quotas.check_entity(entity)[0] is None:  # what no controller writes is skipped
+            client_quotas.apply_change(
+                image.setdefault("client_quotas", {}),
+                client_quotas.entity_path(entity),
+                f["Key"],
+                None if f["Remove"] else f["Value"],
+            )
     elif rtype is mr.CONFIG:
         t = topics.get(f["ResourceName"])
         if t is not None and f["ResourceType"] == mr.TOPIC_RESOURCE:
@@ -371,6 +412,8 @@ def load_into(controller, image: dict, now: float) -> None:
     controller.broker_configs.clear()
     controller.broker_configs.update({k: dict(v) for k, v in image.get("broker_configs", {}).items()})
     controller.acls[:] = [binding_from_json(b) for _, b in sorted(image.get("acls", {}).items())]
+    controller.client_quotas.clear()
+    controller.client_quotas.update({k: dict(v) for k, v in image.get("client_quotas", {}).items()})
 
 
 def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
@@ -388,4 +431,5 @@ def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
         "topics": [t for _, t in sorted(image["topics"].items())],
         "broker_configs": {k: dict(v) for k, v in image.get("broker_configs", {}).items()},
         "acls": [b for _, b in sorted(image.get("acls", {}).items())],
+        "client_quotas": {k: dict(v) for k, v in image.get("client_quotas", {}).items()},
     }

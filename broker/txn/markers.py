@@ -49,5 +49,5 @@ def write_marker(
     if pending_offsets.is_marker_for_offsets(topic):  # TxnOffsetCommit's offsets become real or go
         pending_offsets.complete(node, partition, producer_id, commit)
     node.replicas.maybe_advance_hw((topic, partition))
-    node.wake_fetchers()
+    node.wake_fetchers((topic, partition))
     return ErrorCode.NONE

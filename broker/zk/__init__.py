@@ -5,6 +5,8 @@ ZooKeeper the way Kafka 3.x did before KRaft (kazoo is the ZooKeeper client).
 - session.py    the ZooKeeper session (kazoo), bridged to the broker's event loop
 - identity.py   cluster id (/cluster/id), broker id (/brokers/seqid), meta.properties
 - controller.py the elected controller: leaders, ISR, LeaderAndIsr and UpdateMetadata to every broker
+- client_quotas.py  AlterClientQuotas / DescribeClientQuotas on the entity znodes (ZkAdminManager)
+- config_changes.py /config/changes: every broker's copy of the client quotas (ZkConfigManager)
 - broker.py     one broker's ZooKeeper side: registration, election watch, applying the controller's
                 requests to the shared replication machinery (broker/cluster/replication.py)
 """

@@ -10,7 +10,9 @@
   reach its metadata;
 - changes the ISR of partitions it leads by writing their state znode, conditional on the
   zkVersion the controller sent, and leaving an /isr_change_notification for the controller
-  (Kafka before 2.7; 2.7+ sends AlterPartition to the controller instead).
+  (Kafka before 2.7; 2.7+ sends AlterPartition to the controller instead);
+- follows client quota changes through /config/changes (config_changes.py; AlterClientQuotas
+  writes them, client_quotas.py).
 When ZooKeeper goes away the broker keeps serving what it has; nothing here blocks a request.
 """
 
@@ -29,7 +31,8 @@ from ..protocol.errors import ErrorCode
 from ..protocol.messages import leader_and_isr, update_metadata
 from ..topic_configs import log_overrides
 from ..topics import INTERNAL_TOPICS
-from . import znodes
+from . import client_quotas, znodes
+from .config_changes import ConfigChangeListener
 from .controller import ZkController
 from .session import ZkSession
 
@@ -47,6 +50,7 @@ class ZkBroker:
         self.log = logger("kafka.zk.KafkaZkClient", "[KafkaZkClient clientId=kafka-zk]")
         self.server_log = logger("kafka.server.KafkaServer", f"[KafkaServer id={self.broker_id}]")
         self.controller = ZkController(self)
+        self.config_changes = ConfigChangeListener(node, session)
         self.controller_epoch = -1
         self.broker_epoch = -1  # czxid of our /brokers/ids znode (Kafka's broker epoch)
         self.zk_versions: dict[tuple[str, int], int] = {}
@@ -58,6 +62,7 @@ class ZkBroker:
 
     # --- start ---
     async def start(self) -> None:
+        await self.config_changes.start()  # quotas known before clients are (ZkConfigManager.startup)
         await self.session.call(self._register_blocking)
         self.session.on_state(self._on_state)
         self.session.client.DataWatch(znodes.CONTROLLER, self._controller_watch)
@@ -460,7 +465,15 @@ class ZkBroker:
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         return ErrorCode.NONE
 
+    # --- client quotas (AlterClientQuotas / DescribeClientQuotas in ZooKeeper mode) ---
+    async def alter_client_quotas(self, entries: list[dict], validate_only: bool) -> list[dict]:
+        return await self.session.call(client_quotas.alter, self.session.client, entries, validate_only)
+
+    async def client_quota_table(self) -> dict[str, dict[str, float]]:
+        return await self.session.call(client_quotas.read_table, self.session.client)
+
     async def close(self) -> None:
         self._closing = True
+        await self.config_changes.close()
         await self.controller.resign("shutting down")
         await self.session.close()

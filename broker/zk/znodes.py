@@ -10,6 +10,9 @@
     /brokers/topics/<t>/partitions/<p>/state     {"controller_epoch":1,"leader":1,"version":1,
                                                   "leader_epoch":0,"isr":[1,2]}
     /config/topics/<t>                           {"version":1,"config":{...}}
+    /config/clients/<c>, /config/users/<u>[/clients/<c>], /config/ips/<ip>
+                                                 the same (ConfigEntityZNode): client quotas
+    /config/changes/config_change_<seq>          {"version":2,"entity_path":"clients/<c>"}
     /isr_change_notification/isr_change_<seq>    {"version":1,"partitions":[{"topic":t,"partition":p}]}
 
 /controller is version 2 with kraftControllerEpoch -1 since Kafka 3.4 (KIP-866); the seed's
@@ -32,6 +35,9 @@ TOPICS = "/brokers/topics"
 CONTROLLER = "/controller"
 CONTROLLER_EPOCH = "/controller_epoch"
 TOPIC_CONFIGS = "/config/topics"
+CONFIG = "/config"
+CONFIG_CHANGES = "/config/changes"
+CONFIG_CHANGE_PREFIX = "config_change_"
 ISR_CHANGES = "/isr_change_notification"
 ISR_CHANGE_PREFIX = "isr_change_"
 DELETE_TOPICS = "/admin/delete_topics"
@@ -40,7 +46,7 @@ PERSISTENT_PATHS = (
     "/consumers",
     BROKER_IDS,
     TOPICS,
-    "/config/changes",
+    CONFIG_CHANGES,
     DELETE_TOPICS,
     BROKER_SEQID,
     ISR_CHANGES,
@@ -184,14 +190,45 @@ def decode_partition_state(data: bytes) -> dict:
     }
 
 
-def encode_topic_config(configs: dict[str, str]) -> bytes:
-    return _dump({"version": 1, "config": {k: str(v) for k, v in configs.items()}})
+def entity_config_path(entity_path: str) -> str:
+    """/config/<entity path>, e.g. /config/users/<user>/clients/<client-id>."""
+    return f"{CONFIG}/{entity_path}"
 
 
-def decode_topic_config(data: bytes | None) -> dict[str, str]:
+def encode_entity_config(configs: dict[str, str]) -> bytes:
+    """ConfigEntityZNode: a topic's, a client's, a user's or an ip's overrides."""
+    return _dump({"version": 1, "config": {k: str(v) for k, v in sorted(configs.items())}})
+
+
+def decode_entity_config(data: bytes | None) -> dict[str, str]:
     if not data:
         return {}
-    return {k: str(v) for k, v in json.loads(data).get("config", {}).items()}
+    d = json.loads(data)
+    config = d.get("config") if isinstance(d, dict) else None
+    return {k: str(v) for k, v in config.items()} if isinstance(config, dict) else {}
+
+
+encode_topic_config, decode_topic_config = encode_entity_config, decode_entity_config
+
+
+def encode_config_change(entity_path: str) -> bytes:
+    """ConfigEntityChangeNotificationSequenceZNode, version 2."""
+    return _dump({"version": 2, "entity_path": entity_path})
+
+
+def decode_config_change(data: bytes | None) -> str | None:
+    """The entity path a notification names (version 2, or version 1's entity_type/entity_name)."""
+    try:
+        d = json.loads(data or b"")
+    except ValueError:
+        return None  # Kafka ignores non-JSON notifications (the old TopicConfigManager's)
+    if not isinstance(d, dict):
+        return None
+    if d.get("version") == 2 and isinstance(d.get("entity_path"), str):
+        return d["entity_path"]
+    if d.get("version") == 1 and d.get("entity_type") in ("topics", "clients"):
+        return f"{d['entity_type']}/{d.get('entity_name')}"
+    return None
 
 
 def encode_isr_change(partitions: list[tuple[str, int]]) -> bytes:

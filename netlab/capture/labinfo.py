@@ -1,58 +1,30 @@
 """What capture needs to know about a running lab: namespaces, bridges, addresses, Kafka ports.
 
-Everything comes from the lab's saved plan, read through :func:`load_plan` only (so switching to
-``netlab.lab.load_lab()`` is one place). Kafka ports come from the broker processes' configs:
+Everything comes from the lab's saved plan, read through :func:`load_plan` only (the lab engine's
+``load_lab()``). Kafka ports come from the broker processes' configs:
 ``listeners=`` in the server.properties named in their argv, and ``--override listeners=...``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlab.errors import InputError
 from netlab.kafka.listeners import listener_ports
-
-STATE_DIR = Path("/run/netlab")
+from netlab.lab.state import load_lab
 
 
 def load_plan(lab: str) -> dict:
-    """The lab's plan as a dict ({"lab", "source", "steps", "meta"})."""
-    try:
-        from netlab import lab as lab_module  # the lab engine, when it exposes load_lab()
-
-        loader = getattr(lab_module, "load_lab", None)
-    except ImportError:
-        loader = None
-    if loader is not None:
-        plan = loader(lab)
-        plan = getattr(plan, "plan", plan)  # LabState -> Plan
-        if hasattr(plan, "steps"):
-            return {
-                "lab": plan.lab,
-                "source": getattr(plan, "source", None),
-                "steps": [s.to_dict() for s in plan.steps],
-                "meta": dict(getattr(plan, "meta", {}) or {}),
-            }
-        return plan
-    path = STATE_DIR / lab / "plan.json"
-    if not path.exists():
-        running = (
-            sorted(p.name for p in STATE_DIR.glob("*") if (p / "plan.json").exists())
-            if STATE_DIR.exists()
-            else []
-        )
-        hint = (
-            f"running labs: {', '.join(running)}"
-            if running
-            else "no lab is running (start one with netlab up)"
-        )
-        raise InputError(f"no running lab named {lab!r}; {hint}", where="lab")
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the lab's plan: {exc}", where=str(path)) from exc
+    """The lab's saved plan as a dict ({"lab", "source", "steps", "meta"}); an unknown lab is an
+    InputError naming the labs that are up (netlab.lab.state.load_lab)."""
+    plan = load_lab(lab).plan
+    return {
+        "lab": plan.lab,
+        "source": plan.source,
+        "steps": [s.to_dict() for s in plan.steps],
+        "meta": dict(plan.meta or {}),
+    }
 
 
 @dataclass

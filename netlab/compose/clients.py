@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from netlab.errors import InputError
 
-from .profiles import KafkaRole
+from .profiles import KafkaRole, ZooKeeperRole
 from .translate import HOST, LAN_NODE, Translation, node_name
 
 
@@ -61,8 +61,12 @@ def generated_rows(t: Translation) -> list[Row]:
         for pub in s.ports:
             if pub.protocol == "tcp" and not pub.ipv6 and pub.target in ports[svc]:
                 rows.append(Row(HOST, f"localhost:{pub.published}", "host"))
-    # containers that are not Kafka, per shared network
+    # containers that are not Kafka, per shared network; a container whose entrypoint exits is
+    # stopped (Docker stops it with its main process) and runs no client
     kafka = set(brokers) | {s for s, r in t.roles.items() if isinstance(r, KafkaRole)}
+    kafka |= {
+        s for s, r in t.roles.items() if isinstance(r, ZooKeeperRole) and r.entrypoint_error and r.exits
+    }
     covered: set[str] = set()
     for s in project.services.values():
         if s.name in kafka or s.shares_namespace_of or not s.attachments:

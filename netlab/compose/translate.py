@@ -402,7 +402,7 @@ def _written_as(s: Service, key: str, family: str | None) -> str | None:
 
 def _zookeeper(t: Translation, s: Service, role: ZooKeeperRole, node: str) -> None:
     if role.entrypoint_error:
-        t.notes.append(f"{s.name}: the ZooKeeper container exits: {role.entrypoint_error}")
+        t.notes.append(f"{s.name}: ZooKeeper does not serve: {role.entrypoint_error}")
         return
     if not ZOOKEEPER_BLOCK:
         t.notes.append(
@@ -411,17 +411,25 @@ def _zookeeper(t: Translation, s: Service, role: ZooKeeperRole, node: str) -> No
         )
         return
     spec = t.data_nodes[node]
-    spec["zookeeper"] = {"client_port": role.client_port}
-    t.comments[("nodes", node, "zookeeper")] = f"ZooKeeper server of {s.image}"
-    t.comments[("nodes", node, "zookeeper", "client_port")] = "the image's client port"
+    block: dict = {"client_port": role.client_port}
+    spec["zookeeper"] = block
+    path = ("nodes", node, "zookeeper")
+    t.comments[path] = f"ZooKeeper server of {s.image}"
+    t.comments[path + ("client_port",)] = "the image's client port"
     t.notes += [f"{s.name}: {n}" for n in role.notes]
-    if len(role.servers) > 1:  # a quorum peer, as the image's entrypoint configures it
-        spec["zookeeper"]["server_id"] = role.server_id
-        spec["zookeeper"]["servers"] = dict(role.servers)
-        spec["zookeeper"]["settings"] = dict(role.settings)
-        why = "the image's entrypoint: server id (myid), server.N lines, initLimit/syncLimit"
-        for key in ("server_id", "servers", "settings"):
-            t.comments[("nodes", node, "zookeeper", key)] = why
+    if role.tick_time is not None and role.tick_time != 2000:
+        block["tick_time"] = role.tick_time
+        t.comments[path + ("tick_time",)] = "the image's entrypoint: tickTime"
+    ensemble = len(role.servers) > 1  # a quorum peer, as the image's entrypoint configures it
+    if ensemble:
+        block["server_id"] = role.server_id
+        block["servers"] = dict(role.servers)
+        why = "the image's entrypoint: server id (myid), server.N lines"
+        for key in ("server_id", "servers"):
+            t.comments[path + (key,)] = why
+    if role.settings:
+        block["settings"] = dict(role.settings)
+        t.comments[path + ("settings",)] = "the image's entrypoint: the zoo.cfg lines it writes"
 
 
 def _lan(t: Translation, nodes: dict, networks: dict, lan_ip: IPv4Address) -> None:

@@ -33,7 +33,6 @@ from netlab.lab.containers import reconcile
 from netlab.plan import compile_plan
 from netlab.topology import Topology, loads_topology
 
-from .rows import quick_check
 from .solution import apply_changes
 
 MAX_TOPOLOGY = 1024 * 1024  # the drill's editable topology file: a few KB; bounded like every read
@@ -143,14 +142,11 @@ def client_prefix(netns: str) -> list[str]:
 
 
 def live_judge_report(lab: str, topology: Topology, timeout: float) -> Report:
-    """`netlab check <lab>`: every row of the topology run live with real clients, the same
-    verdicts without waiting out the clients of rows that failed anyway (rows.quick_check)."""
+    """`netlab check <lab>`: every row of the topology run live with real clients."""
     reconcile(lab)  # as `netlab check`: a broker that ended since, its container stopped
     state = load_lab(lab)
     prefixes = {node: client_prefix(netns) for node, netns in state.nodes.items()}
-    return live_report(
-        lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout, runner=quick_check
-    )
+    return live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
 
 
 def live_world(lab: str, topology: Topology) -> World:

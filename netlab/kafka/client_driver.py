@@ -18,7 +18,22 @@ import logging
 import sys
 import time
 
+from .clients import LOG_MARK, STAGE_MARK
+from .results import CONSUME
+
 MAX_LOG_LINES = 50
+
+
+def _note(lines: list[str], msg: str) -> None:
+    """Keep one of the client's own lines, and stream it on stderr at once: the caller may stop
+    this run as soon as the client said why (clients.run_client's `decided`)."""
+    if len(lines) < MAX_LOG_LINES and msg not in lines:
+        lines.append(msg)
+        print(LOG_MARK + " ".join(msg.splitlines()), file=sys.stderr, flush=True)
+
+
+def _stage(name: str) -> None:
+    print(STAGE_MARK + name, file=sys.stderr, flush=True)
 
 
 class _Collect(logging.Handler):
@@ -32,8 +47,7 @@ class _Collect(logging.Handler):
         msg = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
             msg += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
-        if len(self.lines) < MAX_LOG_LINES and msg not in self.lines:
-            self.lines.append(msg)
+        _note(self.lines, msg)
 
 
 def _fail(stage: str, exc: BaseException | str) -> dict:
@@ -45,8 +59,7 @@ def run_confluent(bootstrap: str, topic: str, value: bytes, timeout: float, log:
     import confluent_kafka as ck
 
     def on_error(err) -> None:
-        if len(log) < MAX_LOG_LINES and err.str() not in log:
-            log.append(err.str())
+        _note(log, err.str())
 
     half_ms = int(timeout * 500)
     common = {
@@ -63,6 +76,7 @@ def run_confluent(bootstrap: str, topic: str, value: bytes, timeout: float, log:
         return _fail("produce", "no delivery report within the timeout")
     if delivered[0] is not None:
         return _fail("produce", f"KafkaError: {delivered[0].str()}")
+    _stage(CONSUME)
     consumer = ck.Consumer(
         {
             **common,
@@ -107,6 +121,7 @@ def run_kafka_python(bootstrap: str, topic: str, value: bytes, timeout: float, l
         return _fail("produce", exc)
     finally:
         producer.close(timeout=1)
+    _stage(CONSUME)
     try:
         consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -145,6 +160,7 @@ async def _aiokafka(bootstrap: str, topic: str, value: bytes, timeout: float) ->
         return _fail("produce", exc)
     finally:
         await producer.stop()
+    _stage(CONSUME)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,

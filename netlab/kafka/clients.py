@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from netlab.errors import InputError
@@ -28,6 +29,11 @@ CLIENTS = ("kcat", "confluent-kafka", "kafka-python", "aiokafka")
 DEFAULT_CLIENT = "kcat"
 GRACE_S = 5.0  # on top of the client's own timeout before the process group is killed
 MAX_LOG_LINES = 50
+MAX_OUTPUT = 256 * 1024  # bytes kept of each stream of a client run (a run prints a few kB)
+POLL_S = 0.05  # how often a running client's row is asked whether it is decided
+# how client_driver streams its lines on stderr while it runs (its JSON answer comes at the end)
+LOG_MARK = "netlab-client-log: "
+STAGE_MARK = "netlab-client-stage: "
 
 # The failure texts users search for, most specific first. The group is what `client_error`
 # keeps: librdkafka's sentence without its "host:port/id: " prefix, kafka-python's and aiokafka's
@@ -62,6 +68,12 @@ class ClientResult:
         return asdict(self)
 
 
+def says_why(text: str | None) -> bool:
+    """True when `text` is one of the telling failures (_ERROR_PATTERNS), not a bare timeout
+    such as librdkafka's "Message timed out" that a client gives before it got to the cause."""
+    return bool(text) and any(p.search(text or "") for p in _ERROR_PATTERNS)
+
+
 def pick_client_error(lines: Sequence[str]) -> str | None:
     """The most telling line of a client's output (see _ERROR_PATTERNS), else its first line."""
     for pattern in _ERROR_PATTERNS:
@@ -72,26 +84,72 @@ def pick_client_error(lines: Sequence[str]) -> str | None:
     return lines[0] if lines else None
 
 
-def _run(argv: list[str], stdin: str | None, deadline_s: float) -> tuple[int | None, str, str, bool]:
-    """Run in a new session; on the deadline kill that process group (ours, by its pid)."""
+@dataclass
+class _Ran:
+    rc: int | None  # None when killed
+    out: str
+    err: str
+    timed_out: bool = False
+    stopped: bool = False  # killed by `stop` (its row was decided), not by the deadline
+
+
+def _run(
+    argv: list[str], stdin: str | None, deadline_s: float, stop: Callable[[str], bool] | None = None
+) -> _Ran:
+    """Run in a new session, reading its output as it comes (each stream bounded by MAX_OUTPUT).
+    On the deadline, or as soon as `stop(stderr so far)` is true, kill that process group (ours,
+    by its pid)."""
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         start_new_session=True,
     )
-    try:
-        out, err = proc.communicate(stdin, timeout=deadline_s)
-        return proc.returncode, out, err, False
-    except subprocess.TimeoutExpired:
+    assert proc.stdout is not None and proc.stderr is not None
+    if proc.stdin is not None:
+        try:
+            with proc.stdin:  # one short line: fits the pipe, never blocks
+                proc.stdin.write((stdin or "").encode())
+        except BrokenPipeError:  # it ended before reading (nsenter into a stopped container)
+            pass
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    bufs = {out_fd: bytearray(), err_fd: bytearray()}
+    ran = _Ran(None, "", "")
+    end = time.monotonic() + deadline_s
+    with selectors.DefaultSelector() as sel:
+        for fd in bufs:
+            sel.register(fd, selectors.EVENT_READ)
+        while sel.get_map():
+            left = end - time.monotonic()
+            if left <= 0:
+                ran.timed_out = True
+                break
+            for key, _ in sel.select(min(left, POLL_S)):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fd)
+                buf = bufs[key.fd]
+                buf += chunk[: MAX_OUTPUT - len(buf)]
+            if stop is not None and stop(bufs[err_fd].decode(errors="replace")):
+                ran.stopped = True
+                break
+    if not (ran.timed_out or ran.stopped):
+        try:  # both streams closed: it is ending (or closed them and goes on: the deadline holds)
+            proc.wait(max(end - time.monotonic(), 0.01))
+        except subprocess.TimeoutExpired:
+            ran.timed_out = True
+    if ran.timed_out or ran.stopped:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        out, err = proc.communicate(timeout=5)
-        return None, out, err, True
+    rc = proc.wait(5)
+    ran.rc = None if ran.timed_out or ran.stopped else rc
+    ran.out, ran.err = (bufs[fd].decode(errors="replace") for fd in (out_fd, err_fd))
+    proc.stdout.close()
+    proc.stderr.close()
+    return ran
 
 
 def _dedupe(lines: list[str]) -> list[str]:
@@ -110,7 +168,25 @@ def _kcat_lines(stderr: str) -> list[str]:
     return _dedupe(lines)
 
 
-def run_kcat(bootstrap: str, topic: str, value: str, timeout: float, prefix: Sequence[str]) -> ClientResult:
+def _stopper(decided: Callable[[], bool] | None, lines_of: Callable[[str], list[str]]):
+    """`_run`'s stop: the row is decided (its probe failed) and the client has said why."""
+    if decided is None:
+        return None
+    return lambda err: decided() and says_why(pick_client_error(lines_of(err)))
+
+
+def _stopped_why(stage: str) -> str:
+    return f"stopped at {stage} once it had said why: netlab's probe had already failed this row"
+
+
+def run_kcat(
+    bootstrap: str,
+    topic: str,
+    value: str,
+    timeout: float,
+    prefix: Sequence[str],
+    decided: Callable[[], bool] | None = None,
+) -> ClientResult:
     kcat = shutil.which("kcat") or shutil.which("kafkacat")
     if kcat is None:
         raise InputError("kcat is not installed (Debian package kcat)", where="client")
@@ -127,16 +203,18 @@ def run_kcat(bootstrap: str, topic: str, value: str, timeout: float, prefix: Seq
         ),
     ]
     for stage, argv, stdin in steps:
-        rc, out, err, timed_out = _run(list(prefix) + argv, stdin, timeout / 2 + GRACE_S)
-        result.log = _dedupe(result.log + _kcat_lines(err))
-        failed = rc != 0 or (stage == CONSUME and value not in out.splitlines())
+        ran = _run(list(prefix) + argv, stdin, timeout / 2 + GRACE_S, _stopper(decided, _kcat_lines))
+        result.log = _dedupe(result.log + _kcat_lines(ran.err))
+        failed = ran.rc != 0 or (stage == CONSUME and value not in ran.out.splitlines())
         if failed:
-            result.stage, result.timed_out = stage, timed_out
+            result.stage, result.timed_out = stage, ran.timed_out
             result.error = (
-                f"killed after {timeout / 2 + GRACE_S:g}s"
-                if timed_out
-                else f"kcat exited {rc}"
-                if rc
+                _stopped_why(stage)
+                if ran.stopped
+                else f"killed after {timeout / 2 + GRACE_S:g}s"
+                if ran.timed_out
+                else f"kcat exited {ran.rc}"
+                if ran.rc
                 else "the record was not read back"
             )
             result.client_error = pick_client_error(result.log)
@@ -147,8 +225,20 @@ def run_kcat(bootstrap: str, topic: str, value: str, timeout: float, prefix: Seq
     return result
 
 
+def _driver_lines(err: str) -> list[str]:
+    """The client's own lines client_driver streamed on stderr (LOG_MARK), in order."""
+    return _dedupe([line.removeprefix(LOG_MARK) for line in err.splitlines() if line.startswith(LOG_MARK)])
+
+
 def run_python_client(
-    client: str, bootstrap: str, topic: str, value: str, timeout: float, prefix: Sequence[str], python: str
+    client: str,
+    bootstrap: str,
+    topic: str,
+    value: str,
+    timeout: float,
+    prefix: Sequence[str],
+    python: str,
+    decided: Callable[[], bool] | None = None,
 ) -> ClientResult:
     argv = list(prefix) + [
         python,
@@ -165,10 +255,25 @@ def run_python_client(
         f"{timeout:g}",
     ]
     t0 = time.monotonic()
-    rc, out, err, timed_out = _run(argv, None, timeout + GRACE_S)
+    ran = _run(argv, None, timeout + GRACE_S, _stopper(decided, _driver_lines))
     elapsed = round((time.monotonic() - t0) * 1000, 1)
+    if ran.stopped:
+        log = _driver_lines(ran.err)
+        stage = CONSUME if f"{STAGE_MARK}{CONSUME}" in ran.err.splitlines() else PRODUCE
+        return ClientResult(
+            client,
+            bootstrap,
+            topic,
+            False,
+            stage,
+            pick_client_error(log),
+            _stopped_why(stage),
+            elapsed,
+            False,
+            log,
+        )
     answer = None
-    for line in reversed(out.splitlines()):
+    for line in reversed(ran.out.splitlines()):
         if line.startswith("{"):
             try:
                 answer = json.loads(line)
@@ -176,14 +281,24 @@ def run_python_client(
             except ValueError:
                 continue
     if answer is None:
-        tail = _dedupe(err.strip().splitlines()[-5:])
+        other = [line for line in ran.err.strip().splitlines() if not line.startswith((LOG_MARK, STAGE_MARK))]
+        tail = _dedupe(_driver_lines(ran.err) + other[-5:])
         why = (
             f"killed after {timeout + GRACE_S:g}s"
-            if timed_out
-            else f"the driver exited {rc} without an answer"
+            if ran.timed_out
+            else f"the driver exited {ran.rc} without an answer"
         )
         return ClientResult(
-            client, bootstrap, topic, False, PRODUCE, pick_client_error(tail), why, elapsed, timed_out, tail
+            client,
+            bootstrap,
+            topic,
+            False,
+            PRODUCE,
+            pick_client_error(tail),
+            why,
+            elapsed,
+            ran.timed_out,
+            tail,
         )
     log = _dedupe(list(answer.get("log") or []))
     ok = bool(answer.get("ok"))
@@ -209,10 +324,13 @@ def run_client(
     timeout: float = 10.0,
     topic: str | None = None,
     python: str | None = None,
+    decided: Callable[[], bool] | None = None,
 ) -> ClientResult:
     """Produce one record to a fresh topic and read it back. `prefix` starts the client inside a
     node, e.g. ["ip", "netns", "exec", "netlab-lab-host"]. Never takes longer than about
-    timeout + 2 * GRACE_S seconds."""
+    timeout + 2 * GRACE_S seconds. `decided`, asked while the client runs: true once the row
+    fails whatever the client does (netlab's probe failed); the client is then stopped as soon
+    as it has said why in its own words (`says_why`) instead of retrying until its timeout."""
     if client not in CLIENTS:
         raise InputError(f"unknown client {client!r}; valid: {', '.join(CLIENTS)}", where="client")
     if not 0 < timeout <= 600:
@@ -221,5 +339,7 @@ def run_client(
     topic = topic or f"netlab-check-{client}-{tag}"
     value = f"netlab-{tag}"
     if client == "kcat":
-        return run_kcat(bootstrap, topic, value, timeout, prefix)
-    return run_python_client(client, bootstrap, topic, value, timeout, prefix, python or sys.executable)
+        return run_kcat(bootstrap, topic, value, timeout, prefix, decided)
+    return run_python_client(
+        client, bootstrap, topic, value, timeout, prefix, python or sys.executable, decided
+    )

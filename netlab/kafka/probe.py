@@ -18,7 +18,9 @@ import os
 import socket
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from netlab.errors import InputError
 
@@ -268,6 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--bootstrap", metavar="HOST:PORT")
     p.add_argument(
+        "--bootstraps",
+        nargs="+",
+        metavar="HOST:PORT",
+        help="probe several bootstrap addresses as --bootstrap does, in parallel; with --json a list "
+        "(one process for all of a node's client rows)",
+    )
+    p.add_argument(
         "--links",
         nargs="+",
         metavar="HOST:PORT",
@@ -298,32 +307,31 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.timeout <= 600:
         print(f"--timeout: expected seconds in (0, 600], got {args.timeout}", file=sys.stderr)
         return 2
-    tcp = args.tcp_links is not None
-    if tcp:
-        args.links = args.tcp_links
-    if (args.bootstrap is None) == (args.links is None):
+    lists = {
+        "--bootstraps": args.bootstraps,
+        "--links": args.links,
+        "--tcp-links": args.tcp_links,
+    }
+    given = [flag for flag, targets in lists.items() if targets is not None]
+    if len(given) + (args.bootstrap is not None) != 1:
         print(
-            "give --bootstrap HOST:PORT, --links HOST:PORT ... or --tcp-links HOST:PORT ...", file=sys.stderr
+            "give one of --bootstrap HOST:PORT, --bootstraps, --links or --tcp-links HOST:PORT ...",
+            file=sys.stderr,
         )
         return 2
     try:
-        if tcp:
-            for target in args.links:
-                parse_host_port(target, "--tcp-links")
-            results = [probe_tcp(t, args.timeout) for t in args.links]
-        elif args.links is not None:
-            for target in args.links:
-                parse_host_port(target, "--links")
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(min(16, len(args.links))) as pool:
-                results = list(pool.map(lambda t: probe(t, args.timeout, link=True), args.links))
-        else:
+        if args.bootstrap is not None:
             results = [probe(args.bootstrap, args.timeout, link=args.link)]
+        else:
+            flag = given[0]
+            targets = lists[flag]
+            for target in targets:
+                parse_host_port(target, flag)
+            results = _probe_all(targets, args.timeout, flag)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.links is not None:
+    if args.bootstrap is None:
         print(
             json.dumps([r.to_dict() for r in results], indent=2)
             if args.json
@@ -332,6 +340,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(json.dumps(results[0].to_dict(), indent=2) if args.json else render_text(results[0]))
     return 0 if all(r.ok for r in results) else 1
+
+
+def _probe_all(targets: list[str], timeout: float, flag: str) -> list[ProbeResult]:
+    """Every target side by side (each mostly waits on the network), results in target order."""
+    one = (
+        partial(probe_tcp, timeout=timeout)
+        if flag == "--tcp-links"
+        else partial(probe, timeout=timeout, link=flag == "--links")
+    )
+    with ThreadPoolExecutor(min(16, len(targets))) as pool:
+        return list(pool.map(one, targets))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from .views import World
 from .zk_rules import zookeeper_node
 
 DEFAULT_TIMEOUT = 6.0
-MAX_WORKERS = 16  # processes that mostly wait (for a broker, or for a client's timeout)
+MAX_WORKERS = 32  # threads that wait on processes (which mostly wait on a broker or a timeout)
 
 
 @dataclass(frozen=True)
@@ -78,58 +78,23 @@ def links_of(world: World) -> list[LinkCheck]:
     return out
 
 
-def run_probe(
-    bootstrap: str,
+PROBE_FLAGS = {"client": "--bootstraps", "link": "--links", "tcp": "--tcp-links"}
+
+
+def run_probes(
+    targets: Sequence[str],
     prefix: Sequence[str] = (),
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    link: bool = False,
+    mode: str = "client",
     python: str | None = None,
-) -> ProbeResult:
-    """The probe as its own process inside the node (so it resolves with the node's hosts file)."""
-    parse_host_port(bootstrap)  # bad input fails here, before anything starts
-    argv = (
-        list(prefix)
-        + [
-            python or sys.executable,
-            "-m",
-            "netlab.kafka.probe",
-            "--bootstrap",
-            bootstrap,
-            "--json",
-            "--timeout",
-            f"{timeout:g}",
-        ]
-        + (["--link"] if link else [])
-    )
-    # every stage is bounded by `timeout`; a probe follows at most a few dozen stages
-    try:
-        cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
-    except subprocess.TimeoutExpired:
-        return ProbeResult(
-            bootstrap, [Stage("resolve", bootstrap, False, "the probe did not finish in time")]
-        )
-    try:
-        if cp.returncode in (0, 1):
-            return ProbeResult.from_dict(json.loads(cp.stdout))
-    except ValueError:  # no JSON: the prefix failed (nsenter into a container that stopped: status 1)
-        pass
-    why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
-    return ProbeResult(bootstrap, [Stage("resolve", bootstrap, False, f"the probe could not run: {why}")])
-
-
-def run_link_probes(
-    endpoints: Sequence[str],
-    prefix: Sequence[str] = (),
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    python: str | None = None,
-    tcp: bool = False,
 ) -> list[ProbeResult]:
-    """Several `--link` probes from one node in one process (a broker's links all start in its
-    node: one Python start instead of one per link)."""
-    for e in endpoints:
-        parse_host_port(e)
+    """Every probe one node makes, in one process inside it, side by side (one Python start per
+    node instead of one per row: on 2 cores those starts were most of a check's CPU).
+    `mode`: client (the whole client path), link (a broker's inter-broker or controller link:
+    resolve, connect, ApiVersions) or tcp (a broker's link to ZooKeeper: resolve, connect)."""
+    for t in targets:
+        parse_host_port(t)  # bad input fails here, before anything starts
     argv = list(prefix) + [
         python or sys.executable,
         "-m",
@@ -137,21 +102,22 @@ def run_link_probes(
         "--json",
         "--timeout",
         f"{timeout:g}",
-        "--tcp-links" if tcp else "--links",
-        *endpoints,
+        PROBE_FLAGS[mode],
+        *targets,
     ]
+    # every stage is bounded by `timeout`; a probe follows at most a few dozen stages
     try:
         cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
         if cp.returncode in (0, 1):
             try:
                 return [ProbeResult.from_dict(d) for d in json.loads(cp.stdout)]
-            except ValueError:  # no JSON: the prefix failed before the probe ran
+            except ValueError:  # no JSON: the prefix failed (nsenter into a stopped container)
                 pass
         why = (cp.stderr.strip().splitlines() or [f"exit status {cp.returncode}"])[-1]
         why = f"the probe could not run: {why}"
     except subprocess.TimeoutExpired:
         why = "the probe did not finish in time"
-    return [ProbeResult(e, [Stage("resolve", e, False, why)]) for e in endpoints]
+    return [ProbeResult(t, [Stage("resolve", t, False, why)]) for t in targets]
 
 
 def _link_verdict(world: World, link: LinkCheck, probe: ProbeResult) -> Verdict:
@@ -176,45 +142,62 @@ def check(
     python: str | None = None,
 ) -> list[Verdict]:
     """Live verdicts, clients first then links, in plan order. `prefixes` maps a node to the
-    argv prefix that runs a program inside it (e.g. ["ip", "netns", "exec", "netlab-lab-host"])."""
+    argv prefix that runs a program inside it (e.g. ["ip", "netns", "exec", "netlab-lab-host"]).
 
-    def probe_of(c: ClientCheck) -> ProbeResult:
-        return run_probe(c.bootstrap, prefixes[c.node], timeout=timeout, python=python)
+    Side by side: one probe process per node for its client rows, one per broker node (and kind)
+    for its links, and every real client, each with the full `timeout`. A client whose row's
+    probe failed is stopped as soon as it has said why in its own words: the row fails on the
+    probe's stage whatever the client does (explain.verdict), and a client that cannot reach a
+    broker otherwise retries until its timeout (docs/check.md, "How long a check takes")."""
+    python = python or sys.executable
+    groups: dict[tuple[str, str], list[str]] = {}  # (node, mode) -> distinct targets
+    for c in plan.clients:
+        _add(groups, (c.node, "client"), c.bootstrap)
+    for lk in plan.links:
+        _add(groups, (lk.node, "tcp" if lk.zookeeper else "link"), lk.endpoint)
 
-    def client_of(c: ClientCheck) -> ClientResult | None:
-        if c.client is None:
-            return None
-        return run_client(c.client, c.bootstrap, prefix=prefixes[c.node], timeout=timeout, python=python)
+    def probes_of(key: tuple[str, str]) -> dict[str, ProbeResult]:
+        node, mode = key
+        found = run_probes(groups[key], prefixes[node], timeout=timeout, mode=mode, python=python)
+        return dict(zip(groups[key], found, strict=True))
 
-    by_node: dict[tuple[str, bool], list[str]] = {}
-    for lk in plan.links:  # one probe process per broker node (and kind) for all of its links
-        if lk.endpoint not in by_node.setdefault((lk.node, lk.zookeeper), []):
-            by_node[(lk.node, lk.zookeeper)].append(lk.endpoint)
-
-    def links_of_node(key: tuple[str, bool]) -> dict[str, ProbeResult]:
-        eps = by_node[key]
-        return dict(
-            zip(
-                eps,
-                run_link_probes(eps, prefixes[key[0]], timeout=timeout, python=python, tcp=key[1]),
-                strict=True,
-            )
-        )
-
-    # probes and real clients run side by side: they are independent processes; the real
-    # clients (the slow part: a failing one waits for its timeout) are submitted first
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        probed = {key: pool.submit(probes_of, key) for key in groups}  # first: the clients ask them
+
+        def client_of(c: ClientCheck) -> ClientResult | None:
+            if c.client is None:
+                return None
+            mine = probed[(c.node, "client")]
+
+            def decided() -> bool:
+                return mine.done() and mine.result()[c.bootstrap].failed is not None
+
+            return run_client(
+                c.client,
+                c.bootstrap,
+                prefix=prefixes[c.node],
+                timeout=timeout,
+                python=python,
+                decided=decided,
+            )
+
         clients = [pool.submit(client_of, c) for c in plan.clients]
-        link_probes = {node: pool.submit(links_of_node, node) for node in by_node}
-        probes = [pool.submit(probe_of, c) for c in plan.clients]
         out = [
-            verdict(world, c.node, p.result(), r.result())
-            for c, p, r in zip(plan.clients, probes, clients, strict=False)
+            verdict(world, c.node, probed[(c.node, "client")].result()[c.bootstrap], r.result())
+            for c, r in zip(plan.clients, clients, strict=True)
         ]
         return out + [
-            _link_verdict(world, lk, link_probes[(lk.node, lk.zookeeper)].result()[lk.endpoint])
+            _link_verdict(
+                world, lk, probed[(lk.node, "tcp" if lk.zookeeper else "link")].result()[lk.endpoint]
+            )
             for lk in plan.links
         ]
+
+
+def _add(groups: dict[tuple[str, str], list[str]], key: tuple[str, str], target: str) -> None:
+    targets = groups.setdefault(key, [])
+    if target not in targets:
+        targets.append(target)
 
 
 def predicted_probes(world: World, plan: CheckPlan):

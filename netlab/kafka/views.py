@@ -151,6 +151,7 @@ class ZooKeeperView:
         tuple[int, str, int, int], ...
     ] = ()  # the ensemble: (id, host, quorum port, election port)
     serving: bool = True  # an ensemble member serves only inside a quorum (zk_rules.apply_quorum)
+    listen_all: bool = False  # quorumListenOnAllIPs=true: quorum/election ports on every address
 
 
 @dataclass

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from netlab.topology.zookeeper_fields import WILDCARDS, ensemble_groups, server_tuples
 from netlab.topology.zookeeper_fields import parse_connect as parse_connect  # zookeeper.connect, as validated
-from netlab.topology.zookeeper_fields import parse_server
 
 from .views import LISTENER, BrokerView, ListenerView, World, ZooKeeperView, land
 
@@ -30,17 +30,23 @@ def zookeeper_views(topology) -> list[ZooKeeperView]:
         z = spec.zookeeper
         if z is None:
             continue
-        servers = (
-            tuple((sid, *parse_server(line)) for sid, line in sorted(z.servers.items())) if z.ensemble else ()
+        servers = server_tuples(z.servers) if z.ensemble else ()
+        listen_all = z.settings.get("quorumListenOnAllIPs", "").strip().lower() == "true"
+        out.append(
+            ZooKeeperView(
+                node, z.client_port_address or "", z.client_port, z.server_id, servers, listen_all=listen_all
+            )
         )
-        out.append(ZooKeeperView(node, z.client_port_address or "", z.client_port, z.server_id, servers))
     return out
 
 
-def _peer_address(world: World, node: str, host: str) -> str | None:
+def _peer_address(world: World, node: str, host: str, listen_all: bool = False) -> str | None:
     """Where a quorum peer binds its own quorum/election ports: the address its own server line
-    resolves to in its node (ZooKeeper's default quorumListenOnAllIPs=false); 0.0.0.0 is every one."""
-    if host in ("0.0.0.0", "::"):
+    resolves to in its node (ZooKeeper's default quorumListenOnAllIPs=false); 0.0.0.0 is every one,
+    as is every line with quorumListenOnAllIPs=true (QuorumCnxManager binds the wildcard then)."""
+    if listen_all:
+        return "0.0.0.0"
+    if host in WILDCARDS:
         return host
     addrs = world.vantage(node).resolve_ipv4(host) or []
     return addrs[0] if addrs else None
@@ -52,7 +58,7 @@ def _peer_reaches(world: World, a: ZooKeeperView, b: ZooKeeperView, port_of) -> 
     line_b = next((s for s in b.servers if s[0] == b.server_id), None)
     if line_a is None or line_b is None:
         return False
-    bound = _peer_address(world, b.node, line_b[1])
+    bound = _peer_address(world, b.node, line_b[1], b.listen_all)
     if bound is None or port_of(line_a) != port_of(line_b):
         return False
     here = world.vantage(a.node)
@@ -71,11 +77,10 @@ def apply_quorum(world: World) -> None:
     one with the most followers leads (ties: the highest id, as the vote compares ids last). The
     members outside its quorum, and every member when none has a majority, do not serve
     (ZooKeeper accepts the TCP connection, then closes it: "ZooKeeperServer not running")."""
-    ensembles: dict[tuple, list[ZooKeeperView]] = {}
-    for z in world.zookeepers:
-        if z.servers:
-            ensembles.setdefault(z.servers, []).append(z)
-    for servers, members in ensembles.items():
+    views = {z.node: z for z in world.zookeepers if z.servers}
+    for group in ensemble_groups({n: (z.server_id, z.servers) for n, z in views.items()}):
+        members = [views[n] for n in group]
+        servers = members[0].servers
         majority = len(servers) // 2 + 1
 
         def election(a: ZooKeeperView, b: ZooKeeperView) -> bool:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from netlab.topology.types import parse_ipv4
 
-ZOO_CFG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+ZOO_CFG_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")  # 4lw.commands.whitelist starts with a digit
 HEAP = re.compile(r"^[1-9][0-9]*[kKmMgG]?$")
 # zoo.cfg keys netlab writes itself: setting them in `settings` would make two truths
 OWN_KEYS = frozenset({"dataDir", "clientPort", "clientPortAddress", "tickTime", "admin.enableServer"})
@@ -167,3 +167,35 @@ class ZooKeeperSettings(BaseModel):
                 raise ValueError(f"{key}: a zoo.cfg value is one line (no line break)")
             out[key] = str(v)
         return out
+
+
+WILDCARDS = ("0.0.0.0", "::")
+
+Member = tuple[tuple[int, str, int, int], ...]  # (id, host, quorum port, election port) per line
+
+
+def server_tuples(servers: dict[int, str]) -> Member:
+    return tuple((sid, *parse_server(line)) for sid, line in sorted(servers.items()))
+
+
+def _compatible(a: tuple[int | None, Member], b: tuple[int | None, Member]) -> bool:
+    """Two members' server lists describe one ensemble: the same ids and ports, and each line the
+    same host except a member's own line, which each writes its own way (`0.0.0.0`, as Bitnami's
+    and the official image's READMEs do, or a name of its own): ZooKeeper binds a member's own line
+    and connects to the others' lines, it never compares the lists."""
+    (id_a, lines_a), (id_b, lines_b) = a, b
+    if [(s[0], s[2], s[3]) for s in lines_a] != [(s[0], s[2], s[3]) for s in lines_b]:
+        return False
+    return all(x[1] == y[1] or x[0] in (id_a, id_b) for x, y in zip(lines_a, lines_b, strict=True))
+
+
+def ensemble_groups(members: dict[str, tuple[int | None, Member]]) -> list[list[str]]:
+    """Which members (node -> its server id and server lines) form one ensemble, in the members'
+    order: linked when their lists are compatible, and transitively."""
+    groups: list[list[str]] = []
+    for node, own in members.items():
+        joined = [g for g in groups if any(_compatible(own, members[m]) for m in g)]
+        merged = [m for g in joined for m in g] + [node]
+        groups = [g for g in groups if g not in joined] + [merged]
+    order = list(members)
+    return sorted((sorted(g, key=order.index) for g in groups), key=lambda g: order.index(g[0]))

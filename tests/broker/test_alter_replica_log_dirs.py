@@ -129,3 +129,124 @@ def test_interrupted_move_after_commit_finishes_it(tmp_path):
     assert log.dir == tmp_path / "b" / "mv-0" and log.log_end_offset == 2
     assert sorted(p.name for p in (tmp_path / "a").iterdir() if p.is_dir()) == []
     m.close()
+
+
+def _values(log, start: int = 0) -> list[bytes]:
+    """Every record value from `start` to the log end (a read stops at a segment's end)."""
+    from rawclient import record_values
+
+    out: list[bytes] = []
+    offset = start
+    while offset < log.log_end_offset:
+        got = record_values(bytes(log.read(offset, 1 << 30)))
+        out += [v for off, v in got if off >= offset]
+        offset = got[-1][0] + 1
+    return out
+
+
+@pytest.fixture
+def paused_copy(monkeypatch):
+    """The real copy runs, then waits until the test lets the move go on (to its catch-up under
+    the log's lock): what the log does meanwhile is what a long copy would meet."""
+    import threading
+
+    from broker.log import dir_move
+
+    copied, go = threading.Event(), threading.Event()
+    real = dir_move.copy_serving
+
+    def copy_then_wait(*args):
+        state = real(*args)
+        copied.set()
+        assert go.wait(30), "the test never let the move go on"
+        return state
+
+    monkeypatch.setattr(dir_move, "copy_serving", copy_then_wait)
+    return copied, go
+
+
+def _move_in_background(m: LogManager, dest):
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            m.move_partition("mv", 0, dest)
+        except BaseException as exc:  # the test thread asserts on it
+            errors.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, errors
+
+
+def _timed(fn, seconds: float = 10):
+    """Run fn in a thread; fail if it does not finish in time (it would wait on the log's lock)."""
+    import threading
+
+    out: list = []
+    t = threading.Thread(target=lambda: out.append(fn()))
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), "blocked while the move copies: the log's lock is held"
+    return out[0] if out else None
+
+
+def test_appends_and_reads_go_on_while_a_move_copies(tmp_path, paused_copy):
+    copied, go = paused_copy
+    m = _manager([tmp_path / "a", tmp_path / "b"])
+    log = m.create("mv", 0, uuid.uuid4(), {"segment.bytes": 4096})
+    if log.dir.parent != tmp_path / "a":
+        go.set()
+        m.move_partition("mv", 0, tmp_path / "a")
+        go.clear()
+    first = [f"old-{i}".encode() * 40 for i in range(60)]  # ~16 KB: several closed segments
+    for v in first:
+        log.append(batch([v]), leader_epoch=0)
+    segments_before = len(log.segments)
+    t, errors = _move_in_background(m, tmp_path / "b")
+    assert copied.wait(30)
+    # the copy is done and the move has not swapped yet: the log serves appends and reads
+    later = [f"new-{i}".encode() * 40 for i in range(30)]  # rolls more segments meanwhile
+    for v in later:
+        _timed(lambda v=v: log.append(batch([v]), leader_epoch=0))
+    assert _timed(lambda: _values(log)) == first + later
+    assert log.dir.parent == tmp_path / "a"
+    go.set()
+    t.join(30)
+    assert not t.is_alive() and errors == []
+    assert log.dir == tmp_path / "b" / "mv-0" and not (tmp_path / "a" / "mv-0").exists()
+    assert len(log.segments) > segments_before
+    assert _values(log) == first + later  # what came during the copy was caught up
+    m.close()
+    again = _manager([tmp_path / "a", tmp_path / "b"]).get("mv", 0)  # and it is on disk
+    assert again.dir == tmp_path / "b" / "mv-0" and _values(again) == first + later
+
+
+def test_a_truncation_and_retention_during_the_copy_are_carried_over(tmp_path, paused_copy):
+    copied, go = paused_copy
+    m = _manager([tmp_path / "a", tmp_path / "b"])
+    log = m.create("mv", 0, uuid.uuid4(), {"segment.bytes": 4096})
+    if log.dir.parent != tmp_path / "a":
+        go.set()
+        m.move_partition("mv", 0, tmp_path / "a")
+        go.clear()
+    for i in range(60):
+        log.append(batch([f"v-{i}".encode() * 40]), leader_epoch=0)
+    t, errors = _move_in_background(m, tmp_path / "b")
+    assert copied.wait(30)
+    log.high_watermark = log.log_end_offset
+    start = log.delete_records_before(20)  # whole segments below offset 20 go
+    log.truncate_to(50)  # a follower cut back to its leader: offsets 50.. rewritten below
+    for i in range(50, 55):
+        log.append(batch([f"w-{i}".encode() * 40]), leader_epoch=1)
+    go.set()
+    t.join(30)
+    assert not t.is_alive() and errors == []
+    kept = [f"v-{i}".encode() * 40 for i in range(start, 50)]
+    assert _values(log, start) == kept + [f"w-{i}".encode() * 40 for i in range(50, 55)]
+    assert log.dir == tmp_path / "b" / "mv-0" and log.log_end_offset == 55 and start > 0
+    # the segments retention removed during the copy are not in the moved dir either
+    assert not (log.dir / "00000000000000000000.log").exists()
+    m.close()

@@ -275,26 +275,111 @@ def test_reassignment_after_delete_records(quorum):
         kp.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AlterClientQuotas is kept per broker (client-quotas.json), not as Kafka's ClientQuotaRecord "
-    "in the metadata log: the other brokers never see it",
-)
 def test_client_quotas(quorum):
+    """AlterClientQuotas through a broker that is not the active controller: validated there
+    (Kafka's messages), written as ClientQuotaRecords, described by every broker from its own
+    replayed metadata; validate_only writes nothing; a removal reaches every broker too."""
     from test_quotas import _alter, _describe
 
     n = quorum.nodes[_asked(quorum)]
     rc = RawClient(n.host, n.external)
     try:
         assert _alter(rc, "qslow", "consumer_byte_rate", 30000.0).entries[0].error_code == 0
+        assert _alter(rc, None, "request_percentage", 50.0).entries[0].error_code == 0
+        bad = _alter(rc, "qslow", "producer_byte_rate", 1.5).entries[0]
+        assert (bad.error_code, bad.error_message) == (42, "producer_byte_rate cannot be a fractional value.")
+        assert _alter_only(rc, "qcheck", "producer_byte_rate", 1000.0).entries[0].error_code == 0
+    finally:
+        rc.close()
+    want = {"qslow": {"consumer_byte_rate": 30000.0}, None: {"request_percentage": 50.0}}
+    for i in _brokers(quorum):
+        m = quorum.nodes[i]
+        rc = RawClient(m.host, m.external)
+        try:
+            assert quorum.wait(lambda rc=rc: _describe(rc) == want, 5), (i, _describe(rc))
+        finally:
+            rc.close()
+    other = quorum.nodes[next(i for i in _brokers(quorum) if i != _asked(quorum))]
+    rc = RawClient(other.host, other.external)
+    try:
+        assert _alter(rc, "qslow", "consumer_byte_rate", 0.0, remove=True).entries[0].error_code == 0
     finally:
         rc.close()
     for i in _brokers(quorum):
         m = quorum.nodes[i]
         rc = RawClient(m.host, m.external)
         try:
-            assert quorum.wait(
-                lambda rc=rc: _describe(rc).get("qslow") == {"consumer_byte_rate": 30000.0}, 5
-            ), i
+            assert quorum.wait(lambda rc=rc: "qslow" not in _describe(rc), 5), (i, _describe(rc))
         finally:
             rc.close()
+
+
+def _alter_only(rc: RawClient, name: str, key: str, value: float):
+    """AlterClientQuotas with validate_only."""
+    from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest
+
+    E = AlterClientQuotasRequest.EntryData
+    entry = E(
+        entity=[E.EntityData(entity_type="client-id", entity_name=name)],
+        ops=[E.OpData(key=key, value=value, remove=False)],
+    )
+    return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=True, version=1), 1)
+
+
+def test_client_quotas_five_voters_and_a_new_leader(tmp_path):
+    """Five combined voters: a quota set through a follower is described by every broker; the
+    active controller SIGKILLed, the new one (which replayed the records as a standby) keeps it,
+    refuses what Kafka refuses and accepts the next change, which the survivors describe."""
+    from test_quotas import _alter, _alter_entity, _describe
+
+    q = Quorum(tmp_path, "combined", voters=5)
+    try:
+        q.start_all()
+        first = int(_leader(q, 1)["LeaderId"])
+        _all_brokers(q, 5)
+        asked = next(i for i in q.nodes if i != first)
+
+        def alter(i: int, *args, **kw):
+            n = q.nodes[i]
+            rc = RawClient(n.host, n.external)
+            try:
+                return _alter(rc, *args, **kw).entries[0]
+            finally:
+                rc.close()
+
+        def described(i: int) -> dict:
+            n = q.nodes[i]
+            rc = RawClient(n.host, n.external)
+            try:
+                return _describe(rc)
+            finally:
+                rc.close()
+
+        assert alter(asked, "quo5", "producer_byte_rate", 4096.0).error_code == 0
+        for i in q.nodes:
+            assert q.wait(lambda i=i: described(i) == {"quo5": {"producer_byte_rate": 4096.0}}, 10), i
+        q.kill(first)
+        survivors = [i for i in q.nodes if i != first]
+        second = int(
+            q.wait(
+                lambda: (
+                    (s := q.status(survivors[0])) and s.get("LeaderId") not in (None, "-1", str(first)) and s
+                )
+            )["LeaderId"]
+        )
+        assert q.wait(lambda: alter(survivors[-1], "quo5", "consumer_byte_rate", 2048.0).error_code == 0, 20)
+        n = q.nodes[survivors[-1]]
+        rc = RawClient(n.host, n.external)
+        try:
+            bad = _alter_entity(rc, [("user", "u"), ("ip", "10.0.0.1")], "producer_byte_rate", 1.0).entries[0]
+        finally:
+            rc.close()
+        assert (bad.error_code, bad.error_message) == (
+            42,
+            "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId",
+        )
+        want = {"quo5": {"producer_byte_rate": 4096.0, "consumer_byte_rate": 2048.0}}
+        for i in survivors:
+            assert q.wait(lambda i=i: described(i) == want, 10), (i, second)
+    finally:
+        q.stop_all()

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from clusterproc import kcat_list
+from numbered import NumberedWriter, exactly_once_problems, read_numbered
 from quorumproc import Quorum
 from test_cluster_faults import _create
 
@@ -24,8 +25,6 @@ def _leader(bootstrap: str, topic: str) -> int:
 
 
 def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
-    from confluent_kafka import Consumer, Producer, TopicPartition
-
     q = Quorum(tmp_path, "isolated")
     try:
         q.start_all()
@@ -34,34 +33,8 @@ def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
         for i in (4, 5, 6):
             assert q.wait(lambda n=i: " 3 brokers:" in kcat_list(q.nodes[n].bootstrap), 20)
         _create(q.bootstrap, "qdur", [[4, 5, 6]], {})
-        acked: list[tuple[int, int]] = []
-        failed: list = []
-
-        def report(err, msg):
-            (failed if err else acked).append(str(err) if err else (msg.offset(), int(msg.value())))
-
-        p = Producer(
-            {
-                "bootstrap.servers": q.bootstrap,
-                "acks": "all",
-                "enable.idempotence": True,
-                "message.timeout.ms": 60000,
-                "linger.ms": 5,
-                "retry.backoff.ms": 100,
-                "topic.metadata.refresh.interval.ms": 500,
-            }
-        )
-        n = 0
-
-        def write_for(seconds: float) -> None:
-            nonlocal n
-            end = time.monotonic() + seconds
-            while time.monotonic() < end:
-                p.produce("qdur", str(n).encode(), partition=0, on_delivery=report)
-                n += 1
-                p.poll(0.002)
-
-        write_for(1.5)
+        w = NumberedWriter(q.bootstrap, "qdur", **{"retry.backoff.ms": 100})
+        w.write_for(1.5)
         first = _leader(q.bootstrap, "qdur")
         assert first == 4
         q.kill(first)
@@ -69,43 +42,26 @@ def test_leader_then_successor_killed_loses_no_acknowledged_record(tmp_path):
         deadline = time.monotonic() + 15
         second = first
         while time.monotonic() < deadline and second in (first, -1):
-            write_for(0.1)
+            w.write_for(0.1)
             second = _leader(survivors, "qdur")
         assert second in (5, 6), second
-        write_for(0.3)  # the successor takes writes; the last follower reconciles with it
+        w.write_for(0.3)  # the successor takes writes; the last follower reconciles with it
         q.kill(second)
         last = next(i for i in (5, 6) if i != second)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and _leader(q.nodes[last].bootstrap, "qdur") != last:
-            write_for(0.1)
+            w.write_for(0.1)
         assert _leader(q.nodes[last].bootstrap, "qdur") == last
-        write_for(1.0)
-        assert p.flush(60) == 0
-        cons = Consumer(
-            {"bootstrap.servers": q.nodes[last].bootstrap, "group.id": "qdur", "enable.auto.commit": False}
-        )
-        cons.assign([TopicPartition("qdur", 0, 0)])
-        got, deadline = [], time.monotonic() + 20
-        while len(got) < len(acked) and time.monotonic() < deadline:
-            m = cons.poll(0.5)
-            if m is not None and not m.error():
-                got.append(int(m.value()))
-        end = time.monotonic() + 1
-        while time.monotonic() < end:
-            m = cons.poll(0.2)
-            if m is not None and not m.error():
-                got.append(int(m.value()))
-        cons.close()
-        values = {v for _, v in acked}
-        lost, dups = len(values - set(got)), len(got) - len(set(got))
+        w.write_for(1.0)
+        assert w.flush(60) == 0
+        got = read_numbered(q.nodes[last].bootstrap, "qdur", len(w.acked), group="qdur")
+        lost, dups, in_order = exactly_once_problems(w.acked, got)
         print(
-            f"\nDURABILITY-2 leaders={first}->{second}->{last} produced={n} acked={len(acked)} "
-            f"failed={len(failed)} consumed={len(got)} duplicates={dups} lost={lost}"
+            f"\nDURABILITY-2 leaders={first}->{second}->{last} produced={w.produced} acked={len(w.acked)} "
+            f"failed={len(w.failed)} consumed={len(got)} duplicates={dups} lost={lost}"
         )
-        assert len(acked) > 100 and not failed, failed[:5]
-        assert lost == 0 and dups == 0
-        in_offset_order = [v for _, v in sorted(acked)]
-        assert [v for v in got if v in values] == in_offset_order
+        assert len(w.acked) > 100 and not w.failed, w.failed[:5]
+        assert lost == 0 and dups == 0 and in_order
         # (whether the last broker logged a TruncationState line depends on whether its fetcher
         # reached the successor before that died too; the numbers above are the check)
     finally:
@@ -116,39 +72,13 @@ def test_active_controller_killed_five_times_during_writes(tmp_path):
     """Three dedicated controllers, brokers 4-6: the active controller is SIGKILLed (and restarted)
     five times while an idempotent acks=all producer writes to an RF=3 topic; every acknowledged
     record is read back once, in order, and each kill elected a new leader at a higher epoch."""
-    from confluent_kafka import Consumer, Producer, TopicPartition
-
     q = Quorum(tmp_path, "isolated")
     try:
         q.start_all()
         for i in (4, 5, 6):
             assert q.wait(lambda n=i: " 3 brokers:" in kcat_list(q.nodes[n].bootstrap), 20)
         _create(q.bootstrap, "qctl", [[4, 5, 6]], {"min.insync.replicas": "2"})
-        acked: list[tuple[int, int]] = []
-        failed: list = []
-
-        def report(err, msg):
-            (failed if err else acked).append(str(err) if err else (msg.offset(), int(msg.value())))
-
-        p = Producer(
-            {
-                "bootstrap.servers": q.bootstrap,
-                "acks": "all",
-                "enable.idempotence": True,
-                "message.timeout.ms": 60000,
-                "linger.ms": 5,
-            }
-        )
-        n = 0
-
-        def write_for(seconds: float) -> None:
-            nonlocal n
-            end = time.monotonic() + seconds
-            while time.monotonic() < end:
-                p.produce("qctl", str(n).encode(), partition=0, on_delivery=report)
-                n += 1
-                p.poll(0.002)
-
+        w = NumberedWriter(q.bootstrap, "qctl")
         epochs = []
         for _ in range(5):
             st = q.wait(
@@ -157,35 +87,26 @@ def test_active_controller_killed_five_times_during_writes(tmp_path):
             assert st
             leader, epoch = int(st["LeaderId"]), int(st["LeaderEpoch"])
             epochs.append(epoch)
-            write_for(0.5)
+            w.write_for(0.5)
             q.kill(leader)
             others = [i for i in (1, 2, 3) if i != leader]
             deadline = time.monotonic() + 15
             moved = False
             while time.monotonic() < deadline and not moved:
-                write_for(0.2)
+                w.write_for(0.2)
                 moved = any(int(s.get("LeaderEpoch", -1)) > epoch for s in map(q.status, others) if s)
             assert moved, q.output(others[0])[-3000:]
             q.start(leader)
-            write_for(0.5)
-        assert p.flush(60) == 0
-        cons = Consumer({"bootstrap.servers": q.bootstrap, "group.id": "qctl", "enable.auto.commit": False})
-        cons.assign([TopicPartition("qctl", 0, 0)])
-        got, deadline = [], time.monotonic() + 20
-        while len(got) < len(acked) and time.monotonic() < deadline:
-            m = cons.poll(0.5)
-            if m is not None and not m.error():
-                got.append(int(m.value()))
-        cons.close()
-        values = {v for _, v in acked}
-        lost, dups = len(values - set(got)), len(got) - len(set(got))
+            w.write_for(0.5)
+        assert w.flush(60) == 0
+        got = read_numbered(q.bootstrap, "qctl", len(w.acked), group="qctl")
+        lost, dups, in_order = exactly_once_problems(w.acked, got)
         print(
-            f"\nCONTROLLER-KILLS kills=5 epochs={epochs} produced={n} acked={len(acked)} "
-            f"failed={len(failed)} consumed={len(got)} duplicates={dups} lost={lost}"
+            f"\nCONTROLLER-KILLS kills=5 epochs={epochs} produced={w.produced} acked={len(w.acked)} "
+            f"failed={len(w.failed)} consumed={len(got)} duplicates={dups} lost={lost}"
         )
-        assert len(acked) > 100 and not failed, failed[:5]
-        assert lost == 0 and dups == 0
+        assert len(w.acked) > 100 and not w.failed, w.failed[:5]
+        assert lost == 0 and dups == 0 and in_order
         assert epochs == sorted(set(epochs))
-        assert [v for v in got if v in values] == [v for _, v in sorted(acked)]
     finally:
         q.stop_all()

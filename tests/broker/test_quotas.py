@@ -1,10 +1,12 @@
 """Client byte-rate quotas: a client over its produce or fetch quota gets throttle_time_ms in the
 response and its connection is muted for that time (the next request on it is answered only
 afterwards); quotas set per client id with AlterClientQuotas (kafka-python's protocol classes, an
-independent encoder), described back, persisted; librdkafka reports the throttle it was told."""
+independent encoder), described back, kept as ClientQuotaRecords in the metadata log (read back
+with our kafka-dump-log) and so across a restart; librdkafka reports the throttle it was told."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
@@ -15,6 +17,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
 from kafka.protocol.producer import ProduceRequest
 from rawclient import RawClient, batch
+
+from broker import dump_log
 
 
 def _topic(bs: str) -> str:
@@ -64,6 +68,15 @@ def _alter(rc: RawClient, name: str | None, key: str, value: float, remove: bool
     return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=False, version=1), 1)
 
 
+def _alter_entity(rc: RawClient, entity: list[tuple[str, str | None]], key: str, value: float):
+    E = AlterClientQuotasRequest.EntryData
+    entry = E(
+        entity=[E.EntityData(entity_type=t, entity_name=n) for t, n in entity],
+        ops=[E.OpData(key=key, value=value, remove=False)],
+    )
+    return rc.request(AlterClientQuotasRequest(entries=[entry], validate_only=False, version=1), 1)
+
+
 def _describe(rc: RawClient) -> dict:
     C = DescribeClientQuotasRequest.ComponentData
     resp = rc.request(
@@ -74,6 +87,17 @@ def _describe(rc: RawClient) -> dict:
     )
     assert resp.error_code == 0
     return {e.entity[0].entity_name: {v.key: v.value for v in e.values} for e in resp.entries}
+
+
+def _quota_records(metadata_dir) -> list[dict]:
+    """The ClientQuotaRecords of a metadata log as kafka-dump-log --cluster-metadata-decoder prints them."""
+    out = io.StringIO()
+    files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
+    assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
+    payloads = [
+        line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line
+    ]
+    return [d["data"] for d in map(json.loads, payloads) if d["type"] == "CLIENT_QUOTA_RECORD"]
 
 
 def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
@@ -90,8 +114,11 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
         try:
             r = _alter(rc, "slow_reader", "consumer_byte_rate", 30000.0)
             assert r.entries[0].error_code == 0
-            bad = _alter(rc, "slow_reader", "request_percentage", 50.0)
-            assert bad.entries[0].error_code == 42 and "not supported" in bad.entries[0].error_message
+            bad = _alter(rc, "slow_reader", "byte_rate", 50.0)  # not a quota key (QuotaConfigs)
+            assert (bad.entries[0].error_code, bad.entries[0].error_message) == (
+                42,
+                "Invalid configuration key byte_rate",
+            )
             assert _alter(rc, None, "producer_byte_rate", 1e9).entries[0].error_code == 0
             assert _describe(rc) == {
                 "slow_reader": {"consumer_byte_rate": 30000.0},
@@ -99,8 +126,14 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
             }
         finally:
             rc.close()
-        stored = json.loads((tmp_path / "kafka-logs" / "client-quotas.json").read_text())
-        assert stored["slow_reader"] == {"consumer_byte_rate": 30000.0}
+        records = _quota_records(tmp_path / "kafka-logs" / "__cluster_metadata-0")
+        assert {
+            "entity": [{"entityType": "client-id", "entityName": "slow_reader"}],
+            "key": "consumer_byte_rate",
+            "value": 30000.0,
+            "remove": False,
+        } in records, records
+        assert not (tmp_path / "kafka-logs" / "client-quotas.json").exists()
         stats: list[dict] = []
         c = Consumer(
             {
@@ -135,6 +168,26 @@ def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):
         rc = RawClient("127.0.0.1", bp.port)
         try:
             assert _describe(rc)["slow_reader"] == {"consumer_byte_rate": 30000.0}
+        finally:
+            rc.close()
+    finally:
+        assert bp.stop() == 0, bp.output()
+
+
+def test_user_quota_comes_before_the_client_ids(tmp_path):
+    """Kafka's order of precedence: a quota of the user (every PLAINTEXT client is ANONYMOUS)
+    applies before the client id's own, which here would never throttle."""
+    bp = start_broker(tmp_path)
+    try:
+        topic = _topic(bp.bootstrap)
+        rc = RawClient("127.0.0.1", bp.port)
+        try:
+            assert _alter(rc, "rawclient", "producer_byte_rate", 1e9).entries[0].error_code == 0
+            r = _alter_entity(rc, [("user", "ANONYMOUS")], "producer_byte_rate", 20000.0)
+            assert r.entries[0].error_code == 0
+            throttles = [_produce(rc, topic, 50_000).throttle_time_ms for _ in range(5)]
+            # as in test_produce_quota_throttles_and_mutes: 25 kB/s against the user's 20 kB/s
+            assert throttles[:3] == [0, 0, 0] and 2000 < throttles[4] < 3000, throttles
         finally:
             rc.close()
     finally:

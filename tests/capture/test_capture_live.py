@@ -298,7 +298,6 @@ def test_cli_with_a_lab_plan(lab, tmp_path, monkeypatch):
     }
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "plan.json").write_text(json.dumps(plan))
-    monkeypatch.setattr(labinfo, "STATE_DIR", tmp_path)
     from netlab import lab_paths
 
     monkeypatch.setattr(lab_paths, "RUN_DIR", tmp_path)  # where the lab engine's loader looks

@@ -48,6 +48,21 @@ def test_predict_gives_the_recorded_verdicts(name):
     for v in report.verdicts:
         if not v.ok:
             assert v.reason, v  # every ✗ says why
+    assert predicted_quorums(lab.topology) == (EXPECTED[name].get("ensembles") or [])
+
+
+def predicted_quorums(topology) -> list[list[str]]:
+    """The ZooKeeper ensembles' members predicted to serve (a quorum formed), per ensemble."""
+    from netlab.kafka.lab_report import world_of
+    from netlab.zookeeper import ensemble_members
+
+    serving = {z.node for z in world_of(topology).zookeepers if z.serving and z.servers}
+    groups = {
+        tuple(ensemble_members(topology, n))
+        for n, s in topology.nodes.items()
+        if s.zookeeper and s.zookeeper.ensemble
+    }
+    return sorted([n for n in g if n in serving] for g in groups)
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 from test_corpus import CORPUS, EXPECTED, FILES, options, rows_of
+from zk_words import four_letter, mode
 
 from netlab import lab as labapi
 from netlab.compose import compose_lab
@@ -38,6 +39,7 @@ PARALLEL = 3  # labs whose rows run at once (each runs up to 16 client processes
 KERNEL = threading.Lock()  # apply / destroy: one lab at a time
 
 LIVE = {name: f"composel{i}" for i, name in enumerate(FILES, start=10)}
+LIVE["bitnami-zookeeper-3.8-cluster.yml"] = "bzkcorpus"  # added with the bitnami ensemble work
 ANOTHER_CLIENT = ("bitnami-kafka-3.7-single.yml", "composel9", "confluent-kafka")
 
 
@@ -50,6 +52,7 @@ class Outcome:
     saved_lab: str | None = None
     lab_dir_left: bool = True
     netns_left: list[str] = field(default_factory=list)
+    zk_modes: dict[str, str] = field(default_factory=dict)  # ensemble member -> its `srvr` mode
 
 
 def run_live(name: str, project: str, client: str | None = None) -> Outcome:
@@ -60,14 +63,18 @@ def run_live(name: str, project: str, client: str | None = None) -> Outcome:
     out = Outcome(lab=compose_lab(CORPUS / name, opts))
     plan = compile_plan(out.lab.topology)
     netns = [s.netns for s in plan.of_kind(Namespace)]
+    with KERNEL:  # a failed apply removes what it made; destroy only a lab this run made
+        labapi.apply(plan, topology_text=to_yaml(out.lab.translation, ["live corpus test"]))
     try:
-        with KERNEL:
-            labapi.apply(plan, topology_text=to_yaml(out.lab.translation, ["live corpus test"]))
         wait_started(plan.lab)
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
         logs = broker_logs(plan.lab, out.lab.topology)
         out.report = live_report(plan.lab, out.lab.topology, prefixes, logs, timeout=CLIENT_TIMEOUT)
         out.saved_lab = yaml.safe_load(lab_paths(plan.lab).topology.read_text())["lab"]
+        for s in plan.of_kind(Namespace):
+            zk = out.lab.topology.nodes[s.node].zookeeper
+            if zk is not None and zk.ensemble:
+                out.zk_modes[s.node] = mode(four_letter(s.netns, "srvr", zk.client_port))
     finally:
         with KERNEL:
             labapi.destroy(plan.lab)
@@ -123,6 +130,10 @@ def test_up_equals_expected_and_predict(name, live_runs):
         if not v.ok:
             assert v.reason and v.client_error, v
     assert run.saved_lab == lab.topology.lab  # `netlab check <lab>` finds the translated topology
+    # every ensemble predicted to form a quorum has one leader and its other members follow
+    for members in EXPECTED[name].get("ensembles") or []:
+        modes = sorted(run.zk_modes[m] for m in members)
+        assert modes == ["follower"] * (len(members) - 1) + ["leader"], run.zk_modes
     assert not run.lab_dir_left and run.netns_left == []
 
 

@@ -78,6 +78,39 @@ def test_closed_port_reproduces_the_clients_refused_text(results, client):
     assert re.fullmatch(REFUSED_TEXT[client], r.client_error), r
 
 
+@pytest.fixture(scope="module")
+def decided_results(kafka_ns) -> dict[tuple[str, str], ClientResult]:
+    """The same runs with a row that is already decided (as `netlab check` has it when the row's
+    probe failed): each client is stopped once it has said why, instead of retrying until its
+    timeout; a client that has nothing to say why (it works) is never stopped."""
+    ns, _ = kafka_ns
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = {
+            case: pool.submit(
+                run_client,
+                case[0],
+                case[1],
+                prefix=ns.prefix,
+                timeout=TIMEOUT,
+                python=PYTHON,
+                decided=lambda: True,
+            )
+            for case in CASES
+        }
+        return {case: f.result() for case, f in futures.items()}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_decided_row_stops_the_client_once_it_said_why(decided_results, client):
+    for bootstrap, text in (("127.0.0.1:29092", RESOLVE_TEXT), ("127.0.0.1:9093", REFUSED_TEXT)):
+        r = decided_results[(client, bootstrap)]
+        assert not r.ok and r.stage == "produce" and not r.timed_out, r
+        assert re.fullmatch(text[client], r.client_error), r  # the same words as the full run
+        assert r.error.startswith("stopped at produce once it had said why"), r
+    working = decided_results[(client, "127.0.0.1:9092")]
+    assert working.ok and working.error is None, working
+
+
 def test_topics_are_unique_per_run(results):
     topics = [r.topic for r in results.values()]
     assert len(set(topics)) == len(topics)
@@ -86,8 +119,8 @@ def test_topics_are_unique_per_run(results):
 def test_a_wedged_client_is_killed_at_the_deadline(kafka_ns):
     # a process that would outlive the deadline is killed with its process group, not waited for
     ns, _ = kafka_ns
-    rc, out, err, timed_out = clients._run(ns.prefix + ["sleep", "30"], None, 0.5)
-    assert timed_out and rc is None
+    ran = clients._run(ns.prefix + ["sleep", "30"], None, 0.5)
+    assert ran.timed_out and ran.rc is None and not ran.stopped
 
 
 def test_bad_client_and_timeout_are_input_errors():

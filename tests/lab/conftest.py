@@ -17,8 +17,8 @@ def lab_factory():
     made: list[str] = []
 
     def make(plan: Plan, **kwargs) -> Plan:
+        labapi.apply(plan, **kwargs)  # a failed apply removes what it made: only a made lab is ours
         made.append(plan.lab)
-        labapi.apply(plan, **kwargs)
         return plan
 
     yield make

@@ -14,68 +14,43 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: run as a script in a node
+
+from numbered import NumberedWriter, read_numbered  # noqa: E402
 
 MAX_PRODUCE_S = 180
 MAX_CONSUME_S = 30
 
 
 def produce(bootstrap: str, topic: str, stopfile: str, outfile: str) -> None:
-    from confluent_kafka import Producer
-
-    acked: list[list[int]] = []
-    failed: list[str] = []
+    w = NumberedWriter(bootstrap, topic)
     progress: list[list[float]] = []
-
-    def report(err, msg) -> None:
-        if err:
-            failed.append(str(err))
-        else:
-            acked.append([msg.offset(), int(msg.value())])
-
-    p = Producer(
-        {
-            "bootstrap.servers": bootstrap,
-            "acks": "all",
-            "enable.idempotence": True,
-            "message.timeout.ms": 60000,
-            "linger.ms": 5,
-            "topic.metadata.refresh.interval.ms": 500,
-        }
-    )
-    start, n = time.monotonic(), 0
+    start = time.monotonic()
     while not os.path.exists(stopfile) and time.monotonic() - start < MAX_PRODUCE_S:
-        p.produce(topic, str(n).encode(), partition=0, on_delivery=report)
-        n += 1
-        p.poll(0.005)
-        if n % 50 == 0:
-            progress.append([round(time.monotonic() - start, 2), len(acked)])
+        w.write_one(0.005)
+        if w.produced % 50 == 0:
+            progress.append([round(time.monotonic() - start, 2), len(w.acked)])
             with open(outfile + ".tmp", "w") as fh:  # the test watches the acks grow
-                fh.write(str(len(acked)))
+                fh.write(str(len(w.acked)))
             os.replace(outfile + ".tmp", outfile + ".progress")
-    left = p.flush(60)
+    left = w.flush(60)
     with open(outfile, "w") as fh:
         json.dump(
-            {"produced": n, "unflushed": left, "acked": acked, "failed": failed, "acked_at": progress}, fh
+            {
+                "produced": w.produced,
+                "unflushed": left,
+                "acked": w.acked,
+                "failed": w.failed,
+                "acked_at": progress,
+            },
+            fh,
         )
 
 
 def consume(bootstrap: str, topic: str, count: int, outfile: str) -> None:
-    from confluent_kafka import Consumer, TopicPartition
-
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "quorum-live", "enable.auto.commit": False})
-    c.assign([TopicPartition(topic, 0, 0)])
-    got: list[int] = []
-    deadline = time.monotonic() + MAX_CONSUME_S
-    while len(got) < count and time.monotonic() < deadline:
-        m = c.poll(0.5)
-        if m is not None and not m.error():
-            got.append(int(m.value()))
-    end = time.monotonic() + 1  # anything beyond COUNT would be a duplicate: read on briefly
-    while time.monotonic() < end:
-        m = c.poll(0.2)
-        if m is not None and not m.error():
-            got.append(int(m.value()))
-    c.close()
+    got = read_numbered(bootstrap, topic, count, timeout=MAX_CONSUME_S, group="quorum-live")
     with open(outfile, "w") as fh:
         json.dump({"values": got}, fh)
 

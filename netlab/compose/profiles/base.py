@@ -74,8 +74,10 @@ class ZooKeeperRole:
     client_port: int
     server_id: int | None = None
     servers: dict[int, str] = field(default_factory=dict)  # server.N lines as the entrypoint writes them
-    settings: dict[str, str] = field(default_factory=dict)  # further zoo.cfg lines it writes (ensemble)
-    entrypoint_error: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # further zoo.cfg lines it writes
+    tick_time: int | None = None  # tickTime, when the image sets one (None: ZooKeeper's 2000)
+    entrypoint_error: str | None = None  # why it does not serve (its words)
+    exits: bool = True  # with entrypoint_error: the container stops (False: it runs, never serving)
     derived: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 

@@ -9,9 +9,8 @@
   ensure`); ZOOKEEPER_SERVERS is split on `;` and numbered from 1 in that order
   (`server.<loop.index>=<entry>`); with ZOOKEEPER_SERVERS, ZOOKEEPER_SERVER_ID is required and
   becomes myid, initLimit/syncLimit default to 10/5 (ZOOKEEPER_INIT_LIMIT/ZOOKEEPER_SYNC_LIMIT);
-- `bitnami/zookeeper` (bitnami/containers `libzookeeper.sh`): ZOO_PORT_NUMBER (2181),
-  ALLOW_ANONYMOUS_LOGIN=yes required without authentication, ZOO_SERVER_ID, ZOO_SERVERS (its
-  ensemble syntax is not modelled: a note, and the server runs standalone);
+- `bitnami/zookeeper`: its own module, bitnami_zookeeper.py (libzookeeper.sh: validation, zoo.cfg,
+  ZOO_SERVERS in both of its forms);
 - `wurstmeister/zookeeper`: a fixed 2181.
 
 An ensemble of one line runs standalone (ZooKeeper's standaloneEnabled, true by default), as
@@ -23,14 +22,10 @@ from __future__ import annotations
 from netlab.topology.zookeeper_fields import parse_server
 
 from .base import ImageRef, ZooKeeperRole
+from .bitnami_zookeeper import REPOS as BITNAMI_REPOS
+from .bitnami_zookeeper import configure as bitnami_configure
 
-REPOS = (
-    "zookeeper",
-    "confluentinc/cp-zookeeper",
-    "bitnami/zookeeper",
-    "bitnamilegacy/zookeeper",
-    "wurstmeister/zookeeper",
-)
+REPOS = ("zookeeper", "confluentinc/cp-zookeeper", *BITNAMI_REPOS, "wurstmeister/zookeeper")
 
 
 def _int(text: str | None) -> int | None:
@@ -91,20 +86,8 @@ def _official(env: dict[str, str]) -> ZooKeeperRole:
 def configure(image: ImageRef, env: dict[str, str]) -> ZooKeeperRole:
     if image.repo == "confluentinc/cp-zookeeper":
         return _confluent(env)
-    if image.repo.endswith("bitnami/zookeeper") or image.repo == "bitnamilegacy/zookeeper":
-        role = ZooKeeperRole(_int(env.get("ZOO_PORT_NUMBER")) or 2181, _int(env.get("ZOO_SERVER_ID")))
-        if env.get("ALLOW_ANONYMOUS_LOGIN", "no").lower() not in ("yes", "true", "1") and env.get(
-            "ZOO_ENABLE_AUTH", "no"
-        ).lower() not in ("yes", "true", "1"):
-            role.entrypoint_error = (
-                "The ALLOW_ANONYMOUS_LOGIN environment variable does not allow to connect without "
-                "authentication. Set ALLOW_ANONYMOUS_LOGIN=yes to allow unauthenticated users to connect"
-            )
-        if len((env.get("ZOO_SERVERS") or "").replace(",", " ").split()) > 1:
-            role.notes.append(
-                f"bitnami's ZOO_SERVERS ensemble ({env['ZOO_SERVERS']}) is not modelled: runs standalone"
-            )
-        return role
+    if image.repo in BITNAMI_REPOS:
+        return bitnami_configure(env)
     if image.repo == "wurstmeister/zookeeper":
         return ZooKeeperRole(2181)
     return _official(env)
