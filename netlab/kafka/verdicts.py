@@ -154,7 +154,7 @@ def check(
     for c in plan.clients:
         _add(groups, (c.node, "client"), c.bootstrap)
     for lk in plan.links:
-        _add(groups, (lk.node, "tcp" if lk.zookeeper else "link"), lk.endpoint)
+        _add(groups, (lk.node, _link_mode(lk)), lk.endpoint)
 
     def probes_of(key: tuple[str, str]) -> dict[str, ProbeResult]:
         node, mode = key
@@ -187,11 +187,13 @@ def check(
             for c, r in zip(plan.clients, clients, strict=True)
         ]
         return out + [
-            _link_verdict(
-                world, lk, probed[(lk.node, "tcp" if lk.zookeeper else "link")].result()[lk.endpoint]
-            )
+            _link_verdict(world, lk, probed[(lk.node, _link_mode(lk))].result()[lk.endpoint])
             for lk in plan.links
         ]
+
+
+def _link_mode(lk: LinkCheck) -> str:
+    return "tcp" if lk.zookeeper else "link"  # ZooKeeper is not Kafka: resolve and connect only
 
 
 def _add(groups: dict[tuple[str, str], list[str]], key: tuple[str, str], target: str) -> None:
