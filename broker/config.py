@@ -137,6 +137,7 @@ _DEFS = [
     # ZooKeeper mode (broker/zk/): Kafka 3.x's names and defaults
     _s("zookeeper.connection.timeout.ms"),
     _s("zookeeper.session.timeout.ms", 1),
+    _s("zookeeper.max.in.flight.requests", 1),  # broker/zk/pipeline.py
     _s("reserved.broker.max.id", 0),
     _s("broker.id.generation.enable"),
     _s("log.retention.check.interval.ms", 1),

@@ -275,13 +275,17 @@ class BrokerNode:
                 self.config["broker.rack"],
             )
 
-    def apply_metadata(self) -> None:
+    def apply_metadata(self, topics: set[str] | None = None) -> None:
         """Create the logs of the partitions this node replicates, lead or follow them, drop the
-        logs of deleted topics."""
+        logs of deleted topics. `topics`: only these changed (a metadata delta: Kafka's
+        ReplicaManager.applyDelta looks at the delta's topics only); None: every topic."""
         me = self.node_id
         self._apply_broker_configs()
-        for name, info in list(self.metadata.topics.items()):
-            known = self.logs.topics().get(name)
+        local = self.logs.topics()  # one copy: it is a snapshot of the topic ids on disk
+        names = list(self.metadata.topics) if topics is None else sorted(topics & self.metadata.topics.keys())
+        for name in names:
+            info = self.metadata.topics[name]
+            known = local.get(name)
             if known is not None and known != info.topic_id:  # deleted and created again meanwhile
                 self._drop_local_topic(name)
             for p in info.partitions.values():
@@ -301,14 +305,15 @@ class BrokerNode:
                     self.producers.setdefault((name, p.index), PartitionProducers())
                 self.replicas.apply(name, p)
             self._refresh_log_config(name)
-        for name in set(self.logs.topics()) - set(self.metadata.topics):
+        candidates = local.keys() if topics is None else topics & local.keys()
+        for name in [n for n in candidates if n not in self.metadata.topics]:
             self._drop_local_topic(name)
         self._wake_fetchers()
 
     def _refresh_log_config(self, name: str) -> None:
         """Altered topic configs reach the topic's local logs (AlterConfigs)."""
         wanted = log_overrides(self.topic_configs.get(name)) or {}
-        if self.logs.topic_overrides(name) != wanted and name in self.logs.topics():
+        if self.logs.topic_overrides(name) != wanted and self.logs.topic_id(name) is not None:
             try:
                 self.logs.set_topic_config(name, wanted)
             except ValueError as exc:  # validated before it was stored; an old state file may differ
@@ -562,7 +567,7 @@ class BrokerNode:
             )
         assert self.controller is not None
         self.controller.adopt_topic(info, dict(configs or {}))
-        self.controller.publish()
+        self.controller.publish(topics={name})
         if configs:
             self._save_topic_configs()
         self.log.info(

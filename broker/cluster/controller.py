@@ -53,8 +53,10 @@ class Controller:
             "org.apache.kafka.controller.ClusterControlManager", f"[QuorumController id={node_id}]"
         )
 
-    def publish(self) -> None:
-        """Make the changes so far durable and visible (the quorum controller writes records)."""
+    def publish(self, topics: set[str] | None = None) -> None:
+        """Make the changes so far durable and visible (the quorum controller writes records).
+        `topics`: the change touched only these topics (besides brokers, broker configs, ACLs and
+        client quotas), so only they are compared with what was written; None: every topic."""
         raise NotImplementedError
 
     def add_acls(self, bindings: list[AclBinding]) -> None:
@@ -62,7 +64,7 @@ class Controller:
         for b in bindings:
             if b not in self.acls:
                 self.acls.append(b)
-        self.publish()
+        self.publish(topics=set())
 
     def delete_acls(self, filters: list[AclFilter]) -> list[list[AclBinding]]:
         """DeleteAcls: the ACLs each filter removed (an ACL goes with the first filter matching it)."""
@@ -72,7 +74,7 @@ class Controller:
             self.acls[:] = [b for b in self.acls if b not in gone]
             out.append(gone)
         if any(out):
-            self.publish()
+            self.publish(topics=set())
         return out
 
     def alter_client_quotas(self, entries: list[dict], validate_only: bool) -> list[dict]:
@@ -86,7 +88,7 @@ class Controller:
                 self.log.info(
                     f"Client quota {path}: {key} " + ("removed" if value is None else f"set to {value}")
                 )
-            self.publish()
+            self.publish(topics=set())
         return results
 
     def set_broker_configs(self, resource: str, configs: dict[str, str]) -> None:
@@ -98,7 +100,7 @@ class Controller:
         self.log.info(
             f"Set the dynamic configs of broker resource '{resource}': {dict(sorted(configs.items()))}"
         )
-        self.publish()
+        self.publish(topics=set())
 
     # --- brokers ---
     def register_local(self, broker_id: int, cluster_id: str, incarnation, endpoints, rack) -> None:
@@ -328,7 +330,7 @@ class Controller:
             f"Created topic {name} with {len(assignments)} partition(s): "
             + "; ".join(f"{p}->{','.join(map(str, r))}" for p, r in enumerate(assignments))
         )
-        self.publish()
+        self.publish(topics={name})
         return ErrorCode.NONE, None, info
 
     def add_partitions(self, name: str, assignments: list[list[int]]) -> None:
@@ -342,7 +344,7 @@ class Controller:
                 p, leader=reps[0], leader_epoch=0, replicas=list(reps), isr=list(reps)
             )
         self.log.info(f"Added {len(assignments)} partition(s) to topic {name}")
-        self.publish()
+        self.publish(topics={name})
 
     def place(self, partitions: int, rf: int) -> list[list[int]]:
         """Replica placement for new partitions (the same rule as for a new topic)."""
@@ -353,7 +355,7 @@ class Controller:
         of overrides, persisted with the cluster state and published to every broker."""
         self.topic_configs[name] = dict(configs)
         self.log.info(f"Set the configs of topic {name}: {dict(sorted(configs.items()))}")
-        self.publish()
+        self.publish(topics={name})
 
     def adopt_topic(self, info: TopicInfo, configs: dict) -> None:
         """A topic found in the controller node's own logs with no controller state (a data dir
@@ -366,7 +368,7 @@ class Controller:
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         self.topic_configs.pop(name, None)
         self.log.info(f"Deleted topic {name}")
-        self.publish()
+        self.publish(topics={name})
         return ErrorCode.NONE
 
     def alter_partition(
@@ -392,5 +394,5 @@ class Controller:
             )
             p.isr = [r for r in p.replicas if r in new_isr]
             reassignment.maybe_complete(self, topic, p)
-            self.publish()
+            self.publish(topics={topic})
         return ErrorCode.NONE

@@ -131,6 +131,7 @@ class BrokerLifecycle:
         self.metadata_ready = asyncio.Event()  # the first metadata is applied (RECOVERY)
         self.caught_up = asyncio.Event()  # unfenced by the controller (RUNNING): clients are served
         self._heartbeat_now = asyncio.Event()
+        self._applied = asyncio.Event()  # set (and replaced) at each metadata_applied: wakes waiters
         self._tasks: list[asyncio.Task] = []
         # Checked by every retry loop: a cancellation can be lost inside asyncio.wait_for on
         # Python 3.11 (the awaited read completes in the same step), and the loop must end anyway.
@@ -226,6 +227,8 @@ class BrokerLifecycle:
     def metadata_applied(self, offset: int) -> None:
         """The metadata log is applied up to `offset` (exclusive)."""
         self.metadata_version = offset
+        self._applied.set()
+        self._applied = asyncio.Event()
         if not self.metadata_ready.is_set():
             self.log.info("The broker has caught up. Transitioning from STARTING to RECOVERY.")
             self.metadata_ready.set()
@@ -245,10 +248,15 @@ class BrokerLifecycle:
                 pass
 
     async def wait_metadata(self, version: int, timeout_s: float) -> None:
+        """Until the metadata is applied up to `version` (woken by each apply, not polled: a
+        forwarded change is answered as soon as this broker has it) or `timeout_s` passed."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while self.metadata_version < version and loop.time() < deadline:
-            await asyncio.sleep(0.02)
+            try:
+                await asyncio.wait_for(self._applied.wait(), deadline - loop.time())
+            except TimeoutError:
+                return
 
     async def close(self) -> None:
         self._stopping = True

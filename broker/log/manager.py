@@ -344,6 +344,10 @@ class LogManager:
     def topics(self) -> dict[str, uuid.UUID]:
         return dict(self._topic_ids)
 
+    def topic_id(self, topic: str) -> uuid.UUID | None:
+        """The id of a topic with local logs (None: none here), without copying every topic's."""
+        return self._topic_ids.get(topic)
+
     # -- housekeeping --------------------------------------------------------------------
 
     def enforce_retention(self, now: int | None = None) -> int:

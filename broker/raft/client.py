@@ -76,6 +76,7 @@ class RaftClient:
         self.epoch_start_offset = 0
         self.progress: dict[int, ReplicaProgress] = {}
         self.observers: dict[int, ReplicaProgress] = {}
+        self.hw_sent: dict[int, int] = {}  # replica -> the high watermark its last Fetch answer carried
         self.begun: set[int] = set()  # voters that acknowledged BeginQuorumEpoch this epoch
         self._channels: dict[int, NodeChannel] = {}
         self._locks: dict[int, asyncio.Lock] = {}
@@ -441,7 +442,7 @@ class RaftClient:
             return True
         records = part["records"]
         if records:
-            self.mlog.append_replicated(bytes(records))
+            self.mlog.append_replicated(bytes(records), flush=self.is_voter)
         hw = min(part["high_watermark"], self.mlog.end_offset)
         if hw > self.high_watermark:
             self.high_watermark = hw

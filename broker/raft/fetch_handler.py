@@ -27,10 +27,20 @@ async def handle(ctx, req: dict) -> dict:
         }
     deadline = time.monotonic() + max(req["max_wait_ms"], 0) / 1000
     hw_before = raft.high_watermark
+    replica = req["replica_id"]
     while True:
         part, has_data = raft.handle_fetch(req)
         left = deadline - time.monotonic()
-        if has_data or part["error_code"] or left <= 0 or raft.high_watermark != hw_before:
+        # A fetcher that has not been told the current high watermark is answered at once: its
+        # last answer carried the records but an older HW (the voters had not fetched them yet),
+        # and the HW moved before this fetch arrived, so waiting for a change would hold it up
+        # to MaxWaitMs with nothing new to apply. Kafka 3.7 waits there; KAFKA-14145 (KIP-1166,
+        # Fetch v18's HighWatermark) closes the gap with the fetcher's HW in the request; on v12
+        # the leader remembers what it last told each replica instead.
+        stale = replica >= 0 and raft.hw_sent.get(replica, -1) < part["high_watermark"]
+        if has_data or part["error_code"] or left <= 0 or raft.high_watermark != hw_before or stale:
+            if replica >= 0 and not part["error_code"]:
+                raft.hw_sent[replica] = part["high_watermark"]
             return {
                 "throttle_time_ms": 0,
                 "error_code": ErrorCode.NONE,

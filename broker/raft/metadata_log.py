@@ -94,10 +94,14 @@ class MetadataLog:
         """Controller records (leader only); returns the offset of the first."""
         return self._append([(None, v) for v in values], epoch, 0)
 
-    def append_replicated(self, records: bytes) -> None:
+    def append_replicated(self, records: bytes, flush: bool = True) -> None:
+        """A follower's append. `flush`: a voter's, which the leader counts towards the high
+        watermark once fetched again, so it must be on disk; an observer's is not flushed
+        (Kafka's KafkaRaftClient.appendAsFollower flushes only on voters)."""
         if records:
             self.plog.append_as_follower(records)
-            self.plog.flush()
+            if flush:
+                self.plog.flush()
 
     def truncate_to(self, offset: int) -> None:
         self.plog.truncate_to(offset)

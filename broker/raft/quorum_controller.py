@@ -7,30 +7,33 @@ starts from the same state."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ..cluster.controller import Controller
 from ..cluster.metadata import ClusterMetadata
 from ..protocol.errors import ErrorCode
 from . import state_codec
 from .client import RaftClient
+from .metadata_delta import MetadataDelta
 
 
 class MetadataFollower:
     """An image rebuilt by replaying the log's data records up to an offset (Kafka's
-    MetadataLoader); records below the high watermark are never truncated, so it only grows."""
+    MetadataLoader); records below the high watermark are never truncated, so it only grows.
+    Each advance replays just the new records and says what they touched (a MetadataDelta), so
+    its readers apply only that."""
 
     def __init__(self, raft: RaftClient, cluster_id: str):
         self.raft = raft
         self.image = state_codec.empty_image(cluster_id)
         self.offset = 0
 
-    def advance(self, end: int) -> bool:
-        changed = False
+    def advance(self, end: int) -> MetadataDelta:
+        delta = MetadataDelta()
         for _offset, value in self.raft.mlog.data_values(self.offset, end):
-            state_codec.replay(self.image, value)
-            changed = True
+            state_codec.replay(self.image, value, delta)
         self.offset = max(self.offset, end)
-        return changed
+        return delta
 
     def image_at_log_end(self) -> dict:
         """The committed image plus the uncommitted tail (a new leader's starting point)."""
@@ -48,24 +51,27 @@ class QuorumController(Controller):
         self.features: dict[str, int] = {}
         self.committed_image = MetadataFollower(raft, cluster_id)
         self._written = state_codec.empty_image(cluster_id)  # what the active controller has written
-        self._just_written: tuple[int, int, dict] | None = None  # (start, end, image) being appended
+        # called after each commit with (committed image, what the new records touched, HW)
+        self.publishers: list[Callable[[dict, MetadataDelta, int], None]] = []
         super().__init__(node_id, ClusterMetadata(cluster_id, node_id), session_timeout_ms)
         raft.on_leader, raft.on_resign = self.activate, self.deactivate
         raft.commit_listeners.append(self.committed)
 
-    def publish(self) -> None:
+    def publish(self, topics: set[str] | None = None) -> None:
         if not self.active:
             raise NotActiveError()
-        new = state_codec.image_of(self)
-        records = state_codec.diff(self._written, new)
+        # Kafka's controller managers emit just the records of the change; here the change is
+        # found by comparing with what was written, restricted to `topics` when the caller
+        # knows them, so creating one topic does not compare every other one
+        new = state_codec.image_of(self, topics)
+        old = self._written if topics is None else state_codec.restrict(self._written, topics)
+        records = state_codec.diff(old, new)
         if records:
-            start = self.raft.mlog.end_offset
-            self._just_written = (start, start + len(records), new)
-            try:
-                self.raft.append(records)  # a quorum of one commits them before this returns
-            finally:
-                self._just_written = None
+            self.raft.append(records)  # a quorum of one commits them before this returns
+        if topics is None:
             self._written = new
+        else:
+            state_codec.merge_topics(self._written, new, topics)
         self.version = self.raft.mlog.end_offset  # brokers have it once they applied up to here
 
     # --- Raft hooks ---
@@ -90,15 +96,13 @@ class QuorumController(Controller):
         self.active = False
 
     def committed(self, hw: int) -> None:
-        known = self._just_written
-        if known is not None and self.committed_image.offset == known[0] and hw == known[1]:
-            # committed as they were written (a quorum of one): the image after them is the one
-            # just diffed against, so thousands of records need not be decoded again
-            self.committed_image.image, self.committed_image.offset = known[2], hw
-        else:
-            self.committed_image.advance(hw)
-        if not self.active:
-            state_codec.load_into(self, self.committed_image.image, time.monotonic())
+        """A new high watermark: replay the newly committed records (only those), then a standby
+        loads what they touched and each publisher (the only voter's own broker) applies them."""
+        delta = self.committed_image.advance(hw)
+        if not self.active and delta:
+            state_codec.load_delta(self, self.committed_image.image, delta, time.monotonic())
+        for publish in self.publishers:
+            publish(self.committed_image.image, delta, hw)
 
     def register_local(self, broker_id: int, cluster_id: str, incarnation, endpoints, rack) -> None:
         """The only voter's own broker: registered fenced, then unfenced by an in-process

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 
 from ..cluster.lifecycle import LocalControllerClient
-from . import state_codec
+from . import broker_publisher
 from .broker_metadata import LogFollowingLifecycle
 from .client import RaftClient
 from .controller_client import QuorumControllerClient
@@ -63,18 +63,16 @@ def _start_quorum_of_one(node, raft: RaftClient, config) -> None:
     had_topics = bool(qc.metadata.topics)
     node.controller = qc
     node.metadata.controller_id = node.node_id
-    # The node reads what its own voter committed: the controller's replayed image (its commit
-    # listener runs first), not a second replay of the same records.
-    applied = [-1]
+    # The node reads what its own voter committed: the controller's replayed image and the delta
+    # of each commit (a publisher of its MetadataFollower), not a second replay of the same
+    # records; the whole image once now, then each delta (broker_publisher.py).
+    broker_publisher.publish_image(node, qc.committed_image.image, node.node_id, raft.high_watermark)
 
-    def apply_committed(hw: int) -> None:
-        committed = qc.committed_image
-        if committed.offset > applied[0]:
-            applied[0] = committed.offset
-            node.apply_snapshot(state_codec.to_snapshot(committed.image, node.node_id, hw))
+    def apply_committed(image: dict, delta, hw: int) -> None:
+        if delta:
+            broker_publisher.publish_delta(node, image, delta, node.node_id)
 
-    raft.commit_listeners.append(apply_committed)
-    apply_committed(raft.high_watermark)
+    qc.publishers.append(apply_committed)
     if not node.is_broker:  # a dedicated controller: its image serves the forwarded requests
         return
     node.replicas.controller_client = LocalControllerClient(qc)

@@ -20,6 +20,7 @@ from ..acls import binding_from_json
 from ..cluster.metadata import BrokerEndpoint, BrokerInfo
 from ..cluster.snapshot import topic_from_json, topic_to_json
 from . import metadata_records as mr
+from .metadata_delta import MetadataDelta
 
 METADATA_VERSION_LEVEL = 19  # the metadata.version Kafka 3.7 bootstraps a new cluster with (3.7-IV4)
 
@@ -43,7 +44,9 @@ def acl_id(binding: dict) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "acl:" + key))
 
 
-def image_of(controller) -> dict:
+def image_of(controller, topics: set[str] | None = None) -> dict:
+    """The controller's state as an image; with `topics`, only those topics (the others are left
+    out, for a diff restricted to them: see restrict and merge_topics)."""
     regs = {}
     for bid, r in controller.registrations.items():
         regs[bid] = {
@@ -60,12 +63,33 @@ def image_of(controller) -> dict:
         "features": dict(getattr(controller, "features", {})),
         "registrations": regs,
         "topics": {
-            t.name: topic_to_json(t, controller.topic_configs.get(t.name)) for t in md.topics.values()
+            t.name: topic_to_json(t, controller.topic_configs.get(t.name))
+            for t in (
+                md.topics.values() if topics is None else [md.topics[n] for n in topics if n in md.topics]
+            )
         },
         "broker_configs": {k: dict(v) for k, v in controller.broker_configs.items()},
         "acls": {acl_id(b.to_json()): b.to_json() for b in controller.acls},
         "client_quotas": {k: dict(v) for k, v in controller.client_quotas.items()},
     }
+
+
+def restrict(image: dict, topics: set[str]) -> dict:
+    """`image` with only `topics` (shared, not copied): what a diff against image_of(c, topics)
+    compares, so a change to one topic costs that topic, not the whole cluster."""
+    return dict(image, topics={n: image["topics"][n] for n in topics if n in image["topics"]})
+
+
+def merge_topics(written: dict, new: dict, topics: set[str]) -> None:
+    """After writing diff(restrict(written, topics), new): `written` becomes the whole new image."""
+    for key, value in new.items():
+        if key != "topics":
+            written[key] = value
+    for n in topics:
+        if n in new["topics"]:
+            written["topics"][n] = new["topics"][n]
+        else:
+            written["topics"].pop(n, None)
 
 
 # --- writing: the records between two images ---
@@ -251,13 +275,58 @@ def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
 
 
 # --- reading: replay records into an image ---
-def replay(image: dict, value: bytes) -> None:
+def replay(image: dict, value: bytes, delta: MetadataDelta | None = None) -> None:
+    """Apply one record to `image`; `delta` (if given) notes what it touched (Kafka's
+    MetadataDelta.replay)."""
     rtype, f = mr.decode(value)
     regs, topics = image["registrations"], image["topics"]
     by_id = _TopicsById(image)
+    d = delta if delta is not None else MetadataDelta()
     if rtype is mr.FEATURE_LEVEL:
         image["features"][f["Name"]] = f["FeatureLevel"]
-    elif rtype is mr.REGISTER_BROKER:
+        d.features = True
+    elif rtype in (mr.REGISTER_BROKER, mr.FENCE_BROKER, mr.UNFENCE_BROKER, mr.UNREGISTER_BROKER):
+        _replay_broker(regs, rtype, f)
+        d.brokers = True
+    elif rtype is mr.TOPIC:
+        topics[f["Name"]] = {
+            "name": f["Name"],
+            "id": str(f["TopicId"]),
+            "internal": f["Name"].startswith("__"),
+            "configs": {},
+            "partitions": [],
+        }
+        if "_ids" in image:  # keep the id index whole: a miss would rebuild it over every topic
+            image["_ids"][str(f["TopicId"])] = f["Name"]
+        d.touch(f["Name"])
+    elif rtype is mr.CONFIG and f["ResourceType"] == mr.BROKER_RESOURCE:
+        configs = image.setdefault("broker_configs", {}).setdefault(f["ResourceName"], {})
+        if f["Value"] is None:
+            configs.pop(f["Name"], None)
+        else:
+            configs[f["Name"]] = f["Value"]
+        if not configs:
+            image["broker_configs"].pop(f["ResourceName"], None)
+        d.broker_configs = True
+    elif rtype in (mr.ACCESS_CONTROL_ENTRY, mr.REMOVE_ACCESS_CONTROL_ENTRY):
+        _replay_acl(image, rtype, f)
+        d.acls = True
+    elif rtype is mr.CLIENT_QUOTA:
+        entity = {e["EntityType"]: e["EntityName"] for e in f["Entity"]}
+        if client_quotas.check_entity(entity)[0] is None:  # what no controller writes is skipped
+            client_quotas.apply_change(
+                image.setdefault("client_quotas", {}),
+                client_quotas.entity_path(entity),
+                f["Key"],
+                None if f["Remove"] else f["Value"],
+            )
+        d.client_quotas = True
+    else:
+        _replay_topic(topics, by_id, rtype, f, d)
+
+
+def _replay_broker(regs: dict, rtype, f: dict) -> None:
+    if rtype is mr.REGISTER_BROKER:
         regs[f["BrokerId"]] = {
             "id": f["BrokerId"],
             "rack": f["Rack"],
@@ -270,25 +339,12 @@ def replay(image: dict, value: bytes) -> None:
         r = regs.get(f["Id"])
         if r is not None and r["epoch"] == f["Epoch"]:
             r["fenced"] = rtype is mr.FENCE_BROKER
-    elif rtype is mr.UNREGISTER_BROKER:
+    else:
         regs.pop(f["BrokerId"], None)
-    elif rtype is mr.TOPIC:
-        topics[f["Name"]] = {
-            "name": f["Name"],
-            "id": str(f["TopicId"]),
-            "internal": f["Name"].startswith("__"),
-            "configs": {},
-            "partitions": [],
-        }
-    elif rtype is mr.CONFIG and f["ResourceType"] == mr.BROKER_RESOURCE:
-        configs = image.setdefault("broker_configs", {}).setdefault(f["ResourceName"], {})
-        if f["Value"] is None:
-            configs.pop(f["Name"], None)
-        else:
-            configs[f["Name"]] = f["Value"]
-        if not configs:
-            image["broker_configs"].pop(f["ResourceName"], None)
-    elif rtype is mr.ACCESS_CONTROL_ENTRY:
+
+
+def _replay_acl(image: dict, rtype, f: dict) -> None:
+    if rtype is mr.ACCESS_CONTROL_ENTRY:
         image.setdefault("acls", {})[str(f["Id"])] = {
             "resource_type": f["ResourceType"],
             "resource_name": f["ResourceName"],
@@ -298,28 +354,24 @@ def replay(image: dict, value: bytes) -> None:
             "operation": f["Operation"],
             "permission_type": f["PermissionType"],
         }
-    elif rtype is mr.REMOVE_ACCESS_CONTROL_ENTRY:
+    else:
         image.setdefault("acls", {}).pop(str(f["Id"]), None)
-    elif rtype is mr.CLIENT_QUOTA:
-        entity = {e["EntityType"]: e["EntityName"] for e in f["Entity"]}
-        if client_quotas.check_entity(entity)[0] is None:  # what no controller writes is skipped
-            client_quotas.apply_change(
-                image.setdefault("client_quotas", {}),
-                client_quotas.entity_path(entity),
-                f["Key"],
-                None if f["Remove"] else f["Value"],
-            )
-    elif rtype is mr.CONFIG:
+
+
+def _replay_topic(topics: dict, by_id: _TopicsById, rtype, f: dict, d: MetadataDelta) -> None:
+    if rtype is mr.CONFIG:
         t = topics.get(f["ResourceName"])
         if t is not None and f["ResourceType"] == mr.TOPIC_RESOURCE:
             if f["Value"] is None:
                 t["configs"].pop(f["Name"], None)
             else:
                 t["configs"][f["Name"]] = f["Value"]
+            d.touch(t["name"])
     elif rtype is mr.REMOVE_TOPIC:
         t = by_id.get(str(f["TopicId"]))
         if t is not None:
             topics.pop(t["name"], None)
+            d.remove(t["name"])
     elif rtype is mr.PARTITION:
         t = by_id.get(str(f["TopicId"]))
         if t is not None:
@@ -333,15 +385,17 @@ def replay(image: dict, value: bytes) -> None:
             if f["AddingReplicas"] or f["RemovingReplicas"]:
                 p["adding"], p["removing"] = list(f["AddingReplicas"]), list(f["RemovingReplicas"])
             _put_partition(t["partitions"], p)
+            d.touch(t["name"], p["p"])
     elif rtype is mr.PARTITION_CHANGE:
         t = by_id.get(str(f["TopicId"]))
         changed = _find_partition(t["partitions"], f["PartitionId"]) if t else None
-        if changed is not None:
+        if t is not None and changed is not None:
             p = changed
             if f["Isr"]:  # an ISR is never empty: absent means unchanged
                 p["isr"] = list(f["Isr"])
             if f["Leader"] != -2:
                 p["leader"], p["epoch"] = f["Leader"], p["epoch"] + 1
+            d.touch(t["name"], p["p"])
 
 
 class _TopicsById:
@@ -388,11 +442,33 @@ def copy_image(image: dict) -> dict:
 def load_into(controller, image: dict, now: float) -> None:
     """Replace the controller's brokers and topics with `image`; every session restarts at `now`
     (Kafka's new active controller gives every broker a fresh session too)."""
+    md = controller.metadata
+    md.topics = {}
+    controller.topic_configs = {}
+    _load_registrations(controller, image, now)
+    for name in image["topics"]:
+        _load_topic(controller, image, name)
+    _load_cluster_settings(controller, image)
+
+
+def load_delta(controller, image: dict, delta: MetadataDelta, now: float) -> None:
+    """A standby controller follows the committed log: only what `delta` touched is loaded from
+    `image` (Kafka's standby QuorumController replays each committed record into its managers);
+    the whole image is loaded once it becomes active (load_into)."""
+    if delta.brokers or delta.features:
+        _load_registrations(controller, image, now)
+    for name in delta.topic_names():
+        _load_topic(controller, image, name)
+    if delta.broker_configs or delta.acls or delta.client_quotas:
+        _load_cluster_settings(controller, image)
+
+
+def _load_registrations(controller, image: dict, now: float) -> None:
     from ..cluster.controller import Registration
 
     md = controller.metadata
-    md.brokers, md.topics = {}, {}
-    controller.registrations, controller.topic_configs = {}, {}
+    md.brokers = {}
+    controller.registrations = {}
     controller.features = dict(image["features"])
     for r in image["registrations"].values():
         info = BrokerInfo(
@@ -404,10 +480,21 @@ def load_into(controller, image: dict, now: float) -> None:
         if not r["fenced"]:
             md.brokers[r["id"]] = info
         controller._next_epoch = max(controller._next_epoch, r["epoch"])
-    for d in image["topics"].values():
-        t, c = topic_from_json(d)
-        md.topics[t.name] = t
-        controller.topic_configs[t.name] = c
+
+
+def _load_topic(controller, image: dict, name: str) -> None:
+    """One topic as the image has it, or gone if the image has none of that name."""
+    d = image["topics"].get(name)
+    if d is None:
+        controller.metadata.topics.pop(name, None)
+        controller.topic_configs.pop(name, None)
+        return
+    t, c = topic_from_json(d)
+    controller.metadata.topics[name] = t
+    controller.topic_configs[name] = c
+
+
+def _load_cluster_settings(controller, image: dict) -> None:
     # in place: a node's handlers may hold these very objects
     controller.broker_configs.clear()
     controller.broker_configs.update({k: dict(v) for k, v in image.get("broker_configs", {}).items()})

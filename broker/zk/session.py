@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kazoo.client import KazooClient, KazooState
@@ -36,8 +37,19 @@ class ZooKeeperRequestTimeout(Exception):
 
 
 class ZkSession:
-    def __init__(self, connect: str, session_timeout_ms: int, connection_timeout_ms: int | None):
+    def __init__(
+        self,
+        connect: str,
+        session_timeout_ms: int,
+        connection_timeout_ms: int | None,
+        max_in_flight: int = 10,
+    ):
         self.connect_string = connect.strip()
+        # zookeeper.max.in.flight.requests (Kafka's default 10): unanswered requests of a batch
+        # (broker/zk/pipeline.py)
+        self.max_in_flight = max_in_flight
+        # the thread that sends batches and waits for their answers (one batch at a time)
+        self.batches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zk-batches")
         self.session_timeout_s = session_timeout_ms / 1000
         self.connection_timeout_s = (connection_timeout_ms or session_timeout_ms) / 1000
         self.log = logger("kafka.zookeeper.ZooKeeperClient", "[ZooKeeperClient Kafka server]")
@@ -119,3 +131,4 @@ class ZkSession:
     async def close(self) -> None:
         assert self.loop is not None
         await self.loop.run_in_executor(None, self._stop_quietly)
+        self.batches.shutdown(wait=False)  # a batch still running fails with the closed client

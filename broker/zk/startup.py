@@ -16,6 +16,7 @@ async def connect(config: KafkaConfig) -> ZkSession:
         config["zookeeper.connect"],
         config["zookeeper.session.timeout.ms"],
         config["zookeeper.connection.timeout.ms"],
+        config["zookeeper.max.in.flight.requests"],
     )
     await session.start()
     try:

@@ -76,6 +76,14 @@ def topic_path(topic: str) -> str:
     return f"{TOPICS}/{topic}"
 
 
+def partitions_path(topic: str) -> str:
+    return f"{TOPICS}/{topic}/partitions"
+
+
+def partition_path(topic: str, partition: int) -> str:
+    return f"{TOPICS}/{topic}/partitions/{partition}"
+
+
 def partition_state_path(topic: str, partition: int) -> str:
     return f"{TOPICS}/{topic}/partitions/{partition}/state"
 
@@ -225,6 +233,11 @@ def decode_config_change(data: bytes | None) -> str | None:
 
 def encode_isr_change(partitions: list[tuple[str, int]]) -> bytes:
     return _dump({"version": 1, "partitions": [{"topic": t, "partition": p} for t, p in partitions]})
+
+
+def decode_isr_change(data: bytes) -> list[tuple[str, int]]:
+    d = json.loads(data)
+    return [(str(e["topic"]), int(e["partition"])) for e in d.get("partitions", [])]
 
 
 # --- Kafka's UUID text (base64url, no padding) ---

@@ -36,8 +36,8 @@ FAST = [
 
 
 class ZkCluster:
-    def __init__(self, tmp, zk: ZooKeeper, ids=(1, 2, 3)):
-        self.tmp, self.zk = tmp, zk
+    def __init__(self, tmp, zk: ZooKeeper, ids=(1, 2, 3), extra: tuple[str, ...] = ()):
+        self.tmp, self.zk, self.extra = tmp, zk, list(extra)  # extra overrides: after FAST, so they win
         self.ports = {i: (free_port(), free_port()) for i in ids}
         self.procs: dict[int, BrokerProc] = {}
 
@@ -51,6 +51,7 @@ class ZkCluster:
             f"listener.security.protocol.map={PROTO_MAP}",
             "inter.broker.listener.name=INTERNAL",
             *FAST,
+            *self.extra,
         ]
 
     def start(self, i: int, broker_id: int | None = -2):

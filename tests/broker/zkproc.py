@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -35,6 +36,8 @@ class ZooKeeper:
         self.cfg.write_text(
             f"tickTime=500\ndataDir={self.dir / 'data'}\nclientPort={self.port}\n"
             "clientPortAddress=127.0.0.1\nadmin.enableServer=false\n"
+            # ZooKeeper's own per-connection statistics (`cons`), which tests read
+            "4lw.commands.whitelist=srvr,stat,cons,mntr,ruok\n"
         )
         self.log = self.dir / "zookeeper.log"
         self.proc: subprocess.Popen | None = None
@@ -87,3 +90,25 @@ class ZooKeeper:
             stdin=subprocess.DEVNULL,
         )
         return out.stdout
+
+    def four_letter(self, word: str) -> str:
+        """ZooKeeper's answer to a four-letter word (whitelisted in zoo.cfg above)."""
+        with socket.create_connection(("127.0.0.1", self.port), 5) as s:
+            s.sendall(word.encode())
+            s.settimeout(10)
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode(errors="replace")
+
+    def session_requests(self, session_id: str) -> int:
+        """How many requests a session sent on its connection, as ZooKeeper counts them: the
+        `lcxid` (the last request's xid; pings have their own) of its line in `cons`."""
+        for line in self.four_letter("cons").splitlines():
+            if f"sid={session_id}," in line:
+                return int(line.split("lcxid=")[1].split(",")[0].rstrip(")"), 16)
+        raise AssertionError(f"session {session_id} is not connected to ZooKeeper")
+
+    def ephemeral_owner(self, path: str) -> str:
+        """The session id (0x...) that owns an ephemeral znode, as `zkCli.sh stat` shows it."""
+        return self.cli("stat", path).split("ephemeralOwner = ")[1].split()[0]
