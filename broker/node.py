@@ -120,6 +120,9 @@ class BrokerNode:
         # client quotas by entity path (broker/client_quotas.py): replayed ClientQuotaRecords, or
         # in ZooKeeper mode what /config/{clients,users,ips} hold (broker/zk/config_changes.py)
         self.client_quotas: dict[str, dict[str, float]] = {}
+        # SCRAM credentials by user and mechanism (broker/scram_credentials.py): replayed
+        # UserScramCredentialRecords (KRaft)
+        self.scram_credentials: dict[str, dict[str, dict]] = {}
         self.fetch_waiters = FetchWaiters()  # long-polling fetches, by partition
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
@@ -226,6 +229,7 @@ class BrokerNode:
         self.broker_configs = snap.get("broker_configs", {})
         self.acls = [binding_from_json(d) for d in snap.get("acls", [])]
         self.client_quotas = snap.get("client_quotas", {})
+        self.scram_credentials = snap.get("scram_credentials", {})
         self.apply_metadata()
 
     def broker_settings(self) -> BrokerSettings:

@@ -13,6 +13,8 @@ JSON request/response, Kafka-framed, on the controller listener only (docs/clust
 - `create_acls` {acls}, `delete_acls` {filters} (broker/acls.py);
 - `alter_client_quotas` {entries, validate_only} (apis/alter_client_quotas.py; Kafka forwards
   AlterClientQuotas itself);
+- `alter_user_scram_credentials` {deletions, upsertions (salt and salted_password base64)}
+  (apis/alter_user_scram_credentials.py; Kafka forwards AlterUserScramCredentials itself);
 - `alter_partition` {broker_id, topic, partition, leader_epoch, isr} (Kafka: AlterPartition, key 56).
 
 Served only by the active controller, from its own state (Kafka's ControllerApis on the active
@@ -29,7 +31,13 @@ from ..protocol.errors import ErrorCode
 from ..protocol.schema import INT16, STRING, F, Message, Struct
 from ..raft.quorum_controller import active_controller
 from ..request_context import RequestContext
-from . import alter_partition_reassignments, create_partitions, describe_acls, elect_leaders
+from . import (
+    alter_partition_reassignments,
+    alter_user_scram_credentials,
+    create_partitions,
+    describe_acls,
+    elect_leaders,
+)
 
 KEY = 32000
 
@@ -110,6 +118,11 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     if op == "alter_client_quotas":
         entries = controller.alter_client_quotas(body["entries"], body["validate_only"])
         answer = {"entries": entries, "version": controller.version}
+        return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
+    if op == "alter_user_scram_credentials":
+        upsertions = [alter_user_scram_credentials.upsertion_of_json(u) for u in body["upsertions"]]
+        results = controller.alter_user_scram_credentials(body["deletions"], upsertions)
+        answer = {"results": results, "version": controller.version}
         return {"error_code": ErrorCode.NONE, "body": json.dumps(answer)}
     if op == "alter_partition":
         err = controller.alter_partition(

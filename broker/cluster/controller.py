@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .. import client_quotas
+from .. import client_quotas, scram_credentials
 from ..acls import AclBinding, AclFilter
 from ..log4j import logger
 from ..protocol.errors import ErrorCode
@@ -44,6 +44,7 @@ class Controller:
         self.broker_configs: dict[str, dict[str, str]] = {}
         self.acls: list[AclBinding] = []  # broker/acls.py
         self.client_quotas: client_quotas.Table = {}  # entity path -> {key: value}
+        self.scram_credentials: scram_credentials.Table = {}  # user -> {mechanism: credential}
         self.version = 0
         self._next_epoch = int(time.time())  # broker epochs grow across controller restarts too
         self.heartbeat_log = logger(
@@ -88,6 +89,19 @@ class Controller:
                 self.log.info(
                     f"Client quota {path}: {key} " + ("removed" if value is None else f"set to {value}")
                 )
+            self.publish(topics=set())
+        return results
+
+    def alter_user_scram_credentials(self, deletions: list[dict], upsertions: list[dict]) -> list[dict]:
+        """AlterUserScramCredentials (Kafka's ScramControlManager.alterCredentials): validated
+        here against this controller's credentials; the changes are written as
+        UserScramCredentialRecords / RemoveUserScramCredentialRecords. The answer's results."""
+        results, changes = scram_credentials.controller_alter(self.scram_credentials, deletions, upsertions)
+        if changes:
+            for user, mechanism, cred in changes:
+                scram_credentials.apply_change(self.scram_credentials, user, mechanism, cred)
+                what = "removed" if cred is None else "set"  # its secrets and iterations stay out of logs
+                self.log.info(f"SCRAM credential {mechanism} of user {user} {what}")
             self.publish(topics=set())
         return results
 

@@ -19,6 +19,7 @@ from ..acls import binding_from_json
 from ..cluster.metadata import BrokerEndpoint, BrokerInfo
 from ..cluster.snapshot import topic_from_json
 from ..log4j import logger
+from ..scram_credentials import copy_table
 from . import state_codec
 from .metadata_delta import MetadataDelta
 
@@ -29,7 +30,7 @@ def publish_image(node, image: dict, controller_id: int, offset: int) -> None:
 
 
 def update_cache(node, image: dict, delta: MetadataDelta, controller_id: int) -> None:
-    """Step 1: the touched brokers, topics, configs, ACLs and client quotas into the node's
+    """Step 1: the touched brokers, topics, configs, ACLs, client quotas and SCRAM credentials into the node's
     metadata view."""
     md = node.metadata
     md.controller_id = controller_id
@@ -56,6 +57,8 @@ def update_cache(node, image: dict, delta: MetadataDelta, controller_id: int) ->
         node.acls = [binding_from_json(b) for _, b in sorted(image.get("acls", {}).items())]
     if delta.client_quotas:
         node.client_quotas = {k: dict(v) for k, v in image.get("client_quotas", {}).items()}
+    if delta.scram_credentials:
+        node.scram_credentials = copy_table(image.get("scram_credentials", {}))
 
 
 def new_logs(node, image: dict, delta: MetadataDelta) -> list:

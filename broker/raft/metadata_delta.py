@@ -1,6 +1,6 @@
 """What a run of metadata records changed (Kafka's MetadataDelta, reduced): the topics and
 partitions they touched, the topics they removed, and whether brokers, dynamic broker configs,
-ACLs, client quotas or features changed. Filled while the records are replayed into the image
+ACLs, client quotas, SCRAM credentials or features changed. Filled while the records are replayed into the image
 (state_codec.replay), so a broker applies just these (broker/raft/broker_publisher.py) in time
 proportional to the change, as Kafka's BrokerMetadataPublisher does with a MetadataDelta,
 instead of rebuilding its whole view from the image on every change."""
@@ -19,6 +19,7 @@ class MetadataDelta:
     broker_configs: bool = False
     acls: bool = False
     client_quotas: bool = False
+    scram_credentials: bool = False
     features: bool = False
 
     def __bool__(self) -> bool:
@@ -29,6 +30,7 @@ class MetadataDelta:
             or self.broker_configs
             or self.acls
             or self.client_quotas
+            or self.scram_credentials
             or self.features
         )
 
@@ -52,6 +54,7 @@ class MetadataDelta:
         self.broker_configs |= other.broker_configs
         self.acls |= other.acls
         self.client_quotas |= other.client_quotas
+        self.scram_credentials |= other.scram_credentials
         self.features |= other.features
 
     def topic_names(self) -> set[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..protocol.schema import (
     BOOL,
+    BYTES,
     FLOAT64,
     INT8,
     INT16,
@@ -119,6 +120,24 @@ CLIENT_QUOTA = RecordType(
         F("Remove", BOOL),
     ),
 )
+# UserScramCredentialRecord.json (Kafka 3.7, key 11, version 0, flexible): one user's credential
+# of one mechanism, as ScramControlManager.finishUpsertion derives it (no salted password)
+USER_SCRAM_CREDENTIAL = RecordType(
+    11,
+    "UserScramCredentialRecord",
+    _flex(
+        F("Name", STRING),
+        F("Mechanism", INT8),
+        F("Salt", BYTES),
+        F("StoredKey", BYTES),
+        F("ServerKey", BYTES),
+        F("Iterations", INT32),
+    ),
+)
+# RemoveUserScramCredentialRecord.json (key 22, version 0, flexible)
+REMOVE_USER_SCRAM_CREDENTIAL = RecordType(
+    22, "RemoveUserScramCredentialRecord", _flex(F("Name", STRING), F("Mechanism", INT8))
+)
 FEATURE_LEVEL = RecordType(12, "FeatureLevelRecord", _flex(F("Name", STRING), F("FeatureLevel", INT16)))
 ACCESS_CONTROL_ENTRY = RecordType(
     18,
@@ -152,6 +171,8 @@ TYPES = {
         CLIENT_QUOTA,
         ACCESS_CONTROL_ENTRY,
         REMOVE_ACCESS_CONTROL_ENTRY,
+        USER_SCRAM_CREDENTIAL,
+        REMOVE_USER_SCRAM_CREDENTIAL,
     )
 }
 TOPIC_RESOURCE = 2  # ConfigResource.Type.TOPIC
@@ -189,6 +210,8 @@ def _snake_to_type_name(name: str) -> str:
 
 
 def _json_value(v):
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode()  # Kafka's JSON converters write bytes as base64
     if isinstance(v, uuid.UUID):
         return base64.urlsafe_b64encode(v.bytes).decode().rstrip("=")  # Kafka's Uuid.toString
     if isinstance(v, dict):

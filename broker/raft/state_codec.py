@@ -4,7 +4,8 @@ The active controller keeps an *image* (brokers with their registration, topics 
 partitions) of what it has written; each change is written as the records that turn the old
 image into the new one (RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
 TopicRecord, ConfigRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord,
-AccessControlEntryRecord, ClientQuotaRecord) and every reader — a standby voter, a broker, a new
+AccessControlEntryRecord, ClientQuotaRecord, UserScramCredentialRecord,
+RemoveUserScramCredentialRecord) and every reader — a standby voter, a broker, a new
 leader — rebuilds the image by replaying them in order, as Kafka's MetadataLoader does. A
 PartitionChangeRecord that names a leader bumps the leader epoch (Kafka's
 PartitionRegistration.merge); a change the record cannot express (an epoch moved by more than
@@ -12,10 +13,11 @@ one) is written as a whole PartitionRecord, which replaces the partition."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import uuid
 
-from .. import client_quotas
+from .. import client_quotas, scram_credentials
 from ..acls import binding_from_json
 from ..cluster.metadata import BrokerEndpoint, BrokerInfo
 from ..cluster.snapshot import topic_from_json, topic_to_json
@@ -34,6 +36,8 @@ def empty_image(cluster_id: str) -> dict:
         "broker_configs": {},  # resource ("" = cluster default, "<id>") -> {name: value}
         "acls": {},  # ACL id -> binding as JSON (AccessControlEntryRecord)
         "client_quotas": {},  # entity path -> {quota key: value} (ClientQuotaRecord, broker/client_quotas.py)
+        # user -> {mechanism: credential} (UserScramCredentialRecord, broker/scram_credentials.py)
+        "scram_credentials": {},
     }
 
 
@@ -71,6 +75,7 @@ def image_of(controller, topics: set[str] | None = None) -> dict:
         "broker_configs": {k: dict(v) for k, v in controller.broker_configs.items()},
         "acls": {acl_id(b.to_json()): b.to_json() for b in controller.acls},
         "client_quotas": {k: dict(v) for k, v in controller.client_quotas.items()},
+        "scram_credentials": scram_credentials.copy_table(controller.scram_credentials),
     }
 
 
@@ -125,6 +130,7 @@ def diff(old: dict, new: dict) -> list[bytes]:
     out += _config_diff(old.get("broker_configs", {}), new.get("broker_configs", {}))
     out += _acl_diff(old.get("acls", {}), new.get("acls", {}))
     out += _quota_diff(old.get("client_quotas", {}), new.get("client_quotas", {}))
+    out += _scram_diff(old.get("scram_credentials", {}), new.get("scram_credentials", {}))
     for bid, o in sorted(old["registrations"].items()):
         if bid not in new["registrations"]:
             out.append(mr.encode(mr.UNREGISTER_BROKER, {"BrokerId": bid, "BrokerEpoch": o["epoch"]}))
@@ -257,6 +263,30 @@ def _quota_diff(old: dict, new: dict) -> list[bytes]:
     return out
 
 
+def _scram_diff(old: dict, new: dict) -> list[bytes]:
+    """A UserScramCredentialRecord per credential added or changed, a
+    RemoveUserScramCredentialRecord per credential gone (ScramControlManager's records)."""
+    out = []
+    for user in sorted(set(old) | set(new)):
+        o, n = old.get(user, {}), new.get(user, {})
+        for mech in sorted(set(o) | set(n)):
+            kind = scram_credentials.TYPE_OF[mech]
+            if mech not in n:
+                out.append(mr.encode(mr.REMOVE_USER_SCRAM_CREDENTIAL, {"Name": user, "Mechanism": kind}))
+            elif o.get(mech) != n[mech]:
+                c = n[mech]
+                fields = {
+                    "Name": user,
+                    "Mechanism": kind,
+                    "Salt": base64.b64decode(c["salt"]),
+                    "StoredKey": base64.b64decode(c["stored_key"]),
+                    "ServerKey": base64.b64decode(c["server_key"]),
+                    "Iterations": c["iterations"],
+                }
+                out.append(mr.encode(mr.USER_SCRAM_CREDENTIAL, fields))
+    return out
+
+
 def _partition_record(tid: uuid.UUID, p: dict) -> bytes:
     return mr.encode(
         mr.PARTITION,
@@ -321,8 +351,26 @@ def replay(image: dict, value: bytes, delta: MetadataDelta | None = None) -> Non
                 None if f["Remove"] else f["Value"],
             )
         d.client_quotas = True
+    elif rtype in (mr.USER_SCRAM_CREDENTIAL, mr.REMOVE_USER_SCRAM_CREDENTIAL):
+        _replay_scram(image, rtype, f)
+        d.scram_credentials = True
     else:
         _replay_topic(topics, by_id, rtype, f, d)
+
+
+def _replay_scram(image: dict, rtype, f: dict) -> None:
+    mech = scram_credentials.MECHANISMS.get(f["Mechanism"])
+    if mech is None:  # what no controller writes is skipped
+        return
+    cred = None
+    if rtype is mr.USER_SCRAM_CREDENTIAL:
+        cred = {
+            "salt": base64.b64encode(f["Salt"]).decode(),
+            "stored_key": base64.b64encode(f["StoredKey"]).decode(),
+            "server_key": base64.b64encode(f["ServerKey"]).decode(),
+            "iterations": f["Iterations"],
+        }
+    scram_credentials.apply_change(image.setdefault("scram_credentials", {}), f["Name"], mech[0], cred)
 
 
 def _replay_broker(regs: dict, rtype, f: dict) -> None:
@@ -459,7 +507,7 @@ def load_delta(controller, image: dict, delta: MetadataDelta, now: float) -> Non
         _load_registrations(controller, image, now)
     for name in delta.topic_names():
         _load_topic(controller, image, name)
-    if delta.broker_configs or delta.acls or delta.client_quotas:
+    if delta.broker_configs or delta.acls or delta.client_quotas or delta.scram_credentials:
         _load_cluster_settings(controller, image)
 
 
@@ -501,6 +549,8 @@ def _load_cluster_settings(controller, image: dict) -> None:
     controller.acls[:] = [binding_from_json(b) for _, b in sorted(image.get("acls", {}).items())]
     controller.client_quotas.clear()
     controller.client_quotas.update({k: dict(v) for k, v in image.get("client_quotas", {}).items()})
+    controller.scram_credentials.clear()
+    controller.scram_credentials.update(scram_credentials.copy_table(image.get("scram_credentials", {})))
 
 
 def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
@@ -519,4 +569,5 @@ def to_snapshot(image: dict, controller_id: int, version: int) -> dict:
         "broker_configs": {k: dict(v) for k, v in image.get("broker_configs", {}).items()},
         "acls": [b for _, b in sorted(image.get("acls", {}).items())],
         "client_quotas": {k: dict(v) for k, v in image.get("client_quotas", {}).items()},
+        "scram_credentials": scram_credentials.copy_table(image.get("scram_credentials", {})),
     }
