@@ -210,7 +210,7 @@ def _snake_to_type_name(name: str) -> str:
 
 
 def _json_value(v):
-    if isinstance(v, bytes):
+    if isinstance(v, (bytes, memoryview)):
         return base64.b64encode(v).decode()  # Kafka's JSON converters write bytes as base64
     if isinstance(v, uuid.UUID):
         return base64.urlsafe_b64encode(v.bytes).decode().rstrip("=")  # Kafka's Uuid.toString
