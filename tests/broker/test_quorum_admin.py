@@ -383,3 +383,50 @@ def test_client_quotas_five_voters_and_a_new_leader(tmp_path):
             assert q.wait(lambda i=i: described(i) == want, 10), (i, second)
     finally:
         q.stop_all()
+
+
+def test_scram_credentials(quorum):
+    """AlterUserScramCredentials through a broker that is not the active controller: forwarded,
+    validated by the controller (a deletion of what is not there: RESOURCE_NOT_FOUND), written as
+    UserScramCredentialRecords, described by every broker from its own replayed metadata; a
+    deletion through another broker reaches every broker too."""
+    from confluent_kafka.admin import (
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+        UserScramCredentialUpsertion,
+    )
+    from test_scram_credentials import _alter, _describe, _rows
+
+    asked = _asked(quorum)
+    up = UserScramCredentialUpsertion(
+        "scrq", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), b"scr-secret", b"scrsalt"
+    )
+    admin = _admin(quorum, asked)  # kept: a client destroyed fails its futures
+    assert admin.alter_user_scram_credentials([up])["scrq"].result(15) is None
+    n = quorum.nodes[asked]
+    rc = RawClient(n.host, n.external)
+    try:
+        assert _alter(rc, deletions=[("scrq", 1)], upsertions=[("scrq2", 2, 100)]) == {
+            "scrq": (91, "Attempt to delete a user credential that does not exist"),
+            "scrq2": (93, "Too few iterations"),
+        }
+    finally:
+        rc.close()
+
+    def described(i: int) -> dict:
+        m = quorum.nodes[i]
+        rc = RawClient(m.host, m.external)
+        try:
+            return _rows(_describe(rc, ["scrq"]))
+        finally:
+            rc.close()
+
+    for i in _brokers(quorum):
+        assert quorum.wait(lambda i=i: described(i) == {"scrq": (0, None, [(2, 8192)])}, 5), (i, described(i))
+    other = next(i for i in _brokers(quorum) if i != asked)
+    gone = UserScramCredentialDeletion("scrq", ScramMechanism.SCRAM_SHA_512)
+    admin = _admin(quorum, other)
+    assert admin.alter_user_scram_credentials([gone])["scrq"].result(15) is None
+    for i in _brokers(quorum):
+        assert quorum.wait(lambda i=i: described(i)["scrq"][0] == 91, 5), (i, described(i))
