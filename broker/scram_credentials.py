@@ -91,7 +91,9 @@ def _check_deletion(table: Table, d: dict) -> tuple[int, str] | None:
     return None
 
 
-def controller_alter(table: Table, deletions: list[dict], upsertions: list[dict]) -> tuple[list[dict], list[Change]]:
+def controller_alter(
+    table: Table, deletions: list[dict], upsertions: list[dict]
+) -> tuple[list[dict], list[Change]]:
     """ScramControlManager.alterCredentials: (a result per user named, the changes to write: a
     UserScramCredentialRecord or RemoveUserScramCredentialRecord each). Deletions are checked
     first, then upsertions; a user named a second time (whatever the mechanism) fails with
@@ -124,7 +126,8 @@ def controller_alter(table: Table, deletions: list[dict], upsertions: list[dict]
             failed[name] = bad
         else:
             upserting[name] = u
-    results, changes = [], []
+    results: list[dict] = []
+    changes: list[Change] = []
     for name, d in deleting.items():
         results.append({"user": name, "error_code": ErrorCode.NONE, "error_message": None})
         changes.append((name, MECHANISMS[d["mechanism"]][0], None))
@@ -168,7 +171,12 @@ def describe(table: Table, users: list[dict] | None) -> list[dict]:
             wanted[u["name"]] = u["name"] in wanted
     out = []
     for user, twice in wanted.items():
-        row: dict = {"user": user, "error_code": ErrorCode.NONE, "error_message": None, "credential_infos": []}
+        row: dict = {
+            "user": user,
+            "error_code": ErrorCode.NONE,
+            "error_message": None,
+            "credential_infos": [],
+        }
         creds = table.get(user, {})
         if twice:
             row.update(error_code=ErrorCode.DUPLICATE_RESOURCE, error_message=DESCRIBE_TWICE + user)

@@ -22,7 +22,7 @@ ZK_UNSUPPORTED = "DescribeUserScramCredentials is not served by this broker in Z
 def _failed(req: dict, code: int, message: str | None) -> dict:
     """DescribeUserScramCredentialsRequest.getErrorResponse: the error, and a row (no user name)
     with it per user asked for."""
-    rows = [
+    rows: list[dict] = [
         {"user": "", "error_code": code, "error_message": message, "credential_infos": []}
         for _ in req["users"] or []
     ]

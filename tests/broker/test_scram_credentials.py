@@ -32,7 +32,9 @@ def _alter(rc: RawClient, deletions=(), upsertions=()) -> dict[str, tuple[int, s
     req = R(
         deletions=[R.ScramCredentialDeletion(name=n, mechanism=m) for n, m in deletions],
         upsertions=[
-            R.ScramCredentialUpsertion(name=n, mechanism=m, iterations=it, salt=b"scrsalt", salted_password=b"x" * 32)
+            R.ScramCredentialUpsertion(
+                name=n, mechanism=m, iterations=it, salt=b"scrsalt", salted_password=b"x" * 32
+            )
             for n, m, it in upsertions
         ],
         version=0,
@@ -42,7 +44,9 @@ def _alter(rc: RawClient, deletions=(), upsertions=()) -> dict[str, tuple[int, s
 
 
 def _describe(rc: RawClient, users: list[str] | None):
-    req = DescribeUserScramCredentialsRequest(users=None if users is None else [(u,) for u in users], version=0)
+    req = DescribeUserScramCredentialsRequest(
+        users=None if users is None else [(u,) for u in users], version=0
+    )
     return rc.request(req, 0)
 
 
@@ -58,7 +62,9 @@ def _scram_records(metadata_dir) -> list[dict]:
     out = io.StringIO()
     files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
     assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
-    payloads = [line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line]
+    payloads = [
+        line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line
+    ]
     kinds = ("USER_SCRAM_CREDENTIAL_RECORD", "REMOVE_USER_SCRAM_CREDENTIAL_RECORD")
     return [d for d in map(json.loads, payloads) if d["type"] in kinds]
 
@@ -90,7 +96,10 @@ def test_scram_upsert_describe_delete_and_restart(tmp_path):
         admin = AdminClient({"bootstrap.servers": bp.bootstrap})
         ups = [
             UserScramCredentialUpsertion(
-                "scralice", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), b"scr-secret", b"scrsalt1"
+                "scralice",
+                ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192),
+                b"scr-secret",
+                b"scrsalt1",
             ),
             UserScramCredentialUpsertion(
                 "scrbob", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), b"bob-secret", b"scrsalt2"
@@ -117,10 +126,14 @@ def test_scram_upsert_describe_delete_and_restart(tmp_path):
             got = kadmin.describe_user_scram_credentials(["scrbob"])
         finally:
             kadmin.close()
-        assert [(int(c["mechanism"]), c["iterations"]) for c in got["scrbob"]["credential_infos"]] == [(2, 4096)]
+        assert [(int(c["mechanism"]), c["iterations"]) for c in got["scrbob"]["credential_infos"]] == [
+            (2, 4096)
+        ]
 
         records = _scram_records(tmp_path / "kafka-logs" / "__cluster_metadata-0")
-        first = next(r["data"] for r in records if r["data"]["name"] == "scralice" and r["data"]["mechanism"] == 1)
+        first = next(
+            r["data"] for r in records if r["data"]["name"] == "scralice" and r["data"]["mechanism"] == 1
+        )
         stored, server = _rfc5802("sha256", b"scr-secret", b"scrsalt1", 8192)
         assert first == {
             "name": "scralice",
@@ -158,7 +171,10 @@ def test_scram_upsert_describe_delete_and_restart(tmp_path):
             admin.describe_user_scram_credentials(["scralice"])["scralice"].result(15)
         assert exc.value.args[0].code() == 91  # RESOURCE_NOT_FOUND
         removes = [r["data"] for r in _scram_records(bp.log_dir / "__cluster_metadata-0")]
-        assert {"name": "scralice", "mechanism": 1} in removes and {"name": "scralice", "mechanism": 2} in removes
+        assert {"name": "scralice", "mechanism": 1} in removes and {
+            "name": "scralice",
+            "mechanism": 2,
+        } in removes
     finally:
         assert bp.stop() == 0, bp.output()
 
@@ -208,14 +224,22 @@ def test_scram_errors_as_kafka_answers_them(tmp_path):
         resp = _describe(rc, ["scrmin", "scrnobody", "scrtwice", "scrmin"])
         assert resp.error_code == 0
         assert _rows(resp) == {
-            "scrmin": (92, "Cannot describe SCRAM credentials for the same user twice in a single request: scrmin", []),
+            "scrmin": (
+                92,
+                "Cannot describe SCRAM credentials for the same user twice in a single request: scrmin",
+                [],
+            ),
             "scrnobody": (91, "Attempt to describe a user credential that does not exist: scrnobody", []),
             "scrtwice": (91, "Attempt to describe a user credential that does not exist: scrtwice", []),
         }
-        assert _rows(_describe(rc, None)) == _rows(_describe(rc, [])) == {
-            "scrmax": (0, None, [(2, 16384)]),
-            "scrmin": (0, None, [(1, 4096)]),
-        }
+        assert (
+            _rows(_describe(rc, None))
+            == _rows(_describe(rc, []))
+            == {
+                "scrmax": (0, None, [(2, 16384)]),
+                "scrmin": (0, None, [(1, 4096)]),
+            }
+        )
     finally:
         rc.close()
         assert bp.stop() == 0, bp.output()
@@ -264,7 +288,9 @@ def test_scram_needs_alter_and_describe_on_the_cluster(tmp_path):
         rc.close()
         assert bp.stop() == 0, bp.output()
 
-    bp = start_broker(tmp_path, [AUTHZ, "allow.everyone.if.no.acl.found=false"], port=bp.port, log_dir=tmp_path / "none")
+    bp = start_broker(
+        tmp_path, [AUTHZ, "allow.everyone.if.no.acl.found=false"], port=bp.port, log_dir=tmp_path / "none"
+    )
     rc = RawClient("127.0.0.1", bp.port)
     try:
         resp = _describe(rc, ["scrauth", "scrx"])
