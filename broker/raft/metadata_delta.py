@@ -3,7 +3,8 @@ partitions they touched, the topics they removed, and whether brokers, dynamic b
 ACLs, client quotas, SCRAM credentials or features changed. Filled while the records are
 replayed into the image (state_codec.replay), so a broker applies just these
 (broker/raft/broker_publisher.py) in time proportional to the change, as Kafka's
-BrokerMetadataPublisher does with a MetadataDelta, instead of rebuilding its whole view from the image on every change."""
+BrokerMetadataPublisher does with a MetadataDelta, instead of rebuilding its whole view from the
+image on every change."""
 
 from __future__ import annotations
 
