@@ -71,7 +71,7 @@ def _check_name_and_mechanism(user: str, mechanism: int) -> tuple[int, str] | No
     return None
 
 
-def _check_upsertion(u: dict) -> tuple[int, str] | None:
+def check_upsertion(u: dict) -> tuple[int, str] | None:
     bad = _check_name_and_mechanism(u["name"], u["mechanism"])
     if bad:
         return bad
@@ -121,7 +121,7 @@ def controller_alter(
         if deleting.pop(name, None) is not None or upserting.pop(name, None) is not None:
             failed[name] = (ErrorCode.DUPLICATE_RESOURCE, TWICE)
             continue
-        bad = _check_upsertion(u)
+        bad = check_upsertion(u)
         if bad:
             failed[name] = bad
         else:

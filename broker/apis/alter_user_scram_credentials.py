@@ -9,8 +9,9 @@ UserScramCredentialRecord / RemoveUserScramCredentialRecord per change to `__clu
 active controller forwards the request (KafkaApis: maybeForwardToController) and answers once
 its own metadata has the change.
 
-ZooKeeper mode (Kafka's ZkAdminManager.alterUserScramCredentials, `SCRAM-SHA-*` entries of
-/config/users/<user>) is not served here: such a broker answers every user UNSUPPORTED_VERSION.
+ZooKeeper mode: the receiving broker writes the user's config znode (`SCRAM-SHA-*` entries of
+/config/users/<user>) and a /config/changes notification itself, with ZkAdminManager's rules
+(ZkAdminManager.alterUserScramCredentials; broker/zk/scram_credentials.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.alter_user_scram_credentials import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-ZK_UNSUPPORTED = "AlterUserScramCredentials is not served by this broker in ZooKeeper mode"
 
 
 def upsertion_to_json(u: dict) -> dict:
@@ -56,9 +55,14 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         )
     node = ctx.node
     if node.zk is not None:
-        return _answer(
-            scram_credentials.all_failed(deletions, upsertions, ErrorCode.UNSUPPORTED_VERSION, ZK_UNSUPPORTED)
-        )
+        try:
+            return _answer(await node.zk.alter_user_scram_credentials(deletions, upsertions))
+        except Exception as exc:  # ZooKeeper away (or the session lost mid-way)
+            return _answer(
+                scram_credentials.all_failed(
+                    deletions, upsertions, ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper: {exc}"
+                )
+            )
     if node.controller is not None:  # the only voter of a quorum of one: its controller
         return _answer(node.controller.alter_user_scram_credentials(deletions, upsertions))
     body = {

@@ -4,8 +4,8 @@ the cluster (KafkaApis.handleDescribeUserScramCredentialsRequest; a refusal is t
 getErrorResponse: the error at the top and in a row per user named). Answered by any broker from
 its replayed metadata (KRaftMetadataCache -> ScramImage.describe, broker/scram_credentials.py).
 
-ZooKeeper mode (ZkAdminManager.describeUserScramCredentials) is not served here: such a broker
-answers UNSUPPORTED_VERSION."""
+ZooKeeper mode: from the user znodes, with ZkAdminManager.describeUserScramCredentials' rules
+(broker/zk/scram_credentials.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.describe_user_scram_credentials import KEY, REQUEST, RESPONSE
 from ..request_context import RequestContext
-
-ZK_UNSUPPORTED = "DescribeUserScramCredentials is not served by this broker in ZooKeeper mode"
 
 
 def _failed(req: dict, code: int, message: str | None) -> dict:
@@ -34,8 +32,12 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
         return _failed(req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, None)
     node = ctx.node
     if node.zk is not None:
-        return _failed(req, ErrorCode.UNSUPPORTED_VERSION, ZK_UNSUPPORTED)
-    results = scram_credentials.describe(node.scram_credentials, req["users"])
+        try:
+            results = await node.zk.describe_user_scram_credentials(req["users"])
+        except Exception as exc:  # ZooKeeper away
+            return _failed(req, ErrorCode.REQUEST_TIMED_OUT, f"ZooKeeper: {exc}")
+    else:
+        results = scram_credentials.describe(node.scram_credentials, req["users"])
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None, "results": results}
 
 

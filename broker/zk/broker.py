@@ -31,7 +31,7 @@ from ..protocol.errors import ErrorCode
 from ..protocol.messages import leader_and_isr, update_metadata
 from ..topic_configs import log_overrides
 from ..topics import INTERNAL_TOPICS
-from . import client_quotas, znodes
+from . import client_quotas, scram_credentials, znodes
 from .config_changes import ConfigChangeListener
 from .controller import ZkController
 from .session import ZkSession
@@ -471,6 +471,13 @@ class ZkBroker:
 
     async def client_quota_table(self) -> dict[str, dict[str, float]]:
         return await self.session.call(client_quotas.read_table, self.session.client)
+
+    # --- SCRAM credentials (AlterUserScramCredentials / DescribeUserScramCredentials) ---
+    async def alter_user_scram_credentials(self, deletions: list[dict], upsertions: list[dict]) -> list[dict]:
+        return await self.session.call(scram_credentials.alter, self.session.client, deletions, upsertions)
+
+    async def describe_user_scram_credentials(self, users: list[dict] | None) -> list[dict]:
+        return await self.session.call(scram_credentials.describe, self.session.client, users)
 
     async def close(self) -> None:
         self._closing = True

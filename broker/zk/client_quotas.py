@@ -59,7 +59,7 @@ def read_table(c: KazooClient) -> cq.Table:
     return table
 
 
-def _write(c: KazooClient, entity_path: str, props: dict[str, str]) -> None:
+def write_entity(c: KazooClient, entity_path: str, props: dict[str, str]) -> None:
     """AdminZkClient.changeEntityConfig: an emptied entity's znode is deleted (with its emptied
     parents, tryCleanQuotaNodes), else set or created; then the change notification."""
     path = znodes.entity_config_path(entity_path)
@@ -106,7 +106,7 @@ def alter(c: KazooClient, entries: list[dict], validate_only: bool) -> list[dict
             path, keys = cq.zk_entity(entity)
             props = cq.zk_apply_ops(read_props(c, path), keys, entry["ops"])
             if not validate_only:
-                _write(c, path, props)
+                write_entity(c, path, props)
         except cq.QuotaError as exc:
             code, msg = exc.code, exc.message
         results[tuple(cq.ordered(entity))] = {
