@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 
 from ..acls import ALTER, CLUSTER, CLUSTER_NAME, allowed
+from ..log.partition_log import LogClosedError
 from ..protocol.api import Api
 from ..protocol.errors import ErrorCode
 from ..protocol.messages.alter_replica_log_dirs import KEY, REQUEST, RESPONSE
@@ -40,6 +41,8 @@ async def _move_one(ctx: RequestContext, topic: str, partition: int, path: str) 
         return ErrorCode.LOG_DIR_NOT_FOUND
     try:
         moved = await asyncio.to_thread(logs.move_partition, topic, partition, dest)
+    except LogClosedError:  # deleted while it was being copied: no replica here any more
+        return ErrorCode.REPLICA_NOT_AVAILABLE
     except OSError as exc:
         ctx.node.log.error(f"Error while changing replica dir for partition {topic}-{partition}: {exc}")
         return ErrorCode.KAFKA_STORAGE_ERROR

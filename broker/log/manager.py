@@ -74,6 +74,7 @@ class LogManager:
         # created (Kafka's LogManager.preferredLogDirs)
         self.preferred_dirs: dict[tuple[str, int], Path] = {}
         futures: list[Path] = []
+        self._removed: set[str] = set()  # `-delete` dir names found at start (a move's commit mark)
         for d in self.log_dirs:
             futures += self._load_dir(d)
         self._finish_interrupted_moves(futures)
@@ -148,8 +149,9 @@ class LogManager:
         for sub in sorted(d.iterdir()):
             if not sub.is_dir():
                 continue
-            if sub.name.endswith("-delete"):
-                shutil.rmtree(sub, ignore_errors=True)  # a topic deletion interrupted by a crash
+            if sub.name.endswith("-delete"):  # a deletion (or a committed move) a crash interrupted
+                self._removed.add(sub.name)
+                shutil.rmtree(sub, ignore_errors=True)
                 continue
             if sub.name.endswith(FUTURE_SUFFIX):
                 futures.append(sub)
@@ -198,12 +200,15 @@ class LogManager:
         return futures
 
     def _finish_interrupted_moves(self, futures: list[Path]) -> None:
-        """A move between log dirs (PartitionLog.move_to) cut by a crash: if the source log is
-        still here the move had not committed and the copy goes; if not, the copy is the log."""
+        """A move between log dirs (PartitionLog.move_to) cut by a crash. It committed when the
+        source was renamed `<name>.<uuid>-delete` with the future dir's uuid: then the copy is the
+        log. Otherwise the copy goes: the source is still the log, or the partition was deleted
+        while it was being copied (Kafka deletes the future log with the partition)."""
         for sub in futures:
-            name = sub.name[: -len(FUTURE_SUFFIX)].rsplit(".", 1)[0]
+            name, _, tag = sub.name[: -len(FUTURE_SUFFIX)].rpartition(".")
             m = _PARTITION_DIR.match(name)
-            if m is None or (m["topic"], int(m["partition"])) in self._logs:
+            committed = f"{name}.{tag}-delete" in self._removed
+            if m is None or not committed or (m["topic"], int(m["partition"])) in self._logs:
                 shutil.rmtree(sub, ignore_errors=True)
                 continue
             target = sub.with_name(name)

@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 NO_TIMESTAMP = -1
+MOVE_ROUNDS = 5  # unlocked copy rounds of a log dir move at most (dir_move.py)
+MOVE_LOCKED_BYTES = 4 << 20  # a round that copied no more: the rest is copied under the lock
 FUTURE_SUFFIX = "-future"  # Kafka's UnifiedLog.FutureDirSuffix: a log being moved between dirs
 pack_offset = struct.Struct(">q").pack_into
 pack_epoch = struct.Struct(">i").pack_into
@@ -673,50 +675,52 @@ class PartitionLog:
     def move_to(self, parent: Path) -> None:
         """Move this log's directory under another log dir of the broker (AlterReplicaLogDirs).
 
-        As Kafka, into a future log (`<topic>-<p>.<uuid>-future`) copied while this one keeps
-        serving, then swapped with it (LogManager.replaceCurrentWithFutureLog): dir_move.py
-        copies with no lock held and catches up under this log's lock, so appends and reads of
-        the partition wait only for what changed during the copy. The commit point is renaming
-        the source to `-delete`: before it a crash leaves the source (LogManager drops the future
-        dir), after it the future dir is the log (LogManager promotes it)."""
+        As Kafka, into a future log (`<topic>-<p>.<uuid>-future`) filled while this one keeps
+        serving, then swapped with it (LogManager.replaceCurrentWithFutureLog): dir_move.sync
+        rounds with no lock held until a round copies little, then a last one under this log's
+        lock, so appends and reads of the partition wait only for what changed since. The commit
+        point is renaming the source to `<dir>.<uuid>-delete` (the future's uuid): at start,
+        LogManager promotes a future dir only when its `-delete` twin exists, else drops it."""
         with self._moving:  # one move of this log at a time
-            with self._lock:
-                self._check_open()
-                self.flush()
-                active_base, truncations = self._segments[-1].base_offset, self.truncations
             tag = uuid.uuid4().hex
             future = parent / f"{self.dir.name}.{tag}{FUTURE_SUFFIX}"
+            state = dir_move.CopyState()
+            committed = False
             try:
-                state = dir_move.copy_serving(self.dir, future, active_base, truncations)
-            except BaseException:
-                shutil.rmtree(future, ignore_errors=True)
-                raise
-            with self._lock:
-                try:
+                for _ in range(MOVE_ROUNDS):
+                    with self._lock:
+                        self._check_open()
+                        self.flush()
+                        base, truncations = self._segments[-1].base_offset, self.truncations
+                    if dir_move.sync(self.dir, future, state, base, truncations) <= MOVE_LOCKED_BYTES:
+                        break
+                with self._lock:
                     self._check_open()
-                except BaseException:
-                    shutil.rmtree(future, ignore_errors=True)
-                    raise
-                leo = self.log_end_offset
-                self._segments[-1].on_become_inactive()
-                self.flush()
-                for seg in self._segments:
-                    seg.close()
-                try:
-                    dir_move.catch_up(self.dir, future, state, self.truncations)
-                except OSError:
-                    shutil.rmtree(future, ignore_errors=True)
-                    self._load_segments(leo, True)  # the source is untouched: serve it again
-                    raise
-                doomed = self.dir.with_name(f"{self.dir.name}.{tag}-delete")
-                self.dir.rename(doomed)  # the commit point
-                target = parent / self.dir.name
-                future.rename(target)
-                ckpt.fsync_dir(parent)
-                ckpt.fsync_dir(doomed.parent)
-                shutil.rmtree(doomed, ignore_errors=True)
-                self.dir = target
-                self._load_segments(leo, True)
+                    leo = self.log_end_offset
+                    self._segments[-1].on_become_inactive()
+                    self.flush()
+                    for seg in self._segments:
+                        seg.close()
+                    base = self._segments[-1].base_offset
+                    try:
+                        dir_move.sync(self.dir, future, state, base, self.truncations)
+                    except OSError:
+                        self._load_segments(leo, True)  # the source is untouched: serve it again
+                        raise
+                    doomed = self.dir.with_name(f"{self.dir.name}.{tag}-delete")
+                    self.dir.rename(doomed)  # the commit point
+                    committed = True
+                    target = parent / self.dir.name
+                    future.rename(target)
+                    ckpt.fsync_dir(parent)
+                    ckpt.fsync_dir(doomed.parent)
+                    shutil.rmtree(doomed, ignore_errors=True)
+                    self.dir = target
+                    self._load_segments(leo, True)
+            except BaseException:
+                if not committed:  # the source is still the log; after the commit the copy is
+                    dir_move.remove(future)
+                raise
 
     def delete(self) -> None:
         """Remove every file of this log (topic deletion)."""

@@ -117,38 +117,41 @@ def _run(
     bufs = {out_fd: bytearray(), err_fd: bytearray()}
     ran = _Ran(None, "", "")
     end = time.monotonic() + deadline_s
-    with selectors.DefaultSelector() as sel:
-        for fd in bufs:
-            sel.register(fd, selectors.EVENT_READ)
-        while sel.get_map():
-            left = end - time.monotonic()
-            if left <= 0:
+    try:
+        with selectors.DefaultSelector() as sel:
+            for fd in bufs:
+                sel.register(fd, selectors.EVENT_READ)
+            while sel.get_map():
+                left = end - time.monotonic()
+                if left <= 0:
+                    ran.timed_out = True
+                    break
+                for key, _ in sel.select(min(left, POLL_S)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        sel.unregister(key.fd)
+                    buf = bufs[key.fd]
+                    buf += chunk[: MAX_OUTPUT - len(buf)]
+                # only while it runs: a client that has closed its output has said all it will
+                if sel.get_map() and stop is not None and stop(bufs[err_fd].decode(errors="replace")):
+                    ran.stopped = True
+                    break
+        if not (ran.timed_out or ran.stopped):
+            try:  # both streams closed: it is ending (or closed them and goes on: the deadline holds)
+                proc.wait(max(end - time.monotonic(), 0.01))
+            except subprocess.TimeoutExpired:
                 ran.timed_out = True
-                break
-            for key, _ in sel.select(min(left, POLL_S)):
-                chunk = os.read(key.fd, 65536)
-                if not chunk:
-                    sel.unregister(key.fd)
-                buf = bufs[key.fd]
-                buf += chunk[: MAX_OUTPUT - len(buf)]
-            if stop is not None and stop(bufs[err_fd].decode(errors="replace")):
-                ran.stopped = True
-                break
-    if not (ran.timed_out or ran.stopped):
-        try:  # both streams closed: it is ending (or closed them and goes on: the deadline holds)
-            proc.wait(max(end - time.monotonic(), 0.01))
-        except subprocess.TimeoutExpired:
-            ran.timed_out = True
-    if ran.timed_out or ran.stopped:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    rc = proc.wait(5)
+    finally:  # whatever happened here (a `stop` that raised included), nothing of it outlives us
+        if ran.timed_out or ran.stopped or proc.poll() is None:  # the group: children too
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        rc = proc.wait(5)
+        proc.stdout.close()
+        proc.stderr.close()
     ran.rc = None if ran.timed_out or ran.stopped else rc
     ran.out, ran.err = (bufs[fd].decode(errors="replace") for fd in (out_fd, err_fd))
-    proc.stdout.close()
-    proc.stderr.close()
     return ran
 
 

@@ -39,6 +39,7 @@ from .results import (
 from .wire import KafkaWire, WireError
 
 DEFAULT_TIMEOUT = 5.0
+PARALLEL = 16  # targets probed at once by one process (--bootstraps, --links, --tcp-links)
 
 
 @dataclass(frozen=True)
@@ -344,12 +345,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _probe_all(targets: list[str], timeout: float, flag: str) -> list[ProbeResult]:
     """Every target side by side (each mostly waits on the network), results in target order."""
-    one = (
+    run = (
         partial(probe_tcp, timeout=timeout)
         if flag == "--tcp-links"
         else partial(probe, timeout=timeout, link=flag == "--links")
     )
-    with ThreadPoolExecutor(min(16, len(targets))) as pool:
+
+    def one(target: str) -> ProbeResult:  # one target's crash is its own row's, not the node's
+        try:
+            return run(target)
+        except Exception as exc:
+            return ProbeResult(target, [Stage(RESOLVE, target, False, f"the probe failed: {exc!r}")])
+
+    with ThreadPoolExecutor(min(PARALLEL, len(targets))) as pool:
         return list(pool.map(one, targets))
 
 

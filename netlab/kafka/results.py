@@ -90,6 +90,19 @@ class ProbeResult:
     def failed(self) -> Stage | None:
         return next((s for s in self.stages if not s.ok), None)
 
+    @property
+    def no_way_in(self) -> bool:
+        """True when no client here can produce: a bootstrap stage failed, or every advertised
+        broker failed one of its stages. (With some advertised brokers reachable a client may
+        still work, for a partition whose leader is one of them.)"""
+        failed = self.failed
+        if failed is None:
+            return False
+        if not failed.name.startswith("advertised_"):
+            return True
+        bad = {s.detail.get("node_id") for s in self.stages if not s.ok and s.name.startswith("advertised_")}
+        return all(b.node_id in bad for b in self.brokers)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ProbeResult:
         """Read back what `to_dict` (and `python -m netlab.kafka.probe --json`) wrote."""

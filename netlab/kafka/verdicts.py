@@ -21,7 +21,7 @@ from .broker_log import start_error_from_log
 from .clients import DEFAULT_CLIENT, GRACE_S, ClientResult, run_client
 from .explain import java_link_error, verdict
 from .predict_rules import inter_broker_targets, predict_probe, predict_tcp
-from .probe import parse_host_port
+from .probe import PARALLEL, parse_host_port
 from .results import CAUSES, CONNECT, ProbeResult, Stage, Verdict
 from .views import World
 from .zk_rules import zookeeper_node
@@ -105,9 +105,11 @@ def run_probes(
         PROBE_FLAGS[mode],
         *targets,
     ]
-    # every stage is bounded by `timeout`; a probe follows at most a few dozen stages
+    # every stage is bounded by `timeout`; a probe follows at most a few dozen stages, and the
+    # process probes PARALLEL targets at a time
+    waves = -(-len(targets) // PARALLEL)
     try:
-        cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 + GRACE_S)
+        cp = subprocess.run(argv, capture_output=True, text=True, timeout=timeout * 30 * waves + GRACE_S)
         if cp.returncode in (0, 1):
             try:
                 return [ProbeResult.from_dict(d) for d in json.loads(cp.stdout)]
@@ -146,9 +148,10 @@ def check(
 
     Side by side: one probe process per node for its client rows, one per broker node (and kind)
     for its links, and every real client, each with the full `timeout`. A client whose row's
-    probe failed is stopped as soon as it has said why in its own words: the row fails on the
-    probe's stage whatever the client does (explain.verdict), and a client that cannot reach a
-    broker otherwise retries until its timeout (docs/check.md, "How long a check takes")."""
+    probe found no way in (the bootstrap, or every advertised broker, failed) is stopped as soon
+    as it has said why in its own words: the row fails on the probe's stage whatever the client
+    does (explain.verdict), and a client that cannot reach a broker otherwise retries until its
+    timeout (docs/check.md, "How long a check takes")."""
     python = python or sys.executable
     groups: dict[tuple[str, str], list[str]] = {}  # (node, mode) -> distinct targets
     for c in plan.clients:
@@ -169,8 +172,8 @@ def check(
                 return None
             mine = probed[(c.node, "client")]
 
-            def decided() -> bool:
-                return mine.done() and mine.result()[c.bootstrap].failed is not None
+            def decided() -> bool:  # the row fails and the client cannot get through either
+                return mine.done() and mine.result()[c.bootstrap].no_way_in
 
             return run_client(
                 c.client,

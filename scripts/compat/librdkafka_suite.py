@@ -166,7 +166,7 @@ def main() -> int:
         results = results_from(run / "report.json", log)
         print(f"(runner output: {log})")
         mode = ("cluster" if a.cluster else "single") + ("" if a.scenario == "default" else f", {a.scenario}")
-        return report(SUITE if a.cluster else f"{SUITE}[single]", mode, results)
+        return report(f"{SUITE}[cluster]" if a.cluster else f"{SUITE}[single]", mode, results)
     finally:
         brokers.stop()
 

@@ -146,22 +146,26 @@ def _values(log, start: int = 0) -> list[bytes]:
 
 @pytest.fixture
 def paused_copy(monkeypatch):
-    """The real copy runs, then waits until the test lets the move go on (to its catch-up under
-    the log's lock): what the log does meanwhile is what a long copy would meet."""
+    """The real copy runs its first round (no lock held), then waits until the test lets the
+    move go on to its last round under the log's lock: what the log does meanwhile is what a
+    long copy would meet."""
     import threading
 
     from broker.log import dir_move
 
     copied, go = threading.Event(), threading.Event()
-    real = dir_move.copy_serving
+    real = dir_move.sync
+    rounds: list[int] = []
 
-    def copy_then_wait(*args):
-        state = real(*args)
-        copied.set()
-        assert go.wait(30), "the test never let the move go on"
-        return state
+    def first_round_then_wait(*args):
+        n = real(*args)
+        rounds.append(n)
+        if len(rounds) == 1:
+            copied.set()
+            assert go.wait(30), "the test never let the move go on"
+        return n
 
-    monkeypatch.setattr(dir_move, "copy_serving", copy_then_wait)
+    monkeypatch.setattr(dir_move, "sync", first_round_then_wait)
     return copied, go
 
 
@@ -249,4 +253,61 @@ def test_a_truncation_and_retention_during_the_copy_are_carried_over(tmp_path, p
     assert log.dir == tmp_path / "b" / "mv-0" and log.log_end_offset == 55 and start > 0
     # the segments retention removed during the copy are not in the moved dir either
     assert not (log.dir / "00000000000000000000.log").exists()
+    m.close()
+
+
+def test_a_copy_made_while_the_file_grows_is_exact(tmp_path):
+    """dir_move.sync rounds while a writer appends to a segment file and rewrites an index,
+    then a last round when they stop: the copy is byte for byte the source (a round records
+    exactly the bytes it copied, so appends during a copy are neither lost nor doubled)."""
+    import threading
+
+    from broker.log import dir_move
+
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    src.mkdir()
+    seg, idx = src / f"{0:020d}.log", src / f"{0:020d}.index"
+    seg.write_bytes(b"")
+    idx.write_bytes(b"")
+    stop = threading.Event()
+
+    def write() -> None:
+        i = 0
+        while not stop.is_set():
+            with open(seg, "ab") as f:
+                f.write(f"record-{i:08d}|".encode() * 50)
+            idx.write_bytes(f"{i}".encode() * 8)  # rewritten in place, as indexes grow
+            i += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    state = dir_move.CopyState()
+    try:
+        for _ in range(20):
+            dir_move.sync(src, dest, state, active_base=0, truncations=0)
+    finally:
+        stop.set()
+        writer.join(10)
+    dir_move.sync(src, dest, state, active_base=0, truncations=0)
+    assert (dest / seg.name).read_bytes() == seg.read_bytes()
+    assert (dest / idx.name).read_bytes() == idx.read_bytes()
+    # a truncation that grows back to the old size with other bytes is copied again
+    size = seg.stat().st_size
+    with open(seg, "r+b") as f:
+        f.truncate(size // 2)
+        f.seek(size // 2)
+        f.write(b"X" * (size - size // 2))
+    dir_move.sync(src, dest, state, active_base=0, truncations=1)
+    assert (dest / seg.name).read_bytes() == seg.read_bytes()
+
+
+def test_a_move_whose_partition_was_deleted_then_crashed_is_dropped(tmp_path):
+    """A future dir without its `-delete` twin was never committed: with no source left (the
+    partition was deleted during the copy, then the broker crashed) it is dropped, not promoted."""
+    _with_records(tmp_path)
+    future = tmp_path / "b" / f"mv-0.{uuid.uuid4().hex}-future"
+    shutil.copytree(tmp_path / "a" / "mv-0", future)
+    shutil.rmtree(tmp_path / "a" / "mv-0")  # the deletion's rename and removal, done
+    m = _manager([tmp_path / "a", tmp_path / "b"])
+    assert m.get("mv", 0) is None and not future.exists()
     m.close()

@@ -137,3 +137,23 @@ def test_report_shows_warnings_on_working_rows():
     console = Console(width=200, record=True, color_system=None)
     console.print(verdict_report([v]))
     assert "1. ⚠ host → localhost:9092: localhost resolves on host to more ..." in console.export_text()
+
+
+def test_no_way_in_only_when_no_client_could_get_through():
+    """A client is stopped early only when its row's probe left it no way in (verdicts.check):
+    a failed bootstrap, or every advertised broker failed; with one advertised broker reachable
+    a client may still produce (to a partition that broker leads), so it runs to its end."""
+    from netlab.kafka.results import AdvertisedBroker, ProbeResult, Stage
+
+    def probe(*bad_ids: int) -> ProbeResult:
+        stages = [Stage("resolve", "b:9092", True), Stage("metadata", "b:9092", True)]
+        for i in (1, 2):
+            ok = i not in bad_ids
+            stages.append(Stage("advertised_resolve", f"broker-{i}:9092", ok, detail={"node_id": i}))
+        return ProbeResult("b:9092", stages, [AdvertisedBroker(i, f"broker-{i}", 9092) for i in (1, 2)])
+
+    assert not probe().no_way_in  # every stage passed
+    assert not probe(2).no_way_in  # broker-1 is reachable: the client may get through
+    assert probe(1, 2).no_way_in
+    refused = ProbeResult("b:9092", [Stage("resolve", "b:9092", True), Stage("connect", "b:9092", False)])
+    assert refused.no_way_in
