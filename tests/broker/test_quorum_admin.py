@@ -430,3 +430,50 @@ def test_scram_credentials(quorum):
     assert admin.alter_user_scram_credentials([gone])["scrq"].result(15) is None
     for i in _brokers(quorum):
         assert quorum.wait(lambda i=i: described(i)["scrq"][0] == 91, 5), (i, described(i))
+
+
+def test_scram_credentials_new_leader_and_restart(tmp_path):
+    """Three combined voters: a credential set through a follower; the active controller
+    SIGKILLed, the new one (a standby that replayed the records) keeps it and validates against
+    it; the killed node restarted replays it from its own log and describes it too."""
+    from test_scram_credentials import _alter, _describe, _rows
+
+    q = Quorum(tmp_path, "combined")
+    try:
+        q.start_all()
+        first = int(_leader(q, 1)["LeaderId"])
+        _all_brokers(q)
+        asked = next(i for i in q.nodes if i != first)
+
+        def call(i: int, fn, *args, **kw):
+            n = q.nodes[i]
+            rc = RawClient(n.host, n.external)
+            try:
+                return fn(rc, *args, **kw)
+            finally:
+                rc.close()
+
+        assert call(asked, _alter, upsertions=[("scrlead", 2, 8192)]) == {"scrlead": (0, None)}
+        q.kill(first)
+        survivors = [i for i in q.nodes if i != first]
+        assert q.wait(
+            lambda: (s := q.status(survivors[0])) and s.get("LeaderId") not in (None, "-1", str(first)), 20
+        )
+        # the new controller knows the credential: deleting the other mechanism is refused, this one works
+        assert q.wait(
+            lambda: (
+                call(survivors[-1], _alter, deletions=[("scrlead", 1)])
+                == {"scrlead": (91, "Attempt to delete a user credential that does not exist")}
+            ),
+            20,
+        )
+        assert call(survivors[0], _alter, upsertions=[("scrlead2", 1, 4096)]) == {"scrlead2": (0, None)}
+        q.start(first)
+        want = {"scrlead": (0, None, [(2, 8192)]), "scrlead2": (0, None, [(1, 4096)])}
+        for i in q.nodes:
+            assert q.wait(lambda i=i: _rows(call(i, _describe, None)) == want, 20), (
+                i,
+                _rows(call(i, _describe, None)),
+            )
+    finally:
+        q.stop_all()
