@@ -17,7 +17,14 @@ import subprocess
 import time
 
 import pytest
-from test_zk_cluster import ZkCluster, create_topic, kcat_metadata, wait_until, zk  # noqa: F401 (the fixture)
+from test_zk_cluster import (  # noqa: F401 (zk: the fixture)
+    ZkCluster,
+    create_topic,
+    kcat_metadata,
+    wait_until,
+    zk,
+    zk_get,
+)
 
 from broker.protocol.client import KafkaClient, open_connection
 from broker.protocol.errors import ErrorCode
@@ -174,7 +181,7 @@ def test_create_partitions_in_zookeeper_mode_off_the_loop(tmp_path, zk):  # noqa
         )
         parts = kcat_metadata(c.bootstrap(), "zkgrow")["topics"][0]["partitions"]
         assert sorted(p["partition"] for p in parts) == [0, 1, 2] and all(p["leader"] == 1 for p in parts)
-        assert sorted(json.loads(zk.cli("get", "/brokers/topics/zkgrow").splitlines()[-1])["partitions"]) == [
+        assert sorted(json.loads(zk_get(zk, "/brokers/topics/zkgrow") or "null")["partitions"]) == [
             "0",
             "1",
             "2",
