@@ -57,6 +57,10 @@ KNOWN: dict[str, dict[str, str]] = {
         + ": it produces with acks=0 to topic foo (replication factor 1) through the first broker; when"
         " another broker leads foo-0, Kafka closes the connection (an acks=0 produce error,"
         " KafkaApis.handleProduceRequest) and the test's sends see 'Connection lost'",
+        "test_consumer.TestConsumerIntegration::test_manual_subscribe_pattern$": "the suite's own pattern"
+        " topic-test_manual_subs* also matches the topic test_manual_subscribe_nogroup made just before;"
+        " on a cluster which 20 of the 40 records it reads depends on which leader answers first, as it"
+        " would on a 3-broker Kafka (docs/compat.md)",
     },
     "confluent-kafka-python": {
         "ssl": SSL_SASL,
