@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     CACHE,
     PLUGINS,
-    junit_results,
     report,
     run_pytest,
     start_brokers,
@@ -112,12 +111,10 @@ def main() -> int:
             "-W",
             "default::pytest.PytestRemovedIn10Warning",
         ]
-        run_pytest(src, a.tests or ["tests"], env, junit, a.timeout, extra)
-        print(f"(pytest output: {junit.with_suffix('.log')})")
         return report(
             SUITE + ("[cluster]" if a.cluster else "[single]"),
             "cluster" if a.cluster else "single",
-            junit_results(junit),
+            run_pytest(src, a.tests or ["tests"], env, junit, a.timeout, extra),
         )
     finally:
         brokers.stop()

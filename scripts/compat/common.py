@@ -250,9 +250,10 @@ def report(suite: str, mode: str, results: list[Result]) -> int:
 
 def run_pytest(
     workdir: Path, targets: list[str], env: dict, junit: Path, timeout: float, extra: list[str] | None = None
-) -> None:
-    """pytest in the suite's own tree; its output goes to <junit>.log, whose tail is shown when no
-    result came out (a collection error names itself there)."""
+) -> list[Result]:
+    """pytest in the suite's own tree; its results, read from `junit`. Its output goes to
+    <junit>.log, whose tail is shown when no result came out (a collection error names itself
+    there)."""
     # -P: the working directory (the suite's checkout) is not put first on sys.path, so a checkout's
     # own package source cannot shadow the installed client under test
     cmd = [
@@ -273,6 +274,9 @@ def run_pytest(
             subprocess.run(cmd, cwd=workdir, env=env, timeout=timeout, stdout=out, stderr=subprocess.STDOUT)
         except subprocess.TimeoutExpired:
             print(f"!!! the suite ran past {timeout:.0f}s and was stopped; results so far only")
-    if not junit_results(junit):
+    results = junit_results(junit)
+    if not results:
         print(f"!!! no test results; the end of {log}:")
         print("\n".join(log.read_text().splitlines()[-25:]))
+    print(f"(pytest output: {log})")
+    return results

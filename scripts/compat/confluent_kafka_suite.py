@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     CACHE,
     PLUGINS,
-    junit_results,
     report,
     run_pytest,
     start_brokers,
@@ -117,12 +116,10 @@ def main() -> int:
             # a file that cannot be imported is one failure, not the end of the run
             "--continue-on-collection-errors",
         ]
-        run_pytest(src, a.tests or ["tests/integration"], env, junit, a.timeout, extra)
-        print(f"(pytest output: {junit.with_suffix('.log')})")
         return report(
             SUITE + ("[cluster]" if a.cluster else "[single]"),
             "cluster" if a.cluster else "single",
-            junit_results(junit),
+            run_pytest(src, a.tests or ["tests/integration"], env, junit, a.timeout, extra),
         )
     finally:
         brokers.stop()

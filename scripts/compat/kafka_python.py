@@ -19,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import junit_results, report, run_pytest, sdist, start_brokers, test_deps  # noqa: E402
+from common import report, run_pytest, sdist, start_brokers, test_deps  # noqa: E402
 
 SUITE = "kafka-python"
 
@@ -101,11 +101,10 @@ def main() -> int:
             PYTHONPATH=path,
         )
         junit = Path(tempfile.mkdtemp()) / "junit.xml"
-        run_pytest(src, targets, env, junit, a.timeout)
         return report(
             SUITE + ("[cluster]" if a.cluster else ""),
             ("cluster" if a.cluster else "single") + (", quick" if a.quick else ""),
-            junit_results(junit),
+            run_pytest(src, targets, env, junit, a.timeout),
         )
     finally:
         brokers.stop()
