@@ -197,14 +197,18 @@ def _timed(fn, seconds: float = 10):
     return out[0] if out else None
 
 
-def test_appends_and_reads_go_on_while_a_move_copies(tmp_path, paused_copy):
-    copied, go = paused_copy
+def _small_segments_in_a(tmp_path):
+    """A manager over dirs a and b, and a log of 4 KB segments in a (the first log goes to the
+    first of equally used dirs: LogManager._least_used_dir)."""
     m = _manager([tmp_path / "a", tmp_path / "b"])
     log = m.create("mv", 0, uuid.uuid4(), {"segment.bytes": 4096})
-    if log.dir.parent != tmp_path / "a":
-        go.set()
-        m.move_partition("mv", 0, tmp_path / "a")
-        go.clear()
+    assert log.dir.parent == tmp_path / "a"
+    return m, log
+
+
+def test_appends_and_reads_go_on_while_a_move_copies(tmp_path, paused_copy):
+    copied, go = paused_copy
+    m, log = _small_segments_in_a(tmp_path)
     first = [f"old-{i}".encode() * 40 for i in range(60)]  # ~16 KB: several closed segments
     for v in first:
         log.append(batch([v]), leader_epoch=0)
@@ -230,12 +234,7 @@ def test_appends_and_reads_go_on_while_a_move_copies(tmp_path, paused_copy):
 
 def test_a_truncation_and_retention_during_the_copy_are_carried_over(tmp_path, paused_copy):
     copied, go = paused_copy
-    m = _manager([tmp_path / "a", tmp_path / "b"])
-    log = m.create("mv", 0, uuid.uuid4(), {"segment.bytes": 4096})
-    if log.dir.parent != tmp_path / "a":
-        go.set()
-        m.move_partition("mv", 0, tmp_path / "a")
-        go.clear()
+    m, log = _small_segments_in_a(tmp_path)
     for i in range(60):
         log.append(batch([f"v-{i}".encode() * 40]), leader_epoch=0)
     t, errors = _move_in_background(m, tmp_path / "b")
