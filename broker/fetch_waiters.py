@@ -53,6 +53,3 @@ class FetchWaiters:
         for fut in self._every:
             if not fut.done():
                 fut.set_result(None)
-
-    def __len__(self) -> int:
-        return len(self._every)

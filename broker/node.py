@@ -312,7 +312,7 @@ class BrokerNode:
         candidates = local.keys() if topics is None else topics & local.keys()
         for name in [n for n in candidates if n not in self.metadata.topics]:
             self._drop_local_topic(name)
-        self._wake_fetchers()
+        self.wake_fetchers()
 
     def _refresh_log_config(self, name: str) -> None:
         """Altered topic configs reach the topic's local logs (AlterConfigs)."""
@@ -589,7 +589,7 @@ class BrokerNode:
             return ErrorCode.NOT_CONTROLLER  # DeleteTopics forwards it (apis/delete_topics.py)
         self.controller.delete_topic(name)  # apply_metadata drops the local logs
         self._save_topic_configs()
-        self._wake_fetchers()  # a fetch long-polling on it answers now (UNKNOWN_TOPIC_OR_PARTITION)
+        self.wake_fetchers()  # a fetch long-polling on it answers now (UNKNOWN_TOPIC_OR_PARTITION)
         self.log.info(f"Deleted topic {name}")
         return ErrorCode.NONE
 
@@ -721,9 +721,6 @@ class BrokerNode:
         else:
             self.fetch_waiters.wake(tp)
 
-    def _wake_fetchers(self) -> None:
-        self.fetch_waiters.wake_all()
-
     # --- housekeeping ---
     def enforce_retention(self) -> None:
         now = int(time.time() * 1000)
@@ -733,6 +730,6 @@ class BrokerNode:
                 self.log.info(f"Deleted {removed} segment(s) of {plog.topic}-{plog.partition} by retention")
 
     def shutdown(self) -> None:
-        self._wake_fetchers()
+        self.wake_fetchers()
         self.logs.checkpoint()
         self.logs.close()
