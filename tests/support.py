@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 NOT_RUN_PREFIX = "NOT RUN ON THIS MACHINE: "
@@ -33,3 +35,14 @@ def missing_program(excinfo) -> str | None:
     if not any(entry.name == "_execute_child" for entry in excinfo.traceback):
         return None
     return os.path.basename(str(exc.filename))
+
+
+def poll(what, timeout: float, step: float = 0.1):
+    """`what()` until it is truthy (returned), at most `timeout` seconds; then its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = what()
+        if v:
+            return v
+        time.sleep(step)
+    return what()

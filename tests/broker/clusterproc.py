@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from brokerproc import BrokerProc, free_port, start_broker
+from support import poll
 
 from broker.raft.metadata_image import read_state
 
@@ -121,13 +121,7 @@ class Cluster:
         return next(x for x in t["partitions"] if x["p"] == p)
 
     def wait(self, what, timeout: float = 20, step: float = 0.1):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            v = what()
-            if v:
-                return v
-            time.sleep(step)
-        return what()
+        return poll(what, timeout, step)
 
 
 def kcat_list(bootstrap: str) -> str:

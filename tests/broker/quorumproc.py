@@ -9,11 +9,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from brokerproc import BrokerProc, free_port, start_broker
+from support import poll
 
 CLUSTER_ID = "netlabQuorumTest00000A"
 FAST = [
@@ -165,10 +165,4 @@ class Quorum:
         )
 
     def wait(self, what, timeout: float = 20, step: float = 0.1):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            v = what()
-            if v:
-                return v
-            time.sleep(step)
-        return what()
+        return poll(what, timeout, step)

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from numbered import exactly_once_problems
 from shipped import ROOT, load
+from support import poll
 
 from netlab import lab as labapi
 from netlab.kafka.lab_report import world_of
@@ -91,16 +92,6 @@ def _leaders(lab: str, nodes) -> list[tuple[float, int, int]]:
     return sorted(out, key=lambda x: x[2])
 
 
-def _wait(what, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = what()
-        if v:
-            return v
-        time.sleep(step)
-    return what()
-
-
 def _acked(out: Path) -> int:
     try:
         return int(Path(str(out) + ".progress").read_text() or 0)
@@ -120,7 +111,7 @@ def test_active_controller_sigkilled_five_times_during_idempotent_writes(tmp_pat
     try:
         starts = wait_started(lab, timeout=30)
         assert all(s.state == "started" for s in starts), starts
-        listed = _wait(lambda: " 3 brokers:" in _in(lab, "client", "kcat", "-L", "-b", BOOTSTRAP).stdout, 20)
+        listed = poll(lambda: " 3 brokers:" in _in(lab, "client", "kcat", "-L", "-b", BOOTSTRAP).stdout, 20)
         assert listed, _in(lab, "client", "kcat", "-L", "-b", BOOTSTRAP).stdout
         made = _in(
             lab,
@@ -141,7 +132,7 @@ def test_active_controller_sigkilled_five_times_during_idempotent_writes(tmp_pat
             stderr=subprocess.PIPE,
             text=True,
         )
-        assert _wait(lambda: _acked(out) >= 50, 30), "the producer got no acknowledgement"
+        assert poll(lambda: _acked(out) >= 50, 30), "the producer got no acknowledgement"
         elections = []
         for _ in range(KILLS):
             _, leader, epoch = _leaders(lab, nodes)[-1]
@@ -152,7 +143,7 @@ def test_active_controller_sigkilled_five_times_during_idempotent_writes(tmp_pat
             killed_at = time.time()
             os.killpg(pid, signal.SIGKILL)  # the recorded group: netlab's wrapper and the broker in it
             survivors = [n for n in nodes if n != victim]
-            new = _wait(
+            new = poll(
                 lambda s=survivors, e=epoch: [x for x in _leaders(lab, s) if x[2] > e],
                 ELECTION_BOUND_MS / 1000 + 5,
             )
@@ -169,7 +160,7 @@ def test_active_controller_sigkilled_five_times_during_idempotent_writes(tmp_pat
             restarted = restart_step(lab, steps[victim])
             assert restarted["broker"]["state"] == "started", restarted
             # brokers and clients go on: acknowledgements grow after the failover
-            assert _wait(lambda b=before: _acked(out) >= b + 50, 30), f"no acks after killing {leader}"
+            assert poll(lambda b=before: _acked(out) >= b + 50, 30), f"no acks after killing {leader}"
         stop.touch()
         _, err = writer.communicate(timeout=90)
         assert writer.returncode == 0, err
@@ -256,7 +247,7 @@ def test_voter_bound_to_loopback_predicted_and_live():
             "Connection to node 3 (kafka-3/10.7.0.13:9093) could not be established. "
             "Node may not be available."
         )
-        said = _wait(lambda: all(failure in _log(lab, n) for n in ("kafka-1", "kafka-2")), 20)
+        said = poll(lambda: all(failure in _log(lab, n) for n in ("kafka-1", "kafka-2")), 20)
         assert said, _log(lab, "kafka-1")[-3000:]
         time.sleep(3)
         log3 = _log(lab, "kafka-3")
@@ -264,7 +255,7 @@ def test_voter_bound_to_loopback_predicted_and_live():
         stood = [int(e) for e in CANDIDATE_3.findall(log3)]
         assert (follows and follows[-1] in (1, 2)) or len(stood) >= 3, log3[-3000:]
         if follows and follows[-1] in (1, 2):
-            listed = _wait(
+            listed = poll(
                 lambda: " 3 brokers:" in _in(lab, "client", "kcat", "-L", "-b", BOOTSTRAP).stdout, 20
             )
             assert listed, log3[-3000:]
