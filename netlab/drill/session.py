@@ -26,7 +26,12 @@ from .model import Variant
 from .progress import Progress, exclusive, load_progress, save_progress
 
 GROUP_TIMEOUT = 6.0  # a group forms in < 1 s here; without a coordinator the client retries until then
-CHECK_TIMEOUT = 4.0  # seconds each real client gets in `drill check` (as the shipped-lab tests)
+# seconds each real client gets in `drill check`. A working row ends as soon as its client has
+# produced and consumed, a failing one once the client has said why (verdicts.run_clients), so
+# only a loaded machine meets the bound: kcat has half of it to produce, and 2 s (the bound was
+# 4) ran out in CI with four drills and the suite sharing two cores. All 51 live cycles: 91 s
+# with 4, 92 s with 8.
+CHECK_TIMEOUT = 8.0
 STORY_TIMEOUT = (
     1.0  # the one client run for the story: its first error comes within ms (measured for every drill)
 )

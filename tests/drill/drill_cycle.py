@@ -110,9 +110,9 @@ def run(drill_id: str, seed: int, lab: str) -> Cycle:
         cycle.lap("solution_apply")
         _, after_fix, seconds = session.run_check()
         cycle.lap("check_fixed")
-        bad = [r.text for r in after_fix.rows if not r.ok] + [
-            c.says for c in after_fix.constraints if not c.ok
-        ]
+        bad = [
+            f"{r.text}: {r.sentence} (the client: {r.client_error})" for r in after_fix.rows if not r.ok
+        ] + [c.says for c in after_fix.constraints if not c.ok]
         cycle.need(after_fix.solved, f"after the solution: not solved: {bad}")
         cycle.need(
             after_fix.report.disagreements() == [],
