@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _cluster_class(tree: Path):
     """The tree's own tests/broker/clusterproc.py: its brokers run `python -m broker` from that
     tree (cwd), so the broker code measured is the tree's."""
+    sys.path.insert(0, str(tree / "tests"))  # support.py, which clusterproc imports
     sys.path.insert(0, str(tree / "tests" / "broker"))
     from clusterproc import Cluster
 

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # support.py, which the broker test helpers import
 sys.path.insert(0, str(ROOT / "tests" / "broker"))
 sys.path.insert(0, str(ROOT))
 

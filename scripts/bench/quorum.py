@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # support.py, which the broker test helpers import
 sys.path.insert(0, str(ROOT / "tests" / "broker"))
 sys.path.insert(0, str(ROOT))
 
