@@ -714,12 +714,13 @@ class BrokerNode:
         return self.producers.setdefault((topic, partition), PartitionProducers())
 
     # --- long-poll support for Fetch (broker/fetch_waiters.py) ---
-    def wake_fetchers(self, tp: tuple[str, int] | None = None) -> None:
-        """News of one partition (an append, its high watermark moved), or of all (None)."""
+    def wake_fetchers(self, tp: tuple[str, int] | None = None, *, appended: bool = True) -> None:
+        """News of one partition (records appended, or with `appended=False` only its high
+        watermark moved: news to consumers, not to followers), or of all (None)."""
         if tp is None:
             self.fetch_waiters.wake_all()
         else:
-            self.fetch_waiters.wake(tp)
+            self.fetch_waiters.wake(tp, appended=appended)
 
     # --- housekeeping ---
     def enforce_retention(self) -> None:

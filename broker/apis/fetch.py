@@ -196,7 +196,9 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                 "responses": responses,
             }
         await ctx.node.fetch_waiters.wait(
-            ((t["topic"], p["partition"]) for t in to_read["topics"] for p in t["partitions"]), left
+            ((t["topic"], p["partition"]) for t in to_read["topics"] for p in t["partitions"]),
+            left,
+            follower=req["replica_id"] >= 0,
         )
 
 

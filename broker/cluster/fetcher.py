@@ -214,7 +214,7 @@ class Fetcher:
                 hw = min(p["high_watermark"], plog.log_end_offset)
                 if hw > plog.high_watermark:
                     plog.high_watermark = hw
-                    self.node.wake_fetchers(tp)  # a consumer fetching from this follower (KIP-392)
+                    self.node.wake_fetchers(tp, appended=False)  # a consumer reading this follower (KIP-392)
         return backoff
 
     def _start_at_straddling_batch(self, plog, tp: tuple[str, int], records) -> None:

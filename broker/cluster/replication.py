@@ -51,7 +51,7 @@ class ReplicaHost(Protocol):
 
     def rebuild_producers(self, plog: PartitionLog) -> None: ...
 
-    def wake_fetchers(self, tp: tuple[str, int] | None = None) -> None: ...
+    def wake_fetchers(self, tp: tuple[str, int] | None = None, *, appended: bool = True) -> None: ...
 
 
 class PartitionFetchers(Protocol):
@@ -196,7 +196,7 @@ class ReplicaManager:
         if hw > plog.high_watermark:
             plog.high_watermark = hw
             self._wake()
-            self.node.wake_fetchers(tp)  # consumers long-polling on it see the new records now
+            self.node.wake_fetchers(tp, appended=False)  # consumers long-polling on it see them now
 
     def follower_fetched(self, tp: tuple[str, int], replica: int, fetch_offset: int, epoch: int) -> ErrorCode:
         st = self.leaders.get(tp)
@@ -217,8 +217,13 @@ class ReplicaManager:
             fs.last_caught_up_ms = now
         elif fetch_offset >= fs.last_fetch_leader_leo:
             fs.last_caught_up_ms = max(fs.last_caught_up_ms, fs.last_fetch_ms)
+        moved = fetch_offset != fs.leo
         fs.leo, fs.last_fetch_leader_leo, fs.last_fetch_ms = fetch_offset, leo, now
-        self.maybe_advance_hw(tp)
+        # the high watermark is the least log end of the ISR: only a follower that moved can
+        # raise it here (the leader's own appends and ISR changes call maybe_advance_hw
+        # themselves); a session's caught-up partitions are asked on every fetch
+        if moved:
+            self.maybe_advance_hw(tp)
         if (
             replica not in st.isr
             and st.pending_isr is None

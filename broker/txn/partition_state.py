@@ -111,6 +111,8 @@ class PartitionTxns:
     # --- reading ---
     def last_stable_offset(self) -> int:
         hw = self.plog.high_watermark
+        if not self.ongoing and not self.unstable_completed:  # no transactions: every fetch asks
+            return hw
         self.unstable_completed = [(f, m) for f, m in self.unstable_completed if m >= hw]
         firsts = list(self.ongoing.values()) + [f for f, _ in self.unstable_completed]
         return min([hw, *firsts])

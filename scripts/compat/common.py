@@ -134,30 +134,30 @@ COMMON = [
 
 
 def start_brokers(count: int, extra: list[str] | None = None, first_id: int = 1) -> Brokers:
-    """One broker (count=1), or a KRaft cluster: the first node broker+controller, the others brokers;
-    node ids from `first_id` (a suite may assume its broker is node 0)."""
+    """One broker (count=1), or a KRaft cluster of `count` combined broker+controller nodes, every
+    one a voter: the shape of the apache/kafka image's cluster example and of Bitnami's and
+    conduktor's KRaft clusters (docs/compat.md, "The cluster"). Node ids from `first_id` (a suite
+    may assume its broker is node 0)."""
     b = Brokers(workdir=Path(tempfile.mkdtemp(prefix="netlab-compat-")))
-    controller = free_port()
     b.ports = [free_port() for _ in range(count)]
-    for i, port in enumerate(b.ports, start=first_id):
+    ids = list(range(first_id, first_id + count))
+    controllers = {i: free_port() for i in ids} if count > 1 else {}
+    voters = ",".join(f"{i}@127.0.0.1:{port}" for i, port in controllers.items())
+    for i, port in zip(ids, b.ports, strict=True):
         args = [f"node.id={i}", f"log.dirs={b.workdir / f'logs-{i}'}", *COMMON, *(extra or [])]
         rf = min(count, 3)
         args += [f"offsets.topic.replication.factor={rf}", f"default.replication.factor={rf}"]
         if count > 1:
-            roles = "broker,controller" if i == first_id else "broker"
-            listeners = f"PLAINTEXT://127.0.0.1:{port}" + (
-                f",CONTROLLER://127.0.0.1:{controller}" if i == first_id else ""
-            )
             args += [
-                f"process.roles={roles}",
+                "process.roles=broker,controller",
                 # advertised.listeners left unset: Kafka advertises the listeners without the
                 # controller's (KafkaConfig.effectiveAdvertisedListeners), and a suite may check
                 # that it is a DEFAULT_CONFIG (kafka-python's describe_configs test)
-                f"listeners={listeners}",
+                f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controllers[i]}",
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                f"controller.quorum.voters={first_id}@127.0.0.1:{controller}",
+                f"controller.quorum.voters={voters}",
                 "cluster.id=netlabCompatClust0000A",
             ]
         else:
@@ -166,10 +166,11 @@ def start_brokers(count: int, extra: list[str] | None = None, first_id: int = 1)
         log = open(b.workdir / f"broker-{i}.log", "w")
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env))
-        _wait_listening(port, b.procs[-1], b.workdir / f"broker-{i}.log")
-        if count > 1:  # registered with the controller and fenced no more (as tests/broker/clusterproc.py)
-            ready = "Kafka Server started" if i == first_id else "Transitioning from RECOVERY to RUNNING."
-            _wait_log(ready, b.procs[-1], b.workdir / f"broker-{i}.log")
+        log.close()
+    # all started before any is awaited: a voter starts serving once a majority has elected a leader
+    for i, port, proc in zip(ids, b.ports, b.procs, strict=True):
+        _wait_listening(port, proc, b.workdir / f"broker-{i}.log")
+        _wait_log("Kafka Server started", proc, b.workdir / f"broker-{i}.log")
     return b
 
 

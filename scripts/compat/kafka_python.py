@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kafka-python's own integration tests against netlab's broker.
 
-    scripts/compat/kafka_python.py [--cluster] [--quick] [--timeout S]
+    scripts/compat/kafka_python.py [--cluster] [--quick] [--tests PATH_OR_ID ...] [--timeout S] [--keep]
 
 Downloads the installed kafka-python's sdist from PyPI (pip, at run time), starts one broker (or
 three with --cluster) and runs test/integration with KAFKA_URI (the suite's external-broker mode)
@@ -71,7 +71,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cluster", action="store_true", help="a 3-broker cluster instead of one broker")
     ap.add_argument("--quick", action="store_true", help="producer and consumer tests only")
+    ap.add_argument("--tests", nargs="*", help="only these paths or node ids, relative to the sdist")
     ap.add_argument("--timeout", type=float, default=1500)
+    ap.add_argument("--keep", action="store_true", help="keep the brokers' logs and data after the run")
     a = ap.parse_args()
     src = sdist("kafka-python", version("kafka-python"))
     # the sdist ships test/ without __init__.py (Python's own `test` package would shadow it) and
@@ -83,9 +85,10 @@ def main() -> int:
         service.write_text(SERVICE_SHIM)
     deps = test_deps(["pytest-mock", "pytest-timeout"])  # the suite's `testing` extra
     files = ["test/integration/test_producer_integration.py", "test/integration/test_consumer_integration.py"]
-    targets = files if a.quick else ["test/integration"]
+    targets = a.tests or (files if a.quick else ["test/integration"])
     # node 0: the suite's fixture is KafkaFixture.instance(0, ...) and its tests name broker 0
     brokers = start_brokers(3 if a.cluster else 1, BROKER_PROPERTIES, first_id=0)
+    brokers.keep = a.keep
     try:
         first = brokers.bootstrap.split(",")[0]
         path = f"{src}{os.pathsep}{deps}"
