@@ -133,11 +133,13 @@ COMMON = [
 ]
 
 
-def start_brokers(count: int, extra: list[str] | None = None, first_id: int = 1) -> Brokers:
+def start_brokers(
+    count: int, extra: list[str] | None = None, first_id: int = 1, root: Path = ROOT
+) -> Brokers:
     """One broker (count=1), or a KRaft cluster of `count` combined broker+controller nodes, every
     one a voter: the shape of the apache/kafka image's cluster example and of Bitnami's and
     conduktor's KRaft clusters (docs/compat.md, "The cluster"). Node ids from `first_id` (a suite
-    may assume its broker is node 0)."""
+    may assume its broker is node 0). `root`: the tree whose broker runs (a benchmark's peer)."""
     b = Brokers(workdir=Path(tempfile.mkdtemp(prefix="netlab-compat-")))
     b.ports = [free_port() for _ in range(count)]
     ids = list(range(first_id, first_id + count))
@@ -164,8 +166,8 @@ def start_brokers(count: int, extra: list[str] | None = None, first_id: int = 1)
             args.append(f"listeners=PLAINTEXT://127.0.0.1:{port}")
         cmd = [PYTHON, "-m", "broker", "--no-env"] + [x for a in args for x in ("--override", a)]
         log = open(b.workdir / f"broker-{i}.log", "w")
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env))
+        env = dict(os.environ, PYTHONPATH=str(root))
+        b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env))
         log.close()
     # all started before any is awaited: a voter starts serving once a majority has elected a leader
     for i, port, proc in zip(ids, b.ports, b.procs, strict=True):
