@@ -59,3 +59,12 @@ if [[ ! -x .venv/bin/python || "$(cat .venv/.netlab-stamp 2>/dev/null)" != "$sta
     .venv/bin/pip install -q -e '.[test]'
     echo "$stamp" > .venv/.netlab-stamp
 fi
+
+# kafka-python's own test suite, whose quick subset the test suite runs (tests/compat/): its sdist
+# and test requirements from PyPI into .cache/compat, here and once, so no test downloads.
+if [[ ! -e .cache/compat/.fetched-$stamp ]]; then
+    echo "netlab: fetching kafka-python's test suite into .cache/compat (PyPI)"
+    mkdir -p .cache/compat
+    NETLAB_COMPAT_CACHE=$PWD/.cache/compat .venv/bin/python scripts/compat/kafka_python.py --fetch-only >/dev/null
+    touch ".cache/compat/.fetched-$stamp"
+fi

@@ -2,11 +2,14 @@
 """kafka-python's own integration tests against netlab's broker.
 
     scripts/compat/kafka_python.py [--cluster] [--quick] [--tests PATH_OR_ID ...] [--timeout S] [--keep]
+    scripts/compat/kafka_python.py --fetch-only
 
 Downloads the installed kafka-python's sdist from PyPI (pip, at run time), starts one broker (or
 three with --cluster) and runs test/integration with KAFKA_URI (the suite's external-broker mode)
 and KAFKA_VERSION=3.7.0 (the release this broker is; docs/broker.md). --quick runs the producer
-and consumer files only. Not in CI (it downloads from PyPI): docs/compat.md has the numbers.
+and consumer files only; the test suite runs that subset on one broker and on the cluster
+(tests/compat/test_kafka_python_quick.py) from the cache scripts/install.sh fills (--fetch-only,
+NETLAB_COMPAT_CACHE=.cache/compat), offline. docs/compat.md has the full tables.
 """
 
 from __future__ import annotations
@@ -74,6 +77,11 @@ def main() -> int:
     ap.add_argument("--tests", nargs="*", help="only these paths or node ids, relative to the sdist")
     ap.add_argument("--timeout", type=float, default=1500)
     ap.add_argument("--keep", action="store_true", help="keep the brokers' logs and data after the run")
+    ap.add_argument(
+        "--fetch-only",
+        action="store_true",
+        help="put the sdist and the test requirements in the cache; run nothing",
+    )
     a = ap.parse_args()
     src = sdist("kafka-python", version("kafka-python"))
     # the sdist ships test/ without __init__.py (Python's own `test` package would shadow it) and
@@ -84,6 +92,11 @@ def main() -> int:
     if not service.exists():
         service.write_text(SERVICE_SHIM)
     deps = test_deps(["pytest-mock", "pytest-timeout"])  # the suite's `testing` extra
+    if a.fetch_only:
+        print(
+            f"kafka-python {version('kafka-python')}: the suite and its test requirements are in {src.parent}"
+        )
+        return 0
     files = ["test/integration/test_producer_integration.py", "test/integration/test_consumer_integration.py"]
     targets = a.tests or (files if a.quick else ["test/integration"])
     # node 0: the suite's fixture is KafkaFixture.instance(0, ...) and its tests name broker 0
