@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +52,25 @@ def poll(what, timeout: float, step: float = 0.1):
             return v
         time.sleep(step)
     return what()
+
+
+@contextmanager
+def loopback_capture(ports: list[int], pcap: Path, stop_timeout: float = 20) -> Iterator[None]:
+    """tshark writing the loopback traffic of `ports` to `pcap` while the block runs: started,
+    its file there before the block begins, stopped (SIGINT, so the file is complete) after it,
+    whatever the block raised. Fails the test when tshark is missing (scripts/install.sh)."""
+    if shutil.which("tshark") is None:
+        pytest.fail("tshark is not installed (scripts/install.sh installs it)")
+    bpf = " or ".join(f"tcp port {p}" for p in ports)
+    cap = subprocess.Popen(
+        ["tshark", "-i", "lo", "-f", bpf, "-w", str(pcap)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while (not pcap.exists() or pcap.stat().st_size == 0) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the capture is running, not just its file created
+        yield
+    finally:
+        cap.send_signal(signal.SIGINT)
+        cap.wait(stop_timeout)

@@ -7,8 +7,6 @@ The acks=all produce that drives it still succeeds with every record replicated.
 
 from __future__ import annotations
 
-import shutil
-import signal
 import struct
 import subprocess
 import time
@@ -17,6 +15,7 @@ from collections import defaultdict
 import pytest
 from clusterproc import Cluster
 from kafka.protocol.consumer import FetchRequest, FetchResponse
+from support import loopback_capture
 from test_cluster import consume, create_topic
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
@@ -94,32 +93,17 @@ def _count(topics) -> int:
 
 
 def test_followers_fetch_incrementally(tmp_path):
-    if shutil.which("tshark") is None:
-        pytest.fail("tshark is not installed (scripts/install.sh installs it)")
     c = Cluster(tmp_path)
     pcap = tmp_path / "fetch.pcap"
-    cap = None
     try:
         c.start_all()
         ports = sorted(n.internal for n in c.nodes.values())
-        bpf = " or ".join(f"tcp port {p}" for p in ports)
-        cap = subprocess.Popen(
-            ["tshark", "-i", "lo", "-f", bpf, "-w", str(pcap)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 10
-        while (not pcap.exists() or pcap.stat().st_size == 0) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
-        create_topic(c.bootstrap, "fsrep", PARTS, 3)
-        values = [f"v{i}".encode() for i in range(20)]
-        assert _produce_one_by_one(c.bootstrap, "fsrep", 0, values) == [None] * len(values)
-        time.sleep(1.0)
+        with loopback_capture(ports, pcap):
+            create_topic(c.bootstrap, "fsrep", PARTS, 3)
+            values = [f"v{i}".encode() for i in range(20)]
+            assert _produce_one_by_one(c.bootstrap, "fsrep", 0, values) == [None] * len(values)
+            time.sleep(1.0)
     finally:
-        if cap is not None:
-            cap.send_signal(signal.SIGINT)
-            cap.wait(20)
         c.stop_all()
     pairs = _fetches(pcap, ports)
     requests = [q for q, _ in pairs]

@@ -10,14 +10,13 @@ test_quorum.py through the RPCs' effects."""
 
 from __future__ import annotations
 
-import shutil
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 from quorumproc import Quorum
+from support import loopback_capture
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -49,37 +48,22 @@ def _fields(pcap, ports: list[int]) -> list[list[str]]:
 
 
 def test_tshark_sees_an_election_on_the_controller_ports(tmp_path):
-    if shutil.which("tshark") is None:
-        pytest.fail("tshark is not installed (scripts/install.sh installs it)")
     q = Quorum(tmp_path, "combined")
     pcap = tmp_path / "kraft.pcap"
-    cap = None
     try:
         q.start_all()
         st = q.wait(lambda: (s := q.status(1)) and s.get("LeaderId") not in (None, "-1") and s, 20)
         assert st
         ports = sorted(q.nodes[i].controller for i in q.voter_ids)
-        bpf = " or ".join(f"tcp port {p}" for p in ports)
-        cap = subprocess.Popen(
-            ["tshark", "-i", "lo", "-f", bpf, "-w", str(pcap)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 10
-        while (not pcap.exists() or pcap.stat().st_size == 0) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
-        leader = int(st["LeaderId"])
-        q.kill(leader)
-        other = next(i for i in q.voter_ids if i != leader)
-        assert q.wait(
-            lambda: (s := q.status(other)) and s.get("LeaderId") not in (None, "-1", str(leader)), 15
-        )
-        time.sleep(0.5)
+        with loopback_capture(ports, pcap, stop_timeout=10):
+            leader = int(st["LeaderId"])
+            q.kill(leader)
+            other = next(i for i in q.voter_ids if i != leader)
+            assert q.wait(
+                lambda: (s := q.status(other)) and s.get("LeaderId") not in (None, "-1", str(leader)), 15
+            )
+            time.sleep(0.5)
     finally:
-        if cap is not None:
-            cap.send_signal(signal.SIGINT)
-            cap.wait(10)
         q.stop_all()
     rows = _fields(pcap, ports)
     requests = [r for r in rows if r[0] != ""]
