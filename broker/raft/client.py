@@ -489,12 +489,22 @@ class RaftClient:
         part.update(extra or {})
         return {"error_code": top, "topics": [{"topic_name": TOPIC, "partitions": [part]}]}
 
-    def handle_vote(self, req: dict) -> dict:
+    def _addressed(self, req: dict) -> tuple[dict | None, dict | None]:
+        """(the request's partition of __cluster_metadata, None), or (None, the top-level answer
+        that refuses it): another cluster's id (INCONSISTENT_CLUSTER_ID), or no such partition
+        (INVALID_REQUEST), checked first by Vote, BeginQuorumEpoch and EndQuorumEpoch alike."""
         if not self._check_cluster(req["cluster_id"]):
-            return {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
+            return None, {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
         p = self._part(req)
         if p is None:
-            return {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
+            return None, {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
+        return p, None
+
+    def handle_vote(self, req: dict) -> dict:
+        p, refused = self._addressed(req)
+        if refused is not None:
+            return refused
+        assert p is not None
         cand, epoch = p["candidate_id"], p["candidate_epoch"]
         if cand not in self.voters:
             return self._answer(INCONSISTENT_VOTER_SET, {"vote_granted": False})
@@ -526,11 +536,10 @@ class RaftClient:
         return self._answer(ErrorCode.NONE, {"vote_granted": granted})
 
     def handle_begin_epoch(self, req: dict) -> dict:
-        if not self._check_cluster(req["cluster_id"]):
-            return {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
-        p = self._part(req)
-        if p is None:
-            return {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
+        p, refused = self._addressed(req)
+        if refused is not None:
+            return refused
+        assert p is not None
         epoch, leader = p["leader_epoch"], p["leader_id"]
         if epoch < self.state.epoch:
             return self._answer(ErrorCode.FENCED_LEADER_EPOCH)
@@ -544,11 +553,10 @@ class RaftClient:
         return self._answer(ErrorCode.NONE)
 
     def handle_end_epoch(self, req: dict) -> dict:
-        if not self._check_cluster(req["cluster_id"]):
-            return {"error_code": ErrorCode.INCONSISTENT_CLUSTER_ID, "topics": []}
-        p = self._part(req)
-        if p is None:
-            return {"error_code": ErrorCode.INVALID_REQUEST, "topics": []}
+        p, refused = self._addressed(req)
+        if refused is not None:
+            return refused
+        assert p is not None
         epoch, leader = p["leader_epoch"], p["leader_id"]
         if epoch < self.state.epoch:
             return self._answer(ErrorCode.FENCED_LEADER_EPOCH)

@@ -209,3 +209,56 @@ def test_brokers_with_bootstrap_servers_only(tmp_path):
         assert all(err is None for err, _ in produce(q.bootstrap, "qboot", [b"b"]))
     finally:
         q.stop_all()
+
+
+def test_vote_and_epoch_rpcs_of_another_cluster_or_partition_are_refused(combined):
+    """Vote, BeginQuorumEpoch and EndQuorumEpoch check the cluster id, then that they name
+    __cluster_metadata-0, before anything else (KafkaRaftClient: INCONSISTENT_CLUSTER_ID, then
+    INVALID_REQUEST as the top-level error), and a refused one changes nothing: a vote for a
+    stranger in a far epoch, a leader claiming epoch 1000, a leader ending it."""
+    import asyncio
+
+    from broker.apis import begin_quorum_epoch, end_quorum_epoch, vote
+    from broker.cluster.channel import NodeChannel
+    from broker.log4j import logger
+    from broker.protocol.errors import ErrorCode
+
+    st = _leader(combined, 1)
+    voter = next(i for i in combined.voter_ids if i != int(st["LeaderId"]))
+    node = combined.nodes[voter]
+    far = {"leader_id": 99, "leader_epoch": 1000}
+    stranger = {"candidate_epoch": 1000, "candidate_id": 99, "last_offset_epoch": 999, "last_offset": 10**9}
+    parts = [
+        (vote.API, stranger),
+        (begin_quorum_epoch.API, far),
+        (end_quorum_epoch.API, {**far, "preferred_successors": [voter]}),
+    ]
+
+    def body(cluster_id: str, topic: str, fields: dict) -> dict:
+        p = {"partition_index": 0, **fields}
+        return {"cluster_id": cluster_id, "topics": [{"topic_name": topic, "partitions": [p]}]}
+
+    async def ask() -> list[tuple[str, int, int]]:
+        ch = NodeChannel(logger("test"), voter, node.host, node.controller, "refusal-test")
+        out = []
+        try:
+            for api, fields in parts:
+                for cluster_id, topic in (
+                    ("anotherCluster0000000A", "__cluster_metadata"),
+                    (st["ClusterId"], "t"),
+                ):
+                    resp = await ch.request(api, 0, body(cluster_id, topic, fields), 10)
+                    out.append((api.name, resp["error_code"], len(resp["topics"])))
+        finally:
+            ch.close()
+        return out
+
+    answers = asyncio.run(ask())
+    expected = [
+        (name, code, 0)
+        for name in ("Vote", "BeginQuorumEpoch", "EndQuorumEpoch")
+        for code in (ErrorCode.INCONSISTENT_CLUSTER_ID, ErrorCode.INVALID_REQUEST)
+    ]
+    assert answers == expected
+    after = _leader(combined, voter)
+    assert (after["LeaderId"], after["LeaderEpoch"]) == (st["LeaderId"], st["LeaderEpoch"])
