@@ -183,10 +183,14 @@ def start_brokers(
         b.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env))
         log.close()
     # all started before any is awaited: a voter starts serving once a majority has elected a leader
-    for i, port, proc in zip(ids, b.ports, b.procs, strict=True):
-        _wait_listening(port, proc, b.workdir / f"broker-{i}.log")
-        if count > 1:  # registered, caught up and unfenced (one broker alone is all that at once)
-            _wait_log("Kafka Server started", proc, b.workdir / f"broker-{i}.log")
+    try:
+        for i, port, proc in zip(ids, b.ports, b.procs, strict=True):
+            _wait_listening(port, proc, b.workdir / f"broker-{i}.log")
+            if count > 1:  # registered, caught up and unfenced (one broker alone is all that at once)
+                _wait_log("Kafka Server started", proc, b.workdir / f"broker-{i}.log")
+    except BaseException:  # one did not start: stop the others too (by pid), then say which
+        b.stop()
+        raise
     return b
 
 
