@@ -46,6 +46,11 @@ KNOWN: dict[str, dict[str, str]] = {
     "kafka-python": {
         "test_ssl_integration": SSL_SASL,
         "test_sasl_integration": SSL_SASL,
+        "test_producer_integration::test_idempotent_producer_max_in_flight[": "kafka-python 3.0's own race"
+        " (seen once in five cluster runs, broker-independent): its consumer, subscribed while it"
+        " bootstrapped, logged 'Sleeping 299.99 for next Metadata refresh' and never asked for the topic,"
+        " so it read nothing in 30 s (docs/compat.md, 'Races a cluster adds'); the CI subset must not"
+        " fail on a client bug",
     },
     "kafka-python[cluster]": {
         "test_admin_integration::test_delete_records$": "assumes one broker: it expects a single poll()"
