@@ -1,7 +1,10 @@
-"""Start a real `python -m broker` process for tests and stop it by its pid."""
+"""Start a real `python -m broker` process for tests and stop it by its pid; read the metadata
+log it wrote."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import signal
 import socket
@@ -10,6 +13,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from broker import dump_log
 
 PYTHON = sys.executable
 
@@ -110,3 +115,15 @@ def run_broker_to_exit(tmp: Path, overrides: list[str], timeout: float = 20) -> 
         if bp.proc.poll() is None:
             bp.stop()
     return bp.proc.returncode, bp.output()
+
+
+def metadata_log_records(metadata_dir: Path) -> list[dict]:
+    """Every record of a `__cluster_metadata-0` directory as our kafka-dump-log
+    --cluster-metadata-decoder prints it ({"type": ..., "version": ..., "data": {...}})."""
+    out = io.StringIO()
+    files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
+    assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
+    payloads = [
+        line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line
+    ]
+    return [json.loads(p) for p in payloads]

@@ -6,19 +6,16 @@ with our kafka-dump-log) and so across a restart; librdkafka reports the throttl
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
 
-from brokerproc import start_broker
+from brokerproc import metadata_log_records, start_broker
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
 from kafka.protocol.producer import ProduceRequest
 from rawclient import RawClient, batch
-
-from broker import dump_log
 
 
 def _topic(bs: str) -> str:
@@ -91,13 +88,7 @@ def _describe(rc: RawClient) -> dict:
 
 def _quota_records(metadata_dir) -> list[dict]:
     """The ClientQuotaRecords of a metadata log as kafka-dump-log --cluster-metadata-decoder prints them."""
-    out = io.StringIO()
-    files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
-    assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
-    payloads = [
-        line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line
-    ]
-    return [d["data"] for d in map(json.loads, payloads) if d["type"] == "CLIENT_QUOTA_RECORD"]
+    return [d["data"] for d in metadata_log_records(metadata_dir) if d["type"] == "CLIENT_QUOTA_RECORD"]
 
 
 def test_alter_and_describe_client_quotas_then_fetch_throttled(tmp_path):

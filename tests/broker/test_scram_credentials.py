@@ -9,15 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import json
 
 import pytest
-from brokerproc import start_broker
+from brokerproc import metadata_log_records, start_broker
 from kafka.protocol.admin import AlterUserScramCredentialsRequest, DescribeUserScramCredentialsRequest
 from rawclient import RawClient
-
-from broker import dump_log
 
 pytestmark = [pytest.mark.clients]
 
@@ -59,14 +56,8 @@ def _rows(resp) -> dict[str, tuple]:
 
 def _scram_records(metadata_dir) -> list[dict]:
     """The SCRAM records of a metadata log as kafka-dump-log --cluster-metadata-decoder prints them."""
-    out = io.StringIO()
-    files = ",".join(str(p) for p in sorted(metadata_dir.glob("*.log")))
-    assert dump_log.main(["--files", files, "--cluster-metadata-decoder", "--print-data-log"], out=out) == 0
-    payloads = [
-        line.split(" payload: ", 1)[1] for line in out.getvalue().splitlines() if " payload: {" in line
-    ]
     kinds = ("USER_SCRAM_CREDENTIAL_RECORD", "REMOVE_USER_SCRAM_CREDENTIAL_RECORD")
-    return [d for d in map(json.loads, payloads) if d["type"] in kinds]
+    return [d for d in metadata_log_records(metadata_dir) if d["type"] in kinds]
 
 
 def _rfc5802(digest: str, password: bytes, salt: bytes, iterations: int) -> tuple[str, str]:
