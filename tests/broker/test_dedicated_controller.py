@@ -5,12 +5,12 @@ replicated topics, and fail over when it fences one; the controller itself is ne
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from brokerproc import BrokerProc, free_port, start_broker
 from clusterproc import FAST, PROTO_MAP, kcat_list
+from support import poll
 from test_cluster import consume, create_topic, produce
 
 from broker.raft.metadata_image import read_state
@@ -91,13 +91,7 @@ class DedicatedCluster:
         return None if t is None else next(x for x in t["partitions"] if x["p"] == p)
 
     def wait(self, what, timeout: float = 15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            v = what()
-            if v:
-                return v
-            time.sleep(0.1)
-        return what()
+        return poll(what, timeout)
 
 
 @pytest.fixture(scope="module")

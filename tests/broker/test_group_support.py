@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 from brokerproc import start_broker
+from support import poll
 
 from broker.group.client import GroupClient
 
@@ -26,13 +26,11 @@ def start_group_broker(tmp, extra: list[str] | None = None, **kw):
 
 
 def wait_until(cond, timeout: float = 15.0, every: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    """support.poll, failing the test when `cond` never held."""
+    v = poll(cond, timeout, every)
+    if not v:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return v
 
 
 def client(bp, **kw) -> GroupClient:

@@ -121,14 +121,11 @@ def kcat_metadata(bootstrap: str, topic: str | None = None) -> dict:
 
 
 def wait_until(fn, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not reached in {timeout} s (last: {last!r})")
+    """support.poll, failing the test with the last answer when `fn` never held."""
+    last = support.poll(fn, timeout, 0.2)
+    if not last:
+        raise AssertionError(f"{what} not reached in {timeout} s (last: {last!r})")
+    return last
 
 
 def zk_get(zk: ZooKeeper, path: str) -> str | None:
