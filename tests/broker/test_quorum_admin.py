@@ -50,11 +50,8 @@ def _metadata(q: Quorum, i: int) -> dict[str, dict[int, tuple[int, list[int]]]]:
     from kafka.protocol.metadata import MetadataRequest
 
     n = q.nodes[i]
-    rc = RawClient(n.host, n.external)
-    try:
+    with RawClient(n.host, n.external) as rc:
         resp = rc.request(MetadataRequest(topics=None, version=1), 1)
-    finally:
-        rc.close()
     out: dict[str, dict[int, tuple[int, list[int]]]] = {}
     for t in resp.topics:
         name, parts = t[1], t[3]
@@ -163,11 +160,8 @@ def _set_cluster_default(n, name: str, value: str) -> None:
         resource_name="",
         configs=[R.AlterConfigsResource.AlterableConfig(name=name, config_operation=0, value=value)],
     )
-    rc = RawClient(n.host, n.external)
-    try:
+    with RawClient(n.host, n.external) as rc:
         resp = rc.request(R(resources=[res], validate_only=False, version=0), 0)
-    finally:
-        rc.close()
     assert resp.responses[0].error_code == 0, resp
 
 
@@ -282,36 +276,24 @@ def test_client_quotas(quorum):
     from test_quotas import _alter, _describe
 
     n = quorum.nodes[_asked(quorum)]
-    rc = RawClient(n.host, n.external)
-    try:
+    with RawClient(n.host, n.external) as rc:
         assert _alter(rc, "qslow", "consumer_byte_rate", 30000.0).entries[0].error_code == 0
         assert _alter(rc, None, "request_percentage", 50.0).entries[0].error_code == 0
         bad = _alter(rc, "qslow", "producer_byte_rate", 1.5).entries[0]
         assert (bad.error_code, bad.error_message) == (42, "producer_byte_rate cannot be a fractional value.")
         assert _alter_only(rc, "qcheck", "producer_byte_rate", 1000.0).entries[0].error_code == 0
-    finally:
-        rc.close()
     want = {"qslow": {"consumer_byte_rate": 30000.0}, None: {"request_percentage": 50.0}}
     for i in _brokers(quorum):
         m = quorum.nodes[i]
-        rc = RawClient(m.host, m.external)
-        try:
+        with RawClient(m.host, m.external) as rc:
             assert quorum.wait(lambda rc=rc: _describe(rc) == want, 5), (i, _describe(rc))
-        finally:
-            rc.close()
     other = quorum.nodes[next(i for i in _brokers(quorum) if i != _asked(quorum))]
-    rc = RawClient(other.host, other.external)
-    try:
+    with RawClient(other.host, other.external) as rc:
         assert _alter(rc, "qslow", "consumer_byte_rate", 0.0, remove=True).entries[0].error_code == 0
-    finally:
-        rc.close()
     for i in _brokers(quorum):
         m = quorum.nodes[i]
-        rc = RawClient(m.host, m.external)
-        try:
+        with RawClient(m.host, m.external) as rc:
             assert quorum.wait(lambda rc=rc: "qslow" not in _describe(rc), 5), (i, _describe(rc))
-        finally:
-            rc.close()
 
 
 def _alter_only(rc: RawClient, name: str, key: str, value: float):
@@ -341,19 +323,13 @@ def test_client_quotas_five_voters_and_a_new_leader(tmp_path):
 
         def alter(i: int, *args, **kw):
             n = q.nodes[i]
-            rc = RawClient(n.host, n.external)
-            try:
+            with RawClient(n.host, n.external) as rc:
                 return _alter(rc, *args, **kw).entries[0]
-            finally:
-                rc.close()
 
         def described(i: int) -> dict:
             n = q.nodes[i]
-            rc = RawClient(n.host, n.external)
-            try:
+            with RawClient(n.host, n.external) as rc:
                 return _describe(rc)
-            finally:
-                rc.close()
 
         assert alter(asked, "quo5", "producer_byte_rate", 4096.0).error_code == 0
         for i in q.nodes:
@@ -369,11 +345,8 @@ def test_client_quotas_five_voters_and_a_new_leader(tmp_path):
         )
         assert q.wait(lambda: alter(survivors[-1], "quo5", "consumer_byte_rate", 2048.0).error_code == 0, 20)
         n = q.nodes[survivors[-1]]
-        rc = RawClient(n.host, n.external)
-        try:
+        with RawClient(n.host, n.external) as rc:
             bad = _alter_entity(rc, [("user", "u"), ("ip", "10.0.0.1")], "producer_byte_rate", 1.0).entries[0]
-        finally:
-            rc.close()
         assert (bad.error_code, bad.error_message) == (
             42,
             "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId",
@@ -405,22 +378,16 @@ def test_scram_credentials(quorum):
     admin = _admin(quorum, asked)  # kept: a client destroyed fails its futures
     assert admin.alter_user_scram_credentials([up])["scrq"].result(15) is None
     n = quorum.nodes[asked]
-    rc = RawClient(n.host, n.external)
-    try:
+    with RawClient(n.host, n.external) as rc:
         assert _alter(rc, deletions=[("scrq", 1)], upsertions=[("scrq2", 2, 100)]) == {
             "scrq": (91, "Attempt to delete a user credential that does not exist"),
             "scrq2": (93, "Too few iterations"),
         }
-    finally:
-        rc.close()
 
     def described(i: int) -> dict:
         m = quorum.nodes[i]
-        rc = RawClient(m.host, m.external)
-        try:
+        with RawClient(m.host, m.external) as rc:
             return _rows(_describe(rc, ["scrq"]))
-        finally:
-            rc.close()
 
     for i in _brokers(quorum):
         assert quorum.wait(lambda i=i: described(i) == {"scrq": (0, None, [(2, 8192)])}, 5), (i, described(i))
@@ -447,11 +414,8 @@ def test_scram_credentials_new_leader_and_restart(tmp_path):
 
         def call(i: int, fn, *args, **kw):
             n = q.nodes[i]
-            rc = RawClient(n.host, n.external)
-            try:
+            with RawClient(n.host, n.external) as rc:
                 return fn(rc, *args, **kw)
-            finally:
-                rc.close()
 
         assert call(asked, _alter, upsertions=[("scrlead", 2, 8192)]) == {"scrlead": (0, None)}
         q.kill(first)
