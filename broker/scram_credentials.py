@@ -63,7 +63,7 @@ def credential(mechanism: int, salt: bytes, salted_password: bytes, iterations: 
     }
 
 
-def _check_name_and_mechanism(user: str, mechanism: int) -> tuple[int, str] | None:
+def check_name_and_mechanism(user: str, mechanism: int) -> tuple[int, str] | None:
     if user == "":
         return ErrorCode.UNACCEPTABLE_CREDENTIAL, EMPTY_USER
     if mechanism not in MECHANISMS:  # ScramMechanism.fromType: anything else is UNKNOWN
@@ -72,7 +72,7 @@ def _check_name_and_mechanism(user: str, mechanism: int) -> tuple[int, str] | No
 
 
 def check_upsertion(u: dict) -> tuple[int, str] | None:
-    bad = _check_name_and_mechanism(u["name"], u["mechanism"])
+    bad = check_name_and_mechanism(u["name"], u["mechanism"])
     if bad:
         return bad
     if u["iterations"] < MIN_ITERATIONS:
@@ -83,7 +83,7 @@ def check_upsertion(u: dict) -> tuple[int, str] | None:
 
 
 def _check_deletion(table: Table, d: dict) -> tuple[int, str] | None:
-    bad = _check_name_and_mechanism(d["name"], d["mechanism"])
+    bad = check_name_and_mechanism(d["name"], d["mechanism"])
     if bad:
         return bad
     if MECHANISMS[d["mechanism"]][0] not in table.get(d["name"], {}):

@@ -47,22 +47,16 @@ def alter(c: KazooClient, deletions: list[dict], upsertions: list[dict]) -> list
     iterations outside [min, 16384]) first, then users naming one mechanism twice, then
     deletions of what is not there, then the writes; results in that order."""
     results: list[dict] = []
-    illegal: dict[str, str] = {}
+    illegal: dict[str, tuple[int, str]] = {}  # user -> (error code, message), the last one found
     for d in deletions:
-        if d["name"] == "":
-            illegal[""] = sc.EMPTY_USER
-        elif d["mechanism"] not in sc.MECHANISMS:
-            illegal[d["name"]] = sc.UNKNOWN_MECHANISM
+        bad = sc.check_name_and_mechanism(d["name"], d["mechanism"])
+        if bad:
+            illegal[d["name"]] = bad
     for u in upsertions:
         bad = sc.check_upsertion(u)
         if bad:
-            illegal[u["name"]] = bad[1]
-    for user, msg in illegal.items():
-        code = (
-            ErrorCode.UNSUPPORTED_SASL_MECHANISM
-            if msg == sc.UNKNOWN_MECHANISM
-            else ErrorCode.UNACCEPTABLE_CREDENTIAL
-        )
+            illegal[u["name"]] = bad
+    for user, (code, msg) in illegal.items():
         results.append({"user": user, "error_code": code, "error_message": msg})
     pairs = [(x["name"], x["mechanism"]) for x in [*upsertions, *deletions] if x["name"] not in illegal]
     twice = {p[0] for p in pairs if pairs.count(p) > 1}
