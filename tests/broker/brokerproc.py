@@ -20,15 +20,18 @@ PYTHON = sys.executable
 
 
 def free_port() -> int:
-    """A port that binds now, below the kernel's ephemeral range (so the many client connections
-    of tests running in parallel cannot take it between now and the broker's bind)."""
+    """A port that binds now on every address, below the kernel's ephemeral range (so the many
+    client connections of tests running in parallel cannot take it between now and the broker's
+    bind). The wildcard bind (never listened on) fails if any 127.0.0.x holds the port: the
+    cluster helpers bind 127.0.0.2-6 too, which a check on 127.0.0.1 alone missed (CI: a voter's
+    "failed to bind to 127.0.0.2:30805: Address already in use")."""
     import random
 
     for _ in range(100):
         port = random.randrange(20000, 32000)
         with socket.socket() as s:
             try:
-                s.bind(("127.0.0.1", port))
+                s.bind(("0.0.0.0", port))
             except OSError:
                 continue
             return port
