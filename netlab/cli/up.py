@@ -161,9 +161,9 @@ def _print(result) -> None:
     for b in result.brokers:
         if b.state == "started":
             console.print(f"  [green]✓[/] broker in {b.node} started ({b.seconds:.2f} s)", highlight=False)
-        elif b.state == "unregistered":
+        elif b.state in ("unregistered", "fenced"):
             console.print(
-                f"  [yellow]![/] broker in {b.node} runs but is not registered with its controller: "
+                f"  [yellow]![/] broker in {b.node} runs but its cluster does not list it: "
                 f"{escape(b.error or '')}",
                 highlight=False,
                 soft_wrap=True,

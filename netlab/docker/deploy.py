@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from broker.properties import env_name_to_property
+from netlab.broker_files import needs_registration
 from netlab.errors import InputError
+from netlab.kafka.broker_log import STARTED_MARKS, UNFENCED_MARK, start_error_from_log
+from netlab.lab.brokers import metadata_settled
 from netlab.topology.kafka_fields import broker_properties
 from netlab.topology.models import Topology
 from netlab.topology.view import Resolved
+from netlab.zookeeper import ENSEMBLE_READY_MARK, READY_MARK, ZK_SERVER, jvm_env, zoo_cfg
 
 from .image import checkout_root, ensure_image, node_mounts
 from .project import PROJECT_LABEL, SERVICE_LABEL
@@ -184,15 +188,11 @@ def wait_brokers(
     client, deployed: Deployed, brokers: dict[str, dict[str, str]], timeout: float = 30.0
 ) -> dict[str, str]:
     """Wait (bounded) until each broker container (node -> its settings) logged Kafka's start
-    message (and, for a KRaft broker-only node, its registration; for a ZooKeeper-mode broker its
-    first UpdateMetadata or the controller's line that it cannot reach it — as `netlab up` waits,
-    netlab/lab/brokers.py), failed to start (Kafka's fatal line, or the container exited), or
-    `timeout` passed; also until every ZooKeeper container serves (its own ready line, as the
-    namespace engine waits for it). node -> its log."""
-    from netlab.brokers import needs_registration
-    from netlab.kafka.broker_log import REGISTERED_MARK, STARTED_MARKS, start_error_from_log
-    from netlab.lab.brokers import metadata_settled
-    from netlab.zookeeper import ENSEMBLE_READY_MARK, READY_MARK
+    message (and, for a KRaft broker that registers with a controller, its unfencing; for a
+    ZooKeeper-mode broker its first UpdateMetadata or the controller's line that it cannot reach
+    it — as `netlab up` waits, netlab/lab/brokers.py), failed to start (Kafka's fatal line, or
+    the container exited), or `timeout` passed; also until every ZooKeeper container serves (its
+    own ready line, as the namespace engine waits for it). node -> its log."""
 
     deadline = time.monotonic() + timeout
     logs: dict[str, str] = {}
@@ -208,7 +208,7 @@ def wait_brokers(
             ctr = client.containers.get(deployed.containers[node])
             log = logs[node] = ctr.logs(tail=2000).decode(errors="replace")
             started = any(m in log for m in STARTED_MARKS)
-            registered = REGISTERED_MARK in log or not needs_registration(props)
+            registered = UNFENCED_MARK in log or not needs_registration(props)
             zk_mode = bool(props.get("zookeeper.connect")) and not props.get("process.roles", "").strip()
             if started and zk_mode:
                 registered = metadata_settled(log, list(logs.values()))
@@ -236,7 +236,6 @@ _ZK_START = (
 
 
 def _zookeeper_command(spec) -> tuple[list[str], dict[str, str]]:
-    from netlab.zookeeper import ZK_SERVER, jvm_env, zoo_cfg
 
     env = dict(jvm_env(spec))
     env["NETLAB_ZOO_CFG"] = zoo_cfg(spec, PurePosixPath(ZK_CONTAINER_DIR) / "data")  # type: ignore[arg-type]

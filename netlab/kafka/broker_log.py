@@ -25,6 +25,9 @@ UNREACHED_BY_CONTROLLER = re.compile(
 )
 ZK_BROKER_ID = re.compile(r"\[KafkaServer id=(-?\d+)\] started \(kafka\.server\.KafkaServer\)")
 REGISTERED_MARK = "Successfully registered broker"
+# a registered KRaft broker is fenced (Metadata leaves it out) until it has caught up with the
+# metadata log and a heartbeat finds it unfenced; Kafka's BrokerLifecycleManager then logs this
+UNFENCED_MARK = "The broker has been unfenced"
 REGISTER_PROBLEMS = ("could not be established", "Unable to register")
 FATAL_MARKERS = (
     "Exiting Kafka due to fatal exception",

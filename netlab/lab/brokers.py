@@ -19,6 +19,7 @@ from netlab.brokers import RESTART_MARK, current_run, needs_registration, proper
 from netlab.kafka.broker_log import (
     REGISTER_PROBLEMS,
     REGISTERED_MARK,
+    UNFENCED_MARK,
     UNREACHED_BY_CONTROLLER,
     UPDATE_METADATA_MARK,
     ZK_BROKER_ID,
@@ -41,7 +42,7 @@ METADATA_WAIT = 10.0  # after its start, for a ZooKeeper-mode broker's first Upd
 class BrokerStart:
     node: str
     # started | failed | starting (not started in time) | unregistered (a KRaft broker the
-    # controller never took)
+    # controller never took) | fenced (registered, but not unfenced in time: Metadata omits it)
     state: str
     error: str | None = None  # Kafka's message
     seconds: float = 0.0
@@ -55,13 +56,14 @@ class BrokerStart:
         }
 
 
-def _judge(
+def judge_start(
     node: str, log: str, running: bool, exit_code: int | None, register: bool, elapsed: float
 ) -> BrokerStart | None:
     if not running:
         why = start_error_from_log(log) or (log.strip().splitlines() or [f"exited with code {exit_code}"])[-1]
         return BrokerStart(node, "failed", why, elapsed)
-    if has_started(log) and (not register or REGISTERED_MARK in log):
+    # a registering broker serves clients once unfenced: until then Metadata leaves it out
+    if has_started(log) and (not register or UNFENCED_MARK in log):
         return BrokerStart(node, "started", None, elapsed)
     return None
 
@@ -128,7 +130,7 @@ def wait_started(
             log = current_run(files.logfile.read_text(errors="replace")) if files.logfile.exists() else ""
             logs[node] = log
             st = processes.state(files)
-            verdict = _judge(
+            verdict = judge_start(
                 node, log, st.state == "running", st.exit_code, register[node], time.monotonic() - began
             )
             if verdict is not None:
@@ -140,8 +142,11 @@ def wait_started(
             return None
         if pending and time.monotonic() - began > timeout:  # the start wait is over
             return True
-        # brokers that started but did not register: Kafka retries every ~2 s; three tries are enough
-        only_unregistered = all(has_started(logs.get(n, "")) for n in pending)
+        # brokers that started but did not register: Kafka retries every ~2 s; three tries are
+        # enough (one that registered is on its way to being unfenced: it gets the whole wait)
+        only_unregistered = all(
+            has_started(logs.get(n, "")) and REGISTERED_MARK not in logs.get(n, "") for n in pending
+        )
         if not pending or (only_unregistered and time.monotonic() - began > REGISTER_WAIT):
             return True
         return None
@@ -149,7 +154,14 @@ def wait_started(
     poll_until(settled, timeout + METADATA_WAIT, first_delay=0.01)
     for node in pending:  # not started (or not registered) in time
         log = logs.get(node, "")
-        if has_started(log):
+        if has_started(log) and REGISTERED_MARK in log:
+            done[node] = BrokerStart(
+                node,
+                "fenced",
+                "registered with the controller, but not unfenced yet: Metadata does not list it",
+                time.monotonic() - began,
+            )
+        elif has_started(log):
             last = [line for line in log.splitlines() if any(p in line for p in REGISTER_PROBLEMS)]
             done[node] = BrokerStart(
                 node,
