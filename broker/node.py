@@ -6,7 +6,6 @@ runs on the event loop thread: appends and reads are page-cache file operations.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 
 from .acls import AclBinding, binding_from_json
 from .cluster.controller import Controller
-from .cluster.errors import ChannelError
 from .cluster.metadata import BrokerEndpoint, ClusterMetadata, PartitionInfo, TopicInfo
 from .cluster.replication import ReplicaManager
 from .cluster.snapshot import apply_snapshot
@@ -37,14 +35,14 @@ from .log.partition_log import LogClosedError, LogConfig, PartitionLog
 from .log4j import logger
 from .producers import Duplicate, PartitionProducers, ProducerIds, SequenceError
 from .protocol.errors import ErrorCode
+from .topic_admin import TopicAdmin
 from .topic_configs import (
     BrokerSettings,
     InvalidTopicConfig,
     effective,
     log_overrides,
-    validate_topic_configs,
 )
-from .topics import INTERNAL_TOPICS, topic_name_error
+from .topics import INTERNAL_TOPICS
 from .txn import registry as txn_registry
 
 
@@ -126,7 +124,7 @@ class BrokerNode:
         self.fetch_waiters = FetchWaiters()  # long-polling fetches, by partition
         self.replicas = ReplicaManager(self)
         self.lifecycle = None  # broker/cluster/lifecycle.BrokerLifecycle on a broker-only node
-        self._creating: set[str] = set()  # topics whose logs a worker thread is making now
+        self.topic_admin = TopicAdmin(self)  # CreateTopics, DeleteTopics, auto-creation
         self.zk = None  # broker/zk/broker.ZkBroker in ZooKeeper mode (zookeeper.connect)
         self.controller: Controller | None = None  # set by broker/raft/setup.py (a quorum of one)
         self.incarnation = uuid.uuid4()  # this process's registration with a local controller
@@ -151,7 +149,7 @@ class BrokerNode:
         topics: dict[str, TopicInfo] = {}
         for plog in self.logs.partitions():
             t = topics.setdefault(plog.topic, TopicInfo(plog.topic, plog.topic_id, {}))
-            t.partitions[plog.partition] = self._partition_info(plog.partition)
+            t.partitions[plog.partition] = self.local_partition_info(plog.partition)
             plog.high_watermark = plog.log_end_offset  # single node: every stored record is committed
         for t in topics.values():
             t.internal = t.name in INTERNAL_TOPICS
@@ -173,7 +171,7 @@ class BrokerNode:
                 self.logs.set_topic_config(topic, log_overrides(overrides) or {})
                 self.topic_configs[topic] = dict(overrides)
 
-    def _save_topic_configs(self) -> None:
+    def save_topic_configs(self) -> None:
         path = self._topic_configs_path()
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps({t: c for t, c in sorted(self.topic_configs.items()) if c}, indent=1))
@@ -340,179 +338,12 @@ class BrokerNode:
         self.logs.delete_topic(name)
         self.log.info(f"Deleted the local log of topic {name}")
 
-    def _partition_info(self, index: int) -> PartitionInfo:
+    def local_partition_info(self, index: int) -> PartitionInfo:
         return PartitionInfo(
             index, leader=self.node_id, leader_epoch=0, replicas=[self.node_id], isr=[self.node_id]
         )
 
-    # --- topics ---
-    def create_topic(
-        self,
-        name: str,
-        partitions: int,
-        replication_factor: int,
-        configs: dict | None = None,
-        validate_only: bool = False,
-        assignments: list[list[int]] | None = None,
-    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        """Validate, then let the controller place the replicas. On a broker-only node the request
-        is forwarded and the answer is LEADER_NOT_AVAILABLE for now (as Kafka's auto-creation);
-        CreateTopics awaits `create_topic_forwarded` instead."""
-        err = topic_name_error(name)
-        if err:
-            return ErrorCode.INVALID_TOPIC_EXCEPTION, err, None
-        if name in self.metadata.topics or name in self._creating:
-            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
-        if partitions == -1:
-            partitions = self.config["num.partitions"]
-        if replication_factor == -1:
-            replication_factor = self.config["default.replication.factor"]
-        if partitions < 1:
-            return ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.", None
-        if replication_factor < 1:
-            return ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.", None
-        if replication_factor > len(self.metadata.brokers) and self.config.zk_mode:
-            # ZkAdminManager.createTopics places replicas on the metadata cache's live brokers
-            return (
-                ErrorCode.INVALID_REPLICATION_FACTOR,
-                f"Replication factor: {replication_factor} larger than available brokers: "
-                f"{len(self.metadata.brokers)}.",
-                None,
-            )
-        # A forwarded auto-creation is judged by the controller (whose registered brokers this
-        # node's metadata may not show yet), as Kafka's AutoTopicCreationManager leaves it to it.
-        if replication_factor > len(self.metadata.brokers) and (self.controller is not None or validate_only):
-            return (
-                ErrorCode.INVALID_REPLICATION_FACTOR,
-                f"Unable to replicate the partition {replication_factor} time(s): The target replication "
-                f"factor of {replication_factor} cannot be reached because only {len(self.metadata.brokers)} "
-                f"broker(s) are registered.",
-                None,
-            )
-        try:  # Kafka's topic config names, types and ranges (broker/topic_configs.py)
-            validate_topic_configs(configs)
-            self.log_config.with_overrides(log_overrides(configs))
-        except (InvalidTopicConfig, ValueError) as exc:
-            return ErrorCode.INVALID_CONFIG, str(exc), None
-        if validate_only:
-            return ErrorCode.NONE, None, None
-        if self.controller is not None:
-            if assignments is None and self.metadata.brokers.keys() != {self.node_id}:
-                return self.controller.create_topic(
-                    name, partitions, replication_factor, configs, None, internal=name in INTERNAL_TOPICS
-                )
-            if assignments is not None:
-                return self.controller.create_topic(
-                    name,
-                    len(assignments),
-                    len(assignments[0]),
-                    configs,
-                    assignments,
-                    internal=name in INTERNAL_TOPICS,
-                )
-            return self._create_single(name, partitions, configs)
-        asyncio.get_running_loop().create_task(
-            self.create_topic_forwarded(name, partitions, replication_factor, configs)
-        )
-        return ErrorCode.LEADER_NOT_AVAILABLE, "The topic is being created by the controller.", None
-
-    async def create_topic_forwarded(
-        self,
-        name: str,
-        partitions: int,
-        replication_factor: int,
-        configs: dict | None,
-        assignments: list[list[int]] | None = None,
-        timeout_s: float = 10.0,
-    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        if self.zk is not None:  # ZooKeeper mode: the topic is written to ZooKeeper (broker/zk/)
-            return await self.zk.create_topic(
-                name, partitions, replication_factor, configs, assignments, timeout_s
-            )
-        if self.lifecycle is None:
-            return ErrorCode.NOT_CONTROLLER, "no controller", None
-        try:
-            results, version = await self.lifecycle.client.create_topics(
-                [
-                    {
-                        "name": name,
-                        "partitions": partitions,
-                        "replication_factor": replication_factor,
-                        "configs": configs or {},
-                        "assignments": assignments,
-                    }
-                ]
-            )
-        except ChannelError as exc:
-            return ErrorCode.REQUEST_TIMED_OUT, f"the controller could not be reached: {exc}", None
-        r = results[0]
-        await self.lifecycle.wait_metadata(version, timeout_s)
-        return ErrorCode(r["error_code"]), r["error_message"], self.metadata.topics.get(name)
-
-    async def create_topic_async(
-        self,
-        name: str,
-        partitions: int,
-        replication_factor: int,
-        configs: dict | None = None,
-        validate_only: bool = False,
-        assignments: list[list[int]] | None = None,
-    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        """create_topic for CreateTopics on the controller's node: the replicas are placed first,
-        and this node's partition directories and files are made in a worker thread, so the event
-        loop serves other clients meanwhile (3,000 partitions take seconds of mkdir and fsync).
-        The other brokers make theirs the same way when the metadata reaches them
-        (BrokerLifecycle); a broker-only node forwards the request."""
-        err, msg, info = self.create_topic(name, partitions, replication_factor, configs, validate_only=True)
-        single = (
-            self.controller is not None
-            and assignments is None
-            and self.metadata.brokers.keys() == {self.node_id}
-        )
-        if err != ErrorCode.NONE or validate_only or self.controller is None:
-            return self.create_topic(
-                name, partitions, replication_factor, configs, validate_only, assignments
-            )
-        if name in self._creating:
-            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
-        if partitions == -1:
-            partitions = self.config["num.partitions"]
-        if replication_factor == -1:
-            replication_factor = self.config["default.replication.factor"]
-        if not single and assignments is None:  # place the replicas now, to know which logs are ours
-            assignments = self.controller.place(partitions, replication_factor)
-        if single:
-            mine = list(range(partitions))
-        else:
-            mine = [p for p, replicas in enumerate(assignments or []) if self.node_id in replicas]
-        topic_id = uuid.uuid4()
-        self._creating.add(name)
-        try:
-            await asyncio.get_running_loop().run_in_executor(
-                None, self._make_logs, name, mine, topic_id, configs
-            )
-        except (OSError, ValueError) as exc:
-            return self._creation_failed(name, exc)
-        finally:
-            self._creating.discard(name)
-        if single:
-            return self._create_single(name, partitions, configs, topic_id)
-        assert assignments is not None
-        return self.controller.create_topic(
-            name,
-            len(assignments),
-            len(assignments[0]),
-            configs,
-            assignments,
-            internal=name in INTERNAL_TOPICS,
-            topic_id=topic_id,
-        )
-
-    def _make_logs(self, name: str, partitions: list[int], topic_id: uuid.UUID, configs: dict | None) -> None:
-        """Worker thread: the partition logs (LogManager is thread-safe); nothing else."""
-        for p in partitions:
-            self.logs.create(name, p, topic_id, log_overrides(configs))
-
+    # --- topics: created and deleted by self.topic_admin (broker/topic_admin.py) ---
     def logs_to_make(self, snap: dict) -> list[tuple[str, int, uuid.UUID, dict | None]]:
         """The partitions of a controller snapshot that this node replicates and has no log for
         yet (a broker-only node makes them in a worker thread before applying the snapshot)."""
@@ -534,64 +365,6 @@ class BrokerNode:
                 self.logs.create(name, partition, topic_id, overrides)
             except (OSError, ValueError):
                 pass
-
-    def _creation_failed(self, name: str, exc: Exception) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        self.log.error(f"Error while creating log for topic {name}: {exc}")
-        if name in self.logs.topics():
-            self.logs.delete_topic(name)
-        return (
-            ErrorCode.KAFKA_STORAGE_ERROR if isinstance(exc, OSError) else ErrorCode.INVALID_TOPIC_EXCEPTION,
-            str(exc),
-            None,
-        )
-
-    def _create_single(
-        self, name: str, partitions: int, configs: dict | None, topic_id: uuid.UUID | None = None
-    ) -> tuple[ErrorCode, str | None, TopicInfo | None]:
-        """The controller's own broker is the only one: as before cluster mode (logs first, so a
-        storage error is answered), then the controller records the topic. With `topic_id`, the
-        logs were made already (create_topic_async) and are only looked up here."""
-        topic_id = topic_id or uuid.uuid4()
-        info = TopicInfo(name, topic_id, {}, internal=name in INTERNAL_TOPICS)
-        try:
-            for p in range(partitions):
-                self.logs.create(name, p, topic_id, log_overrides(configs))
-                info.partitions[p] = self._partition_info(p)
-                self.producers[(name, p)] = PartitionProducers()
-        except (OSError, ValueError) as exc:  # disk trouble or a name the storage refuses
-            self.log.error(f"Error while creating log for topic {name}: {exc}")
-            if info.partitions:
-                self.logs.delete_topic(name)
-            return (
-                ErrorCode.KAFKA_STORAGE_ERROR
-                if isinstance(exc, OSError)
-                else ErrorCode.INVALID_TOPIC_EXCEPTION,
-                str(exc),
-                None,
-            )
-        assert self.controller is not None
-        self.controller.adopt_topic(info, dict(configs or {}))
-        self.controller.publish(topics={name})
-        if configs:
-            self._save_topic_configs()
-        self.log.info(
-            f"Created topic {name} with topic ID "
-            f"{base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip('=')} and {partitions} partition(s)"
-        )
-        return ErrorCode.NONE, None, info
-
-    def delete_topic(self, name: str) -> ErrorCode:
-        if name not in self.metadata.topics:
-            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-        if not self.config["delete.topic.enable"]:
-            return ErrorCode.TOPIC_DELETION_DISABLED
-        if self.controller is None:
-            return ErrorCode.NOT_CONTROLLER  # DeleteTopics forwards it (apis/delete_topics.py)
-        self.controller.delete_topic(name)  # apply_metadata drops the local logs
-        self._save_topic_configs()
-        self.wake_fetchers()  # a fetch long-polling on it answers now (UNKNOWN_TOPIC_OR_PARTITION)
-        self.log.info(f"Deleted topic {name}")
-        return ErrorCode.NONE
 
     def partition_log(self, topic: str, partition: int) -> PartitionLog | None:
         return self.logs.get(topic, partition)

@@ -34,7 +34,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
         a["broker_ids"] for a in sorted(t["assignments"], key=lambda a: a["partition_index"])
     ] or None
     if node.controller is None:  # a broker-only node forwards it to the controller, as Kafka does
-        err, msg, info = node.create_topic(
+        err, msg, info = node.topic_admin.create(
             t["name"],
             parts if parts != -1 else node.config["num.partitions"],
             rf if rf != -1 else node.config["default.replication.factor"],
@@ -42,7 +42,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
             validate_only=True,
         )
         if err == ErrorCode.NONE and not validate_only:
-            err, msg, info = await node.create_topic_forwarded(
+            err, msg, info = await node.topic_admin.create_forwarded(
                 t["name"],
                 parts if parts != -1 else node.config["num.partitions"],
                 rf if rf != -1 else node.config["default.replication.factor"],
@@ -51,7 +51,7 @@ async def _create(ctx: RequestContext, t: dict, validate_only: bool) -> dict:
                 timeout_s=max(t.get("timeout_ms", 0), 0) / 1000 or 10.0,
             )
     else:
-        err, msg, info = await node.create_topic_async(
+        err, msg, info = await node.topic_admin.create_async(
             t["name"], parts, rf, configs, validate_only, assignments=assignments
         )
     out = {"name": t["name"], "error_code": err, "error_message": msg}

@@ -87,7 +87,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
     else:
         forwarded = await _forward(ctx, names) if node.controller is None and names else {}
     for name in names:
-        code = forwarded[name] if forwarded else ctx.node.delete_topic(name)
+        code = forwarded[name] if forwarded else ctx.node.topic_admin.delete(name)
         out.append(
             {
                 "name": name,

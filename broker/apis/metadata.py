@@ -91,7 +91,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
                     topics.append(_error_topic(name, ErrorCode.LEADER_NOT_AVAILABLE))
                     continue
             elif info is None and auto:
-                err, _, info = node.create_topic(name, -1, -1)
+                err, _, info = node.topic_admin.create(name, -1, -1)
                 if info is None:
                     topics.append(_error_topic(name, err))
                     continue

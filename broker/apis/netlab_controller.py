@@ -48,7 +48,7 @@ RESPONSE = Message(Struct(F("error_code", INT16), F("body", STRING)), first_flex
 async def _create(node, topics: list[dict]) -> list[dict]:
     out = []
     for t in topics:  # logs of the controller's own replicas made off the event loop
-        err, msg, info = await node.create_topic_async(
+        err, msg, info = await node.topic_admin.create_async(
             t["name"],
             t["partitions"],
             t["replication_factor"],
@@ -82,7 +82,7 @@ async def handle(ctx: RequestContext, req: dict) -> dict:
             "body": json.dumps({"topics": created, "version": controller.version}),
         }
     if op == "delete_topics":
-        delete = controller.delete_topic if quorum else ctx.node.delete_topic
+        delete = controller.delete_topic if quorum else ctx.node.topic_admin.delete
         res = {n: int(delete(n)) for n in body["names"]}
         return {
             "error_code": ErrorCode.NONE,

@@ -82,7 +82,7 @@ class OffsetsTopic:
         n = setting(self.node, "offsets.topic.num.partitions", DEFAULT_NUM_PARTITIONS)
         seg = setting(self.node, "offsets.topic.segment.bytes", OFFSETS_SEGMENT_BYTES)
         # Kafka's offsets topic: compacted, so only the latest offset per key is kept
-        err, msg, _ = self.node.create_topic(
+        err, msg, _ = self.node.topic_admin.create(
             OFFSETS_TOPIC, n, rf, {"segment.bytes": seg, "cleanup.policy": "compact"}
         )
         if err == ErrorCode.LEADER_NOT_AVAILABLE:  # forwarded to the controller; clients retry

@@ -93,7 +93,7 @@ class TransactionCoordinator:
             "cleanup.policy": "compact",
         }
         n = setting(self.node, "transaction.state.log.num.partitions", DEFAULT_NUM_PARTITIONS)
-        err, msg, _ = self.node.create_topic(TXN_TOPIC, n, rf, configs)
+        err, msg, _ = self.node.topic_admin.create(TXN_TOPIC, n, rf, configs)
         if err in (E.NONE, E.TOPIC_ALREADY_EXISTS):
             return E.NONE
         if err != E.LEADER_NOT_AVAILABLE:

@@ -58,7 +58,7 @@ def test_state_is_rebuilt_from_the_log_by_a_new_node(tmp_path):
         node = await _node(tmp_path)
         coord = coordinator_of(node)
         assert coord.topic.create() == 0 and len(node.metadata.topics["__consumer_offsets"].partitions) == 5
-        assert node.create_topic("t", 2, 1)[0] == 0
+        assert node.topic_admin.create("t", 2, 1)[0] == 0
         j = await coord.join(_join("g", instance="i-1"))
         s = await coord.sync(
             "g", j["generation_id"], j["member_id"], "i-1", None, None, {j["member_id"]: b"asg"}
