@@ -181,8 +181,30 @@ async def run(config: KafkaConfig) -> int:
             f"Shutdown steps did not finish within {SHUTDOWN_DEADLINE_S:.0f} s; closing the logs and exiting"
         )
     node.shutdown()
+    stray = await _end_stray_tasks()
     log.info("shut down completed")
+    if stray:
+        # Kafka.main ends with Exit.exit once the server has shut down, whatever thread is left;
+        # asyncio.run would wait for these tasks forever
+        logger("kafka.Kafka").warning(f"Exiting with {stray} task(s) that ignored their cancellation")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
+
+
+async def _end_stray_tasks() -> int:
+    """Cancel every task still running once the broker has shut down, and wait for them a bounded
+    time (a task whose cancellation was lost, as Python 3.11's wait_for can lose one, would keep
+    asyncio.run from returning); the number that did not end."""
+    me = asyncio.current_task()
+    rest = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+    for t in rest:
+        t.cancel()
+    if not rest:
+        return 0
+    _, pending = await asyncio.wait(rest, timeout=STRAY_TASKS_WAIT_S)
+    return len(pending)
 
 
 def _listeners_changed(node, server: SocketServer, background: set, new: KafkaConfig) -> None:
@@ -272,6 +294,7 @@ async def _housekeeping(node, config: KafkaConfig) -> None:
 
 
 UNFENCE_WAIT_S = 5.0  # longest start-up waits for the broker to be unfenced
+STRAY_TASKS_WAIT_S = 2.0  # after the shutdown, for tasks still running to end once cancelled
 
 
 def main(argv: list[str] | None = None) -> int:

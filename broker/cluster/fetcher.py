@@ -150,11 +150,14 @@ class Fetcher:
             self.out_of_range.discard(tp)
 
     async def _sleep(self, s: float) -> None:
+        """Until woken or `s` passed. asyncio.wait, not wait_for: Python 3.11's wait_for can lose a
+        cancellation that arrives as the inner wait ends, and this loop would then run on."""
         self._wakeup.clear()
+        woken = asyncio.ensure_future(self._wakeup.wait())
         try:
-            await asyncio.wait_for(self._wakeup.wait(), s)
-        except TimeoutError:
-            pass
+            await asyncio.wait({woken}, timeout=s)
+        finally:
+            woken.cancel()
 
     def _request(self, cfg) -> dict:
         wanted: dict[tuple[str, int], dict] = {}
@@ -242,8 +245,13 @@ class FetcherManager:
     def __init__(self, node: BrokerNode):
         self.node = node
         self.fetchers: dict[int, Fetcher] = {}
+        # closed at shutdown: metadata applied afterwards (the quorum stops after the fetchers)
+        # must not start a fetcher again, as Kafka's ReplicaManager.shutdown stops them for good
+        self.closed = False
 
     def add(self, tp: tuple[str, int], leader: int, epoch: int) -> None:
+        if self.closed:
+            return
         for lid, other in list(self.fetchers.items()):
             if lid != leader and tp in other.partitions:
                 del other.partitions[tp]
@@ -258,6 +266,7 @@ class FetcherManager:
             f.partitions.pop(tp, None)
 
     async def close(self) -> None:
+        self.closed = True
         for f in self.fetchers.values():
             f.stop()
             f.task.cancel()
