@@ -2,11 +2,15 @@
 are gone for every reader; whole segments below it are deleted), on the leader. Checks are
 Kafka's (ReplicaManager.deleteRecordsOnLocalLog, Partition.deleteRecordsOnLeader): offset -1 means
 the high watermark, beyond it is OFFSET_OUT_OF_RANGE, a compact-only topic is POLICY_VIOLATION,
-internal topics are refused. Followers move theirs when their next fetch shows the leader's.
-Difference: Kafka answers once every replica's low watermark has moved; this answers with the
-leader's."""
+internal topics are refused. Followers move theirs when their next fetch shows the leader's, and
+report it in the fetch after: the answer waits, as Kafka's DelayedDeleteRecords does, until every
+replica on a live broker has moved its log start that far (the partition's low watermark,
+Partition.lowWatermarkIfLeader), or the request's timeout_ms ran out (REQUEST_TIMED_OUT with
+the low watermark at the deletion)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from ..acls import DELETE, TOPIC, allowed
 from ..log.partition_log import LogClosedError, OffsetOutOfRangeError
@@ -21,7 +25,7 @@ HIGH_WATERMARK = -1
 
 
 def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int, int]:
-    """(error, new low watermark)."""
+    """(error, the offset every replica's log start must reach: Kafka's requiredOffset)."""
     node = ctx.node
     if not allowed(ctx, DELETE, TOPIC, topic):  # with an authorizer
         return ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1
@@ -39,7 +43,8 @@ def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int
     if target < 0 or target > plog.high_watermark:
         return ErrorCode.OFFSET_OUT_OF_RANGE, -1
     try:
-        return ErrorCode.NONE, plog.delete_records_before(target)
+        plog.delete_records_before(target)
+        return ErrorCode.NONE, target
     except OffsetOutOfRangeError:
         return ErrorCode.OFFSET_OUT_OF_RANGE, -1
     except LogClosedError:
@@ -50,11 +55,28 @@ def _delete(ctx: RequestContext, topic: str, idx: int, offset: int) -> tuple[int
 
 
 async def handle(ctx: RequestContext, req: dict) -> dict:
+    replicas = ctx.node.replicas
+    answers: dict[tuple[str, int], tuple[int, int]] = {}  # (topic, partition) -> (error, low watermark)
+    required: dict[tuple[str, int], int] = {}
+    for t in req["topics"]:
+        for p in t["partitions"]:
+            tp = (t["name"], p["partition_index"])
+            err, offset = _delete(ctx, *tp, p["offset"])
+            if err != ErrorCode.NONE:
+                answers[tp] = (err, -1)
+                continue
+            low = replicas.low_watermark(tp)
+            answers[tp] = (ErrorCode.REQUEST_TIMED_OUT, -1 if low is None else low)  # until reached
+            required[tp] = offset
+    waits = [replicas.wait_low_watermark(tp, offset, req["timeout_ms"]) for tp, offset in required.items()]
+    for tp, (err, low) in zip(required, await asyncio.gather(*waits), strict=True):
+        if err != ErrorCode.REQUEST_TIMED_OUT:
+            answers[tp] = (err, low)
     topics = []
     for t in req["topics"]:
         parts = []
         for p in t["partitions"]:
-            err, low = _delete(ctx, t["name"], p["partition_index"], p["offset"])
+            err, low = answers[(t["name"], p["partition_index"])]
             parts.append({"partition_index": p["partition_index"], "low_watermark": low, "error_code": err})
         topics.append({"name": t["name"], "partitions": parts})
     return {"throttle_time_ms": 0, "topics": topics}

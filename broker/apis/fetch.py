@@ -75,7 +75,11 @@ def _collect(ctx: RequestContext, req: dict) -> tuple[list[dict], int, bool]:
                 continue
             if replica >= 0:
                 err = node.replicas.follower_fetched(
-                    (t["topic"], idx), replica, p["fetch_offset"], p["current_leader_epoch"]
+                    (t["topic"], idx),
+                    replica,
+                    p["fetch_offset"],
+                    p["current_leader_epoch"],
+                    p["log_start_offset"],
                 )
             else:
                 err = (

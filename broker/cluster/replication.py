@@ -73,6 +73,7 @@ class IsrChanges(Protocol):
 @dataclass
 class FollowerState:
     leo: int = -1
+    log_start: int = -1  # as its last fetch reported it (-1: not yet; Kafka's UnknownOffset)
     last_caught_up_ms: float = 0.0
     last_fetch_leader_leo: int = -1
     last_fetch_ms: float = 0.0
@@ -97,7 +98,7 @@ class ReplicaManager:
         self.leaders: dict[tuple[str, int], LeaderState] = {}
         self.following: dict[tuple[str, int], tuple[int, int]] = {}  # tp -> (leader, epoch)
         self.pending_truncation: set[tuple[str, int]] = set()  # followers to reconcile with the leader
-        self._hw_moved = asyncio.Event()
+        self._moved = asyncio.Event()  # set when a high watermark or a follower's log start moved
         self.fetchers: PartitionFetchers | None = None  # set by the node in cluster mode
         self.controller_client: IsrChanges | None = None
 
@@ -198,7 +199,9 @@ class ReplicaManager:
             self._wake()
             self.node.wake_fetchers(tp, appended=False)  # consumers long-polling on it see them now
 
-    def follower_fetched(self, tp: tuple[str, int], replica: int, fetch_offset: int, epoch: int) -> ErrorCode:
+    def follower_fetched(
+        self, tp: tuple[str, int], replica: int, fetch_offset: int, epoch: int, log_start_offset: int = -1
+    ) -> ErrorCode:
         st = self.leaders.get(tp)
         if st is None:
             return ErrorCode.NOT_LEADER_OR_FOLLOWER
@@ -219,6 +222,9 @@ class ReplicaManager:
             fs.last_caught_up_ms = max(fs.last_caught_up_ms, fs.last_fetch_ms)
         moved = fetch_offset != fs.leo
         fs.leo, fs.last_fetch_leader_leo, fs.last_fetch_ms = fetch_offset, leo, now
+        if log_start_offset != fs.log_start:  # a DeleteRecords may wait for it (low_watermark)
+            fs.log_start = log_start_offset
+            self._wake()
         # the high watermark is the least log end of the ISR: only a follower that moved can
         # raise it here (the leader's own appends and ISR changes call maybe_advance_hw
         # themselves); a session's caught-up partitions are asked on every fetch
@@ -293,8 +299,46 @@ class ReplicaManager:
             self._plog_logger(tp).info(f"Failed to alter the ISR to {new_isr}: {ErrorCode(err).name}")
 
     # --- acks=all ---
+    def low_watermark(self, tp: tuple[str, int]) -> int | None:
+        """Kafka's Partition.lowWatermarkIfLeader: the least log start offset of the leader's log
+        and of every replica on a live broker, as the replicas last reported theirs; None where
+        this broker does not lead."""
+        st = self.leaders.get(tp)
+        plog = self.node.logs.get(*tp)
+        if st is None or plog is None:
+            return None
+        low = plog.log_start_offset
+        alive = self.node.metadata.brokers
+        for r, fs in st.followers.items():
+            if r in alive and fs.log_start < low:
+                low = fs.log_start
+        return low
+
+    async def wait_low_watermark(
+        self, tp: tuple[str, int], required: int, timeout_ms: int
+    ) -> tuple[ErrorCode, int]:
+        """Kafka's DelayedDeleteRecords: (NONE, low watermark) once every live replica's log start
+        reached `required`; NOT_LEADER_OR_FOLLOWER when leadership went; on expiry REQUEST_TIMED_OUT
+        with the low watermark of then."""
+        deadline = time.monotonic() + max(timeout_ms, 0) / 1000
+        while True:
+            low = self.low_watermark(tp)
+            if low is None:
+                return ErrorCode.NOT_LEADER_OR_FOLLOWER, -1
+            if low >= required:
+                return ErrorCode.NONE, low
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return ErrorCode.REQUEST_TIMED_OUT, low
+            ev = self._moved
+            waiter = asyncio.ensure_future(ev.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=min(left, 0.5))
+            finally:
+                waiter.cancel()
+
     def _wake(self) -> None:
-        ev, self._hw_moved = self._hw_moved, asyncio.Event()
+        ev, self._moved = self._moved, asyncio.Event()
         ev.set()
 
     async def wait_committed(
@@ -315,7 +359,7 @@ class ReplicaManager:
             left = deadline - time.monotonic()
             if left <= 0:
                 return ErrorCode.REQUEST_TIMED_OUT
-            ev = self._hw_moved
+            ev = self._moved
             try:
                 await asyncio.wait_for(ev.wait(), min(left, 0.5))
             except TimeoutError:

@@ -117,7 +117,13 @@ def start(
 @drill_app.command()
 def check(
     as_json: bool = typer.Option(False, "--json", help="solved, rows as netlab check --json, constraints"),
-    timeout: float = typer.Option(4.0, "--timeout", min=0.5, max=120, help="seconds each client gets"),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=0.5,
+        max=120,
+        help="seconds each client gets (default: the drills' own, netlab/drill/session.py CHECK_TIMEOUT)",
+    ),
     html: Path | None = typer.Option(
         None, "--html", help="also write the report page (symptoms only, no answers) to this file"
     ),
@@ -129,7 +135,7 @@ def check(
     require_root()
     if html is not None:
         check_html_target(html)  # before the check: a page that cannot be written is bad input
-    variant, result, seconds = run_check(timeout)
+    variant, result, seconds = run_check() if timeout is None else run_check(timeout)
     if html is not None:
         from netlab.drill.page import judgement_page
 

@@ -45,7 +45,11 @@ SESSION_MS = 6000
 CONSUMER = r"""
 import json, sys, signal
 from confluent_kafka import Consumer
-bootstrap, group, topic, client_id, instance = sys.argv[1:6]
+bootstrap, group, topic, client_id, instance, hold = sys.argv[1:7]
+if hold == "hold":  # started ahead (imports done): join when told, as a restart would
+    print(json.dumps({"event": "ready", "partitions": []}), flush=True)
+    if not sys.stdin.readline():
+        sys.exit(0)  # the test ended without telling it to join
 conf = {"bootstrap.servers": bootstrap, "group.id": group, "client.id": client_id, "session.timeout.ms": %d,
         "heartbeat.interval.ms": 300, "auto.offset.reset": "earliest", "debug": "protocol"}
 if instance != "-":
@@ -66,19 +70,30 @@ class ConsumerProc:
     """A confluent-kafka group consumer in its own process (so it can be SIGKILLed like a crash)."""
 
     def __init__(
-        self, tmp: Path, bootstrap: str, group: str, topic: str, name: str, instance: str | None = None
+        self,
+        tmp: Path,
+        bootstrap: str,
+        group: str,
+        topic: str,
+        name: str,
+        instance: str | None = None,
+        hold: bool = False,
     ):
+        """`hold`: the process starts and imports, then joins only on `go()`."""
         script = tmp / "group_consumer.py"
         script.write_text(CONSUMER)
         self.stderr_path = tmp / f"{name}-{time.monotonic_ns()}.stderr"
         with open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, str(script), bootstrap, group, topic, name, instance or "-"],
+                [sys.executable, str(script), bootstrap, group, topic, name, instance or "-"]
+                + ["hold" if hold else "-"],
+                stdin=subprocess.PIPE if hold else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
             )
         self.events: list[dict] = []
+        self.ready = False
         self.assigned: list[int] | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -86,8 +101,16 @@ class ConsumerProc:
     def _read(self) -> None:
         for line in self.proc.stdout:
             ev = json.loads(line)
+            if ev["event"] == "ready":
+                self.ready = True
+                continue
             self.events.append(ev)
             self.assigned = ev["partitions"] if ev["event"] == "assign" else []
+
+    def go(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -224,6 +247,7 @@ def test_confluent_static_member_restart_keeps_assignment_without_rebalance(gb, 
     create_topic(gb, "four", 4)
     s1 = ConsumerProc(tmp_path, gb.bootstrap, "statics", "four", "s1", instance="static-1")
     s2 = ConsumerProc(tmp_path, gb.bootstrap, "statics", "four", "s2", instance="static-2")
+    restarted = None
     try:
         wait_until(
             lambda: s1.assigned and s2.assigned and len(s1.assigned) == len(s2.assigned) == 2,
@@ -233,8 +257,15 @@ def test_confluent_static_member_restart_keeps_assignment_without_rebalance(gb, 
         time.sleep(0.5)  # let any trailing rebalance of the start-up finish before taking the record
         gens_before = stabilized_generations(gb.output(), "statics")
         s1_events, s2_parts = len(s1.events), list(s2.assigned)
+        # the restart comes back within the session timeout: its process is started (Python and
+        # confluent_kafka imported, seconds on 2 loaded cores) before the old one is killed
+        restarted = ConsumerProc(
+            tmp_path, gb.bootstrap, "statics", "four", "s2", instance="static-2", hold=True
+        )
+        wait_until(lambda: restarted.ready, timeout=30, what="the restarted member's process")
         s2.kill()
-        s2 = ConsumerProc(tmp_path, gb.bootstrap, "statics", "four", "s2", instance="static-2")
+        s2 = restarted
+        s2.go()
         wait_until(
             lambda: s2.assigned, timeout=SESSION_MS / 1000, what="the restarted static member's assignment"
         )
@@ -258,8 +289,9 @@ def test_confluent_static_member_restart_keeps_assignment_without_rebalance(gb, 
         assert stabilized_generations(gb.output(), "statics")[-1] == gens_before[-1] + 1
         assert re.search(r"Member static-2-[0-9a-f-]+ in group statics has failed", gb.output())
     finally:
-        s1.stop()
-        s2.stop()
+        for proc in (s1, s2, restarted):
+            if proc is not None:
+                proc.stop()
 
 
 def test_kafka_python_group_consumer_commits_and_resumes(gb):

@@ -17,6 +17,7 @@ import pytest
 from brokerproc import start_broker
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from support import poll
 
 TXN_SETTINGS = [
     "transaction.state.log.replication.factor=1",
@@ -153,7 +154,9 @@ def test_a_newer_producer_fences_the_zombie(txn_broker):
 def test_transaction_timeout_aborts(txn_broker):
     bs = txn_broker.bootstrap
     topic = _topic(bs)
-    p = _producer(bs, f"tx_{topic}", **{"transaction.timeout.ms": 1000})
+    # long enough for a second producer and a read_committed consumer to run while it is open
+    # (1 s was once too short on 2 loaded cores), short enough to wait for
+    p = _producer(bs, f"tx_{topic}", **{"transaction.timeout.ms": 6000})
     p.begin_transaction()
     p.produce(topic, b"too_slow")
     p.flush(10)
@@ -165,8 +168,10 @@ def test_transaction_timeout_aborts(txn_broker):
     while f"transactionalId tx_{topic} due to timeout" not in txn_broker.output():
         assert time.monotonic() < deadline, "the coordinator did not abort the transaction in 15 s"
         time.sleep(0.2)
-    time.sleep(0.5)  # the markers follow the PrepareAbort write
-    assert _read_all(bs, topic, "read_committed") == [b"after"]
+    # the markers follow the PrepareAbort write: then read_committed sees past the aborted batch
+    assert poll(lambda: _read_all(bs, topic, "read_committed") == [b"after"], 15, 0.5), _read_all(
+        bs, topic, "read_committed"
+    )
     assert _read_all(bs, topic, "read_uncommitted") == [b"too_slow", b"after"]
     with pytest.raises(KafkaException):
         p.commit_transaction(10)

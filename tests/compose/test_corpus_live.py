@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pytest
 import yaml
-from support import poll
+from support import ZK_MODE_CLIENT_TIMEOUT, poll
 from test_corpus import CORPUS, EXPECTED, FILES, options, rows_of
-from zk_words import four_letter, mode
+from zk_words import ENSEMBLE_JOIN_WAIT, four_letter, mode, quorum_shape
 
 from netlab import lab as labapi
 from netlab.compose import compose_lab
@@ -33,16 +33,9 @@ from netlab.zookeeper import ZOOKEEPER_PROCESS
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
-# seconds each real client gets (half produce, half consume): in ZooKeeper mode the first produce
-# waits for the topic's creation through ZooKeeper and the controller, which on 2 loaded cores took
-# more than the 2 s a 4 s budget leaves (seen twice)
-CLIENT_TIMEOUT = 10.0
+CLIENT_TIMEOUT = ZK_MODE_CLIENT_TIMEOUT  # most of the corpus runs in ZooKeeper mode
 PARALLEL = 3  # labs whose rows run at once (each runs up to 16 client processes, mostly waiting)
 KERNEL = threading.Lock()  # apply / destroy: one lab at a time
-# `up` returns once an ensemble's last member is in a quorum (netlab/zookeeper.py); a member whose
-# JVM came up after the other two elected joins after its next election notification, which
-# ZooKeeper sends with a doubling pause up to FastLeaderElection's maxNotificationInterval (60 s)
-ENSEMBLE_JOIN_WAIT = 65.0
 
 LIVE = {name: f"composel{i}" for i, name in enumerate(FILES, start=10)}
 LIVE["bitnami-zookeeper-3.8-cluster.yml"] = "bzkcorpus"  # added with the bitnami ensemble work
@@ -70,10 +63,6 @@ def zk_modes(plan, topology) -> dict[str, str]:
         if zk is not None and zk.ensemble:
             out[s.node] = mode(four_letter(s.netns, "srvr", zk.client_port))
     return out
-
-
-def quorum_shape(modes: list[str]) -> bool:
-    return sorted(modes) == ["follower"] * (len(modes) - 1) + ["leader"]
 
 
 def ensembles_formed(name: str, plan, topology, modes: dict[str, str]) -> bool:

@@ -30,3 +30,14 @@ def mode(answer: str) -> str:
         if f"Mode: {m}" in answer or f"zk_server_state\t{m}" in answer:
             return m
     return "not serving" if "not currently serving" in answer else "none"
+
+
+# `up` returns once an ensemble's last member is in a quorum (netlab/zookeeper.py); a member whose
+# JVM came up after the other two elected joins after its next election notification, which
+# ZooKeeper sends with a doubling pause up to FastLeaderElection's maxNotificationInterval (60 s)
+ENSEMBLE_JOIN_WAIT = 65.0
+
+
+def quorum_shape(modes: list[str]) -> bool:
+    """One leader, every other member following it."""
+    return sorted(modes) == ["follower"] * (len(modes) - 1) + ["leader"]

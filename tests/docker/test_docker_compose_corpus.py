@@ -12,6 +12,7 @@ import sys
 
 import pytest
 from dockerlab import REPO
+from support import ZK_MODE_CLIENT_TIMEOUT
 
 sys.path.insert(0, str(REPO / "tests" / "compose"))
 
@@ -26,7 +27,7 @@ from netlab.topology.resolve import resolve  # noqa: E402
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
 FILES = sorted(p.name for p in CORPUS.glob("*.yml"))
-CLIENT_TIMEOUT = 10.0  # as tests/compose/test_corpus_live.py: ZooKeeper-mode topic creation is slow
+CLIENT_TIMEOUT = ZK_MODE_CLIENT_TIMEOUT  # as tests/compose/test_corpus_live.py
 
 
 def test_the_corpus_is_all_here():

@@ -53,6 +53,9 @@ FAST = {
 # Kafka's bound on a new leader after the leader dies: the followers notice after the fetch
 # timeout, then stand after a randomized election timeout (up to 2x); a split vote backs off.
 ELECTION_BOUND_MS = FETCH_MS + 2 * (2 * ELECTION_MS) + BACKOFF_MAX_MS
+# the survivors' timers fire late when their processes wait for a core (2 cores, a whole suite
+# beside them): lateness allowed on top of Kafka's bound, a fraction of it
+TIMER_SLACK_MS = 1500
 KILLS = 5
 WRITER = Path(__file__).with_name("quorum_writer.py")
 BOOTSTRAP = "kafka-1:19092,kafka-2:19092,kafka-3:19092"
@@ -150,7 +153,7 @@ def test_active_controller_sigkilled_five_times_during_idempotent_writes(tmp_pat
             assert new, f"no new leader after killing {leader}:\n" + _log(lab, survivors[0])[-3000:]
             took_ms = (new[0][0] - killed_at) * 1000
             elections.append(round(took_ms))
-            assert new[0][1] != leader and took_ms <= ELECTION_BOUND_MS + 250, (took_ms, new[0])
+            assert new[0][1] != leader and took_ms <= ELECTION_BOUND_MS + TIMER_SLACK_MS, (took_ms, new[0])
             # the survivors' raft clients could not reach the dead voter, in Kafka's words
             dead_ip = {"kafka-1": "10.7.0.11", "kafka-2": "10.7.0.12", "kafka-3": "10.7.0.13"}[victim]
             assert (
@@ -262,10 +265,21 @@ def test_voter_bound_to_loopback_predicted_and_live():
 
         said = poll(lambda: dialled_3() and all(failure in _log(lab, n) for n in dialled_3()), 20)
         assert said, (dialled_3(), _log(lab, "kafka-1")[-3000:], _log(lab, "kafka-2")[-3000:])
-        time.sleep(3)
+
+        def node_3() -> tuple[list[int], list[int]]:
+            """Whom node 3 followed, and the epochs it stood at, by its own log."""
+            log3 = _log(lab, "kafka-3")
+            follows = [int(lid) for _, lid in FOLLOWER_3.findall(log3)]
+            return follows, [int(e) for e in CANDIDATE_3.findall(log3)]
+
+        def one_or_the_other() -> bool:
+            follows, stood = node_3()
+            return bool(follows and follows[-1] in (1, 2)) or len(stood) >= 3
+
+        # either outcome takes a few election rounds (each 0.5-1 s and a backoff): polled, bounded
+        poll(one_or_the_other, 30)
+        follows, stood = node_3()
         log3 = _log(lab, "kafka-3")
-        follows = [int(lid) for _, lid in FOLLOWER_3.findall(log3)]
-        stood = [int(e) for e in CANDIDATE_3.findall(log3)]
         assert (follows and follows[-1] in (1, 2)) or len(stood) >= 3, log3[-3000:]
         if follows and follows[-1] in (1, 2):
             listed = poll(

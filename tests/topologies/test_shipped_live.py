@@ -17,7 +17,7 @@ from netlab.resources import Namespace, Process
 
 pytestmark = [pytest.mark.root, pytest.mark.clients, pytest.mark.slow]
 
-CLIENT_TIMEOUT = 4.0
+CLIENT_TIMEOUT = 4.0  # KRaft labs; ZooKeeper-mode ones get support.ZK_MODE_CLIENT_TIMEOUT
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
@@ -36,7 +36,9 @@ def test_up_check_down(path):
         pidfiles = [paths.process(s.node, s.name).pidfile for s in plan.of_kind(Process)]
         assert all(b.state in ("started", "failed") for b in starts), starts
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
-        report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=CLIENT_TIMEOUT)
+        zk_mode = any(n.zookeeper is not None for n in topology.nodes.values())
+        timeout = support.ZK_MODE_CLIENT_TIMEOUT if zk_mode else CLIENT_TIMEOUT
+        report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
         assert None not in report.expected
         assert report.mismatches() == [], "\n".join(report.mismatches())
         assert report.disagreements() == [], "\n".join(report.disagreements())
