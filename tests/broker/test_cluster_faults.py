@@ -74,7 +74,8 @@ LAG_MS = 12_000  # replica.lag.time.max.ms of the leader whose follower never fe
 
 def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
     """Broker 2 binds INTERNAL on 127.0.0.1 but advertises 127.0.0.2: its followers cannot fetch."""
-    from confluent_kafka import KafkaError
+    from confluent_kafka import KafkaError, KafkaException, TopicPartition
+    from confluent_kafka.admin import AdminClient
 
     c = Cluster(tmp_path)
     n2 = c.nodes[2]
@@ -92,6 +93,15 @@ def test_inter_broker_listener_bound_elsewhere_than_advertised(tmp_path):
         assert _produce_one(c.bootstrap, "seed", b"uncommitted", acks="1") is None
         assert c.partition("seed")["isr"] == [2, 1], "the ISR shrank before the checks: raise LAG_MS"
         assert _watermarks(c.bootstrap, "seed") == (0, 0)
+        # DeleteRecords waits until every replica on a live broker reported its log start there
+        # (Kafka's DelayedDeleteRecords): the silent follower never reports one
+        admin = AdminClient({"bootstrap.servers": c.bootstrap})
+        deleted = admin.delete_records(
+            [TopicPartition("seed", 0, 0)], request_timeout=15, operation_timeout=1
+        )
+        with pytest.raises(KafkaException) as timed_out:
+            next(iter(deleted.values())).result(20)
+        assert timed_out.value.args[0].code() == KafkaError.REQUEST_TIMED_OUT, timed_out.value
         # acks=all while the ISR still names the silent follower: the HW never reaches the batch
         assert (
             _raw_produce_acks_all(n2.host, n2.external, "seed", timeout_ms=500) == ErrorCode.REQUEST_TIMED_OUT
