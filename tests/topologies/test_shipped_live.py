@@ -36,7 +36,7 @@ def test_up_check_down(path):
         pidfiles = [paths.process(s.node, s.name).pidfile for s in plan.of_kind(Process)]
         assert all(b.state in ("started", "failed") for b in starts), starts
         prefixes = {s.node: ["ip", "netns", "exec", s.netns] for s in plan.of_kind(Namespace)}
-        zk_mode = any(n.zookeeper is not None for n in topology.nodes.values())
+        zk_mode = any(n.zookeeper is not None for n in topology.topology.nodes.values())
         timeout = support.ZK_MODE_CLIENT_TIMEOUT if zk_mode else CLIENT_TIMEOUT
         report = live_report(lab, topology, prefixes, broker_logs(lab, topology), timeout=timeout)
         assert None not in report.expected
