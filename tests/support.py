@@ -26,6 +26,19 @@ SHARED_LABS: dict[str, str] = {}
 ZK_MODE_CLIENT_TIMEOUT = 10.0
 
 
+def read_to_end(consumer, tp, timeout: float = 20) -> list:
+    """kafka-python: every record of an assigned partition from its position up to its end offset
+    as asked now, bounded by `timeout` (not an idle timer, which start-up on a loaded machine can
+    use up before the first fetch answers)."""
+    end = consumer.end_offsets([tp])[tp]
+    out: list = []
+    deadline = time.monotonic() + timeout
+    while consumer.position(tp) < end and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            out += records
+    return out
+
+
 def not_on_this_kernel(feature: str, why: str = "") -> None:
     """Skip loudly: the check could not run here, which is not the same as passing."""
     pytest.skip(f"{NOT_RUN_PREFIX}{feature} is missing from this kernel{': ' + why if why else ''}")

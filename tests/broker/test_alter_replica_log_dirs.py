@@ -16,6 +16,7 @@ from brokerproc import start_broker
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from rawclient import batch
+from support import read_to_end
 
 from broker.log.manager import LogManager
 from broker.log.partition_log import LogConfig
@@ -36,10 +37,10 @@ def _where(admin: KafkaAdminClient, topic: str) -> dict[int, str]:
 
 
 def _consume(bootstrap: str, topic: str, partition: int) -> list[bytes]:
-    c = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=3000, auto_offset_reset="earliest")
+    c = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     try:
         c.assign([TopicPartition(topic, partition)])
-        return [m.value for m in c]
+        return [m.value for m in read_to_end(c, TopicPartition(topic, partition))]
     finally:
         c.close()
 

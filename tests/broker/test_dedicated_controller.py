@@ -11,7 +11,7 @@ import pytest
 from brokerproc import BrokerProc, free_port, start_broker
 from clusterproc import FAST, PROTO_MAP, kcat_list
 from support import poll
-from test_cluster import consume, create_topic, produce
+from test_cluster import consume_to_end, create_topic, produce
 
 from broker.raft.metadata_image import read_state
 
@@ -148,8 +148,7 @@ def test_rf2_acks_all_round_trip_and_the_controller_holds_no_replica(cluster):
     values = [f"v{i}".encode() for i in range(40)]
     results = produce(cluster.bootstrap(), "rf2", values, partitioner="consistent")
     assert all(err is None for err, _ in results), results
-    got = consume(cluster.bootstrap(), "rf2", 1_000_000, partition=0, timeout=4)
-    got += consume(cluster.bootstrap(), "rf2", 1_000_000, partition=1, timeout=4)
+    got = consume_to_end(cluster.bootstrap(), "rf2", 0) + consume_to_end(cluster.bootstrap(), "rf2", 1)
     assert sorted(got) == sorted(values)
     assert not list((cluster.tmp / "logs-1").glob("rf2-*")), "the controller keeps no partition log"
     assert (cluster.tmp / "logs-2" / "rf2-0").is_dir() and (cluster.tmp / "logs-3" / "rf2-0").is_dir()
