@@ -127,7 +127,7 @@ def test_3000_partitions_do_not_stop_other_clients_and_hold_no_fd_until_used(bro
     assert len(latencies) > 10
     # a blocked event loop makes the other client wait out nearly the whole creation; a loaded
     # machine (parallel test workers on 2 cores) adds scheduling hiccups, never a share of `took`
-    assert max(latencies) < max(1.0, took / 4), f"another client waited {max(latencies):.1f} of {took:.1f} s"
+    assert max(latencies) < max(2.0, took / 4), f"another client waited {max(latencies):.1f} of {took:.1f} s"
 
 
 @pytest.mark.slow
@@ -167,7 +167,7 @@ def test_3000_partitions_in_a_cluster_do_not_stop_any_broker(tmp_path):
         assert all(len(v) > 10 for v in latencies.values())
         # what remains on the loop is applying a 3,000-partition snapshot (~0.5 s when loaded);
         # making the logs on it took the whole creation (seconds)
-        assert max(worst.values()) < max(2.0, took / 4), (worst, took)
+        assert max(worst.values()) < max(3.0, took / 4), (worst, took)
     finally:
         c.stop_all()
 

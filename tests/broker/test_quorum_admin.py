@@ -286,14 +286,14 @@ def test_client_quotas(quorum):
     for i in _brokers(quorum):
         m = quorum.nodes[i]
         with RawClient(m.host, m.external) as rc:
-            assert quorum.wait(lambda rc=rc: _describe(rc) == want, 5), (i, _describe(rc))
+            assert quorum.wait(lambda rc=rc: _describe(rc) == want, 20), (i, _describe(rc))
     other = quorum.nodes[next(i for i in _brokers(quorum) if i != _asked(quorum))]
     with RawClient(other.host, other.external) as rc:
         assert _alter(rc, "qslow", "consumer_byte_rate", 0.0, remove=True).entries[0].error_code == 0
     for i in _brokers(quorum):
         m = quorum.nodes[i]
         with RawClient(m.host, m.external) as rc:
-            assert quorum.wait(lambda rc=rc: "qslow" not in _describe(rc), 5), (i, _describe(rc))
+            assert quorum.wait(lambda rc=rc: "qslow" not in _describe(rc), 20), (i, _describe(rc))
 
 
 def _alter_only(rc: RawClient, name: str, key: str, value: float):
@@ -389,14 +389,15 @@ def test_scram_credentials(quorum):
         with RawClient(m.host, m.external) as rc:
             return _rows(_describe(rc, ["scrq"]))
 
+    want = {"scrq": (0, None, [(2, 8192)])}
     for i in _brokers(quorum):
-        assert quorum.wait(lambda i=i: described(i) == {"scrq": (0, None, [(2, 8192)])}, 5), (i, described(i))
+        assert quorum.wait(lambda i=i: described(i) == want, 20), (i, described(i))
     other = next(i for i in _brokers(quorum) if i != asked)
     gone = UserScramCredentialDeletion("scrq", ScramMechanism.SCRAM_SHA_512)
     admin = _admin(quorum, other)
     assert admin.alter_user_scram_credentials([gone])["scrq"].result(15) is None
     for i in _brokers(quorum):
-        assert quorum.wait(lambda i=i: described(i)["scrq"][0] == 91, 5), (i, described(i))
+        assert quorum.wait(lambda i=i: described(i)["scrq"][0] == 91, 20), (i, described(i))
 
 
 def test_scram_credentials_new_leader_and_restart(tmp_path):

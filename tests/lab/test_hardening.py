@@ -8,10 +8,10 @@ import pwd
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 from labtools import REPO, leftovers, run_cli, topology_plan
+from support import poll
 
 from netlab.kernel import processes
 from netlab.kernel.privileges import RUN_USER, code_readable, drop_argv, policy
@@ -210,10 +210,7 @@ def test_up_unprivileged_runs_user_processes_as_netlab(tmp_path, lab_name):
         assert st["Uid"].split()[0] == str(pwd.getpwnam(RUN_USER).pw_uid if code_readable() else 0)
         assert int(st["CapEff"], 16) == 0 and st["NoNewPrivs"] == "1"
         log = lab_paths(lab_name).process("box", "probe").logfile
-        for _ in range(100):
-            if log.exists() and log.read_text().strip():
-                break
-            time.sleep(0.05)
+        poll(lambda: log.exists() and log.read_text().strip(), 15, 0.05)
         assert set(log.read_text().split()[-2:]) in DENIED, log.read_text()
     finally:
         run_cli("down", lab_name)

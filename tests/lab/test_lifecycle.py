@@ -16,6 +16,7 @@ import nettools
 import plans
 import pytest
 from labtools import NETLAB, REPO, leftovers, run_cli
+from support import poll
 
 from netlab import lab as labapi
 from netlab.errors import NetlabError
@@ -158,17 +159,16 @@ def test_down_after_a_process_died_and_status_shows_it(lab_factory, lab_name):
     # the process really runs inside the node: its network namespace is the node's (once
     # `ip netns exec` has entered it: the start is asynchronous, so wait for it, bounded)
     node_ino = os.stat(f"/run/netns/{plans.ns(lab_name, 'c1')}").st_ino
-    for _ in range(500):
-        if os.stat(f"/proc/{pid}/ns/net").st_ino == node_ino:
-            break
-        time.sleep(0.01)
+    poll(lambda: os.stat(f"/proc/{pid}/ns/net").st_ino == node_ino, 15, 0.01)
     assert os.stat(f"/proc/{pid}/ns/net").st_ino == node_ino
     os.kill(pid, signal.SIGKILL)
-    for _ in range(200):
-        states = {p["name"]: p for p in labapi.lab_status(lab_name)["processes"]}
-        if states["victim"]["state"] != "running" and states["quits"]["state"] == "exited":
-            break
-        time.sleep(0.01)
+    states: dict = {}
+
+    def settled() -> bool:
+        states.update({p["name"]: p for p in labapi.lab_status(lab_name)["processes"]})
+        return states["victim"]["state"] != "running" and states["quits"]["state"] == "exited"
+
+    poll(settled, 15, 0.01)
     assert states["victim"]["state"] == "killed", states
     assert states["quits"]["state"] == "exited" and states["quits"]["exit_code"] == 3, states
     result = run_cli("down", lab_name)
