@@ -72,7 +72,7 @@ def test_story_in_a_node_and_on_the_bridge(demo_lab, tmp_path):
                 "-t",
                 "demo",
                 "-X",
-                "message.timeout.ms=1500",
+                "message.timeout.ms=5000",  # far enough to dial the advertised endpoint under load
             ],
             input="hello\n",
             capture_output=True,

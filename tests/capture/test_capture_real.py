@@ -218,7 +218,7 @@ def test_live_story_of_an_advertised_listener_that_refuses(tmp_path):
                 "-t",
                 "t",
                 "-X",
-                "message.timeout.ms=1500",
+                "message.timeout.ms=5000",  # far enough to dial the advertised endpoint under load
                 input="x\n",
                 capture_output=True,
                 text=True,
