@@ -330,12 +330,16 @@ class ReplicaManager:
             left = deadline - time.monotonic()
             if left <= 0:
                 return ErrorCode.REQUEST_TIMED_OUT, low
-            ev = self._moved
-            waiter = asyncio.ensure_future(ev.wait())
-            try:
-                await asyncio.wait({waiter}, timeout=min(left, 0.5))
-            finally:
-                waiter.cancel()
+            await self._until_moved(min(left, 0.5))
+
+    async def _until_moved(self, seconds: float) -> None:
+        """Until a high watermark or a follower's log start moves, at most `seconds`. asyncio.wait,
+        not wait_for: Python 3.11's wait_for can lose a cancellation (docs/hardening.md §1)."""
+        waiter = asyncio.ensure_future(self._moved.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=seconds)
+        finally:
+            waiter.cancel()
 
     def _wake(self) -> None:
         ev, self._moved = self._moved, asyncio.Event()
@@ -359,8 +363,4 @@ class ReplicaManager:
             left = deadline - time.monotonic()
             if left <= 0:
                 return ErrorCode.REQUEST_TIMED_OUT
-            ev = self._moved
-            try:
-                await asyncio.wait_for(ev.wait(), min(left, 0.5))
-            except TimeoutError:
-                pass
+            await self._until_moved(min(left, 0.5))
