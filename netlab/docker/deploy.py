@@ -193,7 +193,6 @@ def wait_brokers(
     it — as `netlab up` waits, netlab/lab/brokers.py), failed to start (Kafka's fatal line, or
     the container exited), or `timeout` passed; also until every ZooKeeper container serves (its
     own ready line, as the namespace engine waits for it). node -> its log."""
-
     deadline = time.monotonic() + timeout
     logs: dict[str, str] = {}
     pending = dict(brokers)
@@ -236,7 +235,6 @@ _ZK_START = (
 
 
 def _zookeeper_command(spec) -> tuple[list[str], dict[str, str]]:
-
     env = dict(jvm_env(spec))
     env["NETLAB_ZOO_CFG"] = zoo_cfg(spec, PurePosixPath(ZK_CONTAINER_DIR) / "data")  # type: ignore[arg-type]
     if spec.ensemble:
