@@ -4,8 +4,8 @@
     sudo .venv/bin/python scripts/bench/check_e2e.py [--json] [--runs N] [--topology FILE]
 
 Phases, as the verbs run them: build (compile + apply: namespaces, links, hosts files, processes
-started), broker start (until every broker logged that it started and, for a KRaft broker,
-registered with its controller), check (every client's probe + real client and every
+started), broker start (until every broker logged that it started and, for a KRaft broker that
+registers with a controller, that it was unfenced), check (every client's probe + real client and every
 broker-to-broker link, in parallel), down. The peer, run side by side in the same lab right after:
 the same check with one worker (every probe and real client one after the other, the same code),
 so the ratio is what running rows side by side buys. Goal: up + check under 10 s.
