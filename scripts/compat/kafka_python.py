@@ -26,6 +26,15 @@ from common import report, run_pytest, sdist, start_brokers, test_deps  # noqa: 
 
 SUITE = "kafka-python"
 
+# The quick subset runs in CI beside the rest of the suite on 2 cores; a test whose own time bound
+# covers more than one loaded machine can promise is left out of it (loudly), never out of a full run
+QUICK_LEAVES_OUT = {
+    "test/integration/test_consumer_integration.py::test_kafka_consumer_unsupported_encoding": "one"
+    " poll(timeout_ms=2000) must cover a group join (FindCoordinator, two JoinGroups, SyncGroup),"
+    " OffsetFetch, ListOffsets and the first Fetch; in CI it once returned nothing in time, so the"
+    " codec error it checks for never came (2026-12-05). It checks the client's decoder; full runs keep it",
+}
+
 # The settings the suite gives the Kafka it would spawn (its servers/resources/default/kafka.properties
 # in the kafka-python repository, not in the sdist, and KafkaFixture._acl_config): tests rely on them,
 # e.g. test_group's 3 s session timeout is below Kafka's default group.min.session.timeout.ms (6 s).
@@ -99,6 +108,9 @@ def main() -> int:
         return 0
     files = ["test/integration/test_producer_integration.py", "test/integration/test_consumer_integration.py"]
     targets = a.tests or (files if a.quick else ["test/integration"])
+    left_out = QUICK_LEAVES_OUT if a.quick and not a.tests else {}
+    for test, why in left_out.items():
+        print(f"!!! LEFT OUT of the quick subset (the full run keeps it): {test}  -- {why}")
     # node 0: the suite's fixture is KafkaFixture.instance(0, ...) and its tests name broker 0
     brokers = start_brokers(3 if a.cluster else 1, BROKER_PROPERTIES, first_id=0)
     brokers.keep = a.keep
@@ -120,7 +132,7 @@ def main() -> int:
         return report(
             SUITE + ("[cluster]" if a.cluster else ""),
             ("cluster" if a.cluster else "single") + (", quick" if a.quick else ""),
-            run_pytest(src, targets, env, junit, a.timeout),
+            run_pytest(src, targets, env, junit, a.timeout, [f"--deselect={t}" for t in left_out]),
         )
     finally:
         brokers.stop()
