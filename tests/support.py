@@ -26,6 +26,42 @@ SHARED_LABS: dict[str, str] = {}
 ZK_MODE_CLIENT_TIMEOUT = 10.0
 
 
+def read_to_eof(bootstrap: str, topic: str, partitions: int = 1, timeout: float = 20, **conf) -> list:
+    """confluent-kafka: every message of partitions 0..partitions-1 from offset 0, read until
+    librdkafka reports each partition's end (partition EOF, at the high watermark, or the last
+    stable offset with isolation.level=read_committed in `conf`), bounded by `timeout`. A consumer
+    error other than EOF fails the test."""
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{time.monotonic_ns()}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+            **conf,
+        }
+    )
+    c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    got: list = []
+    ended: set[int] = set()
+    deadline = time.monotonic() + timeout
+    try:
+        while len(ended) < partitions and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                continue
+            if m.error():
+                assert m.error().code() == KafkaError._PARTITION_EOF, m.error()
+                ended.add(m.partition())
+                continue
+            got.append(m)
+    finally:
+        c.close()
+    assert len(ended) == partitions, f"{topic}: no end of every partition in {timeout} s; read {len(got)}"
+    return got
+
+
 def read_to_end(consumer, tp, timeout: float = 20) -> list:
     """kafka-python: every record of an assigned partition from its position up to its end offset
     as asked now, bounded by `timeout` (not an idle timer, which start-up on a loaded machine can

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from clusterproc import Cluster, kcat_list
+from support import read_to_eof
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
 
@@ -60,37 +61,6 @@ def consume(bootstrap: str, topic: str, count: int, partition: int = 0, timeout:
     return out
 
 
-def consume_to_end(bootstrap: str, topic: str, partition: int, timeout: float = 20) -> list[bytes]:
-    """Every record of one partition, read until the consumer reaches its end (librdkafka's
-    partition EOF, at the high watermark), bounded by `timeout`."""
-    import time
-
-    from confluent_kafka import Consumer, KafkaError, TopicPartition
-
-    c = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": "cluster-test",
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-        }
-    )
-    c.assign([TopicPartition(topic, partition, 0)])
-    out, deadline = [], time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                continue
-            if m.error() and m.error().code() == KafkaError._PARTITION_EOF:
-                return out
-            if not m.error():
-                out.append(m.value())
-        raise AssertionError(f"{topic}-{partition}: no end reached in {timeout} s after {len(out)} records")
-    finally:
-        c.close()
-
-
 def test_kcat_lists_all_three_brokers_per_listener(cluster):
     for n in cluster.nodes.values():
         ext = kcat_list(n.bootstrap)
@@ -111,9 +81,7 @@ def test_replicated_topic_acks_all_round_trip(cluster):
     values = [f"v{i}".encode() for i in range(50)]
     results = produce(cluster.bootstrap, "rf3", values, partitioner="consistent")
     assert all(err is None for err, _ in results), results
-    out = []
-    for p in range(3):
-        out += consume_to_end(cluster.bootstrap, "rf3", p)
+    out = [m.value() for m in read_to_eof(cluster.bootstrap, "rf3", 3)]
     assert sorted(out) == sorted(values)
     # every replica holds the data: the followers' logs reach the same end offset
     kc = kcat_list(cluster.bootstrap)

@@ -13,7 +13,7 @@ import pytest
 from brokerproc import start_broker
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-from support import read_to_end
+from support import read_to_end, read_to_eof
 
 CLEANER = [
     "log.cleaner.backoff.ms=200",
@@ -50,24 +50,7 @@ def _produce(bs: str, topic: str, records: list[tuple[bytes | None, bytes | None
 
 
 def _read(bs: str, topic: str) -> list[tuple[int, bytes | None, bytes | None]]:
-    c = Consumer(
-        {"bootstrap.servers": bs, "group.id": f"r_{uuid.uuid4().hex[:6]}", "enable.partition.eof": True}
-    )
-    c.assign([TopicPartition(topic, 0, 0)])
-    out = []
-    deadline = time.monotonic() + 20
-    try:
-        while time.monotonic() < deadline:
-            m = c.poll(1)
-            if m is None:
-                continue
-            if m.error():
-                assert m.error().code() == KafkaError._PARTITION_EOF, m.error()
-                return out
-            out.append((m.offset(), m.key(), m.value()))
-    finally:
-        c.close()
-    raise AssertionError(f"no end of partition in 20 s; read {out}")
+    return [(m.offset(), m.key(), m.value()) for m in read_to_eof(bs, topic)]
 
 
 def _cleaned(bp, topic: str, times: int = 1, timeout: float = 20) -> None:

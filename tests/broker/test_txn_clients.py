@@ -17,7 +17,7 @@ import pytest
 from brokerproc import start_broker
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-from support import poll
+from support import poll, read_to_eof
 
 TXN_SETTINGS = [
     "transaction.state.log.replication.factor=1",
@@ -53,33 +53,9 @@ def _producer(bootstrap: str, tid: str, **extra) -> Producer:
     return p
 
 
-def _read_all(bootstrap: str, topic: str, isolation: str, partition: int = 0) -> list[bytes]:
+def _read_all(bootstrap: str, topic: str, isolation: str) -> list[bytes]:
     """Every record up to the end the consumer is told about (EOF), with librdkafka's isolation."""
-    c = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"reader_{uuid.uuid4().hex[:6]}",
-            "isolation.level": isolation,
-            "enable.partition.eof": True,
-            "enable.auto.commit": False,
-        }
-    )
-    c.assign([TopicPartition(topic, partition, 0)])
-    got: list[bytes] = []
-    deadline = time.monotonic() + 20
-    try:
-        while time.monotonic() < deadline:
-            m = c.poll(1)
-            if m is None:
-                continue
-            if m.error():
-                if m.error().code() == KafkaError._PARTITION_EOF:
-                    return got
-                raise AssertionError(f"consumer error: {m.error()}")
-            got.append(m.value())
-        raise AssertionError(f"no end of partition within 20 s; read {got}")
-    finally:
-        c.close()
+    return [m.value() for m in read_to_eof(bootstrap, topic, **{"isolation.level": isolation})]
 
 
 def test_commit_and_abort_read_committed_sees_only_committed(txn_broker):

@@ -6,10 +6,10 @@ leader when its broker dies."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from clusterproc import Cluster
+from support import read_to_eof
 from test_cluster import create_topic
 
 from broker.group.partitioning import partition_for
@@ -34,33 +34,9 @@ def cluster(tmp_path):
 
 
 def _read(bootstrap: str, topic: str, partitions: int, isolation: str) -> list[bytes]:
-    from confluent_kafka import Consumer, KafkaError, TopicPartition
-
-    c = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": "txn-cluster-reader",
-            "isolation.level": isolation,
-            "enable.partition.eof": True,
-            "enable.auto.commit": False,
-        }
+    return sorted(
+        m.value() for m in read_to_eof(bootstrap, topic, partitions, 30, **{"isolation.level": isolation})
     )
-    c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    got, eof, deadline = [], set(), time.monotonic() + 30
-    try:
-        while len(eof) < partitions and time.monotonic() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                continue
-            if m.error():
-                assert m.error().code() == KafkaError._PARTITION_EOF, m.error()
-                eof.add(m.partition())
-                continue
-            got.append(m.value())
-    finally:
-        c.close()
-    assert len(eof) == partitions, f"no end of every partition in 30 s; read {got}"
-    return sorted(got)
 
 
 def test_transaction_across_three_leaders_and_coordinator_failover(cluster):
