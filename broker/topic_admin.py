@@ -188,11 +188,11 @@ class TopicAdmin:
         this node's partition directories and files are made in a worker thread, so the event
         loop serves other clients meanwhile."""
         node = self.node
+        # Kafka's checks, `self.creating` among them (a creation of the same name in flight is
+        # refused there; nothing is awaited between it and the add below)
         err, _, _ = self.create(name, partitions, replication_factor, configs, validate_only=True)
         if err != ErrorCode.NONE or validate_only or node.controller is None:
             return self.create(name, partitions, replication_factor, configs, validate_only, assignments)
-        if name in self.creating:
-            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.", None
         partitions, replication_factor = self._defaults(partitions, replication_factor)
         single = assignments is None and self._single()
         if not single and assignments is None:  # place the replicas now, to know which logs are ours
@@ -252,8 +252,9 @@ class TopicAdmin:
 
     def _make_logs(self, name: str, partitions: list[int], topic_id: uuid.UUID, configs: dict | None) -> None:
         """Worker thread: the partition logs (LogManager is thread-safe); nothing else."""
+        overrides = log_overrides(configs)
         for p in partitions:
-            self.node.logs.create(name, p, topic_id, log_overrides(configs))
+            self.node.logs.create(name, p, topic_id, overrides)
 
     def _creation_failed(self, name: str, exc: Exception) -> Created:
         """Disk trouble or a name the storage refuses: the logs made so far go, Kafka's error."""
@@ -276,9 +277,10 @@ class TopicAdmin:
         assert node.controller is not None
         topic_id = topic_id or uuid.uuid4()
         info = TopicInfo(name, topic_id, {}, internal=name in INTERNAL_TOPICS)
+        overrides = log_overrides(configs)
         try:
             for p in range(partitions):
-                node.logs.create(name, p, topic_id, log_overrides(configs))
+                node.logs.create(name, p, topic_id, overrides)
                 info.partitions[p] = node.local_partition_info(p)
                 node.producers[(name, p)] = PartitionProducers()
         except (OSError, ValueError) as exc:
