@@ -303,8 +303,8 @@ def test_live_without_anonymous_login_the_brokers_time_out_as_predicted(tmp_path
 @pytest.mark.root
 @pytest.mark.slow
 def test_live_the_readme_ensemble_forms_a_quorum_and_the_brokers_register(tmp_path):
-    from support import ZK_MODE_CLIENT_TIMEOUT, poll
-    from zk_words import ENSEMBLE_JOIN_WAIT, four_letter, mode, quorum_shape
+    from support import ZK_MODE_CLIENT_TIMEOUT
+    from zk_words import four_letter, mode, quorum_shape, srvr_once_formed
 
     from netlab import lab as labapi
     from netlab.compose.topology_out import to_yaml
@@ -320,14 +320,10 @@ def test_live_the_readme_ensemble_forms_a_quorum_and_the_brokers_register(tmp_pa
         started = {b.node: b for b in wait_started(plan.lab, timeout=20)}
         assert {n: b.state for n, b in started.items()} == {"kafka1": "started", "kafka2": "started"}, started
         netns = {s.node: s.netns for s in plan.of_kind(Namespace)}
-        members = ("zookeeper1", "zookeeper2", "zookeeper3")
-        srvr: dict[str, str] = {}
-
-        def formed() -> bool:  # the first member may join a moment after `up` (zk_words.py)
-            srvr.update({n: four_letter(netns[n], "srvr") for n in members})
-            return quorum_shape([mode(a) for a in srvr.values()])
-
-        assert poll(formed, ENSEMBLE_JOIN_WAIT, 0.5), srvr
+        members = ["zookeeper1", "zookeeper2", "zookeeper3"]
+        # the first member may join a moment after `up` (zk_words.py)
+        srvr = srvr_once_formed({n: (netns[n], 2181) for n in members}, [members])
+        assert quorum_shape([mode(a) for a in srvr.values()]), srvr
         mntr = {n: four_letter(netns[n], "mntr") for n in srvr}
         assert {n: mode(a) for n, a in mntr.items()} == {n: mode(a) for n, a in srvr.items()}, mntr
         leader = next(n for n, a in mntr.items() if mode(a) == "leader")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pytest
 import yaml
-from support import ZK_MODE_CLIENT_TIMEOUT, poll
+from support import ZK_MODE_CLIENT_TIMEOUT
 from test_corpus import CORPUS, EXPECTED, FILES, options, rows_of
-from zk_words import ENSEMBLE_JOIN_WAIT, four_letter, mode, quorum_shape
+from zk_words import mode, quorum_shape, srvr_once_formed
 
 from netlab import lab as labapi
 from netlab.compose import compose_lab
@@ -55,23 +55,14 @@ class Outcome:
     zk_logs: dict[str, str] = field(default_factory=dict)  # ensemble member -> its log's tail
 
 
-def zk_modes(plan, topology) -> dict[str, str]:
-    """Every ensemble member's mode, by its own `srvr` answer."""
+def ensemble_members(plan, topology) -> dict[str, tuple[str, int]]:
+    """Every ensemble member: its namespace and client port."""
     out = {}
     for s in plan.of_kind(Namespace):
         zk = topology.nodes[s.node].zookeeper
         if zk is not None and zk.ensemble:
-            out[s.node] = mode(four_letter(s.netns, "srvr", zk.client_port))
+            out[s.node] = (s.netns, zk.client_port)
     return out
-
-
-def ensembles_formed(name: str, plan, topology, modes: dict[str, str]) -> bool:
-    """Each ensemble predicted to form a quorum has one leader and followers (`modes`: what every
-    member said, kept for the assertion)."""
-    modes.clear()
-    modes.update(zk_modes(plan, topology))
-    expected = EXPECTED[name].get("ensembles") or []
-    return all(quorum_shape([modes.get(m, "none") for m in members]) for members in expected)
 
 
 def run_live(name: str, project: str, client: str | None = None) -> Outcome:
@@ -90,7 +81,9 @@ def run_live(name: str, project: str, client: str | None = None) -> Outcome:
         logs = broker_logs(plan.lab, out.lab.topology)
         out.report = live_report(plan.lab, out.lab.topology, prefixes, logs, timeout=CLIENT_TIMEOUT)
         out.saved_lab = yaml.safe_load(lab_paths(plan.lab).topology.read_text())["lab"]
-        poll(lambda: ensembles_formed(name, plan, out.lab.topology, out.zk_modes), ENSEMBLE_JOIN_WAIT, 0.5)
+        members = ensemble_members(plan, out.lab.topology)
+        quorums = EXPECTED[name].get("ensembles") or []
+        out.zk_modes = {m: mode(a) for m, a in srvr_once_formed(members, quorums).items()}
         for node in {m for members in EXPECTED[name].get("ensembles") or [] for m in members}:
             log = lab_paths(plan.lab).process(node, ZOOKEEPER_PROCESS).logfile
             out.zk_logs[node] = log.read_text(errors="replace")[-3000:] if log.exists() else ""

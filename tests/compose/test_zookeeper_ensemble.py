@@ -9,8 +9,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from support import ZK_MODE_CLIENT_TIMEOUT, poll
-from zk_words import ENSEMBLE_JOIN_WAIT, four_letter, mode, quorum_shape
+from support import ZK_MODE_CLIENT_TIMEOUT
+from zk_words import mode, quorum_shape, srvr_once_formed
 
 from netlab.compose import ComposeOptions, compose_lab
 from netlab.kafka.lab_report import predicted_report
@@ -136,14 +136,9 @@ def test_live_the_majority_serves_and_the_member_outside_does_not(tmp_path):
         logs = broker_logs(plan.lab, lab.topology)
         report = live_report(plan.lab, lab.topology, prefixes, logs, timeout=ZK_MODE_CLIENT_TIMEOUT)
         assert report.disagreements() == [], report.disagreements()
-        netns = {s.node: s.netns for s in plan.of_kind(Namespace) if s.node.startswith("zoo")}
-        srvr: dict[str, str] = {}
-
-        def formed() -> bool:  # zoo1 may join zoo2 a moment after `up` (zk_words.py)
-            srvr.update({n: four_letter(ns, "srvr") for n, ns in netns.items()})
-            return quorum_shape([mode(srvr[n]) for n in ("zoo1", "zoo2")])
-
-        assert poll(formed, ENSEMBLE_JOIN_WAIT, 0.5), srvr
+        zoo = {s.node: (s.netns, 2181) for s in plan.of_kind(Namespace) if s.node.startswith("zoo")}
+        srvr = srvr_once_formed(zoo, [["zoo1", "zoo2"]])  # zoo1 may join zoo2 a moment after `up`
+        assert quorum_shape([mode(srvr[n]) for n in ("zoo1", "zoo2")]), srvr
         assert mode(srvr["zoo3"]) == "not serving", srvr
     finally:
         labapi.destroy(plan.lab)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from support import poll
+
 _ASK = (
     "import socket,sys\ns=socket.create_connection(('127.0.0.1',int(sys.argv[2])),timeout=3)\n"
     "s.sendall(sys.argv[1].encode())\nb=b''\nwhile len(b)<65536:\n c=s.recv(4096)\n if not c: break\n"
@@ -41,3 +43,19 @@ ENSEMBLE_JOIN_WAIT = 65.0
 def quorum_shape(modes: list[str]) -> bool:
     """One leader, every other member following it."""
     return sorted(modes) == ["follower"] * (len(modes) - 1) + ["leader"]
+
+
+def srvr_once_formed(
+    members: dict[str, tuple[str, int]], quorums: list[list[str]], wait: float = ENSEMBLE_JOIN_WAIT
+) -> dict[str, str]:
+    """Every member's `srvr` answer (member -> (netns, client port)), asked until each group of
+    `quorums` shows one leader and followers, or `wait` passed: the last answers either way, for
+    the caller to assert on."""
+    answers: dict[str, str] = {}
+
+    def formed() -> bool:
+        answers.update({m: four_letter(ns, "srvr", port) for m, (ns, port) in members.items()})
+        return all(quorum_shape([mode(answers[m]) for m in group]) for group in quorums)
+
+    poll(formed, wait, 0.5)
+    return answers

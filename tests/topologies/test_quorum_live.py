@@ -253,18 +253,15 @@ def test_voter_bound_to_loopback_predicted_and_live():
             "Node may not be available."
         )
 
-        def dialled_3() -> list[str]:
+        def dialled_3_said_so() -> bool:
             """1 and 2 dial node 3 as leader (BeginQuorumEpoch) or candidate (Vote); a follower
             fetches from its leader only, so one that never stood need not (CI once saw node 1
-            win at once and node 2 never dial node 3)."""
-            return [
-                n
-                for n in ("kafka-1", "kafka-2")
-                if LEADER_LINE.search(_log(lab, n)) or STOOD.search(_log(lab, n))
-            ]
+            win at once and node 2 never dial node 3). Each who dialled logged the failure."""
+            logs = {n: _log(lab, n) for n in ("kafka-1", "kafka-2")}
+            dialled = [n for n, log in logs.items() if LEADER_LINE.search(log) or STOOD.search(log)]
+            return bool(dialled) and all(failure in logs[n] for n in dialled)
 
-        said = poll(lambda: dialled_3() and all(failure in _log(lab, n) for n in dialled_3()), 20)
-        assert said, (dialled_3(), _log(lab, "kafka-1")[-3000:], _log(lab, "kafka-2")[-3000:])
+        assert poll(dialled_3_said_so, 20), (_log(lab, "kafka-1")[-3000:], _log(lab, "kafka-2")[-3000:])
 
         def node_3() -> tuple[list[int], list[int]]:
             """Whom node 3 followed, and the epochs it stood at, by its own log."""
